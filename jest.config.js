@@ -1,0 +1,15 @@
+/**
+ * Jest runs the TypeScript sources directly (ts-jest, transpile only: `npm test` runs
+ * `tsc --noEmit` first for the type check). Middy ships ESM only, so it is transpiled too.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true, isolatedModules: true, esModuleInterop: true, target: 'ES2022', noEmit: false, sourceMap: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  testTimeout: 60000,
+};

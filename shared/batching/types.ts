@@ -1,0 +1,107 @@
+import type { BackendError } from '../errors';
+import type { Usage } from '../domain/inference';
+
+/**
+ * Time as the batching core sees it. Production passes {@link systemClock}; tests pass a
+ * fake whose time only moves when the test says, so no test sleeps for real.
+ */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Randomness, injectable so that jitter is deterministic in tests. Returns [0, 1). */
+export type Random = () => number;
+
+/** One request handed to the core. */
+export interface BatchItem<I> {
+  /** Caller's id for the item; outcomes carry it back. Unique within one `run`. */
+  id: string;
+  /** Items with the same route may share a batch (for example `embeddings:bge-m3`). */
+  route: string;
+  input: I;
+  /** Estimated tokens, counted against a batch's token budget. */
+  estimatedTokens: number;
+}
+
+/** What a backend returns for one item of a batch it accepted. */
+export type ItemResult<O> =
+  | { ok: true; value: O; usage: Usage }
+  | { ok: false; error: BackendError };
+
+/** Everything a backend needs for one call. */
+export interface InvokeOptions {
+  /** Aborted when the call must stop (deadline reached, caller gone). */
+  signal: AbortSignal;
+}
+
+/**
+ * A place batches can be sent: one provider serving one model. Invoke returns one
+ * result per input, in order, or throws a {@link BackendError} that applies to the
+ * whole batch (throttled, unavailable, rejected).
+ */
+export interface Backend<I, O> {
+  readonly id: string;
+  /** Most items in one call; 1 means one request per call. */
+  readonly maxBatchItems: number;
+  /** Token budget of one call. */
+  readonly maxBatchTokens: number;
+  /** Ceiling of the adaptive concurrency limit. */
+  readonly maxConcurrency: number;
+  /** What a call is expected to take before one has been measured. */
+  readonly expectedLatencyMs: number;
+  invoke(inputs: I[], options: InvokeOptions): Promise<ItemResult<O>[]>;
+}
+
+/**
+ * Chooses the backend for a route at each attempt (routing, fallback and circuit
+ * breaking live behind it) and hears how each call went.
+ */
+export interface BackendResolver<I, O> {
+  /**
+   * The backend to use for `route` now. `avoid` names the backend whose call just
+   * failed, so a retry can go elsewhere when another backend is available. Throws a
+   * BackendError when no backend can take the route (all circuits open).
+   */
+  resolve(route: string, avoid?: string): Backend<I, O>;
+  /** Called after each call: `failure` only for backend faults (unavailable, timeout). */
+  record(backendId: string, result: 'success' | 'failure'): void;
+}
+
+/** Why an item was handed back untouched. */
+export type NotAttemptedReason = 'deadline' | 'cancelled';
+
+/**
+ * Exactly one per item. The three shapes are told apart by `status`, and only a
+ * succeeded outcome has a value, so a caller cannot mistake one for another.
+ */
+export type Outcome<O> =
+  | { status: 'succeeded'; id: string; value: O; usage: Usage; attempts: number; backendId: string }
+  | { status: 'failed'; id: string; error: { code: string; message: string; retryable: boolean; httpStatus: number }; attempts: number }
+  | { status: 'not_attempted'; id: string; reason: NotAttemptedReason };
+
+/** Tuning of the core; every field has a default. */
+export interface BatchingOptions {
+  /** Longest an item waits for its batch to fill (`submit` only). Default 10 ms. */
+  maxWaitMs?: number;
+  /** Most attempts per item, the first included. Default 4. */
+  maxAttempts?: number;
+  /** First backoff before a retry. Default 100 ms. */
+  baseBackoffMs?: number;
+  /** Ceiling of one backoff. Default 10 s. */
+  maxBackoffMs?: number;
+  /**
+   * Retry budget: retries allowed are at most this fraction of the items submitted,
+   * plus `minRetryBudget`. Default 0.2 and 20.
+   */
+  retryBudgetRatio?: number;
+  minRetryBudget?: number;
+  /** Initial concurrency per backend before it adapts. Default min(4, backend max). */
+  initialConcurrency?: number;
+  /** Time kept in reserve before the deadline (to write results). Default 1,000 ms. */
+  deadlineSafetyMs?: number;
+  clock?: Clock;
+  random?: Random;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const BackendCommon = {
+  /** Unique name of this backend: the key for its concurrency limit and circuit breaker. */
+  id: z.string().min(1),
+  /** The model's name on that backend (vLLM's served name, Bedrock's model id). */
+  model: z.string().min(1),
+  /** Upper bound for the adaptive concurrency limit of this backend. */
+  maxConcurrency: z.number().int().positive().default(16),
+  /** Most items one call may carry (1: one request per call). */
+  maxBatchItems: z.number().int().positive().default(1),
+  /** Token budget of one call, summed over its items. */
+  maxBatchTokens: z.number().int().positive().default(100_000),
+  /** What one call is expected to take before any has been measured. */
+  expectedLatencyMs: z.number().int().positive().default(2_000),
+  /** Longest a single call may take before it is abandoned. */
+  timeoutMs: z.number().int().positive().default(60_000),
+};
+
+/** An OpenAI-compatible HTTP endpoint pool (vLLM, TGI, Ollama on EC2 GPUs). */
+export const OpenAiCompatibleBackend = z.strictObject({
+  provider: z.literal('openai-compatible'),
+  ...BackendCommon,
+  baseUrls: z.array(z.url()).min(1),
+  apiKey: z.string().optional(),
+});
+
+/** A model on Amazon Bedrock. */
+export const BedrockBackend = z.strictObject({
+  provider: z.literal('bedrock'),
+  ...BackendCommon,
+  region: z.string().optional(),
+  /** Only for local runs and tests: where the Bedrock Runtime API is served. */
+  endpoint: z.url().optional(),
+});
+
+export const BackendRef = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
+export type BackendRef = z.infer<typeof BackendRef>;
+
+/** One public model: what callers name, what it can do, and where it runs, in order of preference. */
+export const ModelEntry = z.strictObject({
+  id: z.string().min(1),
+  kind: z.enum(['chat', 'embeddings']),
+  ownedBy: z.string().default('platform'),
+  /** Context window in tokens: input (plus max output for chat) must fit. */
+  contextTokens: z.number().int().positive(),
+  /** Default and ceiling for generated tokens (chat). */
+  maxOutputTokens: z.number().int().positive().default(4_096),
+  backends: z.array(BackendRef).min(1),
+});
+export type ModelEntry = z.infer<typeof ModelEntry>;
+
+/** The model catalogue: public model names mapped to ordered lists of backends. */
+export const ModelCatalogue = z.object({ models: z.array(ModelEntry).min(1) }).superRefine((catalogue, ctx) => {
+  const seen = new Set<string>();
+  catalogue.models.forEach((model, i) => {
+    if (seen.has(model.id)) ctx.addIssue({ code: 'custom', message: `duplicate model id '${model.id}'`, path: ['models', i, 'id'] });
+    seen.add(model.id);
+  });
+});
+export type ModelCatalogue = z.infer<typeof ModelCatalogue>;

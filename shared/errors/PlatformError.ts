@@ -1,0 +1,42 @@
+/**
+ * The one error hierarchy of the platform. Every error a caller can see is a
+ * {@link PlatformError}: it carries a stable `code`, the HTTP status it maps to, the
+ * OpenAI error `type`, whether trying again may help, and the field it is about.
+ * Mapping to a response happens in one place: `shared/http/openAiErrors.ts`.
+ */
+export type OpenAiErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error';
+
+/** What every platform error is built from. */
+export interface PlatformErrorOptions {
+  code: string;
+  status: number;
+  type: OpenAiErrorType;
+  retryable?: boolean;
+  param?: string | null;
+  cause?: unknown;
+}
+
+/** Base of every error the platform raises on purpose. */
+export class PlatformError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly type: OpenAiErrorType;
+  readonly retryable: boolean;
+  readonly param: string | null;
+
+  constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PlatformError';
+    this.code = options.code;
+    this.status = options.status;
+    this.type = options.type;
+    this.retryable = options.retryable ?? false;
+    this.param = options.param ?? null;
+  }
+}

@@ -1,0 +1,48 @@
+import { PlatformError } from './PlatformError';
+
+/**
+ * A failure reported by an inference backend (Bedrock, a GPU endpoint). Providers
+ * translate whatever their wire gives into one of these subclasses, so the batching
+ * core can decide between retrying, backing off, splitting and giving up without
+ * knowing any provider.
+ */
+export class BackendError extends PlatformError {
+  /** The backend that failed, when known. */
+  readonly backendId: string | undefined;
+  constructor(message: string, options: { code: string; status: number; retryable: boolean; backendId?: string; cause?: unknown; type?: 'server_error' | 'rate_limit_error' | 'invalid_request_error' }) {
+    super(message, { code: options.code, status: options.status, type: options.type ?? 'server_error', retryable: options.retryable, cause: options.cause });
+    this.name = 'BackendError';
+    this.backendId = options.backendId;
+  }
+}
+
+/** The backend refused for load (HTTP 429, Bedrock ThrottlingException): back off and retry. */
+export class BackendThrottledError extends BackendError {
+  /** How long the backend asked us to wait (Retry-After), if it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { retryAfterMs?: number; backendId?: string; cause?: unknown } = {}) {
+    super(message, { code: 'rate_limit_exceeded', status: 429, retryable: true, type: 'rate_limit_error', backendId: options.backendId, cause: options.cause });
+    this.name = 'BackendThrottledError';
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The backend is down, erroring (5xx), unreachable or timed out: retry, maybe elsewhere. */
+export class BackendUnavailableError extends BackendError {
+  constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string } = {}) {
+    super(message, { code: options.code ?? 'backend_unavailable', status: 503, retryable: true, backendId: options.backendId, cause: options.cause });
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+/**
+ * The backend rejected the request as invalid (4xx other than 429). Retrying the same
+ * input cannot help; when it rejects a whole batch, the core splits the batch to find
+ * the poison request.
+ */
+export class BackendRejectedError extends BackendError {
+  constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string; status?: number } = {}) {
+    super(message, { code: options.code ?? 'backend_rejected_request', status: options.status ?? 400, retryable: false, type: 'invalid_request_error', backendId: options.backendId, cause: options.cause });
+    this.name = 'BackendRejectedError';
+  }
+}

@@ -1,0 +1,3 @@
+export * from './PlatformError';
+export * from './requestErrors';
+export * from './backendErrors';
