@@ -1,0 +1,14 @@
+import { loadConfig } from '../../shared/config/config';
+import { EmbeddingsRequest } from '../../shared/domain/embeddings';
+import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+import { createInferenceService, type InferenceService } from '../../shared/inference';
+
+/** `POST /v1/embeddings`. */
+export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>
+  httpRoute(async ({ body, deadline }) => {
+    const request = parseRequest(EmbeddingsRequest, body);
+    return jsonResponse(200, await deps.service.embeddings(request, { deadline }));
+  }, { jsonBodyMaxBytes: deps.maxBodyBytes });
+
+const config = loadConfig();
+export const handler = createHandler({ service: createInferenceService(config), maxBodyBytes: config.maxBodyBytes });

@@ -1,0 +1,3 @@
+export * from './ApiKeyStore';
+export * from './DynamoDbApiKeyStore';
+export * from './ApiKeyAuthenticator';

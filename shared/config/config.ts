@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const urlList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((url) => url.trim()).filter(Boolean))
+  .pipe(z.array(z.url()));
+
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The environment every function reads, validated once at cold start. */
+export const ConfigSchema = z.object({
+  STAGE: z.string().min(1).default('dev'),
+  TABLE_NAME: z.string().min(1).optional(),
+  /** A whole model catalogue as JSON; when empty the built-in one is used. */
+  MODEL_CATALOGUE: z.string().optional(),
+  /** Base URLs of the OpenAI-compatible GPU servers for chat models and for embedding models. */
+  GPU_CHAT_URLS: urlList,
+  GPU_EMBED_URLS: urlList,
+  BEDROCK_REGION: z.string().optional(),
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Largest request body the HTTP routes accept. */
+  MAX_BODY_BYTES: int(4 * 1024 * 1024),
+  /** How long the authorizer trusts a key it has looked up (a revoked key works at most this long). */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(60_000),
+  /** Consecutive backend faults that open its circuit, and how long it then stays open. */
+  CIRCUIT_FAILURE_THRESHOLD: int(3),
+  CIRCUIT_COOLDOWN_MS: int(10_000),
+});
+
+/** Validated configuration. */
+export interface Config {
+  stage: string;
+  tableName: string | undefined;
+  modelCatalogueJson: string | undefined;
+  gpuChatUrls: string[];
+  gpuEmbedUrls: string[];
+  bedrockRegion: string;
+  maxBodyBytes: number;
+  authCacheTtlMs: number;
+  circuitFailureThreshold: number;
+  circuitCooldownMs: number;
+}
+
+/** A configuration error names the variable, so a bad deployment fails loudly at cold start. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Call once per module, at cold start. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    stage: e.STAGE,
+    tableName: e.TABLE_NAME,
+    modelCatalogueJson: e.MODEL_CATALOGUE?.trim() ? e.MODEL_CATALOGUE : undefined,
+    gpuChatUrls: e.GPU_CHAT_URLS,
+    gpuEmbedUrls: e.GPU_EMBED_URLS,
+    bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
+    circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
+    circuitCooldownMs: e.CIRCUIT_COOLDOWN_MS,
+  };
+}
+
+/** The table name, required by the functions that use the table. */
+export function requireTableName(config: Config): string {
+  if (!config.tableName) throw new ConfigError('TABLE_NAME is not set');
+  return config.tableName;
+}

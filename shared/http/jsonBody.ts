@@ -1,0 +1,29 @@
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { PayloadTooLargeError } from '../errors';
+import { MalformedJsonError, UnsupportedMediaTypeError } from './httpErrors';
+
+/** An HTTP API event whose JSON body has been parsed (still unvalidated). */
+export type WithJsonBody<E> = E & { jsonBody: unknown };
+
+/**
+ * Reads a JSON request body: checks the content type and the size before parsing,
+ * decodes base64 bodies, and names the position of a syntax error.
+ */
+export function jsonBody(options: { maxBytes: number }): MiddlewareObj<WithJsonBody<APIGatewayProxyEventV2>> {
+  const before = async (request: Request<WithJsonBody<APIGatewayProxyEventV2>>) => {
+    const event = request.event;
+    const contentType = event.headers?.['content-type'];
+    if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType)) throw new UnsupportedMediaTypeError(contentType);
+    const raw = event.body ?? '';
+    const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    if (Buffer.byteLength(text, 'utf8') > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
+    if (text.trim() === '') throw new MalformedJsonError('the body is empty.');
+    try {
+      event.jsonBody = JSON.parse(text);
+    } catch (error) {
+      throw new MalformedJsonError((error as Error).message);
+    }
+  };
+  return { before };
+}

@@ -1,0 +1,3 @@
+export * from './InferenceService';
+export * from './createInferenceService';
+export * from './outcomeErrors';

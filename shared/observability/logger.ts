@@ -1,0 +1,7 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * The platform's one structured logger (Powertools). Nothing logs request content or
+ * keys: log ids, counts and codes, never bodies.
+ */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'inference-platform' });

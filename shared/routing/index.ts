@@ -1,0 +1,3 @@
+export * from './CircuitBreaker';
+export * from './ModelRouter';
+export * from './defaultCatalogue';

@@ -1,0 +1,11 @@
+/**
+ * The environment every test process starts with: what a deployed function would get,
+ * pointing nowhere real (tests that need a server start one on 127.0.0.1 and say so).
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.STAGE ??= 'test';
+process.env.TABLE_NAME ??= 'inference-platform-test';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -1,0 +1,63 @@
+import { ApiKeyAuthenticator, hashApiKey, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../../shared/auth';
+import { createHandler } from '../../../functions/http/authorizer';
+import { loadEvent } from '../../helpers/events';
+
+/** An in-memory ApiKeyStore counting reads. */
+class MemoryKeyStore implements ApiKeyStore {
+  readonly records = new Map<string, ApiKeyRecord>();
+  reads = 0;
+  async findByHash(keyHash: string) { this.reads += 1; return this.records.get(keyHash); }
+  async put(record: ApiKeyRecord) { this.records.set(record.keyHash, record); }
+  async revoke(keyHash: string, at: Date) { const r = this.records.get(keyHash); if (r) r.revokedAt = at.toISOString(); }
+}
+
+describe('API keys', () => {
+  it('stores only the hash of an issued key', async () => {
+    // Prepare
+    const store = new MemoryKeyStore();
+    // Act
+    const { key, record } = await issueApiKey(store, { tenantId: 't1', name: 'ci' });
+    // Assess
+    expect(key).toMatch(/^sk-[A-Za-z0-9_-]{43}$/);
+    expect(record.keyHash).toBe(hashApiKey(key));
+    expect(JSON.stringify([...store.records.values()])).not.toContain(key);
+  });
+
+  it('authenticates a live key to its tenant, refuses wrong, missing and malformed ones', async () => {
+    const store = new MemoryKeyStore();
+    await issueApiKey(store, { tenantId: 't1', name: 'a', key: 'sk-one' });
+    const auth = new ApiKeyAuthenticator(store, { cacheTtlMs: 0 });
+    expect(await auth.authenticate('Bearer sk-one')).toEqual({ tenantId: 't1', keyId: hashApiKey('sk-one').slice(0, 12) });
+    expect(await auth.authenticate('Bearer sk-two')).toBeUndefined();
+    expect(await auth.authenticate(undefined)).toBeUndefined();
+    expect(await auth.authenticate('Basic sk-one')).toBeUndefined();
+  });
+
+  it('caches verdicts for the TTL, after which a revoked key stops working', async () => {
+    // Prepare
+    let now = 0;
+    const store = new MemoryKeyStore();
+    await issueApiKey(store, { tenantId: 't1', name: 'a', key: 'sk-one' });
+    const auth = new ApiKeyAuthenticator(store, { cacheTtlMs: 1_000, now: () => now });
+    // Act
+    await auth.authenticate('Bearer sk-one');
+    await store.revoke(hashApiKey('sk-one'), new Date());
+    const cached = await auth.authenticate('Bearer sk-one');
+    now = 1_000;
+    const afterTtl = await auth.authenticate('Bearer sk-one');
+    // Assess
+    expect(cached?.tenantId).toBe('t1');
+    expect(afterTtl).toBeUndefined();
+    expect(store.reads).toBe(2);
+  });
+
+  it('the authorizer passes its verdict in the context and never blocks (the route answers the 401)', async () => {
+    const store = new MemoryKeyStore();
+    await issueApiKey(store, { tenantId: 'local', name: 'a', key: 'sk-local' });
+    const handler = createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: 0 }));
+    const event = loadEvent('http/authorizer.json');
+    expect(await handler(event)).toEqual({ isAuthorized: true, context: { authenticated: true, tenantId: 'local', keyId: hashApiKey('sk-local').slice(0, 12) } });
+    event.headers.authorization = 'Bearer wrong';
+    expect(await handler(event)).toEqual({ isAuthorized: true, context: { authenticated: false } });
+  });
+});

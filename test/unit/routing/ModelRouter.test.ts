@@ -1,0 +1,86 @@
+import { ModelCatalogue } from '../../../shared/domain/catalogue';
+import { BackendUnavailableError, ModelNotFoundError } from '../../../shared/errors';
+import { ModelRouter, routeOf } from '../../../shared/routing/ModelRouter';
+import { FakeProvider } from '../../helpers/fakeProvider';
+
+const catalogue = ModelCatalogue.parse({
+  models: [
+    { id: 'gpt-oss-20b', kind: 'chat', contextTokens: 1000, backends: [
+      { provider: 'openai-compatible', id: 'gpu', model: 'served-20b', baseUrls: ['http://127.0.0.1:1'] },
+      { provider: 'bedrock', id: 'bedrock', model: 'openai.gpt-oss-20b-1:0' },
+    ] },
+    { id: 'bge-m3', kind: 'embeddings', contextTokens: 1000, backends: [
+      { provider: 'openai-compatible', id: 'gpu-embed', model: 'BAAI/bge-m3', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 128 },
+    ] },
+  ],
+});
+
+function makeRouter(now = () => 0) {
+  const providers = new Map<string, FakeProvider>();
+  const router = new ModelRouter(catalogue, {
+    providerFor: (ref) => { const p = new FakeProvider(ref.id, 32); providers.set(ref.id, p); return p; },
+    failureThreshold: 2,
+    cooldownMs: 1_000,
+    now,
+  });
+  return { router, providers };
+}
+
+describe('ModelRouter', () => {
+  it('sends a model to its first backend, with the backend model name', async () => {
+    // Prepare
+    const { router, providers } = makeRouter();
+    // Act
+    const backend = router.resolve(routeOf('chat', 'gpt-oss-20b'));
+    const [result] = await backend.invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }] } }], { signal: new AbortController().signal });
+    // Assess
+    expect(backend.id).toBe('gpu');
+    expect(providers.get('gpu')!.chatCalls[0]!.model).toBe('served-20b');
+    expect(result).toEqual({ ok: true, value: { kind: 'chat', result: expect.objectContaining({ content: 'gpu:served-20b' }) }, usage: { promptTokens: 3, completionTokens: 2 } });
+  });
+
+  it('a retry after a fault goes to the next backend', () => {
+    const { router } = makeRouter();
+    expect(router.resolve(routeOf('chat', 'gpt-oss-20b'), 'gpu').id).toBe('bedrock');
+  });
+
+  it('skips a backend whose circuit is open, and comes back to it after the cooldown', () => {
+    // Prepare
+    let now = 0;
+    const { router } = makeRouter(() => now);
+    // Act
+    router.record('gpu', 'failure');
+    router.record('gpu', 'failure');
+    const whileOpen = router.resolve(routeOf('chat', 'gpt-oss-20b')).id;
+    now = 1_000;
+    const afterCooldown = router.resolve(routeOf('chat', 'gpt-oss-20b')).id;
+    router.record('gpu', 'success');
+    // Assess
+    expect(whileOpen).toBe('bedrock');
+    expect(afterCooldown).toBe('gpu');
+    expect(router.circuitStates()).toEqual({ gpu: 'closed', bedrock: 'closed', 'gpu-embed': 'closed' });
+  });
+
+  it('throws a retryable error when every backend of a model is open', () => {
+    const { router } = makeRouter();
+    router.record('gpu-embed', 'failure');
+    router.record('gpu-embed', 'failure');
+    expect(() => router.resolve(routeOf('embeddings', 'bge-m3'))).toThrow(BackendUnavailableError);
+  });
+
+  it('sends a list of embedding inputs as one call, capped by what the provider takes', async () => {
+    const { router, providers } = makeRouter();
+    const backend = router.resolve(routeOf('embeddings', 'bge-m3'));
+    const results = await backend.invoke([{ kind: 'embedding', text: 'a' }, { kind: 'embedding', text: 'bbb' }], { signal: new AbortController().signal });
+    expect(backend.maxBatchItems).toBe(32);
+    expect(providers.get('gpu-embed')!.embedCalls).toEqual([{ model: 'BAAI/bge-m3', inputs: ['a', 'bbb'] }]);
+    expect(results.map((r) => r.ok && r.value.kind === 'embedding' && r.value.result.vector[0])).toEqual([1, 3]);
+  });
+
+  it('names an unknown model, or a model of the wrong kind, with a 404', () => {
+    const { router } = makeRouter();
+    expect(() => router.model('nope')).toThrow(ModelNotFoundError);
+    expect(() => router.model('bge-m3', 'chat')).toThrow("The model 'bge-m3' is an embeddings model and cannot serve chat completions.");
+    expect(router.model('bge-m3', 'embeddings').id).toBe('bge-m3');
+  });
+});
