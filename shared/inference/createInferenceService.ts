@@ -1,6 +1,8 @@
 import { BatchingCore } from '../batching/BatchingCore';
 import type { Config } from '../config/config';
 import type { InferenceInput, InferenceOutput } from '../domain/inference';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createBedrockClient } from '../providers/bedrock/createBedrockClient';
 import { createProvider } from '../providers/createProvider';
 import { loadCatalogue } from '../routing/defaultCatalogue';
 import { ModelRouter } from '../routing/ModelRouter';
@@ -12,8 +14,16 @@ import { InferenceService } from './InferenceService';
  * limits and circuit states carry over between warm invocations.
  */
 export function createInferenceService(config: Config): InferenceService {
+  // One Bedrock client per region and endpoint, shared by every Bedrock backend.
+  const bedrockClients = new Map<string, BedrockRuntimeClient>();
   const router = new ModelRouter(loadCatalogue(config), {
-    providerFor: (ref) => createProvider(ref),
+    providerFor: (ref) => {
+      if (ref.provider !== 'bedrock') return createProvider(ref);
+      const key = `${ref.region ?? ''}|${ref.endpoint ?? ''}`;
+      const client = bedrockClients.get(key) ?? createBedrockClient({ region: ref.region, endpoint: ref.endpoint });
+      bedrockClients.set(key, client);
+      return createProvider(ref, { bedrockClient: client });
+    },
     failureThreshold: config.circuitFailureThreshold,
     cooldownMs: config.circuitCooldownMs,
   });

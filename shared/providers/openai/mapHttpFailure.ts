@@ -1,0 +1,69 @@
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../errors';
+import type { BackendError } from '../../errors';
+import { parseRetryAfter } from '../parseRetryAfter';
+
+/** Where a failed request went, for messages and error context. */
+export interface RequestContext {
+  url: string;
+  backendId: string | undefined;
+}
+
+/**
+ * The server's own words from an error body. OpenAI (and current vLLM, Ollama) send
+ * `{error: {message}}`; older vLLM sends `{message}` at the top level; TGI sends
+ * `{error: "..."}`. Falls back to the start of the raw body.
+ */
+export function serverMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown } | null;
+    const error = parsed?.error;
+    if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+      return (error as { message: string }).message;
+    }
+    if (typeof error === 'string') return error;
+    if (typeof parsed?.message === 'string') return parsed.message;
+  } catch {
+    // Not JSON: a proxy's HTML page or plain text; the raw start is the best we have.
+  }
+  const trimmed = body.trim();
+  return trimmed === '' ? undefined : trimmed.slice(0, 200);
+}
+
+/**
+ * Maps a non-2xx answer to the platform's errors: 429 is load (honouring Retry-After),
+ * 408 and 5xx are the server's fault and worth retrying elsewhere, any other 4xx means
+ * this request will never succeed as sent.
+ */
+export function mapHttpFailure(status: number, headers: Headers, body: string, context: RequestContext): BackendError {
+  const said = serverMessage(body);
+  const suffix = said === undefined ? '' : `: ${said}`;
+  const options = { backendId: context.backendId, cause: new Error(`HTTP ${status} from ${context.url}${suffix}`) };
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
+    return new BackendThrottledError(`Endpoint ${context.url} is throttling (HTTP 429)${suffix}`, { ...options, retryAfterMs });
+  }
+  if (status === 408 || status >= 500) {
+    return new BackendUnavailableError(`Endpoint ${context.url} failed (HTTP ${status})${suffix}`, options);
+  }
+  // The server's words only: this message can reach API callers, the internal URL must not.
+  return new BackendRejectedError(said ?? `The model endpoint rejected the request (HTTP ${status}).`, options);
+}
+
+/**
+ * Maps a request that got no HTTP answer (connection refused or reset, DNS, timeout,
+ * caller abort) to BackendUnavailableError: the server may be fine on a later attempt
+ * or another pool member may take it.
+ */
+export function mapTransportFailure(error: unknown, timedOut: boolean, context: RequestContext): BackendError {
+  const options = { backendId: context.backendId, cause: error };
+  if (timedOut) {
+    return new BackendUnavailableError(`Endpoint ${context.url} did not answer in time.`, { ...options, code: 'backend_timeout' });
+  }
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new BackendUnavailableError(`Request to ${context.url} was aborted.`, options);
+  }
+  // fetch wraps the socket error (ECONNREFUSED, ECONNRESET) as its `cause`.
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const detail = inner instanceof Error ? inner.message : String(inner);
+  return new BackendUnavailableError(`Endpoint ${context.url} is unreachable: ${detail}`, options);
+}

@@ -1,0 +1,51 @@
+import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors';
+import { mapHttpFailure, serverMessage } from '../../../shared/providers/openai/mapHttpFailure';
+
+const context = { url: 'http://10.0.0.7:8000/v1/chat/completions', backendId: 'gpu-pool' };
+
+describe('serverMessage', () => {
+  it.each([
+    ['OpenAI and current vLLM', { error: { message: 'bad temperature', type: 'invalid_request_error' } }, 'bad temperature'],
+    ['older vLLM', { object: 'error', message: 'bad temperature', type: 'BadRequestError', code: 400 }, 'bad temperature'],
+    ['TGI', { error: 'bad temperature', error_type: 'validation' }, 'bad temperature'],
+  ])('reads the %s error shape', (_label, body, expected) => {
+    // Act
+    const message = serverMessage(JSON.stringify(body));
+
+    // Assess
+    expect(message).toBe(expected);
+  });
+
+  it('falls back to the start of a body that is not JSON', () => {
+    // Act
+    const message = serverMessage('<html>Bad Gateway</html>');
+
+    // Assess
+    expect(message).toBe('<html>Bad Gateway</html>');
+  });
+});
+
+describe('mapHttpFailure', () => {
+  it.each([
+    [408, BackendUnavailableError],
+    [502, BackendUnavailableError],
+    [404, BackendRejectedError],
+    [413, BackendRejectedError],
+  ])('maps HTTP %i to %p', (status, expected) => {
+    // Act
+    const error = mapHttpFailure(status, new Headers(), '', context);
+
+    // Assess
+    expect(error).toBeInstanceOf(expected);
+    expect(error.backendId).toBe('gpu-pool');
+  });
+
+  it('keeps the internal URL out of a rejection message callers may see', () => {
+    // Act
+    const error = mapHttpFailure(400, new Headers(), JSON.stringify({ error: { message: 'bad' } }), context);
+
+    // Assess
+    expect(error.message).toBe('bad');
+    expect(String((error.cause as Error).message)).toContain(context.url);
+  });
+});
