@@ -1,0 +1,166 @@
+import { GpuScheduler, SchedulerClosedError } from './GpuScheduler';
+import { SimulatorError } from './errors';
+import { FaultInjector } from './faults';
+import {
+  DEFAULT_SIMULATOR_CONFIG,
+  applyConfigPatch,
+  maxItemsPerSecond,
+  type Face,
+  type SimulatorConfig,
+} from './SimulatorConfig';
+import { SimulatorStats, type SimulatorStatsSnapshot } from './SimulatorStats';
+
+/**
+ * The simulated GPU server without its HTTP skin: configuration, the scheduler, fault
+ * injection and stats. Faces describe a request as {@link GpuWork}; this decides its fate
+ * on arrival (poison, overload, faults), queues its items and waits for the passes.
+ */
+
+/** One request as the GPU sees it. */
+export interface GpuWork {
+  face: Face;
+  /** Stats key, e.g. `chat.completions`, `converse`. */
+  route: string;
+  /** Items the request puts on the queue. */
+  items: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Every input text, searched for the poison marker. */
+  texts: readonly string[];
+}
+
+/** The core of a simulator. */
+export class GpuSimulator {
+  private current: SimulatorConfig;
+  private readonly scheduler: GpuScheduler;
+  private readonly statistics: SimulatorStats;
+  private readonly faults: FaultInjector;
+  private readonly sleeps = new Map<NodeJS.Timeout, () => void>();
+
+  /** @param now clock in epoch milliseconds, shared by stats and the token windows. */
+  constructor(config: SimulatorConfig = DEFAULT_SIMULATOR_CONFIG, now: () => number = Date.now) {
+    this.current = structuredClone(config);
+    this.statistics = new SimulatorStats(now);
+    this.faults = new FaultInjector(config.seed, now);
+    this.scheduler = new GpuScheduler({
+      settings: () => this.current,
+      onPassStart: (_items, busy) => this.statistics.recordPassStart(busy),
+      onPassEnd: (pass) => this.statistics.recordPass(pass),
+    });
+  }
+
+  /** A copy of the current configuration. */
+  get config(): SimulatorConfig {
+    return structuredClone(this.current);
+  }
+
+  /**
+   * Applies a partial update at run time: latency knobs take effect at the next pass, a
+   * new seed restarts the fault streams.
+   * @throws SimulatorConfigError when the patch does not validate.
+   */
+  updateConfig(patch: unknown): SimulatorConfig {
+    const next = applyConfigPatch(this.current, patch);
+    const reseed = next.seed !== this.current.seed;
+    this.current = next;
+    if (reseed) this.faults.reset(next.seed);
+    this.scheduler.poke();
+    return this.config;
+  }
+
+  /** The counters, with the live queue state and the throughput ceiling. */
+  stats(): SimulatorStatsSnapshot {
+    return this.statistics.snapshot({
+      slots: this.current.slots,
+      queuedItems: this.scheduler.queuedItems,
+      busySlots: this.scheduler.busySlots,
+      maxItemsPerSecond: maxItemsPerSecond(this.current),
+    });
+  }
+
+  /** Zeroes the stats, empties the token windows and replays the fault streams from the seed. */
+  reset(): void {
+    this.statistics.reset();
+    this.faults.reset(this.current.seed);
+  }
+
+  /** Counts a request that reached a route of `face`. */
+  recordArrival(face: Face, route: string): void {
+    this.statistics.recordArrival(face, route);
+  }
+
+  /** Counts the status a request was answered with. */
+  recordResponse(face: Face, status: number): void {
+    this.statistics.recordResponse(face, status);
+  }
+
+  /**
+   * Runs one request through the GPU: settles when its items are done (and any injected
+   * slowness has passed).
+   * @throws SimulatorError for poison, overload, injected errors and throttles.
+   */
+  async process(work: GpuWork): Promise<void> {
+    const config = this.current;
+    const marker = config.poisonMarker;
+    if (marker !== '' && work.texts.some((text) => text.includes(marker))) {
+      this.statistics.recordFault(work.face, 'poisoned');
+      throw new SimulatorError('poison', `input contains the poison marker ${JSON.stringify(marker)}`, {
+        code: 'poison_input',
+      });
+    }
+    if (config.maxQueueItems > 0 && this.scheduler.queuedItems + work.items > config.maxQueueItems) {
+      this.statistics.recordFault(work.face, 'overloaded');
+      throw new SimulatorError('unavailable', `the GPU queue is full (${this.scheduler.queuedItems} items waiting)`, {
+        code: 'overloaded',
+      });
+    }
+    const decision = this.faults.decide(work.face, config[work.face], work.promptTokens + work.completionTokens);
+    if (decision.kind === 'error') {
+      this.statistics.recordFault(work.face, 'injectedErrors');
+      throw new SimulatorError('internal', 'injected internal error (errorRate)', { code: 'injected_error' });
+    }
+    if (decision.kind === 'throttle') {
+      this.statistics.recordFault(work.face, decision.reason === 'tokens' ? 'tokenThrottles' : 'injectedThrottles');
+      const why = decision.reason === 'tokens' ? 'tokens per minute over the limit' : 'injected throttle (throttleRate)';
+      throw new SimulatorError('throttled', `Too many requests: ${why}`, {
+        code: 'rate_limit_exceeded',
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    }
+
+    this.statistics.recordQueued(work.face, work.route, work.items, this.scheduler.queuedItems + work.items);
+    try {
+      await this.scheduler.submit(work.items);
+    } catch (error) {
+      if (error instanceof SchedulerClosedError) throw new SimulatorError('unavailable', error.message, { cause: error });
+      throw error;
+    }
+    this.statistics.recordTokens(work.face, work.promptTokens, work.completionTokens);
+    if (decision.slowMs > 0) {
+      this.statistics.recordFault(work.face, 'slowed');
+      await this.sleep(decision.slowMs);
+    }
+  }
+
+  /** Waits `ms`; cut short (resolved) by {@link close} so shutdown never hangs on a delay. */
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeps.delete(timer);
+        resolve();
+      }, ms);
+      this.sleeps.set(timer, resolve);
+    });
+  }
+
+  /** Stops every pass and delay; waiting requests fail as unavailable. */
+  close(): void {
+    this.scheduler.close();
+    for (const [timer, resolve] of this.sleeps) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.sleeps.clear();
+  }
+}

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/**
+ * The simulator's knobs: one zod schema for the whole configuration, one for a partial
+ * update (flags, `startSimulator` options, `POST /_sim/config` all go through it), the
+ * defaults, and the throughput ceiling the latency model implies.
+ */
+
+/** Port the CLI listens on when neither `--port` nor `SIM_PORT` says otherwise. */
+export const DEFAULT_SIMULATOR_PORT = 8100;
+
+const rate = z.number().min(0).max(1);
+const nonNegative = z.number().finite().min(0);
+
+/** Fault knobs of one face; every rate is a fraction of arriving requests. */
+export const FaceFaultsSchema = z.strictObject({
+  /** Answered 500 (OpenAI) / InternalServerException (Bedrock). */
+  errorRate: rate,
+  /** Answered 429 with `Retry-After` / ThrottlingException. */
+  throttleRate: rate,
+  /** Answered `slowMs` later than the GPU would allow. */
+  slowRate: rate,
+  slowMs: nonNegative.max(600_000),
+  /** Sliding 60 s budget of prompt + completion tokens; 0 means unlimited. */
+  tokensPerMinute: z.number().int().min(0),
+  /** `Retry-After` seconds sent with a `throttleRate` throttle. */
+  retryAfterSeconds: z.number().int().min(0).max(3600),
+});
+/** Fault knobs of one face. */
+export type FaceFaults = z.infer<typeof FaceFaultsSchema>;
+
+/** The two wire protocols the simulator speaks. */
+export type Face = 'openai' | 'bedrock';
+/** Both faces, in a stable order (stats, PRNG streams). */
+export const FACES: readonly Face[] = ['openai', 'bedrock'];
+
+/** The whole configuration of a running simulator. */
+export const SimulatorConfigSchema = z.strictObject({
+  /** Fixed cost of one forward pass, in milliseconds. */
+  passMs: nonNegative.max(600_000),
+  /** Added cost of each item in a pass, in milliseconds. */
+  itemMs: nonNegative.max(60_000),
+  /** Forward passes that may run at the same time. */
+  slots: z.number().int().min(1).max(1024),
+  /** Most items one pass takes from the queue. */
+  maxItemsPerPass: z.number().int().min(1).max(100_000),
+  /** Embedding size when a request does not ask for one. */
+  dimensions: z.number().int().min(1).max(16_384),
+  /** Added to every face response, error or not. */
+  addedLatencyMs: nonNegative.max(600_000),
+  /** Cap on completion tokens when a request gives none (OpenAI legacy default). */
+  defaultMaxTokens: z.number().int().min(1).max(1_000_000),
+  /** Queued items above which requests get 503; 0 means unbounded. */
+  maxQueueItems: z.number().int().min(0),
+  /** Seed of the fault-injection PRNG; reseeded on change and on reset. */
+  seed: z.number().int(),
+  /** Text that marks an input as poison (400); the empty string turns it off. */
+  poisonMarker: z.string(),
+  /** Models listed by `GET /v1/models` (and the only ones accepted when strict). */
+  models: z.array(z.string().min(1)).min(1),
+  /** Bedrock model ids accepted when strict. */
+  bedrockModels: z.array(z.string().min(1)).min(1),
+  /** Reject unknown models with 404 / ResourceNotFoundException instead of serving them. */
+  strictModels: z.boolean(),
+  openai: FaceFaultsSchema,
+  bedrock: FaceFaultsSchema,
+});
+/** The whole configuration of a running simulator. */
+export type SimulatorConfig = z.infer<typeof SimulatorConfigSchema>;
+
+/** A partial update; face fault knobs merge key by key. Unknown keys are rejected so typos surface. */
+export const SimulatorConfigPatchSchema = SimulatorConfigSchema.omit({ openai: true, bedrock: true })
+  .partial()
+  .extend({
+    openai: FaceFaultsSchema.partial().optional(),
+    bedrock: FaceFaultsSchema.partial().optional(),
+  });
+/** A partial update of {@link SimulatorConfig}. */
+export type SimulatorConfigPatch = z.infer<typeof SimulatorConfigPatchSchema>;
+
+const NO_FAULTS: FaceFaults = {
+  errorRate: 0,
+  throttleRate: 0,
+  slowRate: 0,
+  slowMs: 0,
+  tokensPerMinute: 0,
+  retryAfterSeconds: 1,
+};
+
+/** The configuration a simulator starts with. */
+export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze({
+  passMs: 40,
+  itemMs: 1.5,
+  slots: 4,
+  maxItemsPerPass: 64,
+  dimensions: 1024,
+  addedLatencyMs: 0,
+  defaultMaxTokens: 16,
+  maxQueueItems: 0,
+  seed: 42,
+  poisonMarker: '__POISON__',
+  models: ['gpt-oss-20b', 'gpt-oss-120b', 'bge-m3'],
+  bedrockModels: ['openai.gpt-oss-20b-1:0', 'openai.gpt-oss-120b-1:0', 'amazon.titan-embed-text-v2:0'],
+  strictModels: false,
+  openai: { ...NO_FAULTS },
+  bedrock: { ...NO_FAULTS },
+});
+
+/** Thrown when a configuration patch does not validate; `message` names each bad field. */
+export class SimulatorConfigError extends Error {
+  /** Dotted path of the first bad field, if any. */
+  readonly param: string | null;
+
+  constructor(message: string, param: string | null) {
+    super(message);
+    this.name = 'SimulatorConfigError';
+    this.param = param;
+  }
+}
+
+/** Renders zod issues as `path: message; …` so a 400 says exactly what was wrong. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+}
+
+/** Dotted path of the first bad field (an unknown key names the key itself), or null. */
+export function firstIssueParam(error: z.ZodError): string | null {
+  const issue = error.issues[0];
+  if (!issue) return null;
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  return path.map(String).filter((part) => part !== '').join('.') || null;
+}
+
+/**
+ * Validates `patch` and returns `base` with it applied (a new object; `base` is untouched).
+ * @throws SimulatorConfigError when the patch is not a valid partial configuration.
+ */
+export function applyConfigPatch(base: SimulatorConfig, patch: unknown): SimulatorConfig {
+  const parsed = SimulatorConfigPatchSchema.safeParse(patch);
+  if (!parsed.success) {
+    throw new SimulatorConfigError(describeIssues(parsed.error), firstIssueParam(parsed.error));
+  }
+  const { openai, bedrock, ...top } = parsed.data;
+  const defined = Object.fromEntries(Object.entries(top).filter(([, value]) => value !== undefined));
+  return {
+    ...base,
+    ...defined,
+    models: [...(top.models ?? base.models)],
+    bedrockModels: [...(top.bedrockModels ?? base.bedrockModels)],
+    openai: { ...base.openai, ...stripUndefined(openai) },
+    bedrock: { ...base.bedrock, ...stripUndefined(bedrock) },
+  };
+}
+
+function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
+  if (!value) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The best throughput the latency model allows, in items per second: every slot always
+ * busy with full passes, `slots * maxItemsPerPass / (passMs + maxItemsPerPass * itemMs)`.
+ * Batching is judged against this ceiling, not against earlier runs of our own.
+ */
+export function maxItemsPerSecond(
+  config: Pick<SimulatorConfig, 'slots' | 'maxItemsPerPass' | 'passMs' | 'itemMs'>,
+): number {
+  const passMs = config.passMs + config.maxItemsPerPass * config.itemMs;
+  // A zero-cost pass still takes one timer tick (setTimeout clamps to 1 ms).
+  return (config.slots * config.maxItemsPerPass * 1000) / Math.max(passMs, 1);
+}

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_SIMULATOR_PORT, FACES, type FaceFaults } from './SimulatorConfig';
+import type { SimulatorOptions } from './server';
+
+/**
+ * Command-line flags of `npm run simulator`. Every flag can also come from the
+ * environment as `SIM_<FLAG>` (`--pass-ms` ↔ `SIM_PASS_MS`); a flag beats its variable.
+ * Values are only coerced here; ranges are checked by the config schema, so the CLI,
+ * `startSimulator` and `POST /_sim/config` accept exactly the same things.
+ */
+
+const NUMBER_FLAGS = {
+  port: 'port',
+  'pass-ms': 'passMs',
+  'item-ms': 'itemMs',
+  slots: 'slots',
+  'max-items-per-pass': 'maxItemsPerPass',
+  dimensions: 'dimensions',
+  'added-latency-ms': 'addedLatencyMs',
+  'default-max-tokens': 'defaultMaxTokens',
+  'max-queue-items': 'maxQueueItems',
+  seed: 'seed',
+} as const;
+
+const FAULT_FLAGS: Record<string, keyof FaceFaults> = {
+  'error-rate': 'errorRate',
+  'throttle-rate': 'throttleRate',
+  'slow-rate': 'slowRate',
+  'slow-ms': 'slowMs',
+  'tokens-per-minute': 'tokensPerMinute',
+  'retry-after-seconds': 'retryAfterSeconds',
+};
+
+const STRING_FLAGS = ['poison-marker', 'models', 'bedrock-models', 'strict-models'] as const;
+
+/** Every flag name, without the leading dashes. */
+export const SIMULATOR_FLAGS: readonly string[] = [
+  ...Object.keys(NUMBER_FLAGS),
+  ...STRING_FLAGS,
+  ...Object.keys(FAULT_FLAGS).flatMap((flag) => [flag, ...FACES.map((face) => `${face}-${flag}`)]),
+];
+
+/** The usage text printed by `--help`. */
+export const SIMULATOR_USAGE = `usage: npm run simulator -- [--flag value ...]
+  --port N (default ${DEFAULT_SIMULATOR_PORT}, env SIM_PORT)   --pass-ms  --item-ms  --slots  --max-items-per-pass
+  --dimensions  --added-latency-ms  --default-max-tokens  --max-queue-items  --seed
+  --poison-marker TEXT  --models a,b,c  --bedrock-models a,b  --strict-models true|false
+  fault knobs, for both faces or one (--openai-error-rate, --bedrock-tokens-per-minute ...):
+  --error-rate  --throttle-rate  --slow-rate  --slow-ms  --tokens-per-minute  --retry-after-seconds
+every flag also reads SIM_<FLAG> from the environment, e.g. SIM_PASS_MS=20`;
+
+function envName(flag: string): string {
+  return `SIM_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/**
+ * Turns flags and environment into {@link SimulatorOptions} (port defaults to 8100).
+ * @throws TypeError on an unknown flag or a flag without a value.
+ */
+export function parseSimulatorArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): SimulatorOptions & { help: boolean } {
+  const parsed = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(SIMULATOR_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
+    },
+  });
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const raw = (flag: string): string | undefined => {
+    const value = values[flag];
+    return typeof value === 'string' ? value : env[envName(flag)];
+  };
+  // Unparseable numbers become NaN, which the schema rejects with the knob's name.
+  const options: Record<string, unknown> = { port: DEFAULT_SIMULATOR_PORT };
+  for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
+    const value = raw(flag);
+    if (value !== undefined) options[key] = Number(value);
+  }
+  const marker = raw('poison-marker');
+  if (marker !== undefined) options.poisonMarker = marker;
+  const models = raw('models');
+  if (models !== undefined) options.models = list(models);
+  const bedrockModels = raw('bedrock-models');
+  if (bedrockModels !== undefined) options.bedrockModels = list(bedrockModels);
+  const strict = raw('strict-models');
+  if (strict !== undefined) options.strictModels = strict === '' || /^(1|true|yes)$/i.test(strict);
+  for (const face of FACES) {
+    const faults: Record<string, number> = {};
+    for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
+      const value = raw(`${face}-${flag}`) ?? raw(flag);
+      if (value !== undefined) faults[key] = Number(value);
+    }
+    if (Object.keys(faults).length > 0) options[face] = faults;
+  }
+  return { ...(options as SimulatorOptions), help: values.help === true };
+}
