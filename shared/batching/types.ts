@@ -105,3 +105,31 @@ export interface BatchingOptions {
   clock?: Clock;
   random?: Random;
 }
+
+/** Per-call options of `run` and `submit`. */
+export interface RunOptions {
+  /**
+   * Absolute clock time (ms) by which the items must be settled; a Lambda passes
+   * `Date.now() + context.getRemainingTimeInMillis()`. No call starts that is not
+   * expected to finish `deadlineSafetyMs` before it.
+   */
+  deadline?: number;
+  /** When aborted, no new call starts and calls in flight for these items are aborted. */
+  signal?: AbortSignal;
+}
+
+/** Counters of a core since it was built, for logs and metrics. */
+export interface BatchingStats {
+  /** Backend calls started. */
+  calls: number;
+  /** Items sent in those calls (an item retried three times counts three times). */
+  items: number;
+  /** Item retries scheduled after retryable failures (each one spent from the retry budget). */
+  retries: number;
+  /** Calls refused by a backend for load. */
+  throttles: number;
+  /** Batches split in halves after a backend rejected them whole. */
+  splits: number;
+  /** The current adaptive concurrency limit of each backend seen, by backend id. */
+  limits: Record<string, number>;
+}

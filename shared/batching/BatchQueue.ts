@@ -1,0 +1,87 @@
+import { fitsInBatch, type BatchFill, type BatchLimits, type Packable } from './BatchPacker';
+import type { Clock } from './types';
+
+/** How a queue is wired. */
+export interface BatchQueueOptions<T> {
+  clock: Clock;
+  /** Longest the oldest item of a batch waits before the batch leaves anyway. */
+  maxWaitMs: number;
+  /** The limits a route's next batch should fill to; `undefined` when not known yet. */
+  limitsFor: (route: string) => BatchLimits | undefined;
+  /** Receives each batch as it leaves the queue. */
+  onBatch: (batch: T[]) => void;
+}
+
+interface OpenBatch<T> {
+  items: T[];
+  fill: BatchFill;
+  limits: BatchLimits | undefined;
+  /** Aborts the batch's max-wait timer once it has left. */
+  timer: AbortController;
+}
+
+/**
+ * Items arriving over time, waiting per route for their batch to fill. A batch leaves
+ * when it reaches its route's item or token limit, when its oldest item has waited
+ * `maxWaitMs`, or on {@link flush}. Waiting trades a little latency for fuller calls,
+ * which is where a GPU backend's throughput comes from.
+ *
+ * When a route's limits are not known yet (no batch of it dispatched), its first batch
+ * fills until max wait or flush and the dispatcher cuts it to the backend it resolves.
+ * The queue does not ask the resolver for limits itself: resolving can have effects (a
+ * half-open circuit lets its one probe through), so only a real dispatch resolves.
+ */
+export class BatchQueue<T extends Packable> {
+  readonly #open = new Map<string, OpenBatch<T>>();
+
+  constructor(private readonly options: BatchQueueOptions<T>) {}
+
+  /** Items waiting in open batches. */
+  get pending(): number {
+    let count = 0;
+    for (const batch of this.#open.values()) count += batch.items.length;
+    return count;
+  }
+
+  /** Queues an item; its batch leaves at once if the item filled it. */
+  add(item: T): void {
+    let batch = this.#open.get(item.route);
+    if (batch?.limits && !fitsInBatch(batch.fill, item, batch.limits)) {
+      this.#release(item.route);
+      batch = undefined;
+    }
+    batch ??= this.#openBatch(item.route);
+    batch.items.push(item);
+    batch.fill.items += 1;
+    batch.fill.tokens += item.estimatedTokens;
+    const limits = batch.limits;
+    if (limits && (batch.fill.items >= limits.maxBatchItems || batch.fill.tokens >= limits.maxBatchTokens)) {
+      this.#release(item.route);
+    }
+  }
+
+  /** Sends every open batch now, whatever its fill. */
+  flush(): void {
+    for (const route of [...this.#open.keys()]) this.#release(route);
+  }
+
+  #openBatch(route: string): OpenBatch<T> {
+    const batch: OpenBatch<T> = { items: [], fill: { items: 0, tokens: 0 }, limits: this.options.limitsFor(route), timer: new AbortController() };
+    this.#open.set(route, batch);
+    this.options.clock.sleep(this.options.maxWaitMs, batch.timer.signal).then(
+      () => {
+        if (this.#open.get(route) === batch) this.#release(route);
+      },
+      () => undefined,
+    );
+    return batch;
+  }
+
+  #release(route: string): void {
+    const batch = this.#open.get(route);
+    if (!batch) return;
+    this.#open.delete(route);
+    batch.timer.abort();
+    if (batch.items.length > 0) this.options.onBatch(batch.items);
+  }
+}

@@ -1,0 +1,104 @@
+import type { Clock, NotAttemptedReason } from './types';
+
+/** What a scope needs to know of an item: when it is due and whether its caller is still there. */
+export interface ScopedItem {
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * Ties one wait or one backend call to the items it serves, through one AbortSignal
+ * that fires when the work stops being useful:
+ * - at `min(item deadlines) − offsetMs` (`reason` 'deadline'): a call is cut at the
+ *   deadline itself (offset 0); a wait for a slot is cut when a call could no longer
+ *   finish in time (offset = expected latency + safety);
+ * - once every item's caller has aborted (`reason` 'cancelled'). One caller leaving
+ *   does not abort a batch shared with others: their results still matter.
+ *
+ * Always {@link dispose} it, so the deadline timer and listeners do not outlive the work.
+ */
+export class CallScope {
+  readonly #controller = new AbortController();
+  readonly #timer = new AbortController();
+  readonly #listeners: Array<() => void> = [];
+  #reason: NotAttemptedReason | undefined;
+
+  constructor(items: readonly ScopedItem[], clock: Clock, offsetMs = 0) {
+    // Distinct signals: every item of one run shares its caller's signal.
+    const signals = new Set(items.map((item) => item.signal));
+    if (items.length > 0 && !signals.has(undefined)) {
+      let live = 0;
+      for (const signal of signals as Set<AbortSignal>) {
+        if (signal.aborted) continue;
+        live += 1;
+        this.#listeners.push(CancelRelay.of(signal).subscribe(() => {
+          live -= 1;
+          if (live === 0) this.#abort('cancelled');
+        }));
+      }
+      if (live === 0) this.#abort('cancelled');
+    }
+    const deadlines = items.flatMap((item) => (item.deadline === undefined ? [] : [item.deadline]));
+    if (deadlines.length > 0 && !this.signal.aborted) {
+      const wait = deadlines.reduce((a, b) => Math.min(a, b)) - offsetMs - clock.now();
+      // At exactly zero a free slot is still taken first: the deadline check allows it (<=).
+      if (wait < 0) this.#abort('deadline');
+      else clock.sleep(wait, this.#timer.signal).then(() => this.#abort('deadline'), () => undefined);
+    }
+  }
+
+  /** Aborts when the work stops being useful. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Why the signal fired, if it did. */
+  get reason(): NotAttemptedReason | undefined {
+    return this.#reason;
+  }
+
+  /** Stops the deadline timer and detaches from the callers' signals. */
+  dispose(): void {
+    this.#timer.abort();
+    for (const remove of this.#listeners.splice(0)) remove();
+  }
+
+  #abort(reason: NotAttemptedReason): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller.abort(reason === 'deadline' ? new DOMException('Deadline reached', 'TimeoutError') : new DOMException('Cancelled by the caller', 'AbortError'));
+  }
+}
+
+/**
+ * One 'abort' listener per caller signal, fanned out in process. A run of thousands of
+ * items shares one signal, and every wait and call of those items watches it; adding
+ * each watcher to the signal itself would trip Node's listener-leak warning past 10.
+ */
+export class CancelRelay {
+  static readonly #relays = new WeakMap<AbortSignal, CancelRelay>();
+  readonly #subscribers = new Set<() => void>();
+
+  private constructor(signal: AbortSignal) {
+    signal.addEventListener('abort', () => {
+      for (const subscriber of [...this.#subscribers]) subscriber();
+      this.#subscribers.clear();
+    }, { once: true });
+  }
+
+  /** The relay of `signal`, created on first use and kept as long as the signal lives. */
+  static of(signal: AbortSignal): CancelRelay {
+    let relay = CancelRelay.#relays.get(signal);
+    if (!relay) {
+      relay = new CancelRelay(signal);
+      CancelRelay.#relays.set(signal, relay);
+    }
+    return relay;
+  }
+
+  /** Calls `onAbort` once when the signal aborts; returns the unsubscribe. */
+  subscribe(onAbort: () => void): () => void {
+    this.#subscribers.add(onAbort);
+    return () => this.#subscribers.delete(onAbort);
+  }
+}

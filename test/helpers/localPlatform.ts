@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { READY_MARKER } from '../../shared/local/constants';
+
+/** A local platform running in a child process, as `npm start` runs it. */
+export interface LocalPlatformProcess {
+  /** HTTP API base URL (`http://127.0.0.1:<port>`); the OpenAI base URL is this plus `/v1`. */
+  api: string;
+  dynamodb: string;
+  /** GPU simulator base URL (Bedrock face; OpenAI face under `/v1`). */
+  simulator: string;
+  apiKey: string;
+  tableName: string;
+  /** Everything the process printed so far (stdout and stderr, interleaved). */
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code once the process is gone. */
+  stop(): Promise<number | null>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts `shared/local/start.ts` under tsx with every port 0 (so parallel test files
+ * never collide) plus `env`, and resolves once it prints its READY line. If it exits or
+ * stays silent for 60 s, rejects with what it printed.
+ */
+export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<LocalPlatformProcess> {
+  const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
+  const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      INFER_PORT: '0',
+      DYNAMODB_PORT: '0',
+      SIM_PORT: '0',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const ready = await new Promise<Record<string, string>>((resolve, reject) => {
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      reject(new Error(`Local platform ${reason}. Its output:\n${output}`));
+    };
+    const timer = setTimeout(() => {
+      fail(`printed no ${READY_MARKER} line within ${READY_TIMEOUT_MS / 1000} s`);
+      child.kill('SIGKILL');
+    }, READY_TIMEOUT_MS);
+    const onData = () => {
+      const line = output.split('\n').find((candidate) => candidate.startsWith(`${READY_MARKER} `));
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve(JSON.parse(line.slice(READY_MARKER.length + 1)) as Record<string, string>);
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => fail(`exited with code ${code} before it was ready`));
+  });
+
+  return {
+    api: ready.api!,
+    dynamodb: ready.dynamodb!,
+    simulator: ready.simulator!,
+    apiKey: ready.apiKey!,
+    tableName: ready.tableName!,
+    output: () => output,
+    stop: () => stop(child, exited),
+  };
+}
+
+async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
