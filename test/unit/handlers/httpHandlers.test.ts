@@ -1,0 +1,80 @@
+import { createHandler as chatHandler } from '../../../functions/http/chatCompletions';
+import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
+import { createHandler as modelsHandler } from '../../../functions/http/models';
+import type { InferenceService } from '../../../shared/inference/InferenceService';
+import { loadEvent, lambdaContext } from '../../helpers/events';
+
+/** A service double recording what the handler asked of it. */
+function fakeService() {
+  const calls: { method: string; args: unknown[] }[] = [];
+  const service = {
+    chatCompletion: async (...args: unknown[]) => { calls.push({ method: 'chat', args }); return { id: 'chatcmpl-1' }; },
+    embeddings: async (...args: unknown[]) => { calls.push({ method: 'embeddings', args }); return { object: 'list' }; },
+    listModels: () => ({ object: 'list', data: [] }),
+    getModel: (id: string) => ({ id }),
+  } as unknown as InferenceService;
+  return { service, calls };
+}
+
+const body = (response: { body?: string }) => JSON.parse(response.body!);
+
+describe('HTTP handlers', () => {
+  it('chat: parses the sample event, passes a deadline from the Lambda context, answers 200', async () => {
+    // Prepare
+    const { service, calls } = fakeService();
+    const handler = chatHandler({ service, maxBodyBytes: 10_000 });
+    // Act
+    const response = await handler(loadEvent('http/chatCompletions.json'), lambdaContext(5_000));
+    // Assess
+    expect(response).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
+    expect(body(response)).toEqual({ id: 'chatcmpl-1' });
+    const [request, options] = calls[0]!.args as [{ model: string }, { deadline: number }];
+    expect(request.model).toBe('gpt-oss-20b');
+    expect(options.deadline - Date.now()).toBeGreaterThan(4_000);
+    expect(options.deadline - Date.now()).toBeLessThanOrEqual(5_000);
+  });
+
+  it('refuses an unauthenticated request with 401 before reading the body', async () => {
+    const { service, calls } = fakeService();
+    const event = loadEvent('http/chatCompletions.json');
+    event.requestContext.authorizer.lambda = { authenticated: false };
+    event.body = 'not json';
+    const response = await chatHandler({ service, maxBodyBytes: 10_000 })(event, lambdaContext());
+    expect(response.statusCode).toBe(401);
+    expect(body(response).error).toMatchObject({ code: 'invalid_api_key', type: 'authentication_error' });
+    expect(calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['malformed JSON', (e: any) => { e.body = '{"model":'; }, 400, 'invalid_json', null],
+    ['an empty body', (e: any) => { e.body = ''; }, 400, 'invalid_json', null],
+    ['a wrong content type', (e: any) => { e.headers['content-type'] = 'text/plain'; }, 415, 'unsupported_media_type', null],
+    ['a body over the limit', (e: any) => { e.body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(20_000) }] }); }, 413, 'payload_too_large', null],
+    ['a missing field', (e: any) => { e.body = JSON.stringify({ model: 'gpt-oss-20b' }); }, 400, 'missing_required_parameter', 'messages'],
+  ])('answers %s with the OpenAI error shape', async (_name, change, status, code, param) => {
+    const { service, calls } = fakeService();
+    const event = loadEvent('http/chatCompletions.json');
+    change(event);
+    const response = await chatHandler({ service, maxBodyBytes: 10_000 })(event, lambdaContext());
+    expect(response.statusCode).toBe(status);
+    expect(body(response)).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('decodes a base64 body', async () => {
+    const { service, calls } = fakeService();
+    const event = loadEvent('http/embeddings.json');
+    event.body = Buffer.from(event.body).toString('base64');
+    event.isBase64Encoded = true;
+    const response = await embeddingsHandler({ service, maxBodyBytes: 10_000 })(event, lambdaContext());
+    expect(response.statusCode).toBe(200);
+    expect((calls[0]!.args[0] as { input: string[] }).input).toEqual(['first', 'second', 'third']);
+  });
+
+  it('models: lists, and retrieves by path parameter', async () => {
+    const { service } = fakeService();
+    const handler = modelsHandler({ service });
+    expect(body(await handler(loadEvent('http/models.json'), lambdaContext()))).toEqual({ object: 'list', data: [] });
+    expect(body(await handler(loadEvent('http/model.json'), lambdaContext()))).toEqual({ id: 'gpt-oss-20b' });
+  });
+});
