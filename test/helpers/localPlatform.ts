@@ -29,10 +29,14 @@ const STOP_TIMEOUT_MS = 15_000;
  */
 export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<LocalPlatformProcess> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
+  // The test process's own function environment (test/setupEnv.ts) must not leak into the
+  // platform: it would override what serverless.yml gives the local stage.
+  const { TABLE_NAME: _table, STAGE: _stage, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...inherited,
+      INFER_QUIET: '1',
       INFER_PORT: '0',
       DYNAMODB_PORT: '0',
       SIM_PORT: '0',

@@ -1,0 +1,5 @@
+/**
+ * The prefix of the one machine-readable line `npm start` prints once everything listens,
+ * followed by a space and JSON: `{"api","dynamodb","simulator","apiKey","tableName"}`.
+ */
+export const READY_MARKER = 'LOCAL_PLATFORM_READY';

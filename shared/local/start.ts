@@ -1,0 +1,90 @@
+/**
+ * `npm start`: the whole platform on 127.0.0.1 (see shared/local/platform.ts).
+ *
+ * Reads INFER_PORT (3000), DYNAMODB_PORT (8000), SIM_PORT (8100) — 0 means any free
+ * port — INFER_API_KEY (sk-local, tenant `local`), INFER_API_KEY_2 (tenant `local-2`,
+ * optional) and INFER_QUIET=1 (no request lines). Prints where everything is, then one
+ * `LOCAL_PLATFORM_READY {json}` line for scripts and tests to wait for.
+ */
+import { READY_MARKER } from './constants';
+import { LocalPlatformError } from './errors';
+import { startLocalPlatform, type LocalApiKey, type LocalPlatform } from './platform';
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalPlatformError(`${name}=${raw} is not a port (0–65535)`, { code: 'BAD_OPTION' });
+  return value;
+}
+
+function apiKeysFromEnv(): LocalApiKey[] {
+  const keys: LocalApiKey[] = [{ key: process.env.INFER_API_KEY || 'sk-local', tenantId: 'local' }];
+  if (process.env.INFER_API_KEY_2) keys.push({ key: process.env.INFER_API_KEY_2, tenantId: 'local-2' });
+  return keys;
+}
+
+function printSummary(platform: LocalPlatform): void {
+  const [primary] = platform.apiKeys;
+  const lines = [
+    '',
+    `  HTTP API          ${platform.urls.api}   (OpenAI base URL ${platform.urls.api}/v1)`,
+    `  API key           ${primary?.key}   (tenant ${primary?.tenantId})`,
+    ...platform.apiKeys.slice(1).map((key) => `  API key           ${key.key}   (tenant ${key.tenantId})`),
+    `  DynamoDB          ${platform.urls.dynamodb}   table ${platform.tableName}`,
+    `  GPU simulator     ${platform.urls.simulator}/v1 (OpenAI)   ${platform.urls.simulator} (Bedrock Runtime)`,
+    `  Routes            ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'httpApi' ? [`${event.method} ${event.path}`] : []))).join(', ')}`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+  const ready = {
+    api: platform.urls.api,
+    dynamodb: platform.urls.dynamodb,
+    simulator: platform.urls.simulator,
+    apiKey: primary?.key,
+    tableName: platform.tableName,
+  };
+  console.log(`${READY_MARKER} ${JSON.stringify(ready)}`);
+}
+
+async function main(): Promise<void> {
+  let platform: LocalPlatform;
+  try {
+    platform = await startLocalPlatform({
+      apiPort: port('INFER_PORT', 3000),
+      dynamoDbPort: port('DYNAMODB_PORT', 8000),
+      simulatorPort: port('SIM_PORT', 8100),
+      apiKeys: apiKeysFromEnv(),
+      quiet: process.env.INFER_QUIET === '1',
+    });
+  } catch (error) {
+    const reason = error instanceof LocalPlatformError ? error.message : (error as Error)?.stack ?? String(error);
+    console.error(`\nThe local platform did not start: ${reason}`);
+    process.exit(1);
+  }
+  printSummary(platform);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C means "now": a handler stuck past its timeout must not hold the exit.
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`\n${signal}: stopping the local platform…`);
+    platform.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('Stopping failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // In Lambda a promise a handler leaves rejected fails that one execution environment;
+  // here every function shares this process, so log it instead of taking all of them down.
+  process.on('unhandledRejection', (reason) => console.error('[local] unhandled rejection in a function:', reason));
+}
+
+void main();
