@@ -26,6 +26,18 @@ export const ConfigSchema = z.object({
   /** Consecutive backend faults that open its circuit, and how long it then stays open. */
   CIRCUIT_FAILURE_THRESHOLD: int(3),
   CIRCUIT_COOLDOWN_MS: int(10_000),
+  BUCKET_NAME: z.string().min(1).optional(),
+  INGEST_QUEUE_URL: z.string().optional(),
+  WORK_QUEUE_URL: z.string().optional(),
+  FINALIZE_QUEUE_URL: z.string().optional(),
+  EVENT_BUS_NAME: z.string().optional(),
+  /** Limits of one batch job's input. */
+  MAX_LINES_PER_JOB: int(100_000),
+  MAX_LINE_BYTES: int(1024 * 1024),
+  MAX_FILE_BYTES: int(2 * 1024 * 1024 * 1024),
+  /** A chunk is at most this many lines and bytes: small enough to finish well within a worker's timeout. */
+  CHUNK_MAX_LINES: int(500),
+  CHUNK_MAX_BYTES: int(4 * 1024 * 1024),
 });
 
 /** Validated configuration. */
@@ -40,6 +52,21 @@ export interface Config {
   authCacheTtlMs: number;
   circuitFailureThreshold: number;
   circuitCooldownMs: number;
+  bucketName: string | undefined;
+  ingestQueueUrl: string | undefined;
+  workQueueUrl: string | undefined;
+  finalizeQueueUrl: string | undefined;
+  eventBusName: string | undefined;
+  limits: BatchLimits;
+}
+
+/** Limits of a batch job's input and the size of its chunks. */
+export interface BatchLimits {
+  maxLinesPerJob: number;
+  maxLineBytes: number;
+  maxFileBytes: number;
+  chunkMaxLines: number;
+  chunkMaxBytes: number;
 }
 
 /** A configuration error names the variable, so a bad deployment fails loudly at cold start. */
@@ -69,6 +96,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
     circuitCooldownMs: e.CIRCUIT_COOLDOWN_MS,
+    bucketName: e.BUCKET_NAME,
+    ingestQueueUrl: e.INGEST_QUEUE_URL || undefined,
+    workQueueUrl: e.WORK_QUEUE_URL || undefined,
+    finalizeQueueUrl: e.FINALIZE_QUEUE_URL || undefined,
+    eventBusName: e.EVENT_BUS_NAME || undefined,
+    limits: {
+      maxLinesPerJob: e.MAX_LINES_PER_JOB,
+      maxLineBytes: e.MAX_LINE_BYTES,
+      maxFileBytes: e.MAX_FILE_BYTES,
+      chunkMaxLines: e.CHUNK_MAX_LINES,
+      chunkMaxBytes: e.CHUNK_MAX_BYTES,
+    },
   };
 }
 
@@ -76,4 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function requireTableName(config: Config): string {
   if (!config.tableName) throw new ConfigError('TABLE_NAME is not set');
   return config.tableName;
+}
+
+/** A setting a function cannot run without; fails at cold start naming the variable. */
+export function required<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new ConfigError(`${variable} is not set`);
+  return value;
 }

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** Where a job is in its life; see {@link JOB_TRANSITIONS} for the moves allowed. */
+export const JobStatus = z.enum(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'cancelling', 'cancelled', 'expired']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+/** The line formats a job's input may use. */
+export type InputFormat = 'openai' | 'bedrock';
+
+/** The endpoints a batch job may target (`/v1/batch` is ours: lines may mix the two). */
+export const BatchEndpoint = z.enum(['/v1/chat/completions', '/v1/embeddings']);
+export type BatchEndpoint = z.infer<typeof BatchEndpoint>;
+
+/** Progress in OpenAI's names. */
+export interface RequestCounts {
+  total: number;
+  completed: number;
+  failed: number;
+}
+
+/** Tokens spent by a job so far. */
+export interface JobUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A reason a job failed as a whole (empty file, over the limits, no valid line). */
+export interface JobFailure {
+  code: string;
+  message: string;
+  line?: number;
+}
+
+/** Where a job's input lives: an object in the platform bucket, never copied. */
+export interface JobSource {
+  bucket: string;
+  key: string;
+  /** The object's ETag when ingest read it; ranged reads pin to it. */
+  etag?: string;
+  format?: InputFormat;
+  /** Bedrock-format files name their model in the object's metadata (`x-amz-meta-model`). */
+  model?: string;
+}
+
+/** A batch job, as the job store keeps it. */
+export interface Job {
+  id: string;
+  tenantId: string;
+  status: JobStatus;
+  /** The endpoint named at creation; a dropped file may mix endpoints and has none. */
+  endpoint?: BatchEndpoint;
+  inputFileId?: string;
+  source: JobSource;
+  completionWindow: string;
+  metadata: Record<string, string>;
+  requestCounts: RequestCounts;
+  usage: JobUsage;
+  /** Chunks planned by ingest and chunks recorded done (each exactly once). */
+  chunksTotal: number;
+  chunksDone: number;
+  outputFileId?: string;
+  errorFileId?: string;
+  failure?: JobFailure;
+  /** Unix seconds. */
+  createdAt: number;
+  expiresAt: number;
+  inProgressAt?: number;
+  finalizingAt?: number;
+  completedAt?: number;
+  failedAt?: number;
+  cancellingAt?: number;
+  cancelledAt?: number;
+  expiredAt?: number;
+}
+
+/** One planned chunk: a byte range of the input and the line number it starts at. */
+export interface ChunkPlan {
+  index: number;
+  /** Inclusive byte offsets into the object, as an HTTP Range takes them. */
+  startByte: number;
+  endByte: number;
+  /** 1-based number of the first line of the range. */
+  firstLine: number;
+  lineCount: number;
+  /** Lines of the range that ingest already refused (they are in the ingest error part). */
+  skipLines: number[];
+}
+
+/** The message that sends one chunk to a worker. */
+export const ChunkMessage = z.object({
+  kind: z.literal('chunk'),
+  tenantId: z.string().min(1),
+  jobId: z.string().min(1),
+  chunk: z.object({
+    index: z.number().int().nonnegative(),
+    startByte: z.number().int().nonnegative(),
+    endByte: z.number().int().nonnegative(),
+    firstLine: z.number().int().positive(),
+    lineCount: z.number().int().nonnegative(),
+    skipLines: z.array(z.number().int().positive()),
+  }),
+  source: z.object({
+    bucket: z.string(),
+    key: z.string(),
+    etag: z.string().optional(),
+    format: z.enum(['openai', 'bedrock']).optional(),
+    model: z.string().optional(),
+  }),
+});
+export type ChunkMessage = z.infer<typeof ChunkMessage>;
+
+/** The message that asks for a job's finalize step. */
+export const FinalizeMessage = z.object({ kind: z.literal('finalize'), tenantId: z.string().min(1), jobId: z.string().min(1) });
+export type FinalizeMessage = z.infer<typeof FinalizeMessage>;
+
+/** A line of a results or errors file, in the OpenAI batch output format. */
+export interface BatchOutputLine {
+  id: string;
+  custom_id: string;
+  response: { status_code: number; request_id: string; body: unknown } | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Where a job's files live in the bucket. */
+export const jobKeys = {
+  ingestErrors: (jobId: string) => `jobs/${jobId}/parts/ingest.errors.jsonl`,
+  chunkResults: (jobId: string, index: number, attempt: string) => `jobs/${jobId}/parts/${String(index).padStart(6, '0')}.${attempt}.results.jsonl`,
+  chunkErrors: (jobId: string, index: number, attempt: string) => `jobs/${jobId}/parts/${String(index).padStart(6, '0')}.${attempt}.errors.jsonl`,
+  results: (jobId: string) => `outputs/${jobId}/results.jsonl`,
+  errors: (jobId: string) => `outputs/${jobId}/errors.jsonl`,
+};

@@ -1,0 +1,4 @@
+export * from './Job';
+export * from './jobStateMachine';
+export * from './ports';
+export * from './errors';

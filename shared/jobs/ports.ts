@@ -1,0 +1,95 @@
+import type { Readable } from 'node:stream';
+import type { ChunkPlan, Job, JobStatus } from './Job';
+
+/** Counts a chunk adds to its job when it is recorded done. */
+export interface ChunkCounts {
+  completed: number;
+  failed: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Fields a transition may set in the same conditional write. */
+export type JobPatch = Partial<Pick<Job, 'chunksTotal' | 'requestCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source'>>;
+
+/**
+ * Where jobs live (DynamoDB). Every write is a single-item conditional write: no
+ * transactions, so each step is one atomic move that a redelivery cannot repeat.
+ */
+export interface JobStore {
+  /** Creates the job; false (and nothing written) if a job with its id exists. */
+  create(job: Job): Promise<boolean>;
+  /** The job, whoever owns it (callers serving a tenant check `tenantId`). */
+  get(jobId: string): Promise<Job | undefined>;
+  /** A tenant's jobs, newest first; `after` is the id of the last job of the previous page. */
+  list(tenantId: string, page: { after?: string; limit: number }): Promise<{ jobs: Job[]; hasMore: boolean }>;
+  /**
+   * Moves the job to `to` if its current status allows it (see jobStateMachine), setting
+   * the status timestamp and `patch` in the same write. Returns the job after the move;
+   * throws JobStateConflictError if the job is not in a status that allows it.
+   */
+  transition(jobId: string, to: JobStatus, patch?: JobPatch, now?: Date): Promise<Job>;
+  /**
+   * Records chunk `index` as done by `attempt` and adds its counts to the job, once:
+   * a second call for the same chunk changes nothing and returns `applied: false`.
+   * Only while the job is in_progress, cancelling or expired.
+   */
+  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }>;
+  /** The attempt whose part files count, for each chunk recorded done. */
+  chunkAttempts(jobId: string): Promise<Map<number, string>>;
+  /** Stores ingest's chunk plan (replacing any earlier one for the job). */
+  saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]): Promise<void>;
+  /** The chunk plan, in index order. */
+  chunkPlan(jobId: string): Promise<ChunkPlan[]>;
+  /** Jobs not yet terminal whose completion window ended before `now` (unix seconds). */
+  listExpired(now: number, limit: number): Promise<Job[]>;
+}
+
+/** A stored file, as the Files API shows it. */
+export interface FileRecord {
+  id: string;
+  tenantId: string;
+  /** `batch` for uploaded inputs, `batch_output` for results and errors files. */
+  purpose: 'batch' | 'batch_output';
+  filename: string;
+  bytes: number;
+  /** Unix seconds. */
+  createdAt: number;
+  bucket: string;
+  key: string;
+}
+
+/** Where file records live (DynamoDB). */
+export interface FileStore {
+  /** Stores a file record; overwriting one with the same id is allowed (finalize may run twice). */
+  put(file: FileRecord): Promise<void>;
+  get(fileId: string): Promise<FileRecord | undefined>;
+  /** A tenant's files, newest first. */
+  list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }): Promise<{ files: FileRecord[]; hasMore: boolean }>;
+}
+
+/** What HeadObject tells. */
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+  metadata: Record<string, string>;
+  contentType?: string;
+}
+
+/** The platform bucket (S3). Reads stream; writes of streams are multipart, in constant memory. */
+export interface ObjectStore {
+  head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /** The object, or the inclusive byte range of it, as a stream. `ifMatch` pins the version read. */
+  read(bucket: string, key: string, options?: { start?: number; end?: number; ifMatch?: string }): Promise<Readable>;
+  write(bucket: string, key: string, body: string | Buffer | Readable, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<void>;
+}
+
+/** A queue the platform sends its own messages to (SQS); sends in batches of ten. */
+export interface MessageSender<M> {
+  send(messages: readonly M[]): Promise<void>;
+}
+
+/** Where domain events go (EventBridge). */
+export interface EventPublisher {
+  publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
+}

@@ -1,0 +1,135 @@
+import { Readable } from 'node:stream';
+import type { ChunkPlan, Job, JobStatus } from '../../shared/jobs/Job';
+import { JobStateConflictError } from '../../shared/jobs/errors';
+import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/jobs/jobStateMachine';
+import type { ChunkCounts, EventPublisher, FileRecord, FileStore, JobPatch, JobStore, MessageSender, ObjectInfo, ObjectStore } from '../../shared/jobs/ports';
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+/** An in-memory JobStore with the DynamoDB adapter's semantics (conditional moves, once-only chunks). */
+export class MemoryJobStore implements JobStore {
+  readonly jobs = new Map<string, Job>();
+  readonly attempts = new Map<string, Map<number, string>>();
+  readonly plans = new Map<string, ChunkPlan[]>();
+
+  async create(job: Job): Promise<boolean> {
+    if (this.jobs.has(job.id)) return false;
+    this.jobs.set(job.id, clone(job));
+    return true;
+  }
+
+  async get(jobId: string): Promise<Job | undefined> {
+    const job = this.jobs.get(jobId);
+    return job && clone(job);
+  }
+
+  async list(tenantId: string, page: { after?: string; limit: number }) {
+    const all = [...this.jobs.values()].filter((j) => j.tenantId === tenantId).sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    const start = page.after ? all.findIndex((j) => j.id === page.after) + 1 : 0;
+    const jobs = all.slice(start, start + page.limit).map(clone);
+    return { jobs, hasMore: start + page.limit < all.length };
+  }
+
+  async transition(jobId: string, to: JobStatus, patch: JobPatch = {}, now = new Date()): Promise<Job> {
+    const job = this.jobs.get(jobId);
+    if (!job || !canTransition(job.status, to)) throw new JobStateConflictError(jobId, to, job?.status);
+    Object.assign(job, clone(patch), { status: to, [timestampFieldOf(to)]: Math.floor(now.getTime() / 1000) });
+    return clone(job);
+  }
+
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts) {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`no job ${jobId}`);
+    const attempts = this.attempts.get(jobId) ?? new Map<number, string>();
+    this.attempts.set(jobId, attempts);
+    if (attempts.has(index) || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return { applied: false, job: clone(job) };
+    attempts.set(index, attempt);
+    job.chunksDone += 1;
+    job.requestCounts.completed += counts.completed;
+    job.requestCounts.failed += counts.failed;
+    job.usage.promptTokens += counts.promptTokens;
+    job.usage.completionTokens += counts.completionTokens;
+    return { applied: true, job: clone(job) };
+  }
+
+  async chunkAttempts(jobId: string) {
+    return new Map(this.attempts.get(jobId) ?? []);
+  }
+
+  async saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]) {
+    this.plans.set(jobId, clone([...chunks]));
+  }
+
+  async chunkPlan(jobId: string) {
+    return clone(this.plans.get(jobId) ?? []);
+  }
+
+  async listExpired(now: number, limit: number) {
+    return [...this.jobs.values()].filter((j) => !TERMINAL_STATUSES.includes(j.status) && j.status !== 'cancelling' && j.expiresAt < now).slice(0, limit).map(clone);
+  }
+}
+
+/** An in-memory FileStore. */
+export class MemoryFileStore implements FileStore {
+  readonly files = new Map<string, FileRecord>();
+  async put(file: FileRecord) { this.files.set(file.id, clone(file)); }
+  async get(fileId: string) { const f = this.files.get(fileId); return f && clone(f); }
+  async list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }) {
+    const all = [...this.files.values()].filter((f) => f.tenantId === tenantId && (!page.purpose || f.purpose === page.purpose)).sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    const start = page.after ? all.findIndex((f) => f.id === page.after) + 1 : 0;
+    return { files: all.slice(start, start + page.limit).map(clone), hasMore: start + page.limit < all.length };
+  }
+}
+
+/** An in-memory bucket (or several), counting reads. */
+export class MemoryObjectStore implements ObjectStore {
+  readonly objects = new Map<string, { body: Buffer; metadata: Record<string, string>; contentType?: string; etag: string }>();
+  reads = 0;
+  private version = 0;
+
+  async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    const o = this.objects.get(`${bucket}/${key}`);
+    return o && { size: o.body.length, etag: o.etag, metadata: { ...o.metadata }, contentType: o.contentType };
+  }
+
+  async read(bucket: string, key: string, options: { start?: number; end?: number } = {}): Promise<Readable> {
+    const o = this.objects.get(`${bucket}/${key}`);
+    if (!o) throw Object.assign(new Error(`NoSuchKey: ${bucket}/${key}`), { name: 'NoSuchKey' });
+    this.reads += 1;
+    const body = o.body.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1);
+    // Small pieces, as a network stream would give them, so line splitting across reads is exercised.
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < body.length; i += 7) pieces.push(body.subarray(i, i + 7));
+    return Readable.from(pieces);
+  }
+
+  async write(bucket: string, key: string, body: string | Buffer | Readable, options: { contentType?: string; metadata?: Record<string, string> } = {}) {
+    let bytes: Buffer;
+    if (typeof body === 'string') bytes = Buffer.from(body);
+    else if (Buffer.isBuffer(body)) bytes = body;
+    else {
+      const parts: Buffer[] = [];
+      for await (const part of body) parts.push(Buffer.from(part as Buffer));
+      bytes = Buffer.concat(parts);
+    }
+    this.version += 1;
+    this.objects.set(`${bucket}/${key}`, { body: bytes, metadata: options.metadata ?? {}, contentType: options.contentType, etag: `"v${this.version}"` });
+  }
+
+  /** The text of an object, for assertions. */
+  text(bucket: string, key: string): string | undefined {
+    return this.objects.get(`${bucket}/${key}`)?.body.toString('utf8');
+  }
+}
+
+/** A queue that keeps what was sent. */
+export class MemorySender<M> implements MessageSender<M> {
+  readonly sent: M[] = [];
+  async send(messages: readonly M[]) { this.sent.push(...clone([...messages])); }
+}
+
+/** An event publisher that keeps what was published. */
+export class MemoryEvents implements EventPublisher {
+  readonly events: { detailType: string; detail: Record<string, unknown> }[] = [];
+  async publish(detailType: string, detail: Record<string, unknown>) { this.events.push({ detailType, detail: clone(detail) }); }
+}
