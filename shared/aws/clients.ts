@@ -1,11 +1,31 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/**
- * The DynamoDB document client, built once per module so a warm Lambda reuses its
- * connections. The endpoint comes from the SDK's own configuration
- * (AWS_ENDPOINT_URL_DYNAMODB locally), so no code path is local-only.
+/*
+ * SDK clients, each built once per module so a warm Lambda reuses its connections.
+ * Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL_<SERVICE>, set by the
+ * local platform), so no code path is local-only.
  */
+
+/** The DynamoDB document client. */
 export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The S3 client; path-style addressing when AWS_S3_FORCE_PATH_STYLE is true (local servers need it). */
+export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  return new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+}
+
+/** The SQS client. */
+export function createSqsClient(): SQSClient {
+  return new SQSClient({});
+}
+
+/** The EventBridge client. */
+export function createEventBridgeClient(): EventBridgeClient {
+  return new EventBridgeClient({});
 }

@@ -1,0 +1,50 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FileRecord, FileStore } from '../jobs/ports';
+
+const fileKey = (fileId: string) => ({ pk: `FILE#${fileId}`, sk: 'FILE' });
+const listKey = (tenantId: string) => `TENANT#${tenantId}#FILES`;
+const sortKey = (file: Pick<FileRecord, 'createdAt' | 'id'>) => `${String(file.createdAt).padStart(12, '0')}#${file.id}`;
+
+/** File records in the platform table; a tenant's files listed newest first through gsi1. */
+export class DynamoDbFileStore implements FileStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async put(file: FileRecord): Promise<void> {
+    await this.client.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { ...fileKey(file.id), type: 'file', ...file, gsi1pk: listKey(file.tenantId), gsi1sk: sortKey(file) },
+    }));
+  }
+
+  async get(fileId: string): Promise<FileRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: fileKey(fileId), ConsistentRead: true }));
+    return Item?.type === 'file' ? toRecord(Item) : undefined;
+  }
+
+  async list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }): Promise<{ files: FileRecord[]; hasMore: boolean }> {
+    let startKey: Record<string, unknown> | undefined;
+    if (page.after) {
+      const after = await this.get(page.after);
+      if (after && after.tenantId === tenantId) startKey = { ...fileKey(after.id), gsi1pk: listKey(tenantId), gsi1sk: sortKey(after) };
+    }
+    // A filter applies after DynamoDB's Limit, so keep reading pages until one more than asked is found.
+    const files: FileRecord[] = [];
+    do {
+      const result = await this.client.send(new QueryCommand({
+        TableName: this.tableName, IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ...(page.purpose ? { FilterExpression: 'purpose = :purpose' } : {}),
+        ExpressionAttributeValues: { ':pk': listKey(tenantId), ...(page.purpose ? { ':purpose': page.purpose } : {}) },
+        ScanIndexForward: false, Limit: page.limit + 1, ExclusiveStartKey: startKey,
+      }));
+      files.push(...(result.Items ?? []).map(toRecord));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && files.length <= page.limit);
+    return { files: files.slice(0, page.limit), hasMore: files.length > page.limit };
+  }
+}
+
+function toRecord(item: Record<string, unknown>): FileRecord {
+  const { id, tenantId, purpose, filename, bytes, createdAt, bucket, key } = item as unknown as FileRecord;
+  return { id, tenantId, purpose, filename, bytes, createdAt, bucket, key };
+}

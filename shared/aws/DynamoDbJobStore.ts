@@ -1,0 +1,182 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChunkPlan, Job, JobStatus } from '../jobs/Job';
+import { JobStateConflictError } from '../jobs/errors';
+import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../jobs/jobStateMachine';
+import type { ChunkCounts, JobPatch, JobStore } from '../jobs/ports';
+
+const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+const pad = (n: number, width = 12) => String(n).padStart(width, '0');
+/** Statuses in which a chunk may still be recorded done (expired and cancelling jobs drain). */
+const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
+
+/** A job as one DynamoDB item: counters flat, so each is one `ADD`. */
+type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
+  countTotal: number; countCompleted: number; countFailed: number;
+  promptTokens: number; completionTokens: number;
+  chunkAttempts: Record<string, string>;
+};
+
+function toItem(job: Job): Record<string, unknown> {
+  const { requestCounts, usage, ...rest } = job;
+  const active = !TERMINAL_STATUSES.includes(job.status);
+  return {
+    ...jobKey(job.id), type: 'job', ...rest,
+    countTotal: requestCounts.total, countCompleted: requestCounts.completed, countFailed: requestCounts.failed,
+    promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
+    chunkAttempts: {},
+    gsi1pk: `TENANT#${job.tenantId}#JOBS`, gsi1sk: `${pad(job.createdAt)}#${job.id}`,
+    ...(active ? { gsi2pk: 'ACTIVE_JOBS', gsi2sk: `${pad(job.expiresAt)}#${job.id}` } : {}),
+  };
+}
+
+function fromItem(item: Record<string, unknown>): Job {
+  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, chunkAttempts: _ca,
+    countTotal, countCompleted, countFailed, promptTokens, completionTokens, ...rest } = item as JobItem & Record<string, unknown>;
+  return {
+    ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
+    requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
+    usage: { promptTokens, completionTokens },
+  };
+}
+
+/**
+ * Jobs and their chunk plans in the platform table. Every change is one conditional
+ * single-item write; a chunk's "done" mark and its counts go in the same write, which is
+ * what makes a redelivered chunk change nothing.
+ */
+export class DynamoDbJobStore implements JobStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async create(job: Job): Promise<boolean> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(job), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(jobId: string): Promise<Job | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }));
+    return Item?.type === 'job' ? fromItem(Item) : undefined;
+  }
+
+  async list(tenantId: string, page: { after?: string; limit: number }): Promise<{ jobs: Job[]; hasMore: boolean }> {
+    let startKey: Record<string, unknown> | undefined;
+    if (page.after) {
+      const after = await this.get(page.after);
+      if (after && after.tenantId === tenantId) startKey = { ...jobKey(after.id), gsi1pk: `TENANT#${tenantId}#JOBS`, gsi1sk: `${pad(after.createdAt)}#${after.id}` };
+    }
+    const { Items = [] } = await this.client.send(new QueryCommand({
+      TableName: this.tableName, IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#JOBS` },
+      ScanIndexForward: false, Limit: page.limit + 1, ExclusiveStartKey: startKey,
+    }));
+    return { jobs: Items.slice(0, page.limit).map(fromItem), hasMore: Items.length > page.limit };
+  }
+
+  async transition(jobId: string, to: JobStatus, patch: JobPatch = {}, now = new Date()): Promise<Job> {
+    const froms = statusesBefore(to);
+    const names: Record<string, string> = { '#status': 'status', '#ts': timestampFieldOf(to) };
+    const values: Record<string, unknown> = { ':to': to, ':ts': Math.floor(now.getTime() / 1000) };
+    const sets = ['#status = :to', '#ts = :ts'];
+    const fields: Record<string, unknown> = { ...patch };
+    if (patch.requestCounts) {
+      delete fields.requestCounts;
+      Object.assign(fields, { countTotal: patch.requestCounts.total, countCompleted: patch.requestCounts.completed, countFailed: patch.requestCounts.failed });
+    }
+    Object.entries(fields).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      sets.push(`#f${i} = :f${i}`);
+    });
+    froms.forEach((from, i) => { values[`:from${i}`] = from; });
+    const remove = TERMINAL_STATUSES.includes(to) ? ' REMOVE gsi2pk, gsi2sk' : '';
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+        ConditionExpression: `attribute_exists(pk) AND #status IN (${froms.map((_, i) => `:from${i}`).join(', ')})`,
+        ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
+      }));
+      return fromItem(Attributes!);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new JobStateConflictError(jobId, to, (await this.get(jobId))?.status);
+    }
+  }
+
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }> {
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: 'SET chunkAttempts.#idx = :attempt ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+        ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':attempt': attempt, ':one': 1, ':c': counts.completed, ':f': counts.failed, ':p': counts.promptTokens, ':ct': counts.completionTokens,
+          ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
+        },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return { applied: true, job: fromItem(Attributes!) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const job = await this.get(jobId);
+      if (!job) throw new Error(`Job ${jobId} does not exist`);
+      return { applied: false, job };
+    }
+  }
+
+  async chunkAttempts(jobId: string): Promise<Map<number, string>> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true, ProjectionExpression: 'chunkAttempts' }));
+    return new Map(Object.entries((Item?.chunkAttempts ?? {}) as Record<string, string>).map(([index, attempt]) => [Number(index), attempt]));
+  }
+
+  async saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]): Promise<void> {
+    for (let i = 0; i < chunks.length; i += 25) {
+      let requests: Record<string, unknown>[] | undefined = chunks.slice(i, i + 25).map((chunk) => ({
+        PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `CHUNK#${pad(chunk.index, 6)}`, type: 'chunk', ...chunk } },
+      }));
+      // BatchWriteItem may leave some writes unprocessed under load: resend those, backing off.
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`Could not save the chunk plan of ${jobId}: writes left unprocessed`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } }));
+        requests = UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
+      }
+    }
+  }
+
+  async chunkPlan(jobId: string): Promise<ChunkPlan[]> {
+    const chunks: ChunkPlan[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tableName, ConsistentRead: true,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
+        ExclusiveStartKey: startKey,
+      }));
+      for (const item of page.Items ?? []) {
+        const { index, startByte, endByte, firstLine, lineCount, skipLines } = item as ChunkPlan;
+        chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return chunks;
+  }
+
+  async listExpired(now: number, limit: number): Promise<Job[]> {
+    const { Items = [] } = await this.client.send(new QueryCommand({
+      TableName: this.tableName, IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :now',
+      ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS', ':now': pad(now) },
+      Limit: limit,
+    }));
+    const jobs = await Promise.all(Items.map((item) => this.get(String(item.pk).slice('JOB#'.length))));
+    return jobs.filter((job): job is Job => job !== undefined && !TERMINAL_STATUSES.includes(job.status) && job.status !== 'cancelling');
+  }
+}

@@ -1,0 +1,22 @@
+import type { Config } from '../config/config';
+import { required, requireTableName } from '../config/config';
+import type { EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../jobs/ports';
+import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from './clients';
+import { DynamoDbFileStore } from './DynamoDbFileStore';
+import { DynamoDbJobStore } from './DynamoDbJobStore';
+import { EventBridgePublisher } from './EventBridgePublisher';
+import { S3ObjectStore } from './S3ObjectStore';
+import { SqsMessageSender } from './SqsMessageSender';
+
+/*
+ * The wiring of ports to AWS, for handlers' module scope. Each factory builds its SDK
+ * client once per call site; call them once per module.
+ */
+
+export const createJobStore = (config: Config): JobStore => new DynamoDbJobStore(createDocumentClient(), requireTableName(config));
+export const createFileStore = (config: Config): FileStore => new DynamoDbFileStore(createDocumentClient(), requireTableName(config));
+export const createObjectStore = (): ObjectStore => new S3ObjectStore(createS3Client());
+export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
+  new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));
+export const createEventPublisher = (config: Config): EventPublisher =>
+  new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));

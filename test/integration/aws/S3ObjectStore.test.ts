@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { S3ObjectStore } from '../../../shared/aws/S3ObjectStore';
+
+async function text(stream: Readable): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(Buffer.from(part as Buffer));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('S3ObjectStore against s3rver', () => {
+  const dir = mkdtempSync(join(tmpdir(), 's3rver-'));
+  let server: S3rver;
+  let store: S3ObjectStore;
+
+  beforeAll(async () => {
+    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
+    const { port } = await server.run();
+    const client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    await client.send(new CreateBucketCommand({ Bucket: 'bucket' }));
+    store = new S3ObjectStore(client);
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a string with metadata and reads it whole and by byte range', async () => {
+    await store.write('bucket', 'inbox/t/a.jsonl', 'line one\nline two\n', { metadata: { model: 'titan-embed-text-v2' } });
+    const head = await store.head('bucket', 'inbox/t/a.jsonl');
+    expect(head).toMatchObject({ size: 18, metadata: { model: 'titan-embed-text-v2' } });
+    expect(await text(await store.read('bucket', 'inbox/t/a.jsonl'))).toBe('line one\nline two\n');
+    expect(await text(await store.read('bucket', 'inbox/t/a.jsonl', { start: 9, end: 16, ifMatch: head!.etag }))).toBe('line two');
+  });
+
+  it('answers undefined for a missing object', async () => {
+    expect(await store.head('bucket', 'nope')).toBeUndefined();
+  });
+
+  it('uploads a stream larger than one part, multipart', async () => {
+    const line = `${'x'.repeat(1023)}\n`;
+    const lines = 10 * 1024; // 10 MiB: two parts of 8 MiB
+    await store.write('bucket', 'big.jsonl', Readable.from((function* () { for (let i = 0; i < lines; i++) yield Buffer.from(line); })()));
+    expect((await store.head('bucket', 'big.jsonl'))!.size).toBe(lines * 1024);
+    expect(await text(await store.read('bucket', 'big.jsonl', { start: 1024 * 9000, end: 1024 * 9000 + 9 }))).toBe('xxxxxxxxxx');
+  });
+});
