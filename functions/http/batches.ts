@@ -1,1 +1,38 @@
-export const handler = async () => { throw new Error('not implemented yet'); };
+import { createFileStore, createJobStore, createMessageSender } from '../../shared/aws/adapters';
+import { BatchService, CreateBatchRequest, ListBatchesQuery, type IngestJobMessage } from '../../shared/batchApi';
+import { loadConfig } from '../../shared/config/config';
+import { NotFoundError } from '../../shared/errors';
+import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+
+const CREATE = 'POST /v1/batches';
+
+/**
+ * The Batch API: `POST /v1/batches`, `GET /v1/batches`, `GET /v1/batches/{batchId}` and
+ * `POST /v1/batches/{batchId}/cancel`. Only the create route has a (JSON) body.
+ */
+export const createHandler = (deps: { service: BatchService; maxBodyBytes: number }) =>
+  httpRoute(async ({ event, tenant: { tenantId }, body }) => {
+    const batchId = event.pathParameters?.batchId ?? '';
+    switch (event.routeKey) {
+      case CREATE:
+        return jsonResponse(200, await deps.service.create(tenantId, parseRequest(CreateBatchRequest, body)));
+      case 'GET /v1/batches':
+        return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListBatchesQuery, event.queryStringParameters ?? {})));
+      case 'GET /v1/batches/{batchId}':
+        return jsonResponse(200, await deps.service.retrieve(tenantId, batchId));
+      case 'POST /v1/batches/{batchId}/cancel':
+        return jsonResponse(200, await deps.service.cancel(tenantId, batchId));
+      default:
+        throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
+    }
+  }, { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE });
+
+const config = loadConfig();
+export const handler = createHandler({
+  service: new BatchService({
+    jobs: createJobStore(config),
+    files: createFileStore(config),
+    ingest: createMessageSender<IngestJobMessage>(config.ingestQueueUrl, 'INGEST_QUEUE_URL'),
+  }),
+  maxBodyBytes: config.maxBodyBytes,
+});

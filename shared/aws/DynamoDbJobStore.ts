@@ -130,6 +130,23 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
+  async setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job> {
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: 'SET outputFileId = :out, errorFileId = :err',
+        ConditionExpression: '#status = :expired',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':out': outputs.outputFileId, ':err': outputs.errorFileId, ':expired': 'expired' },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return fromItem(Attributes!);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new JobStateConflictError(jobId, 'expired', (await this.get(jobId))?.status);
+    }
+  }
+
   async chunkAttempts(jobId: string): Promise<Map<number, string>> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true, ProjectionExpression: 'chunkAttempts' }));
     return new Map(Object.entries((Item?.chunkAttempts ?? {}) as Record<string, string>).map(([index, attempt]) => [Number(index), attempt]));

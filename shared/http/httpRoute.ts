@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { jsonBody, type WithJsonBody } from './jsonBody';
 import { openAiErrors } from './openAiErrors';
@@ -22,6 +22,8 @@ export interface RouteInput {
 export interface RouteOptions {
   /** Parse a JSON body, up to this many bytes. */
   jsonBodyMaxBytes?: number;
+  /** Parse the JSON body only of the requests this accepts (default: every request). */
+  jsonBodyWhen?: (event: APIGatewayProxyEventV2) => boolean;
   /** Let callers in without a key (health). */
   anonymous?: boolean;
 }
@@ -38,7 +40,7 @@ export function httpRoute(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(openAiErrors());
   if (!options.anonymous) handler.use(requireTenant());
-  if (options.jsonBodyMaxBytes !== undefined) handler.use(jsonBody({ maxBytes: options.jsonBodyMaxBytes }));
+  if (options.jsonBodyMaxBytes !== undefined) handler.use(jsonBody({ maxBytes: options.jsonBodyMaxBytes, when: options.jsonBodyWhen }));
   return handler.handler(async (event, context) => route({
     event,
     tenant: options.anonymous ? { tenantId: 'anonymous', keyId: 'none' } : tenantOf(event),

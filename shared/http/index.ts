@@ -5,3 +5,4 @@ export * from './tenant';
 export * from './validation';
 export * from './httpErrors';
 export * from './httpRoute';
+export * from './multipartForm';

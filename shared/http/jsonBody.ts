@@ -8,11 +8,13 @@ export type WithJsonBody<E> = E & { jsonBody: unknown };
 
 /**
  * Reads a JSON request body: checks the content type and the size before parsing,
- * decodes base64 bodies, and names the position of a syntax error.
+ * decodes base64 bodies, and names the position of a syntax error. With `when`, only the
+ * requests it accepts are read (one function serving a POST with a body and GETs without).
  */
-export function jsonBody(options: { maxBytes: number }): MiddlewareObj<WithJsonBody<APIGatewayProxyEventV2>> {
+export function jsonBody(options: { maxBytes: number; when?: (event: APIGatewayProxyEventV2) => boolean }): MiddlewareObj<WithJsonBody<APIGatewayProxyEventV2>> {
   const before = async (request: Request<WithJsonBody<APIGatewayProxyEventV2>>) => {
     const event = request.event;
+    if (options.when && !options.when(event)) return;
     const contentType = event.headers?.['content-type'];
     if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType)) throw new UnsupportedMediaTypeError(contentType);
     const raw = event.body ?? '';

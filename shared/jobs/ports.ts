@@ -35,6 +35,13 @@ export interface JobStore {
    * Only while the job is in_progress, cancelling or expired.
    */
   recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }>;
+  /**
+   * Sets the output and error file ids of an expired job. Its status no longer moves, so
+   * `transition` cannot carry them, but finalize still stitches what its chunks drained.
+   * Conditional on the job being `expired` (throws JobStateConflictError otherwise);
+   * setting the same ids again is allowed, since finalize may run twice.
+   */
+  setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job>;
   /** The attempt whose part files count, for each chunk recorded done. */
   chunkAttempts(jobId: string): Promise<Map<number, string>>;
   /** Stores ingest's chunk plan (replacing any earlier one for the job). */

@@ -52,6 +52,13 @@ export class MemoryJobStore implements JobStore {
     return { applied: true, job: clone(job) };
   }
 
+  async setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.status !== 'expired') throw new JobStateConflictError(jobId, 'expired', job?.status);
+    Object.assign(job, clone(outputs));
+    return clone(job);
+  }
+
   async chunkAttempts(jobId: string) {
     return new Map(this.attempts.get(jobId) ?? []);
   }

@@ -1,0 +1,42 @@
+import { NotFoundError, PlatformError } from '../errors';
+import { fileKeys } from './constants';
+
+/** No such file for this tenant: another tenant's file is answered the same, so ids cannot be probed (404). */
+export class FileNotFoundError extends NotFoundError {
+  constructor(fileId: string, param: string | null = null) {
+    super(`No such File object: ${fileId}`, { code: 'file_not_found', param });
+    this.name = 'FileNotFoundError';
+  }
+}
+
+/** No such batch for this tenant, as for files (404). */
+export class BatchNotFoundError extends NotFoundError {
+  constructor(batchId: string) {
+    super(`No batch found with id '${batchId}'.`, { code: 'batch_not_found' });
+    this.name = 'BatchNotFoundError';
+  }
+}
+
+/** An upload over what one Lambda request can carry; the file drop takes any size (413). */
+export class UploadTooLargeError extends PlatformError {
+  constructor(limitBytes: number, tenantId: string) {
+    super(
+      `Files over ${limitBytes} bytes cannot be uploaded through the API (a Lambda request carries at most 6 MB, and the upload arrives base64-encoded). ` +
+        `Put the file in the platform bucket under '${fileKeys.inbox(tenantId)}' instead: that starts a batch job directly, which GET /v1/batches then shows.`,
+      { code: 'file_too_large', status: 413, type: 'invalid_request_error', param: 'file' },
+    );
+    this.name = 'UploadTooLargeError';
+  }
+}
+
+/** A file over what one Lambda response can carry; it is read from the bucket instead (413). */
+export class FileContentTooLargeError extends PlatformError {
+  constructor(fileId: string, bytes: number, limitBytes: number, location: { bucket: string; key: string }) {
+    super(
+      `File ${fileId} is ${bytes} bytes, over the ${limitBytes} bytes an API response can carry (a Lambda response is at most 6 MB, base64-encoded). ` +
+        `Read it from the platform bucket instead: s3://${location.bucket}/${location.key}.`,
+      { code: 'file_too_large', status: 413, type: 'invalid_request_error' },
+    );
+    this.name = 'FileContentTooLargeError';
+  }
+}

@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI, { toFile } from 'openai';
+import { lambdaContext, loadEvent } from '../../helpers/events';
+import { forceStatus, JSONL, setup, TENANT_A, type Platform } from './fixtures';
+
+const ROUTES: Array<{ method: string; path: RegExp; routeKey: string; param?: string; fn: 'files' | 'batches' }> = [
+  { method: 'POST', path: /^\/v1\/files$/, routeKey: 'POST /v1/files', fn: 'files' },
+  { method: 'GET', path: /^\/v1\/files$/, routeKey: 'GET /v1/files', fn: 'files' },
+  { method: 'GET', path: /^\/v1\/files\/([^/]+)$/, routeKey: 'GET /v1/files/{fileId}', param: 'fileId', fn: 'files' },
+  { method: 'GET', path: /^\/v1\/files\/([^/]+)\/content$/, routeKey: 'GET /v1/files/{fileId}/content', param: 'fileId', fn: 'files' },
+  { method: 'POST', path: /^\/v1\/batches$/, routeKey: 'POST /v1/batches', fn: 'batches' },
+  { method: 'GET', path: /^\/v1\/batches$/, routeKey: 'GET /v1/batches', fn: 'batches' },
+  { method: 'GET', path: /^\/v1\/batches\/([^/]+)$/, routeKey: 'GET /v1/batches/{batchId}', param: 'batchId', fn: 'batches' },
+  { method: 'POST', path: /^\/v1\/batches\/([^/]+)\/cancel$/, routeKey: 'POST /v1/batches/{batchId}/cancel', param: 'batchId', fn: 'batches' },
+];
+
+/**
+ * A `fetch` that does what API Gateway does with the client's request: matches the
+ * route, builds the payload 2.0 event (non-text bodies base64-encoded, as multipart
+ * is), invokes the handler and turns its result back into an HTTP response.
+ */
+function apiGatewayFetch(platform: Platform, tenantId: string): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, { ...init, duplex: 'half' } as RequestInit);
+    const url = new URL(request.url);
+    const route = ROUTES.find((r) => r.method === request.method && r.path.test(url.pathname));
+    if (!route) return new Response(JSON.stringify({ message: 'Not Found' }), { status: 404 });
+    const bytes = Buffer.from(await request.arrayBuffer());
+    const text = /^(application\/json|text\/)/.test(request.headers.get('content-type') ?? '');
+    const event = loadEvent('http/models.json');
+    Object.assign(event, {
+      routeKey: route.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers: Object.fromEntries(request.headers),
+      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+      ...(route.param ? { pathParameters: { [route.param]: decodeURIComponent(route.path.exec(url.pathname)![1]!) } } : {}),
+      ...(bytes.length ? { body: bytes.toString(text ? 'utf8' : 'base64') } : {}),
+      isBase64Encoded: bytes.length > 0 && !text,
+    });
+    Object.assign(event.requestContext, { routeKey: route.routeKey, http: { ...event.requestContext.http, method: request.method, path: url.pathname } });
+    event.requestContext.authorizer.lambda = { authenticated: true, tenantId, keyId: 'k1' };
+    const result = await platform[route.fn](event, lambdaContext());
+    const body = result.body === undefined ? null : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    return new Response(body, { status: result.statusCode, headers: result.headers as Record<string, string> });
+  };
+}
+
+describe('the official openai client against the Files and Batch handlers', () => {
+  let platform: Platform;
+  let client: OpenAI;
+  let folder: string;
+
+  beforeEach(async () => {
+    platform = setup();
+    client = new OpenAI({ apiKey: 'sk-test', baseURL: 'http://api.test/v1', fetch: apiGatewayFetch(platform, TENANT_A), maxRetries: 0 });
+    folder = await mkdtemp(join(tmpdir(), 'batch-api-'));
+  });
+
+  afterEach(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('uploads a file (as a File and as a stream), retrieves it and reads its content back', async () => {
+    // Prepare
+    const path = join(folder, 'streamed.jsonl');
+    await writeFile(path, JSONL);
+    // Act
+    const uploaded = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
+    const streamed = await client.files.create({ file: createReadStream(path), purpose: 'batch' });
+    const retrieved = await client.files.retrieve(uploaded.id);
+    const content = await (await client.files.content(streamed.id)).text();
+    // Assess
+    expect(uploaded).toMatchObject({ object: 'file', purpose: 'batch', filename: 'requests.jsonl', bytes: Buffer.byteLength(JSONL), status: 'processed' });
+    expect(streamed.filename).toBe('streamed.jsonl');
+    expect(retrieved).toEqual(uploaded);
+    expect(content).toBe(JSONL);
+  });
+
+  it('follows the cursor through every page of files and batches', async () => {
+    // Prepare
+    const file = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
+    const created: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      created.push((await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+      platform.clock.ms += 1_000;
+    }
+    // Act
+    const listed: string[] = [];
+    for await (const batch of client.batches.list({ limit: 2 })) listed.push(batch.id);
+    const files: string[] = [];
+    for await (const each of client.files.list({ limit: 1, purpose: 'batch' })) files.push(each.id);
+    // Assess
+    expect(listed).toEqual([...created].reverse());
+    expect(files).toEqual([file.id]);
+  });
+
+  it('creates, retrieves and cancels a batch', async () => {
+    // Prepare
+    const file = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
+    // Act
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h', metadata: { team: 'search' } });
+    const retrieved = await client.batches.retrieve(batch.id);
+    const cancelled = await client.batches.cancel(batch.id);
+    // Assess
+    expect(batch).toMatchObject({ object: 'batch', status: 'validating', input_file_id: file.id, endpoint: '/v1/embeddings', metadata: { team: 'search' } });
+    expect(retrieved).toEqual(batch);
+    expect(cancelled.status).toBe('cancelling');
+    expect(platform.ingest.sent).toEqual([{ kind: 'ingest', tenantId: TENANT_A, jobId: batch.id }]);
+  });
+
+  it("surfaces the platform's errors as the client's typed errors", async () => {
+    // Prepare
+    const file = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    forceStatus(platform, batch.id, 'completed');
+    // Act
+    const missing = await client.batches.retrieve('batch_000000000000000000000000').catch((error: unknown) => error);
+    const badPurpose = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'a.jsonl'), purpose: 'fine-tune' }).catch((error: unknown) => error);
+    const conflict = await client.batches.cancel(batch.id).catch((error: unknown) => error);
+    // Assess
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(missing).toMatchObject({ status: 404, code: 'batch_not_found' });
+    expect(badPurpose).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(badPurpose).toMatchObject({ status: 400, param: 'purpose' });
+    expect(conflict).toBeInstanceOf(OpenAI.ConflictError);
+    expect(conflict).toMatchObject({ status: 409, code: 'invalid_state' });
+  });
+});
