@@ -1,3 +1,5 @@
 export * from './InferenceService';
 export * from './createInferenceService';
 export * from './outcomeErrors';
+export * from './chatRequests';
+export * from './embeddingsRequests';

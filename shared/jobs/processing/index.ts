@@ -1,0 +1,6 @@
+export * from './types';
+export * from './runChunk';
+export * from './finalizeJob';
+export * from './expireJobs';
+export * from './outputLines';
+export * from './stitchParts';

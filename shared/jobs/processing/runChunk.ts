@@ -1,0 +1,160 @@
+import { parseBatchLine } from '../../batch/lineFormats';
+import { logger } from '../../observability/logger';
+import { JobStateConflictError } from '../errors';
+import { jobKeys, type ChunkMessage, type Job, type JobStatus } from '../Job';
+import type { ChunkCounts } from '../ports';
+import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
+import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
+import { randomId, toJsonl } from './outputLines';
+import type { ChunkRunResult, RunChunkDeps } from './types';
+
+/** Statuses in which a chunk may still be recorded done (the job store's condition too). */
+const ACCEPTS_CHUNKS: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
+/** Statuses after which no chunk matters any more. */
+const FINISHED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+const JSONL = 'application/jsonl';
+
+/** Why the lines of a draining job are not run. */
+const DRAIN_REASONS = {
+  cancelling: { code: 'batch_cancelled', message: 'This request was not run because the batch was cancelled.' },
+  expired: { code: 'batch_expired', message: 'This request was not run because the batch expired.' },
+} as const;
+
+/** Options of one delivery. */
+export interface RunChunkOptions {
+  /** Milliseconds since the epoch by which the work must be settled (the Lambda's deadline). */
+  deadline: number;
+  /** Aborts the backend calls in flight (the function is shutting down). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The worker's use case: runs one chunk of a batch job and records it done, once.
+ *
+ * Safe under SQS's at-least-once delivery: this delivery writes its own part files (named
+ * by a fresh attempt id), and only then tries the job store's once-only
+ * `recordChunkDone`, which adds the counts and names the attempt whose parts count. A
+ * delivery that loses that race leaves orphan parts nobody stitches. Work not finished
+ * by the deadline is neither written nor recorded: `retry_later` tells the handler to
+ * report the message as a partial batch failure, so SQS delivers the whole chunk again.
+ *
+ * A cancelling or expired job still has every line answered, without calling a backend:
+ * each becomes a `batch_cancelled` / `batch_expired` error line, so every input line ends
+ * in exactly one file. The delivery that records the last chunk asks for the finalize.
+ */
+export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, options: RunChunkOptions): Promise<ChunkRunResult> {
+  const { jobId, chunk } = message;
+  const found = await deps.jobs.get(jobId);
+  if (!found || found.tenantId !== message.tenantId) {
+    logger.warn('chunk of an unknown job skipped', { jobId, chunk: chunk.index });
+    return { status: 'skipped' };
+  }
+  if (FINISHED.includes(found.status)) return { status: 'skipped' };
+  if ((await deps.jobs.chunkAttempts(jobId)).has(chunk.index)) {
+    // The delivery that recorded it may have died before asking for the finalize.
+    await askFinalizeIfLast(deps, found);
+    return { status: 'already_done' };
+  }
+  // Ingest sends chunks while it may still be finishing the job; it will be in_progress soon.
+  if (found.status === 'validating') return { status: 'retry_later' };
+  const job = await expireIfDue(deps, found);
+  if (!ACCEPTS_CHUNKS.includes(job.status)) {
+    logger.warn('chunk not recorded while the job is finalizing', { jobId, chunk: chunk.index, status: job.status });
+    return { status: 'skipped' };
+  }
+  const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
+  const outputs = drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
+  if (!outputs) return { status: 'retry_later' };
+  return record(deps, message, job, outputs);
+}
+
+/**
+ * A job whose completion window has passed is moved to expired here too, not only by the
+ * schedule, so that its remaining chunks drain as expired rather than run.
+ */
+async function expireIfDue(deps: RunChunkDeps, job: Job): Promise<Job> {
+  if (job.status !== 'in_progress' || job.expiresAt >= Math.floor(deps.now() / 1000)) return job;
+  try {
+    return await deps.jobs.transition(job.id, 'expired', {}, new Date(deps.now()));
+  } catch (error) {
+    if (!(error instanceof JobStateConflictError)) throw error;
+    return (await deps.jobs.get(job.id)) ?? job;
+  }
+}
+
+/** Every request line of the chunk as an error line with `reason`; no backend is called. */
+async function drainedOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, reason: { code: string; message: string }): Promise<LineOutput[]> {
+  const context = lineContextOf(message, job, deps.router);
+  const outputs: LineOutput[] = [];
+  for await (const line of chunkRequestLines(deps.objects, message, deps.maxLineBytes)) {
+    // Parsed only for its custom_id: nothing of the request is used.
+    const parsed = parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context);
+    const plan: LinePlan = parsed.ok
+      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason }
+      : refused(line.lineNumber, parsed.customId, parsed.code, parsed.message);
+    outputs.push(lineOutput(plan, [], { jobId: job.id, newId: deps.newId ?? randomId, created: 0 }));
+  }
+  return outputs;
+}
+
+/**
+ * Runs the chunk's lines through the core in one call, so batches form across lines
+ * (the chunk is bounded by the chunk limits, so its plans fit in memory). Undefined when
+ * any item was left unfinished at the deadline.
+ */
+async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | undefined> {
+  const context = lineContextOf(message, job, deps.router);
+  const plans: LinePlan[] = [];
+  for await (const line of chunkRequestLines(deps.objects, message, deps.maxLineBytes)) {
+    plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
+  }
+  const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
+  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
+  const unfinished = outcomes.filter(isUnfinished).length;
+  if (unfinished > 0) {
+    logger.info('chunk not finished before the deadline; it goes back to the queue', { jobId: message.jobId, chunk: message.chunk.index, unfinished, items: items.length });
+    return undefined;
+  }
+  const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+  const lineOptions = { jobId: job.id, newId: deps.newId ?? randomId, created: Math.floor(deps.now() / 1000) };
+  return plans.map((plan) => lineOutput(plan, plan.kind === 'runnable' ? plan.items.map((item) => byId.get(item.id)!) : [], lineOptions));
+}
+
+/** Writes this attempt's two part files, then records the chunk done (once, across all deliveries). */
+async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outputs: readonly LineOutput[]): Promise<ChunkRunResult> {
+  const { jobId, chunk } = message;
+  const attempt = deps.newAttemptId();
+  const results = outputs.filter((output) => output.ok);
+  const errors = outputs.filter((output) => !output.ok);
+  // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
+  await Promise.all([
+    deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map((output) => output.line)), { contentType: JSONL }),
+    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map((output) => output.line)), { contentType: JSONL }),
+  ]);
+  const counts: ChunkCounts = {
+    completed: results.length,
+    failed: errors.length,
+    promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
+    completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
+  };
+  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts);
+  if (!applied) {
+    // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.
+    const recorded = (await deps.jobs.chunkAttempts(jobId)).has(chunk.index);
+    logger.info('chunk recorded by another delivery', { jobId, chunk: chunk.index, attempt, recorded, status: after.status });
+    return { status: recorded ? 'already_done' : 'skipped' };
+  }
+  logger.info('chunk done', { jobId, chunk: chunk.index, attempt, ...counts, chunksDone: after.chunksDone, chunksTotal: after.chunksTotal });
+  await askFinalizeIfLast(deps, after);
+  return { status: 'done', counts };
+}
+
+/**
+ * Asks for the job's finalize when all its chunks are recorded. Finalize is idempotent,
+ * so asking again on a redelivery is harmless, and it covers a delivery that recorded
+ * the last chunk but died before the ask reached the queue.
+ */
+async function askFinalizeIfLast(deps: RunChunkDeps, job: Job): Promise<void> {
+  if (job.chunksTotal === 0 || job.chunksDone < job.chunksTotal || job.outputFileId) return;
+  await deps.finalize.send([{ kind: 'finalize', tenantId: job.tenantId, jobId: job.id }]);
+}

@@ -1,0 +1,84 @@
+import type { LineContext, LineError, ParsedLine } from '../../batch/types';
+import type { BatchingCore } from '../../batching/BatchingCore';
+import type { InferenceInput, InferenceOutput } from '../../domain';
+import type { ModelRouter } from '../../routing/ModelRouter';
+import type { ChunkMessage, FinalizeMessage } from '../Job';
+import type { ChunkCounts, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../ports';
+
+/** Parses one input line: the same parser ingest validated it with (`parseBatchLine`). */
+export type LineParser = (text: string, lineNumber: number, context: LineContext) => ParsedLine | LineError;
+
+/** The model lookups the worker needs (the `ModelRouter` has them). */
+export type ModelCatalogueLookup = Pick<ModelRouter, 'model' | 'listModels'>;
+
+/** What `runChunk` needs. */
+export interface RunChunkDeps {
+  jobs: JobStore;
+  objects: ObjectStore;
+  /** The finalize queue: the delivery that records a job's last chunk asks for its finalize. */
+  finalize: MessageSender<FinalizeMessage>;
+  /** One core per process, so adaptive limits and the retry budget carry across invocations. */
+  core: BatchingCore<InferenceInput, InferenceOutput>;
+  router: ModelCatalogueLookup;
+  /** Defaults to `parseBatchLine`, the parser ingest uses; tests may stand in. */
+  parseLine?: LineParser;
+  /** Longest line read whole (ingest refused longer ones already). */
+  maxLineBytes: number;
+  /** A fresh id for this delivery's part files: two deliveries of one chunk never share one. */
+  newAttemptId: () => string;
+  /**
+   * A fresh random id for a result's `request_id` and its `chatcmpl-…` id. (A line's
+   * `batch_req_…` id is derived from the job and line number, the same on every delivery.)
+   */
+  newId?: () => string;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+/** How one delivery of a chunk ended; the handler acks all but `retry_later`. */
+export type ChunkRunStatus =
+  /** This delivery wrote the chunk's parts and recorded it. */
+  | 'done'
+  /** Another delivery recorded the chunk first; its parts are the ones that count. */
+  | 'already_done'
+  /** The job is gone or finished; there is nothing to do for it. */
+  | 'skipped'
+  /** Not finished before the deadline (or the job is still being ingested): redeliver. */
+  | 'retry_later';
+
+/** The outcome of `runChunk`. */
+export interface ChunkRunResult {
+  status: ChunkRunStatus;
+  /** What this delivery recorded, when it recorded the chunk. */
+  counts?: ChunkCounts;
+}
+
+/** What `finalizeJob` needs. */
+export interface FinalizeJobDeps {
+  jobs: JobStore;
+  files: FileStore;
+  objects: ObjectStore;
+  events: EventPublisher;
+  /** The id of a job's output file of `kind`: deterministic, so a rerun overwrites its records. */
+  newFileId?: (jobId: string, kind: 'output' | 'error') => string;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+/** How a finalize request ended. */
+export interface FinalizeResult {
+  status: 'finalized' | 'already_final' | 'not_ready' | 'missing';
+  outputFileId?: string;
+  errorFileId?: string;
+}
+
+/** What `expireJobs` needs. */
+export interface ExpireJobsDeps {
+  jobs: JobStore;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Most jobs looked at per run (the schedule runs again soon). Default 100. */
+  limit?: number;
+}
+
+export type { ChunkMessage, FinalizeMessage };
