@@ -1,1 +1,22 @@
-export const handler = async () => { throw new Error('not implemented yet'); };
+import { createEventPublisher, createFileStore, createJobStore, createObjectStore } from '../../shared/aws/adapters';
+import { loadConfig } from '../../shared/config/config';
+import { FinalizeMessage } from '../../shared/jobs/Job';
+import { finalizeJob, type FinalizeJobDeps } from '../../shared/jobs/processing';
+import { logger } from '../../shared/observability/logger';
+import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
+
+/** Finalize: stitches a finished job's parts into its results and errors files. */
+export const createHandler = (deps: FinalizeJobDeps) =>
+  sqsBatchHandler(FinalizeMessage, async (message) => {
+    const result = await finalizeJob(deps, message);
+    logger.info('finalize handled', { jobId: message.jobId, ...result });
+  });
+
+const config = loadConfig();
+export const handler = createHandler({
+  jobs: createJobStore(config),
+  files: createFileStore(config),
+  objects: createObjectStore(),
+  events: createEventPublisher(config),
+  now: Date.now,
+});

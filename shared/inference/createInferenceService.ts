@@ -8,12 +8,18 @@ import { loadCatalogue } from '../routing/defaultCatalogue';
 import { ModelRouter } from '../routing/ModelRouter';
 import { InferenceService } from './InferenceService';
 
+/** The router and the batching core over it: what every inference path runs through. */
+export interface InferenceRuntime {
+  router: ModelRouter;
+  core: BatchingCore<InferenceInput, InferenceOutput>;
+}
+
 /**
- * Wires the real-time path from configuration: catalogue → router (providers, circuit
- * breakers) → batching core → service. Called once per Lambda container, so adaptive
- * limits and circuit states carry over between warm invocations.
+ * Wires inference from configuration: catalogue → router (providers, circuit breakers)
+ * → batching core. Called once per Lambda container, so adaptive limits, the retry
+ * budget and circuit states carry over between warm invocations.
  */
-export function createInferenceService(config: Config): InferenceService {
+export function createInferenceRuntime(config: Config): InferenceRuntime {
   // One Bedrock client per region and endpoint, shared by every Bedrock backend.
   const bedrockClients = new Map<string, BedrockRuntimeClient>();
   const router = new ModelRouter(loadCatalogue(config), {
@@ -28,5 +34,11 @@ export function createInferenceService(config: Config): InferenceService {
     cooldownMs: config.circuitCooldownMs,
   });
   const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { maxAttempts: 3, deadlineSafetyMs: 250 });
+  return { router, core };
+}
+
+/** The real-time use cases over a fresh runtime. */
+export function createInferenceService(config: Config): InferenceService {
+  const { router, core } = createInferenceRuntime(config);
   return new InferenceService(router, core);
 }

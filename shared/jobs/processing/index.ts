@@ -4,3 +4,4 @@ export * from './finalizeJob';
 export * from './expireJobs';
 export * from './outputLines';
 export * from './stitchParts';
+export * from './settleUnplannedJob';

@@ -1,0 +1,51 @@
+/**
+ * The codes a refused line's error carries (the `error.code` of its errors-file line).
+ *
+ * `invalid_custom_id` is ours beyond the list OpenAI documents: an id that is there but
+ * is not a string or is too long is a different mistake from a missing one.
+ */
+export const LINE_ERROR_CODES = [
+  'invalid_json',
+  'invalid_line',
+  'missing_custom_id',
+  'invalid_custom_id',
+  'duplicate_custom_id',
+  'invalid_url',
+  'invalid_method',
+  'invalid_body',
+  'unknown_parameter',
+  'model_not_found',
+  'line_too_long',
+  'invalid_utf8',
+  'unsupported_parameter',
+] as const;
+export type LineErrorCode = (typeof LINE_ERROR_CODES)[number];
+
+/** The codes of a job failed as a whole by ingest (`job.failure.code`). */
+export const INGEST_FAILURE_CODES = [
+  'file_not_found',
+  'file_changed',
+  'file_too_large',
+  'unsupported_encoding',
+  'too_many_lines',
+  'empty_file',
+  'no_valid_lines',
+] as const;
+export type IngestFailureCode = (typeof INGEST_FAILURE_CODES)[number];
+
+/** Longest `custom_id` accepted, as OpenAI's batch API has it. */
+export const CUSTOM_ID_MAX_LENGTH = 512;
+
+/** The endpoints a line may target. */
+export const CHAT_URL = '/v1/chat/completions';
+export const EMBEDDINGS_URL = '/v1/embeddings';
+
+/** The object metadata key naming a Bedrock-format file's model (`x-amz-meta-model`; SDKs strip the prefix). */
+export const MODEL_METADATA_KEY = 'model';
+
+/** How long a job dropped as a file has to complete, as OpenAI's only window. */
+export const DEFAULT_COMPLETION_WINDOW = '24h';
+export const DEFAULT_COMPLETION_WINDOW_SECONDS = 24 * 60 * 60;
+
+/** Content type of the JSONL parts ingest writes. */
+export const JSONL_CONTENT_TYPE = 'application/x-ndjson';
