@@ -4,10 +4,18 @@ import { createDocumentClient } from '../aws/clients';
 import { startSimulator } from '../simulator';
 import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from './dynamodb';
 import { PortUnavailableError } from './errors';
+import { startLocalEventBridge } from './eventBridge';
 import { startHttpApiGateway, type GatewayLogger } from './httpApiGateway';
 import { httpApiRoutesFrom } from './httpApiRoutes';
 import { localFunctionFrom, type LocalFunction } from './localFunction';
+import { consoleLogger } from './logger';
+import { namedResourcesFrom, resolveEnvironment, type LocalQueue, type LocalResources } from './localResources';
+import { startLocalS3 } from './s3';
+import { S3NotificationForwarder, queueNotificationsFrom } from './s3Notifications';
+import { startSchedules } from './scheduleEvents';
 import { loadServerlessConfig, type ServerlessConfig } from './serverlessConfig';
+import { createLocalSqsClient, createQueues, startLocalSqs } from './sqs';
+import { startSqsEventSources } from './sqsEventSource';
 
 /** An API key the platform stores at start-up, and the tenant it names. */
 export interface LocalApiKey {
@@ -25,11 +33,24 @@ export interface LocalPlatformOptions {
   apiPort?: number;
   dynamoDbPort?: number;
   simulatorPort?: number;
+  /** Defaults 4569, 9324, 4010. */
+  s3Port?: number;
+  sqsPort?: number;
+  eventsPort?: number;
+  /** Invocations at once per SQS event source. Default 2. */
+  sqsConcurrency?: number;
+  /**
+   * Replaces every queue's VisibilityTimeout (seconds), so a failed message is retried in
+   * seconds; it also lifts Lambda's rule that it be at least the function's timeout.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Replaces the period of every `schedule: rate(…)` event (milliseconds). */
+  scheduleIntervalMs?: number;
   /** Keys to seed. Default: `sk-local` for tenant `local`. */
   apiKeys?: LocalApiKey[];
   /** The environment the handlers read; set before any handler loads. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** No request lines. */
+  /** No request lines, and no line per EventBridge event. */
   quiet?: boolean;
   logger?: GatewayLogger;
 }
@@ -41,11 +62,23 @@ export interface LocalPlatform {
     dynamodb: string;
     /** Base URL; the Bedrock face answers here, the OpenAI face under `/v1`. */
     simulator: string;
+    /** S3 API, path-style only. */
+    s3: string;
+    /** SQS API; queue URLs are under it. */
+    sqs: string;
+    /** EventBridge PutEvents; `GET /_events` lists what was put. */
+    events: string;
   };
   apiKeys: LocalApiKey[];
   tableName: string;
+  /** The first bucket of `resources` (the platform's). */
+  bucketName: string;
+  /** Queues by logical id. */
+  queues: Record<string, LocalQueue>;
+  /** Everything created from `resources`, by logical id. */
+  resources: LocalResources;
   config: ServerlessConfig;
-  /** Stops every server (in reverse order of start). */
+  /** Stops the pollers and schedules, then every server (in reverse order of start). */
   close(): Promise<void>;
 }
 
@@ -54,24 +87,55 @@ const DEFAULT_ROOT = join(__dirname, '..', '..');
 
 /**
  * Starts the platform on 127.0.0.1 from serverless.yml: DynamoDB (dynalite) with the
- * table of `resources`, the API keys seeded, the GPU simulator, and the HTTP API serving
- * every `httpApi` event through its authorizer and handler. On failure whatever already
- * started is stopped again before the error is rethrown.
+ * tables of `resources`, SQS (fauxqs) with its queues and dead-letter queues, S3 (s3rver)
+ * with its buckets and their notifications into SQS, an EventBridge that records what is
+ * put on its buses, the API keys seeded, the GPU simulator, the HTTP API serving every
+ * `httpApi` event through its authorizer and handler, an event source mapping polling
+ * the queue of every `sqs` event, and a timer for every `schedule` event. On failure
+ * whatever already started is stopped again before the error is rethrown.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const rootDir = options.rootDir ?? DEFAULT_ROOT;
   const env = options.env ?? process.env;
+  const logger = options.logger ?? consoleLogger;
   const config = loadServerlessConfig({ rootDir, stage: options.stage ?? 'local', region: REGION, env });
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const closeOne of closers.splice(0).reverse()) await closeOne();
   };
   try {
+    const local = namedResourcesFrom(config.resources, REGION);
     const dynamodb = await startLocalDynamoDb({ port: options.dynamoDbPort ?? 8000 });
     closers.push(dynamodb.close);
     const client = createLocalDynamoDbClient(dynamodb.url);
     const [tableName] = await createTables(client, config.resources);
     if (!tableName) throw new Error('serverless.yml defines no AWS::DynamoDB::Table');
+
+    const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
+    closers.push(sqs.close);
+    const sqsClient = createLocalSqsClient(sqs.url, REGION);
+    closers.push(async () => sqsClient.destroy());
+    await createQueues(sqsClient, config.resources, local, {
+      ...(options.visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds } : {}),
+    });
+
+    const { notifications, gaps } = queueNotificationsFrom(config.resources, local);
+    for (const ignored of gaps.ignored) logger.info(`[s3] ${ignored} are not emulated locally (QueueConfigurations are)`);
+    const forwarder = new S3NotificationForwarder({ client: sqsClient, notifications, region: REGION, logger });
+    closers.push(() => forwarder.flush());
+    const s3 = await startLocalS3({ port: options.s3Port ?? 4569, onObjectEvent: (event) => forwarder.forward(event) });
+    closers.push(s3.close);
+    for (const bucket of Object.values(local.buckets)) await s3.createBucket(bucket.name);
+    const [bucket] = Object.values(local.buckets);
+    if (!bucket) throw new Error('serverless.yml defines no AWS::S3::Bucket');
+
+    const events = await startLocalEventBridge({
+      port: options.eventsPort ?? 4010,
+      region: REGION,
+      eventBuses: Object.values(local.eventBuses).map((bus) => bus.name),
+      ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
+    });
+    closers.push(events.close);
 
     const simulatorPort = options.simulatorPort ?? 8100;
     const simulator = await startSimulator({ port: simulatorPort }).catch((cause: unknown) => {
@@ -79,7 +143,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     closers.push(() => simulator.close());
 
-    setHandlerEnvironment(env, config, { dynamodbUrl: dynamodb.url, simulatorUrl: simulator.url });
+    setHandlerEnvironment(env, config, local, { dynamodbUrl: dynamodb.url, simulatorUrl: simulator.url, s3Url: s3.url, sqsUrl: sqs.url, eventsUrl: events.url });
     const apiKeys = options.apiKeys ?? [{ key: 'sk-local', tenantId: 'local' }];
     const store = new DynamoDbApiKeyStore({ client: createDocumentClient(client), tableName });
     for (const { key, tenantId } of apiKeys) await issueApiKey(store, { key, tenantId, name: `${tenantId} (npm start)` });
@@ -99,7 +163,35 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...(options.logger ? { logger: options.logger } : {}),
     });
     closers.push(api.close);
-    return { urls: { api: api.url, dynamodb: dynamodb.url, simulator: simulator.url }, apiKeys, tableName, config, close };
+
+    const pollers = startSqsEventSources({
+      config,
+      functionFor,
+      local,
+      client: sqsClient,
+      checkVisibilityTimeout: options.visibilityTimeoutSeconds === undefined,
+      ...(options.sqsConcurrency !== undefined ? { concurrency: options.sqsConcurrency } : {}),
+      logger,
+    });
+    closers.push(() => pollers.stop());
+    const schedules = startSchedules({
+      config,
+      functionFor,
+      ...(options.scheduleIntervalMs !== undefined ? { intervalMs: options.scheduleIntervalMs } : {}),
+      logger,
+    });
+    closers.push(() => schedules.stop());
+
+    return {
+      urls: { api: api.url, dynamodb: dynamodb.url, simulator: simulator.url, s3: s3.url, sqs: sqs.url, events: events.url },
+      apiKeys,
+      tableName,
+      bucketName: bucket.name,
+      queues: local.queues,
+      resources: local,
+      config,
+      close,
+    };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -109,12 +201,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 /**
  * The environment of every function, in one process: serverless.yml's provider and
  * function environment (resolved for this stage) under what the user already set, under
- * what must point at the local stand-ins. Credentials, region and the DynamoDB endpoint are
- * always the local ones, so a shell holding real AWS credentials never touches AWS.
+ * what must point at the local stand-ins. Credentials, region and the DynamoDB, S3, SQS and
+ * EventBridge endpoints are always the local ones, so a shell holding real AWS credentials
+ * never touches AWS.
  */
-function setHandlerEnvironment(env: NodeJS.ProcessEnv, config: ServerlessConfig, local: { dynamodbUrl: string; simulatorUrl: string }): void {
-  const fromConfig: Record<string, string> = { ...config.provider.environment };
-  for (const fn of config.functions) Object.assign(fromConfig, fn.environment);
+function setHandlerEnvironment(
+  env: NodeJS.ProcessEnv,
+  config: ServerlessConfig,
+  resources: LocalResources,
+  local: { dynamodbUrl: string; simulatorUrl: string; s3Url: string; sqsUrl: string; eventsUrl: string },
+): void {
+  // Intrinsics (`Ref: WorkQueue`) become the local queue URL, bucket name, ARN… (localResources.ts).
+  const fromConfig = resolveEnvironment(config.provider.environment, resources, 'provider.environment');
+  for (const fn of config.functions) Object.assign(fromConfig, resolveEnvironment(fn.environment, resources, `functions.${fn.name}.environment`));
   const localDefaults: Record<string, string> = {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: local.simulatorUrl,
     GPU_CHAT_URLS: local.simulatorUrl,
@@ -126,6 +225,11 @@ function setHandlerEnvironment(env: NodeJS.ProcessEnv, config: ServerlessConfig,
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_ENDPOINT_URL_DYNAMODB: local.dynamodbUrl,
+    AWS_ENDPOINT_URL_S3: local.s3Url,
+    AWS_ENDPOINT_URL_SQS: local.sqsUrl,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: local.eventsUrl,
+    // A local S3 has no per-bucket host names; the app's S3 client reads this.
+    AWS_S3_FORCE_PATH_STYLE: 'true',
   };
   // The defaults from serverless.yml for GPU_*_URLS are empty ("Bedrock only"); locally the simulator is the GPU.
   for (const [name, value] of Object.entries({ ...fromConfig, ...localDefaults })) {

@@ -22,6 +22,19 @@ export interface SqsEventConfig {
   functionResponseType?: string;
 }
 
+/** A `schedule` event: EventBridge rule expressions (`rate(5 minutes)`, `cron(…)`). */
+export interface ScheduleEventConfig {
+  type: 'schedule';
+  expressions: string[];
+  enabled: boolean;
+  /** Constant input sent instead of the scheduled event. */
+  input?: unknown;
+  /** Rule name, if set. */
+  name?: string;
+  /** `inputPath` / `inputTransformer`, kept to say they are not emulated. */
+  transforms: string[];
+}
+
 /** Any other event, kept as declared so later runtimes can pick it up. */
 export interface OtherEventConfig {
   type: 'other';
@@ -30,7 +43,14 @@ export interface OtherEventConfig {
 }
 
 /** One event of a function. */
-export type FunctionEventConfig = HttpApiEventConfig | SqsEventConfig | OtherEventConfig;
+export type FunctionEventConfig = HttpApiEventConfig | SqsEventConfig | ScheduleEventConfig | OtherEventConfig;
+
+/**
+ * An `environment` value: a string, or a CloudFormation intrinsic function such as
+ * `{ Ref: WorkQueue }` that only the deployed stack (or the local platform, see
+ * localResources.ts) can turn into one.
+ */
+export type EnvironmentValue = string | Record<string, unknown>;
 
 /** A function of serverless.yml with provider defaults applied. */
 export interface FunctionConfig {
@@ -47,7 +67,7 @@ export interface FunctionConfig {
   timeoutSeconds: number;
   memorySize: number;
   /** The function's own `environment` only (provider.environment is separate). */
-  environment: Record<string, string>;
+  environment: Record<string, EnvironmentValue>;
   events: FunctionEventConfig[];
 }
 
@@ -75,7 +95,7 @@ export interface ServerlessConfig {
   service: string;
   stage: string;
   region: string;
-  provider: { environment: Record<string, string>; timeoutSeconds: number; memorySize: number; runtime?: string };
+  provider: { environment: Record<string, EnvironmentValue>; timeoutSeconds: number; memorySize: number; runtime?: string };
   functions: FunctionConfig[];
   httpApi: { authorizers: Record<string, HttpApiAuthorizerConfig> };
   resources: Record<string, CloudFormationResource>;
@@ -210,6 +230,21 @@ function toEvent(event: unknown, where: string): FunctionEventConfig {
       ...(typeof sqs.functionResponseType === 'string' ? { functionResponseType: sqs.functionResponseType } : {}),
     };
   }
+  if (name === 'schedule') {
+    const schedule = isRecord(definition) ? definition : { rate: definition };
+    const expressions = (Array.isArray(schedule.rate) ? schedule.rate : [schedule.rate]).map(String);
+    if (!expressions.length || expressions.some((expression) => !/^(rate|cron)\(.+\)$/.test(expression))) {
+      throw new ServerlessConfigError(`${where}.schedule needs rate(…) or cron(…) expressions, not ${JSON.stringify(schedule.rate)}`);
+    }
+    return {
+      type: 'schedule',
+      expressions,
+      enabled: schedule.enabled !== false,
+      ...(schedule.input !== undefined ? { input: schedule.input } : {}),
+      ...(typeof schedule.name === 'string' ? { name: schedule.name } : {}),
+      transforms: ['inputPath', 'inputTransformer'].filter((key) => schedule[key] !== undefined),
+    };
+  }
   return { type: 'other', name, definition };
 }
 
@@ -228,11 +263,14 @@ function toAuthorizer(name: string, definition: unknown): HttpApiAuthorizerConfi
   };
 }
 
-function toEnvironment(value: unknown, where: string): Record<string, string> {
+function toEnvironment(value: unknown, where: string): Record<string, EnvironmentValue> {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) throw new ServerlessConfigError(`${where} is not a mapping`);
   // Lambda environment values are strings; CloudFormation stringifies numbers and booleans too.
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, item === null || item === undefined ? '' : String(item)]));
+  // An intrinsic function (`Ref: WorkQueue`) is kept for the platform to resolve once its resources exist.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, isRecord(item) ? item : item === null || item === undefined ? '' : String(item)]),
+  );
 }
 
 function normaliseMethod(method: string): string {

@@ -1,9 +1,12 @@
 /**
  * `npm start`: the whole platform on 127.0.0.1 (see shared/local/platform.ts).
  *
- * Reads INFER_PORT (3000), DYNAMODB_PORT (8000), SIM_PORT (8100) — 0 means any free
- * port — INFER_API_KEY (sk-local, tenant `local`), INFER_API_KEY_2 (tenant `local-2`,
- * optional) and INFER_QUIET=1 (no request lines). Prints where everything is, then one
+ * Reads INFER_PORT (3000), DYNAMODB_PORT (8000), SIM_PORT (8100), S3_PORT (4569),
+ * SQS_PORT (9324), EVENTS_PORT (4010) — 0 means any free port — INFER_API_KEY (sk-local,
+ * tenant `local`), INFER_API_KEY_2 (tenant `local-2`, optional), INFER_QUIET=1 (no request
+ * or event lines), LOCAL_SQS_CONCURRENCY (2 invocations at once per queue),
+ * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's) and LOCAL_SCHEDULE_INTERVAL_MS
+ * (replaces every schedule's period). Prints where everything is, then one
  * `LOCAL_PLATFORM_READY {json}` line for scripts and tests to wait for.
  */
 import { READY_MARKER } from './constants';
@@ -15,6 +18,15 @@ function port(name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalPlatformError(`${name}=${raw} is not a port (0–65535)`, { code: 'BAD_OPTION' });
+  return value;
+}
+
+/** An optional whole number of at least `min`, or undefined when unset. */
+function wholeNumber(name: string, min: number): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new LocalPlatformError(`${name}=${raw} is not a whole number of at least ${min}`, { code: 'BAD_OPTION' });
   return value;
 }
 
@@ -33,7 +45,13 @@ function printSummary(platform: LocalPlatform): void {
     ...platform.apiKeys.slice(1).map((key) => `  API key           ${key.key}   (tenant ${key.tenantId})`),
     `  DynamoDB          ${platform.urls.dynamodb}   table ${platform.tableName}`,
     `  GPU simulator     ${platform.urls.simulator}/v1 (OpenAI)   ${platform.urls.simulator} (Bedrock Runtime)`,
+    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style; drop a file under inbox/)`,
+    `  SQS               ${platform.urls.sqs}`,
+    ...Object.values(platform.queues).map((queue) => `                      ${queue.url}`),
+    `  EventBridge       ${platform.urls.events}   (events put so far: GET ${platform.urls.events}/_events)`,
     `  Routes            ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'httpApi' ? [`${event.method} ${event.path}`] : []))).join(', ')}`,
+    `  Queue pollers     ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'sqs' ? [fn.name] : []))).join(', ') || 'none'}`,
+    `  Schedules         ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'schedule' ? [`${fn.name} ${event.expressions.join(' ')}`] : []))).join(', ') || 'none'}`,
     '',
     '  Ctrl-C stops everything.',
     '',
@@ -45,8 +63,17 @@ function printSummary(platform: LocalPlatform): void {
     simulator: platform.urls.simulator,
     apiKey: primary?.key,
     tableName: platform.tableName,
+    s3: platform.urls.s3,
+    sqs: platform.urls.sqs,
+    events: platform.urls.events,
+    bucket: platform.bucketName,
+    queues: Object.fromEntries(Object.values(platform.queues).map((queue) => [queue.logicalId, queue.url])),
   };
   console.log(`${READY_MARKER} ${JSON.stringify(ready)}`);
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 async function main(): Promise<void> {
@@ -56,6 +83,12 @@ async function main(): Promise<void> {
       apiPort: port('INFER_PORT', 3000),
       dynamoDbPort: port('DYNAMODB_PORT', 8000),
       simulatorPort: port('SIM_PORT', 8100),
+      s3Port: port('S3_PORT', 4569),
+      sqsPort: port('SQS_PORT', 9324),
+      eventsPort: port('EVENTS_PORT', 4010),
+      ...optional('sqsConcurrency', wholeNumber('LOCAL_SQS_CONCURRENCY', 1)),
+      ...optional('visibilityTimeoutSeconds', wholeNumber('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0)),
+      ...optional('scheduleIntervalMs', wholeNumber('LOCAL_SCHEDULE_INTERVAL_MS', 1)),
       apiKeys: apiKeysFromEnv(),
       quiet: process.env.INFER_QUIET === '1',
     });

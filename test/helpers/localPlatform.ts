@@ -12,10 +12,32 @@ export interface LocalPlatformProcess {
   simulator: string;
   apiKey: string;
   tableName: string;
+  /** S3 endpoint (path-style) and the platform's bucket. */
+  s3: string;
+  bucket: string;
+  /** SQS endpoint, and the URL of every queue by its logical id in serverless.yml. */
+  sqs: string;
+  queues: Record<string, string>;
+  /** EventBridge endpoint; `GET <events>/_events` lists what was put. */
+  events: string;
   /** Everything the process printed so far (stdout and stderr, interleaved). */
   output(): string;
   /** Sends SIGTERM and resolves with the exit code once the process is gone. */
   stop(): Promise<number | null>;
+}
+
+/** The JSON after the READY marker (shared/local/start.ts). */
+interface ReadyLine {
+  api: string;
+  dynamodb: string;
+  simulator: string;
+  apiKey: string;
+  tableName: string;
+  s3: string;
+  sqs: string;
+  events: string;
+  bucket: string;
+  queues: Record<string, string>;
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -31,7 +53,7 @@ export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Pr
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   // The test process's own function environment (test/setupEnv.ts) must not leak into the
   // platform: it would override what serverless.yml gives the local stage.
-  const { TABLE_NAME: _table, STAGE: _stage, ...inherited } = process.env;
+  const { TABLE_NAME: _t, STAGE: _s, BUCKET_NAME: _b, INGEST_QUEUE_URL: _i, WORK_QUEUE_URL: _w, FINALIZE_QUEUE_URL: _f, EVENT_BUS_NAME: _e, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts'], {
     cwd: ROOT,
     env: {
@@ -40,6 +62,9 @@ export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Pr
       INFER_PORT: '0',
       DYNAMODB_PORT: '0',
       SIM_PORT: '0',
+      S3_PORT: '0',
+      SQS_PORT: '0',
+      EVENTS_PORT: '0',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...env,
     },
@@ -50,7 +75,7 @@ export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Pr
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const ready = await new Promise<Record<string, string>>((resolve, reject) => {
+  const ready = await new Promise<ReadyLine>((resolve, reject) => {
     const fail = (reason: string) => {
       clearTimeout(timer);
       child.stdout!.off('data', onData);
@@ -65,18 +90,23 @@ export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Pr
       if (!line) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolve(JSON.parse(line.slice(READY_MARKER.length + 1)) as Record<string, string>);
+      resolve(JSON.parse(line.slice(READY_MARKER.length + 1)) as ReadyLine);
     };
     child.stdout!.on('data', onData);
     void exited.then((code) => fail(`exited with code ${code} before it was ready`));
   });
 
   return {
-    api: ready.api!,
-    dynamodb: ready.dynamodb!,
-    simulator: ready.simulator!,
-    apiKey: ready.apiKey!,
-    tableName: ready.tableName!,
+    api: ready.api,
+    dynamodb: ready.dynamodb,
+    simulator: ready.simulator,
+    apiKey: ready.apiKey,
+    tableName: ready.tableName,
+    s3: ready.s3,
+    bucket: ready.bucket,
+    sqs: ready.sqs,
+    queues: ready.queues,
+    events: ready.events,
     output: () => output,
     stop: () => stop(child, exited),
   };

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../shared/aws/S3ObjectStore';
+import { startLocalS3, type LocalS3 } from '../../../shared/local/s3';
 
 async function text(stream: Readable): Promise<string> {
   const parts: Buffer[] = [];
@@ -13,21 +10,15 @@ async function text(stream: Readable): Promise<string> {
 }
 
 describe('S3ObjectStore against s3rver', () => {
-  const dir = mkdtempSync(join(tmpdir(), 's3rver-'));
-  let server: S3rver;
+  let server: LocalS3;
   let store: S3ObjectStore;
 
   beforeAll(async () => {
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
-    const { port } = await server.run();
-    const client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    await client.send(new CreateBucketCommand({ Bucket: 'bucket' }));
-    store = new S3ObjectStore(client);
+    server = await startLocalS3({ port: 0 });
+    await server.createBucket('bucket');
+    store = new S3ObjectStore(new S3Client({ endpoint: server.url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
 
   it('writes a string with metadata and reads it whole and by byte range', async () => {
     await store.write('bucket', 'inbox/t/a.jsonl', 'line one\nline two\n', { metadata: { model: 'titan-embed-text-v2' } });

@@ -1,4 +1,8 @@
+import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../../helpers/localPlatform';
+import { LOCAL_CREDENTIALS, receiveAll, s3ClientFor, waitFor } from './standIns';
 
 describe('npm start (shared/local/start.ts) in a child process', () => {
   let platform: LocalPlatformProcess | undefined;
@@ -18,6 +22,44 @@ describe('npm start (shared/local/start.ts) in a child process', () => {
     expect(platform.apiKey).toBe('sk-local');
     expect(platform.tableName).toBe('inference-platform-local');
     expect(platform.output()).toContain('(tenant local-2)');
+    for (const url of [platform.s3, platform.sqs, platform.events]) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(platform.bucket).toBe('inference-platform-local');
+    expect(platform.queues).toMatchObject({
+      IngestQueue: `${platform.sqs}/000000000000/inference-platform-local-ingest`,
+      WorkQueue: `${platform.sqs}/000000000000/inference-platform-local-work`,
+      FinalizeDeadLetterQueue: `${platform.sqs}/000000000000/inference-platform-local-finalize-dlq`,
+    });
+    expect(platform.output()).toContain(`S3                ${platform.s3}   bucket inference-platform-local`);
+    expect(platform.output()).toContain('Queue pollers     ingest, worker, finalize');
+  });
+
+  it('serves S3, SQS and EventBridge to the real SDK clients', async () => {
+    // Prepare
+    const s3 = s3ClientFor(platform!.s3);
+    const sqs = new SQSClient({ endpoint: platform!.sqs, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    const events = new EventBridgeClient({ endpoint: platform!.events, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    // A dead-letter queue has no poller, so what is sent there stays.
+    const dlq = platform!.queues.WorkDeadLetterQueue!;
+
+    try {
+      // Act
+      await s3.send(new PutObjectCommand({ Bucket: platform!.bucket, Key: 'files/a.txt', Body: 'abc' }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: platform!.bucket, Key: 'files/a.txt', Range: 'bytes=1-1' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'parked' }));
+      const parked = await receiveAll(sqs, dlq);
+      await events.send(new PutEventsCommand({ Entries: [{ EventBusName: 'inference-platform-local', Source: 'test', DetailType: 'Ping', Detail: '{"n":1}' }] }));
+      const recorded = (await (await fetch(`${platform!.events}/_events`)).json()) as Array<{ detail: unknown }>;
+
+      // Assess
+      await expect(object.Body!.transformToString()).resolves.toBe('b');
+      expect(parked.map((message) => message.Body)).toEqual(['parked']);
+      expect(recorded.map((event) => event.detail)).toEqual([{ n: 1 }]);
+      await waitFor('the event line on stdout', () => platform!.output().includes('"detail-type":"Ping"'));
+    } finally {
+      s3.destroy();
+      sqs.destroy();
+      events.destroy();
+    }
   });
 
   it('serves GET /health through the health handler', async () => {

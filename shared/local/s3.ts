@@ -1,0 +1,231 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import AWSAccount from 's3rver/lib/models/account';
+import StoredObject from 's3rver/lib/models/object';
+import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './awsChunkedDecoder';
+import { LOOPBACK, closeServer, listenOnLoopback } from './listenOnLoopback';
+
+/** An object created or removed, with what S3 puts in the notification about it. */
+export interface S3ObjectEvent {
+  /** Without the `s3:` prefix: `ObjectCreated:Put`, `ObjectCreated:CompleteMultipartUpload`, `ObjectRemoved:Delete`, … */
+  eventName: string;
+  bucket: string;
+  /** The key as stored (not encoded). */
+  key: string;
+  size?: number;
+  /** Without quotes, as in notifications. */
+  eTag?: string;
+  /** Hex, increasing for the events of one key. */
+  sequencer: string;
+  eventTime: Date;
+  sourceIp: string;
+  /** The `x-amz-request-id` / `x-amz-id-2` of the request that caused it. */
+  requestId: string;
+  hostId: string;
+  /** `AWS:<access key id>` of the caller, or `Anonymous`. */
+  principalId: string;
+}
+
+/** A running S3-API server. */
+export interface LocalS3 {
+  url: string;
+  port: number;
+  /** Creates a bucket (an existing one is kept as it is). */
+  createBucket(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startLocalS3}. */
+export interface LocalS3Options {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 4569. */
+  port?: number;
+  /** Called for every object created or removed (notifications are built from it). */
+  onObjectEvent?: (event: S3ObjectEvent) => void;
+}
+
+/** The request s3rver is handling, for what its own event and range handling leave out. */
+interface S3Request {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  sourceIp: string;
+  requestId: string;
+  hostId: string;
+}
+
+/**
+ * Starts s3rver on 127.0.0.1 in a fresh temporary directory (removed on close), silent,
+ * path-style only, accepting any credentials like the other stand-ins. Three gaps of
+ * s3rver are closed here: aws-chunked bodies (the SDK's streamed uploads) are decoded
+ * instead of stored with their framing; responses carry `x-amz-request-id`/`x-amz-id-2`;
+ * byte ranges follow RFC 9110 (s3rver answers `bytes=0-0` with the whole object and
+ * reads `bytes=-N` as the first N+1 bytes).
+ */
+export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
+  const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
+  acceptAnyAccessKey();
+  const s3rver = new S3rver({ silent: true, directory, vhostBuckets: false });
+  const requests = new AsyncLocalStorage<S3Request>();
+  fixByteRanges(s3rver.store, () => requests.getStore());
+  let lastSequencer = 0;
+  s3rver.on('event', (event: S3rver.Event) => {
+    const request = requests.getStore();
+    for (const record of event.Records) {
+      lastSequencer = Math.max(Date.now() * 1000, lastSequencer + 1);
+      const { bucket, object } = record.s3;
+      options.onObjectEvent?.({
+        eventName: eventNameOf(record.eventName, request),
+        bucket: bucket.name,
+        key: object.key,
+        ...(object.size !== undefined ? { size: Number(object.size) } : {}),
+        ...(object.eTag !== undefined ? { eTag: object.eTag } : {}),
+        sequencer: lastSequencer.toString(16).toUpperCase().padStart(16, '0'),
+        eventTime: new Date(),
+        sourceIp: request?.sourceIp ?? LOOPBACK,
+        requestId: request?.requestId ?? newRequestId(),
+        hostId: request?.hostId ?? newHostId(),
+        principalId: principalOf(request?.headers),
+      });
+    }
+  });
+
+  // Streamed uploads arrive aws-chunked; s3rver would store the framing as the object.
+  const decodedBodies = new WeakMap<IncomingMessage, AwsChunkedDecoder>();
+  const createContext = s3rver.createContext.bind(s3rver);
+  s3rver.createContext = (request, response) => {
+    const context = createContext(request, response);
+    const body = decodedBodies.get(request);
+    if (body) context.req = Object.assign(body, { headers: request.headers, method: request.method, url: request.url });
+    return context;
+  };
+  const handle = s3rver.callback();
+  const server = createServer((request, response) => {
+    if (isAwsChunked(request.headers)) {
+      const decoder = new AwsChunkedDecoder();
+      request.on('error', (error) => decoder.destroy(error));
+      request.pipe(decoder);
+      decodedBodies.set(request, decoder);
+      request.headers = decodedHeaders(request.headers);
+    }
+    const context: S3Request = {
+      method: request.method ?? 'GET',
+      url: request.url ?? '/',
+      headers: request.headers,
+      sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? LOOPBACK,
+      requestId: newRequestId(),
+      hostId: newHostId(),
+    };
+    response.setHeader('x-amz-request-id', context.requestId);
+    response.setHeader('x-amz-id-2', context.hostId);
+    requests.run(context, () => handle(request, response));
+  });
+  let port: number;
+  try {
+    port = await listenOnLoopback(server, options.port ?? 4569, { what: 'S3 (s3rver)', envVar: 'S3_PORT' });
+  } catch (error) {
+    s3rver.logger.close();
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `http://${LOOPBACK}:${port}`,
+    port,
+    createBucket: async (name) => void (await s3rver.store.putBucket(name)),
+    close: async () => {
+      await closeServer(server);
+      s3rver.logger.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * s3rver names both a browser POST upload and a completed multipart upload
+ * `ObjectCreated:Post`; S3 calls the second `ObjectCreated:CompleteMultipartUpload`.
+ */
+function eventNameOf(eventName: string, request: S3Request | undefined): string {
+  if (eventName === 'ObjectCreated:Post' && request && /[?&]uploadId=/.test(request.url)) return 'ObjectCreated:CompleteMultipartUpload';
+  return eventName;
+}
+
+function principalOf(headers: IncomingHttpHeaders | undefined): string {
+  const accessKeyId = /Credential=([^/,\s]+)/.exec(headers?.authorization ?? '')?.[1];
+  return accessKeyId ? `AWS:${accessKeyId}` : 'Anonymous';
+}
+
+const newRequestId = () => randomBytes(8).toString('hex').toUpperCase();
+const newHostId = () => randomBytes(48).toString('base64');
+
+const ANY_KEY = Symbol.for('inference-platform.local.s3.anyAccessKey');
+
+/** s3rver knows one key pair (S3RVER); the local platform's clients use others. */
+function acceptAnyAccessKey(): void {
+  const registry = AWSAccount.registry as typeof AWSAccount.registry & { [ANY_KEY]?: true };
+  if (registry[ANY_KEY]) return;
+  const get = registry.get.bind(registry);
+  registry.get = (accessKeyId: string) => get(accessKeyId) ?? AWSAccount.DUMMY_ACCOUNT;
+  registry[ANY_KEY] = true;
+}
+
+/** A single byte range of an object of `size` bytes, per RFC 9110 §14.1.2. */
+export type ByteRange = { start: number; end: number } | 'unsatisfiable' | undefined;
+
+/**
+ * `bytes=a-b`, `bytes=a-` and `bytes=-n` against `size`. Undefined when the header is to
+ * be ignored (malformed, several ranges, `b < a`): S3 then answers the whole object.
+ */
+export function parseByteRange(header: string, size: number): ByteRange {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? Number.POSITIVE_INFINITY : Number(match[2]);
+  if (end < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: Math.min(end, size - 1) };
+}
+
+/**
+ * Replaces the store's ranged read for requests that carry a Range header: the controller
+ * has already lost `bytes=-N` (it reads it as 0–N), so the header is parsed again here.
+ */
+function fixByteRanges(store: S3rver.Store, currentRequest: () => S3Request | undefined): void {
+  const original = store.getObject.bind(store);
+  store.getObject = async (bucket, key, options) => {
+    const header = currentRequest()?.headers.range;
+    if (!options || !header) return original(bucket, key, options);
+    let metadata: Record<string, string | number>;
+    try {
+      metadata = await store.getMetadata(bucket, key);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    const range = parseByteRange(header, Number(metadata['content-length']));
+    if (range === undefined) return original(bucket, key, {});
+    if (range === 'unsatisfiable') {
+      // s3rver's controller answers InvalidRange (416) for a range without content.
+      const object = new StoredObject(bucket, key, null, metadata);
+      object.range = { start: Number(metadata['content-length']), end: 0 };
+      return object;
+    }
+    const content = await new Promise<ReturnType<typeof createReadStream>>((resolve, reject) => {
+      const stream = createReadStream(store.getResourcePath(bucket, key, 'object'), range)
+        .on('error', reject)
+        .on('open', () => resolve(stream));
+    });
+    const object = new StoredObject(bucket, key, content, metadata);
+    object.range = range;
+    return object;
+  };
+}

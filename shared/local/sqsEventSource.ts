@@ -1,0 +1,265 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FunctionTimeoutError, ServerlessConfigError } from './errors';
+import { consoleLogger, type LocalLogger } from './logger';
+import { invokeLocalFunction, type LocalFunction } from './localFunction';
+import { queueForArn, type LocalQueue, type LocalResources } from './localResources';
+import type { ServerlessConfig } from './serverlessConfig';
+import { batchOutcomeOf, sqsRecordFrom } from './sqsEvent';
+
+/** Options of {@link SqsEventSource}: an event source mapping of one function and queue. */
+export interface SqsEventSourceOptions {
+  client: SQSClient;
+  queue: Pick<LocalQueue, 'name' | 'url' | 'arn'>;
+  fn: LocalFunction;
+  region: string;
+  /** Default 10 (Lambda's default for standard queues). */
+  batchSize?: number;
+  /** Seconds to keep gathering a batch once a first message arrived. Default 0. */
+  maximumBatchingWindowSeconds?: number;
+  /** `functionResponseType: ReportBatchItemFailures`. */
+  reportBatchItemFailures?: boolean;
+  /** Invocations at once (Lambda scales pollers with the queue). Default 2. */
+  concurrency?: number;
+  /** Long-poll wait of each receive; short so that stopping is quick. Default 2. */
+  pollWaitSeconds?: number;
+  logger?: LocalLogger;
+}
+
+/** Receives return at most 10 messages; deletes take at most 10. */
+const SQS_MAX_BATCH = 10;
+
+/**
+ * Polls a queue and invokes a function as Lambda's SQS event source mapping does: up to
+ * `batchSize` messages per invocation (gathered for up to `maximumBatchingWindowSeconds`),
+ * as a real SQS event; on success the batch is deleted; with ReportBatchItemFailures only
+ * the messages the function did not name; after a throw or a timeout none, so they come
+ * back after the queue's visibility timeout and, past maxReceiveCount, land in its DLQ.
+ */
+export class SqsEventSource {
+  private readonly abort = new AbortController();
+  private readonly loops: Array<Promise<void>> = [];
+  private readonly logger: LocalLogger;
+  private readonly batchSize: number;
+  private readonly windowMs: number;
+  private running = 0;
+
+  constructor(private readonly options: SqsEventSourceOptions) {
+    this.logger = options.logger ?? consoleLogger;
+    this.batchSize = Math.max(1, options.batchSize ?? 10);
+    this.windowMs = Math.max(0, options.maximumBatchingWindowSeconds ?? 0) * 1000;
+  }
+
+  /** Invocations running right now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Starts the pollers (one per unit of concurrency). */
+  start(): void {
+    if (this.loops.length || this.stopped) return;
+    for (let index = 0; index < Math.max(1, this.options.concurrency ?? 2); index += 1) this.loops.push(this.poll());
+  }
+
+  /**
+   * Stops receiving at once and waits up to `graceMs` for the invocations still running
+   * (their messages are deleted or left as usual). Resolves false if some did not finish.
+   */
+  async stop(graceMs = 10_000): Promise<boolean> {
+    this.abort.abort();
+    const settled = Promise.allSettled(this.loops).then(() => true);
+    const timer = sleep(graceMs, false, { ref: false });
+    const finished = await Promise.race([settled, timer]);
+    if (!finished) this.logger.error(`${this.label} ${this.running} invocation(s) still running after ${graceMs} ms; not waiting for them`);
+    return finished;
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private get label(): string {
+    return `[sqs ${this.options.queue.name} → ${this.options.fn.functionName}]`;
+  }
+
+  private async poll(): Promise<void> {
+    while (!this.stopped) {
+      let messages: Message[];
+      try {
+        messages = await this.gather();
+      } catch (error) {
+        if (this.stopped) return;
+        this.logger.error(`${this.label} ReceiveMessage failed; retrying in 1 s`, error);
+        await sleep(1000, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        continue;
+      }
+      if (!messages.length) continue;
+      if (this.stopped) {
+        await this.release(messages);
+        return;
+      }
+      this.running += 1;
+      try {
+        await this.invoke(messages);
+      } finally {
+        this.running -= 1;
+      }
+    }
+  }
+
+  /** One batch: what the first receive gives, then more within the window (or while receives come back full). */
+  private async gather(): Promise<Message[]> {
+    const messages = await this.receive(Math.min(SQS_MAX_BATCH, this.batchSize), this.options.pollWaitSeconds ?? 2);
+    if (!messages.length) return messages;
+    const deadline = Date.now() + this.windowMs;
+    let last = messages.length;
+    while (messages.length < this.batchSize && !this.stopped) {
+      const wanted = Math.min(SQS_MAX_BATCH, this.batchSize - messages.length);
+      if (this.windowMs === 0) {
+        // No window: Lambda invokes with what is there; batch sizes above 10 take several receives.
+        if (last < SQS_MAX_BATCH) break;
+        last = (await this.pushReceived(messages, wanted, 0)).length;
+        continue;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      const waitSeconds = Math.min(20, Math.floor(remaining / 1000));
+      const received = await this.pushReceived(messages, wanted, waitSeconds);
+      if (!received.length && waitSeconds === 0) await sleep(Math.min(100, remaining));
+    }
+    return messages;
+  }
+
+  private async pushReceived(into: Message[], count: number, waitSeconds: number): Promise<Message[]> {
+    const received = await this.receive(count, waitSeconds).catch((error: unknown) => {
+      // Keep what was gathered: those messages are in flight and must be processed.
+      if (!this.stopped) this.logger.error(`${this.label} ReceiveMessage failed while gathering a batch`, error);
+      return [] as Message[];
+    });
+    for (const message of received) {
+      // A visibility timeout shorter than the window hands the same message out again:
+      // keep it once, with the newest receipt handle (the one a delete needs).
+      const earlier = into.findIndex((candidate) => candidate.MessageId === message.MessageId);
+      if (earlier >= 0) into.splice(earlier, 1, message);
+      else into.push(message);
+    }
+    return received;
+  }
+
+  private async receive(count: number, waitSeconds: number): Promise<Message[]> {
+    const { Messages = [] } = await this.options.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queue.url,
+        MaxNumberOfMessages: count,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.abort.signal },
+    );
+    return Messages;
+  }
+
+  private async invoke(messages: Message[]): Promise<void> {
+    const { queue, region, fn } = this.options;
+    const records = messages.map((message) => sqsRecordFrom(message, { arn: queue.arn, region }));
+    let keep: Set<string>;
+    try {
+      const response = await invokeLocalFunction(fn, { Records: records });
+      const outcome = batchOutcomeOf(response, records.map((record) => record.messageId), this.options.reportBatchItemFailures === true);
+      if (outcome.kind === 'failure') this.logger.error(`${this.label} batch of ${records.length} failed: ${outcome.reason}; every message will be retried`);
+      keep = new Set(outcome.kind === 'success' ? [] : outcome.kind === 'partial' ? outcome.failedMessageIds : records.map((record) => record.messageId));
+    } catch (error) {
+      const reason = error instanceof FunctionTimeoutError ? error.message : 'the function threw';
+      this.logger.error(`${this.label} batch of ${records.length} failed (${reason}); every message will be retried after the visibility timeout`, error instanceof FunctionTimeoutError ? undefined : error);
+      return;
+    }
+    await this.deleteMessages(messages.filter((message) => !keep.has(message.MessageId ?? '')));
+  }
+
+  private async deleteMessages(messages: Message[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += SQS_MAX_BATCH) {
+      const entries = messages.slice(start, start + SQS_MAX_BATCH).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! }));
+      try {
+        const { Failed = [] } = await this.options.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.options.queue.url, Entries: entries }));
+        for (const failed of Failed) this.logger.error(`${this.label} DeleteMessage failed: ${failed.Code} ${failed.Message ?? ''}`);
+      } catch (error) {
+        this.logger.error(`${this.label} DeleteMessageBatch failed; those messages will be delivered again`, error);
+      }
+    }
+  }
+
+  /** Messages received as the source stopped go back to the queue at once. */
+  private async release(messages: Message[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += SQS_MAX_BATCH) {
+      const entries = messages.slice(start, start + SQS_MAX_BATCH).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+      await this.options.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queue.url, Entries: entries })).catch(() => undefined);
+    }
+  }
+}
+
+/** Options of {@link startSqsEventSources}. */
+export interface SqsEventSourcesOptions {
+  config: Pick<ServerlessConfig, 'functions' | 'region'>;
+  /** The invocable function for a key of `functions`. */
+  functionFor(key: string): LocalFunction;
+  local: LocalResources;
+  client: SQSClient;
+  concurrency?: number;
+  pollWaitSeconds?: number;
+  /**
+   * Lambda refuses a mapping whose queue's visibility timeout is shorter than the
+   * function's timeout (a message would come back while still being processed). Tests
+   * that shorten visibility timeouts on purpose turn the check off. Default true.
+   */
+  checkVisibilityTimeout?: boolean;
+  logger?: LocalLogger;
+}
+
+/** The running event source mappings of every `sqs` event. */
+export interface SqsEventSources {
+  sources: SqsEventSource[];
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Builds and starts an {@link SqsEventSource} for every `sqs` event of every function. */
+export function startSqsEventSources(options: SqsEventSourcesOptions): SqsEventSources {
+  const sources: SqsEventSource[] = [];
+  for (const fnConfig of options.config.functions) {
+    fnConfig.events.forEach((event, index) => {
+      if (event.type !== 'sqs') return;
+      const where = `functions.${fnConfig.name}.events[${index}].sqs`;
+      const queue = queueForArn(event.arn, options.local, `${where}.arn`);
+      if (options.checkVisibilityTimeout !== false && queue.visibilityTimeoutSeconds < fnConfig.timeoutSeconds) {
+        throw new ServerlessConfigError(
+          `${where}: queue ${queue.name} has a visibility timeout of ${queue.visibilityTimeoutSeconds} s, less than the function's timeout of ${fnConfig.timeoutSeconds} s; Lambda refuses this mapping`,
+        );
+      }
+      sources.push(
+        new SqsEventSource({
+          client: options.client,
+          queue,
+          fn: options.functionFor(fnConfig.name),
+          region: options.config.region,
+          ...(event.batchSize !== undefined ? { batchSize: event.batchSize } : {}),
+          ...(event.maximumBatchingWindow !== undefined ? { maximumBatchingWindowSeconds: event.maximumBatchingWindow } : {}),
+          reportBatchItemFailures: event.functionResponseType === 'ReportBatchItemFailures',
+          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+          ...(options.pollWaitSeconds !== undefined ? { pollWaitSeconds: options.pollWaitSeconds } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        }),
+      );
+    });
+  }
+  for (const source of sources) source.start();
+  return {
+    sources,
+    stop: async (graceMs) => void (await Promise.all(sources.map((source) => source.stop(graceMs)))),
+  };
+}
