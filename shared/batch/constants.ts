@@ -43,9 +43,5 @@ export const EMBEDDINGS_URL = '/v1/embeddings';
 /** The object metadata key naming a Bedrock-format file's model (`x-amz-meta-model`; SDKs strip the prefix). */
 export const MODEL_METADATA_KEY = 'model';
 
-/** How long a job dropped as a file has to complete, as OpenAI's only window. */
-export const DEFAULT_COMPLETION_WINDOW = '24h';
-export const DEFAULT_COMPLETION_WINDOW_SECONDS = 24 * 60 * 60;
-
 /** Content type of the JSONL parts ingest writes. */
 export const JSONL_CONTENT_TYPE = 'application/x-ndjson';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Job } from '../jobs/Job';
+import { newJob, type Job } from '../jobs/Job';
 import type { JobStore } from '../jobs/ports';
-import { DEFAULT_COMPLETION_WINDOW, DEFAULT_COMPLETION_WINDOW_SECONDS, MODEL_METADATA_KEY } from './constants';
+import { MODEL_METADATA_KEY } from './constants';
 
 /** An object dropped in the inbox, as its ObjectCreated event tells it. */
 export interface ObjectDrop {
@@ -44,20 +44,13 @@ export function jobIdForObject(bucket: string, key: string, etag: string): strin
 export async function createJobForObject(deps: CreateJobDeps, drop: ObjectDrop): Promise<{ job: Job; created: boolean }> {
   const createdAt = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
   const model = drop.metadata?.[MODEL_METADATA_KEY];
-  const job: Job = {
+  const job = newJob({
     id: jobIdForObject(drop.bucket, drop.key, drop.etag),
     tenantId: drop.tenantId,
-    status: 'validating',
     source: { bucket: drop.bucket, key: drop.key, etag: drop.etag, ...(model ? { model } : {}) },
-    completionWindow: DEFAULT_COMPLETION_WINDOW,
     metadata: { source_key: drop.key },
-    requestCounts: { total: 0, completed: 0, failed: 0 },
-    usage: { promptTokens: 0, completionTokens: 0 },
-    chunksTotal: 0,
-    chunksDone: 0,
     createdAt,
-    expiresAt: createdAt + DEFAULT_COMPLETION_WINDOW_SECONDS,
-  };
+  });
   if (await deps.jobs.create(job)) return { job, created: true };
   const existing = await deps.jobs.get(job.id);
   // Created and then removed between the two calls: nothing sensible to do but say so.

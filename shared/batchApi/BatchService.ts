@@ -1,9 +1,8 @@
 import { InvalidRequestError } from '../errors';
 import { JobStateConflictError } from '../jobs/errors';
-import type { Job } from '../jobs/Job';
+import { newJob, type Job } from '../jobs/Job';
 import { canTransition } from '../jobs/jobStateMachine';
 import type { FileStore, JobStore, MessageSender } from '../jobs/ports';
-import { COMPLETION_WINDOW_SECONDS } from './constants';
 import { BatchNotFoundError, FileNotFoundError } from './errors';
 import { isBatchId, isFileId, newBatchId } from './ids';
 import type { IngestJobMessage } from './IngestJobMessage';
@@ -44,22 +43,15 @@ export class BatchService {
     }
     const nowMs = this.now();
     const createdAt = Math.floor(nowMs / 1000);
-    const job: Job = {
+    const job = newJob({
       id: newBatchId(nowMs),
       tenantId,
-      status: 'validating',
       endpoint: request.endpoint,
       inputFileId: file.id,
       source: { bucket: file.bucket, key: file.key },
-      completionWindow: request.completion_window,
       metadata: request.metadata ?? {},
-      requestCounts: { total: 0, completed: 0, failed: 0 },
-      usage: { promptTokens: 0, completionTokens: 0 },
-      chunksTotal: 0,
-      chunksDone: 0,
       createdAt,
-      expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
-    };
+    });
     if (!(await this.deps.jobs.create(job))) throw new Error(`A job with the new id ${job.id} exists already.`);
     try {
       await this.deps.ingest.send([{ kind: 'ingest', tenantId, jobId: job.id }]);

@@ -21,8 +21,7 @@ export const FILE_PAGE = { default: 100, max: 10_000 } as const;
 export const BATCH_PAGE = { default: 20, max: 100 } as const;
 
 /** The only completion window a batch may ask for, and its length. */
-export const COMPLETION_WINDOW = '24h';
-export const COMPLETION_WINDOW_SECONDS = 24 * 60 * 60;
+export { COMPLETION_WINDOW } from '../jobs/Job';
 
 /** OpenAI's metadata limits: 16 pairs, keys up to 64 characters, values up to 512. */
 export const METADATA_LIMITS = { pairs: 16, keyChars: 64, valueChars: 512 } as const;

@@ -73,6 +73,30 @@ export interface Job {
   expiredAt?: number;
 }
 
+/** The one completion window offered (as OpenAI's Batch API), and its length. */
+export const COMPLETION_WINDOW = '24h';
+export const COMPLETION_WINDOW_SECONDS = 24 * 60 * 60;
+
+/** What differs between new jobs; everything else starts the same for every job. */
+export type NewJob = Pick<Job, 'id' | 'tenantId' | 'source' | 'metadata'> & Partial<Pick<Job, 'endpoint' | 'inputFileId'>> & {
+  /** Unix seconds. */
+  createdAt: number;
+};
+
+/** A job as it is created: `validating`, nothing counted, its window starting now. */
+export function newJob(fields: NewJob): Job {
+  return {
+    ...fields,
+    status: 'validating',
+    completionWindow: COMPLETION_WINDOW,
+    requestCounts: { total: 0, completed: 0, failed: 0 },
+    usage: { promptTokens: 0, completionTokens: 0 },
+    chunksTotal: 0,
+    chunksDone: 0,
+    expiresAt: fields.createdAt + COMPLETION_WINDOW_SECONDS,
+  };
+}
+
 /** One planned chunk: a byte range of the input and the line number it starts at. */
 export interface ChunkPlan {
   index: number;
