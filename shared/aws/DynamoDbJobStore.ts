@@ -87,7 +87,8 @@ export class DynamoDbJobStore implements JobStore {
       delete fields.requestCounts;
       Object.assign(fields, { countTotal: patch.requestCounts.total, countCompleted: patch.requestCounts.completed, countFailed: patch.requestCounts.failed });
     }
-    Object.entries(fields).forEach(([field, value], i) => {
+    // An undefined field is "not set": DynamoDB refuses an expression value that is undefined.
+    Object.entries(fields).filter(([, value]) => value !== undefined).forEach(([field, value], i) => {
       names[`#f${i}`] = field;
       values[`:f${i}`] = value;
       sets.push(`#f${i} = :f${i}`);
@@ -134,10 +135,10 @@ export class DynamoDbJobStore implements JobStore {
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({
         TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: 'SET outputFileId = :out, errorFileId = :err',
+        UpdateExpression: `SET ${[outputs.outputFileId && 'outputFileId = :out', outputs.errorFileId && 'errorFileId = :err', '#status = :expired'].filter(Boolean).join(', ')}`,
         ConditionExpression: '#status = :expired',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':out': outputs.outputFileId, ':err': outputs.errorFileId, ':expired': 'expired' },
+        ExpressionAttributeValues: { ':expired': 'expired', ...(outputs.outputFileId ? { ':out': outputs.outputFileId } : {}), ...(outputs.errorFileId ? { ':err': outputs.errorFileId } : {}) },
         ReturnValues: 'ALL_NEW',
       }));
       return fromItem(Attributes!);

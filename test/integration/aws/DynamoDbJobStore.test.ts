@@ -12,7 +12,7 @@ function job(id: string, overrides: Partial<Job> = {}): Job {
   };
 }
 
-describe('DynamoDbJobStore against dynalite', () => {
+describe('DynamoDbJobStore against a DynamoDB-API server', () => {
   let table: Awaited<ReturnType<typeof startTestTable>>;
   let store: DynamoDbJobStore;
   beforeAll(async () => {
@@ -80,6 +80,16 @@ describe('DynamoDbJobStore against dynalite', () => {
     expect([first.hasMore, second.hasMore, third.hasMore]).toEqual([true, true, false]);
   });
 
+  it('treats an undefined patch field as not set', async () => {
+    await store.create(job('batch_undef'));
+    const moved = await store.transition('batch_undef', 'failed', { failure: { code: 'x', message: 'y' }, errorFileId: undefined });
+    expect(moved).toMatchObject({ status: 'failed', failure: { code: 'x', message: 'y' } });
+    expect(moved.errorFileId).toBeUndefined();
+    await store.create(job('batch_undef2'));
+    await store.transition('batch_undef2', 'expired');
+    expect(await store.setOutputs('batch_undef2', { outputFileId: 'file-out', errorFileId: undefined })).toMatchObject({ status: 'expired', outputFileId: 'file-out' });
+  });
+
   it('finds jobs past their window, and forgets them once terminal', async () => {
     await store.create(job('batch_old', { expiresAt: 100 }));
     await store.create(job('batch_young', { expiresAt: 10_000_000_000 }));
@@ -91,7 +101,7 @@ describe('DynamoDbJobStore against dynalite', () => {
   });
 });
 
-describe('DynamoDbFileStore against dynalite', () => {
+describe('DynamoDbFileStore against a DynamoDB-API server', () => {
   let table: Awaited<ReturnType<typeof startTestTable>>;
   let store: DynamoDbFileStore;
   beforeAll(async () => {

@@ -1,0 +1,42 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbApiKeyStore, hashApiKey, issueApiKey } from '../../../shared/auth';
+import { startTestTable } from '../../helpers/localDynamoDb';
+
+/** Against dynalite, and against DynamoDB Local in `npm run test:dynamodb-local`. */
+describe('DynamoDbApiKeyStore against a local DynamoDB', () => {
+  let table: Awaited<ReturnType<typeof startTestTable>>;
+  let store: DynamoDbApiKeyStore;
+  beforeAll(async () => {
+    table = await startTestTable();
+    store = new DynamoDbApiKeyStore({ client: table.documentClient, tableName: table.tableName });
+  });
+  afterAll(() => table.close());
+
+  it('stores a key under its hash only, and finds it by the hash', async () => {
+    // Prepare
+    const { key, record } = await issueApiKey(store, { tenantId: 'tenant-a', name: 'ci', now: new Date('2026-11-28T00:00:00Z') });
+    // Act
+    const found = await store.findByHash(hashApiKey(key));
+    const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: { pk: `APIKEY#${record.keyHash}`, sk: 'APIKEY' } }));
+    // Assess
+    expect(found).toEqual(record);
+    expect(JSON.stringify(Item)).not.toContain(key);
+    expect(await store.findByHash(hashApiKey('sk-unknown'))).toBeUndefined();
+  });
+
+  it('refuses a second record for the same hash', async () => {
+    const record = { keyHash: hashApiKey('sk-twice'), keyId: 'k', tenantId: 't', name: '', createdAt: '2026-11-28T00:00:00.000Z' };
+    await store.put(record);
+    await expect(store.put({ ...record, tenantId: 'other' })).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    expect(await store.findByHash(record.keyHash)).toEqual(record);
+  });
+
+  it('marks a key revoked, and revoking an unknown key changes nothing', async () => {
+    const { record } = await issueApiKey(store, { tenantId: 'tenant-b', name: 'to revoke' });
+    await store.revoke(record.keyHash, new Date('2026-12-01T00:00:00Z'));
+    await expect(store.revoke(hashApiKey('sk-never-issued'), new Date())).resolves.toBeUndefined();
+    expect(await store.findByHash(record.keyHash)).toEqual({ ...record, revokedAt: '2026-12-01T00:00:00.000Z' });
+    expect(await store.findByHash(hashApiKey('sk-never-issued'))).toBeUndefined();
+  });
+});
