@@ -14,3 +14,6 @@ process.env.INGEST_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-plat
 process.env.WORK_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-work';
 process.env.FINALIZE_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-finalize';
 process.env.EVENT_BUS_NAME ??= 'inference-platform-test';
+process.env.REQUESTS_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-requests';
+process.env.RESULTS_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-results';
+process.env.REPLY_QUEUE_PREFIX ??= 'inference-platform-test-reply-';

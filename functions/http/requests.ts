@@ -1,1 +1,36 @@
-export const handler = async () => { throw new Error('not implemented yet'); };
+import { loadConfig } from '../../shared/config/config';
+import { NotFoundError } from '../../shared/errors';
+import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
+import { AsyncRequestService, CreateAsyncRequest } from '../../shared/queueRequests';
+import { createAsyncRequestStore, createRequestQueue, createResultObjects } from '../../shared/queueRequests/aws/adapters';
+
+const CREATE = 'POST /v1/requests';
+
+/**
+ * Asynchronous requests: `POST /v1/requests` enqueues one request and answers 202 with its
+ * id; `GET /v1/requests/{requestId}` answers its state and, once done, its result.
+ */
+export const createHandler = (deps: { service: AsyncRequestService; maxBodyBytes: number }) =>
+  httpRoute(async ({ event, tenant: { tenantId }, body }) => {
+    switch (event.routeKey) {
+      case CREATE:
+        return jsonResponse(202, await deps.service.create(tenantId, parseRequest(CreateAsyncRequest, body)));
+      case 'GET /v1/requests/{requestId}':
+        return jsonResponse(200, await deps.service.retrieve(tenantId, event.pathParameters?.requestId ?? ''));
+      default:
+        throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
+    }
+  }, { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE });
+
+const config = loadConfig();
+export const handler = createHandler({
+  service: new AsyncRequestService({
+    requests: createAsyncRequestStore(config),
+    results: createResultObjects(config),
+    queue: createRequestQueue(config),
+    // Only the catalogue is used here (to refuse a bad request at once); no backend is called.
+    router: createInferenceRuntime(config).router,
+  }),
+  maxBodyBytes: config.maxBodyBytes,
+});

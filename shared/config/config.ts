@@ -31,6 +31,12 @@ export const ConfigSchema = z.object({
   WORK_QUEUE_URL: z.string().optional(),
   FINALIZE_QUEUE_URL: z.string().optional(),
   EVENT_BUS_NAME: z.string().optional(),
+  /** The queue entry: requests in, the default queue for answers, and the prefix of the other queues answers may go to. */
+  REQUESTS_QUEUE_URL: z.string().optional(),
+  RESULTS_QUEUE_URL: z.string().optional(),
+  REPLY_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be the start of an SQS queue name (letters, digits, - and _)').optional(),
+  /** Receives of a request message before SQS moves it to the DLQ (the RequestsQueue's maxReceiveCount). */
+  REQUESTS_MAX_RECEIVE_COUNT: int(3),
   /** Limits of one batch job's input. */
   MAX_LINES_PER_JOB: int(100_000),
   MAX_LINE_BYTES: int(1024 * 1024),
@@ -57,6 +63,10 @@ export interface Config {
   workQueueUrl: string | undefined;
   finalizeQueueUrl: string | undefined;
   eventBusName: string | undefined;
+  requestsQueueUrl: string | undefined;
+  resultsQueueUrl: string | undefined;
+  replyQueuePrefix: string | undefined;
+  requestsMaxReceiveCount: number;
   limits: BatchLimits;
 }
 
@@ -101,6 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workQueueUrl: e.WORK_QUEUE_URL || undefined,
     finalizeQueueUrl: e.FINALIZE_QUEUE_URL || undefined,
     eventBusName: e.EVENT_BUS_NAME || undefined,
+    requestsQueueUrl: e.REQUESTS_QUEUE_URL || undefined,
+    resultsQueueUrl: e.RESULTS_QUEUE_URL || undefined,
+    replyQueuePrefix: e.REPLY_QUEUE_PREFIX || undefined,
+    requestsMaxReceiveCount: e.REQUESTS_MAX_RECEIVE_COUNT,
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
       maxLineBytes: e.MAX_LINE_BYTES,

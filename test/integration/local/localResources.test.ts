@@ -8,7 +8,7 @@ const config = serviceConfig();
 /** The resources of serverless.yml, with queues as createQueues would add them. */
 function localResources(): LocalResources {
   const local = namedResourcesFrom(config.resources, 'us-east-1');
-  for (const [logicalId, suffix] of [['IngestQueue', 'ingest'], ['WorkQueue', 'work'], ['FinalizeQueue', 'finalize']] as const) {
+  for (const [logicalId, suffix] of [['IngestQueue', 'ingest'], ['WorkQueue', 'work'], ['FinalizeQueue', 'finalize'], ['RequestsQueue', 'requests'], ['ResultsQueue', 'results']] as const) {
     const name = `inference-platform-local-${suffix}`;
     local.queues[logicalId] = { logicalId, name, url: `http://127.0.0.1:9324/000000000000/${name}`, arn: `arn:aws:sqs:us-east-1:000000000000:${name}`, visibilityTimeoutSeconds: 30 };
   }

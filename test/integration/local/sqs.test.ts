@@ -28,7 +28,7 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
 
   it('creates every queue with a URL on the loopback host and an ARN of the local account', () => {
     // Assess
-    expect(Object.keys(local.queues).sort()).toEqual(['FinalizeDeadLetterQueue', 'FinalizeQueue', 'IngestDeadLetterQueue', 'IngestQueue', 'WorkDeadLetterQueue', 'WorkQueue']);
+    expect(Object.keys(local.queues).sort()).toEqual(['FinalizeDeadLetterQueue', 'FinalizeQueue', 'IngestDeadLetterQueue', 'IngestQueue', 'RequestsDeadLetterQueue', 'RequestsQueue', 'ResultsDeadLetterQueue', 'ResultsQueue', 'WorkDeadLetterQueue', 'WorkQueue']);
     expect(local.queues.IngestQueue).toEqual({
       logicalId: 'IngestQueue',
       name: 'inference-platform-local-ingest',

@@ -353,7 +353,7 @@ describe('SQS event source mapping (local pollers)', () => {
         await waitFor('the ingest function', () => ingest.stats.finished === 1);
 
         // Assess: S3 → notification → IngestQueue → ingest, as deployed.
-        expect(sources.sources).toHaveLength(3);
+        expect(sources.sources).toHaveLength(4);
         const [record] = ingest.events[0]!.Records;
         expect(record!.eventSourceARN).toBe(local.queues.IngestQueue!.arn);
         expect(JSON.parse(record!.body).Records[0]).toMatchObject({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'inference-platform-local' }, object: { key: 'inbox/batch+1.jsonl' } } });

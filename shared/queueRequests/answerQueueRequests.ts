@@ -1,0 +1,113 @@
+import { randomId } from '../jobs/processing/outputLines';
+import type { BatchingCore } from '../batching/BatchingCore';
+import type { Outcome } from '../batching/types';
+import type { InferenceInput, InferenceOutput } from '../domain';
+import { logger } from '../observability/logger';
+import type { ReceivedMessage } from '../queues/sqsBatchAll';
+import { verdictOf } from './answers';
+import { deliverAnswers, release, type DeliveryDeps, type ReadyAnswer } from './deliverAnswers';
+import { planMessage, type AnswerPlan, type PlanDeps } from './planMessage';
+import type { IdempotencyClaim } from './ports';
+
+/** What the consumer needs. */
+export interface AnswerQueueRequestsDeps extends PlanDeps, DeliveryDeps {
+  /** One core per container, so adaptive limits and the retry budget carry across invocations. */
+  core: BatchingCore<InferenceInput, InferenceOutput>;
+  /** The requests queue's maxReceiveCount: on that delivery a retryable failure is answered instead. */
+  maxReceiveCount: number;
+  /** A fresh random id, for `request_id` and the `chatcmpl-…` id. */
+  newId?: () => string;
+}
+
+/** Options of one invocation. */
+export interface AnswerQueueRequestsOptions {
+  /** Epoch ms by which the core must be done, leaving time to send the answers. */
+  deadline: number;
+  /** Epoch ms when this invocation ends (the Lambda's timeout): claims are locked until then. Default `deadline`. */
+  lockUntil?: number;
+  signal?: AbortSignal;
+}
+
+/** How an invocation went: the messages to hand back to the queue, and counts for the log. */
+export interface QueueRunResult {
+  retry: string[];
+  counts: { messages: number; answered: number; duplicates: number; undeliverable: number; retried: number };
+}
+
+/**
+ * The queue entry's use case: answers a batch of request messages, each exactly once.
+ *
+ * Every message is planned (where its answer may go, what it asks); one with nowhere it
+ * may be answered is handed back every time, to end in the DLQ. The others claim their
+ * idempotency key: a request already answered is acknowledged without a second answer, one
+ * another delivery is working on is handed back. The claimed requests run through the
+ * batching core in ONE run, so requests of every sender share backend calls. Each then gets
+ * its answer — the result or the error line — delivered and recorded as sent; a failure
+ * worth retrying (backends down after the core's retries, the deadline) releases its claim
+ * and hands the message back, except on its last delivery, where it is answered with the error.
+ */
+export async function answerQueueRequests(deps: AnswerQueueRequestsDeps, messages: readonly ReceivedMessage[], options: AnswerQueueRequestsOptions): Promise<QueueRunResult> {
+  const retry = new Set<string>();
+  const plans = messages.map((message, index) => planMessage(message, index, deps));
+  const answerable: AnswerPlan[] = [];
+  for (const plan of plans) {
+    if (plan.kind === 'answer') answerable.push(plan);
+    else {
+      logger.warn('message cannot be answered; it goes back to the queue and ends in the DLQ', { messageId: plan.message.messageId, code: plan.code, reason: plan.reason, receiveCount: plan.message.receiveCount });
+      retry.add(plan.message.messageId);
+    }
+  }
+
+  const claims = await Promise.all(answerable.map((plan) => claim(deps, plan, options.lockUntil ?? options.deadline)));
+  const claimed = answerable.filter((_, i) => claims[i] === 'acquired');
+  let duplicates = 0;
+  answerable.forEach((plan, i) => {
+    if (claims[i] === 'completed') duplicates += 1;
+    else if (claims[i] !== 'acquired') retry.add(plan.message.messageId);
+  });
+
+  let ready: ReadyAnswer[];
+  try {
+    ready = await settle(deps, claimed, options, retry);
+  } catch (error) {
+    // Nothing was sent yet: free the claims so the redelivery is not locked out.
+    await Promise.all(claimed.map((plan) => release(deps, plan)));
+    throw error;
+  }
+  const undelivered = await deliverAnswers(deps, ready);
+  for (const plan of undelivered) retry.add(plan.message.messageId);
+
+  const counts = { messages: messages.length, answered: ready.length - undelivered.length, duplicates, undeliverable: plans.length - answerable.length, retried: retry.size };
+  logger.info('request messages handled', counts);
+  return { retry: [...retry], counts };
+}
+
+async function claim(deps: AnswerQueueRequestsDeps, plan: AnswerPlan, lockUntil: number): Promise<IdempotencyClaim | 'error'> {
+  try {
+    return await deps.idempotency.claim(plan.key, lockUntil);
+  } catch (error) {
+    logger.warn('idempotency claim failed; the message goes back to the queue', { customId: plan.customId, error });
+    return 'error';
+  }
+}
+
+/** Runs the claimed plans through the core in one run and turns each into an answer, or a retry. */
+async function settle(deps: AnswerQueueRequestsDeps, claimed: readonly AnswerPlan[], options: AnswerQueueRequestsOptions, retry: Set<string>): Promise<ReadyAnswer[]> {
+  const items = claimed.flatMap((plan) => (plan.work.kind === 'run' ? plan.work.items : []));
+  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
+  const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+  const verdictOptions = { created: deps.nowSeconds(), newId: deps.newId ?? randomId };
+  const ready: ReadyAnswer[] = [];
+  for (const plan of claimed) {
+    const planOutcomes: Outcome<InferenceOutput>[] = plan.work.kind === 'run' ? plan.work.items.map((item) => byId.get(item.id)!) : [];
+    const verdict = verdictOf(plan, planOutcomes, { ...verdictOptions, finalDelivery: plan.message.receiveCount >= deps.maxReceiveCount });
+    if (verdict.kind === 'answer') {
+      ready.push({ plan, line: verdict.line });
+      continue;
+    }
+    logger.info('request not answered this time; it goes back to the queue', { customId: plan.customId, code: verdict.code, receiveCount: plan.message.receiveCount });
+    await release(deps, plan);
+    retry.add(plan.message.messageId);
+  }
+  return ready;
+}

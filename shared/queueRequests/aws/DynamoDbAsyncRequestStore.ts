@@ -1,0 +1,62 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AsyncRequest, AsyncSettlement } from '../AsyncRequest';
+import type { AsyncRequestStore } from '../ports';
+
+const requestKey = (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' });
+const ITEM_TYPE = 'async_request';
+
+/**
+ * Asynchronous requests in the platform table, one item each (`REQUEST#<id>` / `REQUEST`),
+ * gone after `expiresAt` (copied to `ttl`, the table's TTL attribute). Settling is one conditional update
+ * (still queued, and the tenant's), so it happens once whatever redelivers.
+ */
+export class DynamoDbAsyncRequestStore implements AsyncRequestStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async create(request: AsyncRequest): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName,
+        Item: { ...requestKey(request.id), type: ITEM_TYPE, ...request, ttl: request.expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new Error(`A request with the new id ${request.id} exists already.`, { cause: error });
+      throw error;
+    }
+  }
+
+  async get(requestId: string): Promise<AsyncRequest | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: requestKey(requestId), ConsistentRead: true }));
+    if (Item?.type !== ITEM_TYPE) return undefined;
+    const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...request } = Item;
+    return request as AsyncRequest;
+  }
+
+  async settle(requestId: string, tenantId: string, settlement: AsyncSettlement): Promise<boolean> {
+    const { status, settledAt, ...fields } = settlement;
+    const names: Record<string, string> = { '#status': 'status', '#tenant': 'tenantId', '#at': 'settledAt' };
+    const values: Record<string, unknown> = { ':to': status, ':at': settledAt, ':queued': 'queued', ':tenant': tenantId };
+    const sets = ['#status = :to', '#at = :at'];
+    Object.entries(fields).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      sets.push(`#f${i} = :f${i}`);
+    });
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(requestId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk) AND #status = :queued AND #tenant = :tenant',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
