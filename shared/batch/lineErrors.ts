@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fieldPath } from '../http/validation';
+import { fieldPath, valueAt } from '../http/validation';
 import { CUSTOM_ID_MAX_LENGTH, type LineErrorCode } from './constants';
 import type { LineError } from './types';
 
@@ -24,15 +24,6 @@ export function issueError(lineNumber: number, input: unknown, error: z.ZodError
   const missing = valueAt(input, issue.path) === undefined;
   const message = missing ? `Missing required parameter: '${field}'.` : `Invalid value for '${field}': ${issue.message}.`;
   return lineError(lineNumber, 'invalid_body', message, customId);
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 /** Fields of a line's JSON object that are not in `allowed`, as an unknown-parameter error. */
@@ -60,6 +51,23 @@ export function readLineId(lineNumber: number, record: Record<string, unknown>, 
 /** A plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const QUOTE_MAX_CHARS = 100;
+
+/**
+ * A value of the line quoted in a message: a string as JSON (cut at 100 characters) or a
+ * scalar as it is, anything else by its kind. Never `JSON.stringify` of the value itself:
+ * a line of 10,000 nested arrays is a few KB, within the line limit, yet stringifying it
+ * throws a RangeError (call stack), which crashed ingest for the whole file.
+ */
+export function quoteJson(value: unknown): string {
+  if (typeof value === 'string') {
+    const quoted = JSON.stringify(value);
+    return quoted.length > QUOTE_MAX_CHARS ? `${quoted.slice(0, QUOTE_MAX_CHARS - 4)}…"` : quoted;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describeJson(value);
 }
 
 /** What a JSON value is, for messages: `an array`, `a number`, `null`. */

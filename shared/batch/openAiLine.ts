@@ -3,7 +3,7 @@ import type { ModelEntry } from '../domain/catalogue';
 import { EmbeddingsRequest } from '../domain/embeddings';
 import { ModelNotFoundError } from '../errors';
 import { CHAT_URL, EMBEDDINGS_URL } from './constants';
-import { describeJson, isJsonObject, issueError, lineError, readLineId, unknownField } from './lineErrors';
+import { describeJson, isJsonObject, issueError, lineError, quoteJson, readLineId, unknownField } from './lineErrors';
 import { checkChat, checkEmbeddings } from './requestChecks';
 import type { LineContext, LineError, ParsedLine } from './types';
 
@@ -25,13 +25,13 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
   if (unknown) return unknown;
 
   if (record.method !== 'POST') {
-    const message = record.method === undefined ? `Missing required parameter: 'method'; it must be "POST".` : `Invalid value for 'method': ${JSON.stringify(record.method)}; only "POST" is supported.`;
+    const message = record.method === undefined ? `Missing required parameter: 'method'; it must be "POST".` : `Invalid value for 'method': ${quoteJson(record.method)}; only "POST" is supported.`;
     return lineError(lineNumber, 'invalid_method', message, customId);
   }
 
   const url = record.url;
   if (typeof url !== 'string' || !URLS.includes(url)) {
-    const message = url === undefined ? `Missing required parameter: 'url'; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".` : `Invalid value for 'url': ${JSON.stringify(url)}; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".`;
+    const message = url === undefined ? `Missing required parameter: 'url'; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".` : `Invalid value for 'url': ${quoteJson(url)}; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".`;
     return lineError(lineNumber, 'invalid_url', message, customId);
   }
   if (context.endpoint !== undefined && url !== context.endpoint) {

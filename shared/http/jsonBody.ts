@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PayloadTooLargeError } from '../errors';
@@ -18,7 +19,11 @@ export function jsonBody(options: { maxBytes: number; when?: (event: APIGatewayP
     const contentType = event.headers?.['content-type'];
     if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType)) throw new UnsupportedMediaTypeError(contentType);
     const raw = event.body ?? '';
-    const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+    // Decoding replaces bytes that are not UTF-8 with U+FFFD without a word: the prompt
+    // would reach the model silently changed. JSON must be UTF-8 (RFC 8259), so say so.
+    if (bytes && !isUtf8(bytes)) throw new MalformedJsonError('the body is not valid UTF-8 text (JSON must be UTF-8).');
+    const text = bytes ? bytes.toString('utf8') : raw;
     if (Buffer.byteLength(text, 'utf8') > options.maxBytes) throw new PayloadTooLargeError(options.maxBytes);
     if (text.trim() === '') throw new MalformedJsonError('the body is empty.');
     try {

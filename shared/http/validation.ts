@@ -21,9 +21,22 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.
   }
   const param = fieldPath(issue.path);
   if (!param) throw new InvalidRequestError(`The request body must be a JSON object: ${issue.message}`, { code: 'invalid_body' });
-  const missing = issue.code === 'invalid_type' && issue.message.includes('received undefined');
+  // Looked up rather than read from the message: a missing union field (`input`,
+  // `messages[0].content`) gets only "Invalid input", and was answered as invalid_value.
+  const missing = valueAt(value, issue.path) === undefined;
   throw new InvalidRequestError(
     missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`,
     { param, code: missing ? 'missing_required_parameter' : 'invalid_value' },
   );
+}
+
+/** The value at a zod issue's path in the raw input (undefined where the path leads nowhere). */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    // Own properties only: `constructor` or `toString` must not be found on a plain object.
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

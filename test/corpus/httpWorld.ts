@@ -1,0 +1,172 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createHandler as authorizerHandler } from '../../functions/http/authorizer';
+import { createHandler as batchesHandler } from '../../functions/http/batches';
+import { createHandler as chatHandler } from '../../functions/http/chatCompletions';
+import { createHandler as embeddingsHandler } from '../../functions/http/embeddings';
+import { createHandler as filesHandler } from '../../functions/http/files';
+import { createHandler as modelsHandler } from '../../functions/http/models';
+import { ApiKeyAuthenticator, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../shared/auth';
+import { BatchService, FileService, type IngestJobMessage } from '../../shared/batchApi';
+import { BatchingCore } from '../../shared/batching/BatchingCore';
+import { loadConfig } from '../../shared/config/config';
+import type { InferenceInput, InferenceOutput } from '../../shared/domain/inference';
+import { InferenceService } from '../../shared/inference/InferenceService';
+import { loadCatalogue } from '../../shared/routing/defaultCatalogue';
+import { ModelRouter } from '../../shared/routing/ModelRouter';
+import { lambdaContext, loadEvent } from '../helpers/events';
+import { FakeProvider } from '../helpers/fakeProvider';
+import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';
+
+/** The key the in-process world's authorizer knows, for tenant {@link CORPUS_TENANT}. */
+export const CORPUS_KEY = 'sk-corpus-0123456789';
+export const CORPUS_TENANT = 'corpus';
+const BUCKET = 'inference-platform-test';
+
+type Handler = (event: any, context: any) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A request as a client sends it: the route, its path parameters and query, headers, body. */
+export interface RouteRequest {
+  /** `POST /v1/chat/completions`, `GET /v1/files/{fileId}`, … as serverless.yml declares it. */
+  route: string;
+  path?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Lower-case names; a `null` value removes a header the route's sample event carries. */
+  headers?: Record<string, string | null>;
+  /** The body's bytes, and whether API Gateway would hand them on base64-encoded. */
+  body?: Buffer;
+  base64?: boolean;
+}
+
+/** What a test looks at in an answer. */
+export interface RouteAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** The parsed JSON body, or the raw text when the answer is not JSON. */
+  body: any;
+  text: string;
+}
+
+/** The sample event (events/http/) each route is built from. */
+const SAMPLES: Record<string, string> = {
+  'POST /v1/chat/completions': 'chatCompletions',
+  'POST /v1/embeddings': 'embeddings',
+  'GET /v1/models': 'models',
+  'GET /v1/models/{model}': 'model',
+  'POST /v1/files': 'filesCreate',
+  'GET /v1/files': 'filesList',
+  'GET /v1/files/{fileId}': 'filesRetrieve',
+  'GET /v1/files/{fileId}/content': 'filesContent',
+  'POST /v1/batches': 'batchesCreate',
+  'GET /v1/batches': 'batchesList',
+  'GET /v1/batches/{batchId}': 'batchesRetrieve',
+  'POST /v1/batches/{batchId}/cancel': 'batchesCancel',
+};
+
+/** An in-memory ApiKeyStore (only hashes in it, as in DynamoDB). */
+class MemoryKeyStore implements ApiKeyStore {
+  readonly records = new Map<string, ApiKeyRecord>();
+  async findByHash(keyHash: string) { return this.records.get(keyHash); }
+  async put(record: ApiKeyRecord) { this.records.set(record.keyHash, record); }
+  async revoke(keyHash: string, at: Date) { const r = this.records.get(keyHash); if (r) r.revokedAt = at.toISOString(); }
+}
+
+/**
+ * Every HTTP handler of the platform, in process, wired as production wires them but
+ * over in-memory ports: the real authorizer over a key store holding {@link CORPUS_KEY},
+ * the real inference service over the default catalogue (GPU pools configured, so every
+ * local model exists) whose backends are fake providers, and the Files and Batch API
+ * over memory stores. Events are real payload v2 events built from `events/http/`.
+ */
+export async function makeHttpWorld() {
+  const config = loadConfig({ ...process.env, GPU_CHAT_URLS: 'http://127.0.0.1:1', GPU_EMBED_URLS: 'http://127.0.0.1:1', MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+  const providers = new Map<string, FakeProvider>();
+  const router = new ModelRouter(loadCatalogue(config), {
+    providerFor: (ref) => { const provider = new FakeProvider(ref.id); providers.set(ref.id, provider); return provider; },
+    failureThreshold: 100,
+    cooldownMs: 60_000,
+  });
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { baseBackoffMs: 1, maxBackoffMs: 1, maxAttempts: 3 });
+  const inference = new InferenceService(router, core);
+  const keys = new MemoryKeyStore();
+  await issueApiKey(keys, { tenantId: CORPUS_TENANT, name: 'corpus', key: CORPUS_KEY });
+  const authorizer = authorizerHandler(new ApiKeyAuthenticator(keys, { cacheTtlMs: 0 }));
+  const jobs = new MemoryJobStore();
+  const fileStore = new MemoryFileStore();
+  const objects = new MemoryObjectStore();
+  const ingest = new MemorySender<IngestJobMessage>();
+  const maxBodyBytes = config.maxBodyBytes;
+  const chat = chatHandler({ service: inference, maxBodyBytes });
+  const embeddings = embeddingsHandler({ service: inference, maxBodyBytes });
+  const models = modelsHandler({ service: inference });
+  const files = filesHandler({ service: new FileService({ files: fileStore, objects, bucket: BUCKET }) });
+  const batches = batchesHandler({ service: new BatchService({ jobs, files: fileStore, ingest }), maxBodyBytes });
+  const handlers: Record<string, Handler> = {
+    'POST /v1/chat/completions': chat,
+    'POST /v1/embeddings': embeddings,
+    'GET /v1/models': models,
+    'GET /v1/models/{model}': models,
+    'POST /v1/files': files,
+    'GET /v1/files': files,
+    'GET /v1/files/{fileId}': files,
+    'GET /v1/files/{fileId}/content': files,
+    'POST /v1/batches': batches,
+    'GET /v1/batches': batches,
+    'GET /v1/batches/{batchId}': batches,
+    'POST /v1/batches/{batchId}/cancel': batches,
+  };
+
+  /** Runs the authorizer on the request, then the route's handler with its verdict, as API Gateway does. */
+  async function send(request: RouteRequest): Promise<RouteAnswer> {
+    const handler = handlers[request.route];
+    const sample = SAMPLES[request.route];
+    if (!handler || !sample) throw new Error(`The corpus does not know the route ${request.route}`);
+    const event = routeEvent(sample, request);
+    const authorizerEvent = loadEvent('http/authorizer.json');
+    Object.assign(authorizerEvent, { routeKey: event.routeKey, rawPath: event.rawPath, headers: { ...event.headers } });
+    const verdict = await authorizer(authorizerEvent);
+    event.requestContext.authorizer = { lambda: verdict.context };
+    return answerOf(await handler(event, lambdaContext()));
+  }
+
+  return { send, providers, jobs, fileStore, objects, ingest, keys, maxBodyBytes };
+}
+
+export type HttpWorld = Awaited<ReturnType<typeof makeHttpWorld>>;
+
+/** The payload v2 event of `request`, from the route's sample with its own path, query, headers and body. */
+function routeEvent(sample: string, request: RouteRequest): any {
+  const event = loadEvent(`http/${sample}.json`);
+  const template = request.route.split(' ')[1]!;
+  event.routeKey = request.route;
+  event.requestContext.routeKey = request.route;
+  if (request.path) {
+    event.pathParameters = request.path;
+    event.rawPath = template.replace(/\{(\w+)\}/g, (_: string, name: string) => encodeURIComponent(request.path![name] ?? ''));
+    event.requestContext.http.path = event.rawPath;
+  }
+  if (request.query) {
+    event.queryStringParameters = request.query;
+    event.rawQueryString = new URLSearchParams(request.query).toString();
+  }
+  event.headers = { ...event.headers, authorization: `Bearer ${CORPUS_KEY}` };
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (value === null) delete event.headers[name];
+    else event.headers[name] = value.replaceAll('$KEY', CORPUS_KEY);
+  }
+  delete event.body;
+  event.isBase64Encoded = false;
+  if (request.body !== undefined && request.body.length > 0) {
+    event.body = request.base64 ? request.body.toString('base64') : request.body.toString('utf8');
+    event.isBase64Encoded = request.base64 === true;
+  }
+  return event;
+}
+
+function answerOf(response: APIGatewayProxyStructuredResultV2): RouteAnswer {
+  const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  const raw = response.body ?? '';
+  const text = response.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  let body: unknown = text;
+  if (/json/.test(headers['content-type'] ?? '')) body = JSON.parse(text);
+  return { status: response.statusCode ?? 200, headers, body, text };
+}
