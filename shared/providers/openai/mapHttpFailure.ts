@@ -40,10 +40,10 @@ export function mapHttpFailure(status: number, headers: Headers, body: string, c
   const options = { backendId: context.backendId, cause: new Error(`HTTP ${status} from ${context.url}${suffix}`) };
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
-    return new BackendThrottledError(`Endpoint ${context.url} is throttling (HTTP 429)${suffix}`, { ...options, retryAfterMs });
+    return new BackendThrottledError(`Backend ${context.backendId ?? 'endpoint'} is throttling (HTTP 429)${suffix}`, { ...options, retryAfterMs });
   }
   if (status === 408 || status >= 500) {
-    return new BackendUnavailableError(`Endpoint ${context.url} failed (HTTP ${status})${suffix}`, options);
+    return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} failed (HTTP ${status})${suffix}`, options);
   }
   // The server's words only: this message can reach API callers, the internal URL must not.
   return new BackendRejectedError(said ?? `The model endpoint rejected the request (HTTP ${status}).`, options);
@@ -57,13 +57,15 @@ export function mapHttpFailure(status: number, headers: Headers, body: string, c
 export function mapTransportFailure(error: unknown, timedOut: boolean, context: RequestContext): BackendError {
   const options = { backendId: context.backendId, cause: error };
   if (timedOut) {
-    return new BackendUnavailableError(`Endpoint ${context.url} did not answer in time.`, { ...options, code: 'backend_timeout' });
+    return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} did not answer in time.`, { ...options, code: 'backend_timeout' });
   }
   if (error instanceof Error && error.name === 'AbortError') {
-    return new BackendUnavailableError(`Request to ${context.url} was aborted.`, options);
+    return new BackendUnavailableError(`The request to backend ${context.backendId ?? 'endpoint'} was aborted.`, options);
   }
   // fetch wraps the socket error (ECONNREFUSED, ECONNRESET) as its `cause`.
   const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const detail = inner instanceof Error ? inner.message : String(inner);
-  return new BackendUnavailableError(`Endpoint ${context.url} is unreachable: ${detail}`, options);
+  // Callers may see this message: name the socket error, not the internal address in its text.
+  const code = (inner as { code?: unknown } | undefined)?.code;
+  const detail = typeof code === 'string' ? code : 'connection failed';
+  return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} is unreachable (${detail}).`, options);
 }
