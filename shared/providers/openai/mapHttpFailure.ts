@@ -64,6 +64,9 @@ export function mapTransportFailure(error: unknown, timedOut: boolean, context: 
   }
   // fetch wraps the socket error (ECONNREFUSED, ECONNRESET) as its `cause`.
   const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (inner instanceof Error && /abort/i.test(`${inner.name} ${inner.message}`)) {
+    return new BackendUnavailableError(`The request to backend ${context.backendId ?? 'endpoint'} was aborted.`, options);
+  }
   // Callers may see this message: name the socket error, not the internal address in its text.
   const code = (inner as { code?: unknown } | undefined)?.code;
   const detail = typeof code === 'string' ? code : 'connection failed';
