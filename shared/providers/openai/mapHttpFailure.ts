@@ -59,16 +59,15 @@ export function mapTransportFailure(error: unknown, timedOut: boolean, context: 
   if (timedOut) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} did not answer in time.`, { ...options, code: 'backend_timeout' });
   }
-  if (error instanceof Error && error.name === 'AbortError') {
+  // Duck-typed: an abort reason may be a DOMException from another realm, not an Error here.
+  const named = (value: unknown) => (value ?? {}) as { name?: unknown; code?: unknown; cause?: unknown };
+  if (named(error).name === 'AbortError') {
     return new BackendUnavailableError(`The request to backend ${context.backendId ?? 'endpoint'} was aborted.`, options);
   }
   // fetch wraps the socket error (ECONNREFUSED, ECONNRESET) as its `cause`.
-  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (inner instanceof Error && /abort/i.test(`${inner.name} ${inner.message}`)) {
-    return new BackendUnavailableError(`The request to backend ${context.backendId ?? 'endpoint'} was aborted.`, options);
-  }
+  const inner = named(error).cause ?? error;
   // Callers may see this message: name the socket error, not the internal address in its text.
-  const code = (inner as { code?: unknown } | undefined)?.code;
+  const code = named(inner).code;
   const detail = typeof code === 'string' ? code : 'connection failed';
   return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} is unreachable (${detail}).`, options);
 }
