@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
 import { ingestJob, ingestObject, type IngestDeps } from '../../shared/batch';
 import { IngestJobMessage } from '../../shared/batchApi/IngestJobMessage';
 import { loadConfig } from '../../shared/config/config';
@@ -42,6 +42,7 @@ const config = loadConfig();
 const { router } = createInferenceRuntime(config);
 export const handler = createHandler({
   jobs: createJobStore(config),
+  files: createFileStore(config),
   objects: createObjectStore(),
   chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
   limits: config.limits,

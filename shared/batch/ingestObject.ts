@@ -1,7 +1,8 @@
 import { NotFoundError } from '../errors';
 import type { ChunkMessage, ChunkPlan, Job, JobFailure, JobSource, JobStatus, RequestCounts } from '../jobs/Job';
 import { JobStateConflictError } from '../jobs/errors';
-import type { JobPatch, JobStore, MessageSender } from '../jobs/ports';
+import type { FileStore, JobPatch, JobStore, MessageSender } from '../jobs/ports';
+import { publishIngestErrors } from '../jobs/processing/publishIngestErrors';
 import { MODEL_METADATA_KEY } from './constants';
 import { createJobForObject, normaliseEtag, type ObjectDrop } from './createJobForObject';
 import { InputRefusedError } from './errors';
@@ -10,6 +11,8 @@ import { gzipRefused, scanInput, type ScanDeps, type ScanResult } from './scanIn
 /** What ingest works through: ports only, no AWS client. */
 export interface IngestDeps extends ScanDeps {
   jobs: JobStore;
+  /** Where a failed job's errors file is recorded; without it a failed job has no errors file. */
+  files?: FileStore;
   chunks: MessageSender<ChunkMessage>;
   now?: () => Date;
 }
@@ -114,7 +117,11 @@ async function resendChunks(deps: IngestDeps, job: Job): Promise<IngestSummary> 
 /** Fails the job with `failure`; a job cancelled meanwhile is left as it is. */
 async function fail(deps: IngestDeps, job: Job, failure: JobFailure, patch: JobPatch = {}, scan?: ScanResult): Promise<IngestSummary> {
   try {
-    const failed = await deps.jobs.transition(job.id, 'failed', { ...patch, failure }, now(deps));
+    // Every refused line keeps its reason: published as the job's errors file before the job says failed.
+    const errorFileId = scan && scan.invalidLines > 0 && deps.files
+      ? await publishIngestErrors({ objects: deps.objects, files: deps.files, now: () => now(deps).getTime() }, job)
+      : undefined;
+    const failed = await deps.jobs.transition(job.id, 'failed', { ...patch, failure, ...(errorFileId ? { errorFileId } : {}) }, now(deps));
     return summary(failed, 'failed', scan);
   } catch (error) {
     if (!(error instanceof JobStateConflictError)) throw error;

@@ -112,7 +112,8 @@ function checkCounts(job: Job, results: StitchedObject, errors: StitchedObject):
   logger.warn('output lines differ from the job counts', { jobId: job.id, total, completed, failed, resultLines: results.lines, errorLines: errors.lines });
 }
 
-function fileRecord(job: Job, id: string, kind: 'output' | 'error', object: StitchedObject, createdAt: number): FileRecord {
+/** The file record of a job's output or error file, as the Files API lists it. */
+export function fileRecord(job: Job, id: string, kind: 'output' | 'error', object: StitchedObject, createdAt: number): FileRecord {
   return { id, tenantId: job.tenantId, purpose: 'batch_output', filename: `${job.id}_${kind}.jsonl`, bytes: object.bytes, createdAt, bucket: object.bucket, key: object.key };
 }
 

@@ -5,3 +5,4 @@ export * from './expireJobs';
 export * from './outputLines';
 export * from './stitchParts';
 export * from './settleUnplannedJob';
+export * from './publishIngestErrors';

@@ -1,3 +1,4 @@
+import { MemoryFileStore } from '../../helpers/memoryPorts';
 import { gzipSync } from 'node:zlib';
 import { ingestObject, ingestJob } from '../../../shared/batch/ingestObject';
 import { createJobForObject } from '../../../shared/batch/createJobForObject';
@@ -164,6 +165,22 @@ describe('ingestObject refuses a file it cannot run', () => {
     expect(world.errorLines(job.id).map((e) => e.error!.code)).toEqual(['invalid_json', 'invalid_method', 'invalid_url']);
     expect(world.chunks.sent).toEqual([]);
     expect(await world.jobs.chunkPlan(job.id)).toEqual([]);
+  });
+
+  it('publishes the failed job\'s errors file, one line per refused line, when it has a file store', async () => {
+    // Prepare
+    const world = ingestWorld();
+    const files = new MemoryFileStore();
+    const event = await world.drop('inbox/tenant-1/bad.jsonl', `not json\n${req('a', { method: 'GET' })}\n`);
+    // Act
+    const summary = await ingestObject({ ...world.deps, files }, event);
+    // Assess
+    const job = (await world.jobs.get(summary.jobId))!;
+    expect(job.status).toBe('failed');
+    const record = await files.get(job.errorFileId!);
+    expect(record).toMatchObject({ tenantId: 'tenant-1', purpose: 'batch_output', key: `outputs/${job.id}/errors.jsonl` });
+    const text = world.objects.text(BUCKET, `outputs/${job.id}/errors.jsonl`)!;
+    expect(text.trim().split('\n').map((line) => JSON.parse(line).error.code)).toEqual(['invalid_json', 'invalid_method']);
   });
 
   it('fails every line of a Bedrock file without x-amz-meta-model, saying to set it', async () => {
