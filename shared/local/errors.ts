@@ -47,3 +47,15 @@ export class FunctionTimeoutError extends LocalPlatformError {
     this.name = 'FunctionTimeoutError';
   }
 }
+
+/**
+ * An invocation the fault injection killed midway (shared/local/faultInjection.ts). Like a
+ * timeout: the caller gets no response and the handler, which cannot be stopped in-process,
+ * runs on in the background, so its side effects may still land.
+ */
+export class InjectedCrashError extends LocalPlatformError {
+  constructor(functionName: string, afterMs: number) {
+    super(`${functionName} crashed on purpose after ${afterMs} ms, in the middle of its work (injected fault)`, { code: 'INJECTED_CRASH' });
+    this.name = 'InjectedCrashError';
+  }
+}

@@ -1,5 +1,5 @@
 import { join, sep } from 'node:path';
-import { FunctionTimeoutError, LocalPlatformError } from './errors';
+import { FunctionTimeoutError, InjectedCrashError, LocalPlatformError } from './errors';
 import { createLambdaContext } from './lambdaContext';
 import type { FunctionConfig } from './serverlessConfig';
 
@@ -65,18 +65,31 @@ function forgetProjectModules(cachedBefore: Set<string>): void {
   }
 }
 
+/** Options of one {@link invokeLocalFunction}. */
+export interface InvokeOptions {
+  /**
+   * Fault injection: if the handler is still running this many milliseconds in, the
+   * invocation dies, rejecting with {@link InjectedCrashError} as a timeout would (the
+   * response is lost, the handler runs on).
+   */
+  crashAfterMs?: number;
+}
+
 /**
  * Invokes a function as Lambda would and resolves with its result, passed through JSON
  * both ways as on the wire (so a handler sees a fresh event and `undefined` fields vanish).
  * Past the function's timeout it rejects with {@link FunctionTimeoutError}; the handler
  * itself cannot be stopped in-process and runs on, which Lambda would have frozen.
  */
-export async function invokeLocalFunction(fn: LocalFunction, event: unknown): Promise<unknown> {
+export async function invokeLocalFunction(fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
   const handler = await fn.loadHandler();
   const payload: unknown = JSON.parse(JSON.stringify(event));
   let timer: NodeJS.Timeout | undefined;
+  const { crashAfterMs } = options;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
+    timer = crashAfterMs !== undefined && crashAfterMs < fn.timeoutSeconds * 1000
+      ? setTimeout(() => reject(new InjectedCrashError(fn.functionName, crashAfterMs)), crashAfterMs)
+      : setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
   });
   const run = new Promise<unknown>((resolve, reject) => {
     const callback = (error?: unknown, result?: unknown) => (error ? reject(error) : resolve(result));

@@ -4,6 +4,7 @@ import { createDocumentClient } from '../aws/clients';
 import { startSimulator } from '../simulator';
 import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from './dynamodb';
 import { PortUnavailableError } from './errors';
+import type { LocalFaults } from './faultInjection';
 import { startLocalEventBridge } from './eventBridge';
 import { startHttpApiGateway, type GatewayLogger } from './httpApiGateway';
 import { httpApiRoutesFrom } from './httpApiRoutes';
@@ -53,6 +54,8 @@ export interface LocalPlatformOptions {
   /** No request lines, and no line per EventBridge event. */
   quiet?: boolean;
   logger?: GatewayLogger;
+  /** Faults to inject into the queue pollers (duplicate deliveries, crashed invocations): the fault suite's. */
+  faults?: LocalFaults;
 }
 
 /** A running local platform. */
@@ -149,6 +152,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     for (const { key, tenantId } of apiKeys) await issueApiKey(store, { key, tenantId, name: `${tenantId} (npm start)` });
     client.destroy();
 
+    options.faults?.checkFunctions(config.functions.map((fn) => fn.name));
     const functions = new Map<string, LocalFunction>(config.functions.map((fn) => [fn.name, localFunctionFrom(fn, { rootDir, region: REGION })]));
     const functionFor = (key: string) => {
       const fn = functions.get(key);
@@ -171,6 +175,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       client: sqsClient,
       checkVisibilityTimeout: options.visibilityTimeoutSeconds === undefined,
       ...(options.sqsConcurrency !== undefined ? { concurrency: options.sqsConcurrency } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
       logger,
     });
     closers.push(() => pollers.stop());

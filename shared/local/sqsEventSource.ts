@@ -6,7 +6,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FunctionTimeoutError, ServerlessConfigError } from './errors';
+import { FunctionTimeoutError, InjectedCrashError, ServerlessConfigError } from './errors';
+import type { CrashPlan, LocalFaults } from './faultInjection';
 import { consoleLogger, type LocalLogger } from './logger';
 import { invokeLocalFunction, type LocalFunction } from './localFunction';
 import { queueForArn, type LocalQueue, type LocalResources } from './localResources';
@@ -30,7 +31,17 @@ export interface SqsEventSourceOptions {
   /** Long-poll wait of each receive; short so that stopping is quick. Default 2. */
   pollWaitSeconds?: number;
   logger?: LocalLogger;
+  /** Faults to inject (the fault suite); `functionKey` is the function's key under `functions`. */
+  faults?: { faults: LocalFaults; functionKey: string };
 }
+
+/** Weight of the newest invocation in the running mean of durations a crash is timed from. */
+const DURATION_SMOOTHING = 0.3;
+/**
+ * Invocations shorter than this did no real work (a chunk handed back while its job is
+ * still validating, a duplicate acknowledged at once) and would time crashes too early.
+ */
+const WORKING_INVOCATION_MS = 250;
 
 /** Receives return at most 10 messages; deletes take at most 10. */
 const SQS_MAX_BATCH = 10;
@@ -49,6 +60,8 @@ export class SqsEventSource {
   private readonly batchSize: number;
   private readonly windowMs: number;
   private running = 0;
+  /** Running mean of how long working invocations take (milliseconds), for injected crashes. */
+  private typicalMs: number | undefined;
 
   constructor(private readonly options: SqsEventSourceOptions) {
     this.logger = options.logger ?? consoleLogger;
@@ -167,20 +180,57 @@ export class SqsEventSource {
   }
 
   private async invoke(messages: Message[]): Promise<void> {
+    const { queue } = this.options;
+    const faults = this.options.faults;
+    // Injected duplicate deliveries, decided on receipt: a copy that reaches a second
+    // invocation while the first is still working, or a delete that gets lost.
+    const copies: Message[] = [];
+    const lostDeletes = new Set<string>();
+    if (faults) {
+      for (const message of messages) {
+        const duplicate = faults.faults.duplicate(queue.name, receiveCountOf(message));
+        if (duplicate === 'concurrent') copies.push(message);
+        else if (duplicate === 'later') lostDeletes.add(message.MessageId ?? '');
+      }
+    }
+    // Machine-readable: the fault suite counts these lines.
+    if (copies.length || lostDeletes.size) this.logger.info(`[fault] duplicate queue=${queue.name} concurrent=${copies.length} later=${lostDeletes.size}`);
+    const copyRun = copies.length ? this.run(copies.map(redeliveredCopy)) : Promise.resolve(new Set<string>());
+    const handled = await this.run(messages, faults?.faults.crash(faults.functionKey, this.typicalMs));
+    // SQS deletes a message whichever of its deliveries deletes it.
+    const copyHandled = await copyRun;
+    await this.deleteMessages(messages.filter((message) => {
+      const id = message.MessageId ?? '';
+      return (handled.has(id) && !lostDeletes.has(id)) || copyHandled.has(id);
+    }));
+  }
+
+  /** One invocation; resolves with the ids of the messages it handled (none if it failed). */
+  private async run(messages: Message[], crash?: CrashPlan): Promise<Set<string>> {
     const { queue, region, fn } = this.options;
     const records = messages.map((message) => sqsRecordFrom(message, { arn: queue.arn, region }));
-    let keep: Set<string>;
+    const started = Date.now();
     try {
-      const response = await invokeLocalFunction(fn, { Records: records });
+      const response = await invokeLocalFunction(fn, { Records: records }, crash ? { crashAfterMs: crash.afterMs } : {});
+      const tookMs = Date.now() - started;
+      if (tookMs >= WORKING_INVOCATION_MS) this.typicalMs = this.typicalMs === undefined ? tookMs : this.typicalMs + DURATION_SMOOTHING * (tookMs - this.typicalMs);
       const outcome = batchOutcomeOf(response, records.map((record) => record.messageId), this.options.reportBatchItemFailures === true);
-      if (outcome.kind === 'failure') this.logger.error(`${this.label} batch of ${records.length} failed: ${outcome.reason}; every message will be retried`);
-      keep = new Set(outcome.kind === 'success' ? [] : outcome.kind === 'partial' ? outcome.failedMessageIds : records.map((record) => record.messageId));
+      if (outcome.kind === 'failure') {
+        this.logger.error(`${this.label} batch of ${records.length} failed: ${outcome.reason}; every message will be retried`);
+        return new Set();
+      }
+      const failed = new Set(outcome.kind === 'partial' ? outcome.failedMessageIds : []);
+      return new Set(records.map((record) => record.messageId).filter((id) => !failed.has(id)));
     } catch (error) {
+      if (error instanceof InjectedCrashError && this.options.faults) {
+        this.options.faults.faults.crashed(this.options.faults.functionKey);
+        this.logger.info(`[fault] crash function=${this.options.faults.functionKey} afterMs=${crash?.afterMs} messages=${records.length}`);
+        return new Set();
+      }
       const reason = error instanceof FunctionTimeoutError ? error.message : 'the function threw';
       this.logger.error(`${this.label} batch of ${records.length} failed (${reason}); every message will be retried after the visibility timeout`, error instanceof FunctionTimeoutError ? undefined : error);
-      return;
+      return new Set();
     }
-    await this.deleteMessages(messages.filter((message) => !keep.has(message.MessageId ?? '')));
   }
 
   private async deleteMessages(messages: Message[]): Promise<void> {
@@ -204,6 +254,15 @@ export class SqsEventSource {
   }
 }
 
+function receiveCountOf(message: Message): number {
+  return Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+}
+
+/** A second delivery of `message`, as another poller would receive it: its receive count one higher. */
+function redeliveredCopy(message: Message): Message {
+  return { ...message, Attributes: { ...message.Attributes, ApproximateReceiveCount: String(receiveCountOf(message) + 1) } };
+}
+
 /** Options of {@link startSqsEventSources}. */
 export interface SqsEventSourcesOptions {
   config: Pick<ServerlessConfig, 'functions' | 'region'>;
@@ -220,6 +279,8 @@ export interface SqsEventSourcesOptions {
    */
   checkVisibilityTimeout?: boolean;
   logger?: LocalLogger;
+  /** Faults to inject (the fault suite). */
+  faults?: LocalFaults;
 }
 
 /** The running event source mappings of every `sqs` event. */
@@ -253,6 +314,7 @@ export function startSqsEventSources(options: SqsEventSourcesOptions): SqsEventS
           ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
           ...(options.pollWaitSeconds !== undefined ? { pollWaitSeconds: options.pollWaitSeconds } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
+          ...(options.faults ? { faults: { faults: options.faults, functionKey: fnConfig.name } } : {}),
         }),
       );
     });

@@ -6,11 +6,14 @@
  * tenant `local`), INFER_API_KEY_2 (tenant `local-2`, optional), INFER_QUIET=1 (no request
  * or event lines), LOCAL_SQS_CONCURRENCY (2 invocations at once per queue),
  * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's) and LOCAL_SCHEDULE_INTERVAL_MS
- * (replaces every schedule's period). Prints where everything is, then one
+ * (replaces every schedule's period); for the fault suite, LOCAL_SQS_DUPLICATE_RATE,
+ * LOCAL_CRASH_RATE, LOCAL_CRASH_FUNCTIONS and LOCAL_FAULT_SEED (shared/local/faultInjection.ts).
+ * Prints where everything is, then one
  * `LOCAL_PLATFORM_READY {json}` line for scripts and tests to wait for.
  */
 import { READY_MARKER } from './constants';
 import { LocalPlatformError } from './errors';
+import { localFaultsFromEnv } from './faultInjection';
 import { startLocalPlatform, type LocalApiKey, type LocalPlatform } from './platform';
 
 function port(name: string, fallback: number): number {
@@ -79,7 +82,14 @@ function optional<K extends string>(key: K, value: number | undefined): Partial<
 async function main(): Promise<void> {
   let platform: LocalPlatform;
   try {
+    const faults = localFaultsFromEnv();
+    if (faults) {
+      const { seed, duplicateRate, crashRates } = faults.options;
+      const crashes = Object.entries(crashRates).map(([key, rate]) => `${rate * 100}% of ${key}`).join(', ') || 'none';
+      console.log(`  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${crashes}`);
+    }
     platform = await startLocalPlatform({
+      ...(faults ? { faults } : {}),
       apiPort: port('INFER_PORT', 3000),
       dynamoDbPort: port('DYNAMODB_PORT', 8000),
       simulatorPort: port('SIM_PORT', 8100),

@@ -1,4 +1,4 @@
-import { FunctionTimeoutError } from '../../../shared/local/errors';
+import { FunctionTimeoutError, InjectedCrashError } from '../../../shared/local/errors';
 import { invokeLocalFunction, type LambdaHandler, type LocalFunction } from '../../../shared/local/localFunction';
 
 const withHandler = (handler: LambdaHandler, timeoutSeconds = 1): LocalFunction => ({
@@ -51,6 +51,33 @@ describe('invokeLocalFunction', () => {
     // Assess
     await expect(act).rejects.toBeInstanceOf(FunctionTimeoutError);
     await expect(act).rejects.toThrow('svc-test-fn timed out after 0.05 seconds');
+  });
+
+  it('crashes an invocation still running at crashAfterMs, as a timeout: no response, the handler runs on', async () => {
+    // Prepare
+    let finished = false;
+    const slow = withHandler(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      finished = true;
+      return 'lost';
+    });
+
+    // Act
+    const act = invokeLocalFunction(slow, {}, { crashAfterMs: 50 });
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(InjectedCrashError);
+    expect(finished).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(finished).toBe(true);
+  });
+
+  it('leaves an invocation done before crashAfterMs untouched', async () => {
+    // Act
+    const result = await invokeLocalFunction(withHandler(async () => 'done'), {}, { crashAfterMs: 200 });
+
+    // Assess
+    expect(result).toBe('done');
   });
 
   it('rejects with what the handler threw', async () => {

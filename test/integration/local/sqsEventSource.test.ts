@@ -7,6 +7,7 @@ import { startLocalS3 } from '../../../shared/local/s3';
 import { S3NotificationForwarder, queueNotificationsFrom } from '../../../shared/local/s3Notifications';
 import { parseServerlessConfig } from '../../../shared/local/serverlessConfig';
 import { createLocalSqsClient, createQueues, startLocalSqs, type LocalSqs } from '../../../shared/local/sqs';
+import { LocalFaults } from '../../../shared/local/faultInjection';
 import { batchOutcomeOf } from '../../../shared/local/sqsEvent';
 import { SqsEventSource, startSqsEventSources, type SqsEventSourceOptions, type SqsEventSources } from '../../../shared/local/sqsEventSource';
 import { receiveAll, s3ClientFor, serviceConfig, waitFor } from './standIns';
@@ -329,6 +330,48 @@ describe('SQS event source mapping (local pollers)', () => {
     expect(Date.now() - startedAt).toBeLessThan(2_000);
     await sleep(1_100);
     await expect(receiveAll(client, queue.url, 0)).resolves.toEqual([]);
+  });
+
+  describe('injected faults (the fault suite)', () => {
+    const faults = (options: Partial<ConstructorParameters<typeof LocalFaults>[0]>) =>
+      new LocalFaults({ seed: 1, duplicateRate: 0, crashRates: {}, ...options });
+
+    it('delivers a chosen message twice: at once to a second invocation, or again after a lost delete; each ends deleted', async () => {
+      // Prepare: every message is chosen; the seed decides which way.
+      const { queue } = await newQueue();
+      const consumer = fakeFunction(() => sleep(100));
+      await send(queue, ['a', 'b', 'c', 'd', 'e', 'f']);
+
+      // Act
+      startSource({ queue, fn: consumer.fn, batchSize: 1, concurrency: 2, faults: { faults: faults({ duplicateRate: 1 }), functionKey: 'consumer' } });
+      await waitFor('two deliveries of every message', () => consumer.stats.finished >= 12 && consumer.stats.finished);
+      await sleep(1_200);
+
+      // Assess: each message twice, the second time with its receive count one higher, then gone.
+      const deliveries = consumer.events.flatMap((event) => event.Records.map((record) => `${record.body}:${record.attributes.ApproximateReceiveCount}`)).sort();
+      expect(deliveries).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].flatMap((body) => [`${body}:1`, `${body}:2`]));
+      const lines = logged.filter((line) => line.startsWith('[fault] duplicate'));
+      expect(lines.join('\n')).toMatch(/concurrent=1/);
+      expect(lines.join('\n')).toMatch(/later=1/);
+      await expect(receiveAll(client, queue.url, 0)).resolves.toEqual([]);
+    });
+
+    it('crashes an invocation midway once the function has shown how long it works; its messages come back', async () => {
+      // Prepare
+      const { queue } = await newQueue();
+      const consumer = fakeFunction(() => sleep(400));
+      await send(queue, ['first']);
+      startSource({ queue, fn: consumer.fn, concurrency: 1, faults: { faults: faults({ crashRates: { consumer: 1 } }), functionKey: 'consumer' } });
+      await waitFor('the first invocation', () => consumer.stats.finished === 1);
+
+      // Act
+      await send(queue, ['second']);
+      await waitFor('its redelivery', () => consumer.events.length >= 3);
+
+      // Assess: the first ran whole (nothing known yet to time a crash by); the second crashed and came back.
+      expect(consumer.events.map((event) => `${event.Records[0]!.body}:${event.Records[0]!.attributes.ApproximateReceiveCount}`)).toEqual(['first:1', 'second:1', 'second:2']);
+      expect(logged.join('\n')).toMatch(/\[fault\] crash function=consumer afterMs=\d+ messages=1/);
+    });
   });
 
   describe('from serverless.yml (startSqsEventSources)', () => {

@@ -1,0 +1,307 @@
+import OpenAI from 'openai';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mulberry32 } from '../../shared/simulator/faults';
+import { dropFile, localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
+import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
+import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced, type Received } from './queueTraffic';
+
+/**
+ * The fault suite (`npm run test:faults`, seed from FAULT_SEED): a batch job of 10,000
+ * lines and 2,000 queue requests run over one local platform while
+ *
+ * - the simulator answers 20% of calls with a 500, a 429 or slowly (split seeded),
+ * - its OpenAI face goes down for a few seconds mid-run and comes back (gpt-oss falls
+ *   back to the Bedrock face; bge-m3 has nowhere else to go),
+ * - SQS delivers 5% of messages a second time (shared/local/faultInjection.ts),
+ * - invocations of the worker and of the requests consumer crash midway, as Lambdas that
+ *   time out: the response is lost, the handler's side effects may land, the messages
+ *   come back after the (short) visibility timeout.
+ *
+ * Then it checks, exactly: every input line in exactly one of results and errors, every
+ * queue request answered exactly once, the job's counters equal to the files' line counts,
+ * no message unaccounted for in a dead-letter queue; and prints the counts.
+ */
+
+const SEED = Number(process.env.FAULT_SEED || '1');
+if (!Number.isInteger(SEED)) throw new Error(`FAULT_SEED=${process.env.FAULT_SEED} is not an integer`);
+const JOB_LINES = 10_000;
+const SENDERS = ['billing', 'search', 'support', 'reports'];
+const REQUESTS_PER_SENDER = 500;
+const VISIBILITY_TIMEOUT_SECONDS = 5;
+const DUPLICATE_RATE = 0.05;
+/**
+ * Share of invocations that crash midway, per function. The worker takes four chunks per
+ * invocation and has only a dozen or so, and five receives before its DLQ; the requests
+ * consumer has a few dozen invocations of up to 100 messages and three receives, and a
+ * crash on a message's last receive sends it to the DLQ (answered, by the crashed run).
+ */
+const CRASH_RATES = { worker: 0.4, requests: 0.12 };
+const SIMULATOR_FAULT_SHARE = 0.2;
+const SLOW_MS = 500;
+const OUTAGE_MS = 5_000;
+/** Pause between a sender's SendMessageBatch calls: the requests keep coming while faults happen. */
+const SEND_PAUSE_MS = 250;
+/** Every queue of the platform empty and no answer arriving for this long: the run is over. */
+const QUIET_MS = (2 * VISIBILITY_TIMEOUT_SECONDS + 4) * 1_000;
+
+const PLATFORM_LOG = join(tmpdir(), `inference-platform-faults-seed-${SEED}.log`);
+
+/** Codes a line or an answer may fail with when the backends fail past the retries. */
+const BACKEND_ERROR_CODES = ['backend_unavailable', 'all_backends_unavailable', 'rate_limit_exceeded', 'backend_timeout', 'deadline_exceeded'];
+const TERMINAL = ['completed', 'failed', 'cancelled', 'expired'];
+
+/** Fractions of simulator calls answered 500, 429 and slowly: 20% in all, split by the seed. */
+function simulatorFaultSplit(seed: number): { error: number; throttle: number; slow: number } {
+  const random = mulberry32(seed);
+  const weights = [0.5 + random(), 0.5 + random(), 0.5 + random()];
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const [error, throttle, slow] = weights.map((weight) => (SIMULATOR_FAULT_SHARE * weight) / sum) as [number, number, number];
+  return { error, throttle, slow };
+}
+
+/** The simulator draws error, then throttle, then slow: conditional rates that give `split` of all calls. */
+function faceFaults(split: { error: number; throttle: number; slow: number }) {
+  return {
+    errorRate: split.error,
+    throttleRate: split.throttle / (1 - split.error),
+    slowRate: split.slow / (1 - split.error - split.throttle),
+    slowMs: SLOW_MS,
+    // Each 429 halves the core's concurrency for the backend already; a Retry-After pause
+    // of a whole second on top, on 7% of calls, would hold it still most of the run.
+    retryAfterSeconds: 0,
+  };
+}
+
+/**
+ * A batch file of `lines` requests in the OpenAI batch format, mixed like the queue
+ * requests: one in five a chat completion (one backend call each, by the API's design),
+ * the others bge-m3 embeddings of one to three inputs (batched across lines).
+ */
+function jobFile(lines: number): { text: string; customIds: string[] } {
+  const customIds: string[] = [];
+  const out: string[] = [];
+  for (let n = 1; n <= lines; n++) {
+    const customId = `line-${n}`;
+    customIds.push(customId);
+    out.push(JSON.stringify(n % 5 === 0
+      ? { custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: n % 10 === 0 ? 'gpt-oss-20b' : 'gpt-oss-120b', messages: [{ role: 'user', content: `Question ${n}?` }], max_tokens: 16 } }
+      : { custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: Array.from({ length: 1 + (n % 3) }, (_, k) => `line ${n} passage ${k}`) } }));
+  }
+  return { text: `${out.join('\n')}\n`, customIds };
+}
+
+/** Request `i` of `sender`: one in five a chat completion, the others bge-m3 embeddings of one to three inputs. */
+function queueRequest(sender: string, i: number, replyTo: string): SendMessageBatchRequestEntry {
+  const customId = `${sender}-${i}`;
+  const chat = i % 5 === 0;
+  const body = chat
+    ? { model: i % 10 === 0 ? 'gpt-oss-20b' : 'gpt-oss-120b', messages: [{ role: 'user', content: `Request ${customId}: say something.` }], max_tokens: 16 }
+    : { model: 'bge-m3', input: Array.from({ length: 1 + (i % 3) }, (_, k) => `${customId} passage ${k}`) };
+  return {
+    Id: '0',
+    MessageBody: JSON.stringify({ custom_id: customId, url: chat ? '/v1/chat/completions' : '/v1/embeddings', body, reply_to: replyTo }),
+    MessageAttributes: { correlation_id: { DataType: 'String', StringValue: `corr-${customId}` } },
+  };
+}
+
+interface SimStats {
+  requests: number;
+  faces: Record<'openai' | 'bedrock', { requests: number; injectedErrors: number; injectedThrottles: number; slowed: number }>;
+}
+const simStats = async (simulator: string) => (await (await fetch(`${simulator}/_sim/stats`)).json()) as SimStats;
+const setSim = async (simulator: string, patch: unknown) => {
+  const response = await fetch(`${simulator}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+  if (!response.ok) throw new Error(`simulator config refused: ${response.status} ${await response.text()}`);
+};
+const sumFaces = (stats: SimStats, field: 'requests' | 'injectedErrors' | 'injectedThrottles' | 'slowed') => stats.faces.openai[field] + stats.faces.bedrock[field];
+
+/** How many times each value occurs. */
+function tally(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
+const over = (counts: Map<string, number>, n: number) => [...counts].filter(([, count]) => count > n).map(([value]) => value);
+
+/** The `[fault] …` lines the local runtime printed, as key=value records. */
+function injectedFaults(output: string): Array<Record<string, string>> {
+  return output.split('\n').filter((line) => line.startsWith('[fault] ')).map((line) => {
+    const [, kind, ...pairs] = line.split(' ');
+    return { kind: kind!, ...Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, string])) };
+  });
+}
+
+describe(`fault injection (seed ${SEED})`, () => {
+  let platform: LocalPlatformProcess;
+  let client: OpenAI;
+  let s3: S3Client;
+  let sqs: SQSClient;
+
+  beforeAll(async () => {
+    platform = await startLocalPlatformProcess({
+      CHUNK_MAX_LINES: '250',
+      LOCAL_SQS_CONCURRENCY: '3',
+      LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
+      LOCAL_FAULT_SEED: String(SEED),
+      LOCAL_SQS_DUPLICATE_RATE: String(DUPLICATE_RATE),
+      LOCAL_CRASH_FUNCTIONS: Object.entries(CRASH_RATES).map(([key, rate]) => `${key}:${rate}`).join(','),
+      // The handlers' info lines would only fill the captured output.
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    });
+    client = new OpenAI({ baseURL: `${platform.api}/v1`, apiKey: platform.apiKey, maxRetries: 2 });
+    s3 = localS3Client(platform.s3);
+    sqs = localSqsClient(platform.sqs);
+  }, 90_000);
+
+  afterAll(async () => {
+    sqs?.destroy();
+    s3?.destroy();
+    await platform?.stop();
+    // What the platform printed, for a failure to be read after the fact.
+    if (platform) writeFileSync(PLATFORM_LOG, platform.output());
+  });
+
+  it('loses nothing and counts nothing twice: 10,000 job lines and 2,000 queue requests under faults', async () => {
+    // Prepare: the simulator's faults, the reply queues, the file and the requests.
+    const split = simulatorFaultSplit(SEED);
+    const baseFaults = faceFaults(split);
+    await setSim(platform.simulator, { seed: SEED, dimensions: 16, openai: baseFaults, bedrock: baseFaults });
+    const simBefore = await simStats(platform.simulator);
+    const replyQueues: Record<string, string> = {};
+    for (const sender of SENDERS) replyQueues[sender] = await createQueue(sqs, `inference-platform-local-reply-faults-${sender}`);
+    const requests = SENDERS.flatMap((sender) => Array.from({ length: REQUESTS_PER_SENDER }, (_, i) => queueRequest(sender, i, replyQueues[sender]!)));
+    const requestIds = requests.map((entry) => JSON.parse(entry.MessageBody!).custom_id as string);
+    const { text, customIds } = jobFile(JOB_LINES);
+    const key = `inbox/local/faults-seed-${SEED}.jsonl`;
+    const answerQueues = [...Object.values(replyQueues), platform.queues.ResultsQueue!];
+    const collector = new Collector(sqs, answerQueues, 220_000);
+    const started = Date.now();
+
+    let answers: Received[];
+    let job: OpenAI.Batches.Batch;
+    let outageErrors: number;
+    try {
+      // Act: drop the file, send the requests over ~15 s, and take the OpenAI face down mid-run.
+      await dropFile(s3, platform.bucket, key, text);
+      const sending = Promise.all(SENDERS.map((sender) => sendPaced(sqs, platform.queues.RequestsQueue!, requests.filter((r) => JSON.parse(r.MessageBody!).custom_id.startsWith(`${sender}-`)), SEND_PAUSE_MS)));
+      const jobId = (await waitFor(
+        async () => (await client.batches.list({ limit: 100 })).data.find((b) => b.metadata?.source_key === key),
+        (batch) => batch !== undefined, 60_000, 500,
+      ))!.id;
+      await waitFor(() => client.batches.retrieve(jobId), (b) => TERMINAL.includes(b.status) || (b.request_counts?.completed ?? 0) >= 1_000, 90_000, 250);
+      const outageBefore = await simStats(platform.simulator);
+      await setSim(platform.simulator, { openai: { errorRate: 1 } });
+      await sleep(OUTAGE_MS);
+      await setSim(platform.simulator, { openai: { errorRate: baseFaults.errorRate } });
+      const outageAfter = await simStats(platform.simulator);
+      outageErrors = outageAfter.faces.openai.injectedErrors - outageBefore.faces.openai.injectedErrors;
+      await sending;
+      job = await waitFor(() => client.batches.retrieve(jobId), (b) => TERMINAL.includes(b.status), 180_000, 500);
+      // Then until every queue of the platform is empty and no answer has arrived for a while.
+      const platformQueues = ['IngestQueue', 'WorkQueue', 'FinalizeQueue', 'RequestsQueue'].map((id) => platform.queues[id]!);
+      let quietSince = Date.now();
+      let lastCount = -1;
+      for (let i = 0; i < 240 && Date.now() - quietSince < QUIET_MS; i++) {
+        const depth = (await Promise.all(platformQueues.map((url) => depthOf(sqs, url)))).reduce((a, b) => a + b, 0);
+        if (depth > 0 || collector.received.length !== lastCount || collector.received.length < requests.length) quietSince = Date.now();
+        lastCount = collector.received.length;
+        await sleep(500);
+      }
+      answers = await collector.stop();
+    } finally {
+      // On failure too: no receive may outlive the platform.
+      await collector.stop().catch(() => undefined);
+    }
+    const elapsedMs = Date.now() - started;
+    const simAfter = await simStats(platform.simulator);
+    const deadLetters: Record<string, Received[]> = {};
+    for (const [id, url] of Object.entries(platform.queues)) if (id.endsWith('DeadLetterQueue')) deadLetters[id] = await drainQueue(sqs, url);
+
+    // Assess: the job's files.
+    const results = parseJsonl(await readObject(s3, platform.bucket, `outputs/${job.id}/results.jsonl`));
+    const errors = parseJsonl(await readObject(s3, platform.bucket, `outputs/${job.id}/errors.jsonl`));
+    const lineIds = tally([...results, ...errors].map((line) => String(line.custom_id)));
+    const missingLines = customIds.filter((id) => !lineIds.has(id));
+    const twiceLines = over(lineIds, 1);
+    const inputIds = new Set(customIds);
+    const strayLines = [...lineIds.keys()].filter((id) => !inputIds.has(id));
+    const lineErrorCodes = tally(errors.map((line) => String(line.error?.code)));
+    // The queue requests' answers.
+    const onResultsQueue = answers.filter((answer) => answer.queueUrl === platform.queues.ResultsQueue);
+    const answerIds = tally(answers.map((answer) => String(answer.body?.custom_id)));
+    const missingAnswers = requestIds.filter((id) => !answerIds.has(id));
+    const twiceAnswered = over(answerIds, 1);
+    const failedAnswers = answers.filter((answer) => answer.body?.error);
+    const answerErrorCodes = tally(failedAnswers.map((answer) => String(answer.body.error.code)));
+    const misrouted = answers.filter((answer) => answer.queueUrl !== replyQueues[String(answer.body?.custom_id).split('-')[0]!]);
+    // Dead letters: each must be a message whose work is done anyway.
+    const unaccounted: Received[] = [];
+    for (const [id, messages] of Object.entries(deadLetters)) {
+      for (const dead of messages) {
+        const accounted = id === 'RequestsDeadLetterQueue'
+          ? answerIds.get(String(dead.body?.custom_id)) === 1
+          : ['WorkDeadLetterQueue', 'FinalizeDeadLetterQueue', 'IngestDeadLetterQueue'].includes(id) && job.status === 'completed' && job.request_counts?.total === JOB_LINES;
+        if (!accounted) unaccounted.push(dead);
+      }
+    }
+    const deadCount = Object.values(deadLetters).reduce((sum, messages) => sum + messages.length, 0);
+    // The faults that were injected.
+    const faults = injectedFaults(platform.output());
+    const crashes = (fn: string) => faults.filter((f) => f.kind === 'crash' && f.function === fn);
+    const duplicated = (how: 'concurrent' | 'later') => faults.filter((f) => f.kind === 'duplicate').reduce((sum, f) => sum + Number(f[how]), 0);
+    const duplicates = duplicated('concurrent') + duplicated('later');
+    const simCalls = sumFaces(simAfter, 'requests') - sumFaces(simBefore, 'requests');
+    const codes = (counts: Map<string, number>) => [...counts].map(([code, n]) => `${code} ${n}`).join(', ') || 'none';
+
+    const rows: Array<[string, string | number]> = [
+      ['job lines (input)', JOB_LINES],
+      ['  results.jsonl lines', results.length],
+      ['  errors.jsonl lines', `${errors.length} (${codes(lineErrorCodes)})`],
+      ['  custom_ids missing / twice / unknown', `${missingLines.length} / ${twiceLines.length} / ${strayLines.length}`],
+      ['  job status, counters total / completed / failed', `${job.status}, ${job.request_counts?.total} / ${job.request_counts?.completed} / ${job.request_counts?.failed}`],
+      ['queue requests sent', requests.length],
+      ['  answers received', `${answers.length} (${answers.length - failedAnswers.length} results, ${failedAnswers.length} errors: ${codes(answerErrorCodes)})`],
+      ['  requests unanswered / answered twice / misrouted', `${missingAnswers.length} / ${twiceAnswered.length} / ${misrouted.length}`],
+      ['dead-letter messages (unaccounted)', `${deadCount} (${unaccounted.length})${deadCount ? ': ' + Object.entries(deadLetters).filter(([, m]) => m.length).map(([id, m]) => `${id} ${m.length}`).join(', ') : ''}`],
+      ['simulator calls', simCalls],
+      ['  500s / 429s / slow (injected)', `${sumFaces(simAfter, 'injectedErrors') - sumFaces(simBefore, 'injectedErrors')} / ${sumFaces(simAfter, 'injectedThrottles') - sumFaces(simBefore, 'injectedThrottles')} / ${sumFaces(simAfter, 'slowed') - sumFaces(simBefore, 'slowed')}`],
+      ['  rates 500 / 429 / slow (of all calls)', `${(split.error * 100).toFixed(1)}% / ${(split.throttle * 100).toFixed(1)}% / ${(split.slow * 100).toFixed(1)}%`],
+      [`  OpenAI face down ${OUTAGE_MS / 1000} s: calls failed`, outageErrors],
+      ['worker crashed midway (chunk messages)', `${crashes('worker').length} (${crashes('worker').reduce((sum, c) => sum + Number(c.messages), 0)})`],
+      ['requests consumer crashed midway (messages)', `${crashes('requests').length} (${crashes('requests').reduce((sum, c) => sum + Number(c.messages), 0)})`],
+      ['messages delivered twice: at once / later', `${duplicated('concurrent')} / ${duplicated('later')}`],
+      ['run time', `${(elapsedMs / 1000).toFixed(0)} s (the platform's output: ${PLATFORM_LOG})`],
+    ];
+    const width = Math.max(...rows.map(([label]) => label.length));
+    console.log([`fault suite, seed ${SEED}`, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)].join('\n'));
+
+    // Every input line in exactly one of the two files, and the counters equal to them.
+    expect({ missingLines: missingLines.slice(0, 5), twiceLines: twiceLines.slice(0, 5), strayLines: strayLines.slice(0, 5) }).toEqual({ missingLines: [], twiceLines: [], strayLines: [] });
+    expect(results.length + errors.length).toBe(JOB_LINES);
+    expect(job.status).toBe('completed');
+    expect(job.request_counts).toEqual({ total: JOB_LINES, completed: results.length, failed: errors.length });
+    expect(results.every((line) => line.response?.status_code === 200 && line.error === null)).toBe(true);
+    for (const code of lineErrorCodes.keys()) expect(BACKEND_ERROR_CODES).toContain(code);
+    // Every queue request answered exactly once, on its sender's queue.
+    expect({ missingAnswers: missingAnswers.slice(0, 5), twiceAnswered: twiceAnswered.slice(0, 5), misrouted: misrouted.length, onResultsQueue: onResultsQueue.length })
+      .toEqual({ missingAnswers: [], twiceAnswered: [], misrouted: 0, onResultsQueue: 0 });
+    expect(answers).toHaveLength(requests.length);
+    for (const code of answerErrorCodes.keys()) expect(BACKEND_ERROR_CODES).toContain(code);
+    // Nothing unaccounted for in a dead-letter queue.
+    expect(unaccounted.map((dead) => dead.message.Body?.slice(0, 200))).toEqual([]);
+    // The faults did happen (a run without them would prove nothing).
+    expect(sumFaces(simAfter, 'injectedErrors') - sumFaces(simBefore, 'injectedErrors')).toBeGreaterThan(0);
+    expect(sumFaces(simAfter, 'injectedThrottles') - sumFaces(simBefore, 'injectedThrottles')).toBeGreaterThan(0);
+    expect(sumFaces(simAfter, 'slowed') - sumFaces(simBefore, 'slowed')).toBeGreaterThan(0);
+    expect(outageErrors).toBeGreaterThan(0);
+    expect(crashes('worker').length).toBeGreaterThan(0);
+    expect(crashes('requests').length).toBeGreaterThan(0);
+    expect(duplicated('concurrent')).toBeGreaterThan(0);
+    expect(duplicated('later')).toBeGreaterThan(0);
+  }, 300_000);
+});
