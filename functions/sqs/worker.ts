@@ -11,10 +11,11 @@ import { RetryLaterError, sqsBatchHandler } from '../../shared/queues/sqsBatch';
 const WRITE_RESERVE_MS = 5_000;
 
 /** Worker: runs chunks through the batching core; a chunk it cannot finish in time goes back to the queue. */
-export const createHandler = (deps: RunChunkDeps) =>
-  sqsBatchHandler(ChunkMessage, async (message, _record, context) => {
+export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number) =>
+  sqsBatchHandler(ChunkMessage, async (message, record, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - WRITE_RESERVE_MS;
-    const result = await runChunk(deps, message, { deadline });
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    const result = await runChunk(deps, message, { deadline, canRetry: receives < maxReceiveCount });
     logger.info('chunk handled', { jobId: message.jobId, chunk: message.chunk.index, status: result.status, ...result.counts });
     if (result.status === 'retry_later') throw new RetryLaterError(`Chunk ${message.chunk.index} of ${message.jobId} did not finish before the deadline`);
   });
@@ -30,4 +31,4 @@ export const handler = createHandler({
   maxLineBytes: config.limits.maxLineBytes,
   newAttemptId: () => randomUUID(),
   now: Date.now,
-});
+}, config.workMaxReceiveCount);

@@ -44,6 +44,8 @@ export const ConfigSchema = z.object({
   /** A chunk is at most this many lines and bytes: small enough to finish well within a worker's timeout. */
   CHUNK_MAX_LINES: int(500),
   CHUNK_MAX_BYTES: int(4 * 1024 * 1024),
+  /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
+  WORK_MAX_RECEIVE_COUNT: int(5),
 });
 
 /** Validated configuration. */
@@ -68,6 +70,7 @@ export interface Config {
   replyQueuePrefix: string | undefined;
   requestsMaxReceiveCount: number;
   limits: BatchLimits;
+  workMaxReceiveCount: number;
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultsQueueUrl: e.RESULTS_QUEUE_URL || undefined,
     replyQueuePrefix: e.REPLY_QUEUE_PREFIX || undefined,
     requestsMaxReceiveCount: e.REQUESTS_MAX_RECEIVE_COUNT,
+    workMaxReceiveCount: e.WORK_MAX_RECEIVE_COUNT,
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
       maxLineBytes: e.MAX_LINE_BYTES,

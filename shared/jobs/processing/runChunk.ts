@@ -26,6 +26,14 @@ export interface RunChunkOptions {
   deadline: number;
   /** Aborts the backend calls in flight (the function is shutting down). */
   signal?: AbortSignal;
+  /**
+   * Whether the queue may deliver this chunk again (its receive count is below the
+   * redrive count). While it may, a request that failed for a reason that may pass (a
+   * backend down, throttling) sends the chunk back rather than writing an error line:
+   * an outage of a few seconds must not fail half a job. On the last delivery the
+   * failures are written as error lines, so the chunk never reaches the DLQ unsettled.
+   */
+  canRetry?: boolean;
 }
 
 /**
@@ -110,9 +118,9 @@ async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, o
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
   const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
-  const unfinished = outcomes.filter(isUnfinished).length;
+  const unfinished = outcomes.filter((outcome) => isUnfinished(outcome) || (options.canRetry === true && outcome.status === 'failed' && outcome.error.retryable)).length;
   if (unfinished > 0) {
-    logger.info('chunk not finished before the deadline; it goes back to the queue', { jobId: message.jobId, chunk: message.chunk.index, unfinished, items: items.length });
+    logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', { jobId: message.jobId, chunk: message.chunk.index, unfinished, items: items.length });
     return undefined;
   }
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));

@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '../../../shared/errors';
 import { batchRequestId } from '../../../shared/batch/lineFormats';
 import { jobKeys } from '../../../shared/jobs/Job';
 import { runChunk } from '../../../shared/jobs/processing/runChunk';
@@ -145,6 +146,24 @@ describe('runChunk', () => {
       error: { code: 'backend_rejected_request', message: 'The model refused this batch.' },
     }]);
     expect(await world.jobs.get(JOB_ID)).toMatchObject({ requestCounts: { total: 4, completed: 3, failed: 1 } });
+  });
+
+  it('sends the chunk back while failures may pass and the queue can redeliver it; writes them as errors on the last delivery', async () => {
+    // Prepare: the backend is down.
+    const world = makeWorld();
+    const { etag, chunks } = await putInput(world, TEN_LINES, [TEN_LINES.length], [REFUSED_BY_INGEST]);
+    await createJob(world, { chunksTotal: 1, total: 11, ingestFailed: 1, etag });
+    world.providers.get('gpu')!.failWith = new BackendUnavailableError('down');
+    world.providers.get('gpu-embed')!.failWith = new BackendUnavailableError('down');
+
+    // Act
+    const early = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later(), canRetry: true });
+    const last = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later(), canRetry: false });
+
+    // Assess
+    expect(early).toEqual({ status: 'retry_later' });
+    expect(last.status).toBe('done');
+    expect(await world.jobs.get(JOB_ID)).toMatchObject({ chunksDone: 1, requestCounts: { total: 11, completed: 0, failed: 11 } });
   });
 
   it('writes and records nothing when the deadline leaves no time, so the chunk is redelivered', async () => {
