@@ -1,0 +1,69 @@
+import type { SuiteResults, GoalCheck } from './results';
+import { percent } from './stats';
+
+/** The largest bundle the issue allows, "300 KB minified": 300 × 1,024 bytes. */
+export const BUNDLE_LIMIT_BYTES = 300 * 1024;
+
+/** Checks each goal of the issue against what a run measured (null: not measured in this run). */
+export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalCheck[] {
+  const goals: GoalCheck[] = [];
+  const { utilisation, throttling, ingest, coldStart } = results.items;
+  if (utilisation) {
+    for (const kind of ['embeddings', 'chat'] as const) {
+      const result = utilisation.kinds[kind];
+      const figure = (name: string) => result.contenders.find((c) => c.name === name)?.median;
+      const core = figure('core');
+      const warm = figure('core-warm');
+      const others = result.contenders.filter((c) => c.name === 'per-request' || c.name === 'dataloader');
+      const ahead = others.every((c) => !c.median || (core !== undefined && core !== null && core.itemsPerSecond > c.median.itemsPerSecond));
+      goals.push({
+        item: `1 ${kind}`,
+        goal: 'core ≥ 95% of the best possible throughput, ahead of per-request and dataloader',
+        measured: `core ${percent(core?.fractionOfBest)} (warm ${percent(warm?.fractionOfBest)}); per-request ${percent(figure('per-request')?.fractionOfBest)}, dataloader ${percent(figure('dataloader')?.fractionOfBest)}; core/per-request ×${result.coreVsPerRequest}, core/dataloader ×${result.coreVsDataloader ?? 'n/a'}`,
+        met: core ? core.fractionOfBest >= 0.95 && ahead : null,
+      });
+    }
+  }
+  if (throttling) {
+    goals.push({
+      item: '2',
+      goal: '≥ 90% of the tokens-per-minute limit used, no throttle reaching a caller',
+      measured: `${percent(throttling.fractionOfLimitUsed)} of the limit in [${throttling.options.windowFromS} s, ${throttling.options.windowToS} s)${throttling.steadyState ? '' : ' (first window only: not a steady state)'}; ${throttling.throttlesReachingCaller} throttles reached a caller (${throttling.throttlesAnswered} answered by the backend)`,
+      met: throttling.fractionOfLimitUsed >= 0.9 && throttling.throttlesReachingCaller === 0,
+    });
+  }
+  if (ingest && ingest.sizes.length > 0) {
+    const smallest = ingest.sizes[0]!;
+    const largest = ingest.sizes[ingest.sizes.length - 1]!;
+    goals.push({
+      item: '4 memory',
+      goal: `peak RSS flat: the largest file within 10% of the 10 MiB one${largest.fileMiB < 1024 ? ' (1 GiB in full runs only)' : ''}`,
+      measured: `${smallest.fileMiB} MiB: ${smallest.peakRssMiB} MiB; ${largest.fileMiB} MiB: ${largest.peakRssMiB} MiB (×${ingest.peakGrowthLargestVsSmallest})`,
+      met: ingest.peakGrowthLargestVsSmallest <= 1.1,
+    });
+    goals.push({
+      item: '4 throughput',
+      goal: 'ingest ≥ half the MiB/s of a plain read of the same object',
+      measured: ingest.sizes.map((size) => `${size.fileMiB} MiB: ${size.ingestMibPerSecond} vs ${size.plainReadMibPerSecond} MiB/s (×${size.ratioToPlainRead})`).join('; '),
+      met: ingest.worstRatioToPlainRead >= 0.5,
+    });
+  }
+  if (coldStart) {
+    const measured = coldStart.functions.filter((f) => f.bundleBytes > 0);
+    const over = measured.filter((f) => f.bundleBytes >= BUNDLE_LIMIT_BYTES);
+    goals.push({
+      item: '5 size',
+      goal: 'every function under 300 KB minified',
+      measured: `${measured.length - over.length} of ${measured.length} under; largest ${(coldStart.largestBundleBytes / 1024).toFixed(0)} KiB`,
+      met: measured.length > 0 && over.length === 0,
+    });
+    const ratios = coldStart.functions.filter((f) => f.importRatio !== null);
+    goals.push({
+      item: '5 import',
+      goal: 'bundled import under 40% of the unbundled time',
+      measured: `${ratios.filter((f) => f.importRatio! < 0.4).length} of ${ratios.length} under; worst ×${coldStart.worstImportRatio ?? 'n/a'}`,
+      met: ratios.length > 0 && ratios.every((f) => f.importRatio! < 0.4),
+    });
+  }
+  return goals;
+}

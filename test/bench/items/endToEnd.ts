@@ -1,0 +1,116 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { jobIdForObject } from '../../../shared/batch/createJobForObject';
+import type { SimulatorStatsSnapshot } from '../../../shared/simulator';
+import { localS3Client, openAiBatchFile } from '../../helpers/batchFiles';
+import { startLocalPlatformProcess } from '../../helpers/localPlatform';
+import { nowMs, round, sleep } from '../stats';
+import { priceJob, type JobCallCost } from './awsCost';
+
+/**
+ * Item 6, end to end, and the call count of item 4: the whole local platform (S3, SQS,
+ * the functions behind their real triggers, DynamoDB, finalize, the GPU simulator with
+ * its GPU-like defaults) in a child process, as `npm start` runs it, with every AWS SDK
+ * call it makes counted (`awsCallCounter.cjs`). A JSONL file is put under `inbox/local/`
+ * with the S3 client; the clock stops when the job's completion event is published, and
+ * the Batch API then confirms the job. Completion is watched on the EventBridge stand-in,
+ * which makes no AWS call, so the count holds the job's calls and nothing of the watching.
+ */
+
+/** Item 6's result (and item 4's calls per request). */
+export interface EndToEndResult {
+  lines: number;
+  /** Core items: a chat line is one, an embeddings line one per input. */
+  items: number;
+  wallSeconds: number;
+  /** The fastest the simulator could serve `items`: items / maxItemsPerSecond. */
+  bestPossibleSeconds: number;
+  fractionOfBest: number;
+  batch: { status: string; request_counts: { total: number; completed: number; failed: number } };
+  simulator: { utilisation: number | null; itemsPerSecond: number | null; maxItemsPerSecond: number; meanItemsPerPass: number; passes: number; requests: number; activeSeconds: number };
+  platformEnv: Record<string, string>;
+  awsCalls: JobCallCost;
+}
+
+interface CountFile {
+  at: number;
+  counts: Record<string, number>;
+}
+
+async function readCounts(file: string): Promise<CountFile> {
+  // Written every 100 ms by the preload; wait for a copy newer than this call.
+  const since = Date.now();
+  for (;;) {
+    await sleep(150);
+    const copy = JSON.parse(await readFile(file, 'utf8')) as CountFile;
+    if (copy.at >= since) return copy;
+    if (Date.now() - since > 2_000) return copy;
+  }
+}
+
+/** Runs a job of `lines` lines (the mixed chat/embeddings file of the e2e tests) through the local platform. */
+export async function runEndToEnd(lines: number, log: (line: string) => void, platformEnv: Record<string, string> = {}): Promise<EndToEndResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
+  const countFile = join(dir, 'aws-calls.json');
+  const platform = await startLocalPlatformProcess({
+    ...platformEnv,
+    NODE_OPTIONS: `--require ${join(__dirname, '..', 'awsCallCounter.cjs')}`,
+    AWS_CALL_COUNT_FILE: countFile,
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  });
+  const s3 = localS3Client(platform.s3);
+  try {
+    const { text } = openAiBatchFile(lines);
+    const items = Array.from({ length: lines }, (_, i) => ((i + 1) % 3 === 0 ? 2 : 1)).reduce((a, b) => a + b, 0);
+    const key = `inbox/local/bench-${lines}.jsonl`;
+    await fetch(`${platform.simulator}/_sim/reset`, { method: 'POST' });
+    const before = await readCounts(countFile);
+    const started = nowMs();
+    const put = await s3.send(new PutObjectCommand({ Bucket: platform.bucket, Key: key, Body: text, ContentType: 'application/jsonl' }));
+    const jobId = jobIdForObject(platform.bucket, key, put.ETag!);
+    let lastLog = started;
+    for (;;) {
+      const events = (await (await fetch(`${platform.events}/_events`)).json()) as Array<{ detail?: { jobId?: string; status?: string } }>;
+      if (events.some((event) => event.detail?.jobId === jobId)) break;
+      if (nowMs() - started > 15 * 60_000) throw new Error(`job ${jobId} did not complete within 15 minutes`);
+      if (nowMs() - lastLog > 10_000) {
+        lastLog = nowMs();
+        log(`  item 6: ${Math.round((lastLog - started) / 1000)} s, waiting for ${jobId}`);
+      }
+      await sleep(100);
+    }
+    const wallSeconds = (nowMs() - started) / 1000;
+    const stats = (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as SimulatorStatsSnapshot;
+    const after = await readCounts(countFile);
+    const response = await fetch(`${platform.api}/v1/batches/${jobId}`, { headers: { authorization: `Bearer ${platform.apiKey}` } });
+    const batch = (await response.json()) as EndToEndResult['batch'];
+    const best = items / stats.maxItemsPerSecond;
+    const result: EndToEndResult = {
+      lines,
+      items,
+      wallSeconds: round(wallSeconds, 2),
+      bestPossibleSeconds: round(best, 2),
+      fractionOfBest: round(best / wallSeconds, 4),
+      batch: { status: batch.status, request_counts: batch.request_counts },
+      simulator: {
+        utilisation: stats.utilisation === null ? null : round(stats.utilisation, 4),
+        itemsPerSecond: stats.itemsPerSecond === null ? null : round(stats.itemsPerSecond, 1),
+        maxItemsPerSecond: round(stats.maxItemsPerSecond, 1),
+        meanItemsPerPass: round(stats.passes.meanItems, 1),
+        passes: stats.passes.count,
+        requests: stats.requests,
+        activeSeconds: round(stats.activeMs / 1000, 2),
+      },
+      platformEnv,
+      awsCalls: priceJob(before.counts, after.counts, lines),
+    };
+    log(`  item 6: ${lines} lines (${items} items) in ${result.wallSeconds} s (best possible ${result.bestPossibleSeconds} s), simulator utilisation ${result.simulator.utilisation}, ${result.simulator.meanItemsPerPass} items/pass, batch ${batch.status}`);
+    return result;
+  } finally {
+    s3.destroy();
+    await platform.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
