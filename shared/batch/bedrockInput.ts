@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatCompletionRequest, type ChatMessage } from '../domain/chat';
+import { ChatCompletionFields, checkChatFieldRules, type ChatCompletionRequest, type ChatMessage } from '../domain/chat';
 import type { EmbeddingsRequest } from '../domain/embeddings';
 
 /**
@@ -32,7 +32,7 @@ export const TitanEmbeddingInput = z.strictObject({
 export type TitanEmbeddingInput = z.infer<typeof TitanEmbeddingInput>;
 
 /** gpt-oss's InvokeModel body: an OpenAI chat request without `model` (the file's metadata names it). */
-export const OpenAiChatInput = ChatCompletionRequest.omit({ model: true });
+export const OpenAiChatInput = ChatCompletionFields.omit({ model: true }).superRefine(checkChatFieldRules);
 export type OpenAiChatInput = z.infer<typeof OpenAiChatInput>;
 
 /** Converse request fields that have no batch equivalent here (tools, guardrails, model-specific extras). */

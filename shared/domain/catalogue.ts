@@ -13,8 +13,15 @@ const BackendCommon = {
   maxBatchTokens: z.number().int().positive().default(100_000),
   /** What one call is expected to take before any has been measured. */
   expectedLatencyMs: z.number().int().positive().default(2_000),
-  /** Longest a single call may take before it is abandoned. */
+  /** Longest a single call may take before it is abandoned (for a stream: until its first piece). */
   timeoutMs: z.number().int().positive().default(60_000),
+  /**
+   * Request features this backend serves beyond the common ones; a request using one
+   * is routed only to backends listing it. Defaults by provider (see {@link backendFeatures}).
+   */
+  features: z.array(z.enum(['seed', 'penalties', 'logprobs', 'logit_bias'])).optional(),
+  /** The `dimensions` values an embeddings request may ask of this backend; none when absent. */
+  embeddingDimensions: z.array(z.number().int().positive()).optional(),
 };
 
 /** An OpenAI-compatible HTTP endpoint pool (vLLM, TGI, Ollama on EC2 GPUs). */
@@ -37,6 +44,23 @@ export const BedrockBackend = z.strictObject({
 export const BackendRef = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
 export type BackendRef = z.infer<typeof BackendRef>;
 
+/** A chat feature a backend may or may not serve. */
+export type BackendFeature = NonNullable<BackendRef['features']>[number];
+
+/**
+ * The features a backend serves: its catalogue list, or its provider's: vLLM-style
+ * servers take `seed`, penalties, `logprobs` and `logit_bias`; Bedrock's Converse has
+ * none of them.
+ */
+export function backendFeatures(ref: BackendRef): readonly BackendFeature[] {
+  return ref.features ?? (ref.provider === 'openai-compatible' ? ['seed', 'penalties', 'logprobs', 'logit_bias'] : []);
+}
+
+/** Whether the backend takes token-id arrays as embeddings input (OpenAI-compatible servers do; Titan takes text). */
+export function takesTokenInput(ref: BackendRef): boolean {
+  return ref.provider === 'openai-compatible';
+}
+
 /** One public model: what callers name, what it can do, and where it runs, in order of preference. */
 export const ModelEntry = z.strictObject({
   id: z.string().min(1),
@@ -44,8 +68,10 @@ export const ModelEntry = z.strictObject({
   ownedBy: z.string().default('platform'),
   /** Context window in tokens: input (plus max output for chat) must fit. */
   contextTokens: z.number().int().positive(),
-  /** Default and ceiling for generated tokens (chat). */
+  /** Ceiling for generated tokens, reasoning included (chat); also the default when a request names none. */
   maxOutputTokens: z.number().int().positive().default(4_096),
+  /** Whether the model reasons before answering, so that `reasoning_effort` means something. */
+  reasoning: z.boolean().default(false),
   backends: z.array(BackendRef).min(1),
 });
 export type ModelEntry = z.infer<typeof ModelEntry>;

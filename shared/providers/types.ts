@@ -1,10 +1,16 @@
-import type { ChatCall, ChatResult, EmbeddingResult } from '../domain/inference';
+import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult } from '../domain/inference';
 import type { ItemResult } from '../batching/types';
 
 /** Options of one provider call. */
 export interface CallOptions {
-  /** Aborts the call (deadline, shutdown). */
+  /** Aborts the call (deadline, shutdown, caller gone). */
   signal?: AbortSignal;
+}
+
+/** Options of one embeddings call. */
+export interface EmbedOptions extends CallOptions {
+  /** Vector size asked for; the model's native size when absent. */
+  dimensions?: number;
 }
 
 /**
@@ -22,6 +28,13 @@ export interface InferenceProvider {
   readonly maxEmbeddingInputs: number;
   /** One chat generation (chat is one request per call on every backend). */
   chat(call: ChatCall, options?: CallOptions): Promise<ChatResult>;
+  /**
+   * One streamed chat generation. A failure before the first piece is thrown from the
+   * first `next()` as a BackendError (so it can be retried elsewhere); a failure later
+   * is thrown from the `next()` where it happens. Aborting the signal ends the stream
+   * and the backend call. The per-call timeout applies until the first piece.
+   */
+  chatStream(call: ChatCall, options?: CallOptions): AsyncIterable<ChatDelta>;
   /** Embeds `inputs` (at most `maxEmbeddingInputs`) in one call, one result per input, in order. */
-  embed(model: string, inputs: string[], options?: CallOptions): Promise<ItemResult<EmbeddingResult>[]>;
+  embed(model: string, inputs: EmbeddingInput[], options?: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]>;
 }
