@@ -104,7 +104,7 @@ export function converseToChat(input: ConverseInput, model: string): ChatComplet
   };
 }
 
-/** A Titan embeddings input as the equivalent embeddings request. */
+/** A Titan embeddings input as the equivalent embeddings request, its vector size included. */
 export function titanToEmbeddings(input: TitanEmbeddingInput, model: string): EmbeddingsRequest {
-  return { model, input: input.inputText };
+  return { model, input: input.inputText, ...(input.dimensions === undefined ? {} : { dimensions: input.dimensions }) };
 }

@@ -53,7 +53,7 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
     const parsed = TitanEmbeddingInput.safeParse(input);
     if (!parsed.success) return issueError(lineNumber, input, parsed.error, ['modelInput'], customId);
     const body = titanToEmbeddings(parsed.data, model.id);
-    const check = checkEmbeddings({ ...body, dimensions: parsed.data.dimensions }, model, (name) => `modelInput.${name === 'input' ? 'inputText' : name}`);
+    const check = checkEmbeddings(body, model, (name) => `modelInput.${name === 'input' ? 'inputText' : name}`);
     if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
     return { ok: true, lineNumber, customId, format: 'bedrock', model: model.id, estimatedTokens: check.estimatedTokens, url: EMBEDDINGS_URL, body };
   }

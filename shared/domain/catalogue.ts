@@ -56,9 +56,17 @@ export function backendFeatures(ref: BackendRef): readonly BackendFeature[] {
   return ref.features ?? (ref.provider === 'openai-compatible' ? ['seed', 'penalties', 'logprobs', 'logit_bias'] : []);
 }
 
-/** Whether the backend takes token-id arrays as embeddings input (OpenAI-compatible servers do; Titan takes text). */
-export function takesTokenInput(ref: BackendRef): boolean {
-  return ref.provider === 'openai-compatible';
+/**
+ * Something a request needs of the backend that serves it: a chat feature, an
+ * embedding size (`dimensions=256`), or token-id input (`token_input`).
+ */
+export type BackendRequirement = BackendFeature | `dimensions=${number}` | 'token_input';
+
+/** Whether a backend can serve a requirement; the one rule the router and the request checks share. */
+export function servesRequirement(ref: BackendRef, requirement: BackendRequirement): boolean {
+  if (requirement === 'token_input') return ref.provider === 'openai-compatible';
+  if (requirement.startsWith('dimensions=')) return ref.embeddingDimensions?.includes(Number(requirement.slice('dimensions='.length))) ?? false;
+  return backendFeatures(ref).includes(requirement as BackendFeature);
 }
 
 /** One public model: what callers name, what it can do, and where it runs, in order of preference. */

@@ -58,7 +58,7 @@ export const ResponseFormat = z.discriminatedUnion('type', [
 export type ResponseFormat = z.infer<typeof ResponseFormat>;
 
 /** How hard a reasoning model thinks before answering (gpt-oss: low, medium, high). */
-export const ReasoningEffort = z.enum(['minimal', 'low', 'medium', 'high']);
+export const ReasoningEffort = z.enum(['low', 'medium', 'high']);
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
 
 const InstructionMessage = z.strictObject({ role: z.enum(['system', 'developer']), content: TextContent, name });

@@ -4,3 +4,4 @@ export * from './openAiError';
 export * from './catalogue';
 export * from './inference';
 export * from './tokens';
+export * from './structuredOutput';

@@ -1,14 +1,18 @@
 import type { BatchingCore } from '../batching/BatchingCore';
 import type {
-  ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry,
+  ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry,
 } from '../domain';
 import type { ModelRouter } from '../routing/ModelRouter';
-import { chatBody, chatItems } from './chatRequests';
+import { chatItems, planChat } from './chatRequests';
+import { chatBody, chatChunks } from './chatResponses';
+import { outcomeError } from './outcomeErrors';
 import { embeddingItems, embeddingsBody } from './embeddingsRequests';
 
-/** When the caller must have its answer: an absolute time in ms since the epoch. */
+/** How long the caller waits, and how it says it has gone. */
 export interface ServeOptions {
+  /** When the caller must have its answer (a stream: its last chunk): ms since the epoch. */
   deadline?: number;
+  /** Aborted when the caller has gone (the client disconnected). */
   signal?: AbortSignal;
 }
 
@@ -41,6 +45,31 @@ export class InferenceService {
     const items = chatItems(request, model);
     const [outcome] = await this.core.run(items, options);
     return chatBody(outcome!, model, { created: Math.floor(this.now() / 1000) });
+  }
+
+  /**
+   * `POST /v1/chat/completions` with `stream: true`. Resolves once the backend has sent
+   * its first piece, so every failure before that (retries and fallback included) is
+   * thrown as an ordinary error; the chunks follow as they come. Once a token has gone
+   * out, a failure is thrown from the iteration and is never retried. The caller's
+   * signal or the deadline ends the backend call.
+   */
+  async chatCompletionStream(request: ChatCompletionRequest, options: ServeOptions = {}): Promise<AsyncIterable<ChatCompletionChunk>> {
+    const model = this.router.model(request.model, 'chat');
+    const plan = planChat(request, model);
+    const signals = [options.signal, options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - this.now()))];
+    const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
+    const [outcome] = await this.core.run([{
+      id: '0', route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chatStream', call: plan.call, signal },
+    }], options);
+    if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
+    if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
+    return chatChunks(outcome!.value.stream, model, {
+      created: Math.floor(this.now() / 1000),
+      includeUsage: request.stream_options?.include_usage === true,
+      responseFormat: request.response_format,
+    });
   }
 
   /** `POST /v1/embeddings`: the inputs go through the core together, so a backend that takes lists gets one call. */

@@ -1,7 +1,7 @@
 import type { BatchItem, Outcome } from '../batching/types';
 import {
-  encodeEmbeddingBase64, estimateTokens,
-  type EmbeddingsRequest, type EmbeddingsResponse, type InferenceInput, type InferenceOutput, type ModelEntry,
+  embeddingInputs, encodeEmbeddingBase64, estimateTokens, servesRequirement,
+  type BackendRequirement, type EmbeddingsRequest, type EmbeddingsResponse, type InferenceInput, type InferenceOutput, type ModelEntry,
 } from '../domain';
 import { ContextLengthExceededError, InvalidRequestError } from '../errors';
 import { routeOf } from '../routing/ModelRouter';
@@ -9,22 +9,35 @@ import type { ItemNaming } from './chatRequests';
 import { outcomeError } from './outcomeErrors';
 
 /**
- * Turns an embeddings request into one batching-core item per input, in input order,
- * after checking it against its model (no `dimensions`, each input within the context
- * window, naming `input[i]` otherwise). The items go through the core together, so a
- * backend that takes lists gets them in one call.
+ * The one home of the rules an embeddings request must meet against its model, for the
+ * real-time route, batch lines and queue messages: each input within the context window
+ * (naming `input[i]` otherwise), `dimensions` only where a backend of the model serves
+ * that size, token ids only where a backend takes them. Returns one batching-core item
+ * per input, in input order; they go through the core together, so a backend that
+ * takes lists gets them in one call.
  */
 export function embeddingItems(request: EmbeddingsRequest, model: ModelEntry, naming: ItemNaming = {}): BatchItem<InferenceInput>[] {
-  if (request.dimensions !== undefined) {
-    throw new InvalidRequestError('"dimensions" is not supported: each model returns its native dimension.', { param: 'dimensions', code: 'unsupported_parameter' });
+  const { inputs, single } = embeddingInputs(request);
+  const requirements: BackendRequirement[] = [];
+  if (request.dimensions != null) requirements.push(`dimensions=${request.dimensions}`);
+  if (inputs.some((input) => typeof input !== 'string')) requirements.push('token_input');
+  for (const [i, requirement] of requirements.entries()) {
+    if (model.backends.some((ref) => requirements.slice(0, i + 1).every((r) => servesRequirement(ref, r)))) continue;
+    const sizes = [...new Set(model.backends.flatMap((ref) => ref.embeddingDimensions ?? []))];
+    throw requirement === 'token_input'
+      ? new InvalidRequestError(`'${model.id}' takes text input only: send strings, not token ids.`, { param: 'input', code: 'unsupported_parameter' })
+      : new InvalidRequestError(
+        `'dimensions' ${request.dimensions} is not supported by '${model.id}'${sizes.length > 0 ? `; it supports ${sizes.join(', ')}` : ', which returns its native size only'}.`,
+        { param: 'dimensions', code: 'unsupported_parameter' },
+      );
   }
-  const inputs = typeof request.input === 'string' ? [request.input] : request.input;
-  return inputs.map((text, i): BatchItem<InferenceInput> => {
-    const tokens = estimateTokens(text);
+  const route = routeOf('embeddings', model.id, requirements);
+  return inputs.map((input, i): BatchItem<InferenceInput> => {
+    const tokens = typeof input === 'string' ? estimateTokens(input) : input.length;
     if (tokens > model.contextTokens) {
-      throw new ContextLengthExceededError(model.id, model.contextTokens, tokens, typeof request.input === 'string' ? 'input' : `input[${i}]`);
+      throw new ContextLengthExceededError(model.id, model.contextTokens, tokens, single ? 'input' : `input[${i}]`);
     }
-    return { id: `${naming.idPrefix ?? ''}${i}`, route: routeOf('embeddings', model.id), estimatedTokens: tokens, input: { kind: 'embedding', text } };
+    return { id: `${naming.idPrefix ?? ''}${i}`, route, estimatedTokens: tokens, input: { kind: 'embedding', input, dimensions: request.dimensions ?? undefined } };
   });
 }
 

@@ -3,3 +3,4 @@ export * from './createInferenceService';
 export * from './outcomeErrors';
 export * from './chatRequests';
 export * from './embeddingsRequests';
+export * from './chatResponses';

@@ -1,6 +1,6 @@
 import type { InferenceOutput } from '../domain';
 import type { Outcome } from '../batching/types';
-import { chatBody } from '../inference/chatRequests';
+import { chatBody } from '../inference/chatResponses';
 import { embeddingsBody } from '../inference/embeddingsRequests';
 import { outcomeError } from '../inference/outcomeErrors';
 import type { BatchOutputLine } from '../jobs/Job';

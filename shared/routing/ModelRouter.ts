@@ -1,6 +1,7 @@
 import type { Backend, BackendResolver, ItemResult } from '../batching/types';
-import type { BackendRef, ModelCatalogue, ModelEntry } from '../domain/catalogue';
-import type { InferenceInput, InferenceOutput } from '../domain/inference';
+import { servesRequirement, type BackendRef, type BackendRequirement, type ModelCatalogue, type ModelEntry } from '../domain/catalogue';
+import type { InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
+import { checkStructuredOutput } from '../domain/structuredOutput';
 import { BackendRejectedError, BackendUnavailableError, ModelNotFoundError } from '../errors';
 import type { InferenceProvider } from '../providers/types';
 import { CircuitBreaker } from './CircuitBreaker';
@@ -8,9 +9,23 @@ import { CircuitBreaker } from './CircuitBreaker';
 /** The two kinds of work a route can carry. */
 export type RouteKind = ModelEntry['kind'];
 
-/** The route of a model's work in the batching core: `chat:gpt-oss-20b`, `embeddings:bge-m3`. */
-export function routeOf(kind: RouteKind, modelId: string): string {
-  return `${kind}:${modelId}`;
+/**
+ * The route of a model's work in the batching core: `chat:gpt-oss-20b`,
+ * `embeddings:bge-m3`, and after a `|` what the serving backend must support
+ * (`chat:gpt-oss-20b|seed`, `embeddings:titan-embed-text-v2|dimensions=256`). Items
+ * of different routes never share a call, so one call never mixes requirements.
+ */
+export function routeOf(kind: RouteKind, modelId: string, requirements: readonly BackendRequirement[] = []): string {
+  const base = `${kind}:${modelId}`;
+  return requirements.length === 0 ? base : `${base}|${[...requirements].sort().join(',')}`;
+}
+
+/** The model and requirements of a route made by {@link routeOf}. */
+export function parseRoute(route: string): { modelId: string; requirements: BackendRequirement[] } {
+  const rest = route.slice(route.indexOf(':') + 1);
+  const bar = rest.indexOf('|');
+  if (bar < 0) return { modelId: rest, requirements: [] };
+  return { modelId: rest.slice(0, bar), requirements: rest.slice(bar + 1).split(',') as BackendRequirement[] };
 }
 
 /** Options of the router. */
@@ -68,13 +83,17 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
   }
 
   resolve(route: string, avoid?: string): Backend<InferenceInput, InferenceOutput> {
-    const modelId = route.slice(route.indexOf(':') + 1);
+    const { modelId, requirements } = parseRoute(route);
     const model = this.models.get(modelId);
     if (!model) throw new BackendRejectedError(`No model '${modelId}' in the catalogue`, { code: 'model_not_found', status: 404 });
-    const open = model.backends.filter((ref) => this.breakers.get(ref.id)!.allows());
+    const able = model.backends.filter((ref) => requirements.every((requirement) => servesRequirement(ref, requirement)));
+    if (able.length === 0) {
+      throw new BackendRejectedError(`No backend of '${modelId}' serves ${requirements.join(', ')}`, { code: 'unsupported_parameter' });
+    }
+    const open = able.filter((ref) => this.breakers.get(ref.id)!.allows());
     const choice = open.find((ref) => ref.id !== avoid) ?? open[0];
     if (!choice) {
-      throw new BackendUnavailableError(`Every backend of '${modelId}' is failing and skipped for now (${model.backends.map((b) => b.id).join(', ')})`, { code: 'all_backends_unavailable' });
+      throw new BackendUnavailableError(`Every backend of '${modelId}' is failing and skipped for now (${able.map((b) => b.id).join(', ')})`, { code: 'all_backends_unavailable' });
     }
     this.breakers.get(choice.id)!.onDispatch();
     return this.backends.get(backendKey(model, choice))!;
@@ -101,10 +120,19 @@ function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvid
       // Chat is one request per call on every backend; throughput comes from concurrency.
       maxBatchItems: 1,
       async invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
-        return Promise.all(inputs.map(async (input) => {
+        return Promise.all(inputs.map(async (input): Promise<ItemResult<InferenceOutput>> => {
+          if (input.kind === 'chatStream') {
+            const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal);
+            return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
+          }
           if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
           const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
-          return { ok: true as const, value: { kind: 'chat' as const, result }, usage: result.usage };
+          // A strict schema broken is a bad answer, not a success: retried like any bad answer.
+          const structured = result.finishReason === 'stop' ? checkStructuredOutput(input.call.responseFormat, result.content) : { ok: true as const };
+          if (!structured.ok) {
+            throw new BackendUnavailableError(`The answer of ${ref.id} does not have the requested format: ${structured.reason}.`, { backendId: ref.id, code: 'bad_backend_response' });
+          }
+          return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
         }));
       },
     };
@@ -115,10 +143,37 @@ function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvid
     async invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
       const texts = inputs.map((input) => {
         if (input.kind !== 'embedding') throw new BackendRejectedError(`'${model.id}' is an embeddings model`);
-        return input.text;
+        return input.input;
       });
-      const results = await provider.embed(ref.model, texts, { signal });
+      // One route, one requirement set: every item of a call asks the same size.
+      const dimensions = inputs[0]?.kind === 'embedding' ? inputs[0].dimensions : undefined;
+      const results = await provider.embed(ref.model, texts, { signal, dimensions });
       return results.map((item) => item.ok ? { ok: true as const, value: { kind: 'embedding' as const, result: item.value }, usage: item.usage } : item);
     },
   };
+}
+
+/**
+ * Opens a provider stream and waits for its first piece. Until then the core's call
+ * signal governs it (deadline, retries, fallback); afterwards only the caller's own
+ * signal does, since the core has let go of the item and its signal is done.
+ */
+async function openChatStream(
+  provider: InferenceProvider, call: Parameters<InferenceProvider['chatStream']>[0], coreSignal: AbortSignal, callerSignal: AbortSignal | undefined,
+): Promise<OpenedChatStream> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(coreSignal.reason ?? callerSignal?.reason);
+  coreSignal.addEventListener('abort', abort, { once: true });
+  callerSignal?.addEventListener('abort', () => controller.abort(callerSignal.reason), { once: true });
+  if (coreSignal.aborted || callerSignal?.aborted) abort();
+  const iterator = provider.chatStream(call, { signal: controller.signal })[Symbol.asyncIterator]();
+  try {
+    const first = await iterator.next();
+    return { first: first.done ? [] : [first.value], rest: iterator };
+  } catch (error) {
+    controller.abort();
+    throw error;
+  } finally {
+    coreSignal.removeEventListener('abort', abort);
+  }
 }

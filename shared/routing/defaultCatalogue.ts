@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ModelCatalogue, type BackendRef, type ModelEntry } from '../domain/catalogue';
 import type { Config } from '../config/config';
 import { ConfigError } from '../config/config';
@@ -17,10 +18,10 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
     ...extra,
   } as BackendRef);
 
-  const models: ModelEntry[] = [
-    { id: 'gpt-oss-20b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, backends: [...gpuChat('gpt-oss-20b'), bedrock('openai.gpt-oss-20b-1:0')] },
-    { id: 'gpt-oss-120b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, backends: [...gpuChat('gpt-oss-120b'), bedrock('openai.gpt-oss-120b-1:0')] },
-    { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1, backends: [bedrock('amazon.titan-embed-text-v2:0', { expectedLatencyMs: 500 })] },
+  const models: z.input<typeof ModelEntry>[] = [
+    { id: 'gpt-oss-20b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true, backends: [...gpuChat('gpt-oss-20b'), bedrock('openai.gpt-oss-20b-1:0')] },
+    { id: 'gpt-oss-120b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true, backends: [...gpuChat('gpt-oss-120b'), bedrock('openai.gpt-oss-120b-1:0')] },
+    { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1, backends: [bedrock('amazon.titan-embed-text-v2:0', { expectedLatencyMs: 500, embeddingDimensions: [256, 512, 1024] })] },
   ];
   if (config.gpuEmbedUrls.length > 0) {
     models.push({

@@ -13,7 +13,7 @@ export const catalogue = ModelCatalogue.parse({
       { provider: 'bedrock', id: 'bedrock-20b', model: 'openai.gpt-oss-20b-1:0' },
     ] },
     { id: 'titan-embed-text-v2', kind: 'embeddings', contextTokens: 100, maxOutputTokens: 1, backends: [
-      { provider: 'bedrock', id: 'bedrock-titan', model: 'amazon.titan-embed-text-v2:0' },
+      { provider: 'bedrock', id: 'bedrock-titan', model: 'amazon.titan-embed-text-v2:0', embeddingDimensions: [256, 512, 1024] },
     ] },
     { id: 'bge-m3', kind: 'embeddings', contextTokens: 8_192, maxOutputTokens: 1, backends: [
       { provider: 'openai-compatible', id: 'gpu-embed', model: 'BAAI/bge-m3', baseUrls: ['http://127.0.0.1:1'] },

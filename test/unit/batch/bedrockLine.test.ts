@@ -52,6 +52,8 @@ describe('parseBatchLine, Bedrock batch format', () => {
   it('converts a Titan embeddings input, ignoring normalize', () => {
     const parsed = accepted(record({ inputText: 'embed me', normalize: true }), titan);
     expect(parsed).toMatchObject({ url: '/v1/embeddings', model: 'titan-embed-text-v2', body: { model: 'titan-embed-text-v2', input: 'embed me' }, estimatedTokens: 2 });
+    const sized = accepted(record({ inputText: 'embed me', dimensions: 256 }), titan);
+    expect(sized).toMatchObject({ body: { model: 'titan-embed-text-v2', input: 'embed me', dimensions: 256 } });
   });
 
   it('takes gpt-oss\'s OpenAI-shaped InvokeModel body as a chat request', () => {
@@ -77,13 +79,13 @@ describe('parseBatchLine, Bedrock batch format', () => {
     ['an unknown top-level field', record(converse, { modelId: 'x' }), chatModel, 'unknown_parameter', 'Unrecognized request argument supplied: modelId'],
     ['no modelInput', JSON.stringify({ recordId: 'r' }), chatModel, 'invalid_body', "Missing required parameter: 'modelInput'"],
     ['a modelInput that is a string', record('hi'), chatModel, 'invalid_body', "Invalid value for 'modelInput': expected a JSON object, got a string"],
-    ['Titan dimensions', record({ inputText: 'x', dimensions: 256 }), titan, 'unsupported_parameter', "'modelInput.dimensions' is not supported"],
+    ['Titan dimensions', record({ inputText: 'x', dimensions: 300 }), titan, 'unsupported_parameter', "'modelInput.dimensions' 300 is not supported by 'titan-embed-text-v2'; it supports 256, 512, 1024"],
     ['Titan without inputText', record({ normalize: true }), titan, 'invalid_body', "Missing required parameter: 'modelInput.inputText'"],
     ['Titan with an unknown field', record({ inputText: 'x', embeddingTypes: ['float'] }), titan, 'unknown_parameter', 'Unrecognized request argument supplied: modelInput.embeddingTypes'],
     ['a chat input for an embeddings model', record(converse), titan, 'invalid_body', "is an embeddings model, which takes {\"inputText\"}"],
     ['an embeddings input for a chat model', record({ inputText: 'x' }), chatModel, 'invalid_body', 'is a chat model, which takes "messages"'],
     ['a Converse topP of 0', record({ ...converse, inferenceConfig: { topP: 0 } }), chatModel, 'invalid_body', "Invalid value for 'modelInput.inferenceConfig.topP'"],
-    ['a Converse maxTokens above the model\'s limit', record({ ...converse, inferenceConfig: { maxTokens: 5_000 } }), chatModel, 'invalid_body', "'modelInput.inferenceConfig.maxTokens': 5000 is above the limit"],
+    ['a Converse maxTokens above the model\'s limit', record({ ...converse, inferenceConfig: { maxTokens: 5_000 } }), chatModel, 'invalid_body', "'modelInput.inferenceConfig.maxTokens' is 5000, above the limit"],
     ['a Converse system role inside messages', record({ messages: [{ role: 'system', content: [{ text: 'x' }] }] }), chatModel, 'invalid_body', "Invalid value for 'modelInput.messages[0].role'"],
     ['an image block', record({ messages: [{ role: 'user', content: [{ image: { format: 'png' } }] }] }), chatModel, 'unsupported_parameter', "'modelInput.messages[0].content[0].image' is not supported"],
     ['a toolConfig', record({ ...converse, toolConfig: { tools: [] } }), chatModel, 'unsupported_parameter', "'modelInput.toolConfig' is not supported"],

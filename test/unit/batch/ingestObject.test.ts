@@ -30,7 +30,7 @@ const BROKEN: [string, (n: number) => string][] = [
   ['invalid_body', (n) => req(`req-${n}`, { body: undefined })],
   ['invalid_custom_id', (n) => req('x', { custom_id: n })],
   ['invalid_body', (n) => req(`req-${n}`, { body: { ...chat, n: 3 } })],
-  ['unknown_parameter', (n) => req(`req-${n}`, { body: { ...chat, logit_bias: {} } })],
+  ['unknown_parameter', (n) => req(`req-${n}`, { body: { ...chat, functions: [] } })],
 ];
 
 /** A 1,000-line file: chat and embeddings lines, with the twenty broken ones at lines 25, 75, … 975. */

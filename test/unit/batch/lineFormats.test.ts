@@ -72,13 +72,13 @@ describe('parseBatchLine, OpenAI batch format', () => {
     ['an unknown model', withBody({ ...chat, model: 'gpt-5' }), 'model_not_found', "Invalid value for 'body.model': The model 'gpt-5' does not exist."],
     ['an embeddings model on the chat url', withBody({ ...chat, model: 'bge-m3' }), 'model_not_found', "'body.model': The model 'bge-m3' is an embeddings model"],
     ['a chat model on the embeddings url', withBody({ model: 'gpt-oss-20b', input: 'x' }, '/v1/embeddings'), 'model_not_found', "'body.model': The model 'gpt-oss-20b' is a chat model"],
-    ['embeddings dimensions', withBody({ model: 'bge-m3', input: 'x', dimensions: 256 }, '/v1/embeddings'), 'unsupported_parameter', "'body.dimensions' is not supported"],
+    ['embeddings dimensions', withBody({ model: 'bge-m3', input: 'x', dimensions: 256 }, '/v1/embeddings'), 'unsupported_parameter', "'body.dimensions' 256 is not supported by 'bge-m3'"],
     ['an empty embeddings input', withBody({ model: 'bge-m3', input: ['a', ''] }, '/v1/embeddings'), 'invalid_body', "Invalid value for 'body.input[1]'"],
     ['a chat body on the embeddings url', withBody(chat, '/v1/embeddings'), 'invalid_body', "Missing required parameter: 'body.input'"],
-    ['max_tokens above the model\'s limit', withBody({ ...chat, max_tokens: 5_000 }), 'invalid_body', "Invalid value for 'body.max_tokens': 5000 is above the limit of 1000"],
+    ['max_tokens above the model\'s limit', withBody({ ...chat, max_tokens: 5_000 }), 'invalid_body', "'body.max_tokens' is 5000, above the limit of 1000"],
     ['max_completion_tokens above the limit', withBody({ ...chat, max_completion_tokens: 1_001 }), 'invalid_body', "'body.max_completion_tokens'"],
-    ['more than the context window', withBody({ ...chat, messages: [{ role: 'user', content: 'x'.repeat(8_000) }] }), 'invalid_body', "Invalid value for 'body.messages': the request needs about"],
-    ['an embeddings input over the context window', withBody({ model: 'titan-embed-text-v2', input: ['ok', 'y'.repeat(1_000)] }, '/v1/embeddings'), 'invalid_body', "'body.input[1]': about 250 tokens"],
+    ['more than the context window', withBody({ ...chat, messages: [{ role: 'user', content: 'x'.repeat(8_000) }] }), 'invalid_body', "the request needs about 2005. Shorten 'body.messages'"],
+    ['an embeddings input over the context window', withBody({ model: 'titan-embed-text-v2', input: ['ok', 'y'.repeat(1_000)] }, '/v1/embeddings'), 'invalid_body', "the request needs about 250. Shorten 'body.input[1]'"],
   ])('refuses %s, naming the line and the field', (_case, text, code, message) => {
     // Act
     const error = refusal(text, 17);

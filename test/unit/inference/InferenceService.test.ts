@@ -44,7 +44,7 @@ describe('InferenceService', () => {
       created: 1_700_000_000,
       model: 'chat-a',
       choices: [{ index: 0, message: { role: 'assistant', content: 'gpu:served-a', refusal: null }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
     });
     expect(providers.get('gpu')!.chatCalls[0]).toEqual({ model: 'served-a', messages: [user('hi')], maxTokens: 10, temperature: 0.5, topP: undefined, stop: ['END'], seed: undefined });
   });

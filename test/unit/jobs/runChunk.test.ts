@@ -52,7 +52,7 @@ describe('runChunk', () => {
         body: {
           id: expect.stringMatching(/^chatcmpl-id\d+$/), object: 'chat.completion', created: NOW_MS / 1000, model: 'chat-a',
           choices: [{ index: 0, message: { role: 'assistant', content: 'gpu:served-a', refusal: null }, finish_reason: 'stop', logprobs: null }],
-          usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+          usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
         },
       },
       error: null,

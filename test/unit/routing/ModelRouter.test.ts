@@ -71,7 +71,7 @@ describe('ModelRouter', () => {
   it('sends a list of embedding inputs as one call, capped by what the provider takes', async () => {
     const { router, providers } = makeRouter();
     const backend = router.resolve(routeOf('embeddings', 'bge-m3'));
-    const results = await backend.invoke([{ kind: 'embedding', text: 'a' }, { kind: 'embedding', text: 'bbb' }], { signal: new AbortController().signal });
+    const results = await backend.invoke([{ kind: 'embedding', input: 'a' }, { kind: 'embedding', input: 'bbb' }], { signal: new AbortController().signal });
     expect(backend.maxBatchItems).toBe(32);
     expect(providers.get('gpu-embed')!.embedCalls).toEqual([{ model: 'BAAI/bge-m3', inputs: ['a', 'bbb'] }]);
     expect(results.map((r) => r.ok && r.value.kind === 'embedding' && r.value.result.vector[0])).toEqual([1, 3]);
