@@ -39,6 +39,32 @@ describe('ModelRouter', () => {
     expect(result).toEqual({ ok: true, value: { kind: 'chat', result: expect.objectContaining({ content: 'gpu:served-20b' }) }, usage: { promptTokens: 3, completionTokens: 2 } });
   });
 
+  it('sends a route with requirements only to backends that serve them, even on a retry', () => {
+    // Prepare
+    const { router } = makeRouter();
+    const seeded = routeOf('chat', 'gpt-oss-20b', ['seed']);
+    // Act
+    const first = router.resolve(seeded).id;
+    const retry = router.resolve(seeded, 'gpu').id;
+    // Assess
+    expect(first).toBe('gpu');
+    expect(retry).toBe('gpu');
+    expect(() => router.resolve(routeOf('embeddings', 'bge-m3', ['dimensions=256']))).toThrow(/No backend of 'bge-m3' serves dimensions=256/);
+  });
+
+  it('answers a strict json_schema request that breaks its schema as a bad backend answer, to be retried', async () => {
+    // Prepare: the fake answers 'gpu:served-20b', which is not JSON.
+    const { router } = makeRouter();
+    const responseFormat = { type: 'json_schema' as const, json_schema: { name: 'x', strict: true, schema: { type: 'object' } } };
+    // Act
+    const failure = await router.resolve(routeOf('chat', 'gpt-oss-20b'))
+      .invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }], responseFormat } }], { signal: new AbortController().signal })
+      .then(() => undefined, (error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(BackendUnavailableError);
+    expect(failure).toMatchObject({ code: 'bad_backend_response', retryable: true });
+  });
+
   it('a retry after a fault goes to the next backend', () => {
     const { router } = makeRouter();
     expect(router.resolve(routeOf('chat', 'gpt-oss-20b'), 'gpu').id).toBe('bedrock');
