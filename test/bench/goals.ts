@@ -7,7 +7,7 @@ export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** Checks each goal of the issue against what a run measured (null: not measured in this run). */
 export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalCheck[] {
   const goals: GoalCheck[] = [];
-  const { utilisation, throttling, ingest, coldStart } = results.items;
+  const { utilisation, throttling, ingest, coldStart, streaming } = results.items;
   if (utilisation) {
     for (const kind of ['embeddings', 'chat'] as const) {
       const result = utilisation.kinds[kind];
@@ -63,6 +63,14 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
       goal: 'bundled import under 40% of the unbundled time',
       measured: `${ratios.filter((f) => f.importRatio! < 0.4).length} of ${ratios.length} under; worst ×${coldStart.worstImportRatio ?? 'n/a'}`,
       met: ratios.length > 0 && ratios.every((f) => f.importRatio! < 0.4),
+    });
+  }
+  if (streaming) {
+    goals.push({
+      item: '7',
+      goal: 'streamed chat: the first token arrives well before the whole answer (under a quarter of it) on both faces, no failure',
+      measured: streaming.faces.map((face) => `${face.face}: ${face.firstTokenMs} of ${face.totalMs} ms (×${face.firstTokenShare}), ${face.failed} failed`).join('; '),
+      met: streaming.faces.every((face) => face.firstTokenShare < 0.25 && face.failed === 0),
     });
   }
   return goals;

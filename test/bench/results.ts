@@ -2,6 +2,7 @@ import type { ColdStartResult } from './items/coldStart';
 import type { EndToEndResult } from './items/endToEnd';
 import type { IngestScaleResult } from './items/ingestScale';
 import type { OverheadResult } from './items/overhead';
+import type { StreamingResult } from './items/streaming';
 import type { ThrottlingResult } from './items/throttling';
 import type { UtilisationResult } from './items/utilisation';
 
@@ -42,6 +43,7 @@ export interface SuiteResults {
     ingest?: IngestScaleResult;
     coldStart?: ColdStartResult;
     endToEnd?: EndToEndResult;
+    streaming?: StreamingResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmark suite of issue 5, items 1–6, run one after the other in
+ * `npm run bench`: the benchmark suite of issue 5, items 1–6, and item 7 (streamed chat), run one after the other in
  * this process (children where an item needs a process of its own), printing a table and
  * writing the results as JSON and an SVG chart drawn from it.
  *
@@ -23,6 +23,7 @@ import { runColdStart } from './items/coldStart';
 import { runEndToEnd } from './items/endToEnd';
 import { runIngestScale, type IngestCase } from './items/ingestScale';
 import { runOverhead } from './items/overhead';
+import { runStreaming, type StreamingOptions } from './items/streaming';
 import { runThrottling, type ThrottlingOptions } from './items/throttling';
 import { runUtilisation } from './items/utilisation';
 import type { Machine, Mode, SuiteResults } from './results';
@@ -47,6 +48,7 @@ interface Sizes {
   ingest: { cases: IngestCase[]; rounds: number };
   coldStart: { rounds: number; functions?: string[] };
   endToEnd: { lines: number };
+  streaming: StreamingOptions;
 }
 
 const SIZES: Record<Mode, Sizes> = {
@@ -58,6 +60,7 @@ const SIZES: Record<Mode, Sizes> = {
     ingest: { cases: [{ mib: 10 }, { mib: 100 }, { mib: 1024 }, { mib: 1024, lineBytes: 10 * 1024 }], rounds: 3 },
     coldStart: { rounds: 5 },
     endToEnd: { lines: 20_000 },
+    streaming: { requests: 20, maxTokens: 200, tokensPerSecond: 100 },
   },
   quick: {
     utilisation: { requests: 1_500, callers: 1_024, rounds: 2 },
@@ -66,6 +69,7 @@ const SIZES: Record<Mode, Sizes> = {
     ingest: { cases: [{ mib: 10 }, { mib: 100 }], rounds: 2 },
     coldStart: { rounds: 2 },
     endToEnd: { lines: 2_000 },
+    streaming: { requests: 5, maxTokens: 100, tokensPerSecond: 100 },
   },
   smoke: {
     utilisation: { requests: 200, callers: 64, rounds: 1 },
@@ -74,6 +78,7 @@ const SIZES: Record<Mode, Sizes> = {
     ingest: { cases: [{ mib: 1 }, { mib: 2 }], rounds: 1 },
     coldStart: { rounds: 1, functions: ['health', 'models'] },
     endToEnd: { lines: 200 },
+    streaming: { requests: 2, maxTokens: 40, tokensPerSecond: 200 },
   },
 };
 
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
     log(`item ${item} took ${((Date.now() - itemStarted) / 1000).toFixed(1)} s`);
   };
 
-  if (wanted('1') || wanted('2') || wanted('3')) {
+  if (wanted('1') || wanted('2') || wanted('3') || wanted('7')) {
     const simulator = await startSimulatorProcess(GPU_LIKE);
     try {
       await attempt('1', async () => {
@@ -151,6 +156,9 @@ async function main(): Promise<void> {
       });
       await attempt('3', async () => {
         results.items.overhead = await runOverhead(simulator, sizes.overhead, log);
+      });
+      await attempt('7', async () => {
+        results.items.streaming = await runStreaming(simulator, sizes.streaming, log);
       });
     } finally {
       await simulator.stop();

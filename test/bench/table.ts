@@ -11,7 +11,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming } = results.items;
   if (utilisation) {
     out.push(`Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`);
     const rows = (['embeddings', 'chat'] as const).flatMap((kind) => utilisation.kinds[kind].contenders.map((c) => [
@@ -66,6 +66,12 @@ export function formatReport(results: SuiteResults): string {
       `${endToEnd.wallSeconds}`, `${endToEnd.bestPossibleSeconds}`, percent(endToEnd.fractionOfBest), percent(endToEnd.simulator.utilisation), `${endToEnd.simulator.meanItemsPerPass}`,
       `${endToEnd.batch.status} ${endToEnd.batch.request_counts.completed}/${endToEnd.batch.request_counts.total}`,
     ]]));
+  }
+  if (streaming) {
+    out.push(`\nItem 7: streamed chat, time to first token (simulator: ${streaming.simulator.passMs} ms a pass, ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`);
+    out.push(formatTable(['face', 'first token ms', 'whole answer ms', 'first/whole', 'tokens', 'failed'], streaming.faces.map((face) => [
+      face.face, `${face.firstTokenMs}`, `${face.totalMs}`, `${face.firstTokenShare}`, `${face.completionTokens}`, `${face.failed}`,
+    ])));
   }
   for (const [item, error] of Object.entries(results.errors)) out.push(`\n${item} FAILED: ${error}`);
   out.push('\nGoals');
