@@ -82,7 +82,7 @@ export const ChatMessage = z.discriminatedUnion('role', [InstructionMessage, Use
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
 /** `stream_options`: only meaningful with `stream: true`. */
-export const StreamOptions = z.strictObject({ include_usage: z.boolean().nullish(), include_obfuscation: z.boolean().nullish() });
+export const StreamOptions = z.strictObject({ include_usage: z.boolean().nullish() });
 
 /**
  * An OpenAI-compatible chat-completion request. Strict: an unknown field is an error
