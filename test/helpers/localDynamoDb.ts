@@ -24,7 +24,13 @@ export async function startTestTable() {
   const server = await startLocalDynamoDb({ port: 0 });
   const client = createLocalDynamoDbClient(server.url);
   const [tableName] = await createTables(client, config.resources);
-  return { tableName: tableName!, documentClient: createDocumentClient(client), close: () => server.close() };
+  return {
+    tableName: tableName!,
+    // The plain client too: Powertools' persistence layer takes a DynamoDBClient, not the document client.
+    client,
+    documentClient: createDocumentClient(client),
+    close: async () => { client.destroy(); await server.close(); },
+  };
 }
 
 async function onSharedServer(endpoint: string, resources: Record<string, CloudFormationResource>) {
@@ -41,6 +47,7 @@ async function onSharedServer(endpoint: string, resources: Record<string, CloudF
   const [tableName] = await createTables(client, renamed);
   return {
     tableName: tableName!,
+    client,
     documentClient: createDocumentClient(client),
     close: async () => {
       await client.send(new DeleteTableCommand({ TableName: tableName! }));

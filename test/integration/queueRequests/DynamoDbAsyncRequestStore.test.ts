@@ -1,16 +1,16 @@
 import type { AsyncRequest } from '../../../shared/queueRequests/AsyncRequest';
 import { DynamoDbAsyncRequestStore } from '../../../shared/queueRequests/aws/DynamoDbAsyncRequestStore';
-import { startTable } from './standIns';
+import { startTestTable } from '../../helpers/localDynamoDb';
 
 const request = (id: string, overrides: Partial<AsyncRequest> = {}): AsyncRequest => ({
   id, tenantId: 'tenant-a', status: 'queued', url: '/v1/chat/completions', metadata: { app: 'x' }, createdAt: 1_000, expiresAt: 605_800, ...overrides,
 });
 
 describe('DynamoDbAsyncRequestStore against dynalite', () => {
-  let table: Awaited<ReturnType<typeof startTable>>;
+  let table: Awaited<ReturnType<typeof startTestTable>>;
   let store: DynamoDbAsyncRequestStore;
   beforeAll(async () => {
-    table = await startTable();
+    table = await startTestTable();
     store = new DynamoDbAsyncRequestStore(table.documentClient, table.tableName);
   });
   afterAll(() => table.close());

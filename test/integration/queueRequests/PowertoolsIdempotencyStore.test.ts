@@ -1,12 +1,12 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { IDEMPOTENCY_PARTITION, PowertoolsIdempotencyStore } from '../../../shared/queueRequests/aws/PowertoolsIdempotencyStore';
-import { startTable } from './standIns';
+import { startTestTable } from '../../helpers/localDynamoDb';
 
 describe('PowertoolsIdempotencyStore against dynalite (the platform table)', () => {
-  let table: Awaited<ReturnType<typeof startTable>>;
+  let table: Awaited<ReturnType<typeof startTestTable>>;
   let store: PowertoolsIdempotencyStore;
   beforeAll(async () => {
-    table = await startTable();
+    table = await startTestTable();
     store = new PowertoolsIdempotencyStore({ tableName: table.tableName, client: table.client });
   });
   afterAll(() => table.close());

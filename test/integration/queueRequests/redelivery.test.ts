@@ -6,7 +6,8 @@ import { idempotencyKeyOf } from '../../../shared/queueRequests/QueueRequestMess
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
 import type { ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
 import { chatMessage, embeddingMessage, makeQueueWorld, received, redelivered } from '../../unit/queueRequests/queueWorld';
-import { startQueues, startTable } from './standIns';
+import { startTestTable } from '../../helpers/localDynamoDb';
+import { startQueues } from './standIns';
 
 /**
  * The consumer over the real stores: idempotency records in dynalite through Powertools'
@@ -14,13 +15,13 @@ import { startQueues, startTable } from './standIns';
  * by hand, as SQS would replay them after a crash or a lost delete.
  */
 describe('queue entry redelivery over dynalite and fauxqs', () => {
-  let table: Awaited<ReturnType<typeof startTable>>;
+  let table: Awaited<ReturnType<typeof startTestTable>>;
   let queues: Awaited<ReturnType<typeof startQueues>>;
   let replyA: string;
   let replyB: string;
 
   beforeAll(async () => {
-    [table, queues] = await Promise.all([startTable(), startQueues()]);
+    [table, queues] = await Promise.all([startTestTable(), startQueues()]);
     const create = async (name: string) => (await queues.client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
     await create('svc-it-results');
     [replyA, replyB] = await Promise.all([create('svc-it-reply-a'), create('svc-it-reply-b')]);
