@@ -19,9 +19,13 @@ interface Waiter {
 }
 
 /**
- * The concurrency limit of one backend, adapted by AIMD as TCP does: it halves when the
- * backend throttles and grows by one per round of successes, so the core settles just
- * under what the backend can take instead of hammering it with a fixed pool.
+ * The concurrency limit of one backend, adapted as TCP adapts its window: a slow start
+ * first (+1 per success, so the limit doubles each round) until the backend first
+ * throttles, then AIMD: it halves on a throttle and grows by one per round of successes,
+ * so the core finds a backend's capacity in a few rounds and settles just under it
+ * instead of hammering it with a fixed pool. Starting at 4 and growing by one per round
+ * would take minutes to reach a GPU pool's 64 at generation times of seconds; slow start
+ * takes four rounds.
  *
  * Starts are granted in FIFO order. A throttle that reports Retry-After can also hold
  * every start until a clock time ({@link pauseUntil}).
@@ -32,6 +36,8 @@ export class AdaptiveLimiter {
   #limit: number;
   #inFlight = 0;
   #successes = 0;
+  /** Slow start until the first throttle; congestion avoidance (AIMD) after it. */
+  #slowStart = true;
   #epoch = 0;
   #pausedUntil = Number.NEGATIVE_INFINITY;
   #pauseTimerArmed = false;
@@ -112,16 +118,18 @@ export class AdaptiveLimiter {
     this.#epoch += 1;
     this.#limit = Math.max(1, Math.floor(this.#limit / 2));
     this.#successes = 0;
+    this.#slowStart = false;
     return true;
   }
 
   /**
-   * Additive increase after a success: +1 once `limit` calls have succeeded since the
-   * last change, i.e. one step per round of the current window, up to the ceiling.
+   * Increase after a success, up to the ceiling: +1 per success in slow start (before
+   * any throttle), else +1 once `limit` calls have succeeded since the last change,
+   * i.e. one step per round of the current window.
    */
   increase(): void {
     this.#successes += 1;
-    if (this.#successes < this.#limit) return;
+    if (!this.#slowStart && this.#successes < this.#limit) return;
     this.#successes = 0;
     if (this.#limit < this.maxConcurrency) {
       this.#limit += 1;

@@ -70,10 +70,28 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.limit).toBe(1);
   });
 
-  it('grows by one per round of `limit` successes, up to maxConcurrency', () => {
+  it('starts slow: +1 per success (doubling each round) until the first throttle, up to maxConcurrency', async () => {
     // Prepare
     const clock = new FakeClock();
-    const limiter = new AdaptiveLimiter({ maxConcurrency: 5, initialConcurrency: 2, clock });
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 64, initialConcurrency: 4, clock });
+    const limits: number[] = [];
+    // Act: four rounds of a full window each.
+    for (let round = 0; round < 4; round++) {
+      for (let i = limiter.limit; i > 0; i--) limiter.increase();
+      limits.push(limiter.limit);
+    }
+    for (let i = 0; i < 100; i++) limiter.increase();
+    // Assess
+    expect(limits).toEqual([8, 16, 32, 64]);
+    expect(limiter.limit).toBe(64);
+  });
+
+  it('after a throttle, grows by one per round of `limit` successes, up to maxConcurrency', async () => {
+    // Prepare: a throttle ends the slow start (4 → 2).
+    const clock = new FakeClock();
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 5, initialConcurrency: 4, clock });
+    limiter.decrease(await limiter.acquire());
+    limiter.release();
     const limits: number[] = [];
 
     // Act
