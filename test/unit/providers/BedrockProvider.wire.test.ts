@@ -28,15 +28,16 @@ function frame(kind: 'event' | 'exception', type: string, body: unknown): Uint8A
   });
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 let server: Server;
 let handler: Handler;
 let endpoint: string;
 
 beforeEach(async () => {
   server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handler(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -133,5 +134,48 @@ describe('BedrockProvider.chatStream on the wire', () => {
 
     // Assess
     await expect(gone).resolves.toBeUndefined();
+  });
+});
+
+describe('BedrockProvider.chat on the wire', () => {
+  it('sends tools, structured output, reasoning effort and metadata as Converse JSON, and reads tool calls back', async () => {
+    // Prepare
+    let sent: unknown;
+    handler = (_req, res, body) => {
+      sent = JSON.parse(body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        output: { message: { role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'Need the time.' } } }, { toolUse: { toolUseId: 'tu1', name: 'get_time', input: { zone: 'CET' } } }] } },
+        stopReason: 'tool_use',
+        usage: { inputTokens: 9, outputTokens: 20, totalTokens: 29 },
+        metrics: { latencyMs: 5 },
+      }));
+    };
+    const schema = { type: 'object', properties: { time: { type: 'string' } } };
+
+    // Act
+    const result = await provider().chat({
+      ...call,
+      tools: [{ type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } }],
+      toolChoice: 'required',
+      responseFormat: { type: 'json_schema', json_schema: { name: 'answer', schema } },
+      reasoningEffort: 'medium',
+      user: 'u-9',
+    });
+
+    // Assess
+    expect(sent).toMatchObject({
+      toolConfig: { tools: [{ toolSpec: { name: 'get_time', inputSchema: { json: { type: 'object', properties: { zone: { type: 'string' } } } } } }], toolChoice: { any: {} } },
+      outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { name: 'answer', schema: JSON.stringify(schema) } } } },
+      additionalModelRequestFields: { reasoning_effort: 'medium' },
+      requestMetadata: { user: 'u-9' },
+    });
+    expect(result).toEqual({
+      content: null,
+      reasoning: 'Need the time.',
+      toolCalls: [{ id: 'tu1', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } }],
+      finishReason: 'tool_calls',
+      usage: { promptTokens: 9, completionTokens: 20, reasoningTokens: 4 },
+    });
   });
 });
