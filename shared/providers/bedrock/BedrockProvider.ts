@@ -1,5 +1,5 @@
 import { ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient, ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import type { ItemResult } from '../../batching/types';
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult } from '../../domain/inference';
 import { BackendRejectedError, BackendUnavailableError } from '../../errors';
@@ -82,7 +82,7 @@ export class BedrockProvider implements InferenceProvider {
     const mapper = converseStreamMapper();
     let complete = false;
     try {
-      let events: AsyncIterable<Parameters<typeof mapper.map>[0]> | undefined;
+      let events: AsyncIterable<ConverseStreamOutput> | undefined;
       try {
         events = (await this.#client.send(new ConverseStreamCommand(input), { abortSignal: stream.signal })).stream;
       } catch (error) {

@@ -5,6 +5,7 @@ import type {
   OutputConfig,
   ToolChoice as ConverseToolChoice,
   ToolConfiguration,
+  ToolInputSchema,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { FinishReason, ToolCall, ToolChoice, ToolDefinition } from '../../domain/chat';
 import type { ChatCall, ChatResult, Usage } from '../../domain/inference';
@@ -72,7 +73,7 @@ function toToolConfig(tools: readonly ToolDefinition[], choice: ToolChoice | und
       toolSpec: {
         name: fn.name,
         ...(fn.description === undefined ? {} : { description: fn.description }),
-        inputSchema: { json: (fn.parameters ?? { type: 'object', properties: {} }) as Record<string, never> },
+        inputSchema: { json: (fn.parameters ?? { type: 'object', properties: {} }) as ToolInputSchema.JsonMember['json'] },
         ...(fn.strict === true ? { strict: true } : {}),
       },
     })),
