@@ -71,7 +71,8 @@ export class BedrockProvider implements InferenceProvider {
    * One streamed generation through ConverseStream, its events mapped to deltas (see
    * {@link converseStreamMapper}). A failure to open the stream throws from the first
    * `next()`; an exception inside the stream (throttling, a model error) throws where
-   * it arrives; both are mapped by {@link mapBedrockError}. The timeout covers the wait
+   * it arrives; both are mapped by {@link mapBedrockError}. A stream that ends without
+   * `messageStop` is a broken backend (BackendUnavailableError). The timeout covers the wait
    * for the first delta only; aborting the caller's signal, or stopping early, aborts the
    * SDK request so Bedrock stops generating.
    */
@@ -89,15 +90,20 @@ export class BedrockProvider implements InferenceProvider {
         throw mapBedrockError(error, context());
       }
       if (events === undefined) throw new BackendUnavailableError(`Bedrock answered a stream request for ${call.model} without a stream.`, { backendId: this.#backendId });
+      let finished = false;
       try {
         for await (const event of events) {
           const delta = mapper.map(event);
           if (delta === undefined) continue;
+          if (delta.finishReason !== undefined) finished = true;
           stream.started();
           yield delta;
         }
       } catch (error) {
         throw mapBedrockError(error, context());
+      }
+      if (!finished) {
+        throw new BackendUnavailableError(`Bedrock ended the stream for ${call.model} before the answer was finished.`, { backendId: this.#backendId });
       }
       complete = true;
     } finally {

@@ -133,6 +133,18 @@ describe('BedrockProvider.chatStream', () => {
     await expect(second).rejects.toMatchObject({ backendId: 'bedrock-gpt-oss', cause: exception });
   });
 
+  it('treats a stream that ends without messageStop as a broken backend', async () => {
+    // Prepare
+    bedrock.on(ConverseStreamCommand).resolves({ stream: eventsOf([text('Half')]), $metadata: {} });
+
+    // Act
+    const act = collect(provider().chatStream(call));
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(act).rejects.toThrow(/before the answer was finished/);
+  });
+
   it('maps an exception that arrives as an event member', async () => {
     // Prepare
     const exception = new ThrottlingException({ message: 'slow down', $metadata: {} });
