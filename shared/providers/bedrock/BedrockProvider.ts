@@ -1,12 +1,14 @@
-import { ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient, ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import type { ItemResult } from '../../batching/types';
-import type { ChatCall, ChatResult, EmbeddingResult } from '../../domain/inference';
+import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult } from '../../domain/inference';
 import { BackendRejectedError, BackendUnavailableError } from '../../errors';
 import { callSignal } from '../callSignal';
-import type { CallOptions, InferenceProvider } from '../types';
+import { streamSignal } from '../streamSignal';
+import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';
 import { createBedrockClient } from './createBedrockClient';
 import { fromConverseOutput, toConverseInput } from './converseMapping';
+import { converseStreamMapper } from './converseStream';
 import { mapBedrockError } from './mapBedrockError';
 
 /** How to build a {@link BedrockProvider}. */
@@ -20,7 +22,10 @@ export interface BedrockProviderOptions {
   backendId?: string;
   /** Longest one call may take before it is abandoned as unavailable. */
   timeoutMs?: number;
-  /** Vector size asked of Titan text embeddings v2 (256, 512 or 1024); the model's default when absent. */
+  /**
+   * Vector size asked of Titan text embeddings v2 (256, 512 or 1024) when a call does
+   * not say (`EmbedOptions.dimensions` wins); the model's default when neither does.
+   */
   embeddingDimensions?: number;
 }
 
@@ -31,8 +36,8 @@ interface TitanEmbeddingResponse {
 }
 
 /**
- * Amazon Bedrock: chat through Converse (one request per generation, any chat model
- * behind one request shape) and embeddings through InvokeModel with Titan text
+ * Amazon Bedrock: chat through Converse and ConverseStream (one request per generation,
+ * any chat model behind one request shape) and embeddings through InvokeModel with Titan text
  * embeddings v2, which takes one input per request.
  */
 export class BedrockProvider implements InferenceProvider {
@@ -51,22 +56,76 @@ export class BedrockProvider implements InferenceProvider {
     this.#dimensions = options.embeddingDimensions;
   }
 
-  /** One generation through Converse; throws a BackendError on any failure. */
+  /**
+   * One generation through Converse; throws a BackendError on any failure, and an
+   * InvalidRequestError (before calling Bedrock) for a history that cannot be sent.
+   */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
+    const input = toConverseInput(call);
     const output = await this.#send(call.model, options, (abortSignal) =>
-      this.#client.send(new ConverseCommand(toConverseInput(call)), { abortSignal }));
+      this.#client.send(new ConverseCommand(input), { abortSignal }));
     return fromConverseOutput(output);
+  }
+
+  /**
+   * One streamed generation through ConverseStream, its events mapped to deltas (see
+   * {@link converseStreamMapper}). A failure to open the stream throws from the first
+   * `next()`; an exception inside the stream (throttling, a model error) throws where
+   * it arrives; both are mapped by {@link mapBedrockError}. A stream that ends without
+   * `messageStop` is a broken backend (BackendUnavailableError). The timeout covers the wait
+   * for the first delta only; aborting the caller's signal, or stopping early, aborts the
+   * SDK request so Bedrock stops generating.
+   */
+  async *chatStream(call: ChatCall, options: CallOptions = {}): AsyncGenerator<ChatDelta> {
+    const input = toConverseInput(call);
+    const stream = streamSignal(this.#timeoutMs, options.signal);
+    const context = () => ({ backendId: this.#backendId, modelId: call.model, timedOut: stream.timedOut() });
+    const mapper = converseStreamMapper();
+    let complete = false;
+    try {
+      let events: AsyncIterable<ConverseStreamOutput> | undefined;
+      try {
+        events = (await this.#client.send(new ConverseStreamCommand(input), { abortSignal: stream.signal })).stream;
+      } catch (error) {
+        throw mapBedrockError(error, context());
+      }
+      if (events === undefined) throw new BackendUnavailableError(`Bedrock answered a stream request for ${call.model} without a stream.`, { backendId: this.#backendId });
+      let finished = false;
+      try {
+        for await (const event of events) {
+          const delta = mapper.map(event);
+          if (delta === undefined) continue;
+          if (delta.finishReason !== undefined) finished = true;
+          stream.started();
+          yield delta;
+        }
+      } catch (error) {
+        throw mapBedrockError(error, context());
+      }
+      if (!finished) {
+        throw new BackendUnavailableError(`Bedrock ended the stream for ${call.model} before the answer was finished.`, { backendId: this.#backendId });
+      }
+      complete = true;
+    } finally {
+      if (!complete) stream.cancel();
+      stream.dispose();
+    }
   }
 
   /**
    * Embeds each input with its own InvokeModel request, in order. An input Bedrock
    * rejects (too long, say) fails alone as an item result; throttling and outages
-   * throw, since they concern the whole call and are worth retrying.
+   * throw, since they concern the whole call and are worth retrying. Titan takes text
+   * only: a token-id input fails alone as a BackendRejectedError (routing does not send
+   * them here). `options.dimensions` sets the vector size per call.
    */
-  async embed(model: string, inputs: string[], options: CallOptions = {}): Promise<ItemResult<EmbeddingResult>[]> {
+  async embed(model: string, inputs: EmbeddingInput[], options: EmbedOptions = {}): Promise<ItemResult<EmbeddingResult>[]> {
     const results: ItemResult<EmbeddingResult>[] = [];
     for (const input of inputs) {
       try {
+        if (typeof input !== 'string') {
+          throw new BackendRejectedError(`Bedrock model ${model} embeds text only, not token ids.`, { backendId: this.#backendId });
+        }
         const value = await this.#embedOne(model, input, options);
         results.push({ ok: true, value, usage: value.usage });
       } catch (error) {
@@ -77,10 +136,11 @@ export class BedrockProvider implements InferenceProvider {
     return results;
   }
 
-  async #embedOne(model: string, inputText: string, options: CallOptions): Promise<EmbeddingResult> {
+  async #embedOne(model: string, inputText: string, options: EmbedOptions): Promise<EmbeddingResult> {
+    const dimensions = options.dimensions ?? this.#dimensions;
     const body = JSON.stringify({
       inputText,
-      ...(this.#dimensions === undefined ? {} : { dimensions: this.#dimensions }),
+      ...(dimensions === undefined ? {} : { dimensions }),
       normalize: true,
     });
     const output = await this.#send(model, options, (abortSignal) =>

@@ -20,7 +20,8 @@ const THROTTLED = new Set(['ThrottlingException', 'ServiceQuotaExceededException
 /**
  * Names that mean the backend, not the request, failed. ModelErrorException (424) is
  * listed here although it is a 4xx: Bedrock raises it when the model itself errors while
- * processing, and AWS advises retrying it.
+ * processing, and AWS advises retrying it. ModelStreamErrorException (424) is its
+ * ConverseStream counterpart, raised inside a stream that had started.
  */
 const UNAVAILABLE = new Set([
   'InternalServerException',
@@ -28,6 +29,7 @@ const UNAVAILABLE = new Set([
   'ModelNotReadyException',
   'ModelTimeoutException',
   'ModelErrorException',
+  'ModelStreamErrorException',
   'AbortError',
   'TimeoutError',
 ]);

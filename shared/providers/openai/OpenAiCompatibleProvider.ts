@@ -1,10 +1,15 @@
 import type { ItemResult } from '../../batching/types';
-import type { ChatCall, ChatResult, EmbeddingResult } from '../../domain/inference';
-import { BackendUnavailableError } from '../../errors';
+import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
+import { BackendError, BackendUnavailableError } from '../../errors';
 import { callSignal } from '../callSignal';
-import type { CallOptions, InferenceProvider } from '../types';
+import { streamSignal } from '../streamSignal';
+import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';
 import { mapHttpFailure, mapTransportFailure } from './mapHttpFailure';
+import type { RequestContext } from './mapHttpFailure';
+import { toChatRequestBody, toEmbeddingsRequestBody } from './openAiRequests';
 import { toChatResult, toEmbeddingResults } from './openAiResponses';
+import { isEmptyDelta, parseStreamData } from './openAiStream';
+import { readSseData } from './readSse';
 
 /** How to build an {@link OpenAiCompatibleProvider}. */
 export interface OpenAiCompatibleProviderOptions {
@@ -41,6 +46,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   readonly maxEmbeddingInputs: number;
   readonly #baseUrls: string[];
   readonly #headers: Record<string, string>;
+  readonly #streamHeaders: Record<string, string>;
   readonly #backendId: string | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
@@ -54,6 +60,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
       accept: 'application/json',
       ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
     };
+    this.#streamHeaders = { ...this.#headers, accept: 'text/event-stream' };
     this.#backendId = options.backendId;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxEmbeddingInputs = options.maxEmbeddingInputs ?? DEFAULT_MAX_EMBEDDING_INPUTS;
@@ -63,26 +70,102 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
 
   /** One generation: POST /v1/chat/completions, not streamed. */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
-    const body = {
-      model: call.model,
-      messages: call.messages,
-      ...(call.maxTokens === undefined ? {} : { max_tokens: call.maxTokens }),
-      ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
-      ...(call.topP === undefined ? {} : { top_p: call.topP }),
-      ...(call.stop === undefined || call.stop.length === 0 ? {} : { stop: call.stop }),
-      ...(call.seed === undefined ? {} : { seed: call.seed }),
-      stream: false,
-    };
+    const body = { ...toChatRequestBody(call), stream: false };
     return toChatResult(await this.#post('chat/completions', body, options), this.#backendId);
   }
 
   /**
-   * Embeds all inputs in ONE POST /v1/embeddings, so the server batches them on the
-   * GPU; the results come back in input order.
+   * One streamed generation: POST /v1/chat/completions with `stream: true` and usage in
+   * the last chunk, read as server-sent events while they arrive. Each chunk that says
+   * something becomes a delta; the usage comes as a last delta of its own.
+   *
+   * - An HTTP error before the body, a refused connection or a server that does not
+   *   start in time throws from the first `next()`, mapped as for {@link chat}.
+   * - `data: {"error": ...}` mid-stream throws the error it stands for (its `code` as
+   *   the HTTP status); a body that ends with neither `[DONE]` nor a finish reason is a broken
+   *   server (BackendUnavailableError).
+   * - The timeout covers the wait for the first delta only; after it, only the caller's
+   *   signal stops the stream, and aborting it throws a BackendUnavailableError.
+   * - Stopping early (`return()`, `break`) cancels the body and the request, so the
+   *   server sees the client leave and stops generating.
    */
-  async embed(model: string, inputs: string[], options: CallOptions = {}): Promise<ItemResult<EmbeddingResult>[]> {
+  async *chatStream(call: ChatCall, options: CallOptions = {}): AsyncGenerator<ChatDelta> {
+    const url = `${this.#nextBaseUrl()}/v1/chat/completions`;
+    const context: RequestContext = { url, backendId: this.#backendId };
+    const body = { ...toChatRequestBody(call), stream: true, stream_options: { include_usage: true } };
+    const stream = streamSignal(this.#timeoutMs, options.signal);
+    let complete = false;
+    try {
+      let response: Response;
+      try {
+        response = await this.#fetch(url, { method: 'POST', headers: this.#streamHeaders, body: JSON.stringify(body), signal: stream.signal });
+      } catch (error) {
+        throw mapTransportFailure(error, stream.timedOut(), context);
+      }
+      if (response.status < 200 || response.status >= 300) {
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (error) {
+          throw mapTransportFailure(error, stream.timedOut(), context);
+        }
+        throw mapHttpFailure(response.status, response.headers, text, context);
+      }
+      if (response.body === null) throw new BackendUnavailableError(`Endpoint ${url} answered a stream request without a body.`, { backendId: this.#backendId });
+
+      let usage: Usage | undefined;
+      let finished = false;
+      try {
+        for await (const data of readSseData(response.body)) {
+          const piece = parseStreamData(data, this.#backendId);
+          if (piece.kind === 'done') {
+            finished = true;
+            break;
+          }
+          if (piece.kind === 'error') throw mapHttpFailure(piece.status, new Headers(), piece.body, context);
+          if (piece.usage !== undefined) usage = piece.usage;
+          if (piece.delta.finishReason !== undefined) finished = true;
+          if (isEmptyDelta(piece.delta)) continue;
+          stream.started();
+          yield piece.delta;
+        }
+      } catch (error) {
+        if (error instanceof BackendError) throw error;
+        throw mapTransportFailure(error, stream.timedOut(), context);
+      }
+      if (!finished) {
+        throw new BackendUnavailableError(`Backend ${this.#backendId ?? 'endpoint'} ended the stream before the answer was finished.`, { backendId: this.#backendId });
+      }
+      complete = true;
+      if (usage !== undefined) yield { usage };
+    } finally {
+      // Early return, a failure or the consumer throwing in: drop the connection.
+      if (!complete) stream.cancel();
+      stream.dispose();
+    }
+  }
+
+  /**
+   * Embeds all inputs in ONE POST /v1/embeddings, so the server batches them on the
+   * GPU; the results come back in input order. Texts and token-id arrays cannot share a
+   * request (OpenAI's `input` is a list of one or the other), so a mix goes out as one
+   * request per kind, merged back in input order. `dimensions` is passed through.
+   */
+  async embed(model: string, inputs: EmbeddingInput[], options: EmbedOptions = {}): Promise<ItemResult<EmbeddingResult>[]> {
     if (inputs.length === 0) return [];
-    const body = { model, input: inputs, encoding_format: 'float' };
+    const texts = inputs.flatMap((input, i) => (typeof input === 'string' ? [i] : []));
+    if (texts.length === 0 || texts.length === inputs.length) return this.#embedBatch(model, inputs, options);
+    const tokenIds = inputs.flatMap((input, i) => (typeof input === 'string' ? [] : [i]));
+    const results = new Array<ItemResult<EmbeddingResult>>(inputs.length);
+    for (const indices of [texts, tokenIds]) {
+      const batch = await this.#embedBatch(model, indices.map((i) => inputs[i]!), options);
+      indices.forEach((index, j) => { results[index] = batch[j]!; });
+    }
+    return results;
+  }
+
+  async #embedBatch(model: string, inputs: EmbeddingInput[], options: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]> {
+    const body = toEmbeddingsRequestBody(model, inputs, options.dimensions);
     return toEmbeddingResults(await this.#post('embeddings', body, options), inputs, this.#backendId);
   }
 

@@ -1,12 +1,30 @@
 import type { ItemResult } from '../../batching/types';
-import type { FinishReason } from '../../domain/chat';
-import type { ChatResult, EmbeddingResult } from '../../domain/inference';
+import type { FinishReason, ToolCall } from '../../domain/chat';
+import type { ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
 import { BackendUnavailableError } from '../../errors';
+
+/** A tool call as servers send it; vLLM follows OpenAI, others drift (missing type, object arguments). */
+interface ToolCallWire {
+  id?: unknown;
+  type?: unknown;
+  function?: { name?: unknown; arguments?: unknown };
+}
+
+/** The usage block of a chat answer (or of the last chunk of a stream). */
+export interface UsageWire {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+}
 
 /** What a chat-completions answer must at least hold; servers differ in the rest. */
 interface ChatCompletionWire {
-  choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
-  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+  choices?: {
+    message?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: unknown };
+    finish_reason?: unknown;
+    logprobs?: unknown;
+  }[];
+  usage?: UsageWire;
 }
 
 /** What an embeddings answer must at least hold. */
@@ -17,15 +35,59 @@ interface EmbeddingsWire {
 
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-/** vLLM also reports `abort` and tool calls; for a plain generation those are a stop. */
-function finishReason(value: unknown): FinishReason {
-  return value === 'length' || value === 'content_filter' ? value : 'stop';
+/**
+ * OpenAI's finish reasons pass through; vLLM's own `abort` (and anything unknown) is a
+ * plain stop, the closest OpenAI word for "generation ended".
+ */
+export function finishReason(value: unknown): FinishReason {
+  return value === 'length' || value === 'content_filter' || value === 'tool_calls' ? value : 'stop';
+}
+
+/**
+ * The reasoning text of a message or delta. vLLM returns it as `reasoning_content`;
+ * newer vLLM versions (and other servers) name it `reasoning`. Either is accepted.
+ */
+export function reasoningText(wire: { reasoning_content?: unknown; reasoning?: unknown } | undefined): string | undefined {
+  const text = typeof wire?.reasoning_content === 'string' ? wire.reasoning_content : wire?.reasoning;
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** Token usage in our words; `reasoningTokens` only when the server reports it. */
+export function toUsage(wire: UsageWire | null | undefined): Usage {
+  const reasoning = wire?.completion_tokens_details?.reasoning_tokens;
+  return {
+    promptTokens: count(wire?.prompt_tokens),
+    completionTokens: count(wire?.completion_tokens),
+    ...(typeof reasoning === 'number' && Number.isFinite(reasoning) ? { reasoningTokens: reasoning } : {}),
+  };
+}
+
+/**
+ * The tool calls of an answer. A call without a function name is a broken server (the
+ * caller could not act on it); a missing id is made up from the position, and
+ * arguments sent as an object (some servers do) become the JSON text OpenAI specifies.
+ */
+function toToolCalls(value: unknown, backendId: string | undefined): ToolCall[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return (value as ToolCallWire[]).map((wire, i) => {
+    const name = wire?.function?.name;
+    if (typeof name !== 'string' || name === '') {
+      throw new BackendUnavailableError(`The model endpoint returned tool call ${i} without a function name.`, { backendId });
+    }
+    const args = wire.function?.arguments;
+    return {
+      id: typeof wire.id === 'string' && wire.id !== '' ? wire.id : `call_${i}`,
+      type: 'function' as const,
+      function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) },
+    };
+  });
 }
 
 /**
  * Maps a chat-completions body to a chat result. A body without a choice is a broken
- * server (retry elsewhere), not a bad request. `reasoning_content`, which vLLM adds
- * for reasoning models, is not part of the completion and is left out.
+ * server (retry elsewhere), not a bad request. Content is null only when the model
+ * called tools instead of answering; a missing answer otherwise is an empty text.
+ * `logprobs` is kept as the server sent it (OpenAI's `choices[].logprobs` shape).
  */
 export function toChatResult(body: unknown, backendId: string | undefined): ChatResult {
   const wire = (body ?? {}) as ChatCompletionWire;
@@ -34,10 +96,15 @@ export function toChatResult(body: unknown, backendId: string | undefined): Chat
     throw new BackendUnavailableError('The model endpoint answered without a choice.', { backendId });
   }
   const content = choice.message?.content;
+  const toolCalls = toToolCalls(choice.message?.tool_calls, backendId);
+  const reasoning = reasoningText(choice.message);
   return {
-    content: typeof content === 'string' ? content : '',
+    content: typeof content === 'string' ? content : toolCalls === undefined ? '' : null,
+    ...(reasoning === undefined ? {} : { reasoning }),
+    ...(toolCalls === undefined ? {} : { toolCalls }),
     finishReason: finishReason(choice.finish_reason),
-    usage: { promptTokens: count(wire.usage?.prompt_tokens), completionTokens: count(wire.usage?.completion_tokens) },
+    usage: toUsage(wire.usage),
+    ...(choice.logprobs == null ? {} : { logprobs: choice.logprobs }),
   };
 }
 
@@ -61,12 +128,17 @@ export function splitTokens(total: number, weights: readonly number[]): number[]
   return shares;
 }
 
+/** About how many tokens an input is: token arrays say, texts run about four characters a token. */
+function inputWeight(input: EmbeddingInput): number {
+  return typeof input === 'string' ? input.length / 4 : input.length;
+}
+
 /**
  * Maps an embeddings body to one result per input, in input order whatever order the
  * server listed them in. Any mismatch (count, index, vector) means the server is
  * broken, so the whole call fails as unavailable rather than misattributing vectors.
  */
-export function toEmbeddingResults(body: unknown, inputs: readonly string[], backendId: string | undefined): ItemResult<EmbeddingResult>[] {
+export function toEmbeddingResults(body: unknown, inputs: readonly EmbeddingInput[], backendId: string | undefined): ItemResult<EmbeddingResult>[] {
   const wire = (body ?? {}) as EmbeddingsWire;
   const data = Array.isArray(wire.data) ? wire.data : [];
   const broken = (why: string) => new BackendUnavailableError(`The model endpoint returned bad embeddings: ${why}.`, { backendId });
@@ -83,7 +155,7 @@ export function toEmbeddingResults(body: unknown, inputs: readonly string[], bac
     }
     vectors[index] = embedding;
   }
-  const tokens = splitTokens(count(wire.usage?.prompt_tokens), inputs.map((input) => input.length));
+  const tokens = splitTokens(count(wire.usage?.prompt_tokens), inputs.map(inputWeight));
   return vectors.map((vector, i) => {
     const usage = { promptTokens: tokens[i] ?? 0, completionTokens: 0 };
     return { ok: true as const, value: { vector: vector ?? [], usage }, usage };

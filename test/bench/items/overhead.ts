@@ -3,7 +3,7 @@ import { BatchingCore } from '../../../shared/batching/BatchingCore';
 import type { BatchItem, ItemResult } from '../../../shared/batching/types';
 import { ingestObject } from '../../../shared/batch';
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
-import type { ChatCall, ChatResult, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
+import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
 import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
 import { chatItems } from '../../../shared/inference/chatRequests';
 import { embeddingItems } from '../../../shared/inference/embeddingsRequests';
@@ -62,7 +62,12 @@ class InstantProvider implements InferenceProvider {
   async chat(call: ChatCall): Promise<ChatResult> {
     return { content: `reply to ${call.messages.length} messages`, finishReason: 'stop', usage: { promptTokens: 12, completionTokens: 16 } };
   }
-  async embed(_model: string, inputs: string[]): Promise<ItemResult<EmbeddingResult>[]> {
+  async *chatStream(call: ChatCall): AsyncGenerator<ChatDelta> {
+    const result = await this.chat(call);
+    yield { content: result.content ?? '' };
+    yield { finishReason: result.finishReason, usage: result.usage };
+  }
+  async embed(_model: string, inputs: EmbeddingInput[]): Promise<ItemResult<EmbeddingResult>[]> {
     return inputs.map(() => ({ ok: true as const, value: { vector: VECTOR, usage: { promptTokens: 4, completionTokens: 0 } }, usage: { promptTokens: 4, completionTokens: 0 } }));
   }
 }

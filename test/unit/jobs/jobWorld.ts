@@ -1,5 +1,5 @@
 import { BatchingCore } from '../../../shared/batching/BatchingCore';
-import type { ChatCall, ChatResult, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
+import type { ChatCall, ChatResult, EmbeddingInput, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { ItemResult } from '../../../shared/batching/types';
 import { BackendRejectedError } from '../../../shared/errors';
@@ -7,6 +7,7 @@ import type { ChunkMessage, ChunkPlan, Job } from '../../../shared/jobs/Job';
 import type { FinalizeMessage } from '../../../shared/jobs/Job';
 import type { FinalizeJobDeps, RunChunkDeps } from '../../../shared/jobs/processing/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
+import type { EmbedOptions } from '../../../shared/providers/types';
 import { FakeProvider } from '../../helpers/fakeProvider';
 import { MemoryEvents, MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../../helpers/memoryPorts';
 
@@ -23,12 +24,12 @@ export class PoisonAwareProvider extends FakeProvider {
     return super.chat(call);
   }
 
-  override async embed(model: string, inputs: string[]): Promise<ItemResult<EmbeddingResult>[]> {
-    if (inputs.some((text) => text.includes(POISON))) {
+  override async embed(model: string, inputs: EmbeddingInput[], options?: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]> {
+    if (inputs.some((input) => typeof input === 'string' && input.includes(POISON))) {
       this.embedCalls.push({ model, inputs });
       throw new BackendRejectedError('The model refused this batch.', { backendId: this.name });
     }
-    return super.embed(model, inputs);
+    return super.embed(model, inputs, options);
   }
 }
 

@@ -38,7 +38,7 @@ describe('OpenAiCompatibleProvider.chat', () => {
     expect(request!.path).toBe('/v1/chat/completions');
     expect(request!.headers.authorization).toBe('Bearer secret');
     expect(request!.body).toEqual({ model: MODEL, messages, max_tokens: 50, temperature: 0.5, top_p: 0.8, stop: ['\n\n'], seed: 42, stream: false });
-    expect(result).toEqual({ content: 'Hello!', finishReason: 'stop', usage: { promptTokens: 9, completionTokens: 4 } });
+    expect(result).toEqual({ content: 'Hello!', reasoning: 'thinking', finishReason: 'stop', usage: { promptTokens: 9, completionTokens: 4 } });
   });
 
   it.each([
@@ -59,7 +59,7 @@ describe('OpenAiCompatibleProvider.chat', () => {
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
   });
 
-  it('maps null content to an empty string', async () => {
+  it('maps null content without tool calls to an empty string', async () => {
     // Prepare
     server.handle((_req, res) => sendJson(res, 200, completion(null)));
 
@@ -203,7 +203,7 @@ describe('OpenAiCompatibleProvider pool', () => {
 
       // Act
       const contents: string[] = [];
-      for (let i = 0; i < 3; i += 1) contents.push((await provider.chat(call)).content);
+      for (let i = 0; i < 3; i += 1) contents.push((await provider.chat(call)).content ?? '');
 
       // Assess
       expect(contents).toEqual(['a', 'b', 'a']);
