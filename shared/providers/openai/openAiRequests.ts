@@ -3,8 +3,9 @@ import type { ChatCall, EmbeddingInput } from '../../domain/inference';
 /**
  * The chat-completions body for a call, in OpenAI's wire names. Every field the call
  * carries goes out, so vLLM applies it or rejects it (a 400 the caller sees); fields the
- * call leaves out are left out, so the server's defaults apply. `metadata` is not sent:
- * it is the caller's tags for our logs (and Bedrock's), and vLLM has no such field.
+ * call leaves out are left out, so the server's defaults apply. `metadata` goes out as
+ * OpenAI's field: vLLM accepts it and ignores it (a warning in its log), as it does any
+ * field it has no use for, so the caller's tags reach the server that served them.
  * Messages are already in OpenAI's shape and go out as they are.
  */
 export function toChatRequestBody(call: ChatCall): Record<string, unknown> {
@@ -27,6 +28,7 @@ export function toChatRequestBody(call: ChatCall): Record<string, unknown> {
     response_format: call.responseFormat,
     reasoning_effort: call.reasoningEffort,
     user: call.user,
+    metadata: call.metadata,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
