@@ -64,7 +64,7 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
     const deltas = await collect(provider.chatStream({ ...call, metadata: { a: 'b' } }));
 
     // Assess
-    expect(server.requests[0]!.body).toEqual({ model: MODEL, messages: call.messages, max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+    expect(server.requests[0]!.body).toEqual({ model: MODEL, messages: call.messages, max_tokens: 20, metadata: { a: 'b' }, stream: true, stream_options: { include_usage: true } });
     expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
     expect(deltas).toEqual([
       { reasoning: 'Think' },

@@ -18,7 +18,7 @@ function answer(message: Record<string, unknown>, extra: Record<string, unknown>
 }
 
 describe('OpenAiCompatibleProvider.chat request fields', () => {
-  it('forwards every call field in OpenAI wire names and leaves metadata out', async () => {
+  it('forwards every call field in OpenAI wire names, metadata included', async () => {
     // Prepare
     server.handle((_req, res) => sendJson(res, 200, answer({ content: '{}' })));
     const tools: ChatCall['tools'] = [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
@@ -42,7 +42,7 @@ describe('OpenAiCompatibleProvider.chat request fields', () => {
       model: MODEL, messages, max_tokens: 100, temperature: 0.3, top_p: 0.9, stop: ['END'], seed: 1,
       presence_penalty: 0.5, frequency_penalty: -0.5, logit_bias: { '42': -100 }, logprobs: true, top_logprobs: 3,
       tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, parallel_tool_calls: false,
-      response_format: { type: 'json_object' }, reasoning_effort: 'low', user: 'end-user-7', stream: false,
+      response_format: { type: 'json_object' }, reasoning_effort: 'low', user: 'end-user-7', metadata: { team: 'search' }, stream: false,
     });
   });
 });
