@@ -17,6 +17,7 @@ const NUMBER_FLAGS = {
   'max-items-per-pass': 'maxItemsPerPass',
   dimensions: 'dimensions',
   'added-latency-ms': 'addedLatencyMs',
+  'tokens-per-second': 'tokensPerSecond',
   'default-max-tokens': 'defaultMaxTokens',
   'max-queue-items': 'maxQueueItems',
   seed: 'seed',
@@ -29,6 +30,7 @@ const FAULT_FLAGS: Record<string, keyof FaceFaults> = {
   'slow-ms': 'slowMs',
   'tokens-per-minute': 'tokensPerMinute',
   'retry-after-seconds': 'retryAfterSeconds',
+  'mid-stream-error-rate': 'midStreamErrorRate',
 };
 
 const STRING_FLAGS = ['poison-marker', 'models', 'bedrock-models', 'strict-models'] as const;
@@ -43,10 +45,11 @@ export const SIMULATOR_FLAGS: readonly string[] = [
 /** The usage text printed by `--help`. */
 export const SIMULATOR_USAGE = `usage: npm run simulator -- [--flag value ...]
   --port N (default ${DEFAULT_SIMULATOR_PORT}, env SIM_PORT)   --pass-ms  --item-ms  --slots  --max-items-per-pass
-  --dimensions  --added-latency-ms  --default-max-tokens  --max-queue-items  --seed
+  --dimensions  --added-latency-ms  --tokens-per-second  --default-max-tokens  --max-queue-items  --seed
   --poison-marker TEXT  --models a,b,c  --bedrock-models a,b  --strict-models true|false
   fault knobs, for both faces or one (--openai-error-rate, --bedrock-tokens-per-minute ...):
   --error-rate  --throttle-rate  --slow-rate  --slow-ms  --tokens-per-minute  --retry-after-seconds
+  --mid-stream-error-rate
 every flag also reads SIM_<FLAG> from the environment, e.g. SIM_PASS_MS=20`;
 
 function envName(flag: string): string {

@@ -11,32 +11,17 @@ import {
   type PlainMessage,
   type StopCause,
 } from './outputs';
-import type { FaceDefinition, FaceRoute, HttpReply, RouteContext } from './types';
+import { chatCompletions } from './openAiChat';
+import type { FaceDefinition, FaceRoute, HttpReply, RouteContext, StreamReply } from './types';
 
 /**
  * The OpenAI-compatible face under `/v1`, shaped like vLLM's server: chat completions,
- * legacy completions (a list of prompts is a list of items), embeddings (a list of inputs
- * is a list of items, float or base64) and the model list. Streaming is refused.
+ * (see openAiChat.ts: tools, structured output, reasoning, streaming), legacy completions
+ * (a list of prompts is a list of items; streaming refused), embeddings (a list of texts or
+ * of token-id lists is a list of items, float or base64) and the model list.
  */
 
-const TextPart = z.object({ type: z.string(), text: z.string().optional() });
-const ChatMessage = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(TextPart), z.null()]).optional(),
-});
 const Stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
-
-/** An OpenAI chat completion request (unknown fields are ignored, as vLLM does). */
-export const ChatRequestSchema = z.object({
-  model: z.string().min(1),
-  messages: z.array(ChatMessage).min(1),
-  max_tokens: z.number().int().min(1).nullish(),
-  max_completion_tokens: z.number().int().min(1).nullish(),
-  stop: Stop,
-  stream: z.boolean().nullish(),
-});
-/** An OpenAI chat completion request. */
-export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 const CompletionRequest = z.object({
   model: z.string().min(1),
@@ -46,14 +31,29 @@ const CompletionRequest = z.object({
   stream: z.boolean().nullish(),
 });
 
+const TokenIds = z.array(z.number().int().min(0)).min(1, 'inputs must not be empty');
 const EmbeddingRequest = z.object({
   model: z.string().min(1),
-  input: z.union([z.string().min(1), z.array(z.string().min(1, 'inputs must not be empty')).min(1)]),
+  // Text, texts, token ids, or lists of token ids, as vLLM takes them.
+  input: z.union([
+    z.string().min(1),
+    z.array(z.string().min(1, 'inputs must not be empty')).min(1),
+    TokenIds,
+    z.array(TokenIds).min(1),
+  ]),
   dimensions: z.number().int().min(1).max(16_384).nullish(),
   encoding_format: z.enum(['float', 'base64']).nullish(),
 });
 
 const FINISH_REASON: Record<StopCause, 'stop' | 'length'> = { natural: 'stop', stop_sequence: 'stop', length: 'length' };
+
+/** One embedding input: its text (token ids are spelled out) and its prompt tokens. */
+function embeddingInputs(input: z.infer<typeof EmbeddingRequest>['input']): Array<{ text: string; tokens: number }> {
+  if (typeof input === 'string') return [{ text: input, tokens: countTokens(input) }];
+  if (input.every((item) => typeof item === 'string')) return input.map((text) => ({ text, tokens: countTokens(text) }));
+  if (input.every((item) => typeof item === 'number')) return [{ text: `tokens:${input.join(',')}`, tokens: input.length }];
+  return input.map((ids) => (Array.isArray(ids) ? { text: `tokens:${ids.join(',')}`, tokens: ids.length } : { text: String(ids), tokens: 1 }));
+}
 
 function refuseStreaming(stream: boolean | null | undefined): void {
   if (stream) throw new SimulatorError('validation', 'stream: true is not supported by the GPU simulator', { param: 'stream' });
@@ -67,61 +67,9 @@ function checkModel(context: RouteContext, model: string): void {
   }
 }
 
-function textOf(content: ChatRequest['messages'][number]['content']): string {
-  if (typeof content === 'string') return content;
-  return (content ?? []).map((part) => part.text ?? '').join('');
-}
-
 function stopList(stop: string | string[] | null | undefined): string[] {
   if (stop === null || stop === undefined) return [];
   return typeof stop === 'string' ? [stop] : stop;
-}
-
-/**
- * Answers a chat request with an OpenAI `chat.completion` body. Shared with the Bedrock
- * face, whose InvokeModel takes the same body for gpt-oss models.
- */
-export async function completeChat(
-  context: RouteContext,
-  request: Omit<ChatRequest, 'model'>,
-  model: string,
-  where: { face: Face; route: string },
-): Promise<HttpReply> {
-  refuseStreaming(request.stream);
-  const messages: PlainMessage[] = request.messages.map((message) => ({ role: message.role, text: textOf(message.content) }));
-  const reply = generateReply({
-    model,
-    prompt: JSON.stringify(messages.map((message) => [message.role, message.text])),
-    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? context.sim.config.defaultMaxTokens,
-    stopSequences: stopList(request.stop),
-  });
-  const promptTokens = promptTokensOf(messages);
-  await context.sim.process({
-    ...where,
-    items: 1,
-    promptTokens,
-    completionTokens: reply.completionTokens,
-    texts: messages.map((message) => message.text),
-  });
-  return {
-    status: 200,
-    body: {
-      id: responseId('chatcmpl', model, reply.text),
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model,
-      choices: [
-        { index: 0, message: { role: 'assistant', content: reply.text }, logprobs: null, finish_reason: FINISH_REASON[reply.stop] },
-      ],
-      usage: { prompt_tokens: promptTokens, completion_tokens: reply.completionTokens, total_tokens: promptTokens + reply.completionTokens },
-    },
-  };
-}
-
-async function chatCompletions(context: RouteContext): Promise<HttpReply> {
-  const request = parseBody(ChatRequestSchema, context.body);
-  checkModel(context, request.model);
-  return completeChat(context, request, request.model, { face: 'openai', route: 'chat.completions' });
 }
 
 async function completions(context: RouteContext): Promise<HttpReply> {
@@ -135,7 +83,7 @@ async function completions(context: RouteContext): Promise<HttpReply> {
   );
   const promptTokens = prompts.reduce((sum, prompt) => sum + countTokens(prompt), 0);
   const completionTokens = replies.reduce((sum, reply) => sum + reply.completionTokens, 0);
-  await context.sim.process({ face: 'openai', route: 'completions', items: prompts.length, promptTokens, completionTokens, texts: prompts });
+  await context.sim.process({ face: 'openai', route: 'completions', items: prompts.length, promptTokens, completionTokens, texts: prompts }, context.signal);
   return {
     status: 200,
     body: {
@@ -152,16 +100,17 @@ async function completions(context: RouteContext): Promise<HttpReply> {
 async function embeddings(context: RouteContext): Promise<HttpReply> {
   const request = parseBody(EmbeddingRequest, context.body);
   checkModel(context, request.model);
-  const inputs = typeof request.input === 'string' ? [request.input] : request.input;
-  const promptTokens = inputs.reduce((sum, input) => sum + countTokens(input), 0);
-  await context.sim.process({ face: 'openai', route: 'embeddings', items: inputs.length, promptTokens, completionTokens: 0, texts: inputs });
+  const inputs = embeddingInputs(request.input);
+  const promptTokens = inputs.reduce((sum, input) => sum + input.tokens, 0);
+  const texts = inputs.map((input) => input.text);
+  await context.sim.process({ face: 'openai', route: 'embeddings', items: inputs.length, promptTokens, completionTokens: 0, texts }, context.signal);
   const dimensions = request.dimensions ?? context.sim.config.dimensions;
   return {
     status: 200,
     body: {
       object: 'list',
       data: inputs.map((input, index) => {
-        const vector = embeddingFor(request.model, input, dimensions);
+        const vector = embeddingFor(request.model, input.text, dimensions);
         return { object: 'embedding', index, embedding: request.encoding_format === 'base64' ? toBase64Float32(vector) : vector };
       }),
       model: request.model,
@@ -175,7 +124,7 @@ function modelCard(id: string): { id: string; object: 'model'; created: number; 
   return { id, object: 'model', created: 1_735_689_600, owned_by: 'gpu-simulator' };
 }
 
-function route(name: string, handle: (context: RouteContext) => Promise<HttpReply>): FaceRoute {
+function route(name: string, handle: (context: RouteContext) => Promise<HttpReply | StreamReply>): FaceRoute {
   return { route: name, handle };
 }
 
@@ -184,7 +133,9 @@ export const openAiFace: FaceDefinition = {
   face: 'openai',
   resolve(method, pathname) {
     const path = pathname.replace(/\/+$/, '');
-    if (method === 'POST' && path === '/v1/chat/completions') return route('chat.completions', chatCompletions);
+    if (method === 'POST' && path === '/v1/chat/completions') {
+      return route('chat.completions', (context) => chatCompletions(context, (model) => checkModel(context, model)));
+    }
     if (method === 'POST' && path === '/v1/completions') return route('completions', completions);
     if (method === 'POST' && path === '/v1/embeddings') return route('embeddings', embeddings);
     if (method === 'GET' && path === '/v1/models') {
