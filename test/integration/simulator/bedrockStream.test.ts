@@ -45,7 +45,7 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     return events;
   }
 
-  const typeOf = (event: ConverseStreamOutput): string => Object.keys(event).find((key) => (event as Record<string, unknown>)[key] !== undefined) ?? '';
+  const typeOf = (event: ConverseStreamOutput): string => Object.keys(event).find((key) => (event as unknown as Record<string, unknown>)[key] !== undefined) ?? '';
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, passMs: 5, itemMs: 0 });
@@ -167,7 +167,7 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     const lowReasoning = blocks[0]?.reasoningContent?.reasoningText?.text ?? '';
     const highReasoning = high.output?.message?.content?.[0]?.reasoningContent?.reasoningText?.text ?? '';
     expect(highReasoning.length).toBeGreaterThan(lowReasoning.length);
-    expect(none.output?.message?.content?.map((block) => Object.keys(block).filter((key) => (block as Record<string, unknown>)[key] !== undefined))).toEqual([['text']]);
+    expect(none.output?.message?.content?.map((block) => Object.keys(block).filter((key) => (block as unknown as Record<string, unknown>)[key] !== undefined))).toEqual([['text']]);
     expect(low.usage?.outputTokens).toBe((none.usage?.outputTokens ?? 0) + 8);
   });
 

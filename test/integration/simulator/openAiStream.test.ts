@@ -55,7 +55,7 @@ describe('GPU simulator, OpenAI streaming', () => {
 
     // Act
     const { status, contentType, events } = await stream(body);
-    const whole = await (await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...body, model: 'gpt-oss-20b', stream: false }) })).json();
+    const whole: any = await (await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...body, model: 'gpt-oss-20b', stream: false }) })).json();
 
     // Assess
     expect(status).toBe(200);
