@@ -1,14 +1,13 @@
 import { z } from 'zod';
+import { splitIntoPieces } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
-import type { Face } from './SimulatorConfig';
 import {
   countTokens,
   embeddingFor,
   generateReply,
-  promptTokensOf,
   responseId,
   toBase64Float32,
-  type PlainMessage,
+  type Reply,
   type StopCause,
 } from './outputs';
 import { chatCompletions } from './openAiChat';
@@ -17,7 +16,7 @@ import type { FaceDefinition, FaceRoute, HttpReply, RouteContext, StreamReply } 
 /**
  * The OpenAI-compatible face under `/v1`, shaped like vLLM's server: chat completions,
  * (see openAiChat.ts: tools, structured output, reasoning, streaming), legacy completions
- * (a list of prompts is a list of items; streaming refused), embeddings (a list of texts or
+ * (a list of prompts is a list of items; a single prompt may stream), embeddings (a list of texts or
  * of token-id lists is a list of items, float or base64) and the model list.
  */
 
@@ -29,6 +28,7 @@ const CompletionRequest = z.object({
   max_tokens: z.number().int().min(1).nullish(),
   stop: Stop,
   stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
 });
 
 const TokenIds = z.array(z.number().int().min(0)).min(1, 'inputs must not be empty');
@@ -55,8 +55,49 @@ function embeddingInputs(input: z.infer<typeof EmbeddingRequest>['input']): Arra
   return input.map((ids) => (Array.isArray(ids) ? { text: `tokens:${ids.join(',')}`, tokens: ids.length } : { text: String(ids), tokens: 1 }));
 }
 
-function refuseStreaming(stream: boolean | null | undefined): void {
-  if (stream) throw new SimulatorError('validation', 'stream: true is not supported by the GPU simulator', { param: 'stream' });
+/**
+ * A legacy completion as `text_completion` chunks, then `[DONE]`: one prompt only (a list
+ * of prompts cannot be streamed here), paced like chat.
+ */
+async function streamCompletion(
+  context: RouteContext,
+  request: z.infer<typeof CompletionRequest>,
+  prompts: string[],
+  replies: Reply[],
+): Promise<StreamReply> {
+  const [prompt, reply] = [prompts[0] ?? '', replies[0]];
+  if (prompts.length !== 1 || !reply) {
+    throw new SimulatorError('validation', 'stream: true takes a single prompt in the GPU simulator', { param: 'stream' });
+  }
+  const promptTokens = countTokens(prompt);
+  const generation = await context.sim.begin(
+    { face: 'openai', route: 'completions', items: 1, promptTokens, completionTokens: reply.completionTokens, texts: prompts },
+    { signal: context.signal, stream: true },
+  );
+  const pieces = splitIntoPieces(reply.text, reply.completionTokens);
+  const includeUsage = request.stream_options?.include_usage === true;
+  const base = { id: responseId('cmpl', request.model, prompt), object: 'text_completion', created: Math.floor(Date.now() / 1000), model: request.model };
+  const chunk = (choices: unknown[], usage?: unknown): string =>
+    `data: ${JSON.stringify({ ...base, choices, ...(includeUsage ? { usage: usage ?? null } : {}) })}\n\n`;
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' },
+    async stream(write) {
+      const outcome = await generation.run((from, to) => {
+        write(pieces.slice(from, to).map((text) => chunk([{ index: 0, text, logprobs: null, finish_reason: null }])).join(''));
+      });
+      if (outcome === 'cancelled') return;
+      if (outcome === 'broken') {
+        write(`data: ${JSON.stringify({ error: { message: 'injected mid-stream error (midStreamErrorRate)', type: 'server_error', param: null, code: 'mid_stream_error' } })}\n\n`);
+        return;
+      }
+      write(chunk([{ index: 0, text: '', logprobs: null, finish_reason: FINISH_REASON[reply.stop] }]));
+      if (includeUsage) {
+        write(chunk([], { prompt_tokens: promptTokens, completion_tokens: reply.completionTokens, total_tokens: promptTokens + reply.completionTokens }));
+      }
+      write('data: [DONE]\n\n');
+    },
+  };
 }
 
 /** 404 for a model the simulator does not serve, when `strictModels` is on. */
@@ -72,15 +113,15 @@ function stopList(stop: string | string[] | null | undefined): string[] {
   return typeof stop === 'string' ? [stop] : stop;
 }
 
-async function completions(context: RouteContext): Promise<HttpReply> {
+async function completions(context: RouteContext): Promise<HttpReply | StreamReply> {
   const request = parseBody(CompletionRequest, context.body);
-  refuseStreaming(request.stream);
   checkModel(context, request.model);
   const prompts = typeof request.prompt === 'string' ? [request.prompt] : request.prompt;
   const maxTokens = request.max_tokens ?? context.sim.config.defaultMaxTokens;
   const replies = prompts.map((prompt) =>
     generateReply({ model: request.model, prompt, maxTokens, stopSequences: stopList(request.stop) }),
   );
+  if (request.stream) return streamCompletion(context, request, prompts, replies);
   const promptTokens = prompts.reduce((sum, prompt) => sum + countTokens(prompt), 0);
   const completionTokens = replies.reduce((sum, reply) => sum + reply.completionTokens, 0);
   await context.sim.process({ face: 'openai', route: 'completions', items: prompts.length, promptTokens, completionTokens, texts: prompts }, context.signal);

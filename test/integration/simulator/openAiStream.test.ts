@@ -215,4 +215,48 @@ describe('GPU simulator, OpenAI streaming', () => {
     expect(stats.passes.items).toBe(1);
     expect(stats.queue.items).toBe(0);
   });
+
+  it('stops a non-streamed answer that is still decoding when its client leaves', async () => {
+    // Prepare: at 10 tokens/s an answer of 8+ tokens needs 700 ms after its first.
+    sim.updateConfig({ tokensPerSecond: 10 });
+    const controller = new AbortController();
+    const request = fetch(`${sim.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'bge-m3', messages: user('leave early'), max_tokens: 30 }),
+      signal: controller.signal,
+    }).catch((error: Error) => error);
+
+    // Act
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    controller.abort();
+    await request;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    // Assess
+    const stats = sim.stats().faces.openai;
+    expect(stats).toMatchObject({ cancelled: 1, statuses: { '499': 1 } });
+    expect(stats.completionTokens).toBeGreaterThanOrEqual(1);
+    expect(stats.completionTokens).toBeLessThan(6);
+    expect(stats.cancelledTokens).toBeGreaterThan(0);
+  });
+
+  it('streams a legacy completion of one prompt as text_completion chunks, and refuses to stream several', async () => {
+    // Act
+    const response = await fetch(`${sim.url}/v1/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'bge-m3', prompt: 'once upon', max_tokens: 5, stream: true, stream_options: { include_usage: true } }),
+    });
+    const events = parseSse(await response.text()) as any[];
+    const plain = (await (await fetch(`${sim.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'bge-m3', prompt: 'once upon', max_tokens: 5 }) })).json()) as any;
+    const several = await fetch(`${sim.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'bge-m3', prompt: ['a', 'b'], stream: true }) });
+
+    // Assess
+    expect(events.at(-1)).toBe('[DONE]');
+    const chunks = events.slice(0, -1);
+    expect(chunks.every((chunk) => chunk.object === 'text_completion')).toBe(true);
+    expect(chunks.slice(0, -1).map((chunk) => chunk.choices[0].text).join('')).toBe(plain.choices[0].text);
+    expect(chunks.at(-2).choices[0].finish_reason).toBe('length');
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: plain.usage });
+    expect(several.status).toBe(400);
+  });
 });
