@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { z } from 'zod';
-import { planChat, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
+import { planChat, reasoningTokensFor, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
 import { reasons } from './openAiChat';
 import { countTokens, promptTokensOf, type PlainMessage } from './outputs';
@@ -102,7 +102,8 @@ function planConverse(request: ConverseRequest, modelId: string, defaultMaxToken
   const all = [...system, ...messages];
   const last = request.messages[request.messages.length - 1];
   const lastUser = [...request.messages].reverse().find((message) => message.role === 'user' && message.content.some((block) => block.text !== undefined));
-  const effort = request.additionalModelRequestFields?.reasoning_effort;
+  const asked = request.additionalModelRequestFields?.reasoning_effort;
+  const effort = asked && reasons(modelId) ? asked : null;
   const plan = planChat({
     model: modelId,
     prompt: JSON.stringify(all.map((message) => [message.role, message.text])),
@@ -112,8 +113,9 @@ function planConverse(request: ConverseRequest, modelId: string, defaultMaxToken
     toolChoice: toolChoiceOf(request),
     parallelToolCalls: true,
     responseFormat: { kind: 'text' },
-    reasoningEffort: effort && reasons(modelId) ? effort : null,
-    maxTokens: request.inferenceConfig?.maxTokens ?? defaultMaxTokens,
+    reasoningEffort: effort,
+    // As on the OpenAI face: the default cap leaves the reasoning out, an explicit one does not.
+    maxTokens: request.inferenceConfig?.maxTokens ?? defaultMaxTokens + reasoningTokensFor(effort),
     stopSequences: request.inferenceConfig?.stopSequences ?? [],
   });
   const toolTokens = request.toolConfig ? countTokens(JSON.stringify(request.toolConfig.tools)) : 0;

@@ -79,6 +79,11 @@ export interface ChatPlan {
 }
 
 const REASONING_TOKENS: Record<ReasoningEffort, number> = { low: 8, medium: 24, high: 64 };
+
+/** Reasoning tokens a model spends at `effort` (0 for a model that does not reason). */
+export function reasoningTokensFor(effort: ReasoningEffort | null): number {
+  return effort ? REASONING_TOKENS[effort] : 0;
+}
 const THOUGHTS = ['consider', 'the', 'request', 'check', 'context', 'plan', 'answer', 'briefly', 'verify', 'detail', 'step', 'then'] as const;
 
 function digestHex(...parts: string[]): string {

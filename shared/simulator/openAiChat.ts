@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planChat, type ChatPiece, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
+import { planChat, reasoningTokensFor, type ChatPiece, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
 import { countTokens, promptTokensOf, responseId, type PlainMessage } from './outputs';
 import type { Face } from './SimulatorConfig';
@@ -174,6 +174,7 @@ export async function completeChat(
     parameters: tool.function.parameters ?? { type: 'object', properties: {} },
   }));
   const format = request.response_format;
+  const effort = reasons(model) ? (request.reasoning_effort ?? 'medium') : null;
   const plan = planChat({
     model,
     prompt: JSON.stringify(messages.map((message) => [message.role, message.text])),
@@ -186,8 +187,10 @@ export async function completeChat(
       format?.type === 'json_object' ? { kind: 'json_object' }
       : format?.type === 'json_schema' ? { kind: 'json_schema', schema: format.json_schema.schema ?? { type: 'object' } }
       : { kind: 'text' },
-    reasoningEffort: reasons(model) ? (request.reasoning_effort ?? 'medium') : null,
-    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? context.sim.config.defaultMaxTokens,
+    reasoningEffort: effort,
+    // An explicit cap covers reasoning and answer together, as on vLLM; the simulator's
+    // default cap (a stand-in for "the rest of the context") covers the answer alone.
+    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? context.sim.config.defaultMaxTokens + reasoningTokensFor(effort),
     stopSequences: stopList(request.stop),
   });
   const promptTokens = promptTokensOf(messages) + (request.tools?.length ? countTokens(JSON.stringify(request.tools)) : 0);

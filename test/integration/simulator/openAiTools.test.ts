@@ -159,6 +159,17 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
     expect(capped.json.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: null } });
   });
 
+  it('without max_tokens, lets defaultMaxTokens cap the answer alone, after the reasoning', async () => {
+    // Act
+    const { json } = await post('/v1/chat/completions', { model: 'gpt-oss-20b', messages: user('no cap given') });
+
+    // Assess: 24 reasoning tokens, then an answer of at most 16 (the default cap).
+    expect(json.usage.completion_tokens_details.reasoning_tokens).toBe(24);
+    expect(json.choices[0].message.content).toMatch(/^sim reply /);
+    expect(json.usage.completion_tokens - 24).toBeLessThanOrEqual(16);
+    expect(json.usage.completion_tokens - 24).toBeGreaterThanOrEqual(8);
+  });
+
   it('accepts the sampling knobs vLLM takes and answers the same whatever they say', async () => {
     // Act
     const base = await chat({ messages: user('same') });
