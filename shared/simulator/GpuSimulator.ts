@@ -13,7 +13,9 @@ import { SimulatorStats, type SimulatorStatsSnapshot } from './SimulatorStats';
 /**
  * The simulated GPU server without its HTTP skin: configuration, the scheduler, fault
  * injection and stats. Faces describe a request as {@link GpuWork}; this decides its fate
- * on arrival (poison, overload, faults), queues its items and waits for the passes.
+ * on arrival (poison, overload, faults), queues its items and waits for the passes. Chat
+ * answers then decode at `tokensPerSecond` ({@link Generation}); a client that goes away
+ * (its abort signal) leaves the queue or stops decoding, and is counted as cancelled.
  */
 
 /** One request as the GPU sees it. */
