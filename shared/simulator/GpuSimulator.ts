@@ -139,7 +139,7 @@ export class GpuSimulator {
     this.statistics.recordTokens(work.face, work.promptTokens, 0);
     if (decision.slowMs > 0) {
       this.statistics.recordFault(work.face, 'slowed');
-      await this.sleep(decision.slowMs);
+      await this.sleep(decision.slowMs, options.signal);
     }
     if (options.stream) this.statistics.recordFault(work.face, 'streamed');
     const breaks = options.stream && this.faults.breaksMidStream(work.face, this.current[work.face]);

@@ -103,11 +103,15 @@ function faceFor(pathname: string): FaceDefinition | null {
   return null;
 }
 
-/** Sends a streamed reply, stopping when its client goes away; never throws. */
+/**
+ * Sends a streamed reply, stopping when its client goes away. A client already gone still
+ * has its stream run (writing nowhere), so its generation is stopped and counted.
+ */
 async function sendStream(response: ServerResponse, reply: StreamReply): Promise<void> {
-  if (response.destroyed) return;
-  response.writeHead(reply.status, reply.headers);
-  response.flushHeaders();
+  if (!response.destroyed) {
+    response.writeHead(reply.status, reply.headers);
+    response.flushHeaders();
+  }
   try {
     await reply.stream((chunk) => {
       if (!response.destroyed && !response.writableEnded) response.write(chunk);
