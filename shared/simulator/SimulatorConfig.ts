@@ -27,6 +27,12 @@ export const FaceFaultsSchema = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).max(3600),
   /** Streams broken right after their first token (OpenAI `data: {"error":...}`, Bedrock exception message). */
   midStreamErrorRate: rate,
+  /**
+   * What a mid-stream error says: `model` (Bedrock modelStreamErrorException, OpenAI
+   * server_error), `internal` (internalServerException, server_error) or `throttled`
+   * (throttlingException, rate_limit_error).
+   */
+  midStreamErrorKind: z.enum(['model', 'internal', 'throttled']),
 });
 /** Fault knobs of one face. */
 export type FaceFaults = z.infer<typeof FaceFaultsSchema>;
@@ -93,6 +99,7 @@ const NO_FAULTS: FaceFaults = {
   tokensPerMinute: 0,
   retryAfterSeconds: 1,
   midStreamErrorRate: 0,
+  midStreamErrorKind: 'model',
 };
 
 /** The configuration a simulator starts with. */

@@ -219,7 +219,12 @@ export async function converseStream(context: RouteContext, modelId: string): Pr
       if (outcome === 'cancelled') return;
       if (outcome === 'broken') {
         const message = 'injected mid-stream error (midStreamErrorRate)';
-        write(eventMessage('exception', 'modelStreamErrorException', { message, originalStatusCode: 500, originalMessage: message }));
+        const kind = context.sim.config.bedrock.midStreamErrorKind;
+        if (kind === 'model') {
+          write(eventMessage('exception', 'modelStreamErrorException', { message, originalStatusCode: 500, originalMessage: message }));
+        } else {
+          write(eventMessage('exception', kind === 'throttled' ? 'throttlingException' : 'internalServerException', { message }));
+        }
         return;
       }
       const last = open as { index: number } | null;

@@ -151,6 +151,19 @@ function deltaOf(piece: ChatPiece, plan: ChatPlan): Record<string, unknown> {
   return { tool_calls: [{ index: piece.index, function: { arguments: piece.arguments } }] };
 }
 
+/** The `data: {"error": ...}` payload that breaks a stream, as `midStreamErrorKind` says. */
+export function midStreamError(context: RouteContext): unknown {
+  const throttled = context.sim.config.openai.midStreamErrorKind === 'throttled';
+  return {
+    error: {
+      message: `injected mid-stream error (midStreamErrorRate)${throttled ? ': too many requests' : ''}`,
+      type: throttled ? 'rate_limit_error' : 'server_error',
+      param: null,
+      code: throttled ? 'rate_limit_exceeded' : 'mid_stream_error',
+    },
+  };
+}
+
 function sse(data: unknown): string {
   return `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
@@ -249,7 +262,7 @@ export async function completeChat(
       });
       if (outcome === 'cancelled') return;
       if (outcome === 'broken') {
-        write(sse({ error: { message: 'injected mid-stream error (midStreamErrorRate)', type: 'server_error', param: null, code: 'mid_stream_error' } }));
+        write(sse(midStreamError(context)));
         return;
       }
       write(sse(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: FINISH_REASON[plan.finish] }])));

@@ -10,7 +10,7 @@ import {
   type Reply,
   type StopCause,
 } from './outputs';
-import { chatCompletions } from './openAiChat';
+import { chatCompletions, midStreamError } from './openAiChat';
 import type { FaceDefinition, FaceRoute, HttpReply, RouteContext, StreamReply } from './types';
 
 /**
@@ -88,7 +88,7 @@ async function streamCompletion(
       });
       if (outcome === 'cancelled') return;
       if (outcome === 'broken') {
-        write(`data: ${JSON.stringify({ error: { message: 'injected mid-stream error (midStreamErrorRate)', type: 'server_error', param: null, code: 'mid_stream_error' } })}\n\n`);
+        write(`data: ${JSON.stringify(midStreamError(context))}\n\n`);
         return;
       }
       write(chunk([{ index: 0, text: '', logprobs: null, finish_reason: FINISH_REASON[reply.stop] }]));

@@ -200,6 +200,25 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     expect(sim.stats().faces.bedrock).toMatchObject({ midStreamErrors: 1, completionTokens: 1, statuses: { '200': 1 } });
   });
 
+  it.each([
+    ['throttled', 'ThrottlingException'],
+    ['internal', 'InternalServerException'],
+  ] as const)('breaks a stream with the exception midStreamErrorKind %s names', async (kind, name) => {
+    // Prepare
+    sim.updateConfig({ bedrock: { midStreamErrorRate: 1, midStreamErrorKind: kind } });
+    const response = await client.send(new ConverseStreamCommand(input('break me')));
+
+    // Act
+    const error = await (async () => {
+      for await (const _event of response.stream ?? []) {
+        // read until the exception
+      }
+    })().then(() => null, (failure: Error) => failure);
+
+    // Assess
+    expect(error?.name).toBe(name);
+  });
+
   it('paces tokens at tokensPerSecond, and stops generating when the client aborts the stream', async () => {
     // Prepare: an answer of at least 8 tokens takes at least 350 ms at 20 tokens/s.
     sim.updateConfig({ tokensPerSecond: 20 });

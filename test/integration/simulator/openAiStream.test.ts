@@ -134,6 +134,17 @@ describe('GPU simulator, OpenAI streaming', () => {
     expect(sim.stats().faces.openai).toMatchObject({ midStreamErrors: 1, completionTokens: 1 });
   });
 
+  it('says rate_limit_error in the mid-stream error event when midStreamErrorKind is throttled', async () => {
+    // Prepare
+    sim.updateConfig({ openai: { midStreamErrorRate: 1, midStreamErrorKind: 'throttled' } });
+
+    // Act
+    const { events } = await stream({ model: 'bge-m3', messages: user('break') });
+
+    // Assess
+    expect(events.at(-1)).toEqual({ error: { message: expect.any(String), type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } });
+  });
+
   it('emits the first token after one pass and the rest at tokensPerSecond, streamed or not', async () => {
     // Prepare: 20 tokens/s, so an answer of 8+ tokens takes at least 350 ms after its first.
     sim.updateConfig({ tokensPerSecond: 20 });
