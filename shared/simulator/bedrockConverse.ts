@@ -2,6 +2,7 @@ import { EventStreamCodec } from '@smithy/core/event-streams';
 import { z } from 'zod';
 import { planChat, reasoningTokensFor, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
+import type { Generation } from './GpuSimulator';
 import { reasons } from './openAiChat';
 import { countTokens, promptTokensOf, type PlainMessage } from './outputs';
 import type { HttpReply, RouteContext, StreamReply } from './types';
@@ -134,7 +135,8 @@ function checkModel(context: RouteContext, modelId: string): void {
   }
 }
 
-async function start(context: RouteContext, modelId: string, stream: boolean): Promise<{ planned: Planned; run: Awaited<ReturnType<RouteContext['sim']['begin']>> }> {
+/** Parses, plans and admits a Converse request; resolves once its first token's pass is done. */
+async function start(context: RouteContext, modelId: string, stream: boolean): Promise<{ planned: Planned; run: Generation }> {
   const request = parseBody(ConverseRequestSchema, context.body);
   checkModel(context, modelId);
   const planned = planConverse(request, modelId, context.sim.config.defaultMaxTokens);

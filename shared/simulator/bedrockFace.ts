@@ -51,7 +51,7 @@ async function invoke(context: RouteContext, modelId: string): Promise<HttpReply
   // gpt-oss on Bedrock takes the OpenAI chat body through InvokeModel.
   const request = parseBody(ChatBodySchema, context.body);
   if (request.stream) {
-    throw new SimulatorError('validation', 'stream: true is not supported through InvokeModel; use InvokeModelWithResponseStream or ConverseStream');
+    throw new SimulatorError('validation', 'stream: true is not supported through InvokeModel by the GPU simulator; use ConverseStream');
   }
   return completeChat(context, request, modelId, { face: 'bedrock', route: 'invoke' });
 }
