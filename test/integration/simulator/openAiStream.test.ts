@@ -169,8 +169,7 @@ describe('GPU simulator, OpenAI streaming', () => {
 
     // Assess
     expect(firstTokenMs).toBeGreaterThan(0);
-    expect(firstTokenMs).toBeLessThan(200);
-    expect(streamMs).toBeGreaterThanOrEqual(340); // at least 7 more tokens at 50 ms each
+    expect(streamMs - firstTokenMs).toBeGreaterThanOrEqual(340); // at least 7 more tokens at 50 ms each
     expect(plainMs).toBeGreaterThanOrEqual(340);
   });
 
