@@ -42,6 +42,14 @@ export class SchedulerClosedError extends Error {
   }
 }
 
+/** Raised to a submission whose `signal` aborted (its client went away). */
+export class SubmissionCancelledError extends Error {
+  constructor() {
+    super('the client went away before the GPU finished');
+    this.name = 'SubmissionCancelledError';
+  }
+}
+
 /** One submission: its items are counted, not stored one by one, so big inputs stay cheap. */
 interface Submission {
   undispatched: number;
@@ -78,19 +86,44 @@ export class GpuScheduler {
 
   /**
    * Queues `items` items and settles once every one of them has finished a pass.
-   * Zero items settle at once.
+   * Zero items settle at once. When `signal` aborts, the items still waiting leave the
+   * queue (items already in a pass finish it: a pass cannot be stopped halfway).
    * @throws SchedulerClosedError if the scheduler is (or gets) closed first.
+   * @throws SubmissionCancelledError if `signal` aborts first.
    */
-  submit(items: number): Promise<void> {
+  submit(items: number, signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new SchedulerClosedError());
+    if (signal?.aborted) return Promise.reject(new SubmissionCancelledError());
     if (items <= 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const submission: Submission = { undispatched: items, unfinished: items, resolve, reject };
+      const onAbort = (): void => this.cancel(submission);
+      const submission: Submission = {
+        undispatched: items,
+        unfinished: items,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(submission);
       this.running.add(submission);
       this.queued += items;
       this.schedulePump();
     });
+  }
+
+  /** Takes a submission's waiting items off the queue and rejects it. */
+  private cancel(submission: Submission): void {
+    if (!this.running.delete(submission)) return;
+    this.queued -= submission.undispatched;
+    submission.undispatched = 0;
+    submission.unfinished = 0;
+    submission.reject(new SubmissionCancelledError());
   }
 
   /** Starts passes on free slots, e.g. after `slots` was raised at run time. */
@@ -140,7 +173,7 @@ export class GpuScheduler {
       const take = Math.min(submission.undispatched, settings.maxItemsPerPass - items);
       submission.undispatched -= take;
       items += take;
-      parts.push([submission, take]);
+      if (take > 0) parts.push([submission, take]);
       if (submission.undispatched === 0) this.head += 1;
     }
     this.queued -= items;
@@ -155,6 +188,7 @@ export class GpuScheduler {
       this.busy -= 1;
       this.options.onPassEnd?.({ items, plannedMs, actualMs: performance.now() - startedAt });
       for (const [submission, count] of parts) {
+        if (!this.running.has(submission)) continue;
         submission.unfinished -= count;
         if (submission.unfinished === 0) {
           this.running.delete(submission);

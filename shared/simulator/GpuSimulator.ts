@@ -1,4 +1,4 @@
-import { GpuScheduler, SchedulerClosedError } from './GpuScheduler';
+import { GpuScheduler, SchedulerClosedError, SubmissionCancelledError } from './GpuScheduler';
 import { SimulatorError } from './errors';
 import { FaultInjector } from './faults';
 import {
@@ -13,7 +13,9 @@ import { SimulatorStats, type SimulatorStatsSnapshot } from './SimulatorStats';
 /**
  * The simulated GPU server without its HTTP skin: configuration, the scheduler, fault
  * injection and stats. Faces describe a request as {@link GpuWork}; this decides its fate
- * on arrival (poison, overload, faults), queues its items and waits for the passes.
+ * on arrival (poison, overload, faults), queues its items and waits for the passes. Chat
+ * answers then decode at `tokensPerSecond` ({@link Generation}); a client that goes away
+ * (its abort signal) leaves the queue or stops decoding, and is counted as cancelled.
  */
 
 /** One request as the GPU sees it. */
@@ -29,6 +31,21 @@ export interface GpuWork {
   texts: readonly string[];
 }
 
+/** What became of a generation: every token out, the client gone, or broken by `midStreamErrorRate`. */
+export type GenerationOutcome = 'complete' | 'cancelled' | 'broken';
+
+/**
+ * A chat answer being decoded after its first pass: {@link run} emits its completion
+ * tokens at `tokensPerSecond` and stops as soon as the client goes away.
+ */
+export interface Generation {
+  /**
+   * Emits tokens `[from, to)` as they are generated (several at once when the rate allows,
+   * all at once at `tokensPerSecond` 0). Resolves with the outcome; never rejects.
+   */
+  run(emit?: (from: number, to: number) => void): Promise<GenerationOutcome>;
+}
+
 /** The core of a simulator. */
 export class GpuSimulator {
   private current: SimulatorConfig;
@@ -36,6 +53,7 @@ export class GpuSimulator {
   private readonly statistics: SimulatorStats;
   private readonly faults: FaultInjector;
   private readonly sleeps = new Map<NodeJS.Timeout, () => void>();
+  private closed = false;
 
   /** @param now clock in epoch milliseconds, shared by stats and the token windows. */
   constructor(config: SimulatorConfig = DEFAULT_SIMULATOR_CONFIG, now: () => number = Date.now) {
@@ -96,10 +114,89 @@ export class GpuSimulator {
 
   /**
    * Runs one request through the GPU: settles when its items are done (and any injected
-   * slowness has passed).
-   * @throws SimulatorError for poison, overload, injected errors and throttles.
+   * slowness has passed). Counts its completion tokens as generated at once.
+   * @throws SimulatorError for poison, overload, injected errors and throttles; `cancelled`
+   * when `signal` aborts while its items wait.
    */
-  async process(work: GpuWork): Promise<void> {
+  async process(work: GpuWork, signal?: AbortSignal): Promise<void> {
+    const decision = await this.admit(work, signal);
+    this.statistics.recordTokens(work.face, work.promptTokens, work.completionTokens);
+    if (decision.slowMs > 0) {
+      this.statistics.recordFault(work.face, 'slowed');
+      await this.sleep(decision.slowMs);
+    }
+  }
+
+  /**
+   * Starts a chat answer of `work.completionTokens` tokens: decides its fate, queues it and
+   * waits for the pass that yields its first token. Errors come from here, before any
+   * byte of an answer; what follows (the {@link Generation}) only fails mid-stream, when
+   * `stream` is set and `midStreamErrorRate` says so.
+   * @throws SimulatorError as {@link process} does.
+   */
+  async begin(work: GpuWork, options: { signal: AbortSignal; stream: boolean }): Promise<Generation> {
+    const decision = await this.admit(work, options.signal);
+    this.statistics.recordTokens(work.face, work.promptTokens, 0);
+    if (decision.slowMs > 0) {
+      this.statistics.recordFault(work.face, 'slowed');
+      await this.sleep(decision.slowMs, options.signal);
+    }
+    if (options.stream) this.statistics.recordFault(work.face, 'streamed');
+    const breaks = options.stream && this.faults.breaksMidStream(work.face, this.current[work.face]);
+    return { run: (emit) => this.decode(work, options.signal, breaks, emit) };
+  }
+
+  private async decode(
+    work: GpuWork,
+    signal: AbortSignal,
+    breaks: boolean,
+    emit: (from: number, to: number) => void = () => undefined,
+  ): Promise<GenerationOutcome> {
+    const total = work.completionTokens;
+    const rate = this.current.tokensPerSecond;
+    let produced = 0;
+    const produce = (upTo: number): void => {
+      const to = Math.min(upTo, total);
+      if (to <= produced) return;
+      this.statistics.recordTokens(work.face, 0, to - produced);
+      const from = produced;
+      produced = to;
+      emit(from, to);
+    };
+    const startedAt = performance.now();
+    while (produced < total) {
+      if (signal.aborted) {
+        this.statistics.recordCancelled(work.face, total - produced);
+        return 'cancelled';
+      }
+      if (produced === 0) {
+        produce(1);
+        if (breaks) {
+          this.statistics.recordFault(work.face, 'midStreamErrors');
+          return 'broken';
+        }
+        continue;
+      }
+      if (rate <= 0) {
+        produce(total);
+        continue;
+      }
+      const due = 1 + Math.floor(((performance.now() - startedAt) * rate) / 1000);
+      if (due > produced) {
+        produce(due);
+        continue;
+      }
+      await this.sleep(Math.max(1, ((produced * 1000) / rate) - (performance.now() - startedAt)), signal);
+      if (this.closed) {
+        this.statistics.recordCancelled(work.face, total - produced);
+        return 'cancelled';
+      }
+    }
+    return 'complete';
+  }
+
+  /** Poison, overload and faults on arrival, then the queue and the pass. */
+  private async admit(work: GpuWork, signal?: AbortSignal): Promise<{ slowMs: number }> {
     const config = this.current;
     const marker = config.poisonMarker;
     if (marker !== '' && work.texts.some((text) => text.includes(marker))) {
@@ -130,34 +227,42 @@ export class GpuSimulator {
 
     this.statistics.recordQueued(work.face, work.route, work.items, this.scheduler.queuedItems + work.items);
     try {
-      await this.scheduler.submit(work.items);
+      await this.scheduler.submit(work.items, signal);
     } catch (error) {
       if (error instanceof SchedulerClosedError) throw new SimulatorError('unavailable', error.message, { cause: error });
+      if (error instanceof SubmissionCancelledError) {
+        this.statistics.recordCancelled(work.face, work.completionTokens);
+        throw new SimulatorError('cancelled', error.message, { cause: error });
+      }
       throw error;
     }
-    this.statistics.recordTokens(work.face, work.promptTokens, work.completionTokens);
-    if (decision.slowMs > 0) {
-      this.statistics.recordFault(work.face, 'slowed');
-      await this.sleep(decision.slowMs);
-    }
+    return { slowMs: decision.slowMs };
   }
 
-  /** Waits `ms`; cut short (resolved) by {@link close} so shutdown never hangs on a delay. */
-  sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
+  /**
+   * Waits `ms`; cut short (resolved) by {@link close} so shutdown never hangs on a delay,
+   * and by `signal` when given.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (ms <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const done = (): void => {
+        clearTimeout(timer);
         this.sleeps.delete(timer);
+        signal?.removeEventListener('abort', done);
         resolve();
-      }, ms);
-      this.sleeps.set(timer, resolve);
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.sleeps.set(timer, done);
     });
   }
 
   /** Stops every pass and delay; waiting requests fail as unavailable. */
   close(): void {
+    this.closed = true;
     this.scheduler.close();
-    for (const [timer, resolve] of this.sleeps) {
+    for (const [timer, resolve] of [...this.sleeps]) {
       clearTimeout(timer);
       resolve();
     }

@@ -25,6 +25,14 @@ export const FaceFaultsSchema = z.strictObject({
   tokensPerMinute: z.number().int().min(0),
   /** `Retry-After` seconds sent with a `throttleRate` throttle. */
   retryAfterSeconds: z.number().int().min(0).max(3600),
+  /** Streams broken right after their first token (OpenAI `data: {"error":...}`, Bedrock exception message). */
+  midStreamErrorRate: rate,
+  /**
+   * What a mid-stream error says: `model` (Bedrock modelStreamErrorException, OpenAI
+   * server_error), `internal` (internalServerException, server_error) or `throttled`
+   * (throttlingException, rate_limit_error).
+   */
+  midStreamErrorKind: z.enum(['model', 'internal', 'throttled']),
 });
 /** Fault knobs of one face. */
 export type FaceFaults = z.infer<typeof FaceFaultsSchema>;
@@ -48,6 +56,11 @@ export const SimulatorConfigSchema = z.strictObject({
   dimensions: z.number().int().min(1).max(16_384),
   /** Added to every face response, error or not. */
   addedLatencyMs: nonNegative.max(600_000),
+  /**
+   * Decode speed of a chat answer after its first token (which the GPU pass produces), in
+   * tokens per second; 0 emits every token as soon as that pass ends.
+   */
+  tokensPerSecond: nonNegative.max(1_000_000),
   /** Cap on completion tokens when a request gives none (OpenAI legacy default). */
   defaultMaxTokens: z.number().int().min(1).max(1_000_000),
   /** Queued items above which requests get 503; 0 means unbounded. */
@@ -85,6 +98,8 @@ const NO_FAULTS: FaceFaults = {
   slowMs: 0,
   tokensPerMinute: 0,
   retryAfterSeconds: 1,
+  midStreamErrorRate: 0,
+  midStreamErrorKind: 'model',
 };
 
 /** The configuration a simulator starts with. */
@@ -95,6 +110,7 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   maxItemsPerPass: 64,
   dimensions: 1024,
   addedLatencyMs: 0,
+  tokensPerSecond: 0,
   defaultMaxTokens: 16,
   maxQueueItems: 0,
   seed: 42,

@@ -28,7 +28,16 @@ export interface FaceStats {
   overloaded: number;
   /** Delayed by `slowMs`. */
   slowed: number;
+  /** Chat requests answered as a stream (SSE or event stream). */
+  streamed: number;
+  /** Streams broken after their first token by `midStreamErrorRate`. */
+  midStreamErrors: number;
+  /** Requests whose client went away before the answer was complete; their generation stopped. */
+  cancelled: number;
+  /** Planned completion tokens never generated because their client went away. */
+  cancelledTokens: number;
   promptTokens: number;
+  /** Completion tokens actually generated (a cancelled or broken stream counts what it produced). */
   completionTokens: number;
 }
 
@@ -63,7 +72,15 @@ export interface SimulatorStatsSnapshot {
 }
 
 /** The fault counters a request can bump. */
-export type FaultCounter = 'poisoned' | 'injectedErrors' | 'injectedThrottles' | 'tokenThrottles' | 'overloaded' | 'slowed';
+export type FaultCounter =
+  | 'poisoned'
+  | 'injectedErrors'
+  | 'injectedThrottles'
+  | 'tokenThrottles'
+  | 'overloaded'
+  | 'slowed'
+  | 'midStreamErrors'
+  | 'streamed';
 
 function emptyFace(): FaceStats {
   return {
@@ -77,6 +94,10 @@ function emptyFace(): FaceStats {
     tokenThrottles: 0,
     overloaded: 0,
     slowed: 0,
+    streamed: 0,
+    midStreamErrors: 0,
+    cancelled: 0,
+    cancelledTokens: 0,
     promptTokens: 0,
     completionTokens: 0,
   };
@@ -141,6 +162,12 @@ export class SimulatorStats {
   recordTokens(face: Face, promptTokens: number, completionTokens: number): void {
     this.faces[face].promptTokens += promptTokens;
     this.faces[face].completionTokens += completionTokens;
+  }
+
+  /** A request's client went away; `unproduced` planned completion tokens were never generated. */
+  recordCancelled(face: Face, unproduced: number): void {
+    this.faces[face].cancelled += 1;
+    this.faces[face].cancelledTokens += unproduced;
   }
 
   /** A fault (or poison) decided a request's fate. */

@@ -1,41 +1,24 @@
 import { z } from 'zod';
 import { SimulatorError, parseBody, type SimulatorErrorKind } from './errors';
-import { ChatRequestSchema, completeChat } from './openAiFace';
-import { countTokens, embeddingFor, generateReply, promptTokensOf, type PlainMessage, type StopCause } from './outputs';
-import type { FaceDefinition, FaceRoute, HttpReply, RouteContext } from './types';
+import { converse, converseStream } from './bedrockConverse';
+import { ChatBodySchema, completeChat } from './openAiChat';
+import { countTokens, embeddingFor } from './outputs';
+import type { FaceDefinition, FaceRoute, HttpReply, RouteContext, StreamReply } from './types';
 
 /**
  * Bedrock Runtime's restJson1 wire protocol at the root, close enough that the real
- * `@aws-sdk/client-bedrock-runtime` works against it: Converse for chat, InvokeModel for
- * Titan text embeddings v2 (and the OpenAI chat body gpt-oss takes on Bedrock). SigV4
+ * `@aws-sdk/client-bedrock-runtime` works against it: Converse and ConverseStream for chat
+ * (bedrockConverse.ts), InvokeModel for Titan text embeddings v2 (and the OpenAI chat body
+ * gpt-oss takes on Bedrock). SigV4
  * signatures are ignored. Errors carry `x-amzn-errortype`, which is what the SDK reads
  * to pick the exception class.
  */
-
-const ContentBlock = z.object({ text: z.string().optional() });
-const ConverseRequest = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(['user', 'assistant']), content: z.array(ContentBlock).min(1) }))
-    .min(1)
-    .refine((messages) => messages[0]?.role === 'user', 'A conversation must start with a user message.'),
-  system: z.array(ContentBlock).optional(),
-  inferenceConfig: z
-    .object({
-      maxTokens: z.number().int().min(1).optional(),
-      temperature: z.number().min(0).max(1).optional(),
-      topP: z.number().min(0).max(1).optional(),
-      stopSequences: z.array(z.string()).max(4).optional(),
-    })
-    .optional(),
-});
 
 const TitanEmbeddingRequest = z.object({
   inputText: z.string().min(1),
   dimensions: z.union([z.literal(256), z.literal(512), z.literal(1024)]).optional(),
   normalize: z.boolean().optional(),
 });
-
-const STOP_REASON: Record<StopCause, string> = { natural: 'end_turn', length: 'max_tokens', stop_sequence: 'stop_sequence' };
 
 const ERROR_TYPE: Record<SimulatorErrorKind, string> = {
   validation: 'ValidationException',
@@ -45,11 +28,9 @@ const ERROR_TYPE: Record<SimulatorErrorKind, string> = {
   throttled: 'ThrottlingException',
   internal: 'InternalServerException',
   unavailable: 'ServiceUnavailableException',
+  // Nobody reads it: the client is gone.
+  cancelled: 'ValidationException',
 };
-
-function textOf(blocks: ReadonlyArray<{ text?: string | undefined }>): string {
-  return blocks.map((block) => block.text ?? '').join('');
-}
 
 function checkModel(context: RouteContext, modelId: string): void {
   const config = context.sim.config;
@@ -58,50 +39,20 @@ function checkModel(context: RouteContext, modelId: string): void {
   }
 }
 
-async function converse(context: RouteContext, modelId: string): Promise<HttpReply> {
-  const request = parseBody(ConverseRequest, context.body);
-  checkModel(context, modelId);
-  const messages: PlainMessage[] = request.messages.map((message) => ({ role: message.role, text: textOf(message.content) }));
-  // The system prompt counts as one more message, framing included.
-  const system = request.system ? [{ role: 'system', text: textOf(request.system) }] : [];
-  const all = [...system, ...messages];
-  const reply = generateReply({
-    model: modelId,
-    prompt: JSON.stringify(all.map((message) => [message.role, message.text])),
-    maxTokens: request.inferenceConfig?.maxTokens ?? context.sim.config.defaultMaxTokens,
-    stopSequences: request.inferenceConfig?.stopSequences ?? [],
-  });
-  const inputTokens = promptTokensOf(all);
-  await context.sim.process({
-    face: 'bedrock',
-    route: 'converse',
-    items: 1,
-    promptTokens: inputTokens,
-    completionTokens: reply.completionTokens,
-    texts: all.map((message) => message.text),
-  });
-  return {
-    status: 200,
-    body: {
-      output: { message: { role: 'assistant', content: [{ text: reply.text }] } },
-      stopReason: STOP_REASON[reply.stop],
-      usage: { inputTokens, outputTokens: reply.completionTokens, totalTokens: inputTokens + reply.completionTokens },
-      metrics: { latencyMs: Date.now() - context.arrivedAt + context.sim.config.addedLatencyMs },
-    },
-  };
-}
-
-async function invoke(context: RouteContext, modelId: string): Promise<HttpReply> {
+async function invoke(context: RouteContext, modelId: string): Promise<HttpReply | StreamReply> {
   checkModel(context, modelId);
   if (modelId.includes('embed')) {
     const request = parseBody(TitanEmbeddingRequest, context.body);
     const tokens = countTokens(request.inputText);
-    await context.sim.process({ face: 'bedrock', route: 'invoke', items: 1, promptTokens: tokens, completionTokens: 0, texts: [request.inputText] });
+    await context.sim.process({ face: 'bedrock', route: 'invoke', items: 1, promptTokens: tokens, completionTokens: 0, texts: [request.inputText] }, context.signal);
     const embedding = embeddingFor(modelId, request.inputText, request.dimensions ?? 1024, request.normalize ?? true);
     return { status: 200, body: { embedding, inputTextTokenCount: tokens } };
   }
   // gpt-oss on Bedrock takes the OpenAI chat body through InvokeModel.
-  const request = parseBody(ChatRequestSchema.omit({ model: true }), context.body);
+  const request = parseBody(ChatBodySchema, context.body);
+  if (request.stream) {
+    throw new SimulatorError('validation', 'stream: true is not supported through InvokeModel by the GPU simulator; use ConverseStream');
+  }
   return completeChat(context, request, modelId, { face: 'bedrock', route: 'invoke' });
 }
 
@@ -123,14 +74,18 @@ export const bedrockFace: FaceDefinition = {
       return new SimulatorError('not_found', `no Bedrock operation at ${method} ${pathname}`);
     }
     const [, encodedId = '', operation] = match;
-    const handlers: Record<string, (context: RouteContext, modelId: string) => Promise<HttpReply>> = { converse, invoke };
+    const handlers: Record<string, (context: RouteContext, modelId: string) => Promise<HttpReply | StreamReply>> = {
+      converse,
+      'converse-stream': converseStream,
+      invoke,
+    };
     const handler = operation === undefined ? undefined : handlers[operation];
     if (handler) {
       const route: FaceRoute = { route: operation as string, handle: (context) => handler(context, decodeModelId(encodedId)) };
       return route;
     }
-    if (operation === 'converse-stream' || operation === 'invoke-with-response-stream') {
-      return new SimulatorError('validation', `${operation} is not supported by the GPU simulator; use the non-streaming operation`);
+    if (operation === 'invoke-with-response-stream') {
+      return new SimulatorError('validation', `${operation} is not supported by the GPU simulator; use ConverseStream or InvokeModel`);
     }
     return new SimulatorError('not_found', `unknown Bedrock operation ${operation ?? ''}`);
   },
@@ -138,7 +93,7 @@ export const bedrockFace: FaceDefinition = {
     const headers: Record<string, string> = { 'x-amzn-errortype': ERROR_TYPE[error.kind] };
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
     // Bedrock answers validation failures with 400 whatever the cause, payload size included.
-    const status = ERROR_TYPE[error.kind] === 'ValidationException' ? 400 : error.status;
+    const status = error.kind !== 'cancelled' && ERROR_TYPE[error.kind] === 'ValidationException' ? 400 : error.status;
     return { status, headers, body: { message: error.message } };
   },
 };

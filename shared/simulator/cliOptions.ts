@@ -17,18 +17,20 @@ const NUMBER_FLAGS = {
   'max-items-per-pass': 'maxItemsPerPass',
   dimensions: 'dimensions',
   'added-latency-ms': 'addedLatencyMs',
+  'tokens-per-second': 'tokensPerSecond',
   'default-max-tokens': 'defaultMaxTokens',
   'max-queue-items': 'maxQueueItems',
   seed: 'seed',
 } as const;
 
-const FAULT_FLAGS: Record<string, keyof FaceFaults> = {
+const FAULT_FLAGS: Record<string, Exclude<keyof FaceFaults, 'midStreamErrorKind'>> = {
   'error-rate': 'errorRate',
   'throttle-rate': 'throttleRate',
   'slow-rate': 'slowRate',
   'slow-ms': 'slowMs',
   'tokens-per-minute': 'tokensPerMinute',
   'retry-after-seconds': 'retryAfterSeconds',
+  'mid-stream-error-rate': 'midStreamErrorRate',
 };
 
 const STRING_FLAGS = ['poison-marker', 'models', 'bedrock-models', 'strict-models'] as const;
@@ -37,16 +39,17 @@ const STRING_FLAGS = ['poison-marker', 'models', 'bedrock-models', 'strict-model
 export const SIMULATOR_FLAGS: readonly string[] = [
   ...Object.keys(NUMBER_FLAGS),
   ...STRING_FLAGS,
-  ...Object.keys(FAULT_FLAGS).flatMap((flag) => [flag, ...FACES.map((face) => `${face}-${flag}`)]),
+  ...[...Object.keys(FAULT_FLAGS), 'mid-stream-error-kind'].flatMap((flag) => [flag, ...FACES.map((face) => `${face}-${flag}`)]),
 ];
 
 /** The usage text printed by `--help`. */
 export const SIMULATOR_USAGE = `usage: npm run simulator -- [--flag value ...]
   --port N (default ${DEFAULT_SIMULATOR_PORT}, env SIM_PORT)   --pass-ms  --item-ms  --slots  --max-items-per-pass
-  --dimensions  --added-latency-ms  --default-max-tokens  --max-queue-items  --seed
+  --dimensions  --added-latency-ms  --tokens-per-second  --default-max-tokens  --max-queue-items  --seed
   --poison-marker TEXT  --models a,b,c  --bedrock-models a,b  --strict-models true|false
   fault knobs, for both faces or one (--openai-error-rate, --bedrock-tokens-per-minute ...):
   --error-rate  --throttle-rate  --slow-rate  --slow-ms  --tokens-per-minute  --retry-after-seconds
+  --mid-stream-error-rate  --mid-stream-error-kind model|internal|throttled
 every flag also reads SIM_<FLAG> from the environment, e.g. SIM_PASS_MS=20`;
 
 function envName(flag: string): string {
@@ -90,11 +93,13 @@ export function parseSimulatorArgs(argv: readonly string[], env: NodeJS.ProcessE
   const strict = raw('strict-models');
   if (strict !== undefined) options.strictModels = strict === '' || /^(1|true|yes)$/i.test(strict);
   for (const face of FACES) {
-    const faults: Record<string, number> = {};
+    const faults: Record<string, number | string> = {};
     for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
       const value = raw(`${face}-${flag}`) ?? raw(flag);
       if (value !== undefined) faults[key] = Number(value);
     }
+    const kind = raw(`${face}-mid-stream-error-kind`) ?? raw('mid-stream-error-kind');
+    if (kind !== undefined) faults.midStreamErrorKind = kind;
     if (Object.keys(faults).length > 0) options[face] = faults;
   }
   return { ...(options as SimulatorOptions), help: values.help === true };

@@ -15,7 +15,9 @@ export type SimulatorErrorKind =
   | 'too_large'
   | 'throttled'
   | 'internal'
-  | 'unavailable';
+  | 'unavailable'
+  /** The client went away before the answer was complete (nobody reads this answer). */
+  | 'cancelled';
 
 /** HTTP status of each kind (both faces agree on these). */
 export const STATUS_OF: Readonly<Record<SimulatorErrorKind, number>> = {
@@ -26,6 +28,8 @@ export const STATUS_OF: Readonly<Record<SimulatorErrorKind, number>> = {
   throttled: 429,
   internal: 500,
   unavailable: 503,
+  // nginx's "client closed request": what the stats count for an answer nobody received.
+  cancelled: 499,
 };
 
 /** Extra context of a {@link SimulatorError}. */

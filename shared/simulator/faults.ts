@@ -87,17 +87,20 @@ export type FaultDecision =
 export class FaultInjector {
   private readonly now: () => number;
   private random: Record<Face, () => number>;
+  private midStream: Record<Face, () => number>;
   private readonly windows: Record<Face, TokenWindow> = { openai: new TokenWindow(), bedrock: new TokenWindow() };
 
   /** @param now clock in epoch milliseconds (injectable so the window can be tested). */
   constructor(seed: number, now: () => number = Date.now) {
     this.now = now;
     this.random = FaultInjector.streams(seed);
+    this.midStream = FaultInjector.streams(seed ^ 0x5bd1e995);
   }
 
   /** Restarts the PRNG streams from `seed` and empties the token windows. */
   reset(seed: number): void {
     this.random = FaultInjector.streams(seed);
+    this.midStream = FaultInjector.streams(seed ^ 0x5bd1e995);
     for (const face of FACES) this.windows[face].clear();
   }
 
@@ -118,6 +121,14 @@ export class FaultInjector {
       if (wait > 0) return { kind: 'throttle', retryAfterSeconds: wait, reason: 'tokens' };
     }
     return { kind: 'serve', slowMs: slowDraw < faults.slowRate ? faults.slowMs : 0 };
+  }
+
+  /**
+   * Whether a stream breaks after its first token. Drawn from streams of its own, and only
+   * for streamed requests, so turning streaming on never reshuffles the other faults.
+   */
+  breaksMidStream(face: Face, faults: FaceFaults): boolean {
+    return this.midStream[face]() < faults.midStreamErrorRate;
   }
 
   /** Tokens spent on `face` in the last 60 s. */

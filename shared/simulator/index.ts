@@ -18,8 +18,11 @@ export {
 } from './SimulatorConfig';
 export type { Face, FaceFaults, SimulatorConfig, SimulatorConfigPatch } from './SimulatorConfig';
 export type { FaceStats, RouteCounts, SimulatorStatsSnapshot } from './SimulatorStats';
-export { GpuScheduler } from './GpuScheduler';
+export { GpuScheduler, SubmissionCancelledError } from './GpuScheduler';
 export type { GpuSchedulerOptions, PassRecord, SchedulerSettings } from './GpuScheduler';
 export { GpuSimulator } from './GpuSimulator';
-export type { GpuWork } from './GpuSimulator';
+export type { Generation, GenerationOutcome, GpuWork } from './GpuSimulator';
+export { planChat, splitIntoPieces } from './chatPlan';
+export type { ChatPiece, ChatPlan, ChatPlanRequest, ReasoningEffort, ToolChoice, ToolSpec } from './chatPlan';
+export { valueForSchema } from './schemaValues';
 export { embeddingFor, fromBase64Float32, generateReply, toBase64Float32 } from './outputs';

@@ -14,7 +14,7 @@ import {
   type SimulatorConfigPatch,
 } from './SimulatorConfig';
 import type { SimulatorStatsSnapshot } from './SimulatorStats';
-import type { FaceDefinition, HttpReply } from './types';
+import type { FaceDefinition, HttpReply, StreamReply } from './types';
 
 /**
  * The HTTP skin of the simulator: routes `/v1/...` to the OpenAI face, `/model/...` to
@@ -103,17 +103,53 @@ function faceFor(pathname: string): FaceDefinition | null {
   return null;
 }
 
+/**
+ * Sends a streamed reply, stopping when its client goes away. A client already gone still
+ * has its stream run (writing nowhere), so its generation is stopped and counted.
+ */
+async function sendStream(response: ServerResponse, reply: StreamReply): Promise<void> {
+  if (!response.destroyed) {
+    response.writeHead(reply.status, reply.headers);
+    response.flushHeaders();
+  }
+  try {
+    await reply.stream((chunk) => {
+      if (!response.destroyed && !response.writableEnded) response.write(chunk);
+    });
+  } finally {
+    if (!response.destroyed && !response.writableEnded) response.end();
+  }
+}
+
+/**
+ * An abort signal that fires when the client goes away before its answer is complete:
+ * the response closes without having finished.
+ */
+function clientGone(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** Runs one face request end to end and returns its reply, errors rendered by the face. */
-async function serveFace(sim: GpuSimulator, face: FaceDefinition, request: IncomingMessage, pathname: string): Promise<HttpReply> {
+async function serveFace(
+  sim: GpuSimulator,
+  face: FaceDefinition,
+  request: IncomingMessage,
+  pathname: string,
+  signal: AbortSignal,
+): Promise<HttpReply | StreamReply> {
   const arrivedAt = Date.now();
   const method = request.method ?? 'GET';
   const resolved = face.resolve(method, pathname);
   sim.recordArrival(face.face, resolved instanceof SimulatorError ? 'unknown' : resolved.route);
-  let reply: HttpReply;
+  let reply: HttpReply | StreamReply;
   try {
     if (resolved instanceof SimulatorError) throw resolved;
     const body = method === 'GET' ? undefined : await bodyReader(request)();
-    reply = await resolved.handle({ sim, body, arrivedAt });
+    reply = await resolved.handle({ sim, body, arrivedAt, signal });
   } catch (error) {
     const known =
       error instanceof SimulatorError ? error
@@ -145,7 +181,9 @@ async function route(sim: GpuSimulator, request: IncomingMessage, response: Serv
     send(response, { status: 404, body: { message: `no route ${method} ${pathname}` } });
     return;
   }
-  send(response, await serveFace(sim, face, request, pathname));
+  const reply = await serveFace(sim, face, request, pathname, clientGone(response));
+  if ('stream' in reply) await sendStream(response, reply);
+  else send(response, reply);
 }
 
 /**

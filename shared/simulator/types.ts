@@ -10,6 +10,18 @@ export interface HttpReply {
   body: unknown;
 }
 
+/**
+ * A streamed answer: the status and headers go out at once, then `write` sends the body
+ * piece by piece. Only returned once the request got past its faults and its first GPU
+ * pass, so every error before the first byte is an ordinary {@link HttpReply}.
+ */
+export interface StreamReply {
+  status: number;
+  headers: Record<string, string>;
+  /** Writes the body through `write`; resolves when the stream is over (or its client gone). */
+  stream(write: (chunk: string | Uint8Array) => void): Promise<void>;
+}
+
 /** What a route handler gets. */
 export interface RouteContext {
   sim: GpuSimulator;
@@ -17,13 +29,15 @@ export interface RouteContext {
   body: unknown;
   /** Epoch milliseconds at which the request arrived (for reported latencies). */
   arrivedAt: number;
+  /** Aborts when the client goes away before its answer is complete. */
+  signal: AbortSignal;
 }
 
 /** One route of a face, matched from method and path. */
 export interface FaceRoute {
   /** Stats key, e.g. `embeddings`. */
   route: string;
-  handle(context: RouteContext): Promise<HttpReply>;
+  handle(context: RouteContext): Promise<HttpReply | StreamReply>;
 }
 
 /** A wire protocol: how its paths map to routes, and how it spells an error. */

@@ -86,14 +86,16 @@ describe('GPU simulator, Bedrock face', () => {
     const full = await embed({ inputText: 'embed me' });
     const again = await embed({ inputText: 'embed me' });
     const small = await embed({ inputText: 'embed me', dimensions: 256 });
+    const medium = await embed({ inputText: 'embed me', dimensions: 512 });
 
     // Assess
     expect(full.embedding).toHaveLength(1024);
     expect(full.inputTextTokenCount).toBe(2);
     expect(again.embedding).toEqual(full.embedding);
     expect(small.embedding).toHaveLength(256);
+    expect(medium.embedding).toHaveLength(512);
     expect(Math.hypot(...full.embedding)).toBeCloseTo(1, 5);
-    expect(sim.stats().faces.bedrock.byRoute.invoke).toEqual({ requests: 3, items: 3 });
+    expect(sim.stats().faces.bedrock.byRoute.invoke).toEqual({ requests: 4, items: 4 });
   });
 
   it('takes the OpenAI chat body through InvokeModel for gpt-oss', async () => {

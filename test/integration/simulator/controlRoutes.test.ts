@@ -46,6 +46,8 @@ describe('GPU simulator, /_sim control routes', () => {
     [{ slots: -1 }, 'slots'],
     [{ openai: { throttleRate: 2 } }, 'openai.throttleRate'],
     [{ unknownKnob: true }, 'unknownKnob'],
+    [{ tokensPerSecond: -5 }, 'tokensPerSecond'],
+    [{ bedrock: { midStreamErrorRate: 1.5 } }, 'bedrock.midStreamErrorRate'],
     ['{not json', null],
     [[1, 2], null],
   ])('answers 400 with a message for %j', async (body, param) => {
@@ -79,5 +81,17 @@ describe('GPU simulator, /_sim control routes', () => {
     expect(before.json.firstActivityAt).toEqual(expect.any(Number));
     expect(reset.status).toBe(200);
     expect(after.json).toMatchObject({ requests: 0, items: 0, passes: { count: 0 }, busySlotMs: 0, firstActivityAt: null, utilisation: null });
+  });
+
+  it('takes tokensPerSecond and midStreamErrorRate at run time, and reports cancellations in /_sim/stats', async () => {
+    // Act
+    const update = await call('POST', '/_sim/config', { tokensPerSecond: 30, openai: { midStreamErrorRate: 0.5 } });
+    const stats = await call('GET', '/_sim/stats');
+    await call('POST', '/_sim/config', { tokensPerSecond: 0, openai: { midStreamErrorRate: 0 } });
+
+    // Assess
+    expect(update.status).toBe(200);
+    expect(update.json).toMatchObject({ tokensPerSecond: 30, openai: { midStreamErrorRate: 0.5 }, bedrock: { midStreamErrorRate: 0 } });
+    expect(stats.json.faces.openai).toMatchObject({ streamed: 0, cancelled: 0, cancelledTokens: 0, midStreamErrors: 0 });
   });
 });

@@ -68,7 +68,8 @@ describe('GPU simulator, OpenAI face', () => {
   });
 
   it.each([
-    ['streaming', { model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true }, 'stream'],
+    ['n above 1', { model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, 'n'],
+    ['tool_choice without tools', { model: 'm', messages: [{ role: 'user', content: 'x' }], tool_choice: 'required' }, 'tool_choice'],
     ['no messages', { model: 'm' }, 'messages'],
     ['bad JSON', '{not json', null],
   ])('answers 400 invalid_request_error for %s', async (_name, body, param) => {

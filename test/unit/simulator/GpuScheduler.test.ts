@@ -1,4 +1,4 @@
-import { GpuScheduler, SchedulerClosedError, type PassRecord, type SchedulerSettings } from '../../../shared/simulator/GpuScheduler';
+import { GpuScheduler, SchedulerClosedError, SubmissionCancelledError, type PassRecord, type SchedulerSettings } from '../../../shared/simulator/GpuScheduler';
 
 /** A scheduler whose passes are recorded, with settings the test can change. */
 function recordingScheduler(settings: SchedulerSettings): { scheduler: GpuScheduler; passes: PassRecord[]; peakBusy: () => number; settings: SchedulerSettings } {
@@ -94,5 +94,37 @@ describe('GpuScheduler', () => {
     await expect(waiting).rejects.toBeInstanceOf(SchedulerClosedError);
     await expect(scheduler.submit(1)).rejects.toBeInstanceOf(SchedulerClosedError);
     expect(passes).toHaveLength(0);
+  });
+
+  it('takes an aborted submission off the queue at once, and the next one gets its place', async () => {
+    // Prepare: one slot, busy with a first pass.
+    const { scheduler, passes } = recordingScheduler({ passMs: 40, itemMs: 0, slots: 1, maxItemsPerPass: 2 });
+    const first = scheduler.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const controller = new AbortController();
+    const aborted = scheduler.submit(5, controller.signal);
+    const after = scheduler.submit(1);
+
+    // Act
+    controller.abort();
+    const outcome = await aborted.then(() => 'done', (error: Error) => error);
+    await Promise.all([first, after]);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(SubmissionCancelledError);
+    expect(scheduler.queuedItems).toBe(0);
+    expect(passes.map((pass) => pass.items)).toEqual([1, 1]);
+  });
+
+  it('rejects at once a submission whose signal has already aborted', async () => {
+    // Prepare
+    const { scheduler } = recordingScheduler({ passMs: 1, itemMs: 0, slots: 1, maxItemsPerPass: 2 });
+
+    // Act
+    const outcome = await scheduler.submit(1, AbortSignal.abort()).then(() => 'done', (error: Error) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(SubmissionCancelledError);
+    expect(scheduler.queuedItems).toBe(0);
   });
 });

@@ -41,4 +41,20 @@ describe('parseSimulatorArgs', () => {
     expect(port).toBe(8100);
     expect(() => applyConfigPatch(DEFAULT_SIMULATOR_CONFIG, patch)).toThrow(/slots/);
   });
+
+  it('maps --tokens-per-second and the per-face --mid-stream-error-rate and --mid-stream-error-kind', () => {
+    // Act
+    const options = parseSimulatorArgs(['--tokens-per-second', '40', '--openai-mid-stream-error-rate', '0.2', '--bedrock-mid-stream-error-kind', 'throttled'], {
+      SIM_MID_STREAM_ERROR_RATE: '0.1',
+    });
+
+    // Assess
+    expect(options).toMatchObject({
+      tokensPerSecond: 40,
+      openai: { midStreamErrorRate: 0.2 },
+      bedrock: { midStreamErrorRate: 0.1, midStreamErrorKind: 'throttled' },
+    });
+    expect(() => applyConfigPatch(DEFAULT_SIMULATOR_CONFIG, { openai: { midStreamErrorKind: 'boom' } })).toThrow(/midStreamErrorKind/);
+    expect(() => applyConfigPatch(DEFAULT_SIMULATOR_CONFIG, { tokensPerSecond: -1 })).toThrow(/tokensPerSecond/);
+  });
 });
