@@ -1,0 +1,182 @@
+/**
+ * The real `openai` client against a tiny local server (node:http on 127.0.0.1, port 0)
+ * that serves `POST /v1/responses` with this module's translators over a canned chat
+ * completion: what the handler will do, without the platform.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { toOpenAiError } from '../../../../shared/http/openAiErrors';
+import { parseRequest } from '../../../../shared/http/validation';
+import {
+  encodeSse, ResponsesRequest, toChatRequest, toResponse, toResponseEvents,
+  type ChatWireChunk, type ChatWireCompletion, type ChatWireRequest,
+} from '../../../../shared/inference/responses';
+
+/** The chat requests the server ran, newest last. */
+const seen: ChatWireRequest[] = [];
+/** Set by a test to make the next streamed completion fail after its first chunk. */
+let failStream = false;
+
+/** A canned chat model: calls `weather` when offered it and no result is back yet, else echoes the user. */
+function complete(chat: ChatWireRequest): ChatWireCompletion {
+  const last = chat.messages.at(-1)!;
+  const user = [...chat.messages].reverse().find((m) => m.role === 'user')!;
+  const message: ChatWireCompletion['choices'][0]['message'] = { role: 'assistant', reasoning_content: chat.reasoning_effort ? 'Thinking it over.' : null };
+  let finish = 'stop';
+  if (chat.tools?.length && last.role !== 'tool') {
+    message.content = null;
+    message.tool_calls = [{ id: 'call_w1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }];
+    finish = 'tool_calls';
+  } else {
+    message.content = last.role === 'tool' ? `It is ${last.content}.` : `You said: ${user.content}`;
+  }
+  return { id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: chat.model, choices: [{ index: 0, message, finish_reason: finish }],
+    usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, completion_tokens_details: { reasoning_tokens: message.reasoning_content ? 3 : 0 } } };
+}
+
+/** The same completion as chat.completion.chunk items: pieces of a few characters, then the usage chunk. */
+async function* chunksOf(completion: ChatWireCompletion): AsyncIterable<ChatWireChunk> {
+  const { message, finish_reason } = completion.choices[0]!;
+  const chunk = (delta: NonNullable<ChatWireChunk['choices']>[0]['delta'], finish: string | null = null): ChatWireChunk =>
+    ({ id: 'chatcmpl-x', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const pieces = (text: string) => text.match(/.{1,4}/gs) ?? [];
+  yield chunk({ role: 'assistant', content: '' });
+  for (const piece of pieces(message.reasoning_content ?? '')) yield chunk({ reasoning_content: piece });
+  for (const piece of pieces(message.content ?? '')) {
+    yield chunk({ content: piece });
+    if (failStream) {
+      yield { error: { message: 'The backend stopped answering.', type: 'server_error' } };
+      return;
+    }
+  }
+  for (const [index, call] of (message.tool_calls ?? []).entries()) {
+    yield chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+    for (const piece of pieces(call.function.arguments)) yield chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
+  }
+  yield chunk({}, finish_reason);
+  yield { id: 'chatcmpl-x', object: 'chat.completion.chunk', choices: [], usage: completion.usage };
+}
+
+/** The glue a handler needs: parse, translate, run chat, translate back (JSON or SSE). */
+function serve(): Server {
+  return createServer(async (request, response) => {
+    let raw = '';
+    for await (const piece of request) raw += piece;
+    try {
+      const req = parseRequest(ResponsesRequest, JSON.parse(raw));
+      const chat = toChatRequest(req);
+      seen.push(chat);
+      const meta = { createdAt: Math.floor(Date.now() / 1000) };
+      if (!req.stream) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(toResponse(complete(chat), req, meta)));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for await (const event of toResponseEvents(chunksOf(complete(chat)), req, meta)) response.write(encodeSse(event));
+      response.end();
+    } catch (error) {
+      const { status, body } = toOpenAiError(error);
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }
+  });
+}
+
+let server: Server;
+let client: OpenAI;
+
+beforeAll(async () => {
+  server = serve();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  client = new OpenAI({ apiKey: 'test', baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, maxRetries: 0 });
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => { failStream = false; });
+
+const tools = [{ type: 'function' as const, name: 'weather', description: 'Weather in a city', strict: false,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+
+describe('the openai client on /v1/responses', () => {
+  it('gets text, output_text and usage back', async () => {
+    const response = await client.responses.create({ model: 'chat-a', input: 'hello', instructions: 'Be brief.' });
+    expect(response.id).toMatch(/^resp_/);
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toBe('You said: hello');
+    expect(response.usage).toMatchObject({ input_tokens: 11, output_tokens: 7, total_tokens: 18 });
+    expect(seen.at(-1)!.messages).toEqual([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello' }]);
+  });
+
+  it('gets function calls, and answers after their output is sent back with the whole history', async () => {
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await client.responses.create({ model: 'chat-a', input, tools, reasoning: { effort: 'low' } });
+    const call = first.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ type: 'function_call', name: 'weather', call_id: 'call_w1', status: 'completed' });
+    expect(JSON.parse((call as OpenAI.Responses.ResponseFunctionToolCall).arguments)).toEqual({ city: 'Paris' });
+    expect(first.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'Thinking it over.' }] });
+    expect(first.output_text).toBe('');
+
+    const second = await client.responses.create({
+      model: 'chat-a', tools,
+      input: [...input, ...first.output, { type: 'function_call_output', call_id: 'call_w1', output: '20°C' }] as OpenAI.Responses.ResponseInput,
+    });
+    expect(second.output_text).toBe('It is 20°C.');
+    expect(seen.at(-1)!.messages.slice(1)).toEqual([
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_w1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_w1', content: '20°C' },
+    ]);
+  });
+
+  it('streams events with stream: true', async () => {
+    const stream = await client.responses.create({ model: 'chat-a', input: 'streaming works', stream: true });
+    const types: string[] = [];
+    let text = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+    expect(types.at(-1)).toBe('response.completed');
+    expect(text).toBe('You said: streaming works');
+    expect(completed).toMatchObject({ status: 'completed', usage: { total_tokens: 18 } });
+    expect(seen.at(-1)).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('gives finalResponse() and output_text from the stream helper on a text answer', async () => {
+    const stream = client.responses.stream({ model: 'chat-a', input: 'a longer sentence to stream', reasoning: { effort: 'low' } });
+    let completed = false;
+    stream.on('response.completed', () => { completed = true; });
+    const final = await stream.finalResponse();
+    expect(completed).toBe(true);
+    expect(final.output_text).toBe('You said: a longer sentence to stream');
+    expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(final.output[0]).toMatchObject({ summary: [], content: [{ type: 'reasoning_text', text: 'Thinking it over.' }] });
+  });
+
+  it('gives finalResponse() from the stream helper, with reasoning and function calls', async () => {
+    const stream = client.responses.stream({ model: 'chat-a', input: 'Weather?', tools, reasoning: { effort: 'low', summary: 'auto' } });
+    const argumentDeltas: string[] = [];
+    stream.on('response.function_call_arguments.delta', (event) => argumentDeltas.push(event.delta));
+    const final = await stream.finalResponse();
+    expect(final.status).toBe('completed');
+    expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
+    expect(final.output[0]).toMatchObject({ summary: [{ type: 'summary_text', text: 'Thinking it over.' }], content: [{ text: 'Thinking it over.' }] });
+    expect(final.output[1]).toMatchObject({ name: 'weather', arguments: '{"city":"Paris"}', status: 'completed' });
+    expect(argumentDeltas.join('')).toBe('{"city":"Paris"}');
+  });
+
+  it('ends a failed stream with response.failed', async () => {
+    failStream = true;
+    const final = await client.responses.stream({ model: 'chat-a', input: 'hello' }).finalResponse();
+    expect(final.status).toBe('failed');
+    expect(final.error).toEqual({ code: 'server_error', message: 'The backend stopped answering.' });
+    expect(final.output_text).toBe('You ');
+  });
+
+  it('is refused a field it cannot honour with a 400 naming it', async () => {
+    const refused = client.responses.create({ model: 'chat-a', input: 'hi', previous_response_id: 'resp_1' });
+    await expect(refused).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(refused).rejects.toMatchObject({ status: 400, param: 'previous_response_id' });
+  });
+});
