@@ -62,10 +62,13 @@ export interface ResponseObject {
   incomplete_details: { reason: IncompleteReason } | null;
   instructions: string | null;
   max_output_tokens: number | null;
+  max_tool_calls: null;
   model: string;
   output: OutputItem[];
   parallel_tool_calls: boolean;
   previous_response_id: null;
+  prompt_cache_key: null;
+  safety_identifier: null;
   reasoning: { effort: string | null; summary: string | null };
   service_tier: 'default';
   store: false;
@@ -73,6 +76,7 @@ export interface ResponseObject {
   text: { format: { type: 'text' } | { type: 'json_object' } | Record<string, unknown> };
   tool_choice: ResponsesRequest['tool_choice'] & {};
   tools: Array<Record<string, unknown>>;
+  top_logprobs: 0;
   top_p: number | null;
   truncation: 'disabled';
   usage: ResponseUsage | null;
@@ -134,10 +138,13 @@ export function responseSkeleton(req: ResponsesRequest, meta: ResponseMeta & { i
     incomplete_details: null,
     instructions: req.instructions ?? null,
     max_output_tokens: req.max_output_tokens ?? null,
+    max_tool_calls: null,
     model: meta.model ?? req.model,
     output: [],
     parallel_tool_calls: req.parallel_tool_calls ?? true,
     previous_response_id: null,
+    prompt_cache_key: null,
+    safety_identifier: null,
     reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
     service_tier: 'default',
     store: false,
@@ -149,6 +156,7 @@ export function responseSkeleton(req: ResponsesRequest, meta: ResponseMeta & { i
       // Echoed as given: strictness is only asked of the backend when the client asks for it.
       parameters: tool.parameters ?? null, strict: tool.strict ?? null,
     })),
+    top_logprobs: 0,
     top_p: req.top_p ?? 1,
     truncation: 'disabled',
     usage: null,

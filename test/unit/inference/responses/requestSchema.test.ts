@@ -43,6 +43,28 @@ describe('ResponsesRequest', () => {
     expect(() => parseRequest(ResponsesRequest, body)).not.toThrow();
   });
 
+  it('takes a second turn as the Vercel AI SDK sends it with store: false', () => {
+    const body = {
+      model: 'chat-a',
+      input: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }] },
+        { type: 'reasoning', id: 'rs_1', encrypted_content: null, summary: [{ type: 'summary_text', text: 'need the tool' }] },
+        { role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }], id: 'msg_1' },
+        { type: 'function_call', call_id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}', id: 'fc_1' },
+        { type: 'function_call_output', call_id: 'call_1', output: '20C' },
+      ],
+      tools: [{ type: 'function', name: 'weather', description: 'Weather', parameters: { type: 'object', properties: {} }, strict: false }],
+      tool_choice: 'auto',
+      text: { format: { type: 'json_schema', strict: true, name: 'response', description: 'answer', schema: { type: 'object' } } },
+      store: false,
+      include: ['reasoning.encrypted_content'],
+      reasoning: { effort: 'low', summary: 'auto' },
+      max_output_tokens: 200,
+    };
+    expect(() => parseRequest(ResponsesRequest, body)).not.toThrow();
+  });
+
   it.each([
     [{ ...base, seed: 1 }, 'seed', 'Unrecognized request argument supplied: seed'],
     [{ ...base, input: [{ role: 'user', content: 'x', extra: 1 }] }, 'input[0].extra', 'Unrecognized'],
