@@ -1,9 +1,26 @@
 /**
  * `POST /v1/responses`: OpenAI's Responses API, stateless, as a translation over chat
- * completions. Parse the body with {@link ResponsesRequest} (through `parseRequest`),
- * turn it into a chat request with {@link toChatRequest}, run that as a chat completion,
- * and answer with {@link toResponse} or, streamed, {@link toResponseEvents} encoded by
- * {@link encodeSse}.
+ * completions, so it runs on the same core and routing as chat.
+ *
+ * A handler does, in order:
+ *
+ * ```ts
+ * const req = parseRequest(ResponsesRequest, body);           // 400 naming any field it cannot honour
+ * const chat = toChatRequest(req);                            // the chat-completions body it stands for
+ * const meta = { createdAt: Math.floor(Date.now() / 1000) };
+ * if (!req.stream) {
+ *   const completion = await service.chatCompletion(parseRequest(ChatCompletionRequest, chat), { deadline });
+ *   return jsonResponse(200, toResponse(completion, req, meta));
+ * }
+ * // streamed: `chunks` is the chat use case's AsyncIterable of chat.completion.chunk JSON
+ * // (an `{ error }` item, or a throw, ends the response as `response.failed`)
+ * for await (const frame of encodeSseStream(toResponseEvents(chunks, req, meta))) write(frame);
+ * ```
+ *
+ * The SSE stream has `content-type: text/event-stream` and no `[DONE]` line: it ends
+ * after `response.completed`, `response.incomplete` or `response.failed`. Nothing is
+ * stored: `store` is answered `false`, and `previous_response_id`, `conversation`,
+ * `item_reference` inputs, `background: true` and `store: true` are refused.
  */
 export { ResponsesRequest, FunctionTool, ToolChoice, TextFormat, ReasoningConfig } from './requestSchema';
 export { InputItem, InputMessage, AssistantMessage, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, InputTextPart, OutputTextPart } from './inputItems';
