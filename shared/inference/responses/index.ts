@@ -23,7 +23,9 @@
  * `item_reference` inputs, `background: true` and `store: true` are refused.
  */
 export { ResponsesRequest, FunctionTool, ToolChoice, TextFormat, ReasoningConfig } from './requestSchema';
-export { InputItem, InputMessage, AssistantMessage, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, InputTextPart, OutputTextPart } from './inputItems';
+export {
+  InputItem, InputMessage, AssistantMessage, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, InputTextPart, OutputTextPart,
+} from './inputItems';
 export { toChatRequest } from './toChatRequest';
 export { toResponse } from './toResponse';
 export { toResponseEvents } from './toResponseEvents';

@@ -1,3 +1,4 @@
+import { ChatCompletionRequest } from '../../../../shared/domain/chat';
 import { parseRequest } from '../../../../shared/http/validation';
 import { ResponsesRequest, toChatRequest } from '../../../../shared/inference/responses';
 
@@ -70,5 +71,11 @@ describe('toChatRequest', () => {
     const plain = chat({ model: 'm', input: 'x', text: { format: { type: 'text' } }, stream: false });
     expect(plain).not.toHaveProperty('response_format');
     expect(plain).not.toHaveProperty('stream');
+  });
+
+  it("gives a body the platform's chat schema takes, for a plain text conversation", () => {
+    const body = chat({ model: 'm', instructions: 'sys', input: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }],
+      max_output_tokens: 10, temperature: 0, top_p: 1, metadata: { k: 'v' }, user: 'u' });
+    expect(() => parseRequest(ChatCompletionRequest, body)).not.toThrow();
   });
 });
