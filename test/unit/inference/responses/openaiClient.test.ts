@@ -6,6 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import { zodTextFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
 import { toOpenAiError } from '../../../../shared/http/openAiErrors';
 import { parseRequest } from '../../../../shared/http/validation';
 import {
@@ -28,6 +30,8 @@ function complete(chat: ChatWireRequest): ChatWireCompletion {
     message.content = null;
     message.tool_calls = [{ id: 'call_w1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }];
     finish = 'tool_calls';
+  } else if (chat.response_format?.type === 'json_schema') {
+    message.content = '{"city":"Paris","celsius":20}';
   } else {
     message.content = last.role === 'tool' ? `It is ${last.content}.` : `You said: ${user.content}`;
   }
@@ -164,6 +168,13 @@ describe('the openai client on /v1/responses', () => {
     expect(final.output[0]).toMatchObject({ summary: [{ type: 'summary_text', text: 'Thinking it over.' }], content: [{ text: 'Thinking it over.' }] });
     expect(final.output[1]).toMatchObject({ name: 'weather', arguments: '{"city":"Paris"}', status: 'completed' });
     expect(argumentDeltas.join('')).toBe('{"city":"Paris"}');
+  });
+
+  it('gets structured output parsed by responses.parse with a zod text format', async () => {
+    const Weather = z.object({ city: z.string(), celsius: z.number() });
+    const response = await client.responses.parse({ model: 'chat-a', input: 'Weather?', text: { format: zodTextFormat(Weather, 'weather') } });
+    expect(response.output_parsed).toEqual({ city: 'Paris', celsius: 20 });
+    expect(seen.at(-1)!.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'weather', strict: true, schema: { type: 'object' } } });
   });
 
   it('ends a failed stream with response.failed', async () => {
