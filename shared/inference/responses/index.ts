@@ -9,8 +9,12 @@
  * const chat = toChatRequest(req);                            // the chat-completions body it stands for
  * const meta = { createdAt: Math.floor(Date.now() / 1000) };
  * if (!req.stream) {
- *   const completion = await service.chatCompletion(parseRequest(ChatCompletionRequest, chat), { deadline });
- *   return jsonResponse(200, toResponse(completion, req, meta));
+ *   try {
+ *     const completion = await service.chatCompletion(parseRequest(ChatCompletionRequest, chat), { deadline });
+ *     return jsonResponse(200, toResponse(completion, req, meta));
+ *   } catch (error) {
+ *     throw asResponsesError(error);                          // chat field names -> the Responses fields sent
+ *   }
  * }
  * // streamed: `chunks` is the chat use case's AsyncIterable of chat.completion.chunk JSON
  * // (an `{ error }` item, or a throw, ends the response as `response.failed`)
@@ -27,6 +31,7 @@ export {
   InputItem, InputMessage, AssistantMessage, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, InputTextPart, OutputTextPart,
 } from './inputItems';
 export { toChatRequest } from './toChatRequest';
+export { asResponsesError, responsesParam } from './chatErrors';
 export { toResponse } from './toResponse';
 export { toResponseEvents } from './toResponseEvents';
 export { encodeSse, encodeSseStream, failureOf } from './streamEvents';
