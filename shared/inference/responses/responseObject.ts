@@ -148,7 +148,8 @@ export function responseSkeleton(req: ResponsesRequest, meta: ResponseMeta & { i
     reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
     service_tier: 'default',
     store: false,
-    temperature: req.temperature ?? 1,
+    // Null when not given: the backend's default applies, which need not be OpenAI's 1.
+    temperature: req.temperature ?? null,
     text: { format },
     tool_choice: req.tool_choice ?? 'auto',
     tools: (req.tools ?? []).map((tool) => ({
@@ -157,7 +158,7 @@ export function responseSkeleton(req: ResponsesRequest, meta: ResponseMeta & { i
       parameters: tool.parameters ?? null, strict: tool.strict ?? null,
     })),
     top_logprobs: 0,
-    top_p: req.top_p ?? 1,
+    top_p: req.top_p ?? null,
     truncation: 'disabled',
     usage: null,
     user: req.user ?? null,

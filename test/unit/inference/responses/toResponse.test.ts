@@ -15,7 +15,7 @@ describe('toResponse', () => {
     const response = toResponse(completion({ role: 'assistant', content: 'Hello!' }), req({ instructions: 'be nice', temperature: 0.3, metadata: { k: 'v' } }), meta);
     expect(response).toMatchObject({
       id: 'resp_test', object: 'response', created_at: 1_700_000_000, completed_at: 1_700_000_005, status: 'completed',
-      error: null, incomplete_details: null, model: 'chat-a', instructions: 'be nice', temperature: 0.3, top_p: 1,
+      error: null, incomplete_details: null, model: 'chat-a', instructions: 'be nice', temperature: 0.3, top_p: null,
       metadata: { k: 'v' }, store: false, previous_response_id: null, parallel_tool_calls: true, tool_choice: 'auto', tools: [],
       text: { format: { type: 'text' } }, truncation: 'disabled', max_output_tokens: null, reasoning: { effort: null, summary: null },
       usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 },
