@@ -66,6 +66,15 @@ export const ConverseRequestSchema = z.object({
     .object({ reasoning_effort: z.enum(['low', 'medium', 'high']).optional() })
     .catchall(z.unknown())
     .optional(),
+  /** Bedrock's structured output: the answer follows the JSON schema (given as a JSON string). */
+  outputConfig: z
+    .object({
+      textFormat: z.object({
+        type: z.literal('json_schema'),
+        structure: z.object({ jsonSchema: z.object({ schema: z.string(), name: z.string().optional(), description: z.string().optional() }) }),
+      }).optional(),
+    })
+    .optional(),
 });
 type ConverseRequest = z.infer<typeof ConverseRequestSchema>;
 
@@ -83,6 +92,22 @@ function toolChoiceOf(request: ConverseRequest): ToolChoice {
   if (!request.toolConfig) return 'none';
   if (!choice || 'auto' in choice) return 'auto';
   return 'any' in choice ? 'required' : { name: choice.tool.name };
+}
+
+/** The schema of `outputConfig.textFormat`, which Bedrock takes as a JSON string; a string that is not a JSON object is refused. */
+function responseFormatOf(request: ConverseRequest): { kind: 'text' } | { kind: 'json_schema'; schema: Record<string, unknown> } {
+  const format = request.outputConfig?.textFormat;
+  if (!format) return { kind: 'text' };
+  let schema: unknown;
+  try {
+    schema = JSON.parse(format.structure.jsonSchema.schema);
+  } catch {
+    schema = undefined;
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new SimulatorError('validation', 'outputConfig.textFormat.structure.jsonSchema.schema must be a JSON object schema', { param: 'outputConfig' });
+  }
+  return { kind: 'json_schema', schema: schema as Record<string, unknown> };
 }
 
 function toolUseId(callId: string): string {
@@ -113,7 +138,7 @@ function planConverse(request: ConverseRequest, modelId: string, defaultMaxToken
     tools: (request.toolConfig?.tools ?? []).map(({ toolSpec }) => ({ name: toolSpec.name, description: toolSpec.description, parameters: toolSpec.inputSchema.json })),
     toolChoice: toolChoiceOf(request),
     parallelToolCalls: true,
-    responseFormat: { kind: 'text' },
+    responseFormat: responseFormatOf(request),
     reasoningEffort: effort,
     // As on the OpenAI face: the default cap leaves the reasoning out, an explicit one does not.
     maxTokens: request.inferenceConfig?.maxTokens ?? defaultMaxTokens + reasoningTokensFor(effort),

@@ -72,6 +72,21 @@ describe('GPU simulator, Bedrock face', () => {
     expect(sim.stats().faces.bedrock.byRoute.converse).toEqual({ requests: 2, items: 2 });
   });
 
+  it('answers JSON following the schema of outputConfig.textFormat (Bedrock structured output)', async () => {
+    // Prepare
+    const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'], additionalProperties: false };
+    // Act
+    const output = await converse('Plan a trip.', {
+      outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'trip' } } } },
+    });
+    // Assess
+    const text = output.output?.message?.content?.find((block) => 'text' in block && block.text !== undefined)?.text ?? '';
+    const value = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(value).sort()).toEqual(['city', 'days']);
+    expect(typeof value.city).toBe('string');
+    expect(Number.isInteger(value.days)).toBe(true);
+  });
+
   it('reports max_tokens when maxTokens cuts the reply', async () => {
     // Act
     const response = await converse('cut', { inferenceConfig: { maxTokens: 2 } });
