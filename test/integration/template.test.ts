@@ -94,7 +94,7 @@ describe('the CloudFormation template osls packages', () => {
     // Assess
     expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([]);
     expect(ofType('AWS::ApiGateway::RestApi')).toHaveLength(1);
-    expect(events.length).toBeGreaterThanOrEqual(17);
+    expect(events.length).toBeGreaterThanOrEqual(16);
     expect(methods.size).toBe(events.length);
     for (const event of events) {
       const method = methods.get(`${event.method.toUpperCase()} ${event.path}`);
