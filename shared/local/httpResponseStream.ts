@@ -23,20 +23,20 @@ export interface StreamPrelude {
  * streaming needs it: `streamifyResponse` marks a handler as streaming (the runtime then
  * calls it with `(event, responseStream, context)`), and `HttpResponseStream.from`
  * writes the JSON prelude and the 8-byte NUL delimiter API Gateway expects before the
- * body. Kept if one is already there (as in Lambda).
+ * body. Members already there are kept (as in Lambda).
  */
 export function installAwsLambdaGlobal(): void {
-  const scope = globalThis as { awslambda?: unknown };
-  if (scope.awslambda) return;
-  scope.awslambda = {
-    streamifyResponse: <T extends (...args: never[]) => unknown>(handler: T): T => Object.assign(handler, { [STREAMING]: STREAM_RESPONSE }),
-    HttpResponseStream: {
-      from(stream: Writable & { setContentType?: (type: string) => void }, prelude: Record<string, unknown>): Writable {
-        stream.setContentType?.(PRELUDE_CONTENT_TYPE);
-        stream.write(JSON.stringify(prelude));
-        stream.write(DELIMITER);
-        return stream;
-      },
+  // Other packages (@aws/lambda-invoke-store, under the AWS SDK and Powertools) create the
+  // global with their own members: add ours to it rather than replace or skip it.
+  const scope = globalThis as { awslambda?: Record<string, unknown> };
+  const awslambda = (scope.awslambda ??= {});
+  awslambda.streamifyResponse ??= <T extends (...args: never[]) => unknown>(handler: T): T => Object.assign(handler, { [STREAMING]: STREAM_RESPONSE });
+  awslambda.HttpResponseStream ??= {
+    from(stream: Writable & { setContentType?: (type: string) => void }, prelude: Record<string, unknown>): Writable {
+      stream.setContentType?.(PRELUDE_CONTENT_TYPE);
+      stream.write(JSON.stringify(prelude));
+      stream.write(DELIMITER);
+      return stream;
     },
   };
 }
