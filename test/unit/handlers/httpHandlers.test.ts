@@ -1,6 +1,7 @@
 import { createHandler as chatHandler } from '../../../functions/http/chatCompletions';
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
 import { createHandler as modelsHandler } from '../../../functions/http/models';
+import { handler as responsesHandler } from '../../../functions/http/responses';
 import type { InferenceService } from '../../../shared/inference/InferenceService';
 import { httpRoute, jsonResponse } from '../../../shared/http';
 import { invokeHandler, loadEvent, lambdaContext, setTenant } from '../../helpers/events';
@@ -108,5 +109,13 @@ describe('HTTP handlers', () => {
     const handler = modelsHandler({ service });
     expect(body(await handler(loadEvent('http/models.json'), lambdaContext()))).toEqual({ object: 'list', data: [] });
     expect(body(await handler(loadEvent('http/model.json'), lambdaContext()))).toEqual({ id: 'gpt-oss-20b' });
+  });
+
+  it('responses: the placeholder streaming route answers 501 in the OpenAI error shape', async () => {
+    const event = loadEvent('http/chatCompletions.json');
+    Object.assign(event, { resource: '/v1/responses', path: '/v1/responses' });
+    const response = await invokeHandler(responsesHandler, event);
+    expect(response.statusCode).toBe(501);
+    expect(body(response).error).toMatchObject({ code: 'not_implemented', type: 'server_error' });
   });
 });
