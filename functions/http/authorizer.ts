@@ -1,23 +1,38 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type { APIGatewayAuthorizerWithContextResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ApiKeyAuthenticator, DynamoDbApiKeyStore } from '../../shared/auth';
 import { createDocumentClient } from '../../shared/aws/clients';
 import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { AuthorizerContext } from '../../shared/http/tenant';
 import { logger } from '../../shared/observability/logger';
 
-type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+type Result = APIGatewayAuthorizerWithContextResult<AuthorizerContext & Record<string, string>> | APIGatewayAuthorizerWithContextResult<Record<string, never>>;
 
 /**
- * The API's request authorizer. It always lets the request through with its verdict in
- * the context: an HTTP API authorizer can only refuse with API Gateway's own 403 body,
- * while OpenAI clients expect a 401 in the OpenAI error shape, which the route answers.
+ * The REST API's Lambda REQUEST authorizer. API Gateway calls it for every request (no
+ * identity source, no caching). A known key is allowed on this method with the tenant in
+ * the context (routes read `requestContext.authorizer.tenantId`/`keyId`); anything else is
+ * denied, which API Gateway answers itself with the ACCESS_DENIED gateway response,
+ * customised in serverless.yml to OpenAI's 401 `invalid_api_key` body.
  */
 export const createHandler = (authenticator: ApiKeyAuthenticator) =>
-  async (event: APIGatewayRequestAuthorizerEventV2): Promise<Result> => {
-    const principal = await authenticator.authenticate(event.headers?.authorization);
-    if (!principal) logger.info('unauthenticated request', { routeKey: event.routeKey });
-    return { isAuthorized: true, context: principal ? { authenticated: true, ...principal } : { authenticated: false } };
+  async (event: APIGatewayRequestAuthorizerEvent): Promise<Result> => {
+    const principal = await authenticator.authenticate(headerOf(event, 'authorization'));
+    if (!principal) {
+      logger.info('unauthenticated request', { method: event.httpMethod, resource: event.resource });
+      return { principalId: 'anonymous', policyDocument: policy('Deny', event.methodArn), context: {} };
+    }
+    return { principalId: principal.tenantId, policyDocument: policy('Allow', event.methodArn), context: { tenantId: principal.tenantId, keyId: principal.keyId } };
   };
+
+function policy(effect: 'Allow' | 'Deny', methodArn: string) {
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }] };
+}
+
+/** A REST API passes header names as the client cased them. */
+function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
+  const found = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return found?.[1] ?? undefined;
+}
 
 const config = loadConfig();
 const store = new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });

@@ -6,3 +6,4 @@ export * from './validation';
 export * from './httpErrors';
 export * from './httpRoute';
 export * from './multipartForm';
+export * from './routeEvent';

@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PayloadTooLargeError } from '../errors';
 import { MalformedJsonError, UnsupportedMediaTypeError } from './httpErrors';
+import type { RouteEvent } from './routeEvent';
 
-/** An HTTP API event whose JSON body has been parsed (still unvalidated). */
+/** A request whose JSON body has been parsed (still unvalidated). */
 export type WithJsonBody<E> = E & { jsonBody: unknown };
 
 /**
@@ -12,8 +12,8 @@ export type WithJsonBody<E> = E & { jsonBody: unknown };
  * decodes base64 bodies, and names the position of a syntax error. With `when`, only the
  * requests it accepts are read (one function serving a POST with a body and GETs without).
  */
-export function jsonBody(options: { maxBytes: number; when?: (event: APIGatewayProxyEventV2) => boolean }): MiddlewareObj<WithJsonBody<APIGatewayProxyEventV2>> {
-  const before = async (request: Request<WithJsonBody<APIGatewayProxyEventV2>>) => {
+export function jsonBody(options: { maxBytes: number; when?: (event: RouteEvent) => boolean }): MiddlewareObj<WithJsonBody<RouteEvent>> {
+  const before = async (request: Request<WithJsonBody<RouteEvent>>) => {
     const event = request.event;
     if (options.when && !options.when(event)) return;
     const contentType = event.headers?.['content-type'];

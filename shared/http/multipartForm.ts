@@ -1,6 +1,6 @@
 import busboy from 'busboy';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MalformedMultipartError, UnsupportedMediaTypeError } from './httpErrors';
+import type { RouteEvent } from './routeEvent';
 
 /** A file part of a multipart form, held in memory (the body already is: Lambda gets it whole). */
 export interface MultipartFile {
@@ -28,8 +28,8 @@ export interface MultipartLimits {
   maxFieldBytes?: number;
 }
 
-/** The request body as bytes: API Gateway sends non-text bodies (multipart among them) base64-encoded. */
-export function requestBodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Buffer {
+/** The request body as bytes: API Gateway sends binary bodies (with binaryMediaTypes `*\/*`, every body) base64-encoded. */
+export function requestBodyBytes(event: Pick<RouteEvent, 'body' | 'isBase64Encoded'>): Buffer {
   return Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
 }
 

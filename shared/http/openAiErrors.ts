@@ -1,9 +1,9 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import type { OpenAiErrorBody } from '../domain/openAiError';
 import { PlatformError } from '../errors';
 import { logger } from '../observability/logger';
-import { jsonResponse } from './responses';
+import { jsonResponse, type RouteResponse } from './responses';
 
 /** The OpenAI error body for any error; unknown errors become a 500 that says nothing internal. */
 export function toOpenAiError(error: unknown, requestId?: string): { status: number; body: OpenAiErrorBody } {
@@ -19,8 +19,8 @@ export function toOpenAiError(error: unknown, requestId?: string): { status: num
  * the OpenAI error shape with its status. Server-side faults are logged with their
  * cause; client errors only by code.
  */
-export function openAiErrors(): MiddlewareObj<unknown, APIGatewayProxyStructuredResultV2, Error, Context> {
-  const onError = async (request: Request<unknown, APIGatewayProxyStructuredResultV2, Error, Context>) => {
+export function openAiErrors(): MiddlewareObj<any, any, Error, Context> {
+  const onError = async (request: Request<any, any, Error, Context>) => {
     const requestId = request.context?.awsRequestId;
     const { status, body } = toOpenAiError(request.error, requestId);
     if (status >= 500) logger.error('request failed', { code: body.error.code, error: request.error as Error });

@@ -1,11 +1,10 @@
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { AuthenticationError } from '../errors';
+import type { RouteEvent } from './routeEvent';
 
-/** What the authorizer hands each route about the caller. */
+/** What the authorizer hands each route about the caller (REST authorizer context values are strings). */
 export interface AuthorizerContext {
-  authenticated: boolean;
-  tenantId?: string;
-  keyId?: string;
+  tenantId: string;
+  keyId: string;
 }
 
 /** The caller, once authenticated. */
@@ -15,21 +14,21 @@ export interface Tenant {
 }
 
 /**
- * The tenant behind a request. The authorizer lets every request through with its
- * verdict (so a refusal can be the OpenAI 401 body, which API Gateway's own answer is
- * not); here an unauthenticated one becomes that 401.
+ * The tenant behind a request, from the authorizer's context. API Gateway only lets a
+ * request through once the authorizer allowed it, so this holds the caller; a request
+ * that arrives without one (a misconfigured route) is still refused with the OpenAI 401.
  */
-export function tenantOf(event: APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>): Tenant {
-  const context = event.requestContext?.authorizer?.lambda;
-  if (!context?.authenticated || !context.tenantId || !context.keyId) throw new AuthenticationError();
-  return { tenantId: context.tenantId, keyId: context.keyId };
+export function tenantOf(event: Pick<RouteEvent, 'authorizer'>): Tenant {
+  const { tenantId, keyId } = event.authorizer ?? {};
+  if (typeof tenantId !== 'string' || !tenantId || typeof keyId !== 'string' || !keyId) throw new AuthenticationError();
+  return { tenantId, keyId };
 }
 
-/** Middleware: refuses an unauthenticated request with the OpenAI 401 before anything else runs. */
+/** Middleware: refuses a request without a tenant with the OpenAI 401 before anything else runs. */
 export function requireTenant(): { before: (request: { event: unknown }) => void } {
   return {
     before: (request) => {
-      tenantOf(request.event as APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>);
+      tenantOf(request.event as RouteEvent);
     },
   };
 }

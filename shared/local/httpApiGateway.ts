@@ -1,13 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { FunctionTimeoutError } from './errors';
 import { buildAuthorizerEvent, buildProxyEvent, newGatewayRequestId, type GatewayRequest } from './httpApiEvent';
-import { gatewayMessage, toGatewayResponse, type GatewayResponse } from './httpApiResponse';
-import { HttpApiRouter, type HttpApiAuthorizer, type HttpApiRoute, type RouteMatch } from './httpApiRoutes';
+import { gatewayResponse, responseHeaders, toGatewayResponse, type GatewayResponse } from './httpApiResponse';
+import { HttpApiRouter, type GatewayResponseConfig, type HttpApiAuthorizer, type HttpApiRoute, type RouteMatch } from './httpApiRoutes';
+import { readStreamedResponse } from './httpResponseStream';
 import { LOOPBACK, closeServer, listenOnLoopback } from './listenOnLoopback';
-import { invokeLocalFunction } from './localFunction';
+import { invokeLocalFunction, invokeLocalStreamingFunction } from './localFunction';
 
-/** API Gateway HTTP APIs refuse request bodies over 10 MB. */
+/** API Gateway refuses request bodies over 10 MB. */
 export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
+/** A buffered REST integration gives up after 29 s (a streamed one may run 15 minutes: the function's timeout). */
+export const BUFFERED_INTEGRATION_TIMEOUT_MS = 29_000;
 
 /** Where the gateway writes its request lines and the errors of the functions it calls. */
 export interface GatewayLogger {
@@ -21,117 +25,187 @@ export interface HttpApiGatewayOptions {
   /** Port on 127.0.0.1; 0 picks a free one. Default 3000. */
   port?: number;
   region?: string;
+  /** provider.apiGateway.binaryMediaTypes (default none: every body goes as text). */
+  binaryMediaTypes?: string[];
+  /** Customised gateway responses by type (UNAUTHORIZED, ACCESS_DENIED, …), as in serverless.yml. */
+  gatewayResponses?: Record<string, GatewayResponseConfig>;
   /** No request lines (errors are still logged). */
   quiet?: boolean;
   logger?: GatewayLogger;
 }
 
-/** A running emulated HTTP API. */
+/** A running emulated REST API. */
 export interface HttpApiGateway {
   url: string;
   port: number;
   close(): Promise<void>;
 }
 
+type Verdict = 'error' | 'unauthorized' | 'denied' | { context: Record<string, unknown> };
+
 /**
- * Serves `routes` as API Gateway HTTP API does with Lambda proxy integrations, payload
- * 2.0: route matching, the 10 MB body limit, the Lambda request authorizer, the event
- * and response mapping, and API Gateway's own answers when a function fails (500) or
- * runs past its timeout (503).
+ * Serves `routes` as an API Gateway REST API does with Lambda proxy integrations (payload
+ * 1.0), at the root (no stage prefix, as behind a custom domain): route matching, the
+ * 10 MB body limit, the Lambda REQUEST authorizer and its IAM policy, binary media types,
+ * the event and response mapping, the gateway responses (customised ones from
+ * serverless.yml, else API Gateway's own), and response streaming: a route whose
+ * integration streams invokes its function with a response stream and sends each chunk
+ * on as it is written; a client that disconnects ends that stream, which the handler sees.
  */
 export async function startHttpApiGateway(options: HttpApiGatewayOptions): Promise<HttpApiGateway> {
   const router = new HttpApiRouter(options.routes);
   const logger = options.logger ?? { info: (line) => console.log(line), error: (line, error) => console.error(line, error ?? '') };
   const region = options.region ?? 'us-east-1';
+  const binaryMediaTypes = options.binaryMediaTypes ?? [];
+  const gateway = (type: Parameters<typeof gatewayResponse>[0]) => gatewayResponse(type, options.gatewayResponses);
 
   const server = createServer((request, response) => {
     const startedAt = Date.now();
     const requestId = newGatewayRequestId();
-    handle(request, requestId)
+    handle(request, response, requestId)
       .catch((error: unknown) => {
         logger.error(`[http] ${request.method} ${request.url} failed in the gateway itself`, error);
-        return gatewayMessage(500, 'Internal Server Error');
-      })
-      .then((result) => {
-        try {
-          send(response, result, requestId);
-        } catch (error) {
-          // A header value Node refuses (e.g. a newline in it): API Gateway would not pass it either.
-          logger.error(`[http] ${request.method} ${request.url}: the function's response cannot be sent`, error);
-          result = gatewayMessage(500, 'Internal Server Error');
-          if (response.headersSent) response.destroy();
-          else send(response, result, requestId);
+        if (response.headersSent) {
+          response.destroy();
+          return response.statusCode;
         }
-        if (!options.quiet) logger.info(`[http] ${request.method} ${request.url} ${result.statusCode} ${Date.now() - startedAt}ms`);
+        return send(response, gateway('DEFAULT_5XX'), requestId);
+      })
+      .then((status) => {
+        if (!options.quiet) logger.info(`[http] ${request.method} ${request.url} ${status} ${Date.now() - startedAt}ms`);
       });
   });
 
-  async function handle(request: IncomingMessage, requestId: string): Promise<GatewayResponse> {
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<number> {
     const receivedAt = new Date();
     const body = await readBody(request);
-    if (!body) return gatewayMessage(413, 'Request Entity Too Large');
+    if (!body) return send(response, gateway('REQUEST_TOO_LARGE'), requestId);
     const rawPath = (request.url ?? '/').split('?')[0]!;
     const match = router.match(request.method ?? 'GET', rawPath);
-    if (!match) return gatewayMessage(404, 'Not Found');
-    const input: GatewayRequest = { request, body, match, requestId, receivedAt, region };
+    // A REST API answers a path or method it does not have as it answers a missing token.
+    if (!match) return send(response, gateway('MISSING_AUTHENTICATION_TOKEN'), requestId);
+    const input: GatewayRequest = { request, body, match, requestId, receivedAt, region, binaryMediaTypes };
     let authorizerContext: Record<string, unknown> | undefined;
     if (match.route.authorizer) {
       const verdict = await authorize(match.route.authorizer, input);
-      if (verdict === 'error') return gatewayMessage(500, 'Internal Server Error');
-      if (verdict === 'denied') return gatewayMessage(403, 'Forbidden');
+      if (verdict === 'error') return send(response, gateway('AUTHORIZER_FAILURE'), requestId);
+      if (verdict === 'unauthorized') return send(response, gateway('UNAUTHORIZED'), requestId);
+      if (verdict === 'denied') return send(response, gateway('ACCESS_DENIED'), requestId);
       authorizerContext = verdict.context;
     }
-    return integrate(match, buildProxyEvent(input, authorizerContext));
+    const event = buildProxyEvent(input, authorizerContext);
+    if (match.route.streaming) return stream(match, event, response, requestId);
+    return send(response, await integrate(match, event, request.headers.accept), requestId);
   }
 
-  async function authorize(authorizer: HttpApiAuthorizer, input: GatewayRequest): Promise<'error' | 'denied' | { context: Record<string, unknown> }> {
+  async function authorize(authorizer: HttpApiAuthorizer, input: GatewayRequest): Promise<Verdict> {
+    const event = buildAuthorizerEvent(input);
     let answer: unknown;
     try {
-      answer = await invokeLocalFunction(authorizer.function, buildAuthorizerEvent(input));
+      answer = await invokeLocalFunction(authorizer.function, event);
     } catch (error) {
+      // The one error a REST authorizer may throw on purpose: API Gateway answers 401.
+      if ((error as Error)?.message === 'Unauthorized') return 'unauthorized';
       logger.error(`[authorizer ${authorizer.name}] ${authorizer.function.functionName} failed`, error);
       return 'error';
     }
-    const verdict = authorizer.enableSimpleResponses ? simpleVerdict(answer) : policyVerdict(answer);
-    if (verdict === undefined) {
+    const verdict = policyVerdict(answer, event.methodArn);
+    const context = (answer as { context?: unknown } | null)?.context ?? {};
+    if (verdict === undefined || typeof context !== 'object' || context === null || Object.values(context).some((value) => value !== null && typeof value === 'object')) {
       logger.error(`[authorizer ${authorizer.name}] answered ${JSON.stringify(answer)}, which is not a valid authorizer response`);
       return 'error';
     }
     if (!verdict) return 'denied';
-    const context = (answer as { context?: unknown }).context;
-    return { context: context !== null && typeof context === 'object' ? (context as Record<string, unknown>) : {} };
+    const principalId = String((answer as { principalId?: unknown }).principalId ?? '');
+    return { context: { ...Object.fromEntries(Object.entries(context).map(([key, value]) => [key, value === null ? null : String(value)])), principalId, integrationLatency: 0 } };
   }
 
-  async function integrate(match: RouteMatch, event: unknown): Promise<GatewayResponse> {
+  async function integrate(match: RouteMatch, event: unknown, accept: string | undefined): Promise<GatewayResponse> {
     const fn = match.route.function;
+    let timer: NodeJS.Timeout | undefined;
+    const integrationTimeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new FunctionTimeoutError(`${fn.functionName} (integration)`, BUFFERED_INTEGRATION_TIMEOUT_MS / 1000)), BUFFERED_INTEGRATION_TIMEOUT_MS);
+    });
     try {
-      return toGatewayResponse(await invokeLocalFunction(fn, event));
+      return toGatewayResponse(await Promise.race([invokeLocalFunction(fn, event), integrationTimeout]), { binaryMediaTypes, accept });
     } catch (error) {
       if (error instanceof FunctionTimeoutError) {
         logger.error(`[${match.routeKey}] ${error.message}`);
-        return gatewayMessage(503, 'Service Unavailable');
+        return gateway('INTEGRATION_TIMEOUT');
       }
       logger.error(`[${match.routeKey}] ${fn.functionName} failed`, error);
-      return gatewayMessage(500, 'Internal Server Error');
+      return gateway('DEFAULT_5XX');
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** A streaming integration: the prelude becomes the status and headers, then each chunk goes on as it comes. */
+  async function stream(match: RouteMatch, event: unknown, response: ServerResponse, requestId: string): Promise<number> {
+    const fn = match.route.function;
+    let invocation: Awaited<ReturnType<typeof invokeLocalStreamingFunction>>;
+    try {
+      invocation = await invokeLocalStreamingFunction(fn, event);
+    } catch (error) {
+      logger.error(`[${match.routeKey}] ${fn.functionName} failed`, error);
+      return send(response, gateway('DEFAULT_5XX'), requestId);
+    }
+    const { responseStream, done } = invocation;
+    done.catch((error: unknown) => {
+      if (error instanceof FunctionTimeoutError) logger.error(`[${match.routeKey}] ${error.message}`);
+      else logger.error(`[${match.routeKey}] ${fn.functionName} failed`, error);
+    });
+    // The client went away before the end: the handler's response stream closes with it.
+    const clientGone = () => {
+      if (!response.writableFinished) responseStream.destroy(new Error('The client disconnected.'));
+    };
+    response.once('close', clientGone);
+    let head: Awaited<ReturnType<typeof readStreamedResponse>>;
+    try {
+      head = await readStreamedResponse(responseStream);
+    } catch (error) {
+      return send(response, gateway(error instanceof FunctionTimeoutError ? 'INTEGRATION_TIMEOUT' : 'DEFAULT_5XX'), requestId);
+    }
+    if (!head.prelude) {
+      logger.error(`[${match.routeKey}] ${fn.functionName} streamed no prelude (awslambda.HttpResponseStream.from)`);
+      return send(response, gateway('DEFAULT_5XX'), requestId);
+    }
+    const statusCode = Number(head.prelude.statusCode ?? 200);
+    const { headers, multiValueHeaders } = responseHeaders(head.prelude.headers, head.prelude.multiValueHeaders, head.prelude.cookies);
+    response.statusCode = statusCode;
+    for (const [name, value] of Object.entries({ 'content-type': 'application/json', ...headers })) response.setHeader(name, value);
+    for (const [name, values] of Object.entries(multiValueHeaders)) response.setHeader(name, values);
+    response.setHeader('x-amzn-requestid', requestId);
+    response.flushHeaders();
+    try {
+      await pipeline(head.body, response);
+    } catch {
+      // Cut off midway (the handler failed or timed out, or the client left): the connection just ends.
+      response.destroy();
+    }
+    return statusCode;
   }
 
   const port = await listenOnLoopback(server, options.port ?? 3000, { what: 'HTTP API', envVar: 'INFER_PORT' });
   return { url: `http://${LOOPBACK}:${port}`, port, close: () => closeServer(server) };
 }
 
-/** `{ isAuthorized: boolean, context? }`; anything else is invalid (undefined). */
-function simpleVerdict(answer: unknown): boolean | undefined {
-  const isAuthorized = (answer as { isAuthorized?: unknown } | null)?.isAuthorized;
-  return typeof isAuthorized === 'boolean' ? isAuthorized : undefined;
+/**
+ * An IAM policy answer (`principalId`, `policyDocument`): allowed when an Allow
+ * statement covers the method's ARN and no Deny does (`*` and `?` as IAM wildcards);
+ * undefined when the answer is not a policy.
+ */
+function policyVerdict(answer: unknown, methodArn: string): boolean | undefined {
+  const statements = (answer as { policyDocument?: { Statement?: unknown } } | null)?.policyDocument?.Statement;
+  if (!Array.isArray(statements) || typeof (answer as { principalId?: unknown }).principalId !== 'string') return undefined;
+  const covers = (statement: { Resource?: unknown }) =>
+    [statement.Resource].flat().some((resource) => typeof resource === 'string' && new RegExp(`^${resource.split('*').map((part) => part.split('?').map(escapeRegExp).join('.')).join('.*')}$`).test(methodArn));
+  const effect = (name: string) => statements.filter((statement) => String((statement as { Effect?: unknown }).Effect).toLowerCase() === name && covers(statement));
+  return effect('allow').length > 0 && effect('deny').length === 0;
 }
 
-/** An IAM policy answer: allowed when a statement allows and none denies (resources are not checked). */
-function policyVerdict(answer: unknown): boolean | undefined {
-  const statements = (answer as { policyDocument?: { Statement?: unknown } } | null)?.policyDocument?.Statement;
-  if (!Array.isArray(statements)) return undefined;
-  const effects = statements.map((statement) => String((statement as { Effect?: unknown }).Effect).toLowerCase());
-  return effects.includes('allow') && !effects.includes('deny');
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** The whole body, or undefined once it passes API Gateway's limit (the rest is drained). */
@@ -153,12 +227,25 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function send(response: ServerResponse, result: GatewayResponse, requestId: string): void {
+/** Sends a whole response; a header value Node refuses (a newline in it) becomes API Gateway's 502, as it would not pass it either. */
+function send(response: ServerResponse, result: GatewayResponse, requestId: string): number {
+  try {
+    write(response, result, requestId);
+    return result.statusCode;
+  } catch {
+    const fallback = gatewayResponse('DEFAULT_5XX');
+    if (response.headersSent) response.destroy();
+    else write(response, fallback, requestId);
+    return fallback.statusCode;
+  }
+}
+
+function write(response: ServerResponse, result: GatewayResponse, requestId: string): void {
   for (const name of response.getHeaderNames()) response.removeHeader(name);
   response.statusCode = result.statusCode;
   for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
-  if (result.cookies.length) response.setHeader('set-cookie', result.cookies);
+  for (const [name, values] of Object.entries(result.multiValueHeaders)) response.setHeader(name, values);
   response.setHeader('content-length', result.body.length);
-  response.setHeader('apigw-requestid', requestId);
+  response.setHeader('x-amzn-requestid', requestId);
   response.end(result.body);
 }

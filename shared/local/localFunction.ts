@@ -1,7 +1,12 @@
 import { join, sep } from 'node:path';
 import { FunctionTimeoutError, InjectedCrashError, LocalPlatformError } from './errors';
+import { createResponseStream, installAwsLambdaGlobal, isStreamingHandler, type ResponseStream } from './httpResponseStream';
 import { createLambdaContext } from './lambdaContext';
 import type { FunctionConfig } from './serverlessConfig';
+
+// The Lambda Node.js runtime gives every function the `awslambda` global; streaming
+// handlers (awslambda.streamifyResponse) call it as their module loads.
+installAwsLambdaGlobal();
 
 /** A Lambda handler as the Node.js runtime calls it (promise or callback style). */
 export type LambdaHandler = (event: unknown, context: ReturnType<typeof createLambdaContext>, callback: (error?: unknown, result?: unknown) => void) => unknown;
@@ -83,6 +88,9 @@ export interface InvokeOptions {
  */
 export async function invokeLocalFunction(fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
   const handler = await fn.loadHandler();
+  if (isStreamingHandler(handler)) {
+    throw new LocalPlatformError(`${fn.functionName} streams its response (awslambda.streamifyResponse); it needs a streaming invocation (a REST integration with ResponseTransferMode STREAM)`, { code: 'STREAMING_HANDLER' });
+  }
   const payload: unknown = JSON.parse(JSON.stringify(event));
   let timer: NodeJS.Timeout | undefined;
   const { crashAfterMs } = options;
@@ -110,4 +118,52 @@ export async function invokeLocalFunction(fn: LocalFunction, event: unknown, opt
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** A streaming invocation under way. */
+export interface StreamingInvocation {
+  /**
+   * What the handler writes: API Gateway's prelude, the delimiter, then the body, as it is
+   * written. Destroying it is how the handler learns that the client went away.
+   */
+  responseStream: ResponseStream;
+  /** Settles with the handler; rejects with {@link FunctionTimeoutError} past the function's timeout. */
+  done: Promise<void>;
+}
+
+/**
+ * Invokes a response-streaming function (`awslambda.streamifyResponse`) as Lambda's
+ * InvokeWithResponseStream does: the handler gets `(event, responseStream, context)` and
+ * whatever it writes can be read from `responseStream` at once. The stream ends when the
+ * handler's promise settles (destroyed if it rejects, or at the timeout).
+ */
+export async function invokeLocalStreamingFunction(fn: LocalFunction, event: unknown): Promise<StreamingInvocation> {
+  const handler = (await fn.loadHandler()) as unknown as (event: unknown, stream: ResponseStream, context: unknown) => unknown;
+  if (!isStreamingHandler(handler)) {
+    throw new LocalPlatformError(`${fn.functionName} is not a response-streaming handler (awslambda.streamifyResponse), but its integration streams`, { code: 'NOT_STREAMING' });
+  }
+  const payload: unknown = JSON.parse(JSON.stringify(event));
+  const responseStream = createResponseStream();
+  const context = createLambdaContext(fn);
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new FunctionTimeoutError(fn.functionName, fn.timeoutSeconds);
+      responseStream.destroy(error);
+      reject(error);
+    }, fn.timeoutSeconds * 1000);
+    Promise.resolve()
+      .then(() => handler(payload, responseStream, context))
+      .then(
+        () => {
+          if (!responseStream.writableEnded) responseStream.end();
+          resolve();
+        },
+        (error: unknown) => {
+          responseStream.destroy(error instanceof Error ? error : new Error(String(error)));
+          reject(error);
+        },
+      );
+  }).finally(() => clearTimeout(timer));
+  return { responseStream, done };
 }

@@ -7,7 +7,7 @@ import { PortUnavailableError } from './errors';
 import type { LocalFaults } from './faultInjection';
 import { startLocalEventBridge } from './eventBridge';
 import { startHttpApiGateway, type GatewayLogger } from './httpApiGateway';
-import { httpApiRoutesFrom } from './httpApiRoutes';
+import { httpApiRoutesFrom, restApiSettingsFrom } from './httpApiRoutes';
 import { localFunctionFrom, type LocalFunction } from './localFunction';
 import { consoleLogger } from './logger';
 import { namedResourcesFrom, resolveEnvironment, type LocalQueue, type LocalResources } from './localResources';
@@ -92,8 +92,8 @@ const DEFAULT_ROOT = join(__dirname, '..', '..');
  * Starts the platform on 127.0.0.1 from serverless.yml: DynamoDB (dynalite) with the
  * tables of `resources`, SQS (fauxqs) with its queues and dead-letter queues, S3 (s3rver)
  * with its buckets and their notifications into SQS, an EventBridge that records what is
- * put on its buses, the API keys seeded, the GPU simulator, the HTTP API serving every
- * `httpApi` event through its authorizer and handler, an event source mapping polling
+ * put on its buses, the API keys seeded, the GPU simulator, the REST API serving every
+ * `http` event through its authorizer and handler (streaming where the integration does), an event source mapping polling
  * the queue of every `sqs` event, and a timer for every `schedule` event. On failure
  * whatever already started is stopped again before the error is rethrown.
  */
@@ -161,6 +161,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     };
     const api = await startHttpApiGateway({
       routes: httpApiRoutesFrom(config, functionFor),
+      ...restApiSettingsFrom(config),
       port: options.apiPort ?? 3000,
       region: REGION,
       ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),

@@ -43,7 +43,7 @@ function printSummary(platform: LocalPlatform): void {
   const [primary] = platform.apiKeys;
   const lines = [
     '',
-    `  HTTP API          ${platform.urls.api}   (OpenAI base URL ${platform.urls.api}/v1)`,
+    `  REST API          ${platform.urls.api}   (OpenAI base URL ${platform.urls.api}/v1)`,
     `  API key           ${primary?.key}   (tenant ${primary?.tenantId})`,
     ...platform.apiKeys.slice(1).map((key) => `  API key           ${key.key}   (tenant ${key.tenantId})`),
     `  DynamoDB          ${platform.urls.dynamodb}   table ${platform.tableName}`,
@@ -52,7 +52,7 @@ function printSummary(platform: LocalPlatform): void {
     `  SQS               ${platform.urls.sqs}`,
     ...Object.values(platform.queues).map((queue) => `                      ${queue.url}`),
     `  EventBridge       ${platform.urls.events}   (events put so far: GET ${platform.urls.events}/_events)`,
-    `  Routes            ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'httpApi' ? [`${event.method} ${event.path}`] : []))).join(', ')}`,
+    `  Routes            ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'other' && event.name === 'http' ? [`${String((event.definition as { method?: unknown }).method ?? 'ANY').toUpperCase()} ${String((event.definition as { path?: unknown }).path)}`] : []))).join(', ')}`,
     `  Queue pollers     ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'sqs' ? [fn.name] : []))).join(', ') || 'none'}`,
     `  Schedules         ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'schedule' ? [`${fn.name} ${event.expressions.join(' ')}`] : []))).join(', ') || 'none'}`,
     '',

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHandler as authorizerHandler } from '../../functions/http/authorizer';
 import { createHandler as batchesHandler } from '../../functions/http/batches';
 import { createHandler as chatHandler } from '../../functions/http/chatCompletions';
@@ -13,7 +12,9 @@ import type { InferenceInput, InferenceOutput } from '../../shared/domain/infere
 import { InferenceService } from '../../shared/inference/InferenceService';
 import { loadCatalogue } from '../../shared/routing/defaultCatalogue';
 import { ModelRouter } from '../../shared/routing/ModelRouter';
-import { lambdaContext, loadEvent } from '../helpers/events';
+import { join } from 'node:path';
+import { loadServerlessConfig } from '../../shared/local/serverlessConfig';
+import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../helpers/events';
 import { FakeProvider } from '../helpers/fakeProvider';
 import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';
 
@@ -22,7 +23,7 @@ export const CORPUS_KEY = 'sk-corpus-0123456789';
 export const CORPUS_TENANT = 'corpus';
 const BUCKET = 'inference-platform-test';
 
-type Handler = (event: any, context: any) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (...args: any[]) => any;
 
 /** A request as a client sends it: the route, its path parameters and query, headers, body. */
 export interface RouteRequest {
@@ -32,8 +33,9 @@ export interface RouteRequest {
   query?: Record<string, string>;
   /** Lower-case names; a `null` value removes a header the route's sample event carries. */
   headers?: Record<string, string | null>;
-  /** The body's bytes, and whether API Gateway would hand them on base64-encoded. */
+  /** The body's bytes (API Gateway hands every body on base64-encoded: binaryMediaTypes `*\/*`). */
   body?: Buffer;
+  /** Kept for the fixtures that say so; every body goes base64 either way. */
   base64?: boolean;
 }
 
@@ -75,7 +77,8 @@ class MemoryKeyStore implements ApiKeyStore {
  * over in-memory ports: the real authorizer over a key store holding {@link CORPUS_KEY},
  * the real inference service over the default catalogue (GPU pools configured, so every
  * local model exists) whose backends are fake providers, and the Files and Batch API
- * over memory stores. Events are real payload v2 events built from `events/http/`.
+ * over memory stores. Events are real REST API (payload 1.0) events built from `events/http/`,
+ * and a refused key gets the gateway response serverless.yml defines, as API Gateway answers it.
  */
 export async function makeHttpWorld() {
   const config = loadConfig({ ...process.env, GPU_CHAT_URLS: 'http://127.0.0.1:1', GPU_EMBED_URLS: 'http://127.0.0.1:1', MAX_BODY_BYTES: String(4 * 1024 * 1024) });
@@ -122,10 +125,12 @@ export async function makeHttpWorld() {
     if (!handler || !sample) throw new Error(`The corpus does not know the route ${request.route}`);
     const event = routeEvent(sample, request);
     const authorizerEvent = loadEvent('http/authorizer.json');
-    Object.assign(authorizerEvent, { routeKey: event.routeKey, rawPath: event.rawPath, headers: { ...event.headers } });
+    Object.assign(authorizerEvent, { resource: event.resource, path: event.path, httpMethod: event.httpMethod, headers: { ...event.headers }, multiValueHeaders: null });
+    authorizerEvent.methodArn = `arn:aws:execute-api:us-east-1:123456789012:abc123/dev/${event.httpMethod}${event.path}`;
     const verdict = await authorizer(authorizerEvent);
-    event.requestContext.authorizer = { lambda: verdict.context };
-    return answerOf(await handler(event, lambdaContext()));
+    if (verdict.policyDocument.Statement.some((statement: any) => statement.Effect === 'Deny')) return accessDenied();
+    setTenant(event, verdict.context.tenantId, verdict.context.keyId);
+    return answerOf(await invokeHandler(handler, event, lambdaContext()));
   }
 
   return { send, providers, jobs, fileStore, objects, ingest, keys, maxBodyBytes };
@@ -133,36 +138,40 @@ export async function makeHttpWorld() {
 
 export type HttpWorld = Awaited<ReturnType<typeof makeHttpWorld>>;
 
-/** The payload v2 event of `request`, from the route's sample with its own path, query, headers and body. */
+/** The REST API event of `request`, from the route's sample with its own path, query, headers and body. */
 function routeEvent(sample: string, request: RouteRequest): any {
   const event = loadEvent(`http/${sample}.json`);
-  const template = request.route.split(' ')[1]!;
-  event.routeKey = request.route;
-  event.requestContext.routeKey = request.route;
+  const [method, template] = request.route.split(' ') as [string, string];
+  Object.assign(event, { httpMethod: method, resource: template, multiValueHeaders: null, multiValueQueryStringParameters: null });
   if (request.path) {
     event.pathParameters = request.path;
-    event.rawPath = template.replace(/\{(\w+)\}/g, (_: string, name: string) => encodeURIComponent(request.path![name] ?? ''));
-    event.requestContext.http.path = event.rawPath;
+    event.path = template.replace(/\{(\w+)\}/g, (_: string, name: string) => encodeURIComponent(request.path![name] ?? ''));
   }
-  if (request.query) {
-    event.queryStringParameters = request.query;
-    event.rawQueryString = new URLSearchParams(request.query).toString();
-  }
+  if (request.query) event.queryStringParameters = Object.keys(request.query).length ? request.query : null;
   event.headers = { ...event.headers, authorization: `Bearer ${CORPUS_KEY}` };
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     if (value === null) delete event.headers[name];
     else event.headers[name] = value.replaceAll('$KEY', CORPUS_KEY);
   }
-  delete event.body;
+  event.body = null;
   event.isBase64Encoded = false;
   if (request.body !== undefined && request.body.length > 0) {
-    event.body = request.base64 ? request.body.toString('base64') : request.body.toString('utf8');
-    event.isBase64Encoded = request.base64 === true;
+    event.body = request.body.toString('base64');
+    event.isBase64Encoded = true;
   }
   return event;
 }
 
-function answerOf(response: APIGatewayProxyStructuredResultV2): RouteAnswer {
+/** The ACCESS_DENIED gateway response of serverless.yml: API Gateway's answer to the authorizer's Deny. */
+function accessDenied(): RouteAnswer {
+  const config = loadServerlessConfig({ rootDir: join(__dirname, '..', '..'), stage: 'test' });
+  const resource = Object.values(config.resources).find((candidate) => candidate.Type === 'AWS::ApiGateway::GatewayResponse' && candidate.Properties?.ResponseType === 'ACCESS_DENIED');
+  const properties = resource?.Properties as { StatusCode: string; ResponseTemplates: Record<string, string> };
+  const text = properties.ResponseTemplates['application/json']!;
+  return { status: Number(properties.StatusCode), headers: { 'content-type': 'application/json' }, body: JSON.parse(text), text };
+}
+
+function answerOf(response: { statusCode?: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean }): RouteAnswer {
   const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name, String(value)]));
   const raw = response.body ?? '';
   const text = response.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { collectStreamedResponse, isStreamingHandler } from '../../shared/local/httpResponseStream';
 import { join } from 'node:path';
 
 /** A sample event from `events/`, deep-copied so a test can change it freely. */
@@ -21,4 +22,20 @@ export function lambdaContext(remainingMs = 29_000): any {
     getRemainingTimeInMillis: () => remainingMs - (Date.now() - start),
     done: () => undefined, fail: () => undefined, succeed: () => undefined,
   };
+}
+
+/** The caller the authorizer named, as a REST API puts it in `requestContext.authorizer`; `undefined`: none. */
+export function setTenant(event: any, tenantId: string | undefined, keyId = `key-${tenantId}`): any {
+  event.requestContext.authorizer = tenantId === undefined ? null : { principalId: tenantId, tenantId, keyId, integrationLatency: 1 };
+  return event;
+}
+
+/**
+ * Invokes an HTTP handler as Lambda would and answers its proxy result: a buffered
+ * handler is called as is; a response-streaming one (awslambda.streamifyResponse) is run
+ * with a response stream, and its prelude and body are collected as API Gateway reads them.
+ */
+export async function invokeHandler(handler: (...args: any[]) => any, event: unknown, context: unknown = lambdaContext()): Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean; chunks?: string[] }> {
+  if (!isStreamingHandler(handler)) return handler(event, context);
+  return collectStreamedResponse(handler, event, context);
 }

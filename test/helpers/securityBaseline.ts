@@ -85,10 +85,11 @@ export function securityBaselineViolations(template: Template): string[] {
   if (logGroups.length < functions.length) violations.push(`only ${logGroups.length} log groups for ${functions.length} functions`);
   for (const [id, group] of logGroups) if (!(group.Properties?.RetentionInDays > 0)) violations.push(`${id}: no log retention`);
 
-  const stages = byType(template, 'AWS::ApiGatewayV2::Stage');
-  if (stages.length === 0) violations.push('no HTTP API stage');
-  for (const [id, stage] of stages) {
-    const settings = stage.Properties?.DefaultRouteSettings ?? {};
+  // The REST API's stage comes from its Deployment (StageDescription holds the stage-wide throttling).
+  const stages = byType(template, 'AWS::ApiGateway::Deployment');
+  if (stages.length === 0) violations.push('no API stage');
+  for (const [id, deployment] of stages) {
+    const settings = deployment.Properties?.StageDescription ?? {};
     if (!(settings.ThrottlingRateLimit > 0) || !(settings.ThrottlingBurstLimit > 0)) violations.push(`${id}: no throttling limits`);
   }
   return violations;

@@ -14,7 +14,7 @@ type Resource = { Type: string; Properties: Record<string, any>; [key: string]: 
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'test';
-const FUNCTIONS = ['authorizer', 'chatCompletions', 'embeddings', 'models', 'health'];
+const FUNCTIONS = ['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health'];
 
 let resources: Record<string, Resource>;
 let packageDir: string;
@@ -66,37 +66,109 @@ describe('the CloudFormation template osls packages', () => {
     expect(fn.Properties.Architectures).toEqual(['arm64']);
   });
 
-  it('has a route for every httpApi event, behind the apiKey authorizer on all but /health', () => {
-    // Prepare
+  /** Every `http` event of serverless.yml as `METHOD /path`. */
+  function httpEvents(): Array<{ method: string; path: string; authorizer?: unknown }> {
     const config = loadServerlessConfig({ rootDir: ROOT, stage: STAGE });
-    const events = config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'httpApi' ? [event] : [])));
-    const routes = new Map(ofType('AWS::ApiGatewayV2::Route').map(([, route]) => [route.Properties.RouteKey as string, route.Properties]));
-    const [authorizerId] = ofType('AWS::ApiGatewayV2::Authorizer').find(([, authorizer]) => authorizer.Properties.Name === 'apiKey') ?? [];
+    return config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'other' && event.name === 'http' ? [event.definition as { method: string; path: string; authorizer?: unknown }] : [])));
+  }
+
+  /** The REST API's methods by `METHOD /path`, the path rebuilt from the resource chain. */
+  function restMethods(): Map<string, Record<string, any>> {
+    const pathOf = (resource: unknown): string => {
+      const ref = (resource as { Ref?: string } | undefined)?.Ref;
+      if (!ref || ref === undefined) return '';
+      const node = resources[ref];
+      if (!node) return '';
+      return `${pathOf(node.Properties.ParentId)}/${node.Properties.PathPart}`;
+    };
+    return new Map(ofType('AWS::ApiGateway::Method').map(([, method]) => [`${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)}`, method.Properties]));
+  }
+
+  it('serves every http event on the one REST API (no HTTP API left), behind the REQUEST authorizer on all but /health', () => {
+    // Prepare
+    const events = httpEvents();
+    const methods = restMethods();
+    const [authorizerId] = ofType('AWS::ApiGateway::Authorizer').find(([, authorizer]) => authorizer.Properties.Name === 'authorizer') ?? [];
+    const [restApiId] = ofType('AWS::ApiGateway::RestApi')[0] ?? [];
 
     // Assess
-    expect(events.length).toBeGreaterThanOrEqual(5);
+    expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([]);
+    expect(ofType('AWS::ApiGateway::RestApi')).toHaveLength(1);
+    expect(events.length).toBeGreaterThanOrEqual(16);
+    expect(methods.size).toBe(events.length);
     for (const event of events) {
-      const route = routes.get(`${event.method} ${event.path}`);
-      expect(route).toBeDefined();
+      const method = methods.get(`${event.method.toUpperCase()} ${event.path}`);
+      expect(method).toBeDefined();
+      expect(method?.RestApiId).toEqual({ Ref: restApiId });
+      expect(method?.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
       if (event.path === '/health') {
-        expect(route?.AuthorizerId).toBeUndefined();
+        expect(method).toMatchObject({ AuthorizationType: 'NONE' });
+        expect(method?.AuthorizerId).toBeUndefined();
       } else {
-        expect(route).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+        expect(method).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
       }
     }
   });
 
-  it('defines the apiKey authorizer as a simple-response REQUEST authorizer, payload 2.0, no identity source', () => {
+  it('defines the authorizer as a Lambda REQUEST authorizer called on every request (no cache, no identity source)', () => {
     // Act
-    const [, authorizer] = ofType('AWS::ApiGatewayV2::Authorizer').find(([, candidate]) => candidate.Properties.Name === 'apiKey') ?? [];
+    const [, authorizer] = ofType('AWS::ApiGateway::Authorizer').find(([, candidate]) => candidate.Properties.Name === 'authorizer') ?? [];
 
     // Assess
-    expect(authorizer?.Properties).toMatchObject({
-      AuthorizerType: 'REQUEST',
-      EnableSimpleResponses: true,
-      AuthorizerPayloadFormatVersion: '2.0',
-      IdentitySource: [],
-    });
+    expect(authorizer?.Properties).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
+    expect(authorizer?.Properties.IdentitySource).toBeUndefined();
+    expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain('AuthorizerLambdaFunction');
+  });
+
+  it.each([
+    ['POST /v1/chat/completions', 'ChatCompletionsLambdaFunction', 'chatCompletions'],
+    ['POST /v1/responses', 'ResponsesLambdaFunction', 'responses'],
+  ])('streams %s: ResponseTransferMode STREAM, the response-streaming-invocations URI, 15 minutes', (route, logicalId, name) => {
+    // Act
+    const integration = restMethods().get(route)?.Integration;
+
+    // Assess
+    expect(integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 });
+    const uri = integration.Uri['Fn::Join'][1];
+    expect(uri).toContainEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+    expect(uri.filter((part: unknown) => typeof part === 'string').join('')).toMatch(/:lambda:path\/2021-11-15\/functions\/\/response-streaming-invocations$/);
+    expect(lambdaFunction(name).Properties.Timeout).toBeGreaterThanOrEqual(300);
+  });
+
+  it('keeps every other route a buffered proxy integration (Invoke, 2015-03-31)', () => {
+    for (const [route, method] of restMethods()) {
+      if (route === 'POST /v1/chat/completions' || route === 'POST /v1/responses') continue;
+      expect(method.Integration.ResponseTransferMode).toBeUndefined();
+      expect(JSON.stringify(method.Integration.Uri)).toContain('/2015-03-31/functions/');
+    }
+  });
+
+  it('throttles the whole stage, and takes every body as binary (*/*)', () => {
+    // Act
+    const deployments = ofType('AWS::ApiGateway::Deployment');
+    const [, api] = ofType('AWS::ApiGateway::RestApi')[0]!;
+
+    // Assess
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]![1].Properties.StageDescription).toMatchObject({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(deployments[0]![1].Properties.StageName).toBe(STAGE);
+    expect(api.Properties.BinaryMediaTypes).toEqual(['*/*']);
+  });
+
+  it("answers a refused key with OpenAI's 401 invalid_api_key body (UNAUTHORIZED, ACCESS_DENIED), an unknown route with 404", () => {
+    // Prepare
+    const responses = new Map<string, Record<string, any>>(ofType('AWS::ApiGateway::GatewayResponse').map(([id, response]) => [response.Properties.ResponseType as string, { id, ...response.Properties }]));
+    const [deploymentId, deployment] = ofType('AWS::ApiGateway::Deployment')[0]!;
+
+    // Assess
+    for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED']) {
+      const response = responses.get(type);
+      expect(response).toMatchObject({ StatusCode: '401', RestApiId: { Ref: 'ApiGatewayRestApi' } });
+      expect(JSON.parse(response!.ResponseTemplates['application/json'])).toEqual({ error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'invalid_api_key' } });
+      expect([deployment.DependsOn].flat()).toContain(response!.id);
+    }
+    expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
+    expect(deploymentId).toMatch(/^ApiGatewayDeployment/);
   });
 
   it('defines the table with pk/sk, gsi1, on demand, with PITR and SSE', () => {
@@ -156,6 +228,7 @@ describe('the CloudFormation template osls packages', () => {
 
     // Assess
     expect(canInvoke('chatCompletions')).toBe(true);
+    expect(canInvoke('responses')).toBe(true);
     expect(canInvoke('embeddings')).toBe(true);
     expect(canInvoke('authorizer')).toBe(false);
   });

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { HttpApiRouter, httpApiRoutesFrom } from '../../../shared/local/httpApiRoutes';
+import { HttpApiRouter, httpApiRoutesFrom, methodLogicalId, restApiSettingsFrom } from '../../../shared/local/httpApiRoutes';
 import type { LocalFunction } from '../../../shared/local/localFunction';
 import { loadServerlessConfig, parseServerlessConfig } from '../../../shared/local/serverlessConfig';
 
 const functionFor = (key: string): LocalFunction => ({ functionName: key, timeoutSeconds: 1, memorySize: 128, loadHandler: async () => () => null });
 
 describe('routes from serverless.yml', () => {
-  it('serves every httpApi event, behind the apiKey authorizer except /health', () => {
+  it('serves every http event (REST API), behind the authorizer except /health, streaming chat and responses', () => {
     // Prepare
     const config = loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' });
 
@@ -14,17 +14,36 @@ describe('routes from serverless.yml', () => {
     const routes = httpApiRoutesFrom(config, functionFor);
 
     // Assess
-    const summary = routes.map((route) => [`${route.method} ${route.path}`, route.function.functionName, route.authorizer?.function.functionName]);
+    const summary = routes.map((route) => [`${route.method} ${route.path}`, route.function.functionName, route.authorizer?.function.functionName, route.streaming === true]);
     expect(summary).toEqual(
       expect.arrayContaining([
-        ['POST /v1/chat/completions', 'chatCompletions', 'authorizer'],
-        ['POST /v1/embeddings', 'embeddings', 'authorizer'],
-        ['GET /v1/models', 'models', 'authorizer'],
-        ['GET /v1/models/{model}', 'models', 'authorizer'],
-        ['GET /health', 'health', undefined],
+        ['POST /v1/chat/completions', 'chatCompletions', 'authorizer', true],
+        ['POST /v1/responses', 'responses', 'authorizer', true],
+        ['POST /v1/embeddings', 'embeddings', 'authorizer', false],
+        ['GET /v1/models', 'models', 'authorizer', false],
+        ['GET /v1/models/{model}', 'models', 'authorizer', false],
+        ['GET /health', 'health', undefined, false],
       ]),
     );
-    expect(routes.every((route) => !route.authorizer || route.authorizer.enableSimpleResponses)).toBe(true);
+    expect(routes.filter((route) => route.streaming).map((route) => route.path).sort()).toEqual(['/v1/chat/completions', '/v1/responses']);
+  });
+
+  it("reads the REST API's binary media types and gateway responses from serverless.yml", () => {
+    // Act
+    const settings = restApiSettingsFrom(loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' }));
+
+    // Assess
+    expect(settings.binaryMediaTypes).toEqual(['*/*']);
+    expect(settings.gatewayResponses.ACCESS_DENIED).toMatchObject({ statusCode: 401, headers: { 'content-type': 'application/json' } });
+    expect(JSON.parse(settings.gatewayResponses.ACCESS_DENIED!.body!)).toMatchObject({ error: { code: 'invalid_api_key', type: 'authentication_error' } });
+    expect(settings.gatewayResponses.UNAUTHORIZED?.body).toBe(settings.gatewayResponses.ACCESS_DENIED?.body);
+    expect(settings.gatewayResponses.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ statusCode: 404, body: '{"message":"Not Found"}' });
+  });
+
+  it("names a method's resource as osls does", () => {
+    expect(methodLogicalId('/v1/chat/completions', 'POST')).toBe('ApiGatewayMethodV1ChatCompletionsPost');
+    expect(methodLogicalId('/v1/files/{fileId}/content', 'GET')).toBe('ApiGatewayMethodV1FilesFileidVarContentGet');
+    expect(methodLogicalId('/a-b', 'ANY')).toBe('ApiGatewayMethodADashbAny');
   });
 
   it('matches a {param} route and decodes the parameter', () => {
@@ -39,30 +58,16 @@ describe('routes from serverless.yml', () => {
     expect(router.match('POST', '/v1/models')).toBeUndefined();
   });
 
-  it('catches everything else with a `*` event as $default', () => {
+  it('refuses authorizers it does not emulate', () => {
     // Prepare
-    const config = parseServerlessConfig('service: s\nfunctions:\n  all:\n    handler: a.handler\n    events:\n      - httpApi: "*"\n  one:\n    handler: b.handler\n    events:\n      - httpApi: GET /one\n');
-    const router = new HttpApiRouter(httpApiRoutesFrom(config, functionFor));
+    const yaml = (authorizer: string) => `service: s\nfunctions:\n  f:\n    handler: a.handler\n    events:\n      - http:\n          method: GET\n          path: /\n          authorizer: ${authorizer}\n`;
 
     // Act
-    const one = router.match('GET', '/one');
-    const other = router.match('PATCH', '/any/thing');
+    const token = () => httpApiRoutesFrom(parseServerlessConfig(yaml('{ name: auth }')), functionFor);
+    const cached = () => httpApiRoutesFrom(parseServerlessConfig(yaml('{ name: auth, type: request }')), functionFor);
 
     // Assess
-    expect(one?.route.function.functionName).toBe('one');
-    expect(other).toMatchObject({ routeKey: '$default' });
-  });
-
-  it('refuses authorizers it does not emulate, by name', () => {
-    // Prepare
-    const config = parseServerlessConfig(
-      'service: s\nprovider:\n  httpApi:\n    authorizers:\n      jwtAuth:\n        type: jwt\n        issuerUrl: https://x\nfunctions:\n  f:\n    handler: a.handler\n    events:\n      - httpApi:\n          method: GET\n          path: /\n          authorizer: jwtAuth\n',
-    );
-
-    // Act
-    const act = () => httpApiRoutesFrom(config, functionFor);
-
-    // Assess
-    expect(act).toThrow(/jwtAuth.*only Lambda request authorizers/);
+    expect(token).toThrow(/only Lambda REQUEST authorizers/);
+    expect(cached).toThrow(/caching and identity sources are not emulated/);
   });
 });

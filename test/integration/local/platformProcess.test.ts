@@ -67,7 +67,7 @@ describe('npm start (shared/local/start.ts) in a child process', () => {
     const response = await fetch(`${platform!.api}/health`);
 
     // Assess
-    expect(response.headers.get('apigw-requestid')).toBeTruthy();
+    expect(response.headers.get('x-amzn-requestid')).toBeTruthy();
     expect(response.status).toBe(200);
     await expect(response.json()).resolves.toEqual({ status: 'ok' });
   });

@@ -139,6 +139,7 @@ describe('serverless.yml variables', () => {
     // Assess
     expect(config.service).toBe('inference-platform');
     expect(config.provider.environment.TABLE_NAME).toBe('inference-platform-local');
-    expect(config.httpApi.authorizers.apiKey).toMatchObject({ type: 'request', functionName: 'authorizer', enableSimpleResponses: true, payloadVersion: '2.0' });
+    expect(config.document.custom).toMatchObject({ apiKeyAuthorizer: { name: 'authorizer', type: 'request', resultTtlInSeconds: 0 } });
+    expect(Number((config.document.custom as any).apiThrottling.rateLimit)).toBe(200);
   });
 });

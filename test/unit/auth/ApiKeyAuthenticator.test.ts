@@ -51,13 +51,19 @@ describe('API keys', () => {
     expect(store.reads).toBe(2);
   });
 
-  it('the authorizer passes its verdict in the context and never blocks (the route answers the 401)', async () => {
+  it('the REST authorizer allows a known key on the method with the tenant in the context, and denies any other', async () => {
     const store = new MemoryKeyStore();
     await issueApiKey(store, { tenantId: 'local', name: 'a', key: 'sk-local' });
     const handler = createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: 0 }));
     const event = loadEvent('http/authorizer.json');
-    expect(await handler(event)).toEqual({ isAuthorized: true, context: { authenticated: true, tenantId: 'local', keyId: hashApiKey('sk-local').slice(0, 12) } });
-    event.headers.authorization = 'Bearer wrong';
-    expect(await handler(event)).toEqual({ isAuthorized: true, context: { authenticated: false } });
+    const policy = (effect: string) => ({ Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: event.methodArn }] });
+    expect(await handler(event)).toEqual({ principalId: 'local', policyDocument: policy('Allow'), context: { tenantId: 'local', keyId: hashApiKey('sk-local').slice(0, 12) } });
+    // A REST API passes header names as the client cased them.
+    event.headers = { Authorization: 'Bearer sk-local' };
+    expect((await handler(event)).policyDocument).toEqual(policy('Allow'));
+    event.headers = { authorization: 'Bearer wrong' };
+    expect(await handler(event)).toEqual({ principalId: 'anonymous', policyDocument: policy('Deny'), context: {} });
+    event.headers = {};
+    expect((await handler(event)).policyDocument).toEqual(policy('Deny'));
   });
 });

@@ -12,7 +12,7 @@ describe('POST /v1/batches', () => {
     const file = await uploadFile(platform);
     const event = loadEvent('http/batchesCreate.json');
     event.body = JSON.stringify({ ...JSON.parse(event.body), input_file_id: file.id });
-    event.requestContext.authorizer.lambda.tenantId = TENANT_A;
+    event.requestContext.authorizer.tenantId = TENANT_A;
     // Act
     const answer = await invoke(platform.batches, event);
     // Assess

@@ -240,7 +240,7 @@ describe('tenant isolation of files', () => {
     // Prepare
     const platform = setup();
     const event = httpEvent('filesList', { query: {} });
-    event.requestContext.authorizer.lambda = { authenticated: false };
+    event.requestContext.authorizer = null;
     // Act
     const answer = await invoke(platform.files, event);
     // Assess

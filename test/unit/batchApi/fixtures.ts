@@ -1,10 +1,10 @@
 import './functionEnv';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHandler as batchesHandler } from '../../../functions/http/batches';
 import { createHandler as filesHandler } from '../../../functions/http/files';
 import { BatchService, FileService, type IngestJobMessage } from '../../../shared/batchApi';
+import type { RouteResponse } from '../../../shared/http';
 import type { Job } from '../../../shared/jobs/Job';
-import { lambdaContext, loadEvent } from '../../helpers/events';
+import { lambdaContext, loadEvent, setTenant } from '../../helpers/events';
 import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../../helpers/memoryPorts';
 
 export const BUCKET = 'inference-platform-test';
@@ -19,7 +19,7 @@ export const JSONL = [
   { custom_id: 'request-2', method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: 'first' } },
 ].map((line) => `${JSON.stringify(line)}\n`).join('');
 
-type Handler = (event: any, context: any) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (event: any, context: any) => Promise<RouteResponse>;
 
 /** The two handlers over in-memory ports, on a clock the test moves (`clock.ms`). */
 export function setup(options: { maxUploadBytes?: number; maxContentBytes?: number } = {}) {
@@ -42,7 +42,7 @@ export type Platform = ReturnType<typeof setup>;
 export interface Answer {
   status: number;
   body: any;
-  response: APIGatewayProxyStructuredResultV2;
+  response: RouteResponse;
 }
 
 /** Invokes `handler` with `event` as Lambda would, parsing a JSON answer. */
@@ -53,22 +53,20 @@ export async function invoke(handler: Handler, event: unknown): Promise<Answer> 
 }
 
 /**
- * A sample HTTP API v2 event from `events/http/<sample>.json`, sent by `tenant`, with
+ * A sample REST API (payload 1.0) event from `events/http/<sample>.json`, sent by `tenant`, with
  * the route's path parameters, query and body replaced as asked.
  */
 export function httpEvent(sample: string, options: { tenant?: string; path?: Record<string, string>; query?: Record<string, string>; body?: string | object; headers?: Record<string, string>; base64?: boolean } = {}): any {
   const event = loadEvent(`http/${sample}.json`);
   const tenant = options.tenant ?? TENANT_A;
-  event.requestContext.authorizer.lambda = { authenticated: true, tenantId: tenant, keyId: `key-${tenant}` };
+  setTenant(event, tenant);
   if (options.path) {
     event.pathParameters = options.path;
-    const template = String(event.routeKey).split(' ')[1]!;
-    event.rawPath = template.replace(/\{(\w+)\}/g, (_: string, name: string) => options.path![name] ?? '');
-    event.requestContext.http.path = event.rawPath;
+    event.path = String(event.resource).replace(/\{(\w+)\}/g, (_: string, name: string) => options.path![name] ?? '');
   }
   if (options.query) {
-    event.queryStringParameters = options.query;
-    event.rawQueryString = new URLSearchParams(options.query).toString();
+    event.queryStringParameters = Object.keys(options.query).length ? options.query : null;
+    event.multiValueQueryStringParameters = null;
   }
   if (options.body !== undefined) {
     event.body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
-import { lambdaContext, loadEvent } from '../../helpers/events';
+import { lambdaContext, loadEvent, setTenant } from '../../helpers/events';
 import { forceStatus, JSONL, setup, TENANT_A, type Platform } from './fixtures';
 
 const ROUTES: Array<{ method: string; path: RegExp; routeKey: string; param?: string; fn: 'files' | 'batches' }> = [
@@ -31,18 +31,21 @@ function apiGatewayFetch(platform: Platform, tenantId: string): typeof fetch {
     const bytes = Buffer.from(await request.arrayBuffer());
     const text = /^(application\/json|text\/)/.test(request.headers.get('content-type') ?? '');
     const event = loadEvent('http/models.json');
+    const headers = Object.fromEntries(request.headers);
     Object.assign(event, {
-      routeKey: route.routeKey,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers: Object.fromEntries(request.headers),
-      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-      ...(route.param ? { pathParameters: { [route.param]: decodeURIComponent(route.path.exec(url.pathname)![1]!) } } : {}),
-      ...(bytes.length ? { body: bytes.toString(text ? 'utf8' : 'base64') } : {}),
-      isBase64Encoded: bytes.length > 0 && !text,
+      resource: route.routeKey.split(' ')[1],
+      path: url.pathname,
+      httpMethod: request.method,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+      queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
+      multiValueQueryStringParameters: null,
+      pathParameters: route.param ? { [route.param]: decodeURIComponent(route.path.exec(url.pathname)![1]!) } : null,
+      // A REST API with binaryMediaTypes */* hands every body on base64-encoded.
+      body: bytes.length ? bytes.toString('base64') : null,
+      isBase64Encoded: bytes.length > 0,
     });
-    Object.assign(event.requestContext, { routeKey: route.routeKey, http: { ...event.requestContext.http, method: request.method, path: url.pathname } });
-    event.requestContext.authorizer.lambda = { authenticated: true, tenantId, keyId: 'k1' };
+    setTenant(event, tenantId, 'k1');
     const result = await platform[route.fn](event, lambdaContext());
     const body = result.body === undefined ? null : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     return new Response(body, { status: result.statusCode, headers: result.headers as Record<string, string> });

@@ -1,8 +1,10 @@
 import { createHandler as chatHandler } from '../../../functions/http/chatCompletions';
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
 import { createHandler as modelsHandler } from '../../../functions/http/models';
+import { handler as responsesHandler } from '../../../functions/http/responses';
 import type { InferenceService } from '../../../shared/inference/InferenceService';
-import { loadEvent, lambdaContext } from '../../helpers/events';
+import { httpRoute, jsonResponse } from '../../../shared/http';
+import { invokeHandler, loadEvent, lambdaContext, setTenant } from '../../helpers/events';
 
 /** A service double recording what the handler asked of it. */
 function fakeService() {
@@ -19,27 +21,58 @@ function fakeService() {
 const body = (response: { body?: string }) => JSON.parse(response.body!);
 
 describe('HTTP handlers', () => {
-  it('chat: parses the sample event, passes a deadline from the Lambda context, answers 200', async () => {
+  it('chat: parses the sample event, passes a deadline and a live signal, answers 200 through the response stream', async () => {
     // Prepare
     const { service, calls } = fakeService();
     const handler = chatHandler({ service, maxBodyBytes: 10_000 });
     // Act
-    const response = await handler(loadEvent('http/chatCompletions.json'), lambdaContext(5_000));
+    const response = await invokeHandler(handler, loadEvent('http/chatCompletions.json'), lambdaContext(5_000));
     // Assess
     expect(response).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
     expect(body(response)).toEqual({ id: 'chatcmpl-1' });
-    const [request, options] = calls[0]!.args as [{ model: string }, { deadline: number }];
+    const [request, options] = calls[0]!.args as [{ model: string }, { deadline: number; signal: AbortSignal }];
     expect(request.model).toBe('gpt-oss-20b');
     expect(options.deadline - Date.now()).toBeGreaterThan(4_000);
     expect(options.deadline - Date.now()).toBeLessThanOrEqual(5_000);
+    expect(options.signal.aborted).toBe(false);
+  });
+
+  it('chat: takes a base64 body (what the REST API sends with binaryMediaTypes */*) and refuses bytes that are not UTF-8', async () => {
+    const { service, calls } = fakeService();
+    const handler = chatHandler({ service, maxBodyBytes: 10_000 });
+    const event = loadEvent('http/chatCompletions.json');
+    const json = event.body;
+    Object.assign(event, { body: Buffer.from(json).toString('base64'), isBase64Encoded: true });
+    expect((await invokeHandler(handler, event)).statusCode).toBe(200);
+    const broken = Buffer.concat([Buffer.from(json.slice(0, -10)), Buffer.from([0xff]), Buffer.from(json.slice(-10))]);
+    Object.assign(event, { body: broken.toString('base64') });
+    const refused = await invokeHandler(handler, event);
+    expect(refused.statusCode).toBe(400);
+    expect(body(refused).error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('UTF-8') });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reads the REST event: route key from method and resource, headers in any case, repeated values joined', async () => {
+    const seen: unknown[] = [];
+    const handler = httpRoute(async ({ event, tenant }) => {
+      seen.push({ routeKey: event.routeKey, type: event.headers['content-type'], multi: event.headers['x-multi'], query: event.queryStringParameters, tenant });
+      return jsonResponse(200, {});
+    });
+    const event = loadEvent('http/filesList.json');
+    event.headers = { 'Content-Type': 'text/plain', 'X-Multi': 'two' };
+    event.multiValueHeaders = { 'Content-Type': ['text/plain'], 'X-Multi': ['one', 'two'] };
+    event.multiValueQueryStringParameters = { purpose: ['batch'], limit: ['1', '2'] };
+    setTenant(event, 'tenant-x', 'key-x');
+    await handler(event, lambdaContext());
+    expect(seen).toEqual([{ routeKey: 'GET /v1/files', type: 'text/plain', multi: 'one,two', query: { purpose: 'batch', limit: '1,2' }, tenant: { tenantId: 'tenant-x', keyId: 'key-x' } }]);
   });
 
   it('refuses an unauthenticated request with 401 before reading the body', async () => {
     const { service, calls } = fakeService();
     const event = loadEvent('http/chatCompletions.json');
-    event.requestContext.authorizer.lambda = { authenticated: false };
+    setTenant(event, undefined);
     event.body = 'not json';
-    const response = await chatHandler({ service, maxBodyBytes: 10_000 })(event, lambdaContext());
+    const response = await invokeHandler(chatHandler({ service, maxBodyBytes: 10_000 }), event);
     expect(response.statusCode).toBe(401);
     expect(body(response).error).toMatchObject({ code: 'invalid_api_key', type: 'authentication_error' });
     expect(calls).toHaveLength(0);
@@ -55,7 +88,7 @@ describe('HTTP handlers', () => {
     const { service, calls } = fakeService();
     const event = loadEvent('http/chatCompletions.json');
     change(event);
-    const response = await chatHandler({ service, maxBodyBytes: 10_000 })(event, lambdaContext());
+    const response = await invokeHandler(chatHandler({ service, maxBodyBytes: 10_000 }), event);
     expect(response.statusCode).toBe(status);
     expect(body(response)).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
     expect(calls).toHaveLength(0);
@@ -76,5 +109,13 @@ describe('HTTP handlers', () => {
     const handler = modelsHandler({ service });
     expect(body(await handler(loadEvent('http/models.json'), lambdaContext()))).toEqual({ object: 'list', data: [] });
     expect(body(await handler(loadEvent('http/model.json'), lambdaContext()))).toEqual({ id: 'gpt-oss-20b' });
+  });
+
+  it('responses: the placeholder streaming route answers 501 in the OpenAI error shape', async () => {
+    const event = loadEvent('http/chatCompletions.json');
+    Object.assign(event, { resource: '/v1/responses', path: '/v1/responses' });
+    const response = await invokeHandler(responsesHandler, event);
+    expect(response.statusCode).toBe(501);
+    expect(body(response).error).toMatchObject({ code: 'not_implemented', type: 'server_error' });
   });
 });

@@ -24,7 +24,7 @@ function setup() {
   const handler = createHandler({ service, maxBodyBytes: 1_000_000 });
   const call = async (sample: 'requestsCreate' | 'requestsRetrieve', options: { tenant?: string; body?: unknown; id?: string } = {}) => {
     const event = loadEvent(`http/${sample}.json`);
-    event.requestContext.authorizer.lambda = { authenticated: true, tenantId: options.tenant ?? 'tenant-a', keyId: 'k' };
+    event.requestContext.authorizer = { principalId: options.tenant ?? 'tenant-a', tenantId: options.tenant ?? 'tenant-a', keyId: 'k' };
     if (options.body !== undefined) event.body = JSON.stringify(options.body);
     if (options.id !== undefined) event.pathParameters = { requestId: options.id };
     const response = await handler(event, lambdaContext());
