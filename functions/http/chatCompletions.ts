@@ -1,17 +1,19 @@
 import { loadConfig } from '../../shared/config/config';
 import { ChatCompletionRequest } from '../../shared/domain/chat';
-import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+import { chatServerSentEvents, EVENT_STREAM_HEADERS, httpRoute, jsonResponse, parseRequest } from '../../shared/http';
 import { createInferenceService, type InferenceService } from '../../shared/inference';
 
 /**
  * `POST /v1/chat/completions`, a response-streaming function (REST integration with
- * ResponseTransferMode STREAM): a route may answer a StreamingResult (shared/http/httpRoute.ts)
- * for `stream: true`; today the service answers one JSON completion.
+ * ResponseTransferMode STREAM): `stream: true` answers server-sent events as the tokens
+ * come, anything else one JSON completion. Either may take minutes, not 29 s.
  */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>
-  httpRoute(async ({ body, deadline, signal }) => {
+  httpRoute(async ({ body, deadline, signal, event }) => {
     const request = parseRequest(ChatCompletionRequest, body);
-    return jsonResponse(200, await deps.service.chatCompletion(request, { deadline, signal }));
+    if (!request.stream) return jsonResponse(200, await deps.service.chatCompletion(request, { deadline, signal }));
+    const chunks = await deps.service.chatCompletionStream(request, { deadline, signal });
+    return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: chatServerSentEvents(chunks, event.requestId) };
   }, { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true });
 
 const config = loadConfig();

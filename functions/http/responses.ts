@@ -1,11 +1,19 @@
-import { PlatformError } from '../../shared/errors';
-import { httpRoute } from '../../shared/http';
+import { loadConfig } from '../../shared/config/config';
+import { EVENT_STREAM_HEADERS, httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+import { createInferenceService } from '../../shared/inference';
+import { encodeSseStream, ResponsesRequest, ResponsesService } from '../../shared/inference/responses';
 
 /**
- * `POST /v1/responses` (the Responses API): a placeholder until its handler lands. The
- * route is deployed already (a streaming integration, like chat completions), so it
- * answers 501 in the OpenAI error shape.
+ * `POST /v1/responses` (the Responses API, stateless), a response-streaming function like
+ * chat completions: `stream: true` answers the Responses event stream, anything else one
+ * Response object.
  */
-export const handler = httpRoute(async () => {
-  throw new PlatformError('The Responses API is not available yet.', { code: 'not_implemented', status: 501, type: 'server_error' });
-}, { streaming: true });
+export const createHandler = (deps: { service: ResponsesService; maxBodyBytes: number }) =>
+  httpRoute(async ({ body, deadline, signal }) => {
+    const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), { deadline, signal });
+    if (answer.kind === 'response') return jsonResponse(200, answer.response);
+    return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: encodeSseStream(answer.events) };
+  }, { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true });
+
+const config = loadConfig();
+export const handler = createHandler({ service: new ResponsesService(createInferenceService(config)), maxBodyBytes: config.maxBodyBytes });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fieldPath, valueAt } from '../http/validation';
+import { fieldPath, valueAt } from '../domain/validation';
 import { CUSTOM_ID_MAX_LENGTH, type LineErrorCode } from './constants';
 import type { LineError } from './types';
 

@@ -1,5 +1,5 @@
 import { PlatformError } from '../errors';
-import { parseRequest } from '../http/validation';
+import { parseRequest } from '../domain/validation';
 import type { ReceivedMessage } from '../queues/sqsBatchAll';
 import { MAX_REQUEST_BYTES, MAX_SENDER_ATTRIBUTES } from './constants';
 import { ReplyQueueNotAllowedError, RequestTooLargeError, TooManyAttributesError } from './errors';

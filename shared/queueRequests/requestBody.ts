@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BatchItem } from '../batching/types';
 import { ChatCompletionRequest, EmbeddingsRequest, type InferenceInput, type ModelEntry } from '../domain';
-import { parseRequest } from '../http/validation';
+import { parseRequest } from '../domain/validation';
 import { chatItems, type ItemNaming } from '../inference/chatRequests';
 import { embeddingItems } from '../inference/embeddingsRequests';
 import type { ModelRouter } from '../routing/ModelRouter';

@@ -31,6 +31,8 @@ export {
   InputItem, InputMessage, AssistantMessage, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, InputTextPart, OutputTextPart,
 } from './inputItems';
 export { toChatRequest } from './toChatRequest';
+export { ResponsesService } from './ResponsesService';
+export type { ResponsesAnswer } from './ResponsesService';
 export { asResponsesError, responsesParam } from './chatErrors';
 export { toResponse } from './toResponse';
 export { toResponseEvents } from './toResponseEvents';

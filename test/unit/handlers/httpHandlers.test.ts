@@ -1,7 +1,8 @@
 import { createHandler as chatHandler } from '../../../functions/http/chatCompletions';
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
 import { createHandler as modelsHandler } from '../../../functions/http/models';
-import { handler as responsesHandler } from '../../../functions/http/responses';
+import { createHandler as responsesHandler } from '../../../functions/http/responses';
+import { ResponsesService } from '../../../shared/inference/responses';
 import type { InferenceService } from '../../../shared/inference/InferenceService';
 import { httpRoute, jsonResponse } from '../../../shared/http';
 import { invokeHandler, loadEvent, lambdaContext, setTenant } from '../../helpers/events';
@@ -10,7 +11,17 @@ import { invokeHandler, loadEvent, lambdaContext, setTenant } from '../../helper
 function fakeService() {
   const calls: { method: string; args: unknown[] }[] = [];
   const service = {
-    chatCompletion: async (...args: unknown[]) => { calls.push({ method: 'chat', args }); return { id: 'chatcmpl-1' }; },
+    chatCompletion: async (...args: unknown[]) => {
+      calls.push({ method: 'chat', args });
+      return { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-oss-20b', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!', refusal: null }, finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    },
+    chatCompletionStream: async (...args: unknown[]) => {
+      calls.push({ method: 'chatStream', args });
+      return (async function* () {
+        yield { id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1, model: 'gpt-oss-20b', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null, logprobs: null }] };
+        throw Object.assign(new Error('backend broke'), { name: 'Error' });
+      })();
+    },
     embeddings: async (...args: unknown[]) => { calls.push({ method: 'embeddings', args }); return { object: 'list' }; },
     listModels: () => ({ object: 'list', data: [] }),
     getModel: (id: string) => ({ id }),
@@ -29,7 +40,7 @@ describe('HTTP handlers', () => {
     const response = await invokeHandler(handler, loadEvent('http/chatCompletions.json'), lambdaContext(5_000));
     // Assess
     expect(response).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
-    expect(body(response)).toEqual({ id: 'chatcmpl-1' });
+    expect(body(response)).toMatchObject({ id: 'chatcmpl-1', object: 'chat.completion' });
     const [request, options] = calls[0]!.args as [{ model: string }, { deadline: number; signal: AbortSignal }];
     expect(request.model).toBe('gpt-oss-20b');
     expect(options.deadline - Date.now()).toBeGreaterThan(4_000);
@@ -111,11 +122,36 @@ describe('HTTP handlers', () => {
     expect(body(await handler(loadEvent('http/model.json'), lambdaContext()))).toEqual({ id: 'gpt-oss-20b' });
   });
 
-  it('responses: the placeholder streaming route answers 501 in the OpenAI error shape', async () => {
+  it('chat: answers stream: true with server-sent events, ending a failure after the first byte with an error event and no [DONE]', async () => {
+    // Prepare
+    const { service, calls } = fakeService();
+    const handler = chatHandler({ service, maxBodyBytes: 10_000 });
     const event = loadEvent('http/chatCompletions.json');
-    Object.assign(event, { resource: '/v1/responses', path: '/v1/responses' });
-    const response = await invokeHandler(responsesHandler, event);
-    expect(response.statusCode).toBe(501);
-    expect(body(response).error).toMatchObject({ code: 'not_implemented', type: 'server_error' });
+    event.body = JSON.stringify({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    event.isBase64Encoded = false;
+    // Act
+    const response = await invokeHandler(handler, event, lambdaContext(5_000));
+    // Assess
+    expect(calls.map((call) => call.method)).toEqual(['chatStream']);
+    expect(response).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+    const events = response.body!.split('\n\n').filter(Boolean);
+    expect(JSON.parse(events[0]!.slice('data: '.length))).toMatchObject({ object: 'chat.completion.chunk', choices: [{ delta: { content: 'Hi' } }] });
+    expect(JSON.parse(events[1]!.slice('data: '.length))).toEqual({ error: expect.objectContaining({ code: 'internal_error', type: 'server_error' }) });
+    expect(events).toHaveLength(2);
+  });
+
+  it('responses: translates to a chat completion and answers a Response object', async () => {
+    // Prepare
+    const { service, calls } = fakeService();
+    const handler = responsesHandler({ service: new ResponsesService(service), maxBodyBytes: 10_000 });
+    const event = loadEvent('http/chatCompletions.json');
+    Object.assign(event, { resource: '/v1/responses', path: '/v1/responses', body: JSON.stringify({ model: 'gpt-oss-20b', input: 'Say hi.', instructions: 'Be brief.' }), isBase64Encoded: false });
+    // Act
+    const response = await invokeHandler(handler, event, lambdaContext(5_000));
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toMatchObject({ object: 'response', status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hi!' }] }] });
+    const [request] = calls[0]!.args as [{ messages: unknown[] }];
+    expect(request.messages).toEqual([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hi.' }]);
   });
 });

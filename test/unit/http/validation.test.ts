@@ -1,7 +1,7 @@
 import { ChatCompletionRequest } from '../../../shared/domain/chat';
 import { EmbeddingsRequest } from '../../../shared/domain/embeddings';
 import { InvalidRequestError } from '../../../shared/errors';
-import { parseRequest } from '../../../shared/http/validation';
+import { parseRequest } from '../../../shared/domain/validation';
 
 function refusal(schema: Parameters<typeof parseRequest>[0], body: unknown): InvalidRequestError {
   try {

@@ -5,7 +5,7 @@
  * as loose checks of our own): a translation must not leave any of them out.
  */
 import { z } from 'zod';
-import { parseRequest } from '../../../../shared/http/validation';
+import { parseRequest } from '../../../../shared/domain/validation';
 import {
   ResponsesRequest, toResponse, toResponseEvents, type ChatWireChunk, type ResponseStreamEvent,
 } from '../../../../shared/inference/responses';

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toOpenAiError } from '../../../../shared/http/openAiErrors';
-import { parseRequest } from '../../../../shared/http/validation';
+import { parseRequest } from '../../../../shared/domain/validation';
 import {
   encodeSse, ResponsesRequest, toChatRequest, toResponse, toResponseEvents,
   type ChatWireChunk, type ChatWireCompletion, type ChatWireRequest,

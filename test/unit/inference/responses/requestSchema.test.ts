@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../../../../shared/errors';
-import { parseRequest } from '../../../../shared/http/validation';
+import { parseRequest } from '../../../../shared/domain/validation';
 import { ResponsesRequest } from '../../../../shared/inference/responses';
 
 function refusal(body: unknown): InvalidRequestError {

@@ -1,5 +1,5 @@
 import { ChatCompletionRequest } from '../../../../shared/domain/chat';
-import { parseRequest } from '../../../../shared/http/validation';
+import { parseRequest } from '../../../../shared/domain/validation';
 import { ResponsesRequest, toChatRequest } from '../../../../shared/inference/responses';
 
 const chat = (body: unknown) => toChatRequest(parseRequest(ResponsesRequest, body));

@@ -1,4 +1,4 @@
-import { parseRequest } from '../../../../shared/http/validation';
+import { parseRequest } from '../../../../shared/domain/validation';
 import { ResponsesRequest, toResponse, type ChatWireCompletion } from '../../../../shared/inference/responses';
 
 const req = (extra: object = {}) => parseRequest(ResponsesRequest, { model: 'chat-a', input: 'hi', ...extra });

@@ -1,5 +1,5 @@
 import { PlatformError } from '../../../../shared/errors';
-import { parseRequest } from '../../../../shared/http/validation';
+import { parseRequest } from '../../../../shared/domain/validation';
 import {
   encodeSse, ResponsesRequest, toResponseEvents, type ChatWireChunk, type ResponseStreamEvent,
 } from '../../../../shared/inference/responses';
