@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChunkPlan, Job, JobStatus } from '../jobs/Job';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from '../jobs/Job';
 import { JobStateConflictError } from '../jobs/errors';
 import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../jobs/jobStateMachine';
 import type { ChunkCounts, JobPatch, JobStore } from '../jobs/ports';
@@ -148,6 +148,22 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
+  async recordFailure(jobId: string, failure: JobFailure): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: 'SET failure = :failure',
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(failure) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failure': failure, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async chunkAttempts(jobId: string): Promise<Map<number, string>> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true, ProjectionExpression: 'chunkAttempts' }));
     return new Map(Object.entries((Item?.chunkAttempts ?? {}) as Record<string, string>).map(([index, attempt]) => [Number(index), attempt]));
@@ -179,8 +195,8 @@ export class DynamoDbJobStore implements JobStore {
         ExclusiveStartKey: startKey,
       }));
       for (const item of page.Items ?? []) {
-        const { index, startByte, endByte, firstLine, lineCount, skipLines } = item as ChunkPlan;
-        chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines });
+        const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines } = item as ChunkPlan;
+        chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines, ...(blankLines ? { blankLines } : {}) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

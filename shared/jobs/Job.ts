@@ -108,6 +108,12 @@ export interface ChunkPlan {
   lineCount: number;
   /** Lines of the range that ingest already refused (they are in the ingest error part). */
   skipLines: number[];
+  /**
+   * Blank lines inside the range (no request, no output line). With `skipLines` they tell
+   * which line numbers of the range are requests without reading it: what a chunk whose
+   * input is gone answers with. Absent in plans made before it was recorded: none assumed.
+   */
+  blankLines?: number[];
 }
 
 /** The message that sends one chunk to a worker. */
@@ -122,6 +128,7 @@ export const ChunkMessage = z.object({
     firstLine: z.number().int().positive(),
     lineCount: z.number().int().nonnegative(),
     skipLines: z.array(z.number().int().positive()),
+    blankLines: z.array(z.number().int().positive()).optional(),
   }),
   source: z.object({
     bucket: z.string(),

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ChunkPlan, Job, JobStatus } from './Job';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from './Job';
 
 /** Counts a chunk adds to its job when it is recorded done. */
 export interface ChunkCounts {
@@ -42,6 +42,14 @@ export interface JobStore {
    * setting the same ids again is allowed, since finalize may run twice.
    */
   setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job>;
+  /**
+   * Records why a running job will end `failed` once its chunks are all recorded (its
+   * input was replaced or deleted): finalize then ends it `failed` with this failure,
+   * keeping the results already made. The first cause recorded wins (false, nothing
+   * written, when one is there already); only while the job is in_progress, cancelling
+   * or expired (false otherwise).
+   */
+  recordFailure(jobId: string, failure: JobFailure): Promise<boolean>;
   /** The attempt whose part files count, for each chunk recorded done. */
   chunkAttempts(jobId: string): Promise<Map<number, string>>;
   /** Stores ingest's chunk plan (replacing any earlier one for the job). */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { ChunkPlan, Job, JobStatus } from '../../shared/jobs/Job';
-import { JobStateConflictError } from '../../shared/jobs/errors';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from '../../shared/jobs/Job';
+import { JobStateConflictError, ObjectChangedError, ObjectMissingError } from '../../shared/jobs/errors';
 import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/jobs/jobStateMachine';
 import type { ChunkCounts, EventPublisher, FileRecord, FileStore, JobPatch, JobStore, MessageSender, ObjectInfo, ObjectStore } from '../../shared/jobs/ports';
 
@@ -59,6 +59,13 @@ export class MemoryJobStore implements JobStore {
     return clone(job);
   }
 
+  async recordFailure(jobId: string, failure: JobFailure) {
+    const job = this.jobs.get(jobId);
+    if (!job || job.failure || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return false;
+    job.failure = clone(failure);
+    return true;
+  }
+
   async chunkAttempts(jobId: string) {
     return new Map(this.attempts.get(jobId) ?? []);
   }
@@ -99,9 +106,11 @@ export class MemoryObjectStore implements ObjectStore {
     return o && { size: o.body.length, etag: o.etag, metadata: { ...o.metadata }, contentType: o.contentType };
   }
 
-  async read(bucket: string, key: string, options: { start?: number; end?: number } = {}): Promise<Readable> {
+  /** As S3ObjectStore: a missing key throws ObjectMissingError, another version than `ifMatch` ObjectChangedError. */
+  async read(bucket: string, key: string, options: { start?: number; end?: number; ifMatch?: string } = {}): Promise<Readable> {
     const o = this.objects.get(`${bucket}/${key}`);
-    if (!o) throw Object.assign(new Error(`NoSuchKey: ${bucket}/${key}`), { name: 'NoSuchKey' });
+    if (!o) throw new ObjectMissingError(bucket, key);
+    if (options.ifMatch !== undefined && options.ifMatch.replace(/"/g, '') !== o.etag.replace(/"/g, '')) throw new ObjectChangedError(bucket, key);
     this.reads += 1;
     const body = o.body.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1);
     // Small pieces, as a network stream would give them, so line splitting across reads is exercised.
@@ -121,6 +130,11 @@ export class MemoryObjectStore implements ObjectStore {
     }
     this.version += 1;
     this.objects.set(`${bucket}/${key}`, { body: bytes, metadata: options.metadata ?? {}, contentType: options.contentType, etag: `"v${this.version}"` });
+  }
+
+  /** Removes an object, as a DeleteObject would. */
+  delete(bucket: string, key: string): void {
+    this.objects.delete(`${bucket}/${key}`);
   }
 
   /** The text of an object, for assertions. */

@@ -1,10 +1,11 @@
 import { parseBatchLine } from '../../batch/lineFormats';
 import { logger } from '../../observability/logger';
-import { JobStateConflictError } from '../errors';
-import { jobKeys, type ChunkMessage, type Job, type JobStatus } from '../Job';
+import { isInputLost, JobStateConflictError } from '../errors';
+import { jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
+import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import { randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 
@@ -70,10 +71,33 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
     logger.warn('chunk not recorded while the job is finalizing', { jobId, chunk: chunk.index, status: job.status });
     return { status: 'skipped' };
   }
-  const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
-  const outputs = drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
+  const outputs = await chunkOutputs(deps, message, job, options);
   if (!outputs) return { status: 'retry_later' };
   return record(deps, message, job, outputs);
+}
+
+/**
+ * The chunk's output lines: drained (cancelling, expired) or run. When its input was
+ * replaced (the read pinned to the ETag answers 412) or deleted (404), nothing of the new
+ * bytes is read: the job is marked to end `failed` with that cause, and every request
+ * line of the chunk becomes an error line with its code. Chunks after that one do the
+ * same without reading, and chunks recorded before it keep their results.
+ */
+async function chunkOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | undefined> {
+  const lost = recordedInputLoss(job);
+  if (lost) return lostInputOutputs(message, job, lost, deps.newId ?? randomId);
+  const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
+  try {
+    return drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
+  } catch (error) {
+    if (!isInputLost(error)) throw error;
+    const failure = inputLostFailure(error, job);
+    const recorded = await deps.jobs.recordFailure(job.id, failure);
+    // A cause recorded first by another chunk wins, so that every lost line carries the same code.
+    const cause: JobFailure = recorded ? failure : recordedInputLoss((await deps.jobs.get(job.id)) ?? job) ?? failure;
+    logger.warn('input replaced or deleted: the chunk\'s lines go to the errors file and the job will end failed', { jobId: job.id, chunk: message.chunk.index, code: cause.code, key: job.source.key });
+    return lostInputOutputs(message, job, cause, deps.newId ?? randomId);
+  }
 }
 
 /**

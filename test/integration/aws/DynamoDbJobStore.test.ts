@@ -90,6 +90,24 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(await store.setOutputs('batch_undef2', { outputFileId: 'file-out', errorFileId: undefined })).toMatchObject({ status: 'expired', outputFileId: 'file-out' });
   });
 
+  it('records a running job\'s failure once (the first cause wins), and never on a job not running', async () => {
+    // Prepare
+    await store.create(job('batch_lost', { status: 'in_progress' }));
+    await store.create(job('batch_waiting'));
+
+    // Act
+    const first = await store.recordFailure('batch_lost', { code: 'file_changed', message: 'replaced' });
+    const second = await store.recordFailure('batch_lost', { code: 'file_not_found', message: 'deleted' });
+    const notRunning = await store.recordFailure('batch_waiting', { code: 'file_changed', message: 'replaced' });
+    const missing = await store.recordFailure('batch_nobody', { code: 'file_changed', message: 'replaced' });
+
+    // Assess
+    expect([first, second, notRunning, missing]).toEqual([true, false, false, false]);
+    expect(await store.get('batch_lost')).toMatchObject({ status: 'in_progress', failure: { code: 'file_changed', message: 'replaced' } });
+    expect((await store.get('batch_waiting'))!.failure).toBeUndefined();
+    expect(await store.get('batch_nobody')).toBeUndefined();
+  });
+
   it('finds jobs past their window, and forgets them once terminal', async () => {
     await store.create(job('batch_old', { expiresAt: 100 }));
     await store.create(job('batch_young', { expiresAt: 10_000_000_000 }));
