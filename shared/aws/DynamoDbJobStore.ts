@@ -109,15 +109,15 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }> {
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date()): Promise<{ applied: boolean; job: Job }> {
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({
         TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: 'SET chunkAttempts.#idx = :attempt ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+        UpdateExpression: 'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
         ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
         ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
         ExpressionAttributeValues: {
-          ':attempt': attempt, ':one': 1, ':c': counts.completed, ':f': counts.failed, ':p': counts.promptTokens, ':ct': counts.completionTokens,
+          ':attempt': attempt, ':now': Math.floor(now.getTime() / 1000), ':one': 1, ':c': counts.completed, ':f': counts.failed, ':p': counts.promptTokens, ':ct': counts.completionTokens,
           ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
         },
         ReturnValues: 'ALL_NEW',
@@ -146,6 +146,39 @@ export class DynamoDbJobStore implements JobStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       throw new JobStateConflictError(jobId, 'expired', (await this.get(jobId))?.status);
     }
+  }
+
+  async recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean> {
+    const statuses = [...DRAINING, 'finalizing'];
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: 'SET redrives = :next, progressAt = :now',
+        ConditionExpression: `attribute_exists(pk) AND ${seen === 0 ? '(attribute_not_exists(redrives) OR redrives = :seen)' : 'redrives = :seen'} AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen, ':now': Math.floor(now.getTime() / 1000), ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])) },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listActive(limit: number): Promise<Job[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tableName, IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS' },
+        Limit: limit - ids.length, ExclusiveStartKey: startKey,
+      }));
+      ids.push(...(page.Items ?? []).map((item) => String(item.pk).slice('JOB#'.length)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && ids.length < limit);
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((job): job is Job => job !== undefined && !TERMINAL_STATUSES.includes(job.status));
   }
 
   async recordFailure(jobId: string, failure: JobFailure): Promise<boolean> {

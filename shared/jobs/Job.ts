@@ -64,6 +64,10 @@ export interface Job {
   /** Unix seconds. */
   createdAt: number;
   expiresAt: number;
+  /** Unix seconds of the last sign of progress: a chunk recorded, or a redrive by the stall sweep. */
+  progressAt?: number;
+  /** Times the stall sweep sent the job's unfinished chunks again. */
+  redrives?: number;
   inProgressAt?: number;
   finalizingAt?: number;
   completedAt?: number;

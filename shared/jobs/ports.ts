@@ -32,9 +32,18 @@ export interface JobStore {
   /**
    * Records chunk `index` as done by `attempt` and adds its counts to the job, once:
    * a second call for the same chunk changes nothing and returns `applied: false`.
-   * Only while the job is in_progress, cancelling or expired.
+   * Only while the job is in_progress, cancelling or expired. Sets `progressAt` to `now`.
    */
-  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }>;
+  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now?: Date): Promise<{ applied: boolean; job: Job }>;
+  /**
+   * Counts one redrive of a stalled job: `redrives` goes from `seen` to `seen + 1` and
+   * `progressAt` to `now`, only if it is still `seen` and the job is still in_progress,
+   * cancelling, expired or finalizing (false otherwise: another sweep got there first, or
+   * the job moved on).
+   */
+  recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean>;
+  /** Jobs not yet terminal, soonest to expire first; at most `limit`. */
+  listActive(limit: number): Promise<Job[]>;
   /**
    * Sets the output and error file ids of an expired job. Its status no longer moves, so
    * `transition` cannot carry them, but finalize still stitches what its chunks drained.

@@ -37,13 +37,14 @@ export class MemoryJobStore implements JobStore {
     return clone(job);
   }
 
-  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts) {
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date()) {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     const attempts = this.attempts.get(jobId) ?? new Map<number, string>();
     this.attempts.set(jobId, attempts);
     if (attempts.has(index) || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return { applied: false, job: clone(job) };
     attempts.set(index, attempt);
+    job.progressAt = Math.floor(now.getTime() / 1000);
     job.chunksDone += 1;
     job.requestCounts.completed += counts.completed;
     job.requestCounts.failed += counts.failed;
@@ -57,6 +58,22 @@ export class MemoryJobStore implements JobStore {
     if (!job || job.status !== 'expired') throw new JobStateConflictError(jobId, 'expired', job?.status);
     Object.assign(job, clone(outputs));
     return clone(job);
+  }
+
+  async recordRedrive(jobId: string, seen: number, now: Date) {
+    const job = this.jobs.get(jobId);
+    if (!job || (job.redrives ?? 0) !== seen || !['in_progress', 'cancelling', 'expired', 'finalizing'].includes(job.status)) return false;
+    job.redrives = seen + 1;
+    job.progressAt = Math.floor(now.getTime() / 1000);
+    return true;
+  }
+
+  async listActive(limit: number) {
+    return [...this.jobs.values()]
+      .filter((j) => !TERMINAL_STATUSES.includes(j.status))
+      .sort((a, b) => a.expiresAt - b.expiresAt)
+      .slice(0, limit)
+      .map(clone);
   }
 
   async recordFailure(jobId: string, failure: JobFailure) {

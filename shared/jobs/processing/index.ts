@@ -6,3 +6,4 @@ export * from './outputLines';
 export * from './stitchParts';
 export * from './settleUnplannedJob';
 export * from './publishIngestErrors';
+export * from './sweepStalledJobs';

@@ -37,6 +37,11 @@ export function requestLineNumbers(chunk: ChunkMessage['chunk']): number[] {
  * so each line of the input still ends in exactly one output file.
  */
 export function lostInputOutputs(message: ChunkMessage, job: Job, failure: JobFailure, newId: () => string): LineOutput[] {
-  const options = { jobId: job.id, newId, created: 0 };
-  return requestLineNumbers(message.chunk).map((lineNumber) => lineOutput(refused(lineNumber, undefined, failure.code, failure.message), [], options));
+  return chunkLinesAsErrors(message.chunk, job.id, failure, newId);
+}
+
+/** Every request line of a chunk (from its plan) as an error line with `reason`'s code and message. */
+export function chunkLinesAsErrors(chunk: ChunkMessage['chunk'], jobId: string, reason: { code: string; message: string }, newId: () => string): LineOutput[] {
+  const options = { jobId, newId, created: 0 };
+  return requestLineNumbers(chunk).map((lineNumber) => lineOutput(refused(lineNumber, undefined, reason.code, reason.message), [], options));
 }

@@ -169,7 +169,7 @@ async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outpu
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
   };
-  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts);
+  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()));
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.
     const recorded = (await deps.jobs.chunkAttempts(jobId)).has(chunk.index);

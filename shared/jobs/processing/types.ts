@@ -82,3 +82,23 @@ export interface ExpireJobsDeps {
 }
 
 export type { ChunkMessage, FinalizeMessage };
+
+/** What `sweepStalledJobs` needs. */
+export interface SweepStalledJobsDeps {
+  jobs: JobStore;
+  objects: ObjectStore;
+  /** The work queue: unfinished chunks are sent there again. */
+  chunks: MessageSender<ChunkMessage>;
+  /** The finalize queue: a job whose chunks are all recorded is asked to finalize again. */
+  finalize: MessageSender<FinalizeMessage>;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Seconds without progress after which a job counts as stalled. */
+  stalledAfterSeconds: number;
+  /** Redrives of a stalled job before its unfinished chunks are abandoned (their lines written as errors). */
+  maxRedrives: number;
+  /** A fresh id for the part files of an abandoned chunk. */
+  newAttemptId: () => string;
+  /** Most active jobs looked at per run. Default 500. */
+  limit?: number;
+}

@@ -26,7 +26,7 @@ describe('queue requests holding characters outside SQS\'s set, over fauxqs', ()
   beforeAll(async () => {
     queues = await startQueues();
     const create = async (name: string) => (await queues.client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
-    [requestsUrl, replyUrl] = await Promise.all([create('svc-cs-requests'), create('svc-cs-reply-a'), create('svc-cs-results')]) as [string, string];
+    [requestsUrl, replyUrl] = await Promise.all([create('svc-cs-requests'), create('svc-cs-reply-a'), create('svc-cs-results')]);
   });
   afterAll(async () => {
     await queues?.close();
