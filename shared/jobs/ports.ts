@@ -113,6 +113,12 @@ export interface MessageSender<M> {
   send(messages: readonly M[]): Promise<void>;
 }
 
+/** A message in hand, received from a queue (SQS): when it comes back if it is not deleted. */
+export interface DeliveryControl {
+  /** Makes the received message visible again in `seconds` (SQS ChangeMessageVisibility), instead of after the queue's visibility timeout. */
+  returnAfter(receiptHandle: string, seconds: number): Promise<void>;
+}
+
 /** Where domain events go (EventBridge). */
 export interface EventPublisher {
   publish(detailType: string, detail: Record<string, unknown>): Promise<void>;

@@ -7,3 +7,5 @@ export * from './stitchParts';
 export * from './settleUnplannedJob';
 export * from './publishIngestErrors';
 export * from './sweepStalledJobs';
+export * from './retryPace';
+export * from './sendChunkBack';

@@ -3,6 +3,7 @@ import type { BatchingCore } from '../../batching/BatchingCore';
 import type { InferenceInput, InferenceOutput } from '../../domain';
 import type { ModelRouter } from '../../routing/ModelRouter';
 import type { ChunkMessage, FinalizeMessage } from '../Job';
+import type { RetryCause } from './retryPace';
 import type { ChunkCounts, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../ports';
 
 /** Parses one input line: the same parser ingest validated it with (`parseBatchLine`). */
@@ -49,6 +50,8 @@ export type ChunkRunStatus =
 /** The outcome of `runChunk`. */
 export interface ChunkRunResult {
   status: ChunkRunStatus;
+  /** With `retry_later`: why, so the chunk comes back at the pace of its cause (see retryPace). */
+  cause?: RetryCause;
   /** What this delivery recorded, when it recorded the chunk. */
   counts?: ChunkCounts;
 }
