@@ -115,8 +115,12 @@ export interface MessageSender<M> {
 
 /** A message in hand, received from a queue (SQS): when it comes back if it is not deleted. */
 export interface DeliveryControl {
-  /** Makes the received message visible again in `seconds` (SQS ChangeMessageVisibility), instead of after the queue's visibility timeout. */
-  returnAfter(receiptHandle: string, seconds: number): Promise<void>;
+  /**
+   * Makes the received message visible again in `seconds` (SQS ChangeMessageVisibility)
+   * instead of after the queue's visibility timeout, and never later than that timeout.
+   * Returns the delay set.
+   */
+  returnAfter(receiptHandle: string, seconds: number): Promise<number>;
 }
 
 /** Where domain events go (EventBridge). */

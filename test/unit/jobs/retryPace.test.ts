@@ -51,7 +51,7 @@ describe('sendChunkBack', () => {
 
     // Act
     const delay = await sendChunkBack(
-      { delivery: { returnAfter: async (handle, seconds) => void calls.push([handle, seconds]) }, random: () => 1 },
+      { delivery: { returnAfter: async (handle, seconds) => { calls.push([handle, seconds]); return seconds; } }, random: () => 1 },
       { message: chunkMessage(chunks[0]!, etag), receiptHandle: 'rh-1', receiveCount: 3, cause: 'rate_limited' },
     );
 

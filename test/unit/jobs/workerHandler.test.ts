@@ -25,7 +25,7 @@ describe('worker handler: a chunk sent back comes back at the pace of its cause'
     await createJob(world, { chunksTotal: 1, total: 2, etag });
     world.providers.get('gpu')!.failWith = new BackendUnavailableError('down');
     const returned: [string, number][] = [];
-    const handler = createHandler(world.worker, 5, { delivery: { returnAfter: async (handle, seconds) => void returned.push([handle, seconds]) } });
+    const handler = createHandler(world.worker, 5, { delivery: { returnAfter: async (handle, seconds) => { returned.push([handle, seconds]); return seconds; } } });
 
     // Act
     const response = await handler(eventOf(chunkMessage(chunks[0]!, etag), receives), lambdaContext(120_000));
@@ -47,7 +47,7 @@ describe('worker handler: a chunk sent back comes back at the pace of its cause'
     const { etag, chunks } = await putInput(world, [chatLine('c1', 'x')]);
     await createJob(world, { chunksTotal: 1, total: 1, etag });
     const returned: unknown[] = [];
-    const handler = createHandler(world.worker, 5, { delivery: { returnAfter: async (...args) => void returned.push(args) } });
+    const handler = createHandler(world.worker, 5, { delivery: { returnAfter: async (...args) => { returned.push(args); return args[1]; } } });
 
     // Act
     const response = await handler(eventOf(chunkMessage(chunks[0]!, etag), 1), lambdaContext(120_000));
