@@ -1,11 +1,14 @@
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { createHandler as createRequestsRoute } from '../../../functions/http/requests';
 import { SqsMessageSender } from '../../../shared/aws/SqsMessageSender';
+import { AsyncRequestService } from '../../../shared/queueRequests/AsyncRequestService';
 import type { ChatCall } from '../../../shared/domain/inference';
 import { answerQueueRequests } from '../../../shared/queueRequests/answerQueueRequests';
 import { SqsAnswerSender } from '../../../shared/queueRequests/aws/SqsAnswerSender';
 import type { QueueRequestMessage } from '../../../shared/queueRequests/QueueRequestMessage';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
 import type { ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
+import { loadEvent, lambdaContext } from '../../helpers/events';
 import { chatMessage, makeQueueWorld } from '../../unit/queueRequests/queueWorld';
 import { startQueues } from './standIns';
 
@@ -65,5 +68,34 @@ describe('queue requests holding characters outside SQS\'s set, over fauxqs', ()
     for (const answer of answers) expect(answer.line.response.body.choices[0].message.content).toBe(`echo ${ODD}`);
     expect(byId.get('plain-id')!.attributes.custom_id?.StringValue).toBe('plain-id');
     expect(byId.get(`odd-${ODD}`)!.attributes.custom_id).toBeUndefined();
+  });
+
+  it('POST /v1/requests with U+FFFE, U+FFFF and an emoji is queued (202, not 500), and GET gives the answer back unchanged', async () => {
+    // Prepare
+    const w = makeQueueWorld();
+    w.chat().chat = async (call: ChatCall) => ({ content: `echo ${String(call.messages[0]!.content)}`, finishReason: 'stop', usage: { promptTokens: 3, completionTokens: 2 } });
+    const service = new AsyncRequestService({ requests: w.requests, results: w.results, queue: new SqsMessageSender<QueueRequestMessage>(queues.client, requestsUrl), router: w.router });
+    const route = createRequestsRoute({ service, maxBodyBytes: 1_000_000 });
+    const call = async (sample: 'requestsCreate' | 'requestsRetrieve', options: { body?: unknown; id?: string }) => {
+      const event = loadEvent(`http/${sample}.json`);
+      event.requestContext.authorizer.lambda = { authenticated: true, tenantId: 'tenant-a', keyId: 'k' };
+      if (options.body !== undefined) event.body = JSON.stringify(options.body);
+      if (options.id !== undefined) event.pathParameters = { requestId: options.id };
+      const response = await route(event, lambdaContext());
+      return { status: response.statusCode!, body: JSON.parse(response.body!) };
+    };
+
+    // Act
+    const created = await call('requestsCreate', { body: { url: '/v1/chat/completions', body: { model: 'chat-a', messages: [{ role: 'user', content: ODD }], max_tokens: 10 } } });
+    const delivered = await drain(requestsUrl);
+    await answerQueueRequests(w.deps, delivered.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: {}, receiveCount: 1 })), { deadline: Date.now() + 20_000 });
+    const retrieved = await call('requestsRetrieve', { id: created.body.id });
+
+    // Assess
+    expect(created.status).toBe(202);
+    expect(delivered).toHaveLength(1);
+    expect(JSON.parse(delivered[0]!.Body!).body.messages[0].content).toBe(ODD);
+    expect(retrieved.body).toMatchObject({ status: 'completed' });
+    expect(retrieved.body.result.choices[0].message.content).toBe(`echo ${ODD}`);
   });
 });
