@@ -1,23 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
+import { createDeliveryControl, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
 import { ChunkMessage, type FinalizeMessage } from '../../shared/jobs/Job';
-import { runChunk, type RunChunkDeps } from '../../shared/jobs/processing';
+import { runChunk, sendChunkBack, type RunChunkDeps, type SendChunkBackDeps } from '../../shared/jobs/processing';
 import { logger } from '../../shared/observability/logger';
 import { RetryLaterError, sqsBatchHandler } from '../../shared/queues/sqsBatch';
 
 /** Time kept back from the Lambda deadline to write the part files and record the chunk. */
 const WRITE_RESERVE_MS = 5_000;
 
-/** Worker: runs chunks through the batching core; a chunk it cannot finish in time goes back to the queue. */
-export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number) =>
+/**
+ * Worker: runs chunks through the batching core. A chunk it cannot finish (the deadline,
+ * a backend down or throttling, the job still being ingested) goes back to the queue,
+ * due again at the pace of its cause (seconds to minutes, with jitter), not after the
+ * queue's whole visibility timeout.
+ */
+export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number, sendBack: SendChunkBackDeps) =>
   sqsBatchHandler(ChunkMessage, async (message, record, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - WRITE_RESERVE_MS;
     const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
     const result = await runChunk(deps, message, { deadline, canRetry: receives < maxReceiveCount });
     logger.info('chunk handled', { jobId: message.jobId, chunk: message.chunk.index, status: result.status, ...result.counts });
-    if (result.status === 'retry_later') throw new RetryLaterError(`Chunk ${message.chunk.index} of ${message.jobId} did not finish before the deadline`);
+    if (result.status !== 'retry_later') return;
+    const cause = result.cause ?? 'deadline';
+    await sendChunkBack(sendBack, { message, receiptHandle: record.receiptHandle, receiveCount: receives, cause });
+    throw new RetryLaterError(`Chunk ${message.chunk.index} of ${message.jobId} goes back to the queue (${cause})`);
   });
 
 const config = loadConfig();
@@ -31,4 +39,4 @@ export const handler = createHandler({
   maxLineBytes: config.limits.maxLineBytes,
   newAttemptId: () => randomUUID(),
   now: Date.now,
-}, config.workMaxReceiveCount);
+}, config.workMaxReceiveCount, { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') });

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChunkPlan, Job, JobStatus } from '../jobs/Job';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from '../jobs/Job';
 import { JobStateConflictError } from '../jobs/errors';
 import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../jobs/jobStateMachine';
 import type { ChunkCounts, JobPatch, JobStore } from '../jobs/ports';
@@ -109,15 +109,15 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }> {
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date()): Promise<{ applied: boolean; job: Job }> {
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({
         TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: 'SET chunkAttempts.#idx = :attempt ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+        UpdateExpression: 'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
         ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
         ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
         ExpressionAttributeValues: {
-          ':attempt': attempt, ':one': 1, ':c': counts.completed, ':f': counts.failed, ':p': counts.promptTokens, ':ct': counts.completionTokens,
+          ':attempt': attempt, ':now': Math.floor(now.getTime() / 1000), ':one': 1, ':c': counts.completed, ':f': counts.failed, ':p': counts.promptTokens, ':ct': counts.completionTokens,
           ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
         },
         ReturnValues: 'ALL_NEW',
@@ -145,6 +145,55 @@ export class DynamoDbJobStore implements JobStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       throw new JobStateConflictError(jobId, 'expired', (await this.get(jobId))?.status);
+    }
+  }
+
+  async recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean> {
+    const statuses = [...DRAINING, 'finalizing'];
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: 'SET redrives = :next, progressAt = :now',
+        ConditionExpression: `attribute_exists(pk) AND ${seen === 0 ? '(attribute_not_exists(redrives) OR redrives = :seen)' : 'redrives = :seen'} AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen, ':now': Math.floor(now.getTime() / 1000), ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])) },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listActive(limit: number): Promise<Job[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tableName, IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS' },
+        Limit: limit - ids.length, ExclusiveStartKey: startKey,
+      }));
+      ids.push(...(page.Items ?? []).map((item) => String(item.pk).slice('JOB#'.length)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && ids.length < limit);
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((job): job is Job => job !== undefined && !TERMINAL_STATUSES.includes(job.status));
+  }
+
+  async recordFailure(jobId: string, failure: JobFailure): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: jobKey(jobId),
+        UpdateExpression: 'SET failure = :failure',
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(failure) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failure': failure, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -179,8 +228,8 @@ export class DynamoDbJobStore implements JobStore {
         ExclusiveStartKey: startKey,
       }));
       for (const item of page.Items ?? []) {
-        const { index, startByte, endByte, firstLine, lineCount, skipLines } = item as ChunkPlan;
-        chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines });
+        const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines } = item as ChunkPlan;
+        chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines, ...(blankLines ? { blankLines } : {}) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
 import type { ObjectInfo, ObjectStore } from '../jobs/ports';
 
 /** Parts of a streamed upload: S3's 5 MiB minimum plus room, two in flight (bounded memory). */
@@ -22,7 +23,12 @@ export class S3ObjectStore implements ObjectStore {
 
   async read(bucket: string, key: string, options: { start?: number; end?: number; ifMatch?: string } = {}): Promise<Readable> {
     const range = options.start === undefined && options.end === undefined ? undefined : `bytes=${options.start ?? 0}-${options.end ?? ''}`;
-    const { Body } = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range, IfMatch: options.ifMatch }));
+    let Body: unknown;
+    try {
+      ({ Body } = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range, IfMatch: options.ifMatch })));
+    } catch (error) {
+      throw readFailure(error, bucket, key);
+    }
     if (!(Body instanceof Readable)) throw new Error(`S3 returned no stream for ${bucket}/${key}`);
     return Body;
   }
@@ -35,4 +41,17 @@ export class S3ObjectStore implements ObjectStore {
     }
     await new Upload({ client: this.client, params: { ...params, Body: body }, partSize: PART_SIZE, queueSize: 2 }).done();
   }
+}
+
+/**
+ * A failed GetObject as the port names it: 412 (the version pinned by `IfMatch` is no
+ * longer there) is {@link ObjectChangedError}, 404 is {@link ObjectMissingError}; anything
+ * else (throttling, a network error) is thrown as it came, to be retried.
+ */
+export function readFailure(error: unknown, bucket: string, key: string): unknown {
+  const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = failure.$metadata?.httpStatusCode;
+  if (failure.name === 'PreconditionFailed' || status === 412) return new ObjectChangedError(bucket, key, { cause: error });
+  if (failure.name === 'NoSuchKey' || failure.name === 'NotFound' || status === 404) return new ObjectMissingError(bucket, key, { cause: error });
+  return error;
 }

@@ -1,10 +1,13 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageSender } from '../jobs/ports';
+import { toSqsJson } from './sqsText';
 
 const MAX_ATTEMPTS = 5;
 
 /**
- * Sends JSON messages to one queue, ten per SendMessageBatch. Entries SQS refuses
+ * Sends JSON messages to one queue, ten per SendMessageBatch. Bodies are JSON with the
+ * characters SQS cannot carry escaped ({@link toSqsJson}), so any text a message holds
+ * (a prompt, an S3 key) arrives as it was sent. Entries SQS refuses
  * (throttled, internal) are resent with backoff; a message that still fails is an error,
  * never silently dropped.
  */
@@ -13,7 +16,7 @@ export class SqsMessageSender<M> implements MessageSender<M> {
 
   async send(messages: readonly M[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
-      let entries = messages.slice(i, i + 10).map((message, j) => ({ Id: String(i + j), MessageBody: JSON.stringify(message) }));
+      let entries = messages.slice(i, i + 10).map((message, j) => ({ Id: String(i + j), MessageBody: toSqsJson(message) }));
       for (let attempt = 1; entries.length > 0; attempt++) {
         const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
         if (Failed.length === 0) break;

@@ -1,11 +1,12 @@
 import type { Config } from '../config/config';
 import { required, requireTableName } from '../config/config';
-import type { EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../jobs/ports';
+import type { DeliveryControl, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../jobs/ports';
 import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from './clients';
 import { DynamoDbFileStore } from './DynamoDbFileStore';
 import { DynamoDbJobStore } from './DynamoDbJobStore';
 import { EventBridgePublisher } from './EventBridgePublisher';
 import { S3ObjectStore } from './S3ObjectStore';
+import { SqsDeliveryControl } from './SqsDeliveryControl';
 import { SqsMessageSender } from './SqsMessageSender';
 
 /*
@@ -18,5 +19,7 @@ export const createFileStore = (config: Config): FileStore => new DynamoDbFileSt
 export const createObjectStore = (): ObjectStore => new S3ObjectStore(createS3Client());
 export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
   new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));
+export const createDeliveryControl = (queueUrl: string | undefined, variable = 'queue URL'): DeliveryControl =>
+  new SqsDeliveryControl(createSqsClient(), required(queueUrl, variable));
 export const createEventPublisher = (config: Config): EventPublisher =>
   new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));

@@ -24,6 +24,7 @@ interface OpenChunk {
   lastValidLine: number;
   lastValidEnd: number;
   skipLines: number[];
+  blankLines: number[];
 }
 
 /**
@@ -37,7 +38,9 @@ interface OpenChunk {
  * pass over (only ingest can know a duplicate `custom_id`); refused and blank lines
  * before the first valid line, after the last, or between two chunks belong to no chunk.
  * A single valid line larger than `chunkMaxBytes` gets a chunk of its own, and a chunk
- * lists at most `chunkMaxSkipLines` refused lines (see {@link CHUNK_MAX_SKIP_LINES}).
+ * lists at most `chunkMaxSkipLines` refused and blank lines (see {@link CHUNK_MAX_SKIP_LINES}).
+ * Blank lines inside a range are listed in its `blankLines`, so the request lines of a
+ * chunk are known without reading it (for a chunk whose input is gone).
  */
 export class ChunkPlanner {
   readonly #maxLines: number;
@@ -47,6 +50,8 @@ export class ChunkPlanner {
   #open: OpenChunk | undefined;
   // Refused lines after the open chunk's last valid line: inside it only if another valid line joins.
   #trailing: number[] = [];
+  // Blank lines after the open chunk's last valid line, likewise.
+  #trailingBlank: number[] = [];
   #validLines = 0;
 
   constructor(limits: Pick<BatchLimits, 'chunkMaxLines' | 'chunkMaxBytes'> & { chunkMaxSkipLines?: number }) {
@@ -67,7 +72,10 @@ export class ChunkPlanner {
 
   /** Takes the next line (in file order); returns the chunk it closed, if it closed one. */
   add(line: PlannedLine): ChunkPlan | undefined {
-    if (line.status === 'blank') return undefined;
+    if (line.status === 'blank') {
+      if (this.#open) this.#trailingBlank.push(line.lineNumber);
+      return undefined;
+    }
     if (line.status === 'refused') {
       if (this.#open) this.#trailing.push(line.lineNumber);
       return undefined;
@@ -77,17 +85,19 @@ export class ChunkPlanner {
     const fits = open !== undefined
       && open.validLines < this.#maxLines
       && line.endByte - open.startByte + 1 <= this.#maxBytes
-      && open.skipLines.length + this.#trailing.length <= this.#maxSkipLines;
+      && open.skipLines.length + this.#trailing.length + open.blankLines.length + this.#trailingBlank.length <= this.#maxSkipLines;
     if (open && fits) {
       if (this.#trailing.length > 0) open.skipLines.push(...this.#trailing);
+      if (this.#trailingBlank.length > 0) open.blankLines.push(...this.#trailingBlank);
       this.#trailing = [];
+      this.#trailingBlank = [];
       open.validLines += 1;
       open.lastValidLine = line.lineNumber;
       open.lastValidEnd = line.endByte;
       return undefined;
     }
     const closed = this.#close();
-    this.#open = { startByte: line.startByte, firstLine: line.lineNumber, validLines: 1, lastValidLine: line.lineNumber, lastValidEnd: line.endByte, skipLines: [] };
+    this.#open = { startByte: line.startByte, firstLine: line.lineNumber, validLines: 1, lastValidLine: line.lineNumber, lastValidEnd: line.endByte, skipLines: [], blankLines: [] };
     return closed;
   }
 
@@ -100,6 +110,7 @@ export class ChunkPlanner {
     const open = this.#open;
     this.#open = undefined;
     this.#trailing = [];
+    this.#trailingBlank = [];
     if (!open) return undefined;
     const chunk: ChunkPlan = {
       index: this.#chunks.length,
@@ -108,6 +119,7 @@ export class ChunkPlanner {
       firstLine: open.firstLine,
       lineCount: open.lastValidLine - open.firstLine + 1,
       skipLines: open.skipLines,
+      ...(open.blankLines.length > 0 ? { blankLines: open.blankLines } : {}),
     };
     this.#chunks.push(chunk);
     return chunk;

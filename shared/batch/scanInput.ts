@@ -1,5 +1,6 @@
 import type { BatchLimits } from '../config/config';
 import type { BatchEndpoint, ChunkPlan, InputFormat } from '../jobs/Job';
+import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
 import { jobKeys } from '../jobs/Job';
 import type { ObjectStore } from '../jobs/ports';
 import { ChunkPlanner } from './ChunkPlanner';
@@ -70,7 +71,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   let firstError: LineError | undefined;
 
   try {
-    const body = await deps.objects.read(request.bucket, request.key, { ifMatch: request.etag });
+    const body = await readPinned(deps.objects, request);
     const reader = new JsonlLineReader(refuseGzip(body), { maxLineBytes: limits.maxLineBytes });
     for await (const line of reader) {
       const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
@@ -105,6 +106,24 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   await part.close();
   planner.finish();
   return { lines, validLines: planner.validLines, invalidLines, chunks: [...planner.chunks], format: context.format, ...(firstError ? { firstError } : {}) };
+}
+
+/**
+ * The input as HEAD saw it. Replaced since (412 on the pinned read) or deleted since (404),
+ * it is refused whole: `file_changed` / `file_not_found`, never a scan of other bytes.
+ */
+async function readPinned(objects: ObjectStore, request: ScanRequest): Promise<AsyncIterable<Buffer | Uint8Array | string>> {
+  try {
+    return await objects.read(request.bucket, request.key, { ifMatch: request.etag });
+  } catch (error) {
+    if (error instanceof ObjectChangedError) {
+      throw new InputRefusedError('file_changed', `The input object s3://${request.bucket}/${request.key} was replaced while it was being read; the new upload is a batch of its own.`, { cause: error });
+    }
+    if (error instanceof ObjectMissingError) {
+      throw new InputRefusedError('file_not_found', `The input object s3://${request.bucket}/${request.key} was deleted before it could be read.`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The line, or a `duplicate_custom_id` error if its id was on an earlier line. */

@@ -64,6 +64,10 @@ export interface Job {
   /** Unix seconds. */
   createdAt: number;
   expiresAt: number;
+  /** Unix seconds of the last sign of progress: a chunk recorded, or a redrive by the stall sweep. */
+  progressAt?: number;
+  /** Times the stall sweep sent the job's unfinished chunks again. */
+  redrives?: number;
   inProgressAt?: number;
   finalizingAt?: number;
   completedAt?: number;
@@ -108,6 +112,12 @@ export interface ChunkPlan {
   lineCount: number;
   /** Lines of the range that ingest already refused (they are in the ingest error part). */
   skipLines: number[];
+  /**
+   * Blank lines inside the range (no request, no output line). With `skipLines` they tell
+   * which line numbers of the range are requests without reading it: what a chunk whose
+   * input is gone answers with. Absent in plans made before it was recorded: none assumed.
+   */
+  blankLines?: number[];
 }
 
 /** The message that sends one chunk to a worker. */
@@ -122,6 +132,7 @@ export const ChunkMessage = z.object({
     firstLine: z.number().int().positive(),
     lineCount: z.number().int().nonnegative(),
     skipLines: z.array(z.number().int().positive()),
+    blankLines: z.array(z.number().int().positive()).optional(),
   }),
   source: z.object({
     bucket: z.string(),

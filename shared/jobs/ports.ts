@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ChunkPlan, Job, JobStatus } from './Job';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from './Job';
 
 /** Counts a chunk adds to its job when it is recorded done. */
 export interface ChunkCounts {
@@ -32,9 +32,18 @@ export interface JobStore {
   /**
    * Records chunk `index` as done by `attempt` and adds its counts to the job, once:
    * a second call for the same chunk changes nothing and returns `applied: false`.
-   * Only while the job is in_progress, cancelling or expired.
+   * Only while the job is in_progress, cancelling or expired. Sets `progressAt` to `now`.
    */
-  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts): Promise<{ applied: boolean; job: Job }>;
+  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now?: Date): Promise<{ applied: boolean; job: Job }>;
+  /**
+   * Counts one redrive of a stalled job: `redrives` goes from `seen` to `seen + 1` and
+   * `progressAt` to `now`, only if it is still `seen` and the job is still in_progress,
+   * cancelling, expired or finalizing (false otherwise: another sweep got there first, or
+   * the job moved on).
+   */
+  recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean>;
+  /** Jobs not yet terminal, soonest to expire first; at most `limit`. */
+  listActive(limit: number): Promise<Job[]>;
   /**
    * Sets the output and error file ids of an expired job. Its status no longer moves, so
    * `transition` cannot carry them, but finalize still stitches what its chunks drained.
@@ -42,6 +51,14 @@ export interface JobStore {
    * setting the same ids again is allowed, since finalize may run twice.
    */
   setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job>;
+  /**
+   * Records why a running job will end `failed` once its chunks are all recorded (its
+   * input was replaced or deleted): finalize then ends it `failed` with this failure,
+   * keeping the results already made. The first cause recorded wins (false, nothing
+   * written, when one is there already); only while the job is in_progress, cancelling
+   * or expired (false otherwise).
+   */
+  recordFailure(jobId: string, failure: JobFailure): Promise<boolean>;
   /** The attempt whose part files count, for each chunk recorded done. */
   chunkAttempts(jobId: string): Promise<Map<number, string>>;
   /** Stores ingest's chunk plan (replacing any earlier one for the job). */
@@ -94,6 +111,16 @@ export interface ObjectStore {
 /** A queue the platform sends its own messages to (SQS); sends in batches of ten. */
 export interface MessageSender<M> {
   send(messages: readonly M[]): Promise<void>;
+}
+
+/** A message in hand, received from a queue (SQS): when it comes back if it is not deleted. */
+export interface DeliveryControl {
+  /**
+   * Makes the received message visible again in `seconds` (SQS ChangeMessageVisibility)
+   * instead of after the queue's visibility timeout, and never later than that timeout.
+   * Returns the delay set.
+   */
+  returnAfter(receiptHandle: string, seconds: number): Promise<number>;
 }
 
 /** Where domain events go (EventBridge). */

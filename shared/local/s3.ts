@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -10,6 +10,7 @@ import AWSAccount from 's3rver/lib/models/account';
 import StoredObject from 's3rver/lib/models/object';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './awsChunkedDecoder';
 import { LOOPBACK, closeServer, listenOnLoopback } from './listenOnLoopback';
+import { CONDITION_HEADERS, evaluateConditions, hasConditions, type ConditionOutcome } from './s3Conditional';
 
 /** An object created or removed, with what S3 puts in the notification about it. */
 export interface S3ObjectEvent {
@@ -65,7 +66,9 @@ interface S3Request {
  * s3rver are closed here: aws-chunked bodies (the SDK's streamed uploads) are decoded
  * instead of stored with their framing; responses carry `x-amz-request-id`/`x-amz-id-2`;
  * byte ranges follow RFC 9110 (s3rver answers `bytes=0-0` with the whole object and
- * reads `bytes=-N` as the first N+1 bytes).
+ * reads `bytes=-N` as the first N+1 bytes); conditional GET, HEAD and PUT are answered as
+ * S3 answers them (s3rver ignores `If-Match`, so a read pinned to an ETag would read
+ * whatever is there): see {@link evaluateConditions}.
  */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
@@ -123,7 +126,25 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     };
     response.setHeader('x-amz-request-id', context.requestId);
     response.setHeader('x-amz-id-2', context.hostId);
-    requests.run(context, () => handle(request, response));
+    const target = conditionalObjectOf(request);
+    if (!target) {
+      requests.run(context, () => handle(request, response));
+      return;
+    }
+    checkConditions(s3rver.store, request.method ?? 'GET', request.headers, target).then((outcome) => {
+      if (outcome.status === 'proceed') {
+        // Evaluated here; s3rver's own partial reading of them must not answer differently.
+        for (const name of CONDITION_HEADERS) delete request.headers[name];
+        requests.run(context, () => handle(request, response));
+        return;
+      }
+      (decodedBodies.get(request) ?? request).resume();
+      answerCondition(response, request.method ?? 'GET', outcome, target, context.requestId);
+    }, (error: unknown) => {
+      (decodedBodies.get(request) ?? request).resume();
+      response.statusCode = 500;
+      response.end(String(error));
+    });
   });
   let port: number;
   try {
@@ -143,6 +164,49 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Query parameters that make a request something other than GetObject/HeadObject/PutObject. */
+const SUBRESOURCES = new Set(['acl', 'tagging', 'uploadId', 'uploads', 'torrent', 'restore', 'select', 'attributes', 'retention', 'legal-hold', 'delete']);
+
+/** The object a conditional GET, HEAD or PUT (path-style) is about; undefined for anything else. */
+function conditionalObjectOf(request: IncomingMessage): { bucket: string; key: string } | undefined {
+  if (!['GET', 'HEAD', 'PUT'].includes(request.method ?? '') || !hasConditions(request.headers)) return undefined;
+  const url = new URL(request.url ?? '/', 'http://local');
+  if ([...url.searchParams.keys()].some((name) => SUBRESOURCES.has(name))) return undefined;
+  const match = /^\/([^/]+)\/(.+)$/.exec(url.pathname);
+  if (!match) return undefined;
+  return { bucket: decodeURIComponent(match[1]!), key: decodeURIComponent(match[2]!) };
+}
+
+/** The outcome of the request's preconditions against the object's current version. */
+async function checkConditions(store: S3rver.Store, method: string, headers: IncomingHttpHeaders, target: { bucket: string; key: string }): Promise<ConditionOutcome> {
+  let metadata: Record<string, string | number> | undefined;
+  try {
+    metadata = await store.getMetadata(target.bucket, target.key);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const object = metadata ? { etag: String(metadata.etag), lastModified: new Date(String(metadata['last-modified'])) } : undefined;
+  return evaluateConditions(method, headers, object);
+}
+
+/** 304 (no body), or S3's XML error (no body for HEAD). */
+function answerCondition(response: ServerResponse, method: string, outcome: Exclude<ConditionOutcome, { status: 'proceed' }>, target: { key: string }, requestId: string): void {
+  response.statusCode = outcome.status;
+  if (outcome.status === 304 || method === 'HEAD') {
+    response.end();
+    return;
+  }
+  const detail = outcome.status === 412
+    ? { message: 'At least one of the pre-conditions you specified did not hold', extra: `<Condition>${outcome.condition}</Condition>` }
+    : { message: 'The specified key does not exist.', extra: `<Key>${escapeXml(target.key)}</Key>` };
+  response.setHeader('Content-Type', 'application/xml');
+  response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${outcome.code}</Code><Message>${detail.message}</Message>${detail.extra}<RequestId>${requestId}</RequestId></Error>`);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { SQS_REFUSED_CHARACTER_SOURCE } from '../aws/sqsText';
 import { LocalPlatformError, PortUnavailableError, ServerlessConfigError } from './errors';
 import { LOOPBACK } from './listenOnLoopback';
 import { localArn, physicalNameOf, resolveIntrinsic, type LocalQueue, type LocalResources } from './localResources';
@@ -26,15 +27,47 @@ export interface LocalSqsOptions {
  * Node's own loader under both tsx and Jest. The store's empty host makes queue URLs follow
  * the request's host (`http://127.0.0.1:<port>/000000000000/<name>`): fauxqs's default
  * host does not resolve here, and a queue URL on another host answers NonExistentQueue.
+ *
+ * SQS's character set is enforced as SQS enforces it (see shared/aws/sqsText.ts): fauxqs
+ * checks bodies without the regular expression flag `u`, so it refuses every character
+ * above U+FFFF (emoji) and names the set without them; its check is given SQS's set
+ * instead. It does not check attribute values at all: a SendMessage with a string value
+ * outside the set is refused with InvalidMessageContents here, and such an entry of a
+ * SendMessageBatch is failed the same way (its body is swapped for one fauxqs refuses,
+ * so the entry fails with fauxqs's own answer while the others go through). The error's
+ * query code is SQS's (`InvalidMessageContents`, which has no `AWS.SimpleQueueService.`
+ * prefix in the SQS model), so the SDK throws its InvalidMessageContents class.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const { buildApp } = await import(workerData.appUrl);
   const { SqsStore } = await import(workerData.storeUrl);
+  const sqsTypes = await import(workerData.typesUrl);
+  const refused = new RegExp(workerData.refusedSource, 'u');
+  sqsTypes.INVALID_MESSAGE_BODY_CHAR.test = (text) => refused.test(String(text));
   const sqsStore = new SqsStore();
   sqsStore.host = '';
   const app = buildApp({ logger: false, stores: { sqsStore } });
+  const badAttribute = (attributes) => Object.values(attributes || {}).some((value) => typeof (value && value.StringValue) === 'string' && refused.test(value.StringValue));
+  app.addHook('preHandler', (request, reply, done) => {
+    const target = String(request.headers['x-amz-target'] || '');
+    const body = request.body;
+    if (target === 'AmazonSQS.SendMessage' && body && badAttribute(body.MessageAttributes)) {
+      reply.status(400).header('content-type', 'application/x-amz-json-1.0').header('x-amzn-query-error', 'InvalidMessageContents;Sender')
+        .send({ __type: 'com.amazonaws.sqs#InvalidMessageContents', message: workerData.refusedMessage });
+      return;
+    }
+    if (target === 'AmazonSQS.SendMessageBatch' && body && Array.isArray(body.Entries)) {
+      for (const entry of body.Entries) if (entry && badAttribute(entry.MessageAttributes)) entry.MessageBody = '\\uFFFF';
+    }
+    done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.getHeader('x-amzn-query-error') === 'AWS.SimpleQueueService.InvalidMessageContents;Sender') reply.header('x-amzn-query-error', 'InvalidMessageContents;Sender');
+    if (typeof payload === 'string' && payload.includes('#xE000 to #xFFFD.')) payload = payload.split('#xE000 to #xFFFD.').join('#xE000 to #xFFFD | #x10000 to #x10FFFF.');
+    done(null, payload);
+  });
   parentPort.on('message', (message) => {
     if (message !== 'close') return;
     app.close().then(() => parentPort.postMessage({ closed: true }), (error) => parentPort.postMessage({ closed: true, error: String(error) }));
@@ -43,6 +76,9 @@ const { parentPort, workerData } = require('node:worker_threads');
   parentPort.postMessage({ port: app.server.address().port });
 })().catch((error) => parentPort.postMessage({ error: String(error && error.message || error), code: error && error.code }));
 `;
+
+/** SQS's answer to a message holding a character outside its set. */
+const REFUSED_MESSAGE = 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.';
 
 /** Starts fauxqs on 127.0.0.1. Queues are created through the SQS API ({@link createQueues}). */
 export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<LocalSqs> {
@@ -55,6 +91,9 @@ export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<Loca
       host: LOOPBACK,
       appUrl: pathToFileURL(join(dist, 'app.js')).href,
       storeUrl: pathToFileURL(join(dist, 'sqs', 'sqsStore.js')).href,
+      typesUrl: pathToFileURL(join(dist, 'sqs', 'sqsTypes.js')).href,
+      refusedSource: SQS_REFUSED_CHARACTER_SOURCE,
+      refusedMessage: REFUSED_MESSAGE,
     },
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

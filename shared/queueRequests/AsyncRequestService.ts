@@ -1,3 +1,4 @@
+import { toSqsJson } from '../aws/sqsText';
 import type { MessageSender } from '../jobs/ports';
 import {
   isAsyncRequestId, newAsyncRequestId, toAsyncRequestObject,
@@ -42,7 +43,8 @@ export class AsyncRequestService {
     planRequestBody(input.url, input.body, this.deps.router);
     const id = this.newId();
     const message: QueueRequestMessage = { custom_id: id, url: input.url, body: input.body, async_request: { id, tenant_id: tenantId } };
-    const bytes = Buffer.byteLength(JSON.stringify(message), 'utf8');
+    // Measured as sent: characters SQS cannot carry travel escaped (toSqsJson).
+    const bytes = Buffer.byteLength(toSqsJson(message), 'utf8');
     if (bytes > MAX_REQUEST_BYTES) throw new RequestTooLargeError(bytes);
     const createdAt = Math.floor(this.now() / 1000);
     const request: AsyncRequest = {

@@ -1,4 +1,5 @@
 import type { InferenceOutput } from '../domain';
+import { isSqsText, toSqsJson } from '../aws/sqsText';
 import type { Outcome } from '../batching/types';
 import { chatBody } from '../inference/chatResponses';
 import { embeddingsBody } from '../inference/embeddingsRequests';
@@ -54,19 +55,22 @@ export function verdictOf(plan: AnswerPlan, outcomes: readonly Outcome<Inference
 
 /**
  * The message that carries an answer to a queue: the line as its body, and as attributes
- * every attribute the sender set plus `custom_id`. An answer too large for a queue message
+ * every attribute the sender set plus `custom_id` (when SQS can carry it). The body is JSON
+ * with the characters SQS cannot carry escaped (a model may answer U+FFFF), so its size is
+ * the size sent. An answer too large for a queue message
  * is replaced by a `response_too_large` error answer, so the request is still answered.
  */
 export function outgoingAnswerOf(plan: AnswerPlan, line: BatchOutputLine): OutgoingAnswer {
+  // An attribute value cannot be escaped as a body can; an id SQS cannot carry is in the body only.
   const attributes: Record<string, MessageAttribute> = {
     ...plan.message.attributes,
-    [CUSTOM_ID_ATTRIBUTE]: { dataType: 'String', stringValue: plan.customId },
+    ...(isSqsText(plan.customId) ? { [CUSTOM_ID_ATTRIBUTE]: { dataType: 'String', stringValue: plan.customId } } : {}),
   };
-  const answer = { id: line.id, body: JSON.stringify(line), attributes };
+  const answer = { id: line.id, body: toSqsJson(line), attributes };
   const bytes = answerBytes(answer);
   if (bytes <= MAX_ANSWER_BYTES) return answer;
   const tooLarge = new ResponseTooLargeError(bytes);
-  return { ...answer, body: JSON.stringify(errorLine(line.id, line.custom_id, tooLarge.code, tooLarge.message)) };
+  return { ...answer, body: toSqsJson(errorLine(line.id, line.custom_id, tooLarge.code, tooLarge.message)) };
 }
 
 /** The size SQS counts for a message: its body, and each attribute's name, type and value. */

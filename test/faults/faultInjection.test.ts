@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,11 @@ import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced,
  * Then it checks, exactly: every input line in exactly one of results and errors, every
  * queue request answered exactly once, the job's counters equal to the files' line counts,
  * no message unaccounted for in a dead-letter queue; and prints the counts.
+ *
+ * A second run, over the same platform and faults, replaces one input and deletes another
+ * while their jobs run: each job still ends (failed with file_changed / file_not_found, or
+ * completed if it finished first), with every input line exactly once in its files, and
+ * the new upload runs as a job of its own on its own lines only.
  */
 
 const SEED = Number(process.env.FAULT_SEED || '1');
@@ -303,5 +308,67 @@ describe(`fault injection (seed ${SEED})`, () => {
     expect(crashes('requests').length).toBeGreaterThan(0);
     expect(duplicated('concurrent')).toBeGreaterThan(0);
     expect(duplicated('later')).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('loses nothing and mixes nothing when an input is replaced or deleted mid-run; no job is left unfinished', async () => {
+    // Prepare: two jobs of the same file, and the small file that replaces one of them.
+    const LINES = 1_500;
+    const { text, customIds } = jobFile(LINES);
+    const replacedKey = `inbox/local/faults-replaced-seed-${SEED}.jsonl`;
+    const deletedKey = `inbox/local/faults-deleted-seed-${SEED}.jsonl`;
+    const newIds = Array.from({ length: 300 }, (_, i) => `new-${i + 1}`);
+    const replacement = newIds.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: `${id} passage` } })).join('\n') + '\n';
+    const jobOf = (key: string) => waitFor(
+      async () => (await client.batches.list({ limit: 100 })).data.filter((b) => b.metadata?.source_key === key),
+      (batches) => batches.length > 0, 60_000, 200,
+    );
+    const started = Date.now();
+
+    // Act: drop both, and once each job has results, replace one input and delete the other.
+    await dropFile(s3, platform.bucket, replacedKey, text);
+    await dropFile(s3, platform.bucket, deletedKey, text);
+    const [replacedJob] = await jobOf(replacedKey);
+    const [deletedJob] = await jobOf(deletedKey);
+    const hasResults = (b: OpenAI.Batches.Batch) => TERMINAL.includes(b.status) || (b.request_counts?.completed ?? 0) > 0;
+    await Promise.all([
+      waitFor(() => client.batches.retrieve(replacedJob!.id), hasResults, 120_000, 100).then(() => dropFile(s3, platform.bucket, replacedKey, replacement)),
+      waitFor(() => client.batches.retrieve(deletedJob!.id), hasResults, 120_000, 100).then(() => s3.send(new DeleteObjectCommand({ Bucket: platform.bucket, Key: deletedKey }))),
+    ]);
+    const ended = await Promise.all([replacedJob!, deletedJob!].map((job) => waitFor(() => client.batches.retrieve(job.id), (b) => TERMINAL.includes(b.status), 180_000, 500)));
+    const newJob = (await waitFor(() => jobOf(replacedKey), (batches) => batches.length === 2, 60_000, 200)).find((b) => b.id !== replacedJob!.id)!;
+    const newEnded = await waitFor(() => client.batches.retrieve(newJob.id), (b) => TERMINAL.includes(b.status), 180_000, 500);
+    const elapsedMs = Date.now() - started;
+
+    // Assess: each job's files hold every one of its input lines exactly once, its counters match.
+    const filesOf = async (job: OpenAI.Batches.Batch) => ({
+      results: parseJsonl(await readObject(s3, platform.bucket, `outputs/${job.id}/results.jsonl`)),
+      errors: parseJsonl(await readObject(s3, platform.bucket, `outputs/${job.id}/errors.jsonl`)),
+    });
+    const rows: string[] = [];
+    for (const [job, code] of [[ended[0]!, 'file_changed'], [ended[1]!, 'file_not_found']] as const) {
+      const { results, errors } = await filesOf(job);
+      const ids = tally([...results, ...errors].map((line) => String(line.custom_id)));
+      const lost = errors.filter((line) => line.error?.code === code).length;
+      rows.push(`  ${code === 'file_changed' ? 'replaced' : 'deleted '} mid-run: ${job.status}${job.errors?.data?.[0] ? ` (${job.errors.data[0].code})` : ''}, ${results.length} results, ${errors.length} errors (${lost} ${code})`);
+      // A line whose chunk was lost has no custom_id to give back (the input is gone): it is named line-<n>, as the input's own ids are here.
+      expect({ missing: customIds.filter((id) => !ids.has(id)).length, twice: over(ids, 1).length, stray: [...ids.keys()].filter((id) => !id.startsWith('line-')).length })
+        .toEqual({ missing: 0, twice: 0, stray: 0 });
+      expect(results.length + errors.length).toBe(LINES);
+      expect(job.request_counts).toEqual({ total: LINES, completed: results.length, failed: errors.length });
+      expect(['failed', 'completed']).toContain(job.status);
+      if (job.status === 'failed') {
+        expect(job.errors?.data?.[0]?.code).toBe(code);
+        expect(lost).toBeGreaterThan(0);
+      }
+      for (const line of errors) expect([...BACKEND_ERROR_CODES, code]).toContain(line.error?.code);
+      // Nothing of the new upload in the old job's files.
+      expect(results.some((line) => String(line.custom_id).startsWith('new-'))).toBe(false);
+    }
+    const fresh = await filesOf(newEnded);
+    const freshIds = tally([...fresh.results, ...fresh.errors].map((line) => String(line.custom_id)));
+    rows.push(`  the new upload: ${newEnded.status}, ${fresh.results.length} results, ${fresh.errors.length} errors`);
+    console.log([`fault suite, seed ${SEED}: inputs changed mid-run (${(elapsedMs / 1000).toFixed(0)} s)`, ...rows].join('\n'));
+    expect(newEnded.status).toBe('completed');
+    expect({ missing: newIds.filter((id) => !freshIds.has(id)).length, twice: over(freshIds, 1).length, size: freshIds.size }).toEqual({ missing: 0, twice: 0, size: newIds.length });
   }, 300_000);
 });

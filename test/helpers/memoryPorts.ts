@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { ChunkPlan, Job, JobStatus } from '../../shared/jobs/Job';
-import { JobStateConflictError } from '../../shared/jobs/errors';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from '../../shared/jobs/Job';
+import { JobStateConflictError, ObjectChangedError, ObjectMissingError } from '../../shared/jobs/errors';
 import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/jobs/jobStateMachine';
 import type { ChunkCounts, EventPublisher, FileRecord, FileStore, JobPatch, JobStore, MessageSender, ObjectInfo, ObjectStore } from '../../shared/jobs/ports';
 
@@ -37,13 +37,14 @@ export class MemoryJobStore implements JobStore {
     return clone(job);
   }
 
-  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts) {
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date()) {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     const attempts = this.attempts.get(jobId) ?? new Map<number, string>();
     this.attempts.set(jobId, attempts);
     if (attempts.has(index) || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return { applied: false, job: clone(job) };
     attempts.set(index, attempt);
+    job.progressAt = Math.floor(now.getTime() / 1000);
     job.chunksDone += 1;
     job.requestCounts.completed += counts.completed;
     job.requestCounts.failed += counts.failed;
@@ -57,6 +58,29 @@ export class MemoryJobStore implements JobStore {
     if (!job || job.status !== 'expired') throw new JobStateConflictError(jobId, 'expired', job?.status);
     Object.assign(job, clone(outputs));
     return clone(job);
+  }
+
+  async recordRedrive(jobId: string, seen: number, now: Date) {
+    const job = this.jobs.get(jobId);
+    if (!job || (job.redrives ?? 0) !== seen || !['in_progress', 'cancelling', 'expired', 'finalizing'].includes(job.status)) return false;
+    job.redrives = seen + 1;
+    job.progressAt = Math.floor(now.getTime() / 1000);
+    return true;
+  }
+
+  async listActive(limit: number) {
+    return [...this.jobs.values()]
+      .filter((j) => !TERMINAL_STATUSES.includes(j.status))
+      .sort((a, b) => a.expiresAt - b.expiresAt)
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async recordFailure(jobId: string, failure: JobFailure) {
+    const job = this.jobs.get(jobId);
+    if (!job || job.failure || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return false;
+    job.failure = clone(failure);
+    return true;
   }
 
   async chunkAttempts(jobId: string) {
@@ -99,9 +123,11 @@ export class MemoryObjectStore implements ObjectStore {
     return o && { size: o.body.length, etag: o.etag, metadata: { ...o.metadata }, contentType: o.contentType };
   }
 
-  async read(bucket: string, key: string, options: { start?: number; end?: number } = {}): Promise<Readable> {
+  /** As S3ObjectStore: a missing key throws ObjectMissingError, another version than `ifMatch` ObjectChangedError. */
+  async read(bucket: string, key: string, options: { start?: number; end?: number; ifMatch?: string } = {}): Promise<Readable> {
     const o = this.objects.get(`${bucket}/${key}`);
-    if (!o) throw Object.assign(new Error(`NoSuchKey: ${bucket}/${key}`), { name: 'NoSuchKey' });
+    if (!o) throw new ObjectMissingError(bucket, key);
+    if (options.ifMatch !== undefined && options.ifMatch.replace(/"/g, '') !== o.etag.replace(/"/g, '')) throw new ObjectChangedError(bucket, key);
     this.reads += 1;
     const body = o.body.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1);
     // Small pieces, as a network stream would give them, so line splitting across reads is exercised.
@@ -121,6 +147,11 @@ export class MemoryObjectStore implements ObjectStore {
     }
     this.version += 1;
     this.objects.set(`${bucket}/${key}`, { body: bytes, metadata: options.metadata ?? {}, contentType: options.contentType, etag: `"v${this.version}"` });
+  }
+
+  /** Removes an object, as a DeleteObject would. */
+  delete(bucket: string, key: string): void {
+    this.objects.delete(`${bucket}/${key}`);
   }
 
   /** The text of an object, for assertions. */

@@ -25,7 +25,8 @@ export function outputFileIdOf(jobId: string, kind: 'output' | 'error'): string 
  * `outputs/<jobId>/results.jsonl` and `errors.jsonl` (ingest's refused lines first, then
  * each chunk's errors, in chunk order), creates their file records, publishes the
  * {@link JOB_COMPLETED_EVENT} and ends the job: `completed`, `cancelled` for a job being
- * cancelled, and an expired job stays `expired` with its files set.
+ * cancelled, `failed` for a job whose input was replaced or deleted while it ran (its
+ * `failure` says which), and an expired job stays `expired` with its files set.
  *
  * Safe to run twice. Everything before the final move is an overwrite (same keys, same
  * file ids); the final move is a conditional write, and a job that already made it is
@@ -51,7 +52,7 @@ export async function finalizeJob(deps: FinalizeJobDeps, message: FinalizeMessag
   }
   const job = await enterFinalizing(deps, found);
   if (isEnded(job)) return { status: 'already_final', outputFileId: job.outputFileId, errorFileId: job.errorFileId };
-  const end = ENDS[job.status];
+  const end = endOf(job);
   if (!end) return { status: 'not_ready' };
 
   const { results, errors } = await stitchJob(deps, job);
@@ -65,6 +66,16 @@ export async function finalizeJob(deps: FinalizeJobDeps, message: FinalizeMessag
   await endJob(deps, job, end, errorFileId ? { outputFileId, errorFileId } : { outputFileId });
   logger.info('job finalized', { jobId: job.id, status: end, resultLines: results.lines, errorLines: errors.lines });
   return { status: 'finalized', outputFileId, errorFileId };
+}
+
+/**
+ * Where the job ends: a running job whose input was replaced or deleted (a failure
+ * recorded by a worker) ends `failed`, with the results made before and the rest as
+ * error lines; otherwise as {@link ENDS} says.
+ */
+function endOf(job: Job): JobStatus | undefined {
+  if (job.status === 'finalizing' && job.failure) return 'failed';
+  return ENDS[job.status];
 }
 
 /** Whether the job has reached the end finalize would bring it to (or one it never will leave). */

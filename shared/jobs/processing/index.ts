@@ -6,3 +6,6 @@ export * from './outputLines';
 export * from './stitchParts';
 export * from './settleUnplannedJob';
 export * from './publishIngestErrors';
+export * from './sweepStalledJobs';
+export * from './retryPace';
+export * from './sendChunkBack';

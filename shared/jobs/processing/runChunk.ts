@@ -1,10 +1,12 @@
 import { parseBatchLine } from '../../batch/lineFormats';
 import { logger } from '../../observability/logger';
-import { JobStateConflictError } from '../errors';
-import { jobKeys, type ChunkMessage, type Job, type JobStatus } from '../Job';
+import { isInputLost, JobStateConflictError } from '../errors';
+import { jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
+import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
+import type { RetryCause } from './retryPace';
 import { randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 
@@ -64,16 +66,39 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
     return { status: 'already_done' };
   }
   // Ingest sends chunks while it may still be finishing the job; it will be in_progress soon.
-  if (found.status === 'validating') return { status: 'retry_later' };
+  if (found.status === 'validating') return { status: 'retry_later', cause: 'job_validating' };
   const job = await expireIfDue(deps, found);
   if (!ACCEPTS_CHUNKS.includes(job.status)) {
     logger.warn('chunk not recorded while the job is finalizing', { jobId, chunk: chunk.index, status: job.status });
     return { status: 'skipped' };
   }
-  const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
-  const outputs = drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
-  if (!outputs) return { status: 'retry_later' };
+  const outputs = await chunkOutputs(deps, message, job, options);
+  if (!Array.isArray(outputs)) return { status: 'retry_later', cause: outputs };
   return record(deps, message, job, outputs);
+}
+
+/**
+ * The chunk's output lines: drained (cancelling, expired) or run. When its input was
+ * replaced (the read pinned to the ETag answers 412) or deleted (404), nothing of the new
+ * bytes is read: the job is marked to end `failed` with that cause, and every request
+ * line of the chunk becomes an error line with its code. Chunks after that one do the
+ * same without reading, and chunks recorded before it keep their results.
+ */
+async function chunkOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | RetryCause> {
+  const lost = recordedInputLoss(job);
+  if (lost) return lostInputOutputs(message, job, lost, deps.newId ?? randomId);
+  const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
+  try {
+    return drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
+  } catch (error) {
+    if (!isInputLost(error)) throw error;
+    const failure = inputLostFailure(error, job);
+    const recorded = await deps.jobs.recordFailure(job.id, failure);
+    // A cause recorded first by another chunk wins, so that every lost line carries the same code.
+    const cause: JobFailure = recorded ? failure : recordedInputLoss((await deps.jobs.get(job.id)) ?? job) ?? failure;
+    logger.warn('input replaced or deleted: the chunk\'s lines go to the errors file and the job will end failed', { jobId: job.id, chunk: message.chunk.index, code: cause.code, key: job.source.key });
+    return lostInputOutputs(message, job, cause, deps.newId ?? randomId);
+  }
 }
 
 /**
@@ -107,10 +132,12 @@ async function drainedOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Jo
 
 /**
  * Runs the chunk's lines through the core in one call, so batches form across lines
- * (the chunk is bounded by the chunk limits, so its plans fit in memory). Undefined when
- * any item was left unfinished at the deadline.
+ * (the chunk is bounded by the chunk limits, so its plans fit in memory). When any item
+ * was left unfinished at the deadline, or failed for a reason that may pass while the
+ * chunk can still come back, the cause instead: throttling first, then a backend down,
+ * then the deadline.
  */
-async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | undefined> {
+async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | RetryCause> {
   const context = lineContextOf(message, job, deps.router);
   const plans: LinePlan[] = [];
   for await (const line of chunkRequestLines(deps.objects, message, deps.maxLineBytes)) {
@@ -118,10 +145,14 @@ async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, o
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
   const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
-  const unfinished = outcomes.filter((outcome) => isUnfinished(outcome) || (options.canRetry === true && outcome.status === 'failed' && outcome.error.retryable)).length;
-  if (unfinished > 0) {
-    logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', { jobId: message.jobId, chunk: message.chunk.index, unfinished, items: items.length });
-    return undefined;
+  const passing = options.canRetry === true ? outcomes.filter((outcome) => outcome.status === 'failed' && outcome.error.retryable && !isUnfinished(outcome)) : [];
+  const unfinished = outcomes.filter(isUnfinished).length;
+  if (unfinished + passing.length > 0) {
+    const cause: RetryCause = passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === 'rate_limit_exceeded')
+      ? 'rate_limited'
+      : passing.length > 0 ? 'backend_unavailable' : 'deadline';
+    logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', { jobId: message.jobId, chunk: message.chunk.index, cause, unfinished, failedMayPass: passing.length, items: items.length });
+    return cause;
   }
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
   const lineOptions = { jobId: job.id, newId: deps.newId ?? randomId, created: Math.floor(deps.now() / 1000) };
@@ -145,7 +176,7 @@ async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outpu
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
   };
-  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts);
+  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()));
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.
     const recorded = (await deps.jobs.chunkAttempts(jobId)).has(chunk.index);

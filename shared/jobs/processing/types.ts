@@ -3,6 +3,7 @@ import type { BatchingCore } from '../../batching/BatchingCore';
 import type { InferenceInput, InferenceOutput } from '../../domain';
 import type { ModelRouter } from '../../routing/ModelRouter';
 import type { ChunkMessage, FinalizeMessage } from '../Job';
+import type { RetryCause } from './retryPace';
 import type { ChunkCounts, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../ports';
 
 /** Parses one input line: the same parser ingest validated it with (`parseBatchLine`). */
@@ -49,6 +50,8 @@ export type ChunkRunStatus =
 /** The outcome of `runChunk`. */
 export interface ChunkRunResult {
   status: ChunkRunStatus;
+  /** With `retry_later`: why, so the chunk comes back at the pace of its cause (see retryPace). */
+  cause?: RetryCause;
   /** What this delivery recorded, when it recorded the chunk. */
   counts?: ChunkCounts;
 }
@@ -82,3 +85,23 @@ export interface ExpireJobsDeps {
 }
 
 export type { ChunkMessage, FinalizeMessage };
+
+/** What `sweepStalledJobs` needs. */
+export interface SweepStalledJobsDeps {
+  jobs: JobStore;
+  objects: ObjectStore;
+  /** The work queue: unfinished chunks are sent there again. */
+  chunks: MessageSender<ChunkMessage>;
+  /** The finalize queue: a job whose chunks are all recorded is asked to finalize again. */
+  finalize: MessageSender<FinalizeMessage>;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Seconds without progress after which a job counts as stalled. */
+  stalledAfterSeconds: number;
+  /** Redrives of a stalled job before its unfinished chunks are abandoned (their lines written as errors). */
+  maxRedrives: number;
+  /** A fresh id for the part files of an abandoned chunk. */
+  newAttemptId: () => string;
+  /** Most active jobs looked at per run. Default 500. */
+  limit?: number;
+}

@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { escapeForSqs } from '../../aws/sqsText';
 import type { MessageAttribute } from '../../queues/sqsBatchAll';
 import type { AnswerSendFailure, AnswerSender, OutgoingAnswer } from '../ports';
 
@@ -11,7 +12,8 @@ export interface SqsAnswerSenderOptions {
 }
 
 /**
- * Sends answers with SendMessageBatch. Entries SQS fails on its side are sent again with
+ * Sends answers with SendMessageBatch. An answer's body is JSON; characters SQS cannot
+ * carry (a model may answer U+FFFF) are sent escaped, which JSON.parse undoes. Entries SQS fails on its side are sent again with
  * backoff; entries it refuses as the sender's fault (too large, bad attributes) are not.
  * Whatever is left is reported back per answer, so only those requests are retried. A FIFO
  * reply queue gets the answer's id as group and deduplication id: SQS then drops a copy
@@ -34,7 +36,7 @@ export class SqsAnswerSender implements AnswerSender {
       answerIds.set(String(index), answer.id);
       return {
         Id: String(index),
-        MessageBody: answer.body,
+        MessageBody: escapeForSqs(answer.body),
         MessageAttributes: toSqsAttributes(answer.attributes),
         ...(fifo ? { MessageGroupId: answer.id, MessageDeduplicationId: answer.id } : {}),
       };

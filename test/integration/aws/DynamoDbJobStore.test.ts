@@ -90,6 +90,43 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(await store.setOutputs('batch_undef2', { outputFileId: 'file-out', errorFileId: undefined })).toMatchObject({ status: 'expired', outputFileId: 'file-out' });
   });
 
+  it('records a running job\'s failure once (the first cause wins), and never on a job not running', async () => {
+    // Prepare
+    await store.create(job('batch_lost', { status: 'in_progress' }));
+    await store.create(job('batch_waiting'));
+
+    // Act
+    const first = await store.recordFailure('batch_lost', { code: 'file_changed', message: 'replaced' });
+    const second = await store.recordFailure('batch_lost', { code: 'file_not_found', message: 'deleted' });
+    const notRunning = await store.recordFailure('batch_waiting', { code: 'file_changed', message: 'replaced' });
+    const missing = await store.recordFailure('batch_nobody', { code: 'file_changed', message: 'replaced' });
+
+    // Assess
+    expect([first, second, notRunning, missing]).toEqual([true, false, false, false]);
+    expect(await store.get('batch_lost')).toMatchObject({ status: 'in_progress', failure: { code: 'file_changed', message: 'replaced' } });
+    expect((await store.get('batch_waiting'))!.failure).toBeUndefined();
+    expect(await store.get('batch_nobody')).toBeUndefined();
+  });
+
+  it('lists active jobs, and counts a redrive once per value seen, setting progressAt', async () => {
+    // Prepare
+    await store.create(job('batch_stalled', { status: 'in_progress', expiresAt: 5 }));
+    await store.create(job('batch_done', { status: 'completed', expiresAt: 6 }));
+
+    // Act
+    const active = (await store.listActive(1_000)).map((j) => j.id);
+    const first = await store.recordRedrive('batch_stalled', 0, new Date(9_000_000));
+    const stale = await store.recordRedrive('batch_stalled', 0, new Date(9_000_000));
+    const second = await store.recordRedrive('batch_stalled', 1, new Date(9_500_000));
+    await store.recordChunkDone('batch_stalled', 0, 'a1', { completed: 1, failed: 0, promptTokens: 0, completionTokens: 0 }, new Date(9_900_000));
+
+    // Assess
+    expect(active).toContain('batch_stalled');
+    expect(active).not.toContain('batch_done');
+    expect([first, stale, second]).toEqual([true, false, true]);
+    expect(await store.get('batch_stalled')).toMatchObject({ redrives: 2, progressAt: 9_900 });
+  });
+
   it('finds jobs past their window, and forgets them once terminal', async () => {
     await store.create(job('batch_old', { expiresAt: 100 }));
     await store.create(job('batch_young', { expiresAt: 10_000_000_000 }));

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../shared/aws/S3ObjectStore';
+import { ObjectChangedError, ObjectMissingError } from '../../../shared/jobs/errors';
 import { startLocalS3, type LocalS3 } from '../../../shared/local/s3';
 
 async function text(stream: Readable): Promise<string> {
@@ -26,6 +27,21 @@ describe('S3ObjectStore against s3rver', () => {
     expect(head).toMatchObject({ size: 18, metadata: { model: 'titan-embed-text-v2' } });
     expect(await text(await store.read('bucket', 'inbox/t/a.jsonl'))).toBe('line one\nline two\n');
     expect(await text(await store.read('bucket', 'inbox/t/a.jsonl', { start: 9, end: 16, ifMatch: head!.etag }))).toBe('line two');
+  });
+
+  it('a read pinned to a replaced version throws ObjectChangedError, a read of a deleted key ObjectMissingError', async () => {
+    // Prepare
+    await store.write('bucket', 'inbox/t/pinned.jsonl', 'old\n');
+    const before = await store.head('bucket', 'inbox/t/pinned.jsonl');
+    await store.write('bucket', 'inbox/t/pinned.jsonl', 'new\n');
+
+    // Act
+    const changed = await store.read('bucket', 'inbox/t/pinned.jsonl', { start: 0, end: 2, ifMatch: before!.etag }).catch((error: unknown) => error);
+    const missing = await store.read('bucket', 'inbox/t/never.jsonl', { ifMatch: before!.etag }).catch((error: unknown) => error);
+
+    // Assess
+    expect(changed).toBeInstanceOf(ObjectChangedError);
+    expect(missing).toBeInstanceOf(ObjectMissingError);
   });
 
   it('answers undefined for a missing object', async () => {

@@ -40,3 +40,22 @@ describe('EventBridgePublisher', () => {
     await expect(publisher.publish('X', {})).rejects.toThrow('Throttled');
   });
 });
+
+describe('SqsMessageSender and the characters SQS cannot carry', () => {
+  const sqs = mockClient(SQSClient);
+  beforeEach(() => sqs.reset());
+
+  it('sends a message holding U+FFFE, U+FFFF and an emoji as a body SQS takes, which parses back to the message', async () => {
+    // Prepare
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    const message = { key: 'inbox/acme/\uFFFE.jsonl', text: 'x\uFFFF \u{1F600}' };
+
+    // Act
+    await new SqsMessageSender(new SQSClient({}), 'http://q').send([message]);
+
+    // Assess
+    const body = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!;
+    expect(body).not.toMatch(/[\uFFFE\uFFFF]/);
+    expect(JSON.parse(body)).toEqual(message);
+  });
+});

@@ -19,7 +19,7 @@ function plan(lines: PlannedLine[], limits: ConstructorParameters<typeof ChunkPl
   return [...planner.chunks];
 }
 
-/** Every valid line is in exactly one chunk's range; each chunk's skipLines are exactly the refused lines in it. */
+/** Every valid line is in exactly one chunk's range; each chunk's skipLines (blankLines) are exactly the refused (blank) lines in it. */
 function expectSound(lines: PlannedLine[], chunks: ChunkPlan[], limits: { chunkMaxLines: number; chunkMaxBytes: number }): void {
   for (const line of lines.filter((l) => l.status === 'valid')) {
     const holders = chunks.filter((c) => line.lineNumber >= c.firstLine && line.lineNumber < c.firstLine + c.lineCount);
@@ -36,6 +36,7 @@ function expectSound(lines: PlannedLine[], chunks: ChunkPlan[], limits: { chunkM
     expect(inside[0]!.status).toBe('valid');
     expect(inside.at(-1)!.status).toBe('valid');
     expect(chunk.skipLines).toEqual(inside.filter((l) => l.status === 'refused').map((l) => l.lineNumber));
+    expect(chunk.blankLines ?? []).toEqual(inside.filter((l) => l.status === 'blank').map((l) => l.lineNumber));
     expect(valid.length).toBeLessThanOrEqual(limits.chunkMaxLines);
     if (valid.length > 1) expect(chunk.endByte - chunk.startByte + 1).toBeLessThanOrEqual(limits.chunkMaxBytes);
   });
@@ -60,13 +61,13 @@ describe('ChunkPlanner', () => {
     expect(chunks.map((c) => [c.firstLine, c.lineCount, c.endByte - c.startByte + 1])).toEqual([[1, 2, 19], [3, 2, 19], [5, 1, 9]]);
   });
 
-  it('lists refused lines inside a range as skipLines, counts blank ones, and leaves out those at the edges', () => {
+  it('lists refused lines inside a range as skipLines, blank ones as blankLines, and leaves out those at the edges', () => {
     // Prepare: refused 1, valid 2, refused 3, blank 4, valid 5, refused 6, blank 7.
     const lines = layout(['refused', 'valid', 'refused', 'blank', 'valid', 'refused', 'blank']);
     // Act
     const chunks = plan(lines);
     // Assess
-    expect(chunks).toEqual([{ index: 0, startByte: 10, endByte: 39, firstLine: 2, lineCount: 4, skipLines: [3] }]);
+    expect(chunks).toEqual([{ index: 0, startByte: 10, endByte: 39, firstLine: 2, lineCount: 4, skipLines: [3], blankLines: [4] }]);
   });
 
   it('leaves refused lines between two chunks out of both', () => {

@@ -231,3 +231,55 @@ describe('ingestObject refuses a file it cannot run', () => {
     expect(world.objects.text(BUCKET, jobKeys.ingestErrors(second.jobId))).toBeUndefined();
   });
 });
+
+describe('ingestObject pins the input to the ETag of its drop', () => {
+  /** Runs `change` right after the HEAD ingest makes, before its read: the window a replacement can hit. */
+  function changeAfterHead(world: ReturnType<typeof ingestWorld>, change: () => Promise<void> | void) {
+    const head = world.objects.head.bind(world.objects);
+    world.objects.head = async (bucket, key) => {
+      const info = await head(bucket, key);
+      if (key.startsWith('inbox/')) await change();
+      return info;
+    };
+  }
+
+  it.each([
+    ['replaced', 'file_changed'],
+    ['deleted', 'file_not_found'],
+  ])('fails a job whose input is %s between its HEAD and its read with %s, sending no chunk', async (what, code) => {
+    // Prepare
+    const world = ingestWorld();
+    const drop = await world.drop('inbox/tenant-1/swap.jsonl', `${chatLine('a')}\n${chatLine('b')}\n`);
+    changeAfterHead(world, () => (what === 'replaced' ? world.objects.write(BUCKET, drop.key, `${chatLine('z')}\n`) : world.objects.delete(BUCKET, drop.key)));
+
+    // Act
+    const summary = await ingestObject(world.deps, drop);
+
+    // Assess
+    expect(summary).toMatchObject({ status: 'failed', action: 'failed' });
+    expect((await world.jobs.get(summary.jobId))!.failure!.code).toBe(code);
+    expect(world.chunks.sent).toEqual([]);
+  });
+
+  it('300 lines then at once 5 lines under the same key: the first job fails file_changed, the second runs exactly the 5 lines', async () => {
+    // Prepare: both uploads land before the first event is handled, as a quick re-upload does.
+    const world = ingestWorld();
+    const key = 'inbox/tenant-1/race.jsonl';
+    const many = Array.from({ length: 300 }, (_, i) => chatLine(`old-${i + 1}`)).join('\n');
+    const few = Array.from({ length: 5 }, (_, i) => chatLine(`new-${i + 1}`)).join('\n');
+    const firstDrop = await world.drop(key, many);
+    const secondDrop = await world.drop(key, few);
+
+    // Act
+    const first = await ingestObject(world.deps, firstDrop);
+    const second = await ingestObject(world.deps, secondDrop);
+
+    // Assess
+    expect(first.jobId).not.toBe(second.jobId);
+    expect((await world.jobs.get(first.jobId))!).toMatchObject({ status: 'failed', failure: { code: 'file_changed' } });
+    expect((await world.jobs.get(second.jobId))!).toMatchObject({ status: 'in_progress', requestCounts: { total: 5, completed: 0, failed: 0 } });
+    expect(world.chunks.sent.every((message) => message.jobId === second.jobId)).toBe(true);
+    const reread = (await Promise.all(world.chunks.sent.map((message) => rereadChunk(world.objects, message)))).flat();
+    expect(reread.map((line) => JSON.parse(line.text).custom_id)).toEqual(['new-1', 'new-2', 'new-3', 'new-4', 'new-5']);
+  });
+});

@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../../../shared/errors';
+import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
 import { batchRequestId } from '../../../shared/batch/lineFormats';
 import { jobKeys } from '../../../shared/jobs/Job';
 import { runChunk } from '../../../shared/jobs/processing/runChunk';
@@ -161,9 +161,23 @@ describe('runChunk', () => {
     const last = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later(), canRetry: false });
 
     // Assess
-    expect(early).toEqual({ status: 'retry_later' });
+    expect(early).toEqual({ status: 'retry_later', cause: 'backend_unavailable' });
     expect(last.status).toBe('done');
     expect(await world.jobs.get(JOB_ID)).toMatchObject({ chunksDone: 1, requestCounts: { total: 11, completed: 0, failed: 11 } });
+  });
+
+  it('names throttling as the cause when a backend refused for load, so the chunk comes back at its pace', async () => {
+    // Prepare
+    const world = makeWorld();
+    const { etag, chunks } = await putInput(world, TEN_LINES, [TEN_LINES.length], [REFUSED_BY_INGEST]);
+    await createJob(world, { chunksTotal: 1, total: 11, ingestFailed: 1, etag });
+    world.providers.get('gpu')!.failWith = new BackendThrottledError('slow down');
+
+    // Act
+    const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later(), canRetry: true });
+
+    // Assess
+    expect(result).toEqual({ status: 'retry_later', cause: 'rate_limited' });
   });
 
   it('writes and records nothing when the deadline leaves no time, so the chunk is redelivered', async () => {
@@ -176,7 +190,7 @@ describe('runChunk', () => {
     const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: Date.now() + 10 });
 
     // Assess
-    expect(result).toEqual({ status: 'retry_later' });
+    expect(result).toEqual({ status: 'retry_later', cause: 'deadline' });
     expect(partKeys(world)).toEqual([]);
     expect((await world.jobs.chunkAttempts(JOB_ID)).size).toBe(0);
     expect(await world.jobs.get(JOB_ID)).toEqual(created);
