@@ -55,6 +55,8 @@ async function measureFace(face: StreamingFace['face'], catalogue: ModelCatalogu
         model: 'gpt-oss-20b',
         messages: [{ role: 'user', content: `Streamed request ${i}: tell me about batching.` }],
         max_tokens: options.maxTokens,
+        // Both faces reason alike (the GPU face reasons by default, Bedrock when asked).
+        reasoning_effort: 'medium',
         stream: true,
         stream_options: { include_usage: true },
       });
