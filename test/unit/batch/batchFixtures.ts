@@ -8,7 +8,7 @@ import { FakeProvider } from '../../helpers/fakeProvider';
 /** A catalogue like the default one: gpt-oss on a GPU pool with Bedrock behind, Titan on Bedrock, bge-m3 on a GPU pool. */
 export const catalogue = ModelCatalogue.parse({
   models: [
-    { id: 'gpt-oss-20b', kind: 'chat', contextTokens: 2_000, maxOutputTokens: 1_000, backends: [
+    { id: 'gpt-oss-20b', kind: 'chat', contextTokens: 2_000, maxOutputTokens: 1_000, reasoning: true, backends: [
       { provider: 'openai-compatible', id: 'gpu-chat', model: 'gpt-oss-20b', baseUrls: ['http://127.0.0.1:1'] },
       { provider: 'bedrock', id: 'bedrock-20b', model: 'openai.gpt-oss-20b-1:0' },
     ] },

@@ -38,6 +38,18 @@ describe('parseBatchLine, OpenAI batch format', () => {
     expect(second).toMatchObject({ url: '/v1/embeddings', model: 'titan-embed-text-v2', body: { input: 'abcd' } });
   });
 
+  it('takes the real-time route\'s fields in a line: tools, structured output, reasoning, token-id embeddings', () => {
+    // Prepare
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+    const format = { type: 'json_schema', json_schema: { name: 'answer', strict: true, schema: { type: 'object' } } };
+    // Act
+    const parsed = accepted(withBody({ ...chat, tools, tool_choice: 'required', response_format: format, reasoning_effort: 'low', temperature: null }));
+    const tokens = accepted(withBody({ model: 'bge-m3', input: [[1, 2, 3]] }, '/v1/embeddings'));
+    // Assess
+    expect(parsed).toMatchObject({ body: { tools, tool_choice: 'required', response_format: format, reasoning_effort: 'low' } });
+    expect(tokens).toMatchObject({ body: { input: [[1, 2, 3]] }, estimatedTokens: 3 });
+  });
+
   it('is deterministic: the worker parsing the line again gets the same request', () => {
     const text = chatLine('same');
     expect(parseBatchLine(text, 9, lineContext({ format: 'openai' }))).toEqual(parseBatchLine(text, 9, lineContext()));

@@ -20,6 +20,18 @@ describe('planMessage: message validation', () => {
     expect(planned.work.kind === 'run' && planned.work.items.map((item) => item.id)).toEqual(['7#0']);
   });
 
+  it('takes the real-time route\'s chat fields (tools, structured output) and refuses streaming, naming it', () => {
+    // Prepare
+    const message = chatMessage('c-2', replyUrl('a')) as { body: Record<string, unknown> };
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+    // Act
+    const planned = plan({ ...message, body: { ...message.body, tools, tool_choice: 'auto', response_format: { type: 'json_object' } } }) as AnswerPlan;
+    const streamed = refusal({ ...message, body: { ...message.body, stream: true } });
+    // Assess
+    expect(planned.work.kind === 'run' && planned.work.items[0]!.input).toMatchObject({ kind: 'chat', call: { tools, toolChoice: 'auto', responseFormat: { type: 'json_object' } } });
+    expect(streamed).toMatchObject({ code: 'unsupported_parameter', message: expect.stringContaining("'stream'") });
+  });
+
   it('plans one item per embeddings input, and answers to the results queue when reply_to is absent', () => {
     const planned = plan(embeddingMessage('e-1', undefined, ['a', 'b', 'c'])) as AnswerPlan;
     expect(planned.target).toEqual({ kind: 'queue', queueUrl: RESULTS_URL });
