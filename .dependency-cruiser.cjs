@@ -16,9 +16,20 @@ module.exports = {
     {
       name: 'core-and-domain-stay-pure',
       severity: 'error',
-      comment: 'The domain and the batching core import no AWS SDK, no Powertools and no adapter: they run the same in a test, a Lambda or a benchmark.',
+      comment:
+        'The domain and the batching core import no AWS SDK, no Powertools and no adapter: they run the same in a test, a Lambda or a benchmark.',
       from: { path: '^shared/(domain|batching)/' },
-      to: { path: ['(^|/)node_modules/@aws-sdk/', '(^|/)node_modules/@aws-lambda-powertools/', '(^|/)node_modules/@middy/', '^shared/aws/', '^shared/queueRequests/aws/', '^shared/auth/DynamoDb', '^shared/(local|simulator)/'] },
+      to: {
+        path: [
+          '(^|/)node_modules/@aws-sdk/',
+          '(^|/)node_modules/@aws-lambda-powertools/',
+          '(^|/)node_modules/@middy/',
+          '^shared/aws/',
+          '^shared/queueRequests/aws/',
+          '^shared/auth/DynamoDb',
+          '^shared/(local|simulator)/',
+        ],
+      },
     },
     {
       name: 'production-never-imports-dev-tools',
@@ -30,7 +41,8 @@ module.exports = {
     {
       name: 'simulator-stands-alone',
       severity: 'error',
-      comment: 'The simulator is a stand-in for a GPU server: it shares no code with the platform it serves, so it cannot hide a bug of the platform.',
+      comment:
+        'The simulator is a stand-in for a GPU server: it shares no code with the platform it serves, so it cannot hide a bug of the platform.',
       from: { path: '^shared/simulator/' },
       to: { path: '^(functions/|shared/)', pathNot: '^shared/simulator/' },
     },

@@ -20,7 +20,10 @@ const run = promisify(execFile);
  */
 async function cruise(cwd: string): Promise<{ violations: Violation[]; exitCode: number }> {
   const args = [CLI, 'functions', 'shared', '--config', CONFIG];
-  const exitCode = await run(process.execPath, args, { cwd }).then(() => 0, (error: { code: number }) => error.code);
+  const exitCode = await run(process.execPath, args, { cwd }).then(
+    () => 0,
+    (error: { code: number }) => error.code,
+  );
   const { stdout } = await run(process.execPath, [...args, '--output-type', 'json'], { cwd, maxBuffer: 64 * 1024 * 1024 });
   return { violations: (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations, exitCode };
 }
@@ -32,13 +35,15 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
     // Assess
     const found = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\//, 'node_modules/')}`).sort();
     expect(exitCode).not.toBe(0);
-    expect(found).toEqual(expect.arrayContaining([
-      'core-and-domain-stay-pure: shared/batching/usesAdapter.ts -> shared/aws/store.ts',
-      'core-and-domain-stay-pure: shared/batching/usesAdapter.ts -> shared/local/tool.ts',
-      expect.stringMatching(/^core-and-domain-stay-pure: shared\/domain\/leak\.ts -> node_modules\/@aws-sdk\/client-s3\//),
-      'no-function-imports-function: functions/http/ping.ts -> functions/sqs/pong.ts',
-      'production-never-imports-dev-tools: shared/batching/usesAdapter.ts -> shared/local/tool.ts',
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'core-and-domain-stay-pure: shared/batching/usesAdapter.ts -> shared/aws/store.ts',
+        'core-and-domain-stay-pure: shared/batching/usesAdapter.ts -> shared/local/tool.ts',
+        expect.stringMatching(/^core-and-domain-stay-pure: shared\/domain\/leak\.ts -> node_modules\/@aws-sdk\/client-s3\//),
+        'no-function-imports-function: functions/http/ping.ts -> functions/sqs/pong.ts',
+        'production-never-imports-dev-tools: shared/batching/usesAdapter.ts -> shared/local/tool.ts',
+      ]),
+    );
     expect(found.some((line) => line.startsWith('no-circular: shared/batching/'))).toBe(true);
   }, 120_000);
 
