@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * Stage-wide throttling for the REST API osls generates. osls has no setting for it, and
  * the stage is created by an AWS::ApiGateway::Deployment whose logical id changes on every

@@ -1,3 +1,4 @@
+import type { ChatCompletionRequest } from '../domain/chat';
 import type { ModelEntry } from '../domain/catalogue';
 import { ModelNotFoundError } from '../errors';
 import {
@@ -118,7 +119,7 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
     );
   }
 
-  let body;
+  let body: ChatCompletionRequest;
   let field: (name: string) => string;
   if (isConverseShaped(input)) {
     const block = nonTextBlock(input);

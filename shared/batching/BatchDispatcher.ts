@@ -77,8 +77,11 @@ export class BatchDispatcher<I, O> {
       backend = this.deps.resolver.resolve(items[0]!.route, avoid);
     } catch (thrown) {
       const error = asBackendError(thrown);
-      if (!error.retryable) return items.forEach((item) => item.fail(error));
-      items.forEach((item) => (item.lastError = error));
+      if (!error.retryable) {
+        for (const item of items) item.fail(error);
+        return;
+      }
+      for (const item of items) item.lastError = error;
       return this.#retry(items, undefined, avoid);
     }
     this.#routeLimits.set(items[0]!.route, { maxBatchItems: backend.maxBatchItems, maxBatchTokens: backend.maxBatchTokens });
@@ -131,7 +134,7 @@ export class BatchDispatcher<I, O> {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return;
       const scope = new CallScope(items, clock);
-      items.forEach((item) => (item.calls += 1));
+      for (const item of items) item.calls += 1;
       this.counters.calls += 1;
       this.counters.items += items.length;
       const started = clock.now();
@@ -182,14 +185,20 @@ export class BatchDispatcher<I, O> {
     this.deps.resolver.record(backend.id, 'success');
     this.deps.estimator.observe(backend.id, durationMs);
     const again: Item<I, O>[] = [];
-    results.forEach((result, index) => {
+    for (const [index, result] of results.entries()) {
       const item = items[index]!;
-      if (result.ok) return item.succeed(result.value, result.usage, backend.id);
+      if (result.ok) {
+        item.succeed(result.value, result.usage, backend.id);
+        continue;
+      }
       const error = asBackendError(result.error, backend.id);
-      if (!error.retryable) return item.fail(error);
+      if (!error.retryable) {
+        item.fail(error);
+        continue;
+      }
       item.lastError = error;
       again.push(item);
-    });
+    }
     if (again.length > 0) await this.#retry(again, backend, undefined);
   }
 
@@ -203,20 +212,23 @@ export class BatchDispatcher<I, O> {
   async #onFailure(items: Item<I, O>[], error: BackendError, backend: Backend<I, O>): Promise<void> {
     if (error instanceof BackendThrottledError) {
       // The limiter has already backed off (#onThrottle); the items wait and go again.
-      items.forEach((item) => (item.lastError = error));
+      for (const item of items) item.lastError = error;
       return this.#retry(items, backend, undefined);
     }
     if (error instanceof BackendRejectedError) {
       if (items.length === 1) return items[0]!.fail(error);
       this.counters.splits += 1;
       // Until the halves have spoken, no item is known to be at fault.
-      items.forEach((item) => (item.lastError = undefined));
+      for (const item of items) item.lastError = undefined;
       await Promise.all(halve(items).map((half) => this.#dispatch(half, undefined)));
       return;
     }
     this.deps.resolver.record(backend.id, 'failure');
-    if (!error.retryable) return items.forEach((item) => item.fail(error));
-    items.forEach((item) => (item.lastError = error));
+    if (!error.retryable) {
+      for (const item of items) item.fail(error);
+      return;
+    }
+    for (const item of items) item.lastError = error;
     return this.#retry(items, backend, backend.id);
   }
 
@@ -245,10 +257,10 @@ export class BatchDispatcher<I, O> {
     }
     // Deadline first: budget spent on a retry that cannot happen would be wasted.
     const granted = budget.take(candidates.length);
-    candidates.slice(granted).forEach((item) => item.fail(item.lastError!));
+    for (const item of candidates.slice(granted)) item.fail(item.lastError!);
     const retrying = candidates.slice(0, granted);
     if (retrying.length === 0) return;
-    retrying.forEach((item) => (item.retries += 1));
+    for (const item of retrying) item.retries += 1;
     this.counters.retries += retrying.length;
     const scope = new CallScope(retrying, clock);
     try {

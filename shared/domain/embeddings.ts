@@ -42,6 +42,6 @@ export type EmbeddingsResponse = z.infer<typeof EmbeddingsResponse>;
 /** Encodes a vector the way OpenAI's `encoding_format: "base64"` does: float32, little-endian. */
 export function encodeEmbeddingBase64(vector: readonly number[]): string {
   const buffer = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, i) => buffer.writeFloatLE(value, i * 4));
+  for (const [i, value] of vector.entries()) buffer.writeFloatLE(value, i * 4);
   return buffer.toString('base64');
 }

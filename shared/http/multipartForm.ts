@@ -95,5 +95,5 @@ export async function parseMultipartForm(contentType: string | undefined, body: 
  * name with a literal `%41` stays as it is.
  */
 function decodeFilename(name: string): string {
-  return name.replace(/%(?:[01][0-9A-F]|22|5C|7F)/gi, (escape) => decodeURIComponent(escape));
+  return name.replace(/%(?:[01][0-9A-F]|22|5C|7F)/gi, (sequence) => decodeURIComponent(sequence));
 }

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { OpenAiErrorBody } from '../domain/openAiError';
 import { PlatformError } from '../errors';
 import { logger } from '../observability/logger';
-import { jsonResponse, type RouteResponse } from './responses';
+import { jsonResponse } from './responses';
 
 /** The OpenAI error body for any error; unknown errors become a 500 that says nothing internal. */
 export function toOpenAiError(error: unknown, requestId?: string): { status: number; body: OpenAiErrorBody } {

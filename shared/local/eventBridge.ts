@@ -138,7 +138,9 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
     url: `http://${LOOPBACK}:${port}`,
     port,
     events: () => [...recorded],
-    clear: () => void (recorded.length = 0),
+    clear: () => {
+      recorded.length = 0;
+    },
     close: () => closeServer(server),
   };
 }

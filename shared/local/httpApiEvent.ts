@@ -124,7 +124,7 @@ function eventHeaders(request: IncomingMessage): { headers: Record<string, strin
   for (let index = 0; index < request.rawHeaders.length; index += 2) {
     const name = request.rawHeaders[index]!;
     const existing = Object.keys(multiValueHeaders).find((key) => key.toLowerCase() === name.toLowerCase()) ?? name;
-    (multiValueHeaders[existing] ??= []).push(request.rawHeaders[index + 1]!);
+    multiValueHeaders[existing] = [...(multiValueHeaders[existing] ?? []), request.rawHeaders[index + 1]!];
   }
   // Headers API Gateway adds on its way to the function.
   const add = (name: string, value: string) => {
@@ -145,7 +145,7 @@ function eventHeaders(request: IncomingMessage): { headers: Record<string, strin
 function parseQuery(rawQueryString: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
   if (!rawQueryString) return { single: null, multi: null };
   const multi: Record<string, string[]> = {};
-  for (const [key, value] of new URLSearchParams(rawQueryString)) (multi[key] ??= []).push(value);
+  for (const [key, value] of new URLSearchParams(rawQueryString)) multi[key] = [...(multi[key] ?? []), value];
   if (!Object.keys(multi).length) return { single: null, multi: null };
   return { single: Object.fromEntries(Object.entries(multi).map(([key, values]) => [key, values[values.length - 1]!])), multi };
 }

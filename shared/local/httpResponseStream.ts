@@ -29,7 +29,8 @@ export function installAwsLambdaGlobal(): void {
   // Other packages (@aws/lambda-invoke-store, under the AWS SDK and Powertools) create the
   // global with their own members: add ours to it rather than replace or skip it.
   const scope = globalThis as { awslambda?: Record<string, unknown> };
-  const awslambda = (scope.awslambda ??= {});
+  scope.awslambda ??= {};
+  const awslambda = scope.awslambda;
   awslambda.streamifyResponse ??= <T extends (...args: never[]) => unknown>(handler: T): T =>
     Object.assign(handler, { [STREAMING]: STREAM_RESPONSE });
   awslambda.HttpResponseStream ??= {

@@ -56,7 +56,6 @@ declare module 's3rver' {
 
 declare module 's3rver/lib/models/object' {
   import type { Readable } from 'node:stream';
-  import type S3rver from 's3rver';
 
   const StoredObject: new (bucket: string, key: string, content: Readable | null, metadata: Record<string, unknown>) => S3rver.StoredObject;
   export = StoredObject;

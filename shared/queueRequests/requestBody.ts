@@ -5,7 +5,7 @@ import { parseRequest } from '../domain/validation';
 import { chatItems, type ItemNaming } from '../inference/chatRequests';
 import { embeddingItems } from '../inference/embeddingsRequests';
 import type { ModelRouter } from '../routing/ModelRouter';
-import { QUEUE_REQUEST_URLS } from './constants';
+import type { QUEUE_REQUEST_URLS } from './constants';
 
 /** An endpoint a queued request may target. */
 export type QueueRequestUrl = (typeof QUEUE_REQUEST_URLS)[number];

@@ -146,7 +146,8 @@ export class SimulatorStats {
     this.inFlight += 1;
     const stats = this.faces[face];
     stats.requests += 1;
-    const counts = (stats.byRoute[route] ??= { requests: 0, items: 0 });
+    stats.byRoute[route] ??= { requests: 0, items: 0 };
+    const counts = stats.byRoute[route];
     counts.requests += 1;
   }
 
@@ -154,7 +155,8 @@ export class SimulatorStats {
   recordQueued(face: Face, route: string, items: number, queuedItems: number): void {
     const stats = this.faces[face];
     stats.items += items;
-    (stats.byRoute[route] ??= { requests: 0, items: 0 }).items += items;
+    stats.byRoute[route] ??= { requests: 0, items: 0 };
+    stats.byRoute[route].items += items;
     this.peakQueued = Math.max(this.peakQueued, queuedItems);
   }
 

@@ -126,7 +126,7 @@ export function splitIntoPieces(text: string, count: number): string[] {
 
 function reasoningText(request: ChatPlanRequest, effort: ReasoningEffort): string {
   const hex = digestHex('reason', request.model, request.prompt);
-  const next = mulberry32(parseInt(hex.slice(0, 8), 16));
+  const next = mulberry32(Number.parseInt(hex.slice(0, 8), 16));
   const words = Array.from({ length: REASONING_TOKENS[effort] - 1 }, () => THOUGHTS[Math.floor(next() * THOUGHTS.length)] as string);
   return `Reasoning ${hex.slice(8, 16)}: ${words.join(' ')}`;
 }

@@ -7,7 +7,7 @@ import { startSimulator } from './server';
  * it listens, and stops cleanly on Ctrl-C or SIGTERM.
  */
 async function main(): Promise<void> {
-  let options;
+  let options: ReturnType<typeof parseSimulatorArgs>;
   try {
     options = parseSimulatorArgs(process.argv.slice(2), process.env);
   } catch (error) {

@@ -143,7 +143,7 @@ export function embeddingFor(model: string, text: string, dimensions: number, no
 /** A vector as base64 of little-endian float32s, the OpenAI `encoding_format: "base64"` form. */
 export function toBase64Float32(vector: readonly number[]): string {
   const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  for (const [i, value] of vector.entries()) bytes.writeFloatLE(value, i * 4);
   return bytes.toString('base64');
 }
 

@@ -52,7 +52,7 @@ function stringFor(schema: JsonSchema, seed: string, path: string): string {
                 ? `${tag}-0000-4000-8000-${hex(seed, `${path}#uuid`, 12)}`
                 : `${key} ${tag}`;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
-  const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
+  const max = typeof schema.maxLength === 'number' ? schema.maxLength : Number.POSITIVE_INFINITY;
   while (text.length < min) text += tag;
   if (text.length > max) text = text.slice(0, max);
   return text;
@@ -67,7 +67,7 @@ function numberFor(schema: JsonSchema, seed: string, path: string, integer: bool
       : typeof schema.exclusiveMaximum === 'number'
         ? schema.exclusiveMaximum - 1
         : low + 100;
-  const fraction = parseInt(hex(seed, path, 8), 16) / 0xffffffff;
+  const fraction = Number.parseInt(hex(seed, path, 8), 16) / 0xffffffff;
   const value = low + fraction * Math.max(0, high - low);
   if (integer) return Math.min(Math.max(Math.round(value), Math.ceil(low)), Math.floor(Math.max(low, high)));
   return Math.round(value * 100) / 100;
@@ -113,7 +113,7 @@ function valueAt(root: JsonSchema, schema: JsonSchema, seed: string, path: strin
     case 'number':
       return numberFor(schema, seed, path, false);
     case 'boolean':
-      return parseInt(hex(seed, path, 2), 16) % 2 === 0;
+      return Number.parseInt(hex(seed, path, 2), 16) % 2 === 0;
     case 'null':
       return null;
     default:

@@ -80,7 +80,7 @@ describe('real-time inference through the local platform', () => {
       ).json()) as { data: { embedding: number[] }[] };
       const expected = direct.data[0]!.embedding;
       expect(response.data[i]!.embedding).toHaveLength(expected.length);
-      response.data[i]!.embedding.slice(0, 16).forEach((value, j) => expect(value).toBeCloseTo(expected[j]!, 6));
+      for (const [j, value] of response.data[i]!.embedding.slice(0, 16).entries()) expect(value).toBeCloseTo(expected[j]!, 6);
     }
     expect(response.usage.prompt_tokens).toBeGreaterThan(0);
     expect(response.usage.total_tokens).toBe(response.usage.prompt_tokens);

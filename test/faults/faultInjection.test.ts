@@ -325,7 +325,6 @@ describe(`fault injection (seed ${SEED})`, () => {
     const crashes = (fn: string) => faults.filter((f) => f.kind === 'crash' && f.function === fn);
     const duplicated = (how: 'concurrent' | 'later') =>
       faults.filter((f) => f.kind === 'duplicate').reduce((sum, f) => sum + Number(f[how]), 0);
-    const duplicates = duplicated('concurrent') + duplicated('later');
     const simCalls = sumFaces(simAfter, 'requests') - sumFaces(simBefore, 'requests');
     const codes = (counts: Map<string, number>) => [...counts].map(([code, n]) => `${code} ${n}`).join(', ') || 'none';
 

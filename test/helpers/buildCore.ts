@@ -1,7 +1,7 @@
 import { BatchingCore } from '../../shared/batching/BatchingCore';
 import type { BatchingOptions } from '../../shared/batching/types';
 import { FakeClock } from './FakeClock';
-import { FakeBackend, FakeResolver } from './fakeBackends';
+import { type FakeBackend, FakeResolver } from './fakeBackends';
 
 /** A core over fake backends on a fake clock, with jitter fixed at one half. */
 export function buildCore(

@@ -58,7 +58,7 @@ function toMessages(req: ResponsesRequest): ChatWireMessage[] {
       case 'function_call': {
         const call: ChatToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
         const last = messages.at(-1);
-        if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
+        if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
         else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
         break;
       }

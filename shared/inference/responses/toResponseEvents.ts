@@ -192,7 +192,10 @@ class EventStream {
 
   private toolDelta(delta: ChatToolCallDelta): UnsequencedEvent[] {
     let call = this.calls.get(delta.index);
-    if (!call) this.calls.set(delta.index, (call = { name: '', args: '' }));
+    if (!call) {
+      call = { name: '', args: '' };
+      this.calls.set(delta.index, call);
+    }
     if (delta.id && !call.callId) call.callId = delta.id;
     if (delta.function?.name && !call.item) call.name += delta.function.name;
     const piece = delta.function?.arguments ?? '';

@@ -1,5 +1,5 @@
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
-import { AIMessageChunk } from '@langchain/core/messages';
+import type { AIMessageChunk } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import OpenAI from 'openai';
 import type { LocalPlatformProcess } from '../../helpers/localPlatform';
@@ -76,9 +76,9 @@ describe('LangChain JS against the local platform', () => {
       encoding_format: 'float',
     });
     for (const [i, vector] of documents.entries()) {
-      vector.slice(0, 16).forEach((value, j) => expect(value).toBeCloseTo(floats.data[i]!.embedding[j]!, 6));
+      for (const [j, value] of vector.slice(0, 16).entries()) expect(value).toBeCloseTo(floats.data[i]!.embedding[j]!, 6);
     }
-    query.slice(0, 16).forEach((value, j) => expect(value).toBeCloseTo(floats.data[0]!.embedding[j]!, 6));
+    for (const [j, value] of query.slice(0, 16).entries()) expect(value).toBeCloseTo(floats.data[0]!.embedding[j]!, 6);
   });
 
   it('streams chunks that concatenate to the invoked answer, with usage', async () => {

@@ -237,7 +237,7 @@ describe('openai client against the local platform', () => {
     // Assess
     expect(base64.data.map((d) => d.embedding.length)).toEqual([256, 256]);
     expect(float.data[0]!.embedding).toHaveLength(256);
-    float.data[0]!.embedding.slice(0, 16).forEach((value, i) => expect(base64.data[0]!.embedding[i]).toBeCloseTo(value, 6));
+    for (const [i, value] of float.data[0]!.embedding.slice(0, 16).entries()) expect(base64.data[0]!.embedding[i]).toBeCloseTo(value, 6);
   });
 
   it('stops the generation on the GPU when the client aborts a stream', async () => {

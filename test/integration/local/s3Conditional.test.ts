@@ -55,8 +55,8 @@ describe('local S3: conditional requests as S3 answers them', () => {
   const get = (conditions: Record<string, unknown>, range?: string) =>
     client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY, ...(range ? { Range: range } : {}), ...conditions }));
   const head = (conditions: Record<string, unknown>) => client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY, ...conditions }));
-  const before = () => new Date(lastModified.getTime() - 60_000);
-  const after = () => new Date(lastModified.getTime() + 60_000);
+  const earlier = () => new Date(lastModified.getTime() - 60_000);
+  const later = () => new Date(lastModified.getTime() + 60_000);
 
   it('GET with the current ETag in If-Match answers the object (200, and 206 for a range)', async () => {
     // Act
@@ -108,9 +108,9 @@ describe('local S3: conditional requests as S3 answers them', () => {
 
   it('If-Modified-Since answers 304 when not modified since, the object when modified since', async () => {
     // Act
-    const notModified = await statusOf(get({ IfModifiedSince: after() }));
+    const notModified = await statusOf(get({ IfModifiedSince: later() }));
     const sameSecond = await statusOf(get({ IfModifiedSince: lastModified }));
-    const modified = await statusOf(get({ IfModifiedSince: before() }));
+    const modified = await statusOf(get({ IfModifiedSince: earlier() }));
 
     // Assess
     expect(notModified.status).toBe(304);
@@ -120,8 +120,8 @@ describe('local S3: conditional requests as S3 answers them', () => {
 
   it('If-Unmodified-Since answers 412 when modified since, the object when not', async () => {
     // Act
-    const modified = await statusOf(get({ IfUnmodifiedSince: before() }));
-    const unmodified = await statusOf(get({ IfUnmodifiedSince: after() }));
+    const modified = await statusOf(get({ IfUnmodifiedSince: earlier() }));
+    const unmodified = await statusOf(get({ IfUnmodifiedSince: later() }));
 
     // Assess
     expect(modified).toEqual({ status: 412, name: 'PreconditionFailed' });
@@ -130,7 +130,7 @@ describe('local S3: conditional requests as S3 answers them', () => {
 
   it('If-Match true and If-Unmodified-Since false: 200 OK and the data', async () => {
     // Act
-    const output = await get({ IfMatch: etag, IfUnmodifiedSince: before() });
+    const output = await get({ IfMatch: etag, IfUnmodifiedSince: earlier() });
 
     // Assess
     expect(output.$metadata.httpStatusCode).toBe(200);
@@ -139,7 +139,7 @@ describe('local S3: conditional requests as S3 answers them', () => {
 
   it('If-None-Match false and If-Modified-Since true: 304 Not Modified', async () => {
     // Act
-    const outcome = await statusOf(get({ IfNoneMatch: etag, IfModifiedSince: before() }));
+    const outcome = await statusOf(get({ IfNoneMatch: etag, IfModifiedSince: earlier() }));
 
     // Assess
     expect(outcome.status).toBe(304);

@@ -120,7 +120,10 @@ describe('ChunkPlanner', () => {
   it('covers every valid line exactly once under random mixes and limits', () => {
     // Prepare: a seeded generator, so a failure can be replayed.
     let seed = 42;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let run = 0; run < 200; run += 1) {
       const statuses = Array.from({ length: 1 + Math.floor(random() * 60) }, (): PlannedLine['status'] => {
         const r = random();

@@ -35,7 +35,7 @@ function apiGatewayFetch(platform: Platform, tenantId: string): typeof fetch {
     const route = ROUTES.find((r) => r.method === request.method && r.path.test(url.pathname));
     if (!route) return new Response(JSON.stringify({ message: 'Not Found' }), { status: 404 });
     const bytes = Buffer.from(await request.arrayBuffer());
-    const text = /^(application\/json|text\/)/.test(request.headers.get('content-type') ?? '');
+    const _text = /^(application\/json|text\/)/.test(request.headers.get('content-type') ?? '');
     const event = loadEvent('http/models.json');
     const headers = Object.fromEntries(request.headers);
     Object.assign(event, {

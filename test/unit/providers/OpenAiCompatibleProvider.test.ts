@@ -124,7 +124,7 @@ describe('OpenAiCompatibleProvider.embed', () => {
       [2, 2],
       [3, 3],
     ]);
-    const tokens = results.map((r) => (r.ok ? r.usage.promptTokens : NaN));
+    const tokens = results.map((r) => (r.ok ? r.usage.promptTokens : Number.NaN));
     expect(tokens.reduce((a, b) => a + b, 0)).toBe(10);
     expect(provider.maxEmbeddingInputs).toBe(64);
   });

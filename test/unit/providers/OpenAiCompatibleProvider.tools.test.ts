@@ -198,7 +198,7 @@ describe('OpenAiCompatibleProvider.embed inputs', () => {
       encoding_format: 'float',
       dimensions: 256,
     });
-    expect(results.map((r) => (r.ok ? r.usage.promptTokens : NaN))).toEqual([3, 3]);
+    expect(results.map((r) => (r.ok ? r.usage.promptTokens : Number.NaN))).toEqual([3, 3]);
   });
 
   it('splits a mix of texts and token ids into one request per kind, results in input order', async () => {
