@@ -1,4 +1,4 @@
-import { BackendError, BackendUnavailableError, PlatformError } from '../errors';
+import { BackendError, BackendRejectedError, BackendUnavailableError, PlatformError } from '../errors';
 
 /**
  * A call was aborted at the deadline, or an item that had already been sent had no
@@ -39,12 +39,17 @@ export class BatchingInternalError extends PlatformError {
 }
 
 /**
- * Whatever a backend or resolver threw, as a {@link BackendError}. Anything that is not
- * one already is a fault we cannot classify, so it is treated as the backend being
- * unavailable: retried, elsewhere if possible, and counted against its circuit.
+ * Whatever a backend or resolver threw, as a {@link BackendError}. A platform error of
+ * the caller's (a 4xx a provider raised while mapping the request) is a refusal of that
+ * request: not retried, and not the backend's fault. Anything else that is not a
+ * BackendError already is a fault we cannot classify, so it is treated as the backend
+ * being unavailable: retried, elsewhere if possible, and counted against its circuit.
  */
 export function asBackendError(error: unknown, backendId?: string): BackendError {
   if (error instanceof BackendError) return error;
+  if (error instanceof PlatformError && error.status >= 400 && error.status < 500) {
+    return new BackendRejectedError(error.message, { backendId, cause: error, code: error.code, status: error.status });
+  }
   return new BackendUnavailableError(`Backend call failed: ${describe(error)}`, { backendId, cause: error });
 }
 

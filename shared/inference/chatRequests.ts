@@ -57,6 +57,7 @@ const FEATURE_FIELDS: {
  * Throws the 400 naming the field otherwise.
  */
 export function planChat(request: ChatCompletionRequest, model: ModelEntry): ChatPlan {
+  checkToolCallArguments(request);
   const promptTokens = promptTokensOf(request);
   const maxTokens = outputBudget(request, model, promptTokens);
   if (request.reasoning_effort != null && !model.reasoning) {
@@ -163,4 +164,32 @@ export function outputBudget(
     throw new ContextLengthExceededError(model.id, model.contextTokens, promptTokens + (asked ?? 1), 'messages');
   }
   return asked ?? Math.min(model.maxOutputTokens, room);
+}
+
+/**
+ * Earlier tool calls in the history carry their arguments as JSON text; every backend
+ * needs them as a JSON object (Bedrock's `toolUse.input` is one). One that is not is the
+ * caller's mistake, refused here with a 400 naming it, before any backend is called.
+ */
+function checkToolCallArguments(request: Pick<ChatCompletionRequest, 'messages'>): void {
+  for (const [m, message] of request.messages.entries()) {
+    if (message.role !== 'assistant' || !message.tool_calls) continue;
+    for (const [t, call] of message.tool_calls.entries()) {
+      const text = call.function.arguments.trim();
+      if (text === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = undefined;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        const param = `messages[${m}].tool_calls[${t}].function.arguments`;
+        throw new InvalidRequestError(`Invalid value for '${param}': the arguments of a tool call must be a JSON object.`, {
+          param,
+          code: 'invalid_value',
+        });
+      }
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import type { Backend, BackendResolver, ItemResult } from '../batching/types';
 import { servesRequirement, type BackendRef, type BackendRequirement, type ModelCatalogue, type ModelEntry } from '../domain/catalogue';
-import type { InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
+import type { ChatCall, ChatDelta, ChatResult, InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
 import { checkStructuredOutput } from '../domain/structuredOutput';
 import { BackendRejectedError, BackendUnavailableError, ModelNotFoundError } from '../errors';
 import type { InferenceProvider } from '../providers/types';
@@ -57,7 +57,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
       for (const ref of model.backends) {
         const provider = providers.get(ref.id) ?? options.providerFor(ref);
         providers.set(ref.id, provider);
-        this.backends.set(backendKey(model, ref), toBackend(model, ref, provider));
+        this.backends.set(
+          backendKey(model, ref),
+          toBackend(model, ref, provider, (backendId) => this.record(backendId, 'failure')),
+        );
         if (!this.breakers.has(ref.id)) {
           this.breakers.set(
             ref.id,
@@ -124,7 +127,12 @@ function backendKey(model: ModelEntry, ref: BackendRef): string {
 }
 
 /** Adapts a provider to the core's Backend for one model on one backend. */
-function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvider): Backend<InferenceInput, InferenceOutput> {
+function toBackend(
+  model: ModelEntry,
+  ref: BackendRef,
+  provider: InferenceProvider,
+  onStreamFailure: (backendId: string) => void,
+): Backend<InferenceInput, InferenceOutput> {
   const limits = {
     id: ref.id,
     maxBatchTokens: ref.maxBatchTokens,
@@ -140,19 +148,26 @@ function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvid
         return Promise.all(
           inputs.map(async (input): Promise<ItemResult<InferenceOutput>> => {
             if (input.kind === 'chatStream') {
-              const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal);
+              const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal, () =>
+                onStreamFailure(ref.id),
+              );
               return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
             }
             if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
             const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
-            // A strict schema broken is a bad answer, not a success: retried like any bad answer.
-            const structured =
-              result.finishReason === 'stop' ? checkStructuredOutput(input.call.responseFormat, result.content) : { ok: true as const };
+            // A broken format is a bad answer, retried like one; but as an item's result, not a
+            // failed call: the backend answered, so its circuit is not charged (a request could
+            // otherwise open every circuit of a model on purpose).
+            const structured = structuredAnswer(input.call, result);
             if (!structured.ok) {
-              throw new BackendUnavailableError(`The answer of ${ref.id} does not have the requested format: ${structured.reason}.`, {
-                backendId: ref.id,
-                code: 'bad_backend_response',
-              });
+              const error = new BackendUnavailableError(
+                `The answer of ${ref.id} does not have the requested format: ${structured.reason}.`,
+                {
+                  backendId: ref.id,
+                  code: 'bad_backend_response',
+                },
+              );
+              return { ok: false, error };
             }
             return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
           }),
@@ -179,29 +194,77 @@ function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvid
 }
 
 /**
+ * Whether a finished answer has the shape its request asked for. Not checked when the
+ * model called tools (the answer is the calls) or when the caller's `stop` sequences may
+ * have cut the text short on purpose.
+ */
+function structuredAnswer(call: Omit<ChatCall, 'model'>, result: ChatResult): { ok: true } | { ok: false; reason: string } {
+  if (result.finishReason !== 'stop' || (result.toolCalls?.length ?? 0) > 0 || (call.stop?.length ?? 0) > 0) return { ok: true };
+  return checkStructuredOutput(call.responseFormat, result.content);
+}
+
+/**
  * Opens a provider stream and waits for its first piece. Until then the core's call
  * signal governs it (deadline, retries, fallback); afterwards only the caller's own
- * signal does, since the core has let go of the item and its signal is done.
+ * signal does, since the core has let go of the item and its signal is done. A stream
+ * that ends without any piece is a broken backend (retried), and a failure after the
+ * first piece is reported through `onLateFailure`, so a backend that always dies
+ * mid-answer still opens its circuit.
  */
 async function openChatStream(
   provider: InferenceProvider,
   call: Parameters<InferenceProvider['chatStream']>[0],
   coreSignal: AbortSignal,
   callerSignal: AbortSignal | undefined,
+  onLateFailure: () => void,
 ): Promise<OpenedChatStream> {
   const controller = new AbortController();
   const abort = () => controller.abort(coreSignal.reason ?? callerSignal?.reason);
+  const callerGone = () => controller.abort(callerSignal?.reason);
   coreSignal.addEventListener('abort', abort, { once: true });
-  callerSignal?.addEventListener('abort', () => controller.abort(callerSignal.reason), { once: true });
+  callerSignal?.addEventListener('abort', callerGone, { once: true });
+  const detach = () => callerSignal?.removeEventListener('abort', callerGone);
   if (coreSignal.aborted || callerSignal?.aborted) abort();
   const iterator = provider.chatStream(call, { signal: controller.signal })[Symbol.asyncIterator]();
   try {
     const first = await iterator.next();
-    return { first: first.done ? [] : [first.value], rest: iterator };
+    if (first.done)
+      throw new BackendUnavailableError('The backend ended its stream without a single piece.', { code: 'bad_backend_response' });
+    return { first: [first.value], rest: lateStream(iterator, controller, callerSignal, onLateFailure, detach) };
   } catch (error) {
     controller.abort();
+    detach();
     throw error;
   } finally {
     coreSignal.removeEventListener('abort', abort);
   }
+}
+
+/** The rest of a stream: ends the backend call when the reader stops, and reports a backend's own late failure. */
+function lateStream(
+  iterator: AsyncIterator<ChatDelta>,
+  controller: AbortController,
+  callerSignal: AbortSignal | undefined,
+  onLateFailure: () => void,
+  detach: () => void,
+): AsyncIterator<ChatDelta> {
+  return {
+    async next() {
+      try {
+        const next = await iterator.next();
+        if (next.done) detach();
+        return next;
+      } catch (error) {
+        detach();
+        if (!callerSignal?.aborted) onLateFailure();
+        throw error;
+      }
+    },
+    async return() {
+      controller.abort();
+      detach();
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
 }

@@ -153,3 +153,25 @@ describe('ChatCompletionRequest', () => {
     expect(parsed.success).toBe(true);
   });
 });
+
+describe('planChat, tool call history', () => {
+  it('refuses earlier tool-call arguments that are not a JSON object, naming them, and takes empty ones', () => {
+    // Prepare
+    const history = (args: string) =>
+      request({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: args } }] },
+          { role: 'tool', tool_call_id: 'c1', content: 'done' },
+        ],
+      });
+    // Act
+    const broken = refusal(() => planChat(history('{not json'), mixed));
+    const list = refusal(() => planChat(history('[1, 2]'), mixed));
+    // Assess
+    expect(broken).toMatchObject({ param: 'messages[1].tool_calls[0].function.arguments', code: 'invalid_value' });
+    expect(list.param).toBe('messages[1].tool_calls[0].function.arguments');
+    expect(() => planChat(history(''), mixed)).not.toThrow();
+    expect(() => planChat(history('{"a": 1}'), mixed)).not.toThrow();
+  });
+});

@@ -74,23 +74,24 @@ describe('ModelRouter', () => {
     );
   });
 
-  it('answers a strict json_schema request that breaks its schema as a bad backend answer, to be retried', async () => {
+  it('answers a strict json_schema request that breaks its schema as a bad item, retried without charging the circuit', async () => {
     // Prepare: the fake answers 'gpu:served-20b', which is not JSON.
     const { router } = makeRouter();
     const responseFormat = { type: 'json_schema' as const, json_schema: { name: 'x', strict: true, schema: { type: 'object' } } };
+    const ask = (stop?: string[]) =>
+      router
+        .resolve(routeOf('chat', 'gpt-oss-20b'))
+        .invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }], responseFormat, stop } }], {
+          signal: new AbortController().signal,
+        });
     // Act
-    const failure = await router
-      .resolve(routeOf('chat', 'gpt-oss-20b'))
-      .invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }], responseFormat } }], {
-        signal: new AbortController().signal,
-      })
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+    const [broken] = await ask();
+    const [cut] = await ask(['}']);
     // Assess
-    expect(failure).toBeInstanceOf(BackendUnavailableError);
-    expect(failure).toMatchObject({ code: 'bad_backend_response', retryable: true });
+    expect(broken).toMatchObject({ ok: false, error: { code: 'bad_backend_response', retryable: true } });
+    expect((broken as { error: unknown }).error).toBeInstanceOf(BackendUnavailableError);
+    expect(cut).toMatchObject({ ok: true });
+    expect(router.circuitStates()).toEqual({ gpu: 'closed', bedrock: 'closed', 'gpu-embed': 'closed' });
   });
 
   it('a retry after a fault goes to the next backend', () => {
