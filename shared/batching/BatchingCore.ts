@@ -51,6 +51,7 @@ export class BatchingCore<I, O> {
       policy: new RetryPolicy({ baseBackoffMs: tuning.baseBackoffMs, maxBackoffMs: tuning.maxBackoffMs, random: options.random ?? Math.random }),
       budget: this.#budget,
       estimator: new LatencyEstimator(),
+      observer: options.observer,
     });
     this.#queue = new BatchQueue<PendingItem<I, O>>({
       clock,

@@ -1,4 +1,5 @@
 import type { BatchingCore } from '../batching/BatchingCore';
+import type { Outcome } from '../batching/types';
 import type {
   ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry,
 } from '../domain';
@@ -14,6 +15,27 @@ export interface ServeOptions {
   deadline?: number;
   /** Aborted when the caller has gone (the client disconnected). */
   signal?: AbortSignal;
+  /** Who asked: reported to the {@link RequestObserver} (metadata, never a metric dimension). */
+  tenantId?: string;
+}
+
+/** What the service reports of each request it ran through the core. */
+export interface RequestReport {
+  modelId: string;
+  kind: 'chat' | 'chatStream' | 'embeddings';
+  /** The backend that served it (the first item's, for embeddings); none when it failed. */
+  backendId?: string;
+  /** Time in the core: to the whole answer, or to the first piece of a stream. */
+  latencyMs: number;
+  ok: boolean;
+  /** The error code of a request that was not served. */
+  code?: string;
+  tenantId?: string;
+}
+
+/** The service's observation port: per-request metrics live behind it. Must not throw. */
+export interface RequestObserver {
+  onRequest(report: RequestReport): void;
 }
 
 /** The model as `GET /v1/models` lists it. */
@@ -37,13 +59,16 @@ export class InferenceService {
     private readonly router: ModelRouter,
     private readonly core: BatchingCore<InferenceInput, InferenceOutput>,
     private readonly now: () => number = Date.now,
+    private readonly observer?: RequestObserver,
   ) {}
 
   /** `POST /v1/chat/completions`. */
   async chatCompletion(request: ChatCompletionRequest, options: ServeOptions = {}): Promise<ChatCompletionResponse> {
     const model = this.router.model(request.model, 'chat');
     const items = chatItems(request, model);
+    const started = this.now();
     const [outcome] = await this.core.run(items, options);
+    this.#report('chat', model, started, [outcome!], options);
     return chatBody(outcome!, model, { created: Math.floor(this.now() / 1000) });
   }
 
@@ -60,9 +85,11 @@ export class InferenceService {
     const signals = [options.signal, options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - this.now()))];
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
+    const started = this.now();
     const [outcome] = await this.core.run([{
       id: '0', route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chatStream', call: plan.call, signal },
     }], options);
+    this.#report('chatStream', model, started, [outcome!], options);
     if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
     return chatChunks(outcome!.value.stream, model, {
@@ -75,8 +102,31 @@ export class InferenceService {
   /** `POST /v1/embeddings`: the inputs go through the core together, so a backend that takes lists gets one call. */
   async embeddings(request: EmbeddingsRequest, options: ServeOptions = {}): Promise<EmbeddingsResponse> {
     const model = this.router.model(request.model, 'embeddings');
+    const started = this.now();
     const outcomes = await this.core.run(embeddingItems(request, model), options);
+    this.#report('embeddings', model, started, outcomes, options);
     return embeddingsBody(outcomes, request, model);
+  }
+
+  /** Tells the observer how a request went: served when every item was. */
+  #report(kind: RequestReport['kind'], model: ModelEntry, started: number, outcomes: Outcome<InferenceOutput>[], options: ServeOptions): void {
+    if (!this.observer) return;
+    const unserved = outcomes.find((outcome) => outcome.status !== 'succeeded');
+    const served = outcomes.find((outcome) => outcome.status === 'succeeded');
+    const code = unserved === undefined ? undefined : unserved.status === 'failed' ? unserved.error.code : unserved.reason === 'deadline' ? 'deadline_exceeded' : 'cancelled';
+    try {
+      this.observer.onRequest({
+        modelId: model.id,
+        kind,
+        backendId: unserved === undefined && served?.status === 'succeeded' ? served.backendId : undefined,
+        latencyMs: this.now() - started,
+        ok: unserved === undefined,
+        ...(code !== undefined ? { code } : {}),
+        ...(options.tenantId !== undefined ? { tenantId: options.tenantId } : {}),
+      });
+    } catch {
+      // Observation is best effort.
+    }
   }
 
   /** `GET /v1/models`. */
