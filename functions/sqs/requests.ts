@@ -4,6 +4,7 @@ import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/
 import {
   createAnswerSender, createAsyncRequestStore, createIdempotencyStore, createReplyPolicy, createResultObjects,
 } from '../../shared/queueRequests/aws/adapters';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchAll } from '../../shared/queues/sqsBatchAll';
 
 /** Time kept back from the Lambda deadline to send the answers and record them as sent. */
@@ -23,7 +24,7 @@ export const createHandler = (deps: AnswerQueueRequestsDeps) =>
 
 const config = loadConfig();
 const { router, core } = createInferenceRuntime(config);
-export const handler = createHandler({
+export const handler = withMetrics(createHandler({
   core,
   router,
   replyPolicy: createReplyPolicy(config),
@@ -32,4 +33,4 @@ export const handler = createHandler({
   async: { requests: createAsyncRequestStore(config), results: createResultObjects(config) },
   maxReceiveCount: config.requestsMaxReceiveCount,
   nowSeconds: () => Math.floor(Date.now() / 1000),
-});
+}));
