@@ -53,7 +53,7 @@ export async function answerQueueRequests(deps: AnswerQueueRequestsDeps, message
   for (const plan of plans) {
     if (plan.kind === 'answer') answerable.push(plan);
     else {
-      logger.warn('message cannot be answered; it goes back to the queue and ends in the DLQ', { messageId: plan.message.messageId, code: plan.code, reason: plan.reason, receiveCount: plan.message.receiveCount });
+      logger.error('message cannot be answered; it goes back to the queue and ends in the DLQ', { messageId: plan.message.messageId, code: plan.code, reason: plan.reason, receiveCount: plan.message.receiveCount });
       retry.add(plan.message.messageId);
     }
   }

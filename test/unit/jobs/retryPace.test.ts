@@ -42,12 +42,12 @@ describe('retryDelaySeconds', () => {
 });
 
 describe('sendChunkBack', () => {
-  it('sets the message\'s visibility to the delay of its cause and logs it at WARN with job, chunk and cause', async () => {
+  it('sets the message\'s visibility to the delay of its cause and logs it at ERROR (it will be retried) with job, chunk and cause', async () => {
     // Prepare
     const world = makeWorld();
     const { etag, chunks } = await putInput(world, [chatLine('c1', 'x')]);
     const calls: [string, number][] = [];
-    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
 
     // Act
     const delay = await sendChunkBack(
@@ -58,15 +58,15 @@ describe('sendChunkBack', () => {
     // Assess
     expect(delay).toBe(60);
     expect(calls).toEqual([['rh-1', 60]]);
-    expect(warn).toHaveBeenCalledWith('chunk sent back', { jobId: 'batch_0001', chunk: 0, cause: 'rate_limited', receiveCount: 3, delaySeconds: 60 });
-    warn.mockRestore();
+    expect(error).toHaveBeenCalledWith('chunk sent back to the queue (retried, then the DLQ)', { jobId: 'batch_0001', chunk: 0, cause: 'rate_limited', receiveCount: 3, delaySeconds: 60 });
+    error.mockRestore();
   });
 
-  it('still sends the chunk back (after the visibility timeout) when the delay cannot be set, saying so at WARN', async () => {
+  it('still sends the chunk back (after the visibility timeout) when the delay cannot be set, saying so at ERROR', async () => {
     // Prepare
     const world = makeWorld();
     const { etag, chunks } = await putInput(world, [chatLine('c1', 'x')]);
-    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
 
     // Act
     const delay = await sendChunkBack(
@@ -76,7 +76,7 @@ describe('sendChunkBack', () => {
 
     // Assess
     expect(delay).toBeUndefined();
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not be set'), expect.objectContaining({ jobId: 'batch_0001', chunk: 0, cause: 'backend_unavailable' }));
-    warn.mockRestore();
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('could not be set'), expect.objectContaining({ jobId: 'batch_0001', chunk: 0, cause: 'backend_unavailable' }));
+    error.mockRestore();
   });
 });
