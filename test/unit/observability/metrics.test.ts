@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { publishMetrics } from '../../../shared/observability/metrics';
 import { emfLines, emfSum } from '../../helpers/emf';
 
 /** Loads the observability modules afresh with metrics on, and captures stdout while `act` runs. */
@@ -83,7 +84,6 @@ describe('metrics (Powertools EMF)', () => {
     // Prepare: the test environment disables metrics.
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     // Act
-    const { publishMetrics } = await import('../../../shared/observability/metrics');
     publishMetrics({ model: 'm' }, [{ name: 'Requests', value: 1 }]);
     // Assess
     expect(write).not.toHaveBeenCalled();
