@@ -44,7 +44,7 @@ describe('EMF metrics of real-time requests through the local platform', () => {
       expect(emfSum(lines, 'RequestErrors', model)).toBe(0);
       expect(emfSum(lines, 'CircuitOpens')).toBe(1);
       const requestLines = lines.filter((line) => line.Requests !== undefined);
-      expect(requestLines.every((line) => line.tenant === 'local' && line._aws.CloudWatchMetrics[0]!.Namespace === 'InferencePlatform')).toBe(true);
+      expect(requestLines.every((line) => line.tenant === 'local' && line._aws.CloudWatchMetrics[0]!.Namespace === 'InferencePlatform/local')).toBe(true);
       expect(requestLines.every((line) => JSON.stringify(line._aws.CloudWatchMetrics[0]!.Dimensions) === JSON.stringify([['service', 'model', 'backend'], ['service']]))).toBe(true);
     } finally {
       await configureSimulator({ openai: { errorRate: 0 } });
