@@ -1,13 +1,14 @@
 import type { BatchingCore } from '../batching/BatchingCore';
 import type { Outcome } from '../batching/types';
 import type {
-  ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry,
+  ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry, OpenedChatStream,
 } from '../domain';
 import type { ModelRouter } from '../routing/ModelRouter';
 import { chatItems, planChat } from './chatRequests';
 import { chatBody, chatChunks } from './chatResponses';
 import { outcomeError } from './outcomeErrors';
 import { embeddingItems, embeddingsBody } from './embeddingsRequests';
+import { observedStream } from './observedStream';
 
 /** How long the caller waits, and how it says it has gone. */
 export interface ServeOptions {
@@ -36,6 +37,8 @@ export interface RequestReport {
 /** The service's observation port: per-request metrics live behind it. Must not throw. */
 export interface RequestObserver {
   onRequest(report: RequestReport): void;
+  /** A streamed answer ended: the tokens its backend reported (the core counted none at its opening). */
+  onStreamUsage?(report: { modelId: string; backendId: string; inputTokens: number; outputTokens: number; tenantId?: string }): void;
 }
 
 /** The model as `GET /v1/models` lists it. */
@@ -92,7 +95,8 @@ export class InferenceService {
     this.#report('chatStream', model, started, [outcome!], options);
     if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
-    return chatChunks(outcome!.value.stream, model, {
+    const stream = this.#observed(outcome!.value.stream, model.id, outcome!.backendId, options.tenantId);
+    return chatChunks(stream, model, {
       created: Math.floor(this.now() / 1000),
       includeUsage: request.stream_options?.include_usage === true,
       responseFormat: request.response_format,
@@ -106,6 +110,20 @@ export class InferenceService {
     const outcomes = await this.core.run(embeddingItems(request, model), options);
     this.#report('embeddings', model, started, outcomes, options);
     return embeddingsBody(outcomes, request, model);
+  }
+
+  /** The stream, reporting its tokens to the observer when it ends. */
+  #observed(stream: OpenedChatStream, modelId: string, backendId: string, tenantId: string | undefined): OpenedChatStream {
+    const observer = this.observer;
+    if (!observer?.onStreamUsage) return stream;
+    return observedStream(stream, (usage) => {
+      if (!usage) return;
+      try {
+        observer.onStreamUsage!({ modelId, backendId, inputTokens: usage.promptTokens, outputTokens: usage.completionTokens, ...(tenantId !== undefined ? { tenantId } : {}) });
+      } catch {
+        // Observation is best effort.
+      }
+    });
   }
 
   /** Tells the observer how a request went: served when every item was. */

@@ -96,6 +96,13 @@ export class InferenceTelemetry implements DispatchObserver, RoutingObserver, Re
     this.#logger.warn(event.state === 'open' ? 'circuit opened: backend skipped until a probe succeeds' : 'circuit closed: backend back in service', { backendId: event.backendId, state: event.state });
   }
 
+  onStreamUsage(report: { modelId: string; backendId: string; inputTokens: number; outputTokens: number; tenantId?: string }): void {
+    this.#publish({ model: report.modelId, backend: report.backendId }, [
+      { name: INFERENCE_METRICS.inputTokens, value: report.inputTokens },
+      { name: INFERENCE_METRICS.outputTokens, value: report.outputTokens },
+    ], { tenant: report.tenantId, kind: 'chatStream' });
+  }
+
   onRequest(report: RequestReport): void {
     const metadata = { tenant: report.tenantId, kind: report.kind };
     this.#publish({ model: report.modelId, backend: report.backendId ?? 'none' }, [

@@ -50,4 +50,19 @@ describe('EMF metrics of real-time requests through the local platform', () => {
       await configureSimulator({ openai: { errorRate: 0 } });
     }
   });
+
+  it('counts the tokens of a streamed answer once its stream ends', async () => {
+    // Prepare
+    const before = emfLines(platform.output()).length;
+    // Act
+    const stream = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'stream?' }], max_tokens: 8, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Assess
+    const streamed = emfLines(platform.output()).slice(before).filter((line) => line.kind === 'chatStream');
+    expect(text.length).toBeGreaterThan(0);
+    expect(emfSum(streamed, 'Requests')).toBe(1);
+    expect(emfSum(streamed, 'OutputTokens')).toBeGreaterThan(0);
+  });
 });
