@@ -120,7 +120,7 @@ export interface CallReport {
   items: number;
   durationMs: number;
   result: CallResult;
-  /** The error code when the call did not succeed (`backend_unavailable`, `rate_limited`, …). */
+  /** The error code when the call did not succeed (`backend_unavailable`, `rate_limit_exceeded`, …). */
   code?: string;
   /** Items of a successful call the backend answered with an error of their own. */
   itemErrors: number;
