@@ -21,17 +21,28 @@ class FunctionAlarms {
   addAlarms() {
     const settings = (this.serverless.service.custom || {}).functionAlarms;
     if (!settings) return;
-    if (typeof settings.topic !== 'string') throw new Error('functionAlarms: custom.functionAlarms.topic must name the alarm topic\'s logical id');
+    if (typeof settings.topic !== 'string')
+      throw new Error("functionAlarms: custom.functionAlarms.topic must name the alarm topic's logical id");
     const period = Number(settings.periodSeconds || 300);
     const naming = this.serverless.getProvider('aws').naming;
     const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
     for (const name of this.serverless.service.getAllFunctions()) {
       const functionId = naming.getLambdaLogicalId(name);
       const prefix = functionId.replace(/LambdaFunction$/, '');
-      resources[`${prefix}ErrorsAlarm`] = alarm(functionId, 'Errors', period, settings.topic,
-        `Function ${name} failed (crashed or timed out) in the last ${period} s; see its ERROR log lines.`);
-      resources[`${prefix}ThrottlesAlarm`] = alarm(functionId, 'Throttles', period, settings.topic,
-        `Function ${name} was throttled (concurrency limit reached) in the last ${period} s.`);
+      resources[`${prefix}ErrorsAlarm`] = alarm(
+        functionId,
+        'Errors',
+        period,
+        settings.topic,
+        `Function ${name} failed (crashed or timed out) in the last ${period} s; see its ERROR log lines.`,
+      );
+      resources[`${prefix}ThrottlesAlarm`] = alarm(
+        functionId,
+        'Throttles',
+        period,
+        settings.topic,
+        `Function ${name} was throttled (concurrency limit reached) in the last ${period} s.`,
+      );
     }
   }
 }

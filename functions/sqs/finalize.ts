@@ -14,10 +14,12 @@ export const createHandler = (deps: FinalizeJobDeps) =>
   });
 
 const config = loadConfig();
-export const handler = withMetrics(createHandler({
-  jobs: createJobStore(config),
-  files: createFileStore(config),
-  objects: createObjectStore(),
-  events: createEventPublisher(config),
-  now: Date.now,
-}));
+export const handler = withMetrics(
+  createHandler({
+    jobs: createJobStore(config),
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    events: createEventPublisher(config),
+    now: Date.now,
+  }),
+);

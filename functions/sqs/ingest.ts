@@ -41,12 +41,14 @@ export const createHandler = (deps: IngestDeps) =>
 
 const config = loadConfig();
 const { router } = createInferenceRuntime(config);
-export const handler = withMetrics(createHandler({
-  jobs: createJobStore(config),
-  files: createFileStore(config),
-  objects: createObjectStore(),
-  chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
-  limits: config.limits,
-  resolveModel: (id, kind) => router.model(id, kind),
-  listModels: () => router.listModels(),
-}));
+export const handler = withMetrics(
+  createHandler({
+    jobs: createJobStore(config),
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+    limits: config.limits,
+    resolveModel: (id, kind) => router.model(id, kind),
+    listModels: () => router.listModels(),
+  }),
+);

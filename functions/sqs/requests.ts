@@ -2,7 +2,11 @@ import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
 import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests';
 import {
-  createAnswerSender, createAsyncRequestStore, createIdempotencyStore, createReplyPolicy, createResultObjects,
+  createAnswerSender,
+  createAsyncRequestStore,
+  createIdempotencyStore,
+  createReplyPolicy,
+  createResultObjects,
 } from '../../shared/queueRequests/aws/adapters';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchAll } from '../../shared/queues/sqsBatchAll';
@@ -24,13 +28,15 @@ export const createHandler = (deps: AnswerQueueRequestsDeps) =>
 
 const config = loadConfig();
 const { router, core } = createInferenceRuntime(config);
-export const handler = withMetrics(createHandler({
-  core,
-  router,
-  replyPolicy: createReplyPolicy(config),
-  idempotency: createIdempotencyStore(config),
-  answers: createAnswerSender(),
-  async: { requests: createAsyncRequestStore(config), results: createResultObjects(config) },
-  maxReceiveCount: config.requestsMaxReceiveCount,
-  nowSeconds: () => Math.floor(Date.now() / 1000),
-}));
+export const handler = withMetrics(
+  createHandler({
+    core,
+    router,
+    replyPolicy: createReplyPolicy(config),
+    idempotency: createIdempotencyStore(config),
+    answers: createAnswerSender(),
+    async: { requests: createAsyncRequestStore(config), results: createResultObjects(config) },
+    maxReceiveCount: config.requestsMaxReceiveCount,
+    nowSeconds: () => Math.floor(Date.now() / 1000),
+  }),
+);

@@ -22,22 +22,26 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { ...keyOf(record.keyHash), type: 'apiKey', ...record },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keyOf(record.keyHash), type: 'apiKey', ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
   async revoke(keyHash: string, at: Date): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(keyHash),
-        UpdateExpression: 'SET revokedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': at.toISOString() },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(keyHash),
+          UpdateExpression: 'SET revokedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

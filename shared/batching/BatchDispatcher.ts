@@ -92,7 +92,11 @@ export class BatchDispatcher<I, O> {
    * deadline, giving up on the others. Resolves with the items to send and the call's
    * congestion epoch, or undefined when none is left (the slot is then not held).
    */
-  async #acquireSlot(batch: Item<I, O>[], backend: Backend<I, O>, limiter: AdaptiveLimiter): Promise<{ items: Item<I, O>[]; epoch: number } | undefined> {
+  async #acquireSlot(
+    batch: Item<I, O>[],
+    backend: Backend<I, O>,
+    limiter: AdaptiveLimiter,
+  ): Promise<{ items: Item<I, O>[]; epoch: number } | undefined> {
     const { clock, tuning, estimator } = this.deps;
     let items = batch;
     for (;;) {
@@ -136,9 +140,15 @@ export class BatchDispatcher<I, O> {
       let results: ItemResult<O>[] | undefined;
       let failure: unknown;
       try {
-        results = await backend.invoke(items.map((item) => item.input), { signal: scope.signal });
+        results = await backend.invoke(
+          items.map((item) => item.input),
+          { signal: scope.signal },
+        );
         if (!Array.isArray(results) || results.length !== items.length) {
-          failure = new BackendUnavailableError(`Backend returned ${Array.isArray(results) ? results.length : 'no'} results for ${items.length} inputs`, { backendId: backend.id, code: 'bad_backend_response' });
+          failure = new BackendUnavailableError(
+            `Backend returned ${Array.isArray(results) ? results.length : 'no'} results for ${items.length} inputs`,
+            { backendId: backend.id, code: 'bad_backend_response' },
+          );
         }
       } catch (thrown) {
         failure = thrown ?? new Error('invoke threw nothing');
@@ -156,7 +166,10 @@ export class BatchDispatcher<I, O> {
       if (scope.reason !== undefined) {
         // We cut the call: not the backend's fault, and its items may have been served.
         const reason = scope.reason;
-        const error = reason === 'deadline' ? new DeadlineExceededError('The call was aborted at the deadline.') : new CancelledError('The call was aborted: the caller cancelled.');
+        const error =
+          reason === 'deadline'
+            ? new DeadlineExceededError('The call was aborted at the deadline.')
+            : new CancelledError('The call was aborted: the caller cancelled.');
         for (const item of items) {
           item.lastError = error;
           item.abandon(reason);
@@ -219,7 +232,10 @@ export class BatchDispatcher<I, O> {
   async #retry(items: Item<I, O>[], lastBackend: Backend<I, O> | undefined, avoid: string | undefined): Promise<void> {
     const { clock, tuning, policy, budget, estimator } = this.deps;
     const now = clock.now();
-    const retryAfterMs = Math.max(0, ...items.map((item) => (item.lastError instanceof BackendThrottledError ? item.lastError.retryAfterMs ?? 0 : 0)));
+    const retryAfterMs = Math.max(
+      0,
+      ...items.map((item) => (item.lastError instanceof BackendThrottledError ? (item.lastError.retryAfterMs ?? 0) : 0)),
+    );
     const delay = policy.backoffMs(Math.max(...items.map((item) => item.retries)) + 1, retryAfterMs);
     // The next backend is not known yet; the one that just answered is the best guess.
     const estimate = lastBackend ? estimator.estimate(lastBackend) : 0;
@@ -238,9 +254,14 @@ export class BatchDispatcher<I, O> {
     if (retrying.length === 0) return;
     retrying.forEach((item) => (item.retries += 1));
     this.counters.retries += retrying.length;
-    this.#observe(() => this.deps.observer?.onRetry?.({
-      route: retrying[0]!.route, backendId: lastBackend?.id, items: retrying.length, code: retrying[0]!.lastError?.code ?? 'unknown',
-    }));
+    this.#observe(() =>
+      this.deps.observer?.onRetry?.({
+        route: retrying[0]!.route,
+        backendId: lastBackend?.id,
+        items: retrying.length,
+        code: retrying[0]!.lastError?.code ?? 'unknown',
+      }),
+    );
     const scope = new CallScope(retrying, clock);
     try {
       await clock.sleep(delay, scope.signal);
@@ -253,10 +274,26 @@ export class BatchDispatcher<I, O> {
   }
 
   /** Tells the observer how a call ended. */
-  #report(items: Item<I, O>[], backend: Backend<I, O>, durationMs: number, failure: unknown, results: ItemResult<O>[] | undefined, aborted: boolean): void {
+  #report(
+    items: Item<I, O>[],
+    backend: Backend<I, O>,
+    durationMs: number,
+    failure: unknown,
+    results: ItemResult<O>[] | undefined,
+    aborted: boolean,
+  ): void {
     const observer = this.deps.observer;
     if (!observer?.onCall) return;
-    const report: CallReport = { route: items[0]!.route, backendId: backend.id, items: items.length, durationMs, result: 'ok', itemErrors: 0, inputTokens: 0, outputTokens: 0 };
+    const report: CallReport = {
+      route: items[0]!.route,
+      backendId: backend.id,
+      items: items.length,
+      durationMs,
+      result: 'ok',
+      itemErrors: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    };
     if (failure === undefined) {
       for (const result of results ?? []) {
         if (!result.ok) report.itemErrors += 1;
@@ -312,7 +349,11 @@ export class BatchDispatcher<I, O> {
   #limiterFor(backend: Backend<I, O>): AdaptiveLimiter {
     let limiter = this.#limiters.get(backend.id);
     if (!limiter) {
-      limiter = new AdaptiveLimiter({ maxConcurrency: backend.maxConcurrency, initialConcurrency: this.deps.tuning.initialConcurrency, clock: this.deps.clock });
+      limiter = new AdaptiveLimiter({
+        maxConcurrency: backend.maxConcurrency,
+        initialConcurrency: this.deps.tuning.initialConcurrency,
+        clock: this.deps.clock,
+      });
       this.#limiters.set(backend.id, limiter);
     }
     return limiter;

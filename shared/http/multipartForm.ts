@@ -39,7 +39,8 @@ export function requestBodyBytes(event: Pick<RouteEvent, 'body' | 'isBase64Encod
  * over `maxFileBytes` comes back `truncated` so the caller can answer with its own 413.
  */
 export async function parseMultipartForm(contentType: string | undefined, body: Buffer, limits: MultipartLimits): Promise<MultipartForm> {
-  if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) throw new UnsupportedMediaTypeError(contentType, 'multipart/form-data');
+  if (!contentType || !/^multipart\/form-data\b/i.test(contentType))
+    throw new UnsupportedMediaTypeError(contentType, 'multipart/form-data');
   let parser: busboy.Busboy;
   try {
     parser = busboy({
@@ -47,7 +48,12 @@ export async function parseMultipartForm(contentType: string | undefined, body: 
       // Clients send file names as raw UTF-8, not latin1 (busboy's default).
       defParamCharset: 'utf8',
       // One byte past ours: busboy flags a file that merely reaches its limit, as one of exactly maxFileBytes would.
-      limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles ?? 1, fields: limits.maxFields ?? 20, fieldSize: limits.maxFieldBytes ?? 64 * 1024 },
+      limits: {
+        fileSize: limits.maxFileBytes + 1,
+        files: limits.maxFiles ?? 1,
+        fields: limits.maxFields ?? 20,
+        fieldSize: limits.maxFieldBytes ?? 64 * 1024,
+      },
     });
   } catch (error) {
     throw new MalformedMultipartError((error as Error).message, error);
@@ -61,7 +67,13 @@ export async function parseMultipartForm(contentType: string | undefined, body: 
     });
     parser.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
-      const file: MultipartFile = { field, filename: decodeFilename(info.filename ?? ''), contentType: info.mimeType, data: Buffer.alloc(0), truncated: false };
+      const file: MultipartFile = {
+        field,
+        filename: decodeFilename(info.filename ?? ''),
+        contentType: info.mimeType,
+        data: Buffer.alloc(0),
+        truncated: false,
+      };
       form.files.push(file);
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {

@@ -1,7 +1,15 @@
 import type { BatchingCore } from '../batching/BatchingCore';
 import type { Outcome } from '../batching/types';
 import type {
-  ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry, OpenedChatStream,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatCompletionResponse,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  InferenceInput,
+  InferenceOutput,
+  ModelEntry,
+  OpenedChatStream,
 } from '../domain';
 import type { ModelRouter } from '../routing/ModelRouter';
 import { chatItems, planChat } from './chatRequests';
@@ -85,13 +93,24 @@ export class InferenceService {
   async chatCompletionStream(request: ChatCompletionRequest, options: ServeOptions = {}): Promise<AsyncIterable<ChatCompletionChunk>> {
     const model = this.router.model(request.model, 'chat');
     const plan = planChat(request, model);
-    const signals = [options.signal, options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - this.now()))];
+    const signals = [
+      options.signal,
+      options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - this.now())),
+    ];
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
     const started = this.now();
-    const [outcome] = await this.core.run([{
-      id: '0', route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chatStream', call: plan.call, signal },
-    }], options);
+    const [outcome] = await this.core.run(
+      [
+        {
+          id: '0',
+          route: plan.route,
+          estimatedTokens: plan.estimatedTokens,
+          input: { kind: 'chatStream', call: plan.call, signal },
+        },
+      ],
+      options,
+    );
     this.#report('chatStream', model, started, [outcome!], options);
     if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
@@ -119,7 +138,13 @@ export class InferenceService {
     return observedStream(stream, (usage) => {
       if (!usage) return;
       try {
-        observer.onStreamUsage!({ modelId, backendId, inputTokens: usage.promptTokens, outputTokens: usage.completionTokens, ...(tenantId !== undefined ? { tenantId } : {}) });
+        observer.onStreamUsage!({
+          modelId,
+          backendId,
+          inputTokens: usage.promptTokens,
+          outputTokens: usage.completionTokens,
+          ...(tenantId !== undefined ? { tenantId } : {}),
+        });
       } catch {
         // Observation is best effort.
       }
@@ -127,11 +152,24 @@ export class InferenceService {
   }
 
   /** Tells the observer how a request went: served when every item was. */
-  #report(kind: RequestReport['kind'], model: ModelEntry, started: number, outcomes: Outcome<InferenceOutput>[], options: ServeOptions): void {
+  #report(
+    kind: RequestReport['kind'],
+    model: ModelEntry,
+    started: number,
+    outcomes: Outcome<InferenceOutput>[],
+    options: ServeOptions,
+  ): void {
     if (!this.observer) return;
     const unserved = outcomes.find((outcome) => outcome.status !== 'succeeded');
     const served = outcomes.find((outcome) => outcome.status === 'succeeded');
-    const code = unserved === undefined ? undefined : unserved.status === 'failed' ? unserved.error.code : unserved.reason === 'deadline' ? 'deadline_exceeded' : 'cancelled';
+    const code =
+      unserved === undefined
+        ? undefined
+        : unserved.status === 'failed'
+          ? unserved.error.code
+          : unserved.reason === 'deadline'
+            ? 'deadline_exceeded'
+            : 'cancelled';
     try {
       this.observer.onRequest({
         modelId: model.id,

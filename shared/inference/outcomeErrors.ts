@@ -8,7 +8,12 @@ import { PlatformError } from '../errors';
 export function outcomeError(outcome: Exclude<Outcome<unknown>, { status: 'succeeded' }>): PlatformError {
   if (outcome.status === 'not_attempted') {
     return outcome.reason === 'deadline'
-      ? new PlatformError('The request could not be served before the time limit; try again.', { code: 'deadline_exceeded', status: 504, type: 'server_error', retryable: true })
+      ? new PlatformError('The request could not be served before the time limit; try again.', {
+          code: 'deadline_exceeded',
+          status: 504,
+          type: 'server_error',
+          retryable: true,
+        })
       : new PlatformError('The request was cancelled.', { code: 'cancelled', status: 499, type: 'server_error', retryable: true });
   }
   const { code, message, retryable, httpStatus } = outcome.error;

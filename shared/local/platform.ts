@@ -142,18 +142,28 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const simulatorPort = options.simulatorPort ?? 8100;
     const simulator = await startSimulator({ port: simulatorPort }).catch((cause: unknown) => {
-      throw (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? new PortUnavailableError('GPU simulator', simulatorPort, { envVar: 'SIM_PORT', cause }) : cause;
+      throw (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
+        ? new PortUnavailableError('GPU simulator', simulatorPort, { envVar: 'SIM_PORT', cause })
+        : cause;
     });
     closers.push(() => simulator.close());
 
-    setHandlerEnvironment(env, config, local, { dynamodbUrl: dynamodb.url, simulatorUrl: simulator.url, s3Url: s3.url, sqsUrl: sqs.url, eventsUrl: events.url });
+    setHandlerEnvironment(env, config, local, {
+      dynamodbUrl: dynamodb.url,
+      simulatorUrl: simulator.url,
+      s3Url: s3.url,
+      sqsUrl: sqs.url,
+      eventsUrl: events.url,
+    });
     const apiKeys = options.apiKeys ?? [{ key: 'sk-local', tenantId: 'local' }];
     const store = new DynamoDbApiKeyStore({ client: createDocumentClient(client), tableName });
     for (const { key, tenantId } of apiKeys) await issueApiKey(store, { key, tenantId, name: `${tenantId} (npm start)` });
     client.destroy();
 
     options.faults?.checkFunctions(config.functions.map((fn) => fn.name));
-    const functions = new Map<string, LocalFunction>(config.functions.map((fn) => [fn.name, localFunctionFrom(fn, { rootDir, region: REGION })]));
+    const functions = new Map<string, LocalFunction>(
+      config.functions.map((fn) => [fn.name, localFunctionFrom(fn, { rootDir, region: REGION })]),
+    );
     const functionFor = (key: string) => {
       const fn = functions.get(key);
       if (!fn) throw new Error(`serverless.yml names function "${key}", which is not under functions`);
@@ -219,7 +229,8 @@ function setHandlerEnvironment(
 ): void {
   // Intrinsics (`Ref: WorkQueue`) become the local queue URL, bucket name, ARN… (localResources.ts).
   const fromConfig = resolveEnvironment(config.provider.environment, resources, 'provider.environment');
-  for (const fn of config.functions) Object.assign(fromConfig, resolveEnvironment(fn.environment, resources, `functions.${fn.name}.environment`));
+  for (const fn of config.functions)
+    Object.assign(fromConfig, resolveEnvironment(fn.environment, resources, `functions.${fn.name}.environment`));
   const localDefaults: Record<string, string> = {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: local.simulatorUrl,
     GPU_CHAT_URLS: local.simulatorUrl,

@@ -131,20 +131,23 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       requests.run(context, () => handle(request, response));
       return;
     }
-    checkConditions(s3rver.store, request.method ?? 'GET', request.headers, target).then((outcome) => {
-      if (outcome.status === 'proceed') {
-        // Evaluated here; s3rver's own partial reading of them must not answer differently.
-        for (const name of CONDITION_HEADERS) delete request.headers[name];
-        requests.run(context, () => handle(request, response));
-        return;
-      }
-      (decodedBodies.get(request) ?? request).resume();
-      answerCondition(response, request.method ?? 'GET', outcome, target, context.requestId);
-    }, (error: unknown) => {
-      (decodedBodies.get(request) ?? request).resume();
-      response.statusCode = 500;
-      response.end(String(error));
-    });
+    checkConditions(s3rver.store, request.method ?? 'GET', request.headers, target).then(
+      (outcome) => {
+        if (outcome.status === 'proceed') {
+          // Evaluated here; s3rver's own partial reading of them must not answer differently.
+          for (const name of CONDITION_HEADERS) delete request.headers[name];
+          requests.run(context, () => handle(request, response));
+          return;
+        }
+        (decodedBodies.get(request) ?? request).resume();
+        answerCondition(response, request.method ?? 'GET', outcome, target, context.requestId);
+      },
+      (error: unknown) => {
+        (decodedBodies.get(request) ?? request).resume();
+        response.statusCode = 500;
+        response.end(String(error));
+      },
+    );
   });
   let port: number;
   try {
@@ -167,7 +170,19 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
 }
 
 /** Query parameters that make a request something other than GetObject/HeadObject/PutObject. */
-const SUBRESOURCES = new Set(['acl', 'tagging', 'uploadId', 'uploads', 'torrent', 'restore', 'select', 'attributes', 'retention', 'legal-hold', 'delete']);
+const SUBRESOURCES = new Set([
+  'acl',
+  'tagging',
+  'uploadId',
+  'uploads',
+  'torrent',
+  'restore',
+  'select',
+  'attributes',
+  'retention',
+  'legal-hold',
+  'delete',
+]);
 
 /** The object a conditional GET, HEAD or PUT (path-style) is about; undefined for anything else. */
 function conditionalObjectOf(request: IncomingMessage): { bucket: string; key: string } | undefined {
@@ -180,7 +195,12 @@ function conditionalObjectOf(request: IncomingMessage): { bucket: string; key: s
 }
 
 /** The outcome of the request's preconditions against the object's current version. */
-async function checkConditions(store: S3rver.Store, method: string, headers: IncomingHttpHeaders, target: { bucket: string; key: string }): Promise<ConditionOutcome> {
+async function checkConditions(
+  store: S3rver.Store,
+  method: string,
+  headers: IncomingHttpHeaders,
+  target: { bucket: string; key: string },
+): Promise<ConditionOutcome> {
   let metadata: Record<string, string | number> | undefined;
   try {
     metadata = await store.getMetadata(target.bucket, target.key);
@@ -192,17 +212,26 @@ async function checkConditions(store: S3rver.Store, method: string, headers: Inc
 }
 
 /** 304 (no body), or S3's XML error (no body for HEAD). */
-function answerCondition(response: ServerResponse, method: string, outcome: Exclude<ConditionOutcome, { status: 'proceed' }>, target: { key: string }, requestId: string): void {
+function answerCondition(
+  response: ServerResponse,
+  method: string,
+  outcome: Exclude<ConditionOutcome, { status: 'proceed' }>,
+  target: { key: string },
+  requestId: string,
+): void {
   response.statusCode = outcome.status;
   if (outcome.status === 304 || method === 'HEAD') {
     response.end();
     return;
   }
-  const detail = outcome.status === 412
-    ? { message: 'At least one of the pre-conditions you specified did not hold', extra: `<Condition>${outcome.condition}</Condition>` }
-    : { message: 'The specified key does not exist.', extra: `<Key>${escapeXml(target.key)}</Key>` };
+  const detail =
+    outcome.status === 412
+      ? { message: 'At least one of the pre-conditions you specified did not hold', extra: `<Condition>${outcome.condition}</Condition>` }
+      : { message: 'The specified key does not exist.', extra: `<Key>${escapeXml(target.key)}</Key>` };
   response.setHeader('Content-Type', 'application/xml');
-  response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${outcome.code}</Code><Message>${detail.message}</Message>${detail.extra}<RequestId>${requestId}</RequestId></Error>`);
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${outcome.code}</Code><Message>${detail.message}</Message>${detail.extra}<RequestId>${requestId}</RequestId></Error>`,
+  );
 }
 
 function escapeXml(text: string): string {

@@ -20,7 +20,8 @@ function port(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalPlatformError(`${name}=${raw} is not a port (0–65535)`, { code: 'BAD_OPTION' });
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new LocalPlatformError(`${name}=${raw} is not a port (0–65535)`, { code: 'BAD_OPTION' });
   return value;
 }
 
@@ -29,7 +30,8 @@ function wholeNumber(name: string, min: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new LocalPlatformError(`${name}=${raw} is not a whole number of at least ${min}`, { code: 'BAD_OPTION' });
+  if (!Number.isInteger(value) || value < min)
+    throw new LocalPlatformError(`${name}=${raw} is not a whole number of at least ${min}`, { code: 'BAD_OPTION' });
   return value;
 }
 
@@ -85,8 +87,13 @@ async function main(): Promise<void> {
     const faults = localFaultsFromEnv();
     if (faults) {
       const { seed, duplicateRate, crashRates } = faults.options;
-      const crashes = Object.entries(crashRates).map(([key, rate]) => `${rate * 100}% of ${key}`).join(', ') || 'none';
-      console.log(`  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${crashes}`);
+      const crashes =
+        Object.entries(crashRates)
+          .map(([key, rate]) => `${rate * 100}% of ${key}`)
+          .join(', ') || 'none';
+      console.log(
+        `  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${crashes}`,
+      );
     }
     platform = await startLocalPlatform({
       ...(faults ? { faults } : {}),
@@ -103,7 +110,7 @@ async function main(): Promise<void> {
       quiet: process.env.INFER_QUIET === '1',
     });
   } catch (error) {
-    const reason = error instanceof LocalPlatformError ? error.message : (error as Error)?.stack ?? String(error);
+    const reason = error instanceof LocalPlatformError ? error.message : ((error as Error)?.stack ?? String(error));
     console.error(`\nThe local platform did not start: ${reason}`);
     process.exit(1);
   }

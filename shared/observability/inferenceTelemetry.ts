@@ -65,16 +65,27 @@ export class InferenceTelemetry implements DispatchObserver, RoutingObserver, Re
       { name: INFERENCE_METRICS.backendLatency, value: report.durationMs, unit: MetricUnit.Milliseconds },
     ];
     if (report.result === 'ok') {
-      values.push({ name: INFERENCE_METRICS.inputTokens, value: report.inputTokens }, { name: INFERENCE_METRICS.outputTokens, value: report.outputTokens });
+      values.push(
+        { name: INFERENCE_METRICS.inputTokens, value: report.inputTokens },
+        { name: INFERENCE_METRICS.outputTokens, value: report.outputTokens },
+      );
     }
     if (report.result === 'throttled') values.push({ name: INFERENCE_METRICS.throttles, value: 1 });
     this.#publish(dimensions, values);
     if ((report.result !== 'ok' && report.result !== 'aborted') || report.itemErrors > 0) {
       const code = report.code ?? 'item_errors';
-      this.#publish({ ...dimensions, code }, [{ name: INFERENCE_METRICS.backendErrors, value: report.result === 'ok' ? report.itemErrors : report.items }]);
+      this.#publish({ ...dimensions, code }, [
+        { name: INFERENCE_METRICS.backendErrors, value: report.result === 'ok' ? report.itemErrors : report.items },
+      ]);
     }
     if (report.result === 'failed') {
-      this.#logger.warn('backend call failed', { backendId: report.backendId, model, code: report.code, items: report.items, durationMs: report.durationMs });
+      this.#logger.warn('backend call failed', {
+        backendId: report.backendId,
+        model,
+        code: report.code,
+        items: report.items,
+        durationMs: report.durationMs,
+      });
     } else if (report.result === 'throttled') {
       this.#logger.warn('backend throttled', { backendId: report.backendId, model, code: report.code, items: report.items });
     }
@@ -82,33 +93,59 @@ export class InferenceTelemetry implements DispatchObserver, RoutingObserver, Re
 
   onRetry(report: RetryReport): void {
     const model = parseRoute(report.route).modelId;
-    this.#publish({ model, backend: report.backendId ?? 'none' }, [{ name: INFERENCE_METRICS.retries, value: report.items }], { code: report.code });
+    this.#publish({ model, backend: report.backendId ?? 'none' }, [{ name: INFERENCE_METRICS.retries, value: report.items }], {
+      code: report.code,
+    });
   }
 
   onFallback(event: { modelId: string; from: string; to: string; reason: FallbackReason }): void {
-    this.#publish({ model: event.modelId, backend: event.from }, [{ name: INFERENCE_METRICS.fallbacks, value: 1 }], { fallbackTo: event.to, reason: event.reason });
-    this.#logger.warn('request falls back to another backend', { model: event.modelId, backendId: event.from, fallbackTo: event.to, reason: event.reason });
+    this.#publish({ model: event.modelId, backend: event.from }, [{ name: INFERENCE_METRICS.fallbacks, value: 1 }], {
+      fallbackTo: event.to,
+      reason: event.reason,
+    });
+    this.#logger.warn('request falls back to another backend', {
+      model: event.modelId,
+      backendId: event.from,
+      fallbackTo: event.to,
+      reason: event.reason,
+    });
   }
 
   onCircuit(event: { backendId: string; state: 'open' | 'closed' }): void {
     const name = event.state === 'open' ? INFERENCE_METRICS.circuitOpens : INFERENCE_METRICS.circuitCloses;
     this.#publish({ backend: event.backendId }, [{ name, value: 1 }]);
-    this.#logger.warn(event.state === 'open' ? 'circuit opened: backend skipped until a probe succeeds' : 'circuit closed: backend back in service', { backendId: event.backendId, state: event.state });
+    this.#logger.warn(
+      event.state === 'open' ? 'circuit opened: backend skipped until a probe succeeds' : 'circuit closed: backend back in service',
+      { backendId: event.backendId, state: event.state },
+    );
   }
 
   onStreamUsage(report: { modelId: string; backendId: string; inputTokens: number; outputTokens: number; tenantId?: string }): void {
-    this.#publish({ model: report.modelId, backend: report.backendId }, [
-      { name: INFERENCE_METRICS.inputTokens, value: report.inputTokens },
-      { name: INFERENCE_METRICS.outputTokens, value: report.outputTokens },
-    ], { tenant: report.tenantId, kind: 'chatStream' });
+    this.#publish(
+      { model: report.modelId, backend: report.backendId },
+      [
+        { name: INFERENCE_METRICS.inputTokens, value: report.inputTokens },
+        { name: INFERENCE_METRICS.outputTokens, value: report.outputTokens },
+      ],
+      { tenant: report.tenantId, kind: 'chatStream' },
+    );
   }
 
   onRequest(report: RequestReport): void {
     const metadata = { tenant: report.tenantId, kind: report.kind };
-    this.#publish({ model: report.modelId, backend: report.backendId ?? 'none' }, [
-      { name: INFERENCE_METRICS.requests, value: 1 },
-      { name: INFERENCE_METRICS.requestLatency, value: report.latencyMs, unit: MetricUnit.Milliseconds },
-    ], metadata);
-    if (!report.ok) this.#publish({ model: report.modelId, code: report.code ?? 'unknown' }, [{ name: INFERENCE_METRICS.requestErrors, value: 1 }], metadata);
+    this.#publish(
+      { model: report.modelId, backend: report.backendId ?? 'none' },
+      [
+        { name: INFERENCE_METRICS.requests, value: 1 },
+        { name: INFERENCE_METRICS.requestLatency, value: report.latencyMs, unit: MetricUnit.Milliseconds },
+      ],
+      metadata,
+    );
+    if (!report.ok)
+      this.#publish(
+        { model: report.modelId, code: report.code ?? 'unknown' },
+        [{ name: INFERENCE_METRICS.requestErrors, value: 1 }],
+        metadata,
+      );
   }
 }

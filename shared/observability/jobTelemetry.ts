@@ -28,19 +28,31 @@ export function createJobTelemetry(publish: Publish = publishMetrics): JobObserv
   return {
     onChunkDone(report: ChunkReport): void {
       const seconds = Math.max(report.durationMs, 1) / 1000;
-      publish({}, [
-        { name: JOB_METRICS.linesProcessed, value: report.lines },
-        { name: JOB_METRICS.linesPerSecond, value: report.lines / seconds, unit: MetricUnit.CountPerSecond },
-        { name: JOB_METRICS.backlogLines, value: report.backlogLines },
-        { name: JOB_METRICS.backlogChunks, value: report.backlogChunks },
-      ], { jobId: report.jobId, tenant: report.tenantId });
+      publish(
+        {},
+        [
+          { name: JOB_METRICS.linesProcessed, value: report.lines },
+          { name: JOB_METRICS.linesPerSecond, value: report.lines / seconds, unit: MetricUnit.CountPerSecond },
+          { name: JOB_METRICS.backlogLines, value: report.backlogLines },
+          { name: JOB_METRICS.backlogChunks, value: report.backlogChunks },
+        ],
+        { jobId: report.jobId, tenant: report.tenantId },
+      );
     },
     onJobEnded(report: JobEndReport): void {
-      publish({ status: report.status }, [
-        { name: JOB_METRICS.jobsFinished, value: 1 },
-        { name: JOB_METRICS.jobDuration, value: report.durationSeconds, unit: MetricUnit.Seconds },
-        { name: JOB_METRICS.jobLinesPerSecond, value: report.lines / Math.max(report.durationSeconds, 1), unit: MetricUnit.CountPerSecond },
-      ], { jobId: report.jobId, tenant: report.tenantId });
+      publish(
+        { status: report.status },
+        [
+          { name: JOB_METRICS.jobsFinished, value: 1 },
+          { name: JOB_METRICS.jobDuration, value: report.durationSeconds, unit: MetricUnit.Seconds },
+          {
+            name: JOB_METRICS.jobLinesPerSecond,
+            value: report.lines / Math.max(report.durationSeconds, 1),
+            unit: MetricUnit.CountPerSecond,
+          },
+        ],
+        { jobId: report.jobId, tenant: report.tenantId },
+      );
     },
   };
 }

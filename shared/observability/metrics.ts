@@ -49,7 +49,11 @@ export interface MetricValue {
  * plain properties of the line: searchable in Logs Insights, never a dimension (this is
  * where the tenant goes, so the number of metrics does not grow with the tenants).
  */
-export function publishMetrics(dimensions: MetricDimensions, values: MetricValue[], metadata: Record<string, string | number | undefined> = {}): void {
+export function publishMetrics(
+  dimensions: MetricDimensions,
+  values: MetricValue[],
+  metadata: Record<string, string | number | undefined> = {},
+): void {
   if (values.length === 0 || metricsDisabled()) return;
   const blob = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger: metricsLogger });
   for (const [name, value] of Object.entries(dimensions)) if (value) blob.addDimension(name, value);

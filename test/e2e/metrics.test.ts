@@ -11,7 +11,11 @@ describe('EMF metrics of real-time requests through the local platform', () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    platform = await startLocalPlatformProcess({ POWERTOOLS_METRICS_DISABLED: 'false', CIRCUIT_COOLDOWN_MS: '60000', CIRCUIT_FAILURE_THRESHOLD: '2' });
+    platform = await startLocalPlatformProcess({
+      POWERTOOLS_METRICS_DISABLED: 'false',
+      CIRCUIT_COOLDOWN_MS: '60000',
+      CIRCUIT_FAILURE_THRESHOLD: '2',
+    });
     client = new OpenAI({ baseURL: `${platform.api}/v1`, apiKey: platform.apiKey, maxRetries: 0 });
   }, 90_000);
 
@@ -20,10 +24,15 @@ describe('EMF metrics of real-time requests through the local platform', () => {
   });
 
   const configureSimulator = async (patch: unknown) => {
-    const response = await fetch(`${platform.simulator}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const response = await fetch(`${platform.simulator}/_sim/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(patch),
+    });
     expect(response.status).toBe(200);
   };
-  const ask = () => client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'metrics?' }], max_tokens: 16 });
+  const ask = () =>
+    client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'metrics?' }], max_tokens: 16 });
 
   it('counts every request, and one fallback per request served by Bedrock while the GPU face fails', async () => {
     try {
@@ -44,8 +53,15 @@ describe('EMF metrics of real-time requests through the local platform', () => {
       expect(emfSum(lines, 'RequestErrors', model)).toBe(0);
       expect(emfSum(lines, 'CircuitOpens')).toBe(1);
       const requestLines = lines.filter((line) => line.Requests !== undefined);
-      expect(requestLines.every((line) => line.tenant === 'local' && line._aws.CloudWatchMetrics[0]!.Namespace === 'InferencePlatform/local')).toBe(true);
-      expect(requestLines.every((line) => JSON.stringify(line._aws.CloudWatchMetrics[0]!.Dimensions) === JSON.stringify([['service', 'model', 'backend'], ['service']]))).toBe(true);
+      expect(
+        requestLines.every((line) => line.tenant === 'local' && line._aws.CloudWatchMetrics[0]!.Namespace === 'InferencePlatform/local'),
+      ).toBe(true);
+      expect(
+        requestLines.every(
+          (line) =>
+            JSON.stringify(line._aws.CloudWatchMetrics[0]!.Dimensions) === JSON.stringify([['service', 'model', 'backend'], ['service']]),
+        ),
+      ).toBe(true);
     } finally {
       await configureSimulator({ openai: { errorRate: 0 } });
     }
@@ -55,12 +71,19 @@ describe('EMF metrics of real-time requests through the local platform', () => {
     // Prepare
     const before = emfLines(platform.output()).length;
     // Act
-    const stream = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'stream?' }], max_tokens: 8, stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-oss-20b',
+      messages: [{ role: 'user', content: 'stream?' }],
+      max_tokens: 8,
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Assess
-    const streamed = emfLines(platform.output()).slice(before).filter((line) => line.kind === 'chatStream');
+    const streamed = emfLines(platform.output())
+      .slice(before)
+      .filter((line) => line.kind === 'chatStream');
     expect(text.length).toBeGreaterThan(0);
     expect(emfSum(streamed, 'Requests')).toBe(1);
     expect(emfSum(streamed, 'OutputTokens')).toBeGreaterThan(0);

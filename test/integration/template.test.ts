@@ -25,7 +25,14 @@ beforeAll(async () => {
   try {
     await promisify(execFile)('npx', ['osls', 'package', '--stage', STAGE, '--package', packageDir], {
       cwd: ROOT,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: 'us-east-1',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
       timeout: 120_000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -71,7 +78,11 @@ describe('the CloudFormation template osls packages', () => {
   /** Every `http` event of serverless.yml as `METHOD /path`. */
   function httpEvents(): Array<{ method: string; path: string; authorizer?: unknown }> {
     const config = loadServerlessConfig({ rootDir: ROOT, stage: STAGE });
-    return config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'other' && event.name === 'http' ? [event.definition as { method: string; path: string; authorizer?: unknown }] : [])));
+    return config.functions.flatMap((fn) =>
+      fn.events.flatMap((event) =>
+        event.type === 'other' && event.name === 'http' ? [event.definition as { method: string; path: string; authorizer?: unknown }] : [],
+      ),
+    );
   }
 
   /** The REST API's methods by `METHOD /path`, the path rebuilt from the resource chain. */
@@ -83,14 +94,20 @@ describe('the CloudFormation template osls packages', () => {
       if (!node) return '';
       return `${pathOf(node.Properties.ParentId)}/${node.Properties.PathPart}`;
     };
-    return new Map(ofType('AWS::ApiGateway::Method').map(([, method]) => [`${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)}`, method.Properties]));
+    return new Map(
+      ofType('AWS::ApiGateway::Method').map(([, method]) => [
+        `${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)}`,
+        method.Properties,
+      ]),
+    );
   }
 
   it('serves every http event on the one REST API (no HTTP API left), behind the REQUEST authorizer on all but /health', () => {
     // Prepare
     const events = httpEvents();
     const methods = restMethods();
-    const [authorizerId] = ofType('AWS::ApiGateway::Authorizer').find(([, authorizer]) => authorizer.Properties.Name === 'authorizer') ?? [];
+    const [authorizerId] =
+      ofType('AWS::ApiGateway::Authorizer').find(([, authorizer]) => authorizer.Properties.Name === 'authorizer') ?? [];
     const [restApiId] = ofType('AWS::ApiGateway::RestApi')[0] ?? [];
 
     // Assess
@@ -130,10 +147,17 @@ describe('the CloudFormation template osls packages', () => {
     const integration = restMethods().get(route)?.Integration;
 
     // Assess
-    expect(integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 });
+    expect(integration).toMatchObject({
+      Type: 'AWS_PROXY',
+      IntegrationHttpMethod: 'POST',
+      ResponseTransferMode: 'STREAM',
+      TimeoutInMillis: 900_000,
+    });
     const uri = integration.Uri['Fn::Join'][1];
     expect(uri).toContainEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
-    expect(uri.filter((part: unknown) => typeof part === 'string').join('')).toMatch(/:lambda:path\/2021-11-15\/functions\/\/response-streaming-invocations$/);
+    expect(uri.filter((part: unknown) => typeof part === 'string').join('')).toMatch(
+      /:lambda:path\/2021-11-15\/functions\/\/response-streaming-invocations$/,
+    );
     expect(lambdaFunction(name).Properties.Timeout).toBeGreaterThanOrEqual(300);
   });
 
@@ -159,14 +183,21 @@ describe('the CloudFormation template osls packages', () => {
 
   it("answers a refused key with OpenAI's 401 invalid_api_key body (UNAUTHORIZED, ACCESS_DENIED), an unknown route with 404", () => {
     // Prepare
-    const responses = new Map<string, Record<string, any>>(ofType('AWS::ApiGateway::GatewayResponse').map(([id, response]) => [response.Properties.ResponseType as string, { id, ...response.Properties }]));
+    const responses = new Map<string, Record<string, any>>(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([id, response]) => [
+        response.Properties.ResponseType as string,
+        { id, ...response.Properties },
+      ]),
+    );
     const [deploymentId, deployment] = ofType('AWS::ApiGateway::Deployment')[0]!;
 
     // Assess
     for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED']) {
       const response = responses.get(type);
       expect(response).toMatchObject({ StatusCode: '401', RestApiId: { Ref: 'ApiGatewayRestApi' } });
-      expect(JSON.parse(response!.ResponseTemplates['application/json'])).toEqual({ error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'invalid_api_key' } });
+      expect(JSON.parse(response!.ResponseTemplates['application/json'])).toEqual({
+        error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'invalid_api_key' },
+      });
       expect([deployment.DependsOn].flat()).toContain(response!.id);
     }
     expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
@@ -175,7 +206,8 @@ describe('the CloudFormation template osls packages', () => {
 
   it('defines the table with pk/sk, gsi1, on demand, with PITR and SSE', () => {
     // Act
-    const [, table] = ofType('AWS::DynamoDB::Table').find(([, candidate]) => candidate.Properties.TableName === `inference-platform-${STAGE}`) ?? [];
+    const [, table] =
+      ofType('AWS::DynamoDB::Table').find(([, candidate]) => candidate.Properties.TableName === `inference-platform-${STAGE}`) ?? [];
 
     // Assess
     expect(table?.Properties).toMatchObject({
@@ -226,7 +258,9 @@ describe('the CloudFormation template osls packages', () => {
   it('lets the model-calling functions invoke Bedrock, and the others not', () => {
     // Prepare
     const canInvoke = (name: string) =>
-      statementsOf(lambdaFunction(name).Properties.Role['Fn::GetAtt'][0]).some((statement) => actionsOf(statement).includes('bedrock:InvokeModel'));
+      statementsOf(lambdaFunction(name).Properties.Role['Fn::GetAtt'][0]).some((statement) =>
+        actionsOf(statement).includes('bedrock:InvokeModel'),
+      );
 
     // Assess
     expect(canInvoke('chatCompletions')).toBe(true);
@@ -240,8 +274,12 @@ describe('operations: dashboard, alarms and their subscription', () => {
   const NAMESPACE = `InferencePlatform/${STAGE}`;
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
   const alarmOn = (namespace: string, metricName: string, dimension?: { Name: string; Value: unknown }) =>
-    alarms().filter((alarm) => alarm.Namespace === namespace && alarm.MetricName === metricName
-      && (dimension === undefined || JSON.stringify(alarm.Dimensions).includes(JSON.stringify(dimension))));
+    alarms().filter(
+      (alarm) =>
+        alarm.Namespace === namespace &&
+        alarm.MetricName === metricName &&
+        (dimension === undefined || JSON.stringify(alarm.Dimensions).includes(JSON.stringify(dimension))),
+    );
 
   /** The dashboard's body, its Fn::Join rebuilt with a region. */
   function dashboardBody(): { widgets: Array<{ properties: { title: string; region: string; metrics: unknown[][] } }> } {
@@ -254,7 +292,8 @@ describe('operations: dashboard, alarms and their subscription', () => {
   it('has a dashboard with traffic, tokens, errors, fallbacks, queue depths, job throughput and per-backend latency', () => {
     // Act
     const body = dashboardBody();
-    const metricsOf = (title: RegExp) => JSON.stringify(body.widgets.find((widget) => title.test(widget.properties.title))?.properties.metrics ?? null);
+    const metricsOf = (title: RegExp) =>
+      JSON.stringify(body.widgets.find((widget) => title.test(widget.properties.title))?.properties.metrics ?? null);
 
     // Assess
     expect(body.widgets.every((widget) => widget.properties.region === 'us-east-1')).toBe(true);
@@ -275,23 +314,37 @@ describe('operations: dashboard, alarms and their subscription', () => {
     expect(metricsOf(/^Traffic/)).toContain(`"${NAMESPACE}"`);
   });
 
-  it.each(['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'files', 'batches', 'ingest', 'worker', 'finalize', 'requests', 'asyncRequests', 'expireJobs'])(
-    'alarms on the errors and the throttles of %s',
-    (name) => {
-      // Prepare
-      const functionId = ofType('AWS::Lambda::Function').find(([, fn]) => fn.Properties.FunctionName === `inference-platform-${STAGE}-${name}`)?.[0];
+  it.each([
+    'authorizer',
+    'chatCompletions',
+    'responses',
+    'embeddings',
+    'models',
+    'health',
+    'files',
+    'batches',
+    'ingest',
+    'worker',
+    'finalize',
+    'requests',
+    'asyncRequests',
+    'expireJobs',
+  ])('alarms on the errors and the throttles of %s', (name) => {
+    // Prepare
+    const functionId = ofType('AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties.FunctionName === `inference-platform-${STAGE}-${name}`,
+    )?.[0];
 
-      // Act
-      const errors = alarmOn('AWS/Lambda', 'Errors', { Name: 'FunctionName', Value: { Ref: functionId } });
-      const throttles = alarmOn('AWS/Lambda', 'Throttles', { Name: 'FunctionName', Value: { Ref: functionId } });
+    // Act
+    const errors = alarmOn('AWS/Lambda', 'Errors', { Name: 'FunctionName', Value: { Ref: functionId } });
+    const throttles = alarmOn('AWS/Lambda', 'Throttles', { Name: 'FunctionName', Value: { Ref: functionId } });
 
-      // Assess
-      expect(functionId).toBeDefined();
-      expect(errors).toHaveLength(1);
-      expect(throttles).toHaveLength(1);
-      expect(errors[0]!.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
-    },
-  );
+    // Assess
+    expect(functionId).toBeDefined();
+    expect(errors).toHaveLength(1);
+    expect(throttles).toHaveLength(1);
+    expect(errors[0]!.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
 
   it('has an alarm on every function of serverless.yml', () => {
     // Act
@@ -302,7 +355,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
     expect(functionIds.filter((id) => !watched.has(id))).toEqual([]);
   });
 
-  it('alarms on the REST API\'s 5xx, by its name', () => {
+  it("alarms on the REST API's 5xx, by its name", () => {
     // Prepare
     const apiName = ofType('AWS::ApiGateway::RestApi')[0]![1].Properties.Name;
 
@@ -312,16 +365,20 @@ describe('operations: dashboard, alarms and their subscription', () => {
 
   it('alarms on every dead-letter queue', () => {
     // Prepare
-    const dlqs = ofType('AWS::SQS::Queue').filter(([, queue]) => String(queue.Properties.QueueName).endsWith('-dlq')).map(([id]) => id);
+    const dlqs = ofType('AWS::SQS::Queue')
+      .filter(([, queue]) => String(queue.Properties.QueueName).endsWith('-dlq'))
+      .map(([id]) => id);
 
     // Assess
     expect(dlqs.length).toBe(5);
     for (const dlq of dlqs) {
-      expect(alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } })).toHaveLength(1);
+      expect(
+        alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }),
+      ).toHaveLength(1);
     }
   });
 
-  it('alarms on failed jobs, sustained backend throttling and open circuits, from the platform\'s own metrics', () => {
+  it("alarms on failed jobs, sustained backend throttling and open circuits, from the platform's own metrics", () => {
     // Act
     const service = { Name: 'service', Value: 'inference-platform' };
     const failedJobs = alarmOn(NAMESPACE, 'JobsFinished', { Name: 'status', Value: 'failed' });

@@ -7,14 +7,20 @@ import { echo, FakeBackend, makeItems } from '../../helpers/fakeBackends';
 function recorder() {
   const calls: CallReport[] = [];
   const retries: RetryReport[] = [];
-  return { calls, retries, observer: { onCall: (report: CallReport) => calls.push(report), onRetry: (report: RetryReport) => retries.push(report) } };
+  return {
+    calls,
+    retries,
+    observer: { onCall: (report: CallReport) => calls.push(report), onRetry: (report: RetryReport) => retries.push(report) },
+  };
 }
 
 describe('BatchingCore: observer port', () => {
   it('reports each call with its items, duration and tokens', async () => {
     // Prepare
     const { calls, observer } = recorder();
-    const { clock, core } = buildCore((c) => ({ 'embeddings:m': [new FakeBackend('A', c, { latencyMs: 100, maxBatchItems: 3 })] }), { observer });
+    const { clock, core } = buildCore((c) => ({ 'embeddings:m': [new FakeBackend('A', c, { latencyMs: 100, maxBatchItems: 3 })] }), {
+      observer,
+    });
 
     // Act
     const running = core.run(makeItems(5, { route: 'embeddings:m' }));
@@ -23,14 +29,17 @@ describe('BatchingCore: observer port', () => {
 
     // Assess: 5 items packed 3 + 2
     expect(calls.map((call) => call.items).sort()).toEqual([2, 3]);
-    expect(calls.every((call) => call.result === 'ok' && call.backendId === 'A' && call.durationMs === 100 && call.route === 'embeddings:m')).toBe(true);
+    expect(
+      calls.every((call) => call.result === 'ok' && call.backendId === 'A' && call.durationMs === 100 && call.route === 'embeddings:m'),
+    ).toBe(true);
     expect(calls.reduce((sum, call) => sum + call.inputTokens + call.outputTokens, 0)).toBe(10);
   });
 
   it('reports a failed call with its code, a throttled one, and the retries they caused', async () => {
     // Prepare: A fails once, then throttles once, then answers.
     const { calls, retries, observer } = recorder();
-    const behaviour = (inputs: string[], call: number) => (call === 0 ? new BackendUnavailableError('502') : call === 1 ? new BackendThrottledError('429') : echo(inputs, call));
+    const behaviour = (inputs: string[], call: number) =>
+      call === 0 ? new BackendUnavailableError('502') : call === 1 ? new BackendThrottledError('429') : echo(inputs, call);
     const { clock, core } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { latencyMs: 0, behaviour })] }), { observer });
 
     // Act
@@ -40,7 +49,11 @@ describe('BatchingCore: observer port', () => {
 
     // Assess
     expect(outcome).toMatchObject({ status: 'succeeded' });
-    expect(calls.map((call) => [call.result, call.code])).toEqual([['failed', 'backend_unavailable'], ['throttled', 'rate_limit_exceeded'], ['ok', undefined]]);
+    expect(calls.map((call) => [call.result, call.code])).toEqual([
+      ['failed', 'backend_unavailable'],
+      ['throttled', 'rate_limit_exceeded'],
+      ['ok', undefined],
+    ]);
     expect(retries).toEqual([
       { route: 'chat:m', backendId: 'A', items: 1, code: 'backend_unavailable' },
       { route: 'chat:m', backendId: 'A', items: 1, code: 'rate_limit_exceeded' },
@@ -49,7 +62,11 @@ describe('BatchingCore: observer port', () => {
 
   it('serves its items even when the observer throws', async () => {
     // Prepare
-    const observer = { onCall: () => { throw new Error('broken observer'); } };
+    const observer = {
+      onCall: () => {
+        throw new Error('broken observer');
+      },
+    };
     const { clock, core } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c)] }), { observer });
 
     // Act

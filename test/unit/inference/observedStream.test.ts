@@ -16,7 +16,13 @@ describe('observedStream', () => {
   it('passes every piece unchanged and reports the usage once, at the end', async () => {
     // Prepare
     const ends: unknown[] = [];
-    const stream = observedStream({ first: [{ content: 'a' }], rest: pieces([{ content: 'b' }, { finishReason: 'stop', usage: { promptTokens: 5, completionTokens: 2 } }]) }, (usage) => ends.push(usage));
+    const stream = observedStream(
+      {
+        first: [{ content: 'a' }],
+        rest: pieces([{ content: 'b' }, { finishReason: 'stop', usage: { promptTokens: 5, completionTokens: 2 } }]),
+      },
+      (usage) => ends.push(usage),
+    );
     // Act
     const read = await readAll(stream.rest);
     await stream.rest.return?.();
@@ -29,7 +35,10 @@ describe('observedStream', () => {
   it('reports when the reader stops early, and when the stream fails', async () => {
     // Prepare
     const ends: unknown[] = [];
-    const stopped = observedStream({ first: [{ content: 'a', usage: { promptTokens: 1, completionTokens: 1 } }], rest: pieces([{ content: 'b' }]) }, (usage) => ends.push(usage));
+    const stopped = observedStream(
+      { first: [{ content: 'a', usage: { promptTokens: 1, completionTokens: 1 } }], rest: pieces([{ content: 'b' }]) },
+      (usage) => ends.push(usage),
+    );
     const failing = observedStream({ first: [{ content: 'a' }], rest: pieces([], true) }, (usage) => ends.push(usage ?? 'none'));
     // Act
     await stopped.rest.return?.();

@@ -4,7 +4,7 @@ import type { ChunkReport, JobEndReport } from '../../../shared/jobs/processing/
 import { chatLine, chunkMessage, createJob, JOB_ID, later, makeWorld, putInput, TENANT } from './jobWorld';
 
 describe('per-job metrics (JobObserver)', () => {
-  it('reports each chunk recorded with its lines and the backlog left, then the job\'s end', async () => {
+  it("reports each chunk recorded with its lines and the backlog left, then the job's end", async () => {
     // Prepare: two chunks of two lines.
     const world = makeWorld();
     const chunks: ChunkReport[] = [];
@@ -31,7 +31,11 @@ describe('per-job metrics (JobObserver)', () => {
     const world = makeWorld();
     const { etag, chunks: plans } = await putInput(world, [chatLine('c1', 'a')]);
     await createJob(world, { chunksTotal: 1, total: 1, etag });
-    const observer = { onChunkDone: () => { throw new Error('broken'); } };
+    const observer = {
+      onChunkDone: () => {
+        throw new Error('broken');
+      },
+    };
 
     // Act
     const result = await runChunk({ ...world.worker, observer }, chunkMessage(plans[0]!, etag), { deadline: later() });

@@ -3,7 +3,13 @@ import { publishMetrics } from '../../../shared/observability/metrics';
 import { emfLines, emfSum } from '../../helpers/emf';
 
 /** Loads the observability modules afresh with metrics on, and captures stdout while `act` runs. */
-async function withEmf(act: (modules: { metrics: typeof import('../../../shared/observability/metrics'); withMetrics: typeof import('../../../shared/observability/withMetrics'); jobs: typeof import('../../../shared/observability/jobTelemetry') }) => Promise<void>): Promise<string> {
+async function withEmf(
+  act: (modules: {
+    metrics: typeof import('../../../shared/observability/metrics');
+    withMetrics: typeof import('../../../shared/observability/withMetrics');
+    jobs: typeof import('../../../shared/observability/jobTelemetry');
+  }) => Promise<void>,
+): Promise<string> {
   const saved = { disabled: process.env.POWERTOOLS_METRICS_DISABLED, init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
@@ -37,14 +43,24 @@ describe('metrics (Powertools EMF)', () => {
   it('publishes one EMF line per blob, with the breakdown and the service-wide dimension sets and metadata as properties', async () => {
     // Act
     const output = await withEmf(async ({ metrics }) => {
-      metrics.publishMetrics({ model: 'm', backend: 'b' }, [{ name: 'Requests', value: 1 }, { name: 'RequestLatency', value: 30, unit: metrics.MetricUnit.Milliseconds }], { tenant: 'acme' });
+      metrics.publishMetrics(
+        { model: 'm', backend: 'b' },
+        [
+          { name: 'Requests', value: 1 },
+          { name: 'RequestLatency', value: 30, unit: metrics.MetricUnit.Milliseconds },
+        ],
+        { tenant: 'acme' },
+      );
     });
     // Assess
     const [line] = emfLines(output);
     expect(line!._aws.CloudWatchMetrics[0]).toEqual({
       Namespace: 'InferencePlatform',
       Dimensions: [['service', 'model', 'backend'], ['service']],
-      Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'RequestLatency', Unit: 'Milliseconds' }],
+      Metrics: [
+        { Name: 'Requests', Unit: 'Count' },
+        { Name: 'RequestLatency', Unit: 'Milliseconds' },
+      ],
     });
     expect(line).toMatchObject({ model: 'm', backend: 'b', tenant: 'acme', Requests: 1, RequestLatency: 30 });
   });
@@ -68,7 +84,14 @@ describe('metrics (Powertools EMF)', () => {
   it('publishes job throughput and backlog with the job and tenant as metadata', async () => {
     // Act
     const output = await withEmf(async ({ jobs }) => {
-      jobs.jobTelemetry.onChunkDone!({ jobId: 'batch_1', tenantId: 'acme', lines: 50, durationMs: 2_000, backlogLines: 150, backlogChunks: 3 });
+      jobs.jobTelemetry.onChunkDone!({
+        jobId: 'batch_1',
+        tenantId: 'acme',
+        lines: 50,
+        durationMs: 2_000,
+        backlogLines: 150,
+        backlogChunks: 3,
+      });
       jobs.jobTelemetry.onJobEnded!({ jobId: 'batch_1', tenantId: 'acme', status: 'failed', lines: 200, durationSeconds: 100 });
     });
     // Assess

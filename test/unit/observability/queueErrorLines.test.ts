@@ -5,7 +5,14 @@ import { RetryLaterError, sqsBatchHandler } from '../../../shared/queues/sqsBatc
 import { sqsBatchAll } from '../../../shared/queues/sqsBatchAll';
 
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1_000 } as unknown as Context;
-const record = (messageId: string, body: string) => ({ messageId, body, receiptHandle: `rh-${messageId}`, attributes: { ApproximateReceiveCount: '2' }, messageAttributes: {} } as unknown as SQSRecord);
+const record = (messageId: string, body: string) =>
+  ({
+    messageId,
+    body,
+    receiptHandle: `rh-${messageId}`,
+    attributes: { ApproximateReceiveCount: '2' },
+    messageAttributes: {},
+  }) as unknown as SQSRecord;
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 describe('ERROR lines for messages that go back to the queue', () => {
@@ -23,7 +30,10 @@ describe('ERROR lines for messages that go back to the queue', () => {
     });
 
     // Act
-    const response = await handler(event(record('m0', 'not json'), record('m1', '{"n":1}'), record('m2', '{"n":2}'), record('m3', '{"n":3}')), context);
+    const response = await handler(
+      event(record('m0', 'not json'), record('m1', '{"n":1}'), record('m2', '{"n":2}'), record('m3', '{"n":3}')),
+      context,
+    );
 
     // Assess
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m0', 'm1', 'm2']);
@@ -42,6 +52,9 @@ describe('ERROR lines for messages that go back to the queue', () => {
     await handler(event(record('m1', '{}'), record('m2', '{}'), record('m3', '{}')), context);
 
     // Assess
-    expect(error).toHaveBeenCalledWith(expect.stringContaining('go back to the queue'), expect.objectContaining({ messageIds: ['m1', 'm2'] }));
+    expect(error).toHaveBeenCalledWith(
+      expect.stringContaining('go back to the queue'),
+      expect.objectContaining({ messageIds: ['m1', 'm2'] }),
+    );
   });
 });

@@ -4,10 +4,15 @@ import { FakeProvider } from '../../helpers/fakeProvider';
 
 const catalogue = ModelCatalogue.parse({
   models: [
-    { id: 'gpt-oss-20b', kind: 'chat', contextTokens: 1000, backends: [
-      { provider: 'openai-compatible', id: 'gpu', model: 'served-20b', baseUrls: ['http://127.0.0.1:1'] },
-      { provider: 'bedrock', id: 'bedrock', model: 'openai.gpt-oss-20b-1:0' },
-    ] },
+    {
+      id: 'gpt-oss-20b',
+      kind: 'chat',
+      contextTokens: 1000,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu', model: 'served-20b', baseUrls: ['http://127.0.0.1:1'] },
+        { provider: 'bedrock', id: 'bedrock', model: 'openai.gpt-oss-20b-1:0' },
+      ],
+    },
   ],
 });
 
@@ -53,14 +58,27 @@ describe('ModelRouter: observer port', () => {
     expect(skipped).toBe('bedrock');
     expect(probe).toBe('gpu');
     expect(fallbacks).toEqual([{ modelId: 'gpt-oss-20b', from: 'gpu', to: 'bedrock', reason: 'circuit_open' }]);
-    expect(circuits).toEqual([{ backendId: 'gpu', state: 'open' }, { backendId: 'gpu', state: 'closed' }]);
+    expect(circuits).toEqual([
+      { backendId: 'gpu', state: 'open' },
+      { backendId: 'gpu', state: 'closed' },
+    ]);
   });
 
   it('routes as before when the observer throws', () => {
     // Prepare
     const router = new ModelRouter(catalogue, {
-      providerFor: (ref) => new FakeProvider(ref.id, 32), failureThreshold: 1, cooldownMs: 1_000, now: () => 0,
-      observer: { onFallback: () => { throw new Error('broken'); }, onCircuit: () => { throw new Error('broken'); } },
+      providerFor: (ref) => new FakeProvider(ref.id, 32),
+      failureThreshold: 1,
+      cooldownMs: 1_000,
+      now: () => 0,
+      observer: {
+        onFallback: () => {
+          throw new Error('broken');
+        },
+        onCircuit: () => {
+          throw new Error('broken');
+        },
+      },
     });
     // Act
     router.record('gpu', 'failure');
