@@ -9,6 +9,8 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.STAGE ??= 'test';
 process.env.TABLE_NAME ??= 'inference-platform-test';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// EMF lines on stdout would drown test output; the tests that read metrics turn them on.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.BUCKET_NAME ??= 'inference-platform-test';
 process.env.INGEST_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-ingest';
 process.env.WORK_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-work';

@@ -3,6 +3,7 @@ import { ApiKeyAuthenticator, DynamoDbApiKeyStore } from '../../shared/auth';
 import { createDocumentClient } from '../../shared/aws/clients';
 import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { AuthorizerContext } from '../../shared/http/tenant';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { logger } from '../../shared/observability/logger';
 
 type Result =
@@ -43,4 +44,4 @@ function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string
 
 const config = loadConfig();
 const store = new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
-export const handler = createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: config.authCacheTtlMs }));
+export const handler = withMetrics(createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: config.authCacheTtlMs })));

@@ -10,10 +10,10 @@ import { createInferenceService, type InferenceService } from '../../shared/infe
  */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>
   httpRoute(
-    async ({ body, deadline, signal, event }) => {
+    async ({ body, deadline, signal, event, tenant: { tenantId } }) => {
       const request = parseRequest(ChatCompletionRequest, body);
-      if (!request.stream) return jsonResponse(200, await deps.service.chatCompletion(request, { deadline, signal }));
-      const chunks = await deps.service.chatCompletionStream(request, { deadline, signal });
+      if (!request.stream) return jsonResponse(200, await deps.service.chatCompletion(request, { deadline, signal, tenantId }));
+      const chunks = await deps.service.chatCompletionStream(request, { deadline, signal, tenantId });
       return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: chatServerSentEvents(chunks, event.requestId) };
     },
     { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true },

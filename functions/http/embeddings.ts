@@ -6,9 +6,9 @@ import { createInferenceService, type InferenceService } from '../../shared/infe
 /** `POST /v1/embeddings`. */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>
   httpRoute(
-    async ({ body, deadline }) => {
+    async ({ body, deadline, tenant: { tenantId } }) => {
       const request = parseRequest(EmbeddingsRequest, body);
-      return jsonResponse(200, await deps.service.embeddings(request, { deadline }));
+      return jsonResponse(200, await deps.service.embeddings(request, { deadline, tenantId }));
     },
     { jsonBodyMaxBytes: deps.maxBodyBytes },
   );

@@ -10,8 +10,8 @@ import { encodeSseStream, ResponsesRequest, ResponsesService } from '../../share
  */
 export const createHandler = (deps: { service: ResponsesService; maxBodyBytes: number }) =>
   httpRoute(
-    async ({ body, deadline, signal }) => {
-      const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), { deadline, signal });
+    async ({ body, deadline, signal, tenant: { tenantId } }) => {
+      const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), { deadline, signal, tenantId });
       if (answer.kind === 'response') return jsonResponse(200, answer.response);
       return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: encodeSseStream(answer.events) };
     },

@@ -5,6 +5,7 @@ import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage, FinalizeMessage } from '../../shared/jobs/Job';
 import { expireJobs, sweepStalledJobs, type ExpireJobsDeps, type SweepStalledJobsDeps } from '../../shared/jobs/processing';
 import { loadStallSettings } from '../../shared/jobs/stallSettings';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { logger } from '../../shared/observability/logger';
 
 /**
@@ -24,15 +25,17 @@ export const createHandler = (deps: ExpireJobsDeps, sweep?: SweepStalledJobsDeps
 
 const config = loadConfig();
 const jobs = createJobStore(config);
-export const handler = createHandler(
-  { jobs, now: Date.now },
-  {
-    jobs,
-    objects: createObjectStore(),
-    chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
-    finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
-    now: Date.now,
-    newAttemptId: () => randomUUID(),
-    ...loadStallSettings(),
-  },
+export const handler = withMetrics(
+  createHandler(
+    { jobs, now: Date.now },
+    {
+      jobs,
+      objects: createObjectStore(),
+      chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+      finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
+      now: Date.now,
+      newAttemptId: () => randomUUID(),
+      ...loadStallSettings(),
+    },
+  ),
 );

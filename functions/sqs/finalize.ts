@@ -3,6 +3,7 @@ import { loadConfig } from '../../shared/config/config';
 import { FinalizeMessage } from '../../shared/jobs/Job';
 import { finalizeJob, type FinalizeJobDeps } from '../../shared/jobs/processing';
 import { logger } from '../../shared/observability/logger';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
 
 /** Finalize: stitches a finished job's parts into its results and errors files. */
@@ -13,10 +14,12 @@ export const createHandler = (deps: FinalizeJobDeps) =>
   });
 
 const config = loadConfig();
-export const handler = createHandler({
-  jobs: createJobStore(config),
-  files: createFileStore(config),
-  objects: createObjectStore(),
-  events: createEventPublisher(config),
-  now: Date.now,
-});
+export const handler = withMetrics(
+  createHandler({
+    jobs: createJobStore(config),
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    events: createEventPublisher(config),
+    now: Date.now,
+  }),
+);

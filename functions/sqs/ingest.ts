@@ -7,6 +7,7 @@ import type { ChunkMessage } from '../../shared/jobs/Job';
 import { settleUnplannedJob } from '../../shared/jobs/processing';
 import { logger } from '../../shared/observability/logger';
 import { decodeS3Key, S3Notification, tenantOfInboxKey } from '../../shared/queues/s3Notification';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
 
@@ -40,12 +41,14 @@ export const createHandler = (deps: IngestDeps) =>
 
 const config = loadConfig();
 const { router } = createInferenceRuntime(config);
-export const handler = createHandler({
-  jobs: createJobStore(config),
-  files: createFileStore(config),
-  objects: createObjectStore(),
-  chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
-  limits: config.limits,
-  resolveModel: (id, kind) => router.model(id, kind),
-  listModels: () => router.listModels(),
-});
+export const handler = withMetrics(
+  createHandler({
+    jobs: createJobStore(config),
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+    limits: config.limits,
+    resolveModel: (id, kind) => router.model(id, kind),
+    listModels: () => router.listModels(),
+  }),
+);

@@ -8,6 +8,7 @@ import {
   createReplyPolicy,
   createResultObjects,
 } from '../../shared/queueRequests/aws/adapters';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchAll } from '../../shared/queues/sqsBatchAll';
 
 /** Time kept back from the Lambda deadline to send the answers and record them as sent. */
@@ -27,13 +28,15 @@ export const createHandler = (deps: AnswerQueueRequestsDeps) =>
 
 const config = loadConfig();
 const { router, core } = createInferenceRuntime(config);
-export const handler = createHandler({
-  core,
-  router,
-  replyPolicy: createReplyPolicy(config),
-  idempotency: createIdempotencyStore(config),
-  answers: createAnswerSender(),
-  async: { requests: createAsyncRequestStore(config), results: createResultObjects(config) },
-  maxReceiveCount: config.requestsMaxReceiveCount,
-  nowSeconds: () => Math.floor(Date.now() / 1000),
-});
+export const handler = withMetrics(
+  createHandler({
+    core,
+    router,
+    replyPolicy: createReplyPolicy(config),
+    idempotency: createIdempotencyStore(config),
+    answers: createAnswerSender(),
+    async: { requests: createAsyncRequestStore(config), results: createResultObjects(config) },
+    maxReceiveCount: config.requestsMaxReceiveCount,
+    nowSeconds: () => Math.floor(Date.now() / 1000),
+  }),
+);

@@ -5,6 +5,7 @@ import { createInferenceRuntime } from '../../shared/inference/createInferenceSe
 import { ChunkMessage, type FinalizeMessage } from '../../shared/jobs/Job';
 import { runChunk, sendChunkBack, type RunChunkDeps, type SendChunkBackDeps } from '../../shared/jobs/processing';
 import { logger } from '../../shared/observability/logger';
+import { withMetrics } from '../../shared/observability/withMetrics';
 import { RetryLaterError, sqsBatchHandler } from '../../shared/queues/sqsBatch';
 
 /** Time kept back from the Lambda deadline to write the part files and record the chunk. */
@@ -30,17 +31,19 @@ export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number, sendB
 
 const config = loadConfig();
 const { router, core } = createInferenceRuntime(config);
-export const handler = createHandler(
-  {
-    jobs: createJobStore(config),
-    objects: createObjectStore(),
-    finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
-    core,
-    router,
-    maxLineBytes: config.limits.maxLineBytes,
-    newAttemptId: () => randomUUID(),
-    now: Date.now,
-  },
-  config.workMaxReceiveCount,
-  { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') },
+export const handler = withMetrics(
+  createHandler(
+    {
+      jobs: createJobStore(config),
+      objects: createObjectStore(),
+      finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
+      core,
+      router,
+      maxLineBytes: config.limits.maxLineBytes,
+      newAttemptId: () => randomUUID(),
+      now: Date.now,
+    },
+    config.workMaxReceiveCount,
+    { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') },
+  ),
 );

@@ -8,7 +8,7 @@ import type { LatencyEstimator } from './LatencyEstimator';
 import type { PendingItem } from './PendingItem';
 import type { RetryBudget } from './RetryBudget';
 import type { RetryPolicy } from './RetryPolicy';
-import type { Backend, BackendResolver, Clock, ItemResult } from './types';
+import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult } from './types';
 
 /** What the dispatcher works with; the core builds these once and shares them. */
 export interface BatchDispatcherDeps<I, O> {
@@ -18,6 +18,8 @@ export interface BatchDispatcherDeps<I, O> {
   policy: RetryPolicy;
   budget: RetryBudget;
   estimator: LatencyEstimator;
+  /** Told of every call and retry; optional. */
+  observer?: DispatchObserver;
 }
 
 type Item<I, O> = PendingItem<I, O>;
@@ -161,7 +163,9 @@ export class BatchDispatcher<I, O> {
       if (failure === undefined) limiter.increase();
       else if (failure instanceof BackendThrottledError && scope.reason === undefined) this.#onThrottle(limiter, epoch, failure);
       release();
-      if (failure === undefined) return await this.#onResults(items, results!, backend, clock.now() - started);
+      const durationMs = clock.now() - started;
+      this.#report(items, backend, durationMs, failure, results, scope.reason !== undefined);
+      if (failure === undefined) return await this.#onResults(items, results!, backend, durationMs);
       if (scope.reason !== undefined) {
         // We cut the call: not the backend's fault, and its items may have been served.
         const reason = scope.reason;
@@ -262,6 +266,14 @@ export class BatchDispatcher<I, O> {
     if (retrying.length === 0) return;
     for (const item of retrying) item.retries += 1;
     this.counters.retries += retrying.length;
+    this.#observe(() =>
+      this.deps.observer?.onRetry?.({
+        route: retrying[0]!.route,
+        backendId: lastBackend?.id,
+        items: retrying.length,
+        code: retrying[0]!.lastError?.code ?? 'unknown',
+      }),
+    );
     const scope = new CallScope(retrying, clock);
     try {
       await clock.sleep(delay, scope.signal);
@@ -271,6 +283,54 @@ export class BatchDispatcher<I, O> {
       scope.dispose();
     }
     await this.#dispatch(retrying, avoid);
+  }
+
+  /** Tells the observer how a call ended. */
+  #report(
+    items: Item<I, O>[],
+    backend: Backend<I, O>,
+    durationMs: number,
+    failure: unknown,
+    results: ItemResult<O>[] | undefined,
+    aborted: boolean,
+  ): void {
+    const observer = this.deps.observer;
+    if (!observer?.onCall) return;
+    const report: CallReport = {
+      route: items[0]!.route,
+      backendId: backend.id,
+      items: items.length,
+      durationMs,
+      result: 'ok',
+      itemErrors: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    };
+    if (failure === undefined) {
+      for (const result of results ?? []) {
+        if (!result.ok) report.itemErrors += 1;
+        else {
+          report.inputTokens += result.usage.promptTokens;
+          report.outputTokens += result.usage.completionTokens;
+        }
+      }
+    } else if (aborted) {
+      report.result = 'aborted';
+    } else {
+      const error = asBackendError(failure, backend.id);
+      report.code = error.code;
+      report.result = error instanceof BackendThrottledError ? 'throttled' : error instanceof BackendRejectedError ? 'rejected' : 'failed';
+    }
+    this.#observe(() => observer.onCall!(report));
+  }
+
+  /** Runs an observer hook; what it throws never reaches the items. */
+  #observe(hook: () => void): void {
+    try {
+      hook();
+    } catch {
+      // Observation is best effort.
+    }
   }
 
   /** Items still wanted: the settled are dropped, those whose caller left are abandoned. */

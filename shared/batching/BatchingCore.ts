@@ -55,6 +55,7 @@ export class BatchingCore<I, O> {
       }),
       budget: this.#budget,
       estimator: new LatencyEstimator(),
+      observer: options.observer,
     });
     this.#queue = new BatchQueue<PendingItem<I, O>>({
       clock,

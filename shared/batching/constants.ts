@@ -22,7 +22,7 @@ export const DEFAULT_INITIAL_CONCURRENCY = 4;
 export const DEFAULT_DEADLINE_SAFETY_MS = 1_000;
 
 /** Every option of the core filled in, apart from the clock and randomness. */
-export type ResolvedTuning = Required<Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency'>> &
+export type ResolvedTuning = Required<Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency' | 'observer'>> &
   Pick<BatchingOptions, 'initialConcurrency'>;
 
 /** Fills the unset tuning options with their defaults and rejects impossible values. */

@@ -102,6 +102,49 @@ export interface BatchingOptions {
   deadlineSafetyMs?: number;
   clock?: Clock;
   random?: Random;
+  /** Hears every backend call and retry (metrics, logs); default: nobody listens. */
+  observer?: DispatchObserver;
+}
+
+/** How one backend call ended. */
+export type CallResult = 'ok' | 'throttled' | 'rejected' | 'failed' | 'aborted';
+
+/** What the core reports of one backend call, once it has ended. */
+export interface CallReport {
+  /** The items' route (see `routeOf`): the model, and what its backend must support. */
+  route: string;
+  backendId: string;
+  /** Items sent in the call: how well batching packed it. */
+  items: number;
+  durationMs: number;
+  result: CallResult;
+  /** The error code when the call did not succeed (`backend_unavailable`, `rate_limit_exceeded`, …). */
+  code?: string;
+  /** Items of a successful call the backend answered with an error of their own. */
+  itemErrors: number;
+  /** Tokens of the items served, as the backend counted them. */
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** What the core reports of items scheduled for another attempt. */
+export interface RetryReport {
+  route: string;
+  /** The backend whose failure caused the retry, when one was called. */
+  backendId?: string;
+  items: number;
+  /** The code of the error that caused it. */
+  code: string;
+}
+
+/**
+ * The batching core's observation port: told of each backend call and each retry, so an
+ * adapter outside the core can count them (metrics) or log them. It must not throw; the
+ * core ignores anything it does.
+ */
+export interface DispatchObserver {
+  onCall?(report: CallReport): void;
+  onRetry?(report: RetryReport): void;
 }
 
 /** Per-call options of `run` and `submit`. */

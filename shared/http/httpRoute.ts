@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, Context, StreamifyHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
+import { metricsMiddleware } from '../observability/withMetrics';
 import { jsonBody, type WithJsonBody } from './jsonBody';
 import { openAiErrors } from './openAiErrors';
 import type { RouteResponse } from './responses';
@@ -74,7 +75,8 @@ const disconnects = new WeakMap<object, AbortSignal>();
 
 /**
  * Builds a Lambda handler for a REST API route: the event normalised (payload 1.0 to
- * {@link RouteEvent}), structured logging with the Lambda context, authentication, JSON
+ * {@link RouteEvent}), structured logging with the Lambda context, metrics (flushed after
+ * each invocation, cold starts counted), authentication, JSON
  * body parsing and the one error mapping, around `route`.
  *
  * With `streaming: true` the handler is a response-streaming one (middy's
@@ -97,6 +99,7 @@ export function httpRoute(
   const handler = middy<WithJsonBody<RouteEvent>, RouteResponse | StreamedResponse, Error, Context>({ streamifyResponse: streaming })
     .use(routeEvent())
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(metricsMiddleware())
     .use(openAiErrors());
   if (!options.anonymous) handler.use(requireTenant());
   if (options.jsonBodyMaxBytes !== undefined) handler.use(jsonBody({ maxBytes: options.jsonBodyMaxBytes, when: options.jsonBodyWhen }));

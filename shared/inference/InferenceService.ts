@@ -1,4 +1,5 @@
 import type { BatchingCore } from '../batching/BatchingCore';
+import type { Outcome } from '../batching/types';
 import type {
   ChatCompletionChunk,
   ChatCompletionRequest,
@@ -8,12 +9,14 @@ import type {
   InferenceInput,
   InferenceOutput,
   ModelEntry,
+  OpenedChatStream,
 } from '../domain';
 import type { ModelRouter } from '../routing/ModelRouter';
 import { chatItems, planChat } from './chatRequests';
 import { chatBody, chatChunks } from './chatResponses';
 import { outcomeError } from './outcomeErrors';
 import { embeddingItems, embeddingsBody } from './embeddingsRequests';
+import { observedStream } from './observedStream';
 
 /** How long the caller waits, and how it says it has gone. */
 export interface ServeOptions {
@@ -21,6 +24,29 @@ export interface ServeOptions {
   deadline?: number;
   /** Aborted when the caller has gone (the client disconnected). */
   signal?: AbortSignal;
+  /** Who asked: reported to the {@link RequestObserver} (metadata, never a metric dimension). */
+  tenantId?: string;
+}
+
+/** What the service reports of each request it ran through the core. */
+export interface RequestReport {
+  modelId: string;
+  kind: 'chat' | 'chatStream' | 'embeddings';
+  /** The backend that served it (the first item's, for embeddings); none when it failed. */
+  backendId?: string;
+  /** Time in the core: to the whole answer, or to the first piece of a stream. */
+  latencyMs: number;
+  ok: boolean;
+  /** The error code of a request that was not served. */
+  code?: string;
+  tenantId?: string;
+}
+
+/** The service's observation port: per-request metrics live behind it. Must not throw. */
+export interface RequestObserver {
+  onRequest(report: RequestReport): void;
+  /** A streamed answer ended: the tokens its backend reported (the core counted none at its opening). */
+  onStreamUsage?(report: { modelId: string; backendId: string; inputTokens: number; outputTokens: number; tenantId?: string }): void;
 }
 
 /** The model as `GET /v1/models` lists it. */
@@ -44,13 +70,16 @@ export class InferenceService {
     private readonly router: ModelRouter,
     private readonly core: BatchingCore<InferenceInput, InferenceOutput>,
     private readonly now: () => number = Date.now,
+    private readonly observer?: RequestObserver,
   ) {}
 
   /** `POST /v1/chat/completions`. */
   async chatCompletion(request: ChatCompletionRequest, options: ServeOptions = {}): Promise<ChatCompletionResponse> {
     const model = this.router.model(request.model, 'chat');
     const items = chatItems(request, model);
+    const started = this.now();
     const [outcome] = await this.core.run(items, options);
+    this.#report('chat', model, started, [outcome!], options);
     return chatBody(outcome!, model, { created: Math.floor(this.now() / 1000) });
   }
 
@@ -70,6 +99,7 @@ export class InferenceService {
     ];
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
+    const started = this.now();
     const [outcome] = await this.core.run(
       [
         {
@@ -81,9 +111,11 @@ export class InferenceService {
       ],
       options,
     );
+    this.#report('chatStream', model, started, [outcome!], options);
     if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
-    return chatChunks(outcome!.value.stream, model, {
+    const stream = this.#observed(outcome!.value.stream, model.id, outcome!.backendId, options.tenantId);
+    return chatChunks(stream, model, {
       created: Math.floor(this.now() / 1000),
       includeUsage: request.stream_options?.include_usage === true,
       responseFormat: request.response_format,
@@ -93,8 +125,64 @@ export class InferenceService {
   /** `POST /v1/embeddings`: the inputs go through the core together, so a backend that takes lists gets one call. */
   async embeddings(request: EmbeddingsRequest, options: ServeOptions = {}): Promise<EmbeddingsResponse> {
     const model = this.router.model(request.model, 'embeddings');
+    const started = this.now();
     const outcomes = await this.core.run(embeddingItems(request, model), options);
+    this.#report('embeddings', model, started, outcomes, options);
     return embeddingsBody(outcomes, request, model);
+  }
+
+  /** The stream, reporting its tokens to the observer when it ends. */
+  #observed(stream: OpenedChatStream, modelId: string, backendId: string, tenantId: string | undefined): OpenedChatStream {
+    const observer = this.observer;
+    if (!observer?.onStreamUsage) return stream;
+    return observedStream(stream, (usage) => {
+      if (!usage) return;
+      try {
+        observer.onStreamUsage!({
+          modelId,
+          backendId,
+          inputTokens: usage.promptTokens,
+          outputTokens: usage.completionTokens,
+          ...(tenantId !== undefined ? { tenantId } : {}),
+        });
+      } catch {
+        // Observation is best effort.
+      }
+    });
+  }
+
+  /** Tells the observer how a request went: served when every item was. */
+  #report(
+    kind: RequestReport['kind'],
+    model: ModelEntry,
+    started: number,
+    outcomes: Outcome<InferenceOutput>[],
+    options: ServeOptions,
+  ): void {
+    if (!this.observer) return;
+    const unserved = outcomes.find((outcome) => outcome.status !== 'succeeded');
+    const served = outcomes.find((outcome) => outcome.status === 'succeeded');
+    const code =
+      unserved === undefined
+        ? undefined
+        : unserved.status === 'failed'
+          ? unserved.error.code
+          : unserved.reason === 'deadline'
+            ? 'deadline_exceeded'
+            : 'cancelled';
+    try {
+      this.observer.onRequest({
+        modelId: model.id,
+        kind,
+        backendId: unserved === undefined && served?.status === 'succeeded' ? served.backendId : undefined,
+        latencyMs: this.now() - started,
+        ok: unserved === undefined,
+        ...(code !== undefined ? { code } : {}),
+        ...(options.tenantId !== undefined ? { tenantId: options.tenantId } : {}),
+      });
+    } catch {
+      // Observation is best effort.
+    }
   }
 
   /** `GET /v1/models`. */

@@ -6,22 +6,26 @@ import { createBedrockClient } from '../providers/bedrock/createBedrockClient';
 import { createProvider } from '../providers/createProvider';
 import { loadCatalogue } from '../routing/defaultCatalogue';
 import { ModelRouter } from '../routing/ModelRouter';
+import { InferenceTelemetry } from '../observability/inferenceTelemetry';
 import { InferenceService } from './InferenceService';
 
 /** The router and the batching core over it: what every inference path runs through. */
 export interface InferenceRuntime {
   router: ModelRouter;
   core: BatchingCore<InferenceInput, InferenceOutput>;
+  /** The metrics and logs adapter the router and the core report to (also the service's observer). */
+  telemetry: InferenceTelemetry;
 }
 
 /**
  * Wires inference from configuration: catalogue → router (providers, circuit breakers)
- * → batching core. Called once per Lambda container, so adaptive limits, the retry
+ * → batching core, both reporting to the metrics and logs adapter. Called once per Lambda container, so adaptive limits, the retry
  * budget and circuit states carry over between warm invocations.
  */
 export function createInferenceRuntime(config: Config): InferenceRuntime {
   // One Bedrock client per region and endpoint, shared by every Bedrock backend.
   const bedrockClients = new Map<string, BedrockRuntimeClient>();
+  const telemetry = new InferenceTelemetry();
   const router = new ModelRouter(loadCatalogue(config), {
     providerFor: (ref) => {
       if (ref.provider !== 'bedrock') return createProvider(ref);
@@ -32,13 +36,14 @@ export function createInferenceRuntime(config: Config): InferenceRuntime {
     },
     failureThreshold: config.circuitFailureThreshold,
     cooldownMs: config.circuitCooldownMs,
+    observer: telemetry,
   });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { maxAttempts: 3, deadlineSafetyMs: 250 });
-  return { router, core };
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { maxAttempts: 3, deadlineSafetyMs: 250, observer: telemetry });
+  return { router, core, telemetry };
 }
 
 /** The real-time use cases over a fresh runtime. */
 export function createInferenceService(config: Config): InferenceService {
-  const { router, core } = createInferenceRuntime(config);
-  return new InferenceService(router, core);
+  const { router, core, telemetry } = createInferenceRuntime(config);
+  return new InferenceService(router, core, Date.now, telemetry);
 }

@@ -57,7 +57,7 @@ export async function answerQueueRequests(
   for (const plan of plans) {
     if (plan.kind === 'answer') answerable.push(plan);
     else {
-      logger.warn('message cannot be answered; it goes back to the queue and ends in the DLQ', {
+      logger.error('message cannot be answered; it goes back to the queue and ends in the DLQ', {
         messageId: plan.message.messageId,
         code: plan.code,
         reason: plan.reason,

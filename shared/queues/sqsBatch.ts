@@ -40,11 +40,32 @@ export function sqsBatchHandler<S extends z.ZodType>(
         try {
           json = JSON.parse(record.body);
         } catch {
+          logger.error('malformed message; it goes back to the queue and ends in the DLQ', {
+            messageId: record.messageId,
+            issue: 'the body is not JSON',
+          });
           throw new MalformedMessageError(record.messageId, 'the body is not JSON');
         }
         const parsed = schema.safeParse(json);
-        if (!parsed.success) throw new MalformedMessageError(record.messageId, parsed.error.issues[0]?.message ?? 'unknown shape');
-        await handle(parsed.data, record, context);
+        if (!parsed.success) {
+          logger.error('malformed message; it goes back to the queue and ends in the DLQ', {
+            messageId: record.messageId,
+            issue: parsed.error.issues[0]?.message,
+          });
+          throw new MalformedMessageError(record.messageId, parsed.error.issues[0]?.message ?? 'unknown shape');
+        }
+        try {
+          await handle(parsed.data, record, context);
+        } catch (error) {
+          // A RetryLaterError's thrower has said why already (with the job's id).
+          if (!(error instanceof RetryLaterError))
+            logger.error('message failed; it goes back to the queue (retried, then the DLQ)', {
+              messageId: record.messageId,
+              receiveCount: record.attributes?.ApproximateReceiveCount,
+              error: error as Error,
+            });
+          throw error;
+        }
       },
       processor,
       { context, throwOnFullBatchFailure: false },

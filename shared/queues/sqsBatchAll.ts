@@ -45,6 +45,8 @@ export function sqsBatchAll(handle: WholeBatchHandler): (event: SQSEvent, contex
     const known = new Set(messages.map((message) => message.messageId));
     // Lambda fails the WHOLE batch if a response names an id that is not in it.
     const itemIdentifiers = [...new Set(failed)].filter((id) => known.has(id));
+    if (itemIdentifiers.length > 0)
+      logger.error('messages go back to the queue (retried, then the DLQ)', { messageIds: itemIdentifiers, messages: messages.length });
     return { batchItemFailures: itemIdentifiers.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

@@ -8,6 +8,8 @@ export interface CircuitBreakerOptions {
   /** How long an open circuit stays open before one probe is let through. */
   cooldownMs: number;
   now?: () => number;
+  /** Told when the circuit opens (or opens again after a failed probe) and when it closes. */
+  onChange?: (state: 'open' | 'closed') => void;
 }
 
 /**
@@ -46,15 +48,20 @@ export class CircuitBreaker {
   }
 
   onSuccess(): void {
+    const wasOpen = this.openedAt !== undefined;
     this.failures = 0;
     this.openedAt = undefined;
     this.probeStartedAt = undefined;
+    if (wasOpen) this.options.onChange?.('closed');
   }
 
   onFailure(): void {
     this.failures += 1;
-    if (this.state === 'half_open' || this.failures >= this.options.failureThreshold) {
+    const state = this.state;
+    if (state === 'half_open' || this.failures >= this.options.failureThreshold) {
       this.openedAt = this.now();
+      // A fault while already open (a call that started before it opened) changes nothing.
+      if (state !== 'open') this.options.onChange?.('open');
     }
     this.probeStartedAt = undefined;
   }

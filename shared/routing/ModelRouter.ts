@@ -35,6 +35,22 @@ export interface ModelRouterOptions {
   failureThreshold: number;
   cooldownMs: number;
   now?: () => number;
+  /** Told of fallbacks and circuit changes (metrics, logs); optional. */
+  observer?: RoutingObserver;
+}
+
+/** Why a call went to another backend than the model's first. */
+export type FallbackReason = 'circuit_open' | 'retry';
+
+/**
+ * The router's observation port: what an operator wants to know of routing. Adapters
+ * (shared/observability) turn it into metrics and WARN lines; it must not throw.
+ */
+export interface RoutingObserver {
+  /** A call of `modelId` went to `to` instead of its first backend `from`. */
+  onFallback?(event: { modelId: string; from: string; to: string; reason: FallbackReason }): void;
+  /** The circuit of a backend opened or closed. */
+  onCircuit?(event: { backendId: string; state: 'open' | 'closed' }): void;
 }
 
 /**
@@ -62,9 +78,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
           toBackend(model, ref, provider, (backendId) => this.record(backendId, 'failure')),
         );
         if (!this.breakers.has(ref.id)) {
+          const onChange = (state: 'open' | 'closed') => notify(() => options.observer?.onCircuit?.({ backendId: ref.id, state }));
           this.breakers.set(
             ref.id,
-            new CircuitBreaker({ failureThreshold: options.failureThreshold, cooldownMs: options.cooldownMs, now: options.now }),
+            new CircuitBreaker({ failureThreshold: options.failureThreshold, cooldownMs: options.cooldownMs, now: options.now, onChange }),
           );
         }
       }
@@ -111,6 +128,11 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
       );
     }
     this.breakers.get(choice.id)!.onDispatch();
+    const first = able[0]!;
+    if (choice.id !== first.id) {
+      const reason: FallbackReason = this.breakers.get(first.id)!.allows() ? 'retry' : 'circuit_open';
+      notify(() => this.options.observer?.onFallback?.({ modelId, from: first.id, to: choice.id, reason }));
+    }
     return this.backends.get(backendKey(model, choice))!;
   }
 
@@ -119,6 +141,15 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     if (!breaker) return;
     if (result === 'success') breaker.onSuccess();
     else breaker.onFailure();
+  }
+}
+
+/** Runs an observer hook; what it throws never reaches routing. */
+function notify(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // Observation is best effort.
   }
 }
 

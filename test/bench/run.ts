@@ -36,6 +36,8 @@ process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// The benches read their children's last JSON line: EMF metric lines must not be mistaken for it.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The simulator "configured like a GPU server" of item 1 (the simulator's own defaults, stated). */

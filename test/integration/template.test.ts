@@ -17,6 +17,7 @@ const STAGE = 'test';
 const FUNCTIONS = ['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health'];
 
 let resources: Record<string, Resource>;
+let conditions: Record<string, unknown>;
 let packageDir: string;
 
 beforeAll(async () => {
@@ -41,6 +42,7 @@ beforeAll(async () => {
   }
   const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
+  conditions = template.Conditions ?? {};
 }, 120_000);
 
 afterAll(() => {
@@ -265,5 +267,142 @@ describe('the CloudFormation template osls packages', () => {
     expect(canInvoke('responses')).toBe(true);
     expect(canInvoke('embeddings')).toBe(true);
     expect(canInvoke('authorizer')).toBe(false);
+  });
+});
+
+describe('operations: dashboard, alarms and their subscription', () => {
+  const NAMESPACE = `InferencePlatform/${STAGE}`;
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+  const alarmOn = (namespace: string, metricName: string, dimension?: { Name: string; Value: unknown }) =>
+    alarms().filter(
+      (alarm) =>
+        alarm.Namespace === namespace &&
+        alarm.MetricName === metricName &&
+        (dimension === undefined || JSON.stringify(alarm.Dimensions).includes(JSON.stringify(dimension))),
+    );
+
+  /** The dashboard's body, its Fn::Join rebuilt with a region. */
+  function dashboardBody(): { widgets: Array<{ properties: { title: string; region: string; metrics: unknown[][] } }> } {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0] ?? [];
+    if (!dashboard) throw new Error('No AWS::CloudWatch::Dashboard in the template');
+    const [separator, parts] = dashboard.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'us-east-1')).join(separator));
+  }
+
+  it('has a dashboard with traffic, tokens, errors, fallbacks, queue depths, job throughput and per-backend latency', () => {
+    // Act
+    const body = dashboardBody();
+    const metricsOf = (title: RegExp) =>
+      JSON.stringify(body.widgets.find((widget) => title.test(widget.properties.title))?.properties.metrics ?? null);
+
+    // Assess
+    expect(body.widgets.every((widget) => widget.properties.region === 'us-east-1')).toBe(true);
+    expect(metricsOf(/^Traffic/)).toContain('"Requests"');
+    expect(metricsOf(/^Tokens/)).toContain('"InputTokens"');
+    expect(metricsOf(/^Tokens/)).toContain('"OutputTokens"');
+    expect(metricsOf(/^Errors/)).toContain('"RequestErrors"');
+    expect(metricsOf(/^Errors/)).toContain('"5XXError"');
+    expect(metricsOf(/^Fallbacks/)).toContain('"Fallbacks"');
+    expect(metricsOf(/^Fallbacks/)).toContain('"CircuitOpens"');
+    for (const queue of ['ingest', 'work', 'finalize', 'requests', 'results', 'work-dlq']) {
+      expect(metricsOf(/^Queue depths/)).toContain(`"inference-platform-${STAGE}-${queue}"`);
+    }
+    expect(metricsOf(/^Job throughput/)).toContain('"LinesPerSecond"');
+    expect(metricsOf(/^Job throughput/)).toContain('"JobBacklogLines"');
+    expect(metricsOf(/^Backend latency/)).toContain('BackendLatency');
+    expect(metricsOf(/^Backend latency/)).toContain("'p99'");
+    expect(metricsOf(/^Traffic/)).toContain(`"${NAMESPACE}"`);
+  });
+
+  it.each([
+    'authorizer',
+    'chatCompletions',
+    'responses',
+    'embeddings',
+    'models',
+    'health',
+    'files',
+    'batches',
+    'ingest',
+    'worker',
+    'finalize',
+    'requests',
+    'asyncRequests',
+    'expireJobs',
+  ])('alarms on the errors and the throttles of %s', (name) => {
+    // Prepare
+    const functionId = ofType('AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties.FunctionName === `inference-platform-${STAGE}-${name}`,
+    )?.[0];
+
+    // Act
+    const errors = alarmOn('AWS/Lambda', 'Errors', { Name: 'FunctionName', Value: { Ref: functionId } });
+    const throttles = alarmOn('AWS/Lambda', 'Throttles', { Name: 'FunctionName', Value: { Ref: functionId } });
+
+    // Assess
+    expect(functionId).toBeDefined();
+    expect(errors).toHaveLength(1);
+    expect(throttles).toHaveLength(1);
+    expect(errors[0]!.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it('has an alarm on every function of serverless.yml', () => {
+    // Act
+    const functionIds = ofType('AWS::Lambda::Function').map(([id]) => id);
+    const watched = new Set(alarmOn('AWS/Lambda', 'Errors').map((alarm) => alarm.Dimensions[0].Value.Ref));
+
+    // Assess
+    expect(functionIds.filter((id) => !watched.has(id))).toEqual([]);
+  });
+
+  it("alarms on the REST API's 5xx, by its name", () => {
+    // Prepare
+    const apiName = ofType('AWS::ApiGateway::RestApi')[0]![1].Properties.Name;
+
+    // Assess
+    expect(alarmOn('AWS/ApiGateway', '5XXError', { Name: 'ApiName', Value: apiName })).toHaveLength(1);
+  });
+
+  it('alarms on every dead-letter queue', () => {
+    // Prepare
+    const dlqs = ofType('AWS::SQS::Queue')
+      .filter(([, queue]) => String(queue.Properties.QueueName).endsWith('-dlq'))
+      .map(([id]) => id);
+
+    // Assess
+    expect(dlqs.length).toBe(5);
+    for (const dlq of dlqs) {
+      expect(
+        alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }),
+      ).toHaveLength(1);
+    }
+  });
+
+  it("alarms on failed jobs, sustained backend throttling and open circuits, from the platform's own metrics", () => {
+    // Act
+    const service = { Name: 'service', Value: 'inference-platform' };
+    const failedJobs = alarmOn(NAMESPACE, 'JobsFinished', { Name: 'status', Value: 'failed' });
+    const throttling = alarmOn(NAMESPACE, 'BackendThrottles', service);
+    const circuits = alarmOn(NAMESPACE, 'CircuitOpens', service);
+
+    // Assess
+    expect(failedJobs).toHaveLength(1);
+    expect(throttling).toHaveLength(1);
+    expect(throttling[0]!.EvaluationPeriods).toBeGreaterThan(1);
+    expect(throttling[0]!.DatapointsToAlarm).toBe(throttling[0]!.EvaluationPeriods);
+    expect(circuits).toHaveLength(1);
+  });
+
+  it('subscribes the alarmEmail parameter to the alarm topic, only when it is set', () => {
+    // Act
+    const subscriptions = ofType('AWS::SNS::Subscription');
+
+    // Assess
+    expect(subscriptions).toHaveLength(1);
+    const [, subscription] = subscriptions[0]!;
+    expect(subscription.Properties).toMatchObject({ TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email' });
+    expect(subscription.Condition).toBe('HasAlarmEmail');
+    // The parameter is empty by default: the condition is then false.
+    expect(conditions.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
   });
 });

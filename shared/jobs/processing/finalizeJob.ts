@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { logger } from '../../observability/logger';
+import { jobTelemetry } from '../../observability/jobTelemetry';
+import { logger, observe } from '../../observability/logger';
 import { JobStateConflictError } from '../errors';
 import { jobKeys, type FinalizeMessage, type Job, type JobStatus } from '../Job';
 import type { FileRecord } from '../ports';
@@ -70,6 +71,15 @@ export async function finalizeJob(deps: FinalizeJobDeps, message: FinalizeMessag
   await deps.events.publish(JOB_COMPLETED_EVENT, eventDetail(job, end, { results, errors, outputFileId, errorFileId }));
   await endJob(deps, job, end, errorFileId ? { outputFileId, errorFileId } : { outputFileId });
   logger.info('job finalized', { jobId: job.id, status: end, resultLines: results.lines, errorLines: errors.lines });
+  observe(() =>
+    (deps.observer ?? jobTelemetry).onJobEnded?.({
+      jobId: job.id,
+      tenantId: job.tenantId,
+      status: end,
+      lines: results.lines + errors.lines,
+      durationSeconds: Math.max(0, createdAt - job.createdAt),
+    }),
+  );
   return { status: 'finalized', outputFileId, errorFileId };
 }
 

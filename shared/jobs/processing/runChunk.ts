@@ -1,5 +1,6 @@
 import { parseBatchLine } from '../../batch/lineFormats';
-import { logger } from '../../observability/logger';
+import { jobTelemetry } from '../../observability/jobTelemetry';
+import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../errors';
 import { jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
@@ -54,6 +55,7 @@ export interface RunChunkOptions {
  */
 export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, options: RunChunkOptions): Promise<ChunkRunResult> {
   const { jobId, chunk } = message;
+  const started = deps.now();
   const found = await deps.jobs.get(jobId);
   if (!found || found.tenantId !== message.tenantId) {
     logger.warn('chunk of an unknown job skipped', { jobId, chunk: chunk.index });
@@ -74,7 +76,7 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
   }
   const outputs = await chunkOutputs(deps, message, job, options);
   if (!Array.isArray(outputs)) return { status: 'retry_later', cause: outputs };
-  return record(deps, message, job, outputs);
+  return record(deps, message, job, outputs, started);
 }
 
 /**
@@ -192,7 +194,13 @@ async function ranOutputs(
 }
 
 /** Writes this attempt's two part files, then records the chunk done (once, across all deliveries). */
-async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outputs: readonly LineOutput[]): Promise<ChunkRunResult> {
+async function record(
+  deps: RunChunkDeps,
+  message: ChunkMessage,
+  job: Job,
+  outputs: readonly LineOutput[],
+  started: number,
+): Promise<ChunkRunResult> {
   const { jobId, chunk } = message;
   const attempt = deps.newAttemptId();
   const results = outputs.filter((output) => output.ok);
@@ -230,6 +238,16 @@ async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outpu
     chunksDone: after.chunksDone,
     chunksTotal: after.chunksTotal,
   });
+  observe(() =>
+    (deps.observer ?? jobTelemetry).onChunkDone?.({
+      jobId,
+      tenantId: after.tenantId,
+      lines: outputs.length,
+      durationMs: deps.now() - started,
+      backlogLines: Math.max(0, after.requestCounts.total - after.requestCounts.completed - after.requestCounts.failed),
+      backlogChunks: Math.max(0, after.chunksTotal - after.chunksDone),
+    }),
+  );
   await askFinalizeIfLast(deps, after);
   return { status: 'done', counts };
 }

@@ -13,7 +13,38 @@ export type LineParser = (text: string, lineNumber: number, context: LineContext
 export type ModelCatalogueLookup = Pick<ModelRouter, 'model' | 'listModels'>;
 
 /** What `runChunk` needs. */
+/** What a worker reports of a chunk it recorded. */
+export interface ChunkReport {
+  jobId: string;
+  tenantId: string;
+  /** Lines of the chunk (results and error lines). */
+  lines: number;
+  /** Time the chunk took, from receipt to recorded. */
+  durationMs: number;
+  /** What is left of the job once this chunk counts. */
+  backlogLines: number;
+  backlogChunks: number;
+}
+
+/** What finalize reports of a job it ended. */
+export interface JobEndReport {
+  jobId: string;
+  tenantId: string;
+  status: string;
+  lines: number;
+  /** From the job's creation to its end. */
+  durationSeconds: number;
+}
+
+/** The observation port of batch jobs: per-job metrics live behind it. Must not throw. */
+export interface JobObserver {
+  onChunkDone?(report: ChunkReport): void;
+  onJobEnded?(report: JobEndReport): void;
+}
+
 export interface RunChunkDeps {
+  /** Told of each chunk recorded; default: the EMF metrics adapter. */
+  observer?: JobObserver;
   jobs: JobStore;
   objects: ObjectStore;
   /** The finalize queue: the delivery that records a job's last chunk asks for its finalize. */
@@ -58,6 +89,8 @@ export interface ChunkRunResult {
 
 /** What `finalizeJob` needs. */
 export interface FinalizeJobDeps {
+  /** Told of each job ended; default: the EMF metrics adapter. */
+  observer?: JobObserver;
   jobs: JobStore;
   files: FileStore;
   objects: ObjectStore;

@@ -73,4 +73,29 @@ describe('CircuitBreaker', () => {
     advance(1_000);
     expect(breaker.allows()).toBe(true);
   });
+
+  it('tells of each change: open at the threshold, not again while open, open again after a failed probe, closed after a good one', () => {
+    // Prepare
+    let now = 0;
+    const changes: string[] = [];
+    const breaker = new CircuitBreaker({
+      failureThreshold: 2,
+      cooldownMs: 1_000,
+      now: () => now,
+      onChange: (state) => changes.push(state),
+    });
+    // Act
+    breaker.onFailure();
+    breaker.onFailure();
+    breaker.onFailure();
+    now = 1_000;
+    breaker.onDispatch();
+    breaker.onFailure();
+    now = 2_000;
+    breaker.onDispatch();
+    breaker.onSuccess();
+    breaker.onSuccess();
+    // Assess
+    expect(changes).toEqual(['open', 'open', 'closed']);
+  });
 });

@@ -1,0 +1,17 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { metrics } from './metrics';
+
+/** The middy middleware that flushes {@link metrics} after each invocation and counts cold starts. */
+export function metricsMiddleware(): MiddlewareObj {
+  return logMetrics(metrics, { captureColdStartMetric: true }) as MiddlewareObj;
+}
+
+/**
+ * Wraps a Lambda handler in middy with {@link metricsMiddleware}: for the handlers that
+ * are not built on a middy chain of their own (queues, schedule, authorizer).
+ */
+export function withMetrics<E, R>(handler: (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
+  return middy<E, R, Error, Context>(handler).use(metricsMiddleware() as MiddlewareObj<E, R, Error, Context>);
+}

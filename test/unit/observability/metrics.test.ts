@@ -1,0 +1,115 @@
+import type { Context } from 'aws-lambda';
+import { publishMetrics } from '../../../shared/observability/metrics';
+import { emfLines, emfSum } from '../../helpers/emf';
+
+/** Loads the observability modules afresh with metrics on, and captures stdout while `act` runs. */
+async function withEmf(
+  act: (modules: {
+    metrics: typeof import('../../../shared/observability/metrics');
+    withMetrics: typeof import('../../../shared/observability/withMetrics');
+    jobs: typeof import('../../../shared/observability/jobTelemetry');
+  }) => Promise<void>,
+): Promise<string> {
+  const saved = { disabled: process.env.POWERTOOLS_METRICS_DISABLED, init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+  let output = '';
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output += chunk.toString();
+    return true;
+  });
+  try {
+    let modules!: Parameters<typeof act>[0];
+    jest.isolateModules(() => {
+      modules = {
+        metrics: require('../../../shared/observability/metrics'),
+        withMetrics: require('../../../shared/observability/withMetrics'),
+        jobs: require('../../../shared/observability/jobTelemetry'),
+      };
+    });
+    await act(modules);
+  } finally {
+    write.mockRestore();
+    process.env.POWERTOOLS_METRICS_DISABLED = saved.disabled;
+    if (saved.init === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = saved.init;
+  }
+  return output;
+}
+
+const context = { functionName: 'inference-platform-dev-worker', getRemainingTimeInMillis: () => 1_000 } as unknown as Context;
+
+describe('metrics (Powertools EMF)', () => {
+  it('publishes one EMF line per blob, with the breakdown and the service-wide dimension sets and metadata as properties', async () => {
+    // Act
+    const output = await withEmf(async ({ metrics }) => {
+      metrics.publishMetrics(
+        { model: 'm', backend: 'b' },
+        [
+          { name: 'Requests', value: 1 },
+          { name: 'RequestLatency', value: 30, unit: metrics.MetricUnit.Milliseconds },
+        ],
+        { tenant: 'acme' },
+      );
+    });
+    // Assess
+    const [line] = emfLines(output);
+    expect(line!._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: 'InferencePlatform',
+      Dimensions: [['service', 'model', 'backend'], ['service']],
+      Metrics: [
+        { Name: 'Requests', Unit: 'Count' },
+        { Name: 'RequestLatency', Unit: 'Milliseconds' },
+      ],
+    });
+    expect(line).toMatchObject({ model: 'm', backend: 'b', tenant: 'acme', Requests: 1, RequestLatency: 30 });
+  });
+
+  it('counts a cold start on the first invocation of a handler wrapped withMetrics, and flushes what the handler added', async () => {
+    // Act
+    const output = await withEmf(async ({ metrics, withMetrics }) => {
+      const handler = withMetrics.withMetrics(async () => {
+        metrics.metrics.addMetric('Handled', metrics.MetricUnit.Count, 1);
+        return 'ok';
+      });
+      await handler({}, context);
+      await handler({}, context);
+    });
+    // Assess
+    const lines = emfLines(output);
+    expect(emfSum(lines, 'ColdStart', { function_name: 'inference-platform-dev-worker' })).toBe(1);
+    expect(emfSum(lines, 'Handled')).toBe(2);
+  });
+
+  it('publishes job throughput and backlog with the job and tenant as metadata', async () => {
+    // Act
+    const output = await withEmf(async ({ jobs }) => {
+      jobs.jobTelemetry.onChunkDone!({
+        jobId: 'batch_1',
+        tenantId: 'acme',
+        lines: 50,
+        durationMs: 2_000,
+        backlogLines: 150,
+        backlogChunks: 3,
+      });
+      jobs.jobTelemetry.onJobEnded!({ jobId: 'batch_1', tenantId: 'acme', status: 'failed', lines: 200, durationSeconds: 100 });
+    });
+    // Assess
+    const lines = emfLines(output);
+    expect(emfSum(lines, 'LinesPerSecond')).toBe(25);
+    expect(emfSum(lines, 'JobBacklogLines')).toBe(150);
+    expect(emfSum(lines, 'JobsFinished', { status: 'failed' })).toBe(1);
+    expect(lines.every((line) => line.jobId === 'batch_1' && line.tenant === 'acme')).toBe(true);
+    expect(lines[1]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'status'], ['service']]);
+  });
+
+  it('publishes nothing while metrics are disabled', async () => {
+    // Prepare: the test environment disables metrics.
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    // Act
+    publishMetrics({ model: 'm' }, [{ name: 'Requests', value: 1 }]);
+    // Assess
+    expect(write).not.toHaveBeenCalled();
+    write.mockRestore();
+  });
+});
