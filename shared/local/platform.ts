@@ -8,6 +8,7 @@ import type { LocalFaults } from './faultInjection';
 import { startLocalEventBridge } from './eventBridge';
 import { startHttpApiGateway, type GatewayLogger } from './httpApiGateway';
 import { httpApiRoutesFrom, restApiSettingsFrom } from './httpApiRoutes';
+import { functionTimeoutsFromEnv } from './functionTimeouts';
 import { localFunctionFrom, type LocalFunction } from './localFunction';
 import { consoleLogger } from './logger';
 import { namedResourcesFrom, resolveEnvironment, type LocalQueue, type LocalResources } from './localResources';
@@ -153,7 +154,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     client.destroy();
 
     options.faults?.checkFunctions(config.functions.map((fn) => fn.name));
-    const functions = new Map<string, LocalFunction>(config.functions.map((fn) => [fn.name, localFunctionFrom(fn, { rootDir, region: REGION })]));
+    const timeouts = functionTimeoutsFromEnv(env, config.functions.map((fn) => fn.name));
+    const functions = new Map<string, LocalFunction>(config.functions.map((fn) => [fn.name, localFunctionFrom({ ...fn, timeoutSeconds: timeouts.get(fn.name) ?? fn.timeoutSeconds }, { rootDir, region: REGION })]));
     const functionFor = (key: string) => {
       const fn = functions.get(key);
       if (!fn) throw new Error(`serverless.yml names function "${key}", which is not under functions`);
