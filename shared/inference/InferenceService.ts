@@ -63,7 +63,7 @@ export class InferenceService {
     const [outcome] = await this.core.run([{
       id: '0', route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chatStream', call: plan.call, signal },
     }], options);
-    if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
+    if (outcome!.status !== 'succeeded') throw outcomeError(outcome!, model.id);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
     return chatChunks(outcome!.value.stream, model, {
       created: Math.floor(this.now() / 1000),

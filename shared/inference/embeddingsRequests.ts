@@ -50,7 +50,7 @@ export function embeddingItems(request: EmbeddingsRequest, model: ModelEntry, na
 export function embeddingsBody(outcomes: readonly Outcome<InferenceOutput>[], request: EmbeddingsRequest, model: ModelEntry): EmbeddingsResponse {
   let promptTokens = 0;
   const data = outcomes.map((outcome, index) => {
-    if (outcome.status !== 'succeeded') throw outcomeError(outcome);
+    if (outcome.status !== 'succeeded') throw outcomeError(outcome, model.id);
     if (outcome.value.kind !== 'embedding') throw new Error(`backend returned ${outcome.value.kind} for an embeddings request`);
     const result = outcome.value.result;
     promptTokens += result.usage.promptTokens;
