@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
 import StoredObject from 's3rver/lib/models/object';
+import FilesystemStore from 's3rver/lib/stores/filesystem';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './awsChunkedDecoder';
 import { LOOPBACK, closeServer, listenOnLoopback } from './listenOnLoopback';
 import { CONDITION_HEADERS, evaluateConditions, hasConditions, type ConditionOutcome } from './s3Conditional';
@@ -73,6 +74,7 @@ interface S3Request {
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
   acceptAnyAccessKey();
+  keepKeysLiteral();
   const s3rver = new S3rver({ silent: true, directory, vhostBuckets: false });
   const requests = new AsyncLocalStorage<S3Request>();
   fixByteRanges(s3rver.store, () => requests.getStore());
@@ -229,6 +231,26 @@ const newHostId = () => randomBytes(48).toString('base64');
 const ANY_KEY = Symbol.for('inference-platform.local.s3.anyAccessKey');
 
 /** s3rver knows one key pair (S3RVER); the local platform's clients use others. */
+/**
+ * S3 keys are literal: `inbox/a/../b/f.jsonl` is its own object, not `inbox/b/f.jsonl`.
+ * s3rver stores each key as a file path, and joining a path resolves `.` and `..`
+ * segments, so two keys would share one object (and a key could reach outside the
+ * bucket's directory). Here a `.` or `..` segment is stored escaped (`&2e`, with `&`
+ * itself escaped as `&26`) and unescaped when keys are listed, so every key stays itself.
+ */
+function keepKeysLiteral(): void {
+  const store = FilesystemStore as typeof FilesystemStore & { [LITERAL_KEYS]?: true };
+  if (store[LITERAL_KEYS]) return;
+  store.encodeKeyPath = (key) => key.split('/').map((segment) => {
+    const escaped = segment.replace(/&/g, '&26');
+    return escaped === '.' || escaped === '..' ? escaped.replace(/\./g, '&2e') : escaped;
+  }).join('/');
+  store.decodeKeyPath = (keyPath) => keyPath.replace(/&(2e|26)/g, (escape) => (escape === '&2e' ? '.' : '&'));
+  store[LITERAL_KEYS] = true;
+}
+
+const LITERAL_KEYS = Symbol('literal keys');
+
 function acceptAnyAccessKey(): void {
   const registry = AWSAccount.registry as typeof AWSAccount.registry & { [ANY_KEY]?: true };
   if (registry[ANY_KEY]) return;
