@@ -1,5 +1,6 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDbApiKeyStore, issueApiKey } from '../auth';
+import { DynamoDbApiKeyStore } from '../auth';
 import { createDocumentClient } from '../aws/clients';
 import { startSimulator } from '../simulator';
 import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from './dynamodb';
@@ -13,6 +14,7 @@ import { localFunctionFrom, type LocalFunction } from './localFunction';
 import { consoleLogger } from './logger';
 import { namedResourcesFrom, resolveEnvironment, type LocalQueue, type LocalResources } from './localResources';
 import { startLocalS3 } from './s3';
+import { seedApiKey } from './seedApiKey';
 import { S3NotificationForwarder, queueNotificationsFrom } from './s3Notifications';
 import { startSchedules } from './scheduleEvents';
 import { loadServerlessConfig, type ServerlessConfig } from './serverlessConfig';
@@ -57,6 +59,12 @@ export interface LocalPlatformOptions {
   logger?: GatewayLogger;
   /** Faults to inject into the queue pollers (duplicate deliveries, crashed invocations): the fault suite's. */
   faults?: LocalFaults;
+  /**
+   * Where the table (`<dataDir>/dynamodb`, dynalite's LevelDB) and the buckets
+   * (`<dataDir>/s3`, s3rver's files) are kept, so they survive a restart; in memory and a
+   * temporary directory when absent. Queues are not kept.
+   */
+  dataDir?: string;
 }
 
 /** A running local platform. */
@@ -109,7 +117,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   try {
     const local = namedResourcesFrom(config.resources, REGION);
-    const dynamodb = await startLocalDynamoDb({ port: options.dynamoDbPort ?? 8000 });
+    if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
+    const dynamodb = await startLocalDynamoDb({ port: options.dynamoDbPort ?? 8000, ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}) });
     closers.push(dynamodb.close);
     const client = createLocalDynamoDbClient(dynamodb.url);
     const [tableName] = await createTables(client, config.resources);
@@ -127,7 +136,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     for (const ignored of gaps.ignored) logger.info(`[s3] ${ignored} are not emulated locally (QueueConfigurations are)`);
     const forwarder = new S3NotificationForwarder({ client: sqsClient, notifications, region: REGION, logger });
     closers.push(() => forwarder.flush());
-    const s3 = await startLocalS3({ port: options.s3Port ?? 4569, onObjectEvent: (event) => forwarder.forward(event) });
+    const s3 = await startLocalS3({ port: options.s3Port ?? 4569, onObjectEvent: (event) => forwarder.forward(event), ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}) });
     closers.push(s3.close);
     for (const bucket of Object.values(local.buckets)) await s3.createBucket(bucket.name);
     const [bucket] = Object.values(local.buckets);
@@ -150,7 +159,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     setHandlerEnvironment(env, config, local, { dynamodbUrl: dynamodb.url, simulatorUrl: simulator.url, s3Url: s3.url, sqsUrl: sqs.url, eventsUrl: events.url });
     const apiKeys = options.apiKeys ?? [{ key: 'sk-local', tenantId: 'local' }];
     const store = new DynamoDbApiKeyStore({ client: createDocumentClient(client), tableName });
-    for (const { key, tenantId } of apiKeys) await issueApiKey(store, { key, tenantId, name: `${tenantId} (npm start)` });
+    for (const apiKey of apiKeys) await seedApiKey(store, apiKey);
     client.destroy();
 
     options.faults?.checkFunctions(config.functions.map((fn) => fn.name));

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ export interface LocalS3Options {
   port?: number;
   /** Called for every object created or removed (notifications are built from it). */
   onObjectEvent?: (event: S3ObjectEvent) => void;
+  /** Directory to keep the buckets in across runs (created if missing, kept on close); a fresh temporary one when absent. */
+  directory?: string;
 }
 
 /** The request s3rver is handling, for what its own event and range handling leave out. */
@@ -62,7 +64,8 @@ interface S3Request {
 }
 
 /**
- * Starts s3rver on 127.0.0.1 in a fresh temporary directory (removed on close), silent,
+ * Starts s3rver on 127.0.0.1 in a fresh temporary directory (removed on close) or in
+ * `directory` (kept, so the objects survive a restart), silent,
  * path-style only, accepting any credentials like the other stand-ins. Three gaps of
  * s3rver are closed here: aws-chunked bodies (the SDK's streamed uploads) are decoded
  * instead of stored with their framing; responses carry `x-amz-request-id`/`x-amz-id-2`;
@@ -72,7 +75,9 @@ interface S3Request {
  * whatever is there): see {@link evaluateConditions}.
  */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
-  const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
+  const kept = options.directory !== undefined;
+  const directory = kept ? options.directory! : await mkdtemp(join(tmpdir(), 'local-s3-'));
+  if (kept) await mkdir(directory, { recursive: true });
   acceptAnyAccessKey();
   keepKeysLiteral();
   const s3rver = new S3rver({ silent: true, directory, vhostBuckets: false });
@@ -153,7 +158,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     port = await listenOnLoopback(server, options.port ?? 4569, { what: 'S3 (s3rver)', envVar: 'S3_PORT' });
   } catch (error) {
     s3rver.logger.close();
-    await rm(directory, { recursive: true, force: true });
+    if (!kept) await rm(directory, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -163,7 +168,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     close: async () => {
       await closeServer(server);
       s3rver.logger.close();
-      await rm(directory, { recursive: true, force: true });
+      if (!kept) await rm(directory, { recursive: true, force: true });
     },
   };
 }
