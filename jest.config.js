@@ -11,7 +11,21 @@ module.exports = {
   // The fault suite runs on its own, once per seed (jest.faults.config.js, `npm run test:faults`).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true, isolatedModules: true, esModuleInterop: true, target: 'ES2022', noEmit: false, sourceMap: true } }],
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          allowJs: true,
+          isolatedModules: true,
+          esModuleInterop: true,
+          target: 'ES2022',
+          noEmit: false,
+          sourceMap: true,
+        },
+      },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   setupFiles: ['<rootDir>/test/setupEnv.ts'],

@@ -20,13 +20,14 @@ class RestApiThrottling {
     if (!throttling) return;
     const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
     const deployments = Object.values(resources).filter((resource) => resource.Type === 'AWS::ApiGateway::Deployment');
-    if (deployments.length !== 1) throw new Error(`restApiThrottling: expected one AWS::ApiGateway::Deployment, found ${deployments.length}`);
+    if (deployments.length !== 1)
+      throw new Error(`restApiThrottling: expected one AWS::ApiGateway::Deployment, found ${deployments.length}`);
     deployments[0].Properties.StageDescription = {
       ...(deployments[0].Properties.StageDescription || {}),
       ThrottlingRateLimit: Number(throttling.rateLimit),
       ThrottlingBurstLimit: Number(throttling.burstLimit),
     };
-    const custom = ((this.serverless.service.resources || {}).Resources) || {};
+    const custom = (this.serverless.service.resources || {}).Resources || {};
     const gatewayResponses = Object.keys(custom).filter((id) => custom[id] && custom[id].Type === 'AWS::ApiGateway::GatewayResponse');
     deployments[0].DependsOn = [...[deployments[0].DependsOn || []].flat(), ...gatewayResponses];
   }

@@ -50,14 +50,21 @@ function pickTool(body: Json): { name: string; args: string } | undefined {
   const tools: Json[] | undefined = body.tools;
   if (!tools?.length || body.tool_choice === 'none') return undefined;
   // A conversation that ends with a tool result gets a text answer.
-  const last: Json | undefined = Array.isArray(body.messages) ? body.messages.at(-1) : Array.isArray(body.input) ? body.input.at(-1) : undefined;
+  const last: Json | undefined = Array.isArray(body.messages)
+    ? body.messages.at(-1)
+    : Array.isArray(body.input)
+      ? body.input.at(-1)
+      : undefined;
   if (last?.role === 'tool' || last?.type === 'function_call_output') return undefined;
   const forced = body.tool_choice?.function?.name ?? body.tool_choice?.name;
   const tool = tools.find((t) => (t.function?.name ?? t.name) === forced) ?? tools[0]!;
   const name: string = tool.function?.name ?? tool.name;
   const params: Json = tool.function?.parameters ?? tool.parameters ?? {};
   const props = Object.keys(params.properties ?? {});
-  const args = props.includes('city') && props.includes('temperatureC') ? WEATHER : Object.fromEntries(props.map((p) => [p, p === 'city' ? 'Paris' : 'x']));
+  const args =
+    props.includes('city') && props.includes('temperatureC')
+      ? WEATHER
+      : Object.fromEntries(props.map((p) => [p, p === 'city' ? 'Paris' : 'x']));
   return { name, args: JSON.stringify(args) };
 }
 
@@ -70,12 +77,32 @@ function chatCompletions(body: Json, res: ServerResponse): void {
   const usage = { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 };
   if (!body.stream) {
     const message: Json = tool
-      ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: tool.name, arguments: tool.args } }] }
+      ? {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: tool.name, arguments: tool.args } }],
+        }
       : { role: 'assistant', content: text };
-    json(res, { id, object: 'chat.completion', created: now(), model, choices: [{ index: 0, message, finish_reason: tool ? 'tool_calls' : 'stop', logprobs: null }], usage });
+    json(res, {
+      id,
+      object: 'chat.completion',
+      created: now(),
+      model,
+      choices: [{ index: 0, message, finish_reason: tool ? 'tool_calls' : 'stop', logprobs: null }],
+      usage,
+    });
     return;
   }
-  const chunk = (delta: Json, finish: string | null, extra: Json = {}) => ({ data: { id, object: 'chat.completion.chunk', created: now(), model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra } });
+  const chunk = (delta: Json, finish: string | null, extra: Json = {}) => ({
+    data: {
+      id,
+      object: 'chat.completion.chunk',
+      created: now(),
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...extra,
+    },
+  });
   const events = [chunk({ role: 'assistant', content: '' }, null)];
   if (tool) {
     events.push(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: tool.name, arguments: '' } }] }, null));
@@ -85,12 +112,14 @@ function chatCompletions(body: Json, res: ServerResponse): void {
     for (const part of text.match(/.{1,6}/g) ?? []) events.push(chunk({ content: part }, null));
     events.push(chunk({}, 'stop'));
   }
-  if (body.stream_options?.include_usage) events.push({ data: { id, object: 'chat.completion.chunk', created: now(), model, choices: [], usage } as any });
+  if (body.stream_options?.include_usage)
+    events.push({ data: { id, object: 'chat.completion.chunk', created: now(), model, choices: [], usage } as any });
   sse(res, events, true);
 }
 
 function embeddings(body: Json, res: ServerResponse): void {
-  const inputs: unknown[] = Array.isArray(body.input) && !(body.input.length > 0 && typeof body.input[0] === 'number') ? body.input : [body.input];
+  const inputs: unknown[] =
+    Array.isArray(body.input) && !(body.input.length > 0 && typeof body.input[0] === 'number') ? body.input : [body.input];
   const size = body.dimensions ?? 8;
   const data = inputs.map((_, index) => {
     const vector = Array.from({ length: size }, (_v, i) => (i + index + 1) / 100);
@@ -106,8 +135,28 @@ function responses(body: Json, res: ServerResponse): void {
   const tool = pickTool(body);
   const wantsJson = body.text?.format?.type === 'json_schema';
   const text = wantsJson ? JSON.stringify(WEATHER) : 'Hello there.';
-  const usage = { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 4, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 14 };
-  const base = { id, object: 'response', created_at: now(), model: body.model, error: null, incomplete_details: null, instructions: body.instructions ?? null, metadata: {}, parallel_tool_calls: true, temperature: 1, top_p: 1, tool_choice: 'auto', tools: body.tools ?? [] };
+  const usage = {
+    input_tokens: 10,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 4,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 14,
+  };
+  const base = {
+    id,
+    object: 'response',
+    created_at: now(),
+    model: body.model,
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    metadata: {},
+    parallel_tool_calls: true,
+    temperature: 1,
+    top_p: 1,
+    tool_choice: 'auto',
+    tools: body.tools ?? [],
+  };
   const textPart = { type: 'output_text', text, annotations: [] as unknown[], logprobs: [] as unknown[] };
   const item: Json = tool
     ? { type: 'function_call', id: 'fc_capture', call_id: 'call_1', name: tool.name, arguments: tool.args, status: 'completed' }
@@ -126,9 +175,22 @@ function responses(body: Json, res: ServerResponse): void {
     events.push(ev('response.function_call_arguments.delta', { item_id: item.id, output_index: 0, delta: tool.args }));
     events.push(ev('response.function_call_arguments.done', { item_id: item.id, output_index: 0, arguments: tool.args }));
   } else {
-    events.push(ev('response.output_item.added', { output_index: 0, item: { type: 'message', id: msgId, status: 'in_progress', role: 'assistant', content: [] } }));
-    events.push(ev('response.content_part.added', { item_id: msgId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }));
-    for (const part of text.match(/.{1,6}/g) ?? []) events.push(ev('response.output_text.delta', { item_id: msgId, output_index: 0, content_index: 0, delta: part, logprobs: [] }));
+    events.push(
+      ev('response.output_item.added', {
+        output_index: 0,
+        item: { type: 'message', id: msgId, status: 'in_progress', role: 'assistant', content: [] },
+      }),
+    );
+    events.push(
+      ev('response.content_part.added', {
+        item_id: msgId,
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      }),
+    );
+    for (const part of text.match(/.{1,6}/g) ?? [])
+      events.push(ev('response.output_text.delta', { item_id: msgId, output_index: 0, content_index: 0, delta: part, logprobs: [] }));
     events.push(ev('response.output_text.done', { item_id: msgId, output_index: 0, content_index: 0, text, logprobs: [] }));
     events.push(ev('response.content_part.done', { item_id: msgId, output_index: 0, content_index: 0, part: textPart }));
   }
@@ -177,7 +239,11 @@ async function main(): Promise<void> {
       results[label] = { error: String(error), stack: (error as Error).stack?.split('\n').slice(0, 4).join(' | ') };
     }
   };
-  const weatherTool = { name: 'get_weather', description: 'Current weather in a city', schema: z.object({ city: z.string().describe('City name') }) };
+  const weatherTool = {
+    name: 'get_weather',
+    description: 'Current weather in a city',
+    schema: z.object({ city: z.string().describe('City name') }),
+  };
 
   // --- LangChain
   const { ChatOpenAI, OpenAIEmbeddings } = await import('@langchain/openai');
@@ -199,11 +265,19 @@ async function main(): Promise<void> {
     return (await lc.invoke([human, ai1, new ToolMessage({ tool_call_id: call.id!, content: 'sunny' })])).content;
   });
   await run('langchain.withStructuredOutput.invoke', async () => lc.withStructuredOutput(Weather).invoke('Weather in Paris?'));
-  await run('langchain.withStructuredOutput.functionCalling', async () => lc.withStructuredOutput(Weather, { method: 'functionCalling' }).invoke('Weather in Paris?'));
+  await run('langchain.withStructuredOutput.functionCalling', async () =>
+    lc.withStructuredOutput(Weather, { method: 'functionCalling' }).invoke('Weather in Paris?'),
+  );
   const lcEmb = new OpenAIEmbeddings({ model: 'bge-m3', apiKey, configuration: { baseURL }, maxRetries: 0 });
   await run('langchain.embedQuery', async () => (await lcEmb.embedQuery('hello')).length);
   await run('langchain.embedDocuments', async () => (await lcEmb.embedDocuments(['a', 'b'])).map((v) => v.length));
-  const lcEmbDim = new OpenAIEmbeddings({ model: 'titan-embed-text-v2', dimensions: 256, apiKey, configuration: { baseURL }, maxRetries: 0 });
+  const lcEmbDim = new OpenAIEmbeddings({
+    model: 'titan-embed-text-v2',
+    dimensions: 256,
+    apiKey,
+    configuration: { baseURL },
+    maxRetries: 0,
+  });
   await run('langchain.embedQuery.dimensions', async () => (await lcEmbDim.embedQuery('hello')).length);
 
   // --- AI SDK, openai-compatible provider
@@ -235,7 +309,13 @@ async function main(): Promise<void> {
     const r = await ai.generateText({
       model: compat('gpt-oss-20b'),
       prompt: 'Weather in Paris?',
-      tools: { get_weather: ai.tool({ description: weatherTool.description, inputSchema: weatherTool.schema, execute: async ({ city }) => ({ city, conditions: 'sunny' }) }) },
+      tools: {
+        get_weather: ai.tool({
+          description: weatherTool.description,
+          inputSchema: weatherTool.schema,
+          execute: async ({ city }) => ({ city, conditions: 'sunny' }),
+        }),
+      },
       toolChoice: { type: 'tool', toolName: 'get_weather' },
       stopWhen: ai.stepCountIs(2),
       prepareStep: ({ stepNumber }) => (stepNumber === 1 ? { toolChoice: 'none' } : undefined),
@@ -243,9 +323,18 @@ async function main(): Promise<void> {
     });
     return { steps: r.steps.length, text: r.text };
   });
-  await run('aisdk.compat.generateObject', async () => (await ai.generateObject({ model: compat('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object);
+  await run(
+    'aisdk.compat.generateObject',
+    async () =>
+      (await ai.generateObject({ model: compat('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object,
+  );
   const compatStructured = createOpenAICompatible({ baseURL, apiKey, name: 'platform', supportsStructuredOutputs: true });
-  await run('aisdk.compat.generateObject.supportsStructuredOutputs', async () => (await ai.generateObject({ model: compatStructured('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object);
+  await run(
+    'aisdk.compat.generateObject.supportsStructuredOutputs',
+    async () =>
+      (await ai.generateObject({ model: compatStructured('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 }))
+        .object,
+  );
   await run('aisdk.compat.streamObject', async () => {
     const r = ai.streamObject({ model: compat('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 });
     // The result promises settle only once the stream has been read.
@@ -253,8 +342,13 @@ async function main(): Promise<void> {
     for await (const _partial of r.partialObjectStream) partials += 1;
     return { object: await r.object, partials };
   });
-  await run('aisdk.compat.embed', async () => (await ai.embed({ model: compat.textEmbeddingModel('bge-m3'), value: 'hello', maxRetries: 0 })).embedding.length);
-  await run('aisdk.compat.embedMany', async () => (await ai.embedMany({ model: compat.textEmbeddingModel('bge-m3'), values: ['a', 'b'], maxRetries: 0 })).embeddings.map((e) => e.length));
+  await run(
+    'aisdk.compat.embed',
+    async () => (await ai.embed({ model: compat.textEmbeddingModel('bge-m3'), value: 'hello', maxRetries: 0 })).embedding.length,
+  );
+  await run('aisdk.compat.embedMany', async () =>
+    (await ai.embedMany({ model: compat.textEmbeddingModel('bge-m3'), values: ['a', 'b'], maxRetries: 0 })).embeddings.map((e) => e.length),
+  );
 
   // --- AI SDK, OpenAI provider
   const { createOpenAI } = await import('@ai-sdk/openai');
@@ -273,27 +367,61 @@ async function main(): Promise<void> {
     const r = await ai.generateText({ model: oa('gpt-oss-20b'), prompt: 'Weather in Paris?', tools: aiTools, maxRetries: 0 });
     return { toolCalls: r.toolCalls };
   });
-  await run('aisdk.openai.responses.generateObject', async () => (await ai.generateObject({ model: oa('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object);
-  await run('aisdk.openai.chat.generateText', async () => (await ai.generateText({ model: oa.chat('gpt-oss-20b'), prompt: 'Say hello.', maxRetries: 0 })).text);
+  await run(
+    'aisdk.openai.responses.generateObject',
+    async () => (await ai.generateObject({ model: oa('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object,
+  );
+  await run(
+    'aisdk.openai.chat.generateText',
+    async () => (await ai.generateText({ model: oa.chat('gpt-oss-20b'), prompt: 'Say hello.', maxRetries: 0 })).text,
+  );
   await run('aisdk.openai.chat.streamText', async () => {
     const r = ai.streamText({ model: oa.chat('gpt-oss-20b'), prompt: 'Say hello.', maxRetries: 0 });
     return { text: await r.text, usage: await r.usage };
   });
-  await run('aisdk.openai.chat.generateText.tools', async () => (await ai.generateText({ model: oa.chat('gpt-oss-20b'), prompt: 'Weather in Paris?', tools: aiTools, maxRetries: 0 })).toolCalls);
-  await run('aisdk.openai.chat.generateObject', async () => (await ai.generateObject({ model: oa.chat('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object);
-  await run('aisdk.openai.embedding.embedMany', async () => (await ai.embedMany({ model: oa.embedding('titan-embed-text-v2'), values: ['a', 'b'], maxRetries: 0 })).embeddings.map((e) => e.length));
-  await run('aisdk.openai.embedding.dimensions', async () => (await ai.embed({ model: oa.embedding('titan-embed-text-v2'), value: 'a', providerOptions: { openai: { dimensions: 256 } }, maxRetries: 0 })).embedding.length);
+  await run(
+    'aisdk.openai.chat.generateText.tools',
+    async () =>
+      (await ai.generateText({ model: oa.chat('gpt-oss-20b'), prompt: 'Weather in Paris?', tools: aiTools, maxRetries: 0 })).toolCalls,
+  );
+  await run(
+    'aisdk.openai.chat.generateObject',
+    async () =>
+      (await ai.generateObject({ model: oa.chat('gpt-oss-20b'), schema: Weather, prompt: 'Weather in Paris?', maxRetries: 0 })).object,
+  );
+  await run('aisdk.openai.embedding.embedMany', async () =>
+    (await ai.embedMany({ model: oa.embedding('titan-embed-text-v2'), values: ['a', 'b'], maxRetries: 0 })).embeddings.map((e) => e.length),
+  );
+  await run(
+    'aisdk.openai.embedding.dimensions',
+    async () =>
+      (
+        await ai.embed({
+          model: oa.embedding('titan-embed-text-v2'),
+          value: 'a',
+          providerOptions: { openai: { dimensions: 256 } },
+          maxRetries: 0,
+        })
+      ).embedding.length,
+  );
 
   // --- openai client, Responses API
   const { default: OpenAI } = await import('openai');
   const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
-  await run('openai.responses.create', async () => (await client.responses.create({ model: 'gpt-oss-20b', input: 'Say hello.' })).output_text);
+  await run(
+    'openai.responses.create',
+    async () => (await client.responses.create({ model: 'gpt-oss-20b', input: 'Say hello.' })).output_text,
+  );
   await run('openai.responses.create.stream', async () => {
     const types: string[] = [];
-    for await (const event of await client.responses.create({ model: 'gpt-oss-20b', input: 'Say hello.', stream: true })) types.push(event.type);
+    for await (const event of await client.responses.create({ model: 'gpt-oss-20b', input: 'Say hello.', stream: true }))
+      types.push(event.type);
     return types;
   });
-  await run('openai.embeddings.create.default', async () => (await client.embeddings.create({ model: 'bge-m3', input: 'hello' })).data[0]!.embedding.length);
+  await run(
+    'openai.embeddings.create.default',
+    async () => (await client.embeddings.create({ model: 'bge-m3', input: 'hello' })).data[0]!.embedding.length,
+  );
 
   server.close();
   const out = JSON.stringify({ captures, results }, null, 2);

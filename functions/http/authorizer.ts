@@ -5,7 +5,9 @@ import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { AuthorizerContext } from '../../shared/http/tenant';
 import { logger } from '../../shared/observability/logger';
 
-type Result = APIGatewayAuthorizerWithContextResult<AuthorizerContext & Record<string, string>> | APIGatewayAuthorizerWithContextResult<Record<string, never>>;
+type Result =
+  | APIGatewayAuthorizerWithContextResult<AuthorizerContext & Record<string, string>>
+  | APIGatewayAuthorizerWithContextResult<Record<string, never>>;
 
 /**
  * The REST API's Lambda REQUEST authorizer. API Gateway calls it for every request (no
@@ -14,14 +16,19 @@ type Result = APIGatewayAuthorizerWithContextResult<AuthorizerContext & Record<s
  * denied, which API Gateway answers itself with the ACCESS_DENIED gateway response,
  * customised in serverless.yml to OpenAI's 401 `invalid_api_key` body.
  */
-export const createHandler = (authenticator: ApiKeyAuthenticator) =>
+export const createHandler =
+  (authenticator: ApiKeyAuthenticator) =>
   async (event: APIGatewayRequestAuthorizerEvent): Promise<Result> => {
     const principal = await authenticator.authenticate(headerOf(event, 'authorization'));
     if (!principal) {
       logger.info('unauthenticated request', { method: event.httpMethod, resource: event.resource });
       return { principalId: 'anonymous', policyDocument: policy('Deny', event.methodArn), context: {} };
     }
-    return { principalId: principal.tenantId, policyDocument: policy('Allow', event.methodArn), context: { tenantId: principal.tenantId, keyId: principal.keyId } };
+    return {
+      principalId: principal.tenantId,
+      policyDocument: policy('Allow', event.methodArn),
+      context: { tenantId: principal.tenantId, keyId: principal.keyId },
+    };
   };
 
 function policy(effect: 'Allow' | 'Deny', methodArn: string) {

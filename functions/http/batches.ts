@@ -11,21 +11,24 @@ const CREATE = 'POST /v1/batches';
  * `POST /v1/batches/{batchId}/cancel`. Only the create route has a (JSON) body.
  */
 export const createHandler = (deps: { service: BatchService; maxBodyBytes: number }) =>
-  httpRoute(async ({ event, tenant: { tenantId }, body }) => {
-    const batchId = event.pathParameters?.batchId ?? '';
-    switch (event.routeKey) {
-      case CREATE:
-        return jsonResponse(200, await deps.service.create(tenantId, parseRequest(CreateBatchRequest, body)));
-      case 'GET /v1/batches':
-        return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListBatchesQuery, event.queryStringParameters ?? {})));
-      case 'GET /v1/batches/{batchId}':
-        return jsonResponse(200, await deps.service.retrieve(tenantId, batchId));
-      case 'POST /v1/batches/{batchId}/cancel':
-        return jsonResponse(200, await deps.service.cancel(tenantId, batchId));
-      default:
-        throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
-    }
-  }, { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE });
+  httpRoute(
+    async ({ event, tenant: { tenantId }, body }) => {
+      const batchId = event.pathParameters?.batchId ?? '';
+      switch (event.routeKey) {
+        case CREATE:
+          return jsonResponse(200, await deps.service.create(tenantId, parseRequest(CreateBatchRequest, body)));
+        case 'GET /v1/batches':
+          return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListBatchesQuery, event.queryStringParameters ?? {})));
+        case 'GET /v1/batches/{batchId}':
+          return jsonResponse(200, await deps.service.retrieve(tenantId, batchId));
+        case 'POST /v1/batches/{batchId}/cancel':
+          return jsonResponse(200, await deps.service.cancel(tenantId, batchId));
+        default:
+          throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
+      }
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE },
+  );
 
 const config = loadConfig();
 export const handler = createHandler({

@@ -9,12 +9,15 @@ import { createInferenceService, type InferenceService } from '../../shared/infe
  * come, anything else one JSON completion. Either may take minutes, not 29 s.
  */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>
-  httpRoute(async ({ body, deadline, signal, event }) => {
-    const request = parseRequest(ChatCompletionRequest, body);
-    if (!request.stream) return jsonResponse(200, await deps.service.chatCompletion(request, { deadline, signal }));
-    const chunks = await deps.service.chatCompletionStream(request, { deadline, signal });
-    return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: chatServerSentEvents(chunks, event.requestId) };
-  }, { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true });
+  httpRoute(
+    async ({ body, deadline, signal, event }) => {
+      const request = parseRequest(ChatCompletionRequest, body);
+      if (!request.stream) return jsonResponse(200, await deps.service.chatCompletion(request, { deadline, signal }));
+      const chunks = await deps.service.chatCompletionStream(request, { deadline, signal });
+      return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: chatServerSentEvents(chunks, event.requestId) };
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true },
+  );
 
 const config = loadConfig();
 export const handler = createHandler({ service: createInferenceService(config), maxBodyBytes: config.maxBodyBytes });

@@ -5,10 +5,13 @@ import { createInferenceService, type InferenceService } from '../../shared/infe
 
 /** `POST /v1/embeddings`. */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>
-  httpRoute(async ({ body, deadline }) => {
-    const request = parseRequest(EmbeddingsRequest, body);
-    return jsonResponse(200, await deps.service.embeddings(request, { deadline }));
-  }, { jsonBodyMaxBytes: deps.maxBodyBytes });
+  httpRoute(
+    async ({ body, deadline }) => {
+      const request = parseRequest(EmbeddingsRequest, body);
+      return jsonResponse(200, await deps.service.embeddings(request, { deadline }));
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes },
+  );
 
 const config = loadConfig();
 export const handler = createHandler({ service: createInferenceService(config), maxBodyBytes: config.maxBodyBytes });

@@ -31,5 +31,9 @@ export const createHandler = (deps: { service: FileService; maxUploadBytes?: num
 
 const config = loadConfig();
 export const handler = createHandler({
-  service: new FileService({ files: createFileStore(config), objects: createObjectStore(), bucket: required(config.bucketName, 'BUCKET_NAME') }),
+  service: new FileService({
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    bucket: required(config.bucketName, 'BUCKET_NAME'),
+  }),
 });

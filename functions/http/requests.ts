@@ -12,16 +12,19 @@ const CREATE = 'POST /v1/requests';
  * id; `GET /v1/requests/{requestId}` answers its state and, once done, its result.
  */
 export const createHandler = (deps: { service: AsyncRequestService; maxBodyBytes: number }) =>
-  httpRoute(async ({ event, tenant: { tenantId }, body }) => {
-    switch (event.routeKey) {
-      case CREATE:
-        return jsonResponse(202, await deps.service.create(tenantId, parseRequest(CreateAsyncRequest, body)));
-      case 'GET /v1/requests/{requestId}':
-        return jsonResponse(200, await deps.service.retrieve(tenantId, event.pathParameters?.requestId ?? ''));
-      default:
-        throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
-    }
-  }, { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE });
+  httpRoute(
+    async ({ event, tenant: { tenantId }, body }) => {
+      switch (event.routeKey) {
+        case CREATE:
+          return jsonResponse(202, await deps.service.create(tenantId, parseRequest(CreateAsyncRequest, body)));
+        case 'GET /v1/requests/{requestId}':
+          return jsonResponse(200, await deps.service.retrieve(tenantId, event.pathParameters?.requestId ?? ''));
+        default:
+          throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
+      }
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE },
+  );
 
 const config = loadConfig();
 export const handler = createHandler({

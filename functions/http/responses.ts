@@ -9,11 +9,14 @@ import { encodeSseStream, ResponsesRequest, ResponsesService } from '../../share
  * Response object.
  */
 export const createHandler = (deps: { service: ResponsesService; maxBodyBytes: number }) =>
-  httpRoute(async ({ body, deadline, signal }) => {
-    const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), { deadline, signal });
-    if (answer.kind === 'response') return jsonResponse(200, answer.response);
-    return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: encodeSseStream(answer.events) };
-  }, { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true });
+  httpRoute(
+    async ({ body, deadline, signal }) => {
+      const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), { deadline, signal });
+      if (answer.kind === 'response') return jsonResponse(200, answer.response);
+      return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: encodeSseStream(answer.events) };
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes, streaming: true },
+  );
 
 const config = loadConfig();
 export const handler = createHandler({ service: new ResponsesService(createInferenceService(config)), maxBodyBytes: config.maxBodyBytes });

@@ -17,18 +17,22 @@ export const createHandler = (deps: ExpireJobsDeps, sweep?: SweepStalledJobsDeps
   const result = await expireJobs(deps);
   if (result.expired.length > 0) logger.info('jobs expired', { ...result });
   const stalled = sweep ? await sweepStalledJobs(sweep) : { redriven: [], abandoned: [], refinalized: [] };
-  if (stalled.redriven.length + stalled.abandoned.length + stalled.refinalized.length > 0) logger.warn('stalled jobs swept', { ...stalled });
+  if (stalled.redriven.length + stalled.abandoned.length + stalled.refinalized.length > 0)
+    logger.warn('stalled jobs swept', { ...stalled });
   return { ...result, stalled };
 };
 
 const config = loadConfig();
 const jobs = createJobStore(config);
-export const handler = createHandler({ jobs, now: Date.now }, {
-  jobs,
-  objects: createObjectStore(),
-  chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
-  finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
-  now: Date.now,
-  newAttemptId: () => randomUUID(),
-  ...loadStallSettings(),
-});
+export const handler = createHandler(
+  { jobs, now: Date.now },
+  {
+    jobs,
+    objects: createObjectStore(),
+    chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+    finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
+    now: Date.now,
+    newAttemptId: () => randomUUID(),
+    ...loadStallSettings(),
+  },
+);

@@ -2,7 +2,11 @@ import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
 import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests';
 import {
-  createAnswerSender, createAsyncRequestStore, createIdempotencyStore, createReplyPolicy, createResultObjects,
+  createAnswerSender,
+  createAsyncRequestStore,
+  createIdempotencyStore,
+  createReplyPolicy,
+  createResultObjects,
 } from '../../shared/queueRequests/aws/adapters';
 import { sqsBatchAll } from '../../shared/queues/sqsBatchAll';
 

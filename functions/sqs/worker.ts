@@ -30,13 +30,17 @@ export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number, sendB
 
 const config = loadConfig();
 const { router, core } = createInferenceRuntime(config);
-export const handler = createHandler({
-  jobs: createJobStore(config),
-  objects: createObjectStore(),
-  finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
-  core,
-  router,
-  maxLineBytes: config.limits.maxLineBytes,
-  newAttemptId: () => randomUUID(),
-  now: Date.now,
-}, config.workMaxReceiveCount, { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') });
+export const handler = createHandler(
+  {
+    jobs: createJobStore(config),
+    objects: createObjectStore(),
+    finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
+    core,
+    router,
+    maxLineBytes: config.limits.maxLineBytes,
+    newAttemptId: () => randomUUID(),
+    now: Date.now,
+  },
+  config.workMaxReceiveCount,
+  { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') },
+);

@@ -27,31 +27,46 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { ...keyOf(record.keyHash), type: 'apiKey', ...record, gsi1pk: tenantKeys(record.tenantId), gsi1sk: `${record.createdAt}#${record.keyId}` },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(record.keyHash),
+          type: 'apiKey',
+          ...record,
+          gsi1pk: tenantKeys(record.tenantId),
+          gsi1sk: `${record.createdAt}#${record.keyId}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
   /** Whether any key record (revoked or not) names `tenantId`: the tenants the platform knows. */
   async isKnownTenant(tenantId: string): Promise<boolean> {
-    const { Items = [] } = await this.client.send(new QueryCommand({
-      TableName: this.tableName, IndexName: 'gsi1', Limit: 1,
-      KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': tenantKeys(tenantId) },
-    }));
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        Limit: 1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': tenantKeys(tenantId) },
+      }),
+    );
     return Items.length > 0;
   }
 
   async revoke(keyHash: string, at: Date): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(keyHash),
-        UpdateExpression: 'SET revokedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': at.toISOString() },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(keyHash),
+          UpdateExpression: 'SET revokedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

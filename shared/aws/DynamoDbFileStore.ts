@@ -7,13 +7,18 @@ const sortKey = (file: Pick<FileRecord, 'createdAt' | 'id'>) => `${String(file.c
 
 /** File records in the platform table; a tenant's files listed newest first through gsi1. */
 export class DynamoDbFileStore implements FileStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async put(file: FileRecord): Promise<void> {
-    await this.client.send(new PutCommand({
-      TableName: this.tableName,
-      Item: { ...fileKey(file.id), type: 'file', ...file, gsi1pk: listKey(file.tenantId), gsi1sk: sortKey(file) },
-    }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...fileKey(file.id), type: 'file', ...file, gsi1pk: listKey(file.tenantId), gsi1sk: sortKey(file) },
+      }),
+    );
   }
 
   async get(fileId: string): Promise<FileRecord | undefined> {
@@ -21,7 +26,10 @@ export class DynamoDbFileStore implements FileStore {
     return Item?.type === 'file' ? toRecord(Item) : undefined;
   }
 
-  async list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }): Promise<{ files: FileRecord[]; hasMore: boolean }> {
+  async list(
+    tenantId: string,
+    page: { after?: string; limit: number; purpose?: FileRecord['purpose'] },
+  ): Promise<{ files: FileRecord[]; hasMore: boolean }> {
     let startKey: Record<string, unknown> | undefined;
     if (page.after) {
       const after = await this.get(page.after);
@@ -30,13 +38,18 @@ export class DynamoDbFileStore implements FileStore {
     // A filter applies after DynamoDB's Limit, so keep reading pages until one more than asked is found.
     const files: FileRecord[] = [];
     do {
-      const result = await this.client.send(new QueryCommand({
-        TableName: this.tableName, IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ...(page.purpose ? { FilterExpression: 'purpose = :purpose' } : {}),
-        ExpressionAttributeValues: { ':pk': listKey(tenantId), ...(page.purpose ? { ':purpose': page.purpose } : {}) },
-        ScanIndexForward: false, Limit: page.limit + 1, ExclusiveStartKey: startKey,
-      }));
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ...(page.purpose ? { FilterExpression: 'purpose = :purpose' } : {}),
+          ExpressionAttributeValues: { ':pk': listKey(tenantId), ...(page.purpose ? { ':purpose': page.purpose } : {}) },
+          ScanIndexForward: false,
+          Limit: page.limit + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
       files.push(...(result.Items ?? []).map(toRecord));
       startKey = result.LastEvaluatedKey;
     } while (startKey && files.length <= page.limit);

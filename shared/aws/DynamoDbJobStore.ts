@@ -12,8 +12,11 @@ const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
 
 /** A job as one DynamoDB item: counters flat, so each is one `ADD`. */
 type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
-  countTotal: number; countCompleted: number; countFailed: number;
-  promptTokens: number; completionTokens: number;
+  countTotal: number;
+  countCompleted: number;
+  countFailed: number;
+  promptTokens: number;
+  completionTokens: number;
   chunkAttempts: Record<string, string>;
 };
 
@@ -21,18 +24,38 @@ function toItem(job: Job): Record<string, unknown> {
   const { requestCounts, usage, ...rest } = job;
   const active = !TERMINAL_STATUSES.includes(job.status);
   return {
-    ...jobKey(job.id), type: 'job', ...rest,
-    countTotal: requestCounts.total, countCompleted: requestCounts.completed, countFailed: requestCounts.failed,
-    promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
+    ...jobKey(job.id),
+    type: 'job',
+    ...rest,
+    countTotal: requestCounts.total,
+    countCompleted: requestCounts.completed,
+    countFailed: requestCounts.failed,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
     chunkAttempts: {},
-    gsi1pk: `TENANT#${job.tenantId}#JOBS`, gsi1sk: `${pad(job.createdAt)}#${job.id}`,
+    gsi1pk: `TENANT#${job.tenantId}#JOBS`,
+    gsi1sk: `${pad(job.createdAt)}#${job.id}`,
     ...(active ? { gsi2pk: 'ACTIVE_JOBS', gsi2sk: `${pad(job.expiresAt)}#${job.id}` } : {}),
   };
 }
 
 function fromItem(item: Record<string, unknown>): Job {
-  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, chunkAttempts: _ca,
-    countTotal, countCompleted, countFailed, promptTokens, completionTokens, ...rest } = item as JobItem & Record<string, unknown>;
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    gsi1pk: _g1,
+    gsi1sk: _g1s,
+    gsi2pk: _g2,
+    gsi2sk: _g2s,
+    chunkAttempts: _ca,
+    countTotal,
+    countCompleted,
+    countFailed,
+    promptTokens,
+    completionTokens,
+    ...rest
+  } = item as JobItem & Record<string, unknown>;
   return {
     ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
@@ -46,11 +69,16 @@ function fromItem(item: Record<string, unknown>): Job {
  * what makes a redelivered chunk change nothing.
  */
 export class DynamoDbJobStore implements JobStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async create(job: Job): Promise<boolean> {
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(job), ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: toItem(job), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -67,13 +95,20 @@ export class DynamoDbJobStore implements JobStore {
     let startKey: Record<string, unknown> | undefined;
     if (page.after) {
       const after = await this.get(page.after);
-      if (after && after.tenantId === tenantId) startKey = { ...jobKey(after.id), gsi1pk: `TENANT#${tenantId}#JOBS`, gsi1sk: `${pad(after.createdAt)}#${after.id}` };
+      if (after && after.tenantId === tenantId)
+        startKey = { ...jobKey(after.id), gsi1pk: `TENANT#${tenantId}#JOBS`, gsi1sk: `${pad(after.createdAt)}#${after.id}` };
     }
-    const { Items = [] } = await this.client.send(new QueryCommand({
-      TableName: this.tableName, IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#JOBS` },
-      ScanIndexForward: false, Limit: page.limit + 1, ExclusiveStartKey: startKey,
-    }));
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#JOBS` },
+        ScanIndexForward: false,
+        Limit: page.limit + 1,
+        ExclusiveStartKey: startKey,
+      }),
+    );
     return { jobs: Items.slice(0, page.limit).map(fromItem), hasMore: Items.length > page.limit };
   }
 
@@ -85,23 +120,36 @@ export class DynamoDbJobStore implements JobStore {
     const fields: Record<string, unknown> = { ...patch };
     if (patch.requestCounts) {
       delete fields.requestCounts;
-      Object.assign(fields, { countTotal: patch.requestCounts.total, countCompleted: patch.requestCounts.completed, countFailed: patch.requestCounts.failed });
+      Object.assign(fields, {
+        countTotal: patch.requestCounts.total,
+        countCompleted: patch.requestCounts.completed,
+        countFailed: patch.requestCounts.failed,
+      });
     }
     // An undefined field is "not set": DynamoDB refuses an expression value that is undefined.
-    Object.entries(fields).filter(([, value]) => value !== undefined).forEach(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:f${i}`] = value;
-      sets.push(`#f${i} = :f${i}`);
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .forEach(([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:f${i}`] = value;
+        sets.push(`#f${i} = :f${i}`);
+      });
+    froms.forEach((from, i) => {
+      values[`:from${i}`] = from;
     });
-    froms.forEach((from, i) => { values[`:from${i}`] = from; });
     const remove = TERMINAL_STATUSES.includes(to) ? ' REMOVE gsi2pk, gsi2sk' : '';
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-        ConditionExpression: `attribute_exists(pk) AND #status IN (${froms.map((_, i) => `:from${i}`).join(', ')})`,
-        ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${froms.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return fromItem(Attributes!);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -109,19 +157,35 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date()): Promise<{ applied: boolean; job: Job }> {
+  async recordChunkDone(
+    jobId: string,
+    index: number,
+    attempt: string,
+    counts: ChunkCounts,
+    now = new Date(),
+  ): Promise<{ applied: boolean; job: Job }> {
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: 'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
-        ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-        ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':attempt': attempt, ':now': Math.floor(now.getTime() / 1000), ':one': 1, ':c': counts.completed, ':f': counts.failed, ':p': counts.promptTokens, ':ct': counts.completionTokens,
-          ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
-        },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression:
+            'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+          ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':attempt': attempt,
+            ':now': Math.floor(now.getTime() / 1000),
+            ':one': 1,
+            ':c': counts.completed,
+            ':f': counts.failed,
+            ':p': counts.promptTokens,
+            ':ct': counts.completionTokens,
+            ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return { applied: true, job: fromItem(Attributes!) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -133,14 +197,21 @@ export class DynamoDbJobStore implements JobStore {
 
   async setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job> {
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: `SET ${[outputs.outputFileId && 'outputFileId = :out', outputs.errorFileId && 'errorFileId = :err', '#status = :expired'].filter(Boolean).join(', ')}`,
-        ConditionExpression: '#status = :expired',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':expired': 'expired', ...(outputs.outputFileId ? { ':out': outputs.outputFileId } : {}), ...(outputs.errorFileId ? { ':err': outputs.errorFileId } : {}) },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: `SET ${[outputs.outputFileId && 'outputFileId = :out', outputs.errorFileId && 'errorFileId = :err', '#status = :expired'].filter(Boolean).join(', ')}`,
+          ConditionExpression: '#status = :expired',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':expired': 'expired',
+            ...(outputs.outputFileId ? { ':out': outputs.outputFileId } : {}),
+            ...(outputs.errorFileId ? { ':err': outputs.errorFileId } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return fromItem(Attributes!);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -151,13 +222,21 @@ export class DynamoDbJobStore implements JobStore {
   async recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean> {
     const statuses = [...DRAINING, 'finalizing'];
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: 'SET redrives = :next, progressAt = :now',
-        ConditionExpression: `attribute_exists(pk) AND ${seen === 0 ? '(attribute_not_exists(redrives) OR redrives = :seen)' : 'redrives = :seen'} AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen, ':now': Math.floor(now.getTime() / 1000), ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])) },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET redrives = :next, progressAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND ${seen === 0 ? '(attribute_not_exists(redrives) OR redrives = :seen)' : 'redrives = :seen'} AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':next': seen + 1,
+            ':seen': seen,
+            ':now': Math.floor(now.getTime() / 1000),
+            ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])),
+          },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -169,11 +248,16 @@ export class DynamoDbJobStore implements JobStore {
     const ids: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName, IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS' },
-        Limit: limit - ids.length, ExclusiveStartKey: startKey,
-      }));
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS' },
+          Limit: limit - ids.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
       ids.push(...(page.Items ?? []).map((item) => String(item.pk).slice('JOB#'.length)));
       startKey = page.LastEvaluatedKey;
     } while (startKey && ids.length < limit);
@@ -183,13 +267,16 @@ export class DynamoDbJobStore implements JobStore {
 
   async recordFailure(jobId: string, failure: JobFailure): Promise<boolean> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: jobKey(jobId),
-        UpdateExpression: 'SET failure = :failure',
-        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(failure) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':failure': failure, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET failure = :failure',
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(failure) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':failure': failure, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -198,8 +285,12 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async chunkAttempts(jobId: string): Promise<Map<number, string>> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true, ProjectionExpression: 'chunkAttempts' }));
-    return new Map(Object.entries((Item?.chunkAttempts ?? {}) as Record<string, string>).map(([index, attempt]) => [Number(index), attempt]));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true, ProjectionExpression: 'chunkAttempts' }),
+    );
+    return new Map(
+      Object.entries((Item?.chunkAttempts ?? {}) as Record<string, string>).map(([index, attempt]) => [Number(index), attempt]),
+    );
   }
 
   async saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]): Promise<void> {
@@ -211,7 +302,9 @@ export class DynamoDbJobStore implements JobStore {
       for (let attempt = 0; requests && requests.length > 0; attempt++) {
         if (attempt > 8) throw new Error(`Could not save the chunk plan of ${jobId}: writes left unprocessed`);
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } }));
+        const { UnprocessedItems } = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } }),
+        );
         requests = UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
       }
     }
@@ -221,12 +314,15 @@ export class DynamoDbJobStore implements JobStore {
     const chunks: ChunkPlan[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName, ConsistentRead: true,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
-        ExclusiveStartKey: startKey,
-      }));
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+          ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
       for (const item of page.Items ?? []) {
         const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines } = item as ChunkPlan;
         chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines, ...(blankLines ? { blankLines } : {}) });
@@ -237,12 +333,15 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async listExpired(now: number, limit: number): Promise<Job[]> {
-    const { Items = [] } = await this.client.send(new QueryCommand({
-      TableName: this.tableName, IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :now',
-      ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS', ':now': pad(now) },
-      Limit: limit,
-    }));
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':pk': 'ACTIVE_JOBS', ':now': pad(now) },
+        Limit: limit,
+      }),
+    );
     const jobs = await Promise.all(Items.map((item) => this.get(String(item.pk).slice('JOB#'.length))));
     return jobs.filter((job): job is Job => job !== undefined && !TERMINAL_STATUSES.includes(job.status) && job.status !== 'cancelling');
   }

@@ -14,9 +14,19 @@ export class S3ObjectStore implements ObjectStore {
   async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return { size: head.ContentLength ?? 0, etag: head.ETag ?? '', metadata: head.Metadata ?? {}, ...(head.ContentType ? { contentType: head.ContentType } : {}) };
+      return {
+        size: head.ContentLength ?? 0,
+        etag: head.ETag ?? '',
+        metadata: head.Metadata ?? {},
+        ...(head.ContentType ? { contentType: head.ContentType } : {}),
+      };
     } catch (error) {
-      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      if (
+        error instanceof NotFound ||
+        (error as { name?: string }).name === 'NotFound' ||
+        (error as { name?: string }).name === 'NoSuchKey'
+      )
+        return undefined;
       throw error;
     }
   }
@@ -33,7 +43,12 @@ export class S3ObjectStore implements ObjectStore {
     return Body;
   }
 
-  async write(bucket: string, key: string, body: string | Buffer | Readable, options: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<void> {
+  async write(
+    bucket: string,
+    key: string,
+    body: string | Buffer | Readable,
+    options: { contentType?: string; metadata?: Record<string, string> } = {},
+  ): Promise<void> {
     const params = { Bucket: bucket, Key: key, ContentType: options.contentType ?? 'application/jsonl', Metadata: options.metadata };
     if (!(body instanceof Readable)) {
       await this.client.send(new PutObjectCommand({ ...params, Body: body }));
@@ -52,6 +67,7 @@ export function readFailure(error: unknown, bucket: string, key: string): unknow
   const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = failure.$metadata?.httpStatusCode;
   if (failure.name === 'PreconditionFailed' || status === 412) return new ObjectChangedError(bucket, key, { cause: error });
-  if (failure.name === 'NoSuchKey' || failure.name === 'NotFound' || status === 404) return new ObjectMissingError(bucket, key, { cause: error });
+  if (failure.name === 'NoSuchKey' || failure.name === 'NotFound' || status === 404)
+    return new ObjectMissingError(bucket, key, { cause: error });
   return error;
 }

@@ -9,12 +9,17 @@ import type { DeliveryControl } from '../jobs/ports';
 export class SqsDeliveryControl implements DeliveryControl {
   #visibilityTimeout: Promise<number | undefined> | undefined;
 
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async returnAfter(receiptHandle: string, seconds: number): Promise<number> {
     const ceiling = await this.visibilityTimeout();
     const delay = Math.max(0, Math.round(ceiling === undefined ? seconds : Math.min(seconds, ceiling)));
-    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: delay }));
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: delay }),
+    );
     return delay;
   }
 
@@ -22,13 +27,16 @@ export class SqsDeliveryControl implements DeliveryControl {
   private visibilityTimeout(): Promise<number | undefined> {
     this.#visibilityTimeout ??= this.client
       .send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['VisibilityTimeout'] }))
-      .then((output) => {
-        const value = Number(output.Attributes?.VisibilityTimeout);
-        return Number.isFinite(value) ? value : undefined;
-      }, () => {
-        this.#visibilityTimeout = undefined;
-        return undefined;
-      });
+      .then(
+        (output) => {
+          const value = Number(output.Attributes?.VisibilityTimeout);
+          return Number.isFinite(value) ? value : undefined;
+        },
+        () => {
+          this.#visibilityTimeout = undefined;
+          return undefined;
+        },
+      );
     return this.#visibilityTimeout;
   }
 }

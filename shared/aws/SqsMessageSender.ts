@@ -12,7 +12,10 @@ const MAX_ATTEMPTS = 5;
  * never silently dropped.
  */
 export class SqsMessageSender<M> implements MessageSender<M> {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async send(messages: readonly M[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {

@@ -82,10 +82,11 @@ export class ChunkPlanner {
     }
     this.#validLines += 1;
     const open = this.#open;
-    const fits = open !== undefined
-      && open.validLines < this.#maxLines
-      && line.endByte - open.startByte + 1 <= this.#maxBytes
-      && open.skipLines.length + this.#trailing.length + open.blankLines.length + this.#trailingBlank.length <= this.#maxSkipLines;
+    const fits =
+      open !== undefined &&
+      open.validLines < this.#maxLines &&
+      line.endByte - open.startByte + 1 <= this.#maxBytes &&
+      open.skipLines.length + this.#trailing.length + open.blankLines.length + this.#trailingBlank.length <= this.#maxSkipLines;
     if (open && fits) {
       if (this.#trailing.length > 0) open.skipLines.push(...this.#trailing);
       if (this.#trailingBlank.length > 0) open.blankLines.push(...this.#trailingBlank);
@@ -97,7 +98,15 @@ export class ChunkPlanner {
       return undefined;
     }
     const closed = this.#close();
-    this.#open = { startByte: line.startByte, firstLine: line.lineNumber, validLines: 1, lastValidLine: line.lineNumber, lastValidEnd: line.endByte, skipLines: [], blankLines: [] };
+    this.#open = {
+      startByte: line.startByte,
+      firstLine: line.lineNumber,
+      validLines: 1,
+      lastValidLine: line.lineNumber,
+      lastValidEnd: line.endByte,
+      skipLines: [],
+      blankLines: [],
+    };
     return closed;
   }
 

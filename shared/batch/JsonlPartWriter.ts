@@ -25,7 +25,9 @@ export class JsonlPartWriter {
     this.#upload.catch((error: unknown) => {
       this.#failure = { error };
     });
-    this.#uploadEnded = this.#upload.then(() => { throw new Error('the upload ended before its stream did'); });
+    this.#uploadEnded = this.#upload.then(() => {
+      throw new Error('the upload ended before its stream did');
+    });
     this.#uploadEnded.catch(() => undefined);
     // The upload reports a destroyed stream itself; an 'error' with no listener would crash the process.
     this.#stream.on('error', () => undefined);

@@ -14,12 +14,14 @@ const TextBlock = z.strictObject({ text: z.string() });
 export const ConverseInput = z.strictObject({
   messages: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.array(TextBlock).min(1) })).min(1),
   system: z.array(TextBlock).optional(),
-  inferenceConfig: z.strictObject({
-    maxTokens: z.number().int().positive().optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    stopSequences: z.array(z.string()).max(4).optional(),
-  }).optional(),
+  inferenceConfig: z
+    .strictObject({
+      maxTokens: z.number().int().positive().optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      topP: z.number().gt(0).max(1).optional(),
+      stopSequences: z.array(z.string()).max(4).optional(),
+    })
+    .optional(),
 });
 export type ConverseInput = z.infer<typeof ConverseInput>;
 
@@ -37,8 +39,13 @@ export type OpenAiChatInput = z.infer<typeof OpenAiChatInput>;
 
 /** Converse request fields that have no batch equivalent here (tools, guardrails, model-specific extras). */
 export const UNSUPPORTED_CONVERSE_FIELDS = [
-  'toolConfig', 'guardrailConfig', 'additionalModelRequestFields', 'additionalModelResponseFieldPaths',
-  'promptVariables', 'requestMetadata', 'performanceConfig',
+  'toolConfig',
+  'guardrailConfig',
+  'additionalModelRequestFields',
+  'additionalModelResponseFieldPaths',
+  'promptVariables',
+  'requestMetadata',
+  'performanceConfig',
 ] as const;
 
 /** Where a Converse input's fields are, for the checks that name OpenAI fields. */
@@ -90,7 +97,10 @@ export function nonTextBlock(input: Record<string, unknown>): string | undefined
 export function converseToChat(input: ConverseInput, model: string): ChatCompletionRequest {
   const messages: ChatMessage[] = (input.system ?? []).map((block) => ({ role: 'system', content: block.text }));
   for (const message of input.messages) {
-    const content = message.content.length === 1 ? message.content[0]!.text : message.content.map((block) => ({ type: 'text' as const, text: block.text }));
+    const content =
+      message.content.length === 1
+        ? message.content[0]!.text
+        : message.content.map((block) => ({ type: 'text' as const, text: block.text }));
     messages.push({ role: message.role, content });
   }
   const config = input.inferenceConfig ?? {};

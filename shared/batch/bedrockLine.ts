@@ -1,8 +1,15 @@
 import type { ModelEntry } from '../domain/catalogue';
 import { ModelNotFoundError } from '../errors';
 import {
-  converseField, converseToChat, ConverseInput, isConverseShaped, nonTextBlock, OpenAiChatInput,
-  TitanEmbeddingInput, titanToEmbeddings, UNSUPPORTED_CONVERSE_FIELDS,
+  converseField,
+  converseToChat,
+  ConverseInput,
+  isConverseShaped,
+  nonTextBlock,
+  OpenAiChatInput,
+  TitanEmbeddingInput,
+  titanToEmbeddings,
+  UNSUPPORTED_CONVERSE_FIELDS,
 } from './bedrockInput';
 import { CHAT_URL, EMBEDDINGS_URL } from './constants';
 import { describeJson, isJsonObject, issueError, lineError, readLineId, unknownField } from './lineErrors';
@@ -26,7 +33,12 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
   if (unknown) return unknown;
 
   if (context.bedrockModel === undefined || context.bedrockModel === '') {
-    return lineError(lineNumber, 'model_not_found', 'the file names no model: a Bedrock-format file takes its model from the object\'s metadata; set x-amz-meta-model (for example to gpt-oss-20b) when uploading it.', customId);
+    return lineError(
+      lineNumber,
+      'model_not_found',
+      "the file names no model: a Bedrock-format file takes its model from the object's metadata; set x-amz-meta-model (for example to gpt-oss-20b) when uploading it.",
+      customId,
+    );
   }
   let model: ModelEntry;
   try {
@@ -38,42 +50,80 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
 
   const input = record.modelInput;
   if (!isJsonObject(input)) {
-    const message = input === undefined ? `Missing required parameter: 'modelInput'.` : `Invalid value for 'modelInput': expected a JSON object, got ${describeJson(input)}.`;
+    const message =
+      input === undefined
+        ? `Missing required parameter: 'modelInput'.`
+        : `Invalid value for 'modelInput': expected a JSON object, got ${describeJson(input)}.`;
     return lineError(lineNumber, 'invalid_body', message, customId);
   }
   const url = model.kind === 'chat' ? CHAT_URL : EMBEDDINGS_URL;
   if (context.endpoint !== undefined && url !== context.endpoint) {
-    return lineError(lineNumber, 'invalid_url', `the model '${model.id}' serves "${url}", but this batch was created for "${context.endpoint}".`, customId);
+    return lineError(
+      lineNumber,
+      'invalid_url',
+      `the model '${model.id}' serves "${url}", but this batch was created for "${context.endpoint}".`,
+      customId,
+    );
   }
 
   if (model.kind === 'embeddings') {
     if ('messages' in input) {
-      return lineError(lineNumber, 'invalid_body', `Invalid value for 'modelInput': it is a chat request, but '${model.id}' (x-amz-meta-model) is an embeddings model, which takes {"inputText"}.`, customId);
+      return lineError(
+        lineNumber,
+        'invalid_body',
+        `Invalid value for 'modelInput': it is a chat request, but '${model.id}' (x-amz-meta-model) is an embeddings model, which takes {"inputText"}.`,
+        customId,
+      );
     }
     const parsed = TitanEmbeddingInput.safeParse(input);
     if (!parsed.success) return issueError(lineNumber, input, parsed.error, ['modelInput'], customId);
     const body = titanToEmbeddings(parsed.data, model.id);
     const check = checkEmbeddings(body, model, (name) => `modelInput.${name === 'input' ? 'inputText' : name}`);
     if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-    return { ok: true, lineNumber, customId, format: 'bedrock', model: model.id, estimatedTokens: check.estimatedTokens, url: EMBEDDINGS_URL, body };
+    return {
+      ok: true,
+      lineNumber,
+      customId,
+      format: 'bedrock',
+      model: model.id,
+      estimatedTokens: check.estimatedTokens,
+      url: EMBEDDINGS_URL,
+      body,
+    };
   }
 
   if ('inputText' in input) {
-    return lineError(lineNumber, 'invalid_body', `Invalid value for 'modelInput': it is an embeddings request, but '${model.id}' (x-amz-meta-model) is a chat model, which takes "messages".`, customId);
+    return lineError(
+      lineNumber,
+      'invalid_body',
+      `Invalid value for 'modelInput': it is an embeddings request, but '${model.id}' (x-amz-meta-model) is a chat model, which takes "messages".`,
+      customId,
+    );
   }
   if ('model' in input) {
-    return lineError(lineNumber, 'unsupported_parameter', `'modelInput.model' is not allowed: a Bedrock-format file names its model once, in x-amz-meta-model.`, customId);
+    return lineError(
+      lineNumber,
+      'unsupported_parameter',
+      `'modelInput.model' is not allowed: a Bedrock-format file names its model once, in x-amz-meta-model.`,
+      customId,
+    );
   }
   const unsupported = UNSUPPORTED_CONVERSE_FIELDS.find((field) => field in input);
   if (unsupported) {
-    return lineError(lineNumber, 'unsupported_parameter', `'modelInput.${unsupported}' is not supported: batch lines carry text generation only.`, customId);
+    return lineError(
+      lineNumber,
+      'unsupported_parameter',
+      `'modelInput.${unsupported}' is not supported: batch lines carry text generation only.`,
+      customId,
+    );
   }
 
   let body;
   let field: (name: string) => string;
   if (isConverseShaped(input)) {
     const block = nonTextBlock(input);
-    if (block) return lineError(lineNumber, 'unsupported_parameter', `'${block}' is not supported: only text content blocks are.`, customId);
+    if (block)
+      return lineError(lineNumber, 'unsupported_parameter', `'${block}' is not supported: only text content blocks are.`, customId);
     const parsed = ConverseInput.safeParse(input);
     if (!parsed.success) return issueError(lineNumber, input, parsed.error, ['modelInput'], customId);
     body = converseToChat(parsed.data, model.id);
@@ -86,7 +136,16 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
   }
   const check = checkChat(body, model, field);
   if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-  return { ok: true, lineNumber, customId, format: 'bedrock', model: model.id, estimatedTokens: check.estimatedTokens, url: CHAT_URL, body };
+  return {
+    ok: true,
+    lineNumber,
+    customId,
+    format: 'bedrock',
+    model: model.id,
+    estimatedTokens: check.estimatedTokens,
+    url: CHAT_URL,
+    body,
+  };
 }
 
 /**
@@ -98,7 +157,9 @@ export function resolveBedrockModel(name: string, lookup: ModelLookup): ModelEnt
     return lookup.resolveModel(name);
   } catch (error) {
     if (!(error instanceof ModelNotFoundError)) throw error;
-    const byBedrockId = lookup.listModels?.().find((model) => model.backends.some((backend) => backend.provider === 'bedrock' && backend.model === name));
+    const byBedrockId = lookup
+      .listModels?.()
+      .find((model) => model.backends.some((backend) => backend.provider === 'bedrock' && backend.model === name));
     if (byBedrockId) return byBedrockId;
     throw new ModelNotFoundError(name, 'is neither a model of the catalogue nor the Bedrock model id of one');
   }

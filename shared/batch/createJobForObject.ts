@@ -33,7 +33,10 @@ export function normaliseEtag(etag: string): string {
  * the same key again (a new ETag) starts a new one.
  */
 export function jobIdForObject(bucket: string, key: string, etag: string): string {
-  return `batch_${createHash('sha256').update(`${bucket}\n${key}\n${normaliseEtag(etag)}`).digest('hex').slice(0, 32)}`;
+  return `batch_${createHash('sha256')
+    .update(`${bucket}\n${key}\n${normaliseEtag(etag)}`)
+    .digest('hex')
+    .slice(0, 32)}`;
 }
 
 /**

@@ -10,9 +10,7 @@ export interface TenantDirectory {
 export type DropRefusalCode = 'invalid_key' | 'unknown_tenant';
 
 /** The verdict on an object dropped in the inbox. */
-export type DropVerdict =
-  | { ok: true; tenantId: string }
-  | { ok: false; code: DropRefusalCode; message: string; tenantId?: string };
+export type DropVerdict = { ok: true; tenantId: string } | { ok: false; code: DropRefusalCode; message: string; tenantId?: string };
 
 /** Where the record of a refused drop is written: one flat object per key, the key percent-encoded. */
 export const REFUSED_DROPS_PREFIX = 'inbox-refused/';
@@ -29,10 +27,20 @@ export async function checkInboxDrop(key: string, tenants: TenantDirectory | und
   const tenantId = tenantOfInboxKey(key);
   if (!tenantId) return { ok: false, code: 'invalid_key', message: 'The key must be inbox/<tenant>/<name>.' };
   if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
-    return { ok: false, code: 'invalid_key', tenantId, message: "The key has a '.' or '..' segment; S3 keys are taken literally, so such a key is refused." };
+    return {
+      ok: false,
+      code: 'invalid_key',
+      tenantId,
+      message: "The key has a '.' or '..' segment; S3 keys are taken literally, so such a key is refused.",
+    };
   }
   if (tenants && !(await tenants.isKnownTenant(tenantId))) {
-    return { ok: false, code: 'unknown_tenant', tenantId, message: `No API key names the tenant '${tenantId}'; drop files under inbox/<your tenant>/.` };
+    return {
+      ok: false,
+      code: 'unknown_tenant',
+      tenantId,
+      message: `No API key names the tenant '${tenantId}'; drop files under inbox/<your tenant>/.`,
+    };
   }
   return { ok: true, tenantId };
 }
@@ -54,7 +62,13 @@ export async function recordRefusedDrop(
   now: Date = new Date(),
 ): Promise<string> {
   const recordKey = refusedDropKey(drop.key);
-  const record = { key: drop.key, etag: drop.etag, code: refusal.code, message: refusal.message, refused_at: Math.floor(now.getTime() / 1000) };
+  const record = {
+    key: drop.key,
+    etag: drop.etag,
+    code: refusal.code,
+    message: refusal.message,
+    refused_at: Math.floor(now.getTime() / 1000),
+  };
   await objects.write(drop.bucket, recordKey, `${JSON.stringify(record)}\n`, { contentType: 'application/json' });
   return recordKey;
 }

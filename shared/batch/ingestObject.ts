@@ -70,28 +70,51 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
   const info = await deps.objects.head(bucket, key);
   if (!info) return fail(deps, job, { code: 'file_not_found', message: `The input object s3://${bucket}/${key} does not exist.` });
   if (job.source.etag !== undefined && normaliseEtag(job.source.etag) !== normaliseEtag(info.etag)) {
-    return fail(deps, job, { code: 'file_changed', message: `The input object s3://${bucket}/${key} was replaced after the batch was created; the new upload is a batch of its own.` });
+    return fail(deps, job, {
+      code: 'file_changed',
+      message: `The input object s3://${bucket}/${key} was replaced after the batch was created; the new upload is a batch of its own.`,
+    });
   }
   if (/\.gz$/i.test(key) || /gzip/i.test(info.contentType ?? '')) return fail(deps, job, failureOf(gzipRefused()));
   if (info.size > deps.limits.maxFileBytes) {
-    return fail(deps, job, { code: 'file_too_large', message: `The file is ${info.size} bytes, more than the limit of ${deps.limits.maxFileBytes} bytes; split it into several files.` });
+    return fail(deps, job, {
+      code: 'file_too_large',
+      message: `The file is ${info.size} bytes, more than the limit of ${deps.limits.maxFileBytes} bytes; split it into several files.`,
+    });
   }
   if (info.size === 0) return fail(deps, job, emptyFile());
 
   const model = info.metadata[MODEL_METADATA_KEY] ?? info.metadata[`x-amz-meta-${MODEL_METADATA_KEY}`] ?? job.source.model;
   let scan: ScanResult;
   try {
-    scan = await scanInput(deps, { jobId: job.id, bucket, key, etag: info.etag, format: job.source.format, endpoint: job.endpoint, bedrockModel: model });
+    scan = await scanInput(deps, {
+      jobId: job.id,
+      bucket,
+      key,
+      etag: info.etag,
+      format: job.source.format,
+      endpoint: job.endpoint,
+      bedrockModel: model,
+    });
   } catch (error) {
     if (!(error instanceof InputRefusedError)) throw error;
     return fail(deps, job, failureOf(error));
   }
-  const source: JobSource = { ...job.source, etag: info.etag, ...(model ? { model } : {}), ...(scan.format ? { format: scan.format } : {}) };
+  const source: JobSource = {
+    ...job.source,
+    etag: info.etag,
+    ...(model ? { model } : {}),
+    ...(scan.format ? { format: scan.format } : {}),
+  };
   const requestCounts: RequestCounts = { total: scan.lines, completed: 0, failed: scan.invalidLines };
   if (scan.lines === 0) return fail(deps, job, emptyFile(), { source }, scan);
   if (scan.validLines === 0) {
     const first = scan.firstError!;
-    const failure = { code: 'no_valid_lines', message: `None of the ${scan.invalidLines} lines of the file is valid; the first error: ${first.message}`, line: first.lineNumber };
+    const failure = {
+      code: 'no_valid_lines',
+      message: `None of the ${scan.invalidLines} lines of the file is valid; the first error: ${first.message}`,
+      line: first.lineNumber,
+    };
     return fail(deps, job, failure, { source, requestCounts }, scan);
   }
 
@@ -118,9 +141,10 @@ async function resendChunks(deps: IngestDeps, job: Job): Promise<IngestSummary> 
 async function fail(deps: IngestDeps, job: Job, failure: JobFailure, patch: JobPatch = {}, scan?: ScanResult): Promise<IngestSummary> {
   try {
     // Every refused line keeps its reason: published as the job's errors file before the job says failed.
-    const errorFileId = scan && scan.invalidLines > 0 && deps.files
-      ? await publishIngestErrors({ objects: deps.objects, files: deps.files, now: () => now(deps).getTime() }, job)
-      : undefined;
+    const errorFileId =
+      scan && scan.invalidLines > 0 && deps.files
+        ? await publishIngestErrors({ objects: deps.objects, files: deps.files, now: () => now(deps).getTime() }, job)
+        : undefined;
     const failed = await deps.jobs.transition(job.id, 'failed', { ...patch, failure, ...(errorFileId ? { errorFileId } : {}) }, now(deps));
     return summary(failed, 'failed', scan);
   } catch (error) {

@@ -13,7 +13,13 @@ export function lineError(lineNumber: number, code: LineErrorCode, message: stri
  * requests, with the field named from the root of the line (`body.messages[0].role`,
  * `modelInput.inferenceConfig.topP`) so the user can find it in the file.
  */
-export function issueError(lineNumber: number, input: unknown, error: z.ZodError, prefix: readonly PropertyKey[], customId?: string): LineError {
+export function issueError(
+  lineNumber: number,
+  input: unknown,
+  error: z.ZodError,
+  prefix: readonly PropertyKey[],
+  customId?: string,
+): LineError {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const field = fieldPath([...prefix, ...issue.path, issue.keys[0]!]);
@@ -27,23 +33,41 @@ export function issueError(lineNumber: number, input: unknown, error: z.ZodError
 }
 
 /** Fields of a line's JSON object that are not in `allowed`, as an unknown-parameter error. */
-export function unknownField(lineNumber: number, record: Record<string, unknown>, allowed: readonly string[], customId: string): LineError | undefined {
+export function unknownField(
+  lineNumber: number,
+  record: Record<string, unknown>,
+  allowed: readonly string[],
+  customId: string,
+): LineError | undefined {
   const unknown = Object.keys(record).find((key) => !allowed.includes(key));
   if (unknown === undefined) return undefined;
-  return lineError(lineNumber, 'unknown_parameter', `Unrecognized request argument supplied: ${unknown} (a line of this format has ${allowed.join(', ')}).`, customId);
+  return lineError(
+    lineNumber,
+    'unknown_parameter',
+    `Unrecognized request argument supplied: ${unknown} (a line of this format has ${allowed.join(', ')}).`,
+    customId,
+  );
 }
 
 /** Reads the line's id field (`custom_id` or `recordId`): a non-empty string of at most 512 characters. */
 export function readLineId(lineNumber: number, record: Record<string, unknown>, field: string): { id: string } | LineError {
   const value = record[field];
   if (value === undefined || value === null || value === '') {
-    return lineError(lineNumber, 'missing_custom_id', `Missing required parameter: '${field}'; every line needs a unique '${field}' to match its result.`);
+    return lineError(
+      lineNumber,
+      'missing_custom_id',
+      `Missing required parameter: '${field}'; every line needs a unique '${field}' to match its result.`,
+    );
   }
   if (typeof value !== 'string') {
     return lineError(lineNumber, 'invalid_custom_id', `Invalid value for '${field}': expected a string, got ${describeJson(value)}.`);
   }
   if (value.length > CUSTOM_ID_MAX_LENGTH) {
-    return lineError(lineNumber, 'invalid_custom_id', `Invalid value for '${field}': ${value.length} characters, more than the ${CUSTOM_ID_MAX_LENGTH} allowed.`);
+    return lineError(
+      lineNumber,
+      'invalid_custom_id',
+      `Invalid value for '${field}': ${value.length} characters, more than the ${CUSTOM_ID_MAX_LENGTH} allowed.`,
+    );
   }
   return { id: value };
 }

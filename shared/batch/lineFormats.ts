@@ -46,7 +46,11 @@ export function parseBatchLine(text: string, lineNumber: number, context: LineCo
     case 'bedrock':
       return parseBedrockLine(value, lineNumber, context);
     default:
-      return lineError(lineNumber, 'missing_custom_id', `Missing required parameter: 'custom_id' (OpenAI batch format) or 'recordId' (Bedrock batch format).`);
+      return lineError(
+        lineNumber,
+        'missing_custom_id',
+        `Missing required parameter: 'custom_id' (OpenAI batch format) or 'recordId' (Bedrock batch format).`,
+      );
   }
 }
 
@@ -56,7 +60,11 @@ export function parseBatchLine(text: string, lineNumber: number, context: LineCo
  */
 export function parseReadLine(line: ReadLine, maxLineBytes: number, context: LineContext): ParsedLine | LineError | undefined {
   if (line.tooLong) {
-    return lineError(line.lineNumber, 'line_too_long', `the line is ${line.bytes} bytes, more than the limit of ${maxLineBytes} bytes per line.`);
+    return lineError(
+      line.lineNumber,
+      'line_too_long',
+      `the line is ${line.bytes} bytes, more than the limit of ${maxLineBytes} bytes per line.`,
+    );
   }
   if (line.blank) return undefined;
   if (line.invalidUtf8) {

@@ -25,22 +25,36 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
   if (unknown) return unknown;
 
   if (record.method !== 'POST') {
-    const message = record.method === undefined ? `Missing required parameter: 'method'; it must be "POST".` : `Invalid value for 'method': ${quoteJson(record.method)}; only "POST" is supported.`;
+    const message =
+      record.method === undefined
+        ? `Missing required parameter: 'method'; it must be "POST".`
+        : `Invalid value for 'method': ${quoteJson(record.method)}; only "POST" is supported.`;
     return lineError(lineNumber, 'invalid_method', message, customId);
   }
 
   const url = record.url;
   if (typeof url !== 'string' || !URLS.includes(url)) {
-    const message = url === undefined ? `Missing required parameter: 'url'; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".` : `Invalid value for 'url': ${quoteJson(url)}; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".`;
+    const message =
+      url === undefined
+        ? `Missing required parameter: 'url'; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".`
+        : `Invalid value for 'url': ${quoteJson(url)}; expected "${CHAT_URL}" or "${EMBEDDINGS_URL}".`;
     return lineError(lineNumber, 'invalid_url', message, customId);
   }
   if (context.endpoint !== undefined && url !== context.endpoint) {
-    return lineError(lineNumber, 'invalid_url', `Invalid value for 'url': "${url}", but this batch was created for "${context.endpoint}".`, customId);
+    return lineError(
+      lineNumber,
+      'invalid_url',
+      `Invalid value for 'url': "${url}", but this batch was created for "${context.endpoint}".`,
+      customId,
+    );
   }
 
   const body = record.body;
   if (!isJsonObject(body)) {
-    const message = body === undefined ? `Missing required parameter: 'body'.` : `Invalid value for 'body': expected a JSON object, got ${describeJson(body)}.`;
+    const message =
+      body === undefined
+        ? `Missing required parameter: 'body'.`
+        : `Invalid value for 'body': expected a JSON object, got ${describeJson(body)}.`;
     return lineError(lineNumber, 'invalid_body', message, customId);
   }
   const field = (name: string) => `body.${name}`;
@@ -52,7 +66,16 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
     if ('ok' in model) return model;
     const check = checkChat(parsed.data, model, field);
     if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-    return { ok: true, lineNumber, customId, format: 'openai', model: model.id, estimatedTokens: check.estimatedTokens, url: CHAT_URL, body: { ...parsed.data, model: model.id } };
+    return {
+      ok: true,
+      lineNumber,
+      customId,
+      format: 'openai',
+      model: model.id,
+      estimatedTokens: check.estimatedTokens,
+      url: CHAT_URL,
+      body: { ...parsed.data, model: model.id },
+    };
   }
 
   const parsed = EmbeddingsRequest.safeParse(body);
@@ -61,7 +84,16 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
   if ('ok' in model) return model;
   const check = checkEmbeddings(parsed.data, model, field);
   if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-  return { ok: true, lineNumber, customId, format: 'openai', model: model.id, estimatedTokens: check.estimatedTokens, url: EMBEDDINGS_URL, body: { ...parsed.data, model: model.id } };
+  return {
+    ok: true,
+    lineNumber,
+    customId,
+    format: 'openai',
+    model: model.id,
+    estimatedTokens: check.estimatedTokens,
+    url: EMBEDDINGS_URL,
+    body: { ...parsed.data, model: model.id },
+  };
 }
 
 /** The body's model, of the url's kind, or a `model_not_found` naming `body.model`. */

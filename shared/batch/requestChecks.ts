@@ -10,9 +10,7 @@ import type { LineErrorCode } from './constants';
 export type FieldNamer = (field: string) => string;
 
 /** A request that fits its model, with what it may cost, or why it does not. */
-export type RequestCheck =
-  | { ok: true; estimatedTokens: number }
-  | { ok: false; code: LineErrorCode; message: string };
+export type RequestCheck = { ok: true; estimatedTokens: number } | { ok: false; code: LineErrorCode; message: string };
 
 /**
  * Checks a chat line's request with the very rules the real-time route applies

@@ -82,7 +82,11 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       }
       lines += 1;
       if (lines > limits.maxLinesPerJob) {
-        throw new InputRefusedError('too_many_lines', `The file has more than ${limits.maxLinesPerJob} lines, the most a job may have; split it into several files.`, { line: line.lineNumber });
+        throw new InputRefusedError(
+          'too_many_lines',
+          `The file has more than ${limits.maxLinesPerJob} lines, the most a job may have; split it into several files.`,
+          { line: line.lineNumber },
+        );
       }
       const outcome = refuseDuplicate(parsed, seen);
       if (outcome.ok) {
@@ -105,7 +109,14 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   }
   await part.close();
   planner.finish();
-  return { lines, validLines: planner.validLines, invalidLines, chunks: [...planner.chunks], format: context.format, ...(firstError ? { firstError } : {}) };
+  return {
+    lines,
+    validLines: planner.validLines,
+    invalidLines,
+    chunks: [...planner.chunks],
+    format: context.format,
+    ...(firstError ? { firstError } : {}),
+  };
 }
 
 /**
@@ -117,10 +128,18 @@ async function readPinned(objects: ObjectStore, request: ScanRequest): Promise<A
     return await objects.read(request.bucket, request.key, { ifMatch: request.etag });
   } catch (error) {
     if (error instanceof ObjectChangedError) {
-      throw new InputRefusedError('file_changed', `The input object s3://${request.bucket}/${request.key} was replaced while it was being read; the new upload is a batch of its own.`, { cause: error });
+      throw new InputRefusedError(
+        'file_changed',
+        `The input object s3://${request.bucket}/${request.key} was replaced while it was being read; the new upload is a batch of its own.`,
+        { cause: error },
+      );
     }
     if (error instanceof ObjectMissingError) {
-      throw new InputRefusedError('file_not_found', `The input object s3://${request.bucket}/${request.key} was deleted before it could be read.`, { cause: error });
+      throw new InputRefusedError(
+        'file_not_found',
+        `The input object s3://${request.bucket}/${request.key} was deleted before it could be read.`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -137,14 +156,20 @@ function refuseDuplicate(parsed: ParsedLine | LineError, seen: Map<string, numbe
   }
   if (!parsed.ok) return parsed;
   const field = parsed.format === 'bedrock' ? 'recordId' : 'custom_id';
-  return lineError(parsed.lineNumber, 'duplicate_custom_id', `Invalid value for '${field}': '${id}' is already used by line ${first}; every line needs its own.`, id);
+  return lineError(
+    parsed.lineNumber,
+    'duplicate_custom_id',
+    `Invalid value for '${field}': '${id}' is already used by line ${first}; every line needs its own.`,
+    id,
+  );
 }
 
 /** Passes the stream through, refusing it if it starts like a gzip file. */
 async function* refuseGzip(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);
   for await (const raw of source) {
-    const piece = typeof raw === 'string' ? Buffer.from(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const piece =
+      typeof raw === 'string' ? Buffer.from(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     if (head === undefined) {
       yield piece;
       continue;

@@ -66,10 +66,8 @@ interface ParsedLineCommon {
 }
 
 /** A valid line: the request it carries, normalised to the OpenAI shape, model set to the public id. */
-export type ParsedLine = ParsedLineCommon & (
-  | { url: '/v1/chat/completions'; body: ChatCompletionRequest }
-  | { url: '/v1/embeddings'; body: EmbeddingsRequest }
-);
+export type ParsedLine = ParsedLineCommon &
+  ({ url: '/v1/chat/completions'; body: ChatCompletionRequest } | { url: '/v1/embeddings'; body: EmbeddingsRequest });
 
 /** A refused line: why, in words naming the line number and the field. */
 export interface LineError {

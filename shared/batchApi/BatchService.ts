@@ -39,7 +39,10 @@ export class BatchService {
     const file = isFileId(request.input_file_id) ? await this.deps.files.get(request.input_file_id) : undefined;
     if (!file || file.tenantId !== tenantId) throw new FileNotFoundError(request.input_file_id, 'input_file_id');
     if (file.purpose !== 'batch') {
-      throw new InvalidRequestError(`File ${file.id} has purpose '${file.purpose}'; a batch needs a file uploaded with purpose 'batch'.`, { param: 'input_file_id', code: 'invalid_file_purpose' });
+      throw new InvalidRequestError(`File ${file.id} has purpose '${file.purpose}'; a batch needs a file uploaded with purpose 'batch'.`, {
+        param: 'input_file_id',
+        code: 'invalid_file_purpose',
+      });
     }
     const nowMs = this.now();
     const createdAt = Math.floor(nowMs / 1000);
@@ -71,7 +74,10 @@ export class BatchService {
   /** `GET /v1/batches`: the tenant's batches, newest first. */
   async list(tenantId: string, query: ListBatchesQuery): Promise<ListPage<BatchObject>> {
     if (query.after !== undefined && !(await this.find(tenantId, query.after))) {
-      throw new InvalidRequestError(`Invalid value for 'after': no batch '${query.after}' to list after.`, { param: 'after', code: 'invalid_value' });
+      throw new InvalidRequestError(`Invalid value for 'after': no batch '${query.after}' to list after.`, {
+        param: 'after',
+        code: 'invalid_value',
+      });
     }
     const { jobs, hasMore } = await this.deps.jobs.list(tenantId, { after: query.after, limit: query.limit });
     return toListPage(jobs.map(toBatchObject), hasMore);

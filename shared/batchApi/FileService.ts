@@ -39,10 +39,19 @@ export class FileService {
     const id = newFileId(nowMs);
     const key = fileKeys.upload(tenantId, id);
     // The object first: a record never points at bytes that are not there.
-    await this.deps.objects.write(this.deps.bucket, key, upload.data, { contentType: 'application/jsonl', metadata: { 'tenant-id': tenantId, 'file-id': id } });
+    await this.deps.objects.write(this.deps.bucket, key, upload.data, {
+      contentType: 'application/jsonl',
+      metadata: { 'tenant-id': tenantId, 'file-id': id },
+    });
     const record: FileRecord = {
-      id, tenantId, purpose: upload.purpose, filename: upload.filename, bytes: upload.data.length,
-      createdAt: Math.floor(nowMs / 1000), bucket: this.deps.bucket, key,
+      id,
+      tenantId,
+      purpose: upload.purpose,
+      filename: upload.filename,
+      bytes: upload.data.length,
+      createdAt: Math.floor(nowMs / 1000),
+      bucket: this.deps.bucket,
+      key,
     };
     await this.deps.files.put(record);
     return toFileObject(record);
@@ -51,7 +60,10 @@ export class FileService {
   /** `GET /v1/files`: the tenant's files, newest first. */
   async list(tenantId: string, query: ListFilesQuery): Promise<ListPage<FileObject>> {
     if (query.after !== undefined && !(await this.find(tenantId, query.after))) {
-      throw new InvalidRequestError(`Invalid value for 'after': no file '${query.after}' to list after.`, { param: 'after', code: 'invalid_value' });
+      throw new InvalidRequestError(`Invalid value for 'after': no file '${query.after}' to list after.`, {
+        param: 'after',
+        code: 'invalid_value',
+      });
     }
     // Only `batch` and `batch_output` files are stored here; other OpenAI purposes list nothing.
     if (query.purpose !== undefined && query.purpose !== 'batch' && query.purpose !== 'batch_output') return toListPage([], false);

@@ -24,31 +24,45 @@ const KNOWN_FIELDS = ['purpose', 'expires_after[anchor]', 'expires_after[seconds
  * know is refused by name (`unknown_parameter`), as the JSON routes refuse theirs: a typo
  * never passes silently. `expires_after` is checked, then left to the bucket's lifecycle.
  */
-export async function readFileUpload(request: { contentType: string | undefined; body: Buffer }, options: { maxBytes: number; tenantId: string }): Promise<FileUpload> {
+export async function readFileUpload(
+  request: { contentType: string | undefined; body: Buffer },
+  options: { maxBytes: number; tenantId: string },
+): Promise<FileUpload> {
   if (request.body.length > options.maxBytes + MULTIPART_OVERHEAD_BYTES) throw new UploadTooLargeError(options.maxBytes, options.tenantId);
   const form = await parseMultipartForm(request.contentType, request.body, { maxFileBytes: options.maxBytes, maxFiles: 1 });
 
   const unknown = Object.keys(form.fields).find((name) => name !== 'file' && !(KNOWN_FIELDS as readonly string[]).includes(name));
-  if (unknown !== undefined) throw new InvalidRequestError(`Unrecognized request argument supplied: ${unknown}`, { param: unknown, code: 'unknown_parameter' });
+  if (unknown !== undefined)
+    throw new InvalidRequestError(`Unrecognized request argument supplied: ${unknown}`, { param: unknown, code: 'unknown_parameter' });
   checkExpiresAfter(form.fields);
 
   const file = form.files.find((part) => part.field === 'file');
   if (!file) {
-    const detail = form.fields.file !== undefined
-      ? "'file' arrived as a text field; send it as a file part (with a filename)."
-      : form.files[0] ? `the file arrived in '${form.files[0].field}'.` : 'the form has no file.';
+    const detail =
+      form.fields.file !== undefined
+        ? "'file' arrived as a text field; send it as a file part (with a filename)."
+        : form.files[0]
+          ? `the file arrived in '${form.files[0].field}'.`
+          : 'the form has no file.';
     throw new InvalidRequestError(`Missing required parameter: 'file': ${detail}`, { param: 'file', code: 'missing_required_parameter' });
   }
   if (file.truncated) throw new UploadTooLargeError(options.maxBytes, options.tenantId);
 
   const purpose = form.fields.purpose;
-  if (purpose === undefined) throw new InvalidRequestError("Missing required parameter: 'purpose'.", { param: 'purpose', code: 'missing_required_parameter' });
+  if (purpose === undefined)
+    throw new InvalidRequestError("Missing required parameter: 'purpose'.", { param: 'purpose', code: 'missing_required_parameter' });
   if (purpose !== 'batch') {
-    throw new InvalidRequestError(`Invalid value for 'purpose': '${purpose}'; this platform stores files for the Batch API, so only 'batch' is supported.`, { param: 'purpose', code: 'invalid_value' });
+    throw new InvalidRequestError(
+      `Invalid value for 'purpose': '${purpose}'; this platform stores files for the Batch API, so only 'batch' is supported.`,
+      { param: 'purpose', code: 'invalid_value' },
+    );
   }
   if (file.data.length === 0) throw new InvalidRequestError(`The file '${file.filename}' is empty.`, { param: 'file', code: 'empty_file' });
   if (!/\.jsonl$/i.test(file.filename)) {
-    throw new InvalidRequestError(`Invalid file format for Batch API: '${file.filename}'. Must be .jsonl.`, { param: 'file', code: 'invalid_file_format' });
+    throw new InvalidRequestError(`Invalid file format for Batch API: '${file.filename}'. Must be .jsonl.`, {
+      param: 'file',
+      code: 'invalid_file_format',
+    });
   }
   return { purpose, filename: file.filename, data: file.data };
 }
@@ -59,10 +73,16 @@ function checkExpiresAfter(fields: Record<string, string>): void {
   const seconds = fields['expires_after[seconds]'];
   if (anchor === undefined && seconds === undefined) return;
   if (anchor !== 'created_at') {
-    throw new InvalidRequestError(`Invalid value for 'expires_after.anchor': ${anchor === undefined ? 'missing' : `'${anchor}'`}; it must be 'created_at'.`, { param: 'expires_after.anchor', code: 'invalid_value' });
+    throw new InvalidRequestError(
+      `Invalid value for 'expires_after.anchor': ${anchor === undefined ? 'missing' : `'${anchor}'`}; it must be 'created_at'.`,
+      { param: 'expires_after.anchor', code: 'invalid_value' },
+    );
   }
   const value = Number(seconds);
   if (seconds === undefined || !/^\d+$/.test(seconds) || value < 3_600 || value > 2_592_000) {
-    throw new InvalidRequestError("Invalid value for 'expires_after.seconds': it must be a whole number of seconds from 3600 to 2592000.", { param: 'expires_after.seconds', code: 'invalid_value' });
+    throw new InvalidRequestError("Invalid value for 'expires_after.seconds': it must be a whole number of seconds from 3600 to 2592000.", {
+      param: 'expires_after.seconds',
+      code: 'invalid_value',
+    });
   }
 }

@@ -7,9 +7,11 @@ export const BatchMetadata = z
   .record(z.string(), z.string().max(METADATA_LIMITS.valueChars, `must be at most ${METADATA_LIMITS.valueChars} characters`))
   .superRefine((metadata, context) => {
     const keys = Object.keys(metadata);
-    if (keys.length > METADATA_LIMITS.pairs) context.addIssue({ code: 'custom', message: `must have at most ${METADATA_LIMITS.pairs} pairs, got ${keys.length}` });
+    if (keys.length > METADATA_LIMITS.pairs)
+      context.addIssue({ code: 'custom', message: `must have at most ${METADATA_LIMITS.pairs} pairs, got ${keys.length}` });
     for (const key of keys) {
-      if (key.length > METADATA_LIMITS.keyChars) context.addIssue({ code: 'custom', path: [key], message: `keys must be at most ${METADATA_LIMITS.keyChars} characters` });
+      if (key.length > METADATA_LIMITS.keyChars)
+        context.addIssue({ code: 'custom', path: [key], message: `keys must be at most ${METADATA_LIMITS.keyChars} characters` });
     }
   });
 
@@ -17,7 +19,9 @@ export const BatchMetadata = z
 export const CreateBatchRequest = z.strictObject({
   input_file_id: z.string().min(1),
   // A string first, so an absent value is reported as missing rather than as a bad option.
-  endpoint: z.string().pipe(z.enum(BatchEndpoint.options, { error: `supported endpoints are ${BatchEndpoint.options.map((e) => `'${e}'`).join(' and ')}` })),
+  endpoint: z
+    .string()
+    .pipe(z.enum(BatchEndpoint.options, { error: `supported endpoints are ${BatchEndpoint.options.map((e) => `'${e}'`).join(' and ')}` })),
   completion_window: z.string().pipe(z.literal(COMPLETION_WINDOW, { error: `only '${COMPLETION_WINDOW}' is supported` })),
   metadata: BatchMetadata.nullish(),
   /** Accepted for compatibility; output files are kept as long as the bucket keeps them. */
@@ -36,7 +40,17 @@ const pageLimit = (page: { default: number; max: number }) =>
     .transform((limit) => limit ?? page.default);
 
 /** The purposes OpenAI knows; we store only `batch` and `batch_output`, so the others list nothing. */
-const FILE_PURPOSES = ['assistants', 'assistants_output', 'batch', 'batch_output', 'fine-tune', 'fine-tune-results', 'vision', 'user_data', 'evals'] as const;
+const FILE_PURPOSES = [
+  'assistants',
+  'assistants_output',
+  'batch',
+  'batch_output',
+  'fine-tune',
+  'fine-tune-results',
+  'vision',
+  'user_data',
+  'evals',
+] as const;
 
 /** The query of `GET /v1/files`. Unknown parameters are ignored, as HTTP queries usually are. */
 export const ListFilesQuery = z.object({

@@ -105,7 +105,11 @@ export class BatchDispatcher<I, O> {
    * deadline, giving up on the others. Resolves with the items to send and the call's
    * congestion epoch, or undefined when none is left (the slot is then not held).
    */
-  async #acquireSlot(batch: Item<I, O>[], backend: Backend<I, O>, limiter: AdaptiveLimiter): Promise<{ items: Item<I, O>[]; epoch: number } | undefined> {
+  async #acquireSlot(
+    batch: Item<I, O>[],
+    backend: Backend<I, O>,
+    limiter: AdaptiveLimiter,
+  ): Promise<{ items: Item<I, O>[]; epoch: number } | undefined> {
     const { clock, tuning, estimator } = this.deps;
     let items = batch;
     for (;;) {
@@ -151,9 +155,15 @@ export class BatchDispatcher<I, O> {
       let failure: unknown;
       try {
         const signal = attempt ? AbortSignal.any([scope.signal, attempt.signal]) : scope.signal;
-        results = await backend.invoke(items.map((item) => item.input), { signal });
+        results = await backend.invoke(
+          items.map((item) => item.input),
+          { signal },
+        );
         if (!Array.isArray(results) || results.length !== items.length) {
-          failure = new BackendUnavailableError(`Backend returned ${Array.isArray(results) ? results.length : 'no'} results for ${items.length} inputs`, { backendId: backend.id, code: 'bad_backend_response' });
+          failure = new BackendUnavailableError(
+            `Backend returned ${Array.isArray(results) ? results.length : 'no'} results for ${items.length} inputs`,
+            { backendId: backend.id, code: 'bad_backend_response' },
+          );
         }
       } catch (thrown) {
         failure = thrown ?? new Error('invoke threw nothing');
@@ -163,7 +173,11 @@ export class BatchDispatcher<I, O> {
       }
       if (failure !== undefined && scope.reason === undefined && attempt?.fired()) {
         // Our own cap cut it: a backend that takes this long is treated as timed out.
-        failure = new BackendUnavailableError(`${backend.id} did not answer within ${attempt.capMs} ms, its share of the time left.`, { backendId: backend.id, code: 'backend_timeout', cause: failure });
+        failure = new BackendUnavailableError(`${backend.id} did not answer within ${attempt.capMs} ms, its share of the time left.`, {
+          backendId: backend.id,
+          code: 'backend_timeout',
+          cause: failure,
+        });
       }
       // The limiter hears how the call went before its slot is given back, so a
       // Retry-After pause holds the very next start too.
@@ -174,7 +188,10 @@ export class BatchDispatcher<I, O> {
       if (scope.reason !== undefined) {
         // We cut the call: not the backend's fault, and its items may have been served.
         const reason = scope.reason;
-        const error = reason === 'deadline' ? new DeadlineExceededError('The call was aborted at the deadline.') : new CancelledError('The call was aborted: the caller cancelled.');
+        const error =
+          reason === 'deadline'
+            ? new DeadlineExceededError('The call was aborted at the deadline.')
+            : new CancelledError('The call was aborted: the caller cancelled.');
         for (const item of items) {
           item.lastError = error;
           item.abandon(reason);
@@ -237,7 +254,10 @@ export class BatchDispatcher<I, O> {
   async #retry(items: Item<I, O>[], lastBackend: Backend<I, O> | undefined, avoid: string | undefined): Promise<void> {
     const { clock, tuning, policy, budget, estimator } = this.deps;
     const now = clock.now();
-    const retryAfterMs = Math.max(0, ...items.map((item) => (item.lastError instanceof BackendThrottledError ? item.lastError.retryAfterMs ?? 0 : 0)));
+    const retryAfterMs = Math.max(
+      0,
+      ...items.map((item) => (item.lastError instanceof BackendThrottledError ? (item.lastError.retryAfterMs ?? 0) : 0)),
+    );
     const delay = policy.backoffMs(Math.max(...items.map((item) => item.retries)) + 1, retryAfterMs);
     // The next backend is not known yet; the one that just answered is the best guess.
     const estimate = lastBackend ? estimator.estimate(lastBackend) : 0;
@@ -303,10 +323,13 @@ export class BatchDispatcher<I, O> {
     const controller = new AbortController();
     const timer = new AbortController();
     let fired = false;
-    clock.sleep(capMs, timer.signal).then(() => {
-      fired = true;
-      controller.abort(new DOMException(`No answer within ${capMs} ms`, 'TimeoutError'));
-    }, () => undefined);
+    clock.sleep(capMs, timer.signal).then(
+      () => {
+        fired = true;
+        controller.abort(new DOMException(`No answer within ${capMs} ms`, 'TimeoutError'));
+      },
+      () => undefined,
+    );
     return { signal: controller.signal, capMs, fired: () => fired, dispose: () => timer.abort() };
   }
 
@@ -318,7 +341,11 @@ export class BatchDispatcher<I, O> {
   #limiterFor(backend: Backend<I, O>): AdaptiveLimiter {
     let limiter = this.#limiters.get(backend.id);
     if (!limiter) {
-      limiter = new AdaptiveLimiter({ maxConcurrency: backend.maxConcurrency, initialConcurrency: this.deps.tuning.initialConcurrency, clock: this.deps.clock });
+      limiter = new AdaptiveLimiter({
+        maxConcurrency: backend.maxConcurrency,
+        initialConcurrency: this.deps.tuning.initialConcurrency,
+        clock: this.deps.clock,
+      });
       this.#limiters.set(backend.id, limiter);
     }
     return limiter;

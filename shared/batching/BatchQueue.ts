@@ -66,7 +66,12 @@ export class BatchQueue<T extends Packable> {
   }
 
   #openBatch(route: string): OpenBatch<T> {
-    const batch: OpenBatch<T> = { items: [], fill: { items: 0, tokens: 0 }, limits: this.options.limitsFor(route), timer: new AbortController() };
+    const batch: OpenBatch<T> = {
+      items: [],
+      fill: { items: 0, tokens: 0 },
+      limits: this.options.limitsFor(route),
+      timer: new AbortController(),
+    };
     this.#open.set(route, batch);
     this.options.clock.sleep(this.options.maxWaitMs, batch.timer.signal).then(
       () => {

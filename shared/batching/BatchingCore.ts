@@ -48,7 +48,11 @@ export class BatchingCore<I, O> {
       resolver,
       clock,
       tuning,
-      policy: new RetryPolicy({ baseBackoffMs: tuning.baseBackoffMs, maxBackoffMs: tuning.maxBackoffMs, random: options.random ?? Math.random }),
+      policy: new RetryPolicy({
+        baseBackoffMs: tuning.baseBackoffMs,
+        maxBackoffMs: tuning.maxBackoffMs,
+        random: options.random ?? Math.random,
+      }),
       budget: this.#budget,
       estimator: new LatencyEstimator(),
     });

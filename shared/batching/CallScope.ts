@@ -31,10 +31,12 @@ export class CallScope {
       for (const signal of signals as Set<AbortSignal>) {
         if (signal.aborted) continue;
         live += 1;
-        this.#listeners.push(CancelRelay.of(signal).subscribe(() => {
-          live -= 1;
-          if (live === 0) this.#abort('cancelled');
-        }));
+        this.#listeners.push(
+          CancelRelay.of(signal).subscribe(() => {
+            live -= 1;
+            if (live === 0) this.#abort('cancelled');
+          }),
+        );
       }
       if (live === 0) this.#abort('cancelled');
     }
@@ -43,7 +45,11 @@ export class CallScope {
       const wait = deadlines.reduce((a, b) => Math.min(a, b)) - offsetMs - clock.now();
       // At exactly zero a free slot is still taken first: the deadline check allows it (<=).
       if (wait < 0) this.#abort('deadline');
-      else clock.sleep(wait, this.#timer.signal).then(() => this.#abort('deadline'), () => undefined);
+      else
+        clock.sleep(wait, this.#timer.signal).then(
+          () => this.#abort('deadline'),
+          () => undefined,
+        );
     }
   }
 
@@ -66,7 +72,11 @@ export class CallScope {
   #abort(reason: NotAttemptedReason): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
-    this.#controller.abort(reason === 'deadline' ? new DOMException('Deadline reached', 'TimeoutError') : new DOMException('Cancelled by the caller', 'AbortError'));
+    this.#controller.abort(
+      reason === 'deadline'
+        ? new DOMException('Deadline reached', 'TimeoutError')
+        : new DOMException('Cancelled by the caller', 'AbortError'),
+    );
   }
 }
 
@@ -80,10 +90,14 @@ export class CancelRelay {
   readonly #subscribers = new Set<() => void>();
 
   private constructor(signal: AbortSignal) {
-    signal.addEventListener('abort', () => {
-      for (const subscriber of [...this.#subscribers]) subscriber();
-      this.#subscribers.clear();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const subscriber of [...this.#subscribers]) subscriber();
+        this.#subscribers.clear();
+      },
+      { once: true },
+    );
   }
 
   /** The relay of `signal`, created on first use and kept as long as the signal lives. */

@@ -27,7 +27,13 @@ export class CancelledError extends PlatformError {
 /** The core itself broke (a bug): the item's fate is unknown, so it is worth trying again. */
 export class BatchingInternalError extends PlatformError {
   constructor(cause: unknown) {
-    super(`The batching core failed unexpectedly: ${describe(cause)}`, { code: 'internal_error', status: 500, type: 'server_error', retryable: true, cause });
+    super(`The batching core failed unexpectedly: ${describe(cause)}`, {
+      code: 'internal_error',
+      status: 500,
+      type: 'server_error',
+      retryable: true,
+      cause,
+    });
     this.name = 'BatchingInternalError';
   }
 }

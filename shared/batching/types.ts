@@ -27,9 +27,7 @@ export interface BatchItem<I> {
 }
 
 /** What a backend returns for one item of a batch it accepted. */
-export type ItemResult<O> =
-  | { ok: true; value: O; usage: Usage }
-  | { ok: false; error: BackendError };
+export type ItemResult<O> = { ok: true; value: O; usage: Usage } | { ok: false; error: BackendError };
 
 /** Everything a backend needs for one call. */
 export interface InvokeOptions {

@@ -3,7 +3,12 @@ import { z } from 'zod';
 const urlList = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((url) => url.trim()).filter(Boolean))
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url()));
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -34,7 +39,10 @@ export const ConfigSchema = z.object({
   /** The queue entry: requests in, the default queue for answers, and the prefix of the other queues answers may go to. */
   REQUESTS_QUEUE_URL: z.string().optional(),
   RESULTS_QUEUE_URL: z.string().optional(),
-  REPLY_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be the start of an SQS queue name (letters, digits, - and _)').optional(),
+  REPLY_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be the start of an SQS queue name (letters, digits, - and _)')
+    .optional(),
   /** Receives of a request message before SQS moves it to the DLQ (the RequestsQueue's maxReceiveCount). */
   REQUESTS_MAX_RECEIVE_COUNT: int(3),
   /** Limits of one batch job's input. */

@@ -65,7 +65,8 @@ export type BackendRequirement = BackendFeature | `dimensions=${number}` | 'toke
 /** Whether a backend can serve a requirement; the one rule the router and the request checks share. */
 export function servesRequirement(ref: BackendRef, requirement: BackendRequirement): boolean {
   if (requirement === 'token_input') return ref.provider === 'openai-compatible';
-  if (requirement.startsWith('dimensions=')) return ref.embeddingDimensions?.includes(Number(requirement.slice('dimensions='.length))) ?? false;
+  if (requirement.startsWith('dimensions='))
+    return ref.embeddingDimensions?.includes(Number(requirement.slice('dimensions='.length))) ?? false;
   return backendFeatures(ref).includes(requirement as BackendFeature);
 }
 

@@ -73,7 +73,8 @@ const AssistantMessage = z.strictObject({
 const ToolMessage = z.strictObject({ role: z.literal('tool'), content: TextContent, tool_call_id: z.string().min(1) });
 
 /** A chat message as the OpenAI chat-completions API takes it. */
-export const ChatMessage = z.discriminatedUnion('role', [InstructionMessage, UserMessage, AssistantMessage, ToolMessage])
+export const ChatMessage = z
+  .discriminatedUnion('role', [InstructionMessage, UserMessage, AssistantMessage, ToolMessage])
   .superRefine((message, ctx) => {
     if (message.role === 'assistant' && message.content == null && message.tool_calls === undefined) {
       ctx.addIssue({ code: 'custom', message: 'an assistant message needs content or tool_calls', path: ['content'] });
@@ -140,7 +141,11 @@ export function checkChatFieldRules(request: Omit<z.infer<typeof ChatCompletionF
   }
   const choice = request.tool_choice;
   if (typeof choice === 'object' && !request.tools?.some((tool) => tool.function.name === choice.function.name)) {
-    ctx.addIssue({ code: 'custom', message: `no tool named '${choice.function.name}' in tools`, path: ['tool_choice', 'function', 'name'] });
+    ctx.addIssue({
+      code: 'custom',
+      message: `no tool named '${choice.function.name}' in tools`,
+      path: ['tool_choice', 'function', 'name'],
+    });
   }
 }
 
@@ -176,12 +181,16 @@ export const ChatCompletionResponse = z.object({
   object: z.literal('chat.completion'),
   created: z.number().int(),
   model: z.string(),
-  choices: z.array(z.object({
-    index: z.number().int(),
-    message: ResponseMessage,
-    finish_reason: FinishReason,
-    logprobs: z.unknown().nullable(),
-  })).min(1),
+  choices: z
+    .array(
+      z.object({
+        index: z.number().int(),
+        message: ResponseMessage,
+        finish_reason: FinishReason,
+        logprobs: z.unknown().nullable(),
+      }),
+    )
+    .min(1),
   usage: CompletionUsage,
 });
 export type ChatCompletionResponse = z.infer<typeof ChatCompletionResponse>;

@@ -1,4 +1,13 @@
-import type { ChatMessage, FinishReason, ReasoningEffort, ResponseFormat, ToolCall, ToolCallDelta, ToolChoice, ToolDefinition } from './chat';
+import type {
+  ChatMessage,
+  FinishReason,
+  ReasoningEffort,
+  ResponseFormat,
+  ToolCall,
+  ToolCallDelta,
+  ToolChoice,
+  ToolDefinition,
+} from './chat';
 
 /** Tokens a call consumed, as the backend reported them. */
 export interface Usage {

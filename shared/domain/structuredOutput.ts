@@ -36,7 +36,9 @@ export function checkStructuredOutput(format: ResponseFormat | undefined, conten
     return { ok: false, reason: 'the answer is not JSON' };
   }
   if (format.type === 'json_object') {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ok: true } : { ok: false, reason: 'the answer is not a JSON object' };
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? { ok: true }
+      : { ok: false, reason: 'the answer is not a JSON object' };
   }
   if (format.json_schema.strict !== true || format.json_schema.schema === undefined) return { ok: true };
   const parsed = schemaFor(format.json_schema.schema).safeParse(value);

@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../errors';
 
 /** `messages[0].role` from a zod path. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), '');
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
 /**
@@ -24,10 +24,10 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.
   // Looked up rather than read from the message: a missing union field (`input`,
   // `messages[0].content`) gets only "Invalid input", and was answered as invalid_value.
   const missing = valueAt(value, issue.path) === undefined;
-  throw new InvalidRequestError(
-    missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`,
-    { param, code: missing ? 'missing_required_parameter' : 'invalid_value' },
-  );
+  throw new InvalidRequestError(missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`, {
+    param,
+    code: missing ? 'missing_required_parameter' : 'invalid_value',
+  });
 }
 
 /** The value at a zod issue's path in the raw input (undefined where the path leads nowhere). */

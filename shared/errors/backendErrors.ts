@@ -9,8 +9,24 @@ import { PlatformError } from './PlatformError';
 export class BackendError extends PlatformError {
   /** The backend that failed, when known. */
   readonly backendId: string | undefined;
-  constructor(message: string, options: { code: string; status: number; retryable: boolean; backendId?: string; cause?: unknown; type?: 'server_error' | 'rate_limit_error' | 'invalid_request_error' }) {
-    super(message, { code: options.code, status: options.status, type: options.type ?? 'server_error', retryable: options.retryable, cause: options.cause });
+  constructor(
+    message: string,
+    options: {
+      code: string;
+      status: number;
+      retryable: boolean;
+      backendId?: string;
+      cause?: unknown;
+      type?: 'server_error' | 'rate_limit_error' | 'invalid_request_error';
+    },
+  ) {
+    super(message, {
+      code: options.code,
+      status: options.status,
+      type: options.type ?? 'server_error',
+      retryable: options.retryable,
+      cause: options.cause,
+    });
     this.name = 'BackendError';
     this.backendId = options.backendId;
   }
@@ -21,7 +37,14 @@ export class BackendThrottledError extends BackendError {
   /** How long the backend asked us to wait (Retry-After), if it said. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: { retryAfterMs?: number; backendId?: string; cause?: unknown } = {}) {
-    super(message, { code: 'rate_limit_exceeded', status: 429, retryable: true, type: 'rate_limit_error', backendId: options.backendId, cause: options.cause });
+    super(message, {
+      code: 'rate_limit_exceeded',
+      status: 429,
+      retryable: true,
+      type: 'rate_limit_error',
+      backendId: options.backendId,
+      cause: options.cause,
+    });
     this.name = 'BackendThrottledError';
     this.retryAfterMs = options.retryAfterMs;
   }
@@ -30,7 +53,13 @@ export class BackendThrottledError extends BackendError {
 /** The backend is down, erroring (5xx), unreachable or timed out: retry, maybe elsewhere. */
 export class BackendUnavailableError extends BackendError {
   constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string } = {}) {
-    super(message, { code: options.code ?? 'backend_unavailable', status: 503, retryable: true, backendId: options.backendId, cause: options.cause });
+    super(message, {
+      code: options.code ?? 'backend_unavailable',
+      status: 503,
+      retryable: true,
+      backendId: options.backendId,
+      cause: options.cause,
+    });
     this.name = 'BackendUnavailableError';
   }
 }
@@ -42,7 +71,14 @@ export class BackendUnavailableError extends BackendError {
  */
 export class BackendRejectedError extends BackendError {
   constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string; status?: number } = {}) {
-    super(message, { code: options.code ?? 'backend_rejected_request', status: options.status ?? 400, retryable: false, type: 'invalid_request_error', backendId: options.backendId, cause: options.cause });
+    super(message, {
+      code: options.code ?? 'backend_rejected_request',
+      status: options.status ?? 400,
+      retryable: false,
+      type: 'invalid_request_error',
+      backendId: options.backendId,
+      cause: options.cause,
+    });
     this.name = 'BackendRejectedError';
   }
 }

@@ -3,7 +3,13 @@ import { PlatformError } from './PlatformError';
 /** The request is malformed or names a value the platform does not accept (400). */
 export class InvalidRequestError extends PlatformError {
   constructor(message: string, options: { param?: string | null; code?: string; cause?: unknown } = {}) {
-    super(message, { code: options.code ?? 'invalid_request', status: 400, type: 'invalid_request_error', param: options.param, cause: options.cause });
+    super(message, {
+      code: options.code ?? 'invalid_request',
+      status: 400,
+      type: 'invalid_request_error',
+      param: options.param,
+      cause: options.cause,
+    });
     this.name = 'InvalidRequestError';
   }
 }
@@ -11,7 +17,11 @@ export class InvalidRequestError extends PlatformError {
 /** The request body is larger than the route accepts (413). */
 export class PayloadTooLargeError extends PlatformError {
   constructor(limitBytes: number) {
-    super(`Request body is larger than the limit of ${limitBytes} bytes.`, { code: 'payload_too_large', status: 413, type: 'invalid_request_error' });
+    super(`Request body is larger than the limit of ${limitBytes} bytes.`, {
+      code: 'payload_too_large',
+      status: 413,
+      type: 'invalid_request_error',
+    });
     this.name = 'PayloadTooLargeError';
   }
 }

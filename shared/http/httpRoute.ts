@@ -91,8 +91,14 @@ const disconnects = new WeakMap<object, AbortSignal>();
  * `streamifyResponse`): `route` may then return a {@link StreamingResult}, whose body is
  * written as it is produced, or an ordinary JSON response, written whole.
  */
-export function httpRoute(route: (input: RouteInput) => Promise<RouteResponse>, options?: RouteOptions & { streaming?: false }): HttpHandler;
-export function httpRoute(route: (input: RouteInput) => Promise<RouteResponse | StreamingResult>, options: RouteOptions & { streaming: true }): StreamingHttpHandler;
+export function httpRoute(
+  route: (input: RouteInput) => Promise<RouteResponse>,
+  options?: RouteOptions & { streaming?: false },
+): HttpHandler;
+export function httpRoute(
+  route: (input: RouteInput) => Promise<RouteResponse | StreamingResult>,
+  options: RouteOptions & { streaming: true },
+): StreamingHttpHandler;
 export function httpRoute(
   route: (input: RouteInput) => Promise<RouteResponse | StreamingResult>,
   options: RouteOptions & { streaming?: boolean } = {},
@@ -119,7 +125,11 @@ export function httpRoute(
     });
     if (typeof result.body === 'string') return result as RouteResponse;
     if (!streaming) throw new Error('A streamed body needs a route built with { streaming: true }.');
-    return { statusCode: result.statusCode, headers: result.headers, body: Readable.from(loggedStream(result.body), { objectMode: false }) };
+    return {
+      statusCode: result.statusCode,
+      headers: result.headers,
+      body: Readable.from(loggedStream(result.body), { objectMode: false }),
+    };
   });
   if (!streaming) return handler as unknown as HttpHandler;
   const streamed = handler as unknown as StreamingHttpHandler;

@@ -48,7 +48,12 @@ export async function parseMultipartForm(contentType: string | undefined, body: 
       // Clients send file names as raw UTF-8, not latin1 (busboy's default).
       defParamCharset: 'utf8',
       // One byte past ours: busboy flags a file that merely reaches its limit, as one of exactly maxFileBytes would.
-      limits: { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles ?? 1, fields: limits.maxFields ?? 20, fieldSize: limits.maxFieldBytes ?? 64 * 1024 },
+      limits: {
+        fileSize: limits.maxFileBytes + 1,
+        files: limits.maxFiles ?? 1,
+        fields: limits.maxFields ?? 20,
+        fieldSize: limits.maxFieldBytes ?? 64 * 1024,
+      },
     });
   } catch (error) {
     throw new MalformedMultipartError((error as Error).message, error);
@@ -62,7 +67,13 @@ export async function parseMultipartForm(contentType: string | undefined, body: 
     });
     parser.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
-      const file: MultipartFile = { field, filename: decodeFilename(info.filename ?? ''), contentType: info.mimeType, data: Buffer.alloc(0), truncated: false };
+      const file: MultipartFile = {
+        field,
+        filename: decodeFilename(info.filename ?? ''),
+        contentType: info.mimeType,
+        data: Buffer.alloc(0),
+        truncated: false,
+      };
       form.files.push(file);
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {

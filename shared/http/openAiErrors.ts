@@ -8,7 +8,17 @@ import { jsonResponse, type RouteResponse } from './responses';
 /** The OpenAI error body for any error; unknown errors become a 500 that says nothing internal. */
 export function toOpenAiError(error: unknown, requestId?: string): { status: number; body: OpenAiErrorBody } {
   if (isFunctionTimeout(error)) {
-    return { status: 504, body: { error: { message: 'The request could not be served before the time limit; try again.', type: 'server_error', param: null, code: 'deadline_exceeded' } } };
+    return {
+      status: 504,
+      body: {
+        error: {
+          message: 'The request could not be served before the time limit; try again.',
+          type: 'server_error',
+          param: null,
+          code: 'deadline_exceeded',
+        },
+      },
+    };
   }
   if (error instanceof PlatformError) {
     return { status: error.status, body: { error: { message: error.message, type: error.type, param: error.param, code: error.code } } };
@@ -41,5 +51,7 @@ export function openAiErrors(): MiddlewareObj<any, any, Error, Context> {
  * a 500.
  */
 function isFunctionTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
+  return (
+    error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
+  );
 }

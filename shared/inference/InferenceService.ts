@@ -1,6 +1,13 @@
 import type { BatchingCore } from '../batching/BatchingCore';
 import type {
-  ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, EmbeddingsRequest, EmbeddingsResponse, InferenceInput, InferenceOutput, ModelEntry,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatCompletionResponse,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  InferenceInput,
+  InferenceOutput,
+  ModelEntry,
 } from '../domain';
 import type { ModelRouter } from '../routing/ModelRouter';
 import { chatItems, planChat } from './chatRequests';
@@ -57,12 +64,23 @@ export class InferenceService {
   async chatCompletionStream(request: ChatCompletionRequest, options: ServeOptions = {}): Promise<AsyncIterable<ChatCompletionChunk>> {
     const model = this.router.model(request.model, 'chat');
     const plan = planChat(request, model);
-    const signals = [options.signal, options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - this.now()))];
+    const signals = [
+      options.signal,
+      options.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.deadline - this.now())),
+    ];
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
-    const [outcome] = await this.core.run([{
-      id: '0', route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chatStream', call: plan.call, signal },
-    }], options);
+    const [outcome] = await this.core.run(
+      [
+        {
+          id: '0',
+          route: plan.route,
+          estimatedTokens: plan.estimatedTokens,
+          input: { kind: 'chatStream', call: plan.call, signal },
+        },
+      ],
+      options,
+    );
     if (outcome!.status !== 'succeeded') throw outcomeError(outcome!, model.id);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
     return chatChunks(outcome!.value.stream, model, {

@@ -1,7 +1,15 @@
 import type { BatchItem } from '../batching/types';
 import {
-  compileResponseSchema, estimateTokens, messageText, servesRequirement, TOKENS_PER_MESSAGE,
-  type BackendRequirement, type ChatCall, type ChatCompletionRequest, type InferenceInput, type ModelEntry,
+  compileResponseSchema,
+  estimateTokens,
+  messageText,
+  servesRequirement,
+  TOKENS_PER_MESSAGE,
+  type BackendRequirement,
+  type ChatCall,
+  type ChatCompletionRequest,
+  type InferenceInput,
+  type ModelEntry,
 } from '../domain';
 import { ContextLengthExceededError, InvalidRequestError } from '../errors';
 import { routeOf } from '../routing/ModelRouter';
@@ -26,7 +34,11 @@ export interface ChatPlan {
 }
 
 /** Request fields that only some backends serve, with the requirement each makes. */
-const FEATURE_FIELDS: { field: keyof ChatCompletionRequest; requirement: BackendRequirement; uses: (r: ChatCompletionRequest) => boolean }[] = [
+const FEATURE_FIELDS: {
+  field: keyof ChatCompletionRequest;
+  requirement: BackendRequirement;
+  uses: (r: ChatCompletionRequest) => boolean;
+}[] = [
   { field: 'seed', requirement: 'seed', uses: (r) => r.seed != null },
   // 0 is the neutral value: leaving it out changes nothing, so it needs no special backend.
   { field: 'presence_penalty', requirement: 'penalties', uses: (r) => r.presence_penalty != null && r.presence_penalty !== 0 },
@@ -48,14 +60,21 @@ export function planChat(request: ChatCompletionRequest, model: ModelEntry): Cha
   const promptTokens = promptTokensOf(request);
   const maxTokens = outputBudget(request, model, promptTokens);
   if (request.reasoning_effort != null && !model.reasoning) {
-    throw new InvalidRequestError(`'reasoning_effort' is not supported by '${model.id}', which does not reason.`, { param: 'reasoning_effort', code: 'unsupported_parameter' });
+    throw new InvalidRequestError(`'reasoning_effort' is not supported by '${model.id}', which does not reason.`, {
+      param: 'reasoning_effort',
+      code: 'unsupported_parameter',
+    });
   }
   const format = request.response_format;
   if (format?.type === 'json_schema' && format.json_schema.schema !== undefined) {
     try {
       compileResponseSchema(format.json_schema.schema);
     } catch (cause) {
-      throw new InvalidRequestError(`Invalid value for 'response_format.json_schema.schema': ${(cause as Error).message}`, { param: 'response_format.json_schema.schema', code: 'invalid_value', cause });
+      throw new InvalidRequestError(`Invalid value for 'response_format.json_schema.schema': ${(cause as Error).message}`, {
+        param: 'response_format.json_schema.schema',
+        code: 'invalid_value',
+        cause,
+      });
     }
   }
   const requirements = new Set<BackendRequirement>();
@@ -101,10 +120,15 @@ export function planChat(request: ChatCompletionRequest, model: ModelEntry): Cha
  */
 export function chatItems(request: ChatCompletionRequest, model: ModelEntry, naming: ItemNaming = {}): BatchItem<InferenceInput>[] {
   if (request.stream) {
-    throw new InvalidRequestError("Streaming is only available on the real-time route: leave out 'stream' or set it to false.", { param: 'stream', code: 'unsupported_parameter' });
+    throw new InvalidRequestError("Streaming is only available on the real-time route: leave out 'stream' or set it to false.", {
+      param: 'stream',
+      code: 'unsupported_parameter',
+    });
   }
   const plan = planChat(request, model);
-  return [{ id: `${naming.idPrefix ?? ''}0`, route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chat', call: plan.call } }];
+  return [
+    { id: `${naming.idPrefix ?? ''}0`, route: plan.route, estimatedTokens: plan.estimatedTokens, input: { kind: 'chat', call: plan.call } },
+  ];
 }
 
 /** The estimated prompt: messages, tool calls and tool definitions. */
@@ -121,11 +145,18 @@ export function promptTokensOf(request: Pick<ChatCompletionRequest, 'messages' |
  * Output tokens a request may generate, reasoning included: what it asks (within the
  * model's ceiling), or else the ceiling, shortened to what the context window leaves.
  */
-export function outputBudget(request: Pick<ChatCompletionRequest, 'max_tokens' | 'max_completion_tokens'>, model: ModelEntry, promptTokens: number): number {
+export function outputBudget(
+  request: Pick<ChatCompletionRequest, 'max_tokens' | 'max_completion_tokens'>,
+  model: ModelEntry,
+  promptTokens: number,
+): number {
   const asked = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const param = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
   if (asked !== undefined && asked > model.maxOutputTokens) {
-    throw new InvalidRequestError(`'${param}' is ${asked}, above the limit of ${model.maxOutputTokens} for '${model.id}'.`, { param, code: 'invalid_value' });
+    throw new InvalidRequestError(`'${param}' is ${asked}, above the limit of ${model.maxOutputTokens} for '${model.id}'.`, {
+      param,
+      code: 'invalid_value',
+    });
   }
   const room = model.contextTokens - promptTokens;
   if (asked !== undefined ? promptTokens + asked > model.contextTokens : room < 1) {

@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../batching/types';
 import {
   checkStructuredOutput,
-  type ChatCompletionChunk, type ChatCompletionResponse, type ChatResult, type CompletionUsage, type InferenceOutput, type ModelEntry,
-  type OpenedChatStream, type ResponseFormat, type Usage,
+  type ChatCompletionChunk,
+  type ChatCompletionResponse,
+  type ChatResult,
+  type CompletionUsage,
+  type InferenceOutput,
+  type ModelEntry,
+  type OpenedChatStream,
+  type ResponseFormat,
+  type Usage,
 } from '../domain';
 import { BackendError, BackendUnavailableError, PlatformError } from '../errors';
 import { outcomeError, publicFailureMessage } from './outcomeErrors';
@@ -75,8 +82,17 @@ export interface ChunkOptions extends ResponseMeta {
  */
 export async function* chatChunks(stream: OpenedChatStream, model: ModelEntry, options: ChunkOptions): AsyncGenerator<ChatCompletionChunk> {
   const id = options.id ?? newChatCompletionId();
-  const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null, logprobs: unknown = null): ChatCompletionChunk =>
-    ({ id, object: 'chat.completion.chunk', created: options.created, model: model.id, choices: [{ index: 0, delta, finish_reason: finish, logprobs }] });
+  const chunk = (
+    delta: ChatCompletionChunk['choices'][number]['delta'],
+    finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null,
+    logprobs: unknown = null,
+  ): ChatCompletionChunk => ({
+    id,
+    object: 'chat.completion.chunk',
+    created: options.created,
+    model: model.id,
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs }],
+  });
   yield chunk({ role: 'assistant', content: '' });
   let usage: Usage | undefined;
   let finished = false;
@@ -89,7 +105,11 @@ export async function* chatChunks(stream: OpenedChatStream, model: ModelEntry, o
       // The backend's own text stays in the cause: the stream's error event names the model.
       if (!(error instanceof BackendError)) throw error;
       throw new PlatformError(publicFailureMessage({ code: error.code, message: error.message, httpStatus: error.status }, model.id), {
-        code: error.code, status: error.status, type: error.type, retryable: error.retryable, cause: error,
+        code: error.code,
+        status: error.status,
+        type: error.type,
+        retryable: error.retryable,
+        cause: error,
       });
     } finally {
       // A consumer that stops early (client gone) ends the backend call too.
@@ -117,12 +137,22 @@ export async function* chatChunks(stream: OpenedChatStream, model: ModelEntry, o
     yield chunk({}, 'stop');
   }
   if (options.includeUsage) {
-    yield { id, object: 'chat.completion.chunk', created: options.created, model: model.id, choices: [], usage: completionUsage(usage ?? { promptTokens: 0, completionTokens: 0 }) };
+    yield {
+      id,
+      object: 'chat.completion.chunk',
+      created: options.created,
+      model: model.id,
+      choices: [],
+      usage: completionUsage(usage ?? { promptTokens: 0, completionTokens: 0 }),
+    };
   }
 }
 
 /** An answer that breaks its strict schema never ends in success: it is a bad backend answer. */
 function assertStructured(format: ResponseFormat | undefined, text: string): void {
   const check = checkStructuredOutput(format, text);
-  if (!check.ok) throw new BackendUnavailableError(`The model's answer does not have the requested format: ${check.reason}.`, { code: 'bad_backend_response' });
+  if (!check.ok)
+    throw new BackendUnavailableError(`The model's answer does not have the requested format: ${check.reason}.`, {
+      code: 'bad_backend_response',
+    });
 }

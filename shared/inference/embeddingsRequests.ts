@@ -1,7 +1,15 @@
 import type { BatchItem, Outcome } from '../batching/types';
 import {
-  embeddingInputs, encodeEmbeddingBase64, estimateTokens, servesRequirement,
-  type BackendRequirement, type EmbeddingsRequest, type EmbeddingsResponse, type InferenceInput, type InferenceOutput, type ModelEntry,
+  embeddingInputs,
+  encodeEmbeddingBase64,
+  estimateTokens,
+  servesRequirement,
+  type BackendRequirement,
+  type EmbeddingsRequest,
+  type EmbeddingsResponse,
+  type InferenceInput,
+  type InferenceOutput,
+  type ModelEntry,
 } from '../domain';
 import { ContextLengthExceededError, InvalidRequestError } from '../errors';
 import { routeOf } from '../routing/ModelRouter';
@@ -25,11 +33,14 @@ export function embeddingItems(request: EmbeddingsRequest, model: ModelEntry, na
     if (model.backends.some((ref) => requirements.slice(0, i + 1).every((r) => servesRequirement(ref, r)))) continue;
     const sizes = [...new Set(model.backends.flatMap((ref) => ref.embeddingDimensions ?? []))];
     throw requirement === 'token_input'
-      ? new InvalidRequestError(`'${model.id}' takes text input only: send strings, not token ids.`, { param: 'input', code: 'unsupported_parameter' })
+      ? new InvalidRequestError(`'${model.id}' takes text input only: send strings, not token ids.`, {
+          param: 'input',
+          code: 'unsupported_parameter',
+        })
       : new InvalidRequestError(
-        `'dimensions' ${request.dimensions} is not supported by '${model.id}'${sizes.length > 0 ? `; it supports ${sizes.join(', ')}` : ', which returns its native size only'}.`,
-        { param: 'dimensions', code: 'unsupported_parameter' },
-      );
+          `'dimensions' ${request.dimensions} is not supported by '${model.id}'${sizes.length > 0 ? `; it supports ${sizes.join(', ')}` : ', which returns its native size only'}.`,
+          { param: 'dimensions', code: 'unsupported_parameter' },
+        );
   }
   const route = routeOf('embeddings', model.id, requirements);
   return inputs.map((input, i): BatchItem<InferenceInput> => {
@@ -37,7 +48,12 @@ export function embeddingItems(request: EmbeddingsRequest, model: ModelEntry, na
     if (tokens > model.contextTokens) {
       throw new ContextLengthExceededError(model.id, model.contextTokens, tokens, single ? 'input' : `input[${i}]`);
     }
-    return { id: `${naming.idPrefix ?? ''}${i}`, route, estimatedTokens: tokens, input: { kind: 'embedding', input, dimensions: request.dimensions ?? undefined } };
+    return {
+      id: `${naming.idPrefix ?? ''}${i}`,
+      route,
+      estimatedTokens: tokens,
+      input: { kind: 'embedding', input, dimensions: request.dimensions ?? undefined },
+    };
   });
 }
 
@@ -47,7 +63,11 @@ export function embeddingItems(request: EmbeddingsRequest, model: ModelEntry, na
  * usage summed over the inputs. The first outcome that did not succeed is thrown as
  * the PlatformError a caller gets: one failed input fails the request.
  */
-export function embeddingsBody(outcomes: readonly Outcome<InferenceOutput>[], request: EmbeddingsRequest, model: ModelEntry): EmbeddingsResponse {
+export function embeddingsBody(
+  outcomes: readonly Outcome<InferenceOutput>[],
+  request: EmbeddingsRequest,
+  model: ModelEntry,
+): EmbeddingsResponse {
   let promptTokens = 0;
   const data = outcomes.map((outcome, index) => {
     if (outcome.status !== 'succeeded') throw outcomeError(outcome, model.id);

@@ -12,9 +12,11 @@ type FailedError = Extract<Outcome<unknown>, { status: 'failed' }>['error'];
  */
 const BACKEND_MESSAGES: Record<string, (model: string) => string> = {
   backend_unavailable: (model) => `The model '${model}' is unavailable right now; try again.`,
-  all_backends_unavailable: (model) => `The model '${model}' is unavailable right now: every backend serving it is failing; try again later.`,
+  all_backends_unavailable: (model) =>
+    `The model '${model}' is unavailable right now: every backend serving it is failing; try again later.`,
   backend_timeout: (model) => `The model '${model}' did not answer in time; try again.`,
-  bad_backend_response: (model) => `The model '${model}' gave an answer that does not fit the request (for example one that breaks a strict json_schema); try again.`,
+  bad_backend_response: (model) =>
+    `The model '${model}' gave an answer that does not fit the request (for example one that breaks a strict json_schema); try again.`,
   rate_limit_exceeded: (model) => `The model '${model}' is receiving too many requests; retry after a moment.`,
   deadline_exceeded: () => 'The request could not be served before the time limit; try again.',
   cancelled: () => 'The request was cancelled.',
@@ -42,11 +44,22 @@ export function publicFailureMessage(error: Pick<FailedError, 'code' | 'message'
 export function outcomeError(outcome: Exclude<Outcome<unknown>, { status: 'succeeded' }>, modelId: string): PlatformError {
   if (outcome.status === 'not_attempted') {
     return outcome.reason === 'deadline'
-      ? new PlatformError(BACKEND_MESSAGES.deadline_exceeded!(modelId), { code: 'deadline_exceeded', status: 504, type: 'server_error', retryable: true })
+      ? new PlatformError(BACKEND_MESSAGES.deadline_exceeded!(modelId), {
+          code: 'deadline_exceeded',
+          status: 504,
+          type: 'server_error',
+          retryable: true,
+        })
       : new PlatformError(BACKEND_MESSAGES.cancelled!(modelId), { code: 'cancelled', status: 499, type: 'server_error', retryable: true });
   }
   const { code, message, retryable, httpStatus } = outcome.error;
   const type = httpStatus === 429 ? 'rate_limit_error' : httpStatus >= 500 ? 'server_error' : 'invalid_request_error';
   const shown = publicFailureMessage(outcome.error, modelId);
-  return new PlatformError(shown, { code, status: httpStatus, type, retryable, ...(shown === message ? {} : { cause: new Error(message) }) });
+  return new PlatformError(shown, {
+    code,
+    status: httpStatus,
+    type,
+    retryable,
+    ...(shown === message ? {} : { cause: new Error(message) }),
+  });
 }

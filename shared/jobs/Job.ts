@@ -82,10 +82,11 @@ export const COMPLETION_WINDOW = '24h';
 export const COMPLETION_WINDOW_SECONDS = 24 * 60 * 60;
 
 /** What differs between new jobs; everything else starts the same for every job. */
-export type NewJob = Pick<Job, 'id' | 'tenantId' | 'source' | 'metadata'> & Partial<Pick<Job, 'endpoint' | 'inputFileId'>> & {
-  /** Unix seconds. */
-  createdAt: number;
-};
+export type NewJob = Pick<Job, 'id' | 'tenantId' | 'source' | 'metadata'> &
+  Partial<Pick<Job, 'endpoint' | 'inputFileId'>> & {
+    /** Unix seconds. */
+    createdAt: number;
+  };
 
 /** A job as it is created: `validating`, nothing counted, its window starting now. */
 export function newJob(fields: NewJob): Job {
@@ -159,8 +160,10 @@ export interface BatchOutputLine {
 /** Where a job's files live in the bucket. */
 export const jobKeys = {
   ingestErrors: (jobId: string) => `jobs/${jobId}/parts/ingest.errors.jsonl`,
-  chunkResults: (jobId: string, index: number, attempt: string) => `jobs/${jobId}/parts/${String(index).padStart(6, '0')}.${attempt}.results.jsonl`,
-  chunkErrors: (jobId: string, index: number, attempt: string) => `jobs/${jobId}/parts/${String(index).padStart(6, '0')}.${attempt}.errors.jsonl`,
+  chunkResults: (jobId: string, index: number, attempt: string) =>
+    `jobs/${jobId}/parts/${String(index).padStart(6, '0')}.${attempt}.results.jsonl`,
+  chunkErrors: (jobId: string, index: number, attempt: string) =>
+    `jobs/${jobId}/parts/${String(index).padStart(6, '0')}.${attempt}.errors.jsonl`,
   results: (jobId: string) => `outputs/${jobId}/results.jsonl`,
   errors: (jobId: string) => `outputs/${jobId}/errors.jsonl`,
 };

@@ -29,10 +29,18 @@ export function statusesBefore(to: JobStatus): JobStatus[] {
 }
 
 /** The timestamp field set when a job enters `status`. */
-export function timestampFieldOf(status: JobStatus): 'createdAt' | 'inProgressAt' | 'finalizingAt' | 'completedAt' | 'failedAt' | 'cancellingAt' | 'cancelledAt' | 'expiredAt' {
+export function timestampFieldOf(
+  status: JobStatus,
+): 'createdAt' | 'inProgressAt' | 'finalizingAt' | 'completedAt' | 'failedAt' | 'cancellingAt' | 'cancelledAt' | 'expiredAt' {
   const fields = {
-    validating: 'createdAt', in_progress: 'inProgressAt', finalizing: 'finalizingAt', completed: 'completedAt',
-    failed: 'failedAt', cancelling: 'cancellingAt', cancelled: 'cancelledAt', expired: 'expiredAt',
+    validating: 'createdAt',
+    in_progress: 'inProgressAt',
+    finalizing: 'finalizingAt',
+    completed: 'completedAt',
+    failed: 'failedAt',
+    cancelling: 'cancellingAt',
+    cancelled: 'cancelledAt',
+    expired: 'expiredAt',
   } as const;
   return fields[status];
 }

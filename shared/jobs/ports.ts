@@ -89,7 +89,10 @@ export interface FileStore {
   put(file: FileRecord): Promise<void>;
   get(fileId: string): Promise<FileRecord | undefined>;
   /** A tenant's files, newest first. */
-  list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }): Promise<{ files: FileRecord[]; hasMore: boolean }>;
+  list(
+    tenantId: string,
+    page: { after?: string; limit: number; purpose?: FileRecord['purpose'] },
+  ): Promise<{ files: FileRecord[]; hasMore: boolean }>;
 }
 
 /** What HeadObject tells. */
@@ -105,7 +108,12 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
   /** The object, or the inclusive byte range of it, as a stream. `ifMatch` pins the version read. */
   read(bucket: string, key: string, options?: { start?: number; end?: number; ifMatch?: string }): Promise<Readable>;
-  write(bucket: string, key: string, body: string | Buffer | Readable, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<void>;
+  write(
+    bucket: string,
+    key: string,
+    body: string | Buffer | Readable,
+    options?: { contentType?: string; metadata?: Record<string, string> },
+  ): Promise<void>;
 }
 
 /** A queue the platform sends its own messages to (SQS); sends in batches of ten. */

@@ -40,7 +40,14 @@ export function createLocalDynamoDbClient(endpoint: string): DynamoDBClient {
 // What CreateTable takes of a CloudFormation table; the rest (TimeToLiveSpecification,
 // PointInTimeRecoverySpecification, SSESpecification, StreamSpecification, Tags, …) are
 // separate APIs or deployment concerns that dynalite does not implement.
-const TABLE_KEYS = ['AttributeDefinitions', 'KeySchema', 'BillingMode', 'ProvisionedThroughput', 'LocalSecondaryIndexes', 'GlobalSecondaryIndexes'] as const;
+const TABLE_KEYS = [
+  'AttributeDefinitions',
+  'KeySchema',
+  'BillingMode',
+  'ProvisionedThroughput',
+  'LocalSecondaryIndexes',
+  'GlobalSecondaryIndexes',
+] as const;
 const INDEX_KEYS = ['IndexName', 'KeySchema', 'Projection', 'ProvisionedThroughput'] as const;
 /** CloudFormation's default billing mode is PROVISIONED, which CreateTable makes explicit. */
 const DEFAULT_THROUGHPUT = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
@@ -59,7 +66,9 @@ function toCreateTable(logicalId: string, properties: Record<string, unknown>): 
   // CloudFormation names an unnamed table after the stack; locally the logical id will do.
   const tableName = properties.TableName ?? logicalId;
   if (typeof tableName !== 'string') {
-    throw new ServerlessConfigError(`${logicalId}.Properties.TableName must be a plain string locally (intrinsic functions are not evaluated)`);
+    throw new ServerlessConfigError(
+      `${logicalId}.Properties.TableName must be a plain string locally (intrinsic functions are not evaluated)`,
+    );
   }
   const input = pick(properties, TABLE_KEYS) as Record<string, unknown>;
   const provisioned = (input.BillingMode ?? 'PROVISIONED') === 'PROVISIONED';

@@ -46,7 +46,9 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
   const onEvent = options.onEvent ?? (options.quiet ? () => undefined : (event: RecordedEvent) => console.log(JSON.stringify(event)));
 
   const server = createServer((request, response) => {
-    void handle(request, response).catch((error: unknown) => reply(response, 500, { __type: 'InternalException', message: String((error as Error)?.message ?? error) }));
+    void handle(request, response).catch((error: unknown) =>
+      reply(response, 500, { __type: 'InternalException', message: String((error as Error)?.message ?? error) }),
+    );
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -62,13 +64,23 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
     }
     const target = String(request.headers['x-amz-target'] ?? '');
     if (request.method !== 'POST' || path !== '/' || !target.startsWith('AWSEvents.')) {
-      return reply(response, 404, { __type: 'UnknownOperationException', message: `${request.method} ${path} is not an EventBridge operation` });
+      return reply(response, 404, {
+        __type: 'UnknownOperationException',
+        message: `${request.method} ${path} is not an EventBridge operation`,
+      });
     }
     if (target !== 'AWSEvents.PutEvents') {
-      return reply(response, 400, { __type: 'UnknownOperationException', message: `${target.slice('AWSEvents.'.length)} is not emulated locally (PutEvents is)` });
+      return reply(response, 400, {
+        __type: 'UnknownOperationException',
+        message: `${target.slice('AWSEvents.'.length)} is not emulated locally (PutEvents is)`,
+      });
     }
     const body = await readBody(request);
-    if (body === undefined) return reply(response, 413, { __type: 'ValidationException', message: `Total size of the entries in the request is over the limit (${MAX_REQUEST_BYTES} bytes).` });
+    if (body === undefined)
+      return reply(response, 413, {
+        __type: 'ValidationException',
+        message: `Total size of the entries in the request is over the limit (${MAX_REQUEST_BYTES} bytes).`,
+      });
     let input: { Entries?: unknown };
     try {
       input = JSON.parse(body.toString('utf8') || '{}') as { Entries?: unknown };
@@ -77,7 +89,10 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
     }
     const entries = input.Entries;
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
-      return reply(response, 400, { __type: 'ValidationException', message: `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}` });
+      return reply(response, 400, {
+        __type: 'ValidationException',
+        message: `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
+      });
     }
     const results = entries.map((entry: Record<string, unknown>) => putEntry(entry ?? {}));
     return reply(response, 200, { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results });
@@ -87,7 +102,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
     const busName = String(entry.EventBusName ?? 'default').replace(/^arn:aws:events:[^:]*:[^:]*:event-bus\//, '');
     if (!buses.has(busName)) return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
     for (const field of ['Source', 'DetailType', 'Detail'] as const) {
-      if (typeof entry[field] !== 'string' || entry[field] === '') return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+      if (typeof entry[field] !== 'string' || entry[field] === '')
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
     }
     let detail: unknown;
     try {
@@ -95,7 +111,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions = {
     } catch {
       detail = undefined;
     }
-    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     const id = randomUUID();
     // The SDK sends Time as epoch seconds; EventBridge writes times without milliseconds.
     const time = typeof entry.Time === 'number' ? new Date(entry.Time * 1000) : new Date();

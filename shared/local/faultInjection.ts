@@ -48,7 +48,8 @@ export class LocalFaults {
 
   constructor(readonly options: LocalFaultOptions) {
     for (const [name, rate] of [['duplicateRate', options.duplicateRate], ...Object.entries(options.crashRates)] as const) {
-      if (!(rate >= 0 && rate <= 1)) throw new LocalPlatformError(`The rate of ${name} must be between 0 and 1, got ${rate}`, { code: 'BAD_OPTION' });
+      if (!(rate >= 0 && rate <= 1))
+        throw new LocalPlatformError(`The rate of ${name} must be between 0 and 1, got ${rate}`, { code: 'BAD_OPTION' });
     }
   }
 
@@ -91,7 +92,11 @@ export class LocalFaults {
   /** Checks that every function named to crash exists. */
   checkFunctions(known: readonly string[]): void {
     const unknown = Object.keys(this.options.crashRates).filter((key) => !known.includes(key));
-    if (unknown.length) throw new LocalPlatformError(`LOCAL_CRASH_FUNCTIONS names ${unknown.join(', ')}, not functions of serverless.yml (${known.join(', ')})`, { code: 'BAD_OPTION' });
+    if (unknown.length)
+      throw new LocalPlatformError(
+        `LOCAL_CRASH_FUNCTIONS names ${unknown.join(', ')}, not functions of serverless.yml (${known.join(', ')})`,
+        { code: 'BAD_OPTION' },
+      );
   }
 
   private stream(name: string): () => number {
@@ -122,12 +127,17 @@ export function localFaultsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalF
   const duplicateRate = rateOf('LOCAL_SQS_DUPLICATE_RATE', env.LOCAL_SQS_DUPLICATE_RATE);
   const defaultCrashRate = rateOf('LOCAL_CRASH_RATE', env.LOCAL_CRASH_RATE);
   const crashRates: Record<string, number> = {};
-  for (const entry of (env.LOCAL_CRASH_FUNCTIONS ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of (env.LOCAL_CRASH_FUNCTIONS ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [key, rate] = entry.split(':').map((part) => part.trim());
     crashRates[key!] = rate === undefined ? defaultCrashRate : rateOf(`LOCAL_CRASH_FUNCTIONS ${key}`, rate);
   }
   if (defaultCrashRate > 0 && Object.keys(crashRates).length === 0) {
-    throw new LocalPlatformError('LOCAL_CRASH_RATE needs LOCAL_CRASH_FUNCTIONS, the functions to crash (e.g. worker,requests)', { code: 'BAD_OPTION' });
+    throw new LocalPlatformError('LOCAL_CRASH_RATE needs LOCAL_CRASH_FUNCTIONS, the functions to crash (e.g. worker,requests)', {
+      code: 'BAD_OPTION',
+    });
   }
   if (duplicateRate === 0 && Object.values(crashRates).every((rate) => rate === 0)) return undefined;
   const rawSeed = env.LOCAL_FAULT_SEED;

@@ -9,13 +9,22 @@ import { LocalPlatformError } from './errors';
  */
 export function functionTimeoutsFromEnv(env: NodeJS.ProcessEnv, knownFunctions: readonly string[]): Map<string, number> {
   const timeouts = new Map<string, number>();
-  for (const entry of (env.LOCAL_FUNCTION_TIMEOUTS ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of (env.LOCAL_FUNCTION_TIMEOUTS ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [key, value] = entry.split(':').map((part) => part.trim());
     const seconds = Number(value);
     if (!key || !knownFunctions.includes(key)) {
-      throw new LocalPlatformError(`LOCAL_FUNCTION_TIMEOUTS names ${key || '(nothing)'}, not a function of serverless.yml (${knownFunctions.join(', ')})`, { code: 'BAD_OPTION' });
+      throw new LocalPlatformError(
+        `LOCAL_FUNCTION_TIMEOUTS names ${key || '(nothing)'}, not a function of serverless.yml (${knownFunctions.join(', ')})`,
+        { code: 'BAD_OPTION' },
+      );
     }
-    if (!(seconds > 0)) throw new LocalPlatformError(`LOCAL_FUNCTION_TIMEOUTS ${key}: '${value ?? ''}' is not a positive number of seconds`, { code: 'BAD_OPTION' });
+    if (!(seconds > 0))
+      throw new LocalPlatformError(`LOCAL_FUNCTION_TIMEOUTS ${key}: '${value ?? ''}' is not a positive number of seconds`, {
+        code: 'BAD_OPTION',
+      });
     timeouts.set(key, seconds);
   }
   return timeouts;

@@ -114,20 +114,34 @@ export async function startHttpApiGateway(options: HttpApiGatewayOptions): Promi
     }
     const verdict = policyVerdict(answer, event.methodArn);
     const context = (answer as { context?: unknown } | null)?.context ?? {};
-    if (verdict === undefined || typeof context !== 'object' || context === null || Object.values(context).some((value) => value !== null && typeof value === 'object')) {
+    if (
+      verdict === undefined ||
+      typeof context !== 'object' ||
+      context === null ||
+      Object.values(context).some((value) => value !== null && typeof value === 'object')
+    ) {
       logger.error(`[authorizer ${authorizer.name}] answered ${JSON.stringify(answer)}, which is not a valid authorizer response`);
       return 'error';
     }
     if (!verdict) return 'denied';
     const principalId = String((answer as { principalId?: unknown }).principalId ?? '');
-    return { context: { ...Object.fromEntries(Object.entries(context).map(([key, value]) => [key, value === null ? null : String(value)])), principalId, integrationLatency: 0 } };
+    return {
+      context: {
+        ...Object.fromEntries(Object.entries(context).map(([key, value]) => [key, value === null ? null : String(value)])),
+        principalId,
+        integrationLatency: 0,
+      },
+    };
   }
 
   async function integrate(match: RouteMatch, event: unknown, accept: string | undefined): Promise<GatewayResponse> {
     const fn = match.route.function;
     let timer: NodeJS.Timeout | undefined;
     const integrationTimeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FunctionTimeoutError(`${fn.functionName} (integration)`, BUFFERED_INTEGRATION_TIMEOUT_MS / 1000)), BUFFERED_INTEGRATION_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new FunctionTimeoutError(`${fn.functionName} (integration)`, BUFFERED_INTEGRATION_TIMEOUT_MS / 1000)),
+        BUFFERED_INTEGRATION_TIMEOUT_MS,
+      );
     });
     try {
       return toGatewayResponse(await Promise.race([invokeLocalFunction(fn, event), integrationTimeout]), { binaryMediaTypes, accept });
@@ -202,8 +216,18 @@ function policyVerdict(answer: unknown, methodArn: string): boolean | undefined 
   const statements = (answer as { policyDocument?: { Statement?: unknown } } | null)?.policyDocument?.Statement;
   if (!Array.isArray(statements) || typeof (answer as { principalId?: unknown }).principalId !== 'string') return undefined;
   const covers = (statement: { Resource?: unknown }) =>
-    [statement.Resource].flat().some((resource) => typeof resource === 'string' && new RegExp(`^${resource.split('*').map((part) => part.split('?').map(escapeRegExp).join('.')).join('.*')}$`).test(methodArn));
-  const effect = (name: string) => statements.filter((statement) => String((statement as { Effect?: unknown }).Effect).toLowerCase() === name && covers(statement));
+    [statement.Resource].flat().some(
+      (resource) =>
+        typeof resource === 'string' &&
+        new RegExp(
+          `^${resource
+            .split('*')
+            .map((part) => part.split('?').map(escapeRegExp).join('.'))
+            .join('.*')}$`,
+        ).test(methodArn),
+    );
+  const effect = (name: string) =>
+    statements.filter((statement) => String((statement as { Effect?: unknown }).Effect).toLowerCase() === name && covers(statement));
   return effect('allow').length > 0 && effect('deny').length === 0;
 }
 

@@ -36,7 +36,10 @@ const DEFAULT_GATEWAY_RESPONSES: Record<string, { statusCode: number; message: s
 };
 
 /** API Gateway's own answer of `type`, as customised in `gatewayResponses` or by default. */
-export function gatewayResponse(type: keyof typeof DEFAULT_GATEWAY_RESPONSES, gatewayResponses: Record<string, GatewayResponseConfig> = {}): GatewayResponse {
+export function gatewayResponse(
+  type: keyof typeof DEFAULT_GATEWAY_RESPONSES,
+  gatewayResponses: Record<string, GatewayResponseConfig> = {},
+): GatewayResponse {
   const fallback = DEFAULT_GATEWAY_RESPONSES[type]!;
   const custom = gatewayResponses[type];
   return {
@@ -55,22 +58,31 @@ export function gatewayResponse(type: keyof typeof DEFAULT_GATEWAY_RESPONSES, ga
  * `application/json`, as a REST API says. Anything else is malformed (502).
  */
 export function toGatewayResponse(result: unknown, options: { binaryMediaTypes?: string[]; accept?: string } = {}): GatewayResponse {
-  if (result === null || typeof result !== 'object' || Array.isArray(result) || !('statusCode' in result)) throw new MalformedResponseError('no statusCode');
+  if (result === null || typeof result !== 'object' || Array.isArray(result) || !('statusCode' in result))
+    throw new MalformedResponseError('no statusCode');
   const response = result as Record<string, unknown>;
   const statusCode = Number(response.statusCode);
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) throw new MalformedResponseError(`statusCode ${String(response.statusCode)}`);
-  if (response.body !== undefined && response.body !== null && typeof response.body !== 'string') throw new MalformedResponseError('body must be a string');
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599)
+    throw new MalformedResponseError(`statusCode ${String(response.statusCode)}`);
+  if (response.body !== undefined && response.body !== null && typeof response.body !== 'string')
+    throw new MalformedResponseError('body must be a string');
   const { headers, multiValueHeaders } = responseHeaders(response.headers, response.multiValueHeaders);
   const text = typeof response.body === 'string' ? response.body : '';
   const binaryMediaTypes = options.binaryMediaTypes ?? [];
-  const decode = response.isBase64Encoded === true && (isBinary(headers['content-type'], binaryMediaTypes) || isBinary(options.accept, binaryMediaTypes));
+  const decode =
+    response.isBase64Encoded === true &&
+    (isBinary(headers['content-type'], binaryMediaTypes) || isBinary(options.accept, binaryMediaTypes));
   const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   headers['content-type'] ??= 'application/json';
   return { statusCode, headers, multiValueHeaders, body };
 }
 
 /** Headers of a proxy result or a streaming prelude: single values lower-cased, several values kept apart. */
-export function responseHeaders(single: unknown, multi: unknown, cookies?: unknown): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
+export function responseHeaders(
+  single: unknown,
+  multi: unknown,
+  cookies?: unknown,
+): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   if (single !== undefined && single !== null) {
@@ -89,7 +101,8 @@ export function responseHeaders(single: unknown, multi: unknown, cookies?: unkno
       multiValueHeaders[key] = [...(multiValueHeaders[key] ?? []), ...values.map(String)];
     }
   }
-  if (Array.isArray(cookies) && cookies.length) multiValueHeaders['set-cookie'] = [...(multiValueHeaders['set-cookie'] ?? []), ...cookies.map(String)];
+  if (Array.isArray(cookies) && cookies.length)
+    multiValueHeaders['set-cookie'] = [...(multiValueHeaders['set-cookie'] ?? []), ...cookies.map(String)];
   for (const name of Object.keys(multiValueHeaders)) {
     // A name in both maps: the single value joins the others, as API Gateway merges them.
     if (headers[name] !== undefined) {

@@ -96,10 +96,15 @@ export function httpApiRoutesFrom(config: ServerlessConfig, functionFor: (key: s
     const name = String(spec.name ?? '');
     const type = String(spec.type ?? 'token').toLowerCase();
     if (!name || type !== 'request' || spec.arn !== undefined) {
-      throw new LocalPlatformError(`${where}: only Lambda REQUEST authorizers of this service (by function name) are emulated locally`, { code: 'UNSUPPORTED' });
+      throw new LocalPlatformError(`${where}: only Lambda REQUEST authorizers of this service (by function name) are emulated locally`, {
+        code: 'UNSUPPORTED',
+      });
     }
     if (Number(spec.resultTtlInSeconds ?? 300) !== 0 || spec.identitySource !== undefined) {
-      throw new LocalPlatformError(`${where}: authorizer caching and identity sources are not emulated locally (use resultTtlInSeconds: 0, no identitySource)`, { code: 'UNSUPPORTED' });
+      throw new LocalPlatformError(
+        `${where}: authorizer caching and identity sources are not emulated locally (use resultTtlInSeconds: 0, no identitySource)`,
+        { code: 'UNSUPPORTED' },
+      );
     }
     const existing = authorizers.get(name);
     if (existing) return existing;
@@ -113,17 +118,20 @@ export function httpApiRoutesFrom(config: ServerlessConfig, functionFor: (key: s
       if (event.type !== 'other' || event.name !== 'http') return [];
       const where = `functions.${fn.name}.events[${index}].http`;
       const definition = typeof event.definition === 'string' ? shorthand(event.definition) : event.definition;
-      if (!isRecord(definition) || typeof definition.path !== 'string') throw new LocalPlatformError(`${where} needs a path`, { code: 'UNSUPPORTED' });
+      if (!isRecord(definition) || typeof definition.path !== 'string')
+        throw new LocalPlatformError(`${where} needs a path`, { code: 'UNSUPPORTED' });
       const method = String(definition.method ?? 'ANY').toUpperCase() === '*' ? 'ANY' : String(definition.method ?? 'ANY').toUpperCase();
       const path = `/${definition.path.replace(/^\/+/, '')}`;
       const integration = extensions[methodLogicalId(path, method)]?.Properties?.Integration;
-      return [{
-        method,
-        path,
-        function: functionFor(fn.name),
-        ...(definition.authorizer !== undefined ? { authorizer: authorizerFor(definition.authorizer, where) } : {}),
-        ...(isRecord(integration) && integration.ResponseTransferMode === 'STREAM' ? { streaming: true } : {}),
-      }];
+      return [
+        {
+          method,
+          path,
+          function: functionFor(fn.name),
+          ...(definition.authorizer !== undefined ? { authorizer: authorizerFor(definition.authorizer, where) } : {}),
+          ...(isRecord(integration) && integration.ResponseTransferMode === 'STREAM' ? { streaming: true } : {}),
+        },
+      ];
     }),
   );
 }
@@ -155,7 +163,14 @@ export function restApiSettingsFrom(config: ServerlessConfig): RestApiSettings {
 
 /** osls's logical id of a method: `ApiGatewayMethod` + each path part normalised + the method. */
 export function methodLogicalId(path: string, method: string): string {
-  const part = (raw: string) => upperFirst(raw.toLowerCase().replace(/-/g, 'Dash').replace(/\{(.*)\}/g, '$1Var').replace(/[^0-9A-Za-z]/g, ''));
+  const part = (raw: string) =>
+    upperFirst(
+      raw
+        .toLowerCase()
+        .replace(/-/g, 'Dash')
+        .replace(/\{(.*)\}/g, '$1Var')
+        .replace(/[^0-9A-Za-z]/g, ''),
+    );
   const name = method === 'ANY' ? 'Any' : upperFirst(method.toLowerCase());
   return `ApiGatewayMethod${path.split('/').map(part).join('')}${name}`;
 }
@@ -184,7 +199,8 @@ function compile(route: HttpApiRoute): CompiledRoute {
   const segments = parts.map((part, index): Segment => {
     const param = /^\{([^{}+]+)(\+)?\}$/.exec(part);
     if (!param) return { kind: 'literal', value: part };
-    if (param[2] && index !== parts.length - 1) throw new LocalPlatformError(`Greedy {${param[1]}+} must be the last segment of ${route.path}`, { code: 'UNSUPPORTED' });
+    if (param[2] && index !== parts.length - 1)
+      throw new LocalPlatformError(`Greedy {${param[1]}+} must be the last segment of ${route.path}`, { code: 'UNSUPPORTED' });
     return param[2] ? { kind: 'greedy', name: param[1]! } : { kind: 'param', name: param[1]! };
   });
   return { route, routeKey: `${route.method} ${route.path}`, segments };

@@ -30,7 +30,8 @@ export function installAwsLambdaGlobal(): void {
   // global with their own members: add ours to it rather than replace or skip it.
   const scope = globalThis as { awslambda?: Record<string, unknown> };
   const awslambda = (scope.awslambda ??= {});
-  awslambda.streamifyResponse ??= <T extends (...args: never[]) => unknown>(handler: T): T => Object.assign(handler, { [STREAMING]: STREAM_RESPONSE });
+  awslambda.streamifyResponse ??= <T extends (...args: never[]) => unknown>(handler: T): T =>
+    Object.assign(handler, { [STREAMING]: STREAM_RESPONSE });
   awslambda.HttpResponseStream ??= {
     from(stream: Writable & { setContentType?: (type: string) => void }, prelude: Record<string, unknown>): Writable {
       stream.setContentType?.(PRELUDE_CONTENT_TYPE);
@@ -124,8 +125,13 @@ export async function collectStreamedResponse(
 ): Promise<{ statusCode: number; headers: Record<string, string>; body: string; chunks: string[] }> {
   const stream = createResponseStream();
   const run = Promise.resolve(handler(event, stream, context)).then(
-    () => { if (!stream.writableEnded) stream.end(); },
-    (error: unknown) => { stream.destroy(error as Error); throw error; },
+    () => {
+      if (!stream.writableEnded) stream.end();
+    },
+    (error: unknown) => {
+      stream.destroy(error as Error);
+      throw error;
+    },
   );
   const { prelude, body } = await readStreamedResponse(stream);
   const chunks: string[] = [];

@@ -9,7 +9,11 @@ import type { FunctionConfig } from './serverlessConfig';
 installAwsLambdaGlobal();
 
 /** A Lambda handler as the Node.js runtime calls it (promise or callback style). */
-export type LambdaHandler = (event: unknown, context: ReturnType<typeof createLambdaContext>, callback: (error?: unknown, result?: unknown) => void) => unknown;
+export type LambdaHandler = (
+  event: unknown,
+  context: ReturnType<typeof createLambdaContext>,
+  callback: (error?: unknown, result?: unknown) => void,
+) => unknown;
 
 /** A function the local runtime can invoke: its Lambda settings and a way to get its handler. */
 export interface LocalFunction {
@@ -46,13 +50,18 @@ function requireHandler(config: FunctionConfig, rootDir: string): LambdaHandler 
   try {
     loaded = require(modulePath) as Record<string, unknown>;
   } catch (cause) {
-    throw new LocalPlatformError(`Cannot load ${config.handlerModule} for function ${config.name}: ${(cause as Error).message}`, { code: 'HANDLER_LOAD', cause });
+    throw new LocalPlatformError(`Cannot load ${config.handlerModule} for function ${config.name}: ${(cause as Error).message}`, {
+      code: 'HANDLER_LOAD',
+      cause,
+    });
   } finally {
     forgetProjectModules(cachedBefore);
   }
   const handler = loaded[config.handlerExport];
   if (typeof handler !== 'function') {
-    throw new LocalPlatformError(`${config.handlerModule} has no exported function "${config.handlerExport}" (function ${config.name})`, { code: 'HANDLER_LOAD' });
+    throw new LocalPlatformError(`${config.handlerModule} has no exported function "${config.handlerExport}" (function ${config.name})`, {
+      code: 'HANDLER_LOAD',
+    });
   }
   return handler as LambdaHandler;
 }
@@ -89,15 +98,19 @@ export interface InvokeOptions {
 export async function invokeLocalFunction(fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
   const handler = await fn.loadHandler();
   if (isStreamingHandler(handler)) {
-    throw new LocalPlatformError(`${fn.functionName} streams its response (awslambda.streamifyResponse); it needs a streaming invocation (a REST integration with ResponseTransferMode STREAM)`, { code: 'STREAMING_HANDLER' });
+    throw new LocalPlatformError(
+      `${fn.functionName} streams its response (awslambda.streamifyResponse); it needs a streaming invocation (a REST integration with ResponseTransferMode STREAM)`,
+      { code: 'STREAMING_HANDLER' },
+    );
   }
   const payload: unknown = JSON.parse(JSON.stringify(event));
   let timer: NodeJS.Timeout | undefined;
   const { crashAfterMs } = options;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = crashAfterMs !== undefined && crashAfterMs < fn.timeoutSeconds * 1000
-      ? setTimeout(() => reject(new InjectedCrashError(fn.functionName, crashAfterMs)), crashAfterMs)
-      : setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
+    timer =
+      crashAfterMs !== undefined && crashAfterMs < fn.timeoutSeconds * 1000
+        ? setTimeout(() => reject(new InjectedCrashError(fn.functionName, crashAfterMs)), crashAfterMs)
+        : setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
   });
   const run = new Promise<unknown>((resolve, reject) => {
     const callback = (error?: unknown, result?: unknown) => (error ? reject(error) : resolve(result));
@@ -140,7 +153,10 @@ export interface StreamingInvocation {
 export async function invokeLocalStreamingFunction(fn: LocalFunction, event: unknown): Promise<StreamingInvocation> {
   const handler = (await fn.loadHandler()) as unknown as (event: unknown, stream: ResponseStream, context: unknown) => unknown;
   if (!isStreamingHandler(handler)) {
-    throw new LocalPlatformError(`${fn.functionName} is not a response-streaming handler (awslambda.streamifyResponse), but its integration streams`, { code: 'NOT_STREAMING' });
+    throw new LocalPlatformError(
+      `${fn.functionName} is not a response-streaming handler (awslambda.streamifyResponse), but its integration streams`,
+      { code: 'NOT_STREAMING' },
+    );
   }
   const payload: unknown = JSON.parse(JSON.stringify(event));
   const responseStream = createResponseStream();

@@ -35,7 +35,9 @@ export function physicalNameOf(logicalId: string, resource: CloudFormationResour
   const name = resource.Properties?.[property];
   if (name === undefined) return resource.Type === 'AWS::S3::Bucket' ? logicalId.toLowerCase() : logicalId;
   if (typeof name !== 'string') {
-    throw new ServerlessConfigError(`${logicalId}.Properties.${property} must be a plain string locally (intrinsic functions are not evaluated there)`);
+    throw new ServerlessConfigError(
+      `${logicalId}.Properties.${property} must be a plain string locally (intrinsic functions are not evaluated there)`,
+    );
   }
   return name;
 }
@@ -116,7 +118,8 @@ export function resolveEnvironment(environment: Record<string, unknown>, local: 
 export function queueForArn(arn: unknown, local: LocalResources, where: string): LocalQueue {
   const resolved = resolveIntrinsic(arn, local, where);
   const queue = Object.values(local.queues).find((candidate) => candidate.arn === resolved);
-  if (!queue) throw new ServerlessConfigError(`${where}: ${resolved} is not a queue of resources.Resources, so the local platform cannot poll it`);
+  if (!queue)
+    throw new ServerlessConfigError(`${where}: ${resolved} is not a queue of resources.Resources, so the local platform cannot poll it`);
   return queue;
 }
 
@@ -129,7 +132,8 @@ function ref(name: string, local: LocalResources, where: string): string {
     'AWS::StackName': 'local',
   };
   const found = pseudo[name] ?? local.queues[name]?.url ?? (local.buckets[name] ?? local.eventBuses[name] ?? local.tables[name])?.name;
-  if (found === undefined) throw unsupported({ Ref: name }, where, `${name} is not a queue, bucket, event bus or table of resources.Resources`);
+  if (found === undefined)
+    throw unsupported({ Ref: name }, where, `${name} is not a queue, bucket, event bus or table of resources.Resources`);
   return found;
 }
 
@@ -142,7 +146,11 @@ function getAtt(logicalId: string, attribute: string, local: LocalResources, whe
   else if (queue && attribute === 'QueueUrl') found = queue.url;
   else if (local.eventBuses[logicalId] && attribute === 'Name') found = local.eventBuses[logicalId].name;
   if (found === undefined) {
-    throw unsupported({ 'Fn::GetAtt': [logicalId, attribute] }, where, named ? `attribute ${attribute} is not emulated` : `${logicalId} is not a queue, bucket, event bus or table of resources.Resources`);
+    throw unsupported(
+      { 'Fn::GetAtt': [logicalId, attribute] },
+      where,
+      named ? `attribute ${attribute} is not emulated` : `${logicalId} is not a queue, bucket, event bus or table of resources.Resources`,
+    );
   }
   return found;
 }

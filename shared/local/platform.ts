@@ -118,7 +118,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   try {
     const local = namedResourcesFrom(config.resources, REGION);
     if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
-    const dynamodb = await startLocalDynamoDb({ port: options.dynamoDbPort ?? 8000, ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}) });
+    const dynamodb = await startLocalDynamoDb({
+      port: options.dynamoDbPort ?? 8000,
+      ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
+    });
     closers.push(dynamodb.close);
     const client = createLocalDynamoDbClient(dynamodb.url);
     const [tableName] = await createTables(client, config.resources);
@@ -136,7 +139,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     for (const ignored of gaps.ignored) logger.info(`[s3] ${ignored} are not emulated locally (QueueConfigurations are)`);
     const forwarder = new S3NotificationForwarder({ client: sqsClient, notifications, region: REGION, logger });
     closers.push(() => forwarder.flush());
-    const s3 = await startLocalS3({ port: options.s3Port ?? 4569, onObjectEvent: (event) => forwarder.forward(event), ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}) });
+    const s3 = await startLocalS3({
+      port: options.s3Port ?? 4569,
+      onObjectEvent: (event) => forwarder.forward(event),
+      ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
+    });
     closers.push(s3.close);
     for (const bucket of Object.values(local.buckets)) await s3.createBucket(bucket.name);
     const [bucket] = Object.values(local.buckets);
@@ -152,19 +159,35 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const simulatorPort = options.simulatorPort ?? 8100;
     const simulator = await startSimulator({ port: simulatorPort }).catch((cause: unknown) => {
-      throw (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? new PortUnavailableError('GPU simulator', simulatorPort, { envVar: 'SIM_PORT', cause }) : cause;
+      throw (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
+        ? new PortUnavailableError('GPU simulator', simulatorPort, { envVar: 'SIM_PORT', cause })
+        : cause;
     });
     closers.push(() => simulator.close());
 
-    setHandlerEnvironment(env, config, local, { dynamodbUrl: dynamodb.url, simulatorUrl: simulator.url, s3Url: s3.url, sqsUrl: sqs.url, eventsUrl: events.url });
+    setHandlerEnvironment(env, config, local, {
+      dynamodbUrl: dynamodb.url,
+      simulatorUrl: simulator.url,
+      s3Url: s3.url,
+      sqsUrl: sqs.url,
+      eventsUrl: events.url,
+    });
     const apiKeys = options.apiKeys ?? [{ key: 'sk-local', tenantId: 'local' }];
     const store = new DynamoDbApiKeyStore({ client: createDocumentClient(client), tableName });
     for (const apiKey of apiKeys) await seedApiKey(store, apiKey);
     client.destroy();
 
     options.faults?.checkFunctions(config.functions.map((fn) => fn.name));
-    const timeouts = functionTimeoutsFromEnv(env, config.functions.map((fn) => fn.name));
-    const functions = new Map<string, LocalFunction>(config.functions.map((fn) => [fn.name, localFunctionFrom({ ...fn, timeoutSeconds: timeouts.get(fn.name) ?? fn.timeoutSeconds }, { rootDir, region: REGION })]));
+    const timeouts = functionTimeoutsFromEnv(
+      env,
+      config.functions.map((fn) => fn.name),
+    );
+    const functions = new Map<string, LocalFunction>(
+      config.functions.map((fn) => [
+        fn.name,
+        localFunctionFrom({ ...fn, timeoutSeconds: timeouts.get(fn.name) ?? fn.timeoutSeconds }, { rootDir, region: REGION }),
+      ]),
+    );
     const functionFor = (key: string) => {
       const fn = functions.get(key);
       if (!fn) throw new Error(`serverless.yml names function "${key}", which is not under functions`);
@@ -230,7 +253,8 @@ function setHandlerEnvironment(
 ): void {
   // Intrinsics (`Ref: WorkQueue`) become the local queue URL, bucket name, ARN… (localResources.ts).
   const fromConfig = resolveEnvironment(config.provider.environment, resources, 'provider.environment');
-  for (const fn of config.functions) Object.assign(fromConfig, resolveEnvironment(fn.environment, resources, `functions.${fn.name}.environment`));
+  for (const fn of config.functions)
+    Object.assign(fromConfig, resolveEnvironment(fn.environment, resources, `functions.${fn.name}.environment`));
   const localDefaults: Record<string, string> = {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: local.simulatorUrl,
     GPU_CHAT_URLS: local.simulatorUrl,

@@ -138,20 +138,23 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       requests.run(context, () => handle(request, response));
       return;
     }
-    checkConditions(s3rver.store, request.method ?? 'GET', request.headers, target).then((outcome) => {
-      if (outcome.status === 'proceed') {
-        // Evaluated here; s3rver's own partial reading of them must not answer differently.
-        for (const name of CONDITION_HEADERS) delete request.headers[name];
-        requests.run(context, () => handle(request, response));
-        return;
-      }
-      (decodedBodies.get(request) ?? request).resume();
-      answerCondition(response, request.method ?? 'GET', outcome, target, context.requestId);
-    }, (error: unknown) => {
-      (decodedBodies.get(request) ?? request).resume();
-      response.statusCode = 500;
-      response.end(String(error));
-    });
+    checkConditions(s3rver.store, request.method ?? 'GET', request.headers, target).then(
+      (outcome) => {
+        if (outcome.status === 'proceed') {
+          // Evaluated here; s3rver's own partial reading of them must not answer differently.
+          for (const name of CONDITION_HEADERS) delete request.headers[name];
+          requests.run(context, () => handle(request, response));
+          return;
+        }
+        (decodedBodies.get(request) ?? request).resume();
+        answerCondition(response, request.method ?? 'GET', outcome, target, context.requestId);
+      },
+      (error: unknown) => {
+        (decodedBodies.get(request) ?? request).resume();
+        response.statusCode = 500;
+        response.end(String(error));
+      },
+    );
   });
   let port: number;
   try {
@@ -174,7 +177,19 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
 }
 
 /** Query parameters that make a request something other than GetObject/HeadObject/PutObject. */
-const SUBRESOURCES = new Set(['acl', 'tagging', 'uploadId', 'uploads', 'torrent', 'restore', 'select', 'attributes', 'retention', 'legal-hold', 'delete']);
+const SUBRESOURCES = new Set([
+  'acl',
+  'tagging',
+  'uploadId',
+  'uploads',
+  'torrent',
+  'restore',
+  'select',
+  'attributes',
+  'retention',
+  'legal-hold',
+  'delete',
+]);
 
 /** The object a conditional GET, HEAD or PUT (path-style) is about; undefined for anything else. */
 function conditionalObjectOf(request: IncomingMessage): { bucket: string; key: string } | undefined {
@@ -187,7 +202,12 @@ function conditionalObjectOf(request: IncomingMessage): { bucket: string; key: s
 }
 
 /** The outcome of the request's preconditions against the object's current version. */
-async function checkConditions(store: S3rver.Store, method: string, headers: IncomingHttpHeaders, target: { bucket: string; key: string }): Promise<ConditionOutcome> {
+async function checkConditions(
+  store: S3rver.Store,
+  method: string,
+  headers: IncomingHttpHeaders,
+  target: { bucket: string; key: string },
+): Promise<ConditionOutcome> {
   let metadata: Record<string, string | number> | undefined;
   try {
     metadata = await store.getMetadata(target.bucket, target.key);
@@ -199,17 +219,26 @@ async function checkConditions(store: S3rver.Store, method: string, headers: Inc
 }
 
 /** 304 (no body), or S3's XML error (no body for HEAD). */
-function answerCondition(response: ServerResponse, method: string, outcome: Exclude<ConditionOutcome, { status: 'proceed' }>, target: { key: string }, requestId: string): void {
+function answerCondition(
+  response: ServerResponse,
+  method: string,
+  outcome: Exclude<ConditionOutcome, { status: 'proceed' }>,
+  target: { key: string },
+  requestId: string,
+): void {
   response.statusCode = outcome.status;
   if (outcome.status === 304 || method === 'HEAD') {
     response.end();
     return;
   }
-  const detail = outcome.status === 412
-    ? { message: 'At least one of the pre-conditions you specified did not hold', extra: `<Condition>${outcome.condition}</Condition>` }
-    : { message: 'The specified key does not exist.', extra: `<Key>${escapeXml(target.key)}</Key>` };
+  const detail =
+    outcome.status === 412
+      ? { message: 'At least one of the pre-conditions you specified did not hold', extra: `<Condition>${outcome.condition}</Condition>` }
+      : { message: 'The specified key does not exist.', extra: `<Key>${escapeXml(target.key)}</Key>` };
   response.setHeader('Content-Type', 'application/xml');
-  response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${outcome.code}</Code><Message>${detail.message}</Message>${detail.extra}<RequestId>${requestId}</RequestId></Error>`);
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${outcome.code}</Code><Message>${detail.message}</Message>${detail.extra}<RequestId>${requestId}</RequestId></Error>`,
+  );
 }
 
 function escapeXml(text: string): string {
@@ -246,10 +275,14 @@ const ANY_KEY = Symbol.for('inference-platform.local.s3.anyAccessKey');
 function keepKeysLiteral(): void {
   const store = FilesystemStore as typeof FilesystemStore & { [LITERAL_KEYS]?: true };
   if (store[LITERAL_KEYS]) return;
-  store.encodeKeyPath = (key) => key.split('/').map((segment) => {
-    const escaped = segment.replace(/&/g, '&26');
-    return escaped === '.' || escaped === '..' ? escaped.replace(/\./g, '&2e') : escaped;
-  }).join('/');
+  store.encodeKeyPath = (key) =>
+    key
+      .split('/')
+      .map((segment) => {
+        const escaped = segment.replace(/&/g, '&26');
+        return escaped === '.' || escaped === '..' ? escaped.replace(/\./g, '&2e') : escaped;
+      })
+      .join('/');
   store.decodeKeyPath = (keyPath) => keyPath.replace(/&(2e|26)/g, (escape) => (escape === '&2e' ? '.' : '&'));
   store[LITERAL_KEYS] = true;
 }

@@ -75,7 +75,10 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 /** `*`, or a comma-separated list of ETags (quoted, weak or bare) holding the object's. */
 function etagListMatches(list: string, etag: string): boolean {
   const wanted = bareEtag(etag);
-  return list.split(',').map((item) => item.trim()).some((item) => item === '*' || bareEtag(item) === wanted);
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .some((item) => item === '*' || bareEtag(item) === wanted);
 }
 
 function bareEtag(etag: string): string {

@@ -30,7 +30,10 @@ export interface NotificationGaps {
  * resolved to the local ones (the queues must exist). Topic, Lambda and EventBridge
  * configurations are reported in `gaps`, not emulated.
  */
-export function queueNotificationsFrom(resources: Record<string, CloudFormationResource>, local: LocalResources): { notifications: QueueNotification[]; gaps: NotificationGaps } {
+export function queueNotificationsFrom(
+  resources: Record<string, CloudFormationResource>,
+  local: LocalResources,
+): { notifications: QueueNotification[]; gaps: NotificationGaps } {
   const notifications: QueueNotification[] = [];
   const ignored: string[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
@@ -41,11 +44,16 @@ export function queueNotificationsFrom(resources: Record<string, CloudFormationR
       if (configuration[key] !== undefined) ignored.push(`${bucket}: ${key}`);
     }
     const queueConfigurations = configuration.QueueConfigurations ?? [];
-    if (!Array.isArray(queueConfigurations)) throw new ServerlessConfigError(`${logicalId}.Properties.NotificationConfiguration.QueueConfigurations is not a list`);
+    if (!Array.isArray(queueConfigurations))
+      throw new ServerlessConfigError(`${logicalId}.Properties.NotificationConfiguration.QueueConfigurations is not a list`);
     queueConfigurations.forEach((item: Record<string, unknown>, index) => {
       const where = `${logicalId}.Properties.NotificationConfiguration.QueueConfigurations[${index}]`;
-      if (typeof item.Event !== 'string') throw new ServerlessConfigError(`${where}.Event must be an event type such as s3:ObjectCreated:*`);
-      const rules = ((item.Filter as { S3Key?: { Rules?: unknown } } | undefined)?.S3Key?.Rules ?? []) as Array<{ Name?: unknown; Value?: unknown }>;
+      if (typeof item.Event !== 'string')
+        throw new ServerlessConfigError(`${where}.Event must be an event type such as s3:ObjectCreated:*`);
+      const rules = ((item.Filter as { S3Key?: { Rules?: unknown } } | undefined)?.S3Key?.Rules ?? []) as Array<{
+        Name?: unknown;
+        Value?: unknown;
+      }>;
       const rule = (name: string) => rules.find((candidate) => String(candidate.Name).toLowerCase() === name)?.Value;
       const prefix = rule('prefix');
       const suffix = rule('suffix');
@@ -123,7 +131,9 @@ export class S3NotificationForwarder {
   forward(event: S3ObjectEvent): void {
     for (const notification of this.options.notifications) {
       if (!notificationMatches(notification, event)) continue;
-      const message: S3Event = { Records: [s3EventRecord(event, { region: this.options.region, configurationId: notification.configurationId })] };
+      const message: S3Event = {
+        Records: [s3EventRecord(event, { region: this.options.region, configurationId: notification.configurationId })],
+      };
       const sent = this.options.client
         .send(new SendMessageCommand({ QueueUrl: notification.queue.url, MessageBody: JSON.stringify(message) }))
         .then(
@@ -149,5 +159,9 @@ const BUCKET_OWNER = `A${createHash('sha256').update(LOCAL_ACCOUNT_ID).digest('h
 
 /** S3 names an unnamed configuration with an opaque id; a stable one here. */
 function generatedConfigurationId(bucket: string, index: number): string {
-  return createHash('sha256').update(`${bucket}/queue/${index}`).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 36);
+  return createHash('sha256')
+    .update(`${bucket}/queue/${index}`)
+    .digest('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 36);
 }

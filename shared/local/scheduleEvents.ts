@@ -13,7 +13,8 @@ const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 
 export function rateIntervalMs(expression: string): number | undefined {
   if (expression.startsWith('cron(')) return undefined;
   const match = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
-  if (!match || Number(match[1]) < 1) throw new ServerlessConfigError(`${expression} is not a valid rate expression (rate(<positive number> minute[s]|hour[s]|day[s]))`);
+  if (!match || Number(match[1]) < 1)
+    throw new ServerlessConfigError(`${expression} is not a valid rate expression (rate(<positive number> minute[s]|hour[s]|day[s]))`);
   return Number(match[1]) * UNIT_MS[match[2]!.replace(/s$/, '')]!;
 }
 
@@ -84,7 +85,8 @@ export function startSchedules(options: SchedulesOptions): Schedules {
           continue;
         }
         if (!event.enabled) continue;
-        if (event.transforms.length) logger.info(`${label} ${event.transforms.join(' and ')} are not emulated; the function gets the whole scheduled event`);
+        if (event.transforms.length)
+          logger.info(`${label} ${event.transforms.join(' and ')} are not emulated; the function gets the whole scheduled event`);
         const ruleName = event.name ?? `${config.service}-${config.stage}-${capitalise(fnConfig.name)}EventsRuleSchedule${ruleIndex}`;
         const schedule: LocalSchedule = {
           functionKey: fnConfig.name,
@@ -93,7 +95,8 @@ export function startSchedules(options: SchedulesOptions): Schedules {
           ruleArn: `arn:aws:events:${config.region}:${LOCAL_ACCOUNT_ID}:rule/${ruleName}`,
         };
         schedules.push(schedule);
-        const input = event.input === undefined ? undefined : typeof event.input === 'string' ? (JSON.parse(event.input) as unknown) : event.input;
+        const input =
+          event.input === undefined ? undefined : typeof event.input === 'string' ? (JSON.parse(event.input) as unknown) : event.input;
         const fire = () => {
           const payload = input !== undefined ? input : scheduledEvent(schedule.ruleArn, config.region);
           const run = invokeLocalFunction(fn, payload).then(

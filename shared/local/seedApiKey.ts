@@ -14,7 +14,10 @@ export async function seedApiKey(store: ApiKeyStore, apiKey: { key: string; tena
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const existing = await store.findByHash(hashApiKey(apiKey.key));
     if (existing?.tenantId !== apiKey.tenantId) {
-      throw new LocalPlatformError(`The kept table already has this API key for tenant '${existing?.tenantId}', not '${apiKey.tenantId}': start with --fresh`, { code: 'BAD_OPTION' });
+      throw new LocalPlatformError(
+        `The kept table already has this API key for tenant '${existing?.tenantId}', not '${apiKey.tenantId}': start with --fresh`,
+        { code: 'BAD_OPTION' },
+      );
     }
   }
 }

@@ -134,7 +134,10 @@ export function loadServerlessConfig(options: LoadServerlessConfigOptions): Serv
 }
 
 /** Parses serverless.yml text (see {@link loadServerlessConfig}). */
-export function parseServerlessConfig(text: string, options: Omit<LoadServerlessConfigOptions, 'rootDir' | 'fileName'> = {}): ServerlessConfig {
+export function parseServerlessConfig(
+  text: string,
+  options: Omit<LoadServerlessConfigOptions, 'rootDir' | 'fileName'> = {},
+): ServerlessConfig {
   const raw = parse(text) as unknown;
   if (!isRecord(raw)) throw new ServerlessConfigError('serverless.yml is not a mapping');
   const rawProvider = isRecord(raw.provider) ? raw.provider : {};
@@ -143,7 +146,8 @@ export function parseServerlessConfig(text: string, options: Omit<LoadServerless
   const cli = { stage: options.stage, region: options.region };
   const bootstrap = { stage: options.stage ?? 'dev', region: options.region ?? 'us-east-1', options: cli, env: options.env };
   const stage = options.stage ?? String(resolveVariablesIn(rawProvider.stage ?? 'dev', raw, bootstrap, 'provider.stage'));
-  const region = options.region ?? String(resolveVariablesIn(rawProvider.region ?? 'us-east-1', raw, { ...bootstrap, stage }, 'provider.region'));
+  const region =
+    options.region ?? String(resolveVariablesIn(rawProvider.region ?? 'us-east-1', raw, { ...bootstrap, stage }, 'provider.region'));
   const document = resolveVariables(raw, { stage, region, options: { ...cli, stage, region }, env: options.env });
   return toConfig(document, stage, region);
 }
@@ -159,7 +163,10 @@ function toConfig(document: Record<string, unknown>, stage: string, region: stri
   );
   const httpApi = isRecord(provider.httpApi) ? provider.httpApi : {};
   const authorizers = Object.fromEntries(
-    Object.entries(isRecord(httpApi.authorizers) ? httpApi.authorizers : {}).map(([name, definition]) => [name, toAuthorizer(name, definition)]),
+    Object.entries(isRecord(httpApi.authorizers) ? httpApi.authorizers : {}).map(([name, definition]) => [
+      name,
+      toAuthorizer(name, definition),
+    ]),
   );
   const resources = isRecord(document.resources) && isRecord(document.resources.Resources) ? document.resources.Resources : {};
   return {

@@ -78,7 +78,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 `;
 
 /** SQS's answer to a message holding a character outside its set. */
-const REFUSED_MESSAGE = 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.';
+const REFUSED_MESSAGE =
+  'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.';
 
 /** Starts fauxqs on 127.0.0.1. Queues are created through the SQS API ({@link createQueues}). */
 export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<LocalSqs> {
@@ -174,11 +175,13 @@ export async function createQueues(
   const names = new Map([...pending].map(([logicalId, resource]) => [logicalId, queueName(logicalId, resource)]));
   const provisional: LocalResources = { ...local, queues: { ...local.queues } };
   // Known ARNs first, so a RedrivePolicy can name its DLQ before the DLQ exists.
-  for (const [logicalId, name] of names) provisional.queues[logicalId] = { logicalId, name, url: '', arn: localArn.queue(local.region, name), visibilityTimeoutSeconds: 0 };
+  for (const [logicalId, name] of names)
+    provisional.queues[logicalId] = { logicalId, name, url: '', arn: localArn.queue(local.region, name), visibilityTimeoutSeconds: 0 };
 
   const create = async (logicalId: string, resource: CloudFormationResource, chain: string[]): Promise<void> => {
     if (local.queues[logicalId]) return;
-    if (chain.includes(logicalId)) throw new ServerlessConfigError(`Queues redrive to each other in a cycle: ${[...chain, logicalId].join(' → ')}`);
+    if (chain.includes(logicalId))
+      throw new ServerlessConfigError(`Queues redrive to each other in a cycle: ${[...chain, logicalId].join(' → ')}`);
     const properties = resource.Properties ?? {};
     const attributes: Partial<Record<QueueAttributeName, string>> = {};
     for (const key of ATTRIBUTES) if (properties[key] !== undefined) attributes[key] = String(properties[key]);

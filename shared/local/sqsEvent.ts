@@ -55,7 +55,8 @@ export type BatchOutcome = { kind: 'success' } | { kind: 'partial'; failedMessag
  */
 export function batchOutcomeOf(response: unknown, messageIds: string[], reportBatchItemFailures: boolean): BatchOutcome {
   if (!reportBatchItemFailures || response === null || response === undefined || response === '') return { kind: 'success' };
-  if (typeof response !== 'object' || Array.isArray(response)) return { kind: 'failure', reason: `the response ${JSON.stringify(response)} is not a batch response` };
+  if (typeof response !== 'object' || Array.isArray(response))
+    return { kind: 'failure', reason: `the response ${JSON.stringify(response)} is not a batch response` };
   const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'success' };
   if (!Array.isArray(failures)) return { kind: 'failure', reason: 'batchItemFailures is not a list' };

@@ -194,15 +194,18 @@ export class SqsEventSource {
       }
     }
     // Machine-readable: the fault suite counts these lines.
-    if (copies.length || lostDeletes.size) this.logger.info(`[fault] duplicate queue=${queue.name} concurrent=${copies.length} later=${lostDeletes.size}`);
+    if (copies.length || lostDeletes.size)
+      this.logger.info(`[fault] duplicate queue=${queue.name} concurrent=${copies.length} later=${lostDeletes.size}`);
     const copyRun = copies.length ? this.run(copies.map(redeliveredCopy)) : Promise.resolve(new Set<string>());
     const handled = await this.run(messages, faults?.faults.crash(faults.functionKey, this.typicalMs));
     // SQS deletes a message whichever of its deliveries deletes it.
     const copyHandled = await copyRun;
-    await this.deleteMessages(messages.filter((message) => {
-      const id = message.MessageId ?? '';
-      return (handled.has(id) && !lostDeletes.has(id)) || copyHandled.has(id);
-    }));
+    await this.deleteMessages(
+      messages.filter((message) => {
+        const id = message.MessageId ?? '';
+        return (handled.has(id) && !lostDeletes.has(id)) || copyHandled.has(id);
+      }),
+    );
   }
 
   /** One invocation; resolves with the ids of the messages it handled (none if it failed). */
@@ -213,8 +216,13 @@ export class SqsEventSource {
     try {
       const response = await invokeLocalFunction(fn, { Records: records }, crash ? { crashAfterMs: crash.afterMs } : {});
       const tookMs = Date.now() - started;
-      if (tookMs >= WORKING_INVOCATION_MS) this.typicalMs = this.typicalMs === undefined ? tookMs : this.typicalMs + DURATION_SMOOTHING * (tookMs - this.typicalMs);
-      const outcome = batchOutcomeOf(response, records.map((record) => record.messageId), this.options.reportBatchItemFailures === true);
+      if (tookMs >= WORKING_INVOCATION_MS)
+        this.typicalMs = this.typicalMs === undefined ? tookMs : this.typicalMs + DURATION_SMOOTHING * (tookMs - this.typicalMs);
+      const outcome = batchOutcomeOf(
+        response,
+        records.map((record) => record.messageId),
+        this.options.reportBatchItemFailures === true,
+      );
       if (outcome.kind === 'failure') {
         this.logger.error(`${this.label} batch of ${records.length} failed: ${outcome.reason}; every message will be retried`);
         return new Set();
@@ -228,16 +236,23 @@ export class SqsEventSource {
         return new Set();
       }
       const reason = error instanceof FunctionTimeoutError ? error.message : 'the function threw';
-      this.logger.error(`${this.label} batch of ${records.length} failed (${reason}); every message will be retried after the visibility timeout`, error instanceof FunctionTimeoutError ? undefined : error);
+      this.logger.error(
+        `${this.label} batch of ${records.length} failed (${reason}); every message will be retried after the visibility timeout`,
+        error instanceof FunctionTimeoutError ? undefined : error,
+      );
       return new Set();
     }
   }
 
   private async deleteMessages(messages: Message[]): Promise<void> {
     for (let start = 0; start < messages.length; start += SQS_MAX_BATCH) {
-      const entries = messages.slice(start, start + SQS_MAX_BATCH).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! }));
+      const entries = messages
+        .slice(start, start + SQS_MAX_BATCH)
+        .map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! }));
       try {
-        const { Failed = [] } = await this.options.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.options.queue.url, Entries: entries }));
+        const { Failed = [] } = await this.options.client.send(
+          new DeleteMessageBatchCommand({ QueueUrl: this.options.queue.url, Entries: entries }),
+        );
         for (const failed of Failed) this.logger.error(`${this.label} DeleteMessage failed: ${failed.Code} ${failed.Message ?? ''}`);
       } catch (error) {
         this.logger.error(`${this.label} DeleteMessageBatch failed; those messages will be delivered again`, error);
@@ -248,8 +263,12 @@ export class SqsEventSource {
   /** Messages received as the source stopped go back to the queue at once. */
   private async release(messages: Message[]): Promise<void> {
     for (let start = 0; start < messages.length; start += SQS_MAX_BATCH) {
-      const entries = messages.slice(start, start + SQS_MAX_BATCH).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
-      await this.options.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queue.url, Entries: entries })).catch(() => undefined);
+      const entries = messages
+        .slice(start, start + SQS_MAX_BATCH)
+        .map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+      await this.options.client
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queue.url, Entries: entries }))
+        .catch(() => undefined);
     }
   }
 }

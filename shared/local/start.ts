@@ -24,7 +24,8 @@ function port(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalPlatformError(`${name}=${raw} is not a port (0–65535)`, { code: 'BAD_OPTION' });
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new LocalPlatformError(`${name}=${raw} is not a port (0–65535)`, { code: 'BAD_OPTION' });
   return value;
 }
 
@@ -33,7 +34,8 @@ function wholeNumber(name: string, min: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new LocalPlatformError(`${name}=${raw} is not a whole number of at least ${min}`, { code: 'BAD_OPTION' });
+  if (!Number.isInteger(value) || value < min)
+    throw new LocalPlatformError(`${name}=${raw} is not a whole number of at least ${min}`, { code: 'BAD_OPTION' });
   return value;
 }
 
@@ -54,7 +56,11 @@ const DEFAULT_DATA_DIR = '.local-data';
 /** The arguments `npm start -- …` passes; only `--fresh` is known. */
 function flagsFromArgv(argv: readonly string[]): { fresh: boolean } {
   const unknown = argv.filter((arg) => arg !== '--fresh');
-  if (unknown.length > 0) throw new LocalPlatformError(`Unknown argument ${unknown.join(' ')}; the only one is --fresh (start with an empty ${DEFAULT_DATA_DIR})`, { code: 'BAD_OPTION' });
+  if (unknown.length > 0)
+    throw new LocalPlatformError(
+      `Unknown argument ${unknown.join(' ')}; the only one is --fresh (start with an empty ${DEFAULT_DATA_DIR})`,
+      { code: 'BAD_OPTION' },
+    );
   return { fresh: argv.includes('--fresh') };
 }
 
@@ -109,8 +115,13 @@ async function main(): Promise<void> {
     const faults = localFaultsFromEnv();
     if (faults) {
       const { seed, duplicateRate, crashRates } = faults.options;
-      const crashes = Object.entries(crashRates).map(([key, rate]) => `${rate * 100}% of ${key}`).join(', ') || 'none';
-      console.log(`  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${crashes}`);
+      const crashes =
+        Object.entries(crashRates)
+          .map(([key, rate]) => `${rate * 100}% of ${key}`)
+          .join(', ') || 'none';
+      console.log(
+        `  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${crashes}`,
+      );
     }
     platform = await startLocalPlatform({
       ...(faults ? { faults } : {}),
@@ -128,7 +139,7 @@ async function main(): Promise<void> {
       ...(dataDir ? { dataDir } : {}),
     });
   } catch (error) {
-    const reason = error instanceof LocalPlatformError ? error.message : (error as Error)?.stack ?? String(error);
+    const reason = error instanceof LocalPlatformError ? error.message : ((error as Error)?.stack ?? String(error));
     console.error(`\nThe local platform did not start: ${reason}`);
     process.exit(1);
   }

@@ -7,4 +7,7 @@ import { redactSecrets } from './redaction';
  * `Authorization` header, an `api_key` query parameter, in any attribute or message), it
  * is redacted on the way out ({@link redactSecrets}).
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'inference-platform', jsonReplacerFn: redactSecrets });
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'inference-platform',
+  jsonReplacerFn: redactSecrets,
+});

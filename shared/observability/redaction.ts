@@ -5,7 +5,18 @@ export const REDACTED = '[REDACTED]';
  * Names (header, query parameter, log attribute) whose value is a secret, lower-cased:
  * `Authorization` carries the API key, `api_key` is where clients put it in a URL.
  */
-const SECRET_NAMES = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api_key', 'api-key', 'apikey', 'access_token', 'token', 'cookie', 'set-cookie']);
+const SECRET_NAMES = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api_key',
+  'api-key',
+  'apikey',
+  'access_token',
+  'token',
+  'cookie',
+  'set-cookie',
+]);
 
 /** Whether a header, query parameter or attribute named `name` holds a secret. */
 export function isSecretName(name: string): boolean {

@@ -22,10 +22,13 @@ export function streamSignal(timeoutMs: number | undefined, callerSignal?: Abort
   const onCallerAbort = () => controller.abort(callerSignal?.reason);
   if (callerSignal?.aborted === true) controller.abort(callerSignal.reason);
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined = timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException('The backend did not start answering in time.', 'TimeoutError'));
-  }, timeoutMs);
+  let timer: NodeJS.Timeout | undefined =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort(new DOMException('The backend did not start answering in time.', 'TimeoutError'));
+        }, timeoutMs);
   const stopTimer = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;

@@ -1,8 +1,12 @@
 import { toSqsJson } from '../aws/sqsText';
 import type { MessageSender } from '../jobs/ports';
 import {
-  isAsyncRequestId, newAsyncRequestId, toAsyncRequestObject,
-  type AsyncRequest, type AsyncRequestObject, type CreateAsyncRequest,
+  isAsyncRequestId,
+  newAsyncRequestId,
+  toAsyncRequestObject,
+  type AsyncRequest,
+  type AsyncRequestObject,
+  type CreateAsyncRequest,
 } from './AsyncRequest';
 import { ASYNC_REQUEST_RETENTION_SECONDS, MAX_REQUEST_BYTES } from './constants';
 import { AsyncRequestNotFoundError, RequestTooLargeError } from './errors';
@@ -48,15 +52,22 @@ export class AsyncRequestService {
     if (bytes > MAX_REQUEST_BYTES) throw new RequestTooLargeError(bytes);
     const createdAt = Math.floor(this.now() / 1000);
     const request: AsyncRequest = {
-      id, tenantId, status: 'queued', url: input.url, metadata: input.metadata ?? {},
-      createdAt, expiresAt: createdAt + ASYNC_REQUEST_RETENTION_SECONDS,
+      id,
+      tenantId,
+      status: 'queued',
+      url: input.url,
+      metadata: input.metadata ?? {},
+      createdAt,
+      expiresAt: createdAt + ASYNC_REQUEST_RETENTION_SECONDS,
     };
     await this.deps.requests.create(request);
     try {
       await this.deps.queue.send([message]);
     } catch (error) {
       const failure = { code: 'enqueue_failed', message: 'The request could not be queued; send it again.' };
-      await this.deps.requests.settle(id, tenantId, { status: 'failed', settledAt: Math.floor(this.now() / 1000), error: failure }).catch(() => undefined);
+      await this.deps.requests
+        .settle(id, tenantId, { status: 'failed', settledAt: Math.floor(this.now() / 1000), error: failure })
+        .catch(() => undefined);
       throw error;
     }
     return toAsyncRequestObject(request);

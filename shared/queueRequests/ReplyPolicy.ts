@@ -57,7 +57,8 @@ export class ReplyPolicy {
   constructor(private readonly options: ReplyPolicyOptions) {
     const results = parseQueueUrl(options.resultsQueueUrl);
     if (!results) throw new ConfigError(`RESULTS_QUEUE_URL is not an SQS queue URL: ${options.resultsQueueUrl}`);
-    if (!/^[A-Za-z0-9_-]+$/.test(options.replyQueuePrefix)) throw new ConfigError(`REPLY_QUEUE_PREFIX is not the start of a queue name: ${options.replyQueuePrefix}`);
+    if (!/^[A-Za-z0-9_-]+$/.test(options.replyQueuePrefix))
+      throw new ConfigError(`REPLY_QUEUE_PREFIX is not the start of a queue name: ${options.replyQueuePrefix}`);
     this.results = results;
   }
 
@@ -71,7 +72,8 @@ export class ReplyPolicy {
     if (replyTo === undefined) return { allowed: true, queueUrl: this.resultsQueueUrl };
     if (typeof replyTo !== 'string') return { allowed: false, reason: 'it must be a queue URL (a string).' };
     const address = parseQueueUrl(replyTo);
-    if (!address) return { allowed: false, reason: 'it is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue name>).' };
+    if (!address)
+      return { allowed: false, reason: 'it is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue name>).' };
     if (address.endpoint !== this.results.endpoint || address.account !== this.results.account) {
       return { allowed: false, reason: `answers go only to queues of account ${this.results.account} at ${this.results.endpoint}.` };
     }
@@ -79,7 +81,10 @@ export class ReplyPolicy {
     const isResults = address.name === this.results.name;
     const isReply = address.name.startsWith(replyQueuePrefix) && address.name.length > replyQueuePrefix.length;
     if (!isResults && !isReply) {
-      return { allowed: false, reason: `queue '${address.name}' is neither the results queue '${this.results.name}' nor a queue whose name starts with '${replyQueuePrefix}'.` };
+      return {
+        allowed: false,
+        reason: `queue '${address.name}' is neither the results queue '${this.results.name}' nor a queue whose name starts with '${replyQueuePrefix}'.`,
+      };
     }
     return { allowed: true, queueUrl: urlOf(address) };
   }

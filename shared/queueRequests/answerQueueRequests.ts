@@ -46,14 +46,23 @@ export interface QueueRunResult {
  * worth retrying (backends down after the core's retries, the deadline) releases its claim
  * and hands the message back, except on its last delivery, where it is answered with the error.
  */
-export async function answerQueueRequests(deps: AnswerQueueRequestsDeps, messages: readonly ReceivedMessage[], options: AnswerQueueRequestsOptions): Promise<QueueRunResult> {
+export async function answerQueueRequests(
+  deps: AnswerQueueRequestsDeps,
+  messages: readonly ReceivedMessage[],
+  options: AnswerQueueRequestsOptions,
+): Promise<QueueRunResult> {
   const retry = new Set<string>();
   const plans = messages.map((message, index) => planMessage(message, index, deps));
   const answerable: AnswerPlan[] = [];
   for (const plan of plans) {
     if (plan.kind === 'answer') answerable.push(plan);
     else {
-      logger.warn('message cannot be answered; it goes back to the queue and ends in the DLQ', { messageId: plan.message.messageId, code: plan.code, reason: plan.reason, receiveCount: plan.message.receiveCount });
+      logger.warn('message cannot be answered; it goes back to the queue and ends in the DLQ', {
+        messageId: plan.message.messageId,
+        code: plan.code,
+        reason: plan.reason,
+        receiveCount: plan.message.receiveCount,
+      });
       retry.add(plan.message.messageId);
     }
   }
@@ -77,7 +86,13 @@ export async function answerQueueRequests(deps: AnswerQueueRequestsDeps, message
   const undelivered = await deliverAnswers(deps, ready);
   for (const plan of undelivered) retry.add(plan.message.messageId);
 
-  const counts = { messages: messages.length, answered: ready.length - undelivered.length, duplicates, undeliverable: plans.length - answerable.length, retried: retry.size };
+  const counts = {
+    messages: messages.length,
+    answered: ready.length - undelivered.length,
+    duplicates,
+    undeliverable: plans.length - answerable.length,
+    retried: retry.size,
+  };
   logger.info('request messages handled', counts);
   return { retry: [...retry], counts };
 }
@@ -92,7 +107,12 @@ async function claim(deps: AnswerQueueRequestsDeps, plan: AnswerPlan, lockUntil:
 }
 
 /** Runs the claimed plans through the core in one run and turns each into an answer, or a retry. */
-async function settle(deps: AnswerQueueRequestsDeps, claimed: readonly AnswerPlan[], options: AnswerQueueRequestsOptions, retry: Set<string>): Promise<ReadyAnswer[]> {
+async function settle(
+  deps: AnswerQueueRequestsDeps,
+  claimed: readonly AnswerPlan[],
+  options: AnswerQueueRequestsOptions,
+  retry: Set<string>,
+): Promise<ReadyAnswer[]> {
   const items = claimed.flatMap((plan) => (plan.work.kind === 'run' ? plan.work.items : []));
   const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
@@ -105,7 +125,11 @@ async function settle(deps: AnswerQueueRequestsDeps, claimed: readonly AnswerPla
       ready.push({ plan, line: verdict.line });
       continue;
     }
-    logger.info('request not answered this time; it goes back to the queue', { customId: plan.customId, code: verdict.code, receiveCount: plan.message.receiveCount });
+    logger.info('request not answered this time; it goes back to the queue', {
+      customId: plan.customId,
+      code: verdict.code,
+      receiveCount: plan.message.receiveCount,
+    });
     await release(deps, plan);
     retry.add(plan.message.messageId);
   }

@@ -47,9 +47,10 @@ export function verdictOf(plan: AnswerPlan, outcomes: readonly Outcome<Inference
     const where = work.request.url === '/v1/embeddings' && Array.isArray(work.request.body.input) ? `input[${index}]: ` : '';
     return { kind: 'answer', line: errorLine(id, plan.customId, error.code, `${where}${error.message}`) };
   }
-  const body = work.request.url === '/v1/chat/completions'
-    ? chatBody(outcomes[0]!, work.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
-    : embeddingsBody(outcomes, work.request.body, work.model);
+  const body =
+    work.request.url === '/v1/chat/completions'
+      ? chatBody(outcomes[0]!, work.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
+      : embeddingsBody(outcomes, work.request.body, work.model);
   return { kind: 'answer', line: resultLine(id, plan.customId, body, options.newId()) };
 }
 

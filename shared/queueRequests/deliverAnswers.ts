@@ -80,8 +80,12 @@ export function packBatches<T extends { outgoing: Pick<OutgoingAnswer, 'body' | 
 async function sendOneBatch(deps: DeliveryDeps, queueUrl: string, batch: readonly Packed[]): Promise<AnswerPlan[]> {
   let failedIds: Set<string>;
   try {
-    const failures = await deps.answers.sendBatch(queueUrl, batch.map((item) => item.outgoing));
-    for (const failure of failures) logger.warn('answer not sent', { queueUrl, answerId: failure.id, code: failure.code, reason: failure.message });
+    const failures = await deps.answers.sendBatch(
+      queueUrl,
+      batch.map((item) => item.outgoing),
+    );
+    for (const failure of failures)
+      logger.warn('answer not sent', { queueUrl, answerId: failure.id, code: failure.code, reason: failure.message });
     failedIds = new Set(failures.map((failure) => failure.id));
   } catch (error) {
     logger.warn('SendMessageBatch failed; its requests go back to the queue', { queueUrl, answers: batch.length, error });
@@ -109,13 +113,18 @@ async function settleOne(deps: DeliveryDeps, answer: ReadyAnswer): Promise<Answe
 async function complete(deps: DeliveryDeps, plan: AnswerPlan): Promise<void> {
   await deps.idempotency.complete(plan.key).catch((error: unknown) => {
     // The answer is out: acknowledging beats a redelivery that would answer again.
-    logger.error('answer sent but not recorded as sent; a copy arriving after the lock expires would be answered again', { customId: plan.customId, error });
+    logger.error('answer sent but not recorded as sent; a copy arriving after the lock expires would be answered again', {
+      customId: plan.customId,
+      error,
+    });
   });
 }
 
 /** Drops a claim; if that fails too, the lock simply expires at the Lambda's deadline. */
 export async function release(deps: Pick<DeliveryDeps, 'idempotency'>, plan: AnswerPlan): Promise<void> {
-  await deps.idempotency.release(plan.key).catch((error: unknown) => logger.warn('claim not released; it expires with its lock', { customId: plan.customId, error }));
+  await deps.idempotency
+    .release(plan.key)
+    .catch((error: unknown) => logger.warn('claim not released; it expires with its lock', { customId: plan.customId, error }));
 }
 
 /** Runs tasks with at most `limit` at once, results in task order. */

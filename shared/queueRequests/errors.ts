@@ -8,7 +8,12 @@ import { MAX_ANSWER_BYTES, MAX_REQUEST_BYTES, MAX_SENDER_ATTRIBUTES } from './co
  */
 export class ReplyQueueNotAllowedError extends PlatformError {
   constructor(detail: string) {
-    super(`Invalid value for 'reply_to': ${detail}`, { code: 'reply_to_not_allowed', status: 403, type: 'permission_error', param: 'reply_to' });
+    super(`Invalid value for 'reply_to': ${detail}`, {
+      code: 'reply_to_not_allowed',
+      status: 403,
+      type: 'permission_error',
+      param: 'reply_to',
+    });
     this.name = 'ReplyQueueNotAllowedError';
   }
 }
@@ -16,9 +21,14 @@ export class ReplyQueueNotAllowedError extends PlatformError {
 /** A request over {@link MAX_REQUEST_BYTES}: it is answered with this error, never run (413). */
 export class RequestTooLargeError extends PlatformError {
   constructor(bytes: number) {
-    super(`The request is ${bytes} bytes, more than the ${MAX_REQUEST_BYTES} bytes a queued request may be; send large work as a batch job.`, {
-      code: 'request_too_large', status: 413, type: 'invalid_request_error',
-    });
+    super(
+      `The request is ${bytes} bytes, more than the ${MAX_REQUEST_BYTES} bytes a queued request may be; send large work as a batch job.`,
+      {
+        code: 'request_too_large',
+        status: 413,
+        type: 'invalid_request_error',
+      },
+    );
     this.name = 'RequestTooLargeError';
   }
 }
@@ -37,7 +47,10 @@ export class ResponseTooLargeError extends PlatformError {
 /** More message attributes than an answer could carry back with its `custom_id` (400). */
 export class TooManyAttributesError extends InvalidRequestError {
   constructor(count: number) {
-    super(`The message has ${count} message attributes; at most ${MAX_SENDER_ATTRIBUTES} can travel back on the answer (SQS allows 10, and the answer adds custom_id).`, { code: 'too_many_attributes' });
+    super(
+      `The message has ${count} message attributes; at most ${MAX_SENDER_ATTRIBUTES} can travel back on the answer (SQS allows 10, and the answer adds custom_id).`,
+      { code: 'too_many_attributes' },
+    );
     this.name = 'TooManyAttributesError';
   }
 }

@@ -84,7 +84,10 @@ function targetOf(fields: Record<string, unknown>, policy: ReplyPolicy): AnswerT
   if (fields.async_request !== undefined) {
     const ref = AsyncRequestRef.safeParse(fields.async_request);
     if (!ref.success || fields.reply_to !== undefined) {
-      return { code: 'invalid_async_request', reason: 'async_request must be {"id", "tenant_id"} (as POST /v1/requests sets it) and comes without reply_to.' };
+      return {
+        code: 'invalid_async_request',
+        reason: 'async_request must be {"id", "tenant_id"} (as POST /v1/requests sets it) and comes without reply_to.',
+      };
     }
     return { kind: 'async', ref: ref.data };
   }

@@ -19,10 +19,19 @@ export interface AsyncResultDeps {
  * store's write is conditional on the request being still queued and the tenant's, so a
  * second delivery, or a message naming someone else's request, changes nothing.
  */
-export async function settleAsyncRequest(deps: AsyncResultDeps, ref: AsyncRequestRef, line: BatchOutputLine, settledAt: number): Promise<boolean> {
+export async function settleAsyncRequest(
+  deps: AsyncResultDeps,
+  ref: AsyncRequestRef,
+  line: BatchOutputLine,
+  settledAt: number,
+): Promise<boolean> {
   let settlement: AsyncSettlement;
   if (line.error || !line.response) {
-    settlement = { status: 'failed', settledAt, error: line.error ?? { code: 'internal_error', message: 'The request produced no response.' } };
+    settlement = {
+      status: 'failed',
+      settledAt,
+      error: line.error ?? { code: 'internal_error', message: 'The request produced no response.' },
+    };
   } else {
     const json = JSON.stringify(line.response.body);
     if (Buffer.byteLength(json, 'utf8') <= INLINE_RESULT_MAX_BYTES) {
@@ -35,7 +44,8 @@ export async function settleAsyncRequest(deps: AsyncResultDeps, ref: AsyncReques
     }
   }
   const applied = await deps.requests.settle(ref.id, ref.tenant_id, settlement);
-  if (!applied) logger.warn('asynchronous request not settled: it is not queued, or not that tenant\'s', { requestId: ref.id, tenantId: ref.tenant_id });
+  if (!applied)
+    logger.warn("asynchronous request not settled: it is not queued, or not that tenant's", { requestId: ref.id, tenantId: ref.tenant_id });
   return applied;
 }
 

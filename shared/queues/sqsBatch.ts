@@ -33,16 +33,21 @@ export function sqsBatchHandler<S extends z.ZodType>(
   return async (event, context) => {
     logger.addContext(context);
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, async (record: SQSRecord) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(record.body);
-      } catch {
-        throw new MalformedMessageError(record.messageId, 'the body is not JSON');
-      }
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) throw new MalformedMessageError(record.messageId, parsed.error.issues[0]?.message ?? 'unknown shape');
-      await handle(parsed.data, record, context);
-    }, processor, { context, throwOnFullBatchFailure: false });
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(record.body);
+        } catch {
+          throw new MalformedMessageError(record.messageId, 'the body is not JSON');
+        }
+        const parsed = schema.safeParse(json);
+        if (!parsed.success) throw new MalformedMessageError(record.messageId, parsed.error.issues[0]?.message ?? 'unknown shape');
+        await handle(parsed.data, record, context);
+      },
+      processor,
+      { context, throwOnFullBatchFailure: false },
+    );
   };
 }

@@ -60,5 +60,10 @@ export function receivedMessageOf(record: SQSRecord): ReceivedMessage {
     };
   }
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-  return { messageId: record.messageId, body: record.body, attributes, receiveCount: Number.isFinite(receiveCount) && receiveCount > 0 ? receiveCount : 1 };
+  return {
+    messageId: record.messageId,
+    body: record.body,
+    attributes,
+    receiveCount: Number.isFinite(receiveCount) && receiveCount > 0 ? receiveCount : 1,
+  };
 }

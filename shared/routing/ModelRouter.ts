@@ -47,7 +47,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
   private readonly backends = new Map<string, Backend<InferenceInput, InferenceOutput>>();
   private readonly breakers = new Map<string, CircuitBreaker>();
 
-  constructor(catalogue: ModelCatalogue, private readonly options: ModelRouterOptions) {
+  constructor(
+    catalogue: ModelCatalogue,
+    private readonly options: ModelRouterOptions,
+  ) {
     const providers = new Map<string, InferenceProvider>();
     for (const model of catalogue.models) {
       this.models.set(model.id, model);
@@ -56,7 +59,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
         providers.set(ref.id, provider);
         this.backends.set(backendKey(model, ref), toBackend(model, ref, provider));
         if (!this.breakers.has(ref.id)) {
-          this.breakers.set(ref.id, new CircuitBreaker({ failureThreshold: options.failureThreshold, cooldownMs: options.cooldownMs, now: options.now }));
+          this.breakers.set(
+            ref.id,
+            new CircuitBreaker({ failureThreshold: options.failureThreshold, cooldownMs: options.cooldownMs, now: options.now }),
+          );
         }
       }
     }
@@ -72,7 +78,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     const model = this.models.get(id);
     if (!model) throw new ModelNotFoundError(id);
     if (kind && model.kind !== kind) {
-      throw new ModelNotFoundError(id, `is ${model.kind === 'chat' ? 'a chat' : 'an embeddings'} model and cannot serve ${kind === 'chat' ? 'chat completions' : 'embeddings'}`);
+      throw new ModelNotFoundError(
+        id,
+        `is ${model.kind === 'chat' ? 'a chat' : 'an embeddings'} model and cannot serve ${kind === 'chat' ? 'chat completions' : 'embeddings'}`,
+      );
     }
     return model;
   }
@@ -93,7 +102,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     const open = able.filter((ref) => this.breakers.get(ref.id)!.allows());
     const choice = open.find((ref) => ref.id !== avoid) ?? open[0];
     if (!choice) {
-      throw new BackendUnavailableError(`Every backend of '${modelId}' is failing and skipped for now (${able.map((b) => b.id).join(', ')})`, { code: 'all_backends_unavailable' });
+      throw new BackendUnavailableError(
+        `Every backend of '${modelId}' is failing and skipped for now (${able.map((b) => b.id).join(', ')})`,
+        { code: 'all_backends_unavailable' },
+      );
     }
     this.breakers.get(choice.id)!.onDispatch();
     return this.backends.get(backendKey(model, choice))!;
@@ -103,9 +115,12 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     const { modelId, requirements } = parseRoute(route);
     const model = this.models.get(modelId);
     if (!model) return false;
-    return model.backends.some((ref) => ref.id !== backendId
-      && requirements.every((requirement) => servesRequirement(ref, requirement))
-      && this.breakers.get(ref.id)!.allows());
+    return model.backends.some(
+      (ref) =>
+        ref.id !== backendId &&
+        requirements.every((requirement) => servesRequirement(ref, requirement)) &&
+        this.breakers.get(ref.id)!.allows(),
+    );
   }
 
   record(backendId: string, result: 'success' | 'failure'): void {
@@ -122,27 +137,38 @@ function backendKey(model: ModelEntry, ref: BackendRef): string {
 
 /** Adapts a provider to the core's Backend for one model on one backend. */
 function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvider): Backend<InferenceInput, InferenceOutput> {
-  const limits = { id: ref.id, maxBatchTokens: ref.maxBatchTokens, maxConcurrency: ref.maxConcurrency, expectedLatencyMs: ref.expectedLatencyMs };
+  const limits = {
+    id: ref.id,
+    maxBatchTokens: ref.maxBatchTokens,
+    maxConcurrency: ref.maxConcurrency,
+    expectedLatencyMs: ref.expectedLatencyMs,
+  };
   if (model.kind === 'chat') {
     return {
       ...limits,
       // Chat is one request per call on every backend; throughput comes from concurrency.
       maxBatchItems: 1,
       async invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
-        return Promise.all(inputs.map(async (input): Promise<ItemResult<InferenceOutput>> => {
-          if (input.kind === 'chatStream') {
-            const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal);
-            return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
-          }
-          if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
-          const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
-          // A strict schema broken is a bad answer, not a success: retried like any bad answer.
-          const structured = result.finishReason === 'stop' ? checkStructuredOutput(input.call.responseFormat, result.content) : { ok: true as const };
-          if (!structured.ok) {
-            throw new BackendUnavailableError(`The answer of ${ref.id} does not have the requested format: ${structured.reason}.`, { backendId: ref.id, code: 'bad_backend_response' });
-          }
-          return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
-        }));
+        return Promise.all(
+          inputs.map(async (input): Promise<ItemResult<InferenceOutput>> => {
+            if (input.kind === 'chatStream') {
+              const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal);
+              return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
+            }
+            if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
+            const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
+            // A strict schema broken is a bad answer, not a success: retried like any bad answer.
+            const structured =
+              result.finishReason === 'stop' ? checkStructuredOutput(input.call.responseFormat, result.content) : { ok: true as const };
+            if (!structured.ok) {
+              throw new BackendUnavailableError(`The answer of ${ref.id} does not have the requested format: ${structured.reason}.`, {
+                backendId: ref.id,
+                code: 'bad_backend_response',
+              });
+            }
+            return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
+          }),
+        );
       },
     };
   }
@@ -157,7 +183,9 @@ function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvid
       // One route, one requirement set: every item of a call asks the same size.
       const dimensions = inputs[0]?.kind === 'embedding' ? inputs[0].dimensions : undefined;
       const results = await provider.embed(ref.model, texts, { signal, dimensions });
-      return results.map((item) => item.ok ? { ok: true as const, value: { kind: 'embedding' as const, result: item.value }, usage: item.usage } : item);
+      return results.map((item) =>
+        item.ok ? { ok: true as const, value: { kind: 'embedding' as const, result: item.value }, usage: item.usage } : item,
+      );
     },
   };
 }
@@ -168,7 +196,10 @@ function toBackend(model: ModelEntry, ref: BackendRef, provider: InferenceProvid
  * signal does, since the core has let go of the item and its signal is done.
  */
 async function openChatStream(
-  provider: InferenceProvider, call: Parameters<InferenceProvider['chatStream']>[0], coreSignal: AbortSignal, callerSignal: AbortSignal | undefined,
+  provider: InferenceProvider,
+  call: Parameters<InferenceProvider['chatStream']>[0],
+  coreSignal: AbortSignal,
+  callerSignal: AbortSignal | undefined,
 ): Promise<OpenedChatStream> {
   const controller = new AbortController();
   const abort = () => controller.abort(coreSignal.reason ?? callerSignal?.reason);

@@ -1,13 +1,7 @@
 import { GpuScheduler, SchedulerClosedError, SubmissionCancelledError } from './GpuScheduler';
 import { SimulatorError } from './errors';
 import { FaultInjector } from './faults';
-import {
-  DEFAULT_SIMULATOR_CONFIG,
-  applyConfigPatch,
-  maxItemsPerSecond,
-  type Face,
-  type SimulatorConfig,
-} from './SimulatorConfig';
+import { DEFAULT_SIMULATOR_CONFIG, applyConfigPatch, maxItemsPerSecond, type Face, type SimulatorConfig } from './SimulatorConfig';
 import { SimulatorStats, type SimulatorStatsSnapshot } from './SimulatorStats';
 
 /**
@@ -186,7 +180,7 @@ export class GpuSimulator {
         produce(due);
         continue;
       }
-      await this.sleep(Math.max(1, ((produced * 1000) / rate) - (performance.now() - startedAt)), signal);
+      await this.sleep(Math.max(1, (produced * 1000) / rate - (performance.now() - startedAt)), signal);
       if (this.closed) {
         this.statistics.recordCancelled(work.face, total - produced);
         return 'cancelled';

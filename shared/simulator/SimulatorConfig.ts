@@ -82,12 +82,10 @@ export const SimulatorConfigSchema = z.strictObject({
 export type SimulatorConfig = z.infer<typeof SimulatorConfigSchema>;
 
 /** A partial update; face fault knobs merge key by key. Unknown keys are rejected so typos surface. */
-export const SimulatorConfigPatchSchema = SimulatorConfigSchema.omit({ openai: true, bedrock: true })
-  .partial()
-  .extend({
-    openai: FaceFaultsSchema.partial().optional(),
-    bedrock: FaceFaultsSchema.partial().optional(),
-  });
+export const SimulatorConfigPatchSchema = SimulatorConfigSchema.omit({ openai: true, bedrock: true }).partial().extend({
+  openai: FaceFaultsSchema.partial().optional(),
+  bedrock: FaceFaultsSchema.partial().optional(),
+});
 /** A partial update of {@link SimulatorConfig}. */
 export type SimulatorConfigPatch = z.infer<typeof SimulatorConfigPatchSchema>;
 
@@ -144,7 +142,12 @@ export function firstIssueParam(error: z.ZodError): string | null {
   const issue = error.issues[0];
   if (!issue) return null;
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  return path.map(String).filter((part) => part !== '').join('.') || null;
+  return (
+    path
+      .map(String)
+      .filter((part) => part !== '')
+      .join('.') || null
+  );
 }
 
 /**
@@ -178,9 +181,7 @@ function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
  * busy with full passes, `slots * maxItemsPerPass / (passMs + maxItemsPerPass * itemMs)`.
  * Batching is judged against this ceiling, not against earlier runs of our own.
  */
-export function maxItemsPerSecond(
-  config: Pick<SimulatorConfig, 'slots' | 'maxItemsPerPass' | 'passMs' | 'itemMs'>,
-): number {
+export function maxItemsPerSecond(config: Pick<SimulatorConfig, 'slots' | 'maxItemsPerPass' | 'passMs' | 'itemMs'>): number {
   const passMs = config.passMs + config.maxItemsPerPass * config.itemMs;
   // A zero-cost pass still takes one timer tick (setTimeout clamps to 1 ms).
   return (config.slots * config.maxItemsPerPass * 1000) / Math.max(passMs, 1);

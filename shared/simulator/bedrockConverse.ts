@@ -55,7 +55,11 @@ export const ConverseRequestSchema = z.object({
       tools: z
         .array(
           z.object({
-            toolSpec: z.object({ name: z.string().min(1).max(64), description: z.string().optional(), inputSchema: z.object({ json: JsonObject }) }),
+            toolSpec: z.object({
+              name: z.string().min(1).max(64),
+              description: z.string().optional(),
+              inputSchema: z.object({ json: JsonObject }),
+            }),
           }),
         )
         .min(1),
@@ -69,16 +73,25 @@ export const ConverseRequestSchema = z.object({
   /** Bedrock's structured output: the answer follows the JSON schema (given as a JSON string). */
   outputConfig: z
     .object({
-      textFormat: z.object({
-        type: z.literal('json_schema'),
-        structure: z.object({ jsonSchema: z.object({ schema: z.string(), name: z.string().optional(), description: z.string().optional() }) }),
-      }).optional(),
+      textFormat: z
+        .object({
+          type: z.literal('json_schema'),
+          structure: z.object({
+            jsonSchema: z.object({ schema: z.string(), name: z.string().optional(), description: z.string().optional() }),
+          }),
+        })
+        .optional(),
     })
     .optional(),
 });
 type ConverseRequest = z.infer<typeof ConverseRequestSchema>;
 
-const STOP_REASON: Record<PlanFinish, string> = { natural: 'end_turn', length: 'max_tokens', stop_sequence: 'stop_sequence', tool_calls: 'tool_use' };
+const STOP_REASON: Record<PlanFinish, string> = {
+  natural: 'end_turn',
+  length: 'max_tokens',
+  stop_sequence: 'stop_sequence',
+  tool_calls: 'tool_use',
+};
 
 /** The text a block contributes to the output hash: plain text as is, tool blocks as JSON. */
 function blockText(block: Block): string {
@@ -105,7 +118,9 @@ function responseFormatOf(request: ConverseRequest): { kind: 'text' } | { kind: 
     schema = undefined;
   }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-    throw new SimulatorError('validation', 'outputConfig.textFormat.structure.jsonSchema.schema must be a JSON object schema', { param: 'outputConfig' });
+    throw new SimulatorError('validation', 'outputConfig.textFormat.structure.jsonSchema.schema must be a JSON object schema', {
+      param: 'outputConfig',
+    });
   }
   return { kind: 'json_schema', schema: schema as Record<string, unknown> };
 }
@@ -122,12 +137,17 @@ interface Planned {
 }
 
 function planConverse(request: ConverseRequest, modelId: string, defaultMaxTokens: number): Planned {
-  const messages: PlainMessage[] = request.messages.map((message) => ({ role: message.role, text: message.content.map(blockText).join('') }));
+  const messages: PlainMessage[] = request.messages.map((message) => ({
+    role: message.role,
+    text: message.content.map(blockText).join(''),
+  }));
   // The system prompt counts as one more message, framing included.
   const system = request.system ? [{ role: 'system', text: request.system.map((block) => block.text ?? '').join('') }] : [];
   const all = [...system, ...messages];
   const last = request.messages[request.messages.length - 1];
-  const lastUser = [...request.messages].reverse().find((message) => message.role === 'user' && message.content.some((block) => block.text !== undefined));
+  const lastUser = [...request.messages]
+    .reverse()
+    .find((message) => message.role === 'user' && message.content.some((block) => block.text !== undefined));
   const asked = request.additionalModelRequestFields?.reasoning_effort;
   const effort = asked && reasons(modelId) ? asked : null;
   const plan = planChat({
@@ -135,7 +155,11 @@ function planConverse(request: ConverseRequest, modelId: string, defaultMaxToken
     prompt: JSON.stringify(all.map((message) => [message.role, message.text])),
     lastUserText: lastUser ? lastUser.content.map((block) => block.text ?? '').join('') : '',
     afterToolResult: last?.role === 'user' && last.content.some((block) => block.toolResult !== undefined),
-    tools: (request.toolConfig?.tools ?? []).map(({ toolSpec }) => ({ name: toolSpec.name, description: toolSpec.description, parameters: toolSpec.inputSchema.json })),
+    tools: (request.toolConfig?.tools ?? []).map(({ toolSpec }) => ({
+      name: toolSpec.name,
+      description: toolSpec.description,
+      parameters: toolSpec.inputSchema.json,
+    })),
     toolChoice: toolChoiceOf(request),
     parallelToolCalls: true,
     responseFormat: responseFormatOf(request),
@@ -166,7 +190,14 @@ async function start(context: RouteContext, modelId: string, stream: boolean): P
   checkModel(context, modelId);
   const planned = planConverse(request, modelId, context.sim.config.defaultMaxTokens);
   const run = await context.sim.begin(
-    { face: 'bedrock', route: stream ? 'converse-stream' : 'converse', items: 1, promptTokens: planned.inputTokens, completionTokens: planned.plan.completionTokens, texts: planned.texts },
+    {
+      face: 'bedrock',
+      route: stream ? 'converse-stream' : 'converse',
+      items: 1,
+      promptTokens: planned.inputTokens,
+      completionTokens: planned.plan.completionTokens,
+      texts: planned.texts,
+    },
     { signal: context.signal, stream },
   );
   return { planned, run };
@@ -180,7 +211,8 @@ export async function converse(context: RouteContext, modelId: string): Promise<
   const content: unknown[] = [];
   if (plan.reasoning !== '') content.push({ reasoningContent: { reasoningText: { text: plan.reasoning } } });
   if (plan.content !== null && plan.content !== '') content.push({ text: plan.content });
-  for (const call of plan.toolCalls) content.push({ toolUse: { toolUseId: toolUseId(call.id), name: call.name, input: JSON.parse(call.arguments) } });
+  for (const call of plan.toolCalls)
+    content.push({ toolUse: { toolUseId: toolUseId(call.id), name: call.name, input: JSON.parse(call.arguments) } });
   return {
     status: 200,
     body: {
@@ -238,7 +270,11 @@ export async function converseStream(context: RouteContext, modelId: string): Pr
           } else {
             const call = plan.toolCalls[piece.index];
             const index = openBlock(`tool${piece.index}`);
-            if (piece.start && call) event('contentBlockStart', { contentBlockIndex: index, start: { toolUse: { toolUseId: toolUseId(call.id), name: call.name } } });
+            if (piece.start && call)
+              event('contentBlockStart', {
+                contentBlockIndex: index,
+                start: { toolUse: { toolUseId: toolUseId(call.id), name: call.name } },
+              });
             if (!piece.start) event('contentBlockDelta', { contentBlockIndex: index, delta: { toolUse: { input: piece.arguments } } });
           }
         }

@@ -44,7 +44,10 @@ async function invoke(context: RouteContext, modelId: string): Promise<HttpReply
   if (modelId.includes('embed')) {
     const request = parseBody(TitanEmbeddingRequest, context.body);
     const tokens = countTokens(request.inputText);
-    await context.sim.process({ face: 'bedrock', route: 'invoke', items: 1, promptTokens: tokens, completionTokens: 0, texts: [request.inputText] }, context.signal);
+    await context.sim.process(
+      { face: 'bedrock', route: 'invoke', items: 1, promptTokens: tokens, completionTokens: 0, texts: [request.inputText] },
+      context.signal,
+    );
     const embedding = embeddingFor(modelId, request.inputText, request.dimensions ?? 1024, request.normalize ?? true);
     return { status: 200, body: { embedding, inputTextTokenCount: tokens } };
   }

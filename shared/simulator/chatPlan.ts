@@ -84,7 +84,20 @@ const REASONING_TOKENS: Record<ReasoningEffort, number> = { low: 8, medium: 24, 
 export function reasoningTokensFor(effort: ReasoningEffort | null): number {
   return effort ? REASONING_TOKENS[effort] : 0;
 }
-const THOUGHTS = ['consider', 'the', 'request', 'check', 'context', 'plan', 'answer', 'briefly', 'verify', 'detail', 'step', 'then'] as const;
+const THOUGHTS = [
+  'consider',
+  'the',
+  'request',
+  'check',
+  'context',
+  'plan',
+  'answer',
+  'briefly',
+  'verify',
+  'detail',
+  'step',
+  'then',
+] as const;
 
 function digestHex(...parts: string[]): string {
   const hash = createHash('sha256');
@@ -123,7 +136,10 @@ function chosenTools(request: ChatPlanRequest): ToolSpec[] {
   if (tools.length === 0 || toolChoice === 'none' || request.afterToolResult) return [];
   if (typeof toolChoice === 'object') {
     const tool = tools.find((candidate) => candidate.name === toolChoice.name);
-    if (!tool) throw new SimulatorError('validation', `tool_choice names the tool ${JSON.stringify(toolChoice.name)}, which is not in tools`, { param: 'tool_choice' });
+    if (!tool)
+      throw new SimulatorError('validation', `tool_choice names the tool ${JSON.stringify(toolChoice.name)}, which is not in tools`, {
+        param: 'tool_choice',
+      });
     return [tool];
   }
   const text = request.lastUserText.toLowerCase();
@@ -177,7 +193,10 @@ export function planChat(request: ChatPlanRequest): ChatPlan {
   if (request.responseFormat.kind !== 'text') {
     const reply = generateReply({ model: request.model, prompt: request.prompt, maxTokens: 64 });
     // Structured output is never cut either: the point of asking for it is valid JSON.
-    const value = request.responseFormat.kind === 'json_schema' ? valueForSchema(request.responseFormat.schema, request.lastUserText) : { answer: reply.text };
+    const value =
+      request.responseFormat.kind === 'json_schema'
+        ? valueForSchema(request.responseFormat.schema, request.lastUserText)
+        : { answer: reply.text };
     const content = JSON.stringify(value);
     pieces.push(...splitIntoPieces(content, Math.max(1, countTokens(content))).map((text) => ({ kind: 'content' as const, text })));
     return done(content, [], 'natural');

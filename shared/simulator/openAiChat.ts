@@ -45,7 +45,12 @@ const ResponseFormat = z.discriminatedUnion('type', [
   z.object({ type: z.literal('json_object') }),
   z.object({
     type: z.literal('json_schema'),
-    json_schema: z.object({ name: z.string(), description: z.string().optional(), schema: JsonObject.optional(), strict: z.boolean().nullish() }),
+    json_schema: z.object({
+      name: z.string(),
+      description: z.string().optional(),
+      schema: JsonObject.optional(),
+      strict: z.boolean().nullish(),
+    }),
   }),
 ]);
 
@@ -90,7 +95,8 @@ function textOf(content: ChatRequest['messages'][number]['content']): string {
 
 function plainOf(message: ChatRequest['messages'][number]): PlainMessage {
   const text = textOf(message.content);
-  if (message.tool_calls?.length) return { role: message.role, text: text + JSON.stringify(message.tool_calls.map((call) => call.function)) };
+  if (message.tool_calls?.length)
+    return { role: message.role, text: text + JSON.stringify(message.tool_calls.map((call) => call.function)) };
   return { role: message.role, text };
 }
 
@@ -122,7 +128,11 @@ function logprobOf(token: string, position: number, top: number): unknown {
     token,
     logprob,
     bytes: bytes(token),
-    top_logprobs: alternatives.map((alternative, rank) => ({ token: alternative, logprob: rank === 0 ? logprob : logprob - rank, bytes: bytes(alternative) })),
+    top_logprobs: alternatives.map((alternative, rank) => ({
+      token: alternative,
+      logprob: rank === 0 ? logprob : logprob - rank,
+      bytes: bytes(alternative),
+    })),
   };
 }
 
@@ -197,9 +207,11 @@ export async function completeChat(
     toolChoice: toolChoiceOf(request),
     parallelToolCalls: request.parallel_tool_calls ?? true,
     responseFormat:
-      format?.type === 'json_object' ? { kind: 'json_object' }
-      : format?.type === 'json_schema' ? { kind: 'json_schema', schema: format.json_schema.schema ?? { type: 'object' } }
-      : { kind: 'text' },
+      format?.type === 'json_object'
+        ? { kind: 'json_object' }
+        : format?.type === 'json_schema'
+          ? { kind: 'json_schema', schema: format.json_schema.schema ?? { type: 'object' } }
+          : { kind: 'text' },
     reasoningEffort: effort,
     // An explicit cap covers reasoning and answer together, as on vLLM; the simulator's
     // default cap (a stand-in for "the rest of the context") covers the answer alone.
@@ -255,7 +267,8 @@ export async function completeChat(
       const outcome = await generation.run((from, to) => {
         let text = '';
         for (const piece of plan.pieces.slice(from, to)) {
-          const logprobs = request.logprobs && piece.kind === 'content' ? { content: [logprobOf(piece.text, contentPosition++, top)] } : null;
+          const logprobs =
+            request.logprobs && piece.kind === 'content' ? { content: [logprobOf(piece.text, contentPosition++, top)] } : null;
           text += sse(chunk([{ index: 0, delta: deltaOf(piece, plan), logprobs, finish_reason: null }]));
         }
         write(text);

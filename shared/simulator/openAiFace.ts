@@ -1,15 +1,7 @@
 import { z } from 'zod';
 import { splitIntoPieces } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
-import {
-  countTokens,
-  embeddingFor,
-  generateReply,
-  responseId,
-  toBase64Float32,
-  type Reply,
-  type StopCause,
-} from './outputs';
+import { countTokens, embeddingFor, generateReply, responseId, toBase64Float32, type Reply, type StopCause } from './outputs';
 import { chatCompletions, midStreamError } from './openAiChat';
 import type { FaceDefinition, FaceRoute, HttpReply, RouteContext, StreamReply } from './types';
 
@@ -35,12 +27,7 @@ const TokenIds = z.array(z.number().int().min(0)).min(1, 'inputs must not be emp
 const EmbeddingRequest = z.object({
   model: z.string().min(1),
   // Text, texts, token ids, or lists of token ids, as vLLM takes them.
-  input: z.union([
-    z.string().min(1),
-    z.array(z.string().min(1, 'inputs must not be empty')).min(1),
-    TokenIds,
-    z.array(TokenIds).min(1),
-  ]),
+  input: z.union([z.string().min(1), z.array(z.string().min(1, 'inputs must not be empty')).min(1), TokenIds, z.array(TokenIds).min(1)]),
   dimensions: z.number().int().min(1).max(16_384).nullish(),
   encoding_format: z.enum(['float', 'base64']).nullish(),
 });
@@ -52,7 +39,9 @@ function embeddingInputs(input: z.infer<typeof EmbeddingRequest>['input']): Arra
   if (typeof input === 'string') return [{ text: input, tokens: countTokens(input) }];
   if (input.every((item) => typeof item === 'string')) return input.map((text) => ({ text, tokens: countTokens(text) }));
   if (input.every((item) => typeof item === 'number')) return [{ text: `tokens:${input.join(',')}`, tokens: input.length }];
-  return input.map((ids) => (Array.isArray(ids) ? { text: `tokens:${ids.join(',')}`, tokens: ids.length } : { text: String(ids), tokens: 1 }));
+  return input.map((ids) =>
+    Array.isArray(ids) ? { text: `tokens:${ids.join(',')}`, tokens: ids.length } : { text: String(ids), tokens: 1 },
+  );
 }
 
 /**
@@ -76,7 +65,12 @@ async function streamCompletion(
   );
   const pieces = splitIntoPieces(reply.text, reply.completionTokens);
   const includeUsage = request.stream_options?.include_usage === true;
-  const base = { id: responseId('cmpl', request.model, prompt), object: 'text_completion', created: Math.floor(Date.now() / 1000), model: request.model };
+  const base = {
+    id: responseId('cmpl', request.model, prompt),
+    object: 'text_completion',
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+  };
   const chunk = (choices: unknown[], usage?: unknown): string =>
     `data: ${JSON.stringify({ ...base, choices, ...(includeUsage ? { usage: usage ?? null } : {}) })}\n\n`;
   return {
@@ -84,7 +78,12 @@ async function streamCompletion(
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' },
     async stream(write) {
       const outcome = await generation.run((from, to) => {
-        write(pieces.slice(from, to).map((text) => chunk([{ index: 0, text, logprobs: null, finish_reason: null }])).join(''));
+        write(
+          pieces
+            .slice(from, to)
+            .map((text) => chunk([{ index: 0, text, logprobs: null, finish_reason: null }]))
+            .join(''),
+        );
       });
       if (outcome === 'cancelled') return;
       if (outcome === 'broken') {
@@ -93,7 +92,13 @@ async function streamCompletion(
       }
       write(chunk([{ index: 0, text: '', logprobs: null, finish_reason: FINISH_REASON[reply.stop] }]));
       if (includeUsage) {
-        write(chunk([], { prompt_tokens: promptTokens, completion_tokens: reply.completionTokens, total_tokens: promptTokens + reply.completionTokens }));
+        write(
+          chunk([], {
+            prompt_tokens: promptTokens,
+            completion_tokens: reply.completionTokens,
+            total_tokens: promptTokens + reply.completionTokens,
+          }),
+        );
       }
       write('data: [DONE]\n\n');
     },
@@ -124,7 +129,10 @@ async function completions(context: RouteContext): Promise<HttpReply | StreamRep
   if (request.stream) return streamCompletion(context, request, prompts, replies);
   const promptTokens = prompts.reduce((sum, prompt) => sum + countTokens(prompt), 0);
   const completionTokens = replies.reduce((sum, reply) => sum + reply.completionTokens, 0);
-  await context.sim.process({ face: 'openai', route: 'completions', items: prompts.length, promptTokens, completionTokens, texts: prompts }, context.signal);
+  await context.sim.process(
+    { face: 'openai', route: 'completions', items: prompts.length, promptTokens, completionTokens, texts: prompts },
+    context.signal,
+  );
   return {
     status: 200,
     body: {
@@ -144,7 +152,10 @@ async function embeddings(context: RouteContext): Promise<HttpReply> {
   const inputs = embeddingInputs(request.input);
   const promptTokens = inputs.reduce((sum, input) => sum + input.tokens, 0);
   const texts = inputs.map((input) => input.text);
-  await context.sim.process({ face: 'openai', route: 'embeddings', items: inputs.length, promptTokens, completionTokens: 0, texts }, context.signal);
+  await context.sim.process(
+    { face: 'openai', route: 'embeddings', items: inputs.length, promptTokens, completionTokens: 0, texts },
+    context.signal,
+  );
   const dimensions = request.dimensions ?? context.sim.config.dimensions;
   return {
     status: 200,
@@ -196,10 +207,13 @@ export const openAiFace: FaceDefinition = {
   },
   renderError(error) {
     const type =
-      error.kind === 'throttled' ? 'rate_limit_error'
-      : error.kind === 'internal' || error.kind === 'unavailable' ? 'server_error'
-      : error.kind === 'not_found' && error.code !== 'model_not_found' ? 'not_found_error'
-      : 'invalid_request_error';
+      error.kind === 'throttled'
+        ? 'rate_limit_error'
+        : error.kind === 'internal' || error.kind === 'unavailable'
+          ? 'server_error'
+          : error.kind === 'not_found' && error.code !== 'model_not_found'
+            ? 'not_found_error'
+            : 'invalid_request_error';
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) {
       headers['retry-after'] = String(error.retryAfterSeconds);

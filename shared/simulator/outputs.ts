@@ -34,10 +34,38 @@ function digest(...parts: string[]): Buffer {
 }
 
 const WORDS = [
-  'batch', 'slot', 'pass', 'token', 'queue', 'tensor', 'kernel', 'warp', 'cache', 'prefill',
-  'decode', 'shard', 'stream', 'vector', 'layer', 'head', 'weight', 'float', 'graph', 'block',
-  'page', 'lane', 'core', 'clock', 'fabric', 'model', 'prompt', 'reply', 'sample', 'logit',
-  'window', 'epoch',
+  'batch',
+  'slot',
+  'pass',
+  'token',
+  'queue',
+  'tensor',
+  'kernel',
+  'warp',
+  'cache',
+  'prefill',
+  'decode',
+  'shard',
+  'stream',
+  'vector',
+  'layer',
+  'head',
+  'weight',
+  'float',
+  'graph',
+  'block',
+  'page',
+  'lane',
+  'core',
+  'clock',
+  'fabric',
+  'model',
+  'prompt',
+  'reply',
+  'sample',
+  'logit',
+  'window',
+  'epoch',
 ] as const;
 
 /** Why a generation stopped. */
@@ -135,5 +163,7 @@ let responses = 0;
  */
 export function responseId(prefix: string, ...parts: string[]): string {
   responses += 1;
-  return `${prefix}-sim${responses.toString(36)}${digest(prefix, ...parts).subarray(0, 8).toString('hex')}`;
+  return `${prefix}-sim${responses.toString(36)}${digest(prefix, ...parts)
+    .subarray(0, 8)
+    .toString('hex')}`;
 }

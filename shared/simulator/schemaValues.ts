@@ -38,13 +38,19 @@ function stringFor(schema: JsonSchema, seed: string, path: string): string {
   const format = typeof schema.format === 'string' ? schema.format : '';
   const key = path.split('.').pop() || 'value';
   let text =
-    format === 'date-time' ? '2025-01-01T00:00:00Z'
-    : format === 'date' ? '2025-01-01'
-    : format === 'time' ? '00:00:00'
-    : format === 'email' ? `sim-${tag}@example.com`
-    : format === 'uri' || format === 'url' ? `https://example.com/${tag}`
-    : format === 'uuid' ? `${tag}-0000-4000-8000-${hex(seed, `${path}#uuid`, 12)}`
-    : `${key} ${tag}`;
+    format === 'date-time'
+      ? '2025-01-01T00:00:00Z'
+      : format === 'date'
+        ? '2025-01-01'
+        : format === 'time'
+          ? '00:00:00'
+          : format === 'email'
+            ? `sim-${tag}@example.com`
+            : format === 'uri' || format === 'url'
+              ? `https://example.com/${tag}`
+              : format === 'uuid'
+                ? `${tag}-0000-4000-8000-${hex(seed, `${path}#uuid`, 12)}`
+                : `${key} ${tag}`;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
   while (text.length < min) text += tag;
@@ -53,8 +59,14 @@ function stringFor(schema: JsonSchema, seed: string, path: string): string {
 }
 
 function numberFor(schema: JsonSchema, seed: string, path: string, integer: boolean): number {
-  const low = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 0;
-  const high = typeof schema.maximum === 'number' ? schema.maximum : typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum - 1 : low + 100;
+  const low =
+    typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 0;
+  const high =
+    typeof schema.maximum === 'number'
+      ? schema.maximum
+      : typeof schema.exclusiveMaximum === 'number'
+        ? schema.exclusiveMaximum - 1
+        : low + 100;
   const fraction = parseInt(hex(seed, path, 8), 16) / 0xffffffff;
   const value = low + fraction * Math.max(0, high - low);
   if (integer) return Math.min(Math.max(Math.round(value), Math.ceil(low)), Math.floor(Math.max(low, high)));
@@ -81,7 +93,9 @@ function valueAt(root: JsonSchema, schema: JsonSchema, seed: string, path: strin
   switch (type) {
     case 'object': {
       const properties = isSchema(schema.properties) ? schema.properties : {};
-      const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : Object.keys(properties);
+      const required = Array.isArray(schema.required)
+        ? schema.required.filter((name): name is string => typeof name === 'string')
+        : Object.keys(properties);
       const result: Record<string, unknown> = {};
       for (const name of required) {
         const property = properties[name];

@@ -152,9 +152,11 @@ async function serveFace(
     reply = await resolved.handle({ sim, body, arrivedAt, signal });
   } catch (error) {
     const known =
-      error instanceof SimulatorError ? error
-      : error instanceof URIError ? new SimulatorError('validation', `bad percent-encoding in ${pathname}`, { cause: error })
-      : new SimulatorError('internal', `simulator bug: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      error instanceof SimulatorError
+        ? error
+        : error instanceof URIError
+          ? new SimulatorError('validation', `bad percent-encoding in ${pathname}`, { cause: error })
+          : new SimulatorError('internal', `simulator bug: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     reply = face.renderError(known);
   }
   await sim.sleep(sim.config.addedLatencyMs);
@@ -169,7 +171,13 @@ async function route(sim: GpuSimulator, request: IncomingMessage, response: Serv
   const pathname = new URL(request.url ?? '/', `http://${SIMULATOR_HOST}`).pathname;
   if (pathname.startsWith('/_sim/')) {
     const reply = await handleControl(sim, method, pathname, bodyReader(request));
-    send(response, reply ?? { status: 404, body: { error: { message: `no route ${method} ${pathname}`, type: 'not_found_error', param: null, code: null } } });
+    send(
+      response,
+      reply ?? {
+        status: 404,
+        body: { error: { message: `no route ${method} ${pathname}`, type: 'not_found_error', param: null, code: null } },
+      },
+    );
     return;
   }
   if (method === 'GET' && (pathname === '/health' || pathname === '/ping')) {

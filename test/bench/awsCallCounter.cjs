@@ -57,11 +57,14 @@ Client.prototype.send = function countedSend(command, ...rest) {
   if (service === 'SQS' && name === 'SendMessageCommand') bump('#SQS.messagesSent');
   const result = send.call(this, command, ...rest);
   if (service === 'SQS' && name === 'ReceiveMessageCommand' && result && typeof result.then === 'function') {
-    result.then((output) => {
-      const received = (output && output.Messages && output.Messages.length) || 0;
-      bump(received > 0 ? '#SQS.ReceiveMessage.withMessages' : '#SQS.ReceiveMessage.empty');
-      bump('#SQS.messagesReceived', received);
-    }, () => bump('#SQS.ReceiveMessage.failed'));
+    result.then(
+      (output) => {
+        const received = (output && output.Messages && output.Messages.length) || 0;
+        bump(received > 0 ? '#SQS.ReceiveMessage.withMessages' : '#SQS.ReceiveMessage.empty');
+        bump('#SQS.messagesReceived', received);
+      },
+      () => bump('#SQS.ReceiveMessage.failed'),
+    );
   }
   return result;
 };

@@ -25,17 +25,22 @@ export function benchEnv(simulatorUrl: string, catalogue?: ModelCatalogue): Node
  * built-in 64 is sized for real chat generations of seconds each, and the suite states
  * which value a figure was measured with.
  */
-export function simulatorCatalogue(simulatorUrl: string, options: { chatConcurrency?: number; bedrockOnly?: boolean } = {}): ModelCatalogue {
+export function simulatorCatalogue(
+  simulatorUrl: string,
+  options: { chatConcurrency?: number; bedrockOnly?: boolean } = {},
+): ModelCatalogue {
   const base = defaultCatalogue(loadConfig(benchEnv(simulatorUrl)));
-  const models = base.models.map((model) => {
-    let backends = model.backends.map((ref): BackendRef => {
-      if (ref.provider === 'bedrock') return { ...ref, endpoint: simulatorUrl };
-      if (model.kind === 'chat' && options.chatConcurrency !== undefined) return { ...ref, maxConcurrency: options.chatConcurrency };
-      return ref;
-    });
-    if (options.bedrockOnly) backends = backends.filter((ref) => ref.provider === 'bedrock');
-    return { ...model, backends };
-  }).filter((model) => model.backends.length > 0);
+  const models = base.models
+    .map((model) => {
+      let backends = model.backends.map((ref): BackendRef => {
+        if (ref.provider === 'bedrock') return { ...ref, endpoint: simulatorUrl };
+        if (model.kind === 'chat' && options.chatConcurrency !== undefined) return { ...ref, maxConcurrency: options.chatConcurrency };
+        return ref;
+      });
+      if (options.bedrockOnly) backends = backends.filter((ref) => ref.provider === 'bedrock');
+      return { ...model, backends };
+    })
+    .filter((model) => model.backends.length > 0);
   return ModelCatalogue.parse({ models });
 }
 

@@ -23,7 +23,12 @@ export class BenchObjectStore implements ObjectStore {
     return Readable.from(pieces);
   }
 
-  async write(bucket: string, key: string, body: string | Buffer | Readable, options: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<void> {
+  async write(
+    bucket: string,
+    key: string,
+    body: string | Buffer | Readable,
+    options: { contentType?: string; metadata?: Record<string, string> } = {},
+  ): Promise<void> {
     let bytes: Buffer;
     if (typeof body === 'string') bytes = Buffer.from(body);
     else if (Buffer.isBuffer(body)) bytes = body;
@@ -33,6 +38,11 @@ export class BenchObjectStore implements ObjectStore {
       bytes = Buffer.concat(parts);
     }
     this.#version += 1;
-    this.objects.set(`${bucket}/${key}`, { body: bytes, metadata: options.metadata ?? {}, ...(options.contentType ? { contentType: options.contentType } : {}), etag: `"v${this.#version}"` });
+    this.objects.set(`${bucket}/${key}`, {
+      body: bytes,
+      metadata: options.metadata ?? {},
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+      etag: `"v${this.#version}"`,
+    });
   }
 }

@@ -10,7 +10,16 @@ import type { SuiteResults } from './results';
 
 const PANEL_W = 470;
 const PANEL_H = 300;
-const COLOURS = { core: '#1f6feb', warm: '#6ea8fe', other: '#9a9a9a', other2: '#c9c9c9', bad: '#d1242f', good: '#1a7f37', text: '#1f2328', grid: '#d0d7de' };
+const COLOURS = {
+  core: '#1f6feb',
+  warm: '#6ea8fe',
+  other: '#9a9a9a',
+  other2: '#c9c9c9',
+  bad: '#d1242f',
+  good: '#1a7f37',
+  text: '#1f2328',
+  grid: '#d0d7de',
+};
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
@@ -26,7 +35,13 @@ interface Bar {
 }
 
 /** A horizontal bar chart in a panel whose top-left corner is (x, y). */
-function bars(x: number, y: number, title: string, rows: Bar[], options: { max: number; goal?: { at: number; label: string }; unit: (value: number) => string; log?: boolean; subtitle?: string }): string {
+function bars(
+  x: number,
+  y: number,
+  title: string,
+  rows: Bar[],
+  options: { max: number; goal?: { at: number; label: string }; unit: (value: number) => string; log?: boolean; subtitle?: string },
+): string {
   const left = x + 165;
   const width = PANEL_W - 165 - 115;
   const top = y + (options.subtitle ? 48 : 36);
@@ -42,14 +57,22 @@ function bars(x: number, y: number, title: string, rows: Bar[], options: { max: 
     const rowY = top + i * rowH;
     const w = scale(row.value);
     parts.push(`<text x="${left - 6}" y="${rowY + rowH * 0.65}" text-anchor="end" font-size="11">${esc(row.label)}</text>`);
-    parts.push(`<rect x="${left}" y="${rowY + 2}" width="${Math.max(0, w).toFixed(1)}" height="${(rowH - 5).toFixed(1)}" fill="${row.colour}"/>`);
-    parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${rowY + rowH * 0.65}" font-size="11">${esc(options.unit(row.value) + (row.note ? ` ${row.note}` : ''))}</text>`);
+    parts.push(
+      `<rect x="${left}" y="${rowY + 2}" width="${Math.max(0, w).toFixed(1)}" height="${(rowH - 5).toFixed(1)}" fill="${row.colour}"/>`,
+    );
+    parts.push(
+      `<text x="${(left + w + 4).toFixed(1)}" y="${rowY + rowH * 0.65}" font-size="11">${esc(options.unit(row.value) + (row.note ? ` ${row.note}` : ''))}</text>`,
+    );
   });
   if (options.goal) {
     const gx = left + scale(options.goal.at);
     const bottom = top + rows.length * rowH;
-    parts.push(`<line x1="${gx.toFixed(1)}" y1="${top - 4}" x2="${gx.toFixed(1)}" y2="${bottom}" stroke="${COLOURS.bad}" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${gx.toFixed(1)}" y="${bottom + 14}" font-size="10" fill="${COLOURS.bad}" text-anchor="middle">${esc(options.goal.label)}</text>`);
+    parts.push(
+      `<line x1="${gx.toFixed(1)}" y1="${top - 4}" x2="${gx.toFixed(1)}" y2="${bottom}" stroke="${COLOURS.bad}" stroke-dasharray="4 3"/>`,
+    );
+    parts.push(
+      `<text x="${gx.toFixed(1)}" y="${bottom + 14}" font-size="10" fill="${COLOURS.bad}" text-anchor="middle">${esc(options.goal.label)}</text>`,
+    );
   }
   return parts.join('\n');
 }
@@ -61,12 +84,26 @@ function frame(x: number, y: number): string {
 function utilisationPanel(x: number, y: number, results: SuiteResults): string {
   const u = results.items.utilisation;
   if (!u) return placeholder(x, y, '1. Backend utilisation', 'not run');
-  const colour: Record<string, string> = { core: COLOURS.core, 'core-warm': COLOURS.warm, 'per-request': COLOURS.other, dataloader: COLOURS.other2 };
-  const rows = (['embeddings', 'chat'] as const).flatMap((kind) => u.kinds[kind].contenders.filter((c) => c.median).map((c) => ({
-    label: `${kind === 'embeddings' ? 'embed' : kind} · ${c.name}`, value: c.median!.fractionOfBest * 100, colour: colour[c.name] ?? COLOURS.other, note: `(p99 ${Math.round(c.median!.p99Ms)} ms)`,
-  })));
+  const colour: Record<string, string> = {
+    core: COLOURS.core,
+    'core-warm': COLOURS.warm,
+    'per-request': COLOURS.other,
+    dataloader: COLOURS.other2,
+  };
+  const rows = (['embeddings', 'chat'] as const).flatMap((kind) =>
+    u.kinds[kind].contenders
+      .filter((c) => c.median)
+      .map((c) => ({
+        label: `${kind === 'embeddings' ? 'embed' : kind} · ${c.name}`,
+        value: c.median!.fractionOfBest * 100,
+        colour: colour[c.name] ?? COLOURS.other,
+        note: `(p99 ${Math.round(c.median!.p99Ms)} ms)`,
+      })),
+  );
   return bars(x, y, '1. Throughput, % of the best possible', rows, {
-    max: 100, goal: { at: 95, label: 'goal 95%' }, unit: (v) => `${v.toFixed(1)}%`,
+    max: 100,
+    goal: { at: 95, label: 'goal 95%' },
+    unit: (v) => `${v.toFixed(1)}%`,
     subtitle: `best ${u.simulator.maxItemsPerSecond} items/s; ${u.workload.requests} requests, ${u.workload.callers} callers, median of ${u.workload.rounds}`,
   });
 }
@@ -108,14 +145,23 @@ function overheadPanel(x: number, y: number, results: SuiteResults): string {
   if (!o) return placeholder(x, y, '3. Overhead per request', 'not run');
   const rows = o.kinds.chat.stages.flatMap((stage) => {
     const embeddings = o.kinds.embeddings.stages.find((s) => s.stage === stage.stage)!;
-    const short = stage.stage.replace('bare JSON.parse+stringify', 'parse+stringify').replace(' (instant provider)', ' alone').replace(' (HTTP)', '').replace(/^bare HTTP: (.+)$/, '$1 POST');
+    const short = stage.stage
+      .replace('bare JSON.parse+stringify', 'parse+stringify')
+      .replace(' (instant provider)', ' alone')
+      .replace(' (HTTP)', '')
+      .replace(/^bare HTTP: (.+)$/, '$1 POST');
     return [
       { label: `${short} · chat`, value: stage.microsPerRequest, colour: COLOURS.core },
       { label: `${short} · embed`, value: embeddings.microsPerRequest, colour: COLOURS.warm },
     ];
   });
   const max = Math.max(...rows.map((row) => row.value)) * 1.5;
-  return bars(x, y, '3. CPU µs per request (log scale)', rows, { max, log: true, unit: (v) => `${v} µs`, subtitle: `simulator answering at once; ${o.options.lines} lines, median of ${o.options.rounds}` });
+  return bars(x, y, '3. CPU µs per request (log scale)', rows, {
+    max,
+    log: true,
+    unit: (v) => `${v} µs`,
+    subtitle: `simulator answering at once; ${o.options.lines} lines, median of ${o.options.rounds}`,
+  });
 }
 
 function ingestPanel(x: number, y: number, results: SuiteResults): string {
@@ -130,18 +176,31 @@ function ingestPanel(x: number, y: number, results: SuiteResults): string {
     ];
   });
   const max = Math.max(...rows.map((row) => row.value)) * 1.35;
-  return bars(x, y, '4. Ingest vs a plain S3 read (MiB/s)', rows, { max, unit: (v) => `${v}`, subtitle: 'plain: the same object read with the S3 client; 1 KiB lines' });
+  return bars(x, y, '4. Ingest vs a plain S3 read (MiB/s)', rows, {
+    max,
+    unit: (v) => `${v}`,
+    subtitle: 'plain: the same object read with the S3 client; 1 KiB lines',
+  });
 }
 
 function coldStartPanel(x: number, y: number, results: SuiteResults): string {
   const c = results.items.coldStart;
   if (!c) return placeholder(x, y, '5. Cold start', 'not run');
-  const rows = c.functions.filter((f) => f.bundleBytes > 0).map((f) => ({
-    label: f.name, value: f.bundleBytes / 1024, colour: f.bundleBytes < BUNDLE_LIMIT_BYTES ? COLOURS.good : COLOURS.bad,
-    note: f.importRatio === null ? '' : `import ×${f.importRatio}`,
-  }));
+  const rows = c.functions
+    .filter((f) => f.bundleBytes > 0)
+    .map((f) => ({
+      label: f.name,
+      value: f.bundleBytes / 1024,
+      colour: f.bundleBytes < BUNDLE_LIMIT_BYTES ? COLOURS.good : COLOURS.bad,
+      note: f.importRatio === null ? '' : `import ×${f.importRatio}`,
+    }));
   const max = Math.max(...rows.map((row) => row.value), 300) * 1.45;
-  return bars(x, y, '5. Bundle KiB (minified) and import time ratio', rows, { max, goal: { at: 300, label: '300 KB' }, unit: (v) => `${v.toFixed(0)}`, subtitle: 'import ×: bundled / unbundled median time (goal < 0.4)' });
+  return bars(x, y, '5. Bundle KiB (minified) and import time ratio', rows, {
+    max,
+    goal: { at: 300, label: '300 KB' },
+    unit: (v) => `${v.toFixed(0)}`,
+    subtitle: 'import ×: bundled / unbundled median time (goal < 0.4)',
+  });
 }
 
 function endToEndPanel(x: number, y: number, results: SuiteResults): string {
@@ -152,7 +211,8 @@ function endToEndPanel(x: number, y: number, results: SuiteResults): string {
     { label: 'local platform', value: e.wallSeconds, colour: COLOURS.core, note: `(${(e.fractionOfBest * 100).toFixed(0)}% of best)` },
   ];
   return bars(x, y, `6. A ${e.lines.toLocaleString('en-US')}-line job end to end (s)`, rows, {
-    max: Math.max(e.wallSeconds, e.bestPossibleSeconds) * 1.4, unit: (v) => `${v} s`,
+    max: Math.max(e.wallSeconds, e.bestPossibleSeconds) * 1.4,
+    unit: (v) => `${v} s`,
     subtitle: `${e.items} items · GPU busy ${((e.simulator.utilisation ?? 0) * 100).toFixed(0)}% · ${e.simulator.meanItemsPerPass} items/pass · AWS calls $${e.awsCalls.usdPerMillionRequests.total.toFixed(2)}/M requests`,
   });
 }

@@ -5,7 +5,9 @@
  */
 
 /** The `DataLoader` constructor, as far as the suite uses it. */
-export type DataLoaderClass = new <K, V>(batchLoadFn: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>) => { load(key: K): Promise<V> };
+export type DataLoaderClass = new <K, V>(
+  batchLoadFn: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>,
+) => { load(key: K): Promise<V> };
 
 /** The installed `dataloader`, with its version, or why it could not be loaded. */
 export function loadDataLoader(): { DataLoader: DataLoaderClass; version: string } | { missing: string } {
@@ -15,6 +17,8 @@ export function loadDataLoader(): { DataLoader: DataLoaderClass; version: string
     const { version } = require('dataloader/package.json') as { version: string };
     return { DataLoader, version };
   } catch (error) {
-    return { missing: `dataloader is not installed (${(error as Error).message.split('\n')[0]}); install it with: npm i -D -E dataloader@2.2.3` };
+    return {
+      missing: `dataloader is not installed (${(error as Error).message.split('\n')[0]}); install it with: npm i -D -E dataloader@2.2.3`,
+    };
   }
 }

@@ -15,7 +15,9 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
       const core = figure('core');
       const warm = figure('core-warm');
       const others = result.contenders.filter((c) => c.name === 'per-request' || c.name === 'dataloader');
-      const ahead = others.every((c) => !c.median || (core !== undefined && core !== null && core.itemsPerSecond > c.median.itemsPerSecond));
+      const ahead = others.every(
+        (c) => !c.median || (core !== undefined && core !== null && core.itemsPerSecond > c.median.itemsPerSecond),
+      );
       goals.push({
         item: `1 ${kind}`,
         goal: 'core ≥ 95% of the best possible throughput, ahead of per-request and dataloader',
@@ -44,7 +46,9 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
     goals.push({
       item: '4 throughput',
       goal: 'ingest ≥ half the MiB/s of a plain read of the same object',
-      measured: ingest.sizes.map((size) => `${size.fileMiB} MiB: ${size.ingestMibPerSecond} vs ${size.plainReadMibPerSecond} MiB/s (×${size.ratioToPlainRead})`).join('; '),
+      measured: ingest.sizes
+        .map((size) => `${size.fileMiB} MiB: ${size.ingestMibPerSecond} vs ${size.plainReadMibPerSecond} MiB/s (×${size.ratioToPlainRead})`)
+        .join('; '),
       met: ingest.worstRatioToPlainRead >= 0.5,
     });
   }
@@ -69,7 +73,9 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
     goals.push({
       item: '7',
       goal: 'streamed chat: the first token arrives well before the whole answer (under a quarter of it) on both faces, no failure',
-      measured: streaming.faces.map((face) => `${face.face}: ${face.firstTokenMs} of ${face.totalMs} ms (×${face.firstTokenShare}), ${face.failed} failed`).join('; '),
+      measured: streaming.faces
+        .map((face) => `${face.face}: ${face.firstTokenMs} of ${face.totalMs} ms (×${face.firstTokenShare}), ${face.failed} failed`)
+        .join('; '),
       met: streaming.faces.every((face) => face.firstTokenShare < 0.25 && face.failed === 0),
     });
   }

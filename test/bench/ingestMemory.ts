@@ -94,22 +94,43 @@ async function main(): Promise<void> {
     const bytes = head.size;
     const lines = Math.floor(bytes / lineBytes);
 
-    const config = loadConfig({ ...process.env, GPU_CHAT_URLS: 'http://127.0.0.1:9', MAX_LINES_PER_JOB: String(lines + 1), MAX_FILE_BYTES: String(Math.max(bytes + 1, 2 * 1024 ** 3)) });
+    const config = loadConfig({
+      ...process.env,
+      GPU_CHAT_URLS: 'http://127.0.0.1:9',
+      MAX_LINES_PER_JOB: String(lines + 1),
+      MAX_FILE_BYTES: String(Math.max(bytes + 1, 2 * 1024 ** 3)),
+    });
     const { router } = createInferenceRuntime(config);
     const jobs = new DynamoDbJobStore(table.documentClient, table.tableName);
     let run = 0;
     let sampled = 0;
-    const sample = () => { sampled = Math.max(sampled, process.memoryUsage.rss()); };
+    const sample = () => {
+      sampled = Math.max(sampled, process.memoryUsage.rss());
+    };
     const ingest = async () => {
       let sent = 0;
-      const chunks = { send: async (messages: readonly ChunkMessage[]) => { sent += messages.length; sample(); } };
+      const chunks = {
+        send: async (messages: readonly ChunkMessage[]) => {
+          sent += messages.length;
+          sample();
+        },
+      };
       // A job of its own per run (a dropped object's id derives from its ETag, so a second
       // drop of the same object would find the first job and only resend its chunks).
       run += 1;
       const started = process.hrtime.bigint();
-      const job = newJob({ id: `batch_bench${run}`, tenantId: 'bench', source: { bucket, key, etag: head.etag }, metadata: { source_key: key }, createdAt: Math.floor(Date.now() / 1000) });
+      const job = newJob({
+        id: `batch_bench${run}`,
+        tenantId: 'bench',
+        source: { bucket, key, etag: head.etag },
+        metadata: { source_key: key },
+        createdAt: Math.floor(Date.now() / 1000),
+      });
       await jobs.create(job);
-      const summary = await ingestJob({ jobs, objects, chunks, limits: config.limits, resolveModel: (id, kind) => router.model(id, kind) }, job.id);
+      const summary = await ingestJob(
+        { jobs, objects, chunks, limits: config.limits, resolveModel: (id, kind) => router.model(id, kind) },
+        job.id,
+      );
       return { summary, sent, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
     };
     const plainRead = async () => {
@@ -141,16 +162,30 @@ async function main(): Promise<void> {
       }
     }
     const round1 = (n: number) => Math.round(n * 10) / 10;
-    console.log(JSON.stringify({
-      fileMiB: mib(bytes), lineBytes, lines, validLines: first.summary.validLines, chunks: first.sent, seconds: Math.round(first.seconds * 100) / 100,
-      mibPerSecond: round1(bytes / 1024 / 1024 / first.seconds), baselineRssMiB: mib(baseline), peakRssMiB: mib(peak), growthMiB: mib(peak - baseline),
-      ...(rounds > 0 ? {
-        rounds,
-        ingestMibPerSecond: round1(median(ingestRates)), plainReadMibPerSecond: round1(median(plainRates)),
-        ratioToPlainRead: Math.round((median(ingestRates) / median(plainRates)) * 100) / 100,
-        ingestRounds: ingestRates.map(round1), plainReadRounds: plainRates.map(round1),
-      } : {}),
-    }));
+    console.log(
+      JSON.stringify({
+        fileMiB: mib(bytes),
+        lineBytes,
+        lines,
+        validLines: first.summary.validLines,
+        chunks: first.sent,
+        seconds: Math.round(first.seconds * 100) / 100,
+        mibPerSecond: round1(bytes / 1024 / 1024 / first.seconds),
+        baselineRssMiB: mib(baseline),
+        peakRssMiB: mib(peak),
+        growthMiB: mib(peak - baseline),
+        ...(rounds > 0
+          ? {
+              rounds,
+              ingestMibPerSecond: round1(median(ingestRates)),
+              plainReadMibPerSecond: round1(median(plainRates)),
+              ratioToPlainRead: Math.round((median(ingestRates) / median(plainRates)) * 100) / 100,
+              ingestRounds: ingestRates.map(round1),
+              plainReadRounds: plainRates.map(round1),
+            }
+          : {}),
+      }),
+    );
   } finally {
     await s3server?.close();
     await table.close();

@@ -101,7 +101,14 @@ function machine(): Machine {
   } catch {
     // Not a git checkout.
   }
-  return { nproc: availableParallelism(), cpuModel, node: process.version, platform: `${process.platform} ${process.arch}`, totalMemoryMiB: Math.round(totalmem() / 1024 / 1024), commit };
+  return {
+    nproc: availableParallelism(),
+    cpuModel,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    totalMemoryMiB: Math.round(totalmem() / 1024 / 1024),
+    commit,
+  };
 }
 
 function log(line: string): void {
@@ -111,7 +118,9 @@ function log(line: string): void {
 async function main(): Promise<void> {
   const mode: Mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
   const sizes = SIZES[mode];
-  const only = option('only')?.split(',').map((item) => item.trim());
+  const only = option('only')
+    ?.split(',')
+    .map((item) => item.trim());
   const wanted = (item: string) => !only || only.includes(item);
   const out = option('out') ?? (mode === 'smoke' ? mkdtempSync(join(tmpdir(), 'bench-smoke-')) : join(ROOT, 'test', 'bench', 'results'));
   mkdirSync(out, { recursive: true });
@@ -128,7 +137,9 @@ async function main(): Promise<void> {
     errors: {},
     goals: [],
   };
-  log(`Benchmarks, ${mode} run, on ${results.machine.nproc} × ${results.machine.cpuModel}, Node ${results.machine.node}, commit ${results.machine.commit}`);
+  log(
+    `Benchmarks, ${mode} run, on ${results.machine.nproc} × ${results.machine.cpuModel}, Node ${results.machine.node}, commit ${results.machine.commit}`,
+  );
   const attempt = async (item: string, work: () => Promise<void>) => {
     if (!wanted(item)) return;
     const itemStarted = Date.now();

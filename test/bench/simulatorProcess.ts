@@ -30,7 +30,14 @@ function flagOf(key: string): string {
 /** Starts `shared/simulator/main.ts` on 127.0.0.1 (a free port) with `knobs` as flags. */
 export async function startSimulatorProcess(knobs: Record<string, number | string> = {}): Promise<SimulatorProcess> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
-  const args = ['--import', tsx, 'shared/simulator/main.ts', '--port', '0', ...Object.entries(knobs).flatMap(([key, value]) => [flagOf(key), String(value)])];
+  const args = [
+    '--import',
+    tsx,
+    'shared/simulator/main.ts',
+    '--port',
+    '0',
+    ...Object.entries(knobs).flatMap(([key, value]) => [flagOf(key), String(value)]),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -41,7 +48,10 @@ export async function startSimulatorProcess(knobs: Record<string, number | strin
   process.once('exit', killOnExit);
   void exited.then(() => process.off('exit', killOnExit));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`GPU simulator did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`GPU simulator did not start within ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
     const onData = () => {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (!match) return;
@@ -56,7 +66,10 @@ export async function startSimulatorProcess(knobs: Record<string, number | strin
     });
   });
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    const response = await fetch(`${url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`simulator ${method} ${path}: HTTP ${response.status} ${text}`);
     return JSON.parse(text) as T;

@@ -4,7 +4,11 @@ import { percent } from './stats';
 /** Renders rows as an aligned plain-text table. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -13,68 +17,177 @@ export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
   const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming } = results.items;
   if (utilisation) {
-    out.push(`Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`);
-    const rows = (['embeddings', 'chat'] as const).flatMap((kind) => utilisation.kinds[kind].contenders.map((c) => [
-      kind, c.name, c.median ? `${c.median.itemsPerSecond}` : 'skipped', percent(c.median?.fractionOfBest), c.median ? `${c.median.p50Ms}` : '', c.median ? `${c.median.p99Ms}` : '',
-      c.median ? `${c.median.meanItemsPerPass}` : '', c.median ? `${c.median.failed}` : '', c.skipped ?? '',
-    ]));
+    out.push(
+      `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
+    );
+    const rows = (['embeddings', 'chat'] as const).flatMap((kind) =>
+      utilisation.kinds[kind].contenders.map((c) => [
+        kind,
+        c.name,
+        c.median ? `${c.median.itemsPerSecond}` : 'skipped',
+        percent(c.median?.fractionOfBest),
+        c.median ? `${c.median.p50Ms}` : '',
+        c.median ? `${c.median.p99Ms}` : '',
+        c.median ? `${c.median.meanItemsPerPass}` : '',
+        c.median ? `${c.median.failed}` : '',
+        c.skipped ?? '',
+      ]),
+    );
     out.push(formatTable(['kind', 'client', 'items/s', 'of best', 'p50 ms', 'p99 ms', 'items/pass', 'failed', 'note'], rows));
   }
   if (throttling) {
-    out.push(`\nItem 2: throttling (${throttling.options.tokensPerMinute} tokens/min on the Bedrock face, ${throttling.requests} requests of ~${throttling.tokensPerRequest} tokens offered at once)`);
-    out.push(formatTable(['window', 'of limit used', 'throttles answered', 'reaching a caller', 'succeeded', 'failed', 'not attempted', 'settled after'], [[
-      `[${throttling.options.windowFromS}, ${throttling.options.windowToS}) s${throttling.steadyState ? '' : ' (first window)'}`, `${percent(throttling.fractionOfLimitUsed)} of ${throttling.budgetTokens}`,
-      `${throttling.throttlesAnswered}`, `${throttling.throttlesReachingCaller}`, `${throttling.outcomes.succeeded}`, `${throttling.outcomes.failed}`, `${throttling.outcomes.notAttempted}`,
-      throttling.cutAtS !== null ? `cut at ${throttling.cutAtS} s, ${throttling.waitingAtCut} waiting` : `${throttling.secondsToSettle} s`,
-    ]]));
+    out.push(
+      `\nItem 2: throttling (${throttling.options.tokensPerMinute} tokens/min on the Bedrock face, ${throttling.requests} requests of ~${throttling.tokensPerRequest} tokens offered at once)`,
+    );
+    out.push(
+      formatTable(
+        ['window', 'of limit used', 'throttles answered', 'reaching a caller', 'succeeded', 'failed', 'not attempted', 'settled after'],
+        [
+          [
+            `[${throttling.options.windowFromS}, ${throttling.options.windowToS}) s${throttling.steadyState ? '' : ' (first window)'}`,
+            `${percent(throttling.fractionOfLimitUsed)} of ${throttling.budgetTokens}`,
+            `${throttling.throttlesAnswered}`,
+            `${throttling.throttlesReachingCaller}`,
+            `${throttling.outcomes.succeeded}`,
+            `${throttling.outcomes.failed}`,
+            `${throttling.outcomes.notAttempted}`,
+            throttling.cutAtS !== null
+              ? `cut at ${throttling.cutAtS} s, ${throttling.waitingAtCut} waiting`
+              : `${throttling.secondsToSettle} s`,
+          ],
+        ],
+      ),
+    );
   }
   if (overhead) {
-    out.push(`\nItem 3: CPU per request (µs, this process only; simulator answering at once; ${overhead.options.lines} lines, median of ${overhead.options.rounds} rounds)`);
+    out.push(
+      `\nItem 3: CPU per request (µs, this process only; simulator answering at once; ${overhead.options.lines} lines, median of ${overhead.options.rounds} rounds)`,
+    );
     const stages = overhead.kinds.chat.stages.map((stage) => stage.stage);
-    out.push(formatTable(['stage', 'chat µs', 'chat ×bare', 'embeddings µs', 'embeddings ×bare'], stages.map((stage) => {
-      const chat = overhead.kinds.chat.stages.find((s) => s.stage === stage)!;
-      const embeddings = overhead.kinds.embeddings.stages.find((s) => s.stage === stage)!;
-      return [stage, `${chat.microsPerRequest}`, `${chat.ratioToBare}`, `${embeddings.microsPerRequest}`, `${embeddings.ratioToBare}`];
-    })));
+    out.push(
+      formatTable(
+        ['stage', 'chat µs', 'chat ×bare', 'embeddings µs', 'embeddings ×bare'],
+        stages.map((stage) => {
+          const chat = overhead.kinds.chat.stages.find((s) => s.stage === stage)!;
+          const embeddings = overhead.kinds.embeddings.stages.find((s) => s.stage === stage)!;
+          return [stage, `${chat.microsPerRequest}`, `${chat.ratioToBare}`, `${embeddings.microsPerRequest}`, `${embeddings.ratioToBare}`];
+        }),
+      ),
+    );
   }
   if (ingest) {
     out.push(`\nItem 4: ingest as files grow (median of ${ingest.rounds} rounds)`);
-    out.push(formatTable(['file MiB', 'line bytes', 'lines', 'ingest MiB/s', 'plain read MiB/s', 'ratio', 'peak RSS MiB', 'growth MiB'], [...ingest.sizes, ...ingest.extra].map((size) => [
-      `${size.fileMiB}`, `${size.lineBytes}`, `${size.lines}`, `${size.ingestMibPerSecond}`, `${size.plainReadMibPerSecond}`, `${size.ratioToPlainRead}`, `${size.peakRssMiB}`, `${size.growthMiB}`,
-    ])));
+    out.push(
+      formatTable(
+        ['file MiB', 'line bytes', 'lines', 'ingest MiB/s', 'plain read MiB/s', 'ratio', 'peak RSS MiB', 'growth MiB'],
+        [...ingest.sizes, ...ingest.extra].map((size) => [
+          `${size.fileMiB}`,
+          `${size.lineBytes}`,
+          `${size.lines}`,
+          `${size.ingestMibPerSecond}`,
+          `${size.plainReadMibPerSecond}`,
+          `${size.ratioToPlainRead}`,
+          `${size.peakRssMiB}`,
+          `${size.growthMiB}`,
+        ]),
+      ),
+    );
   }
   if (endToEnd) {
     const calls = endToEnd.awsCalls;
     out.push(`\nItem 4: AWS calls per request of a whole ${endToEnd.lines}-line job (local platform, counted at the SDK)`);
-    out.push(formatTable(['SQS', 'DynamoDB writes (units)', 'DynamoDB reads', 'S3 PUT-class', 'S3 GET-class', 'EventBridge', 'Lambda invocations', 'USD per million requests'], [[
-      `${calls.perRequest.sqsRequests}`, `${calls.perRequest.dynamoDbWrites} (${calls.perRequest.dynamoDbWriteUnits})`, `${calls.perRequest.dynamoDbReads}`, `${calls.perRequest.s3PutClass}`,
-      `${calls.perRequest.s3GetClass}`, `${calls.perRequest.eventBridgeEvents}`, `${calls.perRequest.lambdaInvocations}`, `$${calls.usdPerMillionRequests.total}`,
-    ]]));
+    out.push(
+      formatTable(
+        [
+          'SQS',
+          'DynamoDB writes (units)',
+          'DynamoDB reads',
+          'S3 PUT-class',
+          'S3 GET-class',
+          'EventBridge',
+          'Lambda invocations',
+          'USD per million requests',
+        ],
+        [
+          [
+            `${calls.perRequest.sqsRequests}`,
+            `${calls.perRequest.dynamoDbWrites} (${calls.perRequest.dynamoDbWriteUnits})`,
+            `${calls.perRequest.dynamoDbReads}`,
+            `${calls.perRequest.s3PutClass}`,
+            `${calls.perRequest.s3GetClass}`,
+            `${calls.perRequest.eventBridgeEvents}`,
+            `${calls.perRequest.lambdaInvocations}`,
+            `$${calls.usdPerMillionRequests.total}`,
+          ],
+        ],
+      ),
+    );
   }
   if (coldStart) {
     out.push(`\nItem 5: cold start (osls package, minified; import median of ${coldStart.rounds} rounds)`);
-    out.push(formatTable(['function', 'bundle KiB', 'zip KiB', 'bundled ms', 'unbundled ms', 'ratio', 'note'], coldStart.functions.map((f) => [
-      f.name, (f.bundleBytes / 1024).toFixed(0), (f.zipBytes / 1024).toFixed(0), `${f.bundledImportMs ?? ''}`, `${f.unbundledImportMs ?? ''}`, `${f.importRatio ?? ''}`, f.error ?? '',
-    ])));
+    out.push(
+      formatTable(
+        ['function', 'bundle KiB', 'zip KiB', 'bundled ms', 'unbundled ms', 'ratio', 'note'],
+        coldStart.functions.map((f) => [
+          f.name,
+          (f.bundleBytes / 1024).toFixed(0),
+          (f.zipBytes / 1024).toFixed(0),
+          `${f.bundledImportMs ?? ''}`,
+          `${f.unbundledImportMs ?? ''}`,
+          `${f.importRatio ?? ''}`,
+          f.error ?? '',
+        ]),
+      ),
+    );
     if (coldStart.composition) {
-      out.push(`largest bundle (${coldStart.composition.function}, ${(coldStart.composition.bytes / 1024).toFixed(0)} KiB) by package: ${coldStart.composition.byPackage.map((p) => `${p.name} ${p.kib}`).join(', ')} KiB`);
+      out.push(
+        `largest bundle (${coldStart.composition.function}, ${(coldStart.composition.bytes / 1024).toFixed(0)} KiB) by package: ${coldStart.composition.byPackage.map((p) => `${p.name} ${p.kib}`).join(', ')} KiB`,
+      );
     }
   }
   if (endToEnd) {
     out.push(`\nItem 6: end to end (${endToEnd.lines} lines = ${endToEnd.items} items through the local platform)`);
-    out.push(formatTable(['wall s', 'best possible s', 'of best', 'simulator busy', 'items/pass', 'batch'], [[
-      `${endToEnd.wallSeconds}`, `${endToEnd.bestPossibleSeconds}`, percent(endToEnd.fractionOfBest), percent(endToEnd.simulator.utilisation), `${endToEnd.simulator.meanItemsPerPass}`,
-      `${endToEnd.batch.status} ${endToEnd.batch.request_counts.completed}/${endToEnd.batch.request_counts.total}`,
-    ]]));
+    out.push(
+      formatTable(
+        ['wall s', 'best possible s', 'of best', 'simulator busy', 'items/pass', 'batch'],
+        [
+          [
+            `${endToEnd.wallSeconds}`,
+            `${endToEnd.bestPossibleSeconds}`,
+            percent(endToEnd.fractionOfBest),
+            percent(endToEnd.simulator.utilisation),
+            `${endToEnd.simulator.meanItemsPerPass}`,
+            `${endToEnd.batch.status} ${endToEnd.batch.request_counts.completed}/${endToEnd.batch.request_counts.total}`,
+          ],
+        ],
+      ),
+    );
   }
   if (streaming) {
-    out.push(`\nItem 7: streamed chat, time to first token (simulator: ${streaming.simulator.passMs} ms a pass, ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`);
-    out.push(formatTable(['face', 'first token ms', 'whole answer ms', 'first/whole', 'tokens', 'failed'], streaming.faces.map((face) => [
-      face.face, `${face.firstTokenMs}`, `${face.totalMs}`, `${face.firstTokenShare}`, `${face.completionTokens}`, `${face.failed}`,
-    ])));
+    out.push(
+      `\nItem 7: streamed chat, time to first token (simulator: ${streaming.simulator.passMs} ms a pass, ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`,
+    );
+    out.push(
+      formatTable(
+        ['face', 'first token ms', 'whole answer ms', 'first/whole', 'tokens', 'failed'],
+        streaming.faces.map((face) => [
+          face.face,
+          `${face.firstTokenMs}`,
+          `${face.totalMs}`,
+          `${face.firstTokenShare}`,
+          `${face.completionTokens}`,
+          `${face.failed}`,
+        ]),
+      ),
+    );
   }
   for (const [item, error] of Object.entries(results.errors)) out.push(`\n${item} FAILED: ${error}`);
   out.push('\nGoals');
-  out.push(formatTable(['item', 'met', 'goal', 'measured'], results.goals.map((goal) => [goal.item, goal.met === null ? 'n/a' : goal.met ? 'yes' : 'NO', goal.goal, goal.measured])));
+  out.push(
+    formatTable(
+      ['item', 'met', 'goal', 'measured'],
+      results.goals.map((goal) => [goal.item, goal.met === null ? 'n/a' : goal.met ? 'yes' : 'NO', goal.goal, goal.measured]),
+    ),
+  );
   return out.join('\n');
 }

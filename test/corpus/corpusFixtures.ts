@@ -77,10 +77,13 @@ export function generateText(spec: BodyGenerator): string {
 /** Every HTTP case, sorted by name. */
 export function loadHttpCases(): HttpCase[] {
   const dir = join(CORPUS_DIR, 'http');
-  return readdirSync(dir).filter((file) => file.endsWith('.json')).sort().map((file) => {
-    const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<HttpCase, 'name'>;
-    return { name: basename(file, '.json'), ...fixture };
-  });
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<HttpCase, 'name'>;
+      return { name: basename(file, '.json'), ...fixture };
+    });
 }
 
 /** How a generated input file is built (a 10 MB line, gzip, binary garbage are never committed). */
@@ -128,10 +131,13 @@ export interface JsonlCase {
 /** Every JSONL case, sorted by name. */
 export function loadJsonlCases(): JsonlCase[] {
   const dir = join(CORPUS_DIR, 'jsonl');
-  return readdirSync(dir).filter((file) => file.endsWith('.expect.json')).sort().map((file) => {
-    const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<JsonlCase, 'name'>;
-    return { name: basename(file, '.expect.json'), ...fixture };
-  });
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.expect.json'))
+    .sort()
+    .map((file) => {
+      const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<JsonlCase, 'name'>;
+      return { name: basename(file, '.expect.json'), ...fixture };
+    });
 }
 
 /** The bytes of a JSONL case's input: its committed `.jsonl` file, or what its generator builds. */
@@ -156,7 +162,12 @@ export function generateFile(spec: FileGenerator): Buffer {
       return Buffer.concat([spec.bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, 'utf8')]);
     }
     case 'long_line': {
-      const frame = JSON.stringify({ custom_id: spec.customId ?? 'long', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: '@@' }] } });
+      const frame = JSON.stringify({
+        custom_id: spec.customId ?? 'long',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: '@@' }] },
+      });
       const long = frame.replace('@@', 'x'.repeat(spec.bytes - Buffer.byteLength(frame) + 2));
       return linesWith(spec.lines, spec.at, Buffer.from(long, 'utf8'));
     }
@@ -213,10 +224,13 @@ export interface QueueCase {
 /** Every queue-message case, sorted by name. */
 export function loadQueueCases(): QueueCase[] {
   const dir = join(CORPUS_DIR, 'queue');
-  return readdirSync(dir).filter((file) => file.endsWith('.json')).sort().map((file) => {
-    const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<QueueCase, 'name'>;
-    return { name: basename(file, '.json'), ...fixture };
-  });
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<QueueCase, 'name'>;
+      return { name: basename(file, '.json'), ...fixture };
+    });
 }
 
 /** The "Errors" section of the README, where every code a user can get must be listed. */

@@ -35,16 +35,24 @@ async function followUpFor(route: string, world: HttpWorld): Promise<RouteReques
   }
   if (route.includes('/v1/batches')) {
     const file = await world.send(await followUpFor('POST /v1/files', world));
-    return { route: 'POST /v1/batches', body: json({ input_file_id: file.body.id, endpoint: '/v1/chat/completions', completion_window: '24h' }) };
+    return {
+      route: 'POST /v1/batches',
+      body: json({ input_file_id: file.body.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    };
   }
   return { route: 'POST /v1/chat/completions', body: json(VALID_CHAT) };
 }
 
 /** Checks an answer against a fixture's expectation: the OpenAI error shape, its code, field and message. */
 function assessAnswer(answer: { status: number; body: any }, expected: HttpExpectation): void {
-  expect({ status: answer.status, code: answer.body?.error?.code ?? null }).toEqual({ status: expected.status, code: expected.code ?? (expected.status < 400 ? null : expect.any(String)) });
+  expect({ status: answer.status, code: answer.body?.error?.code ?? null }).toEqual({
+    status: expected.status,
+    code: expected.code ?? (expected.status < 400 ? null : expect.any(String)),
+  });
   if (expected.status < 400) return;
-  expect(answer.body).toEqual({ error: { message: expect.any(String), type: expect.any(String), param: answer.body.error.param ?? null, code: expected.code } });
+  expect(answer.body).toEqual({
+    error: { message: expect.any(String), type: expect.any(String), param: answer.body.error.param ?? null, code: expected.code },
+  });
   if (expected.param !== undefined) expect(answer.body.error.param).toBe(expected.param);
   for (const part of includes(expected.messageIncludes)) expect(answer.body.error.message).toContain(part);
 }
@@ -68,7 +76,9 @@ describe('HTTP bad-input corpus, through the real handlers', () => {
   it("lists every code the corpus expects, with its status, in README's Errors section", () => {
     // Prepare
     const section = readmeErrorsSection();
-    const expected = cases.filter((testCase) => testCase.expect.code).map((testCase) => [testCase.expect.status, testCase.expect.code!] as const);
+    const expected = cases
+      .filter((testCase) => testCase.expect.code)
+      .map((testCase) => [testCase.expect.status, testCase.expect.code!] as const);
     // Act
     const rows = expected.filter(([status, code]) => !new RegExp(`^\\| ${status} \\|.*\`${code}\``, 'm').test(section));
     // Assess
@@ -84,7 +94,14 @@ describe('HTTP bad-input corpus, through the real handlers', () => {
     const followUp = await followUpFor(testCase.route, world);
 
     // Act
-    const answer = await world.send({ route: testCase.route, path: testCase.path, query: testCase.query, headers: testCase.headers, body: bytes, base64 });
+    const answer = await world.send({
+      route: testCase.route,
+      path: testCase.path,
+      query: testCase.query,
+      headers: testCase.headers,
+      body: bytes,
+      base64,
+    });
     const chatSent = chatCalls(world).slice(chatBefore);
     const embedSent = embedCalls(world).slice(embedBefore);
     const after = await world.send(followUp);
@@ -123,7 +140,10 @@ describe('HTTP bad-input corpus, through the local platform with raw fetch', () 
     const [method, template] = testCase.route.split(' ') as [string, string];
     const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(testCase.path?.[name] ?? ''));
     const query = testCase.query ? `?${new URLSearchParams(testCase.query).toString()}` : '';
-    const headers: Record<string, string> = { authorization: `Bearer ${platform.apiKey}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${platform.apiKey}`,
+      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+    };
     for (const [name, value] of Object.entries(testCase.headers ?? {})) {
       if (value === null) delete headers[name];
       else headers[name] = value.replaceAll('$KEY', platform.apiKey);
@@ -132,29 +152,41 @@ describe('HTTP bad-input corpus, through the local platform with raw fetch', () 
     const response = await fetch(`${platform.api}${path}${query}`, { method, headers, ...(bytes ? { body: bytes } : {}) });
     const text = await response.text();
     const contentType = response.headers.get('content-type') ?? '';
-    return { status: response.status, headers: Object.fromEntries(response.headers), text, body: /json/.test(contentType) ? JSON.parse(text) : text };
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      text,
+      body: /json/.test(contentType) ? JSON.parse(text) : text,
+    };
   }
 
   it('marks at least 6 cases to run here: content type, huge bodies, deep nesting', () => {
     expect(localCases.length).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(localCases.map((testCase) => [testCase.name, testCase] as const))('%s', async (_name, testCase: HttpCase) => {
-    // Act
-    const answer = await send(testCase);
-    const after = await send({ route: 'POST /v1/chat/completions', body: { json: VALID_CHAT } });
+  it.each(localCases.map((testCase) => [testCase.name, testCase] as const))(
+    '%s',
+    async (_name, testCase: HttpCase) => {
+      // Act
+      const answer = await send(testCase);
+      const after = await send({ route: 'POST /v1/chat/completions', body: { json: VALID_CHAT } });
 
-    // Assess
-    const expected = testCase.expectLocal ?? testCase.expect;
-    if (testCase.expectLocal?.gatewayMessage) {
-      // API Gateway itself refuses before any function runs, with its own body.
-      expect({ status: answer.status, body: answer.body }).toEqual({ status: expected.status, body: { message: testCase.expectLocal.gatewayMessage } });
-    } else {
-      assessAnswer(answer, expected);
-    }
-    expect(after.status).toBe(200);
-    expect(after.body).toMatchObject({ object: 'chat.completion', model: 'gpt-oss-20b' });
-  }, 60_000);
+      // Assess
+      const expected = testCase.expectLocal ?? testCase.expect;
+      if (testCase.expectLocal?.gatewayMessage) {
+        // API Gateway itself refuses before any function runs, with its own body.
+        expect({ status: answer.status, body: answer.body }).toEqual({
+          status: expected.status,
+          body: { message: testCase.expectLocal.gatewayMessage },
+        });
+      } else {
+        assessAnswer(answer, expected);
+      }
+      expect(after.status).toBe(200);
+      expect(after.body).toMatchObject({ object: 'chat.completion', model: 'gpt-oss-20b' });
+    },
+    60_000,
+  );
 
   it('survives them all: the process still runs and logged no crash', async () => {
     // Act

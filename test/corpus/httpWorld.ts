@@ -67,9 +67,16 @@ const SAMPLES: Record<string, string> = {
 /** An in-memory ApiKeyStore (only hashes in it, as in DynamoDB). */
 class MemoryKeyStore implements ApiKeyStore {
   readonly records = new Map<string, ApiKeyRecord>();
-  async findByHash(keyHash: string) { return this.records.get(keyHash); }
-  async put(record: ApiKeyRecord) { this.records.set(record.keyHash, record); }
-  async revoke(keyHash: string, at: Date) { const r = this.records.get(keyHash); if (r) r.revokedAt = at.toISOString(); }
+  async findByHash(keyHash: string) {
+    return this.records.get(keyHash);
+  }
+  async put(record: ApiKeyRecord) {
+    this.records.set(record.keyHash, record);
+  }
+  async revoke(keyHash: string, at: Date) {
+    const r = this.records.get(keyHash);
+    if (r) r.revokedAt = at.toISOString();
+  }
 }
 
 /**
@@ -81,10 +88,19 @@ class MemoryKeyStore implements ApiKeyStore {
  * and a refused key gets the gateway response serverless.yml defines, as API Gateway answers it.
  */
 export async function makeHttpWorld() {
-  const config = loadConfig({ ...process.env, GPU_CHAT_URLS: 'http://127.0.0.1:1', GPU_EMBED_URLS: 'http://127.0.0.1:1', MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+  const config = loadConfig({
+    ...process.env,
+    GPU_CHAT_URLS: 'http://127.0.0.1:1',
+    GPU_EMBED_URLS: 'http://127.0.0.1:1',
+    MAX_BODY_BYTES: String(4 * 1024 * 1024),
+  });
   const providers = new Map<string, FakeProvider>();
   const router = new ModelRouter(loadCatalogue(config), {
-    providerFor: (ref) => { const provider = new FakeProvider(ref.id); providers.set(ref.id, provider); return provider; },
+    providerFor: (ref) => {
+      const provider = new FakeProvider(ref.id);
+      providers.set(ref.id, provider);
+      return provider;
+    },
     failureThreshold: 100,
     cooldownMs: 60_000,
   });
@@ -125,7 +141,13 @@ export async function makeHttpWorld() {
     if (!handler || !sample) throw new Error(`The corpus does not know the route ${request.route}`);
     const event = routeEvent(sample, request);
     const authorizerEvent = loadEvent('http/authorizer.json');
-    Object.assign(authorizerEvent, { resource: event.resource, path: event.path, httpMethod: event.httpMethod, headers: { ...event.headers }, multiValueHeaders: null });
+    Object.assign(authorizerEvent, {
+      resource: event.resource,
+      path: event.path,
+      httpMethod: event.httpMethod,
+      headers: { ...event.headers },
+      multiValueHeaders: null,
+    });
     authorizerEvent.methodArn = `arn:aws:execute-api:us-east-1:123456789012:abc123/dev/${event.httpMethod}${event.path}`;
     const verdict = await authorizer(authorizerEvent);
     if (verdict.policyDocument.Statement.some((statement: any) => statement.Effect === 'Deny')) return accessDenied();
@@ -165,13 +187,20 @@ function routeEvent(sample: string, request: RouteRequest): any {
 /** The ACCESS_DENIED gateway response of serverless.yml: API Gateway's answer to the authorizer's Deny. */
 function accessDenied(): RouteAnswer {
   const config = loadServerlessConfig({ rootDir: join(__dirname, '..', '..'), stage: 'test' });
-  const resource = Object.values(config.resources).find((candidate) => candidate.Type === 'AWS::ApiGateway::GatewayResponse' && candidate.Properties?.ResponseType === 'ACCESS_DENIED');
+  const resource = Object.values(config.resources).find(
+    (candidate) => candidate.Type === 'AWS::ApiGateway::GatewayResponse' && candidate.Properties?.ResponseType === 'ACCESS_DENIED',
+  );
   const properties = resource?.Properties as { StatusCode: string; ResponseTemplates: Record<string, string> };
   const text = properties.ResponseTemplates['application/json']!;
   return { status: Number(properties.StatusCode), headers: { 'content-type': 'application/json' }, body: JSON.parse(text), text };
 }
 
-function answerOf(response: { statusCode?: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean }): RouteAnswer {
+function answerOf(response: {
+  statusCode?: number;
+  headers?: Record<string, unknown>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}): RouteAnswer {
   const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name, String(value)]));
   const raw = response.body ?? '';
   const text = response.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;

@@ -19,16 +19,38 @@ import { makePipeline, PIPELINE_TENANT, type PipelineOutcome } from './jsonlPipe
  */
 const cases = loadJsonlCases();
 
-const FOLLOW_UP = ['f1', 'f2'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Follow-up ${id}` }] } })).join('\n');
+const FOLLOW_UP = ['f1', 'f2']
+  .map((id) =>
+    JSON.stringify({
+      custom_id: id,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Follow-up ${id}` }] },
+    }),
+  )
+  .join('\n');
 
 const INGEST_CODES: readonly string[] = LINE_ERROR_CODES;
 
 /** The job's outcome against the fixture's expectation. */
-function assessOutcome(jobId: string, outcome: { status: string; counts?: unknown; failure?: { code: string; line?: number | null; message: string } ; results: BatchOutputLine[]; errors: BatchOutputLine[] }, expected: JsonlExpectation): void {
+function assessOutcome(
+  jobId: string,
+  outcome: {
+    status: string;
+    counts?: unknown;
+    failure?: { code: string; line?: number | null; message: string };
+    results: BatchOutputLine[];
+    errors: BatchOutputLine[];
+  },
+  expected: JsonlExpectation,
+): void {
   expect(outcome.status).toBe(expected.status);
   if (expected.counts) expect(outcome.counts).toEqual(expected.counts);
   if (expected.failure) {
-    expect({ code: outcome.failure?.code, line: outcome.failure?.line ?? undefined }).toEqual({ code: expected.failure.code, line: expected.failure.line });
+    expect({ code: outcome.failure?.code, line: outcome.failure?.line ?? undefined }).toEqual({
+      code: expected.failure.code,
+      line: expected.failure.line,
+    });
     for (const part of includes(expected.failure.messageIncludes)) expect(outcome.failure!.message).toContain(part);
   }
   if (expected.results) {
@@ -37,7 +59,9 @@ function assessOutcome(jobId: string, outcome: { status: string; counts?: unknow
   }
   if (expected.errors) {
     // Each refused line is named three ways: its batch_req id (derived from the line number), its message and its code.
-    expect(outcome.errors.map((line) => ({ id: line.id, code: line.error?.code }))).toEqual(expected.errors.map((error) => ({ id: batchRequestId(jobId, error.line), code: error.code })));
+    expect(outcome.errors.map((line) => ({ id: line.id, code: line.error?.code }))).toEqual(
+      expected.errors.map((error) => ({ id: batchRequestId(jobId, error.line), code: error.code })),
+    );
     for (const [index, error] of expected.errors.entries()) {
       const line = outcome.errors[index]!;
       expect(line.response).toBeNull();
@@ -51,15 +75,22 @@ function assessOutcome(jobId: string, outcome: { status: string; counts?: unknow
 describe('JSONL bad-input corpus, through ingest, the worker and finalize', () => {
   it('holds at least 20 JSONL cases, each with an expected status', () => {
     expect(cases.length).toBeGreaterThanOrEqual(20);
-    expect(cases.every((testCase) => ['completed', 'failed'].includes(testCase.expect.status) && testCase.description.length > 0)).toBe(true);
+    expect(cases.every((testCase) => ['completed', 'failed'].includes(testCase.expect.status) && testCase.description.length > 0)).toBe(
+      true,
+    );
   });
 
   it("lists every line code, every whole-file failure code and every code the corpus expects in README's Errors section", () => {
     // Prepare
     const section = readmeErrorsSection();
-    const expected = cases.flatMap((testCase) => [...(testCase.expect.errors ?? []).map((error) => error.code), ...(testCase.expect.failure ? [testCase.expect.failure.code] : [])]);
+    const expected = cases.flatMap((testCase) => [
+      ...(testCase.expect.errors ?? []).map((error) => error.code),
+      ...(testCase.expect.failure ? [testCase.expect.failure.code] : []),
+    ]);
     // Act
-    const missing = [...new Set([...LINE_ERROR_CODES, ...INGEST_FAILURE_CODES, 'batch_cancelled', 'batch_expired', ...expected])].filter((code) => !section.includes(`\`${code}\``));
+    const missing = [...new Set([...LINE_ERROR_CODES, ...INGEST_FAILURE_CODES, 'batch_cancelled', 'batch_expired', ...expected])].filter(
+      (code) => !section.includes(`\`${code}\``),
+    );
     // Assess
     expect(missing).toEqual([]);
   });
@@ -76,7 +107,11 @@ describe('JSONL bad-input corpus, through ingest, the worker and finalize', () =
 
     // Assess: the clear outcome, line by line.
     const { job } = outcome;
-    assessOutcome(job.id, { status: job.status, counts: job.requestCounts, failure: job.failure, results: outcome.results, errors: outcome.errors }, testCase.expect);
+    assessOutcome(
+      job.id,
+      { status: job.status, counts: job.requestCounts, failure: job.failure, results: outcome.results, errors: outcome.errors },
+      testCase.expect,
+    );
     if (job.status === 'completed') {
       // Nothing lost, nothing twice: every non-blank line is in exactly one of the two files.
       const ids = [...outcome.results, ...outcome.errors].map((line) => line.id);
@@ -86,7 +121,10 @@ describe('JSONL bad-input corpus, through ingest, the worker and finalize', () =
       expect(outcome.errors.length).toBe(job.requestCounts.failed);
     }
     // Assess: the pipeline still runs the next file.
-    expect({ status: followUp.job.status, results: followUp.results.map((line) => line.custom_id) }).toEqual({ status: 'completed', results: ['f1', 'f2'] });
+    expect({ status: followUp.job.status, results: followUp.results.map((line) => line.custom_id) }).toEqual({
+      status: 'completed',
+      results: ['f1', 'f2'],
+    });
   });
 });
 
@@ -110,24 +148,49 @@ describe('JSONL bad-input corpus, dropped into the local platform', () => {
     expect(localCases.length).toBeGreaterThanOrEqual(4);
   });
 
-  it.each(localCases.map((testCase) => [testCase.name, testCase] as const))('%s', async (name, testCase: JsonlCase) => {
-    // Prepare
-    const key = `inbox/local/${name}${testCase.key?.endsWith('.gz') ? '.jsonl.gz' : '.jsonl'}`;
+  it.each(localCases.map((testCase) => [testCase.name, testCase] as const))(
+    '%s',
+    async (name, testCase: JsonlCase) => {
+      // Prepare
+      const key = `inbox/local/${name}${testCase.key?.endsWith('.gz') ? '.jsonl.gz' : '.jsonl'}`;
 
-    // Act
-    await s3.send(new PutObjectCommand({ Bucket: platform.bucket, Key: key, Body: jsonlInput(testCase), ContentType: testCase.contentType ?? 'application/jsonl', Metadata: testCase.metadata }));
-    const created = await waitFor(async () => (await client.batches.list({ limit: 100 })).data.find((batch) => batch.metadata?.source_key === key), (batch) => batch !== undefined);
-    const batch = await waitFor(() => client.batches.retrieve(created!.id), (b) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status));
+      // Act
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: platform.bucket,
+          Key: key,
+          Body: jsonlInput(testCase),
+          ContentType: testCase.contentType ?? 'application/jsonl',
+          Metadata: testCase.metadata,
+        }),
+      );
+      const created = await waitFor(
+        async () => (await client.batches.list({ limit: 100 })).data.find((batch) => batch.metadata?.source_key === key),
+        (batch) => batch !== undefined,
+      );
+      const batch = await waitFor(
+        () => client.batches.retrieve(created!.id),
+        (b) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status),
+      );
 
-    // Assess
-    const read = async (file: string) => (batch.status === 'completed' ? parseJsonl<BatchOutputLine>(await readObject(s3, platform.bucket, `outputs/${batch.id}/${file}`)) : []);
-    const failure = batch.errors?.data?.[0];
-    assessOutcome(batch.id, {
-      status: batch.status,
-      counts: batch.status === 'completed' ? batch.request_counts : undefined,
-      failure: failure ? { code: failure.code!, line: failure.line, message: failure.message! } : undefined,
-      results: await read('results.jsonl'),
-      errors: await read('errors.jsonl'),
-    }, { ...testCase.expect, ...(batch.status === 'completed' ? {} : { counts: undefined }) });
-  }, 120_000);
+      // Assess
+      const read = async (file: string) =>
+        batch.status === 'completed'
+          ? parseJsonl<BatchOutputLine>(await readObject(s3, platform.bucket, `outputs/${batch.id}/${file}`))
+          : [];
+      const failure = batch.errors?.data?.[0];
+      assessOutcome(
+        batch.id,
+        {
+          status: batch.status,
+          counts: batch.status === 'completed' ? batch.request_counts : undefined,
+          failure: failure ? { code: failure.code!, line: failure.line, message: failure.message! } : undefined,
+          results: await read('results.jsonl'),
+          errors: await read('errors.jsonl'),
+        },
+        { ...testCase.expect, ...(batch.status === 'completed' ? {} : { counts: undefined }) },
+      );
+    },
+    120_000,
+  );
 });

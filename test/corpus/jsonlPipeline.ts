@@ -50,8 +50,17 @@ export interface PipelineOutcome {
  */
 export function makePipeline(limits: Partial<BatchLimits> = {}) {
   const config = loadConfig({ GPU_CHAT_URLS: 'http://127.0.0.1:1', GPU_EMBED_URLS: 'http://127.0.0.1:1' });
-  const router = new ModelRouter(loadCatalogue(config), { providerFor: (ref) => new PoisonAwareProvider(ref.id), failureThreshold: 100, cooldownMs: 60_000 });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { baseBackoffMs: 1, maxBackoffMs: 1, maxAttempts: 3, deadlineSafetyMs: 50 });
+  const router = new ModelRouter(loadCatalogue(config), {
+    providerFor: (ref) => new PoisonAwareProvider(ref.id),
+    failureThreshold: 100,
+    cooldownMs: 60_000,
+  });
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
+    baseBackoffMs: 1,
+    maxBackoffMs: 1,
+    maxAttempts: 3,
+    deadlineSafetyMs: 50,
+  });
   const jobs = new MemoryJobStore();
   const objects = new PipelineObjectStore();
   const chunks = new MemorySender<ChunkMessage>();
@@ -59,13 +68,19 @@ export function makePipeline(limits: Partial<BatchLimits> = {}) {
   const allLimits = { ...DEFAULT_LIMITS, ...limits };
   let ids = 0;
   const ingest: IngestDeps = {
-    jobs, objects, chunks,
+    jobs,
+    objects,
+    chunks,
     resolveModel: (id, kind) => router.model(id, kind),
     listModels: () => router.listModels(),
     limits: allLimits,
   };
   const worker: RunChunkDeps = {
-    jobs, objects, finalize, core, router,
+    jobs,
+    objects,
+    finalize,
+    core,
+    router,
     maxLineBytes: allLimits.maxLineBytes,
     newAttemptId: () => `a${++ids}`,
     newId: () => `id${++ids}`,
@@ -74,12 +89,25 @@ export function makePipeline(limits: Partial<BatchLimits> = {}) {
   const finalizer: FinalizeJobDeps = { jobs, files: new MemoryFileStore(), objects, events: new MemoryEvents(), now: Date.now };
 
   /** Drops `body` at `key` and runs it through ingest, every chunk and finalize. */
-  async function run(key: string, body: Buffer, options: { metadata?: Record<string, string>; contentType?: string } = {}): Promise<PipelineOutcome> {
-    await objects.write(PIPELINE_BUCKET, key, body, { metadata: options.metadata ?? {}, contentType: options.contentType ?? 'application/jsonl' });
+  async function run(
+    key: string,
+    body: Buffer,
+    options: { metadata?: Record<string, string>; contentType?: string } = {},
+  ): Promise<PipelineOutcome> {
+    await objects.write(PIPELINE_BUCKET, key, body, {
+      metadata: options.metadata ?? {},
+      contentType: options.contentType ?? 'application/jsonl',
+    });
     const head = (await objects.head(PIPELINE_BUCKET, key))!;
     const sentBefore = chunks.sent.length;
     const finalizeBefore = finalize.sent.length;
-    const summary = await ingestObject(ingest, { tenantId: PIPELINE_TENANT, bucket: PIPELINE_BUCKET, key, etag: head.etag, metadata: options.metadata });
+    const summary = await ingestObject(ingest, {
+      tenantId: PIPELINE_TENANT,
+      bucket: PIPELINE_BUCKET,
+      key,
+      etag: head.etag,
+      metadata: options.metadata,
+    });
     let chunkRuns = 0;
     for (const message of chunks.sent.slice(sentBefore)) {
       // A chunk not settled by its deadline goes back to the queue: deliver it again, a bounded number of times.
@@ -90,12 +118,21 @@ export function makePipeline(limits: Partial<BatchLimits> = {}) {
     }
     for (const message of finalize.sent.slice(finalizeBefore)) await finalizeJob(finalizer, message);
     const job = (await jobs.get(summary.jobId))!;
-    return { summary, job, results: linesOf(objects.text(PIPELINE_BUCKET, jobKeys.results(job.id))), errors: linesOf(objects.text(PIPELINE_BUCKET, jobKeys.errors(job.id))), chunkRuns };
+    return {
+      summary,
+      job,
+      results: linesOf(objects.text(PIPELINE_BUCKET, jobKeys.results(job.id))),
+      errors: linesOf(objects.text(PIPELINE_BUCKET, jobKeys.errors(job.id))),
+      chunkRuns,
+    };
   }
 
   return { run, jobs, objects, limits: allLimits };
 }
 
 function linesOf(text: string | undefined): BatchOutputLine[] {
-  return (text ?? '').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as BatchOutputLine);
+  return (text ?? '')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as BatchOutputLine);
 }

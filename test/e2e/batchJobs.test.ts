@@ -23,11 +23,16 @@ describe('batch jobs through the local platform', () => {
   });
 
   /** The batch whose metadata names `key` as its source, once it exists. */
-  const batchOf = (key: string) => waitFor(
-    async () => (await client.batches.list({ limit: 100 })).data.find((b) => b.metadata?.source_key === key),
-    (batch) => batch !== undefined,
-  );
-  const finished = (id: string) => waitFor(() => client.batches.retrieve(id), (b) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status));
+  const batchOf = (key: string) =>
+    waitFor(
+      async () => (await client.batches.list({ limit: 100 })).data.find((b) => b.metadata?.source_key === key),
+      (batch) => batch !== undefined,
+    );
+  const finished = (id: string) =>
+    waitFor(
+      () => client.batches.retrieve(id),
+      (b) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status),
+    );
 
   it('a dropped 5,000-line file with 20 broken lines completes, every custom_id exactly once', async () => {
     // Prepare: 20 broken lines of different kinds at known line numbers.
@@ -58,7 +63,11 @@ describe('batch jobs through the local platform', () => {
     for (const line of brokenLines) expect(errors.some((e) => e.error.message.includes(`Line ${line}`))).toBe(true);
     expect(results.every((r) => r.response.status_code === 200 && r.error === null)).toBe(true);
     const chat = results.find((r) => r.custom_id === 'req-1');
-    expect(chat.response.body).toMatchObject({ object: 'chat.completion', model: 'gpt-oss-20b', choices: [{ message: { role: 'assistant' } }] });
+    expect(chat.response.body).toMatchObject({
+      object: 'chat.completion',
+      model: 'gpt-oss-20b',
+      choices: [{ message: { role: 'assistant' } }],
+    });
     const embedding = results.find((r) => r.custom_id === 'req-3');
     expect(embedding.response.body.data).toHaveLength(2);
     // The completion event carries the counts and where the results are.
@@ -73,11 +82,21 @@ describe('batch jobs through the local platform', () => {
     const { text, customIds } = openAiBatchFile(300);
     // Act
     const file = await client.files.create({ file: await toFile(Buffer.from(text), 'requests.jsonl'), purpose: 'batch' });
-    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { team: 'e2e' } });
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      metadata: { team: 'e2e' },
+    });
     const batch = await finished(created.id);
     // Assess
     expect(created.status).toBe('validating');
-    expect(batch).toMatchObject({ status: 'completed', input_file_id: file.id, metadata: { team: 'e2e' }, request_counts: { total: 300, completed: 200, failed: 100 } });
+    expect(batch).toMatchObject({
+      status: 'completed',
+      input_file_id: file.id,
+      metadata: { team: 'e2e' },
+      request_counts: { total: 300, completed: 200, failed: 100 },
+    });
     const output = parseJsonl(await (await client.files.content(batch.output_file_id!)).text());
     expect(output.map((line) => line.custom_id).sort()).toEqual(customIds.filter((_, i) => (i + 1) % 3 !== 0).sort());
     expect(output.every((line) => line.id.startsWith('batch_req_') && line.response.body.object === 'chat.completion')).toBe(true);
@@ -88,7 +107,9 @@ describe('batch jobs through the local platform', () => {
   }, 120_000);
 
   it('a Bedrock-format file runs to completion with results keyed by recordId', async () => {
-    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ recordId: `rec-${i}`, modelInput: { inputText: `document ${i}` } }));
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({ recordId: `rec-${i}`, modelInput: { inputText: `document ${i}` } }),
+    );
     const key = 'inbox/local/bedrock-titan.jsonl';
     await dropFile(s3, platform.bucket, key, `${lines.join('\n')}\n`, { model: 'amazon.titan-embed-text-v2:0' });
     const batch = await finished((await batchOf(key))!.id);
@@ -101,13 +122,21 @@ describe('batch jobs through the local platform', () => {
 
   it('cancelling a running job ends it cancelled, keeps finished results, and starts no chunk after', async () => {
     // Prepare: a slow backend so the job is still running when the cancel lands.
-    const setSim = (patch: unknown) => fetch(`${platform.simulator}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const setSim = (patch: unknown) =>
+      fetch(`${platform.simulator}/_sim/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(patch),
+      });
     await setSim({ addedLatencyMs: 300 });
     try {
       const { text, customIds } = openAiBatchFile(4_000);
       const key = 'inbox/local/to-cancel.jsonl';
       await dropFile(s3, platform.bucket, key, text);
-      const running = await waitFor(async () => client.batches.retrieve((await batchOf(key))!.id), (b) => (b.request_counts?.completed ?? 0) > 0);
+      const running = await waitFor(
+        async () => client.batches.retrieve((await batchOf(key))!.id),
+        (b) => (b.request_counts?.completed ?? 0) > 0,
+      );
       // Act
       const cancelling = await client.batches.cancel(running.id);
       const atCancel = await client.batches.retrieve(running.id);

@@ -14,7 +14,9 @@ describe('a hung GPU backend through the local platform', () => {
     platform = await startLocalPlatformProcess({ LOCAL_FUNCTION_TIMEOUTS: 'chatCompletions:14,embeddings:4' });
     client = new OpenAI({ baseURL: `${platform.api}/v1`, apiKey: platform.apiKey, maxRetries: 0 });
     const response = await fetch(`${platform.simulator}/_sim/config`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ openai: { slowRate: 1, slowMs: 600_000 } }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openai: { slowRate: 1, slowMs: 600_000 } }),
     });
     expect(response.status).toBe(200);
   }, 90_000);
@@ -23,7 +25,8 @@ describe('a hung GPU backend through the local platform', () => {
     await platform?.stop();
   });
 
-  const simulatorStats = async () => (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as { faces: Record<'openai' | 'bedrock', { requests: number }> };
+  const simulatorStats = async () =>
+    (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as { faces: Record<'openai' | 'bedrock', { requests: number }> };
 
   it('gpt-oss: the GPU pool gets a share of the time left, then Bedrock answers before the function ends', async () => {
     // Prepare
@@ -31,7 +34,11 @@ describe('a hung GPU backend through the local platform', () => {
     const started = Date.now();
 
     // Act
-    const completion = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hung?' }], max_tokens: 16 });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-oss-20b',
+      messages: [{ role: 'user', content: 'hung?' }],
+      max_tokens: 16,
+    });
 
     // Assess: answered by the Bedrock face, after the GPU face was tried, inside 14 s
     const after = await simulatorStats();
@@ -46,7 +53,12 @@ describe('a hung GPU backend through the local platform', () => {
     const started = Date.now();
 
     // Act
-    const stream = await client.chat.completions.create({ model: 'gpt-oss-20b', stream: true, messages: [{ role: 'user', content: 'hung stream?' }], max_tokens: 16 });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-oss-20b',
+      stream: true,
+      messages: [{ role: 'user', content: 'hung stream?' }],
+      max_tokens: 16,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
 
@@ -68,7 +80,9 @@ describe('a hung GPU backend through the local platform', () => {
 
     // Assess
     expect(response.status).toBe(504);
-    expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'server_error', param: null, code: 'deadline_exceeded' } });
+    expect(await response.json()).toEqual({
+      error: { message: expect.any(String), type: 'server_error', param: null, code: 'deadline_exceeded' },
+    });
     expect(Date.now() - started).toBeLessThan(4_000);
   }, 20_000);
 });

@@ -18,9 +18,14 @@ describe('real-time inference through the local platform', () => {
     await platform?.stop();
   });
 
-  const simulatorStats = async () => (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as { faces: Record<'openai' | 'bedrock', { requests: number }> };
+  const simulatorStats = async () =>
+    (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as { faces: Record<'openai' | 'bedrock', { requests: number }> };
   const configureSimulator = async (patch: unknown) => {
-    const response = await fetch(`${platform.simulator}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const response = await fetch(`${platform.simulator}/_sim/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(patch),
+    });
     expect(response.status).toBe(200);
   };
 
@@ -28,7 +33,10 @@ describe('real-time inference through the local platform', () => {
     // Act
     const completion = await client.chat.completions.create({
       model: 'gpt-oss-20b',
-      messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello.' }],
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'Say hello.' },
+      ],
       max_tokens: 64,
       temperature: 0,
     });
@@ -63,7 +71,13 @@ describe('real-time inference through the local platform', () => {
     expect(response.data.map((d) => d.index)).toEqual([0, 1, 2]);
     // The same inputs asked of the simulator one by one give the same vectors, in the same order.
     for (const [i, input] of inputs.entries()) {
-      const direct = await (await fetch(`${platform.simulator}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bge-m3', input }) })).json() as { data: { embedding: number[] }[] };
+      const direct = (await (
+        await fetch(`${platform.simulator}/v1/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'bge-m3', input }),
+        })
+      ).json()) as { data: { embedding: number[] }[] };
       const expected = direct.data[0]!.embedding;
       expect(response.data[i]!.embedding).toHaveLength(expected.length);
       response.data[i]!.embedding.slice(0, 16).forEach((value, j) => expect(value).toBeCloseTo(expected[j]!, 6));
@@ -82,7 +96,10 @@ describe('real-time inference through the local platform', () => {
 
   it('refuses a bad key with 401 in the OpenAI error shape', async () => {
     const bad = new OpenAI({ baseURL: `${platform.api}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
-    const error = await bad.models.list().then(() => undefined, (e: unknown) => e);
+    const error = await bad.models.list().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     const apiError = error as InstanceType<typeof OpenAI.AuthenticationError>;
     expect(apiError.status).toBe(401);
@@ -92,7 +109,10 @@ describe('real-time inference through the local platform', () => {
   });
 
   it('answers an unknown model with 404 model_not_found', async () => {
-    const error = await client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }).then(() => undefined, (e: unknown) => e);
+    const error = await client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     const apiError = error as InstanceType<typeof OpenAI.NotFoundError>;
     expect(apiError.status).toBe(404);
@@ -103,21 +123,43 @@ describe('real-time inference through the local platform', () => {
 
   it('answers a malformed body with 400 naming the problem', async () => {
     // Not JSON at all.
-    const notJson = await fetch(`${platform.api}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' }, body: '{"model": "gpt-oss-20b",' });
+    const notJson = await fetch(`${platform.api}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+      body: '{"model": "gpt-oss-20b",',
+    });
     expect(notJson.status).toBe(400);
-    expect(await notJson.json()).toEqual({ error: { message: expect.stringContaining('could not parse the JSON body'), type: 'invalid_request_error', param: null, code: 'invalid_json' } });
+    expect(await notJson.json()).toEqual({
+      error: {
+        message: expect.stringContaining('could not parse the JSON body'),
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_json',
+      },
+    });
     // JSON with a wrong type, through the client.
-    const error = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' as unknown as number }).then(() => undefined, (e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' as unknown as number })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
     // A streamed request's mistake is an ordinary 400 before any byte of the stream.
-    const stream = await client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 10_000_000 }).then(() => undefined, (e: unknown) => e);
+    const stream = await client.chat.completions
+      .create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 10_000_000 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((stream as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
     expect((stream as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('max_tokens');
   });
 
   it('falls back to Bedrock while the GPU face fails, and comes back once it recovers', async () => {
-    const ask = () => client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'fallback?' }], max_tokens: 16 });
+    const ask = () =>
+      client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'fallback?' }], max_tokens: 16 });
     try {
       // Prepare: the OpenAI face (the GPU pool) now fails every request.
       await configureSimulator({ openai: { errorRate: 1 } });

@@ -30,7 +30,13 @@ describe('tenant isolation and authentication, through the local platform', () =
   const answers: Answer[] = [];
 
   /** A raw request with `key`; JSON bodies are sent as JSON, Buffers as they are. */
-  async function call(key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  async function call(
+    key: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     const json = body !== undefined && !Buffer.isBuffer(body) && !(body instanceof FormData);
     const response = await fetch(`${platform.api}${path}`, {
       method,
@@ -54,20 +60,42 @@ describe('tenant isolation and authentication, through the local platform', () =
     return answer.body;
   }
 
-  const chatLine = (id: string, content: string) => ({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content }], max_tokens: 16 } });
+  const chatLine = (id: string, content: string) => ({
+    custom_id: id,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content }], max_tokens: 16 },
+  });
 
   /** Runs a batch for `key`'s tenant to completion, one line refused so it has an error file too. */
   async function completedBatch(key: string, content: string): Promise<any> {
     const file = await upload(key, [chatLine('a', content), chatLine('b', content), { custom_id: 'c', method: 'GET' }]);
-    const created = await call(key, 'POST', '/v1/batches', { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const created = await call(key, 'POST', '/v1/batches', {
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
     expect(created.status).toBe(200);
-    return waitFor(async () => (await call(key, 'GET', `/v1/batches/${created.body.id}`)).body, (batch) => ['completed', 'failed'].includes(batch.status), 60_000);
+    return waitFor(
+      async () => (await call(key, 'GET', `/v1/batches/${created.body.id}`)).body,
+      (batch) => ['completed', 'failed'].includes(batch.status),
+      60_000,
+    );
   }
 
   beforeAll(async () => {
     // INFO is what serverless.yml deploys; it is set here because the test process's own SILENT would be inherited.
-    platform = await startLocalPlatformProcess({ INFER_API_KEY_2: KEY_B, AUTH_CACHE_TTL_MS: '0', INFER_QUIET: '0', POWERTOOLS_LOG_LEVEL: 'INFO' });
-    dynamodb = new DynamoDBClient({ endpoint: platform.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    platform = await startLocalPlatformProcess({
+      INFER_API_KEY_2: KEY_B,
+      AUTH_CACHE_TTL_MS: '0',
+      INFER_QUIET: '0',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+    dynamodb = new DynamoDBClient({
+      endpoint: platform.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     documents = DynamoDBDocumentClient.from(dynamodb);
   }, 90_000);
 
@@ -99,9 +127,24 @@ describe('tenant isolation and authentication, through the local platform', () =
       ['retrieve the output file', batchA.output_file_id, 'file-ffffffffffffffffffffffff', (id) => ['GET', `/v1/files/${id}`]],
       ['download the output file', batchA.output_file_id, 'file-ffffffffffffffffffffffff', (id) => ['GET', `/v1/files/${id}/content`]],
       ['download the error file', batchA.error_file_id, 'file-ffffffffffffffffffffffff', (id) => ['GET', `/v1/files/${id}/content`]],
-      ['start a batch over the input file', batchA.input_file_id, 'file-ffffffffffffffffffffffff', (id) => ['POST', '/v1/batches', { input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' }]],
-      ['page the batch list after the batch', batchA.id, 'batch_ffffffffffffffffffffffffffffffff', (id) => ['GET', `/v1/batches?after=${id}`]],
-      ['page the file list after the file', batchA.input_file_id, 'file-ffffffffffffffffffffffff', (id) => ['GET', `/v1/files?after=${id}`]],
+      [
+        'start a batch over the input file',
+        batchA.input_file_id,
+        'file-ffffffffffffffffffffffff',
+        (id) => ['POST', '/v1/batches', { input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' }],
+      ],
+      [
+        'page the batch list after the batch',
+        batchA.id,
+        'batch_ffffffffffffffffffffffffffffffff',
+        (id) => ['GET', `/v1/batches?after=${id}`],
+      ],
+      [
+        'page the file list after the file',
+        batchA.input_file_id,
+        'file-ffffffffffffffffffffffff',
+        (id) => ['GET', `/v1/files?after=${id}`],
+      ],
     ];
 
     it("answers every probe of A's ids exactly as it answers an id that does not exist: 404 (never 403), same body", async () => {
@@ -119,7 +162,7 @@ describe('tenant isolation and authentication, through the local platform', () =
       }
     });
 
-    it("lists to each tenant only its own batches and files", async () => {
+    it('lists to each tenant only its own batches and files', async () => {
       // Act
       const batchesB = await call(KEY_B, 'GET', '/v1/batches?limit=100');
       const filesB = await call(KEY_B, 'GET', '/v1/files?limit=100');
@@ -139,14 +182,23 @@ describe('tenant isolation and authentication, through the local platform', () =
       // Assess
       expect(batch.body).toMatchObject({ id: batchA.id, status: 'completed', request_counts: batchA.request_counts });
       expect(output.status).toBe(200);
-      expect(output.text.split('\n').filter(Boolean).map((line) => JSON.parse(line).custom_id).sort()).toEqual(['a', 'b']);
+      expect(
+        output.text
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line).custom_id)
+          .sort(),
+      ).toEqual(['a', 'b']);
     });
   });
 
   describe('async requests (/v1/requests)', () => {
     it("answers another tenant's request id exactly as one that does not exist", async () => {
       // Prepare
-      const created = await call(platform.apiKey, 'POST', '/v1/requests', { url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'async' }], max_tokens: 8 } });
+      const created = await call(platform.apiKey, 'POST', '/v1/requests', {
+        url: '/v1/chat/completions',
+        body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'async' }], max_tokens: 8 },
+      });
       expect(created.status).toBe(202);
       const unknownId = created.body.id.replace(/[0-9a-f]/g, 'f');
       // Act
@@ -212,22 +264,47 @@ describe('tenant isolation and authentication, through the local platform', () =
     let canaryKey: string;
 
     beforeAll(async () => {
-      ({ key: canaryKey } = await issueApiKey(new DynamoDbApiKeyStore({ client: documents, tableName: platform.tableName }), { tenantId: 'local-2', name: 'canary' }));
+      ({ key: canaryKey } = await issueApiKey(new DynamoDbApiKeyStore({ client: documents, tableName: platform.tableName }), {
+        tenantId: 'local-2',
+        name: 'canary',
+      }));
     });
 
-    it('never echoes a key or a request\'s content at the default log level (INFO)', async () => {
+    it("never echoes a key or a request's content at the default log level (INFO)", async () => {
       // Prepare: requests that succeed and requests refused at every stage, each carrying the canary.
       const prompt = `Tell me about ${CANARY}.`;
       const requests: Array<[string | undefined, string, string, unknown?, Record<string, string>?]> = [
-        [canaryKey, 'POST', '/v1/chat/completions', { model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt }], max_tokens: 16 }],
+        [
+          canaryKey,
+          'POST',
+          '/v1/chat/completions',
+          { model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt }], max_tokens: 16 },
+        ],
         [canaryKey, 'POST', '/v1/embeddings', { model: 'bge-m3', input: [prompt, `${prompt} again`] }],
         [canaryKey, 'POST', '/v1/chat/completions', { model: 'gpt-oss-20b', messages: [{ role: 'robot', content: prompt }] }],
         [canaryKey, 'POST', '/v1/chat/completions', { model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt }], stray: prompt }],
-        [canaryKey, 'POST', '/v1/chat/completions', { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `${prompt} ${'long '.repeat(120_000)}` }] }],
-        [canaryKey, 'POST', '/v1/chat/completions', Buffer.from(`{"model": "gpt-oss-20b", "messages": [{"role": "user", "content": "${prompt}"}],}`), { 'content-type': 'application/json' }],
+        [
+          canaryKey,
+          'POST',
+          '/v1/chat/completions',
+          { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `${prompt} ${'long '.repeat(120_000)}` }] },
+        ],
+        [
+          canaryKey,
+          'POST',
+          '/v1/chat/completions',
+          Buffer.from(`{"model": "gpt-oss-20b", "messages": [{"role": "user", "content": "${prompt}"}],}`),
+          { 'content-type': 'application/json' },
+        ],
         [canaryKey, 'POST', '/v1/chat/completions', Buffer.from(prompt), { 'content-type': 'text/plain' }],
         [`${canaryKey}x`, 'POST', '/v1/chat/completions', { model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt }] }],
-        [undefined, 'POST', '/v1/chat/completions', { model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt }] }, { authorization: `Basic ${canaryKey}` }],
+        [
+          undefined,
+          'POST',
+          '/v1/chat/completions',
+          { model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt }] },
+          { authorization: `Basic ${canaryKey}` },
+        ],
       ];
       // Act
       const statuses: number[] = [];

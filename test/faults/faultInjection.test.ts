@@ -57,7 +57,13 @@ const QUIET_MS = (2 * VISIBILITY_TIMEOUT_SECONDS + 4) * 1_000;
 const PLATFORM_LOG = join(tmpdir(), `inference-platform-faults-seed-${SEED}.log`);
 
 /** Codes a line or an answer may fail with when the backends fail past the retries. */
-const BACKEND_ERROR_CODES = ['backend_unavailable', 'all_backends_unavailable', 'rate_limit_exceeded', 'backend_timeout', 'deadline_exceeded'];
+const BACKEND_ERROR_CODES = [
+  'backend_unavailable',
+  'all_backends_unavailable',
+  'rate_limit_exceeded',
+  'backend_timeout',
+  'deadline_exceeded',
+];
 const TERMINAL = ['completed', 'failed', 'cancelled', 'expired'];
 
 /** Fractions of simulator calls answered 500, 429 and slowly: 20% in all, split by the seed. */
@@ -93,9 +99,27 @@ function jobFile(lines: number): { text: string; customIds: string[] } {
   for (let n = 1; n <= lines; n++) {
     const customId = `line-${n}`;
     customIds.push(customId);
-    out.push(JSON.stringify(n % 5 === 0
-      ? { custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: n % 10 === 0 ? 'gpt-oss-20b' : 'gpt-oss-120b', messages: [{ role: 'user', content: `Question ${n}?` }], max_tokens: 16 } }
-      : { custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: Array.from({ length: 1 + (n % 3) }, (_, k) => `line ${n} passage ${k}`) } }));
+    out.push(
+      JSON.stringify(
+        n % 5 === 0
+          ? {
+              custom_id: customId,
+              method: 'POST',
+              url: '/v1/chat/completions',
+              body: {
+                model: n % 10 === 0 ? 'gpt-oss-20b' : 'gpt-oss-120b',
+                messages: [{ role: 'user', content: `Question ${n}?` }],
+                max_tokens: 16,
+              },
+            }
+          : {
+              custom_id: customId,
+              method: 'POST',
+              url: '/v1/embeddings',
+              body: { model: 'bge-m3', input: Array.from({ length: 1 + (n % 3) }, (_, k) => `line ${n} passage ${k}`) },
+            },
+      ),
+    );
   }
   return { text: `${out.join('\n')}\n`, customIds };
 }
@@ -105,7 +129,11 @@ function queueRequest(sender: string, i: number, replyTo: string): SendMessageBa
   const customId = `${sender}-${i}`;
   const chat = i % 5 === 0;
   const body = chat
-    ? { model: i % 10 === 0 ? 'gpt-oss-20b' : 'gpt-oss-120b', messages: [{ role: 'user', content: `Request ${customId}: say something.` }], max_tokens: 16 }
+    ? {
+        model: i % 10 === 0 ? 'gpt-oss-20b' : 'gpt-oss-120b',
+        messages: [{ role: 'user', content: `Request ${customId}: say something.` }],
+        max_tokens: 16,
+      }
     : { model: 'bge-m3', input: Array.from({ length: 1 + (i % 3) }, (_, k) => `${customId} passage ${k}`) };
   return {
     Id: '0',
@@ -120,10 +148,15 @@ interface SimStats {
 }
 const simStats = async (simulator: string) => (await (await fetch(`${simulator}/_sim/stats`)).json()) as SimStats;
 const setSim = async (simulator: string, patch: unknown) => {
-  const response = await fetch(`${simulator}/_sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+  const response = await fetch(`${simulator}/_sim/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(patch),
+  });
   if (!response.ok) throw new Error(`simulator config refused: ${response.status} ${await response.text()}`);
 };
-const sumFaces = (stats: SimStats, field: 'requests' | 'injectedErrors' | 'injectedThrottles' | 'slowed') => stats.faces.openai[field] + stats.faces.bedrock[field];
+const sumFaces = (stats: SimStats, field: 'requests' | 'injectedErrors' | 'injectedThrottles' | 'slowed') =>
+  stats.faces.openai[field] + stats.faces.bedrock[field];
 
 /** How many times each value occurs. */
 function tally(values: readonly string[]): Map<string, number> {
@@ -135,10 +168,13 @@ const over = (counts: Map<string, number>, n: number) => [...counts].filter(([, 
 
 /** The `[fault] …` lines the local runtime printed, as key=value records. */
 function injectedFaults(output: string): Array<Record<string, string>> {
-  return output.split('\n').filter((line) => line.startsWith('[fault] ')).map((line) => {
-    const [, kind, ...pairs] = line.split(' ');
-    return { kind: kind!, ...Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, string])) };
-  });
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('[fault] '))
+    .map((line) => {
+      const [, kind, ...pairs] = line.split(' ');
+      return { kind: kind!, ...Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, string])) };
+    });
 }
 
 describe(`fault injection (seed ${SEED})`, () => {
@@ -154,7 +190,9 @@ describe(`fault injection (seed ${SEED})`, () => {
       LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
       LOCAL_FAULT_SEED: String(SEED),
       LOCAL_SQS_DUPLICATE_RATE: String(DUPLICATE_RATE),
-      LOCAL_CRASH_FUNCTIONS: Object.entries(CRASH_RATES).map(([key, rate]) => `${key}:${rate}`).join(','),
+      LOCAL_CRASH_FUNCTIONS: Object.entries(CRASH_RATES)
+        .map(([key, rate]) => `${key}:${rate}`)
+        .join(','),
       // The handlers' info lines would only fill the captured output.
       POWERTOOLS_LOG_LEVEL: 'WARN',
     });
@@ -179,7 +217,9 @@ describe(`fault injection (seed ${SEED})`, () => {
     const simBefore = await simStats(platform.simulator);
     const replyQueues: Record<string, string> = {};
     for (const sender of SENDERS) replyQueues[sender] = await createQueue(sqs, `inference-platform-local-reply-faults-${sender}`);
-    const requests = SENDERS.flatMap((sender) => Array.from({ length: REQUESTS_PER_SENDER }, (_, i) => queueRequest(sender, i, replyQueues[sender]!)));
+    const requests = SENDERS.flatMap((sender) =>
+      Array.from({ length: REQUESTS_PER_SENDER }, (_, i) => queueRequest(sender, i, replyQueues[sender]!)),
+    );
     const requestIds = requests.map((entry) => JSON.parse(entry.MessageBody!).custom_id as string);
     const { text, customIds } = jobFile(JOB_LINES);
     const key = `inbox/local/faults-seed-${SEED}.jsonl`;
@@ -193,12 +233,28 @@ describe(`fault injection (seed ${SEED})`, () => {
     try {
       // Act: drop the file, send the requests over ~15 s, and take the OpenAI face down mid-run.
       await dropFile(s3, platform.bucket, key, text);
-      const sending = Promise.all(SENDERS.map((sender) => sendPaced(sqs, platform.queues.RequestsQueue!, requests.filter((r) => JSON.parse(r.MessageBody!).custom_id.startsWith(`${sender}-`)), SEND_PAUSE_MS)));
+      const sending = Promise.all(
+        SENDERS.map((sender) =>
+          sendPaced(
+            sqs,
+            platform.queues.RequestsQueue!,
+            requests.filter((r) => JSON.parse(r.MessageBody!).custom_id.startsWith(`${sender}-`)),
+            SEND_PAUSE_MS,
+          ),
+        ),
+      );
       const jobId = (await waitFor(
         async () => (await client.batches.list({ limit: 100 })).data.find((b) => b.metadata?.source_key === key),
-        (batch) => batch !== undefined, 60_000, 500,
+        (batch) => batch !== undefined,
+        60_000,
+        500,
       ))!.id;
-      await waitFor(() => client.batches.retrieve(jobId), (b) => TERMINAL.includes(b.status) || (b.request_counts?.completed ?? 0) >= 1_000, 90_000, 250);
+      await waitFor(
+        () => client.batches.retrieve(jobId),
+        (b) => TERMINAL.includes(b.status) || (b.request_counts?.completed ?? 0) >= 1_000,
+        90_000,
+        250,
+      );
       const outageBefore = await simStats(platform.simulator);
       await setSim(platform.simulator, { openai: { errorRate: 1 } });
       await sleep(OUTAGE_MS);
@@ -206,7 +262,12 @@ describe(`fault injection (seed ${SEED})`, () => {
       const outageAfter = await simStats(platform.simulator);
       outageErrors = outageAfter.faces.openai.injectedErrors - outageBefore.faces.openai.injectedErrors;
       await sending;
-      job = await waitFor(() => client.batches.retrieve(jobId), (b) => TERMINAL.includes(b.status), 180_000, 500);
+      job = await waitFor(
+        () => client.batches.retrieve(jobId),
+        (b) => TERMINAL.includes(b.status),
+        180_000,
+        500,
+      );
       // Then until every queue of the platform is empty and no answer has arrived for a while.
       const platformQueues = ['IngestQueue', 'WorkQueue', 'FinalizeQueue', 'RequestsQueue'].map((id) => platform.queues[id]!);
       let quietSince = Date.now();
@@ -225,7 +286,8 @@ describe(`fault injection (seed ${SEED})`, () => {
     const elapsedMs = Date.now() - started;
     const simAfter = await simStats(platform.simulator);
     const deadLetters: Record<string, Received[]> = {};
-    for (const [id, url] of Object.entries(platform.queues)) if (id.endsWith('DeadLetterQueue')) deadLetters[id] = await drainQueue(sqs, url);
+    for (const [id, url] of Object.entries(platform.queues))
+      if (id.endsWith('DeadLetterQueue')) deadLetters[id] = await drainQueue(sqs, url);
 
     // Assess: the job's files.
     const results = parseJsonl(await readObject(s3, platform.bucket, `outputs/${job.id}/results.jsonl`));
@@ -248,9 +310,12 @@ describe(`fault injection (seed ${SEED})`, () => {
     const unaccounted: Received[] = [];
     for (const [id, messages] of Object.entries(deadLetters)) {
       for (const dead of messages) {
-        const accounted = id === 'RequestsDeadLetterQueue'
-          ? answerIds.get(String(dead.body?.custom_id)) === 1
-          : ['WorkDeadLetterQueue', 'FinalizeDeadLetterQueue', 'IngestDeadLetterQueue'].includes(id) && job.status === 'completed' && job.request_counts?.total === JOB_LINES;
+        const accounted =
+          id === 'RequestsDeadLetterQueue'
+            ? answerIds.get(String(dead.body?.custom_id)) === 1
+            : ['WorkDeadLetterQueue', 'FinalizeDeadLetterQueue', 'IngestDeadLetterQueue'].includes(id) &&
+              job.status === 'completed' &&
+              job.request_counts?.total === JOB_LINES;
         if (!accounted) unaccounted.push(dead);
       }
     }
@@ -258,7 +323,8 @@ describe(`fault injection (seed ${SEED})`, () => {
     // The faults that were injected.
     const faults = injectedFaults(platform.output());
     const crashes = (fn: string) => faults.filter((f) => f.kind === 'crash' && f.function === fn);
-    const duplicated = (how: 'concurrent' | 'later') => faults.filter((f) => f.kind === 'duplicate').reduce((sum, f) => sum + Number(f[how]), 0);
+    const duplicated = (how: 'concurrent' | 'later') =>
+      faults.filter((f) => f.kind === 'duplicate').reduce((sum, f) => sum + Number(f[how]), 0);
     const duplicates = duplicated('concurrent') + duplicated('later');
     const simCalls = sumFaces(simAfter, 'requests') - sumFaces(simBefore, 'requests');
     const codes = (counts: Map<string, number>) => [...counts].map(([code, n]) => `${code} ${n}`).join(', ') || 'none';
@@ -268,17 +334,46 @@ describe(`fault injection (seed ${SEED})`, () => {
       ['  results.jsonl lines', results.length],
       ['  errors.jsonl lines', `${errors.length} (${codes(lineErrorCodes)})`],
       ['  custom_ids missing / twice / unknown', `${missingLines.length} / ${twiceLines.length} / ${strayLines.length}`],
-      ['  job status, counters total / completed / failed', `${job.status}, ${job.request_counts?.total} / ${job.request_counts?.completed} / ${job.request_counts?.failed}`],
+      [
+        '  job status, counters total / completed / failed',
+        `${job.status}, ${job.request_counts?.total} / ${job.request_counts?.completed} / ${job.request_counts?.failed}`,
+      ],
       ['queue requests sent', requests.length],
-      ['  answers received', `${answers.length} (${answers.length - failedAnswers.length} results, ${failedAnswers.length} errors: ${codes(answerErrorCodes)})`],
+      [
+        '  answers received',
+        `${answers.length} (${answers.length - failedAnswers.length} results, ${failedAnswers.length} errors: ${codes(answerErrorCodes)})`,
+      ],
       ['  requests unanswered / answered twice / misrouted', `${missingAnswers.length} / ${twiceAnswered.length} / ${misrouted.length}`],
-      ['dead-letter messages (unaccounted)', `${deadCount} (${unaccounted.length})${deadCount ? ': ' + Object.entries(deadLetters).filter(([, m]) => m.length).map(([id, m]) => `${id} ${m.length}`).join(', ') : ''}`],
+      [
+        'dead-letter messages (unaccounted)',
+        `${deadCount} (${unaccounted.length})${
+          deadCount
+            ? ': ' +
+              Object.entries(deadLetters)
+                .filter(([, m]) => m.length)
+                .map(([id, m]) => `${id} ${m.length}`)
+                .join(', ')
+            : ''
+        }`,
+      ],
       ['simulator calls', simCalls],
-      ['  500s / 429s / slow (injected)', `${sumFaces(simAfter, 'injectedErrors') - sumFaces(simBefore, 'injectedErrors')} / ${sumFaces(simAfter, 'injectedThrottles') - sumFaces(simBefore, 'injectedThrottles')} / ${sumFaces(simAfter, 'slowed') - sumFaces(simBefore, 'slowed')}`],
-      ['  rates 500 / 429 / slow (of all calls)', `${(split.error * 100).toFixed(1)}% / ${(split.throttle * 100).toFixed(1)}% / ${(split.slow * 100).toFixed(1)}%`],
+      [
+        '  500s / 429s / slow (injected)',
+        `${sumFaces(simAfter, 'injectedErrors') - sumFaces(simBefore, 'injectedErrors')} / ${sumFaces(simAfter, 'injectedThrottles') - sumFaces(simBefore, 'injectedThrottles')} / ${sumFaces(simAfter, 'slowed') - sumFaces(simBefore, 'slowed')}`,
+      ],
+      [
+        '  rates 500 / 429 / slow (of all calls)',
+        `${(split.error * 100).toFixed(1)}% / ${(split.throttle * 100).toFixed(1)}% / ${(split.slow * 100).toFixed(1)}%`,
+      ],
       [`  OpenAI face down ${OUTAGE_MS / 1000} s: calls failed`, outageErrors],
-      ['worker crashed midway (chunk messages)', `${crashes('worker').length} (${crashes('worker').reduce((sum, c) => sum + Number(c.messages), 0)})`],
-      ['requests consumer crashed midway (messages)', `${crashes('requests').length} (${crashes('requests').reduce((sum, c) => sum + Number(c.messages), 0)})`],
+      [
+        'worker crashed midway (chunk messages)',
+        `${crashes('worker').length} (${crashes('worker').reduce((sum, c) => sum + Number(c.messages), 0)})`,
+      ],
+      [
+        'requests consumer crashed midway (messages)',
+        `${crashes('requests').length} (${crashes('requests').reduce((sum, c) => sum + Number(c.messages), 0)})`,
+      ],
       ['messages delivered twice: at once / later', `${duplicated('concurrent')} / ${duplicated('later')}`],
       ['run time', `${(elapsedMs / 1000).toFixed(0)} s (the platform's output: ${PLATFORM_LOG})`],
     ];
@@ -286,15 +381,23 @@ describe(`fault injection (seed ${SEED})`, () => {
     console.log([`fault suite, seed ${SEED}`, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)].join('\n'));
 
     // Every input line in exactly one of the two files, and the counters equal to them.
-    expect({ missingLines: missingLines.slice(0, 5), twiceLines: twiceLines.slice(0, 5), strayLines: strayLines.slice(0, 5) }).toEqual({ missingLines: [], twiceLines: [], strayLines: [] });
+    expect({ missingLines: missingLines.slice(0, 5), twiceLines: twiceLines.slice(0, 5), strayLines: strayLines.slice(0, 5) }).toEqual({
+      missingLines: [],
+      twiceLines: [],
+      strayLines: [],
+    });
     expect(results.length + errors.length).toBe(JOB_LINES);
     expect(job.status).toBe('completed');
     expect(job.request_counts).toEqual({ total: JOB_LINES, completed: results.length, failed: errors.length });
     expect(results.every((line) => line.response?.status_code === 200 && line.error === null)).toBe(true);
     for (const code of lineErrorCodes.keys()) expect(BACKEND_ERROR_CODES).toContain(code);
     // Every queue request answered exactly once, on its sender's queue.
-    expect({ missingAnswers: missingAnswers.slice(0, 5), twiceAnswered: twiceAnswered.slice(0, 5), misrouted: misrouted.length, onResultsQueue: onResultsQueue.length })
-      .toEqual({ missingAnswers: [], twiceAnswered: [], misrouted: 0, onResultsQueue: 0 });
+    expect({
+      missingAnswers: missingAnswers.slice(0, 5),
+      twiceAnswered: twiceAnswered.slice(0, 5),
+      misrouted: misrouted.length,
+      onResultsQueue: onResultsQueue.length,
+    }).toEqual({ missingAnswers: [], twiceAnswered: [], misrouted: 0, onResultsQueue: 0 });
     expect(answers).toHaveLength(requests.length);
     for (const code of answerErrorCodes.keys()) expect(BACKEND_ERROR_CODES).toContain(code);
     // Nothing unaccounted for in a dead-letter queue.
@@ -317,11 +420,19 @@ describe(`fault injection (seed ${SEED})`, () => {
     const replacedKey = `inbox/local/faults-replaced-seed-${SEED}.jsonl`;
     const deletedKey = `inbox/local/faults-deleted-seed-${SEED}.jsonl`;
     const newIds = Array.from({ length: 300 }, (_, i) => `new-${i + 1}`);
-    const replacement = newIds.map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: `${id} passage` } })).join('\n') + '\n';
-    const jobOf = (key: string) => waitFor(
-      async () => (await client.batches.list({ limit: 100 })).data.filter((b) => b.metadata?.source_key === key),
-      (batches) => batches.length > 0, 60_000, 200,
-    );
+    const replacement =
+      newIds
+        .map((id) =>
+          JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: `${id} passage` } }),
+        )
+        .join('\n') + '\n';
+    const jobOf = (key: string) =>
+      waitFor(
+        async () => (await client.batches.list({ limit: 100 })).data.filter((b) => b.metadata?.source_key === key),
+        (batches) => batches.length > 0,
+        60_000,
+        200,
+      );
     const started = Date.now();
 
     // Act: drop both, and once each job has results, replace one input and delete the other.
@@ -331,12 +442,37 @@ describe(`fault injection (seed ${SEED})`, () => {
     const [deletedJob] = await jobOf(deletedKey);
     const hasResults = (b: OpenAI.Batches.Batch) => TERMINAL.includes(b.status) || (b.request_counts?.completed ?? 0) > 0;
     await Promise.all([
-      waitFor(() => client.batches.retrieve(replacedJob!.id), hasResults, 120_000, 100).then(() => dropFile(s3, platform.bucket, replacedKey, replacement)),
-      waitFor(() => client.batches.retrieve(deletedJob!.id), hasResults, 120_000, 100).then(() => s3.send(new DeleteObjectCommand({ Bucket: platform.bucket, Key: deletedKey }))),
+      waitFor(() => client.batches.retrieve(replacedJob!.id), hasResults, 120_000, 100).then(() =>
+        dropFile(s3, platform.bucket, replacedKey, replacement),
+      ),
+      waitFor(() => client.batches.retrieve(deletedJob!.id), hasResults, 120_000, 100).then(() =>
+        s3.send(new DeleteObjectCommand({ Bucket: platform.bucket, Key: deletedKey })),
+      ),
     ]);
-    const ended = await Promise.all([replacedJob!, deletedJob!].map((job) => waitFor(() => client.batches.retrieve(job.id), (b) => TERMINAL.includes(b.status), 180_000, 500)));
-    const newJob = (await waitFor(() => jobOf(replacedKey), (batches) => batches.length === 2, 60_000, 200)).find((b) => b.id !== replacedJob!.id)!;
-    const newEnded = await waitFor(() => client.batches.retrieve(newJob.id), (b) => TERMINAL.includes(b.status), 180_000, 500);
+    const ended = await Promise.all(
+      [replacedJob!, deletedJob!].map((job) =>
+        waitFor(
+          () => client.batches.retrieve(job.id),
+          (b) => TERMINAL.includes(b.status),
+          180_000,
+          500,
+        ),
+      ),
+    );
+    const newJob = (
+      await waitFor(
+        () => jobOf(replacedKey),
+        (batches) => batches.length === 2,
+        60_000,
+        200,
+      )
+    ).find((b) => b.id !== replacedJob!.id)!;
+    const newEnded = await waitFor(
+      () => client.batches.retrieve(newJob.id),
+      (b) => TERMINAL.includes(b.status),
+      180_000,
+      500,
+    );
     const elapsedMs = Date.now() - started;
 
     // Assess: each job's files hold every one of its input lines exactly once, its counters match.
@@ -345,14 +481,22 @@ describe(`fault injection (seed ${SEED})`, () => {
       errors: parseJsonl(await readObject(s3, platform.bucket, `outputs/${job.id}/errors.jsonl`)),
     });
     const rows: string[] = [];
-    for (const [job, code] of [[ended[0]!, 'file_changed'], [ended[1]!, 'file_not_found']] as const) {
+    for (const [job, code] of [
+      [ended[0]!, 'file_changed'],
+      [ended[1]!, 'file_not_found'],
+    ] as const) {
       const { results, errors } = await filesOf(job);
       const ids = tally([...results, ...errors].map((line) => String(line.custom_id)));
       const lost = errors.filter((line) => line.error?.code === code).length;
-      rows.push(`  ${code === 'file_changed' ? 'replaced' : 'deleted '} mid-run: ${job.status}${job.errors?.data?.[0] ? ` (${job.errors.data[0].code})` : ''}, ${results.length} results, ${errors.length} errors (${lost} ${code})`);
+      rows.push(
+        `  ${code === 'file_changed' ? 'replaced' : 'deleted '} mid-run: ${job.status}${job.errors?.data?.[0] ? ` (${job.errors.data[0].code})` : ''}, ${results.length} results, ${errors.length} errors (${lost} ${code})`,
+      );
       // A line whose chunk was lost has no custom_id to give back (the input is gone): it is named line-<n>, as the input's own ids are here.
-      expect({ missing: customIds.filter((id) => !ids.has(id)).length, twice: over(ids, 1).length, stray: [...ids.keys()].filter((id) => !id.startsWith('line-')).length })
-        .toEqual({ missing: 0, twice: 0, stray: 0 });
+      expect({
+        missing: customIds.filter((id) => !ids.has(id)).length,
+        twice: over(ids, 1).length,
+        stray: [...ids.keys()].filter((id) => !id.startsWith('line-')).length,
+      }).toEqual({ missing: 0, twice: 0, stray: 0 });
       expect(results.length + errors.length).toBe(LINES);
       expect(job.request_counts).toEqual({ total: LINES, completed: results.length, failed: errors.length });
       expect(['failed', 'completed']).toContain(job.status);
@@ -369,6 +513,10 @@ describe(`fault injection (seed ${SEED})`, () => {
     rows.push(`  the new upload: ${newEnded.status}, ${fresh.results.length} results, ${fresh.errors.length} errors`);
     console.log([`fault suite, seed ${SEED}: inputs changed mid-run (${(elapsedMs / 1000).toFixed(0)} s)`, ...rows].join('\n'));
     expect(newEnded.status).toBe('completed');
-    expect({ missing: newIds.filter((id) => !freshIds.has(id)).length, twice: over(freshIds, 1).length, size: freshIds.size }).toEqual({ missing: 0, twice: 0, size: newIds.length });
+    expect({ missing: newIds.filter((id) => !freshIds.has(id)).length, twice: over(freshIds, 1).length, size: freshIds.size }).toEqual({
+      missing: 0,
+      twice: 0,
+      size: newIds.length,
+    });
   }, 300_000);
 });

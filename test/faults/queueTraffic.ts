@@ -1,6 +1,12 @@
 import {
-  CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient,
-  type Message, type SendMessageBatchRequestEntry,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  type Message,
+  type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -36,7 +42,12 @@ const parse = (body: string): unknown => {
  * Sends entries ten per SendMessageBatch, pausing `pauseMs` between batches, so that the
  * requests keep arriving while the faults happen. Fails on any entry SQS refused.
  */
-export async function sendPaced(sqs: SQSClient, queueUrl: string, entries: readonly SendMessageBatchRequestEntry[], pauseMs: number): Promise<void> {
+export async function sendPaced(
+  sqs: SQSClient,
+  queueUrl: string,
+  entries: readonly SendMessageBatchRequestEntry[],
+  pauseMs: number,
+): Promise<void> {
   for (let start = 0; start < entries.length; start += 10) {
     const Entries = entries.slice(start, start + 10).map((entry, index) => ({ ...entry, Id: String(index) }));
     const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries }));
@@ -54,7 +65,11 @@ export class Collector {
   private stopping = false;
   private readonly loops: Promise<void>[];
 
-  constructor(private readonly sqs: SQSClient, queueUrls: readonly string[], timeoutMs: number) {
+  constructor(
+    private readonly sqs: SQSClient,
+    queueUrls: readonly string[],
+    timeoutMs: number,
+  ) {
     const until = Date.now() + timeoutMs;
     this.loops = queueUrls.map((queueUrl) => this.loop(queueUrl, until));
   }
@@ -83,11 +98,22 @@ export class Collector {
 
 /** One receive of up to ten messages (long-polling `waitSeconds`), deleted once read. */
 export async function receiveAndDelete(sqs: SQSClient, queueUrl: string, waitSeconds: number): Promise<Received[]> {
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
-    QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'],
-  }));
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
   if (Messages.length) {
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
   return Messages.map((message) => ({ queueUrl, message, body: parse(message.Body ?? '') }));
 }
@@ -109,8 +135,15 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string, maxReceives =
 
 /** Messages in a queue, visible, in flight or delayed. */
 export async function depthOf(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({
-    QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-  }));
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }

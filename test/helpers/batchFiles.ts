@@ -3,7 +3,12 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 
 /** An S3 client for the local platform's S3 stand-in. */
 export function localS3Client(endpoint: string): S3Client {
-  return new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 /** The text of an object. */
@@ -21,7 +26,10 @@ export async function dropFile(s3: S3Client, bucket: string, key: string, body: 
 
 /** Parses JSONL text into its objects (blank lines skipped). */
 export function parseJsonl<T = any>(text: string): T[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as T);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
 }
 
 /**
@@ -40,9 +48,18 @@ export function openAiBatchFile(lines: number, broken: Map<number, string> = new
     }
     const customId = `req-${n}`;
     customIds.push(customId);
-    out.push(JSON.stringify(n % 3 === 0
-      ? { custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: [`text ${n}`, `more ${n}`] } }
-      : { custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Question number ${n}?` }], max_tokens: 16 } }));
+    out.push(
+      JSON.stringify(
+        n % 3 === 0
+          ? { custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: [`text ${n}`, `more ${n}`] } }
+          : {
+              custom_id: customId,
+              method: 'POST',
+              url: '/v1/chat/completions',
+              body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Question number ${n}?` }], max_tokens: 16 },
+            },
+      ),
+    );
   }
   return { text: `${out.join('\n')}\n`, customIds };
 }
@@ -52,7 +69,8 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
   const start = Date.now();
   let value = await read();
   while (!done(value)) {
-    if (Date.now() - start > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`Timed out after ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     value = await read();
   }

@@ -20,7 +20,9 @@ export function lambdaContext(remainingMs = 29_000): any {
     logStreamName: 'stream',
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => remainingMs - (Date.now() - start),
-    done: () => undefined, fail: () => undefined, succeed: () => undefined,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }
 
@@ -35,7 +37,11 @@ export function setTenant(event: any, tenantId: string | undefined, keyId = `key
  * handler is called as is; a response-streaming one (awslambda.streamifyResponse) is run
  * with a response stream, and its prelude and body are collected as API Gateway reads them.
  */
-export async function invokeHandler(handler: (...args: any[]) => any, event: unknown, context: unknown = lambdaContext()): Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean; chunks?: string[] }> {
+export async function invokeHandler(
+  handler: (...args: any[]) => any,
+  event: unknown,
+  context: unknown = lambdaContext(),
+): Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean; chunks?: string[] }> {
   if (!isStreamingHandler(handler)) return handler(event, context);
   return collectStreamedResponse(handler, event, context);
 }

@@ -44,7 +44,9 @@ export class FakeBackend implements Backend<string, string> {
   constructor(
     readonly id: string,
     private readonly clock: FakeClock,
-    options: Partial<Pick<FakeBackend, 'maxBatchItems' | 'maxBatchTokens' | 'maxConcurrency' | 'expectedLatencyMs' | 'latencyMs' | 'behaviour' | 'onStart'>> = {},
+    options: Partial<
+      Pick<FakeBackend, 'maxBatchItems' | 'maxBatchTokens' | 'maxConcurrency' | 'expectedLatencyMs' | 'latencyMs' | 'behaviour' | 'onStart'>
+    > = {},
   ) {
     this.maxBatchItems = options.maxBatchItems ?? 8;
     this.maxBatchTokens = options.maxBatchTokens ?? 10_000;

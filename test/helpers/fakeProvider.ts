@@ -11,7 +11,10 @@ export class FakeProvider implements InferenceProvider {
   /** Throw this from the next calls instead of answering. */
   failWith: Error | undefined;
 
-  constructor(readonly name: string, readonly maxEmbeddingInputs = 64) {}
+  constructor(
+    readonly name: string,
+    readonly maxEmbeddingInputs = 64,
+  ) {}
 
   async chat(call: ChatCall): Promise<ChatResult> {
     this.chatCalls.push(call);
@@ -33,6 +36,10 @@ export class FakeProvider implements InferenceProvider {
   async embed(model: string, inputs: EmbeddingInput[], options: EmbedOptions = {}): Promise<ItemResult<EmbeddingResult>[]> {
     this.embedCalls.push({ model, inputs, ...(options.dimensions === undefined ? {} : { dimensions: options.dimensions }) });
     if (this.failWith) throw this.failWith;
-    return inputs.map((input) => ({ ok: true, value: { vector: [input.length, 0.5], usage: { promptTokens: 1, completionTokens: 0 } }, usage: { promptTokens: 1, completionTokens: 0 } }));
+    return inputs.map((input) => ({
+      ok: true,
+      value: { vector: [input.length, 0.5], usage: { promptTokens: 1, completionTokens: 0 } },
+      usage: { promptTokens: 1, completionTokens: 0 },
+    }));
   }
 }

@@ -29,7 +29,10 @@ export async function startTestTable() {
     // The plain client too: Powertools' persistence layer takes a DynamoDBClient, not the document client.
     client,
     documentClient: createDocumentClient(client),
-    close: async () => { client.destroy(); await server.close(); },
+    close: async () => {
+      client.destroy();
+      await server.close();
+    },
   };
 }
 
@@ -38,12 +41,17 @@ async function onSharedServer(endpoint: string, resources: Record<string, CloudF
   if (!LOOPBACK_HOSTS.has(new URL(endpoint).hostname)) throw new Error(`${ENDPOINT_VAR} must be a loopback URL, got ${endpoint}`);
   const client = createLocalDynamoDbClient(endpoint);
   const suffix = randomUUID().slice(0, 8);
-  const renamed = Object.fromEntries(Object.entries(resources).map(([logicalId, resource]) => [
-    logicalId,
-    resource.Type === 'AWS::DynamoDB::Table'
-      ? { ...resource, Properties: { ...resource.Properties, TableName: `${String(resource.Properties?.TableName ?? logicalId)}-${suffix}` } }
-      : resource,
-  ]));
+  const renamed = Object.fromEntries(
+    Object.entries(resources).map(([logicalId, resource]) => [
+      logicalId,
+      resource.Type === 'AWS::DynamoDB::Table'
+        ? {
+            ...resource,
+            Properties: { ...resource.Properties, TableName: `${String(resource.Properties?.TableName ?? logicalId)}-${suffix}` },
+          }
+        : resource,
+    ]),
+  );
   const [tableName] = await createTables(client, renamed);
   return {
     tableName: tableName!,

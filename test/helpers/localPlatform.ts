@@ -50,12 +50,26 @@ const STOP_TIMEOUT_MS = 15_000;
  * and resolves once it prints its READY line. If it exits or stays silent for 60 s,
  * rejects with what it printed.
  */
-export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}, options: { args?: string[] } = {}): Promise<LocalPlatformProcess> {
+export async function startLocalPlatformProcess(
+  env: NodeJS.ProcessEnv = {},
+  options: { args?: string[] } = {},
+): Promise<LocalPlatformProcess> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   // The test process's own function environment (test/setupEnv.ts) must not leak into the
   // platform: it would override what serverless.yml gives the local stage.
-  const { TABLE_NAME: _t, STAGE: _s, BUCKET_NAME: _b, INGEST_QUEUE_URL: _i, WORK_QUEUE_URL: _w, FINALIZE_QUEUE_URL: _f, EVENT_BUS_NAME: _e,
-    REQUESTS_QUEUE_URL: _rq, RESULTS_QUEUE_URL: _rs, REPLY_QUEUE_PREFIX: _rp, ...inherited } = process.env;
+  const {
+    TABLE_NAME: _t,
+    STAGE: _s,
+    BUCKET_NAME: _b,
+    INGEST_QUEUE_URL: _i,
+    WORK_QUEUE_URL: _w,
+    FINALIZE_QUEUE_URL: _f,
+    EVENT_BUS_NAME: _e,
+    REQUESTS_QUEUE_URL: _rq,
+    RESULTS_QUEUE_URL: _rs,
+    REPLY_QUEUE_PREFIX: _rp,
+    ...inherited
+  } = process.env;
   const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env: {

@@ -2,7 +2,17 @@ import { Readable } from 'node:stream';
 import type { ChunkPlan, Job, JobFailure, JobStatus } from '../../shared/jobs/Job';
 import { JobStateConflictError, ObjectChangedError, ObjectMissingError } from '../../shared/jobs/errors';
 import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/jobs/jobStateMachine';
-import type { ChunkCounts, EventPublisher, FileRecord, FileStore, JobPatch, JobStore, MessageSender, ObjectInfo, ObjectStore } from '../../shared/jobs/ports';
+import type {
+  ChunkCounts,
+  EventPublisher,
+  FileRecord,
+  FileStore,
+  JobPatch,
+  JobStore,
+  MessageSender,
+  ObjectInfo,
+  ObjectStore,
+} from '../../shared/jobs/ports';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -24,7 +34,9 @@ export class MemoryJobStore implements JobStore {
   }
 
   async list(tenantId: string, page: { after?: string; limit: number }) {
-    const all = [...this.jobs.values()].filter((j) => j.tenantId === tenantId).sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    const all = [...this.jobs.values()]
+      .filter((j) => j.tenantId === tenantId)
+      .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
     const start = page.after ? all.findIndex((j) => j.id === page.after) + 1 : 0;
     const jobs = all.slice(start, start + page.limit).map(clone);
     return { jobs, hasMore: start + page.limit < all.length };
@@ -96,17 +108,27 @@ export class MemoryJobStore implements JobStore {
   }
 
   async listExpired(now: number, limit: number) {
-    return [...this.jobs.values()].filter((j) => !TERMINAL_STATUSES.includes(j.status) && j.status !== 'cancelling' && j.expiresAt < now).slice(0, limit).map(clone);
+    return [...this.jobs.values()]
+      .filter((j) => !TERMINAL_STATUSES.includes(j.status) && j.status !== 'cancelling' && j.expiresAt < now)
+      .slice(0, limit)
+      .map(clone);
   }
 }
 
 /** An in-memory FileStore. */
 export class MemoryFileStore implements FileStore {
   readonly files = new Map<string, FileRecord>();
-  async put(file: FileRecord) { this.files.set(file.id, clone(file)); }
-  async get(fileId: string) { const f = this.files.get(fileId); return f && clone(f); }
+  async put(file: FileRecord) {
+    this.files.set(file.id, clone(file));
+  }
+  async get(fileId: string) {
+    const f = this.files.get(fileId);
+    return f && clone(f);
+  }
   async list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }) {
-    const all = [...this.files.values()].filter((f) => f.tenantId === tenantId && (!page.purpose || f.purpose === page.purpose)).sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    const all = [...this.files.values()]
+      .filter((f) => f.tenantId === tenantId && (!page.purpose || f.purpose === page.purpose))
+      .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
     const start = page.after ? all.findIndex((f) => f.id === page.after) + 1 : 0;
     return { files: all.slice(start, start + page.limit).map(clone), hasMore: start + page.limit < all.length };
   }
@@ -127,7 +149,8 @@ export class MemoryObjectStore implements ObjectStore {
   async read(bucket: string, key: string, options: { start?: number; end?: number; ifMatch?: string } = {}): Promise<Readable> {
     const o = this.objects.get(`${bucket}/${key}`);
     if (!o) throw new ObjectMissingError(bucket, key);
-    if (options.ifMatch !== undefined && options.ifMatch.replace(/"/g, '') !== o.etag.replace(/"/g, '')) throw new ObjectChangedError(bucket, key);
+    if (options.ifMatch !== undefined && options.ifMatch.replace(/"/g, '') !== o.etag.replace(/"/g, ''))
+      throw new ObjectChangedError(bucket, key);
     this.reads += 1;
     const body = o.body.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1);
     // Small pieces, as a network stream would give them, so line splitting across reads is exercised.
@@ -136,7 +159,12 @@ export class MemoryObjectStore implements ObjectStore {
     return Readable.from(pieces);
   }
 
-  async write(bucket: string, key: string, body: string | Buffer | Readable, options: { contentType?: string; metadata?: Record<string, string> } = {}) {
+  async write(
+    bucket: string,
+    key: string,
+    body: string | Buffer | Readable,
+    options: { contentType?: string; metadata?: Record<string, string> } = {},
+  ) {
     let bytes: Buffer;
     if (typeof body === 'string') bytes = Buffer.from(body);
     else if (Buffer.isBuffer(body)) bytes = body;
@@ -146,7 +174,12 @@ export class MemoryObjectStore implements ObjectStore {
       bytes = Buffer.concat(parts);
     }
     this.version += 1;
-    this.objects.set(`${bucket}/${key}`, { body: bytes, metadata: options.metadata ?? {}, contentType: options.contentType, etag: `"v${this.version}"` });
+    this.objects.set(`${bucket}/${key}`, {
+      body: bytes,
+      metadata: options.metadata ?? {},
+      contentType: options.contentType,
+      etag: `"v${this.version}"`,
+    });
   }
 
   /** Removes an object, as a DeleteObject would. */
@@ -163,11 +196,15 @@ export class MemoryObjectStore implements ObjectStore {
 /** A queue that keeps what was sent. */
 export class MemorySender<M> implements MessageSender<M> {
   readonly sent: M[] = [];
-  async send(messages: readonly M[]) { this.sent.push(...clone([...messages])); }
+  async send(messages: readonly M[]) {
+    this.sent.push(...clone([...messages]));
+  }
 }
 
 /** An event publisher that keeps what was published. */
 export class MemoryEvents implements EventPublisher {
   readonly events: { detailType: string; detail: Record<string, unknown> }[] = [];
-  async publish(detailType: string, detail: Record<string, unknown>) { this.events.push({ detailType, detail: clone(detail) }); }
+  async publish(detailType: string, detail: Record<string, unknown>) {
+    this.events.push({ detailType, detail: clone(detail) });
+  }
 }

@@ -27,7 +27,16 @@ function references(value: unknown): string[] {
  */
 function isAllowedWildcard(resource: unknown): boolean {
   const text = JSON.stringify(resource);
-  return text.includes('foundation-model/*') || text.includes('inference-profile/*') || text.includes(':log-group:') || text.includes('-reply-*') || text.includes('/index/*') || /"\/(files|outputs|requests)?\/?\*"/.test(text) || text.includes("'/*'") || text.endsWith('/*"]]}');
+  return (
+    text.includes('foundation-model/*') ||
+    text.includes('inference-profile/*') ||
+    text.includes(':log-group:') ||
+    text.includes('-reply-*') ||
+    text.includes('/index/*') ||
+    /"\/(files|outputs|requests)?\/?\*"/.test(text) ||
+    text.includes("'/*'") ||
+    text.endsWith('/*"]]}')
+  );
 }
 
 /** Every violation of the baseline in `template`; empty when it holds. */
@@ -41,18 +50,27 @@ export function securityBaselineViolations(template: Template): string[] {
     }
     if (!bucket.Properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.length) violations.push(`${id}: no default encryption`);
     const policies = byType(template, 'AWS::S3::BucketPolicy').filter(([, p]) => references(p.Properties?.Bucket).includes(id));
-    const denyTls = policies.some(([, p]) => (p.Properties?.PolicyDocument?.Statement ?? []).some((s: any) => s.Effect === 'Deny' && String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false'));
+    const denyTls = policies.some(([, p]) =>
+      (p.Properties?.PolicyDocument?.Statement ?? []).some(
+        (s: any) => s.Effect === 'Deny' && String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false',
+      ),
+    );
     if (!denyTls) violations.push(`${id}: requests without TLS are not refused`);
   }
 
   for (const [id, table] of byType(template, 'AWS::DynamoDB::Table')) {
-    if (table.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled !== true) violations.push(`${id}: no point-in-time recovery`);
+    if (table.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled !== true)
+      violations.push(`${id}: no point-in-time recovery`);
     if (table.Properties?.SSESpecification?.SSEEnabled !== true) violations.push(`${id}: no encryption (SSE) setting`);
   }
 
   const queues = byType(template, 'AWS::SQS::Queue');
   const deadLetterTargets = new Set(queues.flatMap(([, q]) => references(q.Properties?.RedrivePolicy?.deadLetterTargetArn)));
-  const alarmed = new Set(byType(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties?.Namespace === 'AWS/SQS' && (a.Properties?.AlarmActions ?? []).length > 0).flatMap(([, a]) => references(a.Properties?.Dimensions)));
+  const alarmed = new Set(
+    byType(template, 'AWS::CloudWatch::Alarm')
+      .filter(([, a]) => a.Properties?.Namespace === 'AWS/SQS' && (a.Properties?.AlarmActions ?? []).length > 0)
+      .flatMap(([, a]) => references(a.Properties?.Dimensions)),
+  );
   for (const [id, queue] of queues) {
     if (!deadLetterTargets.has(id) && !queue.Properties?.RedrivePolicy?.deadLetterTargetArn) violations.push(`${id}: no dead-letter queue`);
     if (!alarmed.has(id)) violations.push(`${id}: no alarm on its depth`);
@@ -75,7 +93,8 @@ export function securityBaselineViolations(template: Template): string[] {
         if (actions.some((a: string) => a === '*' || a.endsWith(':*'))) violations.push(`${id}: wildcard action ${actions.join(',')}`);
         for (const resource of [statement.Resource].flat()) {
           if (resource === '*') violations.push(`${id}: wildcard resource for ${actions.join(',')}`);
-          else if (typeof resource === 'string' && resource.includes('*') && !isAllowedWildcard(resource)) violations.push(`${id}: wildcard resource ${resource}`);
+          else if (typeof resource === 'string' && resource.includes('*') && !isAllowedWildcard(resource))
+            violations.push(`${id}: wildcard resource ${resource}`);
         }
       }
     }

@@ -11,9 +11,17 @@ const ROOT = join(__dirname, '..', '..');
 function runSmoke(out: string): Promise<string> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', '--import', tsx, 'test/bench/run.ts', '--smoke', '--out', out], {
-      cwd: ROOT, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' }, timeout: 170_000, maxBuffer: 16 * 1024 * 1024,
-    }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout)));
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--import', tsx, 'test/bench/run.ts', '--smoke', '--out', out],
+      {
+        cwd: ROOT,
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+        timeout: 170_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout)),
+    );
   });
 }
 
@@ -66,10 +74,15 @@ describe('the benchmark suite', () => {
       expect(fn.bundleBytes).toBeGreaterThan(0);
       expect(finite(fn.importRatio)).toBe(true);
     }
-    expect(endToEnd!.batch).toMatchObject({ status: 'completed', request_counts: { total: endToEnd!.lines, completed: endToEnd!.lines, failed: 0 } });
+    expect(endToEnd!.batch).toMatchObject({
+      status: 'completed',
+      request_counts: { total: endToEnd!.lines, completed: endToEnd!.lines, failed: 0 },
+    });
     expect(endToEnd!.awsCalls.perRequest.s3GetClass).toBeGreaterThan(0);
     expect(finite(endToEnd!.awsCalls.usdPerMillionRequests.total)).toBe(true);
-    expect(results.goals.map((g) => g.item)).toEqual(expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import']));
+    expect(results.goals.map((g) => g.item)).toEqual(
+      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import']),
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('1. Throughput');
     expect(stdout).toContain('Goals');

@@ -2,14 +2,23 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-interface IngestMemory { fileMiB: number; lines: number; validLines: number; peakRssMiB: number; growthMiB: number }
+interface IngestMemory {
+  fileMiB: number;
+  lines: number;
+  validLines: number;
+  peakRssMiB: number;
+  growthMiB: number;
+}
 
 /** Runs the ingest memory benchmark for one size, in its own process. */
 function measure(megabytes: number): IngestMemory {
   const root = join(__dirname, '..', '..');
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [root] })).href;
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', tsx, 'test/bench/ingestMemory.ts', '--mb', String(megabytes)], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' }, timeout: 180_000,
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    timeout: 180_000,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as IngestMemory;
 }

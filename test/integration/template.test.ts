@@ -24,7 +24,14 @@ beforeAll(async () => {
   try {
     await promisify(execFile)('npx', ['osls', 'package', '--stage', STAGE, '--package', packageDir], {
       cwd: ROOT,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: 'us-east-1',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
       timeout: 120_000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -69,7 +76,11 @@ describe('the CloudFormation template osls packages', () => {
   /** Every `http` event of serverless.yml as `METHOD /path`. */
   function httpEvents(): Array<{ method: string; path: string; authorizer?: unknown }> {
     const config = loadServerlessConfig({ rootDir: ROOT, stage: STAGE });
-    return config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'other' && event.name === 'http' ? [event.definition as { method: string; path: string; authorizer?: unknown }] : [])));
+    return config.functions.flatMap((fn) =>
+      fn.events.flatMap((event) =>
+        event.type === 'other' && event.name === 'http' ? [event.definition as { method: string; path: string; authorizer?: unknown }] : [],
+      ),
+    );
   }
 
   /** The REST API's methods by `METHOD /path`, the path rebuilt from the resource chain. */
@@ -81,14 +92,20 @@ describe('the CloudFormation template osls packages', () => {
       if (!node) return '';
       return `${pathOf(node.Properties.ParentId)}/${node.Properties.PathPart}`;
     };
-    return new Map(ofType('AWS::ApiGateway::Method').map(([, method]) => [`${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)}`, method.Properties]));
+    return new Map(
+      ofType('AWS::ApiGateway::Method').map(([, method]) => [
+        `${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)}`,
+        method.Properties,
+      ]),
+    );
   }
 
   it('serves every http event on the one REST API (no HTTP API left), behind the REQUEST authorizer on all but /health', () => {
     // Prepare
     const events = httpEvents();
     const methods = restMethods();
-    const [authorizerId] = ofType('AWS::ApiGateway::Authorizer').find(([, authorizer]) => authorizer.Properties.Name === 'authorizer') ?? [];
+    const [authorizerId] =
+      ofType('AWS::ApiGateway::Authorizer').find(([, authorizer]) => authorizer.Properties.Name === 'authorizer') ?? [];
     const [restApiId] = ofType('AWS::ApiGateway::RestApi')[0] ?? [];
 
     // Assess
@@ -128,10 +145,17 @@ describe('the CloudFormation template osls packages', () => {
     const integration = restMethods().get(route)?.Integration;
 
     // Assess
-    expect(integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 });
+    expect(integration).toMatchObject({
+      Type: 'AWS_PROXY',
+      IntegrationHttpMethod: 'POST',
+      ResponseTransferMode: 'STREAM',
+      TimeoutInMillis: 900_000,
+    });
     const uri = integration.Uri['Fn::Join'][1];
     expect(uri).toContainEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
-    expect(uri.filter((part: unknown) => typeof part === 'string').join('')).toMatch(/:lambda:path\/2021-11-15\/functions\/\/response-streaming-invocations$/);
+    expect(uri.filter((part: unknown) => typeof part === 'string').join('')).toMatch(
+      /:lambda:path\/2021-11-15\/functions\/\/response-streaming-invocations$/,
+    );
     expect(lambdaFunction(name).Properties.Timeout).toBeGreaterThanOrEqual(300);
   });
 
@@ -157,14 +181,21 @@ describe('the CloudFormation template osls packages', () => {
 
   it("answers a refused key with OpenAI's 401 invalid_api_key body (UNAUTHORIZED, ACCESS_DENIED), an unknown route with 404", () => {
     // Prepare
-    const responses = new Map<string, Record<string, any>>(ofType('AWS::ApiGateway::GatewayResponse').map(([id, response]) => [response.Properties.ResponseType as string, { id, ...response.Properties }]));
+    const responses = new Map<string, Record<string, any>>(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([id, response]) => [
+        response.Properties.ResponseType as string,
+        { id, ...response.Properties },
+      ]),
+    );
     const [deploymentId, deployment] = ofType('AWS::ApiGateway::Deployment')[0]!;
 
     // Assess
     for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED']) {
       const response = responses.get(type);
       expect(response).toMatchObject({ StatusCode: '401', RestApiId: { Ref: 'ApiGatewayRestApi' } });
-      expect(JSON.parse(response!.ResponseTemplates['application/json'])).toEqual({ error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'invalid_api_key' } });
+      expect(JSON.parse(response!.ResponseTemplates['application/json'])).toEqual({
+        error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'invalid_api_key' },
+      });
       expect([deployment.DependsOn].flat()).toContain(response!.id);
     }
     expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
@@ -173,7 +204,8 @@ describe('the CloudFormation template osls packages', () => {
 
   it('defines the table with pk/sk, gsi1, on demand, with PITR and SSE', () => {
     // Act
-    const [, table] = ofType('AWS::DynamoDB::Table').find(([, candidate]) => candidate.Properties.TableName === `inference-platform-${STAGE}`) ?? [];
+    const [, table] =
+      ofType('AWS::DynamoDB::Table').find(([, candidate]) => candidate.Properties.TableName === `inference-platform-${STAGE}`) ?? [];
 
     // Assess
     expect(table?.Properties).toMatchObject({
@@ -224,7 +256,9 @@ describe('the CloudFormation template osls packages', () => {
   it('lets the model-calling functions invoke Bedrock, and the others not', () => {
     // Prepare
     const canInvoke = (name: string) =>
-      statementsOf(lambdaFunction(name).Properties.Role['Fn::GetAtt'][0]).some((statement) => actionsOf(statement).includes('bedrock:InvokeModel'));
+      statementsOf(lambdaFunction(name).Properties.Role['Fn::GetAtt'][0]).some((statement) =>
+        actionsOf(statement).includes('bedrock:InvokeModel'),
+      );
 
     // Assess
     expect(canInvoke('chatCompletions')).toBe(true);

@@ -22,7 +22,10 @@ export type ResponsesAnswer =
  * fields the caller sent, not the chat fields they became.
  */
 export class ResponsesService {
-  constructor(private readonly chat: InferenceService, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly chat: InferenceService,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async respond(request: ResponsesRequest, options: ServeOptions = {}): Promise<ResponsesAnswer> {
     const meta = { createdAt: Math.floor(this.now() / 1000) };

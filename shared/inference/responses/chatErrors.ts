@@ -45,7 +45,12 @@ export function asResponsesError(error: unknown): unknown {
   let message = error.message.split(`'${error.param}'`).join(`'${param}'`);
   for (const [pattern, name] of RENAMED) message = message.replace(pattern, name);
   const renamed = new PlatformError(message, {
-    code: error.code, status: error.status, type: error.type, retryable: error.retryable, param, cause: error,
+    code: error.code,
+    status: error.status,
+    type: error.type,
+    retryable: error.retryable,
+    param,
+    cause: error,
   });
   renamed.name = error.name;
   return renamed;

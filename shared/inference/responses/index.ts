@@ -28,7 +28,14 @@
  */
 export { ResponsesRequest, FunctionTool, ToolChoice, TextFormat, ReasoningConfig } from './requestSchema';
 export {
-  InputItem, InputMessage, AssistantMessage, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, InputTextPart, OutputTextPart,
+  InputItem,
+  InputMessage,
+  AssistantMessage,
+  FunctionCallItem,
+  FunctionCallOutputItem,
+  ReasoningItem,
+  InputTextPart,
+  OutputTextPart,
 } from './inputItems';
 export { toChatRequest } from './toChatRequest';
 export { ResponsesService } from './ResponsesService';
@@ -40,9 +47,26 @@ export { encodeSse, encodeSseStream, failureOf } from './streamEvents';
 export type { ResponseStreamEvent } from './streamEvents';
 export { newId, usageOf, responseSkeleton } from './responseObject';
 export type {
-  ResponseObject, ResponseMeta, ResponseUsage, ResponseError, OutputItem, MessageItem, FunctionCallOutput, ReasoningOutput, OutputText,
+  ResponseObject,
+  ResponseMeta,
+  ResponseUsage,
+  ResponseError,
+  OutputItem,
+  MessageItem,
+  FunctionCallOutput,
+  ReasoningOutput,
+  OutputText,
 } from './responseObject';
 export type {
-  ChatWireRequest, ChatWireMessage, ChatWireTool, ChatWireToolChoice, ChatWireResponseFormat, ChatWireCompletion, ChatWireChunk,
-  ChatWireUsage, ChatWireError, ChatToolCall, ChatToolCallDelta,
+  ChatWireRequest,
+  ChatWireMessage,
+  ChatWireTool,
+  ChatWireToolChoice,
+  ChatWireResponseFormat,
+  ChatWireCompletion,
+  ChatWireChunk,
+  ChatWireUsage,
+  ChatWireError,
+  ChatToolCall,
+  ChatToolCallDelta,
 } from './chatWire';

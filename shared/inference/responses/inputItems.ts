@@ -10,8 +10,9 @@ import { z } from 'zod';
  * `input: [...input, ...response.output, ...toolOutputs]` works.
  */
 
-const NOT_STORED = 'Nothing is stored by this endpoint (it is stateless), so items cannot be referenced by id: '
-  + 'send the items themselves (with the Vercel AI SDK, set providerOptions.openai.store to false)';
+const NOT_STORED =
+  'Nothing is stored by this endpoint (it is stateless), so items cannot be referenced by id: ' +
+  'send the items themselves (with the Vercel AI SDK, set providerOptions.openai.store to false)';
 
 /** A text part of a user, system or developer message. */
 export const InputTextPart = z.strictObject({ type: z.literal('input_text'), text: z.string() });
@@ -30,10 +31,14 @@ export const OutputTextPart = z.strictObject({
  */
 function textParts<T extends z.core.$ZodTypeDiscriminable>(part: T, kind: 'input_text' | 'output_text') {
   return z.preprocess(
-    (content) => typeof content === 'string' ? [{ type: kind, text: content }] : content,
-    z.array(z.discriminatedUnion('type', [part], {
-      error: (issue) => issue.code === 'invalid_union' ? `only '${kind}' content parts are supported (this endpoint is text only)` : undefined,
-    }), { error: 'must be a string or a list of content parts' }),
+    (content) => (typeof content === 'string' ? [{ type: kind, text: content }] : content),
+    z.array(
+      z.discriminatedUnion('type', [part], {
+        error: (issue) =>
+          issue.code === 'invalid_union' ? `only '${kind}' content parts are supported (this endpoint is text only)` : undefined,
+      }),
+      { error: 'must be a string or a list of content parts' },
+    ),
   );
 }
 
@@ -92,7 +97,10 @@ export const ReasoningItem = z.strictObject({
   type: z.literal('reasoning'),
   id: z.string().optional(),
   summary: z.array(z.strictObject({ type: z.literal('summary_text'), text: z.string() })),
-  content: z.array(z.strictObject({ type: z.literal('reasoning_text'), text: z.string() })).nullable().optional(),
+  content: z
+    .array(z.strictObject({ type: z.literal('reasoning_text'), text: z.string() }))
+    .nullable()
+    .optional(),
   encrypted_content: z.string().nullable().optional(),
   status: itemStatus,
 });
@@ -111,18 +119,22 @@ const ITEM_TYPES = "'message', 'function_call', 'function_call_output' and 'reas
  * is filled in before validation.
  */
 export const InputItem = z.preprocess(
-  (item) => isRecord(item) && item.type === undefined && 'role' in item ? { type: 'message', ...item } : item,
-  z.discriminatedUnion('type', [
-    z.discriminatedUnion('role', [InputMessage, AssistantMessage], {
-      error: (issue) => issue.code === 'invalid_union' ? "must be one of 'user', 'system', 'developer' or 'assistant'" : undefined,
-    }),
-    FunctionCallItem,
-    FunctionCallOutputItem,
-    ReasoningItem,
-    ItemReference,
-  ], {
-    error: (issue) => issue.code === 'invalid_union' && issue.note ? `only ${ITEM_TYPES} input items are supported` : undefined,
-  }),
+  (item) => (isRecord(item) && item.type === undefined && 'role' in item ? { type: 'message', ...item } : item),
+  z.discriminatedUnion(
+    'type',
+    [
+      z.discriminatedUnion('role', [InputMessage, AssistantMessage], {
+        error: (issue) => (issue.code === 'invalid_union' ? "must be one of 'user', 'system', 'developer' or 'assistant'" : undefined),
+      }),
+      FunctionCallItem,
+      FunctionCallOutputItem,
+      ReasoningItem,
+      ItemReference,
+    ],
+    {
+      error: (issue) => (issue.code === 'invalid_union' && issue.note ? `only ${ITEM_TYPES} input items are supported` : undefined),
+    },
+  ),
 );
 export type InputItem = InputMessage | AssistantMessage | FunctionCallItem | FunctionCallOutputItem | ReasoningItem;
 

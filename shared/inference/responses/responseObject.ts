@@ -10,24 +10,41 @@ import type { ResponsesRequest } from './requestSchema';
  */
 
 /** A text part of an assistant message. */
-export interface OutputText { type: 'output_text'; text: string; annotations: never[]; logprobs: never[] }
+export interface OutputText {
+  type: 'output_text';
+  text: string;
+  annotations: never[];
+  logprobs: never[];
+}
 
 /** Status of an output item. */
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
 /** The assistant's message. */
 export interface MessageItem {
-  id: string; type: 'message'; role: 'assistant'; status: ItemStatus; content: OutputText[];
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  status: ItemStatus;
+  content: OutputText[];
 }
 
 /** A call the model asks the client to make. */
 export interface FunctionCallOutput {
-  id: string; type: 'function_call'; call_id: string; name: string; arguments: string; status: ItemStatus;
+  id: string;
+  type: 'function_call';
+  call_id: string;
+  name: string;
+  arguments: string;
+  status: ItemStatus;
 }
 
 /** The model's reasoning: its text in `content`, and in `summary` too when a summary was asked for. */
 export interface ReasoningOutput {
-  id: string; type: 'reasoning'; status: ItemStatus; encrypted_content: null;
+  id: string;
+  type: 'reasoning';
+  status: ItemStatus;
+  encrypted_content: null;
   summary: Array<{ type: 'summary_text'; text: string }>;
   content: Array<{ type: 'reasoning_text'; text: string }>;
 }
@@ -48,7 +65,10 @@ export interface ResponseUsage {
 export type IncompleteReason = 'max_output_tokens' | 'content_filter';
 
 /** An error a failed response carries. */
-export interface ResponseError { code: 'server_error' | 'rate_limit_exceeded'; message: string }
+export interface ResponseError {
+  code: 'server_error' | 'rate_limit_exceeded';
+  message: string;
+}
 
 /** A Response object. */
 export interface ResponseObject {
@@ -153,9 +173,12 @@ export function responseSkeleton(req: ResponsesRequest, meta: ResponseMeta & { i
     text: { format },
     tool_choice: req.tool_choice ?? 'auto',
     tools: (req.tools ?? []).map((tool) => ({
-      type: 'function', name: tool.name, description: tool.description ?? null,
+      type: 'function',
+      name: tool.name,
+      description: tool.description ?? null,
       // Echoed as given: strictness is only asked of the backend when the client asks for it.
-      parameters: tool.parameters ?? null, strict: tool.strict ?? null,
+      parameters: tool.parameters ?? null,
+      strict: tool.strict ?? null,
     })),
     top_logprobs: 0,
     top_p: req.top_p ?? null,

@@ -7,17 +7,29 @@ import type { OutputItem, OutputText, ResponseError, ResponseObject } from './re
  * text, reasoning and function-calling response needs), and the SSE encoding.
  */
 
-interface Sequenced { sequence_number: number }
-interface ItemScoped extends Sequenced { item_id: string; output_index: number }
-interface ContentScoped extends ItemScoped { content_index: number }
-interface SummaryScoped extends ItemScoped { summary_index: number }
+interface Sequenced {
+  sequence_number: number;
+}
+interface ItemScoped extends Sequenced {
+  item_id: string;
+  output_index: number;
+}
+interface ContentScoped extends ItemScoped {
+  content_index: number;
+}
+interface SummaryScoped extends ItemScoped {
+  summary_index: number;
+}
 
 type ReasoningText = { type: 'reasoning_text'; text: string };
 type SummaryText = { type: 'summary_text'; text: string };
 
 /** One Responses streaming event. */
 export type ResponseStreamEvent =
-  | (Sequenced & { type: 'response.created' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed'; response: ResponseObject })
+  | (Sequenced & {
+      type: 'response.created' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed';
+      response: ResponseObject;
+    })
   | (Sequenced & { type: 'response.output_item.added' | 'response.output_item.done'; output_index: number; item: OutputItem })
   | (ContentScoped & { type: 'response.content_part.added' | 'response.content_part.done'; part: OutputText | ReasoningText })
   | (ContentScoped & { type: 'response.output_text.delta'; delta: string; logprobs: never[] })
@@ -31,7 +43,11 @@ export type ResponseStreamEvent =
   | (ItemScoped & { type: 'response.function_call_arguments.done'; arguments: string; name: string });
 
 /** An event before its sequence number is given. */
-export type UnsequencedEvent = ResponseStreamEvent extends infer E ? E extends ResponseStreamEvent ? Omit<E, 'sequence_number'> : never : never;
+export type UnsequencedEvent = ResponseStreamEvent extends infer E
+  ? E extends ResponseStreamEvent
+    ? Omit<E, 'sequence_number'>
+    : never
+  : never;
 
 /**
  * One event as a server-sent event, the way OpenAI frames them:
@@ -56,7 +72,10 @@ export function failureOf(failure: { chunkError: ChatWireError } | { thrown: unk
   if ('chunkError' in failure) {
     const { code, type, message } = failure.chunkError;
     const limited = code === 'rate_limit_exceeded' || code === 429 || type === 'rate_limit_error' || type === 'rate_limit_exceeded';
-    return { code: limited ? 'rate_limit_exceeded' : 'server_error', message: message || 'The model failed while generating the response.' };
+    return {
+      code: limited ? 'rate_limit_exceeded' : 'server_error',
+      message: message || 'The model failed while generating the response.',
+    };
   }
   const error = failure.thrown;
   if (error instanceof PlatformError) {

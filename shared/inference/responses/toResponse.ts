@@ -1,8 +1,14 @@
 import type { ChatWireCompletion } from './chatWire';
 import type { ResponsesRequest } from './requestSchema';
 import {
-  incompleteReason, newId, responseSkeleton, usageOf, wantsSummary,
-  type OutputItem, type ResponseMeta, type ResponseObject,
+  incompleteReason,
+  newId,
+  responseSkeleton,
+  usageOf,
+  wantsSummary,
+  type OutputItem,
+  type ResponseMeta,
+  type ResponseObject,
 } from './responseObject';
 
 /**
@@ -22,7 +28,10 @@ export function toResponse(completion: ChatWireCompletion, req: ResponsesRequest
   const reasoning = message.reasoning_content ?? message.reasoning;
   if (reasoning) {
     output.push({
-      id: newId('rs'), type: 'reasoning', status: 'completed', encrypted_content: null,
+      id: newId('rs'),
+      type: 'reasoning',
+      status: 'completed',
+      encrypted_content: null,
       summary: wantsSummary(req) ? [{ type: 'summary_text', text: reasoning }] : [],
       content: [{ type: 'reasoning_text', text: reasoning }],
     });
@@ -30,14 +39,21 @@ export function toResponse(completion: ChatWireCompletion, req: ResponsesRequest
   const text = message.content;
   if (text) {
     output.push({
-      id: newId('msg'), type: 'message', role: 'assistant', status: 'completed',
+      id: newId('msg'),
+      type: 'message',
+      role: 'assistant',
+      status: 'completed',
       content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
     });
   }
   for (const call of message.tool_calls ?? []) {
     output.push({
-      id: newId('fc'), type: 'function_call', status: 'completed',
-      call_id: call.id, name: call.function.name, arguments: call.function.arguments,
+      id: newId('fc'),
+      type: 'function_call',
+      status: 'completed',
+      call_id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
     });
   }
 

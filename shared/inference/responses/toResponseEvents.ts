@@ -1,8 +1,18 @@
 import type { ChatToolCallDelta, ChatWireChunk, ChatWireUsage } from './chatWire';
 import type { ResponsesRequest } from './requestSchema';
 import {
-  incompleteReason, newId, responseSkeleton, usageOf, wantsSummary,
-  type FunctionCallOutput, type MessageItem, type OutputItem, type ReasoningOutput, type ResponseError, type ResponseMeta, type ResponseObject,
+  incompleteReason,
+  newId,
+  responseSkeleton,
+  usageOf,
+  wantsSummary,
+  type FunctionCallOutput,
+  type MessageItem,
+  type OutputItem,
+  type ReasoningOutput,
+  type ResponseError,
+  type ResponseMeta,
+  type ResponseObject,
 } from './responseObject';
 import { failureOf, type ResponseStreamEvent, type UnsequencedEvent } from './streamEvents';
 
@@ -20,7 +30,9 @@ import { failureOf, type ResponseStreamEvent, type UnsequencedEvent } from './st
  * is known and closed at the end of the stream, so interleaved calls are carried too.
  */
 export async function* toResponseEvents(
-  chunks: AsyncIterable<ChatWireChunk>, req: ResponsesRequest, meta: ResponseMeta,
+  chunks: AsyncIterable<ChatWireChunk>,
+  req: ResponsesRequest,
+  meta: ResponseMeta,
 ): AsyncIterable<ResponseStreamEvent> {
   const stream = new EventStream(req, responseSkeleton(req, { ...meta, id: meta.id ?? newId('resp') }));
   yield* stream.take(stream.lifecycle('response.created'), stream.lifecycle('response.in_progress'));
@@ -39,10 +51,17 @@ export async function* toResponseEvents(
   yield* stream.take(...(failure ? stream.fail(failure) : stream.finish(meta.now?.() ?? Math.floor(Date.now() / 1000))));
 }
 
-type OpenText = { kind: 'message'; index: number; item: MessageItem; text: string }
+type OpenText =
+  | { kind: 'message'; index: number; item: MessageItem; text: string }
   | { kind: 'reasoning'; index: number; item: ReasoningOutput; text: string };
 
-interface OpenCall { index?: number; item?: FunctionCallOutput; callId?: string; name: string; args: string }
+interface OpenCall {
+  index?: number;
+  item?: FunctionCallOutput;
+  callId?: string;
+  name: string;
+  args: string;
+}
 
 /** The translation's state: the response so far, the open items and the sequence number. */
 class EventStream {
@@ -52,14 +71,19 @@ class EventStream {
   private finishReason: string | null = null;
   private usage: ChatWireUsage | null = null;
 
-  constructor(private readonly req: ResponsesRequest, private readonly response: ResponseObject) {}
+  constructor(
+    private readonly req: ResponsesRequest,
+    private readonly response: ResponseObject,
+  ) {}
 
   /** Numbers the events; the items they carry are copied, as they keep changing. */
   *take(...events: UnsequencedEvent[]): Iterable<ResponseStreamEvent> {
     for (const event of events) yield structuredClone({ ...event, sequence_number: this.sequence++ }) as ResponseStreamEvent;
   }
 
-  lifecycle(type: 'response.created' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed'): UnsequencedEvent {
+  lifecycle(
+    type: 'response.created' | 'response.in_progress' | 'response.completed' | 'response.incomplete' | 'response.failed',
+  ): UnsequencedEvent {
     return { type, response: this.response };
   }
 
@@ -100,12 +124,25 @@ class EventStream {
     this.open = { kind: 'message', index, item, text: '' };
     return [
       { type: 'response.output_item.added', output_index: index, item },
-      { type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } },
+      {
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      },
     ];
   }
 
   private openReasoning(): UnsequencedEvent[] {
-    const item: ReasoningOutput = { id: newId('rs'), type: 'reasoning', status: 'in_progress', encrypted_content: null, summary: [], content: [] };
+    const item: ReasoningOutput = {
+      id: newId('rs'),
+      type: 'reasoning',
+      status: 'in_progress',
+      encrypted_content: null,
+      summary: [],
+      content: [],
+    };
     const index = this.add(item);
     this.open = { kind: 'reasoning', index, item, text: '' };
     const at = { item_id: item.id, output_index: index };
@@ -113,7 +150,8 @@ class EventStream {
       { type: 'response.output_item.added', output_index: index, item },
       { type: 'response.content_part.added', ...at, content_index: 0, part: { type: 'reasoning_text', text: '' } },
     ];
-    if (wantsSummary(this.req)) events.push({ type: 'response.reasoning_summary_part.added', ...at, summary_index: 0, part: { type: 'summary_text', text: '' } });
+    if (wantsSummary(this.req))
+      events.push({ type: 'response.reasoning_summary_part.added', ...at, summary_index: 0, part: { type: 'summary_text', text: '' } });
     return events;
   }
 
@@ -154,13 +192,15 @@ class EventStream {
 
   private toolDelta(delta: ChatToolCallDelta): UnsequencedEvent[] {
     let call = this.calls.get(delta.index);
-    if (!call) this.calls.set(delta.index, call = { name: '', args: '' });
+    if (!call) this.calls.set(delta.index, (call = { name: '', args: '' }));
     if (delta.id && !call.callId) call.callId = delta.id;
     if (delta.function?.name && !call.item) call.name += delta.function.name;
     const piece = delta.function?.arguments ?? '';
     call.args += piece;
     if (call.item) {
-      return piece ? [{ type: 'response.function_call_arguments.delta', item_id: call.item.id, output_index: call.index!, delta: piece }] : [];
+      return piece
+        ? [{ type: 'response.function_call_arguments.delta', item_id: call.item.id, output_index: call.index!, delta: piece }]
+        : [];
     }
     return call.name ? this.openCall(call) : [];
   }
@@ -169,12 +209,18 @@ class EventStream {
   private openCall(call: OpenCall): UnsequencedEvent[] {
     const events = this.closeText();
     const item: FunctionCallOutput = {
-      id: newId('fc'), type: 'function_call', status: 'in_progress', call_id: call.callId ?? newId('call'), name: call.name, arguments: '',
+      id: newId('fc'),
+      type: 'function_call',
+      status: 'in_progress',
+      call_id: call.callId ?? newId('call'),
+      name: call.name,
+      arguments: '',
     };
     call.item = item;
     call.index = this.add(item);
     events.push({ type: 'response.output_item.added', output_index: call.index, item });
-    if (call.args) events.push({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index: call.index, delta: call.args });
+    if (call.args)
+      events.push({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index: call.index, delta: call.args });
     return events;
   }
 
@@ -197,7 +243,13 @@ class EventStream {
       item.arguments = call.args;
       item.status = statusAt(call.index!);
       events.push(
-        { type: 'response.function_call_arguments.done', item_id: item.id, output_index: call.index!, arguments: call.args, name: item.name },
+        {
+          type: 'response.function_call_arguments.done',
+          item_id: item.id,
+          output_index: call.index!,
+          arguments: call.args,
+          name: item.name,
+        },
         { type: 'response.output_item.done', output_index: call.index!, item },
       );
     }
@@ -212,7 +264,8 @@ class EventStream {
   /** Ends the response as failed; items still open are left `incomplete`. */
   fail(error: ResponseError): UnsequencedEvent[] {
     // What was generated before the failure stays visible in the failed response.
-    if (this.open?.kind === 'message') this.open.item.content = [{ type: 'output_text', text: this.open.text, annotations: [], logprobs: [] }];
+    if (this.open?.kind === 'message')
+      this.open.item.content = [{ type: 'output_text', text: this.open.text, annotations: [], logprobs: [] }];
     if (this.open?.kind === 'reasoning') this.open.item.content = [{ type: 'reasoning_text', text: this.open.text }];
     for (const call of this.calls.values()) if (call.item) call.item.arguments = call.args;
     for (const item of this.response.output) if (item.status === 'in_progress') item.status = 'incomplete';

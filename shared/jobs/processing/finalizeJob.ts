@@ -47,7 +47,12 @@ export async function finalizeJob(deps: FinalizeJobDeps, message: FinalizeMessag
   }
   if (isEnded(found)) return { status: 'already_final', outputFileId: found.outputFileId, errorFileId: found.errorFileId };
   if (found.status === 'validating' || found.chunksDone < found.chunksTotal) {
-    logger.info('finalize asked before every chunk is done', { jobId: found.id, status: found.status, chunksDone: found.chunksDone, chunksTotal: found.chunksTotal });
+    logger.info('finalize asked before every chunk is done', {
+      jobId: found.id,
+      status: found.status,
+      chunksDone: found.chunksDone,
+      chunksTotal: found.chunksTotal,
+    });
     return { status: 'not_ready' };
   }
   const job = await enterFinalizing(deps, found);
@@ -80,7 +85,12 @@ function endOf(job: Job): JobStatus | undefined {
 
 /** Whether the job has reached the end finalize would bring it to (or one it never will leave). */
 function isEnded(job: Job): boolean {
-  return job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled' || (job.status === 'expired' && job.outputFileId !== undefined);
+  return (
+    job.status === 'completed' ||
+    job.status === 'failed' ||
+    job.status === 'cancelled' ||
+    (job.status === 'expired' && job.outputFileId !== undefined)
+  );
 }
 
 /** in_progress → finalizing; losing that move to another step is fine, the job is read again. */
@@ -102,13 +112,17 @@ async function stitchJob(deps: FinalizeJobDeps, job: Job): Promise<{ results: St
   const attempts = await deps.jobs.chunkAttempts(job.id);
   const indexes = Array.from({ length: job.chunksTotal }, (_, index) => index);
   const missing = indexes.filter((index) => !attempts.has(index));
-  if (missing.length > 0) throw new Error(`Job ${job.id} counts ${job.chunksDone} chunks done but chunks ${missing.join(', ')} have no recorded attempt`);
+  if (missing.length > 0)
+    throw new Error(`Job ${job.id} counts ${job.chunksDone} chunks done but chunks ${missing.join(', ')} have no recorded attempt`);
   const bucket = job.source.bucket;
   const ingestErrors = jobKeys.ingestErrors(job.id);
   // Ingest writes its error part only when it refused a line.
   const hasIngestErrors = (await deps.objects.head(bucket, ingestErrors)) !== undefined;
   const resultParts = indexes.map((index) => jobKeys.chunkResults(job.id, index, attempts.get(index)!));
-  const errorParts = [...(hasIngestErrors ? [ingestErrors] : []), ...indexes.map((index) => jobKeys.chunkErrors(job.id, index, attempts.get(index)!))];
+  const errorParts = [
+    ...(hasIngestErrors ? [ingestErrors] : []),
+    ...indexes.map((index) => jobKeys.chunkErrors(job.id, index, attempts.get(index)!)),
+  ];
   const [results, errors] = await Promise.all([
     stitchParts(deps.objects, bucket, resultParts, jobKeys.results(job.id)),
     stitchParts(deps.objects, bucket, errorParts, jobKeys.errors(job.id)),
@@ -120,15 +134,35 @@ async function stitchJob(deps: FinalizeJobDeps, job: Job): Promise<{ results: St
 function checkCounts(job: Job, results: StitchedObject, errors: StitchedObject): void {
   const { total, completed, failed } = job.requestCounts;
   if (results.lines === completed && errors.lines === failed && results.lines + errors.lines === total) return;
-  logger.warn('output lines differ from the job counts', { jobId: job.id, total, completed, failed, resultLines: results.lines, errorLines: errors.lines });
+  logger.warn('output lines differ from the job counts', {
+    jobId: job.id,
+    total,
+    completed,
+    failed,
+    resultLines: results.lines,
+    errorLines: errors.lines,
+  });
 }
 
 /** The file record of a job's output or error file, as the Files API lists it. */
 export function fileRecord(job: Job, id: string, kind: 'output' | 'error', object: StitchedObject, createdAt: number): FileRecord {
-  return { id, tenantId: job.tenantId, purpose: 'batch_output', filename: `${job.id}_${kind}.jsonl`, bytes: object.bytes, createdAt, bucket: object.bucket, key: object.key };
+  return {
+    id,
+    tenantId: job.tenantId,
+    purpose: 'batch_output',
+    filename: `${job.id}_${kind}.jsonl`,
+    bytes: object.bytes,
+    createdAt,
+    bucket: object.bucket,
+    key: object.key,
+  };
 }
 
-function eventDetail(job: Job, status: JobStatus, files: { results: StitchedObject; errors: StitchedObject; outputFileId: string; errorFileId?: string }): Record<string, unknown> {
+function eventDetail(
+  job: Job,
+  status: JobStatus,
+  files: { results: StitchedObject; errors: StitchedObject; outputFileId: string; errorFileId?: string },
+): Record<string, unknown> {
   const { promptTokens, completionTokens } = job.usage;
   return {
     jobId: job.id,
@@ -146,7 +180,12 @@ function eventDetail(job: Job, status: JobStatus, files: { results: StitchedObje
 }
 
 /** The final move, carrying the file ids; a rerun that finds it already made is fine. */
-async function endJob(deps: FinalizeJobDeps, job: Job, end: JobStatus, outputs: { outputFileId: string; errorFileId?: string }): Promise<void> {
+async function endJob(
+  deps: FinalizeJobDeps,
+  job: Job,
+  end: JobStatus,
+  outputs: { outputFileId: string; errorFileId?: string },
+): Promise<void> {
   try {
     if (end === 'expired') await deps.jobs.setOutputs(job.id, outputs);
     else await deps.jobs.transition(job.id, end, outputs, new Date(deps.now()));

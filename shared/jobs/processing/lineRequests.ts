@@ -46,10 +46,24 @@ export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueL
   try {
     if (parsed.url === '/v1/chat/completions') {
       const model = router.model(parsed.model, 'chat');
-      return { kind: 'runnable', lineNumber: parsed.lineNumber, customId: parsed.customId, model, request: { url: parsed.url, body: parsed.body }, items: chatItems(parsed.body, model, naming) };
+      return {
+        kind: 'runnable',
+        lineNumber: parsed.lineNumber,
+        customId: parsed.customId,
+        model,
+        request: { url: parsed.url, body: parsed.body },
+        items: chatItems(parsed.body, model, naming),
+      };
     }
     const model = router.model(parsed.model, 'embeddings');
-    return { kind: 'runnable', lineNumber: parsed.lineNumber, customId: parsed.customId, model, request: { url: parsed.url, body: parsed.body }, items: embeddingItems(parsed.body, model, naming) };
+    return {
+      kind: 'runnable',
+      lineNumber: parsed.lineNumber,
+      customId: parsed.customId,
+      model,
+      request: { url: parsed.url, body: parsed.body },
+      items: embeddingItems(parsed.body, model, naming),
+    };
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     return refused(parsed.lineNumber, parsed.customId, error.code, error.message);
@@ -115,9 +129,10 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
     promptTokens += outcome.usage.promptTokens;
     completionTokens += outcome.usage.completionTokens;
   }
-  const body = plan.request.url === '/v1/chat/completions'
-    ? chatBody(outcomes[0]!, plan.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
-    : embeddingsBody(outcomes, plan.request.body, plan.model);
+  const body =
+    plan.request.url === '/v1/chat/completions'
+      ? chatBody(outcomes[0]!, plan.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
+      : embeddingsBody(outcomes, plan.request.body, plan.model);
   return { line: resultLine(id, plan.customId, body, options.newId()), ok: true, promptTokens, completionTokens };
 }
 

@@ -9,8 +9,14 @@ export const INPUT_LOST_CODES: readonly string[] = ['file_changed', 'file_not_fo
 export function inputLostFailure(error: ObjectChangedError | ObjectMissingError, job: Job): JobFailure {
   const { bucket, key } = job.source;
   return error instanceof ObjectChangedError
-    ? { code: 'file_changed', message: `The input object s3://${bucket}/${key} was replaced while the batch ran; its lines not yet run are in the errors file, and the new upload is a batch of its own.` }
-    : { code: 'file_not_found', message: `The input object s3://${bucket}/${key} was deleted while the batch ran; its lines not yet run are in the errors file.` };
+    ? {
+        code: 'file_changed',
+        message: `The input object s3://${bucket}/${key} was replaced while the batch ran; its lines not yet run are in the errors file, and the new upload is a batch of its own.`,
+      }
+    : {
+        code: 'file_not_found',
+        message: `The input object s3://${bucket}/${key} was deleted while the batch ran; its lines not yet run are in the errors file.`,
+      };
 }
 
 /** The failure already recorded on the job for a lost input, if there is one. */
@@ -41,7 +47,14 @@ export function lostInputOutputs(message: ChunkMessage, job: Job, failure: JobFa
 }
 
 /** Every request line of a chunk (from its plan) as an error line with `reason`'s code and message. */
-export function chunkLinesAsErrors(chunk: ChunkMessage['chunk'], jobId: string, reason: { code: string; message: string }, newId: () => string): LineOutput[] {
+export function chunkLinesAsErrors(
+  chunk: ChunkMessage['chunk'],
+  jobId: string,
+  reason: { code: string; message: string },
+  newId: () => string,
+): LineOutput[] {
   const options = { jobId, newId, created: 0 };
-  return requestLineNumbers(chunk).map((lineNumber) => lineOutput(refused(lineNumber, undefined, reason.code, reason.message), [], options));
+  return requestLineNumbers(chunk).map((lineNumber) =>
+    lineOutput(refused(lineNumber, undefined, reason.code, reason.message), [], options),
+  );
 }

@@ -9,7 +9,10 @@ import { stitchParts } from './stitchParts';
  * with the file record the Files API serves. Deterministic ids and keys: safe to repeat.
  * Returns the error file's id, or undefined when there was no error line.
  */
-export async function publishIngestErrors(deps: { objects: ObjectStore; files: FileStore; now: () => number }, job: Job): Promise<string | undefined> {
+export async function publishIngestErrors(
+  deps: { objects: ObjectStore; files: FileStore; now: () => number },
+  job: Job,
+): Promise<string | undefined> {
   const { bucket } = job.source;
   if (!(await deps.objects.head(bucket, jobKeys.ingestErrors(job.id)))) return undefined;
   const errors = await stitchParts(deps.objects, bucket, [jobKeys.ingestErrors(job.id)], jobKeys.errors(job.id));

@@ -84,7 +84,12 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
  * line of the chunk becomes an error line with its code. Chunks after that one do the
  * same without reading, and chunks recorded before it keep their results.
  */
-async function chunkOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | RetryCause> {
+async function chunkOutputs(
+  deps: RunChunkDeps,
+  message: ChunkMessage,
+  job: Job,
+  options: RunChunkOptions,
+): Promise<LineOutput[] | RetryCause> {
   const lost = recordedInputLoss(job);
   if (lost) return lostInputOutputs(message, job, lost, deps.newId ?? randomId);
   const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
@@ -95,8 +100,13 @@ async function chunkOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job,
     const failure = inputLostFailure(error, job);
     const recorded = await deps.jobs.recordFailure(job.id, failure);
     // A cause recorded first by another chunk wins, so that every lost line carries the same code.
-    const cause: JobFailure = recorded ? failure : recordedInputLoss((await deps.jobs.get(job.id)) ?? job) ?? failure;
-    logger.warn('input replaced or deleted: the chunk\'s lines go to the errors file and the job will end failed', { jobId: job.id, chunk: message.chunk.index, code: cause.code, key: job.source.key });
+    const cause: JobFailure = recorded ? failure : (recordedInputLoss((await deps.jobs.get(job.id)) ?? job) ?? failure);
+    logger.warn("input replaced or deleted: the chunk's lines go to the errors file and the job will end failed", {
+      jobId: job.id,
+      chunk: message.chunk.index,
+      code: cause.code,
+      key: job.source.key,
+    });
     return lostInputOutputs(message, job, cause, deps.newId ?? randomId);
   }
 }
@@ -116,7 +126,12 @@ async function expireIfDue(deps: RunChunkDeps, job: Job): Promise<Job> {
 }
 
 /** Every request line of the chunk as an error line with `reason`; no backend is called. */
-async function drainedOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, reason: { code: string; message: string }): Promise<LineOutput[]> {
+async function drainedOutputs(
+  deps: RunChunkDeps,
+  message: ChunkMessage,
+  job: Job,
+  reason: { code: string; message: string },
+): Promise<LineOutput[]> {
   const context = lineContextOf(message, job, deps.router);
   const outputs: LineOutput[] = [];
   for await (const line of chunkRequestLines(deps.objects, message, deps.maxLineBytes)) {
@@ -137,7 +152,12 @@ async function drainedOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Jo
  * chunk can still come back, the cause instead: throttling first, then a backend down,
  * then the deadline.
  */
-async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, options: RunChunkOptions): Promise<LineOutput[] | RetryCause> {
+async function ranOutputs(
+  deps: RunChunkDeps,
+  message: ChunkMessage,
+  job: Job,
+  options: RunChunkOptions,
+): Promise<LineOutput[] | RetryCause> {
   const context = lineContextOf(message, job, deps.router);
   const plans: LinePlan[] = [];
   for await (const line of chunkRequestLines(deps.objects, message, deps.maxLineBytes)) {
@@ -145,13 +165,25 @@ async function ranOutputs(deps: RunChunkDeps, message: ChunkMessage, job: Job, o
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
   const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
-  const passing = options.canRetry === true ? outcomes.filter((outcome) => outcome.status === 'failed' && outcome.error.retryable && !isUnfinished(outcome)) : [];
+  const passing =
+    options.canRetry === true
+      ? outcomes.filter((outcome) => outcome.status === 'failed' && outcome.error.retryable && !isUnfinished(outcome))
+      : [];
   const unfinished = outcomes.filter(isUnfinished).length;
   if (unfinished + passing.length > 0) {
     const cause: RetryCause = passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === 'rate_limit_exceeded')
       ? 'rate_limited'
-      : passing.length > 0 ? 'backend_unavailable' : 'deadline';
-    logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', { jobId: message.jobId, chunk: message.chunk.index, cause, unfinished, failedMayPass: passing.length, items: items.length });
+      : passing.length > 0
+        ? 'backend_unavailable'
+        : 'deadline';
+    logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', {
+      jobId: message.jobId,
+      chunk: message.chunk.index,
+      cause,
+      unfinished,
+      failedMayPass: passing.length,
+      items: items.length,
+    });
     return cause;
   }
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
@@ -167,8 +199,15 @@ async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outpu
   const errors = outputs.filter((output) => !output.ok);
   // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
   await Promise.all([
-    deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map((output) => output.line)), { contentType: JSONL }),
-    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map((output) => output.line)), { contentType: JSONL }),
+    deps.objects.write(
+      job.source.bucket,
+      jobKeys.chunkResults(jobId, chunk.index, attempt),
+      toJsonl(results.map((output) => output.line)),
+      { contentType: JSONL },
+    ),
+    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map((output) => output.line)), {
+      contentType: JSONL,
+    }),
   ]);
   const counts: ChunkCounts = {
     completed: results.length,
@@ -183,7 +222,14 @@ async function record(deps: RunChunkDeps, message: ChunkMessage, job: Job, outpu
     logger.info('chunk recorded by another delivery', { jobId, chunk: chunk.index, attempt, recorded, status: after.status });
     return { status: recorded ? 'already_done' : 'skipped' };
   }
-  logger.info('chunk done', { jobId, chunk: chunk.index, attempt, ...counts, chunksDone: after.chunksDone, chunksTotal: after.chunksTotal });
+  logger.info('chunk done', {
+    jobId,
+    chunk: chunk.index,
+    attempt,
+    ...counts,
+    chunksDone: after.chunksDone,
+    chunksTotal: after.chunksTotal,
+  });
   await askFinalizeIfLast(deps, after);
   return { status: 'done', counts };
 }

@@ -35,7 +35,11 @@ export async function sendChunkBack(deps: SendChunkBackDeps, delivery: ChunkDeli
   try {
     delaySeconds = await deps.delivery.returnAfter(delivery.receiptHandle, wanted);
   } catch (error) {
-    logger.warn('chunk sent back; its retry delay could not be set, it comes back after the queue\'s visibility timeout', { ...fields, delaySeconds: wanted, error });
+    logger.warn("chunk sent back; its retry delay could not be set, it comes back after the queue's visibility timeout", {
+      ...fields,
+      delaySeconds: wanted,
+      error,
+    });
     return undefined;
   }
   logger.warn('chunk sent back', { ...fields, delaySeconds });

@@ -35,7 +35,12 @@ export async function stitchParts(objects: ObjectStore, bucket: string, parts: r
   return { bucket, key: target, ...tally };
 }
 
-async function* concatenate(objects: ObjectStore, bucket: string, parts: readonly string[], tally: { bytes: number; lines: number }): AsyncGenerator<Buffer> {
+async function* concatenate(
+  objects: ObjectStore,
+  bucket: string,
+  parts: readonly string[],
+  tally: { bytes: number; lines: number },
+): AsyncGenerator<Buffer> {
   for (const key of parts) {
     const stream = await objects.read(bucket, key);
     let last: number | undefined;

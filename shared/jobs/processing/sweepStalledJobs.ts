@@ -48,15 +48,30 @@ export async function sweepStalledJobs(deps: SweepStalledJobsDeps): Promise<Swee
     const done = await deps.jobs.chunkAttempts(job.id);
     const unfinished = plan.filter((chunk) => !done.has(chunk.index));
     if (unfinished.length === 0 || job.status === 'finalizing') {
-      logger.warn('stalled job: all its chunks are recorded, its finalize is asked again', { jobId: job.id, status: job.status, redrives: seen + 1 });
+      logger.warn('stalled job: all its chunks are recorded, its finalize is asked again', {
+        jobId: job.id,
+        status: job.status,
+        redrives: seen + 1,
+      });
       await deps.finalize.send([{ kind: 'finalize', tenantId: job.tenantId, jobId: job.id }]);
       result.refinalized.push(job.id);
     } else if (seen < deps.maxRedrives) {
-      logger.warn('stalled job: its unfinished chunks are sent again', { jobId: job.id, status: job.status, chunks: unfinished.map((chunk) => chunk.index), redrives: seen + 1, maxRedrives: deps.maxRedrives });
+      logger.warn('stalled job: its unfinished chunks are sent again', {
+        jobId: job.id,
+        status: job.status,
+        chunks: unfinished.map((chunk) => chunk.index),
+        redrives: seen + 1,
+        maxRedrives: deps.maxRedrives,
+      });
       await deps.chunks.send(chunkMessages(job, unfinished));
       result.redriven.push(job.id);
     } else {
-      logger.error('stalled job: its unfinished chunks are abandoned, their lines written as errors', { jobId: job.id, status: job.status, chunks: unfinished.map((chunk) => chunk.index), redrives: seen });
+      logger.error('stalled job: its unfinished chunks are abandoned, their lines written as errors', {
+        jobId: job.id,
+        status: job.status,
+        chunks: unfinished.map((chunk) => chunk.index),
+        redrives: seen,
+      });
       await abandonChunks(deps, job, unfinished);
       result.abandoned.push(job.id);
     }
@@ -71,15 +86,29 @@ function lastProgress(job: Job): number {
 
 /** Records each chunk done with its lines as `chunk_abandoned` errors; the last one recorded asks for the finalize. */
 async function abandonChunks(deps: SweepStalledJobsDeps, job: Job, chunks: readonly ChunkPlan[]): Promise<void> {
-  const reason = { code: CHUNK_ABANDONED, message: `This request was not run: its chunk made no progress after ${deps.maxRedrives} redrives.` };
+  const reason = {
+    code: CHUNK_ABANDONED,
+    message: `This request was not run: its chunk made no progress after ${deps.maxRedrives} redrives.`,
+  };
   for (const chunk of chunks) {
     const attempt = `abandoned-${deps.newAttemptId()}`;
     const outputs = chunkLinesAsErrors(chunk, job.id, reason, randomId);
     await Promise.all([
       deps.objects.write(job.source.bucket, jobKeys.chunkResults(job.id, chunk.index, attempt), '', { contentType: JSONL }),
-      deps.objects.write(job.source.bucket, jobKeys.chunkErrors(job.id, chunk.index, attempt), toJsonl(outputs.map((output) => output.line)), { contentType: JSONL }),
+      deps.objects.write(
+        job.source.bucket,
+        jobKeys.chunkErrors(job.id, chunk.index, attempt),
+        toJsonl(outputs.map((output) => output.line)),
+        { contentType: JSONL },
+      ),
     ]);
-    const { applied, job: after } = await deps.jobs.recordChunkDone(job.id, chunk.index, attempt, { completed: 0, failed: outputs.length, promptTokens: 0, completionTokens: 0 }, new Date(deps.now()));
+    const { applied, job: after } = await deps.jobs.recordChunkDone(
+      job.id,
+      chunk.index,
+      attempt,
+      { completed: 0, failed: outputs.length, promptTokens: 0, completionTokens: 0 },
+      new Date(deps.now()),
+    );
     if (applied && after.chunksDone >= after.chunksTotal && after.chunksTotal > 0) {
       await deps.finalize.send([{ kind: 'finalize', tenantId: job.tenantId, jobId: job.id }]);
     }

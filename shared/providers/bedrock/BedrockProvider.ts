@@ -62,8 +62,7 @@ export class BedrockProvider implements InferenceProvider {
    */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
     const input = toConverseInput(call);
-    const output = await this.#send(call.model, options, (abortSignal) =>
-      this.#client.send(new ConverseCommand(input), { abortSignal }));
+    const output = await this.#send(call.model, options, (abortSignal) => this.#client.send(new ConverseCommand(input), { abortSignal }));
     return fromConverseOutput(output);
   }
 
@@ -89,7 +88,10 @@ export class BedrockProvider implements InferenceProvider {
       } catch (error) {
         throw mapBedrockError(error, context());
       }
-      if (events === undefined) throw new BackendUnavailableError(`Bedrock answered a stream request for ${call.model} without a stream.`, { backendId: this.#backendId });
+      if (events === undefined)
+        throw new BackendUnavailableError(`Bedrock answered a stream request for ${call.model} without a stream.`, {
+          backendId: this.#backendId,
+        });
       let finished = false;
       try {
         for await (const event of events) {
@@ -103,7 +105,9 @@ export class BedrockProvider implements InferenceProvider {
         throw mapBedrockError(error, context());
       }
       if (!finished) {
-        throw new BackendUnavailableError(`Bedrock ended the stream for ${call.model} before the answer was finished.`, { backendId: this.#backendId });
+        throw new BackendUnavailableError(`Bedrock ended the stream for ${call.model} before the answer was finished.`, {
+          backendId: this.#backendId,
+        });
       }
       complete = true;
     } finally {
@@ -144,10 +148,10 @@ export class BedrockProvider implements InferenceProvider {
       normalize: true,
     });
     const output = await this.#send(model, options, (abortSignal) =>
-      this.#client.send(
-        new InvokeModelCommand({ modelId: model, contentType: 'application/json', accept: 'application/json', body }),
-        { abortSignal },
-      ));
+      this.#client.send(new InvokeModelCommand({ modelId: model, contentType: 'application/json', accept: 'application/json', body }), {
+        abortSignal,
+      }),
+    );
     const parsed = this.#parseTitan(model, output.body);
     return { vector: parsed.vector, usage: { promptTokens: parsed.tokens, completionTokens: 0 } };
   }

@@ -78,10 +78,14 @@ function toToolConfig(tools: readonly ToolDefinition[], choice: ToolChoice | und
       },
     })),
   };
-  const toolChoice: ConverseToolChoice | undefined = choice === 'auto' ? { auto: {} }
-    : choice === 'required' ? { any: {} }
-      : typeof choice === 'object' ? { tool: { name: choice.function.name } }
-        : undefined;
+  const toolChoice: ConverseToolChoice | undefined =
+    choice === 'auto'
+      ? { auto: {} }
+      : choice === 'required'
+        ? { any: {} }
+        : typeof choice === 'object'
+          ? { tool: { name: choice.function.name } }
+          : undefined;
   return toolChoice === undefined ? config : { ...config, toolChoice };
 }
 

@@ -63,16 +63,22 @@ export function toConverseConversation(chat: readonly ChatMessage[], toolBlocks:
       case 'assistant': {
         const blocks: ContentBlock[] = text === '' ? [] : [{ text }];
         (message.tool_calls ?? []).forEach((call, j) => {
-          blocks.push(toolBlocks ? { toolUse: { toolUseId: call.id, name: call.function.name, input: toolInput(call, i, j) } } : { text: toolCallText(call) });
+          blocks.push(
+            toolBlocks
+              ? { toolUse: { toolUseId: call.id, name: call.function.name, input: toolInput(call, i, j) } }
+              : { text: toolCallText(call) },
+          );
         });
         add('assistant', blocks);
         return;
       }
       case 'tool': {
         const result = text === '' ? '(empty)' : text;
-        add('user', [toolBlocks
-          ? { toolResult: { toolUseId: message.tool_call_id, content: [{ text: result }] } }
-          : { text: `[Result of tool call ${message.tool_call_id}]\n${result}` }]);
+        add('user', [
+          toolBlocks
+            ? { toolResult: { toolUseId: message.tool_call_id, content: [{ text: result }] } }
+            : { text: `[Result of tool call ${message.tool_call_id}]\n${result}` },
+        ]);
         return;
       }
     }

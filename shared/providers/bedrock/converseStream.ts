@@ -57,7 +57,11 @@ export function converseStreamMapper(): ConverseStreamMapper {
         const toolUse = event.contentBlockStart.start?.toolUse;
         if (toolUse === undefined) return undefined;
         const index = toolIndex(event.contentBlockStart.contentBlockIndex);
-        return { toolCalls: [{ index, id: toolUse.toolUseId ?? `call_${index}`, type: 'function', function: { name: toolUse.name ?? '', arguments: '' } }] };
+        return {
+          toolCalls: [
+            { index, id: toolUse.toolUseId ?? `call_${index}`, type: 'function', function: { name: toolUse.name ?? '', arguments: '' } },
+          ],
+        };
       }
       if (event.contentBlockDelta !== undefined) {
         const delta = event.contentBlockDelta.delta;

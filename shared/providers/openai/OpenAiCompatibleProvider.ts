@@ -98,7 +98,12 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     try {
       let response: Response;
       try {
-        response = await this.#fetch(url, { method: 'POST', headers: this.#streamHeaders, body: JSON.stringify(body), signal: stream.signal });
+        response = await this.#fetch(url, {
+          method: 'POST',
+          headers: this.#streamHeaders,
+          body: JSON.stringify(body),
+          signal: stream.signal,
+        });
       } catch (error) {
         throw mapTransportFailure(error, stream.timedOut(), context);
       }
@@ -111,7 +116,8 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         }
         throw mapHttpFailure(response.status, response.headers, text, context);
       }
-      if (response.body === null) throw new BackendUnavailableError(`Endpoint ${url} answered a stream request without a body.`, { backendId: this.#backendId });
+      if (response.body === null)
+        throw new BackendUnavailableError(`Endpoint ${url} answered a stream request without a body.`, { backendId: this.#backendId });
 
       let usage: Usage | undefined;
       let finished = false;
@@ -134,7 +140,9 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         throw mapTransportFailure(error, stream.timedOut(), context);
       }
       if (!finished) {
-        throw new BackendUnavailableError(`Backend ${this.#backendId ?? 'endpoint'} ended the stream before the answer was finished.`, { backendId: this.#backendId });
+        throw new BackendUnavailableError(`Backend ${this.#backendId ?? 'endpoint'} ended the stream before the answer was finished.`, {
+          backendId: this.#backendId,
+        });
       }
       complete = true;
       if (usage !== undefined) yield { usage };
@@ -158,8 +166,14 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     const tokenIds = inputs.flatMap((input, i) => (typeof input === 'string' ? [] : [i]));
     const results = new Array<ItemResult<EmbeddingResult>>(inputs.length);
     for (const indices of [texts, tokenIds]) {
-      const batch = await this.#embedBatch(model, indices.map((i) => inputs[i]!), options);
-      indices.forEach((index, j) => { results[index] = batch[j]!; });
+      const batch = await this.#embedBatch(
+        model,
+        indices.map((i) => inputs[i]!),
+        options,
+      );
+      indices.forEach((index, j) => {
+        results[index] = batch[j]!;
+      });
     }
     return results;
   }
@@ -197,7 +211,10 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
-      throw new BackendUnavailableError(`Endpoint ${url} answered HTTP ${status} with a body that is not JSON.`, { backendId: this.#backendId, cause });
+      throw new BackendUnavailableError(`Endpoint ${url} answered HTTP ${status} with a body that is not JSON.`, {
+        backendId: this.#backendId,
+        cause,
+      });
     }
   }
 }

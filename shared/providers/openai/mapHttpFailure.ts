@@ -40,7 +40,10 @@ export function mapHttpFailure(status: number, headers: Headers, body: string, c
   const options = { backendId: context.backendId, cause: new Error(`HTTP ${status} from ${context.url}${suffix}`) };
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
-    return new BackendThrottledError(`Backend ${context.backendId ?? 'endpoint'} is throttling (HTTP 429)${suffix}`, { ...options, retryAfterMs });
+    return new BackendThrottledError(`Backend ${context.backendId ?? 'endpoint'} is throttling (HTTP 429)${suffix}`, {
+      ...options,
+      retryAfterMs,
+    });
   }
   if (status === 408 || status >= 500) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} failed (HTTP ${status})${suffix}`, options);
@@ -57,7 +60,10 @@ export function mapHttpFailure(status: number, headers: Headers, body: string, c
 export function mapTransportFailure(error: unknown, timedOut: boolean, context: RequestContext): BackendError {
   const options = { backendId: context.backendId, cause: error };
   if (timedOut) {
-    return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} did not answer in time.`, { ...options, code: 'backend_timeout' });
+    return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} did not answer in time.`, {
+      ...options,
+      code: 'backend_timeout',
+    });
   }
   // Duck-typed: an abort reason may be a DOMException from another realm, not an Error here.
   const named = (value: unknown) => (value ?? {}) as { name?: unknown; code?: unknown; cause?: unknown };

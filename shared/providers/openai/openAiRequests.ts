@@ -34,6 +34,10 @@ export function toChatRequestBody(call: ChatCall): Record<string, unknown> {
 }
 
 /** The embeddings body for inputs of one kind (all texts, or all token-id arrays). */
-export function toEmbeddingsRequestBody(model: string, inputs: readonly EmbeddingInput[], dimensions: number | undefined): Record<string, unknown> {
+export function toEmbeddingsRequestBody(
+  model: string,
+  inputs: readonly EmbeddingInput[],
+  dimensions: number | undefined,
+): Record<string, unknown> {
   return { model, input: inputs, encoding_format: 'float', ...(dimensions === undefined ? {} : { dimensions }) };
 }

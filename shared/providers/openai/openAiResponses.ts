@@ -138,7 +138,11 @@ function inputWeight(input: EmbeddingInput): number {
  * server listed them in. Any mismatch (count, index, vector) means the server is
  * broken, so the whole call fails as unavailable rather than misattributing vectors.
  */
-export function toEmbeddingResults(body: unknown, inputs: readonly EmbeddingInput[], backendId: string | undefined): ItemResult<EmbeddingResult>[] {
+export function toEmbeddingResults(
+  body: unknown,
+  inputs: readonly EmbeddingInput[],
+  backendId: string | undefined,
+): ItemResult<EmbeddingResult>[] {
   const wire = (body ?? {}) as EmbeddingsWire;
   const data = Array.isArray(wire.data) ? wire.data : [];
   const broken = (why: string) => new BackendUnavailableError(`The model endpoint returned bad embeddings: ${why}.`, { backendId });

@@ -12,23 +12,31 @@ const ITEM_TYPE = 'async_request';
  * (still queued, and the tenant's), so it happens once whatever redelivers.
  */
 export class DynamoDbAsyncRequestStore implements AsyncRequestStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async create(request: AsyncRequest): Promise<void> {
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: { ...requestKey(request.id), type: ITEM_TYPE, ...request, ttl: request.expiresAt },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...requestKey(request.id), type: ITEM_TYPE, ...request, ttl: request.expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new Error(`A request with the new id ${request.id} exists already.`, { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new Error(`A request with the new id ${request.id} exists already.`, { cause: error });
       throw error;
     }
   }
 
   async get(requestId: string): Promise<AsyncRequest | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: requestKey(requestId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: requestKey(requestId), ConsistentRead: true }),
+    );
     if (Item?.type !== ITEM_TYPE) return undefined;
     const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...request } = Item;
     return request as AsyncRequest;
@@ -45,14 +53,16 @@ export class DynamoDbAsyncRequestStore implements AsyncRequestStore {
       sets.push(`#f${i} = :f${i}`);
     });
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: requestKey(requestId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk) AND #status = :queued AND #tenant = :tenant',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(requestId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk) AND #status = :queued AND #tenant = :tenant',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

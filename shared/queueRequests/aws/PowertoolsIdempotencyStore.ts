@@ -1,6 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  IdempotencyConfig, IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus,
+  IdempotencyConfig,
+  IdempotencyItemAlreadyExistsError,
+  IdempotencyItemNotFoundError,
+  IdempotencyRecordStatus,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { IDEMPOTENCY_EXPIRY_SECONDS } from '../constants';
@@ -42,7 +45,10 @@ export class PowertoolsIdempotencyStore implements IdempotencyStore {
     });
     // A fixed key prefix (not the function's name, the default) keeps keys stable across deployments.
     this.persistence.configure({
-      config: new IdempotencyConfig({ hashFunction: 'sha256', expiresAfterSeconds: options.expiresAfterSeconds ?? IDEMPOTENCY_EXPIRY_SECONDS }),
+      config: new IdempotencyConfig({
+        hashFunction: 'sha256',
+        expiresAfterSeconds: options.expiresAfterSeconds ?? IDEMPOTENCY_EXPIRY_SECONDS,
+      }),
       keyPrefix: 'queue-request',
     });
   }

@@ -1,4 +1,9 @@
-import { SendMessageBatchCommand, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type MessageAttributeValue,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { escapeForSqs } from '../../aws/sqsText';
 import type { MessageAttribute } from '../../queues/sqsBatchAll';
 import type { AnswerSendFailure, AnswerSender, OutgoingAnswer } from '../ports';
@@ -23,7 +28,10 @@ export class SqsAnswerSender implements AnswerSender {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
 
-  constructor(private readonly client: SQSClient, options: SqsAnswerSenderOptions = {}) {
+  constructor(
+    private readonly client: SQSClient,
+    options: SqsAnswerSenderOptions = {},
+  ) {
     this.maxAttempts = options.maxAttempts ?? 4;
     this.backoffMs = options.backoffMs ?? 50;
   }
@@ -44,7 +52,12 @@ export class SqsAnswerSender implements AnswerSender {
     const refused: AnswerSendFailure[] = [];
     for (let attempt = 1; ; attempt++) {
       const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      const failures = Failed.map((failure) => ({ entry: failure.Id ?? '', sender: failure.SenderFault === true, code: failure.Code ?? 'unknown', message: failure.Message ?? '' }));
+      const failures = Failed.map((failure) => ({
+        entry: failure.Id ?? '',
+        sender: failure.SenderFault === true,
+        code: failure.Code ?? 'unknown',
+        message: failure.Message ?? '',
+      }));
       const toFailure = (f: (typeof failures)[number]) => ({ id: answerIds.get(f.entry) ?? f.entry, code: f.code, message: f.message });
       refused.push(...failures.filter((f) => f.sender).map(toFailure));
       const transient = failures.filter((f) => !f.sender);
@@ -59,9 +72,14 @@ export class SqsAnswerSender implements AnswerSender {
 
 /** Attributes as SendMessage takes them; binary values arrive in base64 and leave as bytes. */
 export function toSqsAttributes(attributes: Record<string, MessageAttribute>): Record<string, MessageAttributeValue> {
-  return Object.fromEntries(Object.entries(attributes).map(([name, attribute]) => [name, {
-    DataType: attribute.dataType,
-    ...(attribute.stringValue !== undefined ? { StringValue: attribute.stringValue } : {}),
-    ...(attribute.binaryValue !== undefined ? { BinaryValue: Buffer.from(attribute.binaryValue, 'base64') } : {}),
-  }]));
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, attribute]) => [
+      name,
+      {
+        DataType: attribute.dataType,
+        ...(attribute.stringValue !== undefined ? { StringValue: attribute.stringValue } : {}),
+        ...(attribute.binaryValue !== undefined ? { BinaryValue: Buffer.from(attribute.binaryValue, 'base64') } : {}),
+      },
+    ]),
+  );
 }

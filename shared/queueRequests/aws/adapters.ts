@@ -17,15 +17,19 @@ import { SqsAnswerSender } from './SqsAnswerSender';
  * naming the variable.
  */
 
-export const createIdempotencyStore = (config: Config): IdempotencyStore => new PowertoolsIdempotencyStore({ tableName: requireTableName(config) });
+export const createIdempotencyStore = (config: Config): IdempotencyStore =>
+  new PowertoolsIdempotencyStore({ tableName: requireTableName(config) });
 export const createAnswerSender = (): AnswerSender => new SqsAnswerSender(createSqsClient());
-export const createAsyncRequestStore = (config: Config): AsyncRequestStore => new DynamoDbAsyncRequestStore(createDocumentClient(), requireTableName(config));
-export const createResultObjects = (config: Config): ResultObjects => resultObjectsIn(new S3ObjectStore(createS3Client()), required(config.bucketName, 'BUCKET_NAME'));
+export const createAsyncRequestStore = (config: Config): AsyncRequestStore =>
+  new DynamoDbAsyncRequestStore(createDocumentClient(), requireTableName(config));
+export const createResultObjects = (config: Config): ResultObjects =>
+  resultObjectsIn(new S3ObjectStore(createS3Client()), required(config.bucketName, 'BUCKET_NAME'));
 export const createRequestQueue = (config: Config): MessageSender<QueueRequestMessage> =>
   new SqsMessageSender<QueueRequestMessage>(createSqsClient(), required(config.requestsQueueUrl, 'REQUESTS_QUEUE_URL'));
 
 /** Where answers may go, from RESULTS_QUEUE_URL and REPLY_QUEUE_PREFIX. */
-export const createReplyPolicy = (config: Config): ReplyPolicy => new ReplyPolicy({
-  resultsQueueUrl: required(config.resultsQueueUrl, 'RESULTS_QUEUE_URL'),
-  replyQueuePrefix: required(config.replyQueuePrefix, 'REPLY_QUEUE_PREFIX'),
-});
+export const createReplyPolicy = (config: Config): ReplyPolicy =>
+  new ReplyPolicy({
+    resultsQueueUrl: required(config.resultsQueueUrl, 'RESULTS_QUEUE_URL'),
+    replyQueuePrefix: required(config.replyQueuePrefix, 'REPLY_QUEUE_PREFIX'),
+  });

@@ -6,7 +6,7 @@ import { round } from '../stats';
  */
 export const PRICES_USD = {
   /** SQS standard queue, per request (each 64 KiB of payload is one request). */
-  sqsRequest: 0.40 / 1e6,
+  sqsRequest: 0.4 / 1e6,
   /** DynamoDB on-demand, per write request unit (1 KiB) and read request unit (4 KiB, strongly consistent). */
   dynamoDbWriteUnit: 0.625 / 1e6,
   dynamoDbReadUnit: 0.125 / 1e6,
@@ -16,10 +16,21 @@ export const PRICES_USD = {
   /** EventBridge custom events, per event. */
   eventBridgeEvent: 1.0 / 1e6,
   /** Lambda requests (invocations), per request; compute time is not priced here. */
-  lambdaRequest: 0.20 / 1e6,
+  lambdaRequest: 0.2 / 1e6,
 } as const;
 
-const S3_PUT_CLASS = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'CompleteMultipartUpload', 'ListObjects', 'ListObjectsV2', 'ListParts', 'ListMultipartUploads']);
+const S3_PUT_CLASS = new Set([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListParts',
+  'ListMultipartUploads',
+]);
 const S3_FREE = new Set(['DeleteObject', 'DeleteObjects', 'AbortMultipartUpload']);
 const DYNAMO_READS = new Set(['Get', 'GetItem', 'Query', 'Scan', 'BatchGet', 'BatchGetItem']);
 
@@ -60,7 +71,10 @@ export function priceJob(before: Record<string, number>, after: Record<string, n
   const idleReceives = calls['#SQS.ReceiveMessage.empty'] ?? 0;
   const sqsRequests = sum((service) => service === 'SQS') - idleReceives;
   const dynamoDbReads = sum((service, command) => service === 'DynamoDB' && DYNAMO_READS.has(command));
-  const dynamoDbWrites = sum((service, command) => service === 'DynamoDB' && !DYNAMO_READS.has(command) && !command.startsWith('Describe') && !command.startsWith('List'));
+  const dynamoDbWrites = sum(
+    (service, command) =>
+      service === 'DynamoDB' && !DYNAMO_READS.has(command) && !command.startsWith('Describe') && !command.startsWith('List'),
+  );
   const dynamoDbWriteUnits = calls['#DynamoDB.writeUnits'] ?? dynamoDbWrites;
   const s3PutClass = sum((service, command) => service === 'S3' && S3_PUT_CLASS.has(command));
   const s3GetClass = sum((service, command) => service === 'S3' && !S3_PUT_CLASS.has(command) && !S3_FREE.has(command));
@@ -81,13 +95,22 @@ export function priceJob(before: Record<string, number>, after: Record<string, n
     requests,
     calls,
     perRequest: {
-      sqsRequests: round(per(sqsRequests), 5), dynamoDbWrites: round(per(dynamoDbWrites), 5), dynamoDbWriteUnits: round(per(dynamoDbWriteUnits), 5),
-      dynamoDbReads: round(per(dynamoDbReads), 5), s3PutClass: round(per(s3PutClass), 5), s3GetClass: round(per(s3GetClass), 5),
-      eventBridgeEvents: round(per(eventBridgeEvents), 6), lambdaInvocations: round(per(lambdaInvocations), 5),
+      sqsRequests: round(per(sqsRequests), 5),
+      dynamoDbWrites: round(per(dynamoDbWrites), 5),
+      dynamoDbWriteUnits: round(per(dynamoDbWriteUnits), 5),
+      dynamoDbReads: round(per(dynamoDbReads), 5),
+      s3PutClass: round(per(s3PutClass), 5),
+      s3GetClass: round(per(s3GetClass), 5),
+      eventBridgeEvents: round(per(eventBridgeEvents), 6),
+      lambdaInvocations: round(per(lambdaInvocations), 5),
     },
     usdPerMillionRequests: {
-      sqs: round(usd.sqs, 4), dynamodb: round(usd.dynamodb, 4), s3: round(usd.s3, 4), eventbridge: round(usd.eventbridge, 4),
-      lambdaRequests: round(usd.lambdaRequests, 4), total: round(total, 4),
+      sqs: round(usd.sqs, 4),
+      dynamodb: round(usd.dynamodb, 4),
+      s3: round(usd.s3, 4),
+      eventbridge: round(usd.eventbridge, 4),
+      lambdaRequests: round(usd.lambdaRequests, 4),
+      total: round(total, 4),
     },
     idleReceives,
   };

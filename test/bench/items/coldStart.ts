@@ -52,9 +52,9 @@ const exec = promisify(execFile);
 
 /** Times `require(file)` in a fresh node: the handler module and everything it builds at load. */
 const PROBE = [
-  "const started = performance.now();",
-  "const loaded = require(process.argv[1]);",
-  "const ms = performance.now() - started;",
+  'const started = performance.now();',
+  'const loaded = require(process.argv[1]);',
+  'const ms = performance.now() - started;',
   "if (typeof loaded.handler !== 'function') throw new Error('no handler export');",
   "process.stdout.write(JSON.stringify({ ms }) + '\\n');",
 ].join('\n');
@@ -68,7 +68,12 @@ function environmentOf(fn: CfFunction | undefined): Record<string, string> {
   const variables = fn?.Properties.Environment?.Variables ?? {};
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(variables)) {
-    env[name] = typeof value === 'string' ? value : name.endsWith('_URL') ? `https://sqs.us-east-1.amazonaws.com/000000000000/${name.toLowerCase()}` : `placeholder-${name.toLowerCase()}`;
+    env[name] =
+      typeof value === 'string'
+        ? value
+        : name.endsWith('_URL')
+          ? `https://sqs.us-east-1.amazonaws.com/000000000000/${name.toLowerCase()}`
+          : `placeholder-${name.toLowerCase()}`;
   }
   return env;
 }
@@ -82,7 +87,17 @@ async function sourcesUnder(dir: string): Promise<string[]> {
 async function compileUnbundled(outdir: string): Promise<void> {
   const esbuild = require('esbuild') as typeof import('esbuild');
   const entryPoints = [...(await sourcesUnder('functions')), ...(await sourcesUnder('shared'))];
-  await esbuild.build({ entryPoints, outdir, outbase: ROOT, bundle: false, format: 'cjs', platform: 'node', target: 'node20', sourcemap: true, logLevel: 'silent' });
+  await esbuild.build({
+    entryPoints,
+    outdir,
+    outbase: ROOT,
+    bundle: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'silent',
+  });
   await symlink(join(ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
 }
 
@@ -93,7 +108,18 @@ async function compileUnbundled(outdir: string): Promise<void> {
 async function compositionOf(name: string, handler: string): Promise<BundleComposition> {
   const esbuild = require('esbuild') as typeof import('esbuild');
   const entry = join(ROOT, `${handler.slice(0, handler.lastIndexOf('.'))}.ts`);
-  const built = await esbuild.build({ entryPoints: [entry], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', keepNames: true, write: false, metafile: true, logLevel: 'silent' });
+  const built = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    keepNames: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
   const output = Object.values(built.metafile.outputs)[0]!;
   const byPackage = new Map<string, number>();
   for (const [file, input] of Object.entries(output.inputs)) {
@@ -103,12 +129,19 @@ async function compositionOf(name: string, handler: string): Promise<BundleCompo
   return {
     function: name,
     bytes: output.bytes,
-    byPackage: [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([pkg, bytes]) => ({ name: pkg, kib: round(bytes / 1024, 1) })),
+    byPackage: [...byPackage]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([pkg, bytes]) => ({ name: pkg, kib: round(bytes / 1024, 1) })),
   };
 }
 
 async function importMs(file: string, env: Record<string, string>): Promise<number> {
-  const output = await runNode(['-e', PROBE, file], { env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' }, cwd: tmpdir(), timeoutMs: 60_000 });
+  const output = await runNode(['-e', PROBE, file], {
+    env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' },
+    cwd: tmpdir(),
+    timeoutMs: 60_000,
+  });
   return (JSON.parse(output.trim().split('\n').pop()!) as { ms: number }).ms;
 }
 
@@ -118,14 +151,22 @@ export async function runColdStart(rounds: number, log: (line: string) => void, 
   try {
     const packageDir = join(dir, 'package');
     const started = Date.now();
-    await exec(process.execPath, [require.resolve('osls/bin/serverless.js', { paths: [ROOT] }), 'package', '--stage', 'bench', '--package', packageDir], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' } });
+    await exec(
+      process.execPath,
+      [require.resolve('osls/bin/serverless.js', { paths: [ROOT] }), 'package', '--stage', 'bench', '--package', packageDir],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' } },
+    );
     const packageSeconds = (Date.now() - started) / 1000;
     log(`  item 5: osls package in ${packageSeconds.toFixed(1)} s`);
     const unbundled = join(dir, 'unbundled');
     await compileUnbundled(unbundled);
 
-    const state = JSON.parse(await readFile(join(packageDir, 'serverless-state.json'), 'utf8')) as { service: { functions: Record<string, { handler: string; package?: { artifact?: string } }> } };
-    const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as { Resources: Record<string, { Type: string } & CfFunction> };
+    const state = JSON.parse(await readFile(join(packageDir, 'serverless-state.json'), 'utf8')) as {
+      service: { functions: Record<string, { handler: string; package?: { artifact?: string } }> };
+    };
+    const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string } & CfFunction>;
+    };
     const cfFunctions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
 
     const functions: FunctionColdStart[] = [];
@@ -137,15 +178,34 @@ export async function runColdStart(rounds: number, log: (line: string) => void, 
       const zip = join(packageDir, basename(fn.package?.artifact ?? `${name}.zip`));
       const extracted = join(dir, 'bundled', name);
       await mkdir(extracted, { recursive: true });
-      const figures: FunctionColdStart = { name, handler: fn.handler, zipBytes: 0, bundleBytes: 0, sourceMapBytes: 0, bundledImportMs: null, unbundledImportMs: null, importRatio: null };
+      const figures: FunctionColdStart = {
+        name,
+        handler: fn.handler,
+        zipBytes: 0,
+        bundleBytes: 0,
+        sourceMapBytes: 0,
+        bundledImportMs: null,
+        unbundledImportMs: null,
+        importRatio: null,
+      };
       functions.push(figures);
       try {
         figures.zipBytes = (await stat(zip)).size;
         await exec('unzip', ['-o', '-q', zip, '-d', extracted]);
         figures.bundleBytes = (await stat(join(extracted, moduleFile))).size;
-        figures.sourceMapBytes = await stat(join(extracted, `${moduleFile}.map`)).then((s) => s.size, () => 0);
-        const cf = cfFunctions.find((resource) => resource.Properties.FunctionName?.endsWith(`-${name}`)) ?? cfFunctions.find((resource) => resource.Properties.Handler === fn.handler);
-        targets.push({ figures, bundledFile: join(extracted, moduleFile), unbundledFile: join(unbundled, moduleFile), env: environmentOf(cf) });
+        figures.sourceMapBytes = await stat(join(extracted, `${moduleFile}.map`)).then(
+          (s) => s.size,
+          () => 0,
+        );
+        const cf =
+          cfFunctions.find((resource) => resource.Properties.FunctionName?.endsWith(`-${name}`)) ??
+          cfFunctions.find((resource) => resource.Properties.Handler === fn.handler);
+        targets.push({
+          figures,
+          bundledFile: join(extracted, moduleFile),
+          unbundledFile: join(unbundled, moduleFile),
+          env: environmentOf(cf),
+        });
         samples.set(name, { bundled: [], unbundled: [] });
       } catch (error) {
         figures.error = (error as Error).message.split('\n')[0];
@@ -158,7 +218,8 @@ export async function runColdStart(rounds: number, log: (line: string) => void, 
         // Alternate which variant goes first, so neither always meets a warmer file cache.
         const order = r % 2 === 0 ? (['bundled', 'unbundled'] as const) : (['unbundled', 'bundled'] as const);
         try {
-          for (const variant of order) sample[variant].push(await importMs(variant === 'bundled' ? target.bundledFile : target.unbundledFile, target.env));
+          for (const variant of order)
+            sample[variant].push(await importMs(variant === 'bundled' ? target.bundledFile : target.unbundledFile, target.env));
         } catch (error) {
           target.figures.error = (error as Error).message.split('\n').slice(0, 3).join(' ');
         }

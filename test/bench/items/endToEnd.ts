@@ -29,7 +29,15 @@ export interface EndToEndResult {
   bestPossibleSeconds: number;
   fractionOfBest: number;
   batch: { status: string; request_counts: { total: number; completed: number; failed: number } };
-  simulator: { utilisation: number | null; itemsPerSecond: number | null; maxItemsPerSecond: number; meanItemsPerPass: number; passes: number; requests: number; activeSeconds: number };
+  simulator: {
+    utilisation: number | null;
+    itemsPerSecond: number | null;
+    maxItemsPerSecond: number;
+    meanItemsPerPass: number;
+    passes: number;
+    requests: number;
+    activeSeconds: number;
+  };
   platformEnv: Record<string, string>;
   awsCalls: JobCallCost;
 }
@@ -51,7 +59,11 @@ async function readCounts(file: string): Promise<CountFile> {
 }
 
 /** Runs a job of `lines` lines (the mixed chat/embeddings file of the e2e tests) through the local platform. */
-export async function runEndToEnd(lines: number, log: (line: string) => void, platformEnv: Record<string, string> = {}): Promise<EndToEndResult> {
+export async function runEndToEnd(
+  lines: number,
+  log: (line: string) => void,
+  platformEnv: Record<string, string> = {},
+): Promise<EndToEndResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
   const countFile = join(dir, 'aws-calls.json');
   const platform = await startLocalPlatformProcess({
@@ -106,7 +118,9 @@ export async function runEndToEnd(lines: number, log: (line: string) => void, pl
       platformEnv,
       awsCalls: priceJob(before.counts, after.counts, lines),
     };
-    log(`  item 6: ${lines} lines (${items} items) in ${result.wallSeconds} s (best possible ${result.bestPossibleSeconds} s), simulator utilisation ${result.simulator.utilisation}, ${result.simulator.meanItemsPerPass} items/pass, batch ${batch.status}`);
+    log(
+      `  item 6: ${lines} lines (${items} items) in ${result.wallSeconds} s (best possible ${result.bestPossibleSeconds} s), simulator utilisation ${result.simulator.utilisation}, ${result.simulator.meanItemsPerPass} items/pass, batch ${batch.status}`,
+    );
     return result;
   } finally {
     s3.destroy();

@@ -69,10 +69,31 @@ export async function runIngestScale(cases: IngestCase[], rounds: number, log: (
       await new S3ObjectStore(s3).write('bench', key, createReadStream(file));
       await rm(file, { force: true });
       log(`  item 4 ${size} MiB of ${lineBytes}-byte lines: generated and stored in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      const output = await runNode(['--expose-gc', ...tsxImport(), 'test/bench/ingestMemory.ts', '--mb', String(size), '--line-bytes', String(lineBytes), '--s3', s3server.url, '--bucket', 'bench', '--key', key, '--rounds', String(rounds)], { timeoutMs: 1_800_000 });
+      const output = await runNode(
+        [
+          '--expose-gc',
+          ...tsxImport(),
+          'test/bench/ingestMemory.ts',
+          '--mb',
+          String(size),
+          '--line-bytes',
+          String(lineBytes),
+          '--s3',
+          s3server.url,
+          '--bucket',
+          'bench',
+          '--key',
+          key,
+          '--rounds',
+          String(rounds),
+        ],
+        { timeoutMs: 1_800_000 },
+      );
       const figures = lastJsonLine<IngestSize>(output);
       (lineBytes === 1024 ? sizes : extra).push(figures);
-      log(`  item 4 ${size} MiB of ${lineBytes}-byte lines: ingest ${figures.ingestMibPerSecond} MiB/s, plain read ${figures.plainReadMibPerSecond} MiB/s (ratio ${figures.ratioToPlainRead}), peak RSS ${figures.peakRssMiB} MiB`);
+      log(
+        `  item 4 ${size} MiB of ${lineBytes}-byte lines: ingest ${figures.ingestMibPerSecond} MiB/s, plain read ${figures.plainReadMibPerSecond} MiB/s (ratio ${figures.ratioToPlainRead}), peak RSS ${figures.peakRssMiB} MiB`,
+      );
       await s3.send(new DeleteObjectCommand({ Bucket: 'bench', Key: key }));
     }
     return {

@@ -3,7 +3,15 @@ import { BatchingCore } from '../../../shared/batching/BatchingCore';
 import type { BatchItem, ItemResult } from '../../../shared/batching/types';
 import { ingestObject } from '../../../shared/batch';
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
-import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
+import type {
+  ChatCall,
+  ChatDelta,
+  ChatResult,
+  EmbeddingInput,
+  EmbeddingResult,
+  InferenceInput,
+  InferenceOutput,
+} from '../../../shared/domain/inference';
 import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
 import { chatItems } from '../../../shared/inference/chatRequests';
 import { embeddingItems } from '../../../shared/inference/embeddingsRequests';
@@ -34,8 +42,23 @@ import { median, round } from '../stats';
  * with the global `fetch` (what the provider uses) and with `node:http` and a keep-alive agent.
  */
 
-export type Stage = 'bare JSON.parse+stringify' | 'ingest' | 'core (instant provider)' | 'core + provider (HTTP)' | 'chunk worker' | 'bare HTTP: fetch' | 'bare HTTP: node:http';
-export const STAGES: readonly Stage[] = ['bare JSON.parse+stringify', 'ingest', 'core (instant provider)', 'core + provider (HTTP)', 'chunk worker', 'bare HTTP: fetch', 'bare HTTP: node:http'];
+export type Stage =
+  | 'bare JSON.parse+stringify'
+  | 'ingest'
+  | 'core (instant provider)'
+  | 'core + provider (HTTP)'
+  | 'chunk worker'
+  | 'bare HTTP: fetch'
+  | 'bare HTTP: node:http';
+export const STAGES: readonly Stage[] = [
+  'bare JSON.parse+stringify',
+  'ingest',
+  'core (instant provider)',
+  'core + provider (HTTP)',
+  'chunk worker',
+  'bare HTTP: fetch',
+  'bare HTTP: node:http',
+];
 
 /** Calls made at once by the bare HTTP references (the work is the same calls the provider makes). */
 const BARE_HTTP_CONCURRENCY = 64;
@@ -49,7 +72,10 @@ export interface OverheadOptions {
 /** Item 3's result: median µs of CPU per request, and its ratio to the bare parse+stringify. */
 export interface OverheadResult {
   options: OverheadOptions;
-  kinds: Record<'chat' | 'embeddings', { stages: Array<{ stage: Stage; microsPerRequest: number; ratioToBare: number; rounds: number[] }> }>;
+  kinds: Record<
+    'chat' | 'embeddings',
+    { stages: Array<{ stage: Stage; microsPerRequest: number; ratioToBare: number; rounds: number[] }> }
+  >;
 }
 
 const BUCKET = 'bench';
@@ -60,7 +86,11 @@ class InstantProvider implements InferenceProvider {
   readonly kind = 'openai-compatible' as const;
   readonly maxEmbeddingInputs = 64;
   async chat(call: ChatCall): Promise<ChatResult> {
-    return { content: `reply to ${call.messages.length} messages`, finishReason: 'stop', usage: { promptTokens: 12, completionTokens: 16 } };
+    return {
+      content: `reply to ${call.messages.length} messages`,
+      finishReason: 'stop',
+      usage: { promptTokens: 12, completionTokens: 16 },
+    };
   }
   async *chatStream(call: ChatCall): AsyncGenerator<ChatDelta> {
     const result = await this.chat(call);
@@ -68,7 +98,11 @@ class InstantProvider implements InferenceProvider {
     yield { finishReason: result.finishReason, usage: result.usage };
   }
   async embed(_model: string, inputs: EmbeddingInput[]): Promise<ItemResult<EmbeddingResult>[]> {
-    return inputs.map(() => ({ ok: true as const, value: { vector: VECTOR, usage: { promptTokens: 4, completionTokens: 0 } }, usage: { promptTokens: 4, completionTokens: 0 } }));
+    return inputs.map(() => ({
+      ok: true as const,
+      value: { vector: VECTOR, usage: { promptTokens: 4, completionTokens: 0 } },
+      usage: { promptTokens: 4, completionTokens: 0 },
+    }));
   }
 }
 
@@ -82,22 +116,62 @@ class SerialisingSender<M> implements MessageSender<M> {
 }
 
 function linesOf(kind: 'chat' | 'embeddings', count: number): string[] {
-  return Array.from({ length: count }, (_, i) => JSON.stringify(kind === 'chat'
-    ? { custom_id: `req-${i + 1}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Question number ${i + 1}: why do GPUs like batches?` }], max_tokens: 16 } }
-    : { custom_id: `req-${i + 1}`, method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: `Passage number ${i + 1}: GPUs like batches.` } }));
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify(
+      kind === 'chat'
+        ? {
+            custom_id: `req-${i + 1}`,
+            method: 'POST',
+            url: '/v1/chat/completions',
+            body: {
+              model: 'gpt-oss-20b',
+              messages: [{ role: 'user', content: `Question number ${i + 1}: why do GPUs like batches?` }],
+              max_tokens: 16,
+            },
+          }
+        : {
+            custom_id: `req-${i + 1}`,
+            method: 'POST',
+            url: '/v1/embeddings',
+            body: { model: 'bge-m3', input: `Passage number ${i + 1}: GPUs like batches.` },
+          },
+    ),
+  );
 }
 
 function itemsOf(kind: 'chat' | 'embeddings', count: number, catalogue: ModelCatalogue): BatchItem<InferenceInput>[] {
   const model = catalogue.models.find((entry) => entry.id === (kind === 'chat' ? 'gpt-oss-20b' : 'bge-m3'))!;
-  return Array.from({ length: count }, (_, i) => (kind === 'chat'
-    ? chatItems({ model: model.id, messages: [{ role: 'user', content: `Question number ${i + 1}: why do GPUs like batches?` }], max_tokens: 16 }, model, { idPrefix: `${i + 1}#` })
-    : embeddingItems({ model: model.id, input: `Passage number ${i + 1}: GPUs like batches.` }, model, { idPrefix: `${i + 1}#` }))[0]!);
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      (kind === 'chat'
+        ? chatItems(
+            {
+              model: model.id,
+              messages: [{ role: 'user', content: `Question number ${i + 1}: why do GPUs like batches?` }],
+              max_tokens: 16,
+            },
+            model,
+            { idPrefix: `${i + 1}#` },
+          )
+        : embeddingItems({ model: model.id, input: `Passage number ${i + 1}: GPUs like batches.` }, model, { idPrefix: `${i + 1}#` }))[0]!,
+  );
 }
 
 /** The bodies of the calls the provider makes for `count` requests: one per chat request, one per 64 embeddings inputs. */
 function callBodies(kind: 'chat' | 'embeddings', count: number): { path: string; bodies: string[] } {
   if (kind === 'chat') {
-    return { path: '/v1/chat/completions', bodies: Array.from({ length: count }, (_, i) => JSON.stringify({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Question number ${i + 1}: why do GPUs like batches?` }], max_tokens: 16, stream: false })) };
+    return {
+      path: '/v1/chat/completions',
+      bodies: Array.from({ length: count }, (_, i) =>
+        JSON.stringify({
+          model: 'gpt-oss-20b',
+          messages: [{ role: 'user', content: `Question number ${i + 1}: why do GPUs like batches?` }],
+          max_tokens: 16,
+          stream: false,
+        }),
+      ),
+    };
   }
   const bodies: string[] = [];
   for (let at = 0; at < count; at += 64) {
@@ -110,18 +184,24 @@ function callBodies(kind: 'chat' | 'embeddings', count: number): { path: string;
 /** Sends every body, `BARE_HTTP_CONCURRENCY` at a time, and parses each answer. */
 async function postAll(bodies: string[], post: (body: string) => Promise<string>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: BARE_HTTP_CONCURRENCY }, async () => {
-    for (;;) {
-      const body = bodies[next++];
-      if (body === undefined) return;
-      JSON.parse(await post(body));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: BARE_HTTP_CONCURRENCY }, async () => {
+      for (;;) {
+        const body = bodies[next++];
+        if (body === undefined) return;
+        JSON.parse(await post(body));
+      }
+    }),
+  );
 }
 
 function fetchPost(url: string): (body: string) => Promise<string> {
   return async (body) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body,
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status}: ${text}`);
     return text;
@@ -129,16 +209,27 @@ function fetchPost(url: string): (body: string) => Promise<string> {
 }
 
 function nodeHttpPost(url: string, agent: Agent): (body: string) => Promise<string> {
-  return (body) => new Promise((resolve, reject) => {
-    const call = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
-      const parts: Buffer[] = [];
-      response.on('data', (part: Buffer) => parts.push(part));
-      response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(parts).toString('utf8')) : reject(new Error(`HTTP ${response.statusCode}`))));
-      response.on('error', reject);
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const call = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          const parts: Buffer[] = [];
+          response.on('data', (part: Buffer) => parts.push(part));
+          response.on('end', () =>
+            response.statusCode === 200 ? resolve(Buffer.concat(parts).toString('utf8')) : reject(new Error(`HTTP ${response.statusCode}`)),
+          );
+          response.on('error', reject);
+        },
+      );
+      call.on('error', reject);
+      call.end(body);
     });
-    call.on('error', reject);
-    call.end(body);
-  });
 }
 
 /** CPU microseconds `work` takes in this process. */
@@ -150,7 +241,11 @@ async function cpuMicros(work: () => Promise<unknown> | unknown): Promise<number
 }
 
 /** Runs item 3 against a running simulator, which is set to answer at once for it. */
-export async function runOverhead(simulator: SimulatorProcess, options: OverheadOptions, log: (line: string) => void): Promise<OverheadResult> {
+export async function runOverhead(
+  simulator: SimulatorProcess,
+  options: OverheadOptions,
+  log: (line: string) => void,
+): Promise<OverheadResult> {
   const previous = await simulator.config();
   await simulator.updateConfig({ passMs: 0, itemMs: 0 });
   try {
@@ -175,13 +270,24 @@ export async function runOverhead(simulator: SimulatorProcess, options: Overhead
         await objects.write(BUCKET, objectKey, text);
         const head = (await objects.head(BUCKET, objectKey))!;
         const chunks = new SerialisingSender<ChunkMessage>();
-        const ingest = await cpuMicros(() => ingestObject(
-          { jobs, objects, chunks, limits: config.limits, resolveModel: (id, modelKind) => runtime.router.model(id, modelKind) },
-          { tenantId: 'bench', bucket: BUCKET, key: objectKey, etag: head.etag },
-        ));
+        const ingest = await cpuMicros(() =>
+          ingestObject(
+            { jobs, objects, chunks, limits: config.limits, resolveModel: (id, modelKind) => runtime.router.model(id, modelKind) },
+            { tenantId: 'bench', bucket: BUCKET, key: objectKey, etag: head.etag },
+          ),
+        );
         const finalize = new SerialisingSender<FinalizeMessage>();
         let attempts = 0;
-        const deps = { jobs, objects, finalize, core: runtime.core, router: runtime.router, maxLineBytes: config.limits.maxLineBytes, newAttemptId: () => `a${++attempts}`, now: Date.now };
+        const deps = {
+          jobs,
+          objects,
+          finalize,
+          core: runtime.core,
+          router: runtime.router,
+          maxLineBytes: config.limits.maxLineBytes,
+          newAttemptId: () => `a${++attempts}`,
+          now: Date.now,
+        };
         const worker = await cpuMicros(async () => {
           for (const message of chunks.sent) {
             const outcome = await runChunk(deps, message, { deadline: Date.now() + 300_000 });
@@ -246,7 +352,12 @@ export async function runOverhead(simulator: SimulatorProcess, options: Overhead
         stages: STAGES.map((stage) => {
           const values = samples.get(stage)!;
           const micros = median(values);
-          return { stage, microsPerRequest: round(micros, 1), ratioToBare: round(micros / bare, 1), rounds: values.map((v) => round(v, 1)) };
+          return {
+            stage,
+            microsPerRequest: round(micros, 1),
+            ratioToBare: round(micros / bare, 1),
+            rounds: values.map((v) => round(v, 1)),
+          };
         }),
       };
       log(`  item 3 ${kind}: ${result.kinds[kind].stages.map((s) => `${s.stage} ${s.microsPerRequest} µs`).join(', ')}`);

@@ -40,7 +40,12 @@ export interface StreamingResult {
   faces: StreamingFace[];
 }
 
-async function measureFace(face: StreamingFace['face'], catalogue: ModelCatalogue, simulatorUrl: string, options: StreamingOptions): Promise<StreamingFace> {
+async function measureFace(
+  face: StreamingFace['face'],
+  catalogue: ModelCatalogue,
+  simulatorUrl: string,
+  options: StreamingOptions,
+): Promise<StreamingFace> {
   const { router, core } = createInferenceRuntime(benchConfig(simulatorUrl, catalogue));
   const service = new InferenceService(router, core);
   const firsts: number[] = [];
@@ -75,14 +80,20 @@ async function measureFace(face: StreamingFace['face'], catalogue: ModelCatalogu
 }
 
 /** Runs item 7 against `simulator`, setting its token rate for the item and restoring it after. */
-export async function runStreaming(simulator: SimulatorProcess, options: StreamingOptions, log: (line: string) => void): Promise<StreamingResult> {
+export async function runStreaming(
+  simulator: SimulatorProcess,
+  options: StreamingOptions,
+  log: (line: string) => void,
+): Promise<StreamingResult> {
   const before = await simulator.config();
   await simulator.updateConfig({ tokensPerSecond: options.tokensPerSecond });
   try {
     const faces: StreamingFace[] = [];
     faces.push(await measureFace('gpu (OpenAI face, SSE)', simulatorCatalogue(simulator.url), simulator.url, options));
     log(`  gpu face: first token ${faces[0]!.firstTokenMs} ms of ${faces[0]!.totalMs} ms`);
-    faces.push(await measureFace('bedrock (ConverseStream)', simulatorCatalogue(simulator.url, { bedrockOnly: true }), simulator.url, options));
+    faces.push(
+      await measureFace('bedrock (ConverseStream)', simulatorCatalogue(simulator.url, { bedrockOnly: true }), simulator.url, options),
+    );
     log(`  bedrock face: first token ${faces[1]!.firstTokenMs} ms of ${faces[1]!.totalMs} ms`);
     return { options, simulator: { passMs: before.passMs, tokensPerSecond: options.tokensPerSecond }, faces };
   } finally {

@@ -62,13 +62,23 @@ function servedTokens(stats: Awaited<ReturnType<SimulatorProcess['stats']>>): nu
 }
 
 /** Runs item 2 against a running simulator; the Bedrock limit is set here and lifted after. */
-export async function runThrottling(simulator: SimulatorProcess, options: ThrottlingOptions, log: (line: string) => void): Promise<ThrottlingResult> {
+export async function runThrottling(
+  simulator: SimulatorProcess,
+  options: ThrottlingOptions,
+  log: (line: string) => void,
+): Promise<ThrottlingResult> {
   const catalogue = simulatorCatalogue(simulator.url, { bedrockOnly: true });
   const config = benchConfig(simulator.url, catalogue);
   const model = catalogue.models.find((entry) => entry.id === 'gpt-oss-20b')!;
   const prompt = (n: number) => `Request ${n}: ${'summarise the quarterly figures for the board in plain words. '.repeat(12)}`;
-  const itemsOf = (count: number, offset: number) => Array.from({ length: count }, (_, i) =>
-    chatItems({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt(offset + i) }], max_tokens: 32 }, model, { idPrefix: `${offset + i}#` })[0]!);
+  const itemsOf = (count: number, offset: number) =>
+    Array.from(
+      { length: count },
+      (_, i) =>
+        chatItems({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: prompt(offset + i) }], max_tokens: 32 }, model, {
+          idPrefix: `${offset + i}#`,
+        })[0]!,
+    );
 
   // Measure what one request costs against the limit, with the limit off.
   await simulator.updateConfig({ bedrock: { tokensPerMinute: 0 } });
@@ -89,9 +99,11 @@ export async function runThrottling(simulator: SimulatorProcess, options: Thrott
   let cutAt: number | null = null;
   // submit() + flush() is what run() does; per item, so each outcome's time is known.
   const settled: Array<{ outcome: Outcome<InferenceOutput>; beforeCut: boolean }> = [];
-  const pending = itemsOf(requests, 0).map((item) => core.submit(item, { deadline, signal: stop.signal }).then((outcome) => {
-    settled.push({ outcome, beforeCut: cutAt === null });
-  }));
+  const pending = itemsOf(requests, 0).map((item) =>
+    core.submit(item, { deadline, signal: stop.signal }).then((outcome) => {
+      settled.push({ outcome, beforeCut: cutAt === null });
+    }),
+  );
   core.flush();
   const run = Promise.all(pending).then(() => {
     settledAt = (nowMs() - started) / 1000;
@@ -105,7 +117,8 @@ export async function runThrottling(simulator: SimulatorProcess, options: Thrott
     timeline.push([second, tokens]);
     if (second === options.windowFromS) atFrom = tokens;
     if (second === options.windowToS) atTo = tokens;
-    if (second % 10 === 0) log(`  item 2 t=${second}s: ${tokens} tokens served (${round(tokens / options.tokensPerMinute, 2)} minutes of the limit)`);
+    if (second % 10 === 0)
+      log(`  item 2 t=${second}s: ${tokens} tokens served (${round(tokens / options.tokensPerMinute, 2)} minutes of the limit)`);
     if (settledAt !== null && atTo !== undefined) break;
     if (second >= options.stopAfterS) {
       cutAt = second;
@@ -118,7 +131,8 @@ export async function runThrottling(simulator: SimulatorProcess, options: Thrott
   const stats = await simulator.stats();
   await simulator.updateConfig({ bedrock: { tokensPerMinute: 0 } });
   const failedCodes: Record<string, number> = {};
-  for (const outcome of outcomes) if (outcome.status === 'failed') failedCodes[outcome.error.code] = (failedCodes[outcome.error.code] ?? 0) + 1;
+  for (const outcome of outcomes)
+    if (outcome.status === 'failed') failedCodes[outcome.error.code] = (failedCodes[outcome.error.code] ?? 0) + 1;
   const tokensInWindow = (atTo ?? servedTokens(stats)) - atFrom;
   // Any 60 s of a sliding window hold at most the limit, so a window of W seconds holds at
   // most ceil(W / 60) limits (one limit for a window shorter than a minute).
@@ -133,7 +147,9 @@ export async function runThrottling(simulator: SimulatorProcess, options: Thrott
     fractionOfLimitUsed: round(tokensInWindow / budgetTokens, 4),
     tokensInWindow,
     throttlesAnswered: stats.faces.bedrock.tokenThrottles + stats.faces.bedrock.injectedThrottles,
-    throttlesReachingCaller: settled.filter((entry) => entry.beforeCut && entry.outcome.status === 'failed' && entry.outcome.error.code === 'rate_limit_exceeded').length,
+    throttlesReachingCaller: settled.filter(
+      (entry) => entry.beforeCut && entry.outcome.status === 'failed' && entry.outcome.error.code === 'rate_limit_exceeded',
+    ).length,
     cutAtS: cutAt,
     waitingAtCut: settled.filter((entry) => !entry.beforeCut).length,
     outcomes: {
@@ -143,7 +159,12 @@ export async function runThrottling(simulator: SimulatorProcess, options: Thrott
       failedCodes,
     },
     secondsToSettle: settledAt === null ? null : round(settledAt, 1),
-    coreStats: { calls: coreStats.calls, retries: coreStats.retries, throttles: coreStats.throttles, finalLimit: Object.values(coreStats.limits)[0] },
+    coreStats: {
+      calls: coreStats.calls,
+      retries: coreStats.retries,
+      throttles: coreStats.throttles,
+      finalLimit: Object.values(coreStats.limits)[0],
+    },
     timeline,
   };
 }

@@ -118,16 +118,20 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
   const config = benchConfig(simulatorUrl, catalogue);
   const provider = () => new OpenAiCompatibleProvider({ baseUrls: [simulatorUrl], backendId: backend.id });
   const itemOf = (index: number): BatchItem<InferenceInput> => {
-    const [item] = kind === 'embeddings'
-      ? embeddingItems({ model: modelId, input: textOf(index) }, model, { idPrefix: `${index}#` })
-      : chatItems({ model: modelId, messages: [{ role: 'user', content: questionOf(index) }], max_tokens: 16 }, model, { idPrefix: `${index}#` });
+    const [item] =
+      kind === 'embeddings'
+        ? embeddingItems({ model: modelId, input: textOf(index) }, model, { idPrefix: `${index}#` })
+        : chatItems({ model: modelId, messages: [{ role: 'user', content: questionOf(index) }], max_tokens: 16 }, model, {
+            idPrefix: `${index}#`,
+          });
     return item!;
   };
-  const callOnce = (client: OpenAiCompatibleProvider, index: number): Promise<unknown> => kind === 'embeddings'
-    ? client.embed(backend.model, [textOf(index)]).then((results) => {
-      if (!results[0]?.ok) throw new Error('embedding failed');
-    })
-    : client.chat({ model: backend.model, messages: [{ role: 'user', content: questionOf(index) }], maxTokens: 16 });
+  const callOnce = (client: OpenAiCompatibleProvider, index: number): Promise<unknown> =>
+    kind === 'embeddings'
+      ? client.embed(backend.model, [textOf(index)]).then((results) => {
+          if (!results[0]?.ok) throw new Error('embedding failed');
+        })
+      : client.chat({ model: backend.model, messages: [{ role: 'user', content: questionOf(index) }], maxTokens: 16 });
 
   const batchItems = kind === 'embeddings' ? `${Math.min(backend.maxBatchItems, 64)} items a call` : '1 item a call';
   const list: Contender[] = [
@@ -136,7 +140,10 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
       setup: `createInferenceRuntime (built-in catalogue): maxConcurrency ${backend.maxConcurrency}, ${batchItems}, submit() per request`,
       prepare() {
         const { core } = createInferenceRuntime(config);
-        return { send: async (index) => (await core.submit(itemOf(index))).status === 'succeeded', limit: () => core.stats().limits[backend.id] };
+        return {
+          send: async (index) => (await core.submit(itemOf(index))).status === 'succeeded',
+          limit: () => core.stats().limits[backend.id],
+        };
       },
     },
     (() => {
@@ -157,19 +164,33 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
       prepare() {
         const client = provider();
         const limit = semaphore(backend.maxConcurrency);
-        return { send: (index) => limit(() => callOnce(client, index)).then(() => true, () => false) };
+        return {
+          send: (index) =>
+            limit(() => callOnce(client, index)).then(
+              () => true,
+              () => false,
+            ),
+        };
       },
     },
   ];
   const loaded = loadDataLoader();
   if ('missing' in loaded) {
-    list.push({ name: 'dataloader', setup: 'not installed', skipped: loaded.missing, prepare: () => { throw new Error(loaded.missing); } });
+    list.push({
+      name: 'dataloader',
+      setup: 'not installed',
+      skipped: loaded.missing,
+      prepare: () => {
+        throw new Error(loaded.missing);
+      },
+    });
   } else {
     list.push({
       name: 'dataloader',
-      setup: kind === 'embeddings'
-        ? `dataloader ${loaded.version}, defaults (batch per tick, no maxBatchSize); batch function: one embeddings call with the list`
-        : `dataloader ${loaded.version}, defaults (batch per tick); batch function: one chat call per key, all at once`,
+      setup:
+        kind === 'embeddings'
+          ? `dataloader ${loaded.version}, defaults (batch per tick, no maxBatchSize); batch function: one embeddings call with the list`
+          : `dataloader ${loaded.version}, defaults (batch per tick); batch function: one chat call per key, all at once`,
       prepare() {
         const client = provider();
         const loader = new loaded.DataLoader<number, unknown>(async (keys) => {
@@ -177,9 +198,19 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
             const results = await client.embed(backend.model, keys.map(textOf)).catch((error: Error) => keys.map(() => error));
             return results.map((result) => (result instanceof Error ? result : result.ok ? result.value : new Error(result.error.message)));
           }
-          return Promise.all(keys.map((index) => callOnce(client, index).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+          return Promise.all(
+            keys.map((index) =>
+              callOnce(client, index).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+            ),
+          );
         });
-        return { send: (index) => loader.load(index).then(() => true, () => false) };
+        return {
+          send: (index) =>
+            loader.load(index).then(
+              () => true,
+              () => false,
+            ),
+        };
       },
     });
   }
@@ -209,21 +240,37 @@ async function drive(send: Send, requests: number, callers: number): Promise<{ s
 
 function medianFigures(rounds: RoundFigures[]): RoundFigures | null {
   if (rounds.length === 0) return null;
-  const pick = (key: keyof RoundFigures) => round(median(rounds.map((r) => r[key] ?? Number.NaN)), key === 'fractionOfBest' || key === 'simulatorUtilisation' ? 4 : 2);
+  const pick = (key: keyof RoundFigures) =>
+    round(median(rounds.map((r) => r[key] ?? Number.NaN)), key === 'fractionOfBest' || key === 'simulatorUtilisation' ? 4 : 2);
   return {
-    seconds: pick('seconds'), itemsPerSecond: pick('itemsPerSecond'), fractionOfBest: pick('fractionOfBest'), p50Ms: pick('p50Ms'), p99Ms: pick('p99Ms'),
-    failed: pick('failed'), calls: pick('calls'), meanItemsPerPass: pick('meanItemsPerPass'), simulatorUtilisation: pick('simulatorUtilisation'),
+    seconds: pick('seconds'),
+    itemsPerSecond: pick('itemsPerSecond'),
+    fractionOfBest: pick('fractionOfBest'),
+    p50Ms: pick('p50Ms'),
+    p99Ms: pick('p99Ms'),
+    failed: pick('failed'),
+    calls: pick('calls'),
+    meanItemsPerPass: pick('meanItemsPerPass'),
+    simulatorUtilisation: pick('simulatorUtilisation'),
   };
 }
 
 /** Runs item 1 against a running simulator (configured like a GPU server by the caller). */
-export async function runUtilisation(simulator: SimulatorProcess, options: UtilisationOptions, log: (line: string) => void): Promise<UtilisationResult> {
+export async function runUtilisation(
+  simulator: SimulatorProcess,
+  options: UtilisationOptions,
+  log: (line: string) => void,
+): Promise<UtilisationResult> {
   const settings = await simulator.config();
   const best = settings.maxItemsPerSecond;
   const catalogue = simulatorCatalogue(simulator.url, { chatConcurrency: options.chatConcurrency });
   const result: UtilisationResult = {
     simulator: {
-      passMs: settings.passMs, itemMs: settings.itemMs, slots: settings.slots, maxItemsPerPass: settings.maxItemsPerPass, maxItemsPerSecond: round(best, 1),
+      passMs: settings.passMs,
+      itemMs: settings.itemMs,
+      slots: settings.slots,
+      maxItemsPerPass: settings.maxItemsPerPass,
+      maxItemsPerSecond: round(best, 1),
       formula: `slots × maxItemsPerPass / (passMs + maxItemsPerPass × itemMs) = ${settings.slots} × ${settings.maxItemsPerPass} / (${settings.passMs} + ${settings.maxItemsPerPass} × ${settings.itemMs}) ms`,
     },
     workload: options,
@@ -249,17 +296,29 @@ export async function runUtilisation(simulator: SimulatorProcess, options: Utili
         const stats = await simulator.stats();
         const itemsPerSecond = options.requests / run.seconds;
         const figures: RoundFigures = {
-          seconds: round(run.seconds, 3), itemsPerSecond: round(itemsPerSecond, 1), fractionOfBest: round(itemsPerSecond / best, 4),
-          p50Ms: round(percentile(run.latencies, 50), 1), p99Ms: round(percentile(run.latencies, 99), 1), failed: run.failed,
-          calls: stats.faces.openai.requests, meanItemsPerPass: round(stats.passes.meanItems, 1), simulatorUtilisation: stats.utilisation === null ? null : round(stats.utilisation, 4),
+          seconds: round(run.seconds, 3),
+          itemsPerSecond: round(itemsPerSecond, 1),
+          fractionOfBest: round(itemsPerSecond / best, 4),
+          p50Ms: round(percentile(run.latencies, 50), 1),
+          p99Ms: round(percentile(run.latencies, 99), 1),
+          failed: run.failed,
+          calls: stats.faces.openai.requests,
+          meanItemsPerPass: round(stats.passes.meanItems, 1),
+          simulatorUtilisation: stats.utilisation === null ? null : round(stats.utilisation, 4),
           ...(finalLimit === undefined ? {} : { finalLimit }),
         };
         rounds.get(contender.name)!.push(figures);
-        log(`  item 1 ${kind} round ${r + 1}/${options.rounds} ${contender.name}: ${figures.itemsPerSecond} items/s (${(figures.fractionOfBest * 100).toFixed(1)}% of best), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failed} failed, ${figures.calls} calls, ${figures.meanItemsPerPass} items/pass${finalLimit === undefined ? '' : `, core limit at the end ${finalLimit}`}`);
+        log(
+          `  item 1 ${kind} round ${r + 1}/${options.rounds} ${contender.name}: ${figures.itemsPerSecond} items/s (${(figures.fractionOfBest * 100).toFixed(1)}% of best), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failed} failed, ${figures.calls} calls, ${figures.meanItemsPerPass} items/pass${finalLimit === undefined ? '' : `, core limit at the end ${finalLimit}`}`,
+        );
       }
     }
     const results: ContenderResult[] = list.map((c) => ({
-      name: c.name, setup: c.setup, rounds: rounds.get(c.name)!, median: medianFigures(rounds.get(c.name)!), ...(c.skipped ? { skipped: c.skipped } : {}),
+      name: c.name,
+      setup: c.setup,
+      rounds: rounds.get(c.name)!,
+      median: medianFigures(rounds.get(c.name)!),
+      ...(c.skipped ? { skipped: c.skipped } : {}),
     }));
     // Ratios are taken round by round (contenders of one round ran side by side), then the median.
     const ratio = (other: ContenderName): number | null => {

@@ -43,7 +43,12 @@ describe('Vercel AI SDK against the local platform', () => {
   describe('@ai-sdk/openai-compatible', () => {
     it('generates text', async () => {
       // Act
-      const result = await generateText({ model: compatible(CHAT_MODEL), prompt: 'Say hello.', maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
+      const result = await generateText({
+        model: compatible(CHAT_MODEL),
+        prompt: 'Say hello.',
+        maxOutputTokens: MAX_TOKENS,
+        maxRetries: 0,
+      });
       // Assess
       expect(result.text.length).toBeGreaterThan(0);
       expect(result.finishReason).toBe('stop');
@@ -53,16 +58,29 @@ describe('Vercel AI SDK against the local platform', () => {
 
     it('embeds many values in order', async () => {
       // Act
-      const result = await embedMany({ model: compatible.textEmbeddingModel(GPU_EMBEDDING_MODEL), values: ['first', 'second', 'third'], maxRetries: 0 });
+      const result = await embedMany({
+        model: compatible.textEmbeddingModel(GPU_EMBEDDING_MODEL),
+        values: ['first', 'second', 'third'],
+        maxRetries: 0,
+      });
       // Assess
-      expect(result.embeddings.map((vector) => vector.length)).toEqual([GPU_EMBEDDING_DIMENSIONS, GPU_EMBEDDING_DIMENSIONS, GPU_EMBEDDING_DIMENSIONS]);
+      expect(result.embeddings.map((vector) => vector.length)).toEqual([
+        GPU_EMBEDDING_DIMENSIONS,
+        GPU_EMBEDDING_DIMENSIONS,
+        GPU_EMBEDDING_DIMENSIONS,
+      ]);
       expect(result.embeddings[0]).not.toEqual(result.embeddings[1]);
       expect(result.usage.tokens).toBeGreaterThan(0);
     });
 
     it('streams text with no error part, the same text as generateText, and usage', async () => {
       // Prepare: usage in a stream needs `stream_options.include_usage`, which this provider sends only with `includeUsage`.
-      const withUsage = createOpenAICompatible({ baseURL: baseURL(platform), apiKey: platform.apiKey, name: 'platform', includeUsage: true });
+      const withUsage = createOpenAICompatible({
+        baseURL: baseURL(platform),
+        apiKey: platform.apiKey,
+        name: 'platform',
+        includeUsage: true,
+      });
       const prompt = 'Describe a GPU in one sentence.';
       const whole = await generateText({ model: withUsage(CHAT_MODEL), prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
       // Act
@@ -101,9 +119,20 @@ describe('Vercel AI SDK against the local platform', () => {
     it('generates an object that satisfies a zod schema', async () => {
       // Prepare: by default this provider sends `response_format: {type: "json_object"}` with no
       // schema; `supportsStructuredOutputs` makes it send the schema (`json_schema`, strict).
-      const structured = createOpenAICompatible({ baseURL: baseURL(platform), apiKey: platform.apiKey, name: 'platform', supportsStructuredOutputs: true });
+      const structured = createOpenAICompatible({
+        baseURL: baseURL(platform),
+        apiKey: platform.apiKey,
+        name: 'platform',
+        supportsStructuredOutputs: true,
+      });
       // Act
-      const result = await generateObject({ model: structured(CHAT_MODEL), schema: WeatherReport, prompt: 'Report the weather in Paris.', maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
+      const result = await generateObject({
+        model: structured(CHAT_MODEL),
+        schema: WeatherReport,
+        prompt: 'Report the weather in Paris.',
+        maxOutputTokens: MAX_TOKENS,
+        maxRetries: 0,
+      });
       // Assess
       expect(WeatherReport.strict().safeParse(result.object).success).toBe(true);
       expect(result.finishReason).toBe('stop');

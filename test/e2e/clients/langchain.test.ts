@@ -27,7 +27,13 @@ describe('LangChain JS against the local platform', () => {
 
   beforeAll(async () => {
     platform = await startPlatform();
-    chat = new ChatOpenAI({ model: CHAT_MODEL, apiKey: platform.apiKey, configuration: { baseURL: baseURL(platform) }, maxRetries: 0, maxTokens: MAX_TOKENS });
+    chat = new ChatOpenAI({
+      model: CHAT_MODEL,
+      apiKey: platform.apiKey,
+      configuration: { baseURL: baseURL(platform) },
+      maxRetries: 0,
+      maxTokens: MAX_TOKENS,
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -47,15 +53,28 @@ describe('LangChain JS against the local platform', () => {
 
   it('embeds documents and a query, matching the float vectors', async () => {
     // Prepare
-    const embeddings = new OpenAIEmbeddings({ model: GPU_EMBEDDING_MODEL, apiKey: platform.apiKey, configuration: { baseURL: baseURL(platform) }, maxRetries: 0 });
+    const embeddings = new OpenAIEmbeddings({
+      model: GPU_EMBEDDING_MODEL,
+      apiKey: platform.apiKey,
+      configuration: { baseURL: baseURL(platform) },
+      maxRetries: 0,
+    });
     const texts = ['the first document', 'a second, longer document to embed', 'third'];
     // Act: LangChain asks for base64 and decodes it.
     const documents = await embeddings.embedDocuments(texts);
     const query = await embeddings.embedQuery(texts[0]!);
     // Assess
-    expect(documents.map((vector) => vector.length)).toEqual([GPU_EMBEDDING_DIMENSIONS, GPU_EMBEDDING_DIMENSIONS, GPU_EMBEDDING_DIMENSIONS]);
+    expect(documents.map((vector) => vector.length)).toEqual([
+      GPU_EMBEDDING_DIMENSIONS,
+      GPU_EMBEDDING_DIMENSIONS,
+      GPU_EMBEDDING_DIMENSIONS,
+    ]);
     expect(query).toHaveLength(GPU_EMBEDDING_DIMENSIONS);
-    const floats = await new OpenAI({ baseURL: baseURL(platform), apiKey: platform.apiKey, maxRetries: 0 }).embeddings.create({ model: GPU_EMBEDDING_MODEL, input: texts, encoding_format: 'float' });
+    const floats = await new OpenAI({ baseURL: baseURL(platform), apiKey: platform.apiKey, maxRetries: 0 }).embeddings.create({
+      model: GPU_EMBEDDING_MODEL,
+      input: texts,
+      encoding_format: 'float',
+    });
     for (const [i, vector] of documents.entries()) {
       vector.slice(0, 16).forEach((value, j) => expect(value).toBeCloseTo(floats.data[i]!.embedding[j]!, 6));
     }
@@ -81,7 +100,11 @@ describe('LangChain JS against the local platform', () => {
 
   it('calls a bound tool, with arguments that follow its schema', async () => {
     // Prepare
-    const getWeather = tool(async ({ city }) => `sunny in ${city}`, { name: WEATHER_TOOL_NAME, description: WEATHER_TOOL_DESCRIPTION, schema: WeatherArgs });
+    const getWeather = tool(async ({ city }) => `sunny in ${city}`, {
+      name: WEATHER_TOOL_NAME,
+      description: WEATHER_TOOL_DESCRIPTION,
+      schema: WeatherArgs,
+    });
     // Act
     const message = await chat.bindTools([getWeather]).invoke(`Use ${WEATHER_TOOL_NAME} to find the weather in Paris.`);
     // Assess

@@ -42,7 +42,11 @@ describe('openai client against the local platform', () => {
 
   it('answers a plain chat completion and embeds with bge-m3', async () => {
     // Act
-    const completion = await client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: MAX_TOKENS });
+    const completion = await client.chat.completions.create({
+      model: CHAT_MODEL,
+      messages: [{ role: 'user', content: 'Say hello.' }],
+      max_tokens: MAX_TOKENS,
+    });
     const embeddings = await client.embeddings.create({ model: GPU_EMBEDDING_MODEL, input: ['first', 'second'] });
     // Assess
     expect(completion.choices[0]!.message.content!.length).toBeGreaterThan(0);
@@ -52,7 +56,15 @@ describe('openai client against the local platform', () => {
 
   it('streams the same answer as the non-streamed request, then one usage chunk', async () => {
     // Prepare
-    const request = { model: CHAT_MODEL, messages: [{ role: 'system' as const, content: 'You are terse.' }, { role: 'user' as const, content: 'Describe a GPU in one sentence.' }], max_tokens: MAX_TOKENS, temperature: 0 };
+    const request = {
+      model: CHAT_MODEL,
+      messages: [
+        { role: 'system' as const, content: 'You are terse.' },
+        { role: 'user' as const, content: 'Describe a GPU in one sentence.' },
+      ],
+      max_tokens: MAX_TOKENS,
+      temperature: 0,
+    };
     const whole = await client.chat.completions.create(request);
     // Act
     const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
@@ -67,7 +79,9 @@ describe('openai client against the local platform', () => {
     expect(chunks[0]!.id).toMatch(/^chatcmpl-/);
     expect(chunks.every((chunk) => chunk.object === 'chat.completion.chunk' && chunk.model === CHAT_MODEL)).toBe(true);
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
-    const finishes = chunks.flatMap((chunk) => chunk.choices.filter((choice) => choice.finish_reason !== null).map((choice) => choice.finish_reason));
+    const finishes = chunks.flatMap((chunk) =>
+      chunk.choices.filter((choice) => choice.finish_reason !== null).map((choice) => choice.finish_reason),
+    );
     expect(finishes).toEqual([whole.choices[0]!.finish_reason]);
     // Exactly one chunk carries usage: the last, with no choices.
     const withUsage = chunks.filter((chunk) => chunk.usage);
@@ -124,7 +138,10 @@ describe('openai client against the local platform', () => {
     const completion = await client.chat.completions.create({
       model: CHAT_MODEL,
       messages: [{ role: 'user', content: 'Report the weather in Paris.' }],
-      response_format: { type: 'json_schema', json_schema: { name: 'weather_report', strict: true, schema: { ...WEATHER_REPORT_JSON_SCHEMA } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'weather_report', strict: true, schema: { ...WEATHER_REPORT_JSON_SCHEMA } },
+      },
       max_tokens: MAX_TOKENS,
     });
     // Assess
@@ -137,7 +154,12 @@ describe('openai client against the local platform', () => {
   it('accepts reasoning_effort and counts reasoning tokens, fewer at low than at high', async () => {
     // Prepare
     const ask = (effort: 'low' | 'high') =>
-      client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Why is the sky blue?' }], reasoning_effort: effort, max_tokens: MAX_TOKENS });
+      client.chat.completions.create({
+        model: CHAT_MODEL,
+        messages: [{ role: 'user', content: 'Why is the sky blue?' }],
+        reasoning_effort: effort,
+        max_tokens: MAX_TOKENS,
+      });
     // Act
     const low = await ask('low');
     const high = await ask('high');
@@ -175,7 +197,15 @@ describe('openai client against the local platform', () => {
     const types = events.map((event) => event.type);
     expect(types[0]).toBe('response.created');
     expect(types.at(-1)).toBe('response.completed');
-    expect(types).toEqual(expect.arrayContaining(['response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.output_text.done', 'response.output_item.done']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.output_item.done',
+      ]),
+    );
     const sequence = events.map((event) => event.sequence_number);
     expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
     expect(new Set(sequence).size).toBe(sequence.length);
@@ -193,8 +223,17 @@ describe('openai client against the local platform', () => {
 
   it('embeds with titan-embed-text-v2 at 256 dimensions', async () => {
     // Act
-    const base64 = await client.embeddings.create({ model: TITAN_EMBEDDING_MODEL, input: ['first input', 'second input'], dimensions: 256 });
-    const float = await client.embeddings.create({ model: TITAN_EMBEDDING_MODEL, input: 'first input', dimensions: 256, encoding_format: 'float' });
+    const base64 = await client.embeddings.create({
+      model: TITAN_EMBEDDING_MODEL,
+      input: ['first input', 'second input'],
+      dimensions: 256,
+    });
+    const float = await client.embeddings.create({
+      model: TITAN_EMBEDDING_MODEL,
+      input: 'first input',
+      dimensions: 256,
+      encoding_format: 'float',
+    });
     // Assess
     expect(base64.data.map((d) => d.embedding.length)).toEqual([256, 256]);
     expect(float.data[0]!.embedding).toHaveLength(256);
@@ -208,7 +247,12 @@ describe('openai client against the local platform', () => {
       const before = await simulatorStats(platform);
       const controller = new AbortController();
       const stream = await client.chat.completions.create(
-        { model: CHAT_MODEL, messages: [{ role: 'user', content: 'Tell me a long story about batching.' }], stream: true, max_tokens: MAX_TOKENS },
+        {
+          model: CHAT_MODEL,
+          messages: [{ role: 'user', content: 'Tell me a long story about batching.' }],
+          stream: true,
+          max_tokens: MAX_TOKENS,
+        },
         { signal: controller.signal },
       );
       // Act: abort after the second chunk.
@@ -223,7 +267,11 @@ describe('openai client against the local platform', () => {
       });
       // Assess: the simulator counts one cancelled generation on the GPU face, with tokens it never made.
       expect(received).toBeGreaterThanOrEqual(2);
-      await waitUntil(async () => (await simulatorStats(platform)).faces.openai.cancelled - before.faces.openai.cancelled >= 1, 5_000, 'the simulator counts the generation as cancelled');
+      await waitUntil(
+        async () => (await simulatorStats(platform)).faces.openai.cancelled - before.faces.openai.cancelled >= 1,
+        5_000,
+        'the simulator counts the generation as cancelled',
+      );
       const after = await simulatorStats(platform);
       expect(after.faces.openai.cancelled - before.faces.openai.cancelled).toBe(1);
       expect(after.faces.openai.cancelledTokens - before.faces.openai.cancelledTokens).toBeGreaterThan(0);
@@ -253,7 +301,9 @@ describe('openai client against the local platform', () => {
       const text = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.delta.content ?? '')).join('');
       expect(text.length).toBeGreaterThan(0);
       expect(chunks.filter((chunk) => (chunk.choices[0]?.delta.content ?? '') !== '').length).toBeGreaterThan(1);
-      const finishes = chunks.flatMap((chunk) => chunk.choices.filter((choice) => choice.finish_reason !== null).map((choice) => choice.finish_reason));
+      const finishes = chunks.flatMap((chunk) =>
+        chunk.choices.filter((choice) => choice.finish_reason !== null).map((choice) => choice.finish_reason),
+      );
       expect(finishes).toHaveLength(1);
       expect(['stop', 'length']).toContain(finishes[0]);
       expect(chunks.at(-1)!.usage!.completion_tokens).toBeGreaterThan(0);

@@ -37,7 +37,8 @@ export async function configureSimulator(platform: LocalPlatformProcess, patch: 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(patch),
   });
-  if (response.status !== 200) throw new Error(`POST /_sim/config ${JSON.stringify(patch)} answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`POST /_sim/config ${JSON.stringify(patch)} answered ${response.status}: ${await response.text()}`);
 }
 
 /** Polls `probe` every 50 ms until it returns true; throws after `timeoutMs`. */

@@ -18,7 +18,9 @@ describe('DynamoDbApiKeyStore against a local DynamoDB', () => {
     const { key, record } = await issueApiKey(store, { tenantId: 'tenant-a', name: 'ci', now: new Date('2026-11-28T00:00:00Z') });
     // Act
     const found = await store.findByHash(hashApiKey(key));
-    const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: { pk: `APIKEY#${record.keyHash}`, sk: 'APIKEY' } }));
+    const { Item } = await table.documentClient.send(
+      new GetCommand({ TableName: table.tableName, Key: { pk: `APIKEY#${record.keyHash}`, sk: 'APIKEY' } }),
+    );
     // Assess
     expect(found).toEqual(record);
     expect(JSON.stringify(Item)).not.toContain(key);

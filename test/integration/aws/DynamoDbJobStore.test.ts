@@ -6,9 +6,19 @@ import { startTestTable } from '../../helpers/localDynamoDb';
 
 function job(id: string, overrides: Partial<Job> = {}): Job {
   return {
-    id, tenantId: 'tenant-a', status: 'validating', source: { bucket: 'b', key: `inbox/tenant-a/${id}.jsonl` },
-    completionWindow: '24h', metadata: { team: 'x' }, requestCounts: { total: 0, completed: 0, failed: 0 },
-    usage: { promptTokens: 0, completionTokens: 0 }, chunksTotal: 0, chunksDone: 0, createdAt: 1_000, expiresAt: 87_400, ...overrides,
+    id,
+    tenantId: 'tenant-a',
+    status: 'validating',
+    source: { bucket: 'b', key: `inbox/tenant-a/${id}.jsonl` },
+    completionWindow: '24h',
+    metadata: { team: 'x' },
+    requestCounts: { total: 0, completed: 0, failed: 0 },
+    usage: { promptTokens: 0, completionTokens: 0 },
+    chunksTotal: 0,
+    chunksDone: 0,
+    createdAt: 1_000,
+    expiresAt: 87_400,
+    ...overrides,
   };
 }
 
@@ -32,9 +42,19 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     // Prepare
     await store.create(job('batch_2'));
     // Act
-    const moved = await store.transition('batch_2', 'in_progress', { chunksTotal: 3, requestCounts: { total: 30, completed: 0, failed: 2 } }, new Date(5_000_000));
+    const moved = await store.transition(
+      'batch_2',
+      'in_progress',
+      { chunksTotal: 3, requestCounts: { total: 30, completed: 0, failed: 2 } },
+      new Date(5_000_000),
+    );
     // Assess
-    expect(moved).toMatchObject({ status: 'in_progress', inProgressAt: 5_000, chunksTotal: 3, requestCounts: { total: 30, completed: 0, failed: 2 } });
+    expect(moved).toMatchObject({
+      status: 'in_progress',
+      inProgressAt: 5_000,
+      chunksTotal: 3,
+      requestCounts: { total: 30, completed: 0, failed: 2 },
+    });
     await expect(store.transition('batch_2', 'completed')).rejects.toBeInstanceOf(JobStateConflictError);
     await expect(store.transition('batch_2', 'completed')).rejects.toThrow('while it is in_progress');
     await expect(store.transition('batch_missing', 'in_progress')).rejects.toBeInstanceOf(JobStateConflictError);
@@ -53,8 +73,17 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(first.applied).toBe(true);
     expect(again.applied).toBe(false);
     expect(second.applied).toBe(true);
-    expect(second.job).toMatchObject({ chunksDone: 2, requestCounts: { total: 20, completed: 17, failed: 3 }, usage: { promptTokens: 200, completionTokens: 100 } });
-    expect(await store.chunkAttempts('batch_3')).toEqual(new Map([[0, 'attempt-a'], [1, 'attempt-c']]));
+    expect(second.job).toMatchObject({
+      chunksDone: 2,
+      requestCounts: { total: 20, completed: 17, failed: 3 },
+      usage: { promptTokens: 200, completionTokens: 100 },
+    });
+    expect(await store.chunkAttempts('batch_3')).toEqual(
+      new Map([
+        [0, 'attempt-a'],
+        [1, 'attempt-c'],
+      ]),
+    );
   });
 
   it('refuses to record a chunk of a job that is not running', async () => {
@@ -65,18 +94,29 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
   });
 
   it('stores and returns a chunk plan in index order', async () => {
-    const plan = Array.from({ length: 30 }, (_, i) => ({ index: i, startByte: i * 100, endByte: i * 100 + 99, firstLine: i * 10 + 1, lineCount: 10, skipLines: i === 3 ? [33, 35] : [] }));
+    const plan = Array.from({ length: 30 }, (_, i) => ({
+      index: i,
+      startByte: i * 100,
+      endByte: i * 100 + 99,
+      firstLine: i * 10 + 1,
+      lineCount: 10,
+      skipLines: i === 3 ? [33, 35] : [],
+    }));
     await store.saveChunkPlan('batch_5', [...plan].reverse());
     expect(await store.chunkPlan('batch_5')).toEqual(plan);
   });
 
-  it('lists a tenant\'s jobs newest first with a cursor, never another tenant\'s', async () => {
+  it("lists a tenant's jobs newest first with a cursor, never another tenant's", async () => {
     for (let i = 0; i < 5; i++) await store.create(job(`batch_list_${i}`, { tenantId: 'lister', createdAt: 2_000 + i }));
     await store.create(job('batch_other', { tenantId: 'someone-else', createdAt: 9_999 }));
     const first = await store.list('lister', { limit: 2 });
     const second = await store.list('lister', { limit: 2, after: first.jobs[1]!.id });
     const third = await store.list('lister', { limit: 2, after: second.jobs[1]!.id });
-    expect([first, second, third].map((p) => p.jobs.map((j) => j.id))).toEqual([['batch_list_4', 'batch_list_3'], ['batch_list_2', 'batch_list_1'], ['batch_list_0']]);
+    expect([first, second, third].map((p) => p.jobs.map((j) => j.id))).toEqual([
+      ['batch_list_4', 'batch_list_3'],
+      ['batch_list_2', 'batch_list_1'],
+      ['batch_list_0'],
+    ]);
     expect([first.hasMore, second.hasMore, third.hasMore]).toEqual([true, true, false]);
   });
 
@@ -87,10 +127,13 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(moved.errorFileId).toBeUndefined();
     await store.create(job('batch_undef2'));
     await store.transition('batch_undef2', 'expired');
-    expect(await store.setOutputs('batch_undef2', { outputFileId: 'file-out', errorFileId: undefined })).toMatchObject({ status: 'expired', outputFileId: 'file-out' });
+    expect(await store.setOutputs('batch_undef2', { outputFileId: 'file-out', errorFileId: undefined })).toMatchObject({
+      status: 'expired',
+      outputFileId: 'file-out',
+    });
   });
 
-  it('records a running job\'s failure once (the first cause wins), and never on a job not running', async () => {
+  it("records a running job's failure once (the first cause wins), and never on a job not running", async () => {
     // Prepare
     await store.create(job('batch_lost', { status: 'in_progress' }));
     await store.create(job('batch_waiting'));
@@ -118,7 +161,13 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     const first = await store.recordRedrive('batch_stalled', 0, new Date(9_000_000));
     const stale = await store.recordRedrive('batch_stalled', 0, new Date(9_000_000));
     const second = await store.recordRedrive('batch_stalled', 1, new Date(9_500_000));
-    await store.recordChunkDone('batch_stalled', 0, 'a1', { completed: 1, failed: 0, promptTokens: 0, completionTokens: 0 }, new Date(9_900_000));
+    await store.recordChunkDone(
+      'batch_stalled',
+      0,
+      'a1',
+      { completed: 1, failed: 0, promptTokens: 0, completionTokens: 0 },
+      new Date(9_900_000),
+    );
 
     // Assess
     expect(active).toContain('batch_stalled');
@@ -147,8 +196,16 @@ describe('DynamoDbFileStore against a DynamoDB-API server', () => {
   });
   afterAll(() => table.close());
 
-  const file = (id: string, createdAt: number, purpose: 'batch' | 'batch_output' = 'batch', tenantId = 't') =>
-    ({ id, tenantId, purpose, filename: `${id}.jsonl`, bytes: 10, createdAt, bucket: 'b', key: `files/${tenantId}/${id}` });
+  const file = (id: string, createdAt: number, purpose: 'batch' | 'batch_output' = 'batch', tenantId = 't') => ({
+    id,
+    tenantId,
+    purpose,
+    filename: `${id}.jsonl`,
+    bytes: 10,
+    createdAt,
+    bucket: 'b',
+    key: `files/${tenantId}/${id}`,
+  });
 
   it('puts, gets and lists files newest first, filtered by purpose across pages', async () => {
     for (let i = 0; i < 6; i++) await store.put(file(`file-${i}`, 100 + i, i % 2 === 0 ? 'batch' : 'batch_output'));

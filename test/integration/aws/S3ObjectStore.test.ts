@@ -17,7 +17,14 @@ describe('S3ObjectStore against s3rver', () => {
   beforeAll(async () => {
     server = await startLocalS3({ port: 0 });
     await server.createBucket('bucket');
-    store = new S3ObjectStore(new S3Client({ endpoint: server.url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    store = new S3ObjectStore(
+      new S3Client({
+        endpoint: server.url,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
   });
   afterAll(() => server.close());
 
@@ -36,7 +43,9 @@ describe('S3ObjectStore against s3rver', () => {
     await store.write('bucket', 'inbox/t/pinned.jsonl', 'new\n');
 
     // Act
-    const changed = await store.read('bucket', 'inbox/t/pinned.jsonl', { start: 0, end: 2, ifMatch: before!.etag }).catch((error: unknown) => error);
+    const changed = await store
+      .read('bucket', 'inbox/t/pinned.jsonl', { start: 0, end: 2, ifMatch: before!.etag })
+      .catch((error: unknown) => error);
     const missing = await store.read('bucket', 'inbox/t/never.jsonl', { ifMatch: before!.etag }).catch((error: unknown) => error);
 
     // Assess
@@ -51,7 +60,15 @@ describe('S3ObjectStore against s3rver', () => {
   it('uploads a stream larger than one part, multipart', async () => {
     const line = `${'x'.repeat(1023)}\n`;
     const lines = 10 * 1024; // 10 MiB: two parts of 8 MiB
-    await store.write('bucket', 'big.jsonl', Readable.from((function* () { for (let i = 0; i < lines; i++) yield Buffer.from(line); })()));
+    await store.write(
+      'bucket',
+      'big.jsonl',
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < lines; i++) yield Buffer.from(line);
+        })(),
+      ),
+    );
     expect((await store.head('bucket', 'big.jsonl'))!.size).toBe(lines * 1024);
     expect(await text(await store.read('bucket', 'big.jsonl', { start: 1024 * 9000, end: 1024 * 9000 + 9 }))).toBe('xxxxxxxxxx');
   });

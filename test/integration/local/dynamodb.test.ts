@@ -1,6 +1,12 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
-import { createLocalDynamoDbClient, createTables, startLocalDynamoDb, tableDefinitionsFrom, type LocalDynamoDb } from '../../../shared/local/dynamodb';
+import {
+  createLocalDynamoDbClient,
+  createTables,
+  startLocalDynamoDb,
+  tableDefinitionsFrom,
+  type LocalDynamoDb,
+} from '../../../shared/local/dynamodb';
 import { loadServerlessConfig } from '../../../shared/local/serverlessConfig';
 
 const config = loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' });
@@ -71,7 +77,13 @@ describe('tables from serverless.yml in dynalite', () => {
     });
 
     // Assess
-    expect(Object.keys(platform ?? {}).sort()).toEqual(['AttributeDefinitions', 'BillingMode', 'GlobalSecondaryIndexes', 'KeySchema', 'TableName']);
+    expect(Object.keys(platform ?? {}).sort()).toEqual([
+      'AttributeDefinitions',
+      'BillingMode',
+      'GlobalSecondaryIndexes',
+      'KeySchema',
+      'TableName',
+    ]);
     expect(provisioned).toMatchObject({ TableName: 'Other', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } });
     expect(provisioned).not.toHaveProperty('Tags');
   });

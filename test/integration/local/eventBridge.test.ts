@@ -27,7 +27,13 @@ describe('EventBridge stand-in', () => {
     const result = await client.send(
       new PutEventsCommand({
         Entries: [
-          { EventBusName: 'inference-platform-local', Source: 'inference-platform.jobs', DetailType: 'Job Completed', Detail: JSON.stringify({ jobId: 'job_1', status: 'completed' }), Resources: ['arn:x'] },
+          {
+            EventBusName: 'inference-platform-local',
+            Source: 'inference-platform.jobs',
+            DetailType: 'Job Completed',
+            Detail: JSON.stringify({ jobId: 'job_1', status: 'completed' }),
+            Resources: ['arn:x'],
+          },
           { Source: 'inference-platform.jobs', DetailType: 'Other', Detail: '{}' },
         ],
       }),
@@ -58,7 +64,15 @@ describe('EventBridge stand-in', () => {
     // Act
     await client.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/inference-platform-local', Source: 's', DetailType: 'd', Detail: '{}', Time: new Date('2026-01-02T03:04:05Z') }],
+        Entries: [
+          {
+            EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/inference-platform-local',
+            Source: 's',
+            DetailType: 'd',
+            Detail: '{}',
+            Time: new Date('2026-01-02T03:04:05Z'),
+          },
+        ],
       }),
     );
 
@@ -81,13 +95,20 @@ describe('EventBridge stand-in', () => {
 
     // Assess
     expect(result.FailedEntryCount).toBe(3);
-    expect(result.Entries?.map((entry) => entry.ErrorCode ?? 'ok')).toEqual(['ResourceNotFoundException', 'MalformedDetail', 'InvalidArgument', 'ok']);
+    expect(result.Entries?.map((entry) => entry.ErrorCode ?? 'ok')).toEqual([
+      'ResourceNotFoundException',
+      'MalformedDetail',
+      'InvalidArgument',
+      'ok',
+    ]);
     expect(events.events().map((event) => event.detail)).toEqual([{ ok: true }]);
   });
 
   it('refuses more than 10 entries, as PutEvents does', async () => {
     // Act
-    const act = client.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => ({ Source: 's', DetailType: 'd', Detail: '{}' })) }));
+    const act = client.send(
+      new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => ({ Source: 's', DetailType: 'd', Detail: '{}' })) }),
+    );
 
     // Assess
     await expect(act).rejects.toMatchObject({ name: 'ValidationException' });

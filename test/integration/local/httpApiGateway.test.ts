@@ -32,7 +32,10 @@ function rawFunction(name: string, handler: unknown, timeoutSeconds = 5): LocalF
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A raw HTTP request, so repeated headers reach the server as separate lines. */
-function send(url: string, options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: Buffer | string; chunks?: Buffer[] }) {
+function send(
+  url: string,
+  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: Buffer | string; chunks?: Buffer[] },
+) {
   return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string; json: any }>((resolve, reject) => {
     const req = httpRequest(`${url}${options.path}`, { method: options.method ?? 'GET' }, (res) => {
       const chunks: Buffer[] = [];
@@ -59,22 +62,42 @@ function send(url: string, options: { method?: string; path: string; headers?: R
 describe('the emulated REST API (payload 1.0)', () => {
   const logged: string[] = [];
   const logger: GatewayLogger = { info: (line) => logged.push(line), error: (line) => logged.push(line) };
-  const echo = fakeFunction('echo', (event) => ({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }));
-  const proxy = fakeFunction('proxy', (event) => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: event.pathParameters.proxy }));
+  const echo = fakeFunction('echo', (event) => ({
+    statusCode: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(event),
+  }));
+  const proxy = fakeFunction('proxy', (event) => ({
+    statusCode: 200,
+    headers: { 'content-type': 'text/plain' },
+    body: event.pathParameters.proxy,
+  }));
   const plain = fakeFunction('plain', () => ({ hello: 'world' }));
-  const rich = fakeFunction('rich', () => ({ statusCode: 201, headers: { 'X-Custom': 7, 'Content-Type': 'application/octet-stream' }, multiValueHeaders: { 'Set-Cookie': ['a=1; Path=/', 'b=2'] }, body: Buffer.from([0, 1, 2, 255]).toString('base64'), isBase64Encoded: true }));
+  const rich = fakeFunction('rich', () => ({
+    statusCode: 201,
+    headers: { 'X-Custom': 7, 'Content-Type': 'application/octet-stream' },
+    multiValueHeaders: { 'Set-Cookie': ['a=1; Path=/', 'b=2'] },
+    body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+    isBase64Encoded: true,
+  }));
   const broken = fakeFunction('broken', () => {
     throw new Error('handler bug');
   });
   const slow = fakeFunction('slow', () => new Promise((resolve) => setTimeout(() => resolve({ statusCode: 200 }), 2_000).unref()), 0.2);
   const malformed = fakeFunction('malformed', () => ({ statusCode: 200, body: { not: 'a string' } }));
-  const policy = (effect: string, resource: string) => ({ Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] });
+  const policy = (effect: string, resource: string) => ({
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+  });
   const allow = fakeFunction('allow', (event) =>
     (event.headers.Authorization ?? event.headers.authorization) === 'Bearer good'
       ? { principalId: 't-1', policyDocument: policy('Allow', event.methodArn), context: { tenantId: 't-1', keyId: 'k1', n: 3 } }
       : { principalId: 'nobody', policyDocument: policy('Deny', event.methodArn) },
   );
-  const wildcard = fakeFunction('wildcard', (event) => ({ principalId: 'p', policyDocument: policy('Allow', `${event.methodArn.split('/')[0]}/*/GET/*`) }));
+  const wildcard = fakeFunction('wildcard', (event) => ({
+    principalId: 'p',
+    policyDocument: policy('Allow', `${event.methodArn.split('/')[0]}/*/GET/*`),
+  }));
   const unauthorized = fakeFunction('unauthorized', () => {
     throw new Error('Unauthorized');
   });
@@ -83,40 +106,64 @@ describe('the emulated REST API (payload 1.0)', () => {
   });
   const simple = fakeFunction('simple', () => ({ isAuthorized: true }));
   const disconnects: string[] = [];
-  const streamer = rawFunction('streamer', httpRoute(async ({ signal }) => {
-    signal.addEventListener('abort', () => disconnects.push('signal'));
-    async function* events() {
-      try {
-        for (let index = 0; index < 4; index += 1) {
-          if (signal.aborted) return;
-          yield `data: ${index}\n\n`;
-          await sleep(150);
+  const streamer = rawFunction(
+    'streamer',
+    httpRoute(
+      async ({ signal }) => {
+        signal.addEventListener('abort', () => disconnects.push('signal'));
+        async function* events() {
+          try {
+            for (let index = 0; index < 4; index += 1) {
+              if (signal.aborted) return;
+              yield `data: ${index}\n\n`;
+              await sleep(150);
+            }
+          } finally {
+            disconnects.push(signal.aborted ? 'generator stopped' : 'generator done');
+          }
         }
-      } finally {
-        disconnects.push(signal.aborted ? 'generator stopped' : 'generator done');
-      }
-    }
-    return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: events() };
-  }, { anonymous: true, streaming: true }));
-  const longStreamer = rawFunction('long', httpRoute(async ({ signal }) => {
-    async function* forever() {
-      try {
-        for (let index = 0; ; index += 1) {
-          if (signal.aborted) return;
-          yield `data: ${index}\n\n`;
-          await sleep(50);
+        return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: events() };
+      },
+      { anonymous: true, streaming: true },
+    ),
+  );
+  const longStreamer = rawFunction(
+    'long',
+    httpRoute(
+      async ({ signal }) => {
+        async function* forever() {
+          try {
+            for (let index = 0; ; index += 1) {
+              if (signal.aborted) return;
+              yield `data: ${index}\n\n`;
+              await sleep(50);
+            }
+          } finally {
+            disconnects.push(signal.aborted ? 'long: stopped by the signal' : 'long: stopped');
+          }
         }
-      } finally {
-        disconnects.push(signal.aborted ? 'long: stopped by the signal' : 'long: stopped');
-      }
-    }
-    return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: forever() };
-  }, { anonymous: true, streaming: true }));
-  const streamedError = rawFunction('streamedError', httpRoute(async () => {
-    throw new Error('before any byte');
-  }, { anonymous: true, streaming: true }));
-  const streamedJson = rawFunction('streamedJson', httpRoute(async () => jsonResponse(200, { whole: true }), { anonymous: true, streaming: true }));
-  const bufferedHandler = rawFunction('buffered', httpRoute(async () => jsonResponse(200, {}), { anonymous: true }));
+        return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: forever() };
+      },
+      { anonymous: true, streaming: true },
+    ),
+  );
+  const streamedError = rawFunction(
+    'streamedError',
+    httpRoute(
+      async () => {
+        throw new Error('before any byte');
+      },
+      { anonymous: true, streaming: true },
+    ),
+  );
+  const streamedJson = rawFunction(
+    'streamedJson',
+    httpRoute(async () => jsonResponse(200, { whole: true }), { anonymous: true, streaming: true }),
+  );
+  const bufferedHandler = rawFunction(
+    'buffered',
+    httpRoute(async () => jsonResponse(200, {}), { anonymous: true }),
+  );
   const authorizer = (name: string, fn: LocalFunction): HttpApiAuthorizer => ({ name, function: fn });
   const routes: HttpApiRoute[] = [
     { method: 'GET', path: '/items/{id}', function: echo.fn },
@@ -222,9 +269,24 @@ describe('the emulated REST API (payload 1.0)', () => {
 
   it('passes every body base64-encoded, byte for byte, with binaryMediaTypes */*; as text without', async () => {
     // Act
-    const json = await send(gateway.url, { method: 'POST', path: '/items', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0x7d]) });
-    const binary = await send(gateway.url, { method: 'POST', path: '/items', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 159, 255]) });
-    const text = await send(plainGateway.url, { method: 'POST', path: '/items', headers: { 'content-type': 'application/json' }, body: '{"a":"é"}' });
+    const json = await send(gateway.url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0xff, 0x7d]),
+    });
+    const binary = await send(gateway.url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from([0, 159, 255]),
+    });
+    const text = await send(plainGateway.url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":"é"}',
+    });
 
     // Assess
     expect(json.json).toMatchObject({ body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true });
@@ -234,7 +296,12 @@ describe('the emulated REST API (payload 1.0)', () => {
 
   it('refuses a body over 10 MB with 413', async () => {
     // Act
-    const response = await send(gateway.url, { method: 'POST', path: '/items', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 32) });
+    const response = await send(gateway.url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 32),
+    });
 
     // Assess
     expect(response).toMatchObject({ status: 413, json: { message: 'Request Too Long' } });
@@ -243,7 +310,12 @@ describe('the emulated REST API (payload 1.0)', () => {
   it('refuses a chunked body once it passes 10 MB', async () => {
     // Act
     const half = Buffer.alloc(MAX_REQUEST_BODY_BYTES / 2 + 1, 32);
-    const response = await send(gateway.url, { method: 'POST', path: '/items', headers: { 'content-type': 'application/json' }, chunks: [half, half] });
+    const response = await send(gateway.url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json' },
+      chunks: [half, half],
+    });
 
     // Assess
     expect(response.status).toBe(413);
@@ -259,7 +331,13 @@ describe('the emulated REST API (payload 1.0)', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    expect(response.json.requestContext.authorizer).toEqual({ tenantId: 't-1', keyId: 'k1', n: '3', principalId: 't-1', integrationLatency: 0 });
+    expect(response.json.requestContext.authorizer).toEqual({
+      tenantId: 't-1',
+      keyId: 'k1',
+      n: '3',
+      principalId: 't-1',
+      integrationLatency: 0,
+    });
     const authorizerEvent = allow.calls[0]?.event;
     expect(authorizerEvent).toMatchObject({
       type: 'REQUEST',
@@ -427,7 +505,10 @@ describe('the emulated REST API (payload 1.0)', () => {
 
   it('never writes a key to its request line: an api_key query parameter is redacted, the Authorization header never logged', async () => {
     // Act
-    await send(gateway.url, { path: '/items/7?limit=2&api_key=sk-secret-in-url&after=x', headers: { authorization: 'Bearer sk-secret-in-header' } });
+    await send(gateway.url, {
+      path: '/items/7?limit=2&api_key=sk-secret-in-url&after=x',
+      headers: { authorization: 'Bearer sk-secret-in-header' },
+    });
     await sleep(20);
 
     // Assess

@@ -3,7 +3,12 @@ import { HttpApiRouter, httpApiRoutesFrom, methodLogicalId, restApiSettingsFrom 
 import type { LocalFunction } from '../../../shared/local/localFunction';
 import { loadServerlessConfig, parseServerlessConfig } from '../../../shared/local/serverlessConfig';
 
-const functionFor = (key: string): LocalFunction => ({ functionName: key, timeoutSeconds: 1, memorySize: 128, loadHandler: async () => () => null });
+const functionFor = (key: string): LocalFunction => ({
+  functionName: key,
+  timeoutSeconds: 1,
+  memorySize: 128,
+  loadHandler: async () => () => null,
+});
 
 describe('routes from serverless.yml', () => {
   it('serves every http event (REST API), behind the authorizer except /health, streaming chat and responses', () => {
@@ -14,7 +19,12 @@ describe('routes from serverless.yml', () => {
     const routes = httpApiRoutesFrom(config, functionFor);
 
     // Assess
-    const summary = routes.map((route) => [`${route.method} ${route.path}`, route.function.functionName, route.authorizer?.function.functionName, route.streaming === true]);
+    const summary = routes.map((route) => [
+      `${route.method} ${route.path}`,
+      route.function.functionName,
+      route.authorizer?.function.functionName,
+      route.streaming === true,
+    ]);
     expect(summary).toEqual(
       expect.arrayContaining([
         ['POST /v1/chat/completions', 'chatCompletions', 'authorizer', true],
@@ -25,7 +35,12 @@ describe('routes from serverless.yml', () => {
         ['GET /health', 'health', undefined, false],
       ]),
     );
-    expect(routes.filter((route) => route.streaming).map((route) => route.path).sort()).toEqual(['/v1/chat/completions', '/v1/responses']);
+    expect(
+      routes
+        .filter((route) => route.streaming)
+        .map((route) => route.path)
+        .sort(),
+    ).toEqual(['/v1/chat/completions', '/v1/responses']);
   });
 
   it("reads the REST API's binary media types and gateway responses from serverless.yml", () => {
@@ -35,7 +50,9 @@ describe('routes from serverless.yml', () => {
     // Assess
     expect(settings.binaryMediaTypes).toEqual(['*/*']);
     expect(settings.gatewayResponses.ACCESS_DENIED).toMatchObject({ statusCode: 401, headers: { 'content-type': 'application/json' } });
-    expect(JSON.parse(settings.gatewayResponses.ACCESS_DENIED!.body!)).toMatchObject({ error: { code: 'invalid_api_key', type: 'authentication_error' } });
+    expect(JSON.parse(settings.gatewayResponses.ACCESS_DENIED!.body!)).toMatchObject({
+      error: { code: 'invalid_api_key', type: 'authentication_error' },
+    });
     expect(settings.gatewayResponses.UNAUTHORIZED?.body).toBe(settings.gatewayResponses.ACCESS_DENIED?.body);
     expect(settings.gatewayResponses.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ statusCode: 404, body: '{"message":"Not Found"}' });
   });
@@ -48,7 +65,9 @@ describe('routes from serverless.yml', () => {
 
   it('matches a {param} route and decodes the parameter', () => {
     // Prepare
-    const router = new HttpApiRouter(httpApiRoutesFrom(loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' }), functionFor));
+    const router = new HttpApiRouter(
+      httpApiRoutesFrom(loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' }), functionFor),
+    );
 
     // Act
     const match = router.match('GET', '/v1/models/gpt%2Foss');
@@ -60,7 +79,8 @@ describe('routes from serverless.yml', () => {
 
   it('refuses authorizers it does not emulate', () => {
     // Prepare
-    const yaml = (authorizer: string) => `service: s\nfunctions:\n  f:\n    handler: a.handler\n    events:\n      - http:\n          method: GET\n          path: /\n          authorizer: ${authorizer}\n`;
+    const yaml = (authorizer: string) =>
+      `service: s\nfunctions:\n  f:\n    handler: a.handler\n    events:\n      - http:\n          method: GET\n          path: /\n          authorizer: ${authorizer}\n`;
 
     // Act
     const token = () => httpApiRoutesFrom(parseServerlessConfig(yaml('{ name: auth }')), functionFor);

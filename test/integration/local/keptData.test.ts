@@ -26,8 +26,18 @@ describe('local state survives a restart', () => {
   const uploadFile = async (running: LocalPlatformProcess) => {
     const form = new FormData();
     form.append('purpose', 'batch');
-    form.append('file', new File(['{"custom_id": "r1", "method": "POST", "url": "/v1/embeddings", "body": {"model": "bge-m3", "input": "x"}}\n'], 'kept.jsonl'));
-    const response = await fetch(`${running.api}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${running.apiKey}` }, body: form });
+    form.append(
+      'file',
+      new File(
+        ['{"custom_id": "r1", "method": "POST", "url": "/v1/embeddings", "body": {"model": "bge-m3", "input": "x"}}\n'],
+        'kept.jsonl',
+      ),
+    );
+    const response = await fetch(`${running.api}/v1/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${running.apiKey}` },
+      body: form,
+    });
     expect(response.status).toBe(200);
     return ((await response.json()) as { id: string }).id;
   };

@@ -11,7 +11,10 @@ const withHandler = (handler: LambdaHandler, timeoutSeconds = 1): LocalFunction 
 describe('invokeLocalFunction', () => {
   it('resolves an async handler with its result, as JSON on the wire', async () => {
     // Act
-    const result = await invokeLocalFunction(withHandler(async () => ({ a: 1, gone: undefined, at: new Date(0) })), {});
+    const result = await invokeLocalFunction(
+      withHandler(async () => ({ a: 1, gone: undefined, at: new Date(0) })),
+      {},
+    );
 
     // Assess
     expect(result).toEqual({ a: 1, at: '1970-01-01T00:00:00.000Z' });
@@ -19,7 +22,10 @@ describe('invokeLocalFunction', () => {
 
   it('supports callback-style handlers', async () => {
     // Act
-    const result = await invokeLocalFunction(withHandler((_event, _context, callback) => setImmediate(() => callback(null, 'done'))), {});
+    const result = await invokeLocalFunction(
+      withHandler((_event, _context, callback) => setImmediate(() => callback(null, 'done'))),
+      {},
+    );
 
     // Assess
     expect(result).toBe('done');
@@ -27,7 +33,10 @@ describe('invokeLocalFunction', () => {
 
   it('answers null for a non-async handler without a callback, as the runtime does', async () => {
     // Act
-    const result = await invokeLocalFunction(withHandler(() => ({ ignored: true })), {});
+    const result = await invokeLocalFunction(
+      withHandler(() => ({ ignored: true })),
+      {},
+    );
 
     // Assess
     expect(result).toBeNull();
@@ -38,7 +47,10 @@ describe('invokeLocalFunction', () => {
     const event = { nested: { value: 1 } };
 
     // Act
-    await invokeLocalFunction(withHandler(async (received: any) => (received.nested.value = 2)), event);
+    await invokeLocalFunction(
+      withHandler(async (received: any) => (received.nested.value = 2)),
+      event,
+    );
 
     // Assess
     expect(event.nested.value).toBe(1);
@@ -46,7 +58,10 @@ describe('invokeLocalFunction', () => {
 
   it('rejects with FunctionTimeoutError past the timeout', async () => {
     // Act
-    const act = invokeLocalFunction(withHandler(() => new Promise((resolve) => setTimeout(resolve, 1_000).unref()), 0.05), {});
+    const act = invokeLocalFunction(
+      withHandler(() => new Promise((resolve) => setTimeout(resolve, 1_000).unref()), 0.05),
+      {},
+    );
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(FunctionTimeoutError);
@@ -74,7 +89,11 @@ describe('invokeLocalFunction', () => {
 
   it('leaves an invocation done before crashAfterMs untouched', async () => {
     // Act
-    const result = await invokeLocalFunction(withHandler(async () => 'done'), {}, { crashAfterMs: 200 });
+    const result = await invokeLocalFunction(
+      withHandler(async () => 'done'),
+      {},
+      { crashAfterMs: 200 },
+    );
 
     // Assess
     expect(result).toBe('done');
@@ -82,9 +101,12 @@ describe('invokeLocalFunction', () => {
 
   it('rejects with what the handler threw', async () => {
     // Act
-    const act = invokeLocalFunction(withHandler(async () => {
-      throw new Error('boom');
-    }), {});
+    const act = invokeLocalFunction(
+      withHandler(async () => {
+        throw new Error('boom');
+      }),
+      {},
+    );
 
     // Assess
     await expect(act).rejects.toThrow('boom');

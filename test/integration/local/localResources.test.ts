@@ -1,5 +1,11 @@
 import { ServerlessConfigError } from '../../../shared/local/errors';
-import { namedResourcesFrom, queueForArn, resolveEnvironment, resolveIntrinsic, type LocalResources } from '../../../shared/local/localResources';
+import {
+  namedResourcesFrom,
+  queueForArn,
+  resolveEnvironment,
+  resolveIntrinsic,
+  type LocalResources,
+} from '../../../shared/local/localResources';
 import { parseServerlessConfig } from '../../../shared/local/serverlessConfig';
 import { serviceConfig } from './standIns';
 
@@ -8,9 +14,21 @@ const config = serviceConfig();
 /** The resources of serverless.yml, with queues as createQueues would add them. */
 function localResources(): LocalResources {
   const local = namedResourcesFrom(config.resources, 'us-east-1');
-  for (const [logicalId, suffix] of [['IngestQueue', 'ingest'], ['WorkQueue', 'work'], ['FinalizeQueue', 'finalize'], ['RequestsQueue', 'requests'], ['ResultsQueue', 'results']] as const) {
+  for (const [logicalId, suffix] of [
+    ['IngestQueue', 'ingest'],
+    ['WorkQueue', 'work'],
+    ['FinalizeQueue', 'finalize'],
+    ['RequestsQueue', 'requests'],
+    ['ResultsQueue', 'results'],
+  ] as const) {
     const name = `inference-platform-local-${suffix}`;
-    local.queues[logicalId] = { logicalId, name, url: `http://127.0.0.1:9324/000000000000/${name}`, arn: `arn:aws:sqs:us-east-1:000000000000:${name}`, visibilityTimeoutSeconds: 30 };
+    local.queues[logicalId] = {
+      logicalId,
+      name,
+      url: `http://127.0.0.1:9324/000000000000/${name}`,
+      arn: `arn:aws:sqs:us-east-1:000000000000:${name}`,
+      visibilityTimeoutSeconds: 30,
+    };
   }
   return local;
 }
@@ -52,7 +70,10 @@ describe('CloudFormation intrinsics in environment values', () => {
     [{ 'Fn::GetAtt': ['EventBus', 'Arn'] }, 'arn:aws:events:us-east-1:000000000000:event-bus/inference-platform-local'],
     [{ 'Fn::GetAtt': ['PlatformTable', 'Arn'] }, 'arn:aws:dynamodb:us-east-1:000000000000:table/inference-platform-local'],
     [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PlatformBucket', 'Arn'] }, '/inbox/*']] }, 'arn:aws:s3:::inference-platform-local/inbox/*'],
-    [{ 'Fn::Sub': 's3://${PlatformBucket}/${!Literal}/${AWS::Region}/${WorkQueue.QueueName}' }, 's3://inference-platform-local/${Literal}/us-east-1/inference-platform-local-work'],
+    [
+      { 'Fn::Sub': 's3://${PlatformBucket}/${!Literal}/${AWS::Region}/${WorkQueue.QueueName}' },
+      's3://inference-platform-local/${Literal}/us-east-1/inference-platform-local-work',
+    ],
     [{ 'Fn::Sub': ['${Name}-x', { Name: { Ref: 'EventBus' } }] }, 'inference-platform-local-x'],
     [42, '42'],
   ])('resolves %j', (value, expected) => {
@@ -63,7 +84,10 @@ describe('CloudFormation intrinsics in environment values', () => {
   it.each([
     [{ Ref: 'Missing' }, /provider\.environment\.X is \{"Ref":"Missing"\}.*Missing is not a queue, bucket, event bus or table/],
     [{ 'Fn::GetAtt': ['WorkQueue', 'Nope'] }, /attribute Nope is not emulated/],
-    [{ 'Fn::ImportValue': 'shared-vpc' }, /provider\.environment\.X is \{"Fn::ImportValue":"shared-vpc"\}, which the local platform cannot resolve/],
+    [
+      { 'Fn::ImportValue': 'shared-vpc' },
+      /provider\.environment\.X is \{"Fn::ImportValue":"shared-vpc"\}, which the local platform cannot resolve/,
+    ],
   ])('refuses %j with an error naming the variable', (value, message) => {
     // Act
     const act = () => resolveEnvironment({ X: value }, local, 'provider.environment');
@@ -75,14 +99,23 @@ describe('CloudFormation intrinsics in environment values', () => {
 
   it('finds the local queue of an event source ARN, or says it is not one', () => {
     // Act & Assess
-    expect(queueForArn({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }, local, 'functions.ingest.events[0].sqs.arn').logicalId).toBe('IngestQueue');
+    expect(queueForArn({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }, local, 'functions.ingest.events[0].sqs.arn').logicalId).toBe(
+      'IngestQueue',
+    );
     expect(queueForArn('arn:aws:sqs:us-east-1:000000000000:inference-platform-local-work', local, 'w').logicalId).toBe('WorkQueue');
-    expect(() => queueForArn('arn:aws:sqs:eu-west-1:123:elsewhere', local, 'functions.x.events[0].sqs.arn')).toThrow(/functions\.x\.events\[0\]\.sqs\.arn: arn:aws:sqs:eu-west-1:123:elsewhere is not a queue of resources\.Resources/);
+    expect(() => queueForArn('arn:aws:sqs:eu-west-1:123:elsewhere', local, 'functions.x.events[0].sqs.arn')).toThrow(
+      /functions\.x\.events\[0\]\.sqs\.arn: arn:aws:sqs:eu-west-1:123:elsewhere is not a queue of resources\.Resources/,
+    );
   });
 
   it('names resources without a name after their logical id', () => {
     // Act
-    const named = namedResourcesFrom(parseServerlessConfig('service: s\nresources:\n  Resources:\n    MyBucket:\n      Type: AWS::S3::Bucket\n    Bus:\n      Type: AWS::Events::EventBus\n').resources, 'us-east-1');
+    const named = namedResourcesFrom(
+      parseServerlessConfig(
+        'service: s\nresources:\n  Resources:\n    MyBucket:\n      Type: AWS::S3::Bucket\n    Bus:\n      Type: AWS::Events::EventBus\n',
+      ).resources,
+      'us-east-1',
+    );
 
     // Assess
     expect(named.buckets.MyBucket?.name).toBe('mybucket');

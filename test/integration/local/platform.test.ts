@@ -32,7 +32,18 @@ describe('startLocalPlatform in this process', () => {
   it('creates the bucket, the queues and the event bus of serverless.yml', () => {
     // Assess
     expect(platform.bucketName).toBe('inference-platform-local');
-    expect(Object.keys(platform.queues).sort()).toEqual(['FinalizeDeadLetterQueue', 'FinalizeQueue', 'IngestDeadLetterQueue', 'IngestQueue', 'RequestsDeadLetterQueue', 'RequestsQueue', 'ResultsDeadLetterQueue', 'ResultsQueue', 'WorkDeadLetterQueue', 'WorkQueue']);
+    expect(Object.keys(platform.queues).sort()).toEqual([
+      'FinalizeDeadLetterQueue',
+      'FinalizeQueue',
+      'IngestDeadLetterQueue',
+      'IngestQueue',
+      'RequestsDeadLetterQueue',
+      'RequestsQueue',
+      'ResultsDeadLetterQueue',
+      'ResultsQueue',
+      'WorkDeadLetterQueue',
+      'WorkQueue',
+    ]);
     expect(platform.resources.eventBuses.EventBus?.name).toBe('inference-platform-local');
     for (const url of [platform.urls.s3, platform.urls.sqs, platform.urls.events]) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });

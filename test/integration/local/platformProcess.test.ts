@@ -47,7 +47,11 @@ describe('npm start (shared/local/start.ts) in a child process', () => {
       const object = await s3.send(new GetObjectCommand({ Bucket: platform!.bucket, Key: 'files/a.txt', Range: 'bytes=1-1' }));
       await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'parked' }));
       const parked = await receiveAll(sqs, dlq);
-      await events.send(new PutEventsCommand({ Entries: [{ EventBusName: 'inference-platform-local', Source: 'test', DetailType: 'Ping', Detail: '{"n":1}' }] }));
+      await events.send(
+        new PutEventsCommand({
+          Entries: [{ EventBusName: 'inference-platform-local', Source: 'test', DetailType: 'Ping', Detail: '{"n":1}' }],
+        }),
+      );
       const recorded = (await (await fetch(`${platform!.events}/_events`)).json()) as Array<{ detail: unknown }>;
 
       // Assess
@@ -104,7 +108,9 @@ describe('npm start (shared/local/start.ts) in a child process', () => {
       const act = startLocalPlatformProcess({ INFER_PORT: String(port) });
 
       // Assess
-      await expect(act).rejects.toThrow(/exited with code 1[\s\S]*HTTP API cannot listen on 127\.0\.0\.1:\d+: the port is already in use\. Set INFER_PORT/);
+      await expect(act).rejects.toThrow(
+        /exited with code 1[\s\S]*HTTP API cannot listen on 127\.0\.0\.1:\d+: the port is already in use\. Set INFER_PORT/,
+      );
     } finally {
       blocker.close();
     }

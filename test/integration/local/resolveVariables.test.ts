@@ -126,7 +126,10 @@ describe('serverless.yml variables', () => {
 
   it('reads env only from the environment it is given', () => {
     // Act
-    const resolved = resolveVariables({ a: '${env:LEVEL, "debug"}', b: '${env:OTHER, "x"}' }, { stage: 'dev', region: 'us-east-1', env: { LEVEL: 'warn' } });
+    const resolved = resolveVariables(
+      { a: '${env:LEVEL, "debug"}', b: '${env:OTHER, "x"}' },
+      { stage: 'dev', region: 'us-east-1', env: { LEVEL: 'warn' } },
+    );
 
     // Assess
     expect(resolved).toEqual({ a: 'warn', b: 'x' });

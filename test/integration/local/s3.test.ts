@@ -4,7 +4,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { namedResourcesFrom, type LocalResources } from '../../../shared/local/localResources';
 import { parseByteRange, startLocalS3, type LocalS3 } from '../../../shared/local/s3';
-import { S3NotificationForwarder, encodeS3EventKey, notificationMatches, queueNotificationsFrom, type QueueNotification } from '../../../shared/local/s3Notifications';
+import {
+  S3NotificationForwarder,
+  encodeS3EventKey,
+  notificationMatches,
+  queueNotificationsFrom,
+  type QueueNotification,
+} from '../../../shared/local/s3Notifications';
 import { createLocalSqsClient, createQueues, startLocalSqs, type LocalSqs } from '../../../shared/local/sqs';
 import { receiveAll, s3ClientFor, serviceConfig } from './standIns';
 
@@ -26,7 +32,11 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
     local = namedResourcesFrom(config.resources, 'us-east-1');
     await createQueues(sqsClient, config.resources, local);
     ingestUrl = local.queues.IngestQueue!.url;
-    forwarder = new S3NotificationForwarder({ client: sqsClient, notifications: queueNotificationsFrom(config.resources, local).notifications, region: 'us-east-1' });
+    forwarder = new S3NotificationForwarder({
+      client: sqsClient,
+      notifications: queueNotificationsFrom(config.resources, local).notifications,
+      region: 'us-east-1',
+    });
     s3 = await startLocalS3({ port: 0, onObjectEvent: (event) => forwarder.forward(event) });
     await s3.createBucket(local.buckets.PlatformBucket!.name);
     s3Client = s3ClientFor(s3.url);
@@ -55,12 +65,17 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
     await forwarder.flush();
     const messages = await receiveAll(sqsClient, ingestUrl);
     const literal = await text(key);
-    const normalised = await s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'inbox/other/dots.jsonl' })).then(() => 'found', () => 'missing');
+    const normalised = await s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'inbox/other/dots.jsonl' })).then(
+      () => 'found',
+      () => 'missing',
+    );
 
     // Assess
     expect(literal.body).toBe('{"a":1}\n');
     expect(normalised).toBe('missing');
-    expect(messages.map((message) => decodeURIComponent(JSON.parse(message.Body!).Records[0].s3.object.key.replace(/\+/g, ' ')))).toEqual([key]);
+    expect(messages.map((message) => decodeURIComponent(JSON.parse(message.Body!).Records[0].s3.object.key.replace(/\+/g, ' ')))).toEqual([
+      key,
+    ]);
   });
 
   it('sends exactly one S3 event notification to the ingest queue for a put under inbox/', async () => {
@@ -91,7 +106,12 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
         s3SchemaVersion: '1.0',
         configurationId: expect.any(String),
         bucket: { name: BUCKET, ownerIdentity: { principalId: expect.any(String) }, arn: `arn:aws:s3:::${BUCKET}` },
-        object: { key: 'inbox/my+file%2B1.jsonl', size: 8, eTag: put.ETag!.replaceAll('"', ''), sequencer: expect.stringMatching(/^[0-9A-F]+$/) },
+        object: {
+          key: 'inbox/my+file%2B1.jsonl',
+          size: 8,
+          eTag: put.ETag!.replaceAll('"', ''),
+          sequencer: expect.stringMatching(/^[0-9A-F]+$/),
+        },
       },
     });
     expect(Date.parse(record.eventTime)).toBeGreaterThanOrEqual(before - 1000);
@@ -113,19 +133,33 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
     const body = Buffer.alloc(5 * 1024 * 1024 + 10, 'a');
 
     // Act
-    await new Upload({ client: s3Client, params: { Bucket: BUCKET, Key: 'inbox/big.jsonl', Body: Readable.from([body]) }, partSize: 5 * 1024 * 1024 }).done();
+    await new Upload({
+      client: s3Client,
+      params: { Bucket: BUCKET, Key: 'inbox/big.jsonl', Body: Readable.from([body]) },
+      partSize: 5 * 1024 * 1024,
+    }).done();
     await forwarder.flush();
     const messages = await receiveAll(sqsClient, ingestUrl);
 
     // Assess
     expect(messages.map((message) => JSON.parse(message.Body!).Records[0].eventName)).toEqual(['ObjectCreated:CompleteMultipartUpload']);
     expect(JSON.parse(messages[0]!.Body!).Records[0].s3.object.size).toBe(body.length);
-    await expect(s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'inbox/big.jsonl' }))).resolves.toMatchObject({ ContentLength: body.length });
+    await expect(s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'inbox/big.jsonl' }))).resolves.toMatchObject({
+      ContentLength: body.length,
+    });
   });
 
   it('keeps user metadata (x-amz-meta-*) and the content type', async () => {
     // Prepare
-    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'files/meta.jsonl', Body: 'x', ContentType: 'application/jsonl', Metadata: { model: 'gpt-oss-20b', 'job-id': 'job_1' } }));
+    await s3Client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'files/meta.jsonl',
+        Body: 'x',
+        ContentType: 'application/jsonl',
+        Metadata: { model: 'gpt-oss-20b', 'job-id': 'job_1' },
+      }),
+    );
 
     // Act
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'files/meta.jsonl' }));
@@ -167,7 +201,14 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
 
   it('stores a streamed (aws-chunked) upload as its bytes, without the framing', async () => {
     // Act
-    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'files/streamed.txt', Body: Readable.from([Buffer.from('hello '), Buffer.from('world')]), ContentLength: 11 }));
+    await s3Client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'files/streamed.txt',
+        Body: Readable.from([Buffer.from('hello '), Buffer.from('world')]),
+        ContentLength: 11,
+      }),
+    );
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'files/streamed.txt' }));
 
     // Assess
@@ -220,13 +261,27 @@ describe('S3 notification rules', () => {
   it('reads the QueueConfigurations of the platform bucket', () => {
     // Prepare
     const local = namedResourcesFrom(config.resources, 'us-east-1');
-    local.queues.IngestQueue = { logicalId: 'IngestQueue', name: 'ingest', url: 'http://q/ingest', arn: 'arn:aws:sqs:us-east-1:000000000000:ingest', visibilityTimeoutSeconds: 1 };
+    local.queues.IngestQueue = {
+      logicalId: 'IngestQueue',
+      name: 'ingest',
+      url: 'http://q/ingest',
+      arn: 'arn:aws:sqs:us-east-1:000000000000:ingest',
+      visibilityTimeoutSeconds: 1,
+    };
 
     // Act
     const { notifications, gaps } = queueNotificationsFrom(config.resources, local);
 
     // Assess
-    expect(notifications).toEqual([{ bucket: BUCKET, configurationId: expect.any(String), event: 's3:ObjectCreated:*', prefix: 'inbox/', queue: local.queues.IngestQueue }]);
+    expect(notifications).toEqual([
+      {
+        bucket: BUCKET,
+        configurationId: expect.any(String),
+        event: 's3:ObjectCreated:*',
+        prefix: 'inbox/',
+        queue: local.queues.IngestQueue,
+      },
+    ]);
     expect(gaps.ignored).toEqual([]);
   });
 

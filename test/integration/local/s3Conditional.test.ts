@@ -176,7 +176,9 @@ describe('local S3: conditional requests as S3 answers them', () => {
     // Act
     const stale = await statusOf(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'v0\n', IfMatch: WRONG_ETAG })));
     const swapped = await statusOf(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'v2\n', IfMatch: first.ETag })));
-    const missing = await statusOf(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'inbox/acme/none.jsonl', Body: 'x\n', IfMatch: first.ETag })));
+    const missing = await statusOf(
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'inbox/acme/none.jsonl', Body: 'x\n', IfMatch: first.ETag })),
+    );
     const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
 
     // Assess
@@ -193,7 +195,9 @@ describe('local S3: conditional requests as S3 answers them', () => {
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'new line\n' }));
 
     // Act
-    const outcome = await statusOf(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: 'bytes=0-3', IfMatch: first.ETag })));
+    const outcome = await statusOf(
+      client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: 'bytes=0-3', IfMatch: first.ETag })),
+    );
 
     // Assess
     expect(outcome).toEqual({ status: 412, name: 'PreconditionFailed' });

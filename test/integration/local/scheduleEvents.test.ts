@@ -70,7 +70,12 @@ describe('schedule events', () => {
 
     // Assess
     expect(schedules.schedules).toEqual([
-      { functionKey: 'expireJobs', expression: 'rate(5 minutes)', intervalMs: 50, ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/inference-platform-local-ExpireJobsEventsRuleSchedule1' },
+      {
+        functionKey: 'expireJobs',
+        expression: 'rate(5 minutes)',
+        intervalMs: 50,
+        ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/inference-platform-local-ExpireJobsEventsRuleSchedule1',
+      },
     ]);
     const event = tick.events[0] as ScheduledEvent;
     expect(event).toEqual({
@@ -85,7 +90,9 @@ describe('schedule events', () => {
       detail: {},
     });
     expect((tick.events[1] as ScheduledEvent).id).not.toBe(event.id);
-    await waitFor('the failure logged', () => logged.some((line) => line.includes('[schedule expireJobs rate(5 minutes)] svc-test-tick failed')));
+    await waitFor('the failure logged', () =>
+      logged.some((line) => line.includes('[schedule expireJobs rate(5 minutes)] svc-test-tick failed')),
+    );
   });
 
   it('waits one period before the first run, and stops on stop()', async () => {

@@ -24,11 +24,23 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
     await sqs.close();
   });
 
-  const attributesOf = async (url: string) => (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+  const attributesOf = async (url: string) =>
+    (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
 
   it('creates every queue with a URL on the loopback host and an ARN of the local account', () => {
     // Assess
-    expect(Object.keys(local.queues).sort()).toEqual(['FinalizeDeadLetterQueue', 'FinalizeQueue', 'IngestDeadLetterQueue', 'IngestQueue', 'RequestsDeadLetterQueue', 'RequestsQueue', 'ResultsDeadLetterQueue', 'ResultsQueue', 'WorkDeadLetterQueue', 'WorkQueue']);
+    expect(Object.keys(local.queues).sort()).toEqual([
+      'FinalizeDeadLetterQueue',
+      'FinalizeQueue',
+      'IngestDeadLetterQueue',
+      'IngestQueue',
+      'RequestsDeadLetterQueue',
+      'RequestsQueue',
+      'ResultsDeadLetterQueue',
+      'ResultsQueue',
+      'WorkDeadLetterQueue',
+      'WorkQueue',
+    ]);
     expect(local.queues.IngestQueue).toEqual({
       logicalId: 'IngestQueue',
       name: 'inference-platform-local-ingest',
@@ -46,7 +58,10 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
 
     // Assess
     expect(work.VisibilityTimeout).toBe('1800');
-    expect(JSON.parse(work.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: local.queues.WorkDeadLetterQueue!.arn, maxReceiveCount: 5 });
+    expect(JSON.parse(work.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: local.queues.WorkDeadLetterQueue!.arn,
+      maxReceiveCount: 5,
+    });
     expect(dlq.MessageRetentionPeriod).toBe('1209600');
     expect(dlq.RedrivePolicy).toBeUndefined();
   });
@@ -54,7 +69,13 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
   it('moves a message received maxReceiveCount times without a delete to the dead-letter queue', async () => {
     // Prepare
     const resources: Record<string, CloudFormationResource> = {
-      Main: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'redrive-main', RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dead', 'Arn'] }, maxReceiveCount: 2 } } },
+      Main: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          QueueName: 'redrive-main',
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dead', 'Arn'] }, maxReceiveCount: 2 },
+        },
+      },
       Dead: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'redrive-dead' } },
     };
     const own = emptyResources();
@@ -79,7 +100,12 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
     const own = emptyResources();
 
     // Act
-    await createQueues(client, { Short: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'short-visibility', VisibilityTimeout: 900 } } }, own, { visibilityTimeoutSeconds: 1 });
+    await createQueues(
+      client,
+      { Short: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'short-visibility', VisibilityTimeout: 900 } } },
+      own,
+      { visibilityTimeoutSeconds: 1 },
+    );
 
     // Assess
     expect((await attributesOf(own.queues.Short!.url)).VisibilityTimeout).toBe('1');
@@ -91,7 +117,14 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
     const own = emptyResources();
 
     // Act
-    await createQueues(client, { Ordered: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true, ContentBasedDeduplication: true } }, Plain: { Type: 'AWS::SQS::Queue' } }, own);
+    await createQueues(
+      client,
+      {
+        Ordered: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true, ContentBasedDeduplication: true } },
+        Plain: { Type: 'AWS::SQS::Queue' },
+      },
+      own,
+    );
 
     // Assess
     expect(own.queues.Ordered!.name).toBe('Ordered.fifo');
@@ -101,10 +134,21 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
 
   it('refuses a RedrivePolicy whose target is not a queue of the resources', async () => {
     // Act
-    const act = createQueues(client, { Lost: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Nowhere', 'Arn'] }, maxReceiveCount: 1 } } } }, emptyResources());
+    const act = createQueues(
+      client,
+      {
+        Lost: {
+          Type: 'AWS::SQS::Queue',
+          Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Nowhere', 'Arn'] }, maxReceiveCount: 1 } },
+        },
+      },
+      emptyResources(),
+    );
 
     // Assess
-    await expect(act).rejects.toThrow(/Lost\.Properties\.RedrivePolicy\.deadLetterTargetArn .*Nowhere is not a queue, bucket, event bus or table/);
+    await expect(act).rejects.toThrow(
+      /Lost\.Properties\.RedrivePolicy\.deadLetterTargetArn .*Nowhere is not a queue, bucket, event bus or table/,
+    );
   });
 
   it('says which port is taken when it cannot listen', async () => {

@@ -1,4 +1,11 @@
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { createLocalSqsClient, startLocalSqs, type LocalSqs } from '../../../shared/local/sqs';
 
 /**
@@ -49,16 +56,28 @@ describe('local SQS: the character set SQS accepts and refuses', () => {
   });
 
   const receiveOne = async () => {
-    const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+    );
     const message = Messages[0]!;
     await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
     return message;
   };
-  const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: { name?: string }) => error.name);
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: { name?: string }) => error.name,
+    );
 
   it.each(ACCEPTED)('accepts %s in a body and an attribute value, and delivers them unchanged', async (_name, text) => {
     // Act
-    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: text, MessageAttributes: { note: { DataType: 'String', StringValue: text } } }));
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: text,
+        MessageAttributes: { note: { DataType: 'String', StringValue: text } },
+      }),
+    );
     const message = await receiveOne();
 
     // Assess
@@ -76,7 +95,15 @@ describe('local SQS: the character set SQS accepts and refuses', () => {
 
   it.each(REFUSED)('refuses %s in an attribute value with InvalidMessageContents', async (_name, text) => {
     // Act
-    const failure = await failureOf(client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'ok', MessageAttributes: { note: { DataType: 'String', StringValue: text } } })));
+    const failure = await failureOf(
+      client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: 'ok',
+          MessageAttributes: { note: { DataType: 'String', StringValue: text } },
+        }),
+      ),
+    );
 
     // Assess
     expect(failure).toBe('InvalidMessageContents');
@@ -84,14 +111,16 @@ describe('local SQS: the character set SQS accepts and refuses', () => {
 
   it('fails only the batch entries holding a refused character, as a sender fault, naming the whole set', async () => {
     // Act
-    const output = await client.send(new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: [
-        { Id: 'emoji', MessageBody: 'fine \u{1F600}' },
-        { Id: 'body', MessageBody: 'bad \uFFFF' },
-        { Id: 'attribute', MessageBody: 'fine', MessageAttributes: { note: { DataType: 'String', StringValue: '\uFFFE' } } },
-      ],
-    }));
+    const output = await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: 'emoji', MessageBody: 'fine \u{1F600}' },
+          { Id: 'body', MessageBody: 'bad \uFFFF' },
+          { Id: 'attribute', MessageBody: 'fine', MessageAttributes: { note: { DataType: 'String', StringValue: '\uFFFE' } } },
+        ],
+      }),
+    );
 
     // Assess
     expect(output.Successful?.map((entry) => entry.Id)).toEqual(['emoji']);

@@ -9,7 +9,12 @@ import { parseServerlessConfig } from '../../../shared/local/serverlessConfig';
 import { createLocalSqsClient, createQueues, startLocalSqs, type LocalSqs } from '../../../shared/local/sqs';
 import { LocalFaults } from '../../../shared/local/faultInjection';
 import { batchOutcomeOf } from '../../../shared/local/sqsEvent';
-import { SqsEventSource, startSqsEventSources, type SqsEventSourceOptions, type SqsEventSources } from '../../../shared/local/sqsEventSource';
+import {
+  SqsEventSource,
+  startSqsEventSources,
+  type SqsEventSourceOptions,
+  type SqsEventSources,
+} from '../../../shared/local/sqsEventSource';
 import { receiveAll, s3ClientFor, serviceConfig, waitFor } from './standIns';
 
 /** A function of the test: its handler is given inline, every event it got recorded. */
@@ -107,7 +112,10 @@ describe('SQS event source mapping (local pollers)', () => {
       new SendMessageCommand({
         QueueUrl: queue.url,
         MessageBody: '{"chunk":1}',
-        MessageAttributes: { jobId: { DataType: 'String', StringValue: 'job_1' }, raw: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) } },
+        MessageAttributes: {
+          jobId: { DataType: 'String', StringValue: 'job_1' },
+          raw: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
+        },
       }),
     );
 
@@ -162,7 +170,10 @@ describe('SQS event source mapping (local pollers)', () => {
     // Prepare
     const { queue } = await newQueue();
     const consumer = fakeFunction(() => undefined);
-    await send(queue, Array.from({ length: 25 }, (_, index) => String(index)));
+    await send(
+      queue,
+      Array.from({ length: 25 }, (_, index) => String(index)),
+    );
 
     // Act
     startSource({ queue, fn: consumer.fn, batchSize: 15, concurrency: 1 });
@@ -192,7 +203,10 @@ describe('SQS event source mapping (local pollers)', () => {
     // Prepare
     const { queue } = await newQueue();
     const consumer = fakeFunction((event, call) => ({
-      batchItemFailures: call === 1 ? event.Records.filter((record) => record.body.startsWith('bad')).map((record) => ({ itemIdentifier: record.messageId })) : [],
+      batchItemFailures:
+        call === 1
+          ? event.Records.filter((record) => record.body.startsWith('bad')).map((record) => ({ itemIdentifier: record.messageId }))
+          : [],
     }));
     await send(queue, ['good-1', 'bad-1', 'good-2', 'bad-2']);
 
@@ -244,7 +258,10 @@ describe('SQS event source mapping (local pollers)', () => {
   });
 
   it.each([
-    ['an unknown itemIdentifier', (event: SQSEvent) => ({ batchItemFailures: [{ itemIdentifier: 'not-in-batch' }, { itemIdentifier: event.Records[0]!.messageId }] })],
+    [
+      'an unknown itemIdentifier',
+      (event: SQSEvent) => ({ batchItemFailures: [{ itemIdentifier: 'not-in-batch' }, { itemIdentifier: event.Records[0]!.messageId }] }),
+    ],
     ['an empty itemIdentifier', () => ({ batchItemFailures: [{ itemIdentifier: '' }] })],
     ['batchItemFailures that is not a list', () => ({ batchItemFailures: 'all' })],
     ['a response that is not an object', () => 'done'],
@@ -266,7 +283,9 @@ describe('SQS event source mapping (local pollers)', () => {
   it('ignores batchItemFailures without ReportBatchItemFailures, as Lambda does', async () => {
     // Prepare
     const { queue } = await newQueue();
-    const consumer = fakeFunction((event) => ({ batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) }));
+    const consumer = fakeFunction((event) => ({
+      batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })),
+    }));
     await send(queue, ['a']);
 
     // Act
@@ -343,12 +362,20 @@ describe('SQS event source mapping (local pollers)', () => {
       await send(queue, ['a', 'b', 'c', 'd', 'e', 'f']);
 
       // Act
-      startSource({ queue, fn: consumer.fn, batchSize: 1, concurrency: 2, faults: { faults: faults({ duplicateRate: 1 }), functionKey: 'consumer' } });
+      startSource({
+        queue,
+        fn: consumer.fn,
+        batchSize: 1,
+        concurrency: 2,
+        faults: { faults: faults({ duplicateRate: 1 }), functionKey: 'consumer' },
+      });
       await waitFor('two deliveries of every message', () => consumer.stats.finished >= 12 && consumer.stats.finished);
       await sleep(1_200);
 
       // Assess: each message twice, the second time with its receive count one higher, then gone.
-      const deliveries = consumer.events.flatMap((event) => event.Records.map((record) => `${record.body}:${record.attributes.ApproximateReceiveCount}`)).sort();
+      const deliveries = consumer.events
+        .flatMap((event) => event.Records.map((record) => `${record.body}:${record.attributes.ApproximateReceiveCount}`))
+        .sort();
       expect(deliveries).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].flatMap((body) => [`${body}:1`, `${body}:2`]));
       const lines = logged.filter((line) => line.startsWith('[fault] duplicate'));
       expect(lines.join('\n')).toMatch(/concurrent=1/);
@@ -361,7 +388,12 @@ describe('SQS event source mapping (local pollers)', () => {
       const { queue } = await newQueue();
       const consumer = fakeFunction(() => sleep(400));
       await send(queue, ['first']);
-      startSource({ queue, fn: consumer.fn, concurrency: 1, faults: { faults: faults({ crashRates: { consumer: 1 } }), functionKey: 'consumer' } });
+      startSource({
+        queue,
+        fn: consumer.fn,
+        concurrency: 1,
+        faults: { faults: faults({ crashRates: { consumer: 1 } }), functionKey: 'consumer' },
+      });
       await waitFor('the first invocation', () => consumer.stats.finished === 1);
 
       // Act
@@ -369,7 +401,11 @@ describe('SQS event source mapping (local pollers)', () => {
       await waitFor('its redelivery', () => consumer.events.length >= 3);
 
       // Assess: the first ran whole (nothing known yet to time a crash by); the second crashed and came back.
-      expect(consumer.events.map((event) => `${event.Records[0]!.body}:${event.Records[0]!.attributes.ApproximateReceiveCount}`)).toEqual(['first:1', 'second:1', 'second:2']);
+      expect(consumer.events.map((event) => `${event.Records[0]!.body}:${event.Records[0]!.attributes.ApproximateReceiveCount}`)).toEqual([
+        'first:1',
+        'second:1',
+        'second:2',
+      ]);
       expect(logged.join('\n')).toMatch(/\[fault\] crash function=consumer afterMs=\d+ messages=1/);
     });
   });
@@ -382,7 +418,11 @@ describe('SQS event source mapping (local pollers)', () => {
       const ownSqs = await startLocalSqs({ port: 0 });
       const ownClient = createLocalSqsClient(ownSqs.url);
       await createQueues(ownClient, config.resources, local);
-      const forwarder = new S3NotificationForwarder({ client: ownClient, notifications: queueNotificationsFrom(config.resources, local).notifications, region: 'us-east-1' });
+      const forwarder = new S3NotificationForwarder({
+        client: ownClient,
+        notifications: queueNotificationsFrom(config.resources, local).notifications,
+        region: 'us-east-1',
+      });
       const s3 = await startLocalS3({ port: 0, onObjectEvent: (event) => forwarder.forward(event) });
       await s3.createBucket('inference-platform-local');
       const s3Client = s3ClientFor(s3.url);
@@ -390,7 +430,14 @@ describe('SQS event source mapping (local pollers)', () => {
       let sources: SqsEventSources | undefined;
       try {
         // Act
-        sources = startSqsEventSources({ config, functionFor: (key) => consumers.get(key)!.fn, local, client: ownClient, pollWaitSeconds: 1, logger });
+        sources = startSqsEventSources({
+          config,
+          functionFor: (key) => consumers.get(key)!.fn,
+          local,
+          client: ownClient,
+          pollWaitSeconds: 1,
+          logger,
+        });
         await s3Client.send(new PutObjectCommand({ Bucket: 'inference-platform-local', Key: 'inbox/batch 1.jsonl', Body: '{}\n' }));
         const ingest = consumers.get('ingest')!;
         await waitFor('the ingest function', () => ingest.stats.finished === 1);
@@ -399,7 +446,10 @@ describe('SQS event source mapping (local pollers)', () => {
         expect(sources.sources).toHaveLength(4);
         const [record] = ingest.events[0]!.Records;
         expect(record!.eventSourceARN).toBe(local.queues.IngestQueue!.arn);
-        expect(JSON.parse(record!.body).Records[0]).toMatchObject({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'inference-platform-local' }, object: { key: 'inbox/batch+1.jsonl' } } });
+        expect(JSON.parse(record!.body).Records[0]).toMatchObject({
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'inference-platform-local' }, object: { key: 'inbox/batch+1.jsonl' } },
+        });
         expect(consumers.get('worker')!.events).toEqual([]);
       } finally {
         await sources?.stop();
@@ -431,11 +481,21 @@ resources:
 
       // Act
       const act = () => startSqsEventSources({ config, functionFor: () => consumer.fn, local, client, logger });
-      const lifted = startSqsEventSources({ config, functionFor: () => consumer.fn, local, client, logger, pollWaitSeconds: 1, checkVisibilityTimeout: false });
+      const lifted = startSqsEventSources({
+        config,
+        functionFor: () => consumer.fn,
+        local,
+        client,
+        logger,
+        pollWaitSeconds: 1,
+        checkVisibilityTimeout: false,
+      });
       running.push(lifted);
 
       // Assess
-      expect(act).toThrow(/functions\.consumer\.events\[0\]\.sqs: queue visibility-check has a visibility timeout of 30 s, less than the function's timeout of 60 s/);
+      expect(act).toThrow(
+        /functions\.consumer\.events\[0\]\.sqs: queue visibility-check has a visibility timeout of 30 s, less than the function's timeout of 60 s/,
+      );
       expect(lifted.sources).toHaveLength(1);
     });
   });

@@ -3,7 +3,14 @@ import { DynamoDbAsyncRequestStore } from '../../../shared/queueRequests/aws/Dyn
 import { startTestTable } from '../../helpers/localDynamoDb';
 
 const request = (id: string, overrides: Partial<AsyncRequest> = {}): AsyncRequest => ({
-  id, tenantId: 'tenant-a', status: 'queued', url: '/v1/chat/completions', metadata: { app: 'x' }, createdAt: 1_000, expiresAt: 605_800, ...overrides,
+  id,
+  tenantId: 'tenant-a',
+  status: 'queued',
+  url: '/v1/chat/completions',
+  metadata: { app: 'x' },
+  createdAt: 1_000,
+  expiresAt: 605_800,
+  ...overrides,
 });
 
 describe('DynamoDbAsyncRequestStore against dynalite', () => {
@@ -24,7 +31,9 @@ describe('DynamoDbAsyncRequestStore against dynalite', () => {
 
   it('settles a queued request once, only for its tenant', async () => {
     await store.create(request('req_2'));
-    expect(await store.settle('req_2', 'tenant-b', { status: 'failed', settledAt: 5, error: { code: 'forged', message: 'x' } })).toBe(false);
+    expect(await store.settle('req_2', 'tenant-b', { status: 'failed', settledAt: 5, error: { code: 'forged', message: 'x' } })).toBe(
+      false,
+    );
     expect(await store.settle('req_2', 'tenant-a', { status: 'completed', settledAt: 6, resultJson: '{"object":"list"}' })).toBe(true);
     expect(await store.settle('req_2', 'tenant-a', { status: 'failed', settledAt: 7, error: { code: 'late', message: 'x' } })).toBe(false);
     expect(await store.get('req_2')).toEqual({ ...request('req_2'), status: 'completed', settledAt: 6, resultJson: '{"object":"list"}' });
@@ -36,7 +45,11 @@ describe('DynamoDbAsyncRequestStore against dynalite', () => {
     await store.settle('req_3', 'tenant-a', { status: 'completed', settledAt: 8, resultKey: 'requests/tenant-a/req_3.json' });
     await store.settle('req_4', 'tenant-a', { status: 'failed', settledAt: 9, error: { code: 'backend_unavailable', message: 'down' } });
     expect(await store.get('req_3')).toMatchObject({ status: 'completed', resultKey: 'requests/tenant-a/req_3.json' });
-    expect(await store.get('req_4')).toMatchObject({ status: 'failed', settledAt: 9, error: { code: 'backend_unavailable', message: 'down' } });
+    expect(await store.get('req_4')).toMatchObject({
+      status: 'failed',
+      settledAt: 9,
+      error: { code: 'backend_unavailable', message: 'down' },
+    });
   });
 
   it('does not settle a request that does not exist (a forged async_request changes nothing)', async () => {

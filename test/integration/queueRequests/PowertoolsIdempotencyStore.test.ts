@@ -12,9 +12,17 @@ describe('PowertoolsIdempotencyStore against dynalite (the platform table)', () 
   afterAll(() => table.close());
 
   const soon = () => Date.now() + 60_000;
-  const records = async () => (await table.documentClient.send(new QueryCommand({
-    TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': IDEMPOTENCY_PARTITION }, ConsistentRead: true,
-  }))).Items ?? [];
+  const records = async () =>
+    (
+      await table.documentClient.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': IDEMPOTENCY_PARTITION },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? [];
 
   it('claims a key once; a live lock holds the others off; completed stays completed', async () => {
     expect(await store.claim('c-1:aaa', soon())).toBe('acquired');

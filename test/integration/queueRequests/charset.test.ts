@@ -21,7 +21,7 @@ const ODD = 'x\uFFFE y\uFFFF z \u{1F600}';
  * character set), answered by the consumer, and its answer (the model's output, echoing
  * the prompt) sent to the reply queue with SqsAnswerSender.
  */
-describe('queue requests holding characters outside SQS\'s set, over fauxqs', () => {
+describe("queue requests holding characters outside SQS's set, over fauxqs", () => {
   let queues: Awaited<ReturnType<typeof startQueues>>;
   let requestsUrl: string;
   let replyUrl: string;
@@ -38,10 +38,23 @@ describe('queue requests holding characters outside SQS\'s set, over fauxqs', ()
   async function drain(queueUrl: string): Promise<Message[]> {
     const all: Message[] = [];
     for (;;) {
-      const { Messages = [] } = await queues.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
+      const { Messages = [] } = await queues.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
       if (Messages.length === 0) return all;
       all.push(...Messages);
-      await queues.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await queues.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
 
@@ -49,8 +62,15 @@ describe('queue requests holding characters outside SQS\'s set, over fauxqs', ()
     // Prepare
     const w = makeQueueWorld();
     w.deps.answers = new SqsAnswerSender(queues.client);
-    w.deps.replyPolicy = new ReplyPolicy({ resultsQueueUrl: `${queues.url}/000000000000/svc-cs-results`, replyQueuePrefix: 'svc-cs-reply-' });
-    w.chat().chat = async (call: ChatCall) => ({ content: `echo ${String(call.messages[0]!.content)}`, finishReason: 'stop', usage: { promptTokens: 3, completionTokens: 2 } });
+    w.deps.replyPolicy = new ReplyPolicy({
+      resultsQueueUrl: `${queues.url}/000000000000/svc-cs-results`,
+      replyQueuePrefix: 'svc-cs-reply-',
+    });
+    w.chat().chat = async (call: ChatCall) => ({
+      content: `echo ${String(call.messages[0]!.content)}`,
+      finishReason: 'stop',
+      usage: { promptTokens: 3, completionTokens: 2 },
+    });
     const sent = [chatMessage(`odd-${ODD}`, replyUrl, ODD), chatMessage('plain-id', replyUrl, ODD)] as QueueRequestMessage[];
 
     // Act
@@ -73,8 +93,17 @@ describe('queue requests holding characters outside SQS\'s set, over fauxqs', ()
   it('POST /v1/requests with U+FFFE, U+FFFF and an emoji is queued (202, not 500), and GET gives the answer back unchanged', async () => {
     // Prepare
     const w = makeQueueWorld();
-    w.chat().chat = async (call: ChatCall) => ({ content: `echo ${String(call.messages[0]!.content)}`, finishReason: 'stop', usage: { promptTokens: 3, completionTokens: 2 } });
-    const service = new AsyncRequestService({ requests: w.requests, results: w.results, queue: new SqsMessageSender<QueueRequestMessage>(queues.client, requestsUrl), router: w.router });
+    w.chat().chat = async (call: ChatCall) => ({
+      content: `echo ${String(call.messages[0]!.content)}`,
+      finishReason: 'stop',
+      usage: { promptTokens: 3, completionTokens: 2 },
+    });
+    const service = new AsyncRequestService({
+      requests: w.requests,
+      results: w.results,
+      queue: new SqsMessageSender<QueueRequestMessage>(queues.client, requestsUrl),
+      router: w.router,
+    });
     const route = createRequestsRoute({ service, maxBodyBytes: 1_000_000 });
     const call = async (sample: 'requestsCreate' | 'requestsRetrieve', options: { body?: unknown; id?: string }) => {
       const event = loadEvent(`http/${sample}.json`);
@@ -86,9 +115,15 @@ describe('queue requests holding characters outside SQS\'s set, over fauxqs', ()
     };
 
     // Act
-    const created = await call('requestsCreate', { body: { url: '/v1/chat/completions', body: { model: 'chat-a', messages: [{ role: 'user', content: ODD }], max_tokens: 10 } } });
+    const created = await call('requestsCreate', {
+      body: { url: '/v1/chat/completions', body: { model: 'chat-a', messages: [{ role: 'user', content: ODD }], max_tokens: 10 } },
+    });
     const delivered = await drain(requestsUrl);
-    await answerQueueRequests(w.deps, delivered.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: {}, receiveCount: 1 })), { deadline: Date.now() + 20_000 });
+    await answerQueueRequests(
+      w.deps,
+      delivered.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: {}, receiveCount: 1 })),
+      { deadline: Date.now() + 20_000 },
+    );
     const retrieved = await call('requestsRetrieve', { id: created.body.id });
 
     // Assess

@@ -35,7 +35,10 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     const w = makeQueueWorld();
     w.deps.idempotency = new PowertoolsIdempotencyStore({ tableName: table.tableName, client: table.client });
     w.deps.answers = new SqsAnswerSender(queues.client);
-    w.deps.replyPolicy = new ReplyPolicy({ resultsQueueUrl: `${queues.url}/000000000000/svc-it-results`, replyQueuePrefix: 'svc-it-reply-' });
+    w.deps.replyPolicy = new ReplyPolicy({
+      resultsQueueUrl: `${queues.url}/000000000000/svc-it-results`,
+      replyQueuePrefix: 'svc-it-reply-',
+    });
     return w;
   }
 
@@ -43,17 +46,27 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
   async function drain(queueUrl: string): Promise<Message[]> {
     const all: Message[] = [];
     for (;;) {
-      const { Messages = [] } = await queues.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+      const { Messages = [] } = await queues.client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+      );
       if (Messages.length === 0) return all;
       all.push(...Messages);
-      await queues.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await queues.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
 
-  const batch = (prefix: string): ReceivedMessage[] => Array.from({ length: 30 }, (_, i) => received(
-    i % 3 ? chatMessage(`${prefix}-${i}`, i % 2 ? replyA : replyB) : embeddingMessage(`${prefix}-${i}`, i % 2 ? replyA : replyB),
-    { attributes: { correlation_id: { dataType: 'String', stringValue: `corr-${prefix}-${i}` } } },
-  ));
+  const batch = (prefix: string): ReceivedMessage[] =>
+    Array.from({ length: 30 }, (_, i) =>
+      received(
+        i % 3 ? chatMessage(`${prefix}-${i}`, i % 2 ? replyA : replyB) : embeddingMessage(`${prefix}-${i}`, i % 2 ? replyA : replyB),
+        { attributes: { correlation_id: { dataType: 'String', stringValue: `corr-${prefix}-${i}` } } },
+      ),
+    );
 
   it('answers a batch once, and sends nothing when the whole batch is delivered again', async () => {
     // Prepare
@@ -90,7 +103,11 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     expect(answers).toHaveLength(30);
     // The copies handed back are acknowledged on their next delivery, without an answer.
     const handedBack = messages.filter((m) => one.retry.includes(m.messageId) || two.retry.includes(m.messageId));
-    const later = await answerQueueRequests(w.deps, handedBack.map((m) => redelivered(redelivered(m))), { deadline: Date.now() + 20_000 });
+    const later = await answerQueueRequests(
+      w.deps,
+      handedBack.map((m) => redelivered(redelivered(m))),
+      { deadline: Date.now() + 20_000 },
+    );
     expect(later.counts).toMatchObject({ answered: 0, duplicates: handedBack.length });
     expect([...(await drain(replyA)), ...(await drain(replyB))]).toEqual([]);
   });
@@ -103,7 +120,11 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     // Act
     const whileLocked = await answerQueueRequests(w.deps, messages.map(redelivered), { deadline: Date.now() + 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const afterLock = await answerQueueRequests(w.deps, messages.map((m) => redelivered(redelivered(m))), { deadline: Date.now() + 20_000 });
+    const afterLock = await answerQueueRequests(
+      w.deps,
+      messages.map((m) => redelivered(redelivered(m))),
+      { deadline: Date.now() + 20_000 },
+    );
     // Assess
     expect(whileLocked.retry).toHaveLength(5);
     expect(afterLock.counts).toMatchObject({ answered: 5, retried: 0 });

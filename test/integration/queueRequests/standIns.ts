@@ -4,5 +4,12 @@ import { createLocalSqsClient, startLocalSqs } from '../../../shared/local/sqs';
 export async function startQueues() {
   const sqs = await startLocalSqs({ port: 0 });
   const client = createLocalSqsClient(sqs.url);
-  return { url: sqs.url, client, close: async () => { client.destroy(); await sqs.close(); } };
+  return {
+    url: sqs.url,
+    client,
+    close: async () => {
+      client.destroy();
+      await sqs.close();
+    },
+  };
 }

@@ -1,9 +1,4 @@
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  InvokeModelCommand,
-  type ConverseCommandInput,
-} from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startSimulator, type RunningSimulator } from '../../../shared/simulator';
 import { DEFAULT_SIMULATOR_CONFIG } from '../../../shared/simulator/SimulatorConfig';
@@ -74,7 +69,12 @@ describe('GPU simulator, Bedrock face', () => {
 
   it('answers JSON following the schema of outputConfig.textFormat (Bedrock structured output)', async () => {
     // Prepare
-    const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer' } },
+      required: ['city', 'days'],
+      additionalProperties: false,
+    };
     // Act
     const output = await converse('Plan a trip.', {
       outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'trip' } } } },
@@ -116,12 +116,21 @@ describe('GPU simulator, Bedrock face', () => {
   it('takes the OpenAI chat body through InvokeModel for gpt-oss', async () => {
     // Act
     const response = await client.send(
-      new InvokeModelCommand({ modelId: CHAT_MODEL, contentType: 'application/json', body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 3 }) }),
+      new InvokeModelCommand({
+        modelId: CHAT_MODEL,
+        contentType: 'application/json',
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 3 }),
+      }),
     );
     const json = JSON.parse(new TextDecoder().decode(response.body));
 
     // Assess
-    expect(json).toMatchObject({ object: 'chat.completion', model: CHAT_MODEL, choices: [{ finish_reason: 'length' }], usage: { completion_tokens: 3 } });
+    expect(json).toMatchObject({
+      object: 'chat.completion',
+      model: CHAT_MODEL,
+      choices: [{ finish_reason: 'length' }],
+      usage: { completion_tokens: 3 },
+    });
   });
 
   it('throws ValidationException for the poison marker and for a bad Titan dimension', async () => {
@@ -161,7 +170,12 @@ describe('GPU simulator, Bedrock face', () => {
     // Act
     const outcomes: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      outcomes.push(await converse('12345678', { inferenceConfig: { maxTokens: 4 } }).then(() => 'ok', (error: Error) => error.name));
+      outcomes.push(
+        await converse('12345678', { inferenceConfig: { maxTokens: 4 } }).then(
+          () => 'ok',
+          (error: Error) => error.name,
+        ),
+      );
     }
 
     // Assess
@@ -174,7 +188,9 @@ describe('GPU simulator, Bedrock face', () => {
     sim.updateConfig({ strictModels: true });
 
     // Act
-    const missing = await failure(client.send(new ConverseCommand({ modelId: 'acme.unknown-v1:0', messages: [{ role: 'user', content: [{ text: 'x' }] }] })));
+    const missing = await failure(
+      client.send(new ConverseCommand({ modelId: 'acme.unknown-v1:0', messages: [{ role: 'user', content: [{ text: 'x' }] }] })),
+    );
 
     // Assess
     expect(missing.name).toBe('ResourceNotFoundException');
@@ -187,7 +203,12 @@ describe('GPU simulator, Bedrock face', () => {
 
     // Act
     const outcomes = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => converse(`queue ${i}`).then(() => 'ok', (error: Error) => error.name)),
+      Array.from({ length: 4 }, (_, i) =>
+        converse(`queue ${i}`).then(
+          () => 'ok',
+          (error: Error) => error.name,
+        ),
+      ),
     );
     sim.updateConfig({ slots: 4, passMs: 5, maxQueueItems: 0 });
 

@@ -19,7 +19,11 @@ const WEATHER: Tool = {
     inputSchema: {
       json: {
         type: 'object',
-        properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 }, unit: { type: 'string', enum: ['c', 'f'] } },
+        properties: {
+          city: { type: 'string' },
+          days: { type: 'integer', minimum: 1, maximum: 7 },
+          unit: { type: 'string', enum: ['c', 'f'] },
+        },
         required: ['city', 'days', 'unit'],
       },
     },
@@ -45,7 +49,8 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     return events;
   }
 
-  const typeOf = (event: ConverseStreamOutput): string => Object.keys(event).find((key) => (event as unknown as Record<string, unknown>)[key] !== undefined) ?? '';
+  const typeOf = (event: ConverseStreamOutput): string =>
+    Object.keys(event).find((key) => (event as unknown as Record<string, unknown>)[key] !== undefined) ?? '';
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, passMs: 5, itemMs: 0 });
@@ -95,12 +100,16 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
 
   it('streams a tool call as contentBlockStart with toolUse, input pieces, and stopReason tool_use', async () => {
     // Act
-    const events = await streamEvents(input('What is the weather in Paris?', { toolConfig: { tools: [WEATHER], toolChoice: { any: {} } } }));
+    const events = await streamEvents(
+      input('What is the weather in Paris?', { toolConfig: { tools: [WEATHER], toolChoice: { any: {} } } }),
+    );
 
     // Assess
     const start = events.find((event) => event.contentBlockStart)?.contentBlockStart;
     expect(start?.start?.toolUse).toEqual({ toolUseId: expect.stringMatching(/^tooluse_[0-9a-f]{22}$/), name: 'get_weather' });
-    const pieces = events.filter((event) => event.contentBlockDelta?.delta?.toolUse).map((event) => event.contentBlockDelta?.delta?.toolUse?.input ?? '');
+    const pieces = events
+      .filter((event) => event.contentBlockDelta?.delta?.toolUse)
+      .map((event) => event.contentBlockDelta?.delta?.toolUse?.input ?? '');
     expect(pieces.length).toBeGreaterThan(1);
     const args = JSON.parse(pieces.join(''));
     expect(args).toEqual({ city: expect.any(String), days: expect.any(Number), unit: 'c' });
@@ -111,7 +120,9 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
 
   it('streams reasoning as reasoningContent deltas in their own block before the text', async () => {
     // Act
-    const events = await streamEvents(input('think first', { additionalModelRequestFields: { reasoning_effort: 'low' }, inferenceConfig: { maxTokens: 100 } }));
+    const events = await streamEvents(
+      input('think first', { additionalModelRequestFields: { reasoning_effort: 'low' }, inferenceConfig: { maxTokens: 100 } }),
+    );
 
     // Assess
     const deltas = events.filter((event) => event.contentBlockDelta).map((event) => event.contentBlockDelta);
@@ -144,11 +155,22 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
         ],
       } as never),
     );
-    const plain = await client.send(new ConverseCommand({ modelId: CHAT_MODEL, messages: [{ role: 'user', content: [{ text: 'no trigger here' }] }], toolConfig, inferenceConfig }));
+    const plain = await client.send(
+      new ConverseCommand({
+        modelId: CHAT_MODEL,
+        messages: [{ role: 'user', content: [{ text: 'no trigger here' }] }],
+        toolConfig,
+        inferenceConfig,
+      }),
+    );
 
     // Assess
     expect(first.stopReason).toBe('tool_use');
-    expect(toolUse).toEqual({ toolUseId: expect.stringMatching(/^tooluse_/), name: 'get_weather', input: { city: expect.any(String), days: expect.any(Number), unit: 'c' } });
+    expect(toolUse).toEqual({
+      toolUseId: expect.stringMatching(/^tooluse_/),
+      name: 'get_weather',
+      input: { city: expect.any(String), days: expect.any(Number), unit: 'c' },
+    });
     expect(second.stopReason).toBe('end_turn');
     expect(second.output?.message?.content?.[0]?.text).toMatch(/^sim reply /);
     expect(plain.stopReason).toBe('end_turn');
@@ -156,8 +178,20 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
 
   it('puts a reasoningContent block before the text for gpt-oss with reasoning_effort, and counts it in outputTokens', async () => {
     // Act
-    const low = await client.send(new ConverseCommand({ ...input('why?'), additionalModelRequestFields: { reasoning_effort: 'low' }, inferenceConfig: { maxTokens: 200 } }));
-    const high = await client.send(new ConverseCommand({ ...input('why?'), additionalModelRequestFields: { reasoning_effort: 'high' }, inferenceConfig: { maxTokens: 200 } }));
+    const low = await client.send(
+      new ConverseCommand({
+        ...input('why?'),
+        additionalModelRequestFields: { reasoning_effort: 'low' },
+        inferenceConfig: { maxTokens: 200 },
+      }),
+    );
+    const high = await client.send(
+      new ConverseCommand({
+        ...input('why?'),
+        additionalModelRequestFields: { reasoning_effort: 'high' },
+        inferenceConfig: { maxTokens: 200 },
+      }),
+    );
     const none = await client.send(new ConverseCommand({ ...input('why?'), inferenceConfig: { maxTokens: 200 } }));
 
     // Assess
@@ -167,7 +201,11 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     const lowReasoning = blocks[0]?.reasoningContent?.reasoningText?.text ?? '';
     const highReasoning = high.output?.message?.content?.[0]?.reasoningContent?.reasoningText?.text ?? '';
     expect(highReasoning.length).toBeGreaterThan(lowReasoning.length);
-    expect(none.output?.message?.content?.map((block) => Object.keys(block).filter((key) => (block as unknown as Record<string, unknown>)[key] !== undefined))).toEqual([['text']]);
+    expect(
+      none.output?.message?.content?.map((block) =>
+        Object.keys(block).filter((key) => (block as unknown as Record<string, unknown>)[key] !== undefined),
+      ),
+    ).toEqual([['text']]);
     expect(low.usage?.outputTokens).toBe((none.usage?.outputTokens ?? 0) + 8);
   });
 
@@ -176,7 +214,10 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     sim.updateConfig({ bedrock: { throttleRate: 1 } });
 
     // Act
-    const error = await streamEvents(input('x')).then(() => null, (failure: Error) => failure);
+    const error = await streamEvents(input('x')).then(
+      () => null,
+      (failure: Error) => failure,
+    );
 
     // Assess
     expect(error?.name).toBe('ThrottlingException');
@@ -192,7 +233,10 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
     // Act
     const error = await (async () => {
       for await (const event of response.stream ?? []) events.push(event);
-    })().then(() => null, (failure: Error) => failure);
+    })().then(
+      () => null,
+      (failure: Error) => failure,
+    );
 
     // Assess
     expect(error?.name).toBe('ModelStreamErrorException');
@@ -213,7 +257,10 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
       for await (const _event of response.stream ?? []) {
         // read until the exception
       }
-    })().then(() => null, (failure: Error) => failure);
+    })().then(
+      () => null,
+      (failure: Error) => failure,
+    );
 
     // Assess
     expect(error?.name).toBe(name);

@@ -80,7 +80,14 @@ describe('GPU simulator, /_sim control routes', () => {
     expect(before.json.busySlotMs).toBeGreaterThan(0);
     expect(before.json.firstActivityAt).toEqual(expect.any(Number));
     expect(reset.status).toBe(200);
-    expect(after.json).toMatchObject({ requests: 0, items: 0, passes: { count: 0 }, busySlotMs: 0, firstActivityAt: null, utilisation: null });
+    expect(after.json).toMatchObject({
+      requests: 0,
+      items: 0,
+      passes: { count: 0 },
+      busySlotMs: 0,
+      firstActivityAt: null,
+      utilisation: null,
+    });
   });
 
   it('takes tokensPerSecond and midStreamErrorRate at run time, and reports cancellations in /_sim/stats', async () => {

@@ -25,8 +25,12 @@ describe('GPU simulator, OpenAI face', () => {
   });
   beforeEach(() => {
     sim.updateConfig({
-      passMs: 5, itemMs: 0, slots: 4, maxItemsPerPass: 64,
-      openai: DEFAULT_SIMULATOR_CONFIG.openai, bedrock: DEFAULT_SIMULATOR_CONFIG.bedrock,
+      passMs: 5,
+      itemMs: 0,
+      slots: 4,
+      maxItemsPerPass: 64,
+      openai: DEFAULT_SIMULATOR_CONFIG.openai,
+      bedrock: DEFAULT_SIMULATOR_CONFIG.bedrock,
     });
     sim.reset();
   });
@@ -106,7 +110,11 @@ describe('GPU simulator, OpenAI face', () => {
     // Assess
     expect(floats.json).toMatchObject({ object: 'list', model: 'bge-m3', usage: { prompt_tokens: 5, total_tokens: 5 } }); // 2 + 1 + 2
     const data = floats.json.data as Array<{ object: string; index: number; embedding: number[] }>;
-    expect(data.map((item) => [item.object, item.index])).toEqual([['embedding', 0], ['embedding', 1], ['embedding', 2]]);
+    expect(data.map((item) => [item.object, item.index])).toEqual([
+      ['embedding', 0],
+      ['embedding', 1],
+      ['embedding', 2],
+    ]);
     expect(data[0]?.embedding).toHaveLength(1024);
     expect(data[2]?.embedding).toEqual(data[0]?.embedding);
     expect(data[1]?.embedding).not.toEqual(data[0]?.embedding);

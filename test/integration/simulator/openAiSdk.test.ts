@@ -39,7 +39,10 @@ describe('GPU simulator, OpenAI face through the openai client', () => {
   it('runs a tool round trip with the client helpers, streamed and not', async () => {
     // Prepare
     const tools: OpenAI.ChatCompletionTool[] = [
-      { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } },
+      {
+        type: 'function',
+        function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } },
+      },
     ];
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'please lookup cats' }];
 
@@ -50,7 +53,11 @@ describe('GPU simulator, OpenAI face through the openai client', () => {
     const answer = await client.chat.completions.create({
       model: 'bge-m3',
       tools,
-      messages: [...messages, { role: 'assistant', content: null, tool_calls: call ? [call] : [] }, { role: 'tool', tool_call_id: call?.id ?? '', content: '{"found": 3}' }],
+      messages: [
+        ...messages,
+        { role: 'assistant', content: null, tool_calls: call ? [call] : [] },
+        { role: 'tool', tool_call_id: call?.id ?? '', content: '{"found": 3}' },
+      ],
     });
 
     // Assess
@@ -71,7 +78,10 @@ describe('GPU simulator, OpenAI face through the openai client', () => {
       for await (const _chunk of stream) {
         // read until the error
       }
-    })().then(() => null, (error: Error) => error);
+    })().then(
+      () => null,
+      (error: Error) => error,
+    );
     sim.updateConfig({ openai: { midStreamErrorRate: 0 } });
 
     // Assess

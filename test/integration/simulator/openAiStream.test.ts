@@ -6,7 +6,11 @@ const WEATHER = {
   function: {
     name: 'get_weather',
     description: 'Weather for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 } }, required: ['city', 'days'] },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 } },
+      required: ['city', 'days'],
+    },
   },
 };
 
@@ -33,7 +37,11 @@ describe('GPU simulator, OpenAI streaming', () => {
       body: JSON.stringify({ model: 'gpt-oss-20b', stream: true, ...body }),
     });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get('content-type'), events: response.status === 200 ? parseSse(text) : [JSON.parse(text)] };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      events: response.status === 200 ? parseSse(text) : [JSON.parse(text)],
+    };
   }
 
   const user = (content: string) => [{ role: 'user', content }];
@@ -55,7 +63,12 @@ describe('GPU simulator, OpenAI streaming', () => {
 
     // Act
     const { status, contentType, events } = await stream(body);
-    const whole: any = await (await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...body, model: 'gpt-oss-20b', stream: false }) })).json();
+    const whole: any = await (
+      await fetch(`${sim.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ ...body, model: 'gpt-oss-20b', stream: false }),
+      })
+    ).json();
 
     // Assess
     expect(status).toBe(200);
@@ -74,8 +87,14 @@ describe('GPU simulator, OpenAI streaming', () => {
     expect(last.choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]);
     expect(chunks.slice(0, -1).every((chunk: any) => chunk.usage === null)).toBe(true);
     const deltas = chunks.slice(1, -2).map((chunk: any) => chunk.choices[0].delta);
-    const reasoning = deltas.filter((delta: any) => 'reasoning_content' in delta).map((delta: any) => delta.reasoning_content).join('');
-    const content = deltas.filter((delta: any) => 'content' in delta).map((delta: any) => delta.content).join('');
+    const reasoning = deltas
+      .filter((delta: any) => 'reasoning_content' in delta)
+      .map((delta: any) => delta.reasoning_content)
+      .join('');
+    const content = deltas
+      .filter((delta: any) => 'content' in delta)
+      .map((delta: any) => delta.content)
+      .join('');
     expect(reasoning).toBe(whole.choices[0].message.reasoning_content);
     expect(content).toBe(whole.choices[0].message.content);
     expect(deltas).toHaveLength(whole.usage.completion_tokens);
@@ -94,12 +113,22 @@ describe('GPU simulator, OpenAI streaming', () => {
 
   it('streams tool calls: id, type and name with empty arguments first, then argument pieces only', async () => {
     // Act
-    const { events } = await stream({ model: 'bge-m3', messages: user('weather in Rome please'), tools: [WEATHER], tool_choice: 'required' });
+    const { events } = await stream({
+      model: 'bge-m3',
+      messages: user('weather in Rome please'),
+      tools: [WEATHER],
+      tool_choice: 'required',
+    });
 
     // Assess
     const chunks = events.slice(0, -1);
     const calls = chunks.flatMap((chunk: any) => chunk.choices[0]?.delta?.tool_calls ?? []);
-    expect(calls[0]).toEqual({ index: 0, id: expect.stringMatching(/^call_[0-9a-f]{24}$/), type: 'function', function: { name: 'get_weather', arguments: '' } });
+    expect(calls[0]).toEqual({
+      index: 0,
+      id: expect.stringMatching(/^call_[0-9a-f]{24}$/),
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
     expect(calls.length).toBeGreaterThan(2);
     for (const later of calls.slice(1)) expect(Object.keys(later).sort()).toEqual(['function', 'index']);
     const args = JSON.parse(calls.map((call: any) => call.function.arguments).join(''));
@@ -142,7 +171,9 @@ describe('GPU simulator, OpenAI streaming', () => {
     const { events } = await stream({ model: 'bge-m3', messages: user('break') });
 
     // Assess
-    expect(events.at(-1)).toEqual({ error: { message: expect.any(String), type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } });
+    expect(events.at(-1)).toEqual({
+      error: { message: expect.any(String), type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' },
+    });
   });
 
   it('emits the first token after one pass and the rest at tokensPerSecond, streamed or not', async () => {
@@ -164,7 +195,9 @@ describe('GPU simulator, OpenAI streaming', () => {
     }
     const streamMs = Date.now() - startedAt;
     const plainStartedAt = Date.now();
-    await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: body.replace('"stream":true', '"stream":false') }).then((reply) => reply.json());
+    await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: body.replace('"stream":true', '"stream":false') }).then((reply) =>
+      reply.json(),
+    );
     const plainMs = Date.now() - plainStartedAt;
 
     // Assess
@@ -205,7 +238,11 @@ describe('GPU simulator, OpenAI streaming', () => {
     // Prepare: one slot, busy with a long pass.
     sim.updateConfig({ slots: 1, passMs: 300 });
     const post = (content: string, signal?: AbortSignal) =>
-      fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'bge-m3', messages: user(content) }), signal });
+      fetch(`${sim.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'bge-m3', messages: user(content) }),
+        signal,
+      });
     const first = post('first');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const controller = new AbortController();
@@ -257,14 +294,27 @@ describe('GPU simulator, OpenAI streaming', () => {
       body: JSON.stringify({ model: 'bge-m3', prompt: 'once upon', max_tokens: 5, stream: true, stream_options: { include_usage: true } }),
     });
     const events = parseSse(await response.text()) as any[];
-    const plain = (await (await fetch(`${sim.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'bge-m3', prompt: 'once upon', max_tokens: 5 }) })).json()) as any;
-    const several = await fetch(`${sim.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'bge-m3', prompt: ['a', 'b'], stream: true }) });
+    const plain = (await (
+      await fetch(`${sim.url}/v1/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'bge-m3', prompt: 'once upon', max_tokens: 5 }),
+      })
+    ).json()) as any;
+    const several = await fetch(`${sim.url}/v1/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'bge-m3', prompt: ['a', 'b'], stream: true }),
+    });
 
     // Assess
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1);
     expect(chunks.every((chunk) => chunk.object === 'text_completion')).toBe(true);
-    expect(chunks.slice(0, -1).map((chunk) => chunk.choices[0].text).join('')).toBe(plain.choices[0].text);
+    expect(
+      chunks
+        .slice(0, -1)
+        .map((chunk) => chunk.choices[0].text)
+        .join(''),
+    ).toBe(plain.choices[0].text);
     expect(chunks.at(-2).choices[0].finish_reason).toBe('length');
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: plain.usage });
     expect(several.status).toBe(400);

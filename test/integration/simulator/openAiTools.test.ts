@@ -11,14 +11,21 @@ const WEATHER = {
     },
   },
 };
-const CLOCK = { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } } };
+const CLOCK = {
+  type: 'function',
+  function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } },
+};
 
 /** Tools, structured output, reasoning, logprobs, ignored sampling knobs and token-id embeddings on the OpenAI face. */
 describe('GPU simulator, OpenAI tools and structured output', () => {
   let sim: RunningSimulator;
 
   async function post(path: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${sim.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, json: await response.json() };
   }
   const chat = (body: Record<string, unknown>) => post('/v1/chat/completions', { model: 'bge-m3', max_tokens: 200, ...body });
@@ -35,7 +42,12 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
     ['required calls the first tool', { tool_choice: 'required' }, 'hello', ['get_weather']],
     ['a named tool_choice calls that tool', { tool_choice: { type: 'function', function: { name: 'get_time' } } }, 'hello', ['get_time']],
     ['auto calls the tools the user names', { tool_choice: 'auto' }, 'get_time and get_weather please', ['get_weather', 'get_time']],
-    ['auto calls one tool without parallel_tool_calls', { tool_choice: 'auto', parallel_tool_calls: false }, 'get_time and get_weather', ['get_weather']],
+    [
+      'auto calls one tool without parallel_tool_calls',
+      { tool_choice: 'auto', parallel_tool_calls: false },
+      'get_time and get_weather',
+      ['get_weather'],
+    ],
     ['auto calls the first tool when the user says tool', { tool_choice: 'auto' }, 'use a tool', ['get_weather']],
     ['auto (the default) answers text otherwise', {}, 'just chat', []],
     ['none answers text', { tool_choice: 'none' }, 'use get_weather', []],
@@ -52,7 +64,11 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
       expect(choice.finish_reason).toBe('tool_calls');
       expect(choice.message.content).toBeNull();
       for (const call of calls) {
-        expect(call).toEqual({ id: expect.stringMatching(/^call_[0-9a-f]{24}$/), type: 'function', function: { name: expect.any(String), arguments: expect.any(String) } });
+        expect(call).toEqual({
+          id: expect.stringMatching(/^call_[0-9a-f]{24}$/),
+          type: 'function',
+          function: { name: expect.any(String), arguments: expect.any(String) },
+        });
         const args = JSON.parse(call.function.arguments);
         if (call.function.name === 'get_weather') expect(args).toEqual({ city: expect.any(String), unit: 'celsius' });
         else expect(args).toEqual({ zone: expect.any(String) });
@@ -90,7 +106,10 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
 
     // Assess
     expect(status).toBe(200);
-    expect(json.choices[0]).toMatchObject({ finish_reason: 'stop', message: { role: 'assistant', content: expect.stringMatching(/^sim reply /) } });
+    expect(json.choices[0]).toMatchObject({
+      finish_reason: 'stop',
+      message: { role: 'assistant', content: expect.stringMatching(/^sim reply /) },
+    });
     expect(json.choices[0].message.tool_calls).toBeUndefined();
   });
 
@@ -115,7 +134,10 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
 
     // Act
     const object = await chat({ messages: user('give json'), response_format: { type: 'json_object' } });
-    const shaped = await chat({ messages: user('give json'), response_format: { type: 'json_schema', json_schema: { name: 'thing', schema, strict: true } } });
+    const shaped = await chat({
+      messages: user('give json'),
+      response_format: { type: 'json_schema', json_schema: { name: 'thing', schema, strict: true } },
+    });
 
     // Assess
     expect(JSON.parse(object.json.choices[0].message.content)).toEqual(expect.any(Object));
@@ -141,7 +163,9 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
   it('reasons on gpt-oss: reasoning_content scales with reasoning_effort and counts in completion tokens', async () => {
     // Act
     const answers = await Promise.all(
-      (['low', 'medium', 'high'] as const).map((effort) => chat({ model: 'gpt-oss-120b', messages: user('think'), reasoning_effort: effort })),
+      (['low', 'medium', 'high'] as const).map((effort) =>
+        chat({ model: 'gpt-oss-120b', messages: user('think'), reasoning_effort: effort }),
+      ),
     );
     const plain = await chat({ messages: user('think') });
     const capped = await chat({ model: 'gpt-oss-120b', messages: user('think'), max_tokens: 10 });
@@ -199,7 +223,12 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
     expect(entries).toHaveLength(json.usage.completion_tokens);
     expect(entries.map((entry: any) => entry.token).join('')).toBe(json.choices[0].message.content);
     for (const entry of entries) {
-      expect(entry).toEqual({ token: expect.any(String), logprob: expect.any(Number), bytes: expect.any(Array), top_logprobs: expect.any(Array) });
+      expect(entry).toEqual({
+        token: expect.any(String),
+        logprob: expect.any(Number),
+        bytes: expect.any(Array),
+        top_logprobs: expect.any(Array),
+      });
       expect(entry.logprob).toBeLessThan(0);
       expect(entry.top_logprobs).toHaveLength(2);
       expect(entry.top_logprobs[0].token).toBe(entry.token);
@@ -209,7 +238,14 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
   it('embeds token-id inputs, one id list or several, as vLLM does', async () => {
     // Act
     const single = await post('/v1/embeddings', { model: 'bge-m3', input: [101, 2023, 102], dimensions: 8 });
-    const batch = await post('/v1/embeddings', { model: 'bge-m3', input: [[101, 2023, 102], [7, 8]], dimensions: 8 });
+    const batch = await post('/v1/embeddings', {
+      model: 'bge-m3',
+      input: [
+        [101, 2023, 102],
+        [7, 8],
+      ],
+      dimensions: 8,
+    });
 
     // Assess
     expect(single.status).toBe(200);
@@ -222,7 +258,11 @@ describe('GPU simulator, OpenAI tools and structured output', () => {
   });
 
   it.each([
-    ['a tool_choice naming an unknown tool', { tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice'],
+    [
+      'a tool_choice naming an unknown tool',
+      { tools: [WEATHER], tool_choice: { type: 'function', function: { name: 'nope' } } },
+      'tool_choice',
+    ],
     ['a bad reasoning_effort', { reasoning_effort: 'extreme' }, 'reasoning_effort'],
     ['an unknown response_format type', { response_format: { type: 'yaml' } }, 'response_format.type'],
   ])('answers 400 for %s', async (_name, extra, param) => {

@@ -40,7 +40,10 @@ describe('startSimulator', () => {
     const pending = fetch(`${sim.url}/v1/embeddings`, {
       method: 'POST',
       body: JSON.stringify({ model: 'bge-m3', input: 'x' }),
-    }).then((response) => response.status, () => 'connection closed');
+    }).then(
+      (response) => response.status,
+      () => 'connection closed',
+    );
     // Wait (by state, not by a fixed sleep) until the request sits on the GPU.
     while (sim.stats().queue.inFlightRequests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
 

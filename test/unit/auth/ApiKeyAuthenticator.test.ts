@@ -6,9 +6,17 @@ import { loadEvent } from '../../helpers/events';
 class MemoryKeyStore implements ApiKeyStore {
   readonly records = new Map<string, ApiKeyRecord>();
   reads = 0;
-  async findByHash(keyHash: string) { this.reads += 1; return this.records.get(keyHash); }
-  async put(record: ApiKeyRecord) { this.records.set(record.keyHash, record); }
-  async revoke(keyHash: string, at: Date) { const r = this.records.get(keyHash); if (r) r.revokedAt = at.toISOString(); }
+  async findByHash(keyHash: string) {
+    this.reads += 1;
+    return this.records.get(keyHash);
+  }
+  async put(record: ApiKeyRecord) {
+    this.records.set(record.keyHash, record);
+  }
+  async revoke(keyHash: string, at: Date) {
+    const r = this.records.get(keyHash);
+    if (r) r.revokedAt = at.toISOString();
+  }
 }
 
 describe('API keys', () => {
@@ -56,8 +64,15 @@ describe('API keys', () => {
     await issueApiKey(store, { tenantId: 'local', name: 'a', key: 'sk-local' });
     const handler = createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: 0 }));
     const event = loadEvent('http/authorizer.json');
-    const policy = (effect: string) => ({ Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: event.methodArn }] });
-    expect(await handler(event)).toEqual({ principalId: 'local', policyDocument: policy('Allow'), context: { tenantId: 'local', keyId: hashApiKey('sk-local').slice(0, 12) } });
+    const policy = (effect: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: event.methodArn }],
+    });
+    expect(await handler(event)).toEqual({
+      principalId: 'local',
+      policyDocument: policy('Allow'),
+      context: { tenantId: 'local', keyId: hashApiKey('sk-local').slice(0, 12) },
+    });
     // A REST API passes header names as the client cased them.
     event.headers = { Authorization: 'Bearer sk-local' };
     expect((await handler(event)).policyDocument).toEqual(policy('Allow'));

@@ -13,19 +13,35 @@ describe('DynamoDbApiKeyStore', () => {
     ddb.on(PutCommand).resolves({});
     await store.put({ keyHash: 'abc', keyId: 'abc', tenantId: 't', name: 'n', createdAt: '2026-11-28T00:00:00.000Z' });
     const input = ddb.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(input).toMatchObject({ TableName: 'platform', ConditionExpression: 'attribute_not_exists(pk)', Item: { pk: 'APIKEY#abc', sk: 'APIKEY', tenantId: 't' } });
+    expect(input).toMatchObject({
+      TableName: 'platform',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'APIKEY#abc', sk: 'APIKEY', tenantId: 't' },
+    });
   });
 
   it('finds a key by hash with a consistent read, and returns undefined for none', async () => {
-    ddb.on(GetCommand, { Key: { pk: 'APIKEY#abc', sk: 'APIKEY' } }).resolves({ Item: { pk: 'APIKEY#abc', sk: 'APIKEY', keyId: 'abc', tenantId: 't', name: 'n', createdAt: 'c', revokedAt: 'r' } });
+    ddb
+      .on(GetCommand, { Key: { pk: 'APIKEY#abc', sk: 'APIKEY' } })
+      .resolves({ Item: { pk: 'APIKEY#abc', sk: 'APIKEY', keyId: 'abc', tenantId: 't', name: 'n', createdAt: 'c', revokedAt: 'r' } });
     ddb.on(GetCommand, { Key: { pk: 'APIKEY#zzz', sk: 'APIKEY' } }).resolves({});
-    expect(await store.findByHash('abc')).toEqual({ keyHash: 'abc', keyId: 'abc', tenantId: 't', name: 'n', createdAt: 'c', revokedAt: 'r' });
+    expect(await store.findByHash('abc')).toEqual({
+      keyHash: 'abc',
+      keyId: 'abc',
+      tenantId: 't',
+      name: 'n',
+      createdAt: 'c',
+      revokedAt: 'r',
+    });
     expect(await store.findByHash('zzz')).toBeUndefined();
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
   });
 
   it('revoking an unknown key is a no-op, other errors surface', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} })).rejectsOnce(new Error('boom'));
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }))
+      .rejectsOnce(new Error('boom'));
     await expect(store.revoke('nope', new Date())).resolves.toBeUndefined();
     await expect(store.revoke('nope', new Date())).rejects.toThrow('boom');
   });

@@ -22,8 +22,15 @@ describe('S3ObjectStore.read', () => {
   it('names 412 PreconditionFailed ObjectChangedError (file_changed) and 404 NoSuchKey ObjectMissingError (file_not_found)', async () => {
     // Prepare
     const store = new S3ObjectStore(new S3Client({}));
-    const preconditionFailed = new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
-    s3.on(GetObjectCommand).rejectsOnce(preconditionFailed).rejectsOnce(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+    const preconditionFailed = new S3ServiceException({
+      name: 'PreconditionFailed',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 412 },
+      message: 'At least one of the pre-conditions you specified did not hold',
+    });
+    s3.on(GetObjectCommand)
+      .rejectsOnce(preconditionFailed)
+      .rejectsOnce(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
 
     // Act
     const changed = await store.read('b', 'k', { ifMatch: '"e1"' }).catch((error: unknown) => error);
@@ -38,7 +45,12 @@ describe('S3ObjectStore.read', () => {
 
   it('throws any other failure as it came, to be retried', async () => {
     // Prepare
-    const slowDown = new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' });
+    const slowDown = new S3ServiceException({
+      name: 'SlowDown',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 503 },
+      message: 'Please reduce your request rate.',
+    });
     s3.on(GetObjectCommand).rejects(slowDown);
 
     // Act

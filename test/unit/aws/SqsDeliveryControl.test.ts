@@ -6,7 +6,7 @@ describe('SqsDeliveryControl', () => {
   const sqs = mockClient(SQSClient);
   beforeEach(() => sqs.reset());
 
-  it('sets the received message\'s visibility timeout on its queue, in whole seconds', async () => {
+  it("sets the received message's visibility timeout on its queue, in whole seconds", async () => {
     // Prepare
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { VisibilityTimeout: '1800' } });
     sqs.on(ChangeMessageVisibilityCommand).resolves({});
@@ -16,10 +16,14 @@ describe('SqsDeliveryControl', () => {
 
     // Assess
     expect(set).toBe(37);
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input).toEqual({ QueueUrl: 'http://q/work', ReceiptHandle: 'receipt-1', VisibilityTimeout: 37 });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input).toEqual({
+      QueueUrl: 'http://q/work',
+      ReceiptHandle: 'receipt-1',
+      VisibilityTimeout: 37,
+    });
   });
 
-  it('never sets a delay longer than the queue\'s own visibility timeout, reading it once', async () => {
+  it("never sets a delay longer than the queue's own visibility timeout, reading it once", async () => {
     // Prepare
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { VisibilityTimeout: '5' } });
     sqs.on(ChangeMessageVisibilityCommand).resolves({});

@@ -11,13 +11,16 @@ describe('SqsMessageSender', () => {
   it('sends JSON messages ten per batch', async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     await new SqsMessageSender(new SQSClient({}), 'http://q').send(Array.from({ length: 23 }, (_, i) => ({ n: i })));
-    const batches = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).n));
+    const batches = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).n));
     expect(batches.map((b) => b.length)).toEqual([10, 10, 3]);
     expect(batches.flat()).toEqual(Array.from({ length: 23 }, (_, i) => i));
   });
 
   it('resends only the entries SQS failed, and throws on a sender fault', async () => {
-    sqs.on(SendMessageBatchCommand)
+    sqs
+      .on(SendMessageBatchCommand)
       .resolvesOnce({ Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] })
       .resolvesOnce({ Failed: [] })
       .resolvesOnce({ Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true, Message: 'too big' }] });
@@ -33,10 +36,15 @@ describe('EventBridgePublisher', () => {
   beforeEach(() => events.reset());
 
   it('puts one event on the bus, and throws when it is refused', async () => {
-    events.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] }).resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'Throttled' }] });
+    events
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] })
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'Throttled' }] });
     const publisher = new EventBridgePublisher(new EventBridgeClient({}), 'bus');
     await publisher.publish('Batch Job Completed', { jobId: 'batch_1' });
-    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries).toEqual([{ EventBusName: 'bus', Source: 'inference-platform', DetailType: 'Batch Job Completed', Detail: '{"jobId":"batch_1"}' }]);
+    expect(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries).toEqual([
+      { EventBusName: 'bus', Source: 'inference-platform', DetailType: 'Batch Job Completed', Detail: '{"jobId":"batch_1"}' },
+    ]);
     await expect(publisher.publish('X', {})).rejects.toThrow('Throttled');
   });
 });

@@ -28,8 +28,20 @@ describe('toSqsJson', () => {
 
 describe('isSqsText', () => {
   it.each([
-    ['\t\n\r', true], [' ~', true], ['\uD7FF', true], ['\uE000', true], ['\uFFFD', true], ['\u{10000}', true], ['\u{1F600}', true], ['\u{10FFFF}', true],
-    ['\u0000', false], ['\u001F', false], ['\uFFFE', false], ['\uFFFF', false], ['\uD800', false], ['\uDC00', false],
+    ['\t\n\r', true],
+    [' ~', true],
+    ['\uD7FF', true],
+    ['\uE000', true],
+    ['\uFFFD', true],
+    ['\u{10000}', true],
+    ['\u{1F600}', true],
+    ['\u{10FFFF}', true],
+    ['\u0000', false],
+    ['\u001F', false],
+    ['\uFFFE', false],
+    ['\uFFFF', false],
+    ['\uD800', false],
+    ['\uDC00', false],
   ])('%j → %s', (text, expected) => {
     expect(isSqsText(text)).toBe(expected);
   });

@@ -12,7 +12,10 @@ function layout(statuses: PlannedLine['status'][], size: (i: number) => number =
   });
 }
 
-function plan(lines: PlannedLine[], limits: ConstructorParameters<typeof ChunkPlanner>[0] = { chunkMaxLines: 3, chunkMaxBytes: 1_000 }): ChunkPlan[] {
+function plan(
+  lines: PlannedLine[],
+  limits: ConstructorParameters<typeof ChunkPlanner>[0] = { chunkMaxLines: 3, chunkMaxBytes: 1_000 },
+): ChunkPlan[] {
   const planner = new ChunkPlanner(limits);
   for (const line of lines) planner.add(line);
   planner.finish();
@@ -58,7 +61,11 @@ describe('ChunkPlanner', () => {
 
   it('cuts before a line that would take the range past chunkMaxBytes', () => {
     const chunks = plan(layout(Array(5).fill('valid')), { chunkMaxLines: 100, chunkMaxBytes: 25 });
-    expect(chunks.map((c) => [c.firstLine, c.lineCount, c.endByte - c.startByte + 1])).toEqual([[1, 2, 19], [3, 2, 19], [5, 1, 9]]);
+    expect(chunks.map((c) => [c.firstLine, c.lineCount, c.endByte - c.startByte + 1])).toEqual([
+      [1, 2, 19],
+      [3, 2, 19],
+      [5, 1, 9],
+    ]);
   });
 
   it('lists refused lines inside a range as skipLines, blank ones as blankLines, and leaves out those at the edges', () => {
@@ -73,19 +80,29 @@ describe('ChunkPlanner', () => {
   it('leaves refused lines between two chunks out of both', () => {
     const lines = layout(['valid', 'valid', 'refused', 'valid', 'refused', 'valid']);
     const chunks = plan(lines, { chunkMaxLines: 2, chunkMaxBytes: 1_000 });
-    expect(chunks.map((c) => [c.firstLine, c.lineCount, c.skipLines])).toEqual([[1, 2, []], [4, 3, [5]]]);
+    expect(chunks.map((c) => [c.firstLine, c.lineCount, c.skipLines])).toEqual([
+      [1, 2, []],
+      [4, 3, [5]],
+    ]);
   });
 
   it('gives a valid line larger than chunkMaxBytes a chunk of its own', () => {
     const lines = layout(['valid', 'valid', 'valid'], (i) => (i === 1 ? 500 : 9));
     const chunks = plan(lines, { chunkMaxLines: 10, chunkMaxBytes: 100 });
-    expect(chunks.map((c) => [c.firstLine, c.lineCount])).toEqual([[1, 1], [2, 1], [3, 1]]);
+    expect(chunks.map((c) => [c.firstLine, c.lineCount])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
   });
 
   it('cuts a chunk short rather than list more than chunkMaxSkipLines refused lines', () => {
     const lines = layout(['valid', 'refused', 'refused', 'valid', 'refused', 'valid', 'refused', 'refused', 'refused', 'valid']);
     const chunks = plan(lines, { chunkMaxLines: 100, chunkMaxBytes: 1_000, chunkMaxSkipLines: 3 });
-    expect(chunks.map((c) => [c.firstLine, c.lineCount, c.skipLines])).toEqual([[1, 6, [2, 3, 5]], [10, 1, []]]);
+    expect(chunks.map((c) => [c.firstLine, c.lineCount, c.skipLines])).toEqual([
+      [1, 6, [2, 3, 5]],
+      [10, 1, []],
+    ]);
   });
 
   it('plans nothing for a file without a valid line', () => {
@@ -103,7 +120,7 @@ describe('ChunkPlanner', () => {
   it('covers every valid line exactly once under random mixes and limits', () => {
     // Prepare: a seeded generator, so a failure can be replayed.
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 200; run += 1) {
       const statuses = Array.from({ length: 1 + Math.floor(random() * 60) }, (): PlannedLine['status'] => {
         const r = random();

@@ -2,7 +2,11 @@ import { JsonlLineReader } from '../../../shared/batch/JsonlLineReader';
 import type { ReadLine, TextLine } from '../../../shared/batch/types';
 import { piecesOf } from './batchFixtures';
 
-async function readAll(source: AsyncIterable<Buffer | Uint8Array | string>, maxLineBytes = 1024, options: { startOffset?: number; firstLineNumber?: number } = {}): Promise<ReadLine[]> {
+async function readAll(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  maxLineBytes = 1024,
+  options: { startOffset?: number; firstLineNumber?: number } = {},
+): Promise<ReadLine[]> {
   const lines: ReadLine[] = [];
   for await (const line of new JsonlLineReader(source, { maxLineBytes, ...options })) lines.push(line);
   return lines;
@@ -37,7 +41,12 @@ describe('JsonlLineReader', () => {
     const buffer = Buffer.from('one\r\ntwo\r\n\r\nthree\r');
     const lines = await readAll(piecesOf(buffer, 1));
     expect(texts(lines)).toEqual(['one', 'two', '', 'three']);
-    expect(lines.map((l) => [l.startByte, l.endByte])).toEqual([[0, 2], [5, 7], [10, 9], [12, 16]]);
+    expect(lines.map((l) => [l.startByte, l.endByte])).toEqual([
+      [0, 2],
+      [5, 7],
+      [10, 9],
+      [12, 16],
+    ]);
     expectOffsetsTrue(buffer, lines);
   });
 
@@ -57,7 +66,12 @@ describe('JsonlLineReader', () => {
 
   it('yields blank lines flagged, so line numbers stay those of the file', async () => {
     const lines = (await readAll(piecesOf(Buffer.from('a\n\n  \t\nb\n'), 3))) as TextLine[];
-    expect(lines.map((l) => [l.lineNumber, l.blank])).toEqual([[1, false], [2, true], [3, true], [4, false]]);
+    expect(lines.map((l) => [l.lineNumber, l.blank])).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+      [4, false],
+    ]);
   });
 
   it('gives offsets that slice back every line, whatever the piece size', async () => {
@@ -115,7 +129,11 @@ describe('JsonlLineReader', () => {
     // Act
     const lines = (await readAll(piecesOf(buffer, 4))) as TextLine[];
     // Assess
-    expect(lines.map((l) => [l.lineNumber, l.invalidUtf8])).toEqual([[1, true], [2, false], [3, true]]);
+    expect(lines.map((l) => [l.lineNumber, l.invalidUtf8])).toEqual([
+      [1, true],
+      [2, false],
+      [3, true],
+    ]);
     expect(lines[0]!.text).toContain('\uFFFD');
     expect(lines[1]!.text).toBe('{"ok":"\uFFFD"}');
   });
@@ -134,6 +152,9 @@ describe('JsonlLineReader', () => {
     // Act
     const lines = await readAll(piecesOf(buffer, 7), 1024, { startOffset: 100, firstLineNumber: 8 });
     // Assess
-    expect(lines.map((l) => [l.lineNumber, l.startByte, l.endByte])).toEqual([[8, 100, 103], [9, 105, 106]]);
+    expect(lines.map((l) => [l.lineNumber, l.startByte, l.endByte])).toEqual([
+      [8, 100, 103],
+      [9, 105, 106],
+    ]);
   });
 });

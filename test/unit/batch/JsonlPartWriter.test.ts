@@ -7,11 +7,15 @@ import { MemoryObjectStore } from '../../helpers/memoryPorts';
 /** A bucket whose upload reads nothing until `start()`, then everything: a slow network. */
 function slowBucket() {
   let release!: () => void;
-  const started = new Promise<void>((resolve) => { release = resolve; });
+  const started = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   let stored = '';
   const objects: ObjectStore = {
     head: async () => undefined,
-    read: async () => { throw new Error('not used'); },
+    read: async () => {
+      throw new Error('not used');
+    },
     write: async (_bucket, _key, body) => {
       await started;
       for await (const piece of body as Readable) stored += String(piece);
@@ -63,8 +67,12 @@ describe('JsonlPartWriter', () => {
     // Prepare
     const objects: ObjectStore = {
       head: async () => undefined,
-      read: async () => { throw new Error('not used'); },
-      write: async () => { throw new Error('AccessDenied'); },
+      read: async () => {
+        throw new Error('not used');
+      },
+      write: async () => {
+        throw new Error('AccessDenied');
+      },
     };
     const writer = new JsonlPartWriter(objects, 'b', 'k');
     const line = { text: 'x'.repeat(100_000) };

@@ -12,13 +12,28 @@ const tenants: TenantDirectory = { isKnownTenant: async (tenantId) => tenantId =
 
 /** The ingest queue's event for an ObjectCreated notification of `key` (encoded as S3 encodes keys). */
 function dropEvent(key: string, etag: string): SQSEvent {
-  const notification = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), eTag: etag } } }] };
+  const notification = {
+    Records: [
+      {
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), eTag: etag } },
+      },
+    ],
+  };
   return {
-    Records: [{
-      messageId: 'm-1', receiptHandle: 'r-1', body: JSON.stringify(notification), md5OfBody: '', eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ingest', awsRegion: 'us-east-1', messageAttributes: {},
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-    }],
+    Records: [
+      {
+        messageId: 'm-1',
+        receiptHandle: 'r-1',
+        body: JSON.stringify(notification),
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ingest',
+        awsRegion: 'us-east-1',
+        messageAttributes: {},
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
+      },
+    ],
   };
 }
 

@@ -16,7 +16,9 @@ export function ingestWorld(limits: Partial<BatchLimits> = {}) {
   const objects = new MemoryObjectStore();
   const chunks = new MemorySender<ChunkMessage>();
   const deps: IngestDeps = {
-    jobs, objects, chunks,
+    jobs,
+    objects,
+    chunks,
     resolveModel: (id, kind) => router.model(id, kind),
     listModels: () => router.listModels(),
     limits: { ...defaultLimits, ...limits },
@@ -32,7 +34,10 @@ export function ingestWorld(limits: Partial<BatchLimits> = {}) {
   function errorLines(jobId: string): BatchOutputLine[] {
     const text = objects.text(BUCKET, jobKeys.ingestErrors(jobId));
     if (text === undefined) throw new Error('no ingest error part');
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as BatchOutputLine);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as BatchOutputLine);
   }
   return { jobs, objects, chunks, deps, drop, errorLines };
 }
@@ -43,7 +48,11 @@ export async function rereadChunk(objects: ObjectStore, message: ChunkMessage): 
   const { chunk, source } = parsed;
   const stream = await objects.read(source.bucket, source.key, { start: chunk.startByte, end: chunk.endByte, ifMatch: source.etag });
   const lines: { lineNumber: number; text: string }[] = [];
-  for await (const line of new JsonlLineReader(stream, { maxLineBytes: 1 << 20, startOffset: chunk.startByte, firstLineNumber: chunk.firstLine })) {
+  for await (const line of new JsonlLineReader(stream, {
+    maxLineBytes: 1 << 20,
+    startOffset: chunk.startByte,
+    firstLineNumber: chunk.firstLine,
+  })) {
     if (line.tooLong || line.blank || chunk.skipLines.includes(line.lineNumber)) continue;
     lines.push({ lineNumber: line.lineNumber, text: line.text });
   }

@@ -19,7 +19,12 @@ describe('ingest, delivered again', () => {
     // Assess
     expect(first.created).toBe(true);
     expect(again).toEqual({ job: first.job, created: false });
-    expect(first.job).toMatchObject({ status: 'validating', tenantId: 'tenant-1', metadata: { source_key: event.key }, completionWindow: '24h' });
+    expect(first.job).toMatchObject({
+      status: 'validating',
+      tenantId: 'tenant-1',
+      metadata: { source_key: event.key },
+      completionWindow: '24h',
+    });
     expect(first.job.id).toMatch(/^batch_[0-9a-f]{32}$/);
     expect(jobIdForObject(BUCKET, event.key, 'other-etag')).not.toBe(first.job.id);
     expect(first.job.expiresAt - first.job.createdAt).toBe(24 * 3600);
@@ -71,20 +76,23 @@ describe('ingest, delivered again', () => {
     expect(world.objects.reads).toBe(1);
   });
 
-  it.each(['completed', 'failed', 'cancelling', 'cancelled', 'finalizing', 'expired'] as JobStatus[])('does nothing for a job that is %s', async (status) => {
-    // Prepare
-    const world = ingestWorld();
-    const event = await world.drop('inbox/tenant-1/a.jsonl', FILE);
-    const { job } = await createJobForObject(world.deps, event);
-    world.jobs.jobs.set(job.id, { ...job, status });
-    // Act
-    const summary = await ingestJob(world.deps, job.id);
-    // Assess
-    expect(summary).toMatchObject({ jobId: job.id, status, action: 'skipped' });
-    expect(world.chunks.sent).toEqual([]);
-    expect(world.objects.reads).toBe(0);
-    expect(world.jobs.jobs.get(job.id)!.status).toBe(status);
-  });
+  it.each(['completed', 'failed', 'cancelling', 'cancelled', 'finalizing', 'expired'] as JobStatus[])(
+    'does nothing for a job that is %s',
+    async (status) => {
+      // Prepare
+      const world = ingestWorld();
+      const event = await world.drop('inbox/tenant-1/a.jsonl', FILE);
+      const { job } = await createJobForObject(world.deps, event);
+      world.jobs.jobs.set(job.id, { ...job, status });
+      // Act
+      const summary = await ingestJob(world.deps, job.id);
+      // Assess
+      expect(summary).toMatchObject({ jobId: job.id, status, action: 'skipped' });
+      expect(world.chunks.sent).toEqual([]);
+      expect(world.objects.reads).toBe(0);
+      expect(world.jobs.jobs.get(job.id)!.status).toBe(status);
+    },
+  );
 
   it('stops quietly when the job was cancelled while it was being validated', async () => {
     // Prepare: the cancel lands between the scan and the move.

@@ -7,7 +7,8 @@ import { chatLine, embeddingsLine } from './batchFixtures';
 import { BUCKET, ingestWorld, rereadChunk } from './ingestFixtures';
 
 const chat = { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] };
-const req = (id: string, fields: Record<string, unknown>) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: chat, ...fields });
+const req = (id: string, fields: Record<string, unknown>) =>
+  JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: chat, ...fields });
 
 /** Twenty ways to break a line, each with the code its error must carry. */
 const BROKEN: [string, (n: number) => string][] = [
@@ -64,8 +65,21 @@ describe('ingestObject', () => {
     const summary = await ingestObject(world.deps, event);
     // Assess: the job.
     const job = (await world.jobs.get(summary.jobId))!;
-    expect(summary).toEqual({ jobId: job.id, status: 'in_progress', action: 'planned', lines: 1_000, validLines: 980, invalidLines: 20, chunks: job.chunksTotal });
-    expect(job).toMatchObject({ status: 'in_progress', requestCounts: { total: 1_000, completed: 0, failed: 20 }, chunksDone: 0, source: { bucket: BUCKET, key: event.key, format: 'openai' } });
+    expect(summary).toEqual({
+      jobId: job.id,
+      status: 'in_progress',
+      action: 'planned',
+      lines: 1_000,
+      validLines: 980,
+      invalidLines: 20,
+      chunks: job.chunksTotal,
+    });
+    expect(job).toMatchObject({
+      status: 'in_progress',
+      requestCounts: { total: 1_000, completed: 0, failed: 20 },
+      chunksDone: 0,
+      source: { bucket: BUCKET, key: event.key, format: 'openai' },
+    });
     expect(job.chunksTotal).toBeGreaterThanOrEqual(10);
     expect(job.inProgressAt).toBe(Math.floor(world.deps.now!().getTime() / 1000));
     // Assess: one message per chunk, re-reading to exactly the valid lines, each once, in order.
@@ -80,7 +94,10 @@ describe('ingestObject', () => {
     expect(errors.map((e) => [Number(/^Line (\d+): /.exec(e.error!.message)?.[1]), e.error!.code])).toEqual([...broken.entries()]);
     expect(errors.every((e) => e.response === null && /^batch_req_[0-9a-f]{32}$/.test(e.id))).toBe(true);
     expect(errors.find((e) => e.error!.code === 'invalid_json')!.custom_id).toBe('line-25');
-    expect(errors.find((e) => e.error!.code === 'duplicate_custom_id')).toMatchObject({ custom_id: 'req-1', error: { message: "Line 575: Invalid value for 'custom_id': 'req-1' is already used by line 1; every line needs its own." } });
+    expect(errors.find((e) => e.error!.code === 'duplicate_custom_id')).toMatchObject({
+      custom_id: 'req-1',
+      error: { message: "Line 575: Invalid value for 'custom_id': 'req-1' is already used by line 1; every line needs its own." },
+    });
   });
 
   it('refuses the later of two lines with the same custom_id: lines 3 and 900 → line 900', async () => {
@@ -92,28 +109,42 @@ describe('ingestObject', () => {
     const summary = await ingestObject(world.deps, event);
     // Assess
     expect(summary).toMatchObject({ status: 'in_progress', validLines: 999, invalidLines: 1 });
-    expect(world.errorLines(summary.jobId)).toEqual([expect.objectContaining({ custom_id: 'req-3', error: expect.objectContaining({ code: 'duplicate_custom_id', message: expect.stringMatching(/^Line 900: .*line 3/) }) })]);
+    expect(world.errorLines(summary.jobId)).toEqual([
+      expect.objectContaining({
+        custom_id: 'req-3',
+        error: expect.objectContaining({ code: 'duplicate_custom_id', message: expect.stringMatching(/^Line 900: .*line 3/) }),
+      }),
+    ]);
     expect(world.chunks.sent.some((m) => m.chunk.skipLines.includes(900))).toBe(true);
   });
 
   it('reads CRLF, a BOM and blank lines end to end, with ranges true to the bytes', async () => {
     // Prepare
     const world = ingestWorld({ chunkMaxLines: 2 });
-    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${chatLine('a')}\r\n\r\n${chatLine('b')}\r\n   \r\n${embeddingsLine('c')}`)]);
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(`${chatLine('a')}\r\n\r\n${chatLine('b')}\r\n   \r\n${embeddingsLine('c')}`),
+    ]);
     const event = await world.drop('inbox/tenant-1/crlf.jsonl', body);
     // Act
     const summary = await ingestObject(world.deps, event);
     // Assess
     expect(summary).toMatchObject({ lines: 3, validLines: 3, invalidLines: 0, chunks: 2 });
     const lines = (await Promise.all(world.chunks.sent.map((m) => rereadChunk(world.objects, m)))).flat();
-    expect(lines).toEqual([{ lineNumber: 1, text: chatLine('a') }, { lineNumber: 3, text: chatLine('b') }, { lineNumber: 5, text: embeddingsLine('c') }]);
+    expect(lines).toEqual([
+      { lineNumber: 1, text: chatLine('a') },
+      { lineNumber: 3, text: chatLine('b') },
+      { lineNumber: 5, text: embeddingsLine('c') },
+    ]);
     expect(world.errorLines(summary.jobId)).toEqual([]);
   });
 
   it('runs a Bedrock-format file with its model from the object metadata', async () => {
     // Prepare
     const world = ingestWorld();
-    const rows = [1, 2, 3].map((i) => JSON.stringify({ recordId: `rec-${i}`, modelInput: { messages: [{ role: 'user', content: [{ text: `hi ${i}` }] }] } }));
+    const rows = [1, 2, 3].map((i) =>
+      JSON.stringify({ recordId: `rec-${i}`, modelInput: { messages: [{ role: 'user', content: [{ text: `hi ${i}` }] }] } }),
+    );
     const event = await world.drop('inbox/tenant-1/bedrock.jsonl', rows.join('\n'), { model: 'openai.gpt-oss-20b-1:0' });
     // Act
     const summary = await ingestObject(world.deps, event);
@@ -124,7 +155,7 @@ describe('ingestObject', () => {
     expect(summary).toMatchObject({ status: 'in_progress', validLines: 3 });
   });
 
-  it('ingests a job the Batch API created, holding its lines to the batch\'s endpoint', async () => {
+  it("ingests a job the Batch API created, holding its lines to the batch's endpoint", async () => {
     // Prepare: the API created the job in validating, its source an uploaded file, without an ETag.
     const world = ingestWorld();
     await world.objects.write(BUCKET, 'files/file-1', `${chatLine('a')}\n${embeddingsLine('b')}\n`);
@@ -160,14 +191,18 @@ describe('ingestObject refuses a file it cannot run', () => {
     // Assess
     const job = (await world.jobs.get(summary.jobId))!;
     expect(job.status).toBe('failed');
-    expect(job.failure).toEqual({ code: 'no_valid_lines', line: 1, message: expect.stringMatching(/^None of the 3 lines of the file is valid; the first error: Line 1: the line is not valid JSON/) });
+    expect(job.failure).toEqual({
+      code: 'no_valid_lines',
+      line: 1,
+      message: expect.stringMatching(/^None of the 3 lines of the file is valid; the first error: Line 1: the line is not valid JSON/),
+    });
     expect(job.requestCounts).toEqual({ total: 3, completed: 0, failed: 3 });
     expect(world.errorLines(job.id).map((e) => e.error!.code)).toEqual(['invalid_json', 'invalid_method', 'invalid_url']);
     expect(world.chunks.sent).toEqual([]);
     expect(await world.jobs.chunkPlan(job.id)).toEqual([]);
   });
 
-  it('publishes the failed job\'s errors file, one line per refused line, when it has a file store', async () => {
+  it("publishes the failed job's errors file, one line per refused line, when it has a file store", async () => {
     // Prepare
     const world = ingestWorld();
     const files = new MemoryFileStore();
@@ -180,28 +215,43 @@ describe('ingestObject refuses a file it cannot run', () => {
     const record = await files.get(job.errorFileId!);
     expect(record).toMatchObject({ tenantId: 'tenant-1', purpose: 'batch_output', key: `outputs/${job.id}/errors.jsonl` });
     const text = world.objects.text(BUCKET, `outputs/${job.id}/errors.jsonl`)!;
-    expect(text.trim().split('\n').map((line) => JSON.parse(line).error.code)).toEqual(['invalid_json', 'invalid_method']);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).error.code),
+    ).toEqual(['invalid_json', 'invalid_method']);
   });
 
   it('fails every line of a Bedrock file without x-amz-meta-model, saying to set it', async () => {
     const world = ingestWorld();
     const event = await world.drop('inbox/tenant-1/nomodel.jsonl', JSON.stringify({ recordId: 'r', modelInput: { inputText: 'x' } }));
     const summary = await ingestObject(world.deps, event);
-    expect((await world.jobs.get(summary.jobId))!.failure).toMatchObject({ code: 'no_valid_lines', message: expect.stringContaining('set x-amz-meta-model') });
+    expect((await world.jobs.get(summary.jobId))!.failure).toMatchObject({
+      code: 'no_valid_lines',
+      message: expect.stringContaining('set x-amz-meta-model'),
+    });
   });
 
   it('fails a file with more lines than a job may have, without reading further', async () => {
     const world = ingestWorld({ maxLinesPerJob: 10 });
     const rows = Array.from({ length: 11 }, (_, i) => chatLine(`r${i}`));
     const summary = await ingestObject(world.deps, await world.drop('inbox/tenant-1/many.jsonl', `\n${rows.join('\n')}`));
-    expect((await world.jobs.get(summary.jobId))!.failure).toEqual({ code: 'too_many_lines', line: 12, message: 'The file has more than 10 lines, the most a job may have; split it into several files.' });
+    expect((await world.jobs.get(summary.jobId))!.failure).toEqual({
+      code: 'too_many_lines',
+      line: 12,
+      message: 'The file has more than 10 lines, the most a job may have; split it into several files.',
+    });
     expect(world.chunks.sent).toEqual([]);
   });
 
   it('fails a file over maxFileBytes without reading it', async () => {
     const world = ingestWorld({ maxFileBytes: 100 });
     const summary = await ingestObject(world.deps, await world.drop('inbox/tenant-1/large.jsonl', `${chatLine('a')}\n${chatLine('b')}`));
-    expect((await world.jobs.get(summary.jobId))!.failure).toMatchObject({ code: 'file_too_large', message: expect.stringContaining('more than the limit of 100 bytes') });
+    expect((await world.jobs.get(summary.jobId))!.failure).toMatchObject({
+      code: 'file_too_large',
+      message: expect.stringContaining('more than the limit of 100 bytes'),
+    });
     expect(world.objects.reads).toBe(0);
   });
 
@@ -211,7 +261,10 @@ describe('ingestObject refuses a file it cannot run', () => {
   ])('fails %s: gzip is not supported', async (_case, key, body, reads) => {
     const world = ingestWorld();
     const summary = await ingestObject(world.deps, await world.drop(key, body));
-    expect((await world.jobs.get(summary.jobId))!.failure).toEqual({ code: 'unsupported_encoding', message: 'gzip is not supported; upload the uncompressed .jsonl' });
+    expect((await world.jobs.get(summary.jobId))!.failure).toEqual({
+      code: 'unsupported_encoding',
+      message: 'gzip is not supported; upload the uncompressed .jsonl',
+    });
     expect(world.objects.reads).toBe(reads);
   });
 
@@ -250,7 +303,9 @@ describe('ingestObject pins the input to the ETag of its drop', () => {
     // Prepare
     const world = ingestWorld();
     const drop = await world.drop('inbox/tenant-1/swap.jsonl', `${chatLine('a')}\n${chatLine('b')}\n`);
-    changeAfterHead(world, () => (what === 'replaced' ? world.objects.write(BUCKET, drop.key, `${chatLine('z')}\n`) : world.objects.delete(BUCKET, drop.key)));
+    changeAfterHead(world, () =>
+      what === 'replaced' ? world.objects.write(BUCKET, drop.key, `${chatLine('z')}\n`) : world.objects.delete(BUCKET, drop.key),
+    );
 
     // Act
     const summary = await ingestObject(world.deps, drop);
@@ -277,7 +332,10 @@ describe('ingestObject pins the input to the ETag of its drop', () => {
     // Assess
     expect(first.jobId).not.toBe(second.jobId);
     expect((await world.jobs.get(first.jobId))!).toMatchObject({ status: 'failed', failure: { code: 'file_changed' } });
-    expect((await world.jobs.get(second.jobId))!).toMatchObject({ status: 'in_progress', requestCounts: { total: 5, completed: 0, failed: 0 } });
+    expect((await world.jobs.get(second.jobId))!).toMatchObject({
+      status: 'in_progress',
+      requestCounts: { total: 5, completed: 0, failed: 0 },
+    });
     expect(world.chunks.sent.every((message) => message.jobId === second.jobId)).toBe(true);
     const reread = (await Promise.all(world.chunks.sent.map((message) => rereadChunk(world.objects, message)))).flat();
     expect(reread.map((line) => JSON.parse(line.text).custom_id)).toEqual(['new-1', 'new-2', 'new-3', 'new-4', 'new-5']);

@@ -1,7 +1,19 @@
 import { IngestJobMessage } from '../../../shared/batchApi';
 import type { JobStatus } from '../../../shared/jobs/Job';
 import { loadEvent } from '../../helpers/events';
-import { BUCKET, createBatch, forceStatus, httpEvent, invoke, setup, START_MS, TENANT_A, TENANT_B, uploadFile, type Platform } from './fixtures';
+import {
+  BUCKET,
+  createBatch,
+  forceStatus,
+  httpEvent,
+  invoke,
+  setup,
+  START_MS,
+  TENANT_A,
+  TENANT_B,
+  uploadFile,
+  type Platform,
+} from './fixtures';
 
 const CREATED_AT = START_MS / 1000;
 
@@ -18,17 +30,42 @@ describe('POST /v1/batches', () => {
     // Assess
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
-      id: expect.stringMatching(/^batch_[0-9a-f]{24}$/), object: 'batch', endpoint: '/v1/chat/completions', errors: null,
-      input_file_id: file.id, completion_window: '24h', status: 'validating', output_file_id: null, error_file_id: null,
-      created_at: CREATED_AT, in_progress_at: null, expires_at: CREATED_AT + 86_400, finalizing_at: null, completed_at: null,
-      failed_at: null, expired_at: null, cancelling_at: null, cancelled_at: null,
+      id: expect.stringMatching(/^batch_[0-9a-f]{24}$/),
+      object: 'batch',
+      endpoint: '/v1/chat/completions',
+      errors: null,
+      input_file_id: file.id,
+      completion_window: '24h',
+      status: 'validating',
+      output_file_id: null,
+      error_file_id: null,
+      created_at: CREATED_AT,
+      in_progress_at: null,
+      expires_at: CREATED_AT + 86_400,
+      finalizing_at: null,
+      completed_at: null,
+      failed_at: null,
+      expired_at: null,
+      cancelling_at: null,
+      cancelled_at: null,
       request_counts: { total: 0, completed: 0, failed: 0 },
-      usage: { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 },
+      usage: {
+        input_tokens: 0,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 0,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 0,
+      },
       metadata: { project: 'nightly-eval' },
     });
     expect(platform.jobs.jobs.get(answer.body.id)).toMatchObject({
-      tenantId: TENANT_A, status: 'validating', inputFileId: file.id, source: { bucket: BUCKET, key: `files/${TENANT_A}/${file.id}` },
-      chunksTotal: 0, chunksDone: 0, expiresAt: CREATED_AT + 86_400,
+      tenantId: TENANT_A,
+      status: 'validating',
+      inputFileId: file.id,
+      source: { bucket: BUCKET, key: `files/${TENANT_A}/${file.id}` },
+      chunksTotal: 0,
+      chunksDone: 0,
+      expiresAt: CREATED_AT + 86_400,
     });
     expect(platform.ingest.sent).toEqual([{ kind: 'ingest', tenantId: TENANT_A, jobId: answer.body.id }]);
     expect(IngestJobMessage.parse(platform.ingest.sent[0])).toEqual(platform.ingest.sent[0]);
@@ -54,7 +91,12 @@ describe('POST /v1/batches', () => {
     ['no endpoint', { completion_window: '24h' }, 'endpoint', 'missing_required_parameter'],
     ['endpoint /v1/completions', { ...valid, endpoint: '/v1/completions' }, 'endpoint', 'invalid_value'],
     ['completion_window 48h', { ...valid, completion_window: '48h' }, 'completion_window', 'invalid_value'],
-    ['17 metadata pairs', { ...valid, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata', 'invalid_value'],
+    [
+      '17 metadata pairs',
+      { ...valid, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      'metadata',
+      'invalid_value',
+    ],
     ['a 65-character metadata key', { ...valid, metadata: { ['k'.repeat(65)]: 'v' } }, `metadata.${'k'.repeat(65)}`, 'invalid_value'],
     ['a 513-character metadata value', { ...valid, metadata: { note: 'v'.repeat(513) } }, 'metadata.note', 'invalid_value'],
     ['a metadata value that is not a string', { ...valid, metadata: { count: 3 } }, 'metadata.count', 'invalid_value'],
@@ -89,10 +131,28 @@ describe('POST /v1/batches', () => {
     // Prepare
     const platform = setup();
     const fileOfB = await uploadFile(platform, TENANT_B);
-    await platform.fileStore.put({ id: 'file-results1', tenantId: TENANT_A, purpose: 'batch_output', filename: 'r.jsonl', bytes: 1, createdAt: 1, bucket: BUCKET, key: 'outputs/batch_1/results.jsonl' });
-    const create = (input_file_id: string) => invoke(platform.batches, httpEvent('batchesCreate', { body: { input_file_id, endpoint: '/v1/chat/completions', completion_window: '24h' } }));
+    await platform.fileStore.put({
+      id: 'file-results1',
+      tenantId: TENANT_A,
+      purpose: 'batch_output',
+      filename: 'r.jsonl',
+      bytes: 1,
+      createdAt: 1,
+      bucket: BUCKET,
+      key: 'outputs/batch_1/results.jsonl',
+    });
+    const create = (input_file_id: string) =>
+      invoke(
+        platform.batches,
+        httpEvent('batchesCreate', { body: { input_file_id, endpoint: '/v1/chat/completions', completion_window: '24h' } }),
+      );
     // Act
-    const answers = [await create('file-000000000000000000000000'), await create(fileOfB.id), await create('not-a-file-id'), await create('file-results1')];
+    const answers = [
+      await create('file-000000000000000000000000'),
+      await create(fileOfB.id),
+      await create('not-a-file-id'),
+      await create('file-results1'),
+    ];
     // Assess
     expect(answers.map((a) => [a.status, a.body.error.param, a.body.error.code])).toEqual([
       [404, 'input_file_id', 'file_not_found'],
@@ -108,9 +168,14 @@ describe('POST /v1/batches', () => {
     // Prepare
     const platform = setup();
     const file = await uploadFile(platform);
-    platform.ingest.send = async () => { throw new Error('SQS is down'); };
+    platform.ingest.send = async () => {
+      throw new Error('SQS is down');
+    };
     // Act
-    const answer = await invoke(platform.batches, httpEvent('batchesCreate', { body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' } }));
+    const answer = await invoke(
+      platform.batches,
+      httpEvent('batchesCreate', { body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' } }),
+    );
     // Assess
     expect(answer.status).toBe(500);
     expect(answer.body.error.message).not.toContain('SQS');
@@ -181,11 +246,15 @@ describe('GET /v1/batches and /v1/batches/{batchId}', () => {
     const malformed = await invoke(platform.batches, httpEvent('batchesRetrieve', { path: { batchId: 'file-000000000000000000000000' } }));
     // Assess
     expect(found.body).toMatchObject({
-      status: 'in_progress', in_progress_at: CREATED_AT + 5,
+      status: 'in_progress',
+      in_progress_at: CREATED_AT + 5,
       request_counts: { total: 0, completed: 3, failed: 1 },
       usage: { input_tokens: 30, output_tokens: 12, total_tokens: 42 },
     });
-    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'batch_not_found', message: "No batch found with id 'batch_000000000000000000000000'." } } });
+    expect(unknown).toMatchObject({
+      status: 404,
+      body: { error: { code: 'batch_not_found', message: "No batch found with id 'batch_000000000000000000000000'." } },
+    });
     expect(malformed.status).toBe(404);
   });
 
@@ -193,15 +262,29 @@ describe('GET /v1/batches and /v1/batches/{batchId}', () => {
     // Prepare
     const platform = setup();
     await platform.jobs.create({
-      id: 'batch_dropped1', tenantId: TENANT_A, status: 'failed', source: { bucket: BUCKET, key: `inbox/${TENANT_A}/nightly.jsonl` },
-      completionWindow: '24h', metadata: {}, requestCounts: { total: 0, completed: 0, failed: 0 }, usage: { promptTokens: 0, completionTokens: 0 },
-      chunksTotal: 0, chunksDone: 0, failure: { code: 'empty_file', message: 'The file has no lines.' }, createdAt: CREATED_AT, expiresAt: CREATED_AT + 86_400, failedAt: CREATED_AT + 1,
+      id: 'batch_dropped1',
+      tenantId: TENANT_A,
+      status: 'failed',
+      source: { bucket: BUCKET, key: `inbox/${TENANT_A}/nightly.jsonl` },
+      completionWindow: '24h',
+      metadata: {},
+      requestCounts: { total: 0, completed: 0, failed: 0 },
+      usage: { promptTokens: 0, completionTokens: 0 },
+      chunksTotal: 0,
+      chunksDone: 0,
+      failure: { code: 'empty_file', message: 'The file has no lines.' },
+      createdAt: CREATED_AT,
+      expiresAt: CREATED_AT + 86_400,
+      failedAt: CREATED_AT + 1,
     });
     // Act
     const answer = await invoke(platform.batches, httpEvent('batchesRetrieve', { path: { batchId: 'batch_dropped1' } }));
     // Assess
     expect(answer.body).toMatchObject({
-      input_file_id: null, endpoint: '/v1/batch', status: 'failed', failed_at: CREATED_AT + 1,
+      input_file_id: null,
+      endpoint: '/v1/batch',
+      status: 'failed',
+      failed_at: CREATED_AT + 1,
       metadata: { source_key: `inbox/${TENANT_A}/nightly.jsonl` },
       errors: { object: 'list', data: [{ code: 'empty_file', message: 'The file has no lines.', line: null, param: null }] },
     });
@@ -240,18 +323,23 @@ describe('POST /v1/batches/{batchId}/cancel', () => {
     expect(afterEnd.body).toMatchObject({ status: 'cancelled', cancelling_at: CREATED_AT, cancelled_at: CREATED_AT + 90 });
   });
 
-  it.each(['completed', 'failed', 'expired', 'finalizing'] as JobStatus[])('refuses to cancel a %s batch with 409 invalid_state', async (status) => {
-    // Prepare
-    const platform = setup();
-    const batch = await createBatch(platform);
-    forceStatus(platform, batch.id, status);
-    // Act
-    const answer = await cancel(platform, batch.id);
-    // Assess
-    expect(answer.status).toBe(409);
-    expect(answer.body).toEqual({ error: { message: expect.stringContaining(status), type: 'invalid_request_error', param: null, code: 'invalid_state' } });
-    expect(platform.jobs.jobs.get(batch.id)!.status).toBe(status);
-  });
+  it.each(['completed', 'failed', 'expired', 'finalizing'] as JobStatus[])(
+    'refuses to cancel a %s batch with 409 invalid_state',
+    async (status) => {
+      // Prepare
+      const platform = setup();
+      const batch = await createBatch(platform);
+      forceStatus(platform, batch.id, status);
+      // Act
+      const answer = await cancel(platform, batch.id);
+      // Assess
+      expect(answer.status).toBe(409);
+      expect(answer.body).toEqual({
+        error: { message: expect.stringContaining(status), type: 'invalid_request_error', param: null, code: 'invalid_state' },
+      });
+      expect(platform.jobs.jobs.get(batch.id)!.status).toBe(status);
+    },
+  );
 
   it('answers as it is when another cancel won the race, and 409 when the job ended meanwhile', async () => {
     // Prepare

@@ -2,7 +2,9 @@ import { MAX_UPLOAD_BYTES } from '../../../shared/batchApi';
 import { loadEvent } from '../../helpers/events';
 import { BUCKET, httpEvent, invoke, JSONL, setup, START_MS, TENANT_A, TENANT_B, uploadEvent, uploadFile, type Platform } from './fixtures';
 
-const errorBody = (code: string, param: string | null) => ({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
+const errorBody = (code: string, param: string | null) => ({
+  error: { message: expect.any(String), type: 'invalid_request_error', param, code },
+});
 
 describe('POST /v1/files', () => {
   it('stores the sample upload under files/<tenant>/<id> and answers the File object', async () => {
@@ -15,14 +17,31 @@ describe('POST /v1/files', () => {
     // Assess
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
-      id: expect.stringMatching(/^file-[0-9a-f]{24}$/), object: 'file', bytes: expect.any(Number), created_at: START_MS / 1000,
-      filename: 'requests.jsonl', purpose: 'batch', status: 'processed', status_details: null, expires_at: null,
+      id: expect.stringMatching(/^file-[0-9a-f]{24}$/),
+      object: 'file',
+      bytes: expect.any(Number),
+      created_at: START_MS / 1000,
+      filename: 'requests.jsonl',
+      purpose: 'batch',
+      status: 'processed',
+      status_details: null,
+      expires_at: null,
     });
     const stored = platform.objects.text(BUCKET, `files/local/${answer.body.id}`)!;
     expect(sent).toContain(stored);
-    expect(stored.split('\n').filter(Boolean).map((line) => JSON.parse(line).custom_id)).toEqual(['request-1', 'request-2']);
+    expect(
+      stored
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).custom_id),
+    ).toEqual(['request-1', 'request-2']);
     expect(answer.body.bytes).toBe(Buffer.byteLength(stored));
-    expect(platform.fileStore.files.get(answer.body.id)).toMatchObject({ tenantId: 'local', bucket: BUCKET, key: `files/local/${answer.body.id}`, purpose: 'batch' });
+    expect(platform.fileStore.files.get(answer.body.id)).toMatchObject({
+      tenantId: 'local',
+      bucket: BUCKET,
+      key: `files/local/${answer.body.id}`,
+      purpose: 'batch',
+    });
   });
 
   it('keeps the bytes exactly, multi-byte characters and all', async () => {
@@ -37,33 +56,122 @@ describe('POST /v1/files', () => {
 
   it.each([
     ['no purpose', [['file', new File([JSONL], 'a.jsonl')]], 'missing_required_parameter', 'purpose'],
-    ['a purpose other than batch', [['purpose', 'fine-tune'], ['file', new File([JSONL], 'a.jsonl')]], 'invalid_value', 'purpose'],
+    [
+      'a purpose other than batch',
+      [
+        ['purpose', 'fine-tune'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'invalid_value',
+      'purpose',
+    ],
     ['no file', [['purpose', 'batch']], 'missing_required_parameter', 'file'],
-    ['the file as a text field', [['purpose', 'batch'], ['file', JSONL]], 'missing_required_parameter', 'file'],
-    ['the file under another name', [['purpose', 'batch'], ['upload', new File([JSONL], 'a.jsonl')]], 'missing_required_parameter', 'file'],
-    ['an empty file', [['purpose', 'batch'], ['file', new File([], 'a.jsonl')]], 'empty_file', 'file'],
-    ['a file that is not .jsonl', [['purpose', 'batch'], ['file', new File([JSONL], 'a.csv')]], 'invalid_file_format', 'file'],
-    ['a field the route does not know', [['purpose', 'batch'], ['purpsoe', 'batch'], ['file', new File([JSONL], 'a.jsonl')]], 'unknown_parameter', 'purpsoe'],
-    ['an unknown field before the file', [['file_name', 'x.jsonl'], ['purpose', 'batch'], ['file', new File([JSONL], 'a.jsonl')]], 'unknown_parameter', 'file_name'],
-    ['expires_after with another anchor', [['purpose', 'batch'], ['expires_after[anchor]', 'last_active_at'], ['expires_after[seconds]', '3600'], ['file', new File([JSONL], 'a.jsonl')]], 'invalid_value', 'expires_after.anchor'],
-    ['expires_after of under an hour', [['purpose', 'batch'], ['expires_after[anchor]', 'created_at'], ['expires_after[seconds]', '60'], ['file', new File([JSONL], 'a.jsonl')]], 'invalid_value', 'expires_after.seconds'],
-  ] as Array<[string, Array<[string, string | File]>, string, string]>)('refuses %s with a 400 naming the field', async (_name, fields, code, param) => {
-    // Prepare
-    const platform = setup();
-    // Act
-    const answer = await invoke(platform.files, await uploadEvent(fields));
-    // Assess
-    expect(answer.status).toBe(400);
-    expect(answer.body).toEqual(errorBody(code, param));
-    expect(platform.objects.objects.size).toBe(0);
-    expect(platform.fileStore.files.size).toBe(0);
-  });
+    [
+      'the file as a text field',
+      [
+        ['purpose', 'batch'],
+        ['file', JSONL],
+      ],
+      'missing_required_parameter',
+      'file',
+    ],
+    [
+      'the file under another name',
+      [
+        ['purpose', 'batch'],
+        ['upload', new File([JSONL], 'a.jsonl')],
+      ],
+      'missing_required_parameter',
+      'file',
+    ],
+    [
+      'an empty file',
+      [
+        ['purpose', 'batch'],
+        ['file', new File([], 'a.jsonl')],
+      ],
+      'empty_file',
+      'file',
+    ],
+    [
+      'a file that is not .jsonl',
+      [
+        ['purpose', 'batch'],
+        ['file', new File([JSONL], 'a.csv')],
+      ],
+      'invalid_file_format',
+      'file',
+    ],
+    [
+      'a field the route does not know',
+      [
+        ['purpose', 'batch'],
+        ['purpsoe', 'batch'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'unknown_parameter',
+      'purpsoe',
+    ],
+    [
+      'an unknown field before the file',
+      [
+        ['file_name', 'x.jsonl'],
+        ['purpose', 'batch'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'unknown_parameter',
+      'file_name',
+    ],
+    [
+      'expires_after with another anchor',
+      [
+        ['purpose', 'batch'],
+        ['expires_after[anchor]', 'last_active_at'],
+        ['expires_after[seconds]', '3600'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'invalid_value',
+      'expires_after.anchor',
+    ],
+    [
+      'expires_after of under an hour',
+      [
+        ['purpose', 'batch'],
+        ['expires_after[anchor]', 'created_at'],
+        ['expires_after[seconds]', '60'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'invalid_value',
+      'expires_after.seconds',
+    ],
+  ] as Array<[string, Array<[string, string | File]>, string, string]>)(
+    'refuses %s with a 400 naming the field',
+    async (_name, fields, code, param) => {
+      // Prepare
+      const platform = setup();
+      // Act
+      const answer = await invoke(platform.files, await uploadEvent(fields));
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual(errorBody(code, param));
+      expect(platform.objects.objects.size).toBe(0);
+      expect(platform.fileStore.files.size).toBe(0);
+    },
+  );
 
   it('accepts expires_after as the openai client sends it', async () => {
     // Prepare
     const platform = setup();
     // Act
-    const answer = await invoke(platform.files, await uploadEvent([['purpose', 'batch'], ['expires_after[anchor]', 'created_at'], ['expires_after[seconds]', '86400'], ['file', new File([JSONL], 'a.jsonl')]]));
+    const answer = await invoke(
+      platform.files,
+      await uploadEvent([
+        ['purpose', 'batch'],
+        ['expires_after[anchor]', 'created_at'],
+        ['expires_after[seconds]', '86400'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ]),
+    );
     // Assess
     expect(answer.status).toBe(200);
   });
@@ -72,9 +180,16 @@ describe('POST /v1/files', () => {
     // Prepare
     const platform = setup();
     const json = httpEvent('filesCreate', { headers: { 'content-type': 'application/json' }, body: { purpose: 'batch' } });
-    const broken = await uploadEvent([['purpose', 'batch'], ['file', new File([JSONL], 'a.jsonl')]]);
+    const broken = await uploadEvent([
+      ['purpose', 'batch'],
+      ['file', new File([JSONL], 'a.jsonl')],
+    ]);
     broken.body = Buffer.from(broken.body, 'base64').subarray(0, 150).toString('base64');
-    const twoFiles = await uploadEvent([['purpose', 'batch'], ['file', new File([JSONL], 'a.jsonl')], ['file', new File([JSONL], 'b.jsonl')]]);
+    const twoFiles = await uploadEvent([
+      ['purpose', 'batch'],
+      ['file', new File([JSONL], 'a.jsonl')],
+      ['file', new File([JSONL], 'b.jsonl')],
+    ]);
     // Act
     const answers = [await invoke(platform.files, json), await invoke(platform.files, broken), await invoke(platform.files, twoFiles)];
     // Assess
@@ -88,14 +203,27 @@ describe('POST /v1/files', () => {
   it('refuses a file over the upload limit with 413 pointing at the file drop', async () => {
     // Prepare
     const platform = setup({ maxUploadBytes: 1_000 });
-    const justOver = await uploadEvent([['purpose', 'batch'], ['file', new File(['x'.repeat(1_001)], 'a.jsonl')]]);
-    const farOver = await uploadEvent([['purpose', 'batch'], ['file', new File(['x'.repeat(200_000)], 'a.jsonl')]]);
+    const justOver = await uploadEvent([
+      ['purpose', 'batch'],
+      ['file', new File(['x'.repeat(1_001)], 'a.jsonl')],
+    ]);
+    const farOver = await uploadEvent([
+      ['purpose', 'batch'],
+      ['file', new File(['x'.repeat(200_000)], 'a.jsonl')],
+    ]);
     // Act
     const answers = [await invoke(platform.files, justOver), await invoke(platform.files, farOver)];
     // Assess
     for (const answer of answers) {
       expect(answer.status).toBe(413);
-      expect(answer.body).toEqual({ error: { message: expect.stringContaining(`inbox/${TENANT_A}/`), type: 'invalid_request_error', param: 'file', code: 'file_too_large' } });
+      expect(answer.body).toEqual({
+        error: {
+          message: expect.stringContaining(`inbox/${TENANT_A}/`),
+          type: 'invalid_request_error',
+          param: 'file',
+          code: 'file_too_large',
+        },
+      });
     }
     expect(platform.objects.objects.size).toBe(0);
   });
@@ -131,16 +259,36 @@ describe('GET /v1/files and /v1/files/{fileId}', () => {
     const third = await invoke(platform.files, httpEvent('filesList', { query: { limit: '2', after: second.body.last_id } }));
     // Assess
     const newestFirst = [...ids].reverse();
-    expect(first.body).toEqual({ object: 'list', data: [expect.objectContaining({ id: newestFirst[0], object: 'file' }), expect.objectContaining({ id: newestFirst[1] })], first_id: newestFirst[0], last_id: newestFirst[1], has_more: true });
+    expect(first.body).toEqual({
+      object: 'list',
+      data: [expect.objectContaining({ id: newestFirst[0], object: 'file' }), expect.objectContaining({ id: newestFirst[1] })],
+      first_id: newestFirst[0],
+      last_id: newestFirst[1],
+      has_more: true,
+    });
     expect(second.body).toMatchObject({ first_id: newestFirst[2], last_id: newestFirst[3], has_more: true });
-    expect(third.body).toMatchObject({ data: [expect.objectContaining({ id: newestFirst[4] })], first_id: newestFirst[4], last_id: newestFirst[4], has_more: false });
+    expect(third.body).toMatchObject({
+      data: [expect.objectContaining({ id: newestFirst[4] })],
+      first_id: newestFirst[4],
+      last_id: newestFirst[4],
+      has_more: false,
+    });
   });
 
   it('lists 100 by default, filters by purpose, and lists nothing for a purpose it does not store', async () => {
     // Prepare
     const platform = setup();
     const ids = await uploadFive(platform);
-    await platform.fileStore.put({ id: 'file-output1', tenantId: TENANT_A, purpose: 'batch_output', filename: 'results.jsonl', bytes: 3, createdAt: START_MS / 1000 + 60, bucket: BUCKET, key: 'outputs/batch_1/results.jsonl' });
+    await platform.fileStore.put({
+      id: 'file-output1',
+      tenantId: TENANT_A,
+      purpose: 'batch_output',
+      filename: 'results.jsonl',
+      bytes: 3,
+      createdAt: START_MS / 1000 + 60,
+      bucket: BUCKET,
+      key: 'outputs/batch_1/results.jsonl',
+    });
     // Act
     const all = await invoke(platform.files, httpEvent('filesList', { query: {} }));
     const inputs = await invoke(platform.files, httpEvent('filesList', { query: { purpose: 'batch' } }));
@@ -203,7 +351,16 @@ describe('GET /v1/files/{fileId}/content', () => {
     const platform = setup();
     const results = '{"id":"batch_req_1","custom_id":"r1","response":{"status_code":200},"error":null}\n';
     await platform.objects.write(BUCKET, 'outputs/batch_1/results.jsonl', results);
-    await platform.fileStore.put({ id: 'file-results1', tenantId: TENANT_A, purpose: 'batch_output', filename: 'batch_1_output.jsonl', bytes: results.length, createdAt: 1, bucket: BUCKET, key: 'outputs/batch_1/results.jsonl' });
+    await platform.fileStore.put({
+      id: 'file-results1',
+      tenantId: TENANT_A,
+      purpose: 'batch_output',
+      filename: 'batch_1_output.jsonl',
+      bytes: results.length,
+      createdAt: 1,
+      bucket: BUCKET,
+      key: 'outputs/batch_1/results.jsonl',
+    });
     // Act
     const answer = await invoke(platform.files, httpEvent('filesContent', { path: { fileId: 'file-results1' } }));
     // Assess
@@ -223,7 +380,10 @@ describe('GET /v1/files/{fileId}/content', () => {
     ];
     // Assess
     expect(answers.map((a) => a.status)).toEqual([413, 413]);
-    expect(answers[0]!.body.error).toMatchObject({ code: 'file_too_large', message: expect.stringContaining(`s3://${BUCKET}/files/${TENANT_A}/${big.id}`) });
+    expect(answers[0]!.body.error).toMatchObject({
+      code: 'file_too_large',
+      message: expect.stringContaining(`s3://${BUCKET}/files/${TENANT_A}/${big.id}`),
+    });
   });
 });
 
@@ -240,7 +400,10 @@ describe('tenant isolation of files', () => {
     const list = await invoke(platform.files, httpEvent('filesList', { tenant: TENANT_B, query: {} }));
     const pageAfterA = await invoke(platform.files, httpEvent('filesList', { tenant: TENANT_B, query: { after: fileOfA.id } }));
     // Assess
-    const unknown = await invoke(platform.files, httpEvent('filesRetrieve', { tenant: TENANT_B, path: { fileId: 'file-000000000000000000000000' } }));
+    const unknown = await invoke(
+      platform.files,
+      httpEvent('filesRetrieve', { tenant: TENANT_B, path: { fileId: 'file-000000000000000000000000' } }),
+    );
     expect(retrieve.status).toBe(404);
     expect(retrieve.body.error.code).toBe(unknown.body.error.code);
     expect(content.status).toBe(404);

@@ -15,9 +15,16 @@ export const START_MS = Date.UTC(2026, 10, 28, 18, 0, 0);
 
 /** Two lines in the OpenAI batch format. */
 export const JSONL = [
-  { custom_id: 'request-1', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'Grüße, 世界' }] } },
+  {
+    custom_id: 'request-1',
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'Grüße, 世界' }] },
+  },
   { custom_id: 'request-2', method: 'POST', url: '/v1/embeddings', body: { model: 'bge-m3', input: 'first' } },
-].map((line) => `${JSON.stringify(line)}\n`).join('');
+]
+  .map((line) => `${JSON.stringify(line)}\n`)
+  .join('');
 
 type Handler = (event: any, context: any) => Promise<RouteResponse>;
 
@@ -56,7 +63,17 @@ export async function invoke(handler: Handler, event: unknown): Promise<Answer> 
  * A sample REST API (payload 1.0) event from `events/http/<sample>.json`, sent by `tenant`, with
  * the route's path parameters, query and body replaced as asked.
  */
-export function httpEvent(sample: string, options: { tenant?: string; path?: Record<string, string>; query?: Record<string, string>; body?: string | object; headers?: Record<string, string>; base64?: boolean } = {}): any {
+export function httpEvent(
+  sample: string,
+  options: {
+    tenant?: string;
+    path?: Record<string, string>;
+    query?: Record<string, string>;
+    body?: string | object;
+    headers?: Record<string, string>;
+    base64?: boolean;
+  } = {},
+): any {
   const event = loadEvent(`http/${sample}.json`);
   const tenant = options.tenant ?? TENANT_A;
   setTenant(event, tenant);
@@ -91,12 +108,26 @@ export async function multipartBody(fields: Array<[string, string | File]>): Pro
 /** `POST /v1/files` with these form fields, base64-encoded as API Gateway delivers multipart. */
 export async function uploadEvent(fields: Array<[string, string | File]>, tenant = TENANT_A): Promise<any> {
   const { contentType, body } = await multipartBody(fields);
-  return httpEvent('filesCreate', { tenant, headers: { 'content-type': contentType, 'content-length': String(body.length) }, body: body.toString('base64'), base64: true });
+  return httpEvent('filesCreate', {
+    tenant,
+    headers: { 'content-type': contentType, 'content-length': String(body.length) },
+    body: body.toString('base64'),
+    base64: true,
+  });
 }
 
 /** Uploads `content` as a .jsonl file for `tenant` and returns the File object. */
 export async function uploadFile(platform: Platform, tenant = TENANT_A, content = JSONL, filename = 'requests.jsonl'): Promise<any> {
-  const answer = await invoke(platform.files, await uploadEvent([['purpose', 'batch'], ['file', new File([content], filename)]], tenant));
+  const answer = await invoke(
+    platform.files,
+    await uploadEvent(
+      [
+        ['purpose', 'batch'],
+        ['file', new File([content], filename)],
+      ],
+      tenant,
+    ),
+  );
   if (answer.status !== 200) throw new Error(`upload failed: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }

@@ -14,7 +14,13 @@ const ROUTES: Array<{ method: string; path: RegExp; routeKey: string; param?: st
   { method: 'POST', path: /^\/v1\/batches$/, routeKey: 'POST /v1/batches', fn: 'batches' },
   { method: 'GET', path: /^\/v1\/batches$/, routeKey: 'GET /v1/batches', fn: 'batches' },
   { method: 'GET', path: /^\/v1\/batches\/([^/]+)$/, routeKey: 'GET /v1/batches/{batchId}', param: 'batchId', fn: 'batches' },
-  { method: 'POST', path: /^\/v1\/batches\/([^/]+)\/cancel$/, routeKey: 'POST /v1/batches/{batchId}/cancel', param: 'batchId', fn: 'batches' },
+  {
+    method: 'POST',
+    path: /^\/v1\/batches\/([^/]+)\/cancel$/,
+    routeKey: 'POST /v1/batches/{batchId}/cancel',
+    param: 'batchId',
+    fn: 'batches',
+  },
 ];
 
 /**
@@ -77,7 +83,13 @@ describe('the official openai client against the Files and Batch handlers', () =
     const retrieved = await client.files.retrieve(uploaded.id);
     const content = await (await client.files.content(streamed.id)).text();
     // Assess
-    expect(uploaded).toMatchObject({ object: 'file', purpose: 'batch', filename: 'requests.jsonl', bytes: Buffer.byteLength(JSONL), status: 'processed' });
+    expect(uploaded).toMatchObject({
+      object: 'file',
+      purpose: 'batch',
+      filename: 'requests.jsonl',
+      bytes: Buffer.byteLength(JSONL),
+      status: 'processed',
+    });
     expect(streamed.filename).toBe('streamed.jsonl');
     expect(retrieved).toEqual(uploaded);
     expect(content).toBe(JSONL);
@@ -88,7 +100,9 @@ describe('the official openai client against the Files and Batch handlers', () =
     const file = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
     const created: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      created.push((await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+      created.push(
+        (await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id,
+      );
       platform.clock.ms += 1_000;
     }
     // Act
@@ -105,11 +119,22 @@ describe('the official openai client against the Files and Batch handlers', () =
     // Prepare
     const file = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
     // Act
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h', metadata: { team: 'search' } });
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/embeddings',
+      completion_window: '24h',
+      metadata: { team: 'search' },
+    });
     const retrieved = await client.batches.retrieve(batch.id);
     const cancelled = await client.batches.cancel(batch.id);
     // Assess
-    expect(batch).toMatchObject({ object: 'batch', status: 'validating', input_file_id: file.id, endpoint: '/v1/embeddings', metadata: { team: 'search' } });
+    expect(batch).toMatchObject({
+      object: 'batch',
+      status: 'validating',
+      input_file_id: file.id,
+      endpoint: '/v1/embeddings',
+      metadata: { team: 'search' },
+    });
     expect(retrieved).toEqual(batch);
     expect(cancelled.status).toBe('cancelling');
     expect(platform.ingest.sent).toEqual([{ kind: 'ingest', tenantId: TENANT_A, jobId: batch.id }]);
@@ -122,7 +147,9 @@ describe('the official openai client against the Files and Batch handlers', () =
     forceStatus(platform, batch.id, 'completed');
     // Act
     const missing = await client.batches.retrieve('batch_000000000000000000000000').catch((error: unknown) => error);
-    const badPurpose = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'a.jsonl'), purpose: 'fine-tune' }).catch((error: unknown) => error);
+    const badPurpose = await client.files
+      .create({ file: await toFile(Buffer.from(JSONL), 'a.jsonl'), purpose: 'fine-tune' })
+      .catch((error: unknown) => error);
     const conflict = await client.batches.cancel(batch.id).catch((error: unknown) => error);
     // Assess
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);

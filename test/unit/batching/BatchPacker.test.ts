@@ -12,7 +12,10 @@ describe('packBatches', () => {
     const batches = packBatches(items, () => ({ maxBatchItems: 10, maxBatchTokens: 1_000 }));
 
     // Assess
-    expect(ids(batches)).toEqual([['a1', 'a2', 'a3'], ['b1', 'b2']]);
+    expect(ids(batches)).toEqual([
+      ['a1', 'a2', 'a3'],
+      ['b1', 'b2'],
+    ]);
   });
 
   it('cuts a route into batches of at most maxBatchItems', () => {
@@ -34,7 +37,10 @@ describe('packBatches', () => {
     const batches = packBatches(items, () => ({ maxBatchItems: 10, maxBatchTokens: 100 }));
 
     // Assess
-    expect(ids(batches)).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(ids(batches)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     for (const batch of batches) expect(batch.reduce((sum, entry) => sum + entry.estimatedTokens, 0)).toBeLessThanOrEqual(100);
   });
 

@@ -7,7 +7,12 @@ describe('BatchingCore: a hung backend does not eat the whole budget', () => {
   it('cuts a call at its share of the time left while a fallback remains, then serves from the fallback', async () => {
     // Prepare: A never answers, B answers in 100 ms; 10 s left, 0.5 s reserve, half the time per attempt
     const { clock, core, resolver, routes } = buildCore(
-      (c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, latencyMs: HUNG, expectedLatencyMs: 100 }), new FakeBackend('B', c, { maxBatchItems: 1 })] }),
+      (c) => ({
+        'chat:m': [
+          new FakeBackend('A', c, { maxBatchItems: 1, latencyMs: HUNG, expectedLatencyMs: 100 }),
+          new FakeBackend('B', c, { maxBatchItems: 1 }),
+        ],
+      }),
       { deadlineSafetyMs: 500 },
     );
 
@@ -48,7 +53,12 @@ describe('BatchingCore: a hung backend does not eat the whole budget', () => {
   it('never cuts a call below the backend’s expected latency', async () => {
     // Prepare: 3 s left, expected 2 s: half the time left (1.25 s) would cut a healthy call
     const { clock, core, routes } = buildCore(
-      (c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, latencyMs: 1_900, expectedLatencyMs: 2_000 }), new FakeBackend('B', c, { maxBatchItems: 1 })] }),
+      (c) => ({
+        'chat:m': [
+          new FakeBackend('A', c, { maxBatchItems: 1, latencyMs: 1_900, expectedLatencyMs: 2_000 }),
+          new FakeBackend('B', c, { maxBatchItems: 1 }),
+        ],
+      }),
       { deadlineSafetyMs: 500 },
     );
 

@@ -7,7 +7,12 @@ describe('BatchingCore: batching', () => {
     // Prepare
     const { clock, core } = buildCore((c) => ({
       'chat:a': [new FakeBackend('A', c, { maxBatchItems: 2 })],
-      'chat:b': [new FakeBackend('B', c, { behaviour: (inputs) => inputs.map((input) => (input === 'b1' ? { ok: false, error: new BackendRejectedError('bad') } : ok(input))) })],
+      'chat:b': [
+        new FakeBackend('B', c, {
+          behaviour: (inputs) =>
+            inputs.map((input) => (input === 'b1' ? { ok: false, error: new BackendRejectedError('bad') } : ok(input))),
+        }),
+      ],
     }));
     const items = [...makeItems(3, { route: 'chat:a', prefix: 'a' }), ...makeItems(3, { route: 'chat:b', prefix: 'b' })];
     const shuffled = [items[3]!, items[0]!, items[4]!, items[1]!, items[5]!, items[2]!];

@@ -30,7 +30,10 @@ describe('BatchingCore: deadline', () => {
 
   it('judges the first call by the backend’s expected latency', async () => {
     // Prepare: expected 1 s, 1.4 s left, 0.5 s reserve
-    const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { latencyMs: 10, expectedLatencyMs: 1_000 })] }), { deadlineSafetyMs: 500 });
+    const { clock, core, routes } = buildCore(
+      (c) => ({ 'chat:m': [new FakeBackend('A', c, { latencyMs: 10, expectedLatencyMs: 1_000 })] }),
+      { deadlineSafetyMs: 500 },
+    );
 
     // Act
     const running = core.run(makeItems(2), { deadline: 1_400 });
@@ -48,7 +51,9 @@ describe('BatchingCore: deadline', () => {
   it('fails an attempted item retryable when its retry would end past the deadline', async () => {
     // Prepare: the call fails at 100 ms; a retry (50 ms backoff + 100 ms call + 500 ms reserve) would end after 650 ms
     const { clock, core, routes } = buildCore(
-      (c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 1, behaviour: () => new BackendUnavailableError('down') })] }),
+      (c) => ({
+        'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 1, behaviour: () => new BackendUnavailableError('down') })],
+      }),
       { deadlineSafetyMs: 500, baseBackoffMs: 100 },
     );
 
@@ -62,14 +67,22 @@ describe('BatchingCore: deadline', () => {
     expect(core.stats().retries).toBe(0);
     expect(clock.now()).toBe(100);
     expect(outcomes).toEqual([
-      { status: 'failed', id: 'i0', attempts: 1, error: { code: 'backend_unavailable', message: 'down', retryable: true, httpStatus: 503 } },
+      {
+        status: 'failed',
+        id: 'i0',
+        attempts: 1,
+        error: { code: 'backend_unavailable', message: 'down', retryable: true, httpStatus: 503 },
+      },
       { status: 'not_attempted', id: 'i1', reason: 'deadline' },
     ]);
   });
 
   it('aborts a call still in flight at the deadline: its items fail retryable with deadline_exceeded', async () => {
     // Prepare: the backend claims 100 ms but takes 5 s
-    const { clock, core, resolver, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { latencyMs: 5_000, expectedLatencyMs: 100 })] }), { deadlineSafetyMs: 500 });
+    const { clock, core, resolver, routes } = buildCore(
+      (c) => ({ 'chat:m': [new FakeBackend('A', c, { latencyMs: 5_000, expectedLatencyMs: 100 })] }),
+      { deadlineSafetyMs: 500 },
+    );
 
     // Act
     const running = core.run(makeItems(2), { deadline: 2_000 });
@@ -89,7 +102,9 @@ describe('BatchingCore: deadline', () => {
 describe('BatchingCore: cancellation', () => {
   it('aborts the call in flight, starts no other, and hands back untouched items as not_attempted', async () => {
     // Prepare
-    const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 1, latencyMs: 1_000 })] }));
+    const { clock, core, routes } = buildCore((c) => ({
+      'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 1, latencyMs: 1_000 })],
+    }));
     const backend = routes['chat:m']![0]!;
     const controller = new AbortController();
 
@@ -112,7 +127,9 @@ describe('BatchingCore: cancellation', () => {
 
   it('ends an item waiting for its retry with its last error when the caller leaves', async () => {
     // Prepare: throttled with Retry-After 10 s
-    const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { behaviour: () => new BackendThrottledError('429', { retryAfterMs: 10_000 }) })] }));
+    const { clock, core, routes } = buildCore((c) => ({
+      'chat:m': [new FakeBackend('A', c, { behaviour: () => new BackendThrottledError('429', { retryAfterMs: 10_000 }) })],
+    }));
     const controller = new AbortController();
 
     // Act
@@ -124,7 +141,11 @@ describe('BatchingCore: cancellation', () => {
 
     // Assess
     expect(routes['chat:m']![0]!.calls).toHaveLength(1);
-    expect(outcome).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'rate_limit_exceeded', retryable: true, httpStatus: 429 } });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'rate_limit_exceeded', retryable: true, httpStatus: 429 },
+    });
   });
 
   it('watches a shared signal with one listener, however many calls and waits watch it', async () => {

@@ -6,7 +6,8 @@ describe('BatchingCore: poison isolation and fallback', () => {
   it('isolates a poison item by splitting: 7 succeed, it fails alone, not retryable', async () => {
     // Prepare: any call containing i5 is rejected whole; no retries at all are allowed,
     // which shows the splitting spends neither attempts nor budget
-    const poisoned = (inputs: string[], call: number) => (inputs.includes('i5') ? new BackendRejectedError('invalid input', { status: 422 }) : echo(inputs, call));
+    const poisoned = (inputs: string[], call: number) =>
+      inputs.includes('i5') ? new BackendRejectedError('invalid input', { status: 422 }) : echo(inputs, call);
     const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { behaviour: poisoned })] }), {
       maxAttempts: 1,
       minRetryBudget: 0,
@@ -21,7 +22,15 @@ describe('BatchingCore: poison isolation and fallback', () => {
     // Assess
     const succeeded = outcomes.filter((o) => o.status === 'succeeded');
     expect(succeeded.map((o) => o.id)).toEqual(['i0', 'i1', 'i2', 'i3', 'i4', 'i6', 'i7']);
-    expect(succeeded.map((o) => o.status === 'succeeded' && o.value)).toEqual(['out:i0', 'out:i1', 'out:i2', 'out:i3', 'out:i4', 'out:i6', 'out:i7']);
+    expect(succeeded.map((o) => o.status === 'succeeded' && o.value)).toEqual([
+      'out:i0',
+      'out:i1',
+      'out:i2',
+      'out:i3',
+      'out:i4',
+      'out:i6',
+      'out:i7',
+    ]);
     expect(outcomes[5]).toEqual({
       status: 'failed',
       id: 'i5',
@@ -35,7 +44,10 @@ describe('BatchingCore: poison isolation and fallback', () => {
   it('sends the retry to a fallback when the first backend is unavailable, cut to its limits', async () => {
     // Prepare
     const { clock, core, resolver, routes } = buildCore((c) => ({
-      'chat:m': [new FakeBackend('A', c, { behaviour: () => new BackendUnavailableError('down') }), new FakeBackend('B', c, { maxBatchItems: 2 })],
+      'chat:m': [
+        new FakeBackend('A', c, { behaviour: () => new BackendUnavailableError('down') }),
+        new FakeBackend('B', c, { maxBatchItems: 2 }),
+      ],
     }));
 
     // Act
@@ -53,7 +65,10 @@ describe('BatchingCore: poison isolation and fallback', () => {
       { backendId: 'B', result: 'success' },
       { backendId: 'B', result: 'success' },
     ]);
-    expect(routes['chat:m']![1]!.calls.map((call) => call.inputs)).toEqual([['i0', 'i1'], ['i2', 'i3']]);
+    expect(routes['chat:m']![1]!.calls.map((call) => call.inputs)).toEqual([
+      ['i0', 'i1'],
+      ['i2', 'i3'],
+    ]);
     expect(outcomes.map((o) => o.status === 'succeeded' && o.backendId)).toEqual(['B', 'B', 'B', 'B']);
     expect(outcomes.map((o) => o.status === 'succeeded' && o.attempts)).toEqual([2, 2, 2, 2]);
   });
@@ -61,7 +76,9 @@ describe('BatchingCore: poison isolation and fallback', () => {
   it('treats a throw that is not a BackendError as the backend being unavailable', async () => {
     // Prepare
     const { clock, core, resolver } = buildCore((c) => ({
-      'chat:m': [new FakeBackend('A', c, { behaviour: (inputs, call) => (call === 0 ? new TypeError('socket hang up') : echo(inputs, call)) })],
+      'chat:m': [
+        new FakeBackend('A', c, { behaviour: (inputs, call) => (call === 0 ? new TypeError('socket hang up') : echo(inputs, call)) }),
+      ],
     }));
 
     // Act

@@ -9,7 +9,9 @@ describe('BatchingCore: retries', () => {
   it('retries with exponential backoff and full jitter, asking the clock for each wait', async () => {
     // Prepare: three failures, then success; jitter draws 0.5, 0.25, 0.75
     const { clock, core, routes } = buildCore(
-      (c) => ({ 'chat:m': [new FakeBackend('A', c, { latencyMs: 0, behaviour: (inputs, call) => (call < 3 ? unavailable() : echo(inputs, call)) })] }),
+      (c) => ({
+        'chat:m': [new FakeBackend('A', c, { latencyMs: 0, behaviour: (inputs, call) => (call < 3 ? unavailable() : echo(inputs, call)) })],
+      }),
       { baseBackoffMs: 100, random: sequenceRandom(0.5, 0.25, 0.75) },
     );
 
@@ -31,7 +33,9 @@ describe('BatchingCore: retries', () => {
 
   it('fails an item retryable, with its last error, once maxAttempts are used', async () => {
     // Prepare
-    const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { behaviour: unavailable })] }), { maxAttempts: 3 });
+    const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { behaviour: unavailable })] }), {
+      maxAttempts: 3,
+    });
 
     // Act
     const running = core.run(makeItems(1));
@@ -86,7 +90,12 @@ describe('BatchingCore: retries', () => {
     expect(outcomes).toEqual([
       expect.objectContaining({ status: 'succeeded', id: 'i0', value: 'out:i0', attempts: 1 }),
       expect.objectContaining({ status: 'succeeded', id: 'i1', value: 'out:i1', attempts: 2 }),
-      { status: 'failed', id: 'i2', attempts: 1, error: { code: 'content_filter', message: 'content filtered', retryable: false, httpStatus: 400 } },
+      {
+        status: 'failed',
+        id: 'i2',
+        attempts: 1,
+        error: { code: 'content_filter', message: 'content filtered', retryable: false, httpStatus: 400 },
+      },
       expect.objectContaining({ status: 'succeeded', id: 'i3', attempts: 1 }),
     ]);
   });
@@ -96,7 +105,15 @@ describe('BatchingCore: adaptive concurrency', () => {
   it('halves the limit once when a wave of calls is throttled, then grows it by one per round', async () => {
     // Prepare: the first 8 calls (all in flight together) are throttled
     const { clock, core, routes } = buildCore(
-      (c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 8, behaviour: (inputs, call) => (call < 8 ? new BackendThrottledError('429') : echo(inputs, call)) })] }),
+      (c) => ({
+        'chat:m': [
+          new FakeBackend('A', c, {
+            maxBatchItems: 1,
+            maxConcurrency: 8,
+            behaviour: (inputs, call) => (call < 8 ? new BackendThrottledError('429') : echo(inputs, call)),
+          }),
+        ],
+      }),
       { initialConcurrency: 8 },
     );
     const backend = routes['chat:m']![0]!;
@@ -117,7 +134,13 @@ describe('BatchingCore: adaptive concurrency', () => {
   it('honours Retry-After: no call to the backend starts before it', async () => {
     // Prepare: the first call is throttled with Retry-After 2 s, at t = 100
     const { clock, core, routes } = buildCore((c) => ({
-      'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 1, behaviour: (inputs, call) => (call === 0 ? new BackendThrottledError('429', { retryAfterMs: 2_000 }) : echo(inputs, call)) })],
+      'chat:m': [
+        new FakeBackend('A', c, {
+          maxBatchItems: 1,
+          maxConcurrency: 1,
+          behaviour: (inputs, call) => (call === 0 ? new BackendThrottledError('429', { retryAfterMs: 2_000 }) : echo(inputs, call)),
+        }),
+      ],
     }));
     const backend = routes['chat:m']![0]!;
 
@@ -136,10 +159,9 @@ describe('BatchingCore: adaptive concurrency', () => {
   it('never has more calls in flight than the current limit', async () => {
     // Prepare
     const violations: string[] = [];
-    const { clock, core, routes } = buildCore(
-      (c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 3 })] }),
-      { initialConcurrency: 1 },
-    );
+    const { clock, core, routes } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c, { maxBatchItems: 1, maxConcurrency: 3 })] }), {
+      initialConcurrency: 1,
+    });
     const backend = routes['chat:m']![0]!;
     backend.onStart = (call) => {
       const limit = core.stats().limits.A!;

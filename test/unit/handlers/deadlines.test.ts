@@ -2,7 +2,14 @@ import { createHandler as chatHandler } from '../../../functions/http/chatComple
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
 import { BatchingCore } from '../../../shared/batching/BatchingCore';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
-import type { ChatCall, ChatResult, EmbeddingInput, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
+import type {
+  ChatCall,
+  ChatResult,
+  EmbeddingInput,
+  EmbeddingResult,
+  InferenceInput,
+  InferenceOutput,
+} from '../../../shared/domain/inference';
 import type { ItemResult } from '../../../shared/batching/types';
 import { InferenceService } from '../../../shared/inference/InferenceService';
 import type { CallOptions, EmbedOptions } from '../../../shared/providers/types';
@@ -29,13 +36,38 @@ function hang(signal: AbortSignal | undefined): Promise<never> {
 
 const catalogue = ModelCatalogue.parse({
   models: [
-    { id: 'gpt-oss-20b', kind: 'chat', contextTokens: 10_000, maxOutputTokens: 100, backends: [
-      { provider: 'openai-compatible', id: 'gpu', model: 'served', baseUrls: ['http://127.0.0.1:1'], expectedLatencyMs: 100, timeoutMs: 120_000 },
-      { provider: 'bedrock', id: 'bedrock', model: 'br', expectedLatencyMs: 100, timeoutMs: 120_000 },
-    ] },
-    { id: 'bge-m3', kind: 'embeddings', contextTokens: 8_000, backends: [
-      { provider: 'openai-compatible', id: 'gpu-embed', model: 'bge', baseUrls: ['http://127.0.0.1:1'], expectedLatencyMs: 100, timeoutMs: 60_000 },
-    ] },
+    {
+      id: 'gpt-oss-20b',
+      kind: 'chat',
+      contextTokens: 10_000,
+      maxOutputTokens: 100,
+      backends: [
+        {
+          provider: 'openai-compatible',
+          id: 'gpu',
+          model: 'served',
+          baseUrls: ['http://127.0.0.1:1'],
+          expectedLatencyMs: 100,
+          timeoutMs: 120_000,
+        },
+        { provider: 'bedrock', id: 'bedrock', model: 'br', expectedLatencyMs: 100, timeoutMs: 120_000 },
+      ],
+    },
+    {
+      id: 'bge-m3',
+      kind: 'embeddings',
+      contextTokens: 8_000,
+      backends: [
+        {
+          provider: 'openai-compatible',
+          id: 'gpu-embed',
+          model: 'bge',
+          baseUrls: ['http://127.0.0.1:1'],
+          expectedLatencyMs: 100,
+          timeoutMs: 60_000,
+        },
+      ],
+    },
   ],
 });
 
@@ -89,7 +121,9 @@ describe('deadlines on the real-time path', () => {
 
     // Assess
     expect(response.statusCode).toBe(504);
-    expect(JSON.parse(response.body)).toEqual({ error: { message: expect.any(String), type: 'server_error', param: null, code: 'deadline_exceeded' } });
+    expect(JSON.parse(response.body)).toEqual({
+      error: { message: expect.any(String), type: 'server_error', param: null, code: 'deadline_exceeded' },
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

@@ -13,16 +13,32 @@ function fakeService() {
   const service = {
     chatCompletion: async (...args: unknown[]) => {
       calls.push({ method: 'chat', args });
-      return { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-oss-20b', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!', refusal: null }, finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+      return {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-oss-20b',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!', refusal: null }, finish_reason: 'stop', logprobs: null }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      };
     },
     chatCompletionStream: async (...args: unknown[]) => {
       calls.push({ method: 'chatStream', args });
       return (async function* () {
-        yield { id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1, model: 'gpt-oss-20b', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null, logprobs: null }] };
+        yield {
+          id: 'chatcmpl-2',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'gpt-oss-20b',
+          choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null, logprobs: null }],
+        };
         throw Object.assign(new Error('backend broke'), { name: 'Error' });
       })();
     },
-    embeddings: async (...args: unknown[]) => { calls.push({ method: 'embeddings', args }); return { object: 'list' }; },
+    embeddings: async (...args: unknown[]) => {
+      calls.push({ method: 'embeddings', args });
+      return { object: 'list' };
+    },
     listModels: () => ({ object: 'list', data: [] }),
     getModel: (id: string) => ({ id }),
   } as unknown as InferenceService;
@@ -66,7 +82,13 @@ describe('HTTP handlers', () => {
   it('reads the REST event: route key from method and resource, headers in any case, repeated values joined', async () => {
     const seen: unknown[] = [];
     const handler = httpRoute(async ({ event, tenant }) => {
-      seen.push({ routeKey: event.routeKey, type: event.headers['content-type'], multi: event.headers['x-multi'], query: event.queryStringParameters, tenant });
+      seen.push({
+        routeKey: event.routeKey,
+        type: event.headers['content-type'],
+        multi: event.headers['x-multi'],
+        query: event.queryStringParameters,
+        tenant,
+      });
       return jsonResponse(200, {});
     });
     const event = loadEvent('http/filesList.json');
@@ -75,7 +97,15 @@ describe('HTTP handlers', () => {
     event.multiValueQueryStringParameters = { purpose: ['batch'], limit: ['1', '2'] };
     setTenant(event, 'tenant-x', 'key-x');
     await handler(event, lambdaContext());
-    expect(seen).toEqual([{ routeKey: 'GET /v1/files', type: 'text/plain', multi: 'one,two', query: { purpose: 'batch', limit: '1,2' }, tenant: { tenantId: 'tenant-x', keyId: 'key-x' } }]);
+    expect(seen).toEqual([
+      {
+        routeKey: 'GET /v1/files',
+        type: 'text/plain',
+        multi: 'one,two',
+        query: { purpose: 'batch', limit: '1,2' },
+        tenant: { tenantId: 'tenant-x', keyId: 'key-x' },
+      },
+    ]);
   });
 
   it('refuses an unauthenticated request with 401 before reading the body', async () => {
@@ -90,11 +120,51 @@ describe('HTTP handlers', () => {
   });
 
   it.each([
-    ['malformed JSON', (e: any) => { e.body = '{"model":'; }, 400, 'invalid_json', null],
-    ['an empty body', (e: any) => { e.body = ''; }, 400, 'invalid_json', null],
-    ['a wrong content type', (e: any) => { e.headers['content-type'] = 'text/plain'; }, 415, 'unsupported_media_type', null],
-    ['a body over the limit', (e: any) => { e.body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(20_000) }] }); }, 413, 'payload_too_large', null],
-    ['a missing field', (e: any) => { e.body = JSON.stringify({ model: 'gpt-oss-20b' }); }, 400, 'missing_required_parameter', 'messages'],
+    [
+      'malformed JSON',
+      (e: any) => {
+        e.body = '{"model":';
+      },
+      400,
+      'invalid_json',
+      null,
+    ],
+    [
+      'an empty body',
+      (e: any) => {
+        e.body = '';
+      },
+      400,
+      'invalid_json',
+      null,
+    ],
+    [
+      'a wrong content type',
+      (e: any) => {
+        e.headers['content-type'] = 'text/plain';
+      },
+      415,
+      'unsupported_media_type',
+      null,
+    ],
+    [
+      'a body over the limit',
+      (e: any) => {
+        e.body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(20_000) }] });
+      },
+      413,
+      'payload_too_large',
+      null,
+    ],
+    [
+      'a missing field',
+      (e: any) => {
+        e.body = JSON.stringify({ model: 'gpt-oss-20b' });
+      },
+      400,
+      'missing_required_parameter',
+      'messages',
+    ],
   ])('answers %s with the OpenAI error shape', async (_name, change, status, code, param) => {
     const { service, calls } = fakeService();
     const event = loadEvent('http/chatCompletions.json');
@@ -135,8 +205,13 @@ describe('HTTP handlers', () => {
     expect(calls.map((call) => call.method)).toEqual(['chatStream']);
     expect(response).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
     const events = response.body!.split('\n\n').filter(Boolean);
-    expect(JSON.parse(events[0]!.slice('data: '.length))).toMatchObject({ object: 'chat.completion.chunk', choices: [{ delta: { content: 'Hi' } }] });
-    expect(JSON.parse(events[1]!.slice('data: '.length))).toEqual({ error: expect.objectContaining({ code: 'internal_error', type: 'server_error' }) });
+    expect(JSON.parse(events[0]!.slice('data: '.length))).toMatchObject({
+      object: 'chat.completion.chunk',
+      choices: [{ delta: { content: 'Hi' } }],
+    });
+    expect(JSON.parse(events[1]!.slice('data: '.length))).toEqual({
+      error: expect.objectContaining({ code: 'internal_error', type: 'server_error' }),
+    });
     expect(events).toHaveLength(2);
   });
 
@@ -145,13 +220,25 @@ describe('HTTP handlers', () => {
     const { service, calls } = fakeService();
     const handler = responsesHandler({ service: new ResponsesService(service), maxBodyBytes: 10_000 });
     const event = loadEvent('http/chatCompletions.json');
-    Object.assign(event, { resource: '/v1/responses', path: '/v1/responses', body: JSON.stringify({ model: 'gpt-oss-20b', input: 'Say hi.', instructions: 'Be brief.' }), isBase64Encoded: false });
+    Object.assign(event, {
+      resource: '/v1/responses',
+      path: '/v1/responses',
+      body: JSON.stringify({ model: 'gpt-oss-20b', input: 'Say hi.', instructions: 'Be brief.' }),
+      isBase64Encoded: false,
+    });
     // Act
     const response = await invokeHandler(handler, event, lambdaContext(5_000));
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(body(response)).toMatchObject({ object: 'response', status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hi!' }] }] });
+    expect(body(response)).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hi!' }] }],
+    });
     const [request] = calls[0]!.args as [{ messages: unknown[] }];
-    expect(request.messages).toEqual([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hi.' }]);
+    expect(request.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Say hi.' },
+    ]);
   });
 });

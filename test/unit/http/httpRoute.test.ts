@@ -11,20 +11,30 @@ const sse = (events: string[]) =>
 describe('httpRoute, streaming', () => {
   it('writes a StreamingResult: the prelude (status, headers), then each chunk in order', async () => {
     // Prepare
-    const handler = httpRoute(async () => ({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: sse(['a', 'b', '[DONE]']) }), { streaming: true });
+    const handler = httpRoute(
+      async () => ({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: sse(['a', 'b', '[DONE]']) }),
+      { streaming: true },
+    );
 
     // Act
     const response = await invokeHandler(handler, setTenant(loadEvent('http/chatCompletions.json'), 't'));
 
     // Assess
-    expect(response).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: 'data: a\n\ndata: b\n\ndata: [DONE]\n\n' });
+    expect(response).toMatchObject({
+      statusCode: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: 'data: a\n\ndata: b\n\ndata: [DONE]\n\n',
+    });
   });
 
   it('answers an error thrown before the result with the OpenAI error JSON and its status', async () => {
     // Prepare
-    const handler = httpRoute(async () => {
-      throw new PlatformError('slow down', { code: 'rate_limit_exceeded', status: 429, type: 'rate_limit_error' });
-    }, { streaming: true });
+    const handler = httpRoute(
+      async () => {
+        throw new PlatformError('slow down', { code: 'rate_limit_exceeded', status: 429, type: 'rate_limit_error' });
+      },
+      { streaming: true },
+    );
 
     // Act
     const response = await invokeHandler(handler, setTenant(loadEvent('http/chatCompletions.json'), 't'));
@@ -32,7 +42,9 @@ describe('httpRoute, streaming', () => {
     // Assess
     expect(response.statusCode).toBe(429);
     expect(response.headers).toMatchObject({ 'content-type': 'application/json', 'retry-after': '1' });
-    expect(JSON.parse(response.body)).toEqual({ error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } });
+    expect(JSON.parse(response.body)).toEqual({
+      error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' },
+    });
   });
 
   it('refuses an unauthenticated request with the 401 before the route runs', async () => {
@@ -53,21 +65,24 @@ describe('httpRoute, streaming', () => {
     // Prepare
     let seen: RouteInput | undefined;
     let stoppedAfter = -1;
-    const handler = httpRoute(async (input) => {
-      seen = input;
-      async function* endless() {
-        let index = 0;
-        try {
-          for (; ; index += 1) {
-            yield `data: ${index}\n\n`;
-            await new Promise((resolve) => setTimeout(resolve, 10));
+    const handler = httpRoute(
+      async (input) => {
+        seen = input;
+        async function* endless() {
+          let index = 0;
+          try {
+            for (; ; index += 1) {
+              yield `data: ${index}\n\n`;
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+          } finally {
+            stoppedAfter = index;
           }
-        } finally {
-          stoppedAfter = index;
         }
-      }
-      return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: endless() };
-    }, { streaming: true });
+        return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: endless() };
+      },
+      { streaming: true },
+    );
     const stream = createResponseStream();
 
     // Act

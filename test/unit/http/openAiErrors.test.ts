@@ -7,9 +7,14 @@ describe('toOpenAiError', () => {
   it('maps a platform error to its status and the OpenAI body', () => {
     expect(toOpenAiError(new ModelNotFoundError('gpt-9'))).toEqual({
       status: 404,
-      body: { error: { message: "The model 'gpt-9' does not exist.", type: 'invalid_request_error', param: 'model', code: 'model_not_found' } },
+      body: {
+        error: { message: "The model 'gpt-9' does not exist.", type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+      },
     });
-    expect(toOpenAiError(new ContextLengthExceededError('m', 100, 150, 'messages')).body.error).toMatchObject({ code: 'context_length_exceeded', param: 'messages' });
+    expect(toOpenAiError(new ContextLengthExceededError('m', 100, 150, 'messages')).body.error).toMatchObject({
+      code: 'context_length_exceeded',
+      param: 'messages',
+    });
   });
 
   it('hides the details of an unexpected error behind a 500 with the request id', () => {

@@ -44,6 +44,10 @@ describe('secrets never reach a log line', () => {
   });
 
   it('is a JSON replacer that leaves other values alone', () => {
-    expect(JSON.parse(JSON.stringify({ model: 'gpt-oss-20b', n: 3, authorization: 'Basic dXNlcjpwYXNz' }, redactSecrets))).toEqual({ model: 'gpt-oss-20b', n: 3, authorization: REDACTED });
+    expect(JSON.parse(JSON.stringify({ model: 'gpt-oss-20b', n: 3, authorization: 'Basic dXNlcjpwYXNz' }, redactSecrets))).toEqual({
+      model: 'gpt-oss-20b',
+      n: 3,
+      authorization: REDACTED,
+    });
   });
 });

@@ -16,15 +16,43 @@ describe('parseRequest', () => {
   const chat = { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] };
 
   it('accepts a valid chat request as it is', () => {
-    expect(parseRequest(ChatCompletionRequest, { ...chat, temperature: 0.2, stop: ['\n'] })).toEqual({ ...chat, temperature: 0.2, stop: ['\n'] });
+    expect(parseRequest(ChatCompletionRequest, { ...chat, temperature: 0.2, stop: ['\n'] })).toEqual({
+      ...chat,
+      temperature: 0.2,
+      stop: ['\n'],
+    });
   });
 
   it.each([
     ['a missing field', { messages: chat.messages }, 'model', 'missing_required_parameter', "Missing required parameter: 'model'."],
-    ['a wrong type, nested', { ...chat, messages: [{ role: 'user', content: 42 }] }, 'messages[0].content', 'invalid_value', "Invalid value for 'messages[0].content'"],
-    ['an unknown role', { ...chat, messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', 'invalid_value', "Invalid value for 'messages[0].role'"],
-    ['an unknown field', { ...chat, temprature: 1 }, 'temprature', 'unknown_parameter', 'Unrecognized request argument supplied: temprature'],
-    ['an unknown nested field', { ...chat, messages: [{ role: 'user', content: 'x', extra: 1 }] }, 'messages[0].extra', 'unknown_parameter', 'Unrecognized request argument supplied: messages[0].extra'],
+    [
+      'a wrong type, nested',
+      { ...chat, messages: [{ role: 'user', content: 42 }] },
+      'messages[0].content',
+      'invalid_value',
+      "Invalid value for 'messages[0].content'",
+    ],
+    [
+      'an unknown role',
+      { ...chat, messages: [{ role: 'robot', content: 'x' }] },
+      'messages[0].role',
+      'invalid_value',
+      "Invalid value for 'messages[0].role'",
+    ],
+    [
+      'an unknown field',
+      { ...chat, temprature: 1 },
+      'temprature',
+      'unknown_parameter',
+      'Unrecognized request argument supplied: temprature',
+    ],
+    [
+      'an unknown nested field',
+      { ...chat, messages: [{ role: 'user', content: 'x', extra: 1 }] },
+      'messages[0].extra',
+      'unknown_parameter',
+      'Unrecognized request argument supplied: messages[0].extra',
+    ],
     ['an empty message list', { ...chat, messages: [] }, 'messages', 'invalid_value', "Invalid value for 'messages'"],
     ['a temperature out of range', { ...chat, temperature: 3 }, 'temperature', 'invalid_value', "Invalid value for 'temperature'"],
     ['n above 1', { ...chat, n: 2 }, 'n', 'invalid_value', "Invalid value for 'n'"],

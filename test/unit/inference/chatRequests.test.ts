@@ -6,15 +6,29 @@ import { parseRoute } from '../../../shared/routing/ModelRouter';
 
 const [mixed, bedrockOnly] = ModelCatalogue.parse({
   models: [
-    { id: 'mixed', kind: 'chat', contextTokens: 1_000, maxOutputTokens: 600, reasoning: true, backends: [
-      { provider: 'openai-compatible', id: 'gpu', model: 'm', baseUrls: ['http://127.0.0.1:1'] },
-      { provider: 'bedrock', id: 'bedrock', model: 'b' },
-    ] },
-    { id: 'bedrock-only', kind: 'chat', contextTokens: 1_000, maxOutputTokens: 600, backends: [{ provider: 'bedrock', id: 'bedrock', model: 'b' }] },
+    {
+      id: 'mixed',
+      kind: 'chat',
+      contextTokens: 1_000,
+      maxOutputTokens: 600,
+      reasoning: true,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu', model: 'm', baseUrls: ['http://127.0.0.1:1'] },
+        { provider: 'bedrock', id: 'bedrock', model: 'b' },
+      ],
+    },
+    {
+      id: 'bedrock-only',
+      kind: 'chat',
+      contextTokens: 1_000,
+      maxOutputTokens: 600,
+      backends: [{ provider: 'bedrock', id: 'bedrock', model: 'b' }],
+    },
   ],
 }).models as [ModelEntry, ModelEntry];
 
-const request = (extra: Record<string, unknown> = {}) => ChatCompletionRequest.parse({ model: 'mixed', messages: [{ role: 'user', content: 'hello there' }], ...extra });
+const request = (extra: Record<string, unknown> = {}) =>
+  ChatCompletionRequest.parse({ model: 'mixed', messages: [{ role: 'user', content: 'hello there' }], ...extra });
 
 function refusal(run: () => unknown): InvalidRequestError {
   try {
@@ -44,7 +58,9 @@ describe('planChat', () => {
     const over = refusal(() => planChat(request({ max_completion_tokens: 601 }), mixed));
     // Assess
     expect(over).toMatchObject({ param: 'max_completion_tokens', code: 'invalid_value' });
-    expect(() => planChat(request({ max_tokens: 600, messages: [{ role: 'user', content: 'x'.repeat(2_000) }] }), mixed)).toThrow(ContextLengthExceededError);
+    expect(() => planChat(request({ max_tokens: 600, messages: [{ role: 'user', content: 'x'.repeat(2_000) }] }), mixed)).toThrow(
+      ContextLengthExceededError,
+    );
   });
 
   it('routes fields only GPU servers serve to them, and refuses them where no backend can', () => {
@@ -61,17 +77,37 @@ describe('planChat', () => {
 
   it('carries tools, tool choice, structured output, reasoning and tags to the call; null means absent', () => {
     // Prepare
-    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
+    const tools = [
+      { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } },
+    ];
     const format = { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } };
     // Act
-    const plan = planChat(request({
-      tools, tool_choice: 'required', parallel_tool_calls: false, response_format: format, reasoning_effort: 'low',
-      user: 'u-1', metadata: { team: 'search' }, temperature: null, max_tokens: null, stop: 'END',
-    }), mixed);
+    const plan = planChat(
+      request({
+        tools,
+        tool_choice: 'required',
+        parallel_tool_calls: false,
+        response_format: format,
+        reasoning_effort: 'low',
+        user: 'u-1',
+        metadata: { team: 'search' },
+        temperature: null,
+        max_tokens: null,
+        stop: 'END',
+      }),
+      mixed,
+    );
     // Assess
     expect(plan.call).toMatchObject({
-      tools, toolChoice: 'required', parallelToolCalls: false, responseFormat: format, reasoningEffort: 'low',
-      user: 'u-1', metadata: { team: 'search' }, stop: ['END'], maxTokens: 600,
+      tools,
+      toolChoice: 'required',
+      parallelToolCalls: false,
+      responseFormat: format,
+      reasoningEffort: 'low',
+      user: 'u-1',
+      metadata: { team: 'search' },
+      stop: ['END'],
+      maxTokens: 600,
     });
     expect(plan.call.temperature).toBeUndefined();
   });
@@ -79,7 +115,9 @@ describe('planChat', () => {
   it('refuses reasoning_effort on a model that does not reason, and a schema that does not compile', () => {
     // Act
     const effort = refusal(() => planChat({ ...request({ reasoning_effort: 'high' }), model: 'bedrock-only' }, bedrockOnly));
-    const schema = refusal(() => planChat(request({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'no-such-type' } } } }), mixed));
+    const schema = refusal(() =>
+      planChat(request({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'no-such-type' } } } }), mixed),
+    );
     // Assess
     expect(effort).toMatchObject({ param: 'reasoning_effort', code: 'unsupported_parameter' });
     expect(schema).toMatchObject({ param: 'response_format.json_schema.schema', code: 'invalid_value' });
@@ -102,7 +140,11 @@ describe('ChatCompletionRequest', () => {
       model: 'mixed',
       messages: [
         { role: 'user', content: 'weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '{"temp":3}' },
       ],
       tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' }, strict: null } }],

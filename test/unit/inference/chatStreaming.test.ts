@@ -12,7 +12,12 @@ class StreamingProvider implements InferenceProvider {
   readonly kind = 'openai-compatible' as const;
   readonly maxEmbeddingInputs = 1;
   readonly calls: { call: ChatCall; signal?: AbortSignal }[] = [];
-  pieces: ChatDelta[] = [{ content: 'Hel' }, { content: 'lo' }, { finishReason: 'stop' }, { usage: { promptTokens: 4, completionTokens: 2, reasoningTokens: 1 } }];
+  pieces: ChatDelta[] = [
+    { content: 'Hel' },
+    { content: 'lo' },
+    { finishReason: 'stop' },
+    { usage: { promptTokens: 4, completionTokens: 2, reasoningTokens: 1 } },
+  ];
   /** Fail before this piece index (0: before the first piece). */
   failAt: number | undefined;
   /** Wait for the caller's abort after this many pieces. */
@@ -33,7 +38,9 @@ class StreamingProvider implements InferenceProvider {
     for (const [i, piece] of this.pieces.entries()) {
       if (i === this.failAt) throw new BackendUnavailableError(`${this.id} broke`, { backendId: this.id });
       if (i === this.hangAfter) {
-        await new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(new BackendUnavailableError('aborted', { code: 'cancelled' }))));
+        await new Promise((_, reject) =>
+          options.signal?.addEventListener('abort', () => reject(new BackendUnavailableError('aborted', { code: 'cancelled' }))),
+        );
       }
       yield piece;
     }
@@ -41,24 +48,46 @@ class StreamingProvider implements InferenceProvider {
 }
 
 const catalogue = ModelCatalogue.parse({
-  models: [{ id: 'chat-a', kind: 'chat', contextTokens: 1_000, maxOutputTokens: 100, reasoning: true, backends: [
-    { provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] },
-    { provider: 'bedrock', id: 'bedrock', model: 'br-a' },
-  ] }],
+  models: [
+    {
+      id: 'chat-a',
+      kind: 'chat',
+      contextTokens: 1_000,
+      maxOutputTokens: 100,
+      reasoning: true,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] },
+        { provider: 'bedrock', id: 'bedrock', model: 'br-a' },
+      ],
+    },
+  ],
 });
 
 function makeService() {
   const providers = new Map<string, StreamingProvider>();
   const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => { const p = new StreamingProvider(ref.id); providers.set(ref.id, p); return p; },
+    providerFor: (ref) => {
+      const p = new StreamingProvider(ref.id);
+      providers.set(ref.id, p);
+      return p;
+    },
     failureThreshold: 3,
     cooldownMs: 60_000,
   });
   const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { baseBackoffMs: 1, maxBackoffMs: 1, maxAttempts: 3 });
-  return { service: new InferenceService(router, core, () => 1_700_000_000_000), gpu: providers.get('gpu')!, bedrock: providers.get('bedrock')! };
+  return {
+    service: new InferenceService(router, core, () => 1_700_000_000_000),
+    gpu: providers.get('gpu')!,
+    bedrock: providers.get('bedrock')!,
+  };
 }
 
-const ask = (extra: Record<string, unknown> = {}) => ({ model: 'chat-a', messages: [{ role: 'user' as const, content: 'hi' }], stream: true, ...extra });
+const ask = (extra: Record<string, unknown> = {}) => ({
+  model: 'chat-a',
+  messages: [{ role: 'user' as const, content: 'hi' }],
+  stream: true,
+  ...extra,
+});
 
 async function collect(chunks: AsyncIterable<ChatCompletionChunk>): Promise<{ chunks: ChatCompletionChunk[]; error?: unknown }> {
   const seen: ChatCompletionChunk[] = [];
@@ -78,10 +107,20 @@ describe('InferenceService.chatCompletionStream', () => {
     const { chunks, error } = await collect(await service.chatCompletionStream(ask({ stream_options: { include_usage: true } })));
     // Assess
     expect(error).toBeUndefined();
-    expect(chunks.map((c) => c.choices[0]?.delta)).toEqual([{ role: 'assistant', content: '' }, { content: 'Hel' }, { content: 'lo' }, {}, undefined]);
+    expect(chunks.map((c) => c.choices[0]?.delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'Hel' },
+      { content: 'lo' },
+      {},
+      undefined,
+    ]);
     expect(chunks.map((c) => c.choices[0]?.finish_reason ?? null)).toEqual([null, null, null, 'stop', null]);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
-    expect(chunks.at(-1)).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6, completion_tokens_details: { reasoning_tokens: 1 } } });
+    expect(chunks.at(-1)).toMatchObject({
+      object: 'chat.completion.chunk',
+      choices: [],
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6, completion_tokens_details: { reasoning_tokens: 1 } },
+    });
   });
 
   it('leaves the usage chunk out unless asked', async () => {
@@ -125,7 +164,10 @@ describe('InferenceService.chatCompletionStream', () => {
     gpu.failAt = 0;
     bedrock.failAt = 0;
     // Act
-    const failure = await service.chatCompletionStream(ask()).then(() => undefined, (error: unknown) => error);
+    const failure = await service.chatCompletionStream(ask()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     // Assess
     expect(failure).toBeInstanceOf(PlatformError);
     expect((failure as PlatformError).status).toBe(503);
@@ -151,7 +193,10 @@ describe('InferenceService.chatCompletionStream', () => {
     // Prepare
     const { service, gpu } = makeService();
     gpu.pieces = [{ content: '{"n": "not a number"}' }, { finishReason: 'stop' }];
-    const format = { type: 'json_schema', json_schema: { name: 'n', strict: true, schema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } } };
+    const format = {
+      type: 'json_schema',
+      json_schema: { name: 'n', strict: true, schema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] } },
+    };
     // Act
     const { chunks, error } = await collect(await service.chatCompletionStream(ask({ response_format: format })));
     // Assess

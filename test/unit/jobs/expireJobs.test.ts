@@ -10,9 +10,18 @@ const NOW_S = NOW_MS / 1000;
 
 function job(id: string, status: Job['status'], expiresAt: number): Job {
   return {
-    id, tenantId: TENANT, status, source: { bucket: BUCKET, key: `inbox/${id}.jsonl` }, completionWindow: '24h', metadata: {},
-    requestCounts: { total: 1, completed: 0, failed: 0 }, usage: { promptTokens: 0, completionTokens: 0 },
-    chunksTotal: 1, chunksDone: 0, createdAt: NOW_S - 90_000, expiresAt,
+    id,
+    tenantId: TENANT,
+    status,
+    source: { bucket: BUCKET, key: `inbox/${id}.jsonl` },
+    completionWindow: '24h',
+    metadata: {},
+    requestCounts: { total: 1, completed: 0, failed: 0 },
+    usage: { promptTokens: 0, completionTokens: 0 },
+    chunksTotal: 1,
+    chunksDone: 0,
+    createdAt: NOW_S - 90_000,
+    expiresAt,
   };
 }
 
@@ -22,10 +31,16 @@ describe('expireJobs', () => {
     const jobs = new MemoryJobStore();
     const past = NOW_S - 10;
     for (const j of [
-      job('running', 'in_progress', past), job('ingesting', 'validating', past), job('finalizing', 'finalizing', past),
-      job('done', 'completed', past), job('failed', 'failed', past), job('cancelling', 'cancelling', past), job('cancelled', 'cancelled', past),
+      job('running', 'in_progress', past),
+      job('ingesting', 'validating', past),
+      job('finalizing', 'finalizing', past),
+      job('done', 'completed', past),
+      job('failed', 'failed', past),
+      job('cancelling', 'cancelling', past),
+      job('cancelled', 'cancelled', past),
       job('young', 'in_progress', NOW_S + 10),
-    ]) await jobs.create(j);
+    ])
+      await jobs.create(j);
 
     // Act
     const result = await expireJobs({ jobs, now: () => NOW_MS });
@@ -34,8 +49,14 @@ describe('expireJobs', () => {
     expect(result).toEqual({ expired: ['running', 'ingesting'], skipped: ['finalizing'] });
     const statuses = Object.fromEntries([...jobs.jobs.values()].map((j) => [j.id, j.status]));
     expect(statuses).toEqual({
-      running: 'expired', ingesting: 'expired', finalizing: 'finalizing', done: 'completed', failed: 'failed',
-      cancelling: 'cancelling', cancelled: 'cancelled', young: 'in_progress',
+      running: 'expired',
+      ingesting: 'expired',
+      finalizing: 'finalizing',
+      done: 'completed',
+      failed: 'failed',
+      cancelling: 'cancelling',
+      cancelled: 'cancelled',
+      young: 'in_progress',
     });
     expect(jobs.jobs.get('running')!.expiredAt).toBe(NOW_S);
   });
@@ -57,7 +78,13 @@ describe('expireJobs', () => {
     expect(expired.expired).toEqual([JOB_ID]);
     expect(drained).toMatchObject({ status: 'done', counts: { completed: 0, failed: 1 } });
     expect(jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID))).map((l) => l.custom_id)).toEqual(['c1']);
-    expect(jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID))).map((l) => [l.custom_id, l.error.code])).toEqual([['c2', 'batch_expired']]);
-    expect(await world.jobs.get(JOB_ID)).toMatchObject({ status: 'expired', requestCounts: { total: 2, completed: 1, failed: 1 }, outputFileId: expect.any(String) });
+    expect(jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID))).map((l) => [l.custom_id, l.error.code])).toEqual([
+      ['c2', 'batch_expired'],
+    ]);
+    expect(await world.jobs.get(JOB_ID)).toMatchObject({
+      status: 'expired',
+      requestCounts: { total: 2, completed: 1, failed: 1 },
+      outputFileId: expect.any(String),
+    });
   });
 });

@@ -3,14 +3,39 @@ import { JobStateConflictError } from '../../../shared/jobs/errors';
 import { finalizeJob, JOB_COMPLETED_EVENT, outputFileIdOf } from '../../../shared/jobs/processing/finalizeJob';
 import { runChunk } from '../../../shared/jobs/processing/runChunk';
 import { logger } from '../../../shared/observability/logger';
-import { BUCKET, chatLine, chunkMessage, createJob, embeddingLine, JOB_ID, jsonLines, later, makeWorld, POISON, putInput, TENANT, type World } from './jobWorld';
+import {
+  BUCKET,
+  chatLine,
+  chunkMessage,
+  createJob,
+  embeddingLine,
+  JOB_ID,
+  jsonLines,
+  later,
+  makeWorld,
+  POISON,
+  putInput,
+  TENANT,
+  type World,
+} from './jobWorld';
 
 const FINALIZE = { kind: 'finalize', tenantId: TENANT, jobId: JOB_ID } as const;
-const INGEST_ERROR = { id: 'batch_req_line3', custom_id: 'line-3', response: null, error: { code: 'invalid_json', message: 'Line 3: the line is not valid JSON.' } };
+const INGEST_ERROR = {
+  id: 'batch_req_line3',
+  custom_id: 'line-3',
+  response: null,
+  error: { code: 'invalid_json', message: 'Line 3: the line is not valid JSON.' },
+};
 
 /** A job of two chunks (one with a poison line) and one line ingest refused, every chunk run by the worker. */
 async function jobWithDoneChunks(world: World, status: 'in_progress' | 'cancelling' | 'expired' = 'in_progress') {
-  const lines = [chatLine('c1', 'one'), embeddingLine('e1', ['a', 'b']), '{"custom_id": broken', chatLine('c2', `a ${POISON}`), embeddingLine('e2', 'c')];
+  const lines = [
+    chatLine('c1', 'one'),
+    embeddingLine('e1', ['a', 'b']),
+    '{"custom_id": broken',
+    chatLine('c2', `a ${POISON}`),
+    embeddingLine('e2', 'c'),
+  ];
   const { etag, chunks } = await putInput(world, lines, [3, 2], [3]);
   await world.objects.write(BUCKET, jobKeys.ingestErrors(JOB_ID), `${JSON.stringify(INGEST_ERROR)}\n`);
   await createJob(world, { chunksTotal: 2, total: 5, ingestFailed: 1, etag });
@@ -34,25 +59,43 @@ describe('finalizeJob', () => {
     const results = jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID)));
     const errors = jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID)));
     expect(results.map((line) => line.custom_id)).toEqual(['c1', 'e1', 'e2']);
-    expect(errors.map((line) => [line.custom_id, line.error.code])).toEqual([['line-3', 'invalid_json'], ['c2', 'backend_rejected_request']]);
+    expect(errors.map((line) => [line.custom_id, line.error.code])).toEqual([
+      ['line-3', 'invalid_json'],
+      ['c2', 'backend_rejected_request'],
+    ]);
     const job = await world.jobs.get(JOB_ID);
     expect(job).toMatchObject({ status: 'completed', outputFileId, errorFileId, requestCounts: { total: 5, completed: 3, failed: 2 } });
     expect(world.files.files.get(outputFileId)).toEqual({
-      id: outputFileId, tenantId: TENANT, purpose: 'batch_output', filename: `${JOB_ID}_output.jsonl`,
-      bytes: Buffer.byteLength(world.objects.text(BUCKET, jobKeys.results(JOB_ID))!), createdAt: expect.any(Number), bucket: BUCKET, key: jobKeys.results(JOB_ID),
+      id: outputFileId,
+      tenantId: TENANT,
+      purpose: 'batch_output',
+      filename: `${JOB_ID}_output.jsonl`,
+      bytes: Buffer.byteLength(world.objects.text(BUCKET, jobKeys.results(JOB_ID))!),
+      createdAt: expect.any(Number),
+      bucket: BUCKET,
+      key: jobKeys.results(JOB_ID),
     });
     expect(world.files.files.get(errorFileId)).toMatchObject({ key: jobKeys.errors(JOB_ID), purpose: 'batch_output' });
-    expect(world.events.events).toEqual([{
-      detailType: JOB_COMPLETED_EVENT,
-      detail: expect.objectContaining({
-        jobId: JOB_ID, tenantId: TENANT, status: 'completed',
-        request_counts: { total: 5, completed: 3, failed: 2 },
-        usage: { prompt_tokens: job!.usage.promptTokens, completion_tokens: job!.usage.completionTokens, total_tokens: job!.usage.promptTokens + job!.usage.completionTokens },
-        output_file_id: outputFileId, error_file_id: errorFileId,
-        results: { bucket: BUCKET, key: jobKeys.results(JOB_ID), lines: 3 },
-        errors: { bucket: BUCKET, key: jobKeys.errors(JOB_ID), lines: 2 },
-      }),
-    }]);
+    expect(world.events.events).toEqual([
+      {
+        detailType: JOB_COMPLETED_EVENT,
+        detail: expect.objectContaining({
+          jobId: JOB_ID,
+          tenantId: TENANT,
+          status: 'completed',
+          request_counts: { total: 5, completed: 3, failed: 2 },
+          usage: {
+            prompt_tokens: job!.usage.promptTokens,
+            completion_tokens: job!.usage.completionTokens,
+            total_tokens: job!.usage.promptTokens + job!.usage.completionTokens,
+          },
+          output_file_id: outputFileId,
+          error_file_id: errorFileId,
+          results: { bucket: BUCKET, key: jobKeys.results(JOB_ID), lines: 3 },
+          errors: { bucket: BUCKET, key: jobKeys.errors(JOB_ID), lines: 2 },
+        }),
+      },
+    ]);
   });
 
   it('stitches only the parts of the delivery that won a chunk', async () => {
@@ -162,9 +205,16 @@ describe('finalizeJob', () => {
 
     // Assess
     expect(await cancelling.jobs.get(JOB_ID)).toMatchObject({ status: 'cancelled', outputFileId: outputFileIdOf(JOB_ID, 'output') });
-    expect(await expired.jobs.get(JOB_ID)).toMatchObject({ status: 'expired', outputFileId: outputFileIdOf(JOB_ID, 'output'), errorFileId: outputFileIdOf(JOB_ID, 'error') });
+    expect(await expired.jobs.get(JOB_ID)).toMatchObject({
+      status: 'expired',
+      outputFileId: outputFileIdOf(JOB_ID, 'output'),
+      errorFileId: outputFileIdOf(JOB_ID, 'error'),
+    });
     expect(expiredAgain.status).toBe('already_final');
-    expect([cancelling, expired].map((world) => world.events.events.map((event) => event.detail.status))).toEqual([['cancelled'], ['expired']]);
+    expect([cancelling, expired].map((world) => world.events.events.map((event) => event.detail.status))).toEqual([
+      ['cancelled'],
+      ['expired'],
+    ]);
   });
 
   it('gives no error file id when there are no errors, though both objects are written', async () => {
@@ -199,7 +249,10 @@ describe('finalizeJob', () => {
 
     // Assess
     expect(jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID)))).toEqual([INGEST_ERROR]);
-    expect(warn).toHaveBeenCalledWith('output lines differ from the job counts', expect.objectContaining({ total: 3, resultLines: 1, errorLines: 1 }));
+    expect(warn).toHaveBeenCalledWith(
+      'output lines differ from the job counts',
+      expect.objectContaining({ total: 3, resultLines: 1, errorLines: 1 }),
+    );
     warn.mockRestore();
   });
 
@@ -208,7 +261,10 @@ describe('finalizeJob', () => {
     const world = makeWorld();
     await jobWithDoneChunks(world);
     jest.spyOn(world.jobs, 'transition').mockRejectedValueOnce(new JobStateConflictError(JOB_ID, 'finalizing', 'in_progress'));
-    jest.spyOn(world.jobs, 'get').mockImplementation(async () => undefined).mockImplementationOnce(async (id) => structuredClone(world.jobs.jobs.get(id)));
+    jest
+      .spyOn(world.jobs, 'get')
+      .mockImplementation(async () => undefined)
+      .mockImplementationOnce(async (id) => structuredClone(world.jobs.jobs.get(id)));
 
     // Act
     const finalizing = finalizeJob(world.finalizer, FINALIZE);

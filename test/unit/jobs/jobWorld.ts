@@ -1,5 +1,12 @@
 import { BatchingCore } from '../../../shared/batching/BatchingCore';
-import type { ChatCall, ChatResult, EmbeddingInput, EmbeddingResult, InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
+import type {
+  ChatCall,
+  ChatResult,
+  EmbeddingInput,
+  EmbeddingResult,
+  InferenceInput,
+  InferenceOutput,
+} from '../../../shared/domain/inference';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { ItemResult } from '../../../shared/batching/types';
 import { BackendRejectedError } from '../../../shared/errors';
@@ -35,12 +42,21 @@ export class PoisonAwareProvider extends FakeProvider {
 
 const catalogue = ModelCatalogue.parse({
   models: [
-    { id: 'chat-a', kind: 'chat', contextTokens: 2_000, maxOutputTokens: 100, backends: [
-      { provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] },
-    ] },
-    { id: 'embed-b', kind: 'embeddings', contextTokens: 500, backends: [
-      { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
-    ] },
+    {
+      id: 'chat-a',
+      kind: 'chat',
+      contextTokens: 2_000,
+      maxOutputTokens: 100,
+      backends: [{ provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] }],
+    },
+    {
+      id: 'embed-b',
+      kind: 'embeddings',
+      contextTokens: 500,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
+      ],
+    },
   ],
 });
 
@@ -53,7 +69,12 @@ export const NOW_MS = 1_700_000_100_000;
 
 /** A chat line of the OpenAI batch format. */
 export const chatLine = (customId: string, content: string) =>
-  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'chat-a', messages: [{ role: 'user', content }], max_tokens: 10 } });
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'chat-a', messages: [{ role: 'user', content }], max_tokens: 10 },
+  });
 
 /** An embeddings line of the OpenAI batch format. */
 export const embeddingLine = (customId: string, input: string | string[]) =>
@@ -66,11 +87,20 @@ export const embeddingLine = (customId: string, input: string | string[]) =>
 export function makeWorld() {
   const providers = new Map<string, PoisonAwareProvider>();
   const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => { const provider = new PoisonAwareProvider(ref.id); providers.set(ref.id, provider); return provider; },
+    providerFor: (ref) => {
+      const provider = new PoisonAwareProvider(ref.id);
+      providers.set(ref.id, provider);
+      return provider;
+    },
     failureThreshold: 100,
     cooldownMs: 60_000,
   });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { baseBackoffMs: 1, maxBackoffMs: 1, maxAttempts: 3, deadlineSafetyMs: 50 });
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
+    baseBackoffMs: 1,
+    maxBackoffMs: 1,
+    maxAttempts: 3,
+    deadlineSafetyMs: 50,
+  });
   const jobs = new MemoryJobStore();
   const objects = new MemoryObjectStore();
   const files = new MemoryFileStore();
@@ -79,7 +109,11 @@ export function makeWorld() {
   let attempts = 0;
   let ids = 0;
   const worker: RunChunkDeps = {
-    jobs, objects, finalize, core, router,
+    jobs,
+    objects,
+    finalize,
+    core,
+    router,
     maxLineBytes: 64 * 1024,
     newAttemptId: () => `a${++attempts}`,
     newId: () => `id${++ids}`,
@@ -92,7 +126,12 @@ export function makeWorld() {
 export type World = ReturnType<typeof makeWorld>;
 
 /** Puts an input file whose lines are `lines`, and plans it into chunks of the given line counts. */
-export async function putInput(world: World, lines: readonly string[], chunkSizes: readonly number[] = [lines.length], skipLines: readonly number[] = []) {
+export async function putInput(
+  world: World,
+  lines: readonly string[],
+  chunkSizes: readonly number[] = [lines.length],
+  skipLines: readonly number[] = [],
+) {
   const text = lines.map((line) => `${line}\n`).join('');
   await world.objects.write(BUCKET, INPUT_KEY, text);
   const etag = (await world.objects.head(BUCKET, INPUT_KEY))!.etag;
@@ -102,7 +141,14 @@ export async function putInput(world: World, lines: readonly string[], chunkSize
   for (const [index, size] of chunkSizes.entries()) {
     const bytes = lines.slice(line, line + size).reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
     const firstLine = line + 1;
-    chunks.push({ index, startByte: byte, endByte: byte + bytes - 1, firstLine, lineCount: size, skipLines: skipLines.filter((n) => n >= firstLine && n < firstLine + size) });
+    chunks.push({
+      index,
+      startByte: byte,
+      endByte: byte + bytes - 1,
+      firstLine,
+      lineCount: size,
+      skipLines: skipLines.filter((n) => n >= firstLine && n < firstLine + size),
+    });
     line += size;
     byte += bytes;
   }
@@ -110,7 +156,10 @@ export async function putInput(world: World, lines: readonly string[], chunkSize
 }
 
 /** A job of `chunks` chunks in the given status, created in the store. */
-export async function createJob(world: World, options: { chunksTotal: number; total: number; status?: Job['status']; expiresAt?: number; etag?: string; ingestFailed?: number }): Promise<Job> {
+export async function createJob(
+  world: World,
+  options: { chunksTotal: number; total: number; status?: Job['status']; expiresAt?: number; etag?: string; ingestFailed?: number },
+): Promise<Job> {
   const job: Job = {
     id: JOB_ID,
     tenantId: TENANT,
@@ -136,7 +185,10 @@ export function chunkMessage(chunk: ChunkPlan, etag?: string): ChunkMessage {
 
 /** The parsed lines of a JSONL object. */
 export function jsonLines(text: string | undefined): Record<string, any>[] {
-  return (text ?? '').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, any>);
+  return (text ?? '')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
 /** A deadline comfortably in the future for the fake backends. */

@@ -3,9 +3,7 @@ import { jobKeys } from '../../../shared/jobs/Job';
 import { finalizeJob } from '../../../shared/jobs/processing/finalizeJob';
 import { requestLineNumbers } from '../../../shared/jobs/processing/lostInput';
 import { runChunk } from '../../../shared/jobs/processing/runChunk';
-import {
-  BUCKET, chatLine, chunkMessage, createJob, INPUT_KEY, JOB_ID, jsonLines, later, makeWorld, putInput, TENANT,
-} from './jobWorld';
+import { BUCKET, chatLine, chunkMessage, createJob, INPUT_KEY, JOB_ID, jsonLines, later, makeWorld, putInput, TENANT } from './jobWorld';
 
 const SIX_LINES = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((id) => chatLine(id, `hello ${id}`));
 
@@ -25,34 +23,39 @@ describe('a job whose input is replaced or deleted while it runs', () => {
   it.each([
     ['replaced', 'file_changed'],
     ['deleted', 'file_not_found'],
-  ])('input %s mid-run: the job ends failed with %s, keeps the results made, and every other line is an error with that code', async (what, code) => {
-    // Prepare
-    const { world, etag, chunks } = await jobWithFirstChunkDone();
-    if (what === 'replaced') await world.objects.write(BUCKET, INPUT_KEY, `${chatLine('other', 'new bytes')}\n`.repeat(6));
-    else world.objects.delete(BUCKET, INPUT_KEY);
+  ])(
+    'input %s mid-run: the job ends failed with %s, keeps the results made, and every other line is an error with that code',
+    async (what, code) => {
+      // Prepare
+      const { world, etag, chunks } = await jobWithFirstChunkDone();
+      if (what === 'replaced') await world.objects.write(BUCKET, INPUT_KEY, `${chatLine('other', 'new bytes')}\n`.repeat(6));
+      else world.objects.delete(BUCKET, INPUT_KEY);
 
-    // Act
-    const second = await runChunk(world.worker, chunkMessage(chunks[1]!, etag), { deadline: later() });
-    const third = await runChunk(world.worker, chunkMessage(chunks[2]!, etag), { deadline: later() });
-    const finalized = await finalizeJob(world.finalizer, finalizeMessage);
+      // Act
+      const second = await runChunk(world.worker, chunkMessage(chunks[1]!, etag), { deadline: later() });
+      const third = await runChunk(world.worker, chunkMessage(chunks[2]!, etag), { deadline: later() });
+      const finalized = await finalizeJob(world.finalizer, finalizeMessage);
 
-    // Assess
-    expect(second).toEqual({ status: 'done', counts: { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0 } });
-    expect(third.status).toBe('done');
-    expect(finalized.status).toBe('finalized');
-    const job = (await world.jobs.get(JOB_ID))!;
-    expect(job.status).toBe('failed');
-    expect(job.failure).toMatchObject({ code });
-    expect(job.requestCounts).toEqual({ total: 6, completed: 2, failed: 4 });
-    expect(job.outputFileId).toBeDefined();
-    expect(job.errorFileId).toBeDefined();
-    const results = jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID)));
-    const errors = jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID)));
-    expect(results.map((line) => line.custom_id)).toEqual(['c1', 'c2']);
-    expect(errors.map((line) => [line.id, line.custom_id, line.error.code])).toEqual([3, 4, 5, 6].map((n) => [batchRequestId(JOB_ID, n), `line-${n}`, code]));
-    expect(world.providers.get('gpu')!.chatCalls.flatMap((call) => call.messages.map((m) => m.content))).not.toContain('new bytes');
-    expect(world.finalize.sent).toEqual([finalizeMessage]);
-  });
+      // Assess
+      expect(second).toEqual({ status: 'done', counts: { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0 } });
+      expect(third.status).toBe('done');
+      expect(finalized.status).toBe('finalized');
+      const job = (await world.jobs.get(JOB_ID))!;
+      expect(job.status).toBe('failed');
+      expect(job.failure).toMatchObject({ code });
+      expect(job.requestCounts).toEqual({ total: 6, completed: 2, failed: 4 });
+      expect(job.outputFileId).toBeDefined();
+      expect(job.errorFileId).toBeDefined();
+      const results = jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID)));
+      const errors = jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID)));
+      expect(results.map((line) => line.custom_id)).toEqual(['c1', 'c2']);
+      expect(errors.map((line) => [line.id, line.custom_id, line.error.code])).toEqual(
+        [3, 4, 5, 6].map((n) => [batchRequestId(JOB_ID, n), `line-${n}`, code]),
+      );
+      expect(world.providers.get('gpu')!.chatCalls.flatMap((call) => call.messages.map((m) => m.content))).not.toContain('new bytes');
+      expect(world.finalize.sent).toEqual([finalizeMessage]);
+    },
+  );
 
   it('once the loss is recorded, later chunks answer from their plan without reading the input again (even if the key holds the same bytes again)', async () => {
     // Prepare

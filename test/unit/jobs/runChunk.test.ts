@@ -3,7 +3,20 @@ import { batchRequestId } from '../../../shared/batch/lineFormats';
 import { jobKeys } from '../../../shared/jobs/Job';
 import { runChunk } from '../../../shared/jobs/processing/runChunk';
 import {
-  BUCKET, chatLine, chunkMessage, createJob, embeddingLine, JOB_ID, jsonLines, later, makeWorld, NOW_MS, POISON, putInput, TENANT, type World,
+  BUCKET,
+  chatLine,
+  chunkMessage,
+  createJob,
+  embeddingLine,
+  JOB_ID,
+  jsonLines,
+  later,
+  makeWorld,
+  NOW_MS,
+  POISON,
+  putInput,
+  TENANT,
+  type World,
 } from './jobWorld';
 
 /** Ten requests (six chat, four embeddings, one of them with three inputs), plus a blank line and a line ingest refused. */
@@ -25,7 +38,12 @@ const REFUSED_BY_INGEST = 5;
 
 const partKeys = (world: World) => [...world.objects.objects.keys()].filter((key) => key.startsWith(`${BUCKET}/jobs/`));
 const part = (world: World, kind: 'results' | 'errors', index: number, attempt: string) =>
-  jsonLines(world.objects.text(BUCKET, kind === 'results' ? jobKeys.chunkResults(JOB_ID, index, attempt) : jobKeys.chunkErrors(JOB_ID, index, attempt)));
+  jsonLines(
+    world.objects.text(
+      BUCKET,
+      kind === 'results' ? jobKeys.chunkResults(JOB_ID, index, attempt) : jobKeys.chunkErrors(JOB_ID, index, attempt),
+    ),
+  );
 
 describe('runChunk', () => {
   it('runs a chunk of mixed chat and embeddings lines into result lines in the OpenAI batch output shape', async () => {
@@ -50,9 +68,20 @@ describe('runChunk', () => {
         status_code: 200,
         request_id: expect.stringMatching(/^id\d+$/),
         body: {
-          id: expect.stringMatching(/^chatcmpl-id\d+$/), object: 'chat.completion', created: NOW_MS / 1000, model: 'chat-a',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'gpu:served-a', refusal: null }, finish_reason: 'stop', logprobs: null }],
-          usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+          id: expect.stringMatching(/^chatcmpl-id\d+$/),
+          object: 'chat.completion',
+          created: NOW_MS / 1000,
+          model: 'chat-a',
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'gpu:served-a', refusal: null }, finish_reason: 'stop', logprobs: null },
+          ],
+          usage: {
+            prompt_tokens: 3,
+            completion_tokens: 2,
+            total_tokens: 5,
+            prompt_tokens_details: { cached_tokens: 0 },
+            completion_tokens_details: { reasoning_tokens: 0 },
+          },
         },
       },
       error: null,
@@ -60,19 +89,28 @@ describe('runChunk', () => {
     expect(results[1]).toMatchObject({
       id: batchRequestId(JOB_ID, 2),
       error: null,
-      response: { status_code: 200, body: {
-        object: 'list', model: 'embed-b', usage: { prompt_tokens: 3, total_tokens: 3 },
-        data: [1, 2, 3].map((length, index) => ({ object: 'embedding', index, embedding: [length, 0.5] })),
-      } },
+      response: {
+        status_code: 200,
+        body: {
+          object: 'list',
+          model: 'embed-b',
+          usage: { prompt_tokens: 3, total_tokens: 3 },
+          data: [1, 2, 3].map((length, index) => ({ object: 'embedding', index, embedding: [length, 0.5] })),
+        },
+      },
     });
     // Batching groups across lines: the six inputs of four lines go out in one call.
     expect(world.providers.get('gpu-embed')!.embedCalls).toEqual([{ model: 'served-b', inputs: ['a', 'bb', 'ccc', 'dddd', 'eeeee', 'f'] }]);
     const job = await world.jobs.get(JOB_ID);
-    expect(job).toMatchObject({ chunksDone: 1, requestCounts: { total: 11, completed: 10, failed: 1 }, usage: { promptTokens: 24, completionTokens: 12 } });
+    expect(job).toMatchObject({
+      chunksDone: 1,
+      requestCounts: { total: 11, completed: 10, failed: 1 },
+      usage: { promptTokens: 24, completionTokens: 12 },
+    });
     expect(world.finalize.sent).toEqual([{ kind: 'finalize', tenantId: TENANT, jobId: JOB_ID }]);
   });
 
-  it('asks for the finalize only when the last chunk is recorded, numbering lines from the chunk\'s first line', async () => {
+  it("asks for the finalize only when the last chunk is recorded, numbering lines from the chunk's first line", async () => {
     // Prepare
     const world = makeWorld();
     const lines = [chatLine('c1', 'one'), chatLine('c2', 'two'), embeddingLine('e1', 'three')];
@@ -122,7 +160,11 @@ describe('runChunk', () => {
 
     // Assess
     expect(results.map((r) => r.status).sort()).toEqual(['already_done', 'done']);
-    expect(await world.jobs.get(JOB_ID)).toMatchObject({ chunksDone: 1, requestCounts: { completed: 10, failed: 1 }, usage: { promptTokens: 24, completionTokens: 12 } });
+    expect(await world.jobs.get(JOB_ID)).toMatchObject({
+      chunksDone: 1,
+      requestCounts: { completed: 10, failed: 1 },
+      usage: { promptTokens: 24, completionTokens: 12 },
+    });
     expect((await world.jobs.chunkAttempts(JOB_ID)).size).toBe(1);
     // Both wrote their parts; only the recorded attempt's count.
     expect(partKeys(world)).toHaveLength(4);
@@ -131,7 +173,12 @@ describe('runChunk', () => {
   it('isolates a poison request as one error line while the rest of the chunk succeeds', async () => {
     // Prepare
     const world = makeWorld();
-    const lines = [embeddingLine('e1', 'fine'), embeddingLine('bad', `a ${POISON} input`), embeddingLine('e2', ['x', 'y']), chatLine('c1', 'hi')];
+    const lines = [
+      embeddingLine('e1', 'fine'),
+      embeddingLine('bad', `a ${POISON} input`),
+      embeddingLine('e2', ['x', 'y']),
+      chatLine('c1', 'hi'),
+    ];
     const { etag, chunks } = await putInput(world, lines);
     await createJob(world, { chunksTotal: 1, total: 4, etag });
 
@@ -141,10 +188,14 @@ describe('runChunk', () => {
     // Assess
     expect(result).toMatchObject({ status: 'done', counts: { completed: 3, failed: 1 } });
     expect(part(world, 'results', 0, 'a1').map((line) => line.custom_id)).toEqual(['e1', 'e2', 'c1']);
-    expect(part(world, 'errors', 0, 'a1')).toEqual([{
-      id: batchRequestId(JOB_ID, 2), custom_id: 'bad', response: null,
-      error: { code: 'backend_rejected_request', message: 'The model refused this batch.' },
-    }]);
+    expect(part(world, 'errors', 0, 'a1')).toEqual([
+      {
+        id: batchRequestId(JOB_ID, 2),
+        custom_id: 'bad',
+        response: null,
+        error: { code: 'backend_rejected_request', message: 'The model refused this batch.' },
+      },
+    ]);
     expect(await world.jobs.get(JOB_ID)).toMatchObject({ requestCounts: { total: 4, completed: 3, failed: 1 } });
   });
 
@@ -188,10 +239,14 @@ describe('runChunk', () => {
     let calls = 0;
     const hang = (_: unknown, options?: { signal?: AbortSignal }) => {
       calls += 1;
-      return new Promise<never>((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true }));
+      return new Promise<never>((_resolve, reject) =>
+        options?.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true }),
+      );
     };
     Object.assign(world.providers.get('gpu')!, { chat: hang });
-    Object.assign(world.providers.get('gpu-embed')!, { embed: (_model: unknown, _inputs: unknown, options?: { signal?: AbortSignal }) => hang(undefined, options) });
+    Object.assign(world.providers.get('gpu-embed')!, {
+      embed: (_model: unknown, _inputs: unknown, options?: { signal?: AbortSignal }) => hang(undefined, options),
+    });
 
     // Act
     const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: Date.now() + 2_200, canRetry: false });
@@ -235,7 +290,9 @@ describe('runChunk', () => {
     const errors = part(world, 'errors', 0, 'a1');
     expect(errors).toHaveLength(10);
     expect(errors[0]).toEqual({
-      id: batchRequestId(JOB_ID, 1), custom_id: 'c1', response: null,
+      id: batchRequestId(JOB_ID, 1),
+      custom_id: 'c1',
+      response: null,
       error: { code: 'batch_cancelled', message: 'This request was not run because the batch was cancelled.' },
     });
     expect(new Set(errors.map((line) => line.error.code))).toEqual(new Set(['batch_cancelled']));
@@ -256,7 +313,9 @@ describe('runChunk', () => {
 
     // Assess
     expect(result).toMatchObject({ status: 'done', counts: { completed: 0, failed: 2 } });
-    expect(part(world, 'errors', 0, 'a1').map((line) => line.error)).toEqual([1, 2].map(() => ({ code: 'batch_expired', message: 'This request was not run because the batch expired.' })));
+    expect(part(world, 'errors', 0, 'a1').map((line) => line.error)).toEqual(
+      [1, 2].map(() => ({ code: 'batch_expired', message: 'This request was not run because the batch expired.' })),
+    );
     expect(await world.jobs.get(JOB_ID)).toMatchObject({ status: 'expired', chunksDone: 1 });
     expect(world.providers.get('gpu')!.chatCalls).toHaveLength(0);
   });
@@ -274,7 +333,9 @@ describe('runChunk', () => {
     lost.finalize.sent.length = 0; // the send that was lost
 
     // Act
-    const outcomes = await Promise.all([finished, ingesting, lost].map((world, i) => runChunk(world.worker, chunkMessage(inputs[i]!.chunks[0]!), { deadline: later() })));
+    const outcomes = await Promise.all(
+      [finished, ingesting, lost].map((world, i) => runChunk(world.worker, chunkMessage(inputs[i]!.chunks[0]!), { deadline: later() })),
+    );
 
     // Assess
     expect(outcomes.map((o) => o.status)).toEqual(['skipped', 'retry_later', 'already_done']);

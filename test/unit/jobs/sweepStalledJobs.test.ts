@@ -5,7 +5,20 @@ import { runChunk } from '../../../shared/jobs/processing/runChunk';
 import { CHUNK_ABANDONED, sweepStalledJobs } from '../../../shared/jobs/processing/sweepStalledJobs';
 import type { SweepStalledJobsDeps } from '../../../shared/jobs/processing/types';
 import { MemorySender } from '../../helpers/memoryPorts';
-import { BUCKET, chatLine, chunkMessage, createJob, JOB_ID, jsonLines, later, makeWorld, NOW_MS, putInput, TENANT, type World } from './jobWorld';
+import {
+  BUCKET,
+  chatLine,
+  chunkMessage,
+  createJob,
+  JOB_ID,
+  jsonLines,
+  later,
+  makeWorld,
+  NOW_MS,
+  putInput,
+  TENANT,
+  type World,
+} from './jobWorld';
 
 const STALLED_AFTER_S = 3_600;
 const MAX_REDRIVES = 2;
@@ -26,8 +39,14 @@ function sweeper(world: World, atMs: number) {
   let attempts = 0;
   const chunks = new MemorySender<ChunkMessage>();
   const deps: SweepStalledJobsDeps = {
-    jobs: world.jobs, objects: world.objects, chunks, finalize: world.finalize,
-    now: () => atMs, stalledAfterSeconds: STALLED_AFTER_S, maxRedrives: MAX_REDRIVES, newAttemptId: () => `s${++attempts}`,
+    jobs: world.jobs,
+    objects: world.objects,
+    chunks,
+    finalize: world.finalize,
+    now: () => atMs,
+    stalledAfterSeconds: STALLED_AFTER_S,
+    maxRedrives: MAX_REDRIVES,
+    newAttemptId: () => `s${++attempts}`,
   };
   return { deps, chunks };
 }
@@ -66,7 +85,14 @@ describe('sweepStalledJobs', () => {
     expect(chunks.sent).toEqual([chunkMessage(plan[1]!, etag), chunkMessage(plan[2]!, etag)]);
     const job = (await world.jobs.get(JOB_ID))!;
     expect(job).toMatchObject({ status: 'completed', redrives: 1, requestCounts: { total: 6, completed: 6, failed: 0 } });
-    expect(jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID))).map((line) => line.custom_id)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
+    expect(jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID))).map((line) => line.custom_id)).toEqual([
+      'c1',
+      'c2',
+      'c3',
+      'c4',
+      'c5',
+      'c6',
+    ]);
   });
 
   it('redrives a job once when two sweeps run at the same time', async () => {
@@ -84,7 +110,7 @@ describe('sweepStalledJobs', () => {
     expect((await world.jobs.get(JOB_ID))!.redrives).toBe(1);
   });
 
-  it('after maxRedrives, writes the unfinished chunks\' lines as chunk_abandoned errors and finalizes the job, every line in exactly one file', async () => {
+  it("after maxRedrives, writes the unfinished chunks' lines as chunk_abandoned errors and finalizes the job, every line in exactly one file", async () => {
     // Prepare: the redriven chunks are lost again each time.
     const { world } = await stalledJob();
     const redrives = [];

@@ -9,7 +9,7 @@ import { BUCKET, chatLine, chunkMessage, createJob, JOB_ID, later, makeWorld, pu
  * reads, writes and counts nothing of it.
  */
 describe('tenant isolation in the batch pipeline', () => {
-  it("runs no chunk of a job for a message naming another tenant: no backend call, no part, no count", async () => {
+  it('runs no chunk of a job for a message naming another tenant: no backend call, no part, no count', async () => {
     // Prepare
     const world = makeWorld();
     const { etag, chunks } = await putInput(world, [chatLine('c1', 'one'), chatLine('c2', 'two')]);
@@ -26,7 +26,7 @@ describe('tenant isolation in the batch pipeline', () => {
     expect(world.finalize.sent).toEqual([]);
   });
 
-  it("finalizes nothing for a message naming another tenant, then finalizes for the owner", async () => {
+  it('finalizes nothing for a message naming another tenant, then finalizes for the owner', async () => {
     // Prepare
     const world = makeWorld();
     const { etag, chunks } = await putInput(world, [chatLine('c1', 'one')]);

@@ -78,7 +78,12 @@ describe('localFaultsFromEnv', () => {
 
   it('reads the rates, a rate per function, and the seed', () => {
     // Act
-    const faults = localFaultsFromEnv({ LOCAL_SQS_DUPLICATE_RATE: '0.05', LOCAL_CRASH_RATE: '0.2', LOCAL_CRASH_FUNCTIONS: 'worker:0.4, requests', LOCAL_FAULT_SEED: '3' });
+    const faults = localFaultsFromEnv({
+      LOCAL_SQS_DUPLICATE_RATE: '0.05',
+      LOCAL_CRASH_RATE: '0.2',
+      LOCAL_CRASH_FUNCTIONS: 'worker:0.4, requests',
+      LOCAL_FAULT_SEED: '3',
+    });
 
     // Assess
     expect(faults?.options).toEqual({ seed: 3, duplicateRate: 0.05, crashRates: { worker: 0.4, requests: 0.2 } });

@@ -13,12 +13,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  BackendError,
-  BackendRejectedError,
-  BackendThrottledError,
-  BackendUnavailableError,
-} from '../../../shared/errors';
+import { BackendError, BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
 import { BedrockProvider } from '../../../shared/providers/bedrock/BedrockProvider';
 import type { ChatCall } from '../../../shared/domain/inference';
 
@@ -41,8 +36,7 @@ async function thrownFor(error: unknown): Promise<BackendError> {
   throw new Error('expected chat to throw');
 }
 
-const unmodelled = (name: string, status?: number) =>
-  Object.assign(new Error(`${name} happened`), { name, ...meta(status) });
+const unmodelled = (name: string, status?: number) => Object.assign(new Error(`${name} happened`), { name, ...meta(status) });
 
 beforeEach(() => bedrock.reset());
 
@@ -61,7 +55,11 @@ describe('BedrockProvider error mapping', () => {
     ['ModelTimeoutException', new ModelTimeoutException({ message: 'slow', ...meta(408) }), BackendUnavailableError],
     ['ModelErrorException', new ModelErrorException({ message: 'model broke', ...meta(424) }), BackendUnavailableError],
     ['unmodelled 502', unmodelled('BadGateway', 502), BackendUnavailableError],
-    ['network error (no status)', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', $metadata: { attempts: 1 } }), BackendUnavailableError],
+    [
+      'network error (no status)',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', $metadata: { attempts: 1 } }),
+      BackendUnavailableError,
+    ],
     ['AbortError', unmodelled('AbortError'), BackendUnavailableError],
   ])('maps %s to the right BackendError', async (_label, error, expected) => {
     // Prepare (in thrownFor)

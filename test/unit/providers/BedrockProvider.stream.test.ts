@@ -47,14 +47,20 @@ function sendStream(events: (signal: AbortSignal) => AsyncIterable<ConverseStrea
 function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+      },
+      { once: true },
+    );
   });
 }
 
-const text = (value: string, contentBlockIndex = 0): ConverseStreamOutput => ({ contentBlockDelta: { contentBlockIndex, delta: { text: value } } });
+const text = (value: string, contentBlockIndex = 0): ConverseStreamOutput => ({
+  contentBlockDelta: { contentBlockIndex, delta: { text: value } },
+});
 
 beforeEach(() => bedrock.reset());
 
@@ -79,7 +85,10 @@ describe('BedrockProvider.chatStream', () => {
       ]),
       $metadata: {},
     });
-    const tools: ChatCall['tools'] = [{ type: 'function', function: { name: 'get_weather' } }, { type: 'function', function: { name: 'get_time' } }];
+    const tools: ChatCall['tools'] = [
+      { type: 'function', function: { name: 'get_weather' } },
+      { type: 'function', function: { name: 'get_time' } },
+    ];
 
     // Act
     const deltas = await collect(provider().chatStream({ ...call, tools, reasoningEffort: 'low' }));
@@ -104,10 +113,17 @@ describe('BedrockProvider.chatStream', () => {
 
   it('streams a json_schema answer as content, with the schema sent as outputConfig', async () => {
     // Prepare
-    bedrock.on(ConverseStreamCommand).resolves({ stream: eventsOf([text('{"answer":'), text('"yes"}'), { messageStop: { stopReason: 'end_turn' } }]), $metadata: {} });
+    bedrock
+      .on(ConverseStreamCommand)
+      .resolves({ stream: eventsOf([text('{"answer":'), text('"yes"}'), { messageStop: { stopReason: 'end_turn' } }]), $metadata: {} });
 
     // Act
-    const deltas = await collect(provider().chatStream({ ...call, responseFormat: { type: 'json_schema', json_schema: { name: 'reply', schema: { type: 'object' } } } }));
+    const deltas = await collect(
+      provider().chatStream({
+        ...call,
+        responseFormat: { type: 'json_schema', json_schema: { name: 'reply', schema: { type: 'object' } } },
+      }),
+    );
 
     // Assess
     expect(bedrock.commandCalls(ConverseStreamCommand)[0]!.args[0].input.outputConfig?.textFormat?.type).toBe('json_schema');
@@ -261,7 +277,9 @@ describe('BedrockProvider.embed options', () => {
 
   it('takes dimensions per call over the constructor default', async () => {
     // Prepare
-    bedrock.on(InvokeModelCommand).resolves({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
+    bedrock
+      .on(InvokeModelCommand)
+      .resolves({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
     const titan = new BedrockProvider({ client: new BedrockRuntimeClient({ region: 'us-east-1' }), embeddingDimensions: 1024 });
 
     // Act
@@ -270,12 +288,17 @@ describe('BedrockProvider.embed options', () => {
 
     // Assess
     const bodies = bedrock.commandCalls(InvokeModelCommand).map((c) => JSON.parse(c.args[0].input.body as string) as unknown);
-    expect(bodies).toEqual([{ inputText: 'x', dimensions: 256, normalize: true }, { inputText: 'y', dimensions: 1024, normalize: true }]);
+    expect(bodies).toEqual([
+      { inputText: 'x', dimensions: 256, normalize: true },
+      { inputText: 'y', dimensions: 1024, normalize: true },
+    ]);
   });
 
   it('refuses a token-id input alone, without calling Bedrock for it', async () => {
     // Prepare
-    bedrock.on(InvokeModelCommand).resolves({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
+    bedrock
+      .on(InvokeModelCommand)
+      .resolves({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
 
     // Act
     const results = await provider().embed('amazon.titan-embed-text-v2:0', [[1, 2, 3], 'text']);

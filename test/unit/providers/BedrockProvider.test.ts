@@ -41,7 +41,13 @@ describe('BedrockProvider.chat request', () => {
       model: MODEL,
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'developer', content: [{ type: 'text', text: 'Answer in ' }, { type: 'text', text: 'French.' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'Answer in ' },
+            { type: 'text', text: 'French.' },
+          ],
+        },
         { role: 'user', content: 'Hello' },
         { role: 'user', content: 'Who are you?' },
         { role: 'assistant', content: '' },
@@ -102,14 +108,16 @@ describe('BedrockProvider.chat response', () => {
 
   it('skips the reasoning block gpt-oss puts before the answer', async () => {
     // Prepare
-    bedrock.on(ConverseCommand).resolves(converseOutput({
-      output: {
-        message: {
-          role: 'assistant',
-          content: [{ reasoningContent: { reasoningText: { text: 'The user greets me.' } } }, { text: 'Hi ' }, { text: 'there' }],
+    bedrock.on(ConverseCommand).resolves(
+      converseOutput({
+        output: {
+          message: {
+            role: 'assistant',
+            content: [{ reasoningContent: { reasoningText: { text: 'The user greets me.' } } }, { text: 'Hi ' }, { text: 'there' }],
+          },
         },
-      },
-    }));
+      }),
+    );
 
     // Act
     const result = await provider().chat(simpleCall);
@@ -140,7 +148,8 @@ describe('BedrockProvider.chat response', () => {
 describe('BedrockProvider.embed', () => {
   it('sends one Titan v2 request per input and maps vector and tokens', async () => {
     // Prepare
-    bedrock.on(InvokeModelCommand)
+    bedrock
+      .on(InvokeModelCommand)
       .resolvesOnce({ body: titanBody({ embedding: [0.1, 0.2], inputTextTokenCount: 4 }), contentType: 'application/json', $metadata: {} })
       .resolvesOnce({ body: titanBody({ embedding: [0.3, 0.4], inputTextTokenCount: 6 }), contentType: 'application/json', $metadata: {} });
 
@@ -154,14 +163,24 @@ describe('BedrockProvider.embed', () => {
     expect(JSON.parse(calls[0]!.args[0].input.body as string)).toEqual({ inputText: 'first text', dimensions: 256, normalize: true });
     expect(JSON.parse(calls[1]!.args[0].input.body as string)).toEqual({ inputText: 'second text', dimensions: 256, normalize: true });
     expect(results).toEqual([
-      { ok: true, value: { vector: [0.1, 0.2], usage: { promptTokens: 4, completionTokens: 0 } }, usage: { promptTokens: 4, completionTokens: 0 } },
-      { ok: true, value: { vector: [0.3, 0.4], usage: { promptTokens: 6, completionTokens: 0 } }, usage: { promptTokens: 6, completionTokens: 0 } },
+      {
+        ok: true,
+        value: { vector: [0.1, 0.2], usage: { promptTokens: 4, completionTokens: 0 } },
+        usage: { promptTokens: 4, completionTokens: 0 },
+      },
+      {
+        ok: true,
+        value: { vector: [0.3, 0.4], usage: { promptTokens: 6, completionTokens: 0 } },
+        usage: { promptTokens: 6, completionTokens: 0 },
+      },
     ]);
   });
 
   it('has one input per call and omits dimensions when not configured', async () => {
     // Prepare
-    bedrock.on(InvokeModelCommand).resolves({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
+    bedrock
+      .on(InvokeModelCommand)
+      .resolves({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
     const titan = provider();
 
     // Act
@@ -169,12 +188,16 @@ describe('BedrockProvider.embed', () => {
 
     // Assess
     expect(titan.maxEmbeddingInputs).toBe(1);
-    expect(JSON.parse(bedrock.commandCalls(InvokeModelCommand)[0]!.args[0].input.body as string)).toEqual({ inputText: 'x', normalize: true });
+    expect(JSON.parse(bedrock.commandCalls(InvokeModelCommand)[0]!.args[0].input.body as string)).toEqual({
+      inputText: 'x',
+      normalize: true,
+    });
   });
 
   it('fails a rejected input alone as an item result', async () => {
     // Prepare
-    bedrock.on(InvokeModelCommand)
+    bedrock
+      .on(InvokeModelCommand)
       .rejectsOnce(new ValidationException({ message: 'Too many input tokens', $metadata: { httpStatusCode: 400 } }))
       .resolvesOnce({ body: titanBody({ embedding: [1], inputTextTokenCount: 1 }), contentType: 'application/json', $metadata: {} });
 

@@ -15,7 +15,10 @@ import type { ChatCall, ChatDelta } from '../../../shared/domain/inference';
 
 const MODEL = 'openai.gpt-oss-120b-1:0';
 const call: ChatCall = { model: MODEL, messages: [{ role: 'user', content: 'Hi' }] };
-const codec = new EventStreamCodec((bytes) => Buffer.from(bytes).toString('utf8'), (text) => new Uint8Array(Buffer.from(text, 'utf8')));
+const codec = new EventStreamCodec(
+  (bytes) => Buffer.from(bytes).toString('utf8'),
+  (text) => new Uint8Array(Buffer.from(text, 'utf8')),
+);
 
 function frame(kind: 'event' | 'exception', type: string, body: unknown): Uint8Array {
   return codec.encode({
@@ -116,7 +119,9 @@ describe('BedrockProvider.chatStream on the wire', () => {
   it('drops the connection when the consumer stops early', async () => {
     // Prepare
     let disconnected!: () => void;
-    const gone = new Promise<void>((resolve) => { disconnected = resolve; });
+    const gone = new Promise<void>((resolve) => {
+      disconnected = resolve;
+    });
     handler = (_req, res) => {
       openStream(res);
       const timer = setInterval(() => res.write(frame('event', 'contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } })), 5);
@@ -144,19 +149,31 @@ describe('BedrockProvider.chat on the wire', () => {
     handler = (_req, res, body) => {
       sent = JSON.parse(body);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        output: { message: { role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'Need the time.' } } }, { toolUse: { toolUseId: 'tu1', name: 'get_time', input: { zone: 'CET' } } }] } },
-        stopReason: 'tool_use',
-        usage: { inputTokens: 9, outputTokens: 20, totalTokens: 29 },
-        metrics: { latencyMs: 5 },
-      }));
+      res.end(
+        JSON.stringify({
+          output: {
+            message: {
+              role: 'assistant',
+              content: [
+                { reasoningContent: { reasoningText: { text: 'Need the time.' } } },
+                { toolUse: { toolUseId: 'tu1', name: 'get_time', input: { zone: 'CET' } } },
+              ],
+            },
+          },
+          stopReason: 'tool_use',
+          usage: { inputTokens: 9, outputTokens: 20, totalTokens: 29 },
+          metrics: { latencyMs: 5 },
+        }),
+      );
     };
     const schema = { type: 'object', properties: { time: { type: 'string' } } };
 
     // Act
     const result = await provider().chat({
       ...call,
-      tools: [{ type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } }],
+      tools: [
+        { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } },
+      ],
       toolChoice: 'required',
       responseFormat: { type: 'json_schema', json_schema: { name: 'answer', schema } },
       reasoningEffort: 'medium',
@@ -165,7 +182,10 @@ describe('BedrockProvider.chat on the wire', () => {
 
     // Assess
     expect(sent).toMatchObject({
-      toolConfig: { tools: [{ toolSpec: { name: 'get_time', inputSchema: { json: { type: 'object', properties: { zone: { type: 'string' } } } } } }], toolChoice: { any: {} } },
+      toolConfig: {
+        tools: [{ toolSpec: { name: 'get_time', inputSchema: { json: { type: 'object', properties: { zone: { type: 'string' } } } } } }],
+        toolChoice: { any: {} },
+      },
       outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { name: 'answer', schema: JSON.stringify(schema) } } } },
       additionalModelRequestFields: { reasoning_effort: 'medium' },
       requestMetadata: { user: 'u-9' },

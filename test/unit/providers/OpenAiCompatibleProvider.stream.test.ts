@@ -28,8 +28,12 @@ async function collect(stream: AsyncIterable<ChatDelta>): Promise<ChatDelta[]> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: StubHttpServer;
-beforeEach(async () => { server = await startStubHttpServer(); });
-afterEach(async () => { await server.close(); });
+beforeEach(async () => {
+  server = await startStubHttpServer();
+});
+afterEach(async () => {
+  await server.close();
+});
 
 describe('OpenAiCompatibleProvider.chatStream', () => {
   it('asks for a stream with usage and yields content, reasoning, tool calls, finish and usage', async () => {
@@ -64,7 +68,14 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
     const deltas = await collect(provider.chatStream({ ...call, metadata: { a: 'b' } }));
 
     // Assess
-    expect(server.requests[0]!.body).toEqual({ model: MODEL, messages: call.messages, max_tokens: 20, metadata: { a: 'b' }, stream: true, stream_options: { include_usage: true } });
+    expect(server.requests[0]!.body).toEqual({
+      model: MODEL,
+      messages: call.messages,
+      max_tokens: 20,
+      metadata: { a: 'b' },
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
     expect(deltas).toEqual([
       { reasoning: 'Think' },
@@ -82,7 +93,10 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
     // Prepare
     server.handle((_req, res) => {
       openStream(res);
-      res.end(chunk({ content: 'Hi' }) + `data: ${JSON.stringify({ error: { object: 'error', message: 'Prompt too long', type: 'BadRequestError', code: 400 } })}\n\n`);
+      res.end(
+        chunk({ content: 'Hi' }) +
+          `data: ${JSON.stringify({ error: { object: 'error', message: 'Prompt too long', type: 'BadRequestError', code: 400 } })}\n\n`,
+      );
     });
     const stream = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] }).chatStream(call)[Symbol.asyncIterator]();
 
@@ -152,10 +166,14 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
   it('drops the connection when the consumer stops early', async () => {
     // Prepare
     let disconnected!: () => void;
-    const gone = new Promise<void>((resolve) => { disconnected = resolve; });
+    const gone = new Promise<void>((resolve) => {
+      disconnected = resolve;
+    });
     server.handle((_req, res) => {
       openStream(res);
-      res.on('close', () => { if (!res.writableEnded) disconnected(); });
+      res.on('close', () => {
+        if (!res.writableEnded) disconnected();
+      });
       const timer = setInterval(() => res.write(chunk({ content: 'x' })), 5);
       res.on('close', () => clearInterval(timer));
     });
@@ -173,14 +191,20 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
   it('stops and drops the connection when the caller aborts mid-stream', async () => {
     // Prepare
     let disconnected!: () => void;
-    const gone = new Promise<void>((resolve) => { disconnected = resolve; });
+    const gone = new Promise<void>((resolve) => {
+      disconnected = resolve;
+    });
     server.handle((_req, res) => {
       openStream(res);
-      res.on('close', () => { if (!res.writableEnded) disconnected(); });
+      res.on('close', () => {
+        if (!res.writableEnded) disconnected();
+      });
       res.write(chunk({ content: 'x' }));
     });
     const controller = new AbortController();
-    const stream = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] }).chatStream(call, { signal: controller.signal })[Symbol.asyncIterator]();
+    const stream = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] })
+      .chatStream(call, { signal: controller.signal })
+      [Symbol.asyncIterator]();
 
     // Act
     await stream.next();

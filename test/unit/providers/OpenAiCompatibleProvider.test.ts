@@ -11,22 +11,32 @@ const call: ChatCall = { model: MODEL, messages: [{ role: 'user', content: 'Hi' 
 
 function completion(content: string | null, finishReason = 'stop') {
   return {
-    id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: MODEL,
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: MODEL,
     choices: [{ index: 0, message: { role: 'assistant', content, reasoning_content: 'thinking' }, finish_reason: finishReason }],
     usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
   };
 }
 
 let server: StubHttpServer;
-beforeEach(async () => { server = await startStubHttpServer(); });
-afterEach(async () => { await server.close(); });
+beforeEach(async () => {
+  server = await startStubHttpServer();
+});
+afterEach(async () => {
+  await server.close();
+});
 
 describe('OpenAiCompatibleProvider.chat', () => {
   it('posts the OpenAI request body and maps the answer', async () => {
     // Prepare
     server.handle((_req, res) => sendJson(res, 200, completion('Hello!')));
     const provider = new OpenAiCompatibleProvider({ baseUrls: [`${server.baseUrl}/v1/`], apiKey: 'secret', backendId: 'gpu-pool' });
-    const messages: ChatCall['messages'] = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'Hi' }] }];
+    const messages: ChatCall['messages'] = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+    ];
 
     // Act
     const result = await provider.chat({ model: MODEL, messages, maxTokens: 50, temperature: 0.5, topP: 0.8, stop: ['\n\n'], seed: 42 });
@@ -37,8 +47,22 @@ describe('OpenAiCompatibleProvider.chat', () => {
     expect(request!.method).toBe('POST');
     expect(request!.path).toBe('/v1/chat/completions');
     expect(request!.headers.authorization).toBe('Bearer secret');
-    expect(request!.body).toEqual({ model: MODEL, messages, max_tokens: 50, temperature: 0.5, top_p: 0.8, stop: ['\n\n'], seed: 42, stream: false });
-    expect(result).toEqual({ content: 'Hello!', reasoning: 'thinking', finishReason: 'stop', usage: { promptTokens: 9, completionTokens: 4 } });
+    expect(request!.body).toEqual({
+      model: MODEL,
+      messages,
+      max_tokens: 50,
+      temperature: 0.5,
+      top_p: 0.8,
+      stop: ['\n\n'],
+      seed: 42,
+      stream: false,
+    });
+    expect(result).toEqual({
+      content: 'Hello!',
+      reasoning: 'thinking',
+      finishReason: 'stop',
+      usage: { promptTokens: 9, completionTokens: 4 },
+    });
   });
 
   it.each([
@@ -74,15 +98,18 @@ describe('OpenAiCompatibleProvider.chat', () => {
 describe('OpenAiCompatibleProvider.embed', () => {
   it('sends all inputs as one request and returns them in input order', async () => {
     // Prepare
-    server.handle((_req, res) => sendJson(res, 200, {
-      object: 'list', model: 'bge-m3',
-      data: [
-        { object: 'embedding', index: 2, embedding: [3, 3] },
-        { object: 'embedding', index: 0, embedding: [1, 1] },
-        { object: 'embedding', index: 1, embedding: [2, 2] },
-      ],
-      usage: { prompt_tokens: 10, total_tokens: 10 },
-    }));
+    server.handle((_req, res) =>
+      sendJson(res, 200, {
+        object: 'list',
+        model: 'bge-m3',
+        data: [
+          { object: 'embedding', index: 2, embedding: [3, 3] },
+          { object: 'embedding', index: 0, embedding: [1, 1] },
+          { object: 'embedding', index: 1, embedding: [2, 2] },
+        ],
+        usage: { prompt_tokens: 10, total_tokens: 10 },
+      }),
+    );
     const provider = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] });
 
     // Act
@@ -92,7 +119,11 @@ describe('OpenAiCompatibleProvider.embed', () => {
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.path).toBe('/v1/embeddings');
     expect(server.requests[0]!.body).toEqual({ model: 'bge-m3', input: ['a', 'bb', 'ccccccc'], encoding_format: 'float' });
-    expect(results.map((r) => (r.ok ? r.value.vector : null))).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(results.map((r) => (r.ok ? r.value.vector : null))).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     const tokens = results.map((r) => (r.ok ? r.usage.promptTokens : NaN));
     expect(tokens.reduce((a, b) => a + b, 0)).toBe(10);
     expect(provider.maxEmbeddingInputs).toBe(64);
@@ -100,7 +131,9 @@ describe('OpenAiCompatibleProvider.embed', () => {
 
   it('treats a wrong number of embeddings as a broken server', async () => {
     // Prepare
-    server.handle((_req, res) => sendJson(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [1] }], usage: { prompt_tokens: 2 } }));
+    server.handle((_req, res) =>
+      sendJson(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [1] }], usage: { prompt_tokens: 2 } }),
+    );
     const provider = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] });
 
     // Act
@@ -114,7 +147,9 @@ describe('OpenAiCompatibleProvider.embed', () => {
 describe('OpenAiCompatibleProvider errors', () => {
   it('maps 429 with Retry-After to BackendThrottledError', async () => {
     // Prepare
-    server.handle((_req, res) => sendJson(res, 429, { error: { message: 'busy', type: 'rate_limit', param: null, code: null } }, { 'retry-after': '2' }));
+    server.handle((_req, res) =>
+      sendJson(res, 429, { error: { message: 'busy', type: 'rate_limit', param: null, code: null } }, { 'retry-after': '2' }),
+    );
     const provider = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl], backendId: 'gpu-pool' });
 
     // Act
@@ -127,7 +162,9 @@ describe('OpenAiCompatibleProvider errors', () => {
 
   it('maps 500 to BackendUnavailableError', async () => {
     // Prepare
-    server.handle((_req, res) => sendJson(res, 500, { error: { message: 'CUDA out of memory', type: 'server_error', param: null, code: null } }));
+    server.handle((_req, res) =>
+      sendJson(res, 500, { error: { message: 'CUDA out of memory', type: 'server_error', param: null, code: null } }),
+    );
 
     // Act
     const act = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] }).chat(call);

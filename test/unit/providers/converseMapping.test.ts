@@ -6,7 +6,11 @@ import type { ChatCall } from '../../../shared/domain/inference';
 const MODEL = 'openai.gpt-oss-120b-1:0';
 const weather: NonNullable<ChatCall['tools']>[number] = {
   type: 'function',
-  function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    description: 'Weather now',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 };
 const clock: NonNullable<ChatCall['tools']>[number] = { type: 'function', function: { name: 'get_time' } };
 
@@ -30,7 +34,11 @@ const toolHistory: ChatCall['messages'] = [
 describe('toConverseInput tools', () => {
   it('maps tools to toolSpecs, with an empty object schema for a tool without parameters', () => {
     // Act
-    const input = toConverseInput({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], tools: [weather, { type: 'function', function: { ...clock.function, strict: true } }] });
+    const input = toConverseInput({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hi' }],
+      tools: [weather, { type: 'function', function: { ...clock.function, strict: true } }],
+    });
 
     // Assess
     expect(input.toolConfig).toEqual({
@@ -47,7 +55,12 @@ describe('toConverseInput tools', () => {
     [{ type: 'function', function: { name: 'get_time' } }, { tool: { name: 'get_time' } }],
   ] as const)('maps tool_choice %j to %j', (choice, expected) => {
     // Act
-    const input = toConverseInput({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], tools: [weather, clock], toolChoice: choice });
+    const input = toConverseInput({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hi' }],
+      tools: [weather, clock],
+      toolChoice: choice,
+    });
 
     // Assess
     expect(input.toolConfig?.toolChoice).toEqual(expected);
@@ -122,7 +135,11 @@ describe('toConverseInput tools', () => {
     // Prepare
     const messages: ChatCall['messages'] = [
       { role: 'user', content: 'Hi' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }],
+      },
       { role: 'tool', tool_call_id: 'c', content: 'x' },
     ];
 
@@ -138,7 +155,13 @@ describe('toConverseInput tools', () => {
 describe('toConverseInput other fields', () => {
   it('maps reasoning_effort, user and metadata', () => {
     // Act
-    const input = toConverseInput({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], reasoningEffort: 'high', user: 'u-1', metadata: { team: 'search', user: 'overridden' } });
+    const input = toConverseInput({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hi' }],
+      reasoningEffort: 'high',
+      user: 'u-1',
+      metadata: { team: 'search', user: 'overridden' },
+    });
 
     // Assess
     expect(input.additionalModelRequestFields).toEqual({ reasoning_effort: 'high' });
@@ -147,7 +170,14 @@ describe('toConverseInput other fields', () => {
 
   it('asks for one JSON object in a system instruction for json_object', () => {
     // Act
-    const input = toConverseInput({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], responseFormat: { type: 'json_object' } });
+    const input = toConverseInput({
+      model: MODEL,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      responseFormat: { type: 'json_object' },
+    });
 
     // Assess
     expect(input.system).toEqual([{ text: 'Be brief.' }, { text: JSON_OBJECT_INSTRUCTION }]);
@@ -168,7 +198,10 @@ describe('toConverseInput other fields', () => {
 
     // Assess
     expect(input.outputConfig).toEqual({
-      textFormat: { type: 'json_schema', structure: { jsonSchema: { name: 'reply', description: 'The reply', schema: JSON.stringify(schema) } } },
+      textFormat: {
+        type: 'json_schema',
+        structure: { jsonSchema: { name: 'reply', description: 'The reply', schema: JSON.stringify(schema) } },
+      },
     });
     expect(input.toolConfig?.tools).toHaveLength(1);
   });
@@ -183,19 +216,34 @@ describe('toConverseInput other fields', () => {
 });
 
 describe('fromConverseOutput', () => {
-  function output(content: NonNullable<ConverseCommandOutput['output']>['message'], stopReason: ConverseCommandOutput['stopReason'], outputTokens = 40): ConverseCommandOutput {
-    return { output: { message: content! }, stopReason, usage: { inputTokens: 10, outputTokens, totalTokens: 10 + outputTokens }, metrics: { latencyMs: 1 }, $metadata: {} };
+  function output(
+    content: NonNullable<ConverseCommandOutput['output']>['message'],
+    stopReason: ConverseCommandOutput['stopReason'],
+    outputTokens = 40,
+  ): ConverseCommandOutput {
+    return {
+      output: { message: content! },
+      stopReason,
+      usage: { inputTokens: 10, outputTokens, totalTokens: 10 + outputTokens },
+      metrics: { latencyMs: 1 },
+      $metadata: {},
+    };
   }
 
   it('maps toolUse blocks to tool calls, tool_use to tool_calls and content to null', () => {
     // Act
-    const result = fromConverseOutput(output({
-      role: 'assistant',
-      content: [
-        { toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Paris' } } },
-        { toolUse: { toolUseId: 'tooluse_2', name: 'get_time', input: {} } },
-      ],
-    }, 'tool_use'));
+    const result = fromConverseOutput(
+      output(
+        {
+          role: 'assistant',
+          content: [
+            { toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Paris' } } },
+            { toolUse: { toolUseId: 'tooluse_2', name: 'get_time', input: {} } },
+          ],
+        },
+        'tool_use',
+      ),
+    );
 
     // Assess
     expect(result).toEqual({
@@ -211,18 +259,30 @@ describe('fromConverseOutput', () => {
 
   it('keeps the reasoning text and estimates reasoning tokens at four characters a token', () => {
     // Act
-    const result = fromConverseOutput(output({
-      role: 'assistant',
-      content: [{ reasoningContent: { reasoningText: { text: 'x'.repeat(41) } } }, { text: 'Hi' }],
-    }, 'end_turn'));
+    const result = fromConverseOutput(
+      output(
+        {
+          role: 'assistant',
+          content: [{ reasoningContent: { reasoningText: { text: 'x'.repeat(41) } } }, { text: 'Hi' }],
+        },
+        'end_turn',
+      ),
+    );
 
     // Assess
-    expect(result).toEqual({ content: 'Hi', reasoning: 'x'.repeat(41), finishReason: 'stop', usage: { promptTokens: 10, completionTokens: 40, reasoningTokens: 11 } });
+    expect(result).toEqual({
+      content: 'Hi',
+      reasoning: 'x'.repeat(41),
+      finishReason: 'stop',
+      usage: { promptTokens: 10, completionTokens: 40, reasoningTokens: 11 },
+    });
   });
 
   it('never estimates more reasoning tokens than completion tokens', () => {
     // Act
-    const result = fromConverseOutput(output({ role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'y'.repeat(400) } } }] }, 'max_tokens', 30));
+    const result = fromConverseOutput(
+      output({ role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'y'.repeat(400) } } }] }, 'max_tokens', 30),
+    );
 
     // Assess
     expect(result.usage).toEqual({ promptTokens: 10, completionTokens: 30, reasoningTokens: 30 });

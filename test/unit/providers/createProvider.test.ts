@@ -19,7 +19,12 @@ describe('createProvider', () => {
 
   it('builds an OpenAI-compatible provider from a pool entry', () => {
     // Prepare
-    const ref = BackendRef.parse({ provider: 'openai-compatible', id: 'gpu-pool', model: 'openai/gpt-oss-20b', baseUrls: ['http://127.0.0.1:8000/v1'] });
+    const ref = BackendRef.parse({
+      provider: 'openai-compatible',
+      id: 'gpu-pool',
+      model: 'openai/gpt-oss-20b',
+      baseUrls: ['http://127.0.0.1:8000/v1'],
+    });
 
     // Act
     const provider = createProvider(ref);
@@ -29,7 +34,7 @@ describe('createProvider', () => {
     expect(provider.kind).toBe('openai-compatible');
   });
 
-  it('builds a new provider on every call (caching is the caller\'s)', () => {
+  it("builds a new provider on every call (caching is the caller's)", () => {
     // Prepare
     const ref = BackendRef.parse({ provider: 'openai-compatible', id: 'gpu-pool', model: 'm', baseUrls: ['http://127.0.0.1:8000'] });
 

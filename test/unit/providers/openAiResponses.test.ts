@@ -23,7 +23,13 @@ describe('splitTokens', () => {
 describe('toEmbeddingResults', () => {
   it('rejects a repeated index as a broken server', () => {
     // Prepare
-    const body = { data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [2] }], usage: { prompt_tokens: 2 } };
+    const body = {
+      data: [
+        { index: 0, embedding: [1] },
+        { index: 0, embedding: [2] },
+      ],
+      usage: { prompt_tokens: 2 },
+    };
 
     // Act
     const act = () => toEmbeddingResults(body, ['a', 'b'], 'gpu-pool');

@@ -47,8 +47,12 @@ describe('readSseData', () => {
     // Prepare
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) { controller.enqueue(new TextEncoder().encode('data: x\n\n')); },
-      cancel() { cancelled = true; },
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode('data: x\n\n'));
+      },
+      cancel() {
+        cancelled = true;
+      },
     });
 
     // Act

@@ -36,7 +36,12 @@ export async function startStubHttpServer(): Promise<StubHttpServer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text === '' ? undefined : JSON.parse(text) as unknown };
+      const recorded = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: text === '' ? undefined : (JSON.parse(text) as unknown),
+      };
       requests.push(recorded);
       handler(recorded, res);
     });
@@ -46,11 +51,14 @@ export async function startStubHttpServer(): Promise<StubHttpServer> {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
-    handle: (next) => { handler = next; },
-    close: () => new Promise<void>((resolve) => {
-      // Hung responses keep sockets open; drop them so close() can finish.
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    handle: (next) => {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Hung responses keep sockets open; drop them so close() can finish.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

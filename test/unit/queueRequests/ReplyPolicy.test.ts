@@ -4,9 +4,15 @@ import { parseQueueUrl, ReplyPolicy } from '../../../shared/queueRequests/ReplyP
 describe('parseQueueUrl', () => {
   it('takes AWS and local queue URLs apart', () => {
     expect(parseQueueUrl('https://sqs.eu-west-1.amazonaws.com/123456789012/svc-prod-reply-billing')).toEqual({
-      endpoint: 'https://sqs.eu-west-1.amazonaws.com', account: '123456789012', name: 'svc-prod-reply-billing',
+      endpoint: 'https://sqs.eu-west-1.amazonaws.com',
+      account: '123456789012',
+      name: 'svc-prod-reply-billing',
     });
-    expect(parseQueueUrl('http://127.0.0.1:9324/000000000000/svc-local-results')).toEqual({ endpoint: 'http://127.0.0.1:9324', account: '000000000000', name: 'svc-local-results' });
+    expect(parseQueueUrl('http://127.0.0.1:9324/000000000000/svc-local-results')).toEqual({
+      endpoint: 'http://127.0.0.1:9324',
+      account: '000000000000',
+      name: 'svc-local-results',
+    });
     expect(parseQueueUrl('https://sqs.us-east-1.amazonaws.com/123456789012/svc-reply-a.fifo')?.name).toBe('svc-reply-a.fifo');
   });
 
@@ -42,7 +48,10 @@ describe('ReplyPolicy', () => {
   });
 
   it('answers to the URL rebuilt from what it checked (host case and dot segments normalised)', () => {
-    expect(policy.decide('https://SQS.us-east-1.amazonaws.com/123456789012/svc-prod-reply-a')).toEqual({ allowed: true, queueUrl: `${aws}/svc-prod-reply-a` });
+    expect(policy.decide('https://SQS.us-east-1.amazonaws.com/123456789012/svc-prod-reply-a')).toEqual({
+      allowed: true,
+      queueUrl: `${aws}/svc-prod-reply-a`,
+    });
     expect(policy.decide(`${aws}/other/../svc-prod-reply-a`)).toEqual({ allowed: true, queueUrl: `${aws}/svc-prod-reply-a` });
   });
 
@@ -54,7 +63,11 @@ describe('ReplyPolicy', () => {
     ['the requests queue itself', `${aws}/svc-prod-requests`, 'neither'],
     ['the results DLQ', `${aws}/svc-prod-results-dlq`, 'neither'],
     ['another account', 'https://sqs.us-east-1.amazonaws.com/999999999999/svc-prod-reply-a', 'account 123456789012'],
-    ['another region', 'https://sqs.eu-west-1.amazonaws.com/123456789012/svc-prod-reply-a', 'account 123456789012 at https://sqs.us-east-1.amazonaws.com'],
+    [
+      'another region',
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/svc-prod-reply-a',
+      'account 123456789012 at https://sqs.us-east-1.amazonaws.com',
+    ],
     ['plain http', 'http://sqs.us-east-1.amazonaws.com/123456789012/svc-prod-reply-a', 'at https://'],
     ['a look-alike host', 'https://sqs.us-east-1.amazonaws.com.evil.example/123456789012/svc-prod-reply-a', 'at https://'],
     ['a raw-string prefix trick', `${aws}/svc-prod-reply-a/../../999999999999/x`, 'account 123456789012'],
@@ -69,6 +82,8 @@ describe('ReplyPolicy', () => {
 
   it('fails at cold start on a results queue URL or prefix it cannot use', () => {
     expect(() => new ReplyPolicy({ resultsQueueUrl: 'svc-prod-results', replyQueuePrefix: 'svc-prod-reply-' })).toThrow(ConfigError);
-    expect(() => new ReplyPolicy({ resultsQueueUrl: `${aws}/svc-prod-results`, replyQueuePrefix: 'svc/prod' })).toThrow('REPLY_QUEUE_PREFIX');
+    expect(() => new ReplyPolicy({ resultsQueueUrl: `${aws}/svc-prod-results`, replyQueuePrefix: 'svc/prod' })).toThrow(
+      'REPLY_QUEUE_PREFIX',
+    );
   });
 });

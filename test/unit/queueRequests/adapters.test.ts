@@ -1,4 +1,11 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IDEMPOTENCY_PARTITION, PowertoolsIdempotencyStore } from '../../../shared/queueRequests/aws/PowertoolsIdempotencyStore';
@@ -8,7 +15,12 @@ describe('PowertoolsIdempotencyStore', () => {
   const dynamodb = mockClient(DynamoDBClient);
   beforeEach(() => dynamodb.reset());
   const store = () => new PowertoolsIdempotencyStore({ tableName: 'platform', client: new DynamoDBClient({}), expiresAfterSeconds: 3_600 });
-  const item = (status: string) => ({ pk: { S: IDEMPOTENCY_PARTITION }, sk: { S: 'k' }, status: { S: status }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 60) } });
+  const item = (status: string) => ({
+    pk: { S: IDEMPOTENCY_PARTITION },
+    sk: { S: 'k' },
+    status: { S: status },
+    expiresAt: { N: String(Math.floor(Date.now() / 1000) + 60) },
+  });
   const existing = (status: string) => new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: item(status) });
 
   it('claims a key with a conditional put of an in-progress record locked until the deadline, in the static partition', async () => {
@@ -39,7 +51,10 @@ describe('PowertoolsIdempotencyStore', () => {
   it('reads the record when the failed condition did not return it (dynalite), and claims again if it was released meanwhile', async () => {
     const bare = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
     dynamodb.on(PutItemCommand).rejectsOnce(bare).rejectsOnce(bare).resolves({});
-    dynamodb.on(GetItemCommand).resolvesOnce({ Item: item('COMPLETED') }).resolvesOnce({});
+    dynamodb
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: item('COMPLETED') })
+      .resolvesOnce({});
     expect(await store().claim('k', Date.now() + 1_000)).toBe('completed');
     expect(await store().claim('k', Date.now() + 1_000)).toBe('acquired');
     expect(dynamodb.commandCalls(GetItemCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
@@ -69,36 +84,71 @@ describe('PowertoolsIdempotencyStore', () => {
 describe('SqsAnswerSender', () => {
   const sqs = mockClient(SQSClient);
   beforeEach(() => sqs.reset());
-  const answer = (id: string) => ({ id, body: `{"id":"${id}"}`, attributes: { custom_id: { dataType: 'String', stringValue: id }, blob: { dataType: 'Binary', binaryValue: Buffer.from('hi').toString('base64') } } });
+  const answer = (id: string) => ({
+    id,
+    body: `{"id":"${id}"}`,
+    attributes: {
+      custom_id: { dataType: 'String', stringValue: id },
+      blob: { dataType: 'Binary', binaryValue: Buffer.from('hi').toString('base64') },
+    },
+  });
 
   it('sends one SendMessageBatch with the answers and their attributes, binary values as bytes', async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    const failures = await new SqsAnswerSender(new SQSClient({})).sendBatch('http://127.0.0.1:1/000000000000/q', [answer('a'), answer('b')]);
+    const failures = await new SqsAnswerSender(new SQSClient({})).sendBatch('http://127.0.0.1:1/000000000000/q', [
+      answer('a'),
+      answer('b'),
+    ]);
     expect(failures).toEqual([]);
     const input = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input;
     expect(input.QueueUrl).toBe('http://127.0.0.1:1/000000000000/q');
     expect(input.Entries!.map((entry) => entry.MessageBody)).toEqual(['{"id":"a"}', '{"id":"b"}']);
-    expect(input.Entries![0]!.MessageAttributes).toEqual({ custom_id: { DataType: 'String', StringValue: 'a' }, blob: { DataType: 'Binary', BinaryValue: Buffer.from('hi') } });
+    expect(input.Entries![0]!.MessageAttributes).toEqual({
+      custom_id: { DataType: 'String', StringValue: 'a' },
+      blob: { DataType: 'Binary', BinaryValue: Buffer.from('hi') },
+    });
     expect(input.Entries![0]!.MessageGroupId).toBeUndefined();
   });
 
   it('gives a FIFO reply queue the answer id as group and deduplication id', async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
     await new SqsAnswerSender(new SQSClient({})).sendBatch('http://127.0.0.1:1/000000000000/q.fifo', [answer('qreq_1')]);
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]).toMatchObject({ MessageGroupId: 'qreq_1', MessageDeduplicationId: 'qreq_1' });
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]).toMatchObject({
+      MessageGroupId: 'qreq_1',
+      MessageDeduplicationId: 'qreq_1',
+    });
   });
 
   it('resends what SQS failed on its side, and reports what it refused or kept failing, by answer id', async () => {
-    sqs.on(SendMessageBatchCommand)
-      .resolvesOnce({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }, { Id: '2', Code: 'InvalidParameterValue', SenderFault: true, Message: 'too big' }] })
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({
+        Failed: [
+          { Id: '0', Code: 'InternalError', SenderFault: false },
+          { Id: '2', Code: 'InvalidParameterValue', SenderFault: true, Message: 'too big' },
+        ],
+      })
       .resolves({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
-    const failures = await new SqsAnswerSender(new SQSClient({}), { maxAttempts: 3, backoffMs: 1 }).sendBatch('http://q/000000000000/q', [answer('a'), answer('b'), answer('c')]);
-    expect(failures).toEqual([{ id: 'c', code: 'InvalidParameterValue', message: 'too big' }, { id: 'a', code: 'InternalError', message: '' }]);
-    expect(sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries!.map((e) => e.Id))).toEqual([['0', '1', '2'], ['0'], ['0']]);
+    const failures = await new SqsAnswerSender(new SQSClient({}), { maxAttempts: 3, backoffMs: 1 }).sendBatch('http://q/000000000000/q', [
+      answer('a'),
+      answer('b'),
+      answer('c'),
+    ]);
+    expect(failures).toEqual([
+      { id: 'c', code: 'InvalidParameterValue', message: 'too big' },
+      { id: 'a', code: 'InternalError', message: '' },
+    ]);
+    expect(sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries!.map((e) => e.Id))).toEqual([
+      ['0', '1', '2'],
+      ['0'],
+      ['0'],
+    ]);
   });
 
   it('throws when the call itself fails (no such queue): nothing was sent', async () => {
     sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' }));
-    await expect(new SqsAnswerSender(new SQSClient({})).sendBatch('http://q/000000000000/q', [answer('a')])).rejects.toThrow('does not exist');
+    await expect(new SqsAnswerSender(new SQSClient({})).sendBatch('http://q/000000000000/q', [answer('a')])).rejects.toThrow(
+      'does not exist',
+    );
   });
 });

@@ -10,10 +10,14 @@ describe('answerQueueRequests: one core run, one answer each', () => {
     // Prepare: three senders, 12 messages each, alternating chat and two-input embeddings.
     const world = makeQueueWorld();
     const senders = ['a', 'b', 'c'];
-    const messages = senders.flatMap((sender) => Array.from({ length: 12 }, (_, i) => {
-      const id = `${sender}-${i}`;
-      return received(i % 2 ? chatMessage(id, replyUrl(sender)) : embeddingMessage(id, replyUrl(sender)), { attributes: correlation(`corr-${id}`) });
-    }));
+    const messages = senders.flatMap((sender) =>
+      Array.from({ length: 12 }, (_, i) => {
+        const id = `${sender}-${i}`;
+        return received(i % 2 ? chatMessage(id, replyUrl(sender)) : embeddingMessage(id, replyUrl(sender)), {
+          attributes: correlation(`corr-${id}`),
+        });
+      }),
+    );
     // Act
     const result = await answerQueueRequests(world.deps, messages, options());
     // Assess
@@ -21,10 +25,15 @@ describe('answerQueueRequests: one core run, one answer each', () => {
     expect(result.counts).toEqual({ messages: 36, answered: 36, duplicates: 0, undeliverable: 0, retried: 0 });
     for (const sender of senders) {
       const answers = world.answers.queues.get(replyUrl(sender))!;
-      expect(answers.map((a) => JSON.parse(a.body).custom_id).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `${sender}-${i}`).sort());
+      expect(answers.map((a) => JSON.parse(a.body).custom_id).sort()).toEqual(
+        Array.from({ length: 12 }, (_, i) => `${sender}-${i}`).sort(),
+      );
       for (const answer of answers) {
         const line = JSON.parse(answer.body);
-        expect(answer.attributes).toEqual({ ...correlation(`corr-${line.custom_id}`), custom_id: { dataType: 'String', stringValue: line.custom_id } });
+        expect(answer.attributes).toEqual({
+          ...correlation(`corr-${line.custom_id}`),
+          custom_id: { dataType: 'String', stringValue: line.custom_id },
+        });
         expect(line).toMatchObject({ id: answer.id, error: null, response: { status_code: 200 } });
       }
     }
@@ -39,8 +48,14 @@ describe('answerQueueRequests: one core run, one answer each', () => {
     await answerQueueRequests(world.deps, [received(chatMessage('c')), received(embeddingMessage('e', undefined, 'one'))], options());
     const [chat, embedding] = world.answers.lines(RESULTS_URL).sort((x, y) => x.custom_id.localeCompare(y.custom_id));
     expect(chat).toEqual({
-      id: expect.stringMatching(/^qreq_[0-9a-f]{32}$/), custom_id: 'c', error: null,
-      response: { status_code: 200, request_id: expect.any(String), body: expect.objectContaining({ object: 'chat.completion', model: 'chat-a', created: 1_795_000_000 }) },
+      id: expect.stringMatching(/^qreq_[0-9a-f]{32}$/),
+      custom_id: 'c',
+      error: null,
+      response: {
+        status_code: 200,
+        request_id: expect.any(String),
+        body: expect.objectContaining({ object: 'chat.completion', model: 'chat-a', created: 1_795_000_000 }),
+      },
     });
     expect(embedding.response.body).toMatchObject({ object: 'list', model: 'embed-b', data: [{ object: 'embedding', index: 0 }] });
   });
@@ -111,7 +126,9 @@ describe('answerQueueRequests: exactly once', () => {
     // Prepare: the first delivery sent its answer, then died before recording it (completion lost, lock left).
     const world = makeQueueWorld();
     const message = received(chatMessage('c-1'));
-    world.idempotency.complete = async () => { throw new Error('process died'); };
+    world.idempotency.complete = async () => {
+      throw new Error('process died');
+    };
     await answerQueueRequests(world.deps, [message], { deadline: Date.now() + 30_000, lockUntil: Date.now() + 60_000 });
     // Act: the message comes back after the visibility timeout, which is longer than the lock.
     world.idempotency.now = () => Date.now() + 120_000;
@@ -147,9 +164,19 @@ describe('answerQueueRequests: failures', () => {
     const world = makeQueueWorld();
     await answerQueueRequests(world.deps, [received(embeddingMessage('warm-up'))], options());
     world.embed().failWith = new BackendUnavailableError('GPU pool down', { backendId: 'gpu-embed' });
-    const result = await answerQueueRequests(world.deps, [received(embeddingMessage('e-1', replyUrl('a')), { receiveCount: 3 })], options());
+    const result = await answerQueueRequests(
+      world.deps,
+      [received(embeddingMessage('e-1', replyUrl('a')), { receiveCount: 3 })],
+      options(),
+    );
     expect(result.retry).toEqual([]);
-    expect(world.answers.lines(replyUrl('a'))).toEqual([expect.objectContaining({ custom_id: 'e-1', response: null, error: { code: 'backend_unavailable', message: "input[0]: The model 'embed-b' is unavailable right now; try again." } })]);
+    expect(world.answers.lines(replyUrl('a'))).toEqual([
+      expect.objectContaining({
+        custom_id: 'e-1',
+        response: null,
+        error: { code: 'backend_unavailable', message: "input[0]: The model 'embed-b' is unavailable right now; try again." },
+      }),
+    ]);
   });
 
   it('answers a request the backend rejects as invalid with the error at once (retrying cannot help)', async () => {
@@ -168,7 +195,9 @@ describe('answerQueueRequests: failures', () => {
     const last = await answerQueueRequests(world.deps, [{ ...message, receiveCount: 3 }], { deadline: Date.now() - 1 });
     expect(early.retry).toEqual([message.messageId]);
     expect(last.retry).toEqual([]);
-    expect(world.answers.lines(RESULTS_URL)).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: 'deadline_exceeded' }) })]);
+    expect(world.answers.lines(RESULTS_URL)).toEqual([
+      expect.objectContaining({ error: expect.objectContaining({ code: 'deadline_exceeded' }) }),
+    ]);
   });
 
   it('answers a refused request with an error on its reply queue, with its attributes, without a backend call', async () => {
@@ -187,7 +216,14 @@ describe('answerQueueRequests: failures', () => {
     const forbidden = received({ ...chatMessage('x'), reply_to: 'https://sqs.us-east-1.amazonaws.com/999999999999/attacker' });
     const notJson = received('not json at all');
     for (let receive = 1; receive <= 3; receive++) {
-      const result = await answerQueueRequests(world.deps, [{ ...forbidden, receiveCount: receive }, { ...notJson, receiveCount: receive }], options());
+      const result = await answerQueueRequests(
+        world.deps,
+        [
+          { ...forbidden, receiveCount: receive },
+          { ...notJson, receiveCount: receive },
+        ],
+        options(),
+      );
       expect(result.retry.sort()).toEqual([forbidden.messageId, notJson.messageId].sort());
     }
     expect(world.answers.calls).toEqual([]);

@@ -18,8 +18,12 @@ function setup() {
   const queue = new MemorySender<QueueRequestMessage>();
   let ids = 0;
   const service = new AsyncRequestService({
-    requests: world.requests, results: world.results, queue, router: world.router,
-    now: () => NOW_MS, newId: () => `req_${String(++ids).padStart(24, '0')}`,
+    requests: world.requests,
+    results: world.results,
+    queue,
+    router: world.router,
+    now: () => NOW_MS,
+    newId: () => `req_${String(++ids).padStart(24, '0')}`,
   });
   const handler = createHandler({ service, maxBodyBytes: 1_000_000 });
   const call = async (sample: 'requestsCreate' | 'requestsRetrieve', options: { tenant?: string; body?: unknown; id?: string } = {}) => {
@@ -40,12 +44,32 @@ describe('POST /v1/requests and GET /v1/requests/{requestId}', () => {
     // Act
     const answer = await call('requestsCreate', { body: { url: '/v1/chat/completions', body: chatBody, metadata: { app: 'stories' } } });
     // Assess
-    expect(answer).toEqual({ status: 202, body: {
-      id: 'req_000000000000000000000001', object: 'request', status: 'queued', url: '/v1/chat/completions',
-      created_at: NOW_MS / 1000, completed_at: null, failed_at: null, metadata: { app: 'stories' },
-    } });
-    expect(queue.sent).toEqual([{ custom_id: answer.body.id, url: '/v1/chat/completions', body: chatBody, async_request: { id: answer.body.id, tenant_id: 'tenant-a' } }]);
-    expect(world.requests.requests.get(answer.body.id)).toMatchObject({ tenantId: 'tenant-a', status: 'queued', expiresAt: NOW_MS / 1000 + 7 * 86_400 });
+    expect(answer).toEqual({
+      status: 202,
+      body: {
+        id: 'req_000000000000000000000001',
+        object: 'request',
+        status: 'queued',
+        url: '/v1/chat/completions',
+        created_at: NOW_MS / 1000,
+        completed_at: null,
+        failed_at: null,
+        metadata: { app: 'stories' },
+      },
+    });
+    expect(queue.sent).toEqual([
+      {
+        custom_id: answer.body.id,
+        url: '/v1/chat/completions',
+        body: chatBody,
+        async_request: { id: answer.body.id, tenant_id: 'tenant-a' },
+      },
+    ]);
+    expect(world.requests.requests.get(answer.body.id)).toMatchObject({
+      tenantId: 'tenant-a',
+      status: 'queued',
+      expiresAt: NOW_MS / 1000 + 7 * 86_400,
+    });
   });
 
   it('answers the result once the consumer has run the queued message, and 404 to another tenant', async () => {
@@ -61,17 +85,39 @@ describe('POST /v1/requests and GET /v1/requests/{requestId}', () => {
     expect(consumed.retry).toEqual([]);
     expect(before.body).toMatchObject({ status: 'queued' });
     expect(before.body.result).toBeUndefined();
-    expect(after.body).toMatchObject({ status: 'completed', completed_at: 1_795_000_000, result: { object: 'chat.completion', model: 'chat-a' } });
+    expect(after.body).toMatchObject({
+      status: 'completed',
+      completed_at: 1_795_000_000,
+      result: { object: 'chat.completion', model: 'chat-a' },
+    });
     expect(stranger).toEqual({ status: 404, body: { error: expect.objectContaining({ code: 'request_not_found' }) } });
   });
 
   it.each([
     ['an unknown url', { url: '/v1/images', body: {} }, 400, 'invalid_value', 'url'],
     ['no body', { url: '/v1/embeddings' }, 400, 'missing_required_parameter', 'body'],
-    ['a bad message role', { url: '/v1/chat/completions', body: { ...chatBody, messages: [{ role: 'robot', content: 'x' }] } }, 400, 'invalid_value', 'body.messages[0].role'],
+    [
+      'a bad message role',
+      { url: '/v1/chat/completions', body: { ...chatBody, messages: [{ role: 'robot', content: 'x' }] } },
+      400,
+      'invalid_value',
+      'body.messages[0].role',
+    ],
     ['an unknown model', { url: '/v1/chat/completions', body: { ...chatBody, model: 'gpt-9' } }, 404, 'model_not_found', 'model'],
-    ['an unknown field', { url: '/v1/embeddings', body: { model: 'embed-b', input: 'x' }, reply_to: 'x' }, 400, 'unknown_parameter', 'reply_to'],
-    ['a request over 256 KiB', { url: '/v1/embeddings', body: { model: 'embed-b', input: Array.from({ length: 300 }, () => 'y'.repeat(1_000)) } }, 413, 'request_too_large', null],
+    [
+      'an unknown field',
+      { url: '/v1/embeddings', body: { model: 'embed-b', input: 'x' }, reply_to: 'x' },
+      400,
+      'unknown_parameter',
+      'reply_to',
+    ],
+    [
+      'a request over 256 KiB',
+      { url: '/v1/embeddings', body: { model: 'embed-b', input: Array.from({ length: 300 }, () => 'y'.repeat(1_000)) } },
+      413,
+      'request_too_large',
+      null,
+    ],
   ])('refuses %s at once, enqueueing nothing', async (_, body, status, code, param) => {
     const { queue, call } = setup();
     const answer = await call('requestsCreate', { body });
@@ -87,10 +133,14 @@ describe('POST /v1/requests and GET /v1/requests/{requestId}', () => {
 
   it('fails the stored request when the queue cannot take it, so nothing waits forever', async () => {
     const { world, queue, call } = setup();
-    queue.send = async () => { throw new Error('SQS unavailable'); };
+    queue.send = async () => {
+      throw new Error('SQS unavailable');
+    };
     const answer = await call('requestsCreate', { body: { url: '/v1/chat/completions', body: chatBody } });
     expect(answer.status).toBe(500);
-    expect([...world.requests.requests.values()]).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'enqueue_failed' }) })]);
+    expect([...world.requests.requests.values()]).toEqual([
+      expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'enqueue_failed' }) }),
+    ]);
   });
 });
 
@@ -102,7 +152,12 @@ describe('large results', () => {
     const { world, call } = setup();
     const created = await call('requestsCreate', { body: { url: '/v1/embeddings', body: { model: 'embed-b', input: 'x' } } });
     // Act
-    await settleAsyncRequest(world.deps.async, { id: created.body.id, tenant_id: 'tenant-a' }, { id: 'qreq_1', custom_id: created.body.id, response: { status_code: 200, request_id: 'r', body: bigBody }, error: null }, 5);
+    await settleAsyncRequest(
+      world.deps.async,
+      { id: created.body.id, tenant_id: 'tenant-a' },
+      { id: 'qreq_1', custom_id: created.body.id, response: { status_code: 200, request_id: 'r', body: bigBody }, error: null },
+      5,
+    );
     const after = await call('requestsRetrieve', { id: created.body.id });
     // Assess
     const key = `requests/tenant-a/${created.body.id}.json`;
@@ -119,12 +174,26 @@ describe('large results', () => {
     expect(await settleAsyncRequest(world.deps.async, { id: created.body.id, tenant_id: 'tenant-b' }, line('forged'), 5)).toBe(false);
     expect(await settleAsyncRequest(world.deps.async, { id: created.body.id, tenant_id: 'tenant-a' }, line('first'), 5)).toBe(true);
     expect(await settleAsyncRequest(world.deps.async, { id: created.body.id, tenant_id: 'tenant-a' }, line('second'), 6)).toBe(false);
-    expect((await call('requestsRetrieve', { id: created.body.id })).body).toMatchObject({ status: 'failed', failed_at: 5, error: { code: 'first' } });
+    expect((await call('requestsRetrieve', { id: created.body.id })).body).toMatchObject({
+      status: 'failed',
+      failed_at: 5,
+      error: { code: 'first' },
+    });
   });
 
   it('answers a queue request whose result is too large for a message with response_too_large instead', () => {
     const plan = { customId: 'big', message: received('{}') } as AnswerPlan;
-    const answer = outgoingAnswerOf(plan, { id: 'qreq_big', custom_id: 'big', response: { status_code: 200, request_id: 'r', body: { data: 'x'.repeat(MAX_ANSWER_BYTES) } }, error: null });
-    expect(JSON.parse(answer.body)).toMatchObject({ id: 'qreq_big', custom_id: 'big', response: null, error: { code: 'response_too_large' } });
+    const answer = outgoingAnswerOf(plan, {
+      id: 'qreq_big',
+      custom_id: 'big',
+      response: { status_code: 200, request_id: 'r', body: { data: 'x'.repeat(MAX_ANSWER_BYTES) } },
+      error: null,
+    });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      id: 'qreq_big',
+      custom_id: 'big',
+      response: null,
+      error: { code: 'response_too_large' },
+    });
   });
 });

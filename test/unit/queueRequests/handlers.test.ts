@@ -12,7 +12,9 @@ function sampleEvent(): SQSEvent {
   bodies[0].body.model = 'chat-a';
   bodies[0].body.max_tokens = 10;
   bodies[1].body.model = 'embed-b';
-  event.Records.forEach((record, i) => { record.body = JSON.stringify(bodies[i]); });
+  event.Records.forEach((record, i) => {
+    record.body = JSON.stringify(bodies[i]);
+  });
   return event;
 }
 
@@ -40,7 +42,9 @@ describe('requests consumer handler', () => {
     const handler = createConsumer(world.deps);
     await handler(sampleEvent(), lambdaContext(120_000));
     const again = sampleEvent();
-    again.Records.forEach((record) => { record.attributes.ApproximateReceiveCount = '2'; });
+    again.Records.forEach((record) => {
+      record.attributes.ApproximateReceiveCount = '2';
+    });
     const response = await handler(again, lambdaContext(120_000));
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([again.Records[2]!.messageId]);
     expect(world.answers.total).toBe(2);
@@ -53,7 +57,15 @@ describe('requests consumer handler', () => {
     const body = JSON.parse(event.Records[0]!.body);
     body.body.model = 'chat-a';
     event.Records[0]!.body = JSON.stringify(body);
-    await world.requests.create({ id: body.async_request.id, tenantId: 'local', status: 'queued', url: '/v1/chat/completions', metadata: {}, createdAt: 1, expiresAt: 2 });
+    await world.requests.create({
+      id: body.async_request.id,
+      tenantId: 'local',
+      status: 'queued',
+      url: '/v1/chat/completions',
+      metadata: {},
+      createdAt: 1,
+      expiresAt: 2,
+    });
     // Act
     const response = await createConsumer(world.deps)(event, lambdaContext(120_000));
     // Assess
@@ -70,19 +82,29 @@ describe('sqsBatchAll', () => {
 
   it('hands the whole batch over as received messages, with attributes and receive counts', async () => {
     const seen: unknown[] = [];
-    await sqsBatchAll(async (messages) => { seen.push(...messages); return []; })(event(), lambdaContext());
+    await sqsBatchAll(async (messages) => {
+      seen.push(...messages);
+      return [];
+    })(event(), lambdaContext());
     expect(seen).toHaveLength(3);
     expect(seen[0]).toEqual({
-      messageId: '0c9a6a3e-1d2b-4c5d-8e9f-0a1b2c3d4e5f', body: expect.stringContaining('invoice-4711-summary'),
-      attributes: { correlation_id: { dataType: 'String', stringValue: 'billing-7f3a' } }, receiveCount: 1,
+      messageId: '0c9a6a3e-1d2b-4c5d-8e9f-0a1b2c3d4e5f',
+      body: expect.stringContaining('invoice-4711-summary'),
+      attributes: { correlation_id: { dataType: 'String', stringValue: 'billing-7f3a' } },
+      receiveCount: 1,
     });
     expect((seen[2] as { receiveCount: number }).receiveCount).toBe(2);
   });
 
   it('reports every message failed when the handler throws, and never an id outside the batch', async () => {
-    const failing = await sqsBatchAll(async () => { throw new Error('bug'); })(event(), lambdaContext());
+    const failing = await sqsBatchAll(async () => {
+      throw new Error('bug');
+    })(event(), lambdaContext());
     expect(failing.batchItemFailures).toHaveLength(3);
-    const odd = await sqsBatchAll(async (messages) => [messages[1]!.messageId, 'not-in-batch', messages[1]!.messageId])(event(), lambdaContext());
+    const odd = await sqsBatchAll(async (messages) => [messages[1]!.messageId, 'not-in-batch', messages[1]!.messageId])(
+      event(),
+      lambdaContext(),
+    );
     expect(odd.batchItemFailures).toEqual([{ itemIdentifier: '1d0b7b4f-2e3c-4d6e-9fa0-1b2c3d4e5f60' }]);
   });
 });

@@ -16,7 +16,12 @@ describe('planMessage: message validation', () => {
     // Act
     const planned = planMessage(received(chatMessage('c-1', replyUrl('a'))), 7, deps) as AnswerPlan;
     // Assess
-    expect(planned).toMatchObject({ kind: 'answer', customId: 'c-1', target: { kind: 'queue', queueUrl: replyUrl('a') }, work: { kind: 'run', model: { id: 'chat-a' } } });
+    expect(planned).toMatchObject({
+      kind: 'answer',
+      customId: 'c-1',
+      target: { kind: 'queue', queueUrl: replyUrl('a') },
+      work: { kind: 'run', model: { id: 'chat-a' } },
+    });
     expect(planned.work.kind === 'run' && planned.work.items.map((item) => item.id)).toEqual(['7#0']);
   });
 
@@ -29,9 +34,17 @@ describe('planMessage: message validation', () => {
   it.each([
     ['not JSON', '{"custom_id": "x", ', 'invalid_json'],
     ['JSON but not an object', '[1, 2]', 'invalid_body'],
-    ['a forbidden reply_to', { ...chatMessage('x'), reply_to: 'https://sqs.us-east-1.amazonaws.com/999999999999/attacker' }, 'reply_to_not_allowed'],
+    [
+      'a forbidden reply_to',
+      { ...chatMessage('x'), reply_to: 'https://sqs.us-east-1.amazonaws.com/999999999999/attacker' },
+      'reply_to_not_allowed',
+    ],
     ['a reply_to that is no URL', { ...chatMessage('x'), reply_to: 'svc-test-reply-a' }, 'reply_to_not_allowed'],
-    ['an async_request with a reply_to', { ...chatMessage('x', replyUrl('a')), async_request: { id: 'req_1', tenant_id: 't' } }, 'invalid_async_request'],
+    [
+      'an async_request with a reply_to',
+      { ...chatMessage('x', replyUrl('a')), async_request: { id: 'req_1', tenant_id: 't' } },
+      'invalid_async_request',
+    ],
     ['a malformed async_request', { ...chatMessage('x'), async_request: { id: 'req_1' } }, 'invalid_async_request'],
   ])('finds nowhere to answer a message with %s: it is undeliverable (DLQ)', (_, body, code) => {
     expect(plan(body)).toMatchObject({ kind: 'undeliverable', code });
@@ -44,14 +57,58 @@ describe('planMessage: message validation', () => {
     ['no body', { custom_id: 'x', url: '/v1/embeddings' }, 'missing_required_parameter', "'body'"],
     ['a body that is not an object', { custom_id: 'x', url: '/v1/embeddings', body: 'text' }, 'invalid_value', "'body'"],
     ['an unknown top-level field', { ...embeddingMessage('x'), callback: 'http://x' }, 'unknown_parameter', 'callback'],
-    ['an unknown model', { ...chatMessage('x'), body: { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] } }, 'model_not_found', "'gpt-9'"],
-    ['a chat model on the embeddings url', { ...embeddingMessage('x'), body: { model: 'chat-a', input: 'x' } }, 'model_not_found', 'cannot serve embeddings'],
-    ['a bad role', { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'robot', content: 'x' }] } }, 'invalid_value', 'body.messages[0].role'],
-    ['an unknown body field', { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'user', content: 'x' }], temprature: 1 } }, 'unknown_parameter', 'body.temprature'],
-    ['max_tokens over the model limit', { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'user', content: 'x' }], max_tokens: 5_000 } }, 'invalid_value', 'above the limit of 100'],
-    ['input over the context window', embeddingMessage('x', undefined, 'word '.repeat(3_000)), 'context_length_exceeded', 'maximum context length is 500'],
-    ['stream: true', { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'user', content: 'x' }], stream: true } }, 'unsupported_parameter', 'Streaming'],
-    ['a body over 256 KiB', embeddingMessage('x', undefined, Array.from({ length: 300 }, () => 'y'.repeat(1_000))), 'request_too_large', '262144 bytes'],
+    [
+      'an unknown model',
+      { ...chatMessage('x'), body: { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] } },
+      'model_not_found',
+      "'gpt-9'",
+    ],
+    [
+      'a chat model on the embeddings url',
+      { ...embeddingMessage('x'), body: { model: 'chat-a', input: 'x' } },
+      'model_not_found',
+      'cannot serve embeddings',
+    ],
+    [
+      'a bad role',
+      { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'robot', content: 'x' }] } },
+      'invalid_value',
+      'body.messages[0].role',
+    ],
+    [
+      'an unknown body field',
+      { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'user', content: 'x' }], temprature: 1 } },
+      'unknown_parameter',
+      'body.temprature',
+    ],
+    [
+      'max_tokens over the model limit',
+      { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'user', content: 'x' }], max_tokens: 5_000 } },
+      'invalid_value',
+      'above the limit of 100',
+    ],
+    [
+      'input over the context window',
+      embeddingMessage('x', undefined, 'word '.repeat(3_000)),
+      'context_length_exceeded',
+      'maximum context length is 500',
+    ],
+    [
+      'stream: true',
+      { ...chatMessage('x'), body: { model: 'chat-a', messages: [{ role: 'user', content: 'x' }], stream: true } },
+      'unsupported_parameter',
+      'Streaming',
+    ],
+    [
+      'a body over 256 KiB',
+      embeddingMessage(
+        'x',
+        undefined,
+        Array.from({ length: 300 }, () => 'y'.repeat(1_000)),
+      ),
+      'request_too_large',
+      '262144 bytes',
+    ],
   ])('answers a message with %s with an error naming the problem', (_, body, code, words) => {
     const error = refusal(body);
     expect(error.code).toBe(code);
@@ -87,7 +144,9 @@ describe('idempotency keys', () => {
   it('differ when the content or the attributes differ, even under the same custom_id', () => {
     const key = idempotencyKeyOf('c-1', { body, attributes });
     expect(idempotencyKeyOf('c-1', { body: body.replace('hello', 'bye'), attributes })).not.toBe(key);
-    expect(idempotencyKeyOf('c-1', { body, attributes: { ...attributes, trace: { dataType: 'String', stringValue: 't-2' } } })).not.toBe(key);
+    expect(idempotencyKeyOf('c-1', { body, attributes: { ...attributes, trace: { dataType: 'String', stringValue: 't-2' } } })).not.toBe(
+      key,
+    );
     expect(idempotencyKeyOf('c-2', { body, attributes })).not.toBe(key);
   });
 

@@ -3,7 +3,15 @@ import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
 import type { AsyncRequest, AsyncSettlement } from '../../../shared/queueRequests/AsyncRequest';
 import type { AnswerQueueRequestsDeps } from '../../../shared/queueRequests/answerQueueRequests';
-import type { AnswerSendFailure, AnswerSender, AsyncRequestStore, IdempotencyClaim, IdempotencyStore, OutgoingAnswer, ResultObjects } from '../../../shared/queueRequests/ports';
+import type {
+  AnswerSendFailure,
+  AnswerSender,
+  AsyncRequestStore,
+  IdempotencyClaim,
+  IdempotencyStore,
+  OutgoingAnswer,
+  ResultObjects,
+} from '../../../shared/queueRequests/ports';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
 import type { MessageAttribute, ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
@@ -87,7 +95,9 @@ export class MemoryAsyncRequestStore implements AsyncRequestStore {
 /** A bucket of result objects in memory. */
 export class MemoryResultObjects implements ResultObjects {
   readonly objects = new Map<string, string>();
-  async write(key: string, json: string) { this.objects.set(key, json); }
+  async write(key: string, json: string) {
+    this.objects.set(key, json);
+  }
   async read(key: string) {
     const json = this.objects.get(key);
     if (json === undefined) throw new Error(`NoSuchKey ${key}`);
@@ -97,12 +107,21 @@ export class MemoryResultObjects implements ResultObjects {
 
 const catalogue = ModelCatalogue.parse({
   models: [
-    { id: 'chat-a', kind: 'chat', contextTokens: 2_000, maxOutputTokens: 100, backends: [
-      { provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] },
-    ] },
-    { id: 'embed-b', kind: 'embeddings', contextTokens: 500, backends: [
-      { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
-    ] },
+    {
+      id: 'chat-a',
+      kind: 'chat',
+      contextTokens: 2_000,
+      maxOutputTokens: 100,
+      backends: [{ provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] }],
+    },
+    {
+      id: 'embed-b',
+      kind: 'embeddings',
+      contextTokens: 500,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
+      ],
+    },
   ],
 });
 
@@ -110,31 +129,57 @@ const catalogue = ModelCatalogue.parse({
 export function makeQueueWorld() {
   const providers = new Map<string, FakeProvider>();
   const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => { const provider = new FakeProvider(ref.id); providers.set(ref.id, provider); return provider; },
+    providerFor: (ref) => {
+      const provider = new FakeProvider(ref.id);
+      providers.set(ref.id, provider);
+      return provider;
+    },
     failureThreshold: 1_000,
     cooldownMs: 60_000,
   });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { baseBackoffMs: 1, maxBackoffMs: 1, maxAttempts: 2, deadlineSafetyMs: 10 });
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
+    baseBackoffMs: 1,
+    maxBackoffMs: 1,
+    maxAttempts: 2,
+    deadlineSafetyMs: 10,
+  });
   const idempotency = new MemoryIdempotencyStore();
   const answers = new MemoryAnswerSender();
   const requests = new MemoryAsyncRequestStore();
   const results = new MemoryResultObjects();
   let ids = 0;
   const deps: AnswerQueueRequestsDeps = {
-    core, router, idempotency, answers,
+    core,
+    router,
+    idempotency,
+    answers,
     replyPolicy: new ReplyPolicy({ resultsQueueUrl: RESULTS_URL, replyQueuePrefix: REPLY_PREFIX }),
     async: { requests, results },
     maxReceiveCount: 3,
     newId: () => `id${++ids}`,
     nowSeconds: () => 1_795_000_000,
   };
-  return { deps, core, router, providers, idempotency, answers, requests, results, chat: () => providers.get('gpu')!, embed: () => providers.get('gpu-embed')! };
+  return {
+    deps,
+    core,
+    router,
+    providers,
+    idempotency,
+    answers,
+    requests,
+    results,
+    chat: () => providers.get('gpu')!,
+    embed: () => providers.get('gpu-embed')!,
+  };
 }
 
 let messageCount = 0;
 
 /** A received message whose body is `body` (a string as is, anything else as JSON). */
-export function received(body: unknown, options: { attributes?: Record<string, MessageAttribute>; receiveCount?: number; messageId?: string } = {}): ReceivedMessage {
+export function received(
+  body: unknown,
+  options: { attributes?: Record<string, MessageAttribute>; receiveCount?: number; messageId?: string } = {},
+): ReceivedMessage {
   return {
     messageId: options.messageId ?? `m-${++messageCount}`,
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -145,13 +190,18 @@ export function received(body: unknown, options: { attributes?: Record<string, M
 
 /** A chat request message. */
 export const chatMessage = (customId: string, replyTo?: string, content = `hello ${customId}`) => ({
-  custom_id: customId, url: '/v1/chat/completions', body: { model: 'chat-a', messages: [{ role: 'user', content }], max_tokens: 10 },
+  custom_id: customId,
+  url: '/v1/chat/completions',
+  body: { model: 'chat-a', messages: [{ role: 'user', content }], max_tokens: 10 },
   ...(replyTo ? { reply_to: replyTo } : {}),
 });
 
 /** An embeddings request message. */
 export const embeddingMessage = (customId: string, replyTo?: string, input: string | string[] = ['one', 'two']) => ({
-  custom_id: customId, url: '/v1/embeddings', body: { model: 'embed-b', input }, ...(replyTo ? { reply_to: replyTo } : {}),
+  custom_id: customId,
+  url: '/v1/embeddings',
+  body: { model: 'embed-b', input },
+  ...(replyTo ? { reply_to: replyTo } : {}),
 });
 
 /** A redelivery of `message`: the same message, handed out once more. */

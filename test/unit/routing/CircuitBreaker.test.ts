@@ -4,7 +4,12 @@ describe('CircuitBreaker', () => {
   const make = () => {
     let now = 0;
     const breaker = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 1_000, now: () => now });
-    return { breaker, advance: (ms: number) => { now += ms; } };
+    return {
+      breaker,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   };
 
   it('opens after the threshold of consecutive faults and skips the backend', () => {

@@ -5,20 +5,34 @@ import { FakeProvider } from '../../helpers/fakeProvider';
 
 const catalogue = ModelCatalogue.parse({
   models: [
-    { id: 'gpt-oss-20b', kind: 'chat', contextTokens: 1000, backends: [
-      { provider: 'openai-compatible', id: 'gpu', model: 'served-20b', baseUrls: ['http://127.0.0.1:1'] },
-      { provider: 'bedrock', id: 'bedrock', model: 'openai.gpt-oss-20b-1:0' },
-    ] },
-    { id: 'bge-m3', kind: 'embeddings', contextTokens: 1000, backends: [
-      { provider: 'openai-compatible', id: 'gpu-embed', model: 'BAAI/bge-m3', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 128 },
-    ] },
+    {
+      id: 'gpt-oss-20b',
+      kind: 'chat',
+      contextTokens: 1000,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu', model: 'served-20b', baseUrls: ['http://127.0.0.1:1'] },
+        { provider: 'bedrock', id: 'bedrock', model: 'openai.gpt-oss-20b-1:0' },
+      ],
+    },
+    {
+      id: 'bge-m3',
+      kind: 'embeddings',
+      contextTokens: 1000,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu-embed', model: 'BAAI/bge-m3', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 128 },
+      ],
+    },
   ],
 });
 
 function makeRouter(now = () => 0) {
   const providers = new Map<string, FakeProvider>();
   const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => { const p = new FakeProvider(ref.id, 32); providers.set(ref.id, p); return p; },
+    providerFor: (ref) => {
+      const p = new FakeProvider(ref.id, 32);
+      providers.set(ref.id, p);
+      return p;
+    },
     failureThreshold: 2,
     cooldownMs: 1_000,
     now,
@@ -32,11 +46,17 @@ describe('ModelRouter', () => {
     const { router, providers } = makeRouter();
     // Act
     const backend = router.resolve(routeOf('chat', 'gpt-oss-20b'));
-    const [result] = await backend.invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }] } }], { signal: new AbortController().signal });
+    const [result] = await backend.invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }] } }], {
+      signal: new AbortController().signal,
+    });
     // Assess
     expect(backend.id).toBe('gpu');
     expect(providers.get('gpu')!.chatCalls[0]!.model).toBe('served-20b');
-    expect(result).toEqual({ ok: true, value: { kind: 'chat', result: expect.objectContaining({ content: 'gpu:served-20b' }) }, usage: { promptTokens: 3, completionTokens: 2 } });
+    expect(result).toEqual({
+      ok: true,
+      value: { kind: 'chat', result: expect.objectContaining({ content: 'gpu:served-20b' }) },
+      usage: { promptTokens: 3, completionTokens: 2 },
+    });
   });
 
   it('sends a route with requirements only to backends that serve them, even on a retry', () => {
@@ -49,7 +69,9 @@ describe('ModelRouter', () => {
     // Assess
     expect(first).toBe('gpu');
     expect(retry).toBe('gpu');
-    expect(() => router.resolve(routeOf('embeddings', 'bge-m3', ['dimensions=256']))).toThrow(/No backend of 'bge-m3' serves dimensions=256/);
+    expect(() => router.resolve(routeOf('embeddings', 'bge-m3', ['dimensions=256']))).toThrow(
+      /No backend of 'bge-m3' serves dimensions=256/,
+    );
   });
 
   it('answers a strict json_schema request that breaks its schema as a bad backend answer, to be retried', async () => {
@@ -57,9 +79,15 @@ describe('ModelRouter', () => {
     const { router } = makeRouter();
     const responseFormat = { type: 'json_schema' as const, json_schema: { name: 'x', strict: true, schema: { type: 'object' } } };
     // Act
-    const failure = await router.resolve(routeOf('chat', 'gpt-oss-20b'))
-      .invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }], responseFormat } }], { signal: new AbortController().signal })
-      .then(() => undefined, (error: unknown) => error);
+    const failure = await router
+      .resolve(routeOf('chat', 'gpt-oss-20b'))
+      .invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }], responseFormat } }], {
+        signal: new AbortController().signal,
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     // Assess
     expect(failure).toBeInstanceOf(BackendUnavailableError);
     expect(failure).toMatchObject({ code: 'bad_backend_response', retryable: true });
@@ -97,7 +125,13 @@ describe('ModelRouter', () => {
   it('sends a list of embedding inputs as one call, capped by what the provider takes', async () => {
     const { router, providers } = makeRouter();
     const backend = router.resolve(routeOf('embeddings', 'bge-m3'));
-    const results = await backend.invoke([{ kind: 'embedding', input: 'a' }, { kind: 'embedding', input: 'bbb' }], { signal: new AbortController().signal });
+    const results = await backend.invoke(
+      [
+        { kind: 'embedding', input: 'a' },
+        { kind: 'embedding', input: 'bbb' },
+      ],
+      { signal: new AbortController().signal },
+    );
     expect(backend.maxBatchItems).toBe(32);
     expect(providers.get('gpu-embed')!.embedCalls).toEqual([{ model: 'BAAI/bge-m3', inputs: ['a', 'bbb'] }]);
     expect(results.map((r) => r.ok && r.value.kind === 'embedding' && r.value.result.vector[0])).toEqual([1, 3]);

@@ -1,7 +1,18 @@
-import { GpuScheduler, SchedulerClosedError, SubmissionCancelledError, type PassRecord, type SchedulerSettings } from '../../../shared/simulator/GpuScheduler';
+import {
+  GpuScheduler,
+  SchedulerClosedError,
+  SubmissionCancelledError,
+  type PassRecord,
+  type SchedulerSettings,
+} from '../../../shared/simulator/GpuScheduler';
 
 /** A scheduler whose passes are recorded, with settings the test can change. */
-function recordingScheduler(settings: SchedulerSettings): { scheduler: GpuScheduler; passes: PassRecord[]; peakBusy: () => number; settings: SchedulerSettings } {
+function recordingScheduler(settings: SchedulerSettings): {
+  scheduler: GpuScheduler;
+  passes: PassRecord[];
+  peakBusy: () => number;
+  settings: SchedulerSettings;
+} {
   const passes: PassRecord[] = [];
   let peak = 0;
   const scheduler = new GpuScheduler({
@@ -43,10 +54,7 @@ describe('GpuScheduler', () => {
     const settled: string[] = [];
 
     // Act
-    await Promise.all([
-      scheduler.submit(3).then(() => settled.push('first')),
-      scheduler.submit(5).then(() => settled.push('second')),
-    ]);
+    await Promise.all([scheduler.submit(3).then(() => settled.push('first')), scheduler.submit(5).then(() => settled.push('second'))]);
 
     // Assess: pass one = 3 of the first + 1 of the second; pass two = the other 4.
     expect(passes.map((pass) => pass.items)).toEqual([4, 4]);
@@ -78,7 +86,11 @@ describe('GpuScheduler', () => {
     await scheduler.submit(4);
 
     // Assess
-    expect(passes.map((pass) => [pass.items, pass.plannedMs])).toEqual([[8, 9], [2, 3], [2, 3]]);
+    expect(passes.map((pass) => [pass.items, pass.plannedMs])).toEqual([
+      [8, 9],
+      [2, 3],
+      [2, 3],
+    ]);
   });
 
   it('settles an empty submission at once and rejects waiting work on close', async () => {
@@ -107,7 +119,10 @@ describe('GpuScheduler', () => {
 
     // Act
     controller.abort();
-    const outcome = await aborted.then(() => 'done', (error: Error) => error);
+    const outcome = await aborted.then(
+      () => 'done',
+      (error: Error) => error,
+    );
     await Promise.all([first, after]);
 
     // Assess
@@ -121,7 +136,10 @@ describe('GpuScheduler', () => {
     const { scheduler } = recordingScheduler({ passMs: 1, itemMs: 0, slots: 1, maxItemsPerPass: 2 });
 
     // Act
-    const outcome = await scheduler.submit(1, AbortSignal.abort()).then(() => 'done', (error: Error) => error);
+    const outcome = await scheduler.submit(1, AbortSignal.abort()).then(
+      () => 'done',
+      (error: Error) => error,
+    );
 
     // Assess
     expect(outcome).toBeInstanceOf(SubmissionCancelledError);

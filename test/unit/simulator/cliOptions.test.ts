@@ -44,9 +44,12 @@ describe('parseSimulatorArgs', () => {
 
   it('maps --tokens-per-second and the per-face --mid-stream-error-rate and --mid-stream-error-kind', () => {
     // Act
-    const options = parseSimulatorArgs(['--tokens-per-second', '40', '--openai-mid-stream-error-rate', '0.2', '--bedrock-mid-stream-error-kind', 'throttled'], {
-      SIM_MID_STREAM_ERROR_RATE: '0.1',
-    });
+    const options = parseSimulatorArgs(
+      ['--tokens-per-second', '40', '--openai-mid-stream-error-rate', '0.2', '--bedrock-mid-stream-error-kind', 'throttled'],
+      {
+        SIM_MID_STREAM_ERROR_RATE: '0.1',
+      },
+    );
 
     // Assess
     expect(options).toMatchObject({

@@ -41,7 +41,10 @@ describe('fault injection', () => {
 
     // Act
     const a = Array.from({ length: 200 }, () => plain.decide('bedrock', { ...NONE, errorRate: 0.3 }, 1).kind === 'error');
-    const b = Array.from({ length: 200 }, () => withSlow.decide('bedrock', { ...NONE, errorRate: 0.3, slowRate: 0.5, slowMs: 5 }, 1).kind === 'error');
+    const b = Array.from(
+      { length: 200 },
+      () => withSlow.decide('bedrock', { ...NONE, errorRate: 0.3, slowRate: 0.5, slowMs: 5 }, 1).kind === 'error',
+    );
 
     // Assess
     expect(b).toEqual(a);

@@ -1,10 +1,4 @@
-import {
-  embeddingFor,
-  fromBase64Float32,
-  generateReply,
-  promptTokensOf,
-  toBase64Float32,
-} from '../../../shared/simulator/outputs';
+import { embeddingFor, fromBase64Float32, generateReply, promptTokensOf, toBase64Float32 } from '../../../shared/simulator/outputs';
 
 describe('deterministic outputs', () => {
   it('gives the same reply for the same model and prompt, and another for another prompt', () => {
@@ -54,7 +48,10 @@ describe('deterministic outputs', () => {
 
   it('counts prompt tokens as ceil(chars / 4) plus 4 per message', () => {
     // Prepare
-    const messages = [{ role: 'system', text: 'abcde' }, { role: 'user', text: '' }];
+    const messages = [
+      { role: 'system', text: 'abcde' },
+      { role: 'user', text: '' },
+    ];
 
     // Act
     const tokens = promptTokensOf(messages);

@@ -11,7 +11,11 @@ describe('valueForSchema', () => {
         count: { type: 'integer', minimum: 1, maximum: 4 },
         on: { type: 'boolean' },
         list: { type: 'array', items: { type: 'integer' }, minItems: 3 },
-        inner: { type: 'object', properties: { deep: { type: 'string', enum: ['x', 'y'] }, skipped: { type: 'string' } }, required: ['deep'] },
+        inner: {
+          type: 'object',
+          properties: { deep: { type: 'string', enum: ['x', 'y'] }, skipped: { type: 'string' } },
+          required: ['deep'],
+        },
         optional: { type: 'string' },
       },
       required: ['name', 'size', 'count', 'on', 'list', 'inner'],
@@ -60,7 +64,13 @@ describe('valueForSchema', () => {
     const value = valueForSchema(schema, 'p') as Record<string, any>;
 
     // Assess
-    expect(value).toMatchObject({ fixed: 'v1', either: 10, maybe: expect.any(Boolean), point: { x: expect.any(Number) }, when: '2025-01-01T00:00:00Z' });
+    expect(value).toMatchObject({
+      fixed: 'v1',
+      either: 10,
+      maybe: expect.any(Boolean),
+      point: { x: expect.any(Number) },
+      when: '2025-01-01T00:00:00Z',
+    });
     expect(value.short.length).toBeLessThanOrEqual(2);
     expect(value.long.length).toBeGreaterThanOrEqual(40);
   });

@@ -59,11 +59,15 @@ describe('the AI SDK on /v1/responses', () => {
     // response.messages holds what the model answered; the caller keeps its own prompt.
     const messages = [{ role: 'user' as const, content: 'hello' }, ...first.response.messages, { role: 'user' as const, content: 'again' }];
     // Storing by default, the SDK refers to the earlier assistant message by id: nothing here holds it.
-    await expect(generateText({ model: openai('chat-a'), messages, maxRetries: 0 })).rejects.toThrow(/providerOptions\.openai\.store to false/);
+    await expect(generateText({ model: openai('chat-a'), messages, maxRetries: 0 })).rejects.toThrow(
+      /providerOptions\.openai\.store to false/,
+    );
     const second = await generateText({ model: openai('chat-a'), messages, maxRetries: 0, providerOptions: { openai: { store: false } } });
     expect(second.text).toBe('You said: again');
     expect(seen.at(-1)!.messages).toEqual([
-      { role: 'user', content: 'hello' }, { role: 'assistant', content: 'You said: hello' }, { role: 'user', content: 'again' },
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: 'You said: hello' },
+      { role: 'user', content: 'again' },
     ]);
   });
 

@@ -8,8 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { toOpenAiError } from '../../../../shared/http/openAiErrors';
 import { parseRequest } from '../../../../shared/domain/validation';
 import {
-  encodeSse, ResponsesRequest, toChatRequest, toResponse, toResponseEvents,
-  type ChatWireChunk, type ChatWireCompletion, type ChatWireRequest,
+  encodeSse,
+  ResponsesRequest,
+  toChatRequest,
+  toResponse,
+  toResponseEvents,
+  type ChatWireChunk,
+  type ChatWireCompletion,
+  type ChatWireRequest,
 } from '../../../../shared/inference/responses';
 
 /** The chat requests the server ran, newest last. */
@@ -21,7 +27,10 @@ export const faults = { failStream: false };
 function complete(chat: ChatWireRequest): ChatWireCompletion {
   const last = chat.messages.at(-1)!;
   const user = [...chat.messages].reverse().find((m) => m.role === 'user')!;
-  const message: ChatWireCompletion['choices'][0]['message'] = { role: 'assistant', reasoning_content: chat.reasoning_effort ? 'Thinking it over.' : null };
+  const message: ChatWireCompletion['choices'][0]['message'] = {
+    role: 'assistant',
+    reasoning_content: chat.reasoning_effort ? 'Thinking it over.' : null,
+  };
   let finish = 'stop';
   if (chat.tools?.length && last.role !== 'tool') {
     message.content = null;
@@ -32,15 +41,29 @@ function complete(chat: ChatWireRequest): ChatWireCompletion {
   } else {
     message.content = last.role === 'tool' ? `It is ${last.content}.` : `You said: ${user.content}`;
   }
-  return { id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: chat.model, choices: [{ index: 0, message, finish_reason: finish }],
-    usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, completion_tokens_details: { reasoning_tokens: message.reasoning_content ? 3 : 0 } } };
+  return {
+    id: 'chatcmpl-x',
+    object: 'chat.completion',
+    created: 1,
+    model: chat.model,
+    choices: [{ index: 0, message, finish_reason: finish }],
+    usage: {
+      prompt_tokens: 11,
+      completion_tokens: 7,
+      total_tokens: 18,
+      completion_tokens_details: { reasoning_tokens: message.reasoning_content ? 3 : 0 },
+    },
+  };
 }
 
 /** The same completion as chat.completion.chunk items: pieces of a few characters, then the usage chunk. */
 async function* chunksOf(completion: ChatWireCompletion): AsyncIterable<ChatWireChunk> {
   const { message, finish_reason } = completion.choices[0]!;
-  const chunk = (delta: NonNullable<ChatWireChunk['choices']>[0]['delta'], finish: string | null = null): ChatWireChunk =>
-    ({ id: 'chatcmpl-x', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: NonNullable<ChatWireChunk['choices']>[0]['delta'], finish: string | null = null): ChatWireChunk => ({
+    id: 'chatcmpl-x',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
   const pieces = (text: string) => text.match(/.{1,4}/gs) ?? [];
   yield chunk({ role: 'assistant', content: '' });
   for (const piece of pieces(message.reasoning_content ?? '')) yield chunk({ reasoning_content: piece });
@@ -94,5 +117,10 @@ export async function startServer(): Promise<{ baseURL: string; close: () => Pro
 }
 
 /** The function tool the canned model calls. */
-export const weatherTool = { type: 'function' as const, name: 'weather', description: 'Weather in a city', strict: false,
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+export const weatherTool = {
+  type: 'function' as const,
+  name: 'weather',
+  description: 'Weather in a city',
+  strict: false,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};

@@ -14,7 +14,9 @@ beforeAll(async () => {
   client = new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
 });
 afterAll(() => server.close());
-beforeEach(() => { faults.failStream = false; });
+beforeEach(() => {
+  faults.failStream = false;
+});
 
 const tools = [weatherTool];
 
@@ -25,7 +27,10 @@ describe('the openai client on /v1/responses', () => {
     expect(response.status).toBe('completed');
     expect(response.output_text).toBe('You said: hello');
     expect(response.usage).toMatchObject({ input_tokens: 11, output_tokens: 7, total_tokens: 18 });
-    expect(seen.at(-1)!.messages).toEqual([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello' }]);
+    expect(seen.at(-1)!.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'hello' },
+    ]);
   });
 
   it('gets function calls, and answers after their output is sent back with the whole history', async () => {
@@ -38,12 +43,21 @@ describe('the openai client on /v1/responses', () => {
     expect(first.output_text).toBe('');
 
     const second = await client.responses.create({
-      model: 'chat-a', tools,
-      input: [...input, ...first.output, { type: 'function_call_output', call_id: 'call_w1', output: '20°C' }] as OpenAI.Responses.ResponseInput,
+      model: 'chat-a',
+      tools,
+      input: [
+        ...input,
+        ...first.output,
+        { type: 'function_call_output', call_id: 'call_w1', output: '20°C' },
+      ] as OpenAI.Responses.ResponseInput,
     });
     expect(second.output_text).toBe('It is 20°C.');
     expect(seen.at(-1)!.messages.slice(1)).toEqual([
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_w1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_w1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_w1', content: '20°C' },
     ]);
   });
@@ -58,7 +72,12 @@ describe('the openai client on /v1/responses', () => {
       if (event.type === 'response.output_text.delta') text += event.delta;
       if (event.type === 'response.completed') completed = event.response;
     }
-    expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+    expect(types.slice(0, 4)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+    ]);
     expect(types.at(-1)).toBe('response.completed');
     expect(text).toBe('You said: streaming works');
     expect(completed).toMatchObject({ status: 'completed', usage: { total_tokens: 18 } });
@@ -68,7 +87,9 @@ describe('the openai client on /v1/responses', () => {
   it('gives finalResponse() and output_text from the stream helper on a text answer', async () => {
     const stream = client.responses.stream({ model: 'chat-a', input: 'a longer sentence to stream', reasoning: { effort: 'low' } });
     let completed = false;
-    stream.on('response.completed', () => { completed = true; });
+    stream.on('response.completed', () => {
+      completed = true;
+    });
     const final = await stream.finalResponse();
     expect(completed).toBe(true);
     expect(final.output_text).toBe('You said: a longer sentence to stream');
@@ -83,16 +104,26 @@ describe('the openai client on /v1/responses', () => {
     const final = await stream.finalResponse();
     expect(final.status).toBe('completed');
     expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
-    expect(final.output[0]).toMatchObject({ summary: [{ type: 'summary_text', text: 'Thinking it over.' }], content: [{ text: 'Thinking it over.' }] });
+    expect(final.output[0]).toMatchObject({
+      summary: [{ type: 'summary_text', text: 'Thinking it over.' }],
+      content: [{ text: 'Thinking it over.' }],
+    });
     expect(final.output[1]).toMatchObject({ name: 'weather', arguments: '{"city":"Paris"}', status: 'completed' });
     expect(argumentDeltas.join('')).toBe('{"city":"Paris"}');
   });
 
   it('gets structured output parsed by responses.parse with a zod text format', async () => {
     const Weather = z.object({ city: z.string(), celsius: z.number() });
-    const response = await client.responses.parse({ model: 'chat-a', input: 'Weather?', text: { format: zodTextFormat(Weather, 'weather') } });
+    const response = await client.responses.parse({
+      model: 'chat-a',
+      input: 'Weather?',
+      text: { format: zodTextFormat(Weather, 'weather') },
+    });
     expect(response.output_parsed).toEqual({ city: 'Paris', celsius: 20 });
-    expect(seen.at(-1)!.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'weather', strict: true, schema: { type: 'object' } } });
+    expect(seen.at(-1)!.response_format).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'weather', strict: true, schema: { type: 'object' } },
+    });
   });
 
   it('ends a failed stream with response.failed', async () => {

@@ -16,7 +16,9 @@ const base = { model: 'chat-a', input: 'hi' };
 
 describe('ResponsesRequest', () => {
   it('takes a string input as one user message', () => {
-    expect(parseRequest(ResponsesRequest, base).input).toEqual([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }]);
+    expect(parseRequest(ResponsesRequest, base).input).toEqual([
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
+    ]);
   });
 
   it('takes every supported field', () => {
@@ -26,7 +28,13 @@ describe('ResponsesRequest', () => {
         { role: 'developer', content: 'be brief' },
         { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'weather?' }] },
         { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'think' }], encrypted_content: null },
-        { id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'let me look', annotations: [], logprobs: [] }] },
+        {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'let me look', annotations: [], logprobs: [] }],
+        },
         { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' },
         { type: 'function_call_output', call_id: 'call_1', output: '{"temp":20}' },
       ],
@@ -36,9 +44,18 @@ describe('ResponsesRequest', () => {
       parallel_tool_calls: false,
       text: { format: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true } },
       reasoning: { effort: 'low', summary: 'auto' },
-      max_output_tokens: 100, temperature: 0.5, top_p: 0.9, stream: true,
-      metadata: { trace: 'x' }, user: 'u1', store: false, previous_response_id: null, include: ['reasoning.encrypted_content'],
-      truncation: 'disabled', service_tier: 'auto', background: false,
+      max_output_tokens: 100,
+      temperature: 0.5,
+      top_p: 0.9,
+      stream: true,
+      metadata: { trace: 'x' },
+      user: 'u1',
+      store: false,
+      previous_response_id: null,
+      include: ['reasoning.encrypted_content'],
+      truncation: 'disabled',
+      service_tier: 'auto',
+      background: false,
     };
     expect(() => parseRequest(ResponsesRequest, body)).not.toThrow();
   });
@@ -79,7 +96,11 @@ describe('ResponsesRequest', () => {
     [{ ...base, service_tier: 'flex' }, 'service_tier', "'auto'"],
     [{ ...base, input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].id', 'store to false'],
     [{ ...base, input: [{ type: 'computer_call_output', call_id: 'c' }] }, 'input[0].type', "only 'message'"],
-    [{ ...base, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'http://x' }] }] }, 'input[0].content[0].type', 'text only'],
+    [
+      { ...base, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'http://x' }] }] },
+      'input[0].content[0].type',
+      'text only',
+    ],
     [{ ...base, input: [{ role: 'tool', content: 'x' }] }, 'input[0].role', "'assistant'"],
     [{ ...base, tool_choice: { type: 'web_search_preview' } }, 'tool_choice', "'required'"],
     [{ ...base, text: { format: { type: 'json_schema', schema: {} } } }, 'text.format.name', 'Missing required parameter'],
