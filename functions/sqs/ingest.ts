@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
-import { ingestJob, ingestObject, type IngestDeps } from '../../shared/batch';
+import { checkInboxDrop, ingestJob, ingestObject, recordRefusedDrop, type IngestDeps, type TenantDirectory } from '../../shared/batch';
 import { IngestJobMessage } from '../../shared/batchApi/IngestJobMessage';
-import { loadConfig } from '../../shared/config/config';
+import { DynamoDbApiKeyStore } from '../../shared/auth/DynamoDbApiKeyStore';
+import { createDocumentClient } from '../../shared/aws/clients';
+import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { ChunkMessage } from '../../shared/jobs/Job';
 import { settleUnplannedJob } from '../../shared/jobs/processing';
 import { logger } from '../../shared/observability/logger';
-import { decodeS3Key, S3Notification, tenantOfInboxKey } from '../../shared/queues/s3Notification';
+import { decodeS3Key, S3Notification } from '../../shared/queues/s3Notification';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
@@ -14,8 +16,13 @@ import { createInferenceRuntime } from '../../shared/inference/createInferenceSe
 /** The ingest queue carries the bucket's notifications (file drop) and the Batch API's requests. */
 const IngestQueueMessage = z.union([IngestJobMessage, S3Notification]);
 
-/** Ingest: plans a job's chunks from its input file, streaming it once. */
-export const createHandler = (deps: IngestDeps) =>
+/**
+ * Ingest: plans a job's chunks from its input file, streaming it once. A dropped file is
+ * first checked ({@link checkInboxDrop}: a literal key under a known tenant); a refused
+ * one gets a record under `inbox-refused/` and a log line, and no job. Without `tenants`
+ * every tenant segment is taken as known.
+ */
+export const createHandler = (deps: IngestDeps & { tenants?: TenantDirectory }) =>
   sqsBatchHandler(IngestQueueMessage, async (message) => {
     if ('kind' in message) {
       const summary = await ingestJob(deps, message.jobId);
@@ -27,13 +34,16 @@ export const createHandler = (deps: IngestDeps) =>
     for (const record of message.Records) {
       if (!record.eventName.startsWith('ObjectCreated')) continue;
       const key = decodeS3Key(record.s3.object.key);
-      const tenantId = tenantOfInboxKey(key);
-      if (!tenantId) {
-        // No tenant owns it, so no job can be made; the error log (and its alarm) says so.
-        logger.error('dropped file ignored: its key must be inbox/<tenant>/<name>', { key });
+      const drop = { bucket: record.s3.bucket.name, key, etag: record.s3.object.eTag ?? '' };
+      const verdict = await checkInboxDrop(key, deps.tenants);
+      if (!verdict.ok) {
+        // No job is made and no backend called; the bucket owner finds the record under inbox-refused/.
+        const recordKey = await recordRefusedDrop(deps.objects, drop, verdict);
+        if (verdict.tenantId === undefined) logger.error('dropped file ignored: its key must be inbox/<tenant>/<name>', { key, recordKey });
+        else logger.warn('dropped file refused', { key, code: verdict.code, reason: verdict.message, recordKey });
         continue;
       }
-      const summary = await ingestObject(deps, { tenantId, bucket: record.s3.bucket.name, key, etag: record.s3.object.eTag ?? '' });
+      const summary = await ingestObject(deps, { ...drop, tenantId: verdict.tenantId });
       logger.info('ingest done', { ...summary, key });
       await settleUnplannedJob(deps.jobs, summary.jobId);
     }
@@ -50,5 +60,6 @@ export const handler = withMetrics(
     limits: config.limits,
     resolveModel: (id, kind) => router.model(id, kind),
     listModels: () => router.listModels(),
+    tenants: new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) }),
   }),
 );

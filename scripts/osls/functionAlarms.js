@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * An Errors and a Throttles alarm for every function of the service, to the alarm topic.
  * Written after the functions are compiled, so a function added to serverless.yml gets

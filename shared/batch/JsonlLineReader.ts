@@ -4,7 +4,8 @@ import type { ReadLine, TooLongLine } from './types';
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf] as const;
-const BLANK = /^[ \t]*$/;
+/** A blank line: nothing but JSON's whitespace other than `\n` (space, tab, and a lone `\r`). */
+const BLANK = /^[ \t\r]*$/;
 
 /** How to read a JSONL stream. */
 export interface JsonlLineReaderOptions {
@@ -23,7 +24,8 @@ export interface JsonlLineReaderOptions {
  * - Lines end at `\n`; a `\r` before it is dropped, so CRLF files read the same.
  * - A UTF-8 BOM at byte 0 of the object is skipped; offsets stay those of the object.
  * - A last line without a newline is still a line; a newline at the very end adds none.
- * - Blank lines are yielded (flagged) so that line numbers stay those an editor shows.
+ * - Blank lines (only spaces, tabs and `\r`, a lone CR included) are yielded, flagged, so
+ *   that line numbers stay those an editor shows; everyone skips them.
  * - A line over `maxLineBytes` is discarded as it streams past and reported by size.
  * - Bytes that are not UTF-8 are decoded as U+FFFD and the line is flagged.
  *

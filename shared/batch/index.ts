@@ -9,3 +9,4 @@ export * from './ChunkPlanner';
 export * from './createJobForObject';
 export * from './scanInput';
 export * from './ingestObject';
+export * from './inboxDrops';

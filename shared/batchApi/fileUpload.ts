@@ -11,10 +11,18 @@ export interface FileUpload {
 }
 
 /**
+ * The text fields `POST /v1/files` knows besides `file`: `purpose`, and OpenAI's
+ * `expires_after` as the `openai` client sends it (`expires_after[anchor]`,
+ * `expires_after[seconds]`), checked as `POST /v1/batches` checks `output_expires_after`.
+ */
+const KNOWN_FIELDS = ['purpose', 'expires_after[anchor]', 'expires_after[seconds]'] as const;
+
+/**
  * Reads the multipart form of `POST /v1/files` (fields `purpose` and `file`, as the
  * `openai` client sends them) and checks it: a 413 pointing at the file drop for a file
- * over `maxBytes`, a 400 naming the field for anything else. Other fields (the client's
- * `expires_after[...]`) are accepted and ignored: files live as long as the bucket keeps them.
+ * over `maxBytes`, a 400 naming the field for anything else. A field the route does not
+ * know is refused by name (`unknown_parameter`), as the JSON routes refuse theirs: a typo
+ * never passes silently. `expires_after` is checked, then left to the bucket's lifecycle.
  */
 export async function readFileUpload(
   request: { contentType: string | undefined; body: Buffer },
@@ -22,6 +30,11 @@ export async function readFileUpload(
 ): Promise<FileUpload> {
   if (request.body.length > options.maxBytes + MULTIPART_OVERHEAD_BYTES) throw new UploadTooLargeError(options.maxBytes, options.tenantId);
   const form = await parseMultipartForm(request.contentType, request.body, { maxFileBytes: options.maxBytes, maxFiles: 1 });
+
+  const unknown = Object.keys(form.fields).find((name) => name !== 'file' && !(KNOWN_FIELDS as readonly string[]).includes(name));
+  if (unknown !== undefined)
+    throw new InvalidRequestError(`Unrecognized request argument supplied: ${unknown}`, { param: unknown, code: 'unknown_parameter' });
+  checkExpiresAfter(form.fields);
 
   const file = form.files.find((part) => part.field === 'file');
   if (!file) {
@@ -52,4 +65,24 @@ export async function readFileUpload(
     });
   }
   return { purpose, filename: file.filename, data: file.data };
+}
+
+/** `expires_after[anchor]` must be `created_at` and `expires_after[seconds]` a whole number from 3,600 to 2,592,000, together. */
+function checkExpiresAfter(fields: Record<string, string>): void {
+  const anchor = fields['expires_after[anchor]'];
+  const seconds = fields['expires_after[seconds]'];
+  if (anchor === undefined && seconds === undefined) return;
+  if (anchor !== 'created_at') {
+    throw new InvalidRequestError(
+      `Invalid value for 'expires_after.anchor': ${anchor === undefined ? 'missing' : `'${anchor}'`}; it must be 'created_at'.`,
+      { param: 'expires_after.anchor', code: 'invalid_value' },
+    );
+  }
+  const value = Number(seconds);
+  if (seconds === undefined || !/^\d+$/.test(seconds) || value < 3_600 || value > 2_592_000) {
+    throw new InvalidRequestError("Invalid value for 'expires_after.seconds': it must be a whole number of seconds from 3600 to 2592000.", {
+      param: 'expires_after.seconds',
+      code: 'invalid_value',
+    });
+  }
 }

@@ -24,6 +24,14 @@ export interface BatchDispatcherDeps<I, O> {
 
 type Item<I, O> = PendingItem<I, O>;
 
+/** The cap of one call (see `#attemptTimer`). */
+interface AttemptTimer {
+  signal: AbortSignal;
+  capMs: number;
+  fired(): boolean;
+  dispose(): void;
+}
+
 /**
  * Takes batches from the queue to backends and sees each item to its outcome: picks the
  * backend, cuts the batch to its limits, waits for a slot of its adaptive limiter,
@@ -41,6 +49,13 @@ type Item<I, O> = PendingItem<I, O>;
  *   item rejected alone fails, not retryable;
  * - anything else: recorded as a failure, then retried if retryable, with `avoid` set
  *   so the resolver can pick a fallback; a resolver that throws is handled the same way.
+ *
+ * Time: a call in flight is aborted at the items' deadline. While another backend could
+ * still take them ({@link BackendResolver.hasFallback}), one call may only take a share
+ * of the time left (`attemptShare`); past it the call is cut as a `backend_timeout`
+ * fault and retried on the next backend, so one hung backend cannot spend the whole
+ * budget. The provider's own per-call timeout (the catalogue's `timeoutMs`) still
+ * applies under both: the effective timeout is the least of the three.
  */
 export class BatchDispatcher<I, O> {
   /** Counters behind the core's `stats()`. */
@@ -136,6 +151,7 @@ export class BatchDispatcher<I, O> {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return;
       const scope = new CallScope(items, clock);
+      const attempt = this.#attemptTimer(items, backend);
       for (const item of items) item.calls += 1;
       this.counters.calls += 1;
       this.counters.items += items.length;
@@ -143,9 +159,10 @@ export class BatchDispatcher<I, O> {
       let results: ItemResult<O>[] | undefined;
       let failure: unknown;
       try {
+        const signal = attempt ? AbortSignal.any([scope.signal, attempt.signal]) : scope.signal;
         results = await backend.invoke(
           items.map((item) => item.input),
-          { signal: scope.signal },
+          { signal },
         );
         if (!Array.isArray(results) || results.length !== items.length) {
           failure = new BackendUnavailableError(
@@ -157,6 +174,15 @@ export class BatchDispatcher<I, O> {
         failure = thrown ?? new Error('invoke threw nothing');
       } finally {
         scope.dispose();
+        attempt?.dispose();
+      }
+      if (failure !== undefined && scope.reason === undefined && attempt?.fired()) {
+        // Our own cap cut it: a backend that takes this long is treated as timed out.
+        failure = new BackendUnavailableError(`${backend.id} did not answer within ${attempt.capMs} ms, its share of the time left.`, {
+          backendId: backend.id,
+          code: 'backend_timeout',
+          cause: failure,
+        });
       }
       // The limiter hears how the call went before its slot is given back, so a
       // Retry-After pause holds the very next start too.
@@ -351,6 +377,32 @@ export class BatchDispatcher<I, O> {
       item.abandon('deadline');
       return false;
     });
+  }
+
+  /**
+   * The cap of one call while another backend could still take the items: a share
+   * (`attemptShare`) of the time left before the earliest deadline less the safety
+   * margin, but never less than the backend's expected latency (a healthy call is not
+   * cut) nor more than the time left. Undefined (no cap but the deadline) without a
+   * deadline or without a fallback.
+   */
+  #attemptTimer(items: Item<I, O>[], backend: Backend<I, O>): AttemptTimer | undefined {
+    const { clock, tuning, resolver, estimator } = this.deps;
+    const deadlines = items.flatMap((item) => (item.deadline === undefined ? [] : [item.deadline]));
+    if (deadlines.length === 0 || resolver.hasFallback?.(items[0]!.route, backend.id) !== true) return undefined;
+    const left = Math.min(...deadlines) - tuning.deadlineSafetyMs - clock.now();
+    const capMs = Math.max(0, Math.floor(Math.min(left, Math.max(left * tuning.attemptShare, estimator.estimate(backend)))));
+    const controller = new AbortController();
+    const timer = new AbortController();
+    let fired = false;
+    clock.sleep(capMs, timer.signal).then(
+      () => {
+        fired = true;
+        controller.abort(new DOMException(`No answer within ${capMs} ms`, 'TimeoutError'));
+      },
+      () => undefined,
+    );
+    return { signal: controller.signal, capMs, fired: () => fired, dispose: () => timer.abort() };
   }
 
   #abandonEarliest(items: Item<I, O>[]): void {

@@ -20,6 +20,8 @@ export const DEFAULT_MIN_RETRY_BUDGET = 20;
 export const DEFAULT_INITIAL_CONCURRENCY = 4;
 /** Time kept in reserve before a deadline, to write results. */
 export const DEFAULT_DEADLINE_SAFETY_MS = 1_000;
+/** Share of the time left one call may take while a fallback backend remains. */
+export const DEFAULT_ATTEMPT_SHARE = 0.5;
 
 /** Every option of the core filled in, apart from the clock and randomness. */
 export type ResolvedTuning = Required<Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency' | 'observer'>> &
@@ -36,11 +38,13 @@ export function resolveTuning(options: BatchingOptions): ResolvedTuning {
     minRetryBudget: options.minRetryBudget ?? DEFAULT_MIN_RETRY_BUDGET,
     initialConcurrency: options.initialConcurrency,
     deadlineSafetyMs: options.deadlineSafetyMs ?? DEFAULT_DEADLINE_SAFETY_MS,
+    attemptShare: options.attemptShare ?? DEFAULT_ATTEMPT_SHARE,
   };
   // A misconfigured core would fail every item in odd ways; fail once, loudly, at startup.
   if (!(tuning.maxAttempts >= 1)) throw new Error(`maxAttempts must be at least 1, got ${tuning.maxAttempts}`);
   for (const key of ['maxWaitMs', 'baseBackoffMs', 'maxBackoffMs', 'retryBudgetRatio', 'minRetryBudget', 'deadlineSafetyMs'] as const) {
     if (!(tuning[key] >= 0)) throw new Error(`${key} must be zero or more, got ${tuning[key]}`);
   }
+  if (!(tuning.attemptShare > 0 && tuning.attemptShare <= 1)) throw new Error(`attemptShare must be in (0, 1], got ${tuning.attemptShare}`);
   return tuning;
 }

@@ -66,6 +66,13 @@ export interface BackendResolver<I, O> {
   resolve(route: string, avoid?: string): Backend<I, O>;
   /** Called after each call: `failure` only for backend faults (unavailable, timeout). */
   record(backendId: string, result: 'success' | 'failure'): void;
+  /**
+   * Whether a backend other than `backendId` could take `route` now, were this call to
+   * fail. When it could, one call may only spend a share of the time left
+   * ({@link BatchingOptions.attemptShare}), so a hung backend leaves time for the next.
+   * Without this method no call is capped below the deadline.
+   */
+  hasFallback?(route: string, backendId: string): boolean;
 }
 
 /** Why an item was handed back untouched. */
@@ -100,6 +107,14 @@ export interface BatchingOptions {
   initialConcurrency?: number;
   /** Time kept in reserve before the deadline (to write results). Default 1,000 ms. */
   deadlineSafetyMs?: number;
+  /**
+   * Share of the time left (to the deadline less `deadlineSafetyMs`) that one call may
+   * take while another backend could still be tried (see
+   * {@link BackendResolver.hasFallback}); a call past it is cut and counts as a
+   * `backend_timeout`, and the retry goes to the next backend. Never less than the
+   * backend's expected latency. Default 0.5.
+   */
+  attemptShare?: number;
   clock?: Clock;
   random?: Random;
   /** Hears every backend call and retry (metrics, logs); default: nobody listens. */

@@ -18,7 +18,10 @@ export interface RouteInput {
   event: WithJsonBody<RouteEvent>;
   tenant: Tenant;
   body: unknown;
-  /** Absolute time (ms since the epoch) by which the answer must be sent. */
+  /**
+   * Absolute time (ms since the epoch) by which the work must be done: the function's
+   * end less {@link ANSWER_RESERVE_MS}, the time the handler needs to answer.
+   */
   deadline: number;
   /**
    * Aborted when the answer is no longer wanted: the deadline has passed, or (streaming
@@ -70,6 +73,13 @@ export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Pro
  */
 export type StreamingHttpHandler = StreamifyHandler<APIGatewayProxyEvent, void>;
 
+/**
+ * Time kept back from the function's end for the handler to answer: the route's
+ * {@link RouteInput.deadline} is this much before it, so a backend call cut at the
+ * deadline still leaves time to send the 504 / 503 before the Lambda times out.
+ */
+export const ANSWER_RESERVE_MS = 500;
+
 /** Per invocation, the signal of the client's disconnect (keyed by the Lambda context). */
 const disconnects = new WeakMap<object, AbortSignal>();
 
@@ -104,7 +114,9 @@ export function httpRoute(
   if (!options.anonymous) handler.use(requireTenant());
   if (options.jsonBodyMaxBytes !== undefined) handler.use(jsonBody({ maxBytes: options.jsonBodyMaxBytes, when: options.jsonBodyWhen }));
   handler.handler(async (event, context) => {
-    const deadline = Date.now() + context.getRemainingTimeInMillis();
+    // The route's deadline leaves the handler time to answer (the error mapping, the
+    // write) before middy's own timeout fires at the function's end.
+    const deadline = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS);
     const disconnected = disconnects.get(context);
     const expired = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
     const result = await route({

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { PayloadTooLargeError } from '../errors';
 import { MalformedJsonError, UnsupportedMediaTypeError } from './httpErrors';
+import { isJsonMediaType } from './mediaType';
 import type { RouteEvent } from './routeEvent';
 
 /** A request whose JSON body has been parsed (still unvalidated). */
@@ -17,7 +18,7 @@ export function jsonBody(options: { maxBytes: number; when?: (event: RouteEvent)
     const event = request.event;
     if (options.when && !options.when(event)) return;
     const contentType = event.headers?.['content-type'];
-    if (!contentType || !/^application\/(.+\+)?json\b/i.test(contentType)) throw new UnsupportedMediaTypeError(contentType);
+    if (!isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError(contentType);
     const raw = event.body ?? '';
     const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
     // Decoding replaces bytes that are not UTF-8 with U+FFFD without a word: the prompt

@@ -1,5 +1,6 @@
 import busboy from 'busboy';
 import { MalformedMultipartError, UnsupportedMediaTypeError } from './httpErrors';
+import { isMultipartFormData } from './mediaType';
 import type { RouteEvent } from './routeEvent';
 
 /** A file part of a multipart form, held in memory (the body already is: Lambda gets it whole). */
@@ -39,8 +40,7 @@ export function requestBodyBytes(event: Pick<RouteEvent, 'body' | 'isBase64Encod
  * over `maxFileBytes` comes back `truncated` so the caller can answer with its own 413.
  */
 export async function parseMultipartForm(contentType: string | undefined, body: Buffer, limits: MultipartLimits): Promise<MultipartForm> {
-  if (!contentType || !/^multipart\/form-data\b/i.test(contentType))
-    throw new UnsupportedMediaTypeError(contentType, 'multipart/form-data');
+  if (!isMultipartFormData(contentType)) throw new UnsupportedMediaTypeError(contentType, 'multipart/form-data');
   let parser: busboy.Busboy;
   try {
     parser = busboy({

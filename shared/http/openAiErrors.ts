@@ -7,6 +7,19 @@ import { jsonResponse } from './responses';
 
 /** The OpenAI error body for any error; unknown errors become a 500 that says nothing internal. */
 export function toOpenAiError(error: unknown, requestId?: string): { status: number; body: OpenAiErrorBody } {
+  if (isFunctionTimeout(error)) {
+    return {
+      status: 504,
+      body: {
+        error: {
+          message: 'The request could not be served before the time limit; try again.',
+          type: 'server_error',
+          param: null,
+          code: 'deadline_exceeded',
+        },
+      },
+    };
+  }
   if (error instanceof PlatformError) {
     return { status: error.status, body: { error: { message: error.message, type: error.type, param: error.param, code: error.code } } };
   }
@@ -30,4 +43,15 @@ export function openAiErrors(): MiddlewareObj<any, any, Error, Context> {
     request.response = jsonResponse(status, body, headers);
   };
   return { onError };
+}
+
+/**
+ * middy's own timeout (it throws a `TimeoutError` just before the function's end): a
+ * last resort, since routes stop their work earlier, but a deadline all the same, never
+ * a 500.
+ */
+function isFunctionTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
+  );
 }

@@ -112,7 +112,7 @@ export class InferenceService {
       options,
     );
     this.#report('chatStream', model, started, [outcome!], options);
-    if (outcome!.status !== 'succeeded') throw outcomeError(outcome!);
+    if (outcome!.status !== 'succeeded') throw outcomeError(outcome!, model.id);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
     const stream = this.#observed(outcome!.value.stream, model.id, outcome!.backendId, options.tenantId);
     return chatChunks(stream, model, {

@@ -12,8 +12,8 @@ import {
   type ResponseFormat,
   type Usage,
 } from '../domain';
-import { BackendUnavailableError } from '../errors';
-import { outcomeError } from './outcomeErrors';
+import { BackendError, BackendUnavailableError, PlatformError } from '../errors';
+import { outcomeError, publicFailureMessage } from './outcomeErrors';
 
 /** What a response carries besides the generation: its id and creation time. */
 export interface ResponseMeta {
@@ -45,7 +45,7 @@ export function completionUsage(usage: Usage): CompletionUsage {
  * succeed is thrown as the PlatformError a caller gets (see {@link outcomeError}).
  */
 export function chatBody(outcome: Outcome<InferenceOutput>, model: ModelEntry, meta: ResponseMeta): ChatCompletionResponse {
-  if (outcome.status !== 'succeeded') throw outcomeError(outcome);
+  if (outcome.status !== 'succeeded') throw outcomeError(outcome, model.id);
   if (outcome.value.kind !== 'chat') throw new Error(`backend returned ${outcome.value.kind} for a chat request`);
   return chatCompletion(outcome.value.result, model, meta);
 }
@@ -101,6 +101,16 @@ export async function* chatChunks(stream: OpenedChatStream, model: ModelEntry, o
     try {
       yield* stream.first;
       for (let next = await stream.rest.next(); !next.done; next = await stream.rest.next()) yield next.value;
+    } catch (error) {
+      // The backend's own text stays in the cause: the stream's error event names the model.
+      if (!(error instanceof BackendError)) throw error;
+      throw new PlatformError(publicFailureMessage({ code: error.code, message: error.message, httpStatus: error.status }, model.id), {
+        code: error.code,
+        status: error.status,
+        type: error.type,
+        retryable: error.retryable,
+        cause: error,
+      });
     } finally {
       // A consumer that stops early (client gone) ends the backend call too.
       await stream.rest.return?.();

@@ -70,7 +70,7 @@ export function embeddingsBody(
 ): EmbeddingsResponse {
   let promptTokens = 0;
   const data = outcomes.map((outcome, index) => {
-    if (outcome.status !== 'succeeded') throw outcomeError(outcome);
+    if (outcome.status !== 'succeeded') throw outcomeError(outcome, model.id);
     if (outcome.value.kind !== 'embedding') throw new Error(`backend returned ${outcome.value.kind} for an embeddings request`);
     const result = outcome.value.result;
     promptTokens += result.usage.promptTokens;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { redactText } from '../observability/redaction';
 import { FunctionTimeoutError } from './errors';
 import { buildAuthorizerEvent, buildProxyEvent, newGatewayRequestId, type GatewayRequest } from './httpApiEvent';
 import { gatewayResponse, responseHeaders, toGatewayResponse, type GatewayResponse } from './httpApiResponse';
@@ -62,9 +63,11 @@ export async function startHttpApiGateway(options: HttpApiGatewayOptions): Promi
   const server = createServer((request, response) => {
     const startedAt = Date.now();
     const requestId = newGatewayRequestId();
+    // The request line never carries a key: an `api_key` query parameter's value is redacted.
+    const requestLine = `${request.method} ${redactText(request.url ?? '/')}`;
     handle(request, response, requestId)
       .catch((error: unknown) => {
-        logger.error(`[http] ${request.method} ${request.url} failed in the gateway itself`, error);
+        logger.error(`[http] ${requestLine} failed in the gateway itself`, error);
         if (response.headersSent) {
           response.destroy();
           return response.statusCode;
@@ -72,7 +75,7 @@ export async function startHttpApiGateway(options: HttpApiGatewayOptions): Promi
         return send(response, gateway('DEFAULT_5XX'), requestId);
       })
       .then((status) => {
-        if (!options.quiet) logger.info(`[http] ${request.method} ${request.url} ${status} ${Date.now() - startedAt}ms`);
+        if (!options.quiet) logger.info(`[http] ${requestLine} ${status} ${Date.now() - startedAt}ms`);
       });
   });
 

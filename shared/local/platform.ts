@@ -1,5 +1,6 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDbApiKeyStore, issueApiKey } from '../auth';
+import { DynamoDbApiKeyStore } from '../auth';
 import { createDocumentClient } from '../aws/clients';
 import { startSimulator } from '../simulator';
 import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from './dynamodb';
@@ -8,10 +9,12 @@ import type { LocalFaults } from './faultInjection';
 import { startLocalEventBridge } from './eventBridge';
 import { startHttpApiGateway, type GatewayLogger } from './httpApiGateway';
 import { httpApiRoutesFrom, restApiSettingsFrom } from './httpApiRoutes';
+import { functionTimeoutsFromEnv } from './functionTimeouts';
 import { localFunctionFrom, type LocalFunction } from './localFunction';
 import { consoleLogger } from './logger';
 import { namedResourcesFrom, resolveEnvironment, type LocalQueue, type LocalResources } from './localResources';
 import { startLocalS3 } from './s3';
+import { seedApiKey } from './seedApiKey';
 import { S3NotificationForwarder, queueNotificationsFrom } from './s3Notifications';
 import { startSchedules } from './scheduleEvents';
 import { loadServerlessConfig, type ServerlessConfig } from './serverlessConfig';
@@ -56,6 +59,12 @@ export interface LocalPlatformOptions {
   logger?: GatewayLogger;
   /** Faults to inject into the queue pollers (duplicate deliveries, crashed invocations): the fault suite's. */
   faults?: LocalFaults;
+  /**
+   * Where the table (`<dataDir>/dynamodb`, dynalite's LevelDB) and the buckets
+   * (`<dataDir>/s3`, s3rver's files) are kept, so they survive a restart; in memory and a
+   * temporary directory when absent. Queues are not kept.
+   */
+  dataDir?: string;
 }
 
 /** A running local platform. */
@@ -108,7 +117,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   try {
     const local = namedResourcesFrom(config.resources, REGION);
-    const dynamodb = await startLocalDynamoDb({ port: options.dynamoDbPort ?? 8000 });
+    if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
+    const dynamodb = await startLocalDynamoDb({
+      port: options.dynamoDbPort ?? 8000,
+      ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}),
+    });
     closers.push(dynamodb.close);
     const client = createLocalDynamoDbClient(dynamodb.url);
     const [tableName] = await createTables(client, config.resources);
@@ -126,7 +139,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     for (const ignored of gaps.ignored) logger.info(`[s3] ${ignored} are not emulated locally (QueueConfigurations are)`);
     const forwarder = new S3NotificationForwarder({ client: sqsClient, notifications, region: REGION, logger });
     closers.push(() => forwarder.flush());
-    const s3 = await startLocalS3({ port: options.s3Port ?? 4569, onObjectEvent: (event) => forwarder.forward(event) });
+    const s3 = await startLocalS3({
+      port: options.s3Port ?? 4569,
+      onObjectEvent: (event) => forwarder.forward(event),
+      ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
+    });
     closers.push(s3.close);
     for (const bucket of Object.values(local.buckets)) await s3.createBucket(bucket.name);
     const [bucket] = Object.values(local.buckets);
@@ -157,12 +174,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     const apiKeys = options.apiKeys ?? [{ key: 'sk-local', tenantId: 'local' }];
     const store = new DynamoDbApiKeyStore({ client: createDocumentClient(client), tableName });
-    for (const { key, tenantId } of apiKeys) await issueApiKey(store, { key, tenantId, name: `${tenantId} (npm start)` });
+    for (const apiKey of apiKeys) await seedApiKey(store, apiKey);
     client.destroy();
 
     options.faults?.checkFunctions(config.functions.map((fn) => fn.name));
+    const timeouts = functionTimeoutsFromEnv(
+      env,
+      config.functions.map((fn) => fn.name),
+    );
     const functions = new Map<string, LocalFunction>(
-      config.functions.map((fn) => [fn.name, localFunctionFrom(fn, { rootDir, region: REGION })]),
+      config.functions.map((fn) => [
+        fn.name,
+        localFunctionFrom({ ...fn, timeoutSeconds: timeouts.get(fn.name) ?? fn.timeoutSeconds }, { rootDir, region: REGION }),
+      ]),
     );
     const functionFor = (key: string) => {
       const fn = functions.get(key);

@@ -1,13 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
 import StoredObject from 's3rver/lib/models/object';
+import FilesystemStore from 's3rver/lib/stores/filesystem';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './awsChunkedDecoder';
 import { LOOPBACK, closeServer, listenOnLoopback } from './listenOnLoopback';
 import { CONDITION_HEADERS, evaluateConditions, hasConditions, type ConditionOutcome } from './s3Conditional';
@@ -48,6 +49,8 @@ export interface LocalS3Options {
   port?: number;
   /** Called for every object created or removed (notifications are built from it). */
   onObjectEvent?: (event: S3ObjectEvent) => void;
+  /** Directory to keep the buckets in across runs (created if missing, kept on close); a fresh temporary one when absent. */
+  directory?: string;
 }
 
 /** The request s3rver is handling, for what its own event and range handling leave out. */
@@ -61,7 +64,8 @@ interface S3Request {
 }
 
 /**
- * Starts s3rver on 127.0.0.1 in a fresh temporary directory (removed on close), silent,
+ * Starts s3rver on 127.0.0.1 in a fresh temporary directory (removed on close) or in
+ * `directory` (kept, so the objects survive a restart), silent,
  * path-style only, accepting any credentials like the other stand-ins. Three gaps of
  * s3rver are closed here: aws-chunked bodies (the SDK's streamed uploads) are decoded
  * instead of stored with their framing; responses carry `x-amz-request-id`/`x-amz-id-2`;
@@ -71,8 +75,11 @@ interface S3Request {
  * whatever is there): see {@link evaluateConditions}.
  */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
-  const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
+  const kept = options.directory !== undefined;
+  const directory = kept ? options.directory! : await mkdtemp(join(tmpdir(), 'local-s3-'));
+  if (kept) await mkdir(directory, { recursive: true });
   acceptAnyAccessKey();
+  keepKeysLiteral();
   const s3rver = new S3rver({ silent: true, directory, vhostBuckets: false });
   const requests = new AsyncLocalStorage<S3Request>();
   fixByteRanges(s3rver.store, () => requests.getStore());
@@ -154,7 +161,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     port = await listenOnLoopback(server, options.port ?? 4569, { what: 'S3 (s3rver)', envVar: 'S3_PORT' });
   } catch (error) {
     s3rver.logger.close();
-    await rm(directory, { recursive: true, force: true });
+    if (!kept) await rm(directory, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -164,7 +171,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     close: async () => {
       await closeServer(server);
       s3rver.logger.close();
-      await rm(directory, { recursive: true, force: true });
+      if (!kept) await rm(directory, { recursive: true, force: true });
     },
   };
 }
@@ -258,6 +265,30 @@ const newHostId = () => randomBytes(48).toString('base64');
 const ANY_KEY = Symbol.for('inference-platform.local.s3.anyAccessKey');
 
 /** s3rver knows one key pair (S3RVER); the local platform's clients use others. */
+/**
+ * S3 keys are literal: `inbox/a/../b/f.jsonl` is its own object, not `inbox/b/f.jsonl`.
+ * s3rver stores each key as a file path, and joining a path resolves `.` and `..`
+ * segments, so two keys would share one object (and a key could reach outside the
+ * bucket's directory). Here a `.` or `..` segment is stored escaped (`&2e`, with `&`
+ * itself escaped as `&26`) and unescaped when keys are listed, so every key stays itself.
+ */
+function keepKeysLiteral(): void {
+  const store = FilesystemStore as typeof FilesystemStore & { [LITERAL_KEYS]?: true };
+  if (store[LITERAL_KEYS]) return;
+  store.encodeKeyPath = (key) =>
+    key
+      .split('/')
+      .map((segment) => {
+        const escaped = segment.replace(/&/g, '&26');
+        return escaped === '.' || escaped === '..' ? escaped.replace(/\./g, '&2e') : escaped;
+      })
+      .join('/');
+  store.decodeKeyPath = (keyPath) => keyPath.replace(/&(2e|26)/g, (sequence) => (sequence === '&2e' ? '.' : '&'));
+  store[LITERAL_KEYS] = true;
+}
+
+const LITERAL_KEYS = Symbol('literal keys');
+
 function acceptAnyAccessKey(): void {
   const registry = AWSAccount.registry as typeof AWSAccount.registry & { [ANY_KEY]?: true };
   if (registry[ANY_KEY]) return;

@@ -69,3 +69,12 @@ declare module 's3rver/lib/models/account' {
   const AWSAccount: { registry: Map<string, Account>; DUMMY_ACCOUNT: Account };
   export = AWSAccount;
 }
+
+declare module 's3rver/lib/stores/filesystem' {
+  /** s3rver's on-disk store; only the key ↔ path mapping the local S3 replaces is typed. */
+  const FilesystemStore: {
+    encodeKeyPath(key: string): string;
+    decodeKeyPath(keyPath: string): string;
+  };
+  export = FilesystemStore;
+}

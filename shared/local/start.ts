@@ -8,9 +8,13 @@
  * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's) and LOCAL_SCHEDULE_INTERVAL_MS
  * (replaces every schedule's period); for the fault suite, LOCAL_SQS_DUPLICATE_RATE,
  * LOCAL_CRASH_RATE, LOCAL_CRASH_FUNCTIONS and LOCAL_FAULT_SEED (shared/local/faultInjection.ts).
- * Prints where everything is, then one
+ * The table and the bucket are kept in LOCAL_DATA_DIR (`.local-data` under the working
+ * directory; empty: in memory, nothing kept) across runs; `--fresh` (`npm start -- --fresh`)
+ * empties it first. Prints where everything is, then one
  * `LOCAL_PLATFORM_READY {json}` line for scripts and tests to wait for.
  */
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { READY_MARKER } from './constants';
 import { LocalPlatformError } from './errors';
 import { localFaultsFromEnv } from './faultInjection';
@@ -41,7 +45,26 @@ function apiKeysFromEnv(): LocalApiKey[] {
   return keys;
 }
 
-function printSummary(platform: LocalPlatform): void {
+/** Where the table and the bucket are kept: LOCAL_DATA_DIR, `.local-data` by default, undefined for in memory. */
+function dataDirFromEnv(): string | undefined {
+  const raw = process.env.LOCAL_DATA_DIR ?? DEFAULT_DATA_DIR;
+  return raw.trim() === '' ? undefined : resolve(raw);
+}
+
+const DEFAULT_DATA_DIR = '.local-data';
+
+/** The arguments `npm start -- …` passes; only `--fresh` is known. */
+function flagsFromArgv(argv: readonly string[]): { fresh: boolean } {
+  const unknown = argv.filter((arg) => arg !== '--fresh');
+  if (unknown.length > 0)
+    throw new LocalPlatformError(
+      `Unknown argument ${unknown.join(' ')}; the only one is --fresh (start with an empty ${DEFAULT_DATA_DIR})`,
+      { code: 'BAD_OPTION' },
+    );
+  return { fresh: argv.includes('--fresh') };
+}
+
+function printSummary(platform: LocalPlatform, dataDir: string | undefined): void {
   const [primary] = platform.apiKeys;
   const lines = [
     '',
@@ -54,6 +77,7 @@ function printSummary(platform: LocalPlatform): void {
     `  SQS               ${platform.urls.sqs}`,
     ...Object.values(platform.queues).map((queue) => `                      ${queue.url}`),
     `  EventBridge       ${platform.urls.events}   (events put so far: GET ${platform.urls.events}/_events)`,
+    `  Data              ${dataDir ? `${dataDir} (table and bucket kept across runs; npm start -- --fresh empties it)` : 'in memory (LOCAL_DATA_DIR is empty): nothing is kept'}`,
     `  Routes            ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'other' && event.name === 'http' ? [`${String((event.definition as { method?: unknown }).method ?? 'ANY').toUpperCase()} ${String((event.definition as { path?: unknown }).path)}`] : []))).join(', ')}`,
     `  Queue pollers     ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'sqs' ? [fn.name] : []))).join(', ') || 'none'}`,
     `  Schedules         ${platform.config.functions.flatMap((fn) => fn.events.flatMap((event) => (event.type === 'schedule' ? [`${fn.name} ${event.expressions.join(' ')}`] : []))).join(', ') || 'none'}`,
@@ -83,7 +107,11 @@ function optional<K extends string>(key: K, value: number | undefined): Partial<
 
 async function main(): Promise<void> {
   let platform: LocalPlatform;
+  let dataDir: string | undefined;
   try {
+    const { fresh } = flagsFromArgv(process.argv.slice(2));
+    dataDir = dataDirFromEnv();
+    if (fresh && dataDir) await rm(dataDir, { recursive: true, force: true });
     const faults = localFaultsFromEnv();
     if (faults) {
       const { seed, duplicateRate, crashRates } = faults.options;
@@ -108,13 +136,14 @@ async function main(): Promise<void> {
       ...optional('scheduleIntervalMs', wholeNumber('LOCAL_SCHEDULE_INTERVAL_MS', 1)),
       apiKeys: apiKeysFromEnv(),
       quiet: process.env.INFER_QUIET === '1',
+      ...(dataDir ? { dataDir } : {}),
     });
   } catch (error) {
     const reason = error instanceof LocalPlatformError ? error.message : ((error as Error)?.stack ?? String(error));
     console.error(`\nThe local platform did not start: ${reason}`);
     process.exit(1);
   }
-  printSummary(platform);
+  printSummary(platform, dataDir);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

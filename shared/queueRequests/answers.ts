@@ -41,7 +41,7 @@ export function verdictOf(plan: AnswerPlan, outcomes: readonly Outcome<Inference
   const index = outcomes.findIndex((outcome) => outcome.status !== 'succeeded');
   const failure = outcomes[index];
   if (failure && failure.status !== 'succeeded') {
-    const error = outcomeError(failure);
+    const error = outcomeError(failure, work.model.id);
     const retryable = isUnfinished(failure) || error.retryable;
     if (retryable && !options.finalDelivery) return { kind: 'retry', code: error.code, message: error.message };
     const where = work.request.url === '/v1/embeddings' && Array.isArray(work.request.body.input) ? `input[${index}]: ` : '';

@@ -136,6 +136,18 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     return this.backends.get(backendKey(model, choice))!;
   }
 
+  hasFallback(route: string, backendId: string): boolean {
+    const { modelId, requirements } = parseRoute(route);
+    const model = this.models.get(modelId);
+    if (!model) return false;
+    return model.backends.some(
+      (ref) =>
+        ref.id !== backendId &&
+        requirements.every((requirement) => servesRequirement(ref, requirement)) &&
+        this.breakers.get(ref.id)!.allows(),
+    );
+  }
+
   record(backendId: string, result: 'success' | 'failure'): void {
     const breaker = this.breakers.get(backendId);
     if (!breaker) return;

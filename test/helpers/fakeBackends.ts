@@ -106,6 +106,10 @@ export class FakeResolver implements BackendResolver<string, string> {
   record(backendId: string, result: 'success' | 'failure'): void {
     this.records.push({ backendId, result });
   }
+
+  hasFallback(route: string, backendId: string): boolean {
+    return (this.routes[route] ?? []).some((backend) => backend.id !== backendId);
+  }
 }
 
 /** Items `<prefix>0..n-1` of one route whose input is their id. */

@@ -45,11 +45,15 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
- * Starts `shared/local/start.ts` under tsx with every port 0 (so parallel test files
- * never collide) plus `env`, and resolves once it prints its READY line. If it exits or
- * stays silent for 60 s, rejects with what it printed.
+ * Starts `shared/local/start.ts` under tsx (with `args`) with every port 0 (so parallel
+ * test files never collide), nothing kept on disk (LOCAL_DATA_DIR empty), plus `env`,
+ * and resolves once it prints its READY line. If it exits or stays silent for 60 s,
+ * rejects with what it printed.
  */
-export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<LocalPlatformProcess> {
+export async function startLocalPlatformProcess(
+  env: NodeJS.ProcessEnv = {},
+  options: { args?: string[] } = {},
+): Promise<LocalPlatformProcess> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   // The test process's own function environment (test/setupEnv.ts) must not leak into the
   // platform: it would override what serverless.yml gives the local stage.
@@ -66,11 +70,13 @@ export async function startLocalPlatformProcess(env: NodeJS.ProcessEnv = {}): Pr
     REPLY_QUEUE_PREFIX: _rp,
     ...inherited
   } = process.env;
-  const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env: {
       ...inherited,
       INFER_QUIET: '1',
+      // Each test platform in memory, unless the test names a data directory.
+      LOCAL_DATA_DIR: '',
       INFER_PORT: '0',
       DYNAMODB_PORT: '0',
       SIM_PORT: '0',

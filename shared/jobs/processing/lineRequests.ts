@@ -6,6 +6,7 @@ import { PlatformError } from '../../errors';
 import { chatItems } from '../../inference/chatRequests';
 import { chatBody } from '../../inference/chatResponses';
 import { embeddingItems, embeddingsBody } from '../../inference/embeddingsRequests';
+import { publicFailureMessage } from '../../inference/outcomeErrors';
 import type { BatchOutputLine } from '../Job';
 import { errorLine, resultLine } from './outputLines';
 import type { ModelCatalogueLookup } from './types';
@@ -118,7 +119,7 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
   const failure = outcomes[index];
   if (failure && failure.status === 'failed') {
     const where = plan.request.url === '/v1/embeddings' && Array.isArray(plan.request.body.input) ? `input[${index}]: ` : '';
-    return failed(errorLine(id, plan.customId, failure.error.code, `${where}${failure.error.message}`));
+    return failed(errorLine(id, plan.customId, failure.error.code, `${where}${publicFailureMessage(failure.error, plan.model.id)}`));
   }
   if (failure) throw new Error(`line ${plan.lineNumber}: item ${failure.id} was not attempted; unfinished lines must not be written`);
   let promptTokens = 0;

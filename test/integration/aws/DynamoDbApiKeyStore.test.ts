@@ -27,6 +27,17 @@ describe('DynamoDbApiKeyStore against a local DynamoDB', () => {
     expect(await store.findByHash(hashApiKey('sk-unknown'))).toBeUndefined();
   });
 
+  it('knows a tenant once a key record names it (revoked or not), and no other', async () => {
+    // Prepare
+    const { record } = await issueApiKey(store, { tenantId: 'tenant-known', name: 'drops' });
+    await store.revoke(record.keyHash, new Date());
+    // Act
+    const known = await store.isKnownTenant('tenant-known');
+    const unknown = await store.isKnownTenant('tenant-nobody');
+    // Assess
+    expect([known, unknown]).toEqual([true, false]);
+  });
+
   it('refuses a second record for the same hash', async () => {
     const record = { keyHash: hashApiKey('sk-twice'), keyId: 'k', tenantId: 't', name: '', createdAt: '2026-11-28T00:00:00.000Z' };
     await store.put(record);

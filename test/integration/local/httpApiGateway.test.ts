@@ -502,4 +502,18 @@ describe('the emulated REST API (payload 1.0)', () => {
     // Assess
     expect(logged).toContainEqual(expect.stringMatching(/^\[http\] GET \/nothing 404 \d+ms$/));
   });
+
+  it('never writes a key to its request line: an api_key query parameter is redacted, the Authorization header never logged', async () => {
+    // Act
+    await send(gateway.url, {
+      path: '/items/7?limit=2&api_key=sk-secret-in-url&after=x',
+      headers: { authorization: 'Bearer sk-secret-in-header' },
+    });
+    await sleep(20);
+
+    // Assess
+    const line = logged.find((entry) => entry.startsWith('[http] GET /items/7'));
+    expect(line).toMatch(/^\[http\] GET \/items\/7\?limit=2&api_key=\[REDACTED\]&after=x 200 \d+ms$/);
+    expect(logged.join('\n')).not.toContain('sk-secret');
+  });
 });

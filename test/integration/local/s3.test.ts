@@ -55,6 +55,29 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
     return { body: await object.Body!.transformToString(), contentRange: object.ContentRange, length: object.ContentLength };
   };
 
+  it('keeps keys literal, as S3 does: . and .. segments are not normalised, in the object or its notification', async () => {
+    // Prepare
+    const key = 'inbox/local/../other/./dots.jsonl';
+    await receiveAll(sqsClient, ingestUrl);
+
+    // Act
+    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '{"a":1}\n' }));
+    await forwarder.flush();
+    const messages = await receiveAll(sqsClient, ingestUrl);
+    const literal = await text(key);
+    const normalised = await s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'inbox/other/dots.jsonl' })).then(
+      () => 'found',
+      () => 'missing',
+    );
+
+    // Assess
+    expect(literal.body).toBe('{"a":1}\n');
+    expect(normalised).toBe('missing');
+    expect(messages.map((message) => decodeURIComponent(JSON.parse(message.Body!).Records[0].s3.object.key.replace(/\+/g, ' ')))).toEqual([
+      key,
+    ]);
+  });
+
   it('sends exactly one S3 event notification to the ingest queue for a put under inbox/', async () => {
     // Prepare
     const before = Date.now();

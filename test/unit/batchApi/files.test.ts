@@ -102,6 +102,48 @@ describe('POST /v1/files', () => {
       'invalid_file_format',
       'file',
     ],
+    [
+      'a field the route does not know',
+      [
+        ['purpose', 'batch'],
+        ['purpsoe', 'batch'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'unknown_parameter',
+      'purpsoe',
+    ],
+    [
+      'an unknown field before the file',
+      [
+        ['file_name', 'x.jsonl'],
+        ['purpose', 'batch'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'unknown_parameter',
+      'file_name',
+    ],
+    [
+      'expires_after with another anchor',
+      [
+        ['purpose', 'batch'],
+        ['expires_after[anchor]', 'last_active_at'],
+        ['expires_after[seconds]', '3600'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'invalid_value',
+      'expires_after.anchor',
+    ],
+    [
+      'expires_after of under an hour',
+      [
+        ['purpose', 'batch'],
+        ['expires_after[anchor]', 'created_at'],
+        ['expires_after[seconds]', '60'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ],
+      'invalid_value',
+      'expires_after.seconds',
+    ],
   ] as Array<[string, Array<[string, string | File]>, string, string]>)(
     'refuses %s with a 400 naming the field',
     async (_name, fields, code, param) => {
@@ -116,6 +158,23 @@ describe('POST /v1/files', () => {
       expect(platform.fileStore.files.size).toBe(0);
     },
   );
+
+  it('accepts expires_after as the openai client sends it', async () => {
+    // Prepare
+    const platform = setup();
+    // Act
+    const answer = await invoke(
+      platform.files,
+      await uploadEvent([
+        ['purpose', 'batch'],
+        ['expires_after[anchor]', 'created_at'],
+        ['expires_after[seconds]', '86400'],
+        ['file', new File([JSONL], 'a.jsonl')],
+      ]),
+    );
+    // Assess
+    expect(answer.status).toBe(200);
+  });
 
   it('refuses a body that is not multipart with 415, and a broken one or two files with 400', async () => {
     // Prepare

@@ -9,6 +9,7 @@ import {
   ModelNotFoundError,
   PlatformError,
 } from '../../../shared/errors';
+import { toOpenAiError } from '../../../shared/http/openAiErrors';
 import { InferenceService } from '../../../shared/inference/InferenceService';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { FakeProvider } from '../../helpers/fakeProvider';
@@ -112,6 +113,32 @@ describe('InferenceService', () => {
     const error = await service.chatCompletion({ model: 'chat-a', messages: [user('hi')] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlatformError);
     expect(error).toMatchObject({ status: 503, retryable: true });
+  });
+
+  it("keeps the backend's own text and our backend ids out of a 503 and names the model; the text stays in the cause", async () => {
+    // Prepare: both backends fail with text a caller must not see
+    const { service, providers } = makeService();
+    providers.get('gpu')!.failWith = new BackendUnavailableError('upstream http://10.0.1.10:8000 said: CUDA out of memory', {
+      backendId: 'gpu',
+    });
+    providers.get('bedrock')!.failWith = new BackendUnavailableError('ServiceUnavailableException in account 123456789012', {
+      backendId: 'bedrock',
+    });
+
+    // Act
+    const error = (await service.chatCompletion({ model: 'chat-a', messages: [user('hi')] }).catch((e: unknown) => e)) as PlatformError;
+    const { status, body } = toOpenAiError(error);
+
+    // Assess
+    expect(status).toBe(503);
+    expect(body.error).toEqual({
+      message: "The model 'chat-a' is unavailable right now; try again.",
+      type: 'server_error',
+      param: null,
+      code: 'backend_unavailable',
+    });
+    expect(JSON.stringify(body)).not.toMatch(/10\.0\.1\.10|CUDA|123456789012|gpu|bedrock/);
+    expect(String((error.cause as Error).message)).toMatch(/CUDA|123456789012/);
   });
 
   it('answers 504 without calling a backend when the deadline has already passed', async () => {

@@ -151,7 +151,10 @@ describe('InferenceService.chatCompletionStream', () => {
     const { chunks, error } = await collect(await service.chatCompletionStream(ask()));
     // Assess
     expect(chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'Hel']);
-    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error).toMatchObject({ status: 503, code: 'backend_unavailable' });
+    // The backend's own text (and our backend id) stays in the cause, out of the error event.
+    expect((error as PlatformError).message).not.toContain('broke');
+    expect((error as PlatformError).cause).toBeInstanceOf(BackendUnavailableError);
     expect(bedrock.calls).toHaveLength(0);
   });
 
@@ -183,7 +186,7 @@ describe('InferenceService.chatCompletionStream', () => {
     const { error } = await reading;
     // Assess
     expect(gpu.calls[0]!.signal!.aborted).toBe(true);
-    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error).toMatchObject({ code: 'cancelled' });
   });
 
   it('never ends in success when a strict json_schema answer does not follow the schema', async () => {

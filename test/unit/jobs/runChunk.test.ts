@@ -231,6 +231,33 @@ describe('runChunk', () => {
     expect(result).toEqual({ status: 'retry_later', cause: 'rate_limited' });
   });
 
+  it('a hung backend costs the chunk its remaining time, not its lines: nothing written, the chunk goes back, even on its last delivery', async () => {
+    // Prepare: both backends accept calls and never answer
+    const world = makeWorld();
+    const { etag, chunks } = await putInput(world, TEN_LINES, [TEN_LINES.length], [REFUSED_BY_INGEST]);
+    const created = await createJob(world, { chunksTotal: 1, total: 11, ingestFailed: 1, etag });
+    let calls = 0;
+    const hang = (_: unknown, options?: { signal?: AbortSignal }) => {
+      calls += 1;
+      return new Promise<never>((_resolve, reject) =>
+        options?.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true }),
+      );
+    };
+    Object.assign(world.providers.get('gpu')!, { chat: hang });
+    Object.assign(world.providers.get('gpu-embed')!, {
+      embed: (_model: unknown, _inputs: unknown, options?: { signal?: AbortSignal }) => hang(undefined, options),
+    });
+
+    // Act
+    const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: Date.now() + 2_200, canRetry: false });
+
+    // Assess: the calls were made (the backends' expected latency is 2 s) and cut at the deadline
+    expect(calls).toBeGreaterThan(0);
+    expect(result).toEqual({ status: 'retry_later', cause: 'deadline' });
+    expect(partKeys(world)).toEqual([]);
+    expect(await world.jobs.get(JOB_ID)).toEqual(created);
+  });
+
   it('writes and records nothing when the deadline leaves no time, so the chunk is redelivered', async () => {
     // Prepare
     const world = makeWorld();

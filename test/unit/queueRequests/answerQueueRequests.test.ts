@@ -174,7 +174,7 @@ describe('answerQueueRequests: failures', () => {
       expect.objectContaining({
         custom_id: 'e-1',
         response: null,
-        error: { code: 'backend_unavailable', message: expect.stringContaining('GPU pool down') },
+        error: { code: 'backend_unavailable', message: "input[0]: The model 'embed-b' is unavailable right now; try again." },
       }),
     ]);
   });
