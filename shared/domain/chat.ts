@@ -115,7 +115,10 @@ export const ChatCompletionFields = z.strictObject({
   parallel_tool_calls: z.boolean().optional(),
   response_format: ResponseFormat.optional(),
   reasoning_effort: ReasoningEffort.nullish(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+  metadata: z
+    .record(z.string().max(64), z.string().max(512))
+    .refine((tags) => Object.keys(tags).length <= 16, 'at most 16 key-value pairs')
+    .nullish(),
   /** Nothing is stored: `store: true` is refused rather than ignored. */
   store: z.literal(false).nullish(),
   service_tier: z.enum(['auto', 'default']).nullish(),

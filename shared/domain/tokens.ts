@@ -9,3 +9,12 @@ export function estimateTokens(text: string): number {
 
 /** Framing tokens a chat template adds per message. */
 export const TOKENS_PER_MESSAGE = 4;
+
+/**
+ * Reasoning tokens when the backend returned reasoning text but no count (Bedrock never
+ * counts them apart; some vLLM versions do not): the estimate of that text, never more
+ * than the tokens generated.
+ */
+export function estimateReasoningTokens(reasoning: string, completionTokens: number): number {
+  return Math.min(completionTokens, estimateTokens(reasoning));
+}

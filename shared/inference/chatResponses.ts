@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../batching/types';
 import {
   checkStructuredOutput,
+  estimateReasoningTokens,
   type ChatCompletionChunk,
   type ChatCompletionResponse,
   type ChatResult,
@@ -93,10 +94,11 @@ export async function* chatChunks(stream: OpenedChatStream, model: ModelEntry, o
     model: model.id,
     choices: [{ index: 0, delta, finish_reason: finish, logprobs }],
   });
-  yield chunk({ role: 'assistant', content: '' });
   let usage: Usage | undefined;
   let finished = false;
   let text = '';
+  let reasoning = '';
+  let calledTools = false;
   const pieces = (async function* () {
     try {
       yield* stream.first;
@@ -111,30 +113,42 @@ export async function* chatChunks(stream: OpenedChatStream, model: ModelEntry, o
         retryable: error.retryable,
         cause: error,
       });
-    } finally {
-      // A consumer that stops early (client gone) ends the backend call too.
-      await stream.rest.return?.();
     }
   })();
-  for await (const piece of pieces) {
-    if (piece.usage) usage = piece.usage;
-    const delta: ChatCompletionChunk['choices'][number]['delta'] = {};
-    if (piece.reasoning) delta.reasoning_content = piece.reasoning;
-    if (piece.content) {
-      delta.content = piece.content;
-      text += piece.content;
+  try {
+    yield chunk({ role: 'assistant', content: '' });
+    for await (const piece of pieces) {
+      if (piece.usage) usage = piece.usage;
+      const delta: ChatCompletionChunk['choices'][number]['delta'] = {};
+      if (piece.reasoning) {
+        delta.reasoning_content = piece.reasoning;
+        reasoning += piece.reasoning;
+      }
+      if (piece.content) {
+        delta.content = piece.content;
+        text += piece.content;
+      }
+      if (piece.toolCalls && piece.toolCalls.length > 0) {
+        delta.tool_calls = piece.toolCalls;
+        calledTools = true;
+      }
+      if (piece.finishReason === 'stop' && !calledTools) assertStructured(options.responseFormat, text);
+      if (Object.keys(delta).length > 0 || piece.finishReason || piece.logprobs != null) {
+        yield chunk(delta, piece.finishReason ?? null, piece.logprobs ?? null);
+        if (piece.finishReason) finished = true;
+      }
     }
-    if (piece.toolCalls && piece.toolCalls.length > 0) delta.tool_calls = piece.toolCalls;
-    if (piece.finishReason === 'stop') assertStructured(options.responseFormat, text);
-    if (Object.keys(delta).length > 0 || piece.finishReason) {
-      yield chunk(delta, piece.finishReason ?? null, piece.logprobs ?? null);
-      if (piece.finishReason) finished = true;
-    }
+  } finally {
+    // However the reading ends (the client gone, an error), the backend call ends with it.
+    await stream.rest.return?.();
   }
-  // A backend that ends without saying why has stopped naturally.
+  // A backend that ends without saying why has stopped naturally (or after its calls).
   if (!finished) {
-    assertStructured(options.responseFormat, text);
-    yield chunk({}, 'stop');
+    if (!calledTools) assertStructured(options.responseFormat, text);
+    yield chunk({}, calledTools ? 'tool_calls' : 'stop');
+  }
+  if (usage && usage.reasoningTokens === undefined && reasoning !== '') {
+    usage = { ...usage, reasoningTokens: estimateReasoningTokens(reasoning, usage.completionTokens) };
   }
   if (options.includeUsage) {
     yield {

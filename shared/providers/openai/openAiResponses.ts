@@ -1,6 +1,7 @@
 import type { ItemResult } from '../../batching/types';
 import type { FinishReason, ToolCall } from '../../domain/chat';
 import type { ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
+import { estimateReasoningTokens } from '../../domain/tokens';
 import { BackendUnavailableError } from '../../errors';
 
 /** A tool call as servers send it; vLLM follows OpenAI, others drift (missing type, object arguments). */
@@ -36,10 +37,13 @@ interface EmbeddingsWire {
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 /**
- * OpenAI's finish reasons pass through; vLLM's own `abort` (and anything unknown) is a
- * plain stop, the closest OpenAI word for "generation ended".
+ * OpenAI's finish reasons pass through; anything unknown is a plain stop, the closest
+ * OpenAI word for "generation ended"; vLLM's own `abort` is a failure.
  */
 export function finishReason(value: unknown): FinishReason {
+  // vLLM's `abort`: the server cancelled the sequence (preempted, shut down). The answer is
+  // cut short, so it must not pass for a complete one: a bad answer, retried before the first piece.
+  if (value === 'abort') throw new BackendUnavailableError('The model server aborted the generation.', { code: 'bad_backend_response' });
   return value === 'length' || value === 'content_filter' || value === 'tool_calls' ? value : 'stop';
 }
 
@@ -103,7 +107,7 @@ export function toChatResult(body: unknown, backendId: string | undefined): Chat
     ...(reasoning === undefined ? {} : { reasoning }),
     ...(toolCalls === undefined ? {} : { toolCalls }),
     finishReason: finishReason(choice.finish_reason),
-    usage: toUsage(wire.usage),
+    usage: withReasoningEstimate(toUsage(wire.usage), reasoning),
     ...(choice.logprobs == null ? {} : { logprobs: choice.logprobs }),
   };
 }
@@ -164,4 +168,10 @@ export function toEmbeddingResults(
     const usage = { promptTokens: tokens[i] ?? 0, completionTokens: 0 };
     return { ok: true as const, value: { vector: vector ?? [], usage }, usage };
   });
+}
+
+/** The usage, with reasoning tokens estimated from the text where the server did not count them. */
+function withReasoningEstimate(usage: Usage, reasoning: string | undefined): Usage {
+  if (usage.reasoningTokens !== undefined || !reasoning) return usage;
+  return { ...usage, reasoningTokens: estimateReasoningTokens(reasoning, usage.completionTokens) };
 }

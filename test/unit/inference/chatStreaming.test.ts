@@ -189,6 +189,35 @@ describe('InferenceService.chatCompletionStream', () => {
     expect(error).toMatchObject({ code: 'cancelled' });
   });
 
+  it('ends a stream of tool calls that gives no reason with finish_reason tool_calls, and estimates uncounted reasoning', async () => {
+    // Prepare
+    const { service, gpu } = makeService();
+    gpu.pieces = [
+      { reasoning: 'Think it over first.' },
+      { toolCalls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { usage: { promptTokens: 3, completionTokens: 20 } },
+    ];
+    // Act
+    const { chunks, error } = await collect(await service.chatCompletionStream(ask({ stream_options: { include_usage: true } })));
+    // Assess
+    expect(error).toBeUndefined();
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(chunks.at(-1)!.usage!.completion_tokens_details).toEqual({ reasoning_tokens: 5 });
+  });
+
+  it('ends the backend call when the reader stops right after the first chunk', async () => {
+    // Prepare
+    const { service, gpu } = makeService();
+    gpu.hangAfter = 1;
+    const stream = await service.chatCompletionStream(ask());
+    // Act
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.return?.();
+    // Assess
+    expect(gpu.calls[0]!.signal!.aborted).toBe(true);
+  });
+
   it('never ends in success when a strict json_schema answer does not follow the schema', async () => {
     // Prepare
     const { service, gpu } = makeService();

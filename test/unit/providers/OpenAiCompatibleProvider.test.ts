@@ -61,7 +61,8 @@ describe('OpenAiCompatibleProvider.chat', () => {
       content: 'Hello!',
       reasoning: 'thinking',
       finishReason: 'stop',
-      usage: { promptTokens: 9, completionTokens: 4 },
+      // The server counted no reasoning tokens: estimated from the text ('thinking', 2).
+      usage: { promptTokens: 9, completionTokens: 4, reasoningTokens: 2 },
     });
   });
 
@@ -69,7 +70,7 @@ describe('OpenAiCompatibleProvider.chat', () => {
     ['length', 'length'],
     ['content_filter', 'content_filter'],
     ['stop', 'stop'],
-    ['abort', 'stop'],
+    ['an unknown reason', 'stop'],
   ])('maps finish_reason %s to %s', async (wire, expected) => {
     // Prepare
     server.handle((_req, res) => sendJson(res, 200, completion('x', wire)));
@@ -81,6 +82,21 @@ describe('OpenAiCompatibleProvider.chat', () => {
     // Assess
     expect(result.finishReason).toBe(expected);
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it("takes vLLM's finish_reason abort (a cancelled sequence) as a bad answer, never as a complete one", async () => {
+    // Prepare
+    server.handle((_req, res) => sendJson(res, 200, completion('x', 'abort')));
+    const provider = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] });
+
+    // Act
+    const failure = await provider.chat(call).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toMatchObject({ code: 'bad_backend_response', retryable: true });
   });
 
   it('maps null content without tool calls to an empty string', async () => {
