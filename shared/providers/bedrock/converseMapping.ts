@@ -9,6 +9,7 @@ import type {
 } from '@aws-sdk/client-bedrock-runtime';
 import type { FinishReason, ToolCall, ToolChoice, ToolDefinition } from '../../domain/chat';
 import type { ChatCall, ChatResult, Usage } from '../../domain/inference';
+import { estimateReasoningTokens } from '../../domain/tokens';
 import { toConverseConversation } from './converseMessages';
 
 /** The instruction that stands in for `response_format: json_object`, which Converse has no switch for. */
@@ -131,16 +132,15 @@ export function toFinishReason(stopReason: string | undefined): FinishReason {
 
 /**
  * Token usage in our words. Bedrock counts reasoning inside `outputTokens` and does not
- * say how many it took, so `reasoningTokens` is an estimate: the reasoning text's length
- * at about four characters a token, never more than the completion tokens. Absent when
- * the model returned no reasoning text.
+ * say how many it took, so `reasoningTokens` is the domain's estimate of the reasoning
+ * text ({@link estimateReasoningTokens}). Absent when the model returned no reasoning text.
  */
 export function toUsage(inputTokens: number | undefined, outputTokens: number | undefined, reasoning: string): Usage {
   const completionTokens = outputTokens ?? 0;
   return {
     promptTokens: inputTokens ?? 0,
     completionTokens,
-    ...(reasoning === '' ? {} : { reasoningTokens: Math.min(completionTokens, Math.ceil(reasoning.length / 4)) }),
+    ...(reasoning === '' ? {} : { reasoningTokens: estimateReasoningTokens(reasoning, completionTokens) }),
   };
 }
 

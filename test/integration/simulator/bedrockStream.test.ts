@@ -1,12 +1,12 @@
 import {
-  BedrockRuntimeClient,
+  type BedrockRuntimeClient,
   ConverseCommand,
   ConverseStreamCommand,
   type ConverseStreamCommandInput,
   type ConverseStreamOutput,
   type Tool,
 } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createBedrockClient } from '../../../shared/providers/bedrock/createBedrockClient';
 import { startSimulator, type RunningSimulator } from '../../../shared/simulator';
 import { DEFAULT_SIMULATOR_CONFIG } from '../../../shared/simulator/SimulatorConfig';
 
@@ -54,13 +54,8 @@ describe('GPU simulator, Bedrock ConverseStream and tools', () => {
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, passMs: 5, itemMs: 0 });
-    client = new BedrockRuntimeClient({
-      endpoint: sim.url,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestHandler: new NodeHttpHandler(),
-      maxAttempts: 1,
-    });
+    // The platform's own client (HTTP/1.1, one attempt), as the Bedrock provider builds it.
+    client = createBedrockClient({ endpoint: sim.url, region: 'eu-west-1' });
   });
   afterAll(async () => {
     client.destroy();
