@@ -2,12 +2,12 @@ import { createFileStore, createObjectStore } from '../../shared/aws/adapters';
 import { FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchApi';
 import { loadConfig, required } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
-import { binaryResponse, httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
+import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
 
 /**
  * The Files API: `POST /v1/files` (multipart upload, purpose `batch`), `GET /v1/files`,
- * `GET /v1/files/{fileId}` and `GET /v1/files/{fileId}/content` (the bytes, base64 on
- * the wire so any content survives).
+ * `GET /v1/files/{fileId}` and `DELETE /v1/files/{fileId}`. The content route streams,
+ * so it has a function of its own (fileContent.ts).
  */
 export const createHandler = (deps: { service: FileService; maxUploadBytes?: number }) =>
   httpRoute(async ({ event, tenant: { tenantId } }) => {
@@ -22,8 +22,8 @@ export const createHandler = (deps: { service: FileService; maxUploadBytes?: num
         return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListFilesQuery, event.queryStringParameters ?? {})));
       case 'GET /v1/files/{fileId}':
         return jsonResponse(200, await deps.service.retrieve(tenantId, fileId));
-      case 'GET /v1/files/{fileId}/content':
-        return binaryResponse(200, (await deps.service.content(tenantId, fileId)).data, 'application/octet-stream');
+      case 'DELETE /v1/files/{fileId}':
+        return jsonResponse(200, await deps.service.delete(tenantId, fileId));
       default:
         throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
+import { expireFiles } from '../../shared/batchApi';
 import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage, FinalizeMessage } from '../../shared/jobs/Job';
 import { expireJobs, sweepStalledJobs, type ExpireJobsDeps, type SweepStalledJobsDeps } from '../../shared/jobs/processing';
@@ -12,30 +13,36 @@ import { logger } from '../../shared/observability/logger';
  * Every few minutes: jobs past their completion window become `expired` and drain; then
  * stalled jobs (no progress for STALLED_AFTER_SECONDS) get their unfinished chunks sent
  * again, or abandoned as error lines after STALLED_MAX_REDRIVES, so no job stays
- * unfinished for ever.
+ * unfinished for ever. Files past their `expires_at` (OpenAI's `expires_after`) are removed,
+ * object and record.
  */
-export const createHandler = (deps: ExpireJobsDeps, sweep?: SweepStalledJobsDeps) => async (_event: ScheduledEvent) => {
-  const result = await expireJobs(deps);
-  if (result.expired.length > 0) logger.info('jobs expired', { ...result });
-  const stalled = sweep ? await sweepStalledJobs(sweep) : { redriven: [], abandoned: [], refinalized: [] };
-  if (stalled.redriven.length + stalled.abandoned.length + stalled.refinalized.length > 0)
-    logger.warn('stalled jobs swept', { ...stalled });
-  return { ...result, stalled };
-};
+export const createHandler =
+  (deps: ExpireJobsDeps, sweep?: SweepStalledJobsDeps, fileSweep?: Parameters<typeof expireFiles>[0]) => async (_event: ScheduledEvent) => {
+    const result = await expireJobs(deps);
+    if (result.expired.length > 0) logger.info('jobs expired', { ...result });
+    const expiredFiles = fileSweep ? await expireFiles(fileSweep) : [];
+    if (expiredFiles.length > 0) logger.info('files expired', { fileIds: expiredFiles });
+    const stalled = sweep ? await sweepStalledJobs(sweep) : { redriven: [], abandoned: [], refinalized: [] };
+    if (stalled.redriven.length + stalled.abandoned.length + stalled.refinalized.length > 0)
+      logger.warn('stalled jobs swept', { ...stalled });
+    return { ...result, stalled, expiredFiles };
+  };
 
 const config = loadConfig();
 const jobs = createJobStore(config);
+const objects = createObjectStore();
 export const handler = withMetrics(
   createHandler(
     { jobs, now: Date.now },
     {
       jobs,
-      objects: createObjectStore(),
+      objects,
       chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
       finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
       now: Date.now,
       newAttemptId: () => randomUUID(),
       ...loadStallSettings(),
     },
+    { files: createFileStore(config), objects, now: Date.now },
   ),
 );

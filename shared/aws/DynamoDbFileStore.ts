@@ -1,11 +1,17 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, FileStore } from '../jobs/ports';
 
 const fileKey = (fileId: string) => ({ pk: `FILE#${fileId}`, sk: 'FILE' });
 const listKey = (tenantId: string) => `TENANT#${tenantId}#FILES`;
-const sortKey = (file: Pick<FileRecord, 'createdAt' | 'id'>) => `${String(file.createdAt).padStart(12, '0')}#${file.id}`;
+const pad = (seconds: number) => String(seconds).padStart(12, '0');
+const sortKey = (file: Pick<FileRecord, 'createdAt' | 'id'>) => `${pad(file.createdAt)}#${file.id}`;
+/** The sparse gsi2 partition of files that expire, by when (the sweep reads it oldest first). */
+const EXPIRING = 'EXPIRING_FILES';
 
-/** File records in the platform table; a tenant's files listed newest first through gsi1. */
+/**
+ * File records in the platform table; a tenant's files listed through gsi1 (by creation
+ * time, either way), and files with an `expiresAt` on gsi2 by that time, for the sweep.
+ */
 export class DynamoDbFileStore implements FileStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -16,7 +22,14 @@ export class DynamoDbFileStore implements FileStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...fileKey(file.id), type: 'file', ...file, gsi1pk: listKey(file.tenantId), gsi1sk: sortKey(file) },
+        Item: {
+          ...fileKey(file.id),
+          type: 'file',
+          ...file,
+          gsi1pk: listKey(file.tenantId),
+          gsi1sk: sortKey(file),
+          ...(file.expiresAt !== undefined ? { gsi2pk: EXPIRING, gsi2sk: `${pad(file.expiresAt)}#${file.id}` } : {}),
+        },
       }),
     );
   }
@@ -28,7 +41,7 @@ export class DynamoDbFileStore implements FileStore {
 
   async list(
     tenantId: string,
-    page: { after?: string; limit: number; purpose?: FileRecord['purpose'] },
+    page: { after?: string; limit: number; purpose?: FileRecord['purpose']; order?: 'asc' | 'desc' },
   ): Promise<{ files: FileRecord[]; hasMore: boolean }> {
     let startKey: Record<string, unknown> | undefined;
     if (page.after) {
@@ -45,7 +58,7 @@ export class DynamoDbFileStore implements FileStore {
           KeyConditionExpression: 'gsi1pk = :pk',
           ...(page.purpose ? { FilterExpression: 'purpose = :purpose' } : {}),
           ExpressionAttributeValues: { ':pk': listKey(tenantId), ...(page.purpose ? { ':purpose': page.purpose } : {}) },
-          ScanIndexForward: false,
+          ScanIndexForward: page.order === 'asc',
           Limit: page.limit + 1,
           ExclusiveStartKey: startKey,
         }),
@@ -55,9 +68,31 @@ export class DynamoDbFileStore implements FileStore {
     } while (startKey && files.length <= page.limit);
     return { files: files.slice(0, page.limit), hasMore: files.length > page.limit };
   }
+
+  async delete(fileId: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: fileKey(fileId), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
+
+  async listExpired(now: number, limit: number): Promise<FileRecord[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':pk': EXPIRING, ':now': pad(now) },
+        Limit: limit,
+      }),
+    );
+    // gsi2 projects keys only: read each record.
+    const files = await Promise.all(Items.map((item) => this.get(String(item.pk).slice('FILE#'.length))));
+    return files.filter((file): file is FileRecord => file !== undefined);
+  }
 }
 
 function toRecord(item: Record<string, unknown>): FileRecord {
-  const { id, tenantId, purpose, filename, bytes, createdAt, bucket, key } = item as unknown as FileRecord;
-  return { id, tenantId, purpose, filename, bytes, createdAt, bucket, key };
+  const { id, tenantId, purpose, filename, bytes, createdAt, bucket, key, expiresAt } = item as unknown as FileRecord;
+  return { id, tenantId, purpose, filename, bytes, createdAt, bucket, key, ...(typeof expiresAt === 'number' ? { expiresAt } : {}) };
 }

@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
-import type { ObjectInfo, ObjectStore } from '../jobs/ports';
+import type { DeletableObjectStore, ObjectInfo } from '../jobs/ports';
 
 /** Parts of a streamed upload: S3's 5 MiB minimum plus room, two in flight (bounded memory). */
 const PART_SIZE = 8 * 1024 * 1024;
 
 /** The platform bucket through the S3 API. Streams are uploaded multipart, so writes take constant memory. */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements DeletableObjectStore {
   constructor(private readonly client: S3Client) {}
 
   async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
@@ -55,6 +55,10 @@ export class S3ObjectStore implements ObjectStore {
       return;
     }
     await new Upload({ client: this.client, params: { ...params, Body: body }, partSize: PART_SIZE, queueSize: 2 }).done();
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 }
 

@@ -1,9 +1,11 @@
+import type { UploadStore } from '../batchApi/UploadStore';
 import type { Config } from '../config/config';
 import { required, requireTableName } from '../config/config';
-import type { DeliveryControl, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../jobs/ports';
+import type { DeletableObjectStore, DeliveryControl, EventPublisher, FileStore, JobStore, MessageSender } from '../jobs/ports';
 import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from './clients';
 import { DynamoDbFileStore } from './DynamoDbFileStore';
 import { DynamoDbJobStore } from './DynamoDbJobStore';
+import { DynamoDbUploadStore } from './DynamoDbUploadStore';
 import { EventBridgePublisher } from './EventBridgePublisher';
 import { S3ObjectStore } from './S3ObjectStore';
 import { SqsDeliveryControl } from './SqsDeliveryControl';
@@ -16,10 +18,11 @@ import { SqsMessageSender } from './SqsMessageSender';
 
 export const createJobStore = (config: Config): JobStore => new DynamoDbJobStore(createDocumentClient(), requireTableName(config));
 export const createFileStore = (config: Config): FileStore => new DynamoDbFileStore(createDocumentClient(), requireTableName(config));
-export const createObjectStore = (): ObjectStore => new S3ObjectStore(createS3Client());
+export const createObjectStore = (): DeletableObjectStore => new S3ObjectStore(createS3Client());
 export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
   new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));
 export const createDeliveryControl = (queueUrl: string | undefined, variable = 'queue URL'): DeliveryControl =>
   new SqsDeliveryControl(createSqsClient(), required(queueUrl, variable));
 export const createEventPublisher = (config: Config): EventPublisher =>
   new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));
+export const createUploadStore = (config: Config): UploadStore => new DynamoDbUploadStore(createDocumentClient(), requireTableName(config));

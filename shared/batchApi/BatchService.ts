@@ -54,6 +54,7 @@ export class BatchService {
       source: { bucket: file.bucket, key: file.key },
       metadata: request.metadata ?? {},
       createdAt,
+      ...(request.output_expires_after ? { outputExpiresAfterSeconds: request.output_expires_after.seconds } : {}),
     });
     if (!(await this.deps.jobs.create(job))) throw new Error(`A job with the new id ${job.id} exists already.`);
     try {

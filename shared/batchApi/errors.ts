@@ -40,3 +40,30 @@ export class FileContentTooLargeError extends PlatformError {
     this.name = 'FileContentTooLargeError';
   }
 }
+
+/** No such Upload for this tenant, as for files (404). */
+export class UploadNotFoundError extends NotFoundError {
+  constructor(uploadId: string) {
+    super(`No such Upload object: ${uploadId}`, { code: 'upload_not_found' });
+    this.name = 'UploadNotFoundError';
+  }
+}
+
+/** The Upload cannot do that from where it is: completed, cancelled or expired (409 `invalid_state`). */
+export class UploadStateError extends PlatformError {
+  constructor(uploadId: string, action: string, status: string) {
+    super(`Upload ${uploadId} is ${status}: cannot ${action}.`, { code: 'invalid_state', status: 409, type: 'invalid_request_error' });
+    this.name = 'UploadStateError';
+  }
+}
+
+/** A part over what one Lambda request carries (413); send smaller parts. */
+export class UploadPartTooLargeError extends PlatformError {
+  constructor(limitBytes: number) {
+    super(
+      `A part may be at most ${limitBytes} bytes through this API (a Lambda request carries at most 6 MB, and the part arrives base64-encoded). Split the file into smaller parts.`,
+      { code: 'file_too_large', status: 413, type: 'invalid_request_error', param: 'data' },
+    );
+    this.name = 'UploadPartTooLargeError';
+  }
+}

@@ -1,13 +1,15 @@
 import { InvalidRequestError } from '../errors';
 import { parseMultipartForm } from '../http/multipartForm';
-import { MULTIPART_OVERHEAD_BYTES } from './constants';
-import { UploadTooLargeError } from './errors';
+import { EXPIRES_AFTER_SECONDS, MULTIPART_OVERHEAD_BYTES } from './constants';
+import { UploadPartTooLargeError, UploadTooLargeError } from './errors';
 
 /** A checked `POST /v1/files` upload. */
 export interface FileUpload {
   purpose: 'batch';
   filename: string;
   data: Buffer;
+  /** `expires_after[seconds]` (anchor `created_at`), when given. */
+  expiresAfterSeconds?: number;
 }
 
 /**
@@ -22,7 +24,7 @@ const KNOWN_FIELDS = ['purpose', 'expires_after[anchor]', 'expires_after[seconds
  * `openai` client sends them) and checks it: a 413 pointing at the file drop for a file
  * over `maxBytes`, a 400 naming the field for anything else. A field the route does not
  * know is refused by name (`unknown_parameter`), as the JSON routes refuse theirs: a typo
- * never passes silently. `expires_after` is checked, then left to the bucket's lifecycle.
+ * never passes silently. `expires_after` sets when the file expires.
  */
 export async function readFileUpload(
   request: { contentType: string | undefined; body: Buffer },
@@ -34,7 +36,7 @@ export async function readFileUpload(
   const unknown = Object.keys(form.fields).find((name) => name !== 'file' && !(KNOWN_FIELDS as readonly string[]).includes(name));
   if (unknown !== undefined)
     throw new InvalidRequestError(`Unrecognized request argument supplied: ${unknown}`, { param: unknown, code: 'unknown_parameter' });
-  checkExpiresAfter(form.fields);
+  const expiresAfterSeconds = readExpiresAfter(form.fields);
 
   const file = form.files.find((part) => part.field === 'file');
   if (!file) {
@@ -64,14 +66,14 @@ export async function readFileUpload(
       code: 'invalid_file_format',
     });
   }
-  return { purpose, filename: file.filename, data: file.data };
+  return { purpose, filename: file.filename, data: file.data, ...(expiresAfterSeconds !== undefined ? { expiresAfterSeconds } : {}) };
 }
 
 /** `expires_after[anchor]` must be `created_at` and `expires_after[seconds]` a whole number from 3,600 to 2,592,000, together. */
-function checkExpiresAfter(fields: Record<string, string>): void {
+function readExpiresAfter(fields: Record<string, string>): number | undefined {
   const anchor = fields['expires_after[anchor]'];
   const seconds = fields['expires_after[seconds]'];
-  if (anchor === undefined && seconds === undefined) return;
+  if (anchor === undefined && seconds === undefined) return undefined;
   if (anchor !== 'created_at') {
     throw new InvalidRequestError(
       `Invalid value for 'expires_after.anchor': ${anchor === undefined ? 'missing' : `'${anchor}'`}; it must be 'created_at'.`,
@@ -79,10 +81,35 @@ function checkExpiresAfter(fields: Record<string, string>): void {
     );
   }
   const value = Number(seconds);
-  if (seconds === undefined || !/^\d+$/.test(seconds) || value < 3_600 || value > 2_592_000) {
+  if (seconds === undefined || !/^\d+$/.test(seconds) || value < EXPIRES_AFTER_SECONDS.min || value > EXPIRES_AFTER_SECONDS.max) {
     throw new InvalidRequestError("Invalid value for 'expires_after.seconds': it must be a whole number of seconds from 3600 to 2592000.", {
       param: 'expires_after.seconds',
       code: 'invalid_value',
     });
   }
+  return value;
+}
+
+/**
+ * Reads the multipart form of `POST /v1/uploads/{id}/parts`: one file part named `data`
+ * (as the `openai` client sends it), at most `maxBytes` (413 past it), nothing else.
+ */
+export async function readUploadPart(
+  request: { contentType: string | undefined; body: Buffer },
+  options: { maxBytes: number },
+): Promise<Buffer> {
+  if (request.body.length > options.maxBytes + MULTIPART_OVERHEAD_BYTES) throw new UploadPartTooLargeError(options.maxBytes);
+  const form = await parseMultipartForm(request.contentType, request.body, { maxFileBytes: options.maxBytes, maxFiles: 1 });
+  const unknown = Object.keys(form.fields).find((name) => name !== 'data');
+  if (unknown !== undefined)
+    throw new InvalidRequestError(`Unrecognized request argument supplied: ${unknown}`, { param: unknown, code: 'unknown_parameter' });
+  const part = form.files.find((file) => file.field === 'data');
+  if (!part)
+    throw new InvalidRequestError("Missing required parameter: 'data': send the part's bytes as a file part named 'data'.", {
+      param: 'data',
+      code: 'missing_required_parameter',
+    });
+  if (part.truncated) throw new UploadPartTooLargeError(options.maxBytes);
+  if (part.data.length === 0) throw new InvalidRequestError('The part is empty.', { param: 'data', code: 'empty_file' });
+  return part.data;
 }

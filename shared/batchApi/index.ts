@@ -7,3 +7,5 @@ export * from './requests';
 export * from './fileUpload';
 export * from './FileService';
 export * from './BatchService';
+export * from './UploadStore';
+export * from './UploadService';

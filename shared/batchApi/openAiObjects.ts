@@ -1,4 +1,5 @@
 import type { FileRecord } from '../jobs/ports';
+import type { UploadPartRecord, UploadRecord } from './UploadStore';
 import type { Job, JobStatus } from '../jobs/Job';
 import { MIXED_ENDPOINT } from './constants';
 
@@ -12,7 +13,14 @@ export interface FileObject {
   purpose: FileRecord['purpose'];
   status: 'processed';
   status_details: null;
-  expires_at: null;
+  expires_at: number | null;
+}
+
+/** What `DELETE /v1/files/{id}` answers. */
+export interface DeletedFile {
+  id: string;
+  object: 'file';
+  deleted: true;
 }
 
 /** One entry of a Batch's `errors`. */
@@ -78,8 +86,13 @@ export function toFileObject(file: FileRecord): FileObject {
     purpose: file.purpose,
     status: 'processed',
     status_details: null,
-    expires_at: null,
+    expires_at: file.expiresAt ?? null,
   };
+}
+
+/** OpenAI's answer to a deleted file. */
+export function toDeletedFile(id: string): DeletedFile {
+  return { id, object: 'file', deleted: true };
 }
 
 /** A job as the Batch API shows it. A dropped-file job names its object in `metadata.source_key`. */
@@ -121,4 +134,45 @@ export function toBatchObject(job: Job): BatchObject {
 /** A page of `items` with OpenAI's cursor fields. */
 export function toListPage<T extends { id: string }>(items: T[], hasMore: boolean): ListPage<T> {
   return { object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: hasMore };
+}
+
+/** The OpenAI Upload object; `file` is set once it is completed. */
+export interface UploadObject {
+  id: string;
+  object: 'upload';
+  bytes: number;
+  created_at: number;
+  expires_at: number;
+  filename: string;
+  purpose: string;
+  status: 'pending' | 'completed' | 'cancelled' | 'expired';
+  file: FileObject | null;
+}
+
+/** The OpenAI Upload Part object. */
+export interface UploadPartObject {
+  id: string;
+  object: 'upload.part';
+  created_at: number;
+  upload_id: string;
+}
+
+/** An upload as the Uploads API shows it at `nowSeconds`: a pending one past its hour is `expired`. */
+export function toUploadObject(upload: UploadRecord, nowSeconds: number, file?: FileRecord): UploadObject {
+  return {
+    id: upload.id,
+    object: 'upload',
+    bytes: upload.bytes,
+    created_at: upload.createdAt,
+    expires_at: upload.expiresAt,
+    filename: upload.filename,
+    purpose: upload.purpose,
+    status: upload.status === 'pending' && upload.expiresAt <= nowSeconds ? 'expired' : upload.status,
+    file: file ? toFileObject(file) : null,
+  };
+}
+
+/** A part as the Uploads API shows it. */
+export function toUploadPartObject(uploadId: string, part: UploadPartRecord): UploadPartObject {
+  return { id: part.id, object: 'upload.part', created_at: part.createdAt, upload_id: uploadId };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchEndpoint } from '../jobs/Job';
-import { BATCH_PAGE, COMPLETION_WINDOW, FILE_PAGE, METADATA_LIMITS } from './constants';
+import { BATCH_PAGE, COMPLETION_WINDOW, EXPIRES_AFTER_SECONDS, FILE_PAGE, MAX_UPLOAD_TOTAL_BYTES, METADATA_LIMITS } from './constants';
 
 /** OpenAI's metadata: up to 16 string pairs, keys up to 64 characters, values up to 512. */
 export const BatchMetadata = z
@@ -15,6 +15,12 @@ export const BatchMetadata = z
     }
   });
 
+/** OpenAI's `expires_after` / `output_expires_after`: from `created_at`, 1 hour to 30 days. */
+const ExpiresAfter = z.strictObject({
+  anchor: z.literal('created_at'),
+  seconds: z.number().int().min(EXPIRES_AFTER_SECONDS.min).max(EXPIRES_AFTER_SECONDS.max),
+});
+
 /** The body of `POST /v1/batches`. */
 export const CreateBatchRequest = z.strictObject({
   input_file_id: z.string().min(1),
@@ -24,10 +30,30 @@ export const CreateBatchRequest = z.strictObject({
     .pipe(z.enum(BatchEndpoint.options, { error: `supported endpoints are ${BatchEndpoint.options.map((e) => `'${e}'`).join(' and ')}` })),
   completion_window: z.string().pipe(z.literal(COMPLETION_WINDOW, { error: `only '${COMPLETION_WINDOW}' is supported` })),
   metadata: BatchMetadata.nullish(),
-  /** Accepted for compatibility; output files are kept as long as the bucket keeps them. */
-  output_expires_after: z.strictObject({ anchor: z.literal('created_at'), seconds: z.number().int().min(3600).max(2_592_000) }).optional(),
+  /** When the batch's output and error files expire, counted from their creation. */
+  output_expires_after: ExpiresAfter.optional(),
 });
 export type CreateBatchRequest = z.infer<typeof CreateBatchRequest>;
+
+/** The body of `POST /v1/uploads`. */
+export const CreateUploadRequest = z.strictObject({
+  bytes: z.number().int().min(1).max(MAX_UPLOAD_TOTAL_BYTES, `must be at most ${MAX_UPLOAD_TOTAL_BYTES} (8 GB)`),
+  filename: z.string().min(1).max(512),
+  mime_type: z.string().min(1),
+  purpose: z.string().pipe(z.literal('batch', { error: "this platform stores files for the Batch API, so only 'batch' is supported" })),
+  expires_after: ExpiresAfter.optional(),
+});
+export type CreateUploadRequest = z.infer<typeof CreateUploadRequest>;
+
+/** The body of `POST /v1/uploads/{uploadId}/complete`. */
+export const CompleteUploadRequest = z.strictObject({
+  part_ids: z.array(z.string().min(1)).min(1),
+  md5: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits')
+    .optional(),
+});
+export type CompleteUploadRequest = z.infer<typeof CompleteUploadRequest>;
 
 /** A `limit` query parameter: a whole number in `1..max`, `fallback` when absent. */
 const pageLimit = (page: { default: number; max: number }) =>
@@ -57,7 +83,8 @@ export const ListFilesQuery = z.object({
   purpose: z.enum(FILE_PURPOSES).optional(),
   after: z.string().min(1).optional(),
   limit: pageLimit(FILE_PAGE),
-  order: z.literal('desc', { error: "only 'desc' (newest first) is supported" }).optional(),
+  /** `desc` (newest first, the default) or `asc`, by `created_at`. */
+  order: z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" }).optional(),
 });
 export type ListFilesQuery = z.infer<typeof ListFilesQuery>;
 

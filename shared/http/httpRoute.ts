@@ -35,8 +35,8 @@ export interface RouteInput {
  * A streamed answer, which only a route built with `streaming: true` may return.
  *
  * The status and headers go out first (give `content-type`, e.g. `text/event-stream`
- * for server-sent events); then each string `body` yields is written to the client as
- * soon as it is yielded (API Gateway REST response streaming, through
+ * for server-sent events); then each piece `body` yields (text, or bytes for a file's
+ * content) is written to the client as soon as it is yielded (API Gateway REST response streaming, through
  * `awslambda.HttpResponseStream`). The body is iterated once; when the client
  * disconnects, iteration stops (the iterator's `return()` runs, so a generator's
  * `finally` does) and {@link RouteInput.signal} aborts.
@@ -50,7 +50,7 @@ export interface RouteInput {
 export interface StreamingResult {
   statusCode: number;
   headers: Record<string, string>;
-  body: AsyncIterable<string>;
+  body: AsyncIterable<string | Uint8Array>;
 }
 
 /** How a route is wired. */
@@ -169,7 +169,7 @@ function routeEvent(): MiddlewareObj<WithJsonBody<RouteEvent>> {
   };
 }
 
-async function* loggedStream(body: AsyncIterable<string>): AsyncGenerator<string> {
+async function* loggedStream(body: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
   try {
     yield* body;
   } catch (error) {

@@ -60,6 +60,8 @@ export interface Job {
   chunksDone: number;
   outputFileId?: string;
   errorFileId?: string;
+  /** The batch's `output_expires_after.seconds`: its output and error files expire that long after they are made. */
+  outputExpiresAfterSeconds?: number;
   failure?: JobFailure;
   /** Unix seconds. */
   createdAt: number;
@@ -83,7 +85,7 @@ export const COMPLETION_WINDOW_SECONDS = 24 * 60 * 60;
 
 /** What differs between new jobs; everything else starts the same for every job. */
 export type NewJob = Pick<Job, 'id' | 'tenantId' | 'source' | 'metadata'> &
-  Partial<Pick<Job, 'endpoint' | 'inputFileId'>> & {
+  Partial<Pick<Job, 'endpoint' | 'inputFileId' | 'outputExpiresAfterSeconds'>> & {
     /** Unix seconds. */
     createdAt: number;
   };

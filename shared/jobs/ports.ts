@@ -81,6 +81,8 @@ export interface FileRecord {
   createdAt: number;
   bucket: string;
   key: string;
+  /** Unix seconds after which the file is gone (OpenAI's `expires_after`); none: kept until deleted. */
+  expiresAt?: number;
 }
 
 /** Where file records live (DynamoDB). */
@@ -88,11 +90,15 @@ export interface FileStore {
   /** Stores a file record; overwriting one with the same id is allowed (finalize may run twice). */
   put(file: FileRecord): Promise<void>;
   get(fileId: string): Promise<FileRecord | undefined>;
-  /** A tenant's files, newest first. */
+  /** A tenant's files, newest first (`order: 'desc'`, the default) or oldest first. */
   list(
     tenantId: string,
-    page: { after?: string; limit: number; purpose?: FileRecord['purpose'] },
+    page: { after?: string; limit: number; purpose?: FileRecord['purpose']; order?: 'asc' | 'desc' },
   ): Promise<{ files: FileRecord[]; hasMore: boolean }>;
+  /** Removes a file record; false when there was none. */
+  delete(fileId: string): Promise<boolean>;
+  /** Files whose `expiresAt` is before `now` (unix seconds), oldest expiry first, at most `limit`. */
+  listExpired(now: number, limit: number): Promise<FileRecord[]>;
 }
 
 /** What HeadObject tells. */
@@ -114,6 +120,12 @@ export interface ObjectStore {
     body: string | Buffer | Readable,
     options?: { contentType?: string; metadata?: Record<string, string> },
   ): Promise<void>;
+}
+
+/** A bucket whose objects can also be removed (the Files and Uploads APIs delete what they stored). */
+export interface DeletableObjectStore extends ObjectStore {
+  /** Removes the object; removing one that is not there is not an error (as S3's DeleteObject). */
+  delete(bucket: string, key: string): Promise<void>;
 }
 
 /** A queue the platform sends its own messages to (SQS); sends in batches of ten. */

@@ -6,12 +6,12 @@ import type {
   ChunkCounts,
   EventPublisher,
   FileRecord,
+  DeletableObjectStore,
   FileStore,
   JobPatch,
   JobStore,
   MessageSender,
   ObjectInfo,
-  ObjectStore,
 } from '../../shared/jobs/ports';
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -125,17 +125,28 @@ export class MemoryFileStore implements FileStore {
     const f = this.files.get(fileId);
     return f && clone(f);
   }
-  async list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose'] }) {
+  async list(tenantId: string, page: { after?: string; limit: number; purpose?: FileRecord['purpose']; order?: 'asc' | 'desc' }) {
     const all = [...this.files.values()]
       .filter((f) => f.tenantId === tenantId && (!page.purpose || f.purpose === page.purpose))
       .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    if (page.order === 'asc') all.reverse();
     const start = page.after ? all.findIndex((f) => f.id === page.after) + 1 : 0;
     return { files: all.slice(start, start + page.limit).map(clone), hasMore: start + page.limit < all.length };
+  }
+  async delete(fileId: string) {
+    return this.files.delete(fileId);
+  }
+  async listExpired(now: number, limit: number) {
+    return [...this.files.values()]
+      .filter((f) => f.expiresAt !== undefined && f.expiresAt < now)
+      .sort((a, b) => a.expiresAt! - b.expiresAt!)
+      .slice(0, limit)
+      .map(clone);
   }
 }
 
 /** An in-memory bucket (or several), counting reads. */
-export class MemoryObjectStore implements ObjectStore {
+export class MemoryObjectStore implements DeletableObjectStore {
   readonly objects = new Map<string, { body: Buffer; metadata: Record<string, string>; contentType?: string; etag: string }>();
   reads = 0;
   private version = 0;
@@ -183,7 +194,7 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   /** Removes an object, as a DeleteObject would. */
-  delete(bucket: string, key: string): void {
+  async delete(bucket: string, key: string): Promise<void> {
     this.objects.delete(`${bucket}/${key}`);
   }
 

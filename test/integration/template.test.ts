@@ -33,7 +33,7 @@ beforeAll(async () => {
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
       },
-      timeout: 120_000,
+      timeout: 300_000,
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
   conditions = template.Conditions ?? {};
-}, 120_000);
+}, 300_000);
 
 afterAll(() => {
   if (packageDir) rmSync(packageDir, { recursive: true, force: true });
@@ -142,6 +142,8 @@ describe('the CloudFormation template osls packages', () => {
   it.each([
     ['POST /v1/chat/completions', 'ChatCompletionsLambdaFunction', 'chatCompletions'],
     ['POST /v1/responses', 'ResponsesLambdaFunction', 'responses'],
+    ['GET /v1/files/{fileId}/content', 'FileContentLambdaFunction', 'fileContent'],
+    ['POST /v1/uploads/{uploadId}/complete', 'UploadCompleteLambdaFunction', 'uploadComplete'],
   ])('streams %s: ResponseTransferMode STREAM, the response-streaming-invocations URI, 15 minutes', (route, logicalId, name) => {
     // Act
     const integration = restMethods().get(route)?.Integration;
@@ -161,9 +163,16 @@ describe('the CloudFormation template osls packages', () => {
     expect(lambdaFunction(name).Properties.Timeout).toBeGreaterThanOrEqual(300);
   });
 
+  const STREAMED = [
+    'POST /v1/chat/completions',
+    'POST /v1/responses',
+    'GET /v1/files/{fileId}/content',
+    'POST /v1/uploads/{uploadId}/complete',
+  ];
+
   it('keeps every other route a buffered proxy integration (Invoke, 2015-03-31)', () => {
     for (const [route, method] of restMethods()) {
-      if (route === 'POST /v1/chat/completions' || route === 'POST /v1/responses') continue;
+      if (STREAMED.includes(route)) continue;
       expect(method.Integration.ResponseTransferMode).toBeUndefined();
       expect(JSON.stringify(method.Integration.Uri)).toContain('/2015-03-31/functions/');
     }
@@ -202,6 +211,18 @@ describe('the CloudFormation template osls packages', () => {
     }
     expect(responses.get('MISSING_AUTHENTICATION_TOKEN')).toMatchObject({ StatusCode: '404' });
     expect(deploymentId).toMatch(/^ApiGatewayDeployment/);
+  });
+
+  it("removes Upload parts left behind and unfinished multipart uploads with the bucket's lifecycle rules", () => {
+    // Act
+    const [, bucket] = ofType('AWS::S3::Bucket').find(([, candidate]) => candidate.Properties.NotificationConfiguration) ?? [];
+    const rules = bucket?.Properties.LifecycleConfiguration?.Rules ?? [];
+
+    // Assess
+    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: 'uploads/', ExpirationInDays: 1 }));
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+    );
   });
 
   it('defines the table with pk/sk, gsi1, on demand, with PITR and SSE', () => {
@@ -322,6 +343,9 @@ describe('operations: dashboard, alarms and their subscription', () => {
     'models',
     'health',
     'files',
+    'fileContent',
+    'uploads',
+    'uploadComplete',
     'batches',
     'ingest',
     'worker',

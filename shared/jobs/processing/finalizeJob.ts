@@ -165,6 +165,7 @@ export function fileRecord(job: Job, id: string, kind: 'output' | 'error', objec
     createdAt,
     bucket: object.bucket,
     key: object.key,
+    ...(job.outputExpiresAfterSeconds !== undefined ? { expiresAt: createdAt + job.outputExpiresAfterSeconds } : {}),
   };
 }
 

@@ -1,0 +1,28 @@
+import { createFileStore, createObjectStore } from '../../shared/aws/adapters';
+import { FileService } from '../../shared/batchApi';
+import { loadConfig, required } from '../../shared/config/config';
+import { httpRoute } from '../../shared/http';
+
+/**
+ * `GET /v1/files/{fileId}/content`, a response-streaming function (REST integration with
+ * ResponseTransferMode STREAM): the object's bytes go to the client as they are read from
+ * S3, so a file of any size up to Lambda's 200 MB streamed-response limit is served in
+ * constant memory, past the 6 MB a buffered answer could carry.
+ */
+export const createHandler = (deps: { service: FileService }) =>
+  httpRoute(
+    async ({ event, tenant: { tenantId } }) => {
+      const { stream } = await deps.service.content(tenantId, event.pathParameters?.fileId ?? '');
+      return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: stream };
+    },
+    { streaming: true },
+  );
+
+const config = loadConfig();
+export const handler = createHandler({
+  service: new FileService({
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    bucket: required(config.bucketName, 'BUCKET_NAME'),
+  }),
+});

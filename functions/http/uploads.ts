@@ -1,0 +1,44 @@
+import { createFileStore, createObjectStore, createUploadStore } from '../../shared/aws/adapters';
+import { CreateUploadRequest, MAX_UPLOAD_BYTES, readUploadPart, UploadService } from '../../shared/batchApi';
+import { loadConfig, required } from '../../shared/config/config';
+import { NotFoundError } from '../../shared/errors';
+import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
+
+const CREATE = 'POST /v1/uploads';
+
+/**
+ * The Uploads API but its `complete` (which streams, in uploadComplete.ts):
+ * `POST /v1/uploads` (JSON), `POST /v1/uploads/{uploadId}/parts` (multipart, field
+ * `data`, up to 4.5 MB a part) and `POST /v1/uploads/{uploadId}/cancel`.
+ */
+export const createHandler = (deps: { service: UploadService; maxBodyBytes: number; maxPartBytes?: number }) =>
+  httpRoute(
+    async ({ event, tenant: { tenantId }, body }) => {
+      const uploadId = event.pathParameters?.uploadId ?? '';
+      switch (event.routeKey) {
+        case CREATE:
+          return jsonResponse(200, await deps.service.create(tenantId, parseRequest(CreateUploadRequest, body)));
+        case 'POST /v1/uploads/{uploadId}/parts': {
+          const request = { contentType: event.headers?.['content-type'], body: requestBodyBytes(event) };
+          const data = await readUploadPart(request, { maxBytes: deps.maxPartBytes ?? MAX_UPLOAD_BYTES });
+          return jsonResponse(200, await deps.service.addPart(tenantId, uploadId, data));
+        }
+        case 'POST /v1/uploads/{uploadId}/cancel':
+          return jsonResponse(200, await deps.service.cancel(tenantId, uploadId));
+        default:
+          throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
+      }
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE },
+  );
+
+const config = loadConfig();
+export const handler = createHandler({
+  service: new UploadService({
+    uploads: createUploadStore(config),
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    bucket: required(config.bucketName, 'BUCKET_NAME'),
+  }),
+  maxBodyBytes: config.maxBodyBytes,
+});
