@@ -2,6 +2,7 @@ import { createHandler as authorizerHandler } from '../../functions/http/authori
 import { createHandler as batchesHandler } from '../../functions/http/batches';
 import { createHandler as chatHandler } from '../../functions/http/chatCompletions';
 import { createHandler as embeddingsHandler } from '../../functions/http/embeddings';
+import { createHandler as fileContentHandler } from '../../functions/http/fileContent';
 import { createHandler as filesHandler } from '../../functions/http/files';
 import { createHandler as modelsHandler } from '../../functions/http/models';
 import { ApiKeyAuthenticator, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../shared/auth';
@@ -117,7 +118,9 @@ export async function makeHttpWorld() {
   const chat = chatHandler({ service: inference, maxBodyBytes });
   const embeddings = embeddingsHandler({ service: inference, maxBodyBytes });
   const models = modelsHandler({ service: inference });
-  const files = filesHandler({ service: new FileService({ files: fileStore, objects, bucket: BUCKET }) });
+  const fileService = new FileService({ files: fileStore, objects, bucket: BUCKET });
+  const files = filesHandler({ service: fileService });
+  const fileContent = fileContentHandler({ service: fileService });
   const batches = batchesHandler({ service: new BatchService({ jobs, files: fileStore, ingest }), maxBodyBytes });
   const handlers: Record<string, Handler> = {
     'POST /v1/chat/completions': chat,
@@ -127,7 +130,7 @@ export async function makeHttpWorld() {
     'POST /v1/files': files,
     'GET /v1/files': files,
     'GET /v1/files/{fileId}': files,
-    'GET /v1/files/{fileId}/content': files,
+    'GET /v1/files/{fileId}/content': fileContent,
     'POST /v1/batches': batches,
     'GET /v1/batches': batches,
     'GET /v1/batches/{batchId}': batches,

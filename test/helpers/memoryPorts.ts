@@ -13,6 +13,7 @@ import type {
   MessageSender,
   ObjectInfo,
 } from '../../shared/jobs/ports';
+import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchApi/UploadStore';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -142,6 +143,32 @@ export class MemoryFileStore implements FileStore {
       .sort((a, b) => a.expiresAt! - b.expiresAt!)
       .slice(0, limit)
       .map(clone);
+  }
+}
+
+/** An in-memory UploadStore with the DynamoDB adapter's conditions (changes only while pending). */
+export class MemoryUploadStore implements UploadStore {
+  readonly uploads = new Map<string, UploadRecord>();
+  async create(upload: UploadRecord) {
+    if (this.uploads.has(upload.id)) throw new Error(`upload ${upload.id} exists`);
+    this.uploads.set(upload.id, clone(upload));
+  }
+  async get(uploadId: string) {
+    const upload = this.uploads.get(uploadId);
+    return upload && clone(upload);
+  }
+  async addPart(uploadId: string, part: UploadPartRecord, now: number) {
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.status !== 'pending' || upload.expiresAt <= now) return false;
+    upload.parts[part.id] = clone(part);
+    return true;
+  }
+  async finish(uploadId: string, to: 'completed' | 'cancelled', fileId?: string) {
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.status !== 'pending') return undefined;
+    upload.status = to;
+    if (fileId) upload.fileId = fileId;
+    return clone(upload);
   }
 }
 

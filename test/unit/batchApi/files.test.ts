@@ -1,4 +1,4 @@
-import { MAX_UPLOAD_BYTES } from '../../../shared/batchApi';
+import { expireFiles, MAX_UPLOAD_BYTES } from '../../../shared/batchApi';
 import { loadEvent } from '../../helpers/events';
 import { BUCKET, httpEvent, invoke, JSONL, setup, START_MS, TENANT_A, TENANT_B, uploadEvent, uploadFile, type Platform } from './fixtures';
 
@@ -275,7 +275,21 @@ describe('GET /v1/files and /v1/files/{fileId}', () => {
     });
   });
 
-  it('lists 100 by default, filters by purpose, and lists nothing for a purpose it does not store', async () => {
+  it("lists oldest first with order 'asc', paging with after the same way", async () => {
+    // Prepare
+    const platform = setup();
+    const ids = await uploadFive(platform);
+    // Act
+    const first = await invoke(platform.files, httpEvent('filesList', { query: { order: 'asc', limit: '3' } }));
+    const second = await invoke(platform.files, httpEvent('filesList', { query: { order: 'asc', limit: '3', after: first.body.last_id } }));
+    // Assess
+    expect(first.body.data.map((f: any) => f.id)).toEqual(ids.slice(0, 3));
+    expect(first.body.has_more).toBe(true);
+    expect(second.body.data.map((f: any) => f.id)).toEqual(ids.slice(3));
+    expect(second.body.has_more).toBe(false);
+  });
+
+  it('lists all by default (OpenAI: up to 10,000), filters by purpose, and lists nothing for a purpose it does not store', async () => {
     // Prepare
     const platform = setup();
     const ids = await uploadFive(platform);
@@ -305,7 +319,7 @@ describe('GET /v1/files and /v1/files/{fileId}', () => {
     [{ limit: '0' }, 'limit'],
     [{ limit: '10001' }, 'limit'],
     [{ limit: 'ten' }, 'limit'],
-    [{ order: 'asc' }, 'order'],
+    [{ order: 'newest' }, 'order'],
     [{ purpose: 'holiday-photos' }, 'purpose'],
     [{ after: 'file-000000000000000000000000' }, 'after'],
   ])('refuses the query %p with a 400 naming %s', async (query, param) => {
@@ -334,16 +348,16 @@ describe('GET /v1/files and /v1/files/{fileId}', () => {
 });
 
 describe('GET /v1/files/{fileId}/content', () => {
-  it('answers the exact bytes, base64-encoded for API Gateway', async () => {
+  it('streams the exact bytes as application/octet-stream', async () => {
     // Prepare
     const platform = setup();
     const file = await uploadFile(platform);
     // Act
-    const answer = await invoke(platform.files, httpEvent('filesContent', { path: { fileId: file.id } }));
+    const answer = await invoke(platform.fileContent, httpEvent('filesContent', { path: { fileId: file.id } }));
     // Assess
     expect(answer.status).toBe(200);
-    expect(answer.response).toMatchObject({ isBase64Encoded: true, headers: { 'content-type': 'application/octet-stream' } });
-    expect(Buffer.from(answer.response.body!, 'base64').equals(Buffer.from(JSONL))).toBe(true);
+    expect(answer.response.headers).toMatchObject({ 'content-type': 'application/octet-stream' });
+    expect(answer.response.body).toBe(JSONL);
   });
 
   it('serves an output file that finalize recorded', async () => {
@@ -362,28 +376,81 @@ describe('GET /v1/files/{fileId}/content', () => {
       key: 'outputs/batch_1/results.jsonl',
     });
     // Act
-    const answer = await invoke(platform.files, httpEvent('filesContent', { path: { fileId: 'file-results1' } }));
+    const answer = await invoke(platform.fileContent, httpEvent('filesContent', { path: { fileId: 'file-results1' } }));
     // Assess
-    expect(Buffer.from(answer.response.body!, 'base64').toString()).toBe(results);
+    expect(answer.response.body).toBe(results);
   });
 
-  it('refuses a file over the response limit with 413 naming where it is in the bucket, even if its record understates it', async () => {
+  it('refuses a file over the streamed-response limit with 413 naming where it is in the bucket', async () => {
     // Prepare
     const platform = setup({ maxContentBytes: 100 });
     const big = await uploadFile(platform, TENANT_A, `${'x'.repeat(200)}\n`);
-    const small = await uploadFile(platform, TENANT_A, 'x\n');
-    await platform.objects.write(BUCKET, `files/${TENANT_A}/${small.id}`, `${'y'.repeat(150)}\n`);
     // Act
-    const answers = [
-      await invoke(platform.files, httpEvent('filesContent', { path: { fileId: big.id } })),
-      await invoke(platform.files, httpEvent('filesContent', { path: { fileId: small.id } })),
-    ];
+    const answer = await invoke(platform.fileContent, httpEvent('filesContent', { path: { fileId: big.id } }));
     // Assess
-    expect(answers.map((a) => a.status)).toEqual([413, 413]);
-    expect(answers[0]!.body.error).toMatchObject({
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatchObject({
       code: 'file_too_large',
       message: expect.stringContaining(`s3://${BUCKET}/files/${TENANT_A}/${big.id}`),
     });
+  });
+});
+
+describe('DELETE /v1/files/{fileId}', () => {
+  it("removes the object and the record and answers OpenAI's deleted file; a second delete is 404", async () => {
+    // Prepare
+    const platform = setup();
+    const file = await uploadFile(platform);
+    // Act
+    const deleted = await invoke(platform.files, httpEvent('filesDelete', { path: { fileId: file.id } }));
+    const again = await invoke(platform.files, httpEvent('filesDelete', { path: { fileId: file.id } }));
+    const retrieve = await invoke(platform.files, httpEvent('filesRetrieve', { path: { fileId: file.id } }));
+    // Assess
+    expect(deleted).toMatchObject({ status: 200, body: { id: file.id, object: 'file', deleted: true } });
+    expect(platform.objects.objects.has(`${BUCKET}/files/${TENANT_A}/${file.id}`)).toBe(false);
+    expect(platform.fileStore.files.has(file.id)).toBe(false);
+    expect(again).toMatchObject({ status: 404, body: errorBody('file_not_found', null) });
+    expect(retrieve.status).toBe(404);
+  });
+
+  it("answers another tenant's file 404 and leaves it alone", async () => {
+    // Prepare
+    const platform = setup();
+    const fileOfA = await uploadFile(platform, TENANT_A);
+    // Act
+    const answer = await invoke(platform.files, httpEvent('filesDelete', { tenant: TENANT_B, path: { fileId: fileOfA.id } }));
+    // Assess
+    expect(answer).toMatchObject({ status: 404, body: errorBody('file_not_found', null) });
+    expect(platform.objects.objects.has(`${BUCKET}/files/${TENANT_A}/${fileOfA.id}`)).toBe(true);
+  });
+});
+
+describe('expires_after', () => {
+  it('sets expires_at from created_at; past it the file is 404 everywhere and the sweep removes it', async () => {
+    // Prepare
+    const platform = setup();
+    const event = await uploadEvent([
+      ['purpose', 'batch'],
+      ['expires_after[anchor]', 'created_at'],
+      ['expires_after[seconds]', '3600'],
+      ['file', new File([JSONL], 'a.jsonl')],
+    ]);
+    const file = (await invoke(platform.files, event)).body;
+    const kept = await uploadFile(platform);
+    // Act
+    platform.clock.ms += 3_600_000;
+    const retrieve = await invoke(platform.files, httpEvent('filesRetrieve', { path: { fileId: file.id } }));
+    const content = await invoke(platform.fileContent, httpEvent('filesContent', { path: { fileId: file.id } }));
+    const list = await invoke(platform.files, httpEvent('filesList', { query: {} }));
+    const swept = await expireFiles({ files: platform.fileStore, objects: platform.objects, now: () => platform.clock.ms + 1_000 });
+    // Assess
+    expect(file.expires_at).toBe(START_MS / 1000 + 3600);
+    expect(retrieve.status).toBe(404);
+    expect(content.status).toBe(404);
+    expect(list.body.data.map((f: any) => f.id)).toEqual([kept.id]);
+    expect(swept).toEqual([file.id]);
+    expect(platform.objects.objects.has(`${BUCKET}/files/${TENANT_A}/${file.id}`)).toBe(false);
+    expect(platform.fileStore.files.has(kept.id)).toBe(true);
   });
 });
 
@@ -396,7 +463,7 @@ describe('tenant isolation of files', () => {
     const readsBefore = platform.objects.reads;
     // Act
     const retrieve = await invoke(platform.files, httpEvent('filesRetrieve', { tenant: TENANT_B, path: { fileId: fileOfA.id } }));
-    const content = await invoke(platform.files, httpEvent('filesContent', { tenant: TENANT_B, path: { fileId: fileOfA.id } }));
+    const content = await invoke(platform.fileContent, httpEvent('filesContent', { tenant: TENANT_B, path: { fileId: fileOfA.id } }));
     const list = await invoke(platform.files, httpEvent('filesList', { tenant: TENANT_B, query: {} }));
     const pageAfterA = await invoke(platform.files, httpEvent('filesList', { tenant: TENANT_B, query: { after: fileOfA.id } }));
     // Assess

@@ -1,11 +1,14 @@
 import './functionEnv';
 import { createHandler as batchesHandler } from '../../../functions/http/batches';
+import { createHandler as fileContentHandler } from '../../../functions/http/fileContent';
 import { createHandler as filesHandler } from '../../../functions/http/files';
-import { BatchService, FileService, type IngestJobMessage } from '../../../shared/batchApi';
+import { createHandler as uploadCompleteHandler } from '../../../functions/http/uploadComplete';
+import { createHandler as uploadsHandler } from '../../../functions/http/uploads';
+import { BatchService, FileService, UploadService, type IngestJobMessage } from '../../../shared/batchApi';
 import type { RouteResponse } from '../../../shared/http';
 import type { Job } from '../../../shared/jobs/Job';
-import { lambdaContext, loadEvent, setTenant } from '../../helpers/events';
-import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../../helpers/memoryPorts';
+import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../../helpers/events';
+import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender, MemoryUploadStore } from '../../helpers/memoryPorts';
 
 export const BUCKET = 'inference-platform-test';
 export const TENANT_A = 'tenant-a';
@@ -26,22 +29,25 @@ export const JSONL = [
   .map((line) => `${JSON.stringify(line)}\n`)
   .join('');
 
-type Handler = (event: any, context: any) => Promise<RouteResponse>;
+type Handler = (...args: any[]) => any;
 
 /** The two handlers over in-memory ports, on a clock the test moves (`clock.ms`). */
-export function setup(options: { maxUploadBytes?: number; maxContentBytes?: number } = {}) {
+export function setup(options: { maxUploadBytes?: number; maxContentBytes?: number; maxPartBytes?: number } = {}) {
   const jobs = new MemoryJobStore();
   const fileStore = new MemoryFileStore();
   const objects = new MemoryObjectStore();
   const ingest = new MemorySender<IngestJobMessage>();
   const clock = { ms: START_MS };
   const now = () => clock.ms;
-  const files: Handler = filesHandler({
-    service: new FileService({ files: fileStore, objects, bucket: BUCKET, now, maxContentBytes: options.maxContentBytes }),
-    maxUploadBytes: options.maxUploadBytes,
-  });
+  const fileService = new FileService({ files: fileStore, objects, bucket: BUCKET, now, maxContentBytes: options.maxContentBytes });
+  const uploadStore = new MemoryUploadStore();
+  const uploadService = new UploadService({ uploads: uploadStore, files: fileStore, objects, bucket: BUCKET, now });
+  const files: Handler = filesHandler({ service: fileService, maxUploadBytes: options.maxUploadBytes });
+  const fileContent: Handler = fileContentHandler({ service: fileService });
+  const uploads: Handler = uploadsHandler({ service: uploadService, maxBodyBytes: 100_000, maxPartBytes: options.maxPartBytes });
+  const uploadComplete: Handler = uploadCompleteHandler({ service: uploadService, maxBodyBytes: 100_000 });
   const batches: Handler = batchesHandler({ service: new BatchService({ jobs, files: fileStore, ingest, now }), maxBodyBytes: 100_000 });
-  return { jobs, fileStore, objects, ingest, clock, files, batches };
+  return { jobs, fileStore, uploadStore, objects, ingest, clock, files, fileContent, uploads, uploadComplete, batches };
 }
 export type Platform = ReturnType<typeof setup>;
 
@@ -54,7 +60,7 @@ export interface Answer {
 
 /** Invokes `handler` with `event` as Lambda would, parsing a JSON answer. */
 export async function invoke(handler: Handler, event: unknown): Promise<Answer> {
-  const response = await handler(event, lambdaContext());
+  const response = (await invokeHandler(handler, event, lambdaContext())) as RouteResponse;
   const json = response.headers?.['content-type'] === 'application/json';
   return { status: response.statusCode!, body: json ? JSON.parse(response.body!) : response.body, response };
 }

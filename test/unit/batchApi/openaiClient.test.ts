@@ -3,14 +3,44 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
-import { lambdaContext, loadEvent, setTenant } from '../../helpers/events';
+import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../../helpers/events';
 import { forceStatus, JSONL, setup, TENANT_A, type Platform } from './fixtures';
 
-const ROUTES: Array<{ method: string; path: RegExp; routeKey: string; param?: string; fn: 'files' | 'batches' }> = [
+type Fn = 'files' | 'fileContent' | 'uploads' | 'uploadComplete' | 'batches';
+const ROUTES: Array<{ method: string; path: RegExp; routeKey: string; param?: string; fn: Fn }> = [
   { method: 'POST', path: /^\/v1\/files$/, routeKey: 'POST /v1/files', fn: 'files' },
   { method: 'GET', path: /^\/v1\/files$/, routeKey: 'GET /v1/files', fn: 'files' },
   { method: 'GET', path: /^\/v1\/files\/([^/]+)$/, routeKey: 'GET /v1/files/{fileId}', param: 'fileId', fn: 'files' },
-  { method: 'GET', path: /^\/v1\/files\/([^/]+)\/content$/, routeKey: 'GET /v1/files/{fileId}/content', param: 'fileId', fn: 'files' },
+  { method: 'DELETE', path: /^\/v1\/files\/([^/]+)$/, routeKey: 'DELETE /v1/files/{fileId}', param: 'fileId', fn: 'files' },
+  {
+    method: 'GET',
+    path: /^\/v1\/files\/([^/]+)\/content$/,
+    routeKey: 'GET /v1/files/{fileId}/content',
+    param: 'fileId',
+    fn: 'fileContent',
+  },
+  { method: 'POST', path: /^\/v1\/uploads$/, routeKey: 'POST /v1/uploads', fn: 'uploads' },
+  {
+    method: 'POST',
+    path: /^\/v1\/uploads\/([^/]+)\/parts$/,
+    routeKey: 'POST /v1/uploads/{uploadId}/parts',
+    param: 'uploadId',
+    fn: 'uploads',
+  },
+  {
+    method: 'POST',
+    path: /^\/v1\/uploads\/([^/]+)\/cancel$/,
+    routeKey: 'POST /v1/uploads/{uploadId}/cancel',
+    param: 'uploadId',
+    fn: 'uploads',
+  },
+  {
+    method: 'POST',
+    path: /^\/v1\/uploads\/([^/]+)\/complete$/,
+    routeKey: 'POST /v1/uploads/{uploadId}/complete',
+    param: 'uploadId',
+    fn: 'uploadComplete',
+  },
   { method: 'POST', path: /^\/v1\/batches$/, routeKey: 'POST /v1/batches', fn: 'batches' },
   { method: 'GET', path: /^\/v1\/batches$/, routeKey: 'GET /v1/batches', fn: 'batches' },
   { method: 'GET', path: /^\/v1\/batches\/([^/]+)$/, routeKey: 'GET /v1/batches/{batchId}', param: 'batchId', fn: 'batches' },
@@ -52,7 +82,7 @@ function apiGatewayFetch(platform: Platform, tenantId: string): typeof fetch {
       isBase64Encoded: bytes.length > 0,
     });
     setTenant(event, tenantId, 'k1');
-    const result = await platform[route.fn](event, lambdaContext());
+    const result = await invokeHandler(platform[route.fn], event, lambdaContext());
     const body = result.body === undefined ? null : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     return new Response(body, { status: result.statusCode, headers: result.headers as Record<string, string> });
   };
@@ -93,6 +123,34 @@ describe('the official openai client against the Files and Batch handlers', () =
     expect(streamed.filename).toBe('streamed.jsonl');
     expect(retrieved).toEqual(uploaded);
     expect(content).toBe(JSONL);
+  });
+
+  it('uploads in parts (uploads.create, parts.create, complete), lists oldest first by purpose, and deletes', async () => {
+    // Prepare
+    const small = await client.files.create({ file: await toFile(Buffer.from(JSONL), 'small.jsonl'), purpose: 'batch' });
+    platform.clock.ms += 1_000;
+    const bytes = Buffer.from(JSONL);
+    // Act
+    const upload = await client.uploads.create({
+      bytes: bytes.length,
+      filename: 'big.jsonl',
+      mime_type: 'application/jsonl',
+      purpose: 'batch',
+    });
+    const second = await client.uploads.parts.create(upload.id, { data: await toFile(bytes.subarray(100), 'blob') });
+    const first = await client.uploads.parts.create(upload.id, { data: await toFile(bytes.subarray(0, 100), 'blob') });
+    const completed = await client.uploads.complete(upload.id, { part_ids: [first.id, second.id] });
+    const content = await (await client.files.content(completed.file!.id)).text();
+    const ascending = await client.files.list({ order: 'asc', purpose: 'batch' });
+    const deleted = await client.files.delete(small.id);
+    const afterDelete = await client.files.list({ order: 'asc', purpose: 'batch' });
+    // Assess
+    expect(upload.status).toBe('pending');
+    expect(completed).toMatchObject({ status: 'completed', file: { object: 'file', bytes: bytes.length, purpose: 'batch' } });
+    expect(content).toBe(JSONL);
+    expect(ascending.data.map((file) => file.id)).toEqual([small.id, completed.file!.id]);
+    expect(deleted).toEqual({ id: small.id, object: 'file', deleted: true });
+    expect(afterDelete.data.map((file) => file.id)).toEqual([completed.file!.id]);
   });
 
   it('follows the cursor through every page of files and batches', async () => {
