@@ -7,7 +7,7 @@ export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** Checks each goal of the issue against what a run measured (null: not measured in this run). */
 export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalCheck[] {
   const goals: GoalCheck[] = [];
-  const { utilisation, throttling, ingest, coldStart, streaming } = results.items;
+  const { utilisation, throttling, ingest, coldStart, streaming, largeFiles } = results.items;
   if (utilisation) {
     for (const kind of ['embeddings', 'chat'] as const) {
       const result = utilisation.kinds[kind];
@@ -77,6 +77,16 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
         .map((face) => `${face.face}: ${face.firstTokenMs} of ${face.totalMs} ms (×${face.firstTokenShare}), ${face.failed} failed`)
         .join('; '),
       met: streaming.faces.every((face) => face.firstTokenShare < 0.25 && face.failed === 0),
+    });
+  }
+  if (largeFiles) {
+    const first = largeFiles.sizes[0]!;
+    const last = largeFiles.sizes.at(-1)!;
+    goals.push({
+      item: '8',
+      goal: 'memory stays flat: a large file through the Uploads API and the streamed content route grows the process by at most 64 MiB more than a small one',
+      measured: `${first.fileMiB} → ${last.fileMiB} MiB: upload growth ${first.upload.growthMiB} → ${last.upload.growthMiB} MiB, download growth ${first.download.growthMiB} → ${last.download.growthMiB} MiB`,
+      met: largeFiles.uploadGrowthDifferenceMiB <= 64 && largeFiles.downloadGrowthDifferenceMiB <= 64,
     });
   }
   return goals;

@@ -1,6 +1,7 @@
 import type { ColdStartResult } from './items/coldStart';
 import type { EndToEndResult } from './items/endToEnd';
 import type { IngestScaleResult } from './items/ingestScale';
+import type { LargeFilesResult } from './items/largeFiles';
 import type { OverheadResult } from './items/overhead';
 import type { StreamingResult } from './items/streaming';
 import type { ThrottlingResult } from './items/throttling';
@@ -44,6 +45,7 @@ export interface SuiteResults {
     coldStart?: ColdStartResult;
     endToEnd?: EndToEndResult;
     streaming?: StreamingResult;
+    largeFiles?: LargeFilesResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmark suite of issue 5, items 1–6, and item 7 (streamed chat), run one after the other in
+ * `npm run bench`: the benchmark suite of issue 5, items 1–6, item 7 (streamed chat) and item 8 (files of hundreds of MB through the API), run one after the other in
  * this process (children where an item needs a process of its own), printing a table and
  * writing the results as JSON and an SVG chart drawn from it.
  *
@@ -22,6 +22,7 @@ import { checkGoals } from './goals';
 import { runColdStart } from './items/coldStart';
 import { runEndToEnd } from './items/endToEnd';
 import { runIngestScale, type IngestCase } from './items/ingestScale';
+import { runLargeFiles } from './items/largeFiles';
 import { runOverhead } from './items/overhead';
 import { runStreaming, type StreamingOptions } from './items/streaming';
 import { runThrottling, type ThrottlingOptions } from './items/throttling';
@@ -51,6 +52,7 @@ interface Sizes {
   coldStart: { rounds: number; functions?: string[] };
   endToEnd: { lines: number };
   streaming: StreamingOptions;
+  largeFiles: { sizesMiB: number[] };
 }
 
 const SIZES: Record<Mode, Sizes> = {
@@ -63,6 +65,7 @@ const SIZES: Record<Mode, Sizes> = {
     coldStart: { rounds: 5 },
     endToEnd: { lines: 20_000 },
     streaming: { requests: 20, maxTokens: 200, tokensPerSecond: 100 },
+    largeFiles: { sizesMiB: [4, 256, 1024] },
   },
   quick: {
     utilisation: { requests: 1_500, callers: 1_024, rounds: 2 },
@@ -72,6 +75,7 @@ const SIZES: Record<Mode, Sizes> = {
     coldStart: { rounds: 2 },
     endToEnd: { lines: 2_000 },
     streaming: { requests: 5, maxTokens: 100, tokensPerSecond: 100 },
+    largeFiles: { sizesMiB: [4, 256] },
   },
   smoke: {
     utilisation: { requests: 200, callers: 64, rounds: 1 },
@@ -81,6 +85,7 @@ const SIZES: Record<Mode, Sizes> = {
     coldStart: { rounds: 1, functions: ['health', 'models'] },
     endToEnd: { lines: 200 },
     streaming: { requests: 2, maxTokens: 40, tokensPerSecond: 200 },
+    largeFiles: { sizesMiB: [4, 12] },
   },
 };
 
@@ -185,6 +190,9 @@ async function main(): Promise<void> {
   });
   await attempt('6', async () => {
     results.items.endToEnd = await runEndToEnd(sizes.endToEnd.lines, log);
+  });
+  await attempt('8', async () => {
+    results.items.largeFiles = await runLargeFiles(sizes.largeFiles.sizesMiB, log);
   });
 
   results.seconds = round((Date.now() - started) / 1000, 1);

@@ -15,7 +15,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, largeFiles } = results.items;
   if (utilisation) {
     out.push(
       `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
@@ -177,6 +177,33 @@ export function formatReport(results: SuiteResults): string {
           `${face.firstTokenShare}`,
           `${face.completionTokens}`,
           `${face.failed}`,
+        ]),
+      ),
+    );
+  }
+  if (largeFiles) {
+    out.push('\nItem 8: files through the API, peak memory (Uploads API in 4 MiB parts + complete; streamed content read back)');
+    out.push(
+      formatTable(
+        [
+          'file MiB',
+          'parts',
+          'upload peak RSS MiB',
+          'upload growth MiB',
+          'upload s',
+          'download peak RSS MiB',
+          'download growth MiB',
+          'download s',
+        ],
+        largeFiles.sizes.map((size) => [
+          `${size.fileMiB}`,
+          `${size.parts}`,
+          `${size.upload.peakRssMiB}`,
+          `${size.upload.growthMiB}`,
+          `${size.upload.seconds}`,
+          `${size.download.peakRssMiB}`,
+          `${size.download.growthMiB}`,
+          `${size.download.seconds}`,
         ]),
       ),
     );
