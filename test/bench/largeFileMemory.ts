@@ -11,12 +11,15 @@
  * `peakRssMiB` is the highest resident set sampled every 5 ms (and at every part and
  * piece) during the step; `growthMiB` is that peak less the resident set just before it.
  */
+// First, as the Lambda runtime does before a handler's module loads: the `awslambda` global
+// (localFunction installs it as it loads; the content handler calls awslambda.streamifyResponse).
+import '../../shared/local/localFunction';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHandler as fileContentHandler } from '../../functions/http/fileContent';
 import { S3ObjectStore } from '../../shared/aws/S3ObjectStore';
 import { FileService, UploadService } from '../../shared/batchApi';
-import { createResponseStream, installAwsLambdaGlobal, readStreamedResponse } from '../../shared/local/httpResponseStream';
+import { createResponseStream, readStreamedResponse } from '../../shared/local/httpResponseStream';
 import { lambdaContext, loadEvent, setTenant } from '../helpers/events';
 import { MemoryFileStore, MemoryUploadStore } from '../helpers/memoryPorts';
 import { localS3 } from './ingestMemory';
@@ -57,7 +60,6 @@ async function measured<T>(
 }
 
 async function main(): Promise<void> {
-  installAwsLambdaGlobal();
   const megabytes = Number(argument('mb') ?? 16);
   const bucket = argument('bucket') ?? 'bench';
   const objects = new S3ObjectStore(localS3(argument('s3')!));

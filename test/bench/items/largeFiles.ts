@@ -42,6 +42,14 @@ export async function runLargeFiles(sizesMiB: number[], log: (line: string) => v
         ['--expose-gc', ...tsxImport(), 'test/bench/largeFileMemory.ts', '--mb', String(size), '--s3', s3server.url],
         {
           timeoutMs: 1_800_000,
+          // The content handler's module wires its production adapters (never called here): they read these.
+          env: {
+            TABLE_NAME: 'bench',
+            BUCKET_NAME: 'bench',
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'bench',
+            AWS_SECRET_ACCESS_KEY: 'bench',
+          },
         },
       );
       const figures = lastJsonLine<LargeFileSize>(output);
