@@ -43,22 +43,26 @@ export const nodeHttpPost: PostJson = (url, headers, body, signal) =>
     const client = target.protocol === 'https:' ? https : http;
     const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
     const payload = Buffer.from(body);
-    const req = client.request(target, { method: 'POST', headers: { ...headers, 'content-length': payload.length }, agent, signal }, (res) => {
-      resolve({
-        status: res.statusCode ?? 0,
-        header: (name) => {
-          const value = res.headers[name.toLowerCase()];
-          if (value === undefined) return null;
-          return Array.isArray(value) ? value.join(', ') : value;
-        },
-        text: async () => {
-          const chunks: Uint8Array[] = [];
-          for await (const chunk of bodyOf(res, signal)) chunks.push(chunk);
-          return Buffer.concat(chunks).toString('utf8');
-        },
-        body: bodyOf(res, signal),
-      });
-    });
+    const req = client.request(
+      target,
+      { method: 'POST', headers: { ...headers, 'content-length': payload.length }, agent, signal },
+      (res) => {
+        resolve({
+          status: res.statusCode ?? 0,
+          header: (name) => {
+            const value = res.headers[name.toLowerCase()];
+            if (value === undefined) return null;
+            return Array.isArray(value) ? value.join(', ') : value;
+          },
+          text: async () => {
+            const chunks: Uint8Array[] = [];
+            for await (const chunk of bodyOf(res, signal)) chunks.push(chunk);
+            return Buffer.concat(chunks).toString('utf8');
+          },
+          body: bodyOf(res, signal),
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
