@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchEndpoint } from '../jobs/Job';
 import { BATCH_PAGE, COMPLETION_WINDOW, EXPIRES_AFTER_SECONDS, FILE_PAGE, MAX_UPLOAD_TOTAL_BYTES, METADATA_LIMITS } from './constants';
 
