@@ -47,7 +47,7 @@ describe('the benchmark suite', () => {
     expect(results.errors).toEqual({});
     expect(results).toMatchObject({ suite: 'inference-platform benchmarks', schema: 1, mode: 'smoke' });
     expect(results.machine.nproc).toBeGreaterThan(0);
-    const { utilisation, throttling, overhead, ingest, coldStart, endToEnd } = results.items;
+    const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, largeFiles } = results.items;
     for (const kind of ['embeddings', 'chat'] as const) {
       const names = utilisation!.kinds[kind].contenders.map((c) => c.name);
       expect(names).toEqual(expect.arrayContaining(['core', 'core-warm', 'per-request', 'dataloader']));
@@ -81,7 +81,7 @@ describe('the benchmark suite', () => {
     expect(endToEnd!.awsCalls.perRequest.s3GetClass).toBeGreaterThan(0);
     expect(finite(endToEnd!.awsCalls.usdPerMillionRequests.total)).toBe(true);
     expect(results.goals.map((g) => g.item)).toEqual(
-      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import']),
+      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import', '8']),
     );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('1. Throughput');
