@@ -125,6 +125,8 @@ describe('POST /v1/batches', () => {
     // Assess
     expect(full.metadata).toEqual(metadata);
     expect(none.metadata).toBeNull();
+    expect(platform.jobs.jobs.get(none.id)!.outputExpiresAfterSeconds).toBe(3600);
+    expect(platform.jobs.jobs.get(full.id)!.outputExpiresAfterSeconds).toBeUndefined();
   });
 
   it("answers 404 for an unknown file or another tenant's, and 400 for an output file, naming input_file_id", async () => {

@@ -98,6 +98,22 @@ describe('finalizeJob', () => {
     ]);
   });
 
+  it("gives the output and error files the batch's output_expires_after, counted from their creation", async () => {
+    // Prepare
+    const world = makeWorld();
+    await jobWithDoneChunks(world);
+    world.jobs.jobs.get(JOB_ID)!.outputExpiresAfterSeconds = 7_200;
+
+    // Act
+    await finalizeJob(world.finalizer, FINALIZE);
+
+    // Assess
+    const output = world.files.files.get(outputFileIdOf(JOB_ID, 'output'))!;
+    const errors = world.files.files.get(outputFileIdOf(JOB_ID, 'error'))!;
+    expect(output.expiresAt).toBe(output.createdAt + 7_200);
+    expect(errors.expiresAt).toBe(errors.createdAt + 7_200);
+  });
+
   it('stitches only the parts of the delivery that won a chunk', async () => {
     // Prepare
     const world = makeWorld();
