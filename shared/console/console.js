@@ -46,15 +46,22 @@ function addSample(samples, t, done) {
   return [...samples, { t, done }].slice(-MAX_SAMPLES);
 }
 
+/** The span rates are averaged over: a job moves in chunks, so a single poll's rate is mostly 0 or a spike. */
+const RATE_WINDOW_MS = 3000;
+
 /**
- * Throughput between successive samples, in lines per second, each at the time of the later
- * sample. A count that went down (never expected) counts as no progress.
+ * Throughput in lines per second at each sample after the first: the lines done since the
+ * earliest sample at most `windowMs` before it (the one just before, when none is that
+ * recent), over the time between them. A count that went down (never expected) counts as
+ * no progress.
  */
-function throughput(samples) {
+function throughput(samples, windowMs = RATE_WINDOW_MS) {
   const series = [];
+  let from = 0;
   for (let i = 1; i < samples.length; i++) {
-    const before = samples[i - 1];
     const after = samples[i];
+    while (from < i - 1 && samples[from].t < after.t - windowMs) from++;
+    const before = samples[from];
     const seconds = (after.t - before.t) / 1000;
     if (seconds > 0) series.push({ t: after.t, rate: Math.max(0, after.done - before.done) / seconds });
   }
@@ -123,7 +130,19 @@ function formatTime(unixSeconds) {
   return new Date(unixSeconds * 1000).toLocaleTimeString();
 }
 
-const pure = { linesDone, linesTotal, addSample, throughput, niceCeiling, chartPoints, averageRate, errorEntries, formatRate, formatTime };
+const pure = {
+  RATE_WINDOW_MS,
+  linesDone,
+  linesTotal,
+  addSample,
+  throughput,
+  niceCeiling,
+  chartPoints,
+  averageRate,
+  errorEntries,
+  formatRate,
+  formatTime,
+};
 if (typeof module === 'object' && module.exports) module.exports = pure;
 
 /* ---- The page (browser only) ---- */
@@ -242,7 +261,7 @@ function startPage() {
           'span',
           { class: 'counts' },
           total > 0 ? `${done.toLocaleString()} of ${total.toLocaleString()} lines` : 'counting lines…',
-          total > 0 ? ` · ${counts.completed} completed, ${counts.failed} failed` : '',
+          total > 0 ? ` · ${counts.completed.toLocaleString()} completed, ${counts.failed.toLocaleString()} failed` : '',
         ),
       ),
       throughputChart(batch),
@@ -264,10 +283,11 @@ function startPage() {
     chart.append(svg('line', { x1: 0, y1: CHART.height, x2: CHART.width, y2: CHART.height, class: 'axis' }));
     if (points) chart.append(svg('polyline', { points, class: 'rate' }));
     const latest = series.length ? series[series.length - 1].rate : undefined;
+    const span = series.length > 1 ? ` over the last ${Math.round((series[series.length - 1].t - series[0].t) / 1000)} s` : '';
     const average = averageRate(batch);
     const caption =
       latest !== undefined && !TERMINAL.includes(batch.status)
-        ? `${formatRate(latest)} lines/s now · scale 0–${max} lines/s`
+        ? `${formatRate(latest)} lines/s now · scale 0–${max} lines/s${span}`
         : average !== undefined
           ? `${formatRate(average)} lines/s on average over its run${series.length ? ` · scale 0–${max} lines/s` : ''}`
           : 'measuring…';

@@ -7,7 +7,8 @@ const page = require('../../../shared/console/console.js') as {
   linesDone(batch: object): number;
   linesTotal(batch: object): number;
   addSample(samples: Sample[], t: number, done: number): Sample[];
-  throughput(samples: Sample[]): { t: number; rate: number }[];
+  throughput(samples: Sample[], windowMs?: number): { t: number; rate: number }[];
+  RATE_WINDOW_MS: number;
   niceCeiling(value: number): number;
   chartPoints(series: { t: number; rate: number }[], width: number, height: number): { points: string; max: number };
   averageRate(batch: object): number | undefined;
@@ -43,7 +44,7 @@ describe('status page: throughput from polls', () => {
     expect(samples.at(-1)).toEqual({ t: 201_000, done: 2_000 });
   });
 
-  it('gives lines per second between successive polls, at the later poll, and no negative rate', () => {
+  it('gives lines per second between successive polls with no window, at the later poll, and no negative rate', () => {
     const samples = [
       { t: 0, done: 0 },
       { t: 2_000, done: 500 },
@@ -51,13 +52,25 @@ describe('status page: throughput from polls', () => {
       { t: 3_500, done: 750 },
       { t: 4_500, done: 700 },
     ];
-    expect(page.throughput(samples)).toEqual([
+    expect(page.throughput(samples, 0)).toEqual([
       { t: 2_000, rate: 250 },
       { t: 2_500, rate: 500 },
       { t: 3_500, rate: 0 },
       { t: 4_500, rate: 0 },
     ]);
     expect(page.throughput([{ t: 0, done: 0 }])).toEqual([]);
+  });
+
+  it('averages over the last few seconds by default, so chunks landing between polls read as a steady rate', () => {
+    // Prepare: polls every 500 ms; a 100-line chunk lands every second.
+    const samples = Array.from({ length: 11 }, (_, i) => ({ t: i * 500, done: Math.floor(i / 2) * 100 }));
+    // Act
+    const series = page.throughput(samples);
+    // Assess: each rate spans at most the window (the first ones less), and settles at 100 lines/s.
+    expect(page.RATE_WINDOW_MS).toBe(3_000);
+    expect(series.map((point) => point.t)).toEqual(samples.slice(1).map((sample) => sample.t));
+    expect(series.slice(6).map((point) => Math.round(point.rate))).toEqual([100, 100, 100, 100]);
+    expect(series[0]).toEqual({ t: 500, rate: 0 });
   });
 
   it("averages a finished job's lines over its run, and gives none for a job that never ran", () => {
