@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchMetadata, pageLimit } from '../batchApi/requests';
 import { QUEUE_REQUEST_URLS, REQUEST_PAGE } from './constants';
 import type { QueueRequestUrl } from './requestBody';
