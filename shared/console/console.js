@@ -16,21 +16,14 @@ const TERMINAL = ['completed', 'failed', 'cancelled', 'expired'];
 
 /**
  * Lines of a batch settled so far (completed or failed). `request_counts` moves once per
- * chunk; when the batch object carries the finer, advisory `progress` extension and it is
- * further along, that is used instead (never less than the counts).
+ * chunk; when the batch object carries the finer, advisory `progress.processed` extension
+ * (lines of chunks still running included) and it is further along, that is used instead.
  */
 function linesDone(batch) {
   const counts = batch.request_counts || { completed: 0, failed: 0 };
   const done = (counts.completed || 0) + (counts.failed || 0);
-  const progress = batch.progress;
-  if (!progress || typeof progress !== 'object') return done;
-  const finer =
-    typeof progress.lines_done === 'number'
-      ? progress.lines_done
-      : typeof progress.completed === 'number'
-        ? progress.completed + (typeof progress.failed === 'number' ? progress.failed : 0)
-        : 0;
-  return Math.max(done, Number.isFinite(finer) ? finer : 0);
+  const processed = batch.progress && typeof batch.progress === 'object' ? batch.progress.processed : undefined;
+  return typeof processed === 'number' && Number.isFinite(processed) ? Math.max(done, processed) : done;
 }
 
 /** Lines of a batch in all (0 while it is validating). */
@@ -38,12 +31,14 @@ const linesTotal = (batch) => (batch.request_counts ? batch.request_counts.total
 
 /**
  * Adds a poll's reading `{ t, done }` (t in ms) to a job's samples: a reading no later than
- * the last one is dropped, and only the last {@link MAX_SAMPLES} are kept. Returns a new array.
+ * the last one is dropped, `done` never goes below the last (the advisory progress may step
+ * back when a running chunk is sent back to the queue; the bar does not), and only the last
+ * {@link MAX_SAMPLES} are kept. Returns a new array.
  */
 function addSample(samples, t, done) {
   const last = samples[samples.length - 1];
   if (last && t <= last.t) return samples;
-  return [...samples, { t, done }].slice(-MAX_SAMPLES);
+  return [...samples, { t, done: Math.max(done, last ? last.done : 0) }].slice(-MAX_SAMPLES);
 }
 
 /** The span rates are averaged over: a job moves in chunks, so a single poll's rate is mostly 0 or a spike. */
@@ -237,7 +232,8 @@ function startPage() {
   }
 
   function jobCard(batch) {
-    const done = linesDone(batch);
+    const history = samples.get(batch.id) || [];
+    const done = history.length ? history[history.length - 1].done : linesDone(batch);
     const total = linesTotal(batch);
     const counts = batch.request_counts || { completed: 0, failed: 0 };
     const source = batch.metadata?.source_key || batch.input_file_id || '';

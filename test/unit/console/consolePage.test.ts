@@ -23,10 +23,9 @@ describe('status page: progress', () => {
   it('counts completed and failed lines as done, and takes the finer progress extension only when it is further along', () => {
     expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }))).toBe(500);
     expect(page.linesTotal(batch({ total: 1000, completed: 0, failed: 0 }))).toBe(1000);
-    expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }, { progress: { completed: 610, failed: 120 } }))).toBe(730);
-    expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }, { progress: { lines_done: 650 } }))).toBe(650);
-    // An extension behind the counts (read before the chunk was recorded) never moves the bar back.
-    expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }, { progress: { lines_done: 450 } }))).toBe(500);
+    expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }, { progress: { processed: 730, total: 1000 } }))).toBe(730);
+    // An extension behind the counts never counts less than they do.
+    expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }, { progress: { processed: 450, total: 1000 } }))).toBe(500);
     expect(page.linesDone(batch({ total: 1000, completed: 400, failed: 100 }, { progress: 'soon' }))).toBe(500);
     expect(page.linesDone({})).toBe(0);
   });
@@ -39,6 +38,11 @@ describe('status page: throughput from polls', () => {
     samples = page.addSample(samples, 1_000, 50);
     samples = page.addSample(samples, 900, 60);
     expect(samples).toEqual([{ t: 1_000, done: 0 }]);
+    // A reading below the last (advisory progress stepping back) keeps the last.
+    expect(page.addSample([{ t: 1, done: 700 }], 2, 650)).toEqual([
+      { t: 1, done: 700 },
+      { t: 2, done: 700 },
+    ]);
     for (let i = 1; i <= 200; i++) samples = page.addSample(samples, 1_000 + i * 1_000, i * 10);
     expect(samples).toHaveLength(120);
     expect(samples.at(-1)).toEqual({ t: 201_000, done: 2_000 });
