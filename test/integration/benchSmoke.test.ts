@@ -80,6 +80,8 @@ describe('the benchmark suite', () => {
     });
     expect(endToEnd!.awsCalls.perRequest.s3GetClass).toBeGreaterThan(0);
     expect(finite(endToEnd!.awsCalls.usdPerMillionRequests.total)).toBe(true);
+    expect(largeFiles!.sizes.map((size) => size.fileMiB)).toEqual([4, 12]);
+    for (const size of largeFiles!.sizes) expect(finite(size.upload.peakRssMiB) && finite(size.download.peakRssMiB)).toBe(true);
     expect(results.goals.map((g) => g.item)).toEqual(
       expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import', '8']),
     );
