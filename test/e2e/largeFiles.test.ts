@@ -24,8 +24,8 @@ const PART_BYTES = 4 * 1024 * 1024;
  * on the local platform (its gateway, handlers, DynamoDB, S3 and queues): a 200 MiB input
  * through the Uploads API, a batch over it, a results file over 100 MiB read back through
  * `files.content()` (a streamed response), `files.list` oldest first by purpose, and
- * `files.delete`, after which the object is gone from the bucket. About 3 to 5 minutes on
- * a shared 2-core machine; memory is measured in the benchmark (item 9), not here.
+ * `files.delete`, after which the object is gone from the bucket. 48 s on a quiet 2-core
+ * machine, 4 to 5 minutes on a heavily shared one; memory is measured in the benchmark (item 9), not here.
  */
 describe('files of hundreds of MB through the API', () => {
   let platform: LocalPlatformProcess;
