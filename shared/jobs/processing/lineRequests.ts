@@ -8,7 +8,7 @@ import { chatBody } from '../../inference/chatResponses';
 import { embeddingItems, embeddingsBody } from '../../inference/embeddingsRequests';
 import { publicFailureMessage } from '../../inference/outcomeErrors';
 import type { BatchOutputLine } from '../Job';
-import { errorLine, resultLine } from './outputLines';
+import { failureLine, resultLine } from './outputLines';
 import type { ModelCatalogueLookup } from './types';
 
 /** A request line ready for the core: its items, and what is needed to shape its answer. */
@@ -28,6 +28,9 @@ export interface RefusedLine {
   customId: string;
   code: string;
   message: string;
+  /** The HTTP status the platform answers this refusal with, when it is known. */
+  status?: number;
+  param?: string | null;
 }
 
 /** What the worker does with one request line. */
@@ -66,7 +69,7 @@ export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueL
     };
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
-    return refused(parsed.lineNumber, parsed.customId, error.code, error.message);
+    return { ...refused(parsed.lineNumber, parsed.customId, error.code, error.message), status: error.status, param: error.param };
   }
 }
 
@@ -114,12 +117,14 @@ export interface LineOutputOptions {
  */
 export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceOutput>[], options: LineOutputOptions): LineOutput {
   const id = batchRequestId(options.jobId, plan.lineNumber);
-  if (plan.kind === 'refused') return failed(errorLine(id, plan.customId, plan.code, plan.message));
+  if (plan.kind === 'refused') return failed(failureLine(id, plan.customId, plan, options.newId()));
   const index = outcomes.findIndex((outcome) => outcome.status !== 'succeeded');
   const failure = outcomes[index];
   if (failure && failure.status === 'failed') {
     const where = plan.request.url === '/v1/embeddings' && Array.isArray(plan.request.body.input) ? `input[${index}]: ` : '';
-    return failed(errorLine(id, plan.customId, failure.error.code, `${where}${publicFailureMessage(failure.error, plan.model.id)}`));
+    const { code, httpStatus, unanswered } = failure.error;
+    const message = `${where}${publicFailureMessage(failure.error, plan.model.id)}`;
+    return failed(failureLine(id, plan.customId, { code, message, status: httpStatus, unanswered }, options.newId()));
   }
   if (failure) throw new Error(`line ${plan.lineNumber}: item ${failure.id} was not attempted; unfinished lines must not be written`);
   let promptTokens = 0;

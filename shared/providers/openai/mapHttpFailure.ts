@@ -58,7 +58,7 @@ export function mapHttpFailure(status: number, headers: Headers, body: string, c
  * or another pool member may take it.
  */
 export function mapTransportFailure(error: unknown, timedOut: boolean, context: RequestContext): BackendError {
-  const options = { backendId: context.backendId, cause: error };
+  const options = { backendId: context.backendId, cause: error, unanswered: true };
   if (timedOut) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} did not answer in time.`, {
       ...options,

@@ -240,11 +240,16 @@ describe('parseReadLine', () => {
 describe('errorLine', () => {
   it('writes a refused line in the OpenAI batch error shape', () => {
     const error = refusal(withBody({ ...chat, temperature: 3 }), 12);
+    // A request the HTTP route would refuse: the 400 it answers, as a response.
     expect(errorLine(error, 'batch_req_abc')).toEqual({
       id: 'batch_req_abc',
       custom_id: 'req-1',
-      response: null,
-      error: { code: 'invalid_body', message: error.message },
+      response: {
+        status_code: 400,
+        request_id: 'req_abc',
+        body: { error: { code: 'invalid_body', message: error.message, type: 'invalid_request_error', param: null } },
+      },
+      error: null,
     });
   });
 
