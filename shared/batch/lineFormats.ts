@@ -41,7 +41,20 @@ export function parseBatchLine(text: string, lineNumber: number, context: LineCo
       typeof id === 'string' && id !== '' ? id : undefined,
     );
   }
-  switch (format ?? context.format) {
+  const parsed = parseLine(value, format ?? context.format, lineNumber, context);
+  if (parsed.ok) return parsed;
+  // A refused line's Bedrock error record still echoes its input.
+  const input = value.modelInput ?? value.body;
+  return isJsonObject(input) ? { ...parsed, echo: { modelInput: input, shape: 'openai' } } : parsed;
+}
+
+function parseLine(
+  value: Record<string, unknown>,
+  format: InputFormat | undefined,
+  lineNumber: number,
+  context: LineContext,
+): ParsedLine | LineError {
+  switch (format) {
     case 'openai':
       return parseOpenAiLine(value, lineNumber, context);
     case 'bedrock':

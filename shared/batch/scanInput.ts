@@ -3,6 +3,7 @@ import type { BatchEndpoint, ChunkPlan, InputFormat } from '../jobs/Job';
 import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
 import { jobKeys } from '../jobs/Job';
 import type { ObjectStore } from '../jobs/ports';
+import type { PartLine } from '../jobs/processing/bedrockOutput';
 import { ChunkPlanner } from './ChunkPlanner';
 import { InputRefusedError } from './errors';
 import { JsonlLineReader } from './JsonlLineReader';
@@ -97,7 +98,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       invalidLines += 1;
       firstError ??= outcome;
       planner.add({ ...position, status: 'refused' });
-      await part.writeLine(errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber)));
+      // The echo of its input rides along; finalize writes the line in the job's output format.
+      const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
+      await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
     }
   } catch (error) {
     if (!(error instanceof InputRefusedError)) {
@@ -156,12 +159,27 @@ function refuseDuplicate(parsed: ParsedLine | LineError, seen: Map<string, numbe
   }
   if (!parsed.ok) return parsed;
   const field = parsed.format === 'bedrock' ? 'recordId' : 'custom_id';
-  return lineError(
+  const duplicate = lineError(
     parsed.lineNumber,
     'duplicate_custom_id',
     `Invalid value for '${field}': '${id}' is already used by line ${first}; every line needs its own.`,
     id,
   );
+  return { ...duplicate, echo: parsed.echo };
+}
+
+/**
+ * Whether a refused line's echo can be written: JSON.stringify throws (call stack) on a
+ * line of thousands of nested arrays, which parses fine; such a record echoes nothing.
+ */
+function writableEcho(error: LineError): boolean {
+  if (error.echo === undefined) return false;
+  try {
+    JSON.stringify(error.echo.modelInput);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Passes the stream through, refusing it if it starts like a gzip file. */

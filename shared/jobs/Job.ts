@@ -38,8 +38,10 @@ export interface JobSource {
   /** The object's ETag when ingest read it; ranged reads pin to it. */
   etag?: string;
   format?: InputFormat;
-  /** Bedrock-format files name their model in the object's metadata (`x-amz-meta-model`). */
+  /** Bedrock-format files name their model in the object's metadata (`x-amz-meta-model`) or the batch's `metadata.model`. */
   model?: string;
+  /** The format results are written in when asked for (`output_format`); otherwise the input's. */
+  outputFormat?: InputFormat;
 }
 
 /** A batch job, as the job store keeps it. */

@@ -8,6 +8,7 @@ import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
+import { bedrockRecord, outputFormatOf } from './bedrockOutput';
 import { randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 
@@ -140,8 +141,8 @@ async function drainedOutputs(
     // Parsed only for its custom_id: nothing of the request is used.
     const parsed = parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context);
     const plan: LinePlan = parsed.ok
-      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason }
-      : refused(line.lineNumber, parsed.customId, parsed.code, parsed.message);
+      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason, echo: parsed.echo }
+      : { ...refused(line.lineNumber, parsed.customId, parsed.code, parsed.message), echo: parsed.echo };
     outputs.push(lineOutput(plan, [], { jobId: job.id, newId: deps.newId ?? randomId, created: 0 }));
   }
   return outputs;
@@ -205,15 +206,15 @@ async function record(
   const attempt = deps.newAttemptId();
   const results = outputs.filter((output) => output.ok);
   const errors = outputs.filter((output) => !output.ok);
+  // Written in the job's output format: OpenAI lines, or Bedrock records echoing their input.
+  const format = outputFormatOf(job);
+  const written = (output: LineOutput) => (format === 'bedrock' ? bedrockRecord(output.line, output.echo) : output.line);
   // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
   await Promise.all([
-    deps.objects.write(
-      job.source.bucket,
-      jobKeys.chunkResults(jobId, chunk.index, attempt),
-      toJsonl(results.map((output) => output.line)),
-      { contentType: JSONL },
-    ),
-    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map((output) => output.line)), {
+    deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map(written)), {
+      contentType: JSONL,
+    }),
+    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map(written)), {
       contentType: JSONL,
     }),
   ]);

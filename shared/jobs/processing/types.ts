@@ -96,7 +96,7 @@ export interface FinalizeJobDeps {
   objects: ObjectStore;
   events: EventPublisher;
   /** The id of a job's output file of `kind`: deterministic, so a rerun overwrites its records. */
-  newFileId?: (jobId: string, kind: 'output' | 'error') => string;
+  newFileId?: (jobId: string, kind: 'output' | 'error' | 'manifest') => string;
   /** Milliseconds since the epoch. */
   now: () => number;
 }

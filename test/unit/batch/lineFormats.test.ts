@@ -34,6 +34,8 @@ describe('parseBatchLine, OpenAI batch format', () => {
       body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 10 },
       // 11 characters → 3 tokens, 4 of framing, 10 of output.
       estimatedTokens: 17,
+      // The body as the line wrote it: a Bedrock record of it echoes it as modelInput.
+      echo: { modelInput: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 10 }, shape: 'openai' },
     });
   });
 
