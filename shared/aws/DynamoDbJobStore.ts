@@ -17,6 +17,8 @@ type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
   countFailed: number;
   promptTokens: number;
   completionTokens: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
   chunkAttempts: Record<string, string>;
 };
 
@@ -32,6 +34,8 @@ function toItem(job: Job): Record<string, unknown> {
     countFailed: requestCounts.failed,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    ...(usage.reasoningTokens ? { reasoningTokens: usage.reasoningTokens } : {}),
+    ...(usage.cachedTokens ? { cachedTokens: usage.cachedTokens } : {}),
     chunkAttempts: {},
     gsi1pk: `TENANT#${job.tenantId}#JOBS`,
     gsi1sk: `${pad(job.createdAt)}#${job.id}`,
@@ -54,12 +58,19 @@ function fromItem(item: Record<string, unknown>): Job {
     countFailed,
     promptTokens,
     completionTokens,
+    reasoningTokens,
+    cachedTokens,
     ...rest
   } = item as JobItem & Record<string, unknown>;
   return {
     ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
-    usage: { promptTokens, completionTokens },
+    usage: {
+      promptTokens,
+      completionTokens,
+      ...(reasoningTokens ? { reasoningTokens } : {}),
+      ...(cachedTokens ? { cachedTokens } : {}),
+    },
   };
 }
 
@@ -170,7 +181,7 @@ export class DynamoDbJobStore implements JobStore {
           TableName: this.tableName,
           Key: jobKey(jobId),
           UpdateExpression:
-            'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+            'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt',
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
           ExpressionAttributeValues: {
@@ -181,6 +192,8 @@ export class DynamoDbJobStore implements JobStore {
             ':f': counts.failed,
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
+            ':rt': counts.reasoningTokens ?? 0,
+            ':kt': counts.cachedTokens ?? 0,
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },
           ReturnValues: 'ALL_NEW',

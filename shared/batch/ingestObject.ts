@@ -130,7 +130,17 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
   await deps.jobs.saveChunkPlan(job.id, scan.chunks);
   let moved: Job;
   try {
-    moved = await deps.jobs.transition(job.id, 'in_progress', { chunksTotal: scan.chunks.length, requestCounts, source }, now(deps));
+    // A dropped file's endpoint is the one its lines use (none when they mix); the model, when one serves every line.
+    const described = {
+      ...(scan.model ? { model: scan.model } : {}),
+      ...(!job.endpoint && scan.endpoint ? { endpoint: scan.endpoint } : {}),
+    };
+    moved = await deps.jobs.transition(
+      job.id,
+      'in_progress',
+      { chunksTotal: scan.chunks.length, requestCounts, source, ...described },
+      now(deps),
+    );
   } catch (error) {
     if (!(error instanceof JobStateConflictError)) throw error;
     return afterLostRace(deps, job.id, scan);

@@ -40,6 +40,9 @@ export interface ScanResult {
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
   firstError?: LineError;
+  /** The model and the endpoint of every valid line, when they all use one. */
+  model?: string;
+  endpoint?: BatchEndpoint;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -70,6 +73,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   let lines = 0;
   let invalidLines = 0;
   let firstError: LineError | undefined;
+  // At most two of each are kept: one is all that is reported, two mean "mixed".
+  const models = new Set<string>();
+  const endpoints = new Set<BatchEndpoint>();
 
   try {
     const body = await readPinned(deps.objects, request);
@@ -92,6 +98,8 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       const outcome = refuseDuplicate(parsed, seen);
       if (outcome.ok) {
         context.format ??= outcome.format;
+        if (models.size < 2) models.add(outcome.model);
+        if (endpoints.size < 2) endpoints.add(outcome.url);
         planner.add({ ...position, status: 'valid' });
         continue;
       }
@@ -119,6 +127,8 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     chunks: [...planner.chunks],
     format: context.format,
     ...(firstError ? { firstError } : {}),
+    ...(models.size === 1 ? { model: [...models][0]! } : {}),
+    ...(endpoints.size === 1 ? { endpoint: [...endpoints][0]! } : {}),
   };
 }
 

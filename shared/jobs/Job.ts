@@ -22,6 +22,9 @@ export interface RequestCounts {
 export interface JobUsage {
   promptTokens: number;
   completionTokens: number;
+  /** Of `completionTokens`, spent on reasoning; of `promptTokens`, read from a prompt cache (as the backends report them). */
+  reasoningTokens?: number;
+  cachedTokens?: number;
 }
 
 /** A reason a job failed as a whole (empty file, over the limits, no valid line). */
@@ -49,8 +52,10 @@ export interface Job {
   id: string;
   tenantId: string;
   status: JobStatus;
-  /** The endpoint named at creation; a dropped file may mix endpoints and has none. */
+  /** The endpoint named at creation, or for a dropped file the one all its lines use (none when they mix). */
   endpoint?: BatchEndpoint;
+  /** The model every valid line uses, when they use one (ingest sets it). */
+  model?: string;
   inputFileId?: string;
   source: JobSource;
   completionWindow: string;

@@ -7,10 +7,15 @@ export interface ChunkCounts {
   failed: number;
   promptTokens: number;
   completionTokens: number;
+  /** Set when not 0. */
+  reasoningTokens?: number;
+  cachedTokens?: number;
 }
 
 /** Fields a transition may set in the same conditional write. */
-export type JobPatch = Partial<Pick<Job, 'chunksTotal' | 'requestCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source'>>;
+export type JobPatch = Partial<
+  Pick<Job, 'chunksTotal' | 'requestCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source' | 'endpoint' | 'model'>
+>;
 
 /**
  * Where jobs live (DynamoDB). Every write is a single-item conditional write: no

@@ -87,6 +87,10 @@ describe('Bedrock in, Bedrock out, through the local platform', () => {
 
     // Assess: the batch, and its one output file: every record in it, successes and the error.
     expect(batch).toMatchObject({ status: 'completed', request_counts: { total: 21, completed: 20, failed: 1 }, error_file_id: null });
+    // The batch object: the endpoint and model every line used, and the reasoning tokens the backends reported.
+    expect(batch).toMatchObject({ endpoint: '/v1/chat/completions', model: 'gpt-oss-20b' });
+    expect(batch.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    expect(batch.usage!.output_tokens_details.reasoning_tokens).toBeLessThan(batch.usage!.output_tokens);
     const records = parseJsonl(await readObject(s3, platform.bucket, `outputs/${batch.id}/calls.jsonl.out`)).map((r) =>
       BedrockRecord.parse(r),
     );
@@ -143,6 +147,7 @@ describe('Bedrock in, Bedrock out, through the local platform', () => {
 
     // Assess
     expect(batch).toMatchObject({ status: 'completed', request_counts: { total: 12, completed: 12, failed: 0 }, error_file_id: null });
+    expect(batch).toMatchObject({ endpoint: '/v1/embeddings', model: 'titan-embed-text-v2' });
     const records = parseJsonl(await (await client.files.content(batch.output_file_id!)).text()).map((r) => BedrockSuccess.parse(r));
     expect(records.map((r) => r.recordId).sort()).toEqual(inputs.map((i) => i.recordId).sort());
     for (const record of records) {

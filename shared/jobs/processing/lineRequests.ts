@@ -107,6 +107,9 @@ export interface LineOutput {
   ok: boolean;
   promptTokens: number;
   completionTokens: number;
+  /** Set when not 0: the backends' reasoning and cached tokens. */
+  reasoningTokens?: number;
+  cachedTokens?: number;
 }
 
 /** Options of {@link lineOutput}. */
@@ -138,17 +141,29 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
   if (failure) throw new Error(`line ${plan.lineNumber}: item ${failure.id} was not attempted; unfinished lines must not be written`);
   let promptTokens = 0;
   let completionTokens = 0;
+  let reasoningTokens = 0;
+  let cachedTokens = 0;
   for (const outcome of outcomes) {
     if (outcome.status !== 'succeeded') continue;
     promptTokens += outcome.usage.promptTokens;
     completionTokens += outcome.usage.completionTokens;
+    reasoningTokens += outcome.usage.reasoningTokens ?? 0;
+    cachedTokens += outcome.usage.cachedTokens ?? 0;
   }
   const body =
     plan.request.url === '/v1/chat/completions'
       ? chatBody(outcomes[0]!, plan.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
       : embeddingsBody(outcomes, plan.request.body, plan.model);
   const line = resultLine(id, plan.customId, body, options.newId());
-  return { line, ok: true, promptTokens, completionTokens, ...(plan.echo ? { echo: plan.echo } : {}) };
+  return {
+    line,
+    ok: true,
+    promptTokens,
+    completionTokens,
+    ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+    ...(cachedTokens > 0 ? { cachedTokens } : {}),
+    ...(plan.echo ? { echo: plan.echo } : {}),
+  };
 }
 
 function failed(line: BatchOutputLine, echo?: InputEcho): LineOutput {

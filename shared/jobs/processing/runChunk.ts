@@ -224,6 +224,10 @@ async function record(
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
   };
+  const reasoningTokens = outputs.reduce((sum, output) => sum + (output.reasoningTokens ?? 0), 0);
+  const cachedTokens = outputs.reduce((sum, output) => sum + (output.cachedTokens ?? 0), 0);
+  if (reasoningTokens > 0) counts.reasoningTokens = reasoningTokens;
+  if (cachedTokens > 0) counts.cachedTokens = cachedTokens;
   const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()));
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.
