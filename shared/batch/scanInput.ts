@@ -1,5 +1,5 @@
 import type { BatchLimits } from '../config/config';
-import type { BatchEndpoint, ChunkPlan, InputFormat } from '../jobs/Job';
+import type { BatchEndpoint, ChunkPlan, ErrorCounts, InputFormat } from '../jobs/Job';
 import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
 import { jobKeys } from '../jobs/Job';
 import type { ObjectStore } from '../jobs/ports';
@@ -36,6 +36,8 @@ export interface ScanResult {
   lines: number;
   validLines: number;
   invalidLines: number;
+  /** The refused lines by error code. */
+  errorCodes: ErrorCounts;
   chunks: ChunkPlan[];
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
@@ -72,6 +74,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   const seen = new Map<string, number>();
   let lines = 0;
   let invalidLines = 0;
+  const errorCodes: ErrorCounts = {};
   let firstError: LineError | undefined;
   // At most two of each are kept: one is all that is reported, two mean "mixed".
   const models = new Set<string>();
@@ -104,6 +107,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
         continue;
       }
       invalidLines += 1;
+      errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
       planner.add({ ...position, status: 'refused' });
       // The echo of its input rides along; finalize writes the line in the job's output format.
@@ -124,6 +128,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     lines,
     validLines: planner.validLines,
     invalidLines,
+    errorCodes,
     chunks: [...planner.chunks],
     format: context.format,
     ...(firstError ? { firstError } : {}),

@@ -2,14 +2,14 @@ import { parseBatchLine } from '../../batch/lineFormats';
 import { jobTelemetry } from '../../observability/jobTelemetry';
 import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../errors';
-import { jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
+import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
 import { bedrockRecord, outputFormatOf } from './bedrockOutput';
-import { randomId, toJsonl } from './outputLines';
+import { failureOfLine, randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 
 /** Statuses in which a chunk may still be recorded done (the job store's condition too). */
@@ -223,6 +223,7 @@ async function record(
     failed: errors.length,
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
+    errorCodes: countErrorCodes(errors.map((output) => failureOfLine(output.line)?.code ?? 'unknown')),
   };
   const reasoningTokens = outputs.reduce((sum, output) => sum + (output.reasoningTokens ?? 0), 0);
   const cachedTokens = outputs.reduce((sum, output) => sum + (output.cachedTokens ?? 0), 0);

@@ -96,6 +96,10 @@ describe('ingestObject', () => {
       ...broken.entries(),
     ]);
     expect(errors.every((e) => !isResultLine(e) && /^batch_req_[0-9a-f]{32}$/.test(e.id))).toBe(true);
+    // The job counts the same lines by code.
+    const byCode: Record<string, number> = {};
+    for (const code of broken.values()) byCode[code] = (byCode[code] ?? 0) + 1;
+    expect(job.errorCounts).toEqual(byCode);
     expect(errors.find((e) => failureOfLine(e)!.code === 'invalid_json')!.custom_id).toBe('line-25');
     expect(errors.find((e) => failureOfLine(e)!.code === 'duplicate_custom_id')).toMatchObject({
       custom_id: 'req-1',
