@@ -10,6 +10,7 @@ import { toChatRequestBody, toEmbeddingsRequestBody } from './openAiRequests';
 import { toChatResult, toEmbeddingResults } from './openAiResponses';
 import { isEmptyDelta, parseStreamData } from './openAiStream';
 import { readSseData } from './readSse';
+import { ServedModels } from './ServedModels';
 
 /** How to build an {@link OpenAiCompatibleProvider}. */
 export interface OpenAiCompatibleProviderOptions {
@@ -23,6 +24,12 @@ export interface OpenAiCompatibleProviderOptions {
   timeoutMs?: number;
   /** Most inputs sent in one embeddings request. Default 64. */
   maxEmbeddingInputs?: number;
+  /**
+   * How long a server's `GET /v1/models` is trusted (see {@link ServedModels}): each
+   * request then goes only to servers that list its model. Absent or 0: every server is
+   * taken to serve every model.
+   */
+  modelListTtlMs?: number;
   /** Injectable for tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
@@ -50,6 +57,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   readonly #backendId: string | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #servedModels: ServedModels | undefined;
   #next = 0;
 
   constructor(options: OpenAiCompatibleProviderOptions) {
@@ -66,12 +74,21 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     this.maxEmbeddingInputs = options.maxEmbeddingInputs ?? DEFAULT_MAX_EMBEDDING_INPUTS;
     // Bound lazily so a test's or a polyfill's replacement of globalThis.fetch is seen.
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#servedModels =
+      options.modelListTtlMs === undefined || options.modelListTtlMs <= 0
+        ? undefined
+        : new ServedModels({
+            servers: this.#baseUrls,
+            ttlMs: options.modelListTtlMs,
+            headers: options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` },
+            fetch: this.#fetch,
+          });
   }
 
   /** One generation: POST /v1/chat/completions, not streamed. */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
     const body = { ...toChatRequestBody(call), stream: false };
-    return toChatResult(await this.#post('chat/completions', body, options), this.#backendId);
+    return toChatResult(await this.#post('chat/completions', call.model, body, options), this.#backendId);
   }
 
   /**
@@ -90,7 +107,8 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
    *   server sees the client leave and stops generating.
    */
   async *chatStream(call: ChatCall, options: CallOptions = {}): AsyncGenerator<ChatDelta> {
-    const url = `${this.#nextBaseUrl()}/v1/chat/completions`;
+    const server = await this.#nextServer(call.model);
+    const url = `${server}/v1/chat/completions`;
     const context: RequestContext = { url, backendId: this.#backendId };
     const body = { ...toChatRequestBody(call), stream: true, stream_options: { include_usage: true } };
     const stream = streamSignal(this.#timeoutMs, options.signal);
@@ -114,7 +132,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         } catch (error) {
           throw mapTransportFailure(error, stream.timedOut(), context);
         }
-        throw mapHttpFailure(response.status, response.headers, text, context);
+        throw this.#failure(server, call.model, response.status, response.headers, text, context);
       }
       if (response.body === null)
         throw new BackendUnavailableError(`Endpoint ${url} answered a stream request without a body.`, { backendId: this.#backendId });
@@ -180,19 +198,36 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
 
   async #embedBatch(model: string, inputs: EmbeddingInput[], options: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]> {
     const body = toEmbeddingsRequestBody(model, inputs, options.dimensions);
-    return toEmbeddingResults(await this.#post('embeddings', body, options), inputs, this.#backendId);
+    return toEmbeddingResults(await this.#post('embeddings', model, body, options), inputs, this.#backendId);
   }
 
-  /** Round robin over the pool; a counter per provider, so per backend. */
-  #nextBaseUrl(): string {
-    const url = this.#baseUrls[this.#next % this.#baseUrls.length]!;
-    this.#next = (this.#next + 1) % this.#baseUrls.length;
-    return url;
+  /**
+   * Round robin over the servers of the pool that serve `model` (all of them when the
+   * pool does not check); a counter per provider, so per backend. No server serving it
+   * is the pool's failure, not the request's: the caller falls back to the next backend.
+   */
+  async #nextServer(model: string): Promise<string> {
+    const servers = this.#servedModels === undefined ? this.#baseUrls : await this.#servedModels.serversFor(model);
+    if (servers.length === 0) {
+      throw new BackendUnavailableError(`No server of backend ${this.#backendId ?? 'endpoint'} serves the model '${model}' right now.`, {
+        backendId: this.#backendId,
+      });
+    }
+    const server = servers[this.#next % servers.length]!;
+    this.#next = (this.#next + 1) % Number.MAX_SAFE_INTEGER;
+    return server;
+  }
+
+  /** Maps a non-2xx answer; a 404 also takes the model off that server until it lists it again. */
+  #failure(server: string, model: string, status: number, headers: Headers, text: string, context: RequestContext): BackendError {
+    if (status === 404) this.#servedModels?.markNotServing(server, model);
+    return mapHttpFailure(status, headers, text, context);
   }
 
   /** POSTs JSON to the next server and returns the parsed body; every failure is a BackendError. */
-  async #post(route: string, body: unknown, options: CallOptions): Promise<unknown> {
-    const url = `${this.#nextBaseUrl()}/v1/${route}`;
+  async #post(route: string, model: string, body: unknown, options: CallOptions): Promise<unknown> {
+    const server = await this.#nextServer(model);
+    const url = `${server}/v1/${route}`;
     const context = { url, backendId: this.#backendId };
     const call = callSignal(this.#timeoutMs, options.signal);
     let status: number;
@@ -207,7 +242,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     } catch (error) {
       throw mapTransportFailure(error, call.timedOut(), context);
     }
-    if (status < 200 || status >= 300) throw mapHttpFailure(status, headers, text, context);
+    if (status < 200 || status >= 300) throw this.#failure(server, model, status, headers, text, context);
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
