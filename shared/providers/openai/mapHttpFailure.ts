@@ -48,7 +48,10 @@ export function mapHttpFailure(status: number, headers: Headers, body: string, c
     });
   }
   if (status === 404) {
-    return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} does not serve this model or route (HTTP 404)${suffix}`, options);
+    return new BackendUnavailableError(
+      `Backend ${context.backendId ?? 'endpoint'} does not serve this model or route (HTTP 404)${suffix}`,
+      options,
+    );
   }
   if (status === 408 || status >= 500) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} failed (HTTP ${status})${suffix}`, options);

@@ -118,7 +118,11 @@ describe('serverless.yml variables', () => {
 
   it("resolves the variables a param's own value holds, as osls does", () => {
     // Prepare
-    const document = { params: { default: { region: '${aws:region}', topic: '${sls:stage}-alarms' } }, a: '${param:region}', b: 'x-${param:topic}' };
+    const document = {
+      params: { default: { region: '${aws:region}', topic: '${sls:stage}-alarms' } },
+      a: '${param:region}',
+      b: 'x-${param:topic}',
+    };
 
     // Act
     const resolved = resolveVariables(document, { stage: 'dev', region: 'eu-west-1' });

@@ -42,7 +42,13 @@ describe('mapHttpFailure', () => {
 
   it("maps vLLM's 404 NotFoundError for a model it does not serve to a backend failure, never the caller's error", () => {
     // Prepare
-    const body = JSON.stringify({ object: 'error', message: 'The model `gpt-oss-120b` does not exist.', type: 'NotFoundError', param: null, code: 404 });
+    const body = JSON.stringify({
+      object: 'error',
+      message: 'The model `gpt-oss-120b` does not exist.',
+      type: 'NotFoundError',
+      param: null,
+      code: 404,
+    });
 
     // Act
     const error = mapHttpFailure(404, new Headers(), body, context);
