@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+
+/** A resource of a CloudFormation template, loosely typed for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: template properties are checked by shape in each test
+export type TemplateResource = { Type: string; Properties: Record<string, any>; Condition?: string; [key: string]: unknown };
+
+/** The parts of a packaged template the tests read. */
+export interface PackagedTemplate {
+  Resources: Record<string, TemplateResource>;
+  Conditions?: Record<string, unknown>;
+  Outputs?: Record<string, unknown>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/** How long one `osls package` may take on a busy machine. */
+export const PACKAGE_TIMEOUT_MS = 180_000;
+
+/**
+ * Runs `npx osls package --stage <stage>` with `--param` for each of `params` (offline,
+ * dummy credentials) into a temporary directory and returns the CloudFormation template
+ * it would deploy.
+ */
+export async function packageTemplate(stage: string, params: Record<string, string> = {}): Promise<PackagedTemplate> {
+  const packageDir = mkdtempSync(join(tmpdir(), 'osls-package-'));
+  try {
+    const args = [
+      'osls',
+      'package',
+      '--stage',
+      stage,
+      '--package',
+      packageDir,
+      ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+    ];
+    await promisify(execFile)('npx', args, {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: 'us-east-1',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        // Its own build folder, so template tests packaging at the same time do not collide.
+        ESBUILD_WORK_FOLDER: `.esbuild-${basename(packageDir)}`,
+      },
+      timeout: PACKAGE_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as PackagedTemplate;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`osls package failed: ${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`);
+  } finally {
+    rmSync(packageDir, { recursive: true, force: true });
+    rmSync(join(ROOT, `.esbuild-${basename(packageDir)}`), { recursive: true, force: true });
+  }
+}
