@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchEndpoint } from '../jobs/Job';
 import { BATCH_PAGE, COMPLETION_WINDOW, FILE_PAGE, METADATA_LIMITS } from './constants';
 

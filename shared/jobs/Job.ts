@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a job is in its life; see {@link JOB_TRANSITIONS} for the moves allowed. */
 export const JobStatus = z.enum(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'cancelling', 'cancelled', 'expired']);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchMetadata } from '../batchApi/requests';
 import { QUEUE_REQUEST_URLS } from './constants';
 import type { QueueRequestUrl } from './requestBody';

@@ -4,6 +4,8 @@ import { BackendError, BackendUnavailableError } from '../../errors';
 import { callSignal } from '../callSignal';
 import { streamSignal } from '../streamSignal';
 import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';
+import { fetchPost, nodeHttpPost } from './httpTransport';
+import type { PostJson, TransportAnswer } from './httpTransport';
 import { mapHttpFailure, mapTransportFailure } from './mapHttpFailure';
 import type { RequestContext } from './mapHttpFailure';
 import { toChatRequestBody, toEmbeddingsRequestBody } from './openAiRequests';
@@ -25,13 +27,16 @@ export interface OpenAiCompatibleProviderOptions {
   /** Most inputs sent in one embeddings request. Default 64. */
   maxEmbeddingInputs?: number;
   /**
+   * Injectable for tests. Without it the provider talks through a `node:http` keep-alive agent
+   * (see httpTransport.ts), not through the global fetch.
+   */
+  fetch?: typeof fetch;
+  /**
    * How long a server's `GET /v1/models` is trusted (see {@link ServedModels}): each
    * request then goes only to servers that list its model. Absent or 0: every server is
    * taken to serve every model.
    */
   modelListTtlMs?: number;
-  /** Injectable for tests; the global fetch otherwise. */
-  fetch?: typeof fetch;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -56,7 +61,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   readonly #streamHeaders: Record<string, string>;
   readonly #backendId: string | undefined;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #post: PostJson;
   readonly #servedModels: ServedModels | undefined;
   #next = 0;
 
@@ -72,8 +77,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     this.#backendId = options.backendId;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxEmbeddingInputs = options.maxEmbeddingInputs ?? DEFAULT_MAX_EMBEDDING_INPUTS;
-    // Bound lazily so a test's or a polyfill's replacement of globalThis.fetch is seen.
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#post = options.fetch === undefined ? nodeHttpPost : fetchPost(options.fetch);
     this.#servedModels =
       options.modelListTtlMs === undefined || options.modelListTtlMs <= 0
         ? undefined
@@ -81,14 +85,15 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
             servers: this.#baseUrls,
             ttlMs: options.modelListTtlMs,
             headers: options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` },
-            fetch: this.#fetch,
+            // A listing is one small GET every ttl per server: the global fetch will do, unless a test injects one.
+            fetch: options.fetch ?? ((input, init) => fetch(input, init)),
           });
   }
 
   /** One generation: POST /v1/chat/completions, not streamed. */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
     const body = { ...toChatRequestBody(call), stream: false };
-    return toChatResult(await this.#post('chat/completions', call.model, body, options), this.#backendId);
+    return toChatResult(await this.#postJson('chat/completions', call.model, body, options), this.#backendId);
   }
 
   /**
@@ -114,14 +119,9 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     const stream = streamSignal(this.#timeoutMs, options.signal);
     let complete = false;
     try {
-      let response: Response;
+      let response: TransportAnswer;
       try {
-        response = await this.#fetch(url, {
-          method: 'POST',
-          headers: this.#streamHeaders,
-          body: JSON.stringify(body),
-          signal: stream.signal,
-        });
+        response = await this.#post(url, this.#streamHeaders, JSON.stringify(body), stream.signal);
       } catch (error) {
         throw mapTransportFailure(error, stream.timedOut(), context);
       }
@@ -132,10 +132,8 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         } catch (error) {
           throw mapTransportFailure(error, stream.timedOut(), context);
         }
-        throw this.#failure(server, call.model, response.status, response.headers, text, context);
+        throw this.#failure(server, call.model, response.status, response.header, text, context);
       }
-      if (response.body === null)
-        throw new BackendUnavailableError(`Endpoint ${url} answered a stream request without a body.`, { backendId: this.#backendId });
 
       let usage: Usage | undefined;
       let finished = false;
@@ -146,7 +144,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
             finished = true;
             break;
           }
-          if (piece.kind === 'error') throw mapHttpFailure(piece.status, new Headers(), piece.body, context);
+          if (piece.kind === 'error') throw mapHttpFailure(piece.status, () => null, piece.body, context);
           if (piece.usage !== undefined) usage = piece.usage;
           if (piece.delta.finishReason !== undefined) finished = true;
           if (isEmptyDelta(piece.delta)) continue;
@@ -198,7 +196,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
 
   async #embedBatch(model: string, inputs: EmbeddingInput[], options: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]> {
     const body = toEmbeddingsRequestBody(model, inputs, options.dimensions);
-    return toEmbeddingResults(await this.#post('embeddings', model, body, options), inputs, this.#backendId);
+    return toEmbeddingResults(await this.#postJson('embeddings', model, body, options), inputs, this.#backendId);
   }
 
   /**
@@ -219,30 +217,37 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   }
 
   /** Maps a non-2xx answer; a 404 also takes the model off that server until it lists it again. */
-  #failure(server: string, model: string, status: number, headers: Headers, text: string, context: RequestContext): BackendError {
+  #failure(
+    server: string,
+    model: string,
+    status: number,
+    header: TransportAnswer['header'],
+    text: string,
+    context: RequestContext,
+  ): BackendError {
     if (status === 404) this.#servedModels?.markNotServing(server, model);
-    return mapHttpFailure(status, headers, text, context);
+    return mapHttpFailure(status, header, text, context);
   }
 
   /** POSTs JSON to the next server and returns the parsed body; every failure is a BackendError. */
-  async #post(route: string, model: string, body: unknown, options: CallOptions): Promise<unknown> {
+  async #postJson(route: string, model: string, body: unknown, options: CallOptions): Promise<unknown> {
     const server = await this.#nextServer(model);
     const url = `${server}/v1/${route}`;
     const context = { url, backendId: this.#backendId };
     const call = callSignal(this.#timeoutMs, options.signal);
     let status: number;
-    let headers: Headers;
+    let header: TransportAnswer['header'];
     let text: string;
     try {
-      const response = await this.#fetch(url, { method: 'POST', headers: this.#headers, body: JSON.stringify(body), signal: call.signal });
+      const response = await this.#post(url, this.#headers, JSON.stringify(body), call.signal);
       status = response.status;
-      headers = response.headers;
+      header = response.header;
       // Read inside the try: the timeout and resets can also strike while the body streams.
       text = await response.text();
     } catch (error) {
       throw mapTransportFailure(error, call.timedOut(), context);
     }
-    if (status < 200 || status >= 300) throw this.#failure(server, model, status, headers, text, context);
+    if (status < 200 || status >= 300) throw this.#failure(server, model, status, header, text, context);
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
