@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,11 +21,39 @@ const ROOT = join(__dirname, '..', '..');
 export const PACKAGE_TIMEOUT_MS = 180_000;
 
 /**
+ * How long a test file may wait for its template: osls runs one package at a time in a
+ * service directory (serverless-esbuild stages its zips in `.serverless/`), so the files
+ * that package take turns, and one may wait for the three other packages before its own.
+ */
+export const PACKAGE_WAIT_MS = 5 * PACKAGE_TIMEOUT_MS;
+
+const LOCK = join(__dirname, '..', '..', '.esbuild-package.lock');
+
+/** Takes the service directory's package lock (an atomic mkdir), waiting for its turn; a lock older than a package's time limit is stale. */
+async function takePackageLock(): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > PACKAGE_TIMEOUT_MS) rmSync(LOCK, { recursive: true, force: true });
+      } catch {
+        // Released meanwhile: try again.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+/**
  * Runs `npx osls package --stage <stage>` with `--param` for each of `params` (offline,
  * dummy credentials) into a temporary directory and returns the CloudFormation template
  * it would deploy.
  */
 export async function packageTemplate(stage: string, params: Record<string, string> = {}): Promise<PackagedTemplate> {
+  const release = await takePackageLock();
   const packageDir = mkdtempSync(join(tmpdir(), 'osls-package-'));
   try {
     const args = [
@@ -59,5 +87,6 @@ export async function packageTemplate(stage: string, params: Record<string, stri
   } finally {
     rmSync(packageDir, { recursive: true, force: true });
     rmSync(join(ROOT, `.esbuild-${basename(packageDir)}`), { recursive: true, force: true });
+    release();
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadServerlessConfig } from '../../shared/local/serverlessConfig';
-import { PACKAGE_TIMEOUT_MS, packageTemplate, type TemplateResource } from '../helpers/packageTemplate';
+import { PACKAGE_WAIT_MS, packageTemplate, type TemplateResource } from '../helpers/packageTemplate';
 
 /**
  * Packages the service with osls (offline, dummy credentials) and checks the
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const template = await packageTemplate(STAGE);
   resources = template.Resources;
   conditions = template.Conditions ?? {};
-}, PACKAGE_TIMEOUT_MS);
+}, PACKAGE_WAIT_MS);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 

@@ -1,5 +1,5 @@
 import { backlogPerInstanceTarget } from '../../shared/fleet/desiredCapacity';
-import { PACKAGE_TIMEOUT_MS, packageTemplate, type PackagedTemplate, type TemplateResource } from '../helpers/packageTemplate';
+import { PACKAGE_WAIT_MS, packageTemplate, type PackagedTemplate, type TemplateResource } from '../helpers/packageTemplate';
 
 /**
  * The EC2 GPU fleet over `npx osls package` (gpuFleet=true, in the VPC the stack
@@ -44,7 +44,7 @@ beforeAll(async () => {
     gptOss120bInstanceType: 'p6e-gb200.36xlarge',
     gptOss120bSpot: 'true',
   });
-}, PACKAGE_TIMEOUT_MS);
+}, PACKAGE_WAIT_MS);
 
 const resource = (id: string): TemplateResource => {
   const found = template.Resources[id];

@@ -1,4 +1,10 @@
-import { PACKAGE_TIMEOUT_MS, packageTemplate, type PackagedTemplate, type TemplateResource } from '../helpers/packageTemplate';
+import {
+  PACKAGE_TIMEOUT_MS,
+  PACKAGE_WAIT_MS,
+  packageTemplate,
+  type PackagedTemplate,
+  type TemplateResource,
+} from '../helpers/packageTemplate';
 
 /**
  * The network of the functions that call GPU servers, over `npx osls package`: a VPC the
@@ -16,7 +22,7 @@ let given: PackagedTemplate;
 beforeAll(async () => {
   created = await packageTemplate(STAGE, { vpc: 'create', vpcCidr: '10.42.0.0/16', bedrockRegion: 'us-west-2' });
   given = await packageTemplate(STAGE, { vpc: 'given', vpcSubnetIds: 'subnet-aaa,subnet-bbb', vpcSecurityGroupIds: 'sg-123' });
-}, 2 * PACKAGE_TIMEOUT_MS);
+}, PACKAGE_WAIT_MS + PACKAGE_TIMEOUT_MS);
 
 const ofType = (template: PackagedTemplate, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
