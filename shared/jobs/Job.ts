@@ -18,6 +18,16 @@ export interface RequestCounts {
   failed: number;
 }
 
+/** Failed lines by error code. */
+export type ErrorCounts = Record<string, number>;
+
+/** Lines by their error code: how many of `codes` are each code. */
+export function countErrorCodes(codes: Iterable<string>): ErrorCounts {
+  const counts: ErrorCounts = {};
+  for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
+  return counts;
+}
+
 /** Tokens spent by a job so far. */
 export interface JobUsage {
   promptTokens: number;
@@ -54,6 +64,11 @@ export interface Job {
   completionWindow: string;
   metadata: Record<string, string>;
   requestCounts: RequestCounts;
+  /**
+   * Failed lines by error code (`invalid_json`, `backend_timeout`, …), added with each chunk's
+   * counts and ingest's refusals; absent until a line has failed. Its sum is `requestCounts.failed`.
+   */
+  errorCounts?: ErrorCounts;
   usage: JobUsage;
   /** Chunks planned by ingest and chunks recorded done (each exactly once). */
   chunksTotal: number;

@@ -43,7 +43,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_EMBEDDING_INPUTS = 64;
 
 /** `http://gpu-1:8000/v1/` and `http://gpu-1:8000` both name the same server root. */
-function normaliseBaseUrl(url: string): string {
+export function normaliseBaseUrl(url: string): string {
   return url.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
