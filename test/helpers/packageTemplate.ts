@@ -8,11 +8,13 @@ import { promisify } from 'node:util';
 // biome-ignore lint/suspicious/noExplicitAny: template properties are checked by shape in each test
 export type TemplateResource = { Type: string; Properties: Record<string, any>; Condition?: string; [key: string]: unknown };
 
-/** The parts of a packaged template the tests read. */
+/** The parts of a packaged template the tests read, and the package's files they asked for. */
 export interface PackagedTemplate {
   Resources: Record<string, TemplateResource>;
   Conditions?: Record<string, unknown>;
   Outputs?: Record<string, unknown>;
+  /** The files named in `options.files` (e.g. `console.zip`), read before the package folder is removed. */
+  files: Record<string, Buffer>;
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -52,7 +54,11 @@ async function takePackageLock(): Promise<() => void> {
  * dummy credentials) into a temporary directory and returns the CloudFormation template
  * it would deploy.
  */
-export async function packageTemplate(stage: string, params: Record<string, string> = {}): Promise<PackagedTemplate> {
+export async function packageTemplate(
+  stage: string,
+  params: Record<string, string> = {},
+  options: { files?: string[] } = {},
+): Promise<PackagedTemplate> {
   const release = await takePackageLock();
   const packageDir = mkdtempSync(join(tmpdir(), 'osls-package-'));
   try {
@@ -80,7 +86,9 @@ export async function packageTemplate(stage: string, params: Record<string, stri
       timeout: PACKAGE_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
-    return JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as PackagedTemplate;
+    const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as PackagedTemplate;
+    template.files = Object.fromEntries((options.files ?? []).map((file) => [file, readFileSync(join(packageDir, file))]));
+    return template;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`osls package failed: ${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`);

@@ -13,8 +13,8 @@ import {
  */
 
 const STAGE = 'net';
-const IN_VPC = ['chatCompletions', 'responses', 'embeddings', 'worker', 'requests'];
-const OUT_OF_VPC = ['authorizer', 'models', 'health', 'files', 'batches', 'ingest', 'finalize', 'asyncRequests', 'expireJobs'];
+const IN_VPC = ['chatCompletions', 'responses', 'embeddings', 'worker', 'requests', 'status'];
+const OUT_OF_VPC = ['authorizer', 'models', 'health', 'console', 'files', 'batches', 'ingest', 'finalize', 'asyncRequests', 'expireJobs'];
 
 let created: PackagedTemplate;
 let given: PackagedTemplate;
