@@ -4,6 +4,7 @@ import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../errors';
 import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
+import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
@@ -167,6 +168,7 @@ async function ranOutputs(
     plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
+  observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
   const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
   const passing =
     options.canRetry === true
@@ -192,6 +194,18 @@ async function ranOutputs(
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
   const lineOptions = { jobId: job.id, newId: deps.newId ?? randomId, created: Math.floor(deps.now() / 1000) };
   return plans.map((plan) => lineOutput(plan, plan.kind === 'runnable' ? plan.items.map((item) => byId.get(item.id)!) : [], lineOptions));
+}
+
+/** The job's lines still to do, shared among the models of this chunk's items in proportion. */
+function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Record<string, number> {
+  if (items.length === 0) return {};
+  const remaining = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const { modelId } = parseRoute(item.route);
+    counts.set(modelId, (counts.get(modelId) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
 }
 
 /** Writes this attempt's two part files, then records the chunk done (once, across all deliveries). */

@@ -30,9 +30,11 @@ export function serverMessage(body: string): string | undefined {
 }
 
 /**
- * Maps a non-2xx answer to the platform's errors: 429 is load (honouring Retry-After),
- * 408 and 5xx are the server's fault and worth retrying elsewhere, any other 4xx means
- * this request will never succeed as sent.
+ * Maps a non-2xx answer to the platform's errors: 429 is load (honouring Retry-After);
+ * 408 and 5xx are the server's fault and worth retrying elsewhere; so is 404, which from
+ * a GPU server means it does not serve the model (vLLM's `NotFoundError` "The model `x`
+ * does not exist.") or the route: a pool set up wrong, never the caller's fault. Any
+ * other 4xx means this request will never succeed as sent.
  */
 export function mapHttpFailure(
   status: number,
@@ -49,6 +51,12 @@ export function mapHttpFailure(
       ...options,
       retryAfterMs,
     });
+  }
+  if (status === 404) {
+    return new BackendUnavailableError(
+      `Backend ${context.backendId ?? 'endpoint'} does not serve this model or route (HTTP 404)${suffix}`,
+      options,
+    );
   }
   if (status === 408 || status >= 500) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} failed (HTTP ${status})${suffix}`, options);
