@@ -73,7 +73,7 @@ function printSummary(platform: LocalPlatform, dataDir: string | undefined): voi
     ...platform.apiKeys.slice(1).map((key) => `  API key           ${key.key}   (tenant ${key.tenantId})`),
     `  DynamoDB          ${platform.urls.dynamodb}   table ${platform.tableName}`,
     `  GPU simulator     ${platform.urls.simulator}/v1 (OpenAI)   ${platform.urls.simulator} (Bedrock Runtime)`,
-    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style; drop a file under inbox/)`,
+    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style, any credentials; drop files under inbox/${primary?.tenantId ?? 'local'}/, e.g. s3://${platform.bucketName}/inbox/${primary?.tenantId ?? 'local'}/requests.jsonl)`,
     `  SQS               ${platform.urls.sqs}`,
     ...Object.values(platform.queues).map((queue) => `                      ${queue.url}`),
     `  EventBridge       ${platform.urls.events}   (events put so far: GET ${platform.urls.events}/_events)`,

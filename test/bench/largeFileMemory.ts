@@ -6,7 +6,7 @@
  * stand-in at `--s3` (run by the parent, so its memory is not counted here). Prints one
  * JSON line. Run each size in its own process so the peaks compare:
  *
- *   npm run bench -- --quick --only 8
+ *   npm run bench -- --quick --only 9
  *
  * `peakRssMiB` is the highest resident set sampled every 5 ms (and at every part and
  * piece) during the step; `growthMiB` is that peak less the resident set just before it.

@@ -1,3 +1,4 @@
+import type { FleetDayResult } from './items/fleetDay';
 import type { ColdStartResult } from './items/coldStart';
 import type { EndToEndResult } from './items/endToEnd';
 import type { IngestScaleResult } from './items/ingestScale';
@@ -45,6 +46,7 @@ export interface SuiteResults {
     coldStart?: ColdStartResult;
     endToEnd?: EndToEndResult;
     streaming?: StreamingResult;
+    fleetDay?: FleetDayResult;
     largeFiles?: LargeFilesResult;
   };
   /** Items that failed to run, with why. */

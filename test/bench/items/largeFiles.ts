@@ -18,7 +18,7 @@ export interface LargeFileSize {
   download: MemoryStep;
 }
 
-/** Item 8's result. */
+/** Item 9's result. */
 export interface LargeFilesResult {
   sizes: LargeFileSize[];
   /** Memory growth of the largest size less that of the smallest, per step (MiB): flat is near 0. */
@@ -27,7 +27,7 @@ export interface LargeFilesResult {
 }
 
 /**
- * Item 8, files through the API as they grow: for each size a child process (its memory
+ * Item 9, files through the API as they grow: for each size a child process (its memory
  * its own) uploads the file in 4 MiB parts, completes the upload (the parts joined into one
  * object) and reads it back through the streaming content handler, against an S3 stand-in
  * run here (`test/bench/largeFileMemory.ts`).
@@ -54,7 +54,7 @@ export async function runLargeFiles(sizesMiB: number[], log: (line: string) => v
       );
       const figures = lastJsonLine<LargeFileSize>(output);
       log(
-        `  item 8 ${size} MiB: upload peak ${figures.upload.peakRssMiB} MiB (+${figures.upload.growthMiB}) in ${figures.upload.seconds} s, download peak ${figures.download.peakRssMiB} MiB (+${figures.download.growthMiB}) in ${figures.download.seconds} s`,
+        `  item 9 ${size} MiB: upload peak ${figures.upload.peakRssMiB} MiB (+${figures.upload.growthMiB}) in ${figures.upload.seconds} s, download peak ${figures.download.peakRssMiB} MiB (+${figures.download.growthMiB}) in ${figures.download.seconds} s`,
       );
       sizes.push(figures);
     }
