@@ -95,6 +95,8 @@ export interface LineOutput {
   ok: boolean;
   promptTokens: number;
   completionTokens: number;
+  /** The model of a result line (whose tokens these are). */
+  model?: string;
 }
 
 /** Options of {@link lineOutput}. */
@@ -133,7 +135,7 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
     plan.request.url === '/v1/chat/completions'
       ? chatBody(outcomes[0]!, plan.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
       : embeddingsBody(outcomes, plan.request.body, plan.model);
-  return { line: resultLine(id, plan.customId, body, options.newId()), ok: true, promptTokens, completionTokens };
+  return { line: resultLine(id, plan.customId, body, options.newId()), ok: true, promptTokens, completionTokens, model: plan.model.id };
 }
 
 function failed(line: BatchOutputLine): LineOutput {
