@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChunkPlan, Job, JobFailure, JobStatus } from '../jobs/Job';
+import type { ChunkPlan, ErrorCounts, Job, JobFailure, JobStatus } from '../jobs/Job';
 import { JobStateConflictError } from '../jobs/errors';
 import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../jobs/jobStateMachine';
 import type { ChunkCounts, JobPatch, JobStore } from '../jobs/ports';
@@ -15,8 +15,19 @@ const PROGRESS_PREFIX = 'chunkProgress_';
 /** Statuses in which a chunk may still be recorded done (expired and cancelling jobs drain). */
 const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
 
+/**
+ * Failed lines of one error code: a top-level counter each (`errorCount#backend_timeout`),
+ * so a chunk adds to it with `ADD`, which needs no map to exist first (a job created before
+ * the counts were kept takes them as well).
+ */
+const ERROR_COUNT_PREFIX = 'errorCount#';
+
+/** `errorCounts` as the item's flat counters. */
+const flatErrorCounts = (counts: ErrorCounts = {}): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).map(([code, n]) => [`${ERROR_COUNT_PREFIX}${code}`, n]));
+
 /** A job as one DynamoDB item: counters flat, so each is one `ADD`. */
-type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
+type JobItem = Omit<Job, 'requestCounts' | 'usage' | 'errorCounts'> & {
   countTotal: number;
   countCompleted: number;
   countFailed: number;
@@ -26,7 +37,7 @@ type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
 };
 
 function toItem(job: Job): Record<string, unknown> {
-  const { requestCounts, usage, inFlightLines: _advisory, ...rest } = job;
+  const { requestCounts, usage, errorCounts, inFlightLines: _advisory, ...rest } = job;
   const active = !TERMINAL_STATUSES.includes(job.status);
   return {
     ...jobKey(job.id),
@@ -37,6 +48,7 @@ function toItem(job: Job): Record<string, unknown> {
     countFailed: requestCounts.failed,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    ...flatErrorCounts(errorCounts),
     chunkAttempts: {},
     gsi1pk: `TENANT#${job.tenantId}#JOBS`,
     gsi1sk: `${pad(job.createdAt)}#${job.id}`,
@@ -62,15 +74,18 @@ function fromItem(item: Record<string, unknown>): Job {
     ...others
   } = item as JobItem & Record<string, unknown>;
   const rest: Record<string, unknown> = {};
+  const errorCounts: ErrorCounts = {};
   let inFlightLines = 0;
   for (const [name, value] of Object.entries(others)) {
     if (name.startsWith(PROGRESS_PREFIX)) inFlightLines += Number(value) || 0;
-    else rest[name] = value;
+    else if (!name.startsWith(ERROR_COUNT_PREFIX)) rest[name] = value;
+    else if (typeof value === 'number' && value > 0) errorCounts[name.slice(ERROR_COUNT_PREFIX.length)] = value;
   }
   return {
     ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
     ...(inFlightLines > 0 ? { inFlightLines } : {}),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
+    ...(Object.keys(errorCounts).length > 0 ? { errorCounts } : {}),
     usage: { promptTokens, completionTokens },
   };
 }
@@ -138,6 +153,10 @@ export class DynamoDbJobStore implements JobStore {
         countFailed: patch.requestCounts.failed,
       });
     }
+    if (patch.errorCounts) {
+      delete fields.errorCounts;
+      Object.assign(fields, flatErrorCounts(patch.errorCounts));
+    }
     // An undefined field is "not set": DynamoDB refuses an expression value that is undefined.
     Object.entries(fields)
       .filter(([, value]) => value !== undefined)
@@ -176,15 +195,22 @@ export class DynamoDbJobStore implements JobStore {
     counts: ChunkCounts,
     now = new Date(),
   ): Promise<{ applied: boolean; job: Job }> {
+    const codes = Object.entries(counts.errorCodes ?? {}).filter(([, n]) => n > 0);
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
           UpdateExpression:
-            'SET chunkAttempts.#idx = :attempt, progressAt = :now REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+            'SET chunkAttempts.#idx = :attempt, progressAt = :now REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct' +
+            codes.map((_, i) => `, #e${i} :e${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#idx': String(index), '#status': 'status', '#progress': `${PROGRESS_PREFIX}${index}` },
+          ExpressionAttributeNames: {
+            '#idx': String(index),
+            '#status': 'status',
+            '#progress': `${PROGRESS_PREFIX}${index}`,
+            ...Object.fromEntries(codes.map(([code], i) => [`#e${i}`, `${ERROR_COUNT_PREFIX}${code}`])),
+          },
           ExpressionAttributeValues: {
             ':attempt': attempt,
             ':now': Math.floor(now.getTime() / 1000),
@@ -193,6 +219,7 @@ export class DynamoDbJobStore implements JobStore {
             ':f': counts.failed,
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
+            ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },
           ReturnValues: 'ALL_NEW',
