@@ -197,6 +197,23 @@ describe('the infer CLI against the local platform', () => {
     );
     await writeFile(file, `${lines.join('\n')}\n`);
     const batch = json<{ batch: OpenAI.Batches.Batch }>(await infer(['batch', 'submit', file, '--wait', '--json', '--quiet'], key)).batch;
+    // An asynchronous request: answered through the requests queue.
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const queued = (await (
+      await fetch(`${platform.api}/v1/requests`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ url: '/v1/embeddings', body: { model: 'titan-embed-text-v2', input: 'queued text' } }),
+      })
+    ).json()) as { id: string };
+    const answered = await waitFor(
+      async () =>
+        (await (await fetch(`${platform.api}/v1/requests/${queued.id}`, { headers })).json()) as {
+          status: string;
+          result?: { usage: { prompt_tokens: number } };
+        },
+      (request) => request.status === 'completed' || request.status === 'failed',
+    );
     // Act
     const report = json<{
       data: { tenant: string; model: string; requests: number; input_tokens: number; output_tokens: number }[];
@@ -218,8 +235,14 @@ describe('the infer CLI against the local platform', () => {
       input_tokens: batch.usage!.input_tokens,
       output_tokens: batch.usage!.output_tokens,
     });
-    expect(report.totals.requests).toBe(14);
+    expect(answered.status).toBe('completed');
+    expect(rows['titan-embed-text-v2']).toMatchObject({
+      requests: 1,
+      input_tokens: answered.result!.usage.prompt_tokens,
+      output_tokens: 0,
+    });
+    expect(report.totals.requests).toBe(15);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/total\s+14\s/);
+    expect(table.stdout).toMatch(/total\s+15\s/);
   }, 180_000);
 });
