@@ -33,6 +33,8 @@ type JobItem = Omit<Job, 'requestCounts' | 'usage' | 'errorCounts'> & {
   countFailed: number;
   promptTokens: number;
   completionTokens: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
   chunkAttempts: Record<string, string>;
 };
 
@@ -48,6 +50,8 @@ function toItem(job: Job): Record<string, unknown> {
     countFailed: requestCounts.failed,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    ...(usage.reasoningTokens ? { reasoningTokens: usage.reasoningTokens } : {}),
+    ...(usage.cachedTokens ? { cachedTokens: usage.cachedTokens } : {}),
     ...flatErrorCounts(errorCounts),
     chunkAttempts: {},
     gsi1pk: `TENANT#${job.tenantId}#JOBS`,
@@ -71,6 +75,8 @@ function fromItem(item: Record<string, unknown>): Job {
     countFailed,
     promptTokens,
     completionTokens,
+    reasoningTokens,
+    cachedTokens,
     ...others
   } = item as JobItem & Record<string, unknown>;
   const rest: Record<string, unknown> = {};
@@ -86,7 +92,12 @@ function fromItem(item: Record<string, unknown>): Job {
     ...(inFlightLines > 0 ? { inFlightLines } : {}),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
     ...(Object.keys(errorCounts).length > 0 ? { errorCounts } : {}),
-    usage: { promptTokens, completionTokens },
+    usage: {
+      promptTokens,
+      completionTokens,
+      ...(reasoningTokens ? { reasoningTokens } : {}),
+      ...(cachedTokens ? { cachedTokens } : {}),
+    },
   };
 }
 
@@ -202,7 +213,7 @@ export class DynamoDbJobStore implements JobStore {
           TableName: this.tableName,
           Key: jobKey(jobId),
           UpdateExpression:
-            'SET chunkAttempts.#idx = :attempt, progressAt = :now REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct' +
+            'SET chunkAttempts.#idx = :attempt, progressAt = :now REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt' +
             codes.map((_, i) => `, #e${i} :e${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: {
@@ -219,6 +230,8 @@ export class DynamoDbJobStore implements JobStore {
             ':f': counts.failed,
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
+            ':rt': counts.reasoningTokens ?? 0,
+            ':kt': counts.cachedTokens ?? 0,
             ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },

@@ -31,6 +31,8 @@ export interface BatchObject {
   id: string;
   object: 'batch';
   endpoint: string;
+  /** The model of every line, when one model serves the job (set once ingest has read the file). */
+  model?: string;
   errors: { object: 'list'; data: BatchErrorEntry[] } | null;
   /** `null` for a job started by a dropped file: it has no File (see `metadata.source_key`). */
   input_file_id: string | null;
@@ -102,6 +104,7 @@ export function toBatchObject(job: Job): BatchObject {
     id: job.id,
     object: 'batch',
     endpoint: job.endpoint ?? MIXED_ENDPOINT,
+    ...(job.model ? { model: job.model } : {}),
     errors: job.failure
       ? { object: 'list', data: [{ code: job.failure.code, message: job.failure.message, line: job.failure.line ?? null, param: null }] }
       : null,
@@ -123,9 +126,9 @@ export function toBatchObject(job: Job): BatchObject {
     error_counts: { ...job.errorCounts },
     usage: {
       input_tokens: job.usage.promptTokens,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: job.usage.cachedTokens ?? 0 },
       output_tokens: job.usage.completionTokens,
-      output_tokens_details: { reasoning_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: job.usage.reasoningTokens ?? 0 },
       total_tokens: job.usage.promptTokens + job.usage.completionTokens,
     },
     metadata: Object.keys(metadata).length ? metadata : null,

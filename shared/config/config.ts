@@ -19,7 +19,10 @@ export const ConfigSchema = z.object({
   TABLE_NAME: z.string().min(1).optional(),
   /** A whole model catalogue as JSON; when empty the built-in one is used. */
   MODEL_CATALOGUE: z.string().optional(),
-  /** Base URLs of the OpenAI-compatible GPU servers for chat models and for embedding models. */
+  /**
+   * Base URLs of OpenAI-compatible GPU servers shared by every chat model and by every
+   * embeddings model, for models without a pool of their own (`GPU_POOL_<KEY>_URLS`).
+   */
   GPU_CHAT_URLS: urlList,
   GPU_EMBED_URLS: urlList,
   BEDROCK_REGION: z.string().optional(),
@@ -72,6 +75,10 @@ export interface Config {
   modelCatalogueJson: string | undefined;
   gpuChatUrls: string[];
   gpuEmbedUrls: string[];
+  /** Each model's own GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_URLS`. */
+  gpuPools: Record<string, string[]>;
+  /** Each model's Bedrock fallback (a model id, or `none`), by {@link modelKey}: `BEDROCK_FALLBACK_<KEY>`. */
+  bedrockFallbacks: Record<string, string>;
   bedrockRegion: string;
   maxBodyBytes: number;
   authCacheTtlMs: number;
@@ -109,6 +116,30 @@ export class ConfigError extends Error {
   }
 }
 
+/** The key of a model in per-model variable names: `gpt-oss-20b` → `GPT_OSS_20B`. */
+export function modelKey(modelId: string): string {
+  return modelId.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
+const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
+
+/** The per-model variables that are set (an empty one means "the default"), by model key. */
+function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
+  const found: Record<string, T> = {};
+  for (const [variable, value] of Object.entries(env)) {
+    const key = pattern.exec(variable)?.[1];
+    if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
+  }
+  return found;
+}
+
+function poolUrls(value: string, variable: string): string[] {
+  const parsed = urlList.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`Invalid environment variable ${variable}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
 /** Reads and validates the environment. Call once per module, at cold start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -123,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelCatalogueJson: e.MODEL_CATALOGUE?.trim() ? e.MODEL_CATALOGUE : undefined,
     gpuChatUrls: e.GPU_CHAT_URLS,
     gpuEmbedUrls: e.GPU_EMBED_URLS,
+    gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
+    bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     maxBodyBytes: e.MAX_BODY_BYTES,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,

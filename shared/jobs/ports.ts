@@ -7,13 +7,16 @@ export interface ChunkCounts {
   failed: number;
   promptTokens: number;
   completionTokens: number;
+  /** Set when not 0. */
+  reasoningTokens?: number;
+  cachedTokens?: number;
   /** The chunk's failed lines by error code (their sum is `failed`); added to the job's `errorCounts`. */
   errorCodes?: ErrorCounts;
 }
 
 /** Fields a transition may set in the same conditional write. */
 export type JobPatch = Partial<
-  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source'>
+  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source' | 'endpoint' | 'model'>
 >;
 
 /**

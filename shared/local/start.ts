@@ -82,7 +82,7 @@ function printSummary(platform: LocalPlatform, dataDir: string | undefined): voi
       ),
     `  DynamoDB          ${platform.urls.dynamodb}   table ${platform.tableName}`,
     `  GPU simulator     ${platform.urls.simulator}/v1 (OpenAI)   ${platform.urls.simulator} (Bedrock Runtime)`,
-    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style; drop a file under inbox/)`,
+    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style, any credentials; drop files under inbox/${primary?.tenantId ?? 'local'}/, e.g. s3://${platform.bucketName}/inbox/${primary?.tenantId ?? 'local'}/requests.jsonl)`,
     `  SQS               ${platform.urls.sqs}`,
     ...Object.values(platform.queues).map((queue) => `                      ${queue.url}`),
     `  EventBridge       ${platform.urls.events}   (events put so far: GET ${platform.urls.events}/_events)`,

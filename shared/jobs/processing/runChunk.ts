@@ -4,11 +4,13 @@ import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../errors';
 import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
+import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
-import { randomId, toJsonl } from './outputLines';
+import { bedrockRecord, outputFormatOf } from './bedrockOutput';
+import { failureOfLine, randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 import { usageDay } from '../../usage/usageDays';
 import { ChunkProgress } from './ChunkProgress';
@@ -142,8 +144,8 @@ async function drainedOutputs(
     // Parsed only for its custom_id: nothing of the request is used.
     const parsed = parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context);
     const plan: LinePlan = parsed.ok
-      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason }
-      : refused(line.lineNumber, parsed.customId, parsed.code, parsed.message);
+      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason, echo: parsed.echo }
+      : { ...refused(line.lineNumber, parsed.customId, parsed.code, parsed.message), echo: parsed.echo };
     outputs.push(lineOutput(plan, [], { jobId: job.id, newId: deps.newId ?? randomId, created: 0 }));
   }
   return outputs;
@@ -168,6 +170,7 @@ async function ranOutputs(
     plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
+  observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
   const progress = chunkProgress(deps, message);
   progress.add(plans.length - plans.filter((plan) => plan.kind === 'runnable').length);
   // A line has settled once all its items have (an embeddings line may have several).
@@ -249,6 +252,18 @@ async function addUsage(deps: RunChunkDeps, tenantId: string, outputs: readonly 
   }
 }
 
+/** The job's lines still to do, shared among the models of this chunk's items in proportion. */
+function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Record<string, number> {
+  if (items.length === 0) return {};
+  const remaining = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const { modelId } = parseRoute(item.route);
+    counts.set(modelId, (counts.get(modelId) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
+}
+
 /** Writes this attempt's two part files, then records the chunk done (once, across all deliveries). */
 async function record(
   deps: RunChunkDeps,
@@ -261,15 +276,15 @@ async function record(
   const attempt = deps.newAttemptId();
   const results = outputs.filter((output) => output.ok);
   const errors = outputs.filter((output) => !output.ok);
+  // Written in the job's output format: OpenAI lines, or Bedrock records echoing their input.
+  const format = outputFormatOf(job);
+  const written = (output: LineOutput) => (format === 'bedrock' ? bedrockRecord(output.line, output.echo) : output.line);
   // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
   await Promise.all([
-    deps.objects.write(
-      job.source.bucket,
-      jobKeys.chunkResults(jobId, chunk.index, attempt),
-      toJsonl(results.map((output) => output.line)),
-      { contentType: JSONL },
-    ),
-    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map((output) => output.line)), {
+    deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map(written)), {
+      contentType: JSONL,
+    }),
+    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map(written)), {
       contentType: JSONL,
     }),
   ]);
@@ -278,8 +293,12 @@ async function record(
     failed: errors.length,
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
-    errorCodes: countErrorCodes(errors.map((output) => output.line.error?.code ?? 'unknown')),
+    errorCodes: countErrorCodes(errors.map((output) => failureOfLine(output.line)?.code ?? 'unknown')),
   };
+  const reasoningTokens = outputs.reduce((sum, output) => sum + (output.reasoningTokens ?? 0), 0);
+  const cachedTokens = outputs.reduce((sum, output) => sum + (output.cachedTokens ?? 0), 0);
+  if (reasoningTokens > 0) counts.reasoningTokens = reasoningTokens;
+  if (cachedTokens > 0) counts.cachedTokens = cachedTokens;
   const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()));
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.

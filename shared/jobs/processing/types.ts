@@ -27,6 +27,16 @@ export interface ChunkReport {
   backlogChunks: number;
 }
 
+/**
+ * The batch work waiting for each model, seen from a chunk that starts: the job's lines
+ * not yet done (this chunk's included), shared among the models in this chunk's mix.
+ */
+export interface ChunkDemand {
+  jobId: string;
+  /** Lines waiting per public model id. */
+  backlogByModel: Record<string, number>;
+}
+
 /** What finalize reports of a job it ended. */
 export interface JobEndReport {
   jobId: string;
@@ -39,6 +49,8 @@ export interface JobEndReport {
 
 /** The observation port of batch jobs: per-job metrics live behind it. Must not throw. */
 export interface JobObserver {
+  /** A chunk's lines are about to go to the backends: the demand each model's pool faces. */
+  onChunkStarted?(report: ChunkDemand): void;
   onChunkDone?(report: ChunkReport): void;
   onJobEnded?(report: JobEndReport): void;
 }
@@ -101,7 +113,7 @@ export interface FinalizeJobDeps {
   objects: ObjectStore;
   events: EventPublisher;
   /** The id of a job's output file of `kind`: deterministic, so a rerun overwrites its records. */
-  newFileId?: (jobId: string, kind: 'output' | 'error') => string;
+  newFileId?: (jobId: string, kind: 'output' | 'error' | 'manifest') => string;
   /** Milliseconds since the epoch. */
   now: () => number;
 }
