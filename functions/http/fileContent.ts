@@ -7,13 +7,16 @@ import { httpRoute } from '../../shared/http';
  * `GET /v1/files/{fileId}/content`, a response-streaming function (REST integration with
  * ResponseTransferMode STREAM): the object's bytes go to the client as they are read from
  * S3, so a file of any size up to Lambda's 200 MB streamed-response limit is served in
- * constant memory, past the 6 MB a buffered answer could carry.
+ * constant memory, past the 6 MB a buffered answer could carry. A `Range: bytes=…` header
+ * reads a part, answered 206.
  */
 export const createHandler = (deps: { service: FileService }) =>
   httpRoute(
     async ({ event, tenant: { tenantId } }) => {
-      const { stream } = await deps.service.content(tenantId, event.pathParameters?.fileId ?? '');
-      return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: stream };
+      const { stream, range } = await deps.service.content(tenantId, event.pathParameters?.fileId ?? '', event.headers?.range);
+      const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+      if (!range) return { statusCode: 200, headers, body: stream };
+      return { statusCode: 206, headers: { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${range.size}` }, body: stream };
     },
     { streaming: true },
   );

@@ -7,6 +7,7 @@ import type { FileUpload } from './fileUpload';
 import { isFileId, newFileId } from './ids';
 import { toDeletedFile, toFileObject, toListPage, type DeletedFile, type FileObject, type ListPage } from './openAiObjects';
 import type { ListFilesQuery } from './requests';
+import { parseByteRange, type ByteRange } from './byteRange';
 
 /** What the Files API works with. */
 export interface FileServiceDeps {
@@ -25,6 +26,8 @@ export interface FileContent {
   file: FileObject;
   /** The object's bytes, read as they are sent (constant memory, any size up to the limit). */
   stream: Readable;
+  /** The part asked for with `Range`, when one was. */
+  range?: ByteRange;
 }
 
 /**
@@ -93,10 +96,18 @@ export class FileService {
   /**
    * `GET /v1/files/{fileId}/content`: the file's bytes as a stream, for a response that
    * streams them (any size up to `maxContentBytes`, Lambda's streamed-response limit);
-   * a bigger file is refused (413) with its location in the bucket.
+   * a bigger file is refused (413) with its location in the bucket. With a `Range` header
+   * (one `bytes=` range) only that part is read, and returned with `range`.
    */
-  async content(tenantId: string, fileId: string): Promise<FileContent> {
+  async content(tenantId: string, fileId: string, rangeHeader?: string): Promise<FileContent> {
     const file = await this.owned(tenantId, fileId);
+    const range = parseByteRange(rangeHeader, file.bytes, this.maxContentBytes);
+    if (range)
+      return {
+        file: toFileObject(file),
+        stream: await this.deps.objects.read(file.bucket, file.key, { start: range.start, end: range.end }),
+        range,
+      };
     if (file.bytes > this.maxContentBytes) throw new FileContentTooLargeError(file.id, file.bytes, this.maxContentBytes, file);
     return { file: toFileObject(file), stream: await this.deps.objects.read(file.bucket, file.key) };
   }

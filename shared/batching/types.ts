@@ -178,6 +178,8 @@ export interface RunOptions {
   deadline?: number;
   /** When aborted, no new call starts and calls in flight for these items are aborted. */
   signal?: AbortSignal;
+  /** Told of each item's outcome as it settles (`run` only): progress within a set. Must not throw. */
+  onSettled?: (outcome: Outcome<unknown>) => void;
 }
 
 /** Counters of a core since it was built, for logs and metrics. */

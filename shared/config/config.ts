@@ -55,6 +55,15 @@ export const ConfigSchema = z.object({
   /** A chunk is at most this many lines and bytes: small enough to finish well within a worker's timeout. */
   CHUNK_MAX_LINES: int(500),
   CHUNK_MAX_BYTES: int(4 * 1024 * 1024),
+  /**
+   * Real-time usage is counted in each container and written when this long has passed
+   * since its last write (0: after every request) or this many requests wait, whichever
+   * comes first. A container that dies loses at most that much of its count.
+   */
+  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().nonnegative().default(10_000),
+  USAGE_FLUSH_MAX_REQUESTS: int(200),
+  /** A running chunk reports its progress at most this often. */
+  CHUNK_PROGRESS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1_000),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
 });
@@ -86,6 +95,8 @@ export interface Config {
   requestsMaxReceiveCount: number;
   limits: BatchLimits;
   workMaxReceiveCount: number;
+  usageFlush: { intervalMs: number; maxRequests: number };
+  chunkProgressIntervalMs: number;
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -160,6 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replyQueuePrefix: e.REPLY_QUEUE_PREFIX || undefined,
     requestsMaxReceiveCount: e.REQUESTS_MAX_RECEIVE_COUNT,
     workMaxReceiveCount: e.WORK_MAX_RECEIVE_COUNT,
+    usageFlush: { intervalMs: e.USAGE_FLUSH_INTERVAL_MS, maxRequests: e.USAGE_FLUSH_MAX_REQUESTS },
+    chunkProgressIntervalMs: e.CHUNK_PROGRESS_INTERVAL_MS,
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
       maxLineBytes: e.MAX_LINE_BYTES,

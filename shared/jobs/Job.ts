@@ -90,6 +90,13 @@ export interface Job {
   expiresAt: number;
   /** Unix seconds of the last sign of progress: a chunk recorded, or a redrive by the stall sweep. */
   progressAt?: number;
+  /**
+   * Advisory: lines settled in chunks that are running but not yet recorded (each worker
+   * reports its chunk's count about once a second). `requestCounts` stays exact; this
+   * only lets progress move between chunks. A chunk run twice or sent back may over- or
+   * under-state it for a while.
+   */
+  inFlightLines?: number;
   /** Times the stall sweep sent the job's unfinished chunks again. */
   redrives?: number;
   inProgressAt?: number;

@@ -43,6 +43,12 @@ export interface JobStore {
    */
   recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now?: Date): Promise<{ applied: boolean; job: Job }>;
   /**
+   * Advisory progress of chunk `index` while it runs: `lines` of it settled so far
+   * (summed into {@link Job.inFlightLines}). Ignored once the chunk is recorded done
+   * (`recordChunkDone` clears it in the same write) or the job stopped taking chunks.
+   */
+  recordChunkProgress?(jobId: string, index: number, lines: number): Promise<void>;
+  /**
    * Counts one redrive of a stalled job: `redrives` goes from `seen` to `seen + 1` and
    * `progressAt` to `now`, only if it is still `seen` and the job is still in_progress,
    * cancelling, expired or finalizing (false otherwise: another sweep got there first, or

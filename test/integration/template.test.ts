@@ -12,7 +12,7 @@ type Resource = TemplateResource;
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'test';
-const FUNCTIONS = ['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'console', 'status'];
+const FUNCTIONS = ['authorizer', 'admin', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'console', 'status'];
 /** Routes without the authorizer: liveness, and the status page's files (the page asks for a key itself). */
 const PUBLIC_ROUTES = ['/health', '/console', '/console/{file}'];
 
@@ -303,6 +303,31 @@ describe('the CloudFormation template osls packages', () => {
     expect(canInvoke('responses')).toBe(true);
     expect(canInvoke('embeddings')).toBe(true);
     expect(canInvoke('authorizer')).toBe(false);
+    expect(canInvoke('admin')).toBe(false);
+  });
+
+  it('serves the admin routes behind the authorizer, and gives each function only the table access it needs', () => {
+    // Prepare
+    const routes = httpEvents().map((event) => `${event.method.toUpperCase()} ${event.path}`);
+    const tableActions = (name: string) =>
+      statementsOf(lambdaFunction(name).Properties.Role['Fn::GetAtt'][0])
+        .filter((statement) => JSON.stringify(statement.Resource).includes('PlatformTable'))
+        .flatMap(actionsOf);
+
+    // Assess
+    expect(routes).toEqual(
+      expect.arrayContaining(['POST /v1/admin/keys', 'GET /v1/admin/keys', 'DELETE /v1/admin/keys/{keyId}', 'GET /v1/admin/usage']),
+    );
+    for (const event of httpEvents().filter((candidate) => candidate.path.startsWith('/v1/admin/'))) {
+      expect(event.authorizer).toMatchObject({ name: 'authorizer', type: 'request' });
+    }
+    // Listing keys scans (keys issued before the index carry no index attributes); nothing deletes a key.
+    expect(tableActions('admin').sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'].sort(),
+    );
+    // The authorizer writes a key's last use; the real-time routes add to usage counters, and nothing more.
+    expect(tableActions('authorizer').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    for (const name of ['chatCompletions', 'responses', 'embeddings']) expect(tableActions(name)).toEqual(['dynamodb:UpdateItem']);
   });
 });
 
@@ -352,6 +377,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
 
   it.each([
     'authorizer',
+    'admin',
     'chatCompletions',
     'responses',
     'embeddings',

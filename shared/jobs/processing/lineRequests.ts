@@ -110,6 +110,8 @@ export interface LineOutput {
   /** Set when not 0: the backends' reasoning and cached tokens. */
   reasoningTokens?: number;
   cachedTokens?: number;
+  /** The model of a result line (whose tokens these are). */
+  model?: string;
 }
 
 /** Options of {@link lineOutput}. */
@@ -163,6 +165,7 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
     ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
     ...(cachedTokens > 0 ? { cachedTokens } : {}),
     ...(plan.echo ? { echo: plan.echo } : {}),
+    model: plan.model.id,
   };
 }
 

@@ -12,6 +12,8 @@ import type { RetryCause } from './retryPace';
 import { bedrockRecord, outputFormatOf } from './bedrockOutput';
 import { failureOfLine, randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
+import { usageDay } from '../../usage/usageDays';
+import { ChunkProgress } from './ChunkProgress';
 
 /** Statuses in which a chunk may still be recorded done (the job store's condition too). */
 const ACCEPTS_CHUNKS: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
@@ -169,7 +171,22 @@ async function ranOutputs(
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
   observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
-  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
+  const progress = chunkProgress(deps, message);
+  progress.add(plans.length - plans.filter((plan) => plan.kind === 'runnable').length);
+  // A line has settled once all its items have (an embeddings line may have several).
+  const itemsLeft = new Map(plans.flatMap((plan) => (plan.kind === 'runnable' ? [[plan.lineNumber, plan.items.length] as const] : [])));
+  const lineOf = new Map(
+    plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items.map((item) => [item.id, plan.lineNumber] as const) : [])),
+  );
+  const onSettled = (outcome: { id: string }) => {
+    const line = lineOf.get(outcome.id);
+    const left = line === undefined ? undefined : itemsLeft.get(line);
+    if (line === undefined || left === undefined) return;
+    itemsLeft.set(line, left - 1);
+    if (left === 1) progress.add();
+  };
+  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal, onSettled }) : [];
+  await progress.close();
   const passing =
     options.canRetry === true
       ? outcomes.filter((outcome) => outcome.status === 'failed' && outcome.error.retryable && !isUnfinished(outcome))
@@ -194,6 +211,45 @@ async function ranOutputs(
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
   const lineOptions = { jobId: job.id, newId: deps.newId ?? randomId, created: Math.floor(deps.now() / 1000) };
   return plans.map((plan) => lineOutput(plan, plan.kind === 'runnable' ? plan.items.map((item) => byId.get(item.id)!) : [], lineOptions));
+}
+
+/** The running chunk's progress reporter: the job store's advisory counter, when the store keeps one. */
+function chunkProgress(deps: RunChunkDeps, message: ChunkMessage): ChunkProgress {
+  const store = deps.jobs;
+  const report = store.recordChunkProgress
+    ? (lines: number) => store.recordChunkProgress!(message.jobId, message.chunk.index, lines)
+    : async () => undefined;
+  return new ChunkProgress(report, {
+    intervalMs: deps.progressIntervalMs ?? 1000,
+    now: deps.now,
+    onError: (error) =>
+      logger.warn('chunk progress not recorded', { jobId: message.jobId, chunk: message.chunk.index, error: error as Error }),
+  });
+}
+
+/**
+ * Adds a recorded chunk's tokens to its tenant's usage: one add per model. Only the
+ * delivery that recorded the chunk adds, so a redelivery never counts twice; a failed
+ * add is logged and lost (the job's own usage stays exact).
+ */
+async function addUsage(deps: RunChunkDeps, tenantId: string, outputs: readonly LineOutput[]): Promise<void> {
+  if (!deps.usage) return;
+  const byModel = new Map<string, { requests: number; inputTokens: number; outputTokens: number }>();
+  for (const output of outputs) {
+    if (!output.ok || !output.model) continue;
+    const counts = byModel.get(output.model) ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
+    counts.requests += 1;
+    counts.inputTokens += output.promptTokens;
+    counts.outputTokens += output.completionTokens;
+    byModel.set(output.model, counts);
+  }
+  if (byModel.size === 0) return;
+  const day = usageDay(deps.now());
+  try {
+    await deps.usage.add([...byModel].map(([model, counts]) => ({ day, tenantId, model, ...counts })));
+  } catch (error) {
+    logger.warn("a chunk's usage was not recorded", { tenantId, error: error as Error });
+  }
 }
 
 /** The job's lines still to do, shared among the models of this chunk's items in proportion. */
@@ -258,6 +314,7 @@ async function record(
     chunksDone: after.chunksDone,
     chunksTotal: after.chunksTotal,
   });
+  await addUsage(deps, after.tenantId, outputs);
   observe(() =>
     (deps.observer ?? jobTelemetry).onChunkDone?.({
       jobId,

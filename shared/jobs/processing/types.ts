@@ -4,6 +4,7 @@ import type { InferenceInput, InferenceOutput } from '../../domain';
 import type { ModelRouter } from '../../routing/ModelRouter';
 import type { ChunkMessage, FinalizeMessage } from '../Job';
 import type { RetryCause } from './retryPace';
+import type { UsageStore } from '../../usage/types';
 import type { ChunkCounts, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../ports';
 
 /** Parses one input line: the same parser ingest validated it with (`parseBatchLine`). */
@@ -77,6 +78,10 @@ export interface RunChunkDeps {
   newId?: () => string;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /** Where the tokens of a recorded chunk are added to its tenant's usage (one add per model per chunk). */
+  usage?: Pick<UsageStore, 'add'>;
+  /** A running chunk reports its settled lines at most this often (ms; default 1000). */
+  progressIntervalMs?: number;
 }
 
 /** How one delivery of a chunk ended; the handler acks all but `retry_later`. */
