@@ -8,6 +8,8 @@ type BackendInput = z.input<typeof BackendRef>;
 /** A built-in model: what it is, and its Bedrock fallback unless `BEDROCK_FALLBACK_<KEY>` names another (or `none`). */
 interface BuiltInModel {
   entry: Omit<z.input<typeof ModelEntry>, 'backends'>;
+  /** A model only its vendor serves (Titan): no GPU server can, so it gets no GPU pool. */
+  bedrockOnly?: boolean;
   bedrock?: { model: string; extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[] } };
 }
 
@@ -22,6 +24,7 @@ const BUILT_IN: BuiltInModel[] = [
   },
   {
     entry: { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1 },
+    bedrockOnly: true,
     bedrock: { model: 'amazon.titan-embed-text-v2:0', extra: { expectedLatencyMs: 500, embeddingDimensions: [256, 512, 1024] } },
   },
   { entry: { id: 'bge-m3', kind: 'embeddings', ownedBy: 'BAAI', contextTokens: 8_192, maxOutputTokens: 1 } },
@@ -30,7 +33,8 @@ const BUILT_IN: BuiltInModel[] = [
 /**
  * The catalogue used unless MODEL_CATALOGUE replaces it. Each model has its own GPU
  * pool, first: `GPU_POOL_<KEY>_URLS` (`GPU_POOL_GPT_OSS_20B_URLS`), or else the servers
- * shared by its kind (`GPU_CHAT_URLS`, `GPU_EMBED_URLS`); either way a request goes only
+ * shared by its kind (`GPU_CHAT_URLS`, `GPU_EMBED_URLS`), except for a model only Bedrock
+ * serves (Titan); either way a request goes only
  * to the servers whose `GET /v1/models` lists the model. Then its Bedrock fallback:
  * `BEDROCK_FALLBACK_<KEY>` (a Bedrock model id, or `none`), or the built-in one. A model
  * left with no backend is not offered.
@@ -38,6 +42,7 @@ const BUILT_IN: BuiltInModel[] = [
 export function defaultCatalogue(config: Config): ModelCatalogue {
   const gpuPool = (model: BuiltInModel): BackendInput[] => {
     const { id, kind } = model.entry;
+    if (model.bedrockOnly === true) return [];
     const baseUrls = config.gpuPools[modelKey(id)] ?? (kind === 'chat' ? config.gpuChatUrls : config.gpuEmbedUrls);
     if (baseUrls.length === 0) return [];
     const limits =
