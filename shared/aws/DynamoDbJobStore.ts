@@ -163,14 +163,15 @@ export class DynamoDbJobStore implements JobStore {
     attempt: string,
     counts: ChunkCounts,
     now = new Date(),
+    failure?: JobFailure,
   ): Promise<{ applied: boolean; job: Job }> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
-          UpdateExpression:
-            'SET chunkAttempts.#idx = :attempt, progressAt = :now ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct',
+          // The cause goes in the chunk's own write: a delivery that loses the chunk records nothing.
+          UpdateExpression: `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct`,
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
           ExpressionAttributeValues: {
@@ -181,6 +182,7 @@ export class DynamoDbJobStore implements JobStore {
             ':f': counts.failed,
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
+            ...(failure ? { ':failure': failure } : {}),
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },
           ReturnValues: 'ALL_NEW',
@@ -263,25 +265,6 @@ export class DynamoDbJobStore implements JobStore {
     } while (startKey && ids.length < limit);
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
     return jobs.filter((job): job is Job => job !== undefined && !TERMINAL_STATUSES.includes(job.status));
-  }
-
-  async recordFailure(jobId: string, failure: JobFailure): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          UpdateExpression: 'SET failure = :failure',
-          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(failure) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failure': failure, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
   }
 
   async chunkAttempts(jobId: string): Promise<Map<number, string>> {

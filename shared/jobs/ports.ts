@@ -33,8 +33,20 @@ export interface JobStore {
    * Records chunk `index` as done by `attempt` and adds its counts to the job, once:
    * a second call for the same chunk changes nothing and returns `applied: false`.
    * Only while the job is in_progress, cancelling or expired. Sets `progressAt` to `now`.
+   *
+   * `failure`, when given, is why the job will end `failed` once its chunks are all
+   * recorded (this attempt found its input replaced or deleted): it is set in the same
+   * write, so only the delivery whose record wins the chunk can fail the job. The first
+   * cause recorded stays (a later chunk's cause does not replace it).
    */
-  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now?: Date): Promise<{ applied: boolean; job: Job }>;
+  recordChunkDone(
+    jobId: string,
+    index: number,
+    attempt: string,
+    counts: ChunkCounts,
+    now?: Date,
+    failure?: JobFailure,
+  ): Promise<{ applied: boolean; job: Job }>;
   /**
    * Counts one redrive of a stalled job: `redrives` goes from `seen` to `seen + 1` and
    * `progressAt` to `now`, only if it is still `seen` and the job is still in_progress,
@@ -51,14 +63,6 @@ export interface JobStore {
    * setting the same ids again is allowed, since finalize may run twice.
    */
   setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job>;
-  /**
-   * Records why a running job will end `failed` once its chunks are all recorded (its
-   * input was replaced or deleted): finalize then ends it `failed` with this failure,
-   * keeping the results already made. The first cause recorded wins (false, nothing
-   * written, when one is there already); only while the job is in_progress, cancelling
-   * or expired (false otherwise).
-   */
-  recordFailure(jobId: string, failure: JobFailure): Promise<boolean>;
   /** The attempt whose part files count, for each chunk recorded done. */
   chunkAttempts(jobId: string): Promise<Map<number, string>>;
   /** Stores ingest's chunk plan (replacing any earlier one for the job). */
