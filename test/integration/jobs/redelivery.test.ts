@@ -158,7 +158,7 @@ describe('chunk redelivery and a worker killed mid-chunk', () => {
     expect(events.events).toHaveLength(1);
   });
 
-  it('a chunk delivered twice at once across an input change: only the winning delivery\'s outcome counts (its results, no failure cause)', async () => {
+  it("a chunk delivered twice at once across an input change: only the winning delivery's outcome counts (its results, no failure cause)", async () => {
     // Prepare: a 200-line file, one chunk. Delivery X reads the input before it is replaced;
     // delivery Y reads after (412, file_changed) and reaches the chunk's record first, but X's
     // record lands first. Gates on recordChunkDone fix that order.
