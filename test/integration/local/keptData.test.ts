@@ -83,7 +83,9 @@ describe('local state survives a restart', () => {
   }, 120_000);
 
   it('keeps what was written when the process is killed outright (kill -9), not only on a clean stop', async () => {
-    // Prepare: a file uploaded and an object put, then the process killed with no chance to close anything
+    // Prepare: (the platform the test before left running stopped: one process per data directory)
+    // a file uploaded and an object put, then the process killed with no chance to close anything
+    await platform?.stop();
     const first = await start();
     const id = await uploadFile(first);
     const client = s3ClientFor(first.s3);
