@@ -2,14 +2,15 @@ import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
 import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
-import { AsyncRequestService, CreateAsyncRequest } from '../../shared/queueRequests';
+import { AsyncRequestService, CreateAsyncRequest, ListAsyncRequestsQuery } from '../../shared/queueRequests';
 import { createAsyncRequestStore, createRequestQueue, createResultObjects } from '../../shared/queueRequests/aws/adapters';
 
 const CREATE = 'POST /v1/requests';
 
 /**
  * Asynchronous requests: `POST /v1/requests` enqueues one request and answers 202 with its
- * id; `GET /v1/requests/{requestId}` answers its state and, once done, its result.
+ * id; `GET /v1/requests/{requestId}` answers its state and, once done, its result;
+ * `GET /v1/requests` lists the tenant's recent requests (OpenAI's list shape, `limit` and `after`).
  */
 export const createHandler = (deps: { service: AsyncRequestService; maxBodyBytes: number }) =>
   httpRoute(
@@ -17,6 +18,11 @@ export const createHandler = (deps: { service: AsyncRequestService; maxBodyBytes
       switch (event.routeKey) {
         case CREATE:
           return jsonResponse(202, await deps.service.create(tenantId, parseRequest(CreateAsyncRequest, body)));
+        case 'GET /v1/requests':
+          return jsonResponse(
+            200,
+            await deps.service.list(tenantId, parseRequest(ListAsyncRequestsQuery, event.queryStringParameters ?? {})),
+          );
         case 'GET /v1/requests/{requestId}':
           return jsonResponse(200, await deps.service.retrieve(tenantId, event.pathParameters?.requestId ?? ''));
         default:

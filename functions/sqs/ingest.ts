@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
 import { checkInboxDrop, ingestJob, ingestObject, recordRefusedDrop, type IngestDeps, type TenantDirectory } from '../../shared/batch';
 import { IngestJobMessage } from '../../shared/batchApi/IngestJobMessage';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChunkPlan, Job, JobFailure, JobStatus } from '../jobs/Job';
+import type { ChunkPlan, ErrorCounts, Job, JobFailure, JobStatus } from '../jobs/Job';
 import { JobStateConflictError } from '../jobs/errors';
 import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../jobs/jobStateMachine';
 import type { ChunkCounts, JobPatch, JobStore } from '../jobs/ports';
@@ -10,8 +10,19 @@ const pad = (n: number, width = 12) => String(n).padStart(width, '0');
 /** Statuses in which a chunk may still be recorded done (expired and cancelling jobs drain). */
 const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
 
+/**
+ * Failed lines of one error code: a top-level counter each (`errorCount#backend_timeout`),
+ * so a chunk adds to it with `ADD`, which needs no map to exist first (a job created before
+ * the counts were kept takes them as well).
+ */
+const ERROR_COUNT_PREFIX = 'errorCount#';
+
+/** `errorCounts` as the item's flat counters. */
+const flatErrorCounts = (counts: ErrorCounts = {}): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).map(([code, n]) => [`${ERROR_COUNT_PREFIX}${code}`, n]));
+
 /** A job as one DynamoDB item: counters flat, so each is one `ADD`. */
-type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
+type JobItem = Omit<Job, 'requestCounts' | 'usage' | 'errorCounts'> & {
   countTotal: number;
   countCompleted: number;
   countFailed: number;
@@ -21,7 +32,7 @@ type JobItem = Omit<Job, 'requestCounts' | 'usage'> & {
 };
 
 function toItem(job: Job): Record<string, unknown> {
-  const { requestCounts, usage, ...rest } = job;
+  const { requestCounts, usage, errorCounts, ...rest } = job;
   const active = !TERMINAL_STATUSES.includes(job.status);
   return {
     ...jobKey(job.id),
@@ -32,6 +43,7 @@ function toItem(job: Job): Record<string, unknown> {
     countFailed: requestCounts.failed,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    ...flatErrorCounts(errorCounts),
     chunkAttempts: {},
     gsi1pk: `TENANT#${job.tenantId}#JOBS`,
     gsi1sk: `${pad(job.createdAt)}#${job.id}`,
@@ -56,9 +68,16 @@ function fromItem(item: Record<string, unknown>): Job {
     completionTokens,
     ...rest
   } = item as JobItem & Record<string, unknown>;
+  const errorCounts: ErrorCounts = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (!name.startsWith(ERROR_COUNT_PREFIX)) continue;
+    delete rest[name];
+    if (typeof value === 'number' && value > 0) errorCounts[name.slice(ERROR_COUNT_PREFIX.length)] = value;
+  }
   return {
     ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
+    ...(Object.keys(errorCounts).length > 0 ? { errorCounts } : {}),
     usage: { promptTokens, completionTokens },
   };
 }
@@ -126,6 +145,10 @@ export class DynamoDbJobStore implements JobStore {
         countFailed: patch.requestCounts.failed,
       });
     }
+    if (patch.errorCounts) {
+      delete fields.errorCounts;
+      Object.assign(fields, flatErrorCounts(patch.errorCounts));
+    }
     // An undefined field is "not set": DynamoDB refuses an expression value that is undefined.
     Object.entries(fields)
       .filter(([, value]) => value !== undefined)
@@ -165,15 +188,22 @@ export class DynamoDbJobStore implements JobStore {
     now = new Date(),
     failure?: JobFailure,
   ): Promise<{ applied: boolean; job: Job }> {
+    const codes = Object.entries(counts.errorCodes ?? {}).filter(([, n]) => n > 0);
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
           // The cause goes in the chunk's own write: a delivery that loses the chunk records nothing.
-          UpdateExpression: `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct`,
+          UpdateExpression:
+            `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct` +
+            codes.map((_, i) => `, #e${i} :e${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#idx': String(index), '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#idx': String(index),
+            '#status': 'status',
+            ...Object.fromEntries(codes.map(([code], i) => [`#e${i}`, `${ERROR_COUNT_PREFIX}${code}`])),
+          },
           ExpressionAttributeValues: {
             ':attempt': attempt,
             ':now': Math.floor(now.getTime() / 1000),
@@ -183,6 +213,7 @@ export class DynamoDbJobStore implements JobStore {
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
             ...(failure ? { ':failure': failure } : {}),
+            ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },
           ReturnValues: 'ALL_NEW',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChatCompletionFields, checkChatFieldRules, type ChatCompletionRequest, type ChatMessage } from '../domain/chat';
 import type { EmbeddingsRequest } from '../domain/embeddings';
 

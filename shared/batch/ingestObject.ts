@@ -107,6 +107,7 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
     ...(scan.format ? { format: scan.format } : {}),
   };
   const requestCounts: RequestCounts = { total: scan.lines, completed: 0, failed: scan.invalidLines };
+  const errorCounts = scan.invalidLines > 0 ? { errorCounts: scan.errorCodes } : {};
   if (scan.lines === 0) return fail(deps, job, emptyFile(), { source }, scan);
   if (scan.validLines === 0) {
     const first = scan.firstError!;
@@ -115,14 +116,19 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
       message: `None of the ${scan.invalidLines} lines of the file is valid; the first error: ${first.message}`,
       line: first.lineNumber,
     };
-    return fail(deps, job, failure, { source, requestCounts }, scan);
+    return fail(deps, job, failure, { source, requestCounts, ...errorCounts }, scan);
   }
 
   // The plan is stored before the move, so a run that finds the job in_progress can always resend it.
   await deps.jobs.saveChunkPlan(job.id, scan.chunks);
   let moved: Job;
   try {
-    moved = await deps.jobs.transition(job.id, 'in_progress', { chunksTotal: scan.chunks.length, requestCounts, source }, now(deps));
+    moved = await deps.jobs.transition(
+      job.id,
+      'in_progress',
+      { chunksTotal: scan.chunks.length, requestCounts, ...errorCounts, source },
+      now(deps),
+    );
   } catch (error) {
     if (!(error instanceof JobStateConflictError)) throw error;
     return afterLostRace(deps, job.id, scan);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { fieldPath, valueAt } from '../domain/validation';
 import { CUSTOM_ID_MAX_LENGTH, type LineErrorCode } from './constants';
 import type { LineError } from './types';

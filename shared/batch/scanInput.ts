@@ -1,5 +1,5 @@
 import type { BatchLimits } from '../config/config';
-import type { BatchEndpoint, ChunkPlan, InputFormat } from '../jobs/Job';
+import type { BatchEndpoint, ChunkPlan, ErrorCounts, InputFormat } from '../jobs/Job';
 import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
 import { jobKeys } from '../jobs/Job';
 import type { ObjectStore } from '../jobs/ports';
@@ -35,6 +35,8 @@ export interface ScanResult {
   lines: number;
   validLines: number;
   invalidLines: number;
+  /** The refused lines by error code. */
+  errorCodes: ErrorCounts;
   chunks: ChunkPlan[];
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
@@ -68,6 +70,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   const seen = new Map<string, number>();
   let lines = 0;
   let invalidLines = 0;
+  const errorCodes: ErrorCounts = {};
   let firstError: LineError | undefined;
 
   try {
@@ -95,6 +98,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
         continue;
       }
       invalidLines += 1;
+      errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
       planner.add({ ...position, status: 'refused' });
       await part.writeLine(errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber)));
@@ -113,6 +117,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     lines,
     validLines: planner.validLines,
     invalidLines,
+    errorCodes,
     chunks: [...planner.chunks],
     format: context.format,
     ...(firstError ? { firstError } : {}),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The message `POST /v1/batches` sends to the ingest queue once it has created the job

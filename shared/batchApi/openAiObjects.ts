@@ -48,6 +48,12 @@ export interface BatchObject {
   cancelling_at: number | null;
   cancelled_at: number | null;
   request_counts: { total: number; completed: number; failed: number };
+  /**
+   * Our extension, not OpenAI's: the failed lines by error code (the codes of the errors
+   * file's lines; their sum is `request_counts.failed`), empty until a line has failed.
+   * The OpenAI clients pass an unknown field through.
+   */
+  error_counts: Record<string, number>;
   usage: {
     input_tokens: number;
     input_tokens_details: { cached_tokens: number };
@@ -107,6 +113,7 @@ export function toBatchObject(job: Job): BatchObject {
     cancelling_at: job.cancellingAt ?? null,
     cancelled_at: job.cancelledAt ?? null,
     request_counts: { total: job.requestCounts.total, completed: job.requestCounts.completed, failed: job.requestCounts.failed },
+    error_counts: { ...job.errorCounts },
     usage: {
       input_tokens: job.usage.promptTokens,
       input_tokens_details: { cached_tokens: 0 },

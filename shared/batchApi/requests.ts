@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BatchEndpoint } from '../jobs/Job';
 import { BATCH_PAGE, COMPLETION_WINDOW, FILE_PAGE, METADATA_LIMITS } from './constants';
 
@@ -30,7 +30,7 @@ export const CreateBatchRequest = z.strictObject({
 export type CreateBatchRequest = z.infer<typeof CreateBatchRequest>;
 
 /** A `limit` query parameter: a whole number in `1..max`, `fallback` when absent. */
-const pageLimit = (page: { default: number; max: number }) =>
+export const pageLimit = (page: { default: number; max: number }) =>
   z
     .string()
     .regex(/^\d+$/, `must be a whole number from 1 to ${page.max}`)

@@ -78,10 +78,8 @@ export class AdaptiveLimiter {
    */
   acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#waiters.length === 0 && this.#canStart()) {
-      this.#inFlight += 1;
-      return Promise.resolve(this.#epoch);
-    }
+    const epoch = this.tryAcquire();
+    if (epoch !== undefined) return Promise.resolve(epoch);
     return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -98,6 +96,17 @@ export class AdaptiveLimiter {
       // Queued behind a Retry-After pause: someone must wake the queue when it ends.
       this.#armPauseTimer();
     });
+  }
+
+  /**
+   * Takes a slot at once if one is free and nobody is queued, as {@link acquire} would;
+   * returns the congestion epoch, or undefined (nothing taken) when the caller must wait.
+   * Lets the caller skip building the abort machinery of a wait that will not happen.
+   */
+  tryAcquire(): number | undefined {
+    if (this.#waiters.length > 0 || !this.#canStart()) return undefined;
+    this.#inFlight += 1;
+    return this.#epoch;
   }
 
   /** Gives back the slot of a call that has ended, whatever its result. */

@@ -121,6 +121,9 @@ export class BatchDispatcher<I, O> {
       // Waiting out a Retry-After pause counts: a call that can only start after it must fit too.
       items = this.#withinDeadline(this.#stillWanted(items), Math.max(clock.now(), limiter.pausedUntil), backend);
       if (items.length === 0) return undefined;
+      // A free slot needs no wait, so no timer or listeners for one.
+      const free = limiter.tryAcquire();
+      if (free !== undefined) return { items, epoch: free };
       // Stop waiting once a call could no longer finish before the earliest deadline.
       const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
       try {

@@ -18,8 +18,10 @@ export interface ScopedItem {
  * Always {@link dispose} it, so the deadline timer and listeners do not outlive the work.
  */
 export class CallScope {
-  readonly #controller = new AbortController();
-  readonly #timer = new AbortController();
+  // Built only for work that can be stopped: most calls have a deadline, a free slot's
+  // wait and a call without deadline or caller signal need none.
+  #controller: AbortController | undefined;
+  #timer: AbortController | undefined;
   readonly #listeners: Array<() => void> = [];
   #reason: NotAttemptedReason | undefined;
 
@@ -41,20 +43,23 @@ export class CallScope {
       if (live === 0) this.#abort('cancelled');
     }
     const deadlines = items.flatMap((item) => (item.deadline === undefined ? [] : [item.deadline]));
-    if (deadlines.length > 0 && !this.signal.aborted) {
+    if (deadlines.length > 0 && this.#reason === undefined) {
       const wait = deadlines.reduce((a, b) => Math.min(a, b)) - offsetMs - clock.now();
       // At exactly zero a free slot is still taken first: the deadline check allows it (<=).
       if (wait < 0) this.#abort('deadline');
-      else
+      else {
+        this.#timer = new AbortController();
         clock.sleep(wait, this.#timer.signal).then(
           () => this.#abort('deadline'),
           () => undefined,
         );
+      }
     }
   }
 
   /** Aborts when the work stops being useful. */
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
     return this.#controller.signal;
   }
 
@@ -65,13 +70,14 @@ export class CallScope {
 
   /** Stops the deadline timer and detaches from the callers' signals. */
   dispose(): void {
-    this.#timer.abort();
+    this.#timer?.abort();
     for (const remove of this.#listeners.splice(0)) remove();
   }
 
   #abort(reason: NotAttemptedReason): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
+    this.#controller ??= new AbortController();
     this.#controller.abort(
       reason === 'deadline'
         ? new DOMException('Deadline reached', 'TimeoutError')

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const BackendCommon = {
   /** Unique name of this backend: the key for its concurrency limit and circuit breaker. */

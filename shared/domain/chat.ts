@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The chat-completions request and response, as OpenAI's API reference gives them.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const tokenIds = z.array(z.number().int().nonnegative()).min(1);
 

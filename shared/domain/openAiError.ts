@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The error body every OpenAI-compatible route answers with. */
 export const OpenAiErrorBody = z.object({

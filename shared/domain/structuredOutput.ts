@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ResponseFormat } from './chat';
 
 /** Why an answer does not have the shape the request asked for. */

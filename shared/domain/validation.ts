@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidRequestError } from '../errors';
 
 /** `messages[0].role` from a zod path. */

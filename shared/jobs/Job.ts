@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a job is in its life; see {@link JOB_TRANSITIONS} for the moves allowed. */
 export const JobStatus = z.enum(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'cancelling', 'cancelled', 'expired']);
@@ -16,6 +16,16 @@ export interface RequestCounts {
   total: number;
   completed: number;
   failed: number;
+}
+
+/** Failed lines by error code. */
+export type ErrorCounts = Record<string, number>;
+
+/** Lines by their error code: how many of `codes` are each code. */
+export function countErrorCodes(codes: Iterable<string>): ErrorCounts {
+  const counts: ErrorCounts = {};
+  for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
+  return counts;
 }
 
 /** Tokens spent by a job so far. */
@@ -54,6 +64,11 @@ export interface Job {
   completionWindow: string;
   metadata: Record<string, string>;
   requestCounts: RequestCounts;
+  /**
+   * Failed lines by error code (`invalid_json`, `backend_timeout`, …), added with each chunk's
+   * counts and ingest's refusals; absent until a line has failed. Its sum is `requestCounts.failed`.
+   */
+  errorCounts?: ErrorCounts;
   usage: JobUsage;
   /** Chunks planned by ingest and chunks recorded done (each exactly once). */
   chunksTotal: number;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ChunkPlan, Job, JobFailure, JobStatus } from './Job';
+import type { ChunkPlan, ErrorCounts, Job, JobFailure, JobStatus } from './Job';
 
 /** Counts a chunk adds to its job when it is recorded done. */
 export interface ChunkCounts {
@@ -7,10 +7,14 @@ export interface ChunkCounts {
   failed: number;
   promptTokens: number;
   completionTokens: number;
+  /** The chunk's failed lines by error code (their sum is `failed`); added to the job's `errorCounts`. */
+  errorCodes?: ErrorCounts;
 }
 
 /** Fields a transition may set in the same conditional write. */
-export type JobPatch = Partial<Pick<Job, 'chunksTotal' | 'requestCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source'>>;
+export type JobPatch = Partial<
+  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source'>
+>;
 
 /**
  * Where jobs live (DynamoDB). Every write is a single-item conditional write: no

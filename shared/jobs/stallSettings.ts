@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config/config';
 
 /** The stall sweep's settings (see sweepStalledJobs). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { BatchMetadata } from '../batchApi/requests';
-import { QUEUE_REQUEST_URLS } from './constants';
+import * as z from 'zod';
+import { BatchMetadata, pageLimit } from '../batchApi/requests';
+import { QUEUE_REQUEST_URLS, REQUEST_PAGE } from './constants';
 import type { QueueRequestUrl } from './requestBody';
 
 /** Where an asynchronous request is. */
@@ -45,6 +45,13 @@ export const CreateAsyncRequest = z.strictObject({
   metadata: BatchMetadata.nullish(),
 });
 export type CreateAsyncRequest = z.infer<typeof CreateAsyncRequest>;
+
+/** The query of `GET /v1/requests`, as OpenAI's lists take it: `after` an id, `limit` 1 to 100. */
+export const ListAsyncRequestsQuery = z.object({
+  after: z.string().min(1).optional(),
+  limit: pageLimit(REQUEST_PAGE),
+});
+export type ListAsyncRequestsQuery = z.infer<typeof ListAsyncRequestsQuery>;
 
 /** The request object `POST /v1/requests` and `GET /v1/requests/{id}` answer. */
 export interface AsyncRequestObject {

@@ -1,4 +1,6 @@
 import { toSqsJson } from '../aws/sqsText';
+import { toListPage, type ListPage } from '../batchApi/openAiObjects';
+import { InvalidRequestError } from '../errors';
 import type { MessageSender } from '../jobs/ports';
 import {
   isAsyncRequestId,
@@ -7,6 +9,7 @@ import {
   type AsyncRequest,
   type AsyncRequestObject,
   type CreateAsyncRequest,
+  type ListAsyncRequestsQuery,
 } from './AsyncRequest';
 import { ASYNC_REQUEST_RETENTION_SECONDS, MAX_REQUEST_BYTES } from './constants';
 import { AsyncRequestNotFoundError, RequestTooLargeError } from './errors';
@@ -71,6 +74,26 @@ export class AsyncRequestService {
       throw error;
     }
     return toAsyncRequestObject(request);
+  }
+
+  /**
+   * `GET /v1/requests`: the tenant's requests, newest first, without their results (a
+   * result can be large: `GET /v1/requests/{id}` gives it). `after` must be one of the
+   * tenant's requests, as for the Batch API's list.
+   */
+  async list(tenantId: string, query: ListAsyncRequestsQuery): Promise<ListPage<AsyncRequestObject>> {
+    const after = query.after !== undefined && isAsyncRequestId(query.after) ? await this.deps.requests.get(query.after) : undefined;
+    if (query.after !== undefined && after?.tenantId !== tenantId) {
+      throw new InvalidRequestError(`Invalid value for 'after': no request '${query.after}' to list after.`, {
+        param: 'after',
+        code: 'invalid_value',
+      });
+    }
+    const { requests, hasMore } = await this.deps.requests.list(tenantId, { after: query.after, limit: query.limit });
+    return toListPage(
+      requests.map((request) => toAsyncRequestObject(request)),
+      hasMore,
+    );
   }
 
   /** A tenant's request, with its result once completed (read from S3 when it was too large for the item). */

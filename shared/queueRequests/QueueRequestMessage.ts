@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MessageAttribute, ReceivedMessage } from '../queues/sqsBatchAll';
 import { MAX_CUSTOM_ID_CHARS, QUEUE_REQUEST_URLS } from './constants';
 

@@ -1,6 +1,9 @@
 /** The two endpoints a queued request may target (the same as a batch line's). */
 export const QUEUE_REQUEST_URLS = ['/v1/chat/completions', '/v1/embeddings'] as const;
 
+/** `GET /v1/requests` pages: 20 requests unless `limit` says otherwise, at most 100. */
+export const REQUEST_PAGE = { default: 20, max: 100 } as const;
+
 /**
  * Largest request message body taken, and largest request `POST /v1/requests` enqueues:
  * SQS's classic message limit, which every queue accepts whatever its MaximumMessageSize.

@@ -57,6 +57,8 @@ export interface AsyncRequestStore {
   create(request: AsyncRequest): Promise<void>;
   /** The request, whoever owns it (callers serving a tenant check `tenantId`). */
   get(requestId: string): Promise<AsyncRequest | undefined>;
+  /** A tenant's requests, newest first; `after` is the id of the last request of the previous page. */
+  list(tenantId: string, page: { after?: string; limit: number }): Promise<{ requests: AsyncRequest[]; hasMore: boolean }>;
   /**
    * Records the outcome of a queued request of `tenantId`, once: false (and nothing
    * written) when it is not queued any more, or is not that tenant's.

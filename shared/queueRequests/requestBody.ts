@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatchItem } from '../batching/types';
 import { ChatCompletionRequest, EmbeddingsRequest, type InferenceInput, type ModelEntry } from '../domain';
 import { parseRequest } from '../domain/validation';

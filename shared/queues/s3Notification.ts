@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One record of an S3 event notification, as S3 sends it to SQS (only what ingest reads). */
 export const S3NotificationRecord = z.object({

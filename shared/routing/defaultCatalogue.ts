@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ModelCatalogue, type BackendRef, type ModelEntry } from '../domain/catalogue';
 import type { Config } from '../config/config';
 import { ConfigError } from '../config/config';

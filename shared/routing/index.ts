@@ -1,3 +1,4 @@
 export * from './CircuitBreaker';
 export * from './ModelRouter';
 export * from './defaultCatalogue';
+export * from './backendStatus';

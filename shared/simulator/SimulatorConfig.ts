@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The simulator's knobs: one zod schema for the whole configuration, one for a partial

@@ -1,5 +1,5 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planChat, reasoningTokensFor, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
 import type { Generation } from './GpuSimulator';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SimulatorError, parseBody, type SimulatorErrorKind } from './errors';
 import { converse, converseStream } from './bedrockConverse';
 import { ChatBodySchema, completeChat } from './openAiChat';

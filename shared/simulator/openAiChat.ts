@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { planChat, reasoningTokensFor, type ChatPiece, type ChatPlan, type PlanFinish, type ToolChoice } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
 import { countTokens, promptTokensOf, responseId, type PlainMessage } from './outputs';

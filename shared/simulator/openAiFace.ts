@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { splitIntoPieces } from './chatPlan';
 import { SimulatorError, parseBody } from './errors';
 import { countTokens, embeddingFor, generateReply, responseId, toBase64Float32, type Reply, type StopCause } from './outputs';

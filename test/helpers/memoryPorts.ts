@@ -63,6 +63,9 @@ export class MemoryJobStore implements JobStore {
     job.requestCounts.failed += counts.failed;
     job.usage.promptTokens += counts.promptTokens;
     job.usage.completionTokens += counts.completionTokens;
+    for (const [code, n] of Object.entries(counts.errorCodes ?? {})) {
+      if (n > 0) job.errorCounts = { ...job.errorCounts, [code]: (job.errorCounts?.[code] ?? 0) + n };
+    }
     return { applied: true, job: clone(job) };
   }
 

@@ -14,7 +14,9 @@ type Resource = { Type: string; Properties: Record<string, any>; [key: string]: 
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'test';
-const FUNCTIONS = ['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health'];
+const FUNCTIONS = ['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'console', 'status'];
+/** Routes without the authorizer: liveness, and the status page's files (the page asks for a key itself). */
+const PUBLIC_ROUTES = ['/health', '/console', '/console/{file}'];
 
 let resources: Record<string, Resource>;
 let conditions: Record<string, unknown>;
@@ -102,7 +104,7 @@ describe('the CloudFormation template osls packages', () => {
     );
   }
 
-  it('serves every http event on the one REST API (no HTTP API left), behind the REQUEST authorizer on all but /health', () => {
+  it('serves every http event on the one REST API (no HTTP API left), behind the REQUEST authorizer on all but /health and the status page', () => {
     // Prepare
     const events = httpEvents();
     const methods = restMethods();
@@ -120,13 +122,50 @@ describe('the CloudFormation template osls packages', () => {
       expect(method).toBeDefined();
       expect(method?.RestApiId).toEqual({ Ref: restApiId });
       expect(method?.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
-      if (event.path === '/health') {
+      if (PUBLIC_ROUTES.includes(event.path)) {
         expect(method).toMatchObject({ AuthorizationType: 'NONE' });
         expect(method?.AuthorizerId).toBeUndefined();
       } else {
         expect(method).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
       }
     }
+  });
+
+  it('serves the status page and what it reads: GET /console and its files without a key; /v1/status and the request list with one', () => {
+    // Prepare
+    const methods = restMethods();
+    // Assess
+    for (const route of ['GET /console', 'GET /console/{file}']) expect(methods.get(route)).toMatchObject({ AuthorizationType: 'NONE' });
+    for (const route of ['GET /v1/status', 'GET /v1/requests', 'GET /v1/batches', 'GET /v1/models'])
+      expect(methods.get(route)).toMatchObject({ AuthorizationType: 'CUSTOM' });
+    // The page's function reaches nothing in AWS, and the status function calls GPU servers only.
+    expect(
+      statementsOf(lambdaFunction('console').Properties.Role['Fn::GetAtt'][0])
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap(actionsOf),
+    ).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(dynamodb|s3|sqs|bedrock):/)]));
+    expect(statementsOf(lambdaFunction('status').Properties.Role['Fn::GetAtt'][0]).flatMap(actionsOf)).toEqual(
+      expect.not.arrayContaining([expect.stringMatching(/^(dynamodb|s3|sqs|bedrock):/)]),
+    );
+  });
+
+  it("packages the status page's files beside the console function's bundle", () => {
+    // Act: a zip's central directory names each file in plain bytes.
+    const zip = readFileSync(join(packageDir, 'console.zip'));
+    // Assess
+    for (const file of [
+      'functions/http/console.js',
+      'shared/console/console.html',
+      'shared/console/console.css',
+      'shared/console/console.js',
+    ])
+      expect(zip.includes(Buffer.from(file))).toBe(true);
+  });
+
+  it("lets the async requests function list a tenant's requests through gsi1", () => {
+    const statements = statementsOf(lambdaFunction('asyncRequests').Properties.Role['Fn::GetAtt'][0]);
+    const query = statements.find((statement) => actionsOf(statement).includes('dynamodb:Query'));
+    expect(JSON.stringify(query?.Resource)).toContain('/index/gsi1');
   });
 
   it('defines the authorizer as a Lambda REQUEST authorizer called on every request (no cache, no identity source)', () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The items a Responses `input` list may hold, as zod schemas. Strict: an unknown field

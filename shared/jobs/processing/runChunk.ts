@@ -2,7 +2,7 @@ import { parseBatchLine } from '../../batch/lineFormats';
 import { jobTelemetry } from '../../observability/jobTelemetry';
 import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../errors';
-import { jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
+import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
@@ -229,6 +229,7 @@ async function record(
     failed: errors.length,
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
+    errorCodes: countErrorCodes(errors.map((output) => output.line.error?.code ?? 'unknown')),
   };
   const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()), failure);
   if (!applied) {

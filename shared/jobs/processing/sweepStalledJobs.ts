@@ -106,7 +106,7 @@ async function abandonChunks(deps: SweepStalledJobsDeps, job: Job, chunks: reado
       job.id,
       chunk.index,
       attempt,
-      { completed: 0, failed: outputs.length, promptTokens: 0, completionTokens: 0 },
+      { completed: 0, failed: outputs.length, promptTokens: 0, completionTokens: 0, errorCodes: { [CHUNK_ABANDONED]: outputs.length } },
       new Date(deps.now()),
     );
     if (applied && after.chunksDone >= after.chunksTotal && after.chunksTotal > 0) {

@@ -4,6 +4,8 @@ import { BackendError, BackendUnavailableError } from '../../errors';
 import { callSignal } from '../callSignal';
 import { streamSignal } from '../streamSignal';
 import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';
+import { fetchPost, nodeHttpPost } from './httpTransport';
+import type { PostJson, TransportAnswer } from './httpTransport';
 import { mapHttpFailure, mapTransportFailure } from './mapHttpFailure';
 import type { RequestContext } from './mapHttpFailure';
 import { toChatRequestBody, toEmbeddingsRequestBody } from './openAiRequests';
@@ -23,7 +25,10 @@ export interface OpenAiCompatibleProviderOptions {
   timeoutMs?: number;
   /** Most inputs sent in one embeddings request. Default 64. */
   maxEmbeddingInputs?: number;
-  /** Injectable for tests; the global fetch otherwise. */
+  /**
+   * Injectable for tests. Without it the provider talks through a `node:http` keep-alive agent
+   * (see httpTransport.ts), not through the global fetch.
+   */
   fetch?: typeof fetch;
 }
 
@@ -31,7 +36,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_EMBEDDING_INPUTS = 64;
 
 /** `http://gpu-1:8000/v1/` and `http://gpu-1:8000` both name the same server root. */
-function normaliseBaseUrl(url: string): string {
+export function normaliseBaseUrl(url: string): string {
   return url.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
@@ -49,7 +54,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   readonly #streamHeaders: Record<string, string>;
   readonly #backendId: string | undefined;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #post: PostJson;
   #next = 0;
 
   constructor(options: OpenAiCompatibleProviderOptions) {
@@ -64,14 +69,13 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     this.#backendId = options.backendId;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxEmbeddingInputs = options.maxEmbeddingInputs ?? DEFAULT_MAX_EMBEDDING_INPUTS;
-    // Bound lazily so a test's or a polyfill's replacement of globalThis.fetch is seen.
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#post = options.fetch === undefined ? nodeHttpPost : fetchPost(options.fetch);
   }
 
   /** One generation: POST /v1/chat/completions, not streamed. */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
     const body = { ...toChatRequestBody(call), stream: false };
-    return toChatResult(await this.#post('chat/completions', body, options), this.#backendId);
+    return toChatResult(await this.#postJson('chat/completions', body, options), this.#backendId);
   }
 
   /**
@@ -96,14 +100,9 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     const stream = streamSignal(this.#timeoutMs, options.signal);
     let complete = false;
     try {
-      let response: Response;
+      let response: TransportAnswer;
       try {
-        response = await this.#fetch(url, {
-          method: 'POST',
-          headers: this.#streamHeaders,
-          body: JSON.stringify(body),
-          signal: stream.signal,
-        });
+        response = await this.#post(url, this.#streamHeaders, JSON.stringify(body), stream.signal);
       } catch (error) {
         throw mapTransportFailure(error, stream.timedOut(), context);
       }
@@ -114,10 +113,8 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         } catch (error) {
           throw mapTransportFailure(error, stream.timedOut(), context);
         }
-        throw mapHttpFailure(response.status, response.headers, text, context);
+        throw mapHttpFailure(response.status, response.header, text, context);
       }
-      if (response.body === null)
-        throw new BackendUnavailableError(`Endpoint ${url} answered a stream request without a body.`, { backendId: this.#backendId });
 
       let usage: Usage | undefined;
       let finished = false;
@@ -128,7 +125,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
             finished = true;
             break;
           }
-          if (piece.kind === 'error') throw mapHttpFailure(piece.status, new Headers(), piece.body, context);
+          if (piece.kind === 'error') throw mapHttpFailure(piece.status, () => null, piece.body, context);
           if (piece.usage !== undefined) usage = piece.usage;
           if (piece.delta.finishReason !== undefined) finished = true;
           if (isEmptyDelta(piece.delta)) continue;
@@ -180,7 +177,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
 
   async #embedBatch(model: string, inputs: EmbeddingInput[], options: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]> {
     const body = toEmbeddingsRequestBody(model, inputs, options.dimensions);
-    return toEmbeddingResults(await this.#post('embeddings', body, options), inputs, this.#backendId);
+    return toEmbeddingResults(await this.#postJson('embeddings', body, options), inputs, this.#backendId);
   }
 
   /** Round robin over the pool; a counter per provider, so per backend. */
@@ -191,23 +188,23 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   }
 
   /** POSTs JSON to the next server and returns the parsed body; every failure is a BackendError. */
-  async #post(route: string, body: unknown, options: CallOptions): Promise<unknown> {
+  async #postJson(route: string, body: unknown, options: CallOptions): Promise<unknown> {
     const url = `${this.#nextBaseUrl()}/v1/${route}`;
     const context = { url, backendId: this.#backendId };
     const call = callSignal(this.#timeoutMs, options.signal);
     let status: number;
-    let headers: Headers;
+    let header: TransportAnswer['header'];
     let text: string;
     try {
-      const response = await this.#fetch(url, { method: 'POST', headers: this.#headers, body: JSON.stringify(body), signal: call.signal });
+      const response = await this.#post(url, this.#headers, JSON.stringify(body), call.signal);
       status = response.status;
-      headers = response.headers;
+      header = response.header;
       // Read inside the try: the timeout and resets can also strike while the body streams.
       text = await response.text();
     } catch (error) {
       throw mapTransportFailure(error, call.timedOut(), context);
     }
-    if (status < 200 || status >= 300) throw mapHttpFailure(status, headers, text, context);
+    if (status < 200 || status >= 300) throw mapHttpFailure(status, header, text, context);
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {

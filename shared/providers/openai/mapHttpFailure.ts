@@ -34,12 +34,17 @@ export function serverMessage(body: string): string | undefined {
  * 408 and 5xx are the server's fault and worth retrying elsewhere, any other 4xx means
  * this request will never succeed as sent.
  */
-export function mapHttpFailure(status: number, headers: Headers, body: string, context: RequestContext): BackendError {
+export function mapHttpFailure(
+  status: number,
+  header: (name: string) => string | null,
+  body: string,
+  context: RequestContext,
+): BackendError {
   const said = serverMessage(body);
   const suffix = said === undefined ? '' : `: ${said}`;
   const options = { backendId: context.backendId, cause: new Error(`HTTP ${status} from ${context.url}${suffix}`) };
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(header('retry-after'));
     return new BackendThrottledError(`Backend ${context.backendId ?? 'endpoint'} is throttling (HTTP 429)${suffix}`, {
       ...options,
       retryAfterMs,
@@ -70,7 +75,7 @@ export function mapTransportFailure(error: unknown, timedOut: boolean, context: 
   if (named(error).name === 'AbortError') {
     return new BackendUnavailableError(`The request to backend ${context.backendId ?? 'endpoint'} was aborted.`, options);
   }
-  // fetch wraps the socket error (ECONNREFUSED, ECONNRESET) as its `cause`.
+  // fetch wraps the socket error (ECONNREFUSED, ECONNRESET) as its `cause`; node:http throws it as is.
   const inner = named(error).cause ?? error;
   // Callers may see this message: name the socket error, not the internal address in its text.
   const code = named(inner).code;

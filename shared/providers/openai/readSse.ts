@@ -5,34 +5,28 @@
  * fields and events without data are skipped. A last event not closed by a blank line
  * is still delivered when the body ends.
  *
- * Stopping the iteration early cancels the body, so the connection is dropped and the
- * server sees the client go away.
+ * Stopping the iteration early ends the body's own iteration, which cancels a web stream
+ * or destroys a Node stream: the connection is dropped and the server sees the client go
+ * away.
  */
-export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.getReader();
+export async function* readSseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffer = '';
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      // The last part may be an event still arriving: keep it until its blank line (or the end).
-      const parts = buffer.split(/\r\n\r\n|\n\n|\r\r|\r\n\n|\n\r\n/);
-      buffer = done ? '' : parts.pop()!;
-      for (const part of parts) {
-        const data = eventData(part);
-        if (data !== undefined) yield data;
-      }
-      if (done) {
-        finished = true;
-        return;
-      }
+  const take = function* (done: boolean): Generator<string> {
+    // The last part may be an event still arriving: keep it until its blank line (or the end).
+    const parts = buffer.split(/\r\n\r\n|\n\n|\r\r|\r\n\n|\n\r\n/);
+    buffer = done ? '' : parts.pop()!;
+    for (const part of parts) {
+      const data = eventData(part);
+      if (data !== undefined) yield data;
     }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
+  };
+  for await (const value of body) {
+    buffer += decoder.decode(value, { stream: true });
+    yield* take(false);
   }
+  buffer += decoder.decode();
+  yield* take(true);
 }
 
 /** The joined `data:` lines of one event's text, or undefined when it has none. */

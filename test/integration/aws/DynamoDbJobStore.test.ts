@@ -86,6 +86,30 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     );
   });
 
+  it('keeps failed lines by error code: ingest sets its refusals, each chunk adds its own once, codes kept apart', async () => {
+    // Prepare: a job created before counts by code were kept has none; the first ADD creates each counter.
+    await store.create(job('batch_codes'));
+    await store.transition('batch_codes', 'in_progress', {
+      chunksTotal: 3,
+      requestCounts: { total: 30, completed: 0, failed: 2 },
+      errorCounts: { invalid_json: 2 },
+    });
+    const counts = { completed: 7, failed: 3, promptTokens: 1, completionTokens: 1 };
+    // Act
+    await store.recordChunkDone('batch_codes', 0, 'a', { ...counts, errorCodes: { backend_timeout: 2, invalid_json: 1 } });
+    await store.recordChunkDone('batch_codes', 0, 'b', { ...counts, errorCodes: { backend_timeout: 2, invalid_json: 1 } });
+    await store.recordChunkDone('batch_codes', 1, 'c', { ...counts, failed: 0, errorCodes: {} });
+    const last = await store.recordChunkDone('batch_codes', 2, 'd', { ...counts, failed: 1, errorCodes: { 'odd.code#1': 1 } });
+    // Assess
+    expect(last.job.errorCounts).toEqual({ invalid_json: 3, backend_timeout: 2, 'odd.code#1': 1 });
+    expect(last.job.requestCounts.failed).toBe(2 + 3 + 0 + 1);
+    expect(await store.get('batch_codes')).toMatchObject({ errorCounts: { invalid_json: 3, backend_timeout: 2, 'odd.code#1': 1 } });
+    expect(Object.keys((await store.get('batch_codes'))!).filter((key) => key.startsWith('errorCount#'))).toEqual([]);
+    // A job with no failed line has no counts at all.
+    await store.create(job('batch_clean'));
+    expect((await store.get('batch_clean'))!.errorCounts).toBeUndefined();
+  });
+
   it('refuses to record a chunk of a job that is not running', async () => {
     await store.create(job('batch_4'));
     const result = await store.recordChunkDone('batch_4', 0, 'a', { completed: 1, failed: 0, promptTokens: 1, completionTokens: 1 });

@@ -11,7 +11,7 @@ const functionFor = (key: string): LocalFunction => ({
 });
 
 describe('routes from serverless.yml', () => {
-  it('serves every http event (REST API), behind the authorizer except /health, streaming chat and responses', () => {
+  it('serves every http event (REST API), behind the authorizer except /health and the status page, streaming chat and responses', () => {
     // Prepare
     const config = loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' });
 
@@ -33,6 +33,10 @@ describe('routes from serverless.yml', () => {
         ['GET /v1/models', 'models', 'authorizer', false],
         ['GET /v1/models/{model}', 'models', 'authorizer', false],
         ['GET /health', 'health', undefined, false],
+        ['GET /console', 'console', undefined, false],
+        ['GET /console/{file}', 'console', undefined, false],
+        ['GET /v1/status', 'status', 'authorizer', false],
+        ['GET /v1/requests', 'asyncRequests', 'authorizer', false],
       ]),
     );
     expect(

@@ -56,4 +56,20 @@ describe('DynamoDbAsyncRequestStore against dynalite', () => {
     expect(await store.settle('req_ghost', 'tenant-a', { status: 'failed', settledAt: 1, error: { code: 'x', message: 'x' } })).toBe(false);
     expect(await store.get('req_ghost')).toBeUndefined();
   });
+
+  it("lists a tenant's requests newest first, a page at a time, and no other tenant's", async () => {
+    // Prepare: a tenant of its own, so the earlier tests' requests do not count.
+    for (const [i, id] of ['req_l1', 'req_l2', 'req_l3'].entries())
+      await store.create(request(id, { tenantId: 'lister', createdAt: 2_000 + i }));
+    await store.create(request('req_other', { tenantId: 'someone-else', createdAt: 3_000 }));
+    // Act
+    const first = await store.list('lister', { limit: 2 });
+    const second = await store.list('lister', { limit: 2, after: first.requests.at(-1)!.id });
+    // Assess
+    expect(first.requests.map((r) => r.id)).toEqual(['req_l3', 'req_l2']);
+    expect(first.hasMore).toBe(true);
+    expect(second.requests.map((r) => r.id)).toEqual(['req_l1']);
+    expect(second.hasMore).toBe(false);
+    expect(first.requests[0]).toEqual(request('req_l3', { tenantId: 'lister', createdAt: 2_002 }));
+  });
 });

@@ -93,6 +93,10 @@ describe('ingestObject', () => {
     const errors = world.errorLines(job.id);
     expect(errors.map((e) => [Number(/^Line (\d+): /.exec(e.error!.message)?.[1]), e.error!.code])).toEqual([...broken.entries()]);
     expect(errors.every((e) => e.response === null && /^batch_req_[0-9a-f]{32}$/.test(e.id))).toBe(true);
+    // The job counts the same lines by code.
+    const byCode: Record<string, number> = {};
+    for (const code of broken.values()) byCode[code] = (byCode[code] ?? 0) + 1;
+    expect(job.errorCounts).toEqual(byCode);
     expect(errors.find((e) => e.error!.code === 'invalid_json')!.custom_id).toBe('line-25');
     expect(errors.find((e) => e.error!.code === 'duplicate_custom_id')).toMatchObject({
       custom_id: 'req-1',

@@ -49,6 +49,7 @@ describe('POST /v1/batches', () => {
       cancelling_at: null,
       cancelled_at: null,
       request_counts: { total: 0, completed: 0, failed: 0 },
+      error_counts: {},
       usage: {
         input_tokens: 0,
         input_tokens_details: { cached_tokens: 0 },
@@ -239,7 +240,13 @@ describe('GET /v1/batches and /v1/batches/{batchId}', () => {
     const platform = setup();
     const batch = await createBatch(platform);
     await platform.jobs.transition(batch.id, 'in_progress', { chunksTotal: 2 }, new Date(START_MS + 5_000));
-    await platform.jobs.recordChunkDone(batch.id, 0, 'a1', { completed: 3, failed: 1, promptTokens: 30, completionTokens: 12 });
+    await platform.jobs.recordChunkDone(batch.id, 0, 'a1', {
+      completed: 3,
+      failed: 1,
+      promptTokens: 30,
+      completionTokens: 12,
+      errorCodes: { backend_timeout: 1 },
+    });
     // Act
     const found = await invoke(platform.batches, httpEvent('batchesRetrieve', { path: { batchId: batch.id } }));
     const unknown = await invoke(platform.batches, httpEvent('batchesRetrieve', { path: { batchId: 'batch_000000000000000000000000' } }));
@@ -249,6 +256,7 @@ describe('GET /v1/batches and /v1/batches/{batchId}', () => {
       status: 'in_progress',
       in_progress_at: CREATED_AT + 5,
       request_counts: { total: 0, completed: 3, failed: 1 },
+      error_counts: { backend_timeout: 1 },
       usage: { input_tokens: 30, output_tokens: 12, total_tokens: 42 },
     });
     expect(unknown).toMatchObject({

@@ -37,7 +37,10 @@ describe('a job whose input is replaced or deleted while it runs', () => {
       const finalized = await finalizeJob(world.finalizer, finalizeMessage);
 
       // Assess
-      expect(second).toEqual({ status: 'done', counts: { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0 } });
+      expect(second).toEqual({
+        status: 'done',
+        counts: { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0, errorCodes: { [code]: 2 } },
+      });
       expect(third.status).toBe('done');
       expect(finalized.status).toBe('finalized');
       const job = (await world.jobs.get(JOB_ID))!;
@@ -70,7 +73,10 @@ describe('a job whose input is replaced or deleted while it runs', () => {
     const third = await runChunk(world.worker, chunkMessage(chunks[2]!, etag), { deadline: later() });
 
     // Assess
-    expect(third).toEqual({ status: 'done', counts: { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0 } });
+    expect(third).toEqual({
+      status: 'done',
+      counts: { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0, errorCodes: { file_not_found: 2 } },
+    });
     expect(world.objects.reads).toBe(reads);
     expect((await world.jobs.get(JOB_ID))!.failure!.code).toBe('file_not_found');
   });

@@ -56,7 +56,7 @@ describe('runChunk', () => {
     const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later() });
 
     // Assess
-    const expectedCounts = { completed: 10, failed: 0, promptTokens: 6 * 3 + 6 * 1, completionTokens: 6 * 2 };
+    const expectedCounts = { completed: 10, failed: 0, promptTokens: 6 * 3 + 6 * 1, completionTokens: 6 * 2, errorCodes: {} };
     expect(result).toEqual({ status: 'done', counts: expectedCounts });
     const results = part(world, 'results', 0, 'a1');
     expect(results.map((line) => line.custom_id)).toEqual(['c1', 'e1', 'c2', 'e2', 'c3', 'c4', 'e3', 'c5', 'e4', 'c6']);
@@ -286,7 +286,10 @@ describe('runChunk', () => {
     const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later() });
 
     // Assess
-    expect(result).toEqual({ status: 'done', counts: { completed: 0, failed: 10, promptTokens: 0, completionTokens: 0 } });
+    expect(result).toEqual({
+      status: 'done',
+      counts: { completed: 0, failed: 10, promptTokens: 0, completionTokens: 0, errorCodes: { batch_cancelled: 10 } },
+    });
     const errors = part(world, 'errors', 0, 'a1');
     expect(errors).toHaveLength(10);
     expect(errors[0]).toEqual({

@@ -33,7 +33,7 @@ describe('mapHttpFailure', () => {
     [413, BackendRejectedError],
   ])('maps HTTP %i to %p', (status, expected) => {
     // Act
-    const error = mapHttpFailure(status, new Headers(), '', context);
+    const error = mapHttpFailure(status, () => null, '', context);
 
     // Assess
     expect(error).toBeInstanceOf(expected);
@@ -42,7 +42,7 @@ describe('mapHttpFailure', () => {
 
   it('keeps the internal URL out of a rejection message callers may see', () => {
     // Act
-    const error = mapHttpFailure(400, new Headers(), JSON.stringify({ error: { message: 'bad' } }), context);
+    const error = mapHttpFailure(400, () => null, JSON.stringify({ error: { message: 'bad' } }), context);
 
     // Assess
     expect(error.message).toBe('bad');

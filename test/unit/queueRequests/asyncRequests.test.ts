@@ -26,11 +26,15 @@ function setup() {
     newId: () => `req_${String(++ids).padStart(24, '0')}`,
   });
   const handler = createHandler({ service, maxBodyBytes: 1_000_000 });
-  const call = async (sample: 'requestsCreate' | 'requestsRetrieve', options: { tenant?: string; body?: unknown; id?: string } = {}) => {
+  const call = async (
+    sample: 'requestsCreate' | 'requestsRetrieve' | 'requestsList',
+    options: { tenant?: string; body?: unknown; id?: string; query?: Record<string, string> } = {},
+  ) => {
     const event = loadEvent(`http/${sample}.json`);
     event.requestContext.authorizer = { principalId: options.tenant ?? 'tenant-a', tenantId: options.tenant ?? 'tenant-a', keyId: 'k' };
     if (options.body !== undefined) event.body = JSON.stringify(options.body);
     if (options.id !== undefined) event.pathParameters = { requestId: options.id };
+    if (options.query !== undefined) event.queryStringParameters = options.query;
     const response = await handler(event, lambdaContext());
     return { status: response.statusCode!, body: JSON.parse(response.body!) };
   };
@@ -195,5 +199,43 @@ describe('large results', () => {
       response: null,
       error: { code: 'response_too_large' },
     });
+  });
+});
+
+describe('GET /v1/requests', () => {
+  it("lists the tenant's requests newest first without their results, a page at a time, in OpenAI's list shape", async () => {
+    // Prepare: three requests of tenant-a (ids in creation order), one of tenant-b.
+    const { call } = setup();
+    for (let i = 0; i < 3; i++) await call('requestsCreate', { body: { url: '/v1/chat/completions', body: chatBody } });
+    await call('requestsCreate', { tenant: 'tenant-b', body: { url: '/v1/chat/completions', body: chatBody } });
+    // Act
+    const first = await call('requestsList', { query: { limit: '2' } });
+    const second = await call('requestsList', { query: { limit: '2', after: first.body.last_id } });
+    const other = await call('requestsList', { tenant: 'tenant-b', query: {} });
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ object: 'list', has_more: true, first_id: 'req_000000000000000000000003' });
+    expect(first.body.data.map((r: { id: string }) => r.id)).toEqual(['req_000000000000000000000003', 'req_000000000000000000000002']);
+    expect(first.body.data[0]).toEqual({
+      id: 'req_000000000000000000000003',
+      object: 'request',
+      status: 'queued',
+      url: '/v1/chat/completions',
+      created_at: NOW_MS / 1000,
+      completed_at: null,
+      failed_at: null,
+      metadata: {},
+    });
+    expect(second.body).toMatchObject({ has_more: false, data: [{ id: 'req_000000000000000000000001' }] });
+    expect(other.body.data.map((r: { id: string }) => r.id)).toEqual(['req_000000000000000000000004']);
+  });
+
+  it("refuses an 'after' that is not one of the tenant's requests, and a limit out of range", async () => {
+    const { call } = setup();
+    const created = await call('requestsCreate', { tenant: 'tenant-b', body: { url: '/v1/chat/completions', body: chatBody } });
+    const foreign = await call('requestsList', { query: { after: created.body.id } });
+    const tooMany = await call('requestsList', { query: { limit: '101' } });
+    expect(foreign).toMatchObject({ status: 400, body: { error: { code: 'invalid_value', param: 'after' } } });
+    expect(tooMany).toMatchObject({ status: 400, body: { error: { param: 'limit' } } });
   });
 });

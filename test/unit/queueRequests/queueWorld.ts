@@ -84,6 +84,14 @@ export class MemoryAsyncRequestStore implements AsyncRequestStore {
     const request = this.requests.get(id);
     return request && structuredClone(request);
   }
+  async list(tenantId: string, page: { after?: string; limit: number }) {
+    const mine = [...this.requests.values()]
+      .filter((request) => request.tenantId === tenantId)
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    const start = page.after === undefined ? 0 : mine.findIndex((request) => request.id === page.after) + 1;
+    const slice = mine.slice(start, start + page.limit);
+    return { requests: slice.map((request) => structuredClone(request)), hasMore: start + page.limit < mine.length };
+  }
   async settle(id: string, tenantId: string, settlement: AsyncSettlement) {
     const request = this.requests.get(id);
     if (!request || request.status !== 'queued' || request.tenantId !== tenantId) return false;
