@@ -15,8 +15,8 @@ import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced,
  * lines and 2,000 queue requests run over one local platform while
  *
  * - the simulator answers 20% of calls with a 500, a 429 or slowly (split seeded),
- * - its OpenAI face hangs for a few seconds mid-run (accepts every call and never
- *   answers), then goes down for a few more (500s), and comes back (gpt-oss falls back to
+ * - its OpenAI face goes down for a few seconds mid-run (500s), then hangs for a few more
+ *   (accepts every call and never answers), and comes back (gpt-oss falls back to
  *   the Bedrock face; bge-m3 has nowhere else to go); real-time HTTP calls made during the
  *   hang get 200 (fallback), 503 or 504 in the OpenAI shape, never a 500; a worker's call
  *   held by the hang costs its chunk the invocation's remaining time, not its lines,
@@ -59,7 +59,7 @@ const CRASH_RATES = { worker: 0.4, requests: 0.12 };
 const SIMULATOR_FAULT_SHARE = 0.2;
 const SLOW_MS = 500;
 const OUTAGE_MS = 5_000;
-/** The OpenAI face hangs (answers nothing) this long, right before the outage. */
+/** The OpenAI face hangs (answers nothing) this long, right after the outage. */
 const HANG_MS = 5_000;
 /** Share of chunk messages sent to the work queue's DLQ unprocessed (at least one every 2 / rate). */
 const DEAD_LETTER_RATE = 0.05;
@@ -334,14 +334,15 @@ describe(`fault injection (seed ${SEED})`, () => {
         90_000,
         250,
       );
-      // The OpenAI face hangs, real-time calls meet it; then it fails every call; then it is back.
+      // The OpenAI face fails every call, then hangs (real-time calls meet it), then it is back.
+      // In this order: a hang first would open the circuits and hide the outage from most calls.
       const outageBefore = await simStats(platform.simulator);
-      await setSim(platform.simulator, { openai: { hangRate: 1 } });
+      await setSim(platform.simulator, { openai: { errorRate: 1 } });
+      await sleep(OUTAGE_MS);
+      await setSim(platform.simulator, { openai: { errorRate: baseFaults.errorRate, hangRate: 1 } });
       const calling = callsWhileHung(platform.api, platform.apiKey!);
       await sleep(HANG_MS);
-      await setSim(platform.simulator, { openai: { hangRate: 0, errorRate: 1 } });
-      await sleep(OUTAGE_MS);
-      await setSim(platform.simulator, { openai: { errorRate: baseFaults.errorRate } });
+      await setSim(platform.simulator, { openai: { hangRate: 0 } });
       recoveredAt = Date.now();
       const outageAfter = await simStats(platform.simulator);
       outageErrors = outageAfter.faces.openai.injectedErrors - outageBefore.faces.openai.injectedErrors;
