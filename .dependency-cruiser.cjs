@@ -34,9 +34,10 @@ module.exports = {
     {
       name: 'production-never-imports-dev-tools',
       severity: 'error',
-      comment: 'The local platform and the GPU simulator are dev tools: no function or production module may depend on them.',
-      from: { path: '^(functions/|shared/)', pathNot: '^shared/(local|simulator)/' },
-      to: { path: '^shared/(local|simulator)/' },
+      comment:
+        'The local platform, the GPU simulator and the infer CLI (a client of the API) are tools: no function or production module may depend on them.',
+      from: { path: '^(functions/|shared/)', pathNot: '^shared/(local|simulator|cli)/' },
+      to: { path: '^shared/(local|simulator|cli)/' },
     },
     {
       name: 'simulator-stands-alone',

@@ -13,7 +13,7 @@ type Result =
 /**
  * The REST API's Lambda REQUEST authorizer. API Gateway calls it for every request (no
  * identity source, no caching). A known key is allowed on this method with the tenant in
- * the context (routes read `requestContext.authorizer.tenantId`/`keyId`); anything else is
+ * the context (routes read `requestContext.authorizer.tenantId`/`keyId`/`role`); anything else is
  * denied, which API Gateway answers itself with the ACCESS_DENIED gateway response,
  * customised in serverless.yml to OpenAI's 401 `invalid_api_key` body.
  */
@@ -28,7 +28,7 @@ export const createHandler =
     return {
       principalId: principal.tenantId,
       policyDocument: policy('Allow', event.methodArn),
-      context: { tenantId: principal.tenantId, keyId: principal.keyId },
+      context: { tenantId: principal.tenantId, keyId: principal.keyId, role: principal.role },
     };
   };
 
@@ -44,4 +44,11 @@ function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string
 
 const config = loadConfig();
 const store = new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
-export const handler = withMetrics(createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: config.authCacheTtlMs })));
+export const handler = withMetrics(
+  createHandler(
+    new ApiKeyAuthenticator(store, {
+      cacheTtlMs: config.authCacheTtlMs,
+      onRecordUseError: (error) => logger.warn("an API key's last use was not recorded", { error: error as Error }),
+    }),
+  ),
+);

@@ -7,7 +7,7 @@ import { binaryResponse, httpRoute, jsonResponse, parseRequest, requestBodyBytes
 /**
  * The Files API: `POST /v1/files` (multipart upload, purpose `batch`), `GET /v1/files`,
  * `GET /v1/files/{fileId}` and `GET /v1/files/{fileId}/content` (the bytes, base64 on
- * the wire so any content survives).
+ * the wire so any content survives; a `Range: bytes=…` header reads a part, answered 206).
  */
 export const createHandler = (deps: { service: FileService; maxUploadBytes?: number }) =>
   httpRoute(async ({ event, tenant: { tenantId } }) => {
@@ -22,8 +22,14 @@ export const createHandler = (deps: { service: FileService; maxUploadBytes?: num
         return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListFilesQuery, event.queryStringParameters ?? {})));
       case 'GET /v1/files/{fileId}':
         return jsonResponse(200, await deps.service.retrieve(tenantId, fileId));
-      case 'GET /v1/files/{fileId}/content':
-        return binaryResponse(200, (await deps.service.content(tenantId, fileId)).data, 'application/octet-stream');
+      case 'GET /v1/files/{fileId}/content': {
+        const { data, range } = await deps.service.content(tenantId, fileId, event.headers?.range);
+        if (!range) return binaryResponse(200, data, 'application/octet-stream', { 'accept-ranges': 'bytes' });
+        return binaryResponse(206, data, 'application/octet-stream', {
+          'accept-ranges': 'bytes',
+          'content-range': `bytes ${range.start}-${range.end}/${range.size}`,
+        });
+      }
       default:
         throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
     }

@@ -39,8 +39,7 @@ export const createHandler = (deps: IngestDeps & { tenants?: TenantDirectory }) 
       if (!verdict.ok) {
         // No job is made and no backend called; the bucket owner finds the record under inbox-refused/.
         const recordKey = await recordRefusedDrop(deps.objects, drop, verdict);
-        if (verdict.tenantId === undefined) logger.error('dropped file ignored: its key must be inbox/<tenant>/<name>', { key, recordKey });
-        else logger.warn('dropped file refused', { key, code: verdict.code, reason: verdict.message, recordKey });
+        logger.warn('dropped file refused', { key, code: verdict.code, reason: verdict.message, recordKey });
         continue;
       }
       const summary = await ingestObject(deps, { ...drop, tenantId: verdict.tenantId });

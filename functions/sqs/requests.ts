@@ -1,3 +1,4 @@
+import { createUsageStore } from '../../shared/aws/adapters';
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
 import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests';
@@ -38,5 +39,6 @@ export const handler = withMetrics(
     async: { requests: createAsyncRequestStore(config), results: createResultObjects(config) },
     maxReceiveCount: config.requestsMaxReceiveCount,
     nowSeconds: () => Math.floor(Date.now() / 1000),
+    usage: createUsageStore(config),
   }),
 );

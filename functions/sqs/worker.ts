@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createDeliveryControl, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
+import { createDeliveryControl, createJobStore, createMessageSender, createObjectStore, createUsageStore } from '../../shared/aws/adapters';
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
 import { ChunkMessage, type FinalizeMessage } from '../../shared/jobs/Job';
@@ -42,6 +42,8 @@ export const handler = withMetrics(
       maxLineBytes: config.limits.maxLineBytes,
       newAttemptId: () => randomUUID(),
       now: Date.now,
+      usage: createUsageStore(config),
+      progressIntervalMs: config.chunkProgressIntervalMs,
     },
     config.workMaxReceiveCount,
     { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') },

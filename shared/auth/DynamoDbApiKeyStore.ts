@@ -1,16 +1,21 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, ApiKeyStore } from './ApiKeyStore';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyDirectory, ApiKeyRecord, ApiKeyRole } from './ApiKeyStore';
 
-const keyOf = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
+const KEY_SK = 'APIKEY';
+const keyOf = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: KEY_SK });
 /** The index partition of a tenant's keys (gsi1): what tells a known tenant. */
 const tenantKeys = (tenantId: string) => `TENANT#${tenantId}#APIKEYS`;
 
 /**
  * API keys in the platform table, one item per key hash, each also indexed by its tenant
  * (gsi1), so a tenant is known when one key record names it ({@link isKnownTenant}).
+ *
+ * Listing and finding a key by id scan the table for key items (`sk = APIKEY`): keys
+ * issued before ids and the tenant index existed carry neither index attribute, and a
+ * scan finds them all. Both are admin commands run by a person, not per request.
  */
-export class DynamoDbApiKeyStore implements ApiKeyStore {
+export class DynamoDbApiKeyStore implements ApiKeyDirectory {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
 
@@ -21,9 +26,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 
   async findByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keyOf(keyHash), ConsistentRead: true }));
-    if (!Item) return undefined;
-    const { keyId, tenantId, name, createdAt, revokedAt } = Item as Record<string, string>;
-    return { keyHash, keyId: keyId!, tenantId: tenantId!, name: name!, createdAt: createdAt!, ...(revokedAt ? { revokedAt } : {}) };
+    return Item ? fromItem(Item) : undefined;
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
@@ -71,4 +74,65 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+
+  async recordUse(keyHash: string, at: Date, staleBefore: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(keyHash),
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :stale)',
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':stale': staleBefore.toISOString() },
+        }),
+      );
+    } catch (error) {
+      // Another container recorded a use since: nothing to do.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async findById(keyId: string): Promise<ApiKeyRecord | undefined> {
+    const [found] = await this.scanKeys('keyId = :id', { ':id': keyId });
+    return found;
+  }
+
+  async list(filter: { tenantId?: string } = {}): Promise<ApiKeyRecord[]> {
+    const records = filter.tenantId ? await this.scanKeys('tenantId = :t', { ':t': filter.tenantId }) : await this.scanKeys();
+    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.keyId.localeCompare(b.keyId));
+  }
+
+  /** Every key item matching `condition`, through all pages of a scan. */
+  private async scanKeys(condition?: string, values: Record<string, unknown> = {}): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: `sk = :sk AND begins_with(pk, :pk)${condition ? ` AND ${condition}` : ''}`,
+          ExpressionAttributeValues: { ':sk': KEY_SK, ':pk': 'APIKEY#', ...values },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...(page.Items ?? []).map(fromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+}
+
+function fromItem(item: Record<string, unknown>): ApiKeyRecord {
+  const { pk, keyId, tenantId, name, createdAt, role, prefix, lastUsedAt, revokedAt } = item as Record<string, string | undefined>;
+  return {
+    keyHash: (pk ?? '').slice('APIKEY#'.length),
+    keyId: keyId!,
+    tenantId: tenantId!,
+    name: name ?? '',
+    createdAt: createdAt!,
+    ...(role ? { role: role as ApiKeyRole } : {}),
+    ...(prefix ? { prefix } : {}),
+    ...(lastUsedAt ? { lastUsedAt } : {}),
+    ...(revokedAt ? { revokedAt } : {}),
+  };
 }

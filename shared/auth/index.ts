@@ -1,3 +1,4 @@
 export * from './ApiKeyStore';
 export * from './DynamoDbApiKeyStore';
 export * from './ApiKeyAuthenticator';
+export * from './ApiKeyAdmin';

@@ -7,6 +7,11 @@ import type { ChunkCounts, JobPatch, JobStore } from '../jobs/ports';
 
 const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 const pad = (n: number, width = 12) => String(n).padStart(width, '0');
+/**
+ * A running chunk's advisory progress: one top-level attribute per chunk, so setting and
+ * removing it never depends on a parent map existing (jobs created before it had none).
+ */
+const PROGRESS_PREFIX = 'chunkProgress_';
 /** Statuses in which a chunk may still be recorded done (expired and cancelling jobs drain). */
 const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
 
@@ -28,11 +33,13 @@ type JobItem = Omit<Job, 'requestCounts' | 'usage' | 'errorCounts'> & {
   countFailed: number;
   promptTokens: number;
   completionTokens: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
   chunkAttempts: Record<string, string>;
 };
 
 function toItem(job: Job): Record<string, unknown> {
-  const { requestCounts, usage, errorCounts, ...rest } = job;
+  const { requestCounts, usage, errorCounts, inFlightLines: _advisory, ...rest } = job;
   const active = !TERMINAL_STATUSES.includes(job.status);
   return {
     ...jobKey(job.id),
@@ -43,6 +50,8 @@ function toItem(job: Job): Record<string, unknown> {
     countFailed: requestCounts.failed,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    ...(usage.reasoningTokens ? { reasoningTokens: usage.reasoningTokens } : {}),
+    ...(usage.cachedTokens ? { cachedTokens: usage.cachedTokens } : {}),
     ...flatErrorCounts(errorCounts),
     chunkAttempts: {},
     gsi1pk: `TENANT#${job.tenantId}#JOBS`,
@@ -66,19 +75,29 @@ function fromItem(item: Record<string, unknown>): Job {
     countFailed,
     promptTokens,
     completionTokens,
-    ...rest
+    reasoningTokens,
+    cachedTokens,
+    ...others
   } = item as JobItem & Record<string, unknown>;
+  const rest: Record<string, unknown> = {};
   const errorCounts: ErrorCounts = {};
-  for (const [name, value] of Object.entries(rest)) {
-    if (!name.startsWith(ERROR_COUNT_PREFIX)) continue;
-    delete rest[name];
-    if (typeof value === 'number' && value > 0) errorCounts[name.slice(ERROR_COUNT_PREFIX.length)] = value;
+  let inFlightLines = 0;
+  for (const [name, value] of Object.entries(others)) {
+    if (name.startsWith(PROGRESS_PREFIX)) inFlightLines += Number(value) || 0;
+    else if (!name.startsWith(ERROR_COUNT_PREFIX)) rest[name] = value;
+    else if (typeof value === 'number' && value > 0) errorCounts[name.slice(ERROR_COUNT_PREFIX.length)] = value;
   }
   return {
     ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
+    ...(inFlightLines > 0 ? { inFlightLines } : {}),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
     ...(Object.keys(errorCounts).length > 0 ? { errorCounts } : {}),
-    usage: { promptTokens, completionTokens },
+    usage: {
+      promptTokens,
+      completionTokens,
+      ...(reasoningTokens ? { reasoningTokens } : {}),
+      ...(cachedTokens ? { cachedTokens } : {}),
+    },
   };
 }
 
@@ -196,12 +215,13 @@ export class DynamoDbJobStore implements JobStore {
           Key: jobKey(jobId),
           // The cause goes in the chunk's own write: a delivery that loses the chunk records nothing.
           UpdateExpression:
-            `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct` +
+            `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt` +
             codes.map((_, i) => `, #e${i} :e${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: {
             '#idx': String(index),
             '#status': 'status',
+            '#progress': `${PROGRESS_PREFIX}${index}`,
             ...Object.fromEntries(codes.map(([code], i) => [`#e${i}`, `${ERROR_COUNT_PREFIX}${code}`])),
           },
           ExpressionAttributeValues: {
@@ -213,6 +233,8 @@ export class DynamoDbJobStore implements JobStore {
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
             ...(failure ? { ':failure': failure } : {}),
+            ':rt': counts.reasoningTokens ?? 0,
+            ':kt': counts.cachedTokens ?? 0,
             ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },
@@ -225,6 +247,24 @@ export class DynamoDbJobStore implements JobStore {
       const job = await this.get(jobId);
       if (!job) throw new Error(`Job ${jobId} does not exist`);
       return { applied: false, job };
+    }
+  }
+
+  async recordChunkProgress(jobId: string, index: number, lines: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET #progress = :lines',
+          ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#idx': String(index), '#status': 'status', '#progress': `${PROGRESS_PREFIX}${index}` },
+          ExpressionAttributeValues: { ':lines': lines, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
+        }),
+      );
+    } catch (error) {
+      // The chunk was recorded meanwhile, or the job moved on: the progress no longer matters.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

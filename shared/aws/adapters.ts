@@ -8,6 +8,10 @@ import { EventBridgePublisher } from './EventBridgePublisher';
 import { S3ObjectStore } from './S3ObjectStore';
 import { SqsDeliveryControl } from './SqsDeliveryControl';
 import { SqsMessageSender } from './SqsMessageSender';
+import { DynamoDbApiKeyStore } from '../auth/DynamoDbApiKeyStore';
+import type { ApiKeyDirectory } from '../auth/ApiKeyStore';
+import { DynamoDbUsageStore } from '../usage/DynamoDbUsageStore';
+import type { UsageStore } from '../usage/types';
 
 /*
  * The wiring of ports to AWS, for handlers' module scope. Each factory builds its SDK
@@ -16,6 +20,10 @@ import { SqsMessageSender } from './SqsMessageSender';
 
 export const createJobStore = (config: Config): JobStore => new DynamoDbJobStore(createDocumentClient(), requireTableName(config));
 export const createFileStore = (config: Config): FileStore => new DynamoDbFileStore(createDocumentClient(), requireTableName(config));
+export const createUsageStore = (config: Config): UsageStore =>
+  new DynamoDbUsageStore({ client: createDocumentClient(), tableName: requireTableName(config) });
+export const createApiKeyDirectory = (config: Config): ApiKeyDirectory =>
+  new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
 export const createObjectStore = (): ObjectStore => new S3ObjectStore(createS3Client());
 export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
   new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));

@@ -12,6 +12,7 @@ import {
   titanToEmbeddings,
   UNSUPPORTED_CONVERSE_FIELDS,
 } from './bedrockInput';
+import { assignedRecordId } from '../jobs/processing/bedrockOutput';
 import { CHAT_URL, EMBEDDINGS_URL } from './constants';
 import { describeJson, isJsonObject, issueError, lineError, readLineId, unknownField } from './lineErrors';
 import { checkChat, checkEmbeddings } from './requestChecks';
@@ -26,7 +27,8 @@ const FIELDS = ['recordId', 'modelInput'] as const;
  * model Titan's `{inputText}`. The result is the equivalent OpenAI request.
  */
 export function parseBedrockLine(record: Record<string, unknown>, lineNumber: number, context: LineContext): ParsedLine | LineError {
-  const id = readLineId(lineNumber, record, 'recordId');
+  // recordId is optional, as in Bedrock: a line without one gets one (assignedRecordId).
+  const id = record.recordId === undefined ? { id: assignedRecordId(lineNumber) } : readLineId(lineNumber, record, 'recordId');
   if ('ok' in id) return id;
   const customId = id.id;
 
@@ -88,6 +90,7 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
       format: 'bedrock',
       model: model.id,
       estimatedTokens: check.estimatedTokens,
+      echo: { modelInput: input, shape: 'titan' },
       url: EMBEDDINGS_URL,
       body,
     };
@@ -121,7 +124,8 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
 
   let body: ChatCompletionRequest;
   let field: (name: string) => string;
-  if (isConverseShaped(input)) {
+  const converse = isConverseShaped(input);
+  if (converse) {
     const block = nonTextBlock(input);
     if (block)
       return lineError(lineNumber, 'unsupported_parameter', `'${block}' is not supported: only text content blocks are.`, customId);
@@ -144,6 +148,7 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
     format: 'bedrock',
     model: model.id,
     estimatedTokens: check.estimatedTokens,
+    echo: { modelInput: input, shape: converse ? 'converse' : 'openai' },
     url: CHAT_URL,
     body,
   };

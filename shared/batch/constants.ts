@@ -30,6 +30,7 @@ export const INGEST_FAILURE_CODES = [
   'too_many_lines',
   'empty_file',
   'no_valid_lines',
+  'invalid_output_format',
 ] as const;
 export type IngestFailureCode = (typeof INGEST_FAILURE_CODES)[number];
 
@@ -42,6 +43,18 @@ export const EMBEDDINGS_URL = '/v1/embeddings';
 
 /** The object metadata key naming a Bedrock-format file's model (`x-amz-meta-model`; SDKs strip the prefix). */
 export const MODEL_METADATA_KEY = 'model';
+
+/** The object metadata key asking for results in a format (`x-amz-meta-output-format`: `openai` or `bedrock`). */
+export const OUTPUT_FORMAT_METADATA_KEY = 'output-format';
+
+/** The batch metadata keys of the Batch API that the platform reads: the model of a Bedrock-format file, and the output format. */
+export const MODEL_FIELD = 'model';
+export const OUTPUT_FORMAT_FIELD = 'output_format';
+
+/** Whether a value names a line format (`openai`, `bedrock`). */
+export function isInputFormat(value: string): value is 'openai' | 'bedrock' {
+  return value === 'openai' || value === 'bedrock';
+}
 
 /** Content type of the JSONL parts ingest writes. */
 export const JSONL_CONTENT_TYPE = 'application/x-ndjson';

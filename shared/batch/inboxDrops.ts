@@ -25,7 +25,15 @@ export const REFUSED_DROPS_PREFIX = 'inbox-refused/';
  */
 export async function checkInboxDrop(key: string, tenants: TenantDirectory | undefined): Promise<DropVerdict> {
   const tenantId = tenantOfInboxKey(key);
-  if (!tenantId) return { ok: false, code: 'invalid_key', message: 'The key must be inbox/<tenant>/<name>.' };
+  if (!tenantId) {
+    // A file put straight under inbox/ (or under a segment that is no tenant name) belongs to nobody.
+    return {
+      ok: false,
+      code: 'invalid_key',
+      message:
+        'The key names no tenant: drop files under inbox/<tenant>/, the tenant of your API key (for example inbox/acme/requests.jsonl).',
+    };
+  }
   if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
     return {
       ok: false,

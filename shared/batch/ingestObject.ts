@@ -3,7 +3,7 @@ import type { ChunkMessage, ChunkPlan, Job, JobFailure, JobSource, JobStatus, Re
 import { JobStateConflictError } from '../jobs/errors';
 import type { FileStore, JobPatch, JobStore, MessageSender } from '../jobs/ports';
 import { publishIngestErrors } from '../jobs/processing/publishIngestErrors';
-import { MODEL_METADATA_KEY } from './constants';
+import { isInputFormat, MODEL_METADATA_KEY, OUTPUT_FORMAT_FIELD, OUTPUT_FORMAT_METADATA_KEY } from './constants';
 import { createJobForObject, normaliseEtag, type ObjectDrop } from './createJobForObject';
 import { InputRefusedError } from './errors';
 import { gzipRefused, scanInput, type ScanDeps, type ScanResult } from './scanInput';
@@ -85,6 +85,13 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
   if (info.size === 0) return fail(deps, job, emptyFile());
 
   const model = info.metadata[MODEL_METADATA_KEY] ?? info.metadata[`x-amz-meta-${MODEL_METADATA_KEY}`] ?? job.source.model;
+  const asked = info.metadata[OUTPUT_FORMAT_METADATA_KEY] ?? job.metadata[OUTPUT_FORMAT_FIELD];
+  if (asked !== undefined && !isInputFormat(asked)) {
+    return fail(deps, job, {
+      code: 'invalid_output_format',
+      message: `The output format '${asked}' is not one of 'openai' and 'bedrock' (x-amz-meta-${OUTPUT_FORMAT_METADATA_KEY}, or the batch's metadata.${OUTPUT_FORMAT_FIELD}).`,
+    });
+  }
   let scan: ScanResult;
   try {
     scan = await scanInput(deps, {
@@ -105,6 +112,7 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
     etag: info.etag,
     ...(model ? { model } : {}),
     ...(scan.format ? { format: scan.format } : {}),
+    ...(asked ? { outputFormat: asked } : {}),
   };
   const requestCounts: RequestCounts = { total: scan.lines, completed: 0, failed: scan.invalidLines };
   const errorCounts = scan.invalidLines > 0 ? { errorCounts: scan.errorCodes } : {};
@@ -123,10 +131,15 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
   await deps.jobs.saveChunkPlan(job.id, scan.chunks);
   let moved: Job;
   try {
+    // A dropped file's endpoint is the one its lines use (none when they mix); the model, when one serves every line.
+    const described = {
+      ...(scan.model ? { model: scan.model } : {}),
+      ...(!job.endpoint && scan.endpoint ? { endpoint: scan.endpoint } : {}),
+    };
     moved = await deps.jobs.transition(
       job.id,
       'in_progress',
-      { chunksTotal: scan.chunks.length, requestCounts, ...errorCounts, source },
+      { chunksTotal: scan.chunks.length, requestCounts, ...errorCounts, source, ...described },
       now(deps),
     );
   } catch (error) {

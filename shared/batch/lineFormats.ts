@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BatchOutputLine, InputFormat } from '../jobs/Job';
 import { parseBedrockLine } from './bedrockLine';
+import { failureLine } from '../jobs/processing/outputLines';
 import { describeJson, isJsonObject, lineError } from './lineErrors';
 import { parseOpenAiLine } from './openAiLine';
 import type { LineContext, LineError, ParsedLine, ReadLine } from './types';
@@ -40,7 +41,20 @@ export function parseBatchLine(text: string, lineNumber: number, context: LineCo
       typeof id === 'string' && id !== '' ? id : undefined,
     );
   }
-  switch (format ?? context.format) {
+  const parsed = parseLine(value, format ?? context.format, lineNumber, context);
+  if (parsed.ok) return parsed;
+  // A refused line's Bedrock error record still echoes its input.
+  const input = value.modelInput ?? value.body;
+  return isJsonObject(input) ? { ...parsed, echo: { modelInput: input, shape: 'openai' } } : parsed;
+}
+
+function parseLine(
+  value: Record<string, unknown>,
+  format: InputFormat | undefined,
+  lineNumber: number,
+  context: LineContext,
+): ParsedLine | LineError {
+  switch (format) {
     case 'openai':
       return parseOpenAiLine(value, lineNumber, context);
     case 'bedrock':
@@ -83,18 +97,18 @@ export function detectLineFormat(record: Record<string, unknown>): InputFormat |
 }
 
 /**
- * A refused line as a line of the errors file, in the OpenAI batch output format.
- * A line whose id could not be read (bad JSON, no `custom_id`) gets `line-<n>` as its
- * `custom_id`, so every line of the input is still accounted for by a findable key;
- * the message names the line number too.
+ * A refused line as a line of the errors file, in the OpenAI batch output format
+ * (`failureLine`: a request the HTTP API would refuse is a 400/404 response, a line that
+ * carries no request is a top-level `error`). A line whose id could not be read (bad
+ * JSON, no `custom_id`) gets `line-<n>` as its `custom_id`, so every line of the input
+ * is still accounted for by a findable key; the message names the line number too.
+ * `id` is the line's `batch_req_…` id; its request id is derived from it, so a rerun
+ * writes the same bytes.
  */
-export function errorLine(error: LineError, requestId?: string): BatchOutputLine {
-  return {
-    id: requestId ?? `batch_req_line${error.lineNumber}`,
-    custom_id: error.customId ?? `line-${error.lineNumber}`,
-    response: null,
-    error: { code: error.code, message: error.message },
-  };
+export function errorLine(error: LineError, id?: string): BatchOutputLine {
+  const lineId = id ?? `batch_req_line${error.lineNumber}`;
+  const customId = error.customId ?? `line-${error.lineNumber}`;
+  return failureLine(lineId, customId, error, lineId.replace(/^batch_req_/, 'req_'));
 }
 
 /**

@@ -73,6 +73,7 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
       format: 'openai',
       model: model.id,
       estimatedTokens: check.estimatedTokens,
+      echo: { modelInput: body, shape: 'openai' },
       url: CHAT_URL,
       body: { ...parsed.data, model: model.id },
     };
@@ -91,6 +92,7 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
     format: 'openai',
     model: model.id,
     estimatedTokens: check.estimatedTokens,
+    echo: { modelInput: body, shape: 'openai' },
     url: EMBEDDINGS_URL,
     body: { ...parsed.data, model: model.id },
   };

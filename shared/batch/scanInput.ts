@@ -3,6 +3,7 @@ import type { BatchEndpoint, ChunkPlan, ErrorCounts, InputFormat } from '../jobs
 import { ObjectChangedError, ObjectMissingError } from '../jobs/errors';
 import { jobKeys } from '../jobs/Job';
 import type { ObjectStore } from '../jobs/ports';
+import type { PartLine } from '../jobs/processing/bedrockOutput';
 import { ChunkPlanner } from './ChunkPlanner';
 import { InputRefusedError } from './errors';
 import { JsonlLineReader } from './JsonlLineReader';
@@ -41,6 +42,9 @@ export interface ScanResult {
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
   firstError?: LineError;
+  /** The model and the endpoint of every valid line, when they all use one. */
+  model?: string;
+  endpoint?: BatchEndpoint;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -72,6 +76,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   let invalidLines = 0;
   const errorCodes: ErrorCounts = {};
   let firstError: LineError | undefined;
+  // At most two of each are kept: one is all that is reported, two mean "mixed".
+  const models = new Set<string>();
+  const endpoints = new Set<BatchEndpoint>();
 
   try {
     const body = await readPinned(deps.objects, request);
@@ -94,6 +101,8 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       const outcome = refuseDuplicate(parsed, seen);
       if (outcome.ok) {
         context.format ??= outcome.format;
+        if (models.size < 2) models.add(outcome.model);
+        if (endpoints.size < 2) endpoints.add(outcome.url);
         planner.add({ ...position, status: 'valid' });
         continue;
       }
@@ -101,7 +110,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
       planner.add({ ...position, status: 'refused' });
-      await part.writeLine(errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber)));
+      // The echo of its input rides along; finalize writes the line in the job's output format.
+      const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
+      await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
     }
   } catch (error) {
     if (!(error instanceof InputRefusedError)) {
@@ -121,6 +132,8 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     chunks: [...planner.chunks],
     format: context.format,
     ...(firstError ? { firstError } : {}),
+    ...(models.size === 1 ? { model: [...models][0]! } : {}),
+    ...(endpoints.size === 1 ? { endpoint: [...endpoints][0]! } : {}),
   };
 }
 
@@ -161,12 +174,27 @@ function refuseDuplicate(parsed: ParsedLine | LineError, seen: Map<string, numbe
   }
   if (!parsed.ok) return parsed;
   const field = parsed.format === 'bedrock' ? 'recordId' : 'custom_id';
-  return lineError(
+  const duplicate = lineError(
     parsed.lineNumber,
     'duplicate_custom_id',
     `Invalid value for '${field}': '${id}' is already used by line ${first}; every line needs its own.`,
     id,
   );
+  return { ...duplicate, echo: parsed.echo };
+}
+
+/**
+ * Whether a refused line's echo can be written: JSON.stringify throws (call stack) on a
+ * line of thousands of nested arrays, which parses fine; such a record echoes nothing.
+ */
+function writableEcho(error: LineError): boolean {
+  if (error.echo === undefined) return false;
+  try {
+    JSON.stringify(error.echo.modelInput);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Passes the stream through, refusing it if it starts like a gzip file. */

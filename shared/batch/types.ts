@@ -2,6 +2,7 @@ import type { ChatCompletionRequest } from '../domain/chat';
 import type { ModelEntry } from '../domain/catalogue';
 import type { EmbeddingsRequest } from '../domain/embeddings';
 import type { BatchEndpoint, InputFormat } from '../jobs/Job';
+import type { InputEcho } from '../jobs/processing/bedrockOutput';
 import type { LineErrorCode } from './constants';
 
 /** What a model serves: chat completions or embeddings. */
@@ -63,6 +64,8 @@ interface ParsedLineCommon {
   model: string;
   /** Tokens the request may take (prompt plus the output allowed), for batching budgets. */
   estimatedTokens: number;
+  /** The request as the line wrote it (`modelInput`, or an OpenAI line's `body`): Bedrock records echo it. */
+  echo: InputEcho;
 }
 
 /** A valid line: the request it carries, normalised to the OpenAI shape, model set to the public id. */
@@ -77,4 +80,6 @@ export interface LineError {
   customId?: string;
   code: LineErrorCode;
   message: string;
+  /** The line's `modelInput` (or `body`), when it has one: a Bedrock error record echoes it. */
+  echo?: InputEcho;
 }

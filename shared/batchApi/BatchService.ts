@@ -1,3 +1,4 @@
+import { isInputFormat, MODEL_FIELD, OUTPUT_FORMAT_FIELD } from '../batch/constants';
 import { InvalidRequestError } from '../errors';
 import { JobStateConflictError } from '../jobs/errors';
 import { newJob, type Job } from '../jobs/Job';
@@ -44,6 +45,19 @@ export class BatchService {
         code: 'invalid_file_purpose',
       });
     }
+    const metadata = request.metadata ?? {};
+    const outputFormat = metadata[OUTPUT_FORMAT_FIELD];
+    if (outputFormat !== undefined && !isInputFormat(outputFormat)) {
+      throw new InvalidRequestError(
+        `Invalid value for 'metadata.${OUTPUT_FORMAT_FIELD}': '${outputFormat}'; expected 'openai' or 'bedrock'.`,
+        {
+          param: `metadata.${OUTPUT_FORMAT_FIELD}`,
+          code: 'invalid_value',
+        },
+      );
+    }
+    // A Bedrock-format file names no model in its lines: `metadata.model` does, as x-amz-meta-model does for a drop.
+    const model = metadata[MODEL_FIELD];
     const nowMs = this.now();
     const createdAt = Math.floor(nowMs / 1000);
     const job = newJob({
@@ -51,7 +65,7 @@ export class BatchService {
       tenantId,
       endpoint: request.endpoint,
       inputFileId: file.id,
-      source: { bucket: file.bucket, key: file.key },
+      source: { bucket: file.bucket, key: file.key, ...(model ? { model } : {}) },
       metadata: request.metadata ?? {},
       createdAt,
     });

@@ -7,6 +7,7 @@ import type { FileUpload } from './fileUpload';
 import { isFileId, newFileId } from './ids';
 import { toFileObject, toListPage, type FileObject, type ListPage } from './openAiObjects';
 import type { ListFilesQuery } from './requests';
+import { parseByteRange, type ByteRange } from './byteRange';
 
 /** What the Files API works with. */
 export interface FileServiceDeps {
@@ -78,11 +79,18 @@ export class FileService {
 
   /**
    * `GET /v1/files/{fileId}/content`: the file's bytes, up to what a Lambda response can
-   * carry; a bigger file is refused (413) with its location in the bucket.
+   * carry; a bigger file is refused (413) with its location in the bucket. With a `Range`
+   * header (one `bytes=` range, at most that many bytes) only that part is read and
+   * returned with `range`, so a large file can be read in parts (the CLI does).
    */
-  async content(tenantId: string, fileId: string): Promise<{ file: FileObject; data: Buffer }> {
+  async content(tenantId: string, fileId: string, rangeHeader?: string): Promise<{ file: FileObject; data: Buffer; range?: ByteRange }> {
     const file = await this.owned(tenantId, fileId);
     const tooLarge = (bytes: number) => new FileContentTooLargeError(file.id, bytes, this.maxContentBytes, file);
+    const range = parseByteRange(rangeHeader, file.bytes, this.maxContentBytes);
+    if (range) {
+      const stream = await this.deps.objects.read(file.bucket, file.key, { start: range.start, end: range.end });
+      return { file: toFileObject(file), data: await readAtMost(stream, this.maxContentBytes, tooLarge), range };
+    }
     if (file.bytes > this.maxContentBytes) throw tooLarge(file.bytes);
     const data = await readAtMost(await this.deps.objects.read(file.bucket, file.key), this.maxContentBytes, tooLarge);
     return { file: toFileObject(file), data };

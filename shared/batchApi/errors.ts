@@ -34,9 +34,22 @@ export class FileContentTooLargeError extends PlatformError {
   constructor(fileId: string, bytes: number, limitBytes: number, location: { bucket: string; key: string }) {
     super(
       `File ${fileId} is ${bytes} bytes, over the ${limitBytes} bytes an API response can carry (a Lambda response is at most 6 MB, base64-encoded). ` +
-        `Read it from the platform bucket instead: s3://${location.bucket}/${location.key}.`,
+        `Read it in parts with a Range header (bytes=START-END, at most ${limitBytes} bytes each), or from the platform bucket: s3://${location.bucket}/${location.key}.`,
       { code: 'file_too_large', status: 413, type: 'invalid_request_error' },
     );
     this.name = 'FileContentTooLargeError';
+  }
+}
+
+/** A `Range` of file content that starts past its end, or asks for more than one response carries. */
+export class ContentRangeError extends PlatformError {
+  constructor(message: string, status: 413 | 416) {
+    super(message, {
+      code: status === 416 ? 'range_not_satisfiable' : 'range_too_large',
+      status,
+      type: 'invalid_request_error',
+      param: 'range',
+    });
+    this.name = 'ContentRangeError';
   }
 }

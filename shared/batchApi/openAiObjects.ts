@@ -31,6 +31,8 @@ export interface BatchObject {
   id: string;
   object: 'batch';
   endpoint: string;
+  /** The model of every line, when one model serves the job (set once ingest has read the file). */
+  model?: string;
   errors: { object: 'list'; data: BatchErrorEntry[] } | null;
   /** `null` for a job started by a dropped file: it has no File (see `metadata.source_key`). */
   input_file_id: string | null;
@@ -62,6 +64,13 @@ export interface BatchObject {
     total_tokens: number;
   };
   metadata: Record<string, string> | null;
+  /**
+   * Extension (not in OpenAI's object): lines processed so far, counting lines settled in
+   * chunks still running, which workers report about once a second. Advisory and never
+   * above `total`; `request_counts` stays exact and is what results match. Lets a
+   * progress bar move within a chunk instead of in 500-line steps.
+   */
+  progress: { processed: number; total: number };
 }
 
 /** A cursor page, as OpenAI lists things. */
@@ -95,6 +104,7 @@ export function toBatchObject(job: Job): BatchObject {
     id: job.id,
     object: 'batch',
     endpoint: job.endpoint ?? MIXED_ENDPOINT,
+    ...(job.model ? { model: job.model } : {}),
     errors: job.failure
       ? { object: 'list', data: [{ code: job.failure.code, message: job.failure.message, line: job.failure.line ?? null, param: null }] }
       : null,
@@ -116,13 +126,22 @@ export function toBatchObject(job: Job): BatchObject {
     error_counts: { ...job.errorCounts },
     usage: {
       input_tokens: job.usage.promptTokens,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: job.usage.cachedTokens ?? 0 },
       output_tokens: job.usage.completionTokens,
-      output_tokens_details: { reasoning_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: job.usage.reasoningTokens ?? 0 },
       total_tokens: job.usage.promptTokens + job.usage.completionTokens,
     },
     metadata: Object.keys(metadata).length ? metadata : null,
+    progress: progressOf(job),
   };
+}
+
+/** Exact counts plus the advisory lines of running chunks, capped at the total. */
+function progressOf(job: Job): BatchObject['progress'] {
+  const { total, completed, failed } = job.requestCounts;
+  const done = completed + failed;
+  const running = ['in_progress', 'cancelling', 'expired'].includes(job.status) ? (job.inFlightLines ?? 0) : 0;
+  return { processed: Math.min(total, done + running), total };
 }
 
 /** A page of `items` with OpenAI's cursor fields. */

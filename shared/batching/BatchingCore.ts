@@ -76,7 +76,11 @@ export class BatchingCore<I, O> {
       if (seen.has(item.id)) throw new Error(`Duplicate item id '${item.id}' in one run: outcomes are matched by id`);
       seen.add(item.id);
     }
-    const outcomes = items.map((item) => this.submit(item, options));
+    const { onSettled } = options;
+    const outcomes = items.map((item) => {
+      const outcome = this.submit(item, options);
+      return onSettled ? outcome.then((settled) => (onSettled(settled), settled)) : outcome;
+    });
     this.flush();
     return Promise.all(outcomes);
   }

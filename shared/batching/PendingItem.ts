@@ -1,4 +1,4 @@
-import type { PlatformError } from '../errors';
+import { BackendError, type PlatformError } from '../errors';
 import type { Usage } from '../domain/inference';
 import { CancelledError, DeadlineExceededError } from './errors';
 import type { BatchItem, NotAttemptedReason, Outcome, RunOptions } from './types';
@@ -67,7 +67,13 @@ export class PendingItem<I, O> {
     this.#settle({
       status: 'failed',
       id: this.id,
-      error: { code: error.code, message: error.message, retryable: error.retryable, httpStatus: error.status },
+      error: {
+        code: error.code,
+        message: error.message,
+        retryable: error.retryable,
+        httpStatus: error.status,
+        ...(error instanceof BackendError && error.unanswered ? { unanswered: true } : {}),
+      },
       attempts: this.calls,
     });
   }

@@ -84,7 +84,13 @@ export type NotAttemptedReason = 'deadline' | 'cancelled';
  */
 export type Outcome<O> =
   | { status: 'succeeded'; id: string; value: O; usage: Usage; attempts: number; backendId: string }
-  | { status: 'failed'; id: string; error: { code: string; message: string; retryable: boolean; httpStatus: number }; attempts: number }
+  | {
+      status: 'failed';
+      id: string;
+      /** `unanswered`: the last call got no HTTP answer (connection failure, timeout, abort). */
+      error: { code: string; message: string; retryable: boolean; httpStatus: number; unanswered?: boolean };
+      attempts: number;
+    }
   | { status: 'not_attempted'; id: string; reason: NotAttemptedReason };
 
 /** Tuning of the core; every field has a default. */
@@ -172,6 +178,8 @@ export interface RunOptions {
   deadline?: number;
   /** When aborted, no new call starts and calls in flight for these items are aborted. */
   signal?: AbortSignal;
+  /** Told of each item's outcome as it settles (`run` only): progress within a set. Must not throw. */
+  onSettled?: (outcome: Outcome<unknown>) => void;
 }
 
 /** Counters of a core since it was built, for logs and metrics. */

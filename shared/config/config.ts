@@ -19,7 +19,10 @@ export const ConfigSchema = z.object({
   TABLE_NAME: z.string().min(1).optional(),
   /** A whole model catalogue as JSON; when empty the built-in one is used. */
   MODEL_CATALOGUE: z.string().optional(),
-  /** Base URLs of the OpenAI-compatible GPU servers for chat models and for embedding models. */
+  /**
+   * Base URLs of OpenAI-compatible GPU servers shared by every chat model and by every
+   * embeddings model, for models without a pool of their own (`GPU_POOL_<KEY>_URLS`).
+   */
   GPU_CHAT_URLS: urlList,
   GPU_EMBED_URLS: urlList,
   BEDROCK_REGION: z.string().optional(),
@@ -52,6 +55,15 @@ export const ConfigSchema = z.object({
   /** A chunk is at most this many lines and bytes: small enough to finish well within a worker's timeout. */
   CHUNK_MAX_LINES: int(500),
   CHUNK_MAX_BYTES: int(4 * 1024 * 1024),
+  /**
+   * Real-time usage is counted in each container and written when this long has passed
+   * since its last write (0: after every request) or this many requests wait, whichever
+   * comes first. A container that dies loses at most that much of its count.
+   */
+  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().nonnegative().default(10_000),
+  USAGE_FLUSH_MAX_REQUESTS: int(200),
+  /** A running chunk reports its progress at most this often. */
+  CHUNK_PROGRESS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1_000),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
 });
@@ -63,6 +75,10 @@ export interface Config {
   modelCatalogueJson: string | undefined;
   gpuChatUrls: string[];
   gpuEmbedUrls: string[];
+  /** Each model's own GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_URLS`. */
+  gpuPools: Record<string, string[]>;
+  /** Each model's Bedrock fallback (a model id, or `none`), by {@link modelKey}: `BEDROCK_FALLBACK_<KEY>`. */
+  bedrockFallbacks: Record<string, string>;
   bedrockRegion: string;
   maxBodyBytes: number;
   authCacheTtlMs: number;
@@ -79,6 +95,8 @@ export interface Config {
   requestsMaxReceiveCount: number;
   limits: BatchLimits;
   workMaxReceiveCount: number;
+  usageFlush: { intervalMs: number; maxRequests: number };
+  chunkProgressIntervalMs: number;
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -98,6 +116,30 @@ export class ConfigError extends Error {
   }
 }
 
+/** The key of a model in per-model variable names: `gpt-oss-20b` → `GPT_OSS_20B`. */
+export function modelKey(modelId: string): string {
+  return modelId.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
+const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
+
+/** The per-model variables that are set (an empty one means "the default"), by model key. */
+function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
+  const found: Record<string, T> = {};
+  for (const [variable, value] of Object.entries(env)) {
+    const key = pattern.exec(variable)?.[1];
+    if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
+  }
+  return found;
+}
+
+function poolUrls(value: string, variable: string): string[] {
+  const parsed = urlList.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`Invalid environment variable ${variable}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
 /** Reads and validates the environment. Call once per module, at cold start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -112,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelCatalogueJson: e.MODEL_CATALOGUE?.trim() ? e.MODEL_CATALOGUE : undefined,
     gpuChatUrls: e.GPU_CHAT_URLS,
     gpuEmbedUrls: e.GPU_EMBED_URLS,
+    gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
+    bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     maxBodyBytes: e.MAX_BODY_BYTES,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
@@ -127,6 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replyQueuePrefix: e.REPLY_QUEUE_PREFIX || undefined,
     requestsMaxReceiveCount: e.REQUESTS_MAX_RECEIVE_COUNT,
     workMaxReceiveCount: e.WORK_MAX_RECEIVE_COUNT,
+    usageFlush: { intervalMs: e.USAGE_FLUSH_INTERVAL_MS, maxRequests: e.USAGE_FLUSH_MAX_REQUESTS },
+    chunkProgressIntervalMs: e.CHUNK_PROGRESS_INTERVAL_MS,
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
       maxLineBytes: e.MAX_LINE_BYTES,

@@ -30,6 +30,12 @@ export const OpenAiCompatibleBackend = z.strictObject({
   ...BackendCommon,
   baseUrls: z.array(z.url()).min(1),
   apiKey: z.string().optional(),
+  /**
+   * How long a server's `GET /v1/models` is trusted: a request goes only to the servers
+   * that list its `model`, and a server that cannot be listed gets no work. 0 sends every
+   * request to every server in turn, unchecked.
+   */
+  modelListTtlMs: z.number().int().nonnegative().default(30_000),
 });
 
 /** A model on Amazon Bedrock. */

@@ -16,6 +16,8 @@ export interface Usage {
   completionTokens: number;
   /** The part of `completionTokens` spent on reasoning, where the backend says. */
   reasoningTokens?: number;
+  /** The part of `promptTokens` read from the backend's prompt cache, where it says (vLLM's prefix cache, Bedrock's cacheReadInputTokens). */
+  cachedTokens?: number;
 }
 
 /**

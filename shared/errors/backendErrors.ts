@@ -9,6 +9,12 @@ import { PlatformError } from './PlatformError';
 export class BackendError extends PlatformError {
   /** The backend that failed, when known. */
   readonly backendId: string | undefined;
+  /**
+   * The call got no HTTP answer at all (a connection refused or reset, a timeout, an
+   * abort): a batch output line reports such a failure in its top-level `error`, not as a
+   * `response` with a status code.
+   */
+  readonly unanswered: boolean;
   constructor(
     message: string,
     options: {
@@ -18,6 +24,7 @@ export class BackendError extends PlatformError {
       backendId?: string;
       cause?: unknown;
       type?: 'server_error' | 'rate_limit_error' | 'invalid_request_error';
+      unanswered?: boolean;
     },
   ) {
     super(message, {
@@ -29,6 +36,7 @@ export class BackendError extends PlatformError {
     });
     this.name = 'BackendError';
     this.backendId = options.backendId;
+    this.unanswered = options.unanswered ?? false;
   }
 }
 
@@ -52,13 +60,15 @@ export class BackendThrottledError extends BackendError {
 
 /** The backend is down, erroring (5xx), unreachable or timed out: retry, maybe elsewhere. */
 export class BackendUnavailableError extends BackendError {
-  constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string } = {}) {
+  constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string; unanswered?: boolean } = {}) {
     super(message, {
       code: options.code ?? 'backend_unavailable',
       status: 503,
       retryable: true,
       backendId: options.backendId,
       cause: options.cause,
+      // A timeout never has an answer, whoever raised it.
+      unanswered: options.unanswered ?? options.code === 'backend_timeout',
     });
     this.name = 'BackendUnavailableError';
   }

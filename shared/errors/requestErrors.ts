@@ -45,6 +45,14 @@ export class AuthenticationError extends PlatformError {
   }
 }
 
+/** The key is valid but may not do this: an admin-only route called with an ordinary key (403). */
+export class PermissionDeniedError extends PlatformError {
+  constructor(message = 'This route needs an admin API key.') {
+    super(message, { code: 'insufficient_permissions', status: 403, type: 'permission_error' });
+    this.name = 'PermissionDeniedError';
+  }
+}
+
 /** The thing asked for does not exist, or belongs to another tenant (404). */
 export class NotFoundError extends PlatformError {
   constructor(message: string, options: { code?: string; param?: string | null } = {}) {

@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, Context, StreamifyHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { metricsMiddleware } from '../observability/withMetrics';
+import { usageMiddleware } from '../usage/platformUsage';
 import { jsonBody, type WithJsonBody } from './jsonBody';
 import { openAiErrors } from './openAiErrors';
 import type { RouteResponse } from './responses';
@@ -110,6 +111,7 @@ export function httpRoute(
     .use(routeEvent())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(metricsMiddleware())
+    .use(usageMiddleware())
     .use(openAiErrors());
   if (!options.anonymous) handler.use(requireTenant());
   if (options.jsonBodyMaxBytes !== undefined) handler.use(jsonBody({ maxBytes: options.jsonBodyMaxBytes, when: options.jsonBodyWhen }));
@@ -121,7 +123,7 @@ export function httpRoute(
     const expired = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
     const result = await route({
       event,
-      tenant: options.anonymous ? { tenantId: 'anonymous', keyId: 'none' } : tenantOf(event),
+      tenant: options.anonymous ? { tenantId: 'anonymous', keyId: 'none', role: 'member' } : tenantOf(event),
       body: event.jsonBody,
       deadline,
       signal: disconnected ? AbortSignal.any([expired, disconnected]) : expired,

@@ -1,16 +1,20 @@
-import { AuthenticationError } from '../errors';
+import { AuthenticationError, PermissionDeniedError } from '../errors';
 import type { RouteEvent } from './routeEvent';
 
 /** What the authorizer hands each route about the caller (REST authorizer context values are strings). */
 export interface AuthorizerContext {
   tenantId: string;
   keyId: string;
+  /** `admin` or `member`. */
+  role: string;
 }
 
 /** The caller, once authenticated. */
 export interface Tenant {
   tenantId: string;
   keyId: string;
+  /** What the key may do; a context without a role (an authorizer of an older deployment) is `member`. */
+  role: 'admin' | 'member';
 }
 
 /**
@@ -19,9 +23,14 @@ export interface Tenant {
  * that arrives without one (a misconfigured route) is still refused with the OpenAI 401.
  */
 export function tenantOf(event: Pick<RouteEvent, 'authorizer'>): Tenant {
-  const { tenantId, keyId } = event.authorizer ?? {};
+  const { tenantId, keyId, role } = event.authorizer ?? {};
   if (typeof tenantId !== 'string' || !tenantId || typeof keyId !== 'string' || !keyId) throw new AuthenticationError();
-  return { tenantId, keyId };
+  return { tenantId, keyId, role: role === 'admin' ? 'admin' : 'member' };
+}
+
+/** Refuses (403, OpenAI's error shape) a caller whose key is not an admin key. */
+export function requireAdmin(tenant: Tenant): void {
+  if (tenant.role !== 'admin') throw new PermissionDeniedError();
 }
 
 /** Middleware: refuses a request without a tenant with the OpenAI 401 before anything else runs. */

@@ -40,6 +40,9 @@ export interface RequestReport {
   /** The error code of a request that was not served. */
   code?: string;
   tenantId?: string;
+  /** Tokens of a served request, as its backend counted them (a stream's come later, in `onStreamUsage`). */
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** The service's observation port: per-request metrics live behind it. Must not throw. */
@@ -179,6 +182,7 @@ export class InferenceService {
         ok: unserved === undefined,
         ...(code !== undefined ? { code } : {}),
         ...(options.tenantId !== undefined ? { tenantId: options.tenantId } : {}),
+        ...(unserved === undefined ? tokensOf(outcomes) : {}),
       });
     } catch {
       // Observation is best effort.
@@ -194,6 +198,18 @@ export class InferenceService {
   getModel(id: string): ModelObject {
     return toModelObject(this.router.model(id));
   }
+}
+
+/** The tokens of served outcomes, summed. */
+function tokensOf(outcomes: Outcome<InferenceOutput>[]): { inputTokens: number; outputTokens: number } {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'succeeded') continue;
+    inputTokens += outcome.usage.promptTokens;
+    outputTokens += outcome.usage.completionTokens;
+  }
+  return { inputTokens, outputTokens };
 }
 
 function toModelObject(model: ModelEntry): ModelObject {

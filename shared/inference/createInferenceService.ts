@@ -8,6 +8,8 @@ import { loadCatalogue } from '../routing/defaultCatalogue';
 import { ModelRouter } from '../routing/ModelRouter';
 import { InferenceTelemetry } from '../observability/inferenceTelemetry';
 import { InferenceService } from './InferenceService';
+import { platformUsageMeter } from '../usage/platformUsage';
+import { allObservers, UsageObserver } from '../usage/UsageObserver';
 
 /** The router and the batching core over it: what every inference path runs through. */
 export interface InferenceRuntime {
@@ -42,8 +44,12 @@ export function createInferenceRuntime(config: Config): InferenceRuntime {
   return { router, core, telemetry };
 }
 
-/** The real-time use cases over a fresh runtime. */
+/**
+ * The real-time use cases over a fresh runtime, reporting each request to the metrics
+ * and to the tenant's usage (the container's meter, settled by the HTTP routes).
+ */
 export function createInferenceService(config: Config): InferenceService {
   const { router, core, telemetry } = createInferenceRuntime(config);
-  return new InferenceService(router, core, Date.now, telemetry);
+  const usage = config.tableName ? [new UsageObserver(platformUsageMeter(config))] : [];
+  return new InferenceService(router, core, Date.now, usage.length > 0 ? allObservers(telemetry, ...usage) : telemetry);
 }

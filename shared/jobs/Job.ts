@@ -32,6 +32,9 @@ export function countErrorCodes(codes: Iterable<string>): ErrorCounts {
 export interface JobUsage {
   promptTokens: number;
   completionTokens: number;
+  /** Of `completionTokens`, spent on reasoning; of `promptTokens`, read from a prompt cache (as the backends report them). */
+  reasoningTokens?: number;
+  cachedTokens?: number;
 }
 
 /** A reason a job failed as a whole (empty file, over the limits, no valid line). */
@@ -48,8 +51,10 @@ export interface JobSource {
   /** The object's ETag when ingest read it; ranged reads pin to it. */
   etag?: string;
   format?: InputFormat;
-  /** Bedrock-format files name their model in the object's metadata (`x-amz-meta-model`). */
+  /** Bedrock-format files name their model in the object's metadata (`x-amz-meta-model`) or the batch's `metadata.model`. */
   model?: string;
+  /** The format results are written in when asked for (`output_format`); otherwise the input's. */
+  outputFormat?: InputFormat;
 }
 
 /** A batch job, as the job store keeps it. */
@@ -57,8 +62,10 @@ export interface Job {
   id: string;
   tenantId: string;
   status: JobStatus;
-  /** The endpoint named at creation; a dropped file may mix endpoints and has none. */
+  /** The endpoint named at creation, or for a dropped file the one all its lines use (none when they mix). */
   endpoint?: BatchEndpoint;
+  /** The model every valid line uses, when they use one (ingest sets it). */
+  model?: string;
   inputFileId?: string;
   source: JobSource;
   completionWindow: string;
@@ -81,6 +88,13 @@ export interface Job {
   expiresAt: number;
   /** Unix seconds of the last sign of progress: a chunk recorded, or a redrive by the stall sweep. */
   progressAt?: number;
+  /**
+   * Advisory: lines settled in chunks that are running but not yet recorded (each worker
+   * reports its chunk's count about once a second). `requestCounts` stays exact; this
+   * only lets progress move between chunks. A chunk run twice or sent back may over- or
+   * under-state it for a while.
+   */
+  inFlightLines?: number;
   /** Times the stall sweep sent the job's unfinished chunks again. */
   redrives?: number;
   inProgressAt?: number;

@@ -7,13 +7,16 @@ export interface ChunkCounts {
   failed: number;
   promptTokens: number;
   completionTokens: number;
+  /** Set when not 0. */
+  reasoningTokens?: number;
+  cachedTokens?: number;
   /** The chunk's failed lines by error code (their sum is `failed`); added to the job's `errorCounts`. */
   errorCodes?: ErrorCounts;
 }
 
 /** Fields a transition may set in the same conditional write. */
 export type JobPatch = Partial<
-  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source'>
+  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source' | 'endpoint' | 'model'>
 >;
 
 /**
@@ -51,6 +54,12 @@ export interface JobStore {
     now?: Date,
     failure?: JobFailure,
   ): Promise<{ applied: boolean; job: Job }>;
+  /**
+   * Advisory progress of chunk `index` while it runs: `lines` of it settled so far
+   * (summed into {@link Job.inFlightLines}). Ignored once the chunk is recorded done
+   * (`recordChunkDone` clears it in the same write) or the job stopped taking chunks.
+   */
+  recordChunkProgress?(jobId: string, index: number, lines: number): Promise<void>;
   /**
    * Counts one redrive of a stalled job: `redrives` goes from `seen` to `seen + 1` and
    * `progressAt` to `now`, only if it is still `seen` and the job is still in_progress,

@@ -15,16 +15,18 @@ import { consoleLogger } from './logger';
 import { namedResourcesFrom, resolveEnvironment, type LocalQueue, type LocalResources } from './localResources';
 import { startLocalS3 } from './s3';
 import { seedApiKey } from './seedApiKey';
+import type { ApiKeyRole } from '../auth';
 import { S3NotificationForwarder, queueNotificationsFrom } from './s3Notifications';
 import { startSchedules } from './scheduleEvents';
 import { loadServerlessConfig, type ServerlessConfig } from './serverlessConfig';
 import { createLocalSqsClient, createQueues, startLocalSqs } from './sqs';
 import { startSqsEventSources } from './sqsEventSource';
 
-/** An API key the platform stores at start-up, and the tenant it names. */
+/** An API key the platform stores at start-up, the tenant it names and its role (default `member`). */
 export interface LocalApiKey {
   key: string;
   tenantId: string;
+  role?: ApiKeyRole;
 }
 
 /** Options of {@link startLocalPlatform}. */

@@ -95,8 +95,11 @@ class VariableResolver {
         break;
       case 'opt':
         return this.sources.options?.[address] ?? MISSING;
-      case 'param':
-        return this.param(address);
+      case 'param': {
+        // A param's value may hold variables itself (`bedrockRegion: ${aws:region}`), as osls resolves them.
+        const value = this.param(address);
+        return value === MISSING ? value : this.resolve(value, `param:${address}`, depth + 1);
+      }
       case 'aws':
         if (address === 'region') return this.sources.region;
         break;

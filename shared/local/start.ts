@@ -3,7 +3,8 @@
  *
  * Reads INFER_PORT (3000), DYNAMODB_PORT (8000), SIM_PORT (8100), S3_PORT (4569),
  * SQS_PORT (9324), EVENTS_PORT (4010) — 0 means any free port — INFER_API_KEY (sk-local,
- * tenant `local`), INFER_API_KEY_2 (tenant `local-2`, optional), INFER_QUIET=1 (no request
+ * tenant `local`), INFER_ADMIN_KEY (sk-local-admin, an admin key of tenant `local`),
+ * INFER_API_KEY_2 (tenant `local-2`, optional), INFER_QUIET=1 (no request
  * or event lines), LOCAL_SQS_CONCURRENCY (2 invocations at once per queue),
  * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's) and LOCAL_SCHEDULE_INTERVAL_MS
  * (replaces every schedule's period); for the fault suite, LOCAL_SQS_DUPLICATE_RATE,
@@ -41,7 +42,10 @@ function wholeNumber(name: string, min: number): number | undefined {
 }
 
 function apiKeysFromEnv(): LocalApiKey[] {
-  const keys: LocalApiKey[] = [{ key: process.env.INFER_API_KEY || 'sk-local', tenantId: 'local' }];
+  const keys: LocalApiKey[] = [
+    { key: process.env.INFER_API_KEY || 'sk-local', tenantId: 'local' },
+    { key: process.env.INFER_ADMIN_KEY || 'sk-local-admin', tenantId: 'local', role: 'admin' },
+  ];
   if (process.env.INFER_API_KEY_2) keys.push({ key: process.env.INFER_API_KEY_2, tenantId: 'local-2' });
   return keys;
 }
@@ -71,10 +75,15 @@ function printSummary(platform: LocalPlatform, dataDir: string | undefined): voi
     '',
     `  REST API          ${platform.urls.api}   (OpenAI base URL ${platform.urls.api}/v1)`,
     `  API key           ${primary?.key}   (tenant ${primary?.tenantId})`,
-    ...platform.apiKeys.slice(1).map((key) => `  API key           ${key.key}   (tenant ${key.tenantId})`),
+    ...platform.apiKeys
+      .slice(1)
+      .map(
+        (key) =>
+          `  ${key.role === 'admin' ? 'Admin key' : 'API key  '}         ${key.key}   (tenant ${key.tenantId}${key.role === 'admin' ? '; manages keys, reads usage' : ''})`,
+      ),
     `  DynamoDB          ${platform.urls.dynamodb}   table ${platform.tableName}`,
     `  GPU simulator     ${platform.urls.simulator}/v1 (OpenAI)   ${platform.urls.simulator} (Bedrock Runtime)`,
-    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style; drop a file under inbox/)`,
+    `  S3                ${platform.urls.s3}   bucket ${platform.bucketName} (path-style, any credentials; drop files under inbox/${primary?.tenantId ?? 'local'}/, e.g. s3://${platform.bucketName}/inbox/${primary?.tenantId ?? 'local'}/requests.jsonl)`,
     `  SQS               ${platform.urls.sqs}`,
     ...Object.values(platform.queues).map((queue) => `                      ${queue.url}`),
     `  EventBridge       ${platform.urls.events}   (events put so far: GET ${platform.urls.events}/_events)`,
@@ -92,6 +101,7 @@ function printSummary(platform: LocalPlatform, dataDir: string | undefined): voi
     dynamodb: platform.urls.dynamodb,
     simulator: platform.urls.simulator,
     apiKey: primary?.key,
+    adminKey: platform.apiKeys.find((key) => key.role === 'admin')?.key,
     tableName: platform.tableName,
     s3: platform.urls.s3,
     sqs: platform.urls.sqs,

@@ -32,6 +32,7 @@ export function createProvider(ref: BackendRef, options: CreateProviderOptions =
         backendId: ref.id,
         baseUrls: ref.baseUrls,
         timeoutMs: ref.timeoutMs,
+        modelListTtlMs: ref.modelListTtlMs,
         ...(ref.apiKey === undefined ? {} : { apiKey: ref.apiKey }),
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       });

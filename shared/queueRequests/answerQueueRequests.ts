@@ -8,6 +8,8 @@ import { verdictOf } from './answers';
 import { deliverAnswers, release, type DeliveryDeps, type ReadyAnswer } from './deliverAnswers';
 import { planMessage, type AnswerPlan, type PlanDeps } from './planMessage';
 import type { IdempotencyClaim } from './ports';
+import type { UsageRecord, UsageStore } from '../usage/types';
+import { usageDay } from '../usage/usageDays';
 
 /** What the consumer needs. */
 export interface AnswerQueueRequestsDeps extends PlanDeps, DeliveryDeps {
@@ -17,6 +19,10 @@ export interface AnswerQueueRequestsDeps extends PlanDeps, DeliveryDeps {
   maxReceiveCount: number;
   /** A fresh random id, for `request_id` and the `chatcmpl-…` id. */
   newId?: () => string;
+  /** Where the usage of served asynchronous requests (the ones with a tenant) is added: one add per invocation. */
+  usage?: Pick<UsageStore, 'add'>;
+  /** Milliseconds since the epoch (picks the usage day). */
+  now?: () => number;
 }
 
 /** Options of one invocation. */
@@ -85,6 +91,7 @@ export async function answerQueueRequests(
   }
   const undelivered = await deliverAnswers(deps, ready);
   for (const plan of undelivered) retry.add(plan.message.messageId);
+  await addUsage(deps, ready, new Set(undelivered));
 
   const counts = {
     messages: messages.length,
@@ -95,6 +102,37 @@ export async function answerQueueRequests(
   };
   logger.info('request messages handled', counts);
   return { retry: [...retry], counts };
+}
+
+/**
+ * Adds the usage of the asynchronous requests answered with a result, one add per tenant
+ * and model for the whole invocation. Messages from other services name no tenant and
+ * are not counted. A failed add is logged and lost: the answers have gone out.
+ */
+async function addUsage(deps: AnswerQueueRequestsDeps, ready: readonly ReadyAnswer[], undelivered: ReadonlySet<AnswerPlan>): Promise<void> {
+  if (!deps.usage) return;
+  const day = usageDay((deps.now ?? Date.now)());
+  const counters = new Map<string, UsageRecord>();
+  for (const { plan, line, outcomes } of ready) {
+    if (undelivered.has(plan) || plan.target.kind !== 'async' || plan.work.kind !== 'run' || line.error !== null) continue;
+    const tenantId = plan.target.ref.tenant_id;
+    const model = plan.work.model.id;
+    const key = `${tenantId}\n${model}`;
+    const counter = counters.get(key) ?? { day, tenantId, model, requests: 0, inputTokens: 0, outputTokens: 0 };
+    counter.requests += 1;
+    for (const outcome of outcomes ?? []) {
+      if (outcome.status !== 'succeeded') continue;
+      counter.inputTokens += outcome.usage.promptTokens;
+      counter.outputTokens += outcome.usage.completionTokens;
+    }
+    counters.set(key, counter);
+  }
+  if (counters.size === 0) return;
+  try {
+    await deps.usage.add([...counters.values()]);
+  } catch (error) {
+    logger.warn('usage of answered requests not recorded', { error: error as Error });
+  }
 }
 
 async function claim(deps: AnswerQueueRequestsDeps, plan: AnswerPlan, lockUntil: number): Promise<IdempotencyClaim | 'error'> {
@@ -122,7 +160,7 @@ async function settle(
     const planOutcomes: Outcome<InferenceOutput>[] = plan.work.kind === 'run' ? plan.work.items.map((item) => byId.get(item.id)!) : [];
     const verdict = verdictOf(plan, planOutcomes, { ...verdictOptions, finalDelivery: plan.message.receiveCount >= deps.maxReceiveCount });
     if (verdict.kind === 'answer') {
-      ready.push({ plan, line: verdict.line });
+      ready.push({ plan, line: verdict.line, outcomes: planOutcomes });
       continue;
     }
     logger.info('request not answered this time; it goes back to the queue', {

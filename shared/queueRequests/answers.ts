@@ -6,7 +6,7 @@ import { embeddingsBody } from '../inference/embeddingsRequests';
 import { outcomeError } from '../inference/outcomeErrors';
 import type { BatchOutputLine } from '../jobs/Job';
 import { isUnfinished } from '../jobs/processing/lineRequests';
-import { errorLine, resultLine } from '../jobs/processing/outputLines';
+import { failureLine, resultLine } from '../jobs/processing/outputLines';
 import type { MessageAttribute } from '../queues/sqsBatchAll';
 import { CUSTOM_ID_ATTRIBUTE, MAX_ANSWER_BYTES } from './constants';
 import { ResponseTooLargeError } from './errors';
@@ -37,7 +37,7 @@ export interface VerdictOptions {
 export function verdictOf(plan: AnswerPlan, outcomes: readonly Outcome<InferenceOutput>[], options: VerdictOptions): Verdict {
   const id = answerIdOf(plan.key);
   const { work } = plan;
-  if (work.kind === 'refused') return { kind: 'answer', line: errorLine(id, plan.customId, work.code, work.message) };
+  if (work.kind === 'refused') return { kind: 'answer', line: failureLine(id, plan.customId, work, options.newId()) };
   const index = outcomes.findIndex((outcome) => outcome.status !== 'succeeded');
   const failure = outcomes[index];
   if (failure && failure.status !== 'succeeded') {
@@ -45,7 +45,14 @@ export function verdictOf(plan: AnswerPlan, outcomes: readonly Outcome<Inference
     const retryable = isUnfinished(failure) || error.retryable;
     if (retryable && !options.finalDelivery) return { kind: 'retry', code: error.code, message: error.message };
     const where = work.request.url === '/v1/embeddings' && Array.isArray(work.request.body.input) ? `input[${index}]: ` : '';
-    return { kind: 'answer', line: errorLine(id, plan.customId, error.code, `${where}${error.message}`) };
+    const unanswered = failure.status === 'failed' && failure.error.unanswered === true;
+    const line = failureLine(
+      id,
+      plan.customId,
+      { code: error.code, message: `${where}${error.message}`, status: error.status, type: error.type, unanswered },
+      options.newId(),
+    );
+    return { kind: 'answer', line };
   }
   const body =
     work.request.url === '/v1/chat/completions'
@@ -71,7 +78,13 @@ export function outgoingAnswerOf(plan: AnswerPlan, line: BatchOutputLine): Outgo
   const bytes = answerBytes(answer);
   if (bytes <= MAX_ANSWER_BYTES) return answer;
   const tooLarge = new ResponseTooLargeError(bytes);
-  return { ...answer, body: toSqsJson(errorLine(line.id, line.custom_id, tooLarge.code, tooLarge.message)) };
+  const replaced = failureLine(
+    line.id,
+    line.custom_id,
+    { code: tooLarge.code, message: tooLarge.message },
+    line.response?.request_id ?? line.id,
+  );
+  return { ...answer, body: toSqsJson(replaced) };
 }
 
 /** The size SQS counts for a message: its body, and each attribute's name, type and value. */

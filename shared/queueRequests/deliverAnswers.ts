@@ -1,5 +1,7 @@
 import { logger } from '../observability/logger';
 import type { BatchOutputLine } from '../jobs/Job';
+import type { Outcome } from '../batching/types';
+import type { InferenceOutput } from '../domain';
 import { answerBytes, outgoingAnswerOf } from './answers';
 import { MAX_ANSWER_BYTES, MAX_ANSWERS_PER_BATCH } from './constants';
 import type { AnswerPlan } from './planMessage';
@@ -10,6 +12,8 @@ import { settleAsyncRequest, type AsyncResultDeps } from './settleAsyncRequest';
 export interface ReadyAnswer {
   plan: AnswerPlan;
   line: BatchOutputLine;
+  /** The core's outcomes of its items (for the tokens it used). */
+  outcomes?: readonly Outcome<InferenceOutput>[];
 }
 
 /** What delivering answers needs. */

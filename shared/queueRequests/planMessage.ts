@@ -23,7 +23,9 @@ export interface UndeliverablePlan {
 }
 
 /** What answering a message takes: a run through the core, or only an error answer. */
-export type AnswerWork = ({ kind: 'run' } & RunnableRequest) | { kind: 'refused'; code: string; message: string };
+export type AnswerWork =
+  | ({ kind: 'run' } & RunnableRequest)
+  | { kind: 'refused'; code: string; message: string; status?: number; param?: string | null };
 
 /** A message that will be answered once, at `target`. */
 export interface AnswerPlan {
@@ -76,7 +78,7 @@ export function planMessage(message: ReceivedMessage, index: number, deps: PlanD
     return { ...plan, work: { kind: 'run', ...planRequestBody(envelope.url, envelope.body, deps.router, { idPrefix: `${index}#` }) } };
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
-    return { ...plan, work: { kind: 'refused', code: error.code, message: error.message } };
+    return { ...plan, work: { kind: 'refused', code: error.code, message: error.message, status: error.status, param: error.param } };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { BatchOutputLine } from '../jobs/Job';
+import { failureOfLine } from '../jobs/processing/outputLines';
 import type { ObjectStore } from '../jobs/ports';
 import { logger } from '../observability/logger';
 import { asyncResultKey, type AsyncSettlement } from './AsyncRequest';
@@ -26,11 +27,14 @@ export async function settleAsyncRequest(
   settledAt: number,
 ): Promise<boolean> {
   let settlement: AsyncSettlement;
-  if (line.error || !line.response) {
+  const failure = failureOfLine(line);
+  if (failure || !line.response) {
     settlement = {
       status: 'failed',
       settledAt,
-      error: line.error ?? { code: 'internal_error', message: 'The request produced no response.' },
+      error: failure
+        ? { code: failure.code, message: failure.message }
+        : { code: 'internal_error', message: 'The request produced no response.' },
     };
   } else {
     const json = JSON.stringify(line.response.body);

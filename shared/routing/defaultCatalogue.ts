@@ -1,93 +1,82 @@
 import type * as z from 'zod';
 import { ModelCatalogue, type BackendRef, type ModelEntry } from '../domain/catalogue';
 import type { Config } from '../config/config';
-import { ConfigError } from '../config/config';
+import { ConfigError, modelKey } from '../config/config';
+
+type BackendInput = z.input<typeof BackendRef>;
+
+/** A built-in model: what it is, and its Bedrock fallback unless `BEDROCK_FALLBACK_<KEY>` names another (or `none`). */
+interface BuiltInModel {
+  entry: Omit<z.input<typeof ModelEntry>, 'backends'>;
+  bedrock?: { model: string; extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[] } };
+}
+
+const BUILT_IN: BuiltInModel[] = [
+  {
+    entry: { id: 'gpt-oss-20b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
+    bedrock: { model: 'openai.gpt-oss-20b-1:0' },
+  },
+  {
+    entry: { id: 'gpt-oss-120b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
+    bedrock: { model: 'openai.gpt-oss-120b-1:0' },
+  },
+  {
+    entry: { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1 },
+    bedrock: { model: 'amazon.titan-embed-text-v2:0', extra: { expectedLatencyMs: 500, embeddingDimensions: [256, 512, 1024] } },
+  },
+  { entry: { id: 'bge-m3', kind: 'embeddings', ownedBy: 'BAAI', contextTokens: 8_192, maxOutputTokens: 1 } },
+];
 
 /**
- * The catalogue used unless MODEL_CATALOGUE replaces it. GPU pools come first where
- * their URLs are configured; Bedrock is the fallback for the gpt-oss models.
+ * The catalogue used unless MODEL_CATALOGUE replaces it. Each model has its own GPU
+ * pool, first: `GPU_POOL_<KEY>_URLS` (`GPU_POOL_GPT_OSS_20B_URLS`), or else the servers
+ * shared by its kind (`GPU_CHAT_URLS`, `GPU_EMBED_URLS`); either way a request goes only
+ * to the servers whose `GET /v1/models` lists the model. Then its Bedrock fallback:
+ * `BEDROCK_FALLBACK_<KEY>` (a Bedrock model id, or `none`), or the built-in one. A model
+ * left with no backend is not offered.
  */
 export function defaultCatalogue(config: Config): ModelCatalogue {
-  const gpuChat = (model: string): BackendRef[] =>
-    config.gpuChatUrls.length === 0
-      ? []
-      : [
-          {
-            provider: 'openai-compatible',
-            id: `gpu-chat:${model}`,
-            model,
-            baseUrls: config.gpuChatUrls,
-            maxConcurrency: 64,
-            maxBatchItems: 1,
-            maxBatchTokens: 200_000,
-            expectedLatencyMs: 5_000,
-            timeoutMs: 120_000,
-          },
-        ];
-  const bedrock = (model: string, extra: Partial<BackendRef> = {}): BackendRef =>
-    ({
-      provider: 'bedrock',
-      id: `bedrock:${model}`,
-      model,
-      region: config.bedrockRegion,
-      maxConcurrency: 32,
-      maxBatchItems: 1,
-      maxBatchTokens: 200_000,
-      expectedLatencyMs: 5_000,
-      timeoutMs: 120_000,
-      ...extra,
-    }) as BackendRef;
-
-  const models: z.input<typeof ModelEntry>[] = [
-    {
-      id: 'gpt-oss-20b',
-      kind: 'chat',
-      ownedBy: 'openai',
-      contextTokens: 131_072,
-      maxOutputTokens: 16_384,
-      reasoning: true,
-      backends: [...gpuChat('gpt-oss-20b'), bedrock('openai.gpt-oss-20b-1:0')],
-    },
-    {
-      id: 'gpt-oss-120b',
-      kind: 'chat',
-      ownedBy: 'openai',
-      contextTokens: 131_072,
-      maxOutputTokens: 16_384,
-      reasoning: true,
-      backends: [...gpuChat('gpt-oss-120b'), bedrock('openai.gpt-oss-120b-1:0')],
-    },
-    {
-      id: 'titan-embed-text-v2',
-      kind: 'embeddings',
-      ownedBy: 'amazon',
-      contextTokens: 8_192,
-      maxOutputTokens: 1,
-      backends: [bedrock('amazon.titan-embed-text-v2:0', { expectedLatencyMs: 500, embeddingDimensions: [256, 512, 1024] })],
-    },
-  ];
-  if (config.gpuEmbedUrls.length > 0) {
-    models.push({
-      id: 'bge-m3',
-      kind: 'embeddings',
-      ownedBy: 'BAAI',
-      contextTokens: 8_192,
-      maxOutputTokens: 1,
-      backends: [
-        {
-          provider: 'openai-compatible',
-          id: 'gpu-embed:bge-m3',
-          model: 'bge-m3',
-          baseUrls: config.gpuEmbedUrls,
-          maxConcurrency: 16,
-          maxBatchItems: 64,
-          maxBatchTokens: 64 * 8_192,
-          expectedLatencyMs: 1_000,
-          timeoutMs: 60_000,
-        },
-      ],
-    });
-  }
+  const gpuPool = (model: BuiltInModel): BackendInput[] => {
+    const { id, kind } = model.entry;
+    const baseUrls = config.gpuPools[modelKey(id)] ?? (kind === 'chat' ? config.gpuChatUrls : config.gpuEmbedUrls);
+    if (baseUrls.length === 0) return [];
+    const limits =
+      kind === 'chat'
+        ? { maxConcurrency: 64, maxBatchItems: 1, maxBatchTokens: 200_000, expectedLatencyMs: 5_000, timeoutMs: 120_000 }
+        : { maxConcurrency: 16, maxBatchItems: 64, maxBatchTokens: 64 * 8_192, expectedLatencyMs: 1_000, timeoutMs: 60_000 };
+    return [
+      {
+        provider: 'openai-compatible',
+        id: `${kind === 'chat' ? 'gpu-chat' : 'gpu-embed'}:${id}`,
+        model: id,
+        baseUrls,
+        ...limits,
+      },
+    ];
+  };
+  const bedrock = (model: BuiltInModel): BackendInput[] => {
+    const named = config.bedrockFallbacks[modelKey(model.entry.id)];
+    if (named === 'none') return [];
+    const bedrockModel = named ?? model.bedrock?.model;
+    if (bedrockModel === undefined) return [];
+    return [
+      {
+        provider: 'bedrock',
+        id: `bedrock:${bedrockModel}`,
+        model: bedrockModel,
+        region: config.bedrockRegion,
+        maxConcurrency: 32,
+        maxBatchItems: 1,
+        maxBatchTokens: 200_000,
+        expectedLatencyMs: 5_000,
+        timeoutMs: 120_000,
+        ...(named === undefined ? model.bedrock?.extra : {}),
+      },
+    ];
+  };
+  const models = BUILT_IN.map((model) => ({ ...model.entry, backends: [...gpuPool(model), ...bedrock(model)] })).filter(
+    (model) => model.backends.length > 0,
+  );
   return ModelCatalogue.parse({ models });
 }
 

@@ -1,3 +1,4 @@
+import type { FleetDayResult } from './items/fleetDay';
 import type { ColdStartResult } from './items/coldStart';
 import type { EndToEndResult } from './items/endToEnd';
 import type { IngestScaleResult } from './items/ingestScale';
@@ -44,6 +45,7 @@ export interface SuiteResults {
     coldStart?: ColdStartResult;
     endToEnd?: EndToEndResult;
     streaming?: StreamingResult;
+    fleetDay?: FleetDayResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;

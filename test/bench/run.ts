@@ -6,7 +6,8 @@
  *   npm run bench                 full run (the figures of BENCHMARKS.md; about 25 minutes)
  *   npm run bench -- --quick      under two minutes on a 2-core machine: smaller sizes, fewer rounds
  *   npm run bench -- --smoke      a tiny run for the smoke test (writes to a temp folder)
- *   --only 1,3,6                  only these items (item 4's AWS call count comes with item 6)
+ *   --only 1,3,6                  only these items (item 4's AWS call count comes with item 6;
+ *                                 item 8, a day of traffic through the GPU fleet, is pure: --only 8)
  *   --out DIR                     where results go (default test/bench/results; smoke: a temp folder)
  *
  * Writes `<out>/<timestamp>-<mode>.json`, `<out>/latest.json` and `<out>/latest.svg`; a
@@ -21,6 +22,7 @@ import { ROOT } from './childProcess';
 import { checkGoals } from './goals';
 import { runColdStart } from './items/coldStart';
 import { runEndToEnd } from './items/endToEnd';
+import { runFleetDay } from './items/fleetDay';
 import { runIngestScale, type IngestCase } from './items/ingestScale';
 import { runOverhead } from './items/overhead';
 import { runStreaming, type StreamingOptions } from './items/streaming';
@@ -185,6 +187,10 @@ async function main(): Promise<void> {
   });
   await attempt('6', async () => {
     results.items.endToEnd = await runEndToEnd(sizes.endToEnd.lines, log);
+  });
+  await attempt('8', async () => {
+    // Pure and fast: the same day in every mode.
+    results.items.fleetDay = runFleetDay(undefined, log);
   });
 
   results.seconds = round((Date.now() - started) / 1000, 1);

@@ -15,7 +15,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay } = results.items;
   if (utilisation) {
     out.push(
       `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
@@ -177,6 +177,28 @@ export function formatReport(results: SuiteResults): string {
           `${face.firstTokenShare}`,
           `${face.completionTokens}`,
           `${face.failed}`,
+        ]),
+      ),
+    );
+  }
+  if (fleetDay) {
+    const { pool } = fleetDay.options;
+    out.push(
+      `\nItem 8: a day of traffic through one GPU pool (${pool.instanceType}, ${pool.throughputPerInstance} requests/s an instance, ${pool.startupSeconds} s to start, $${pool.usdPerInstanceHour} an hour; pure simulation)`,
+    );
+    out.push(
+      formatTable(
+        ['fleet', 'GPU h', 'GPU $', 'Bedrock $', 'total $', 'to Bedrock', 'real time to Bedrock', 'real-time mean s', 'batch done after h'],
+        fleetDay.fleets.map((fleet) => [
+          fleet.fleet,
+          `${fleet.gpuHours}`,
+          `${fleet.gpuUsd}`,
+          `${fleet.bedrockUsd}`,
+          `${fleet.totalUsd}`,
+          `${(fleet.overflowShare * 100).toFixed(1)}%`,
+          `${(fleet.realTimeOverflowShare * 100).toFixed(1)}%`,
+          `${fleet.realTimeMeanLatencySeconds}`,
+          `${fleet.batchDoneAfterHours ?? '—'}`,
         ]),
       ),
     );

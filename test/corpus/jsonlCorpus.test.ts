@@ -8,6 +8,7 @@ import { localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batch
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { includes, jsonlInput, loadJsonlCases, readmeErrorsSection, type JsonlCase, type JsonlExpectation } from './corpusFixtures';
 import { makePipeline, PIPELINE_TENANT, type PipelineOutcome } from './jsonlPipeline';
+import { failureOfLine } from '../../shared/jobs/processing/outputLines';
 
 /**
  * The JSONL half of the bad-input corpus: every case under `test/corpus/jsonl/` is
@@ -59,15 +60,18 @@ function assessOutcome(
   }
   if (expected.errors) {
     // Each refused line is named three ways: its batch_req id (derived from the line number), its message and its code.
-    expect(outcome.errors.map((line) => ({ id: line.id, code: line.error?.code }))).toEqual(
+    expect(outcome.errors.map((line) => ({ id: line.id, code: failureOfLine(line)?.code }))).toEqual(
       expected.errors.map((error) => ({ id: batchRequestId(jobId, error.line), code: error.code })),
     );
     for (const [index, error] of expected.errors.entries()) {
       const line = outcome.errors[index]!;
-      expect(line.response).toBeNull();
-      if (INGEST_CODES.includes(error.code)) expect(line.error!.message).toMatch(new RegExp(`^Line ${error.line}: `));
+      // A line that is no request has only `error`; a request the API refuses is a 4xx response.
+      const failure = failureOfLine(line)!;
+      if (line.response) expect(line.response.status_code).toBeGreaterThanOrEqual(400);
+      else expect(line.error).toEqual(failure);
+      if (INGEST_CODES.includes(error.code)) expect(failure.message).toMatch(new RegExp(`^Line ${error.line}: `));
       if (error.customId !== undefined) expect(line.custom_id).toBe(error.customId);
-      for (const part of includes(error.messageIncludes)) expect(line.error!.message).toContain(part);
+      for (const part of includes(error.messageIncludes)) expect(failure.message).toContain(part);
     }
   }
 }

@@ -94,8 +94,10 @@ export function makePipeline(limits: Partial<BatchLimits> = {}) {
     body: Buffer,
     options: { metadata?: Record<string, string>; contentType?: string } = {},
   ): Promise<PipelineOutcome> {
+    // The corpus checks each line's code in the OpenAI output, whatever the input's format.
+    const metadata = { 'output-format': 'openai', ...options.metadata };
     await objects.write(PIPELINE_BUCKET, key, body, {
-      metadata: options.metadata ?? {},
+      metadata,
       contentType: options.contentType ?? 'application/jsonl',
     });
     const head = (await objects.head(PIPELINE_BUCKET, key))!;
@@ -106,7 +108,7 @@ export function makePipeline(limits: Partial<BatchLimits> = {}) {
       bucket: PIPELINE_BUCKET,
       key,
       etag: head.etag,
-      metadata: options.metadata,
+      metadata,
     });
     let chunkRuns = 0;
     for (const message of chunks.sent.slice(sentBefore)) {

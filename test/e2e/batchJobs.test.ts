@@ -2,6 +2,7 @@ import OpenAI, { toFile } from 'openai';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { dropFile, localS3Client, openAiBatchFile, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
+import { failureOfLine } from '../../shared/jobs/processing/outputLines';
 
 /**
  * Batch jobs end to end through the local platform: S3 → ingest queue → ingest →
@@ -60,7 +61,7 @@ describe('batch jobs through the local platform', () => {
     const seen = [...results, ...errors].map((line) => line.custom_id).filter((id) => id !== null && !String(id).startsWith('line-'));
     expect(new Set(results.map((r) => r.custom_id))).toEqual(new Set(customIds));
     expect(new Set(seen).size).toBe(seen.length);
-    for (const line of brokenLines) expect(errors.some((e) => e.error.message.includes(`Line ${line}`))).toBe(true);
+    for (const line of brokenLines) expect(errors.some((e) => failureOfLine(e)!.message.includes(`Line ${line}`))).toBe(true);
     expect(results.every((r) => r.response.status_code === 200 && r.error === null)).toBe(true);
     const chat = results.find((r) => r.custom_id === 'req-1');
     expect(chat.response.body).toMatchObject({
@@ -106,12 +107,12 @@ describe('batch jobs through the local platform', () => {
     expect(errors[0].error.message).toContain('Line 3');
   }, 120_000);
 
-  it('a Bedrock-format file runs to completion with results keyed by recordId', async () => {
+  it('a Bedrock-format file asked for OpenAI output (x-amz-meta-output-format) runs to completion with results keyed by recordId', async () => {
     const lines = Array.from({ length: 50 }, (_, i) =>
       JSON.stringify({ recordId: `rec-${i}`, modelInput: { inputText: `document ${i}` } }),
     );
     const key = 'inbox/local/bedrock-titan.jsonl';
-    await dropFile(s3, platform.bucket, key, `${lines.join('\n')}\n`, { model: 'amazon.titan-embed-text-v2:0' });
+    await dropFile(s3, platform.bucket, key, `${lines.join('\n')}\n`, { model: 'amazon.titan-embed-text-v2:0', 'output-format': 'openai' });
     const batch = await finished((await batchOf(key))!.id);
     expect(batch.status).toBe('completed');
     expect(batch.request_counts).toEqual({ total: 50, completed: 50, failed: 0 });

@@ -9,6 +9,7 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
+import { failureOfLine } from '../../shared/jobs/processing/outputLines';
 
 /**
  * The queue entry end to end: other services send requests to the local requests queue
@@ -217,16 +218,16 @@ describe('queue entry through the local platform', () => {
       // Assess: 300 answers, one per request; successes after retries, errors only once retries were spent.
       expect(answers).toHaveLength(300);
       expect(new Set(answers.map((a) => a.line.custom_id))).toEqual(new Set(entries.map((e) => JSON.parse(e.MessageBody!).custom_id)));
-      const failed = answers.filter((a) => a.line.error !== null);
+      const failed = answers.filter((a) => failureOfLine(a.line) !== undefined);
       const after = await simCalls(platform.simulator);
       console.log(
         `queue entry at 30% simulator errors: 300 requests -> ${answers.length} answers (${answers.length - failed.length} results, ${failed.length} errors: ` +
-          `${[...new Set(failed.map((a) => a.line.error.code))].join(', ') || 'none'}); ${after.total - before.total} simulator calls, ${after.injectedErrors - before.injectedErrors} of them failed on purpose`,
+          `${[...new Set(failed.map((a) => failureOfLine(a.line)!.code))].join(', ') || 'none'}); ${after.total - before.total} simulator calls, ${after.injectedErrors - before.injectedErrors} of them failed on purpose`,
       );
       expect(after.injectedErrors - before.injectedErrors).toBeGreaterThan(0);
       for (const answer of failed)
         expect(['backend_unavailable', 'all_backends_unavailable', 'rate_limit_exceeded', 'deadline_exceeded']).toContain(
-          answer.line.error.code,
+          failureOfLine(answer.line)!.code,
         );
       expect(failed.length).toBeLessThan(30);
     } finally {
@@ -322,11 +323,11 @@ describe('malformed messages through the local platform (1 s visibility timeout,
     const [answer, ...more] = await collect(sqs, [replyTo, dlq()], 1, { timeoutMs: 30_000, quietMs: 3_000 });
     expect(more).toEqual([]);
     expect(answer!.queueUrl).toBe(replyTo);
-    expect(answer!.line).toMatchObject({
-      custom_id: `message-${id}`,
-      response: null,
-      error: { code: 'missing_required_parameter', message: expect.stringContaining("'custom_id'") },
+    expect(failureOfLine(answer!.line)).toMatchObject({
+      code: 'missing_required_parameter',
+      message: expect.stringContaining("'custom_id'"),
     });
+    expect(answer!.line).toMatchObject({ custom_id: `message-${id}`, response: { status_code: 400 }, error: null });
     expect(correlationOf(answer!)).toBe('corr-bad');
   }, 60_000);
 
@@ -335,10 +336,8 @@ describe('malformed messages through the local platform (1 s visibility timeout,
     const [answer, ...more] = await collect(sqs, [platform.queues.ResultsQueue!, dlq()], 1, { timeoutMs: 30_000, quietMs: 3_000 });
     expect(more).toEqual([]);
     expect(answer!.queueUrl).toBe(platform.queues.ResultsQueue);
-    expect(answer!.line).toMatchObject({
-      custom_id: 'no-url',
-      error: { code: 'missing_required_parameter', message: expect.stringContaining("'url'") },
-    });
+    expect(answer!.line).toMatchObject({ custom_id: 'no-url' });
+    expect(failureOfLine(answer!.line)).toMatchObject({ code: 'missing_required_parameter', message: expect.stringContaining("'url'") });
   }, 60_000);
 
   it('an unknown model: a model_not_found answer on the reply queue, and no backend call', async () => {
@@ -353,10 +352,11 @@ describe('malformed messages through the local platform (1 s visibility timeout,
     );
     const [answer, ...more] = await collect(sqs, [replyTo, dlq()], 1, { timeoutMs: 30_000, quietMs: 3_000 });
     expect(more).toEqual([]);
+    // Refused as the HTTP route refuses it: a 404 response with the OpenAI error body.
     expect(answer!.line).toMatchObject({
       custom_id: 'gpt-9',
-      response: null,
-      error: { code: 'model_not_found', message: "The model 'gpt-9' does not exist." },
+      response: { status_code: 404, body: { error: { code: 'model_not_found', message: "The model 'gpt-9' does not exist." } } },
+      error: null,
     });
     expect((await simCalls(platform.simulator)).total).toBe(before.total);
   }, 60_000);

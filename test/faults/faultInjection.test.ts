@@ -9,6 +9,7 @@ import { mulberry32 } from '../../shared/simulator/faults';
 import { dropFile, localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced, type Received } from './queueTraffic';
+import { failureOfLine } from '../../shared/jobs/processing/outputLines';
 
 /**
  * The fault suite (`npm run test:faults`, seed from FAULT_SEED): a batch job of 10,000
@@ -385,14 +386,14 @@ describe(`fault injection (seed ${SEED})`, () => {
     const twiceLines = over(lineIds, 1);
     const inputIds = new Set(customIds);
     const strayLines = [...lineIds.keys()].filter((id) => !inputIds.has(id));
-    const lineErrorCodes = tally(errors.map((line) => String(line.error?.code)));
+    const lineErrorCodes = tally(errors.map((line) => String(failureOfLine(line)?.code)));
     // The queue requests' answers.
     const onResultsQueue = answers.filter((answer) => answer.queueUrl === platform.queues.ResultsQueue);
     const answerIds = tally(answers.map((answer) => String(answer.body?.custom_id)));
     const missingAnswers = requestIds.filter((id) => !answerIds.has(id));
     const twiceAnswered = over(answerIds, 1);
-    const failedAnswers = answers.filter((answer) => answer.body?.error);
-    const answerErrorCodes = tally(failedAnswers.map((answer) => String(answer.body.error.code)));
+    const failedAnswers = answers.filter((answer) => answer.body && failureOfLine(answer.body));
+    const answerErrorCodes = tally(failedAnswers.map((answer) => String(failureOfLine(answer.body)?.code)));
     const misrouted = answers.filter((answer) => answer.queueUrl !== replyQueues[String(answer.body?.custom_id).split('-')[0]!]);
     // Dead letters: each must be a message whose work is done anyway.
     const unaccounted: Received[] = [];
@@ -597,7 +598,7 @@ describe(`fault injection (seed ${SEED})`, () => {
     ] as const) {
       const { results, errors } = await filesOf(job);
       const ids = tally([...results, ...errors].map((line) => String(line.custom_id)));
-      const lost = errors.filter((line) => line.error?.code === code).length;
+      const lost = errors.filter((line) => failureOfLine(line)?.code === code).length;
       rows.push(
         `  ${code === 'file_changed' ? 'replaced' : 'deleted '} mid-run: ${job.status}${job.errors?.data?.[0] ? ` (${job.errors.data[0].code})` : ''}, ${results.length} results, ${errors.length} errors (${lost} ${code})`,
       );
@@ -619,7 +620,7 @@ describe(`fault injection (seed ${SEED})`, () => {
       }
       if (lost > 0) expect(job.status).toBe('failed');
       if (results.length === LINES) expect(job.status).toBe('completed');
-      for (const line of errors) expect([...BACKEND_ERROR_CODES, code]).toContain(line.error?.code);
+      for (const line of errors) expect([...BACKEND_ERROR_CODES, code]).toContain(failureOfLine(line)?.code);
       // Nothing of the new upload in the old job's files.
       expect(results.some((line) => String(line.custom_id).startsWith('new-'))).toBe(false);
     }
@@ -689,7 +690,7 @@ describe(`fault injection (seed ${SEED})`, () => {
     }).toEqual({ missing: 0, twice: 0, stray: 0 });
     expect(job.status).toBe('completed');
     expect(job.request_counts).toEqual({ total: RESTART_LINES, completed: results.length, failed: errors.length });
-    for (const line of errors) expect(BACKEND_ERROR_CODES).toContain(line.error?.code);
+    for (const line of errors) expect(BACKEND_ERROR_CODES).toContain(failureOfLine(line)?.code);
     if (before.status === 'in_progress') expect(redrives).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -11,6 +11,8 @@ export interface LocalPlatformProcess {
   /** GPU simulator base URL (Bedrock face; OpenAI face under `/v1`). */
   simulator: string;
   apiKey: string;
+  /** An admin key (tenant `local`): manages keys, reads usage. */
+  adminKey: string;
   tableName: string;
   /** S3 endpoint (path-style) and the platform's bucket. */
   s3: string;
@@ -34,6 +36,7 @@ interface ReadyLine {
   dynamodb: string;
   simulator: string;
   apiKey: string;
+  adminKey: string;
   tableName: string;
   s3: string;
   sqs: string;
@@ -121,6 +124,7 @@ export async function startLocalPlatformProcess(
     dynamodb: ready.dynamodb,
     simulator: ready.simulator,
     apiKey: ready.apiKey,
+    adminKey: ready.adminKey,
     tableName: ready.tableName,
     s3: ready.s3,
     bucket: ready.bucket,

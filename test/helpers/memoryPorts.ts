@@ -63,6 +63,8 @@ export class MemoryJobStore implements JobStore {
     job.requestCounts.failed += counts.failed;
     job.usage.promptTokens += counts.promptTokens;
     job.usage.completionTokens += counts.completionTokens;
+    if (counts.reasoningTokens) job.usage.reasoningTokens = (job.usage.reasoningTokens ?? 0) + counts.reasoningTokens;
+    if (counts.cachedTokens) job.usage.cachedTokens = (job.usage.cachedTokens ?? 0) + counts.cachedTokens;
     for (const [code, n] of Object.entries(counts.errorCodes ?? {})) {
       if (n > 0) job.errorCounts = { ...job.errorCounts, [code]: (job.errorCounts?.[code] ?? 0) + n };
     }

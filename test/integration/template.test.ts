@@ -1,55 +1,31 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadServerlessConfig } from '../../shared/local/serverlessConfig';
+import { PACKAGE_WAIT_MS, packageTemplate, type TemplateResource } from '../helpers/packageTemplate';
 
 /**
  * Packages the service with osls (offline, dummy credentials) and checks the
- * CloudFormation template it would deploy. Resources are found by type and properties,
- * never by count, so resources added later do not break these checks.
+ * CloudFormation template it would deploy, with the default parameters. Resources are
+ * found by type and properties, never by count, so resources added later do not break
+ * these checks. templateNetwork.test.ts and templateFleet.test.ts package other parameters.
  */
-type Resource = { Type: string; Properties: Record<string, any>; [key: string]: unknown };
+type Resource = TemplateResource;
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'test';
-const FUNCTIONS = ['authorizer', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'console', 'status'];
+const FUNCTIONS = ['authorizer', 'admin', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'console', 'status'];
 /** Routes without the authorizer: liveness, and the status page's files (the page asks for a key itself). */
 const PUBLIC_ROUTES = ['/health', '/console', '/console/{file}'];
 
 let resources: Record<string, Resource>;
 let conditions: Record<string, unknown>;
-let packageDir: string;
+let consoleZip: Buffer;
 
 beforeAll(async () => {
-  packageDir = mkdtempSync(join(tmpdir(), 'osls-package-'));
-  try {
-    await promisify(execFile)('npx', ['osls', 'package', '--stage', STAGE, '--package', packageDir], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_REGION: 'us-east-1',
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`osls package failed: ${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`);
-  }
-  const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  const template = await packageTemplate(STAGE, {}, { files: ['console.zip'] });
+  consoleZip = template.files['console.zip']!;
   resources = template.Resources;
   conditions = template.Conditions ?? {};
-}, 120_000);
-
-afterAll(() => {
-  if (packageDir) rmSync(packageDir, { recursive: true, force: true });
-});
+}, PACKAGE_WAIT_MS);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
@@ -151,7 +127,7 @@ describe('the CloudFormation template osls packages', () => {
 
   it("packages the status page's files beside the console function's bundle", () => {
     // Act: a zip's central directory names each file in plain bytes.
-    const zip = readFileSync(join(packageDir, 'console.zip'));
+    const zip = consoleZip;
     // Assess
     for (const file of [
       'functions/http/console.js',
@@ -306,6 +282,31 @@ describe('the CloudFormation template osls packages', () => {
     expect(canInvoke('responses')).toBe(true);
     expect(canInvoke('embeddings')).toBe(true);
     expect(canInvoke('authorizer')).toBe(false);
+    expect(canInvoke('admin')).toBe(false);
+  });
+
+  it('serves the admin routes behind the authorizer, and gives each function only the table access it needs', () => {
+    // Prepare
+    const routes = httpEvents().map((event) => `${event.method.toUpperCase()} ${event.path}`);
+    const tableActions = (name: string) =>
+      statementsOf(lambdaFunction(name).Properties.Role['Fn::GetAtt'][0])
+        .filter((statement) => JSON.stringify(statement.Resource).includes('PlatformTable'))
+        .flatMap(actionsOf);
+
+    // Assess
+    expect(routes).toEqual(
+      expect.arrayContaining(['POST /v1/admin/keys', 'GET /v1/admin/keys', 'DELETE /v1/admin/keys/{keyId}', 'GET /v1/admin/usage']),
+    );
+    for (const event of httpEvents().filter((candidate) => candidate.path.startsWith('/v1/admin/'))) {
+      expect(event.authorizer).toMatchObject({ name: 'authorizer', type: 'request' });
+    }
+    // Listing keys scans (keys issued before the index carry no index attributes); nothing deletes a key.
+    expect(tableActions('admin').sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'].sort(),
+    );
+    // The authorizer writes a key's last use; the real-time routes add to usage counters, and nothing more.
+    expect(tableActions('authorizer').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    for (const name of ['chatCompletions', 'responses', 'embeddings']) expect(tableActions(name)).toEqual(['dynamodb:UpdateItem']);
   });
 });
 
@@ -355,6 +356,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
 
   it.each([
     'authorizer',
+    'admin',
     'chatCompletions',
     'responses',
     'embeddings',
@@ -443,5 +445,27 @@ describe('operations: dashboard, alarms and their subscription', () => {
     expect(subscription.Condition).toBe('HasAlarmEmail');
     // The parameter is empty by default: the condition is then false.
     expect(conditions.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('puts no function into a VPC and creates no network or GPU fleet by default (vpc=none, gpuFleet=false)', () => {
+    // Assess
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(Object.values(resources).filter((resource) => resource.Type.startsWith('AWS::EC2::'))).toEqual([]);
+    expect(Object.values(resources).filter((resource) => resource.Type.startsWith('AWS::AutoScaling::'))).toEqual([]);
+  });
+
+  it('gives each built-in model its own GPU pool and Bedrock fallback parameters, in the Bedrock region of the stack', () => {
+    // Prepare
+    const environment = lambdaFunction('chatCompletions').Properties.Environment.Variables;
+
+    // Assess
+    expect(environment).toMatchObject({
+      GPU_POOL_GPT_OSS_20B_URLS: '',
+      GPU_POOL_GPT_OSS_120B_URLS: '',
+      GPU_POOL_BGE_M3_URLS: '',
+      BEDROCK_FALLBACK_GPT_OSS_20B: '',
+      BEDROCK_FALLBACK_GPT_OSS_120B: '',
+      BEDROCK_REGION: 'us-east-1',
+    });
   });
 });

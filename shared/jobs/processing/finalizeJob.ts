@@ -4,7 +4,9 @@ import { logger, observe } from '../../observability/logger';
 import { JobStateConflictError } from '../errors';
 import { jobKeys, type FinalizeMessage, type Job, type JobStatus } from '../Job';
 import type { FileRecord } from '../ports';
-import { stitchParts, type StitchedObject } from './stitchParts';
+import { basename } from 'node:path';
+import { bedrockKeys, bedrockManifest, convertPartLine, outputFormatOf } from './bedrockOutput';
+import { stitchParts, type StitchedObject, type StitchPart } from './stitchParts';
 import type { FinalizeJobDeps, FinalizeResult } from './types';
 
 /** The EventBridge detail-type of the event published when a job ends with its files. */
@@ -17,7 +19,7 @@ const ENDS: Partial<Record<JobStatus, JobStatus>> = { finalizing: 'completed', c
  * A job's output file id: derived from the job id, so a second finalize overwrites the
  * same records instead of adding a second set.
  */
-export function outputFileIdOf(jobId: string, kind: 'output' | 'error'): string {
+export function outputFileIdOf(jobId: string, kind: 'output' | 'error' | 'manifest'): string {
   return `file-${createHash('sha256').update(`${jobId}/${kind}`).digest('hex').slice(0, 24)}`;
 }
 
@@ -61,22 +63,39 @@ export async function finalizeJob(deps: FinalizeJobDeps, message: FinalizeMessag
   const end = endOf(job);
   if (!end) return { status: 'not_ready' };
 
-  const { results, errors } = await stitchJob(deps, job);
-  checkCounts(job, results, errors);
-  const outputFileId = (deps.newFileId ?? outputFileIdOf)(job.id, 'output');
-  const errorFileId = errors.lines > 0 ? (deps.newFileId ?? outputFileIdOf)(job.id, 'error') : undefined;
   const createdAt = Math.floor(deps.now() / 1000);
-  await deps.files.put(fileRecord(job, outputFileId, 'output', results, createdAt));
-  if (errorFileId) await deps.files.put(fileRecord(job, errorFileId, 'error', errors, createdAt));
+  const newFileId = deps.newFileId ?? outputFileIdOf;
+  let results: StitchedObject;
+  let errors: StitchedObject | undefined;
+  let outputFileId: string;
+  let errorFileId: string | undefined;
+  if (outputFormatOf(job) === 'bedrock') {
+    results = await stitchBedrockJob(deps, job);
+    checkCounts(job, results);
+    outputFileId = newFileId(job.id, 'output');
+    await deps.files.put({ ...fileRecord(job, outputFileId, 'output', results, createdAt), filename: basename(results.key) });
+    const manifest = await writeManifest(deps, job);
+    await deps.files.put({
+      ...fileRecord(job, newFileId(job.id, 'manifest'), 'output', manifest, createdAt),
+      filename: 'manifest.json.out',
+    });
+  } else {
+    ({ results, errors } = await stitchJob(deps, job));
+    checkCounts(job, results, errors);
+    outputFileId = newFileId(job.id, 'output');
+    errorFileId = errors.lines > 0 ? newFileId(job.id, 'error') : undefined;
+    await deps.files.put(fileRecord(job, outputFileId, 'output', results, createdAt));
+    if (errorFileId) await deps.files.put(fileRecord(job, errorFileId, 'error', errors, createdAt));
+  }
   await deps.events.publish(JOB_COMPLETED_EVENT, eventDetail(job, end, { results, errors, outputFileId, errorFileId }));
   await endJob(deps, job, end, errorFileId ? { outputFileId, errorFileId } : { outputFileId });
-  logger.info('job finalized', { jobId: job.id, status: end, resultLines: results.lines, errorLines: errors.lines });
+  logger.info('job finalized', { jobId: job.id, status: end, resultLines: results.lines, errorLines: errors?.lines ?? 0 });
   observe(() =>
     (deps.observer ?? jobTelemetry).onJobEnded?.({
       jobId: job.id,
       tenantId: job.tenantId,
       status: end,
-      lines: results.lines + errors.lines,
+      lines: results.lines + (errors?.lines ?? 0),
       durationSeconds: Math.max(0, createdAt - job.createdAt),
     }),
   );
@@ -117,22 +136,56 @@ async function enterFinalizing(deps: FinalizeJobDeps, job: Job): Promise<Job> {
   }
 }
 
-/** Stitches the winning parts of every chunk, in chunk order. */
-async function stitchJob(deps: FinalizeJobDeps, job: Job): Promise<{ results: StitchedObject; errors: StitchedObject }> {
+/**
+ * A Bedrock-format job's one output file, as Bedrock writes it: every record, successes
+ * and errors together (Bedrock does not keep the input's order either), at
+ * `outputs/<jobId>/<input file name>.out`; ingest's refused lines first, then each
+ * chunk's results and errors, in chunk order.
+ */
+async function stitchBedrockJob(deps: FinalizeJobDeps, job: Job): Promise<StitchedObject> {
+  const { indexes, attempts, ingest } = await winningParts(deps, job);
+  const parts: StitchPart[] = [
+    ...ingest,
+    ...indexes.flatMap((index) => [
+      jobKeys.chunkResults(job.id, index, attempts.get(index)!),
+      jobKeys.chunkErrors(job.id, index, attempts.get(index)!),
+    ]),
+  ];
+  return stitchParts(deps.objects, job.source.bucket, parts, bedrockKeys.records(job.id, job.source.key));
+}
+
+/** Bedrock's `manifest.json.out`, beside the records, from the job's counts. */
+async function writeManifest(deps: FinalizeJobDeps, job: Job): Promise<StitchedObject> {
+  const key = bedrockKeys.manifest(job.id);
+  const text = JSON.stringify(bedrockManifest(job));
+  await deps.objects.write(job.source.bucket, key, text, { contentType: 'application/json' });
+  return { bucket: job.source.bucket, key, bytes: Buffer.byteLength(text), lines: 1 };
+}
+
+/** The recorded attempt of every chunk, and ingest's error part (rewritten into the job's output format) if it has one. */
+async function winningParts(
+  deps: FinalizeJobDeps,
+  job: Job,
+): Promise<{ indexes: number[]; attempts: Map<number, string>; ingest: StitchPart[] }> {
   const attempts = await deps.jobs.chunkAttempts(job.id);
   const indexes = Array.from({ length: job.chunksTotal }, (_, index) => index);
   const missing = indexes.filter((index) => !attempts.has(index));
   if (missing.length > 0)
     throw new Error(`Job ${job.id} counts ${job.chunksDone} chunks done but chunks ${missing.join(', ')} have no recorded attempt`);
-  const bucket = job.source.bucket;
-  const ingestErrors = jobKeys.ingestErrors(job.id);
+  const key = jobKeys.ingestErrors(job.id);
   // Ingest writes its error part only when it refused a line.
-  const hasIngestErrors = (await deps.objects.head(bucket, ingestErrors)) !== undefined;
+  const hasIngestErrors = (await deps.objects.head(job.source.bucket, key)) !== undefined;
+  const format = outputFormatOf(job);
+  const ingest = hasIngestErrors ? [{ key, rewrite: (line: string) => convertPartLine(line, format) }] : [];
+  return { indexes, attempts: new Map(attempts), ingest };
+}
+
+/** Stitches the winning parts of every chunk, in chunk order. */
+async function stitchJob(deps: FinalizeJobDeps, job: Job): Promise<{ results: StitchedObject; errors: StitchedObject }> {
+  const { indexes, attempts, ingest } = await winningParts(deps, job);
+  const bucket = job.source.bucket;
   const resultParts = indexes.map((index) => jobKeys.chunkResults(job.id, index, attempts.get(index)!));
-  const errorParts = [
-    ...(hasIngestErrors ? [ingestErrors] : []),
-    ...indexes.map((index) => jobKeys.chunkErrors(job.id, index, attempts.get(index)!)),
-  ];
+  const errorParts = [...ingest, ...indexes.map((index) => jobKeys.chunkErrors(job.id, index, attempts.get(index)!))];
   const [results, errors] = await Promise.all([
     stitchParts(deps.objects, bucket, resultParts, jobKeys.results(job.id)),
     stitchParts(deps.objects, bucket, errorParts, jobKeys.errors(job.id)),
@@ -141,21 +194,29 @@ async function stitchJob(deps: FinalizeJobDeps, job: Job): Promise<{ results: St
 }
 
 /** The lines written must be the lines counted; a difference is a bug worth an alarm, not a failed job. */
-function checkCounts(job: Job, results: StitchedObject, errors: StitchedObject): void {
+function checkCounts(job: Job, results: StitchedObject, errors?: StitchedObject): void {
   const { total, completed, failed } = job.requestCounts;
-  if (results.lines === completed && errors.lines === failed && results.lines + errors.lines === total) return;
+  // A Bedrock-format job has one file holding both.
+  if (!errors && results.lines === total && completed + failed === total) return;
+  if (errors && results.lines === completed && errors.lines === failed && results.lines + errors.lines === total) return;
   logger.warn('output lines differ from the job counts', {
     jobId: job.id,
     total,
     completed,
     failed,
     resultLines: results.lines,
-    errorLines: errors.lines,
+    errorLines: errors?.lines,
   });
 }
 
 /** The file record of a job's output or error file, as the Files API lists it. */
-export function fileRecord(job: Job, id: string, kind: 'output' | 'error', object: StitchedObject, createdAt: number): FileRecord {
+export function fileRecord(
+  job: Job,
+  id: string,
+  kind: 'output' | 'error',
+  object: Pick<StitchedObject, 'bucket' | 'key' | 'bytes'>,
+  createdAt: number,
+): FileRecord {
   return {
     id,
     tenantId: job.tenantId,
@@ -171,7 +232,7 @@ export function fileRecord(job: Job, id: string, kind: 'output' | 'error', objec
 function eventDetail(
   job: Job,
   status: JobStatus,
-  files: { results: StitchedObject; errors: StitchedObject; outputFileId: string; errorFileId?: string },
+  files: { results: StitchedObject; errors?: StitchedObject; outputFileId: string; errorFileId?: string },
 ): Record<string, unknown> {
   const { promptTokens, completionTokens } = job.usage;
   return {
@@ -183,7 +244,7 @@ function eventDetail(
     output_file_id: files.outputFileId,
     error_file_id: files.errorFileId ?? null,
     results: { bucket: files.results.bucket, key: files.results.key, lines: files.results.lines },
-    errors: { bucket: files.errors.bucket, key: files.errors.key, lines: files.errors.lines },
+    errors: files.errors ? { bucket: files.errors.bucket, key: files.errors.key, lines: files.errors.lines } : null,
     source: { bucket: job.source.bucket, key: job.source.key },
     metadata: job.metadata,
   };

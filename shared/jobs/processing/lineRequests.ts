@@ -8,7 +8,8 @@ import { chatBody } from '../../inference/chatResponses';
 import { embeddingItems, embeddingsBody } from '../../inference/embeddingsRequests';
 import { publicFailureMessage } from '../../inference/outcomeErrors';
 import type { BatchOutputLine } from '../Job';
-import { errorLine, resultLine } from './outputLines';
+import type { InputEcho } from './bedrockOutput';
+import { failureLine, resultLine } from './outputLines';
 import type { ModelCatalogueLookup } from './types';
 
 /** A request line ready for the core: its items, and what is needed to shape its answer. */
@@ -19,6 +20,8 @@ export interface RunnableLine {
   model: ModelEntry;
   request: { url: '/v1/chat/completions'; body: ChatCompletionRequest } | { url: '/v1/embeddings'; body: EmbeddingsRequest };
   items: BatchItem<InferenceInput>[];
+  /** The request as the line wrote it, for a Bedrock record. */
+  echo?: InputEcho;
 }
 
 /** A line that cannot run: it becomes an error line without reaching a backend. */
@@ -28,6 +31,10 @@ export interface RefusedLine {
   customId: string;
   code: string;
   message: string;
+  /** The HTTP status the platform answers this refusal with, when it is known. */
+  status?: number;
+  param?: string | null;
+  echo?: InputEcho;
 }
 
 /** What the worker does with one request line. */
@@ -41,8 +48,9 @@ export type LinePlan = RunnableLine | RefusedLine;
  * chunk even if a `custom_id` were not.
  */
 export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueLookup): LinePlan {
-  if (!parsed.ok) return refused(parsed.lineNumber, parsed.customId, parsed.code, parsed.message);
+  if (!parsed.ok) return { ...refused(parsed.lineNumber, parsed.customId, parsed.code, parsed.message), echo: parsed.echo };
   const naming = { idPrefix: `${parsed.lineNumber}#` };
+  const { echo } = parsed;
   try {
     if (parsed.url === '/v1/chat/completions') {
       const model = router.model(parsed.model, 'chat');
@@ -53,6 +61,7 @@ export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueL
         model,
         request: { url: parsed.url, body: parsed.body },
         items: chatItems(parsed.body, model, naming),
+        echo,
       };
     }
     const model = router.model(parsed.model, 'embeddings');
@@ -63,10 +72,11 @@ export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueL
       model,
       request: { url: parsed.url, body: parsed.body },
       items: embeddingItems(parsed.body, model, naming),
+      echo,
     };
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
-    return refused(parsed.lineNumber, parsed.customId, error.code, error.message);
+    return { ...refused(parsed.lineNumber, parsed.customId, error.code, error.message), status: error.status, param: error.param, echo };
   }
 }
 
@@ -92,9 +102,16 @@ export function isUnfinished(outcome: Outcome<InferenceOutput>): boolean {
 /** A line's output line, whether it succeeded, and the tokens its result accounts for. */
 export interface LineOutput {
   line: BatchOutputLine;
+  /** The request as the line wrote it, when known: a Bedrock record echoes it. */
+  echo?: InputEcho;
   ok: boolean;
   promptTokens: number;
   completionTokens: number;
+  /** Set when not 0: the backends' reasoning and cached tokens. */
+  reasoningTokens?: number;
+  cachedTokens?: number;
+  /** The model of a result line (whose tokens these are). */
+  model?: string;
 }
 
 /** Options of {@link lineOutput}. */
@@ -114,28 +131,44 @@ export interface LineOutputOptions {
  */
 export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceOutput>[], options: LineOutputOptions): LineOutput {
   const id = batchRequestId(options.jobId, plan.lineNumber);
-  if (plan.kind === 'refused') return failed(errorLine(id, plan.customId, plan.code, plan.message));
+  if (plan.kind === 'refused') return failed(failureLine(id, plan.customId, plan, options.newId()), plan.echo);
   const index = outcomes.findIndex((outcome) => outcome.status !== 'succeeded');
   const failure = outcomes[index];
   if (failure && failure.status === 'failed') {
     const where = plan.request.url === '/v1/embeddings' && Array.isArray(plan.request.body.input) ? `input[${index}]: ` : '';
-    return failed(errorLine(id, plan.customId, failure.error.code, `${where}${publicFailureMessage(failure.error, plan.model.id)}`));
+    const { code, httpStatus, unanswered } = failure.error;
+    const message = `${where}${publicFailureMessage(failure.error, plan.model.id)}`;
+    return failed(failureLine(id, plan.customId, { code, message, status: httpStatus, unanswered }, options.newId()), plan.echo);
   }
   if (failure) throw new Error(`line ${plan.lineNumber}: item ${failure.id} was not attempted; unfinished lines must not be written`);
   let promptTokens = 0;
   let completionTokens = 0;
+  let reasoningTokens = 0;
+  let cachedTokens = 0;
   for (const outcome of outcomes) {
     if (outcome.status !== 'succeeded') continue;
     promptTokens += outcome.usage.promptTokens;
     completionTokens += outcome.usage.completionTokens;
+    reasoningTokens += outcome.usage.reasoningTokens ?? 0;
+    cachedTokens += outcome.usage.cachedTokens ?? 0;
   }
   const body =
     plan.request.url === '/v1/chat/completions'
       ? chatBody(outcomes[0]!, plan.model, { created: options.created, id: `chatcmpl-${options.newId()}` })
       : embeddingsBody(outcomes, plan.request.body, plan.model);
-  return { line: resultLine(id, plan.customId, body, options.newId()), ok: true, promptTokens, completionTokens };
+  const line = resultLine(id, plan.customId, body, options.newId());
+  return {
+    line,
+    ok: true,
+    promptTokens,
+    completionTokens,
+    ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+    ...(cachedTokens > 0 ? { cachedTokens } : {}),
+    ...(plan.echo ? { echo: plan.echo } : {}),
+    model: plan.model.id,
+  };
 }
 
-function failed(line: BatchOutputLine): LineOutput {
-  return { line, ok: false, promptTokens: 0, completionTokens: 0 };
+function failed(line: BatchOutputLine, echo?: InputEcho): LineOutput {
+  return { line, ok: false, promptTokens: 0, completionTokens: 0, ...(echo ? { echo } : {}) };
 }

@@ -2,6 +2,7 @@ import { jobKeys, type Job } from '../Job';
 import type { FileStore, ObjectStore } from '../ports';
 import { fileRecord, outputFileIdOf } from './finalizeJob';
 import { stitchParts } from './stitchParts';
+import { convertPartLine, outputFormatOf } from './bedrockOutput';
 
 /**
  * A job that fails at ingest after its lines were read (no valid line) still owes its
@@ -15,7 +16,9 @@ export async function publishIngestErrors(
 ): Promise<string | undefined> {
   const { bucket } = job.source;
   if (!(await deps.objects.head(bucket, jobKeys.ingestErrors(job.id)))) return undefined;
-  const errors = await stitchParts(deps.objects, bucket, [jobKeys.ingestErrors(job.id)], jobKeys.errors(job.id));
+  const format = outputFormatOf(job);
+  const part = { key: jobKeys.ingestErrors(job.id), rewrite: (line: string) => convertPartLine(line, format) };
+  const errors = await stitchParts(deps.objects, bucket, [part], jobKeys.errors(job.id));
   if (errors.lines === 0) return undefined;
   const errorFileId = outputFileIdOf(job.id, 'error');
   await deps.files.put(fileRecord(job, errorFileId, 'error', errors, Math.floor(deps.now() / 1000)));

@@ -4,12 +4,16 @@ import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../errors';
 import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../Job';
 import type { ChunkCounts } from '../ports';
+import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
-import { randomId, toJsonl } from './outputLines';
+import { bedrockRecord, outputFormatOf } from './bedrockOutput';
+import { failureOfLine, randomId, toJsonl } from './outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
+import { usageDay } from '../../usage/usageDays';
+import { ChunkProgress } from './ChunkProgress';
 
 /** Statuses in which a chunk may still be recorded done (the job store's condition too). */
 const ACCEPTS_CHUNKS: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
@@ -147,8 +151,8 @@ async function drainedOutputs(
     // Parsed only for its custom_id: nothing of the request is used.
     const parsed = parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context);
     const plan: LinePlan = parsed.ok
-      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason }
-      : refused(line.lineNumber, parsed.customId, parsed.code, parsed.message);
+      ? { kind: 'refused', lineNumber: line.lineNumber, customId: parsed.customId, ...reason, echo: parsed.echo }
+      : { ...refused(line.lineNumber, parsed.customId, parsed.code, parsed.message), echo: parsed.echo };
     outputs.push(lineOutput(plan, [], { jobId: job.id, newId: deps.newId ?? randomId, created: 0 }));
   }
   return outputs;
@@ -173,7 +177,23 @@ async function ranOutputs(
     plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
-  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
+  observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
+  const progress = chunkProgress(deps, message);
+  progress.add(plans.length - plans.filter((plan) => plan.kind === 'runnable').length);
+  // A line has settled once all its items have (an embeddings line may have several).
+  const itemsLeft = new Map(plans.flatMap((plan) => (plan.kind === 'runnable' ? [[plan.lineNumber, plan.items.length] as const] : [])));
+  const lineOf = new Map(
+    plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items.map((item) => [item.id, plan.lineNumber] as const) : [])),
+  );
+  const onSettled = (outcome: { id: string }) => {
+    const line = lineOf.get(outcome.id);
+    const left = line === undefined ? undefined : itemsLeft.get(line);
+    if (line === undefined || left === undefined) return;
+    itemsLeft.set(line, left - 1);
+    if (left === 1) progress.add();
+  };
+  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal, onSettled }) : [];
+  await progress.close();
   const passing =
     options.canRetry === true
       ? outcomes.filter((outcome) => outcome.status === 'failed' && outcome.error.retryable && !isUnfinished(outcome))
@@ -200,6 +220,57 @@ async function ranOutputs(
   return plans.map((plan) => lineOutput(plan, plan.kind === 'runnable' ? plan.items.map((item) => byId.get(item.id)!) : [], lineOptions));
 }
 
+/** The running chunk's progress reporter: the job store's advisory counter, when the store keeps one. */
+function chunkProgress(deps: RunChunkDeps, message: ChunkMessage): ChunkProgress {
+  const store = deps.jobs;
+  const report = store.recordChunkProgress
+    ? (lines: number) => store.recordChunkProgress!(message.jobId, message.chunk.index, lines)
+    : async () => undefined;
+  return new ChunkProgress(report, {
+    intervalMs: deps.progressIntervalMs ?? 1000,
+    now: deps.now,
+    onError: (error) =>
+      logger.warn('chunk progress not recorded', { jobId: message.jobId, chunk: message.chunk.index, error: error as Error }),
+  });
+}
+
+/**
+ * Adds a recorded chunk's tokens to its tenant's usage: one add per model. Only the
+ * delivery that recorded the chunk adds, so a redelivery never counts twice; a failed
+ * add is logged and lost (the job's own usage stays exact).
+ */
+async function addUsage(deps: RunChunkDeps, tenantId: string, outputs: readonly LineOutput[]): Promise<void> {
+  if (!deps.usage) return;
+  const byModel = new Map<string, { requests: number; inputTokens: number; outputTokens: number }>();
+  for (const output of outputs) {
+    if (!output.ok || !output.model) continue;
+    const counts = byModel.get(output.model) ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
+    counts.requests += 1;
+    counts.inputTokens += output.promptTokens;
+    counts.outputTokens += output.completionTokens;
+    byModel.set(output.model, counts);
+  }
+  if (byModel.size === 0) return;
+  const day = usageDay(deps.now());
+  try {
+    await deps.usage.add([...byModel].map(([model, counts]) => ({ day, tenantId, model, ...counts })));
+  } catch (error) {
+    logger.warn("a chunk's usage was not recorded", { tenantId, error: error as Error });
+  }
+}
+
+/** The job's lines still to do, shared among the models of this chunk's items in proportion. */
+function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Record<string, number> {
+  if (items.length === 0) return {};
+  const remaining = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const { modelId } = parseRoute(item.route);
+    counts.set(modelId, (counts.get(modelId) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
+}
+
 /** Writes this attempt's two part files, then records the chunk done (once, across all deliveries). */
 async function record(
   deps: RunChunkDeps,
@@ -212,15 +283,15 @@ async function record(
   const attempt = deps.newAttemptId();
   const results = outputs.filter((output) => output.ok);
   const errors = outputs.filter((output) => !output.ok);
+  // Written in the job's output format: OpenAI lines, or Bedrock records echoing their input.
+  const format = outputFormatOf(job);
+  const written = (output: LineOutput) => (format === 'bedrock' ? bedrockRecord(output.line, output.echo) : output.line);
   // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
   await Promise.all([
-    deps.objects.write(
-      job.source.bucket,
-      jobKeys.chunkResults(jobId, chunk.index, attempt),
-      toJsonl(results.map((output) => output.line)),
-      { contentType: JSONL },
-    ),
-    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map((output) => output.line)), {
+    deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map(written)), {
+      contentType: JSONL,
+    }),
+    deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map(written)), {
       contentType: JSONL,
     }),
   ]);
@@ -229,8 +300,12 @@ async function record(
     failed: errors.length,
     promptTokens: outputs.reduce((sum, output) => sum + output.promptTokens, 0),
     completionTokens: outputs.reduce((sum, output) => sum + output.completionTokens, 0),
-    errorCodes: countErrorCodes(errors.map((output) => output.line.error?.code ?? 'unknown')),
+    errorCodes: countErrorCodes(errors.map((output) => failureOfLine(output.line)?.code ?? 'unknown')),
   };
+  const reasoningTokens = outputs.reduce((sum, output) => sum + (output.reasoningTokens ?? 0), 0);
+  const cachedTokens = outputs.reduce((sum, output) => sum + (output.cachedTokens ?? 0), 0);
+  if (reasoningTokens > 0) counts.reasoningTokens = reasoningTokens;
+  if (cachedTokens > 0) counts.cachedTokens = cachedTokens;
   const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()), failure);
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.
@@ -246,6 +321,7 @@ async function record(
     chunksDone: after.chunksDone,
     chunksTotal: after.chunksTotal,
   });
+  await addUsage(deps, after.tenantId, outputs);
   observe(() =>
     (deps.observer ?? jobTelemetry).onChunkDone?.({
       jobId,

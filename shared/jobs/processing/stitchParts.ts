@@ -1,4 +1,5 @@
-import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../ports';
 
@@ -12,6 +13,9 @@ export interface StitchedObject {
   lines: number;
 }
 
+/** A part to stitch: its key, and optionally a rewrite of each of its lines (JSON text in, JSON text out). */
+export type StitchPart = string | { key: string; rewrite: (line: string) => string };
+
 /**
  * Writes the concatenation of `parts` (in order) to `target`, streaming: each part is
  * read only when the one before it is done, and flows through a PassThrough into the
@@ -19,7 +23,12 @@ export interface StitchedObject {
  * Lines are counted on the way, and a part that does not end in a newline gets one, so
  * the last line of a part never runs into the first line of the next.
  */
-export async function stitchParts(objects: ObjectStore, bucket: string, parts: readonly string[], target: string): Promise<StitchedObject> {
+export async function stitchParts(
+  objects: ObjectStore,
+  bucket: string,
+  parts: readonly StitchPart[],
+  target: string,
+): Promise<StitchedObject> {
   const tally = { bytes: 0, lines: 0 };
   const body = new PassThrough();
   const [piped, written] = await Promise.allSettled([
@@ -38,11 +47,15 @@ export async function stitchParts(objects: ObjectStore, bucket: string, parts: r
 async function* concatenate(
   objects: ObjectStore,
   bucket: string,
-  parts: readonly string[],
+  parts: readonly StitchPart[],
   tally: { bytes: number; lines: number },
 ): AsyncGenerator<Buffer> {
-  for (const key of parts) {
-    const stream = await objects.read(bucket, key);
+  for (const part of parts) {
+    if (typeof part !== 'string') {
+      yield* rewritten(objects, bucket, part, tally);
+      continue;
+    }
+    const stream = await objects.read(bucket, part);
     let last: number | undefined;
     for await (const piece of stream) {
       const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as string);
@@ -57,6 +70,24 @@ async function* concatenate(
       tally.lines += 1;
       yield Buffer.from('\n');
     }
+  }
+}
+
+/** A part whose every non-blank line is rewritten, line by line (a part line is at most one input line's worth). */
+async function* rewritten(
+  objects: ObjectStore,
+  bucket: string,
+  part: { key: string; rewrite: (line: string) => string },
+  tally: { bytes: number; lines: number },
+): AsyncGenerator<Buffer> {
+  const stream = await objects.read(bucket, part.key);
+  const lines = createInterface({ input: Readable.from(stream), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const bytes = Buffer.from(`${part.rewrite(line)}\n`);
+    tally.bytes += bytes.length;
+    tally.lines += 1;
+    yield bytes;
   }
 }
 

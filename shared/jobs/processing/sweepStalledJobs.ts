@@ -2,6 +2,7 @@ import { chunkMessages } from '../../batch/ingestObject';
 import { logger } from '../../observability/logger';
 import { jobKeys, type ChunkPlan, type Job, type JobStatus } from '../Job';
 import { chunkLinesAsErrors } from './lostInput';
+import { bedrockRecord, outputFormatOf } from './bedrockOutput';
 import { randomId, toJsonl } from './outputLines';
 import type { SweepStalledJobsDeps } from './types';
 
@@ -98,7 +99,7 @@ async function abandonChunks(deps: SweepStalledJobsDeps, job: Job, chunks: reado
       deps.objects.write(
         job.source.bucket,
         jobKeys.chunkErrors(job.id, chunk.index, attempt),
-        toJsonl(outputs.map((output) => output.line)),
+        toJsonl(outputs.map((output) => (outputFormatOf(job) === 'bedrock' ? bedrockRecord(output.line, undefined) : output.line))),
         { contentType: JSONL },
       ),
     ]);

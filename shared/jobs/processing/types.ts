@@ -4,6 +4,7 @@ import type { InferenceInput, InferenceOutput } from '../../domain';
 import type { ModelRouter } from '../../routing/ModelRouter';
 import type { ChunkMessage, FinalizeMessage } from '../Job';
 import type { RetryCause } from './retryPace';
+import type { UsageStore } from '../../usage/types';
 import type { ChunkCounts, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from '../ports';
 
 /** Parses one input line: the same parser ingest validated it with (`parseBatchLine`). */
@@ -26,6 +27,16 @@ export interface ChunkReport {
   backlogChunks: number;
 }
 
+/**
+ * The batch work waiting for each model, seen from a chunk that starts: the job's lines
+ * not yet done (this chunk's included), shared among the models in this chunk's mix.
+ */
+export interface ChunkDemand {
+  jobId: string;
+  /** Lines waiting per public model id. */
+  backlogByModel: Record<string, number>;
+}
+
 /** What finalize reports of a job it ended. */
 export interface JobEndReport {
   jobId: string;
@@ -38,6 +49,8 @@ export interface JobEndReport {
 
 /** The observation port of batch jobs: per-job metrics live behind it. Must not throw. */
 export interface JobObserver {
+  /** A chunk's lines are about to go to the backends: the demand each model's pool faces. */
+  onChunkStarted?(report: ChunkDemand): void;
   onChunkDone?(report: ChunkReport): void;
   onJobEnded?(report: JobEndReport): void;
 }
@@ -65,6 +78,10 @@ export interface RunChunkDeps {
   newId?: () => string;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /** Where the tokens of a recorded chunk are added to its tenant's usage (one add per model per chunk). */
+  usage?: Pick<UsageStore, 'add'>;
+  /** A running chunk reports its settled lines at most this often (ms; default 1000). */
+  progressIntervalMs?: number;
 }
 
 /** How one delivery of a chunk ended; the handler acks all but `retry_later`. */
@@ -96,7 +113,7 @@ export interface FinalizeJobDeps {
   objects: ObjectStore;
   events: EventPublisher;
   /** The id of a job's output file of `kind`: deterministic, so a rerun overwrites its records. */
-  newFileId?: (jobId: string, kind: 'output' | 'error') => string;
+  newFileId?: (jobId: string, kind: 'output' | 'error' | 'manifest') => string;
   /** Milliseconds since the epoch. */
   now: () => number;
 }

@@ -135,12 +135,18 @@ export function toFinishReason(stopReason: string | undefined): FinishReason {
  * say how many it took, so `reasoningTokens` is the domain's estimate of the reasoning
  * text ({@link estimateReasoningTokens}). Absent when the model returned no reasoning text.
  */
-export function toUsage(inputTokens: number | undefined, outputTokens: number | undefined, reasoning: string): Usage {
+export function toUsage(
+  inputTokens: number | undefined,
+  outputTokens: number | undefined,
+  reasoning: string,
+  cacheReadTokens?: number,
+): Usage {
   const completionTokens = outputTokens ?? 0;
   return {
     promptTokens: inputTokens ?? 0,
     completionTokens,
     ...(reasoning === '' ? {} : { reasoningTokens: estimateReasoningTokens(reasoning, completionTokens) }),
+    ...(cacheReadTokens !== undefined && cacheReadTokens > 0 ? { cachedTokens: cacheReadTokens } : {}),
   };
 }
 
@@ -172,6 +178,6 @@ export function fromConverseOutput(output: ConverseCommandOutput): ChatResult {
     ...(reasoning === '' ? {} : { reasoning }),
     ...(toolCalls.length === 0 ? {} : { toolCalls }),
     finishReason: toFinishReason(output.stopReason),
-    usage: toUsage(output.usage?.inputTokens, output.usage?.outputTokens, reasoning),
+    usage: toUsage(output.usage?.inputTokens, output.usage?.outputTokens, reasoning, output.usage?.cacheReadInputTokens),
   };
 }

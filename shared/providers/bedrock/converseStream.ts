@@ -80,7 +80,7 @@ export function converseStreamMapper(): ConverseStreamMapper {
       if (event.messageStop !== undefined) return { finishReason: toFinishReason(event.messageStop.stopReason) };
       if (event.metadata !== undefined) {
         const usage = event.metadata.usage;
-        return { usage: toUsage(usage?.inputTokens, usage?.outputTokens, reasoning) };
+        return { usage: toUsage(usage?.inputTokens, usage?.outputTokens, reasoning, usage?.cacheReadInputTokens) };
       }
       return undefined;
     },

@@ -65,7 +65,8 @@ export function mapBedrockError(error: unknown, context: BedrockErrorContext): B
   }
   // Names first: ModelNotReadyException comes as HTTP 429 but means the model is loading.
   if (UNAVAILABLE.has(name)) {
-    return new BackendUnavailableError(`Bedrock could not serve ${modelId} (${name}): ${detail}`, base);
+    const unanswered = name === 'AbortError' || name === 'TimeoutError';
+    return new BackendUnavailableError(`Bedrock could not serve ${modelId} (${name}): ${detail}`, { ...base, unanswered });
   }
   if (THROTTLED.has(name) || status === 429) {
     const retryAfterMs = parseRetryAfter(sdk.$response?.headers?.['retry-after']);
@@ -77,5 +78,8 @@ export function mapBedrockError(error: unknown, context: BedrockErrorContext): B
   }
   // 5xx, 408, and everything without a status: network failures, DNS, resets.
   const where = status === undefined ? 'unreachable' : `failing (HTTP ${status})`;
-  return new BackendUnavailableError(`Bedrock is ${where} for ${modelId} (${name}): ${detail}`, base);
+  return new BackendUnavailableError(`Bedrock is ${where} for ${modelId} (${name}): ${detail}`, {
+    ...base,
+    unanswered: status === undefined,
+  });
 }

@@ -12,6 +12,7 @@ import { toChatRequestBody, toEmbeddingsRequestBody } from './openAiRequests';
 import { toChatResult, toEmbeddingResults } from './openAiResponses';
 import { isEmptyDelta, parseStreamData } from './openAiStream';
 import { readSseData } from './readSse';
+import { ServedModels } from './ServedModels';
 
 /** How to build an {@link OpenAiCompatibleProvider}. */
 export interface OpenAiCompatibleProviderOptions {
@@ -30,6 +31,12 @@ export interface OpenAiCompatibleProviderOptions {
    * (see httpTransport.ts), not through the global fetch.
    */
   fetch?: typeof fetch;
+  /**
+   * How long a server's `GET /v1/models` is trusted (see {@link ServedModels}): each
+   * request then goes only to servers that list its model. Absent or 0: every server is
+   * taken to serve every model.
+   */
+  modelListTtlMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -55,6 +62,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   readonly #backendId: string | undefined;
   readonly #timeoutMs: number;
   readonly #post: PostJson;
+  readonly #servedModels: ServedModels | undefined;
   #next = 0;
 
   constructor(options: OpenAiCompatibleProviderOptions) {
@@ -70,12 +78,22 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxEmbeddingInputs = options.maxEmbeddingInputs ?? DEFAULT_MAX_EMBEDDING_INPUTS;
     this.#post = options.fetch === undefined ? nodeHttpPost : fetchPost(options.fetch);
+    this.#servedModels =
+      options.modelListTtlMs === undefined || options.modelListTtlMs <= 0
+        ? undefined
+        : new ServedModels({
+            servers: this.#baseUrls,
+            ttlMs: options.modelListTtlMs,
+            headers: options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` },
+            // A listing is one small GET every ttl per server: the global fetch will do, unless a test injects one.
+            fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+          });
   }
 
   /** One generation: POST /v1/chat/completions, not streamed. */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
     const body = { ...toChatRequestBody(call), stream: false };
-    return toChatResult(await this.#postJson('chat/completions', body, options), this.#backendId);
+    return toChatResult(await this.#postJson('chat/completions', call.model, body, options), this.#backendId);
   }
 
   /**
@@ -94,7 +112,8 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
    *   server sees the client leave and stops generating.
    */
   async *chatStream(call: ChatCall, options: CallOptions = {}): AsyncGenerator<ChatDelta> {
-    const url = `${this.#nextBaseUrl()}/v1/chat/completions`;
+    const server = await this.#nextServer(call.model);
+    const url = `${server}/v1/chat/completions`;
     const context: RequestContext = { url, backendId: this.#backendId };
     const body = { ...toChatRequestBody(call), stream: true, stream_options: { include_usage: true } };
     const stream = streamSignal(this.#timeoutMs, options.signal);
@@ -113,7 +132,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         } catch (error) {
           throw mapTransportFailure(error, stream.timedOut(), context);
         }
-        throw mapHttpFailure(response.status, response.header, text, context);
+        throw this.#failure(server, call.model, response.status, response.header, text, context);
       }
 
       let usage: Usage | undefined;
@@ -177,19 +196,43 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
 
   async #embedBatch(model: string, inputs: EmbeddingInput[], options: EmbedOptions): Promise<ItemResult<EmbeddingResult>[]> {
     const body = toEmbeddingsRequestBody(model, inputs, options.dimensions);
-    return toEmbeddingResults(await this.#postJson('embeddings', body, options), inputs, this.#backendId);
+    return toEmbeddingResults(await this.#postJson('embeddings', model, body, options), inputs, this.#backendId);
   }
 
-  /** Round robin over the pool; a counter per provider, so per backend. */
-  #nextBaseUrl(): string {
-    const url = this.#baseUrls[this.#next % this.#baseUrls.length]!;
-    this.#next = (this.#next + 1) % this.#baseUrls.length;
-    return url;
+  /**
+   * Round robin over the servers of the pool that serve `model` (all of them when the
+   * pool does not check); a counter per provider, so per backend. No server serving it
+   * is the pool's failure, not the request's: the caller falls back to the next backend.
+   */
+  async #nextServer(model: string): Promise<string> {
+    const servers = this.#servedModels === undefined ? this.#baseUrls : await this.#servedModels.serversFor(model);
+    if (servers.length === 0) {
+      throw new BackendUnavailableError(`No server of backend ${this.#backendId ?? 'endpoint'} serves the model '${model}' right now.`, {
+        backendId: this.#backendId,
+      });
+    }
+    const server = servers[this.#next % servers.length]!;
+    this.#next = (this.#next + 1) % Number.MAX_SAFE_INTEGER;
+    return server;
+  }
+
+  /** Maps a non-2xx answer; a 404 also takes the model off that server until it lists it again. */
+  #failure(
+    server: string,
+    model: string,
+    status: number,
+    header: TransportAnswer['header'],
+    text: string,
+    context: RequestContext,
+  ): BackendError {
+    if (status === 404) this.#servedModels?.markNotServing(server, model);
+    return mapHttpFailure(status, header, text, context);
   }
 
   /** POSTs JSON to the next server and returns the parsed body; every failure is a BackendError. */
-  async #postJson(route: string, body: unknown, options: CallOptions): Promise<unknown> {
-    const url = `${this.#nextBaseUrl()}/v1/${route}`;
+  async #postJson(route: string, model: string, body: unknown, options: CallOptions): Promise<unknown> {
+    const server = await this.#nextServer(model);
+    const url = `${server}/v1/${route}`;
     const context = { url, backendId: this.#backendId };
     const call = callSignal(this.#timeoutMs, options.signal);
     let status: number;
@@ -204,7 +247,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     } catch (error) {
       throw mapTransportFailure(error, call.timedOut(), context);
     }
-    if (status < 200 || status >= 300) throw mapHttpFailure(status, header, text, context);
+    if (status < 200 || status >= 300) throw this.#failure(server, model, status, header, text, context);
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {

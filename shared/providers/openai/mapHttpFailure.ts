@@ -30,9 +30,11 @@ export function serverMessage(body: string): string | undefined {
 }
 
 /**
- * Maps a non-2xx answer to the platform's errors: 429 is load (honouring Retry-After),
- * 408 and 5xx are the server's fault and worth retrying elsewhere, any other 4xx means
- * this request will never succeed as sent.
+ * Maps a non-2xx answer to the platform's errors: 429 is load (honouring Retry-After);
+ * 408 and 5xx are the server's fault and worth retrying elsewhere; so is 404, which from
+ * a GPU server means it does not serve the model (vLLM's `NotFoundError` "The model `x`
+ * does not exist.") or the route: a pool set up wrong, never the caller's fault. Any
+ * other 4xx means this request will never succeed as sent.
  */
 export function mapHttpFailure(
   status: number,
@@ -50,6 +52,12 @@ export function mapHttpFailure(
       retryAfterMs,
     });
   }
+  if (status === 404) {
+    return new BackendUnavailableError(
+      `Backend ${context.backendId ?? 'endpoint'} does not serve this model or route (HTTP 404)${suffix}`,
+      options,
+    );
+  }
   if (status === 408 || status >= 500) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} failed (HTTP ${status})${suffix}`, options);
   }
@@ -63,7 +71,7 @@ export function mapHttpFailure(
  * or another pool member may take it.
  */
 export function mapTransportFailure(error: unknown, timedOut: boolean, context: RequestContext): BackendError {
-  const options = { backendId: context.backendId, cause: error };
+  const options = { backendId: context.backendId, cause: error, unanswered: true };
   if (timedOut) {
     return new BackendUnavailableError(`Backend ${context.backendId ?? 'endpoint'} did not answer in time.`, {
       ...options,

@@ -16,6 +16,7 @@ export interface UsageWire {
   prompt_tokens?: unknown;
   completion_tokens?: unknown;
   completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+  prompt_tokens_details?: { cached_tokens?: unknown } | null;
 }
 
 /** What a chat-completions answer must at least hold; servers differ in the rest. */
@@ -59,10 +60,13 @@ export function reasoningText(wire: { reasoning_content?: unknown; reasoning?: u
 /** Token usage in our words; `reasoningTokens` only when the server reports it. */
 export function toUsage(wire: UsageWire | null | undefined): Usage {
   const reasoning = wire?.completion_tokens_details?.reasoning_tokens;
+  // vLLM reports prefix-cache hits here when run with --enable-prompt-tokens-details.
+  const cached = wire?.prompt_tokens_details?.cached_tokens;
   return {
     promptTokens: count(wire?.prompt_tokens),
     completionTokens: count(wire?.completion_tokens),
     ...(typeof reasoning === 'number' && Number.isFinite(reasoning) ? { reasoningTokens: reasoning } : {}),
+    ...(typeof cached === 'number' && Number.isFinite(cached) && cached > 0 ? { cachedTokens: cached } : {}),
   };
 }
 

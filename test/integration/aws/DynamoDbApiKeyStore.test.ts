@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore, hashApiKey, issueApiKey } from '../../../shared/auth';
 import { startTestTable } from '../../helpers/localDynamoDb';
 
@@ -51,5 +51,49 @@ describe('DynamoDbApiKeyStore against a local DynamoDB', () => {
     await expect(store.revoke(hashApiKey('sk-never-issued'), new Date())).resolves.toBeUndefined();
     expect(await store.findByHash(record.keyHash)).toEqual({ ...record, revokedAt: '2026-12-01T00:00:00.000Z' });
     expect(await store.findByHash(hashApiKey('sk-never-issued'))).toBeUndefined();
+  });
+
+  it('lists every key item, those written before ids and the tenant index too, finds one by id, and records use at most once per window', async () => {
+    // Prepare: a key as older code wrote it (no role, prefix nor index attributes).
+    await table.documentClient.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: {
+          pk: 'APIKEY#legacyhash',
+          sk: 'APIKEY',
+          type: 'apiKey',
+          keyHash: 'legacyhash',
+          keyId: 'legacyhash12',
+          tenantId: 'tenant-old',
+          name: 'old',
+          createdAt: '2026-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const { record } = await issueApiKey(store, {
+      tenantId: 'tenant-old',
+      name: 'new',
+      role: 'admin',
+      now: new Date('2026-12-01T00:00:00Z'),
+    });
+    // Act
+    const listed = await store.list({ tenantId: 'tenant-old' });
+    const byId = await store.findById(record.keyId);
+    const legacy = await store.findById('legacyhash12');
+    await store.recordUse(record.keyHash, new Date('2026-12-02T00:00:00Z'), new Date('2026-12-01T23:55:00Z'));
+    await store.recordUse(record.keyHash, new Date('2026-12-02T00:01:00Z'), new Date('2026-12-01T23:56:00Z'));
+    // Assess
+    expect(listed.map((key) => key.keyId)).toEqual(['legacyhash12', record.keyId]);
+    expect(listed[0]).toEqual({
+      keyHash: 'legacyhash',
+      keyId: 'legacyhash12',
+      tenantId: 'tenant-old',
+      name: 'old',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(byId).toEqual(record);
+    expect(legacy?.keyHash).toBe('legacyhash');
+    expect((await store.list()).length).toBeGreaterThan(2);
+    expect((await store.findByHash(record.keyHash))?.lastUsedAt).toBe('2026-12-02T00:00:00.000Z');
   });
 });

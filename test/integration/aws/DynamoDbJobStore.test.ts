@@ -219,36 +219,55 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(ids).not.toContain('batch_old');
     expect(ids).not.toContain('batch_young');
   });
-});
-
-describe('DynamoDbFileStore against a DynamoDB-API server', () => {
-  let table: Awaited<ReturnType<typeof startTestTable>>;
-  let store: DynamoDbFileStore;
-  beforeAll(async () => {
-    table = await startTestTable();
-    store = new DynamoDbFileStore(table.documentClient, table.tableName);
-  });
-  afterAll(() => table.close());
-
-  const file = (id: string, createdAt: number, purpose: 'batch' | 'batch_output' = 'batch', tenantId = 't') => ({
-    id,
-    tenantId,
-    purpose,
-    filename: `${id}.jsonl`,
-    bytes: 10,
-    createdAt,
-    bucket: 'b',
-    key: `files/${tenantId}/${id}`,
+  it("keeps each running chunk's advisory progress until the chunk is recorded, and ignores it after", async () => {
+    // Prepare
+    await store.create(job('batch_progress'));
+    await store.transition('batch_progress', 'in_progress', { chunksTotal: 3, requestCounts: { total: 1_500, completed: 0, failed: 0 } });
+    const counts = { completed: 500, failed: 0, promptTokens: 0, completionTokens: 0 };
+    // Act
+    await store.recordChunkProgress('batch_progress', 0, 120);
+    await store.recordChunkProgress('batch_progress', 1, 80);
+    const running = await store.get('batch_progress');
+    const { job: afterDone } = await store.recordChunkDone('batch_progress', 0, 'attempt-a', counts);
+    await store.recordChunkProgress('batch_progress', 0, 499);
+    const after = await store.get('batch_progress');
+    // Assess
+    expect(running?.inFlightLines).toBe(200);
+    expect(afterDone.inFlightLines).toBe(80);
+    expect(after?.inFlightLines).toBe(80);
+    expect(after?.requestCounts.completed).toBe(500);
+    expect(Object.keys(after ?? {}).some((name) => name.startsWith('chunkProgress'))).toBe(false);
   });
 
-  it('puts, gets and lists files newest first, filtered by purpose across pages', async () => {
-    for (let i = 0; i < 6; i++) await store.put(file(`file-${i}`, 100 + i, i % 2 === 0 ? 'batch' : 'batch_output'));
-    await store.put(file('file-x', 500, 'batch', 'other'));
-    expect(await store.get('file-3')).toEqual(file('file-3', 103, 'batch_output'));
-    const page = await store.list('t', { limit: 2, purpose: 'batch' });
-    expect(page.files.map((f) => f.id)).toEqual(['file-4', 'file-2']);
-    expect(page.hasMore).toBe(true);
-    const rest = await store.list('t', { limit: 2, purpose: 'batch', after: 'file-2' });
-    expect(rest).toEqual({ files: [file('file-0', 100)], hasMore: false });
+  describe('DynamoDbFileStore against a DynamoDB-API server', () => {
+    let table: Awaited<ReturnType<typeof startTestTable>>;
+    let store: DynamoDbFileStore;
+    beforeAll(async () => {
+      table = await startTestTable();
+      store = new DynamoDbFileStore(table.documentClient, table.tableName);
+    });
+    afterAll(() => table.close());
+
+    const file = (id: string, createdAt: number, purpose: 'batch' | 'batch_output' = 'batch', tenantId = 't') => ({
+      id,
+      tenantId,
+      purpose,
+      filename: `${id}.jsonl`,
+      bytes: 10,
+      createdAt,
+      bucket: 'b',
+      key: `files/${tenantId}/${id}`,
+    });
+
+    it('puts, gets and lists files newest first, filtered by purpose across pages', async () => {
+      for (let i = 0; i < 6; i++) await store.put(file(`file-${i}`, 100 + i, i % 2 === 0 ? 'batch' : 'batch_output'));
+      await store.put(file('file-x', 500, 'batch', 'other'));
+      expect(await store.get('file-3')).toEqual(file('file-3', 103, 'batch_output'));
+      const page = await store.list('t', { limit: 2, purpose: 'batch' });
+      expect(page.files.map((f) => f.id)).toEqual(['file-4', 'file-2']);
+      expect(page.hasMore).toBe(true);
+      const rest = await store.list('t', { limit: 2, purpose: 'batch', after: 'file-2' });
+      expect(rest).toEqual({ files: [file('file-0', 100)], hasMore: false });
+    });
   });
 });

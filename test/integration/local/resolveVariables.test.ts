@@ -116,6 +116,21 @@ describe('serverless.yml variables', () => {
     expect(act).toThrow(/Unknown variable source "ssm".*provider\.environment\.SECRET/);
   });
 
+  it("resolves the variables a param's own value holds, as osls does", () => {
+    // Prepare
+    const document = {
+      params: { default: { region: '${aws:region}', topic: '${sls:stage}-alarms' } },
+      a: '${param:region}',
+      b: 'x-${param:topic}',
+    };
+
+    // Act
+    const resolved = resolveVariables(document, { stage: 'dev', region: 'eu-west-1' });
+
+    // Assess
+    expect(resolved).toMatchObject({ a: 'eu-west-1', b: 'x-dev-alarms' });
+  });
+
   it('fails clearly on a variable with no value and no fallback', () => {
     // Act
     const act = () => resolveVariables({ a: '${param:missing}' }, { stage: 'dev', region: 'us-east-1' });

@@ -33,9 +33,10 @@ describe('API keys', () => {
 
   it('authenticates a live key to its tenant, refuses wrong, missing and malformed ones', async () => {
     const store = new MemoryKeyStore();
-    await issueApiKey(store, { tenantId: 't1', name: 'a', key: 'sk-one' });
+    const { record } = await issueApiKey(store, { tenantId: 't1', name: 'a', key: 'sk-one' });
     const auth = new ApiKeyAuthenticator(store, { cacheTtlMs: 0 });
-    expect(await auth.authenticate('Bearer sk-one')).toEqual({ tenantId: 't1', keyId: hashApiKey('sk-one').slice(0, 12) });
+    expect(record.keyId).toMatch(/^key_[0-9a-f]{16}$/);
+    expect(await auth.authenticate('Bearer sk-one')).toEqual({ tenantId: 't1', keyId: record.keyId, role: 'member' });
     expect(await auth.authenticate('Bearer sk-two')).toBeUndefined();
     expect(await auth.authenticate(undefined)).toBeUndefined();
     expect(await auth.authenticate('Basic sk-one')).toBeUndefined();
@@ -61,7 +62,7 @@ describe('API keys', () => {
 
   it('the REST authorizer allows a known key on the method with the tenant in the context, and denies any other', async () => {
     const store = new MemoryKeyStore();
-    await issueApiKey(store, { tenantId: 'local', name: 'a', key: 'sk-local' });
+    const { record } = await issueApiKey(store, { tenantId: 'local', name: 'a', key: 'sk-local', role: 'admin' });
     const handler = createHandler(new ApiKeyAuthenticator(store, { cacheTtlMs: 0 }));
     const event = loadEvent('http/authorizer.json');
     const policy = (effect: string) => ({
@@ -71,7 +72,7 @@ describe('API keys', () => {
     expect(await handler(event)).toEqual({
       principalId: 'local',
       policyDocument: policy('Allow'),
-      context: { tenantId: 'local', keyId: hashApiKey('sk-local').slice(0, 12) },
+      context: { tenantId: 'local', keyId: record.keyId, role: 'admin' },
     });
     // A REST API passes header names as the client cased them.
     event.headers = { Authorization: 'Bearer sk-local' };

@@ -6,6 +6,22 @@ import { lineContext, router } from './batchFixtures';
 
 const record = (modelInput: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ recordId: 'rec-1', modelInput, ...extra });
 const converse = { messages: [{ role: 'user', content: [{ text: 'hi' }] }] };
+
+describe('a Bedrock line without recordId', () => {
+  it('gets one, as Bedrock adds it: 11 alphanumeric characters, the line number zero-padded', () => {
+    // Act
+    const parsed = parseBatchLine(JSON.stringify({ modelInput: converse }), 6, lineContext({ bedrockModel: 'gpt-oss-20b' }));
+
+    // Assess
+    expect(parsed).toMatchObject({
+      ok: true,
+      customId: '00000000006',
+      format: 'bedrock',
+      echo: { modelInput: converse, shape: 'converse' },
+    });
+    expect(parsed.customId).toMatch(/^[0-9A-Za-z]{11}$/);
+  });
+});
 const chatModel = lineContext({ bedrockModel: 'gpt-oss-20b' });
 const titan = lineContext({ bedrockModel: 'amazon.titan-embed-text-v2:0' });
 
@@ -111,8 +127,8 @@ describe('parseBatchLine, Bedrock batch format', () => {
       "Invalid value for 'x-amz-meta-model': The model 'anthropic.claude-v9' is neither a model of the catalogue nor the Bedrock model id of one.",
     ],
     [
-      'a missing recordId',
-      JSON.stringify({ modelInput: converse }),
+      'an empty recordId',
+      JSON.stringify({ recordId: '', modelInput: converse }),
       chatModel,
       'missing_custom_id',
       "Missing required parameter: 'recordId'",

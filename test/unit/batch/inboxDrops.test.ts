@@ -53,6 +53,7 @@ describe('inbox drops: literal keys under known tenants', () => {
   });
 
   it.each([
+    ['a file directly under inbox/ (no tenant segment)', 'inbox/f.jsonl', 'invalid_key'],
     ['a key with a .. segment', 'inbox/tenant-1/../tenant-1/f.jsonl', 'invalid_key'],
     ['a tenant no API key names', 'inbox/stranger/f.jsonl', 'unknown_tenant'],
   ])('ingest refuses %s: no job, nothing sent to a worker, a record under inbox-refused/', async (_name, key, code) => {

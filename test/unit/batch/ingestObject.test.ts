@@ -5,6 +5,7 @@ import { createJobForObject } from '../../../shared/batch/createJobForObject';
 import { jobKeys } from '../../../shared/jobs/Job';
 import { chatLine, embeddingsLine } from './batchFixtures';
 import { BUCKET, ingestWorld, rereadChunk } from './ingestFixtures';
+import { failureOfLine, isResultLine } from '../../../shared/jobs/processing/outputLines';
 
 const chat = { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] };
 const req = (id: string, fields: Record<string, unknown>) =>
@@ -91,14 +92,16 @@ describe('ingestObject', () => {
     expect(world.chunks.sent.every((m) => m.source.etag === job.source.etag && m.tenantId === 'tenant-1' && m.jobId === job.id)).toBe(true);
     // Assess: the error part names each broken line, with the expected code.
     const errors = world.errorLines(job.id);
-    expect(errors.map((e) => [Number(/^Line (\d+): /.exec(e.error!.message)?.[1]), e.error!.code])).toEqual([...broken.entries()]);
-    expect(errors.every((e) => e.response === null && /^batch_req_[0-9a-f]{32}$/.test(e.id))).toBe(true);
+    expect(errors.map((e) => [Number(/^Line (\d+): /.exec(failureOfLine(e)!.message)?.[1]), failureOfLine(e)!.code])).toEqual([
+      ...broken.entries(),
+    ]);
+    expect(errors.every((e) => !isResultLine(e) && /^batch_req_[0-9a-f]{32}$/.test(e.id))).toBe(true);
     // The job counts the same lines by code.
     const byCode: Record<string, number> = {};
     for (const code of broken.values()) byCode[code] = (byCode[code] ?? 0) + 1;
     expect(job.errorCounts).toEqual(byCode);
-    expect(errors.find((e) => e.error!.code === 'invalid_json')!.custom_id).toBe('line-25');
-    expect(errors.find((e) => e.error!.code === 'duplicate_custom_id')).toMatchObject({
+    expect(errors.find((e) => failureOfLine(e)!.code === 'invalid_json')!.custom_id).toBe('line-25');
+    expect(errors.find((e) => failureOfLine(e)!.code === 'duplicate_custom_id')).toMatchObject({
       custom_id: 'req-1',
       error: { message: "Line 575: Invalid value for 'custom_id': 'req-1' is already used by line 1; every line needs its own." },
     });

@@ -34,6 +34,8 @@ describe('parseBatchLine, OpenAI batch format', () => {
       body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 10 },
       // 11 characters → 3 tokens, 4 of framing, 10 of output.
       estimatedTokens: 17,
+      // The body as the line wrote it: a Bedrock record of it echoes it as modelInput.
+      echo: { modelInput: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 10 }, shape: 'openai' },
     });
   });
 
@@ -240,11 +242,16 @@ describe('parseReadLine', () => {
 describe('errorLine', () => {
   it('writes a refused line in the OpenAI batch error shape', () => {
     const error = refusal(withBody({ ...chat, temperature: 3 }), 12);
+    // A request the HTTP route would refuse: the 400 it answers, as a response.
     expect(errorLine(error, 'batch_req_abc')).toEqual({
       id: 'batch_req_abc',
       custom_id: 'req-1',
-      response: null,
-      error: { code: 'invalid_body', message: error.message },
+      response: {
+        status_code: 400,
+        request_id: 'req_abc',
+        body: { error: { code: 'invalid_body', message: error.message, type: 'invalid_request_error', param: null } },
+      },
+      error: null,
     });
   });
 

@@ -58,6 +58,7 @@ describe('POST /v1/batches', () => {
         total_tokens: 0,
       },
       metadata: { project: 'nightly-eval' },
+      progress: { processed: 0, total: 0 },
     });
     expect(platform.jobs.jobs.get(answer.body.id)).toMatchObject({
       tenantId: TENANT_A,

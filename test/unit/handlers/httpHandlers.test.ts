@@ -103,7 +103,7 @@ describe('HTTP handlers', () => {
         type: 'text/plain',
         multi: 'one,two',
         query: { purpose: 'batch', limit: '1,2' },
-        tenant: { tenantId: 'tenant-x', keyId: 'key-x' },
+        tenant: { tenantId: 'tenant-x', keyId: 'key-x', role: 'member' },
       },
     ]);
   });

@@ -1,8 +1,9 @@
-import { jobKeys } from '../../../shared/jobs/Job';
+import { jobKeys, type BatchOutputLine } from '../../../shared/jobs/Job';
 import { JobStateConflictError } from '../../../shared/jobs/errors';
 import { finalizeJob, JOB_COMPLETED_EVENT, outputFileIdOf } from '../../../shared/jobs/processing/finalizeJob';
 import { runChunk } from '../../../shared/jobs/processing/runChunk';
 import { logger } from '../../../shared/observability/logger';
+import { failureOfLine } from '../../../shared/jobs/processing/outputLines';
 import {
   BUCKET,
   chatLine,
@@ -59,7 +60,7 @@ describe('finalizeJob', () => {
     const results = jsonLines(world.objects.text(BUCKET, jobKeys.results(JOB_ID)));
     const errors = jsonLines(world.objects.text(BUCKET, jobKeys.errors(JOB_ID)));
     expect(results.map((line) => line.custom_id)).toEqual(['c1', 'e1', 'e2']);
-    expect(errors.map((line) => [line.custom_id, line.error.code])).toEqual([
+    expect(errors.map((line) => [line.custom_id, failureOfLine(line as BatchOutputLine)?.code])).toEqual([
       ['line-3', 'invalid_json'],
       ['c2', 'backend_rejected_request'],
     ]);

@@ -192,8 +192,20 @@ describe('runChunk', () => {
       {
         id: batchRequestId(JOB_ID, 2),
         custom_id: 'bad',
-        response: null,
-        error: { code: 'backend_rejected_request', message: 'The model refused this batch.' },
+        // The backend answered: a response with its status and the OpenAI error body.
+        response: {
+          status_code: 400,
+          request_id: expect.any(String),
+          body: {
+            error: {
+              code: 'backend_rejected_request',
+              message: 'The model refused this batch.',
+              type: 'invalid_request_error',
+              param: null,
+            },
+          },
+        },
+        error: null,
       },
     ]);
     expect(await world.jobs.get(JOB_ID)).toMatchObject({ requestCounts: { total: 4, completed: 3, failed: 1 } });

@@ -103,6 +103,18 @@ describe('metrics (Powertools EMF)', () => {
     expect(lines[1]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'status'], ['service']]);
   });
 
+  it('publishes the batch backlog of each GPU pool with the pool as a dimension', async () => {
+    // Act
+    const output = await withEmf(async ({ jobs }) => {
+      jobs.jobTelemetry.onChunkStarted!({ jobId: 'batch_1', backlogByModel: { 'gpt-oss-20b': 300, 'gpt-oss-120b': 100 } });
+    });
+    // Assess
+    const lines = emfLines(output);
+    expect(emfSum(lines, 'PoolBacklog', { pool: 'gpt-oss-20b' })).toBe(300);
+    expect(emfSum(lines, 'PoolBacklog', { pool: 'gpt-oss-120b' })).toBe(100);
+    expect(lines[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'pool'], ['service']]);
+  });
+
   it('publishes nothing while metrics are disabled', async () => {
     // Prepare: the test environment disables metrics.
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);

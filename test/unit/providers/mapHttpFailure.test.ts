@@ -29,7 +29,7 @@ describe('mapHttpFailure', () => {
   it.each([
     [408, BackendUnavailableError],
     [502, BackendUnavailableError],
-    [404, BackendRejectedError],
+    [404, BackendUnavailableError],
     [413, BackendRejectedError],
   ])('maps HTTP %i to %p', (status, expected) => {
     // Act
@@ -38,6 +38,25 @@ describe('mapHttpFailure', () => {
     // Assess
     expect(error).toBeInstanceOf(expected);
     expect(error.backendId).toBe('gpu-pool');
+  });
+
+  it("maps vLLM's 404 NotFoundError for a model it does not serve to a backend failure, never the caller's error", () => {
+    // Prepare
+    const body = JSON.stringify({
+      object: 'error',
+      message: 'The model `gpt-oss-120b` does not exist.',
+      type: 'NotFoundError',
+      param: null,
+      code: 404,
+    });
+
+    // Act
+    const error = mapHttpFailure(404, () => null, body, context);
+
+    // Assess
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error).toMatchObject({ code: 'backend_unavailable', status: 503, retryable: true });
+    expect(error.message).toContain('does not exist');
   });
 
   it('keeps the internal URL out of a rejection message callers may see', () => {

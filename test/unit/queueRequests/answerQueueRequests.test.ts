@@ -173,8 +173,19 @@ describe('answerQueueRequests: failures', () => {
     expect(world.answers.lines(replyUrl('a'))).toEqual([
       expect.objectContaining({
         custom_id: 'e-1',
-        response: null,
-        error: { code: 'backend_unavailable', message: "input[0]: The model 'embed-b' is unavailable right now; try again." },
+        response: {
+          status_code: 503,
+          request_id: expect.any(String),
+          body: {
+            error: {
+              code: 'backend_unavailable',
+              message: "input[0]: The model 'embed-b' is unavailable right now; try again.",
+              type: 'server_error',
+              param: null,
+            },
+          },
+        },
+        error: null,
       }),
     ]);
   });
@@ -185,7 +196,8 @@ describe('answerQueueRequests: failures', () => {
     world.chat().failWith = new BackendRejectedError('The model refused this input.', { backendId: 'gpu' });
     const result = await answerQueueRequests(world.deps, [received(chatMessage('c-1'))], options());
     expect(result.retry).toEqual([]);
-    expect(world.answers.lines(RESULTS_URL).find((line) => line.custom_id === 'c-1').error.code).toBe('backend_rejected_request');
+    const answer = world.answers.lines(RESULTS_URL).find((line) => line.custom_id === 'c-1');
+    expect(answer).toMatchObject({ response: { status_code: 400, body: { error: { code: 'backend_rejected_request' } } }, error: null });
   });
 
   it('hands back work the deadline left undone, and answers deadline_exceeded on the last delivery', async () => {
@@ -206,7 +218,11 @@ describe('answerQueueRequests: failures', () => {
     const result = await answerQueueRequests(world.deps, [received(body, { attributes: correlation('k-bad') })], options());
     expect(result.retry).toEqual([]);
     const [answer] = world.answers.queues.get(replyUrl('a'))!;
-    expect(JSON.parse(answer!.body)).toMatchObject({ custom_id: 'bad', response: null, error: { code: 'model_not_found' } });
+    expect(JSON.parse(answer!.body)).toMatchObject({
+      custom_id: 'bad',
+      response: { status_code: 404, body: { error: { code: 'model_not_found', param: 'model' } } },
+      error: null,
+    });
     expect(answer!.attributes.correlation_id).toEqual(correlation('k-bad').correlation_id);
     expect(world.providers.size === 0 || world.chat().chatCalls.length === 0).toBe(true);
   });

@@ -1,0 +1,41 @@
+import { createApiKeyDirectory, createUsageStore } from '../../shared/aws/adapters';
+import { ApiKeyAdmin, CreateApiKeyRequest, ListApiKeysQuery } from '../../shared/auth';
+import { loadConfig } from '../../shared/config/config';
+import { NotFoundError } from '../../shared/errors';
+import { httpRoute, jsonResponse, parseRequest, requireAdmin } from '../../shared/http';
+import { readUsageReport, UsageQuery, type UsageStore } from '../../shared/usage';
+
+const CREATE_KEY = 'POST /v1/admin/keys';
+
+/**
+ * The admin routes, for admin keys only (any other key gets OpenAI's 403):
+ * `POST /v1/admin/keys`, `GET /v1/admin/keys`, `DELETE /v1/admin/keys/{keyId}` and
+ * `GET /v1/admin/usage`.
+ */
+export const createHandler = (deps: { keys: ApiKeyAdmin; usage: Pick<UsageStore, 'query'>; maxBodyBytes: number }) =>
+  httpRoute(
+    async ({ event, tenant, body }) => {
+      requireAdmin(tenant);
+      const query = event.queryStringParameters ?? {};
+      switch (event.routeKey) {
+        case CREATE_KEY:
+          return jsonResponse(200, await deps.keys.create(parseRequest(CreateApiKeyRequest, body ?? {})));
+        case 'GET /v1/admin/keys':
+          return jsonResponse(200, await deps.keys.list(parseRequest(ListApiKeysQuery, query)));
+        case 'DELETE /v1/admin/keys/{keyId}':
+          return jsonResponse(200, await deps.keys.revoke(event.pathParameters?.keyId ?? ''));
+        case 'GET /v1/admin/usage':
+          return jsonResponse(200, await readUsageReport(deps.usage, parseRequest(UsageQuery, query)));
+        default:
+          throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
+      }
+    },
+    { jsonBodyMaxBytes: deps.maxBodyBytes, jsonBodyWhen: (event) => event.routeKey === CREATE_KEY },
+  );
+
+const config = loadConfig();
+export const handler = createHandler({
+  keys: new ApiKeyAdmin(createApiKeyDirectory(config)),
+  usage: createUsageStore(config),
+  maxBodyBytes: config.maxBodyBytes,
+});

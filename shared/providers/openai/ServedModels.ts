@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/** How a pool learns which models its servers serve. */
+export interface ServedModelsOptions {
+  /** The pool's server roots (no trailing `/v1`). */
+  servers: readonly string[];
+  /** How long a server's model list is trusted before it is asked again. */
+  ttlMs: number;
+  /** Longest one `GET /v1/models` may take; a server that does not answer in time counts as down until its next check. */
+  listTimeoutMs?: number;
+  /** Headers of the listing request (the pool's `Authorization`). */
+  headers?: Record<string, string>;
+  fetch: typeof fetch;
+  now?: () => number;
+}
+
+/** A server's last listing: the models it serves, or `undefined` when it was down or answered nonsense. */
+interface Listing {
+  models: Set<string> | undefined;
+  checkedAt: number;
+}
+
+const DEFAULT_LIST_TIMEOUT_MS = 2_000;
+
+/** The OpenAI model list, as vLLM, TGI and Ollama answer it; only the ids matter. */
+const ModelList = z.object({ data: z.array(z.object({ id: z.string() })) });
+
+/**
+ * Which server of a pool serves which model, from each server's `GET /v1/models`
+ * (vLLM lists its `--served-model-name`s there), cached for `ttlMs` and asked again
+ * after. A server that cannot be listed is left out until its next check, so an
+ * unhealthy or half-started server gets no work; one that answers "no such model" for
+ * a model is taken off that model at once ({@link markNotServing}).
+ */
+export class ServedModels {
+  readonly #options: ServedModelsOptions;
+  readonly #now: () => number;
+  readonly #listings = new Map<string, Listing>();
+  /** One listing request per server at a time, shared by every caller waiting for it. */
+  readonly #pending = new Map<string, Promise<void>>();
+
+  constructor(options: ServedModelsOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The servers that serve `model`, in pool order, after asking those whose listing is stale. */
+  async serversFor(model: string): Promise<string[]> {
+    await Promise.all(this.#options.servers.filter((server) => this.#stale(server)).map((server) => this.#refresh(server)));
+    return this.#options.servers.filter((server) => this.#listings.get(server)?.models?.has(model) === true);
+  }
+
+  /** A server answered that it does not serve `model`: no more of that model's work goes there until it lists it again. */
+  markNotServing(server: string, model: string): void {
+    this.#listings.get(server)?.models?.delete(model);
+  }
+
+  #stale(server: string): boolean {
+    const listing = this.#listings.get(server);
+    return listing === undefined || this.#now() - listing.checkedAt >= this.#options.ttlMs;
+  }
+
+  #refresh(server: string): Promise<void> {
+    const pending = this.#pending.get(server);
+    if (pending) return pending;
+    const refresh = this.#list(server)
+      .then((models) => {
+        this.#listings.set(server, { models, checkedAt: this.#now() });
+      })
+      .finally(() => this.#pending.delete(server));
+    this.#pending.set(server, refresh);
+    return refresh;
+  }
+
+  /** The ids a server lists, or `undefined` when it is down, slow or answers anything but a model list. */
+  async #list(server: string): Promise<Set<string> | undefined> {
+    // Only its own timeout: callers share this listing, so one caller leaving must not mark the server down.
+    const signal = AbortSignal.timeout(this.#options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS);
+    try {
+      const response = await this.#options.fetch(`${server}/v1/models`, {
+        headers: { accept: 'application/json', ...this.#options.headers },
+        signal,
+      });
+      if (!response.ok) return undefined;
+      const parsed = ModelList.safeParse(await response.json());
+      return parsed.success ? new Set(parsed.data.data.map((entry) => entry.id)) : undefined;
+    } catch {
+      // Refused, reset, timed out or not JSON: the server is not fit for work right now.
+      return undefined;
+    }
+  }
+}
