@@ -205,6 +205,7 @@ export class DynamoDbJobStore implements JobStore {
     attempt: string,
     counts: ChunkCounts,
     now = new Date(),
+    failure?: JobFailure,
   ): Promise<{ applied: boolean; job: Job }> {
     const codes = Object.entries(counts.errorCodes ?? {}).filter(([, n]) => n > 0);
     try {
@@ -212,8 +213,9 @@ export class DynamoDbJobStore implements JobStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
+          // The cause goes in the chunk's own write: a delivery that loses the chunk records nothing.
           UpdateExpression:
-            'SET chunkAttempts.#idx = :attempt, progressAt = :now REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt' +
+            `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt` +
             codes.map((_, i) => `, #e${i} :e${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: {
@@ -230,6 +232,7 @@ export class DynamoDbJobStore implements JobStore {
             ':f': counts.failed,
             ':p': counts.promptTokens,
             ':ct': counts.completionTokens,
+            ...(failure ? { ':failure': failure } : {}),
             ':rt': counts.reasoningTokens ?? 0,
             ':kt': counts.cachedTokens ?? 0,
             ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
@@ -333,25 +336,6 @@ export class DynamoDbJobStore implements JobStore {
     } while (startKey && ids.length < limit);
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
     return jobs.filter((job): job is Job => job !== undefined && !TERMINAL_STATUSES.includes(job.status));
-  }
-
-  async recordFailure(jobId: string, failure: JobFailure): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          UpdateExpression: 'SET failure = :failure',
-          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(failure) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failure': failure, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
   }
 
   async chunkAttempts(jobId: string): Promise<Map<number, string>> {

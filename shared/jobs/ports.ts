@@ -40,8 +40,20 @@ export interface JobStore {
    * Records chunk `index` as done by `attempt` and adds its counts to the job, once:
    * a second call for the same chunk changes nothing and returns `applied: false`.
    * Only while the job is in_progress, cancelling or expired. Sets `progressAt` to `now`.
+   *
+   * `failure`, when given, is why the job will end `failed` once its chunks are all
+   * recorded (this attempt found its input replaced or deleted): it is set in the same
+   * write, so only the delivery whose record wins the chunk can fail the job. The first
+   * cause recorded stays (a later chunk's cause does not replace it).
    */
-  recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now?: Date): Promise<{ applied: boolean; job: Job }>;
+  recordChunkDone(
+    jobId: string,
+    index: number,
+    attempt: string,
+    counts: ChunkCounts,
+    now?: Date,
+    failure?: JobFailure,
+  ): Promise<{ applied: boolean; job: Job }>;
   /**
    * Advisory progress of chunk `index` while it runs: `lines` of it settled so far
    * (summed into {@link Job.inFlightLines}). Ignored once the chunk is recorded done
@@ -64,14 +76,6 @@ export interface JobStore {
    * setting the same ids again is allowed, since finalize may run twice.
    */
   setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job>;
-  /**
-   * Records why a running job will end `failed` once its chunks are all recorded (its
-   * input was replaced or deleted): finalize then ends it `failed` with this failure,
-   * keeping the results already made. The first cause recorded wins (false, nothing
-   * written, when one is there already); only while the job is in_progress, cancelling
-   * or expired (false otherwise).
-   */
-  recordFailure(jobId: string, failure: JobFailure): Promise<boolean>;
   /** The attempt whose part files count, for each chunk recorded done. */
   chunkAttempts(jobId: string): Promise<Map<number, string>>;
   /** Stores ingest's chunk plan (replacing any earlier one for the job). */

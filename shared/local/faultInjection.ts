@@ -4,8 +4,8 @@ import { LocalPlatformError } from './errors';
 
 /**
  * Faults the local runtime injects on purpose, for the fault suite (`npm run test:faults`):
- * SQS delivering a message a second time, and a function dying in the middle of an
- * invocation. They live here, in the local runtime, so that no handler or use case carries
+ * SQS delivering a message a second time, a function dying in the middle of an
+ * invocation, and a message landing in its queue's dead-letter queue unprocessed. They live here, in the local runtime, so that no handler or use case carries
  * a test-only switch; off unless asked for.
  *
  * Every decision comes from a seeded PRNG, one stream per queue and per function, so one
@@ -30,6 +30,12 @@ export interface LocalFaultOptions {
    * serverless.yml (`worker`, `requests`); functions not named never crash.
    */
   crashRates: Readonly<Record<string, number>>;
+  /**
+   * Fraction of the messages received for a function (by key, as `crashRates`) that go
+   * straight to their queue's dead-letter queue instead of to the function, as if every
+   * receive SQS allows had been spent on it. Optional; none when absent.
+   */
+  deadLetterRates?: Readonly<Record<string, number>>;
 }
 
 /** How an invocation is to die: `afterMs` after it started, as a Lambda that timed out. */
@@ -45,9 +51,15 @@ export class LocalFaults {
   private readonly streams = new Map<string, () => number>();
   /** Invocations since the last crash that struck, by function key. */
   private readonly sinceCrash = new Map<string, number>();
+  /** Messages since the last one sent to the dead-letter queue, by function key. */
+  private readonly sinceDeadLetter = new Map<string, number>();
 
   constructor(readonly options: LocalFaultOptions) {
-    for (const [name, rate] of [['duplicateRate', options.duplicateRate], ...Object.entries(options.crashRates)] as const) {
+    for (const [name, rate] of [
+      ['duplicateRate', options.duplicateRate],
+      ...Object.entries(options.crashRates),
+      ...Object.entries(options.deadLetterRates ?? {}),
+    ] as const) {
       if (!(rate >= 0 && rate <= 1))
         throw new LocalPlatformError(`The rate of ${name} must be between 0 and 1, got ${rate}`, { code: 'BAD_OPTION' });
     }
@@ -84,6 +96,24 @@ export class LocalFaults {
     return { afterMs: Math.max(MIN_CRASH_AFTER_MS, Math.round(typicalMs * (0.05 + 0.45 * when))) };
   }
 
+  /**
+   * Whether a message just received for `functionKey` goes to the dead-letter queue
+   * instead. At least one every `2 / rate` messages, so that a run of a few dozen chunk
+   * messages always loses some.
+   */
+  deadLetter(functionKey: string): boolean {
+    const rate = this.options.deadLetterRates?.[functionKey] ?? 0;
+    if (rate <= 0) return false;
+    const draw = this.stream(`dead-letter:${functionKey}`)();
+    const since = (this.sinceDeadLetter.get(functionKey) ?? 0) + 1;
+    if (draw >= rate && since < Math.ceil(2 / rate)) {
+      this.sinceDeadLetter.set(functionKey, since);
+      return false;
+    }
+    this.sinceDeadLetter.set(functionKey, 0);
+    return true;
+  }
+
   /** A planned crash struck (the invocation was still running). */
   crashed(functionKey: string): void {
     this.sinceCrash.set(functionKey, 0);
@@ -91,12 +121,16 @@ export class LocalFaults {
 
   /** Checks that every function named to crash exists. */
   checkFunctions(known: readonly string[]): void {
-    const unknown = Object.keys(this.options.crashRates).filter((key) => !known.includes(key));
-    if (unknown.length)
-      throw new LocalPlatformError(
-        `LOCAL_CRASH_FUNCTIONS names ${unknown.join(', ')}, not functions of serverless.yml (${known.join(', ')})`,
-        { code: 'BAD_OPTION' },
-      );
+    for (const [variable, rates] of [
+      ['LOCAL_CRASH_FUNCTIONS', this.options.crashRates],
+      ['LOCAL_DEAD_LETTER_FUNCTIONS', this.options.deadLetterRates ?? {}],
+    ] as const) {
+      const unknown = Object.keys(rates).filter((key) => !known.includes(key));
+      if (unknown.length)
+        throw new LocalPlatformError(`${variable} names ${unknown.join(', ')}, not functions of serverless.yml (${known.join(', ')})`, {
+          code: 'BAD_OPTION',
+        });
+    }
   }
 
   private stream(name: string): () => number {
@@ -118,30 +152,39 @@ function rateOf(name: string, raw: string | undefined): number {
   return value;
 }
 
+/** `worker:0.3,requests` as rates by function key; a key without a rate takes `fallback`. */
+function ratesByFunction(variable: string, raw: string | undefined, fallback: number): Record<string, number> {
+  const rates: Record<string, number> = {};
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [key, rate] = entry.split(':').map((part) => part.trim());
+    rates[key!] = rate === undefined ? fallback : rateOf(`${variable} ${key}`, rate);
+  }
+  return rates;
+}
+
 /**
  * The faults asked for by `LOCAL_SQS_DUPLICATE_RATE`, `LOCAL_CRASH_FUNCTIONS` (comma-separated
- * function keys, each with its own rate as `worker:0.3` or else `LOCAL_CRASH_RATE`) and
+ * function keys, each with its own rate as `worker:0.3` or else `LOCAL_CRASH_RATE`),
+ * `LOCAL_DEAD_LETTER_FUNCTIONS` (the same, each with its rate: `worker:0.03`) and
  * `LOCAL_FAULT_SEED` (default 1); undefined when no fault is asked for.
  */
 export function localFaultsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalFaults | undefined {
   const duplicateRate = rateOf('LOCAL_SQS_DUPLICATE_RATE', env.LOCAL_SQS_DUPLICATE_RATE);
   const defaultCrashRate = rateOf('LOCAL_CRASH_RATE', env.LOCAL_CRASH_RATE);
-  const crashRates: Record<string, number> = {};
-  for (const entry of (env.LOCAL_CRASH_FUNCTIONS ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)) {
-    const [key, rate] = entry.split(':').map((part) => part.trim());
-    crashRates[key!] = rate === undefined ? defaultCrashRate : rateOf(`LOCAL_CRASH_FUNCTIONS ${key}`, rate);
-  }
+  const crashRates = ratesByFunction('LOCAL_CRASH_FUNCTIONS', env.LOCAL_CRASH_FUNCTIONS, defaultCrashRate);
+  const deadLetterRates = ratesByFunction('LOCAL_DEAD_LETTER_FUNCTIONS', env.LOCAL_DEAD_LETTER_FUNCTIONS, 0);
   if (defaultCrashRate > 0 && Object.keys(crashRates).length === 0) {
     throw new LocalPlatformError('LOCAL_CRASH_RATE needs LOCAL_CRASH_FUNCTIONS, the functions to crash (e.g. worker,requests)', {
       code: 'BAD_OPTION',
     });
   }
-  if (duplicateRate === 0 && Object.values(crashRates).every((rate) => rate === 0)) return undefined;
+  if (duplicateRate === 0 && [...Object.values(crashRates), ...Object.values(deadLetterRates)].every((rate) => rate === 0))
+    return undefined;
   const rawSeed = env.LOCAL_FAULT_SEED;
   const seed = rawSeed === undefined || rawSeed === '' ? 1 : Number(rawSeed);
   if (!Number.isInteger(seed)) throw new LocalPlatformError(`LOCAL_FAULT_SEED=${rawSeed} is not an integer`, { code: 'BAD_OPTION' });
-  return new LocalFaults({ seed, duplicateRate, crashRates });
+  return new LocalFaults({ seed, duplicateRate, crashRates, deadLetterRates });
 }

@@ -1,7 +1,11 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type MessageAttributeValue,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -62,6 +66,8 @@ export class SqsEventSource {
   private running = 0;
   /** Running mean of how long working invocations take (milliseconds), for injected crashes. */
   private typicalMs: number | undefined;
+  /** The URL of the queue's dead-letter queue (undefined: it has none), looked up once. */
+  private deadLetterQueueUrl: Promise<string | undefined> | undefined;
 
   constructor(private readonly options: SqsEventSourceOptions) {
     this.logger = options.logger ?? consoleLogger;
@@ -179,9 +185,11 @@ export class SqsEventSource {
     return Messages;
   }
 
-  private async invoke(messages: Message[]): Promise<void> {
+  private async invoke(received: Message[]): Promise<void> {
     const { queue } = this.options;
     const faults = this.options.faults;
+    const messages = faults ? await this.injectDeadLetters(received, faults) : received;
+    if (!messages.length) return;
     // Injected duplicate deliveries, decided on receipt: a copy that reaches a second
     // invocation while the first is still working, or a delete that gets lost.
     const copies: Message[] = [];
@@ -206,6 +214,45 @@ export class SqsEventSource {
         return (handled.has(id) && !lostDeletes.has(id)) || copyHandled.has(id);
       }),
     );
+  }
+
+  /**
+   * Injected dead letters: the messages the faults pick go to the queue's dead-letter
+   * queue unprocessed (sent there, deleted here), as SQS moves a message whose receives
+   * are spent. Returns the others, for the function.
+   */
+  private async injectDeadLetters(messages: Message[], faults: { faults: LocalFaults; functionKey: string }): Promise<Message[]> {
+    const picked = messages.filter(() => faults.faults.deadLetter(faults.functionKey));
+    if (!picked.length) return messages;
+    this.deadLetterQueueUrl ??= this.findDeadLetterQueue();
+    const target = await this.deadLetterQueueUrl.catch((error: unknown) => {
+      this.logger.error(`${this.label} could not find the dead-letter queue; no dead letter injected`, error);
+      return undefined;
+    });
+    if (!target) return messages;
+    const entries = picked.map((message, index) => ({
+      Id: String(index),
+      MessageBody: message.Body ?? '',
+      ...(message.MessageAttributes ? { MessageAttributes: sendableAttributes(message.MessageAttributes) } : {}),
+    }));
+    for (let start = 0; start < entries.length; start += SQS_MAX_BATCH)
+      await this.options.client.send(
+        new SendMessageBatchCommand({ QueueUrl: target, Entries: entries.slice(start, start + SQS_MAX_BATCH) }),
+      );
+    await this.deleteMessages(picked);
+    // Machine-readable: the fault suite counts these lines.
+    this.logger.info(`[fault] dead-letter queue=${this.options.queue.name} messages=${picked.length}`);
+    return messages.filter((message) => !picked.includes(message));
+  }
+
+  private async findDeadLetterQueue(): Promise<string | undefined> {
+    const { Attributes } = await this.options.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.options.queue.url, AttributeNames: ['RedrivePolicy'] }),
+    );
+    if (!Attributes?.RedrivePolicy) return undefined;
+    const arn = String((JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: unknown }).deadLetterTargetArn ?? '');
+    const { QueueUrl } = await this.options.client.send(new GetQueueUrlCommand({ QueueName: arn.split(':').pop() }));
+    return QueueUrl;
   }
 
   /** One invocation; resolves with the ids of the messages it handled (none if it failed). */
@@ -271,6 +318,20 @@ export class SqsEventSource {
         .catch(() => undefined);
     }
   }
+}
+
+/** Received message attributes as SendMessage takes them (type and value only). */
+function sendableAttributes(attributes: Record<string, MessageAttributeValue>): Record<string, MessageAttributeValue> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [
+      name,
+      {
+        DataType: value.DataType,
+        ...(value.StringValue !== undefined ? { StringValue: value.StringValue } : {}),
+        ...(value.BinaryValue !== undefined ? { BinaryValue: value.BinaryValue } : {}),
+      },
+    ]),
+  );
 }
 
 function receiveCountOf(message: Message): number {

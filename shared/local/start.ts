@@ -8,7 +8,8 @@
  * or event lines), LOCAL_SQS_CONCURRENCY (2 invocations at once per queue),
  * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's) and LOCAL_SCHEDULE_INTERVAL_MS
  * (replaces every schedule's period); for the fault suite, LOCAL_SQS_DUPLICATE_RATE,
- * LOCAL_CRASH_RATE, LOCAL_CRASH_FUNCTIONS and LOCAL_FAULT_SEED (shared/local/faultInjection.ts).
+ * LOCAL_CRASH_RATE, LOCAL_CRASH_FUNCTIONS, LOCAL_DEAD_LETTER_FUNCTIONS and LOCAL_FAULT_SEED
+ * (shared/local/faultInjection.ts).
  * The table and the bucket are kept in LOCAL_DATA_DIR (`.local-data` under the working
  * directory; empty: in memory, nothing kept) across runs; `--fresh` (`npm start -- --fresh`)
  * empties it first. Prints where everything is, then one
@@ -124,13 +125,13 @@ async function main(): Promise<void> {
     if (fresh && dataDir) await rm(dataDir, { recursive: true, force: true });
     const faults = localFaultsFromEnv();
     if (faults) {
-      const { seed, duplicateRate, crashRates } = faults.options;
-      const crashes =
-        Object.entries(crashRates)
+      const { seed, duplicateRate, crashRates, deadLetterRates = {} } = faults.options;
+      const byFunction = (rates: Readonly<Record<string, number>>) =>
+        Object.entries(rates)
           .map(([key, rate]) => `${rate * 100}% of ${key}`)
           .join(', ') || 'none';
       console.log(
-        `  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${crashes}`,
+        `  Injected faults   seed ${seed}: ${duplicateRate * 100}% of messages delivered twice; invocations crashing midway: ${byFunction(crashRates)}; messages sent to the dead-letter queue unprocessed: ${byFunction(deadLetterRates)}`,
       );
     }
     platform = await startLocalPlatform({

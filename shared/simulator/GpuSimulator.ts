@@ -4,6 +4,9 @@ import { FaultInjector } from './faults';
 import { DEFAULT_SIMULATOR_CONFIG, applyConfigPatch, maxItemsPerSecond, type Face, type SimulatorConfig } from './SimulatorConfig';
 import { SimulatorStats, type SimulatorStatsSnapshot } from './SimulatorStats';
 
+/** The longest delay a Node timer takes (about 24.8 days): a hung request's wait, for all practical purposes for ever. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * The simulated GPU server without its HTTP skin: configuration, the scheduler, fault
  * injection and stats. Faces describe a request as {@link GpuWork}; this decides its fate
@@ -206,6 +209,13 @@ export class GpuSimulator {
       });
     }
     const decision = this.faults.decide(work.face, config[work.face], work.promptTokens + work.completionTokens);
+    if (decision.kind === 'hang') {
+      // A hung server: the request is held, unanswered, until its client gives up (or the
+      // simulator closes); what is thrown then reaches nobody.
+      this.statistics.recordFault(work.face, 'hung');
+      await this.sleep(MAX_TIMER_MS, signal);
+      throw new SimulatorError('cancelled', 'the client gave up on a hung request (hangRate)', { code: 'hung' });
+    }
     if (decision.kind === 'error') {
       this.statistics.recordFault(work.face, 'injectedErrors');
       throw new SimulatorError('internal', 'injected internal error (errorRate)', { code: 'injected_error' });

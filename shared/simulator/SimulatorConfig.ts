@@ -20,6 +20,11 @@ export const FaceFaultsSchema = z.strictObject({
   throttleRate: rate,
   /** Answered `slowMs` later than the GPU would allow. */
   slowRate: rate,
+  /**
+   * Accepted and never answered (a hung server): no status, no byte, until the client
+   * gives up. Drawn before the other faults, from a stream of its own.
+   */
+  hangRate: rate,
   slowMs: nonNegative.max(600_000),
   /** Sliding 60 s budget of prompt + completion tokens; 0 means unlimited. */
   tokensPerMinute: z.number().int().min(0),
@@ -93,6 +98,7 @@ const NO_FAULTS: FaceFaults = {
   errorRate: 0,
   throttleRate: 0,
   slowRate: 0,
+  hangRate: 0,
   slowMs: 0,
   tokensPerMinute: 0,
   retryAfterSeconds: 1,

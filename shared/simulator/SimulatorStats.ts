@@ -28,6 +28,8 @@ export interface FaceStats {
   overloaded: number;
   /** Delayed by `slowMs`. */
   slowed: number;
+  /** Held unanswered by `hangRate` (until their client went away). */
+  hung: number;
   /** Chat requests answered as a stream (SSE or event stream). */
   streamed: number;
   /** Streams broken after their first token by `midStreamErrorRate`. */
@@ -79,6 +81,7 @@ export type FaultCounter =
   | 'tokenThrottles'
   | 'overloaded'
   | 'slowed'
+  | 'hung'
   | 'midStreamErrors'
   | 'streamed';
 
@@ -94,6 +97,7 @@ function emptyFace(): FaceStats {
     tokenThrottles: 0,
     overloaded: 0,
     slowed: 0,
+    hung: 0,
     streamed: 0,
     midStreamErrors: 0,
     cancelled: 0,

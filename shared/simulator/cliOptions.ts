@@ -28,6 +28,7 @@ const FAULT_FLAGS: Record<string, Exclude<keyof FaceFaults, 'midStreamErrorKind'
   'throttle-rate': 'throttleRate',
   'slow-rate': 'slowRate',
   'slow-ms': 'slowMs',
+  'hang-rate': 'hangRate',
   'tokens-per-minute': 'tokensPerMinute',
   'retry-after-seconds': 'retryAfterSeconds',
   'mid-stream-error-rate': 'midStreamErrorRate',

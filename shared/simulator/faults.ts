@@ -80,6 +80,7 @@ export class TokenWindow {
 /** The fate of one arriving request. */
 export type FaultDecision =
   | { kind: 'serve'; slowMs: number }
+  | { kind: 'hang' }
   | { kind: 'error' }
   | { kind: 'throttle'; retryAfterSeconds: number; reason: 'rate' | 'tokens' };
 
@@ -88,6 +89,7 @@ export class FaultInjector {
   private readonly now: () => number;
   private random: Record<Face, () => number>;
   private midStream: Record<Face, () => number>;
+  private hangs: Record<Face, () => number>;
   private readonly windows: Record<Face, TokenWindow> = { openai: new TokenWindow(), bedrock: new TokenWindow() };
 
   /** @param now clock in epoch milliseconds (injectable so the window can be tested). */
@@ -95,23 +97,29 @@ export class FaultInjector {
     this.now = now;
     this.random = FaultInjector.streams(seed);
     this.midStream = FaultInjector.streams(seed ^ 0x5bd1e995);
+    this.hangs = FaultInjector.streams(seed ^ 0x27d4eb2f);
   }
 
   /** Restarts the PRNG streams from `seed` and empties the token windows. */
   reset(seed: number): void {
     this.random = FaultInjector.streams(seed);
     this.midStream = FaultInjector.streams(seed ^ 0x5bd1e995);
+    this.hangs = FaultInjector.streams(seed ^ 0x27d4eb2f);
     for (const face of FACES) this.windows[face].clear();
   }
 
   /**
    * Decides the fate of a request that will cost `tokens` (prompt + completion).
    * Three draws are taken every time, whatever the rates, so changing one rate never
-   * reshuffles which requests the others hit. Order: error, throttle, token window, slow.
+   * reshuffles which requests the others hit. Order: hang (its own stream, drawn every
+   * time too, so a hang rate shifts none of the other draws), error, throttle, token
+   * window, slow.
    */
   decide(face: Face, faults: FaceFaults, tokens: number): FaultDecision {
     const next = this.random[face];
+    const hangDraw = this.hangs[face]();
     const [errorDraw, throttleDraw, slowDraw] = [next(), next(), next()];
+    if (hangDraw < faults.hangRate) return { kind: 'hang' };
     if (errorDraw < faults.errorRate) return { kind: 'error' };
     if (throttleDraw < faults.throttleRate) {
       return { kind: 'throttle', retryAfterSeconds: faults.retryAfterSeconds, reason: 'rate' };

@@ -26,6 +26,8 @@ export interface LocalPlatformProcess {
   output(): string;
   /** Sends SIGTERM and resolves with the exit code once the process is gone. */
   stop(): Promise<number | null>;
+  /** Sends SIGKILL (`kill -9`: nothing is flushed or closed) and resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** The JSON after the READY marker (shared/local/start.ts). */
@@ -131,6 +133,10 @@ export async function startLocalPlatformProcess(
     events: ready.events,
     output: () => output,
     stop: () => stop(child, exited),
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 

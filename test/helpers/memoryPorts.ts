@@ -50,13 +50,14 @@ export class MemoryJobStore implements JobStore {
     return clone(job);
   }
 
-  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date()) {
+  async recordChunkDone(jobId: string, index: number, attempt: string, counts: ChunkCounts, now = new Date(), failure?: JobFailure) {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     const attempts = this.attempts.get(jobId) ?? new Map<number, string>();
     this.attempts.set(jobId, attempts);
     if (attempts.has(index) || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return { applied: false, job: clone(job) };
     attempts.set(index, attempt);
+    if (failure && !job.failure) job.failure = clone(failure);
     job.progressAt = Math.floor(now.getTime() / 1000);
     job.chunksDone += 1;
     job.requestCounts.completed += counts.completed;
@@ -92,13 +93,6 @@ export class MemoryJobStore implements JobStore {
       .sort((a, b) => a.expiresAt - b.expiresAt)
       .slice(0, limit)
       .map(clone);
-  }
-
-  async recordFailure(jobId: string, failure: JobFailure) {
-    const job = this.jobs.get(jobId);
-    if (!job || job.failure || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return false;
-    job.failure = clone(failure);
-    return true;
   }
 
   async chunkAttempts(jobId: string) {

@@ -78,42 +78,49 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
     logger.warn('chunk not recorded while the job is finalizing', { jobId, chunk: chunk.index, status: job.status });
     return { status: 'skipped' };
   }
-  const outputs = await chunkOutputs(deps, message, job, options);
-  if (!Array.isArray(outputs)) return { status: 'retry_later', cause: outputs };
-  return record(deps, message, job, outputs, started);
+  const outcome = await chunkOutputs(deps, message, job, options);
+  if (typeof outcome === 'string') return { status: 'retry_later', cause: outcome };
+  return record(deps, message, job, outcome, started);
+}
+
+/** What a delivery made of its chunk: the output lines, and why the job fails if the input was lost. */
+interface ChunkOutcome {
+  outputs: LineOutput[];
+  /** Recorded with the chunk, in its one conditional write: only the winning delivery's cause counts. */
+  failure?: JobFailure;
 }
 
 /**
  * The chunk's output lines: drained (cancelling, expired) or run. When its input was
  * replaced (the read pinned to the ETag answers 412) or deleted (404), nothing of the new
- * bytes is read: the job is marked to end `failed` with that cause, and every request
- * line of the chunk becomes an error line with its code. Chunks after that one do the
- * same without reading, and chunks recorded before it keep their results.
+ * bytes is read: every request line of the chunk becomes an error line with that code,
+ * and the cause goes with the chunk's record, so the job ends `failed` only if this
+ * delivery's lines are the ones that count. Chunks after a recorded loss do the same
+ * without reading, and chunks recorded before it keep their results.
  */
 async function chunkOutputs(
   deps: RunChunkDeps,
   message: ChunkMessage,
   job: Job,
   options: RunChunkOptions,
-): Promise<LineOutput[] | RetryCause> {
+): Promise<ChunkOutcome | RetryCause> {
   const lost = recordedInputLoss(job);
-  if (lost) return lostInputOutputs(message, job, lost, deps.newId ?? randomId);
+  if (lost) return { outputs: lostInputOutputs(message, job, lost, deps.newId ?? randomId), failure: lost };
   const drain = job.status === 'cancelling' || job.status === 'expired' ? DRAIN_REASONS[job.status] : undefined;
   try {
-    return drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
+    const outputs = drain ? await drainedOutputs(deps, message, job, drain) : await ranOutputs(deps, message, job, options);
+    return typeof outputs === 'string' ? outputs : { outputs };
   } catch (error) {
     if (!isInputLost(error)) throw error;
-    const failure = inputLostFailure(error, job);
-    const recorded = await deps.jobs.recordFailure(job.id, failure);
-    // A cause recorded first by another chunk wins, so that every lost line carries the same code.
-    const cause: JobFailure = recorded ? failure : (recordedInputLoss((await deps.jobs.get(job.id)) ?? job) ?? failure);
+    // A cause another chunk recorded meanwhile is kept, so that every lost line carries the job's code.
+    const cause: JobFailure = recordedInputLoss((await deps.jobs.get(job.id)) ?? job) ?? inputLostFailure(error, job);
     logger.warn("input replaced or deleted: the chunk's lines go to the errors file and the job will end failed", {
       jobId: job.id,
       chunk: message.chunk.index,
       code: cause.code,
       key: job.source.key,
     });
-    return lostInputOutputs(message, job, cause, deps.newId ?? randomId);
+    return { outputs: lostInputOutputs(message, job, cause, deps.newId ?? randomId), failure: cause };
   }
 }
 
@@ -269,7 +276,7 @@ async function record(
   deps: RunChunkDeps,
   message: ChunkMessage,
   job: Job,
-  outputs: readonly LineOutput[],
+  { outputs, failure }: ChunkOutcome,
   started: number,
 ): Promise<ChunkRunResult> {
   const { jobId, chunk } = message;
@@ -299,7 +306,7 @@ async function record(
   const cachedTokens = outputs.reduce((sum, output) => sum + (output.cachedTokens ?? 0), 0);
   if (reasoningTokens > 0) counts.reasoningTokens = reasoningTokens;
   if (cachedTokens > 0) counts.cachedTokens = cachedTokens;
-  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()));
+  const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()), failure);
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.
     const recorded = (await deps.jobs.chunkAttempts(jobId)).has(chunk.index);

@@ -157,22 +157,32 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     });
   });
 
-  it("records a running job's failure once (the first cause wins), and never on a job not running", async () => {
+  it("records a failure cause only with a chunk's winning record, keeps the first cause, and never on a job not running", async () => {
     // Prepare
-    await store.create(job('batch_lost', { status: 'in_progress' }));
+    await store.create(job('batch_lost', { status: 'in_progress', chunksTotal: 3 }));
     await store.create(job('batch_waiting'));
+    const counts = { completed: 0, failed: 2, promptTokens: 0, completionTokens: 0 };
+    const changed = { code: 'file_changed', message: 'replaced' };
+    const deleted = { code: 'file_not_found', message: 'deleted' };
 
     // Act
-    const first = await store.recordFailure('batch_lost', { code: 'file_changed', message: 'replaced' });
-    const second = await store.recordFailure('batch_lost', { code: 'file_not_found', message: 'deleted' });
-    const notRunning = await store.recordFailure('batch_waiting', { code: 'file_changed', message: 'replaced' });
-    const missing = await store.recordFailure('batch_nobody', { code: 'file_changed', message: 'replaced' });
+    const won = await store.recordChunkDone('batch_lost', 0, 'x', { ...counts, completed: 2, failed: 0 });
+    const lost = await store.recordChunkDone('batch_lost', 0, 'y', counts, new Date(), changed);
+    const afterLosing = await store.get('batch_lost');
+    const first = await store.recordChunkDone('batch_lost', 1, 'z', counts, new Date(), changed);
+    const second = await store.recordChunkDone('batch_lost', 2, 'w', counts, new Date(), deleted);
+    const notRunning = await store.recordChunkDone('batch_waiting', 0, 'v', counts, new Date(), changed);
 
     // Assess
-    expect([first, second, notRunning, missing]).toEqual([true, false, false, false]);
-    expect(await store.get('batch_lost')).toMatchObject({ status: 'in_progress', failure: { code: 'file_changed', message: 'replaced' } });
+    expect([won.applied, lost.applied, first.applied, second.applied, notRunning.applied]).toEqual([true, false, true, true, false]);
+    expect(afterLosing!.failure).toBeUndefined();
+    expect(await store.get('batch_lost')).toMatchObject({
+      status: 'in_progress',
+      chunksDone: 3,
+      requestCounts: { completed: 2, failed: 4 },
+      failure: changed,
+    });
     expect((await store.get('batch_waiting'))!.failure).toBeUndefined();
-    expect(await store.get('batch_nobody')).toBeUndefined();
   });
 
   it('lists active jobs, and counts a redrive once per value seen, setting progressAt', async () => {

@@ -157,6 +157,86 @@ describe('chunk redelivery and a worker killed mid-chunk', () => {
     expect(new Set(results.map((r) => r.custom_id))).toEqual(new Set(lines.map((_, i) => `r${i + 1}`)));
     expect(events.events).toHaveLength(1);
   });
+
+  it("a chunk delivered twice at once across an input change: only the winning delivery's outcome counts (its results, no failure cause)", async () => {
+    // Prepare: a 200-line file, one chunk. Delivery X reads the input before it is replaced;
+    // delivery Y reads after (412, file_changed) and reaches the chunk's record first, but X's
+    // record lands first. Gates on recordChunkDone fix that order.
+    const key = 'inbox/t1/raced.jsonl';
+    const lines = Array.from({ length: 200 }, (_, i) =>
+      JSON.stringify({
+        custom_id: `x${i + 1}`,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'chat-a', messages: [{ role: 'user', content: `q${i + 1}` }], max_tokens: 5 },
+      }),
+    );
+    await objects.write(BUCKET, key, `${lines.join('\n')}\n`);
+    const head = await objects.head(BUCKET, key);
+    const chunkQueue = new MemorySender<ChunkMessage>();
+    const finalizeQueue = new MemorySender<FinalizeMessage>();
+    const summary = await ingestObject(
+      { jobs, objects, chunks: chunkQueue, limits, resolveModel: (id, kind) => router.model(id, kind) },
+      { tenantId: 't1', bucket: BUCKET, key, etag: head!.etag },
+    );
+    expect(chunkQueue.sent).toHaveLength(1);
+    const message = chunkQueue.sent[0]!;
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    };
+    const xAtRecord = gate();
+    const yAtRecord = gate();
+    const xRecorded = gate();
+    const xJobs = Object.create(jobs) as JobStore;
+    xJobs.recordChunkDone = async (...args: Parameters<JobStore['recordChunkDone']>) => {
+      xAtRecord.open();
+      await yAtRecord.opened;
+      try {
+        return await jobs.recordChunkDone(...args);
+      } finally {
+        xRecorded.open();
+      }
+    };
+    const yJobs = Object.create(jobs) as JobStore;
+    yJobs.recordChunkDone = async (...args: Parameters<JobStore['recordChunkDone']>) => {
+      yAtRecord.open();
+      await xRecorded.opened;
+      return jobs.recordChunkDone(...args);
+    };
+    const deps = (store: JobStore): RunChunkDeps => ({
+      jobs: store,
+      objects,
+      finalize: finalizeQueue,
+      core,
+      router,
+      maxLineBytes: limits.maxLineBytes,
+      newAttemptId: () => randomUUID(),
+      now: Date.now,
+    });
+
+    // Act: X runs up to its record; the input is replaced; Y runs; then both records land, X's first.
+    const x = runChunk(deps(xJobs), message, { deadline: Date.now() + 60_000 });
+    await xAtRecord.opened;
+    await objects.write(BUCKET, key, `${lines.slice(0, 5).join('\n')}\n`);
+    const y = runChunk(deps(yJobs), message, { deadline: Date.now() + 60_000 });
+    const [xResult, yResult] = await Promise.all([x, y]);
+    await finalizeJob(
+      { jobs, files: new DynamoDbFileStore(table.documentClient, table.tableName), objects, events: new MemoryEvents(), now: Date.now },
+      finalizeQueue.sent[0]!,
+    );
+
+    // Assess: X's results won the chunk, so the job completed with every line a result and no cause.
+    expect([xResult.status, yResult.status]).toEqual(['done', 'already_done']);
+    const final = await jobs.get(summary.jobId);
+    expect(final).toMatchObject({ status: 'completed', requestCounts: { total: 200, completed: 200, failed: 0 } });
+    expect(final!.failure).toBeUndefined();
+    const results = parseJsonl(await streamText(await objects.read(BUCKET, `outputs/${summary.jobId}/results.jsonl`)));
+    expect(results).toHaveLength(200);
+  });
 });
 
 async function streamText(stream: NodeJS.ReadableStream): Promise<string> {

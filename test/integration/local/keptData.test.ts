@@ -81,4 +81,25 @@ describe('local state survives a restart', () => {
     expect(freshStatus).toBe(404);
     expect(freshObject).toBeUndefined();
   }, 120_000);
+
+  it('keeps what was written when the process is killed outright (kill -9), not only on a clean stop', async () => {
+    // Prepare: (the platform the test before left running stopped: one process per data directory)
+    // a file uploaded and an object put, then the process killed with no chance to close anything
+    await platform?.stop();
+    const first = await start();
+    const id = await uploadFile(first);
+    const client = s3ClientFor(first.s3);
+    await client.send(new PutObjectCommand({ Bucket: first.bucket, Key: 'notes/killed.txt', Body: 'survived' }));
+    client.destroy();
+    await first.kill();
+
+    // Act
+    const second = await start();
+    const keptStatus = await fileStatus(second, id);
+    const keptObject = await objectText(second, 'notes/killed.txt');
+
+    // Assess
+    expect(keptStatus).toBe(200);
+    expect(keptObject).toBe('survived');
+  }, 120_000);
 });

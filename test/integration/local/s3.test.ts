@@ -78,6 +78,22 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
     ]);
   });
 
+  it('notifies the ingest queue of a key holding an emoji (a 4-byte character the local SQS must carry, as SQS does)', async () => {
+    // Prepare
+    const key = 'inbox/local/report \u{1F680} final.jsonl';
+    await receiveAll(sqsClient, ingestUrl);
+
+    // Act
+    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '{"a":1}\n' }));
+    await forwarder.flush();
+    const messages = await receiveAll(sqsClient, ingestUrl);
+
+    // Assess
+    expect(messages.map((message) => decodeURIComponent(JSON.parse(message.Body!).Records[0].s3.object.key.replace(/\+/g, ' ')))).toEqual([
+      key,
+    ]);
+  });
+
   it('sends exactly one S3 event notification to the ingest queue for a put under inbox/', async () => {
     // Prepare
     const before = Date.now();

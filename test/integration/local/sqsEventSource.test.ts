@@ -383,6 +383,31 @@ describe('SQS event source mapping (local pollers)', () => {
       await expect(receiveAll(client, queue.url, 0)).resolves.toEqual([]);
     });
 
+    it('sends a chosen message to the dead-letter queue unprocessed: the function never sees it, the queue is left empty', async () => {
+      // Prepare
+      const { queue, dlq } = await newQueue(5);
+      const consumer = fakeFunction(() => sleep(10));
+      await send(queue, ['lost']);
+
+      // Act
+      startSource({
+        queue,
+        fn: consumer.fn,
+        concurrency: 1,
+        faults: { faults: faults({ deadLetterRates: { consumer: 1 } }), functionKey: 'consumer' },
+      });
+      const dead = await waitFor('the dead letter', async () => {
+        const received = await receiveAll(client, dlq!.url, 0);
+        return received.length > 0 && received;
+      });
+
+      // Assess
+      expect(dead.map((message) => message.Body)).toEqual(['lost']);
+      expect(consumer.events).toEqual([]);
+      expect(logged.join('\n')).toMatch(/\[fault\] dead-letter queue=poller-\d+ messages=1/);
+      await expect(receiveAll(client, queue.url, 0)).resolves.toEqual([]);
+    });
+
     it('crashes an invocation midway once the function has shown how long it works; its messages come back', async () => {
       // Prepare
       const { queue } = await newQueue();

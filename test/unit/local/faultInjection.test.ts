@@ -67,6 +67,29 @@ describe('LocalFaults', () => {
   it('refuses a function to crash that serverless.yml does not have', () => {
     const faults = new LocalFaults({ seed: 1, duplicateRate: 0, crashRates: { wroker: 0.5 } });
     expect(() => faults.checkFunctions(['worker', 'requests'])).toThrow(/wroker/);
+    const letters = new LocalFaults({ seed: 1, duplicateRate: 0, crashRates: {}, deadLetterRates: { wroker: 0.5 } });
+    expect(() => letters.checkFunctions(['worker', 'requests'])).toThrow(/LOCAL_DEAD_LETTER_FUNCTIONS names wroker/);
+  });
+
+  it('sends messages of the functions named to the dead-letter queue about at the rate asked, and at least once every 2 / rate', () => {
+    // Prepare
+    const faults = new LocalFaults({ seed: 5, duplicateRate: 0, crashRates: {}, deadLetterRates: { worker: 0.05 } });
+
+    // Act
+    const picks = Array.from({ length: 4_000 }, () => faults.deadLetter('worker'));
+
+    // Assess
+    const count = picks.filter(Boolean).length;
+    expect(count).toBeGreaterThan(150);
+    expect(count).toBeLessThan(300);
+    let gap = 0;
+    let longestGap = 0;
+    for (const picked of picks) {
+      gap = picked ? 0 : gap + 1;
+      longestGap = Math.max(longestGap, gap);
+    }
+    expect(longestGap).toBeLessThan(40);
+    expect(faults.deadLetter('requests')).toBe(false);
   });
 });
 
@@ -82,17 +105,25 @@ describe('localFaultsFromEnv', () => {
       LOCAL_SQS_DUPLICATE_RATE: '0.05',
       LOCAL_CRASH_RATE: '0.2',
       LOCAL_CRASH_FUNCTIONS: 'worker:0.4, requests',
+      LOCAL_DEAD_LETTER_FUNCTIONS: 'worker:0.03',
       LOCAL_FAULT_SEED: '3',
     });
 
     // Assess
-    expect(faults?.options).toEqual({ seed: 3, duplicateRate: 0.05, crashRates: { worker: 0.4, requests: 0.2 } });
+    expect(faults?.options).toEqual({
+      seed: 3,
+      duplicateRate: 0.05,
+      crashRates: { worker: 0.4, requests: 0.2 },
+      deadLetterRates: { worker: 0.03 },
+    });
+    expect(localFaultsFromEnv({ LOCAL_DEAD_LETTER_FUNCTIONS: 'worker:0.1' })?.options.deadLetterRates).toEqual({ worker: 0.1 });
   });
 
   it.each([
     [{ LOCAL_SQS_DUPLICATE_RATE: '5%' }, /LOCAL_SQS_DUPLICATE_RATE=5%/],
     [{ LOCAL_CRASH_FUNCTIONS: 'worker:2' }, /LOCAL_CRASH_FUNCTIONS worker=2/],
     [{ LOCAL_CRASH_RATE: '0.1' }, /needs LOCAL_CRASH_FUNCTIONS/],
+    [{ LOCAL_DEAD_LETTER_FUNCTIONS: 'worker:1.5' }, /LOCAL_DEAD_LETTER_FUNCTIONS worker=1.5/],
     [{ LOCAL_SQS_DUPLICATE_RATE: '0.1', LOCAL_FAULT_SEED: 'abc' }, /LOCAL_FAULT_SEED=abc/],
   ])('refuses %j', (env, message) => {
     expect(() => localFaultsFromEnv(env)).toThrow(LocalPlatformError);
