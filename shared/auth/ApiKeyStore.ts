@@ -67,6 +67,15 @@ export function newApiKeyId(): string {
  * Issues a key for a tenant: stores only its hash and returns the key, which is shown
  * once and cannot be recovered. Pass `key` to register a known one (the local keys).
  */
+/**
+ * What `keys list` shows of a key: its first {@link KEY_PREFIX_LENGTH} characters, but
+ * never more than a quarter of it, so a short key (a local one such as `sk-local`) is not
+ * given away whole by its own prefix or by a longer key that starts with it.
+ */
+export function keyPrefix(key: string): string {
+  return key.slice(0, Math.min(KEY_PREFIX_LENGTH, Math.floor(key.length / 4)));
+}
+
 export async function issueApiKey(
   store: ApiKeyStore,
   options: { tenantId: string; name: string; role?: ApiKeyRole; key?: string; now?: Date },
@@ -79,7 +88,7 @@ export async function issueApiKey(
     name: options.name,
     createdAt: (options.now ?? new Date()).toISOString(),
     role: options.role ?? 'member',
-    prefix: key.slice(0, KEY_PREFIX_LENGTH),
+    prefix: keyPrefix(key),
   };
   await store.put(record);
   return { key, record };

@@ -11,7 +11,7 @@ const functionFor = (key: string): LocalFunction => ({
 });
 
 describe('routes from serverless.yml', () => {
-  it('serves every http event (REST API), behind the authorizer except /health and the status page, streaming chat and responses', () => {
+  it('serves every http event (REST API), behind the authorizer except /health and the status page, streaming chat, responses, file content and upload completion', () => {
     // Prepare
     const config = loadServerlessConfig({ rootDir: join(__dirname, '..', '..', '..'), stage: 'local' });
 
@@ -44,7 +44,7 @@ describe('routes from serverless.yml', () => {
         .filter((route) => route.streaming)
         .map((route) => route.path)
         .sort(),
-    ).toEqual(['/v1/chat/completions', '/v1/responses']);
+    ).toEqual(['/v1/chat/completions', '/v1/files/{fileId}/content', '/v1/responses', '/v1/uploads/{uploadId}/complete']);
   });
 
   it("reads the REST API's binary media types and gateway responses from serverless.yml", () => {
