@@ -36,8 +36,7 @@ describe('presigned uploads (POST /v1/files/presigned)', () => {
     await platform?.stop();
   });
 
-  const presign = () =>
-    client.post<unknown, PresignedUpload>('/files/presigned', { body: { filename: 'presigned.jsonl', purpose: 'batch' } });
+  const presign = () => client.post<PresignedUpload>('/files/presigned', { body: { filename: 'presigned.jsonl', purpose: 'batch' } });
 
   it('PUTs a file to the URL with fetch, then runs a batch over it with the openai client', async () => {
     // Act
