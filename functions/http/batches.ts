@@ -1,4 +1,4 @@
-import { createFileStore, createJobStore, createMessageSender } from '../../shared/aws/adapters';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
 import { BatchService, CreateBatchRequest, ListBatchesQuery, type IngestJobMessage } from '../../shared/batchApi';
 import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
@@ -35,6 +35,7 @@ export const handler = createHandler({
   service: new BatchService({
     jobs: createJobStore(config),
     files: createFileStore(config),
+    objects: createObjectStore(),
     ingest: createMessageSender<IngestJobMessage>(config.ingestQueueUrl, 'INGEST_QUEUE_URL'),
   }),
   maxBodyBytes: config.maxBodyBytes,

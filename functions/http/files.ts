@@ -1,39 +1,48 @@
-import { createFileStore, createObjectStore } from '../../shared/aws/adapters';
-import { FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchApi';
+import { createFileStore, createObjectStore, createUploadUrlSigner } from '../../shared/aws/adapters';
+import { CreatePresignedFileRequest, FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchApi';
 import { loadConfig, required } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
 import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
 
+const PRESIGNED = 'POST /v1/files/presigned';
+
 /**
  * The Files API: `POST /v1/files` (multipart upload, purpose `batch`), `GET /v1/files`,
- * `GET /v1/files/{fileId}` and `DELETE /v1/files/{fileId}`. The content route streams,
+ * `GET /v1/files/{fileId}` and `DELETE /v1/files/{fileId}`, and our `POST /v1/files/presigned`
+ * (a JSON body; a pending File and a URL to PUT its bytes to). The content route streams,
  * so it has a function of its own (fileContent.ts).
  */
 export const createHandler = (deps: { service: FileService; maxUploadBytes?: number }) =>
-  httpRoute(async ({ event, tenant: { tenantId } }) => {
-    const fileId = event.pathParameters?.fileId ?? '';
-    switch (event.routeKey) {
-      case 'POST /v1/files': {
-        const request = { contentType: event.headers?.['content-type'], body: requestBodyBytes(event) };
-        const upload = await readFileUpload(request, { maxBytes: deps.maxUploadBytes ?? MAX_UPLOAD_BYTES, tenantId });
-        return jsonResponse(200, await deps.service.upload(tenantId, upload));
+  httpRoute(
+    async ({ event, tenant: { tenantId }, body }) => {
+      const fileId = event.pathParameters?.fileId ?? '';
+      switch (event.routeKey) {
+        case PRESIGNED:
+          return jsonResponse(200, await deps.service.createPresigned(tenantId, parseRequest(CreatePresignedFileRequest, body)));
+        case 'POST /v1/files': {
+          const request = { contentType: event.headers?.['content-type'], body: requestBodyBytes(event) };
+          const upload = await readFileUpload(request, { maxBytes: deps.maxUploadBytes ?? MAX_UPLOAD_BYTES, tenantId });
+          return jsonResponse(200, await deps.service.upload(tenantId, upload));
+        }
+        case 'GET /v1/files':
+          return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListFilesQuery, event.queryStringParameters ?? {})));
+        case 'GET /v1/files/{fileId}':
+          return jsonResponse(200, await deps.service.retrieve(tenantId, fileId));
+        case 'DELETE /v1/files/{fileId}':
+          return jsonResponse(200, await deps.service.delete(tenantId, fileId));
+        default:
+          throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
       }
-      case 'GET /v1/files':
-        return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListFilesQuery, event.queryStringParameters ?? {})));
-      case 'GET /v1/files/{fileId}':
-        return jsonResponse(200, await deps.service.retrieve(tenantId, fileId));
-      case 'DELETE /v1/files/{fileId}':
-        return jsonResponse(200, await deps.service.delete(tenantId, fileId));
-      default:
-        throw new NotFoundError(`This function does not serve ${event.routeKey}.`, { code: 'unknown_url' });
-    }
-  });
+    },
+    { jsonBodyMaxBytes: 16_384, jsonBodyWhen: (event) => event.routeKey === PRESIGNED },
+  );
 
 const config = loadConfig();
 export const handler = createHandler({
   service: new FileService({
     files: createFileStore(config),
     objects: createObjectStore(),
+    signer: createUploadUrlSigner(),
     bucket: required(config.bucketName, 'BUCKET_NAME'),
   }),
 });

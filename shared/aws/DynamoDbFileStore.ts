@@ -1,4 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, FileStore } from '../jobs/ports';
 
 const fileKey = (fileId: string) => ({ pk: `FILE#${fileId}`, sk: 'FILE' });
@@ -90,9 +91,46 @@ export class DynamoDbFileStore implements FileStore {
     const files = await Promise.all(Items.map((item) => this.get(String(item.pk).slice('FILE#'.length))));
     return files.filter((file): file is FileRecord => file !== undefined);
   }
+
+  async confirmUpload(fileId: string, bytes: number, expiresAt: number | undefined): Promise<FileRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fileKey(fileId),
+          ConditionExpression: 'attribute_exists(pendingUpload)',
+          UpdateExpression:
+            expiresAt !== undefined
+              ? 'SET #bytes = :bytes, expiresAt = :expiresAt, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk REMOVE pendingUpload'
+              : 'SET #bytes = :bytes REMOVE pendingUpload, expiresAt, gsi2pk, gsi2sk',
+          ExpressionAttributeNames: { '#bytes': 'bytes' },
+          ExpressionAttributeValues: {
+            ':bytes': bytes,
+            ...(expiresAt !== undefined ? { ':expiresAt': expiresAt, ':gsi2pk': EXPIRING, ':gsi2sk': `${pad(expiresAt)}#${fileId}` } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toRecord(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
 }
 
 function toRecord(item: Record<string, unknown>): FileRecord {
-  const { id, tenantId, purpose, filename, bytes, createdAt, bucket, key, expiresAt } = item as unknown as FileRecord;
-  return { id, tenantId, purpose, filename, bytes, createdAt, bucket, key, ...(typeof expiresAt === 'number' ? { expiresAt } : {}) };
+  const { id, tenantId, purpose, filename, bytes, createdAt, bucket, key, expiresAt, pendingUpload } = item as unknown as FileRecord;
+  return {
+    id,
+    tenantId,
+    purpose,
+    filename,
+    bytes,
+    createdAt,
+    bucket,
+    key,
+    ...(typeof expiresAt === 'number' ? { expiresAt } : {}),
+    ...(pendingUpload ? { pendingUpload } : {}),
+  };
 }

@@ -1,13 +1,22 @@
 import type { UploadStore } from '../batchApi/UploadStore';
 import type { Config } from '../config/config';
 import { required, requireTableName } from '../config/config';
-import type { DeletableObjectStore, DeliveryControl, EventPublisher, FileStore, JobStore, MessageSender } from '../jobs/ports';
+import type {
+  DeletableObjectStore,
+  DeliveryControl,
+  EventPublisher,
+  FileStore,
+  JobStore,
+  MessageSender,
+  UploadUrlSigner,
+} from '../jobs/ports';
 import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from './clients';
 import { DynamoDbFileStore } from './DynamoDbFileStore';
 import { DynamoDbJobStore } from './DynamoDbJobStore';
 import { DynamoDbUploadStore } from './DynamoDbUploadStore';
 import { EventBridgePublisher } from './EventBridgePublisher';
 import { S3ObjectStore } from './S3ObjectStore';
+import { S3UploadUrlSigner } from './S3UploadUrlSigner';
 import { SqsDeliveryControl } from './SqsDeliveryControl';
 import { SqsMessageSender } from './SqsMessageSender';
 import { DynamoDbApiKeyStore } from '../auth/DynamoDbApiKeyStore';
@@ -27,6 +36,7 @@ export const createUsageStore = (config: Config): UsageStore =>
 export const createApiKeyDirectory = (config: Config): ApiKeyDirectory =>
   new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
 export const createObjectStore = (): DeletableObjectStore => new S3ObjectStore(createS3Client());
+export const createUploadUrlSigner = (): UploadUrlSigner => new S3UploadUrlSigner(createS3Client(process.env, { forPresigning: true }));
 export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
   new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));
 export const createDeliveryControl = (queueUrl: string | undefined, variable = 'queue URL'): DeliveryControl =>

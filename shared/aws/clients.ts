@@ -16,8 +16,12 @@ export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBD
 }
 
 /** The S3 client; path-style addressing when AWS_S3_FORCE_PATH_STYLE is true (local servers need it). */
-export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
-  return new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+export function createS3Client(env: NodeJS.ProcessEnv = process.env, options: { forPresigning?: boolean } = {}): S3Client {
+  return new S3Client({
+    forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true',
+    // A presigned PUT must not carry a checksum of the (empty) body it was signed with.
+    ...(options.forPresigning ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {}),
+  });
 }
 
 /** The SQS client. */

@@ -3,8 +3,9 @@ import { InvalidRequestError } from '../errors';
 import { JobStateConflictError } from '../jobs/errors';
 import { newJob, type Job } from '../jobs/Job';
 import { canTransition } from '../jobs/jobStateMachine';
-import type { FileStore, JobStore, MessageSender } from '../jobs/ports';
-import { BatchNotFoundError, FileNotFoundError } from './errors';
+import type { FileStore, JobStore, MessageSender, ObjectStore } from '../jobs/ports';
+import { BatchNotFoundError, FileNotFoundError, FileNotReadyError } from './errors';
+import { settlePendingFile } from './FileService';
 import { isBatchId, isFileId, newBatchId } from './ids';
 import type { IngestJobMessage } from './IngestJobMessage';
 import { toBatchObject, toListPage, type BatchObject, type ListPage } from './openAiObjects';
@@ -14,6 +15,8 @@ import type { CreateBatchRequest, ListBatchesQuery } from './requests';
 export interface BatchServiceDeps {
   jobs: JobStore;
   files: FileStore;
+  /** The bucket, to find whether a pending (presigned) input file's bytes have arrived. */
+  objects: ObjectStore;
   /** The ingest queue: one message per created batch. */
   ingest: MessageSender<IngestJobMessage>;
   /** Milliseconds since the epoch. */
@@ -37,8 +40,10 @@ export class BatchService {
    * job is failed, so nothing waits for an ingest that will never come.
    */
   async create(tenantId: string, request: CreateBatchRequest): Promise<BatchObject> {
-    const file = isFileId(request.input_file_id) ? await this.deps.files.get(request.input_file_id) : undefined;
-    if (!file || file.tenantId !== tenantId) throw new FileNotFoundError(request.input_file_id, 'input_file_id');
+    const stored = isFileId(request.input_file_id) ? await this.deps.files.get(request.input_file_id) : undefined;
+    if (!stored || stored.tenantId !== tenantId) throw new FileNotFoundError(request.input_file_id, 'input_file_id');
+    const file = await settlePendingFile(this.deps, stored);
+    if (file.pendingUpload) throw new FileNotReadyError(file.id, 'input_file_id');
     if (file.purpose !== 'batch') {
       throw new InvalidRequestError(`File ${file.id} has purpose '${file.purpose}'; a batch needs a file uploaded with purpose 'batch'.`, {
         param: 'input_file_id',

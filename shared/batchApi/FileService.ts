@@ -1,12 +1,18 @@
 import type { Readable } from 'node:stream';
 import { InvalidRequestError } from '../errors';
-import type { DeletableObjectStore, FileRecord, FileStore } from '../jobs/ports';
-import { fileKeys, MAX_STREAMED_CONTENT_BYTES } from './constants';
-import { FileContentTooLargeError, FileNotFoundError } from './errors';
+import type { DeletableObjectStore, FileRecord, FileStore, ObjectStore, UploadUrlSigner } from '../jobs/ports';
+import {
+  fileKeys,
+  MAX_PRESIGNED_UPLOAD_BYTES,
+  MAX_STREAMED_CONTENT_BYTES,
+  PRESIGNED_UPLOAD_GRACE_SECONDS,
+  PRESIGNED_UPLOAD_SECONDS,
+} from './constants';
+import { FileContentTooLargeError, FileNotFoundError, FileNotReadyError } from './errors';
 import type { FileUpload } from './fileUpload';
 import { isFileId, newFileId } from './ids';
 import { toDeletedFile, toFileObject, toListPage, type DeletedFile, type FileObject, type ListPage } from './openAiObjects';
-import type { ListFilesQuery } from './requests';
+import type { CreatePresignedFileRequest, ListFilesQuery } from './requests';
 import { parseByteRange, type ByteRange } from './byteRange';
 
 /** What the Files API works with. */
@@ -15,10 +21,25 @@ export interface FileServiceDeps {
   objects: DeletableObjectStore;
   /** The platform bucket, where uploads are stored. */
   bucket: string;
+  /** Signs presigned upload URLs (`POST /v1/files/presigned`); only the function serving that route needs it. */
+  signer?: UploadUrlSigner;
   /** Largest file `content` streams (default {@link MAX_STREAMED_CONTENT_BYTES}). */
   maxContentBytes?: number;
   /** Milliseconds since the epoch. */
   now?: () => number;
+}
+
+/** What `POST /v1/files/presigned` answers. */
+export interface PresignedUpload {
+  /** The File, `status: 'pending'` until its bytes are there. */
+  file: FileObject;
+  /** Where to PUT the bytes (one request, the whole file, up to 5 GiB). */
+  upload_url: string;
+  method: 'PUT';
+  /** Unix seconds after which the URL is refused. */
+  expires_at: number;
+  /** Largest object the one PUT may carry (S3's single-PUT limit). */
+  max_bytes: number;
 }
 
 /** A file's bytes on their way out. */
@@ -68,6 +89,43 @@ export class FileService {
     return toFileObject(record);
   }
 
+  /**
+   * `POST /v1/files/presigned` (our route, not OpenAI's): creates the File pending, at the
+   * key uploads use, and a URL any HTTP client can PUT its bytes to for an hour. The file
+   * becomes usable once the object exists: whoever reads it next (retrieve, list, content,
+   * a batch) finds the object and records its real size. Without bytes, it goes when the
+   * URL has expired (plus a grace for a PUT still arriving), by the sweep.
+   */
+  async createPresigned(tenantId: string, request: CreatePresignedFileRequest): Promise<PresignedUpload> {
+    if (!this.deps.signer) throw new Error('FileService was built without an UploadUrlSigner');
+    const nowMs = this.now();
+    const id = newFileId(nowMs);
+    const key = fileKeys.upload(tenantId, id);
+    const record = newFileRecord({
+      id,
+      tenantId,
+      filename: request.filename,
+      bytes: request.bytes ?? 0,
+      nowMs,
+      bucket: this.deps.bucket,
+      key,
+    });
+    const urlExpiresAt = record.createdAt + PRESIGNED_UPLOAD_SECONDS;
+    await this.deps.files.put({
+      ...record,
+      expiresAt: urlExpiresAt + PRESIGNED_UPLOAD_GRACE_SECONDS,
+      pendingUpload: request.expires_after ? { expiresAfterSeconds: request.expires_after.seconds } : {},
+    });
+    const url = await this.deps.signer.signPut(this.deps.bucket, key, PRESIGNED_UPLOAD_SECONDS);
+    return {
+      file: toFileObject((await this.deps.files.get(id)) ?? record),
+      upload_url: url,
+      method: 'PUT',
+      expires_at: urlExpiresAt,
+      max_bytes: MAX_PRESIGNED_UPLOAD_BYTES,
+    };
+  }
+
   /** `GET /v1/files`: the tenant's live files, newest first unless `order: 'asc'`. */
   async list(tenantId: string, query: ListFilesQuery): Promise<ListPage<FileObject>> {
     if (query.after !== undefined && !(await this.find(tenantId, query.after))) {
@@ -84,8 +142,9 @@ export class FileService {
       purpose: query.purpose,
       order: query.order,
     });
+    const settled = await Promise.all(files.map((file) => settlePendingFile(this.deps, file)));
     // Expired files not swept yet are already gone for the caller (the page may come out short).
-    return toListPage(files.filter((file) => !this.expired(file)).map(toFileObject), hasMore);
+    return toListPage(settled.filter((file) => !this.expired(file)).map(toFileObject), hasMore);
   }
 
   /** `GET /v1/files/{fileId}`. */
@@ -101,6 +160,7 @@ export class FileService {
    */
   async content(tenantId: string, fileId: string, rangeHeader?: string): Promise<FileContent> {
     const file = await this.owned(tenantId, fileId);
+    if (file.pendingUpload) throw new FileNotReadyError(file.id);
     const range = parseByteRange(rangeHeader, file.bytes, this.maxContentBytes);
     if (range)
       return {
@@ -135,8 +195,10 @@ export class FileService {
 
   private async find(tenantId: string, fileId: string): Promise<FileRecord | undefined> {
     if (!isFileId(fileId)) return undefined;
-    const file = await this.deps.files.get(fileId);
-    return file?.tenantId === tenantId && !this.expired(file) ? file : undefined;
+    const stored = await this.deps.files.get(fileId);
+    if (stored?.tenantId !== tenantId) return undefined;
+    const file = await settlePendingFile(this.deps, stored);
+    return this.expired(file) ? undefined : file;
   }
 }
 
@@ -165,6 +227,20 @@ export function newFileRecord(input: {
   };
 }
 
+/**
+ * A pending file (presigned upload) whose object now exists becomes an ordinary file: its
+ * real size, and the `expires_after` asked for, are recorded (conditionally, so two
+ * readers agree). Returns the file as it now is; a file not pending is returned as it is.
+ */
+export async function settlePendingFile(deps: { files: FileStore; objects: ObjectStore }, file: FileRecord): Promise<FileRecord> {
+  if (!file.pendingUpload) return file;
+  const object = await deps.objects.head(file.bucket, file.key);
+  if (!object) return file;
+  const seconds = file.pendingUpload.expiresAfterSeconds;
+  const confirmed = await deps.files.confirmUpload(file.id, object.size, seconds !== undefined ? file.createdAt + seconds : undefined);
+  return confirmed ?? (await deps.files.get(file.id)) ?? file;
+}
+
 /** Removes a file's object, then its record. */
 export async function removeFile(deps: { files: FileStore; objects: DeletableObjectStore }, file: FileRecord): Promise<void> {
   await deps.objects.delete(file.bucket, file.key);
@@ -181,7 +257,15 @@ export async function expireFiles(deps: {
   now: () => number;
   limit?: number;
 }): Promise<string[]> {
-  const expired = await deps.files.listExpired(Math.floor(deps.now() / 1000), deps.limit ?? 100);
-  for (const file of expired) await removeFile(deps, file);
-  return expired.map((file) => file.id);
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  const removed: string[] = [];
+  for (const listed of await deps.files.listExpired(nowSeconds, deps.limit ?? 100)) {
+    // A pending file's expiry is its upload URL's: if the bytes came, it lives on as an ordinary file.
+    const file = await settlePendingFile(deps, listed);
+    if (file.pendingUpload || (file.expiresAt !== undefined && file.expiresAt <= nowSeconds)) {
+      await removeFile(deps, file);
+      removed.push(file.id);
+    }
+  }
+  return removed;
 }

@@ -48,3 +48,15 @@ export const fileKeys = {
   uploadPart: (tenantId: string, uploadId: string, partId: string) => `uploads/${tenantId}/${uploadId}/${partId}`,
   inbox: (tenantId: string) => `inbox/${tenantId}/`,
 };
+
+/** How long a presigned upload URL (`POST /v1/files/presigned`) may be used: an hour. */
+export const PRESIGNED_UPLOAD_SECONDS = 3_600;
+
+/**
+ * A pending file whose bytes never came goes this long after its URL expired (a PUT
+ * begun just before the expiry may still be arriving).
+ */
+export const PRESIGNED_UPLOAD_GRACE_SECONDS = 3_600;
+
+/** Largest object one S3 PUT stores (S3's single-PUT limit, 5 GB); bigger files take the Uploads API. */
+export const MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024;

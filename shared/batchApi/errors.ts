@@ -80,3 +80,16 @@ export class ContentRangeError extends PlatformError {
     this.name = 'ContentRangeError';
   }
 }
+
+/** A presigned file whose bytes have not been PUT yet cannot be read or batched (400 `file_not_ready`). */
+export class FileNotReadyError extends PlatformError {
+  constructor(fileId: string, param: string | null = null) {
+    super(`File ${fileId} is still pending: PUT its bytes to the upload_url that POST /v1/files/presigned returned, then try again.`, {
+      code: 'file_not_ready',
+      status: 400,
+      type: 'invalid_request_error',
+      param,
+    });
+    this.name = 'FileNotReadyError';
+  }
+}

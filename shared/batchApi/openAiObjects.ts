@@ -11,7 +11,8 @@ export interface FileObject {
   created_at: number;
   filename: string;
   purpose: FileRecord['purpose'];
-  status: 'processed';
+  /** `pending` (our extension) while a presigned upload's bytes have not arrived; `processed` after. */
+  status: 'processed' | 'pending';
   status_details: null;
   expires_at: number | null;
 }
@@ -99,7 +100,7 @@ export function toFileObject(file: FileRecord): FileObject {
     created_at: file.createdAt,
     filename: file.filename,
     purpose: file.purpose,
-    status: 'processed',
+    status: file.pendingUpload ? 'pending' : 'processed',
     status_details: null,
     expires_at: file.expiresAt ?? null,
   };

@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import { BatchEndpoint } from '../jobs/Job';
-import { BATCH_PAGE, COMPLETION_WINDOW, EXPIRES_AFTER_SECONDS, FILE_PAGE, MAX_UPLOAD_TOTAL_BYTES, METADATA_LIMITS } from './constants';
+import {
+  BATCH_PAGE,
+  COMPLETION_WINDOW,
+  EXPIRES_AFTER_SECONDS,
+  FILE_PAGE,
+  MAX_PRESIGNED_UPLOAD_BYTES,
+  MAX_UPLOAD_TOTAL_BYTES,
+  METADATA_LIMITS,
+} from './constants';
 
 /** OpenAI's metadata: up to 16 string pairs, keys up to 64 characters, values up to 512. */
 export const BatchMetadata = z
@@ -44,6 +52,25 @@ export const CreateUploadRequest = z.strictObject({
   expires_after: ExpiresAfter.optional(),
 });
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequest>;
+
+/** The body of `POST /v1/files/presigned` (this platform's route; see FileService.createPresigned). */
+export const CreatePresignedFileRequest = z.strictObject({
+  filename: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/\.jsonl$/i, 'must end in .jsonl (the Batch API reads JSONL)'),
+  purpose: z.string().pipe(z.literal('batch', { error: "this platform stores files for the Batch API, so only 'batch' is supported" })),
+  /** The size the caller means to PUT, when known (informative: the object's real size is what counts). */
+  bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PRESIGNED_UPLOAD_BYTES, `must be at most ${MAX_PRESIGNED_UPLOAD_BYTES} (5 GiB, S3's single-PUT limit)`)
+    .optional(),
+  expires_after: ExpiresAfter.optional(),
+});
+export type CreatePresignedFileRequest = z.infer<typeof CreatePresignedFileRequest>;
 
 /** The body of `POST /v1/uploads/{uploadId}/complete`. */
 export const CompleteUploadRequest = z.strictObject({

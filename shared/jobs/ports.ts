@@ -100,6 +100,12 @@ export interface FileRecord {
   key: string;
   /** Unix seconds after which the file is gone (OpenAI's `expires_after`); none: kept until deleted. */
   expiresAt?: number;
+  /**
+   * Set while the file waits for its bytes (a presigned upload, `POST /v1/files/presigned`):
+   * `expiresAt` is then when the record goes if nothing was PUT, and `expiresAfterSeconds`
+   * the `expires_after` asked for, applied once the object is there.
+   */
+  pendingUpload?: { expiresAfterSeconds?: number };
 }
 
 /** Where file records live (DynamoDB). */
@@ -116,6 +122,18 @@ export interface FileStore {
   delete(fileId: string): Promise<boolean>;
   /** Files whose `expiresAt` is before `now` (unix seconds), oldest expiry first, at most `limit`. */
   listExpired(now: number, limit: number): Promise<FileRecord[]>;
+  /**
+   * A pending file's bytes have arrived: sets `bytes` and `expiresAt` (none: kept until
+   * deleted) and clears `pendingUpload`, only if the record is still pending. Returns the
+   * updated record, or undefined when it was not pending (confirmed already, or deleted).
+   */
+  confirmUpload(fileId: string, bytes: number, expiresAt: number | undefined): Promise<FileRecord | undefined>;
+}
+
+/** Signs URLs that let any HTTP client PUT one object (S3 presigned URLs). */
+export interface UploadUrlSigner {
+  /** A URL for one `PUT` of `bucket/key`, valid `expiresInSeconds`. */
+  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
 }
 
 /** What HeadObject tells. */

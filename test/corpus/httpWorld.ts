@@ -121,7 +121,7 @@ export async function makeHttpWorld() {
   const fileService = new FileService({ files: fileStore, objects, bucket: BUCKET });
   const files = filesHandler({ service: fileService });
   const fileContent = fileContentHandler({ service: fileService });
-  const batches = batchesHandler({ service: new BatchService({ jobs, files: fileStore, ingest }), maxBodyBytes });
+  const batches = batchesHandler({ service: new BatchService({ jobs, files: fileStore, objects, ingest }), maxBodyBytes });
   const handlers: Record<string, Handler> = {
     'POST /v1/chat/completions': chat,
     'POST /v1/embeddings': embeddings,

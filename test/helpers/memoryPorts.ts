@@ -143,6 +143,14 @@ export class MemoryFileStore implements FileStore {
       .slice(0, limit)
       .map(clone);
   }
+  async confirmUpload(fileId: string, bytes: number, expiresAt: number | undefined) {
+    const file = this.files.get(fileId);
+    if (!file?.pendingUpload) return undefined;
+    const { pendingUpload: _pending, expiresAt: _expiresAt, ...rest } = file;
+    const confirmed: FileRecord = { ...rest, bytes, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+    this.files.set(fileId, confirmed);
+    return clone(confirmed);
+  }
 }
 
 /** An in-memory UploadStore with the DynamoDB adapter's conditions (changes only while pending). */

@@ -329,6 +329,24 @@ describe('the CloudFormation template osls packages', () => {
     expect(tableActions('authorizer').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     for (const name of ['chatCompletions', 'responses', 'embeddings']) expect(tableActions(name)).toEqual(['dynamodb:UpdateItem']);
   });
+
+  it('serves POST /v1/files/presigned from the files function, whose role may PUT (and HEAD) under files/ only', () => {
+    // Prepare
+    const methods = restMethods();
+    const s3Statements = statementsOf(lambdaFunction('files').Properties.Role['Fn::GetAtt'][0]).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('s3:')),
+    );
+    const putResources = s3Statements
+      .filter((statement) => actionsOf(statement).includes('s3:PutObject'))
+      .map((statement) => JSON.stringify(statement.Resource));
+
+    // Assess
+    expect(methods.get('POST /v1/files/presigned')).toMatchObject({ AuthorizationType: 'CUSTOM' });
+    expect(JSON.stringify(methods.get('POST /v1/files/presigned')?.Integration)).toContain('FilesLambdaFunction');
+    expect(putResources.some((resource) => resource.includes('/files/*'))).toBe(true);
+    for (const resource of putResources) expect(resource).not.toMatch(/PlatformBucket","Arn"\]\}"?\]?$/);
+    expect(s3Statements.flatMap(actionsOf)).toContain('s3:GetObject');
+  });
 });
 
 describe('operations: dashboard, alarms and their subscription', () => {

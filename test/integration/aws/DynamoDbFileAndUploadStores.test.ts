@@ -41,6 +41,28 @@ describe('DynamoDbFileStore and DynamoDbUploadStore against a DynamoDB-API serve
   });
   afterAll(() => table.close());
 
+  it('confirms a pending upload once (size and expiry set, off the sweep without expires_after), never a file not pending', async () => {
+    // Prepare
+    await files.put(file('pending-1', 100, { bytes: 0, expiresAt: 7_300, pendingUpload: {} }));
+    await files.put(file('pending-2', 100, { bytes: 0, expiresAt: 7_300, pendingUpload: { expiresAfterSeconds: 3_600 } }));
+    // Act
+    const first = await files.confirmUpload('pending-1', 42, undefined);
+    const again = await files.confirmUpload('pending-1', 99, undefined);
+    const withExpiry = await files.confirmUpload('pending-2', 7, 3_700);
+    const missing = await files.confirmUpload('pending-none', 1, undefined);
+    const expired = (await files.listExpired(100_000, 100)).map((f) => f.id);
+    // Assess
+    expect(first).toEqual(file('pending-1', 100, { bytes: 42 }));
+    expect(again).toBeUndefined();
+    expect(await files.get('pending-1')).toEqual(file('pending-1', 100, { bytes: 42 }));
+    expect(withExpiry).toEqual(file('pending-2', 100, { bytes: 7, expiresAt: 3_700 }));
+    expect(missing).toBeUndefined();
+    expect(expired).toContain('pending-2');
+    expect(expired).not.toContain('pending-1');
+    await files.delete('pending-1');
+    await files.delete('pending-2');
+  });
+
   it('lists either way with after, deletes, and finds expired files oldest expiry first', async () => {
     // Prepare
     await files.put(file('file-1', 100, { expiresAt: 5_000 }));

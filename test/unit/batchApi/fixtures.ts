@@ -46,7 +46,10 @@ export function setup(options: { maxUploadBytes?: number; maxContentBytes?: numb
   const fileContent: Handler = fileContentHandler({ service: fileService });
   const uploads: Handler = uploadsHandler({ service: uploadService, maxBodyBytes: 100_000, maxPartBytes: options.maxPartBytes });
   const uploadComplete: Handler = uploadCompleteHandler({ service: uploadService, maxBodyBytes: 100_000 });
-  const batches: Handler = batchesHandler({ service: new BatchService({ jobs, files: fileStore, ingest, now }), maxBodyBytes: 100_000 });
+  const batches: Handler = batchesHandler({
+    service: new BatchService({ jobs, files: fileStore, objects, ingest, now }),
+    maxBodyBytes: 100_000,
+  });
   return { jobs, fileStore, uploadStore, objects, ingest, clock, files, fileContent, uploads, uploadComplete, batches };
 }
 export type Platform = ReturnType<typeof setup>;
