@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbApiKeyStore, issueApiKey } from '../shared/auth';
-import { createDocumentClient } from '../shared/aws/clients';
+import { createDocumentClient } from '../shared/adapters/aws/clients';
 
 const { values } = parseArgs({
   options: {

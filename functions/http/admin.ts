@@ -1,4 +1,4 @@
-import { createApiKeyDirectory, createUsageStore } from '../../shared/aws/adapters';
+import { createApiKeyDirectory, createUsageStore } from '../../shared/wiring/batchJobs';
 import { ApiKeyAdmin, CreateApiKeyRequest, ListApiKeysQuery } from '../../shared/auth';
 import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';

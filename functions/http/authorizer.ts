@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerWithContextResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ApiKeyAuthenticator, DynamoDbApiKeyStore } from '../../shared/auth';
-import { createDocumentClient } from '../../shared/aws/clients';
+import { createDocumentClient } from '../../shared/adapters/aws/clients';
 import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { AuthorizerContext } from '../../shared/http/tenant';
 import { withMetrics } from '../../shared/observability/withMetrics';

@@ -1,5 +1,5 @@
-import { createFileStore, createJobStore, createMessageSender } from '../../shared/aws/adapters';
-import { BatchService, CreateBatchRequest, ListBatchesQuery, type IngestJobMessage } from '../../shared/batchApi';
+import { createFileStore, createJobStore, createMessageSender } from '../../shared/wiring/batchJobs';
+import { BatchService, CreateBatchRequest, ListBatchesQuery, type IngestJobMessage } from '../../shared/batchJobs/api';
 import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
 import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/config/config';
 import { ChatCompletionRequest } from '../../shared/domain/chat';
 import { chatServerSentEvents, EVENT_STREAM_HEADERS, httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceService, type InferenceService } from '../../shared/inference';
+import { createInferenceService, type InferenceService } from '../../shared/realtime';
 
 /**
  * `POST /v1/chat/completions`, a response-streaming function (REST integration with

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/config/config';
 import { EmbeddingsRequest } from '../../shared/domain/embeddings';
 import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceService, type InferenceService } from '../../shared/inference';
+import { createInferenceService, type InferenceService } from '../../shared/realtime';
 
 /** `POST /v1/embeddings`. */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>

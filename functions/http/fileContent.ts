@@ -1,5 +1,5 @@
-import { createFileStore, createObjectStore } from '../../shared/aws/adapters';
-import { FileService } from '../../shared/batchApi';
+import { createFileStore, createObjectStore } from '../../shared/wiring/batchJobs';
+import { FileService } from '../../shared/batchJobs/api';
 import { loadConfig, required } from '../../shared/config/config';
 import { httpRoute } from '../../shared/http';
 

@@ -1,5 +1,5 @@
-import { createFileStore, createObjectStore } from '../../shared/aws/adapters';
-import { FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchApi';
+import { createFileStore, createObjectStore } from '../../shared/wiring/batchJobs';
+import { FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchJobs/api';
 import { loadConfig, required } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
 import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../shared/config/config';
 import { httpRoute, jsonResponse } from '../../shared/http';
-import { createInferenceService, type InferenceService } from '../../shared/inference';
+import { createInferenceService, type InferenceService } from '../../shared/realtime';
 
 /** `GET /v1/models` and `GET /v1/models/{model}`. */
 export const createHandler = (deps: { service: InferenceService }) =>

@@ -1,9 +1,9 @@
 import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
 import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
+import { createInferenceRuntime } from '../../shared/wiring/realtime';
 import { AsyncRequestService, CreateAsyncRequest, ListAsyncRequestsQuery } from '../../shared/queueRequests';
-import { createAsyncRequestStore, createRequestQueue, createResultObjects } from '../../shared/queueRequests/aws/adapters';
+import { createAsyncRequestStore, createRequestQueue, createResultObjects } from '../../shared/wiring/queueRequests';
 
 const CREATE = 'POST /v1/requests';
 

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/config/config';
 import { EVENT_STREAM_HEADERS, httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceService } from '../../shared/inference';
-import { encodeSseStream, ResponsesRequest, ResponsesService } from '../../shared/inference/responses';
+import { createInferenceService } from '../../shared/realtime';
+import { encodeSseStream, ResponsesRequest, ResponsesService } from '../../shared/realtime/responses';
 
 /**
  * `POST /v1/responses` (the Responses API, stateless), a response-streaming function like

@@ -1,5 +1,5 @@
-import { createFileStore, createObjectStore, createUploadStore } from '../../shared/aws/adapters';
-import { CompleteUploadRequest, UploadService } from '../../shared/batchApi';
+import { createFileStore, createObjectStore, createUploadStore } from '../../shared/wiring/batchJobs';
+import { CompleteUploadRequest, UploadService } from '../../shared/batchJobs/api';
 import { loadConfig, required } from '../../shared/config/config';
 import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
 

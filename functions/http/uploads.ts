@@ -1,5 +1,5 @@
-import { createFileStore, createObjectStore, createUploadStore } from '../../shared/aws/adapters';
-import { CreateUploadRequest, MAX_UPLOAD_BYTES, readUploadPart, UploadService } from '../../shared/batchApi';
+import { createFileStore, createObjectStore, createUploadStore } from '../../shared/wiring/batchJobs';
+import { CreateUploadRequest, MAX_UPLOAD_BYTES, readUploadPart, UploadService } from '../../shared/batchJobs/api';
 import { loadConfig, required } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors';
 import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';

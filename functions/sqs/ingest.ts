@@ -1,17 +1,24 @@
 import * as z from 'zod';
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
-import { checkInboxDrop, ingestJob, ingestObject, recordRefusedDrop, type IngestDeps, type TenantDirectory } from '../../shared/batch';
-import { IngestJobMessage } from '../../shared/batchApi/IngestJobMessage';
-import { DynamoDbApiKeyStore } from '../../shared/auth/DynamoDbApiKeyStore';
-import { createDocumentClient } from '../../shared/aws/clients';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import {
+  checkInboxDrop,
+  ingestJob,
+  ingestObject,
+  recordRefusedDrop,
+  type IngestDeps,
+  type TenantDirectory,
+} from '../../shared/batchJobs/ingest';
+import { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
+import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/DynamoDbApiKeyStore';
+import { createDocumentClient } from '../../shared/adapters/aws/clients';
 import { loadConfig, requireTableName } from '../../shared/config/config';
-import type { ChunkMessage } from '../../shared/jobs/Job';
-import { settleUnplannedJob } from '../../shared/jobs/processing';
+import type { ChunkMessage } from '../../shared/batchJobs/job/Job';
+import { settleUnplannedJob } from '../../shared/batchJobs/run';
 import { logger } from '../../shared/observability/logger';
-import { decodeS3Key, S3Notification } from '../../shared/queues/s3Notification';
+import { decodeS3Key, S3Notification } from '../../shared/sqsEvents/s3Notification';
 import { withMetrics } from '../../shared/observability/withMetrics';
-import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
-import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
+import { sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';
+import { createInferenceRuntime } from '../../shared/wiring/realtime';
 
 /** The ingest queue carries the bucket's notifications (file drop) and the Batch API's requests. */
 const IngestQueueMessage = z.union([IngestJobMessage, S3Notification]);

@@ -1,4 +1,4 @@
 export * from './ApiKeyStore';
-export * from './DynamoDbApiKeyStore';
+export * from '../adapters/aws/DynamoDbApiKeyStore';
 export * from './ApiKeyAuthenticator';
 export * from './ApiKeyAdmin';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { BatchMetadata, pageLimit } from '../batchApi/requests';
+import { BatchMetadata, pageLimit } from '../batchJobs/api/requests';
 import { QUEUE_REQUEST_URLS, REQUEST_PAGE } from './constants';
 import type { QueueRequestUrl } from './requestBody';
 

@@ -1,7 +1,7 @@
-import { toSqsJson } from '../aws/sqsText';
-import { toListPage, type ListPage } from '../batchApi/openAiObjects';
+import { toSqsJson } from '../sqsEvents/sqsText';
+import { toListPage, type ListPage } from '../batchJobs/api/openAiObjects';
 import { InvalidRequestError } from '../errors';
-import type { MessageSender } from '../jobs/ports';
+import type { MessageSender } from '../batchJobs/job/ports';
 import {
   isAsyncRequestId,
   newAsyncRequestId,

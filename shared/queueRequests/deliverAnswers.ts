@@ -1,6 +1,6 @@
 import { logger } from '../observability/logger';
-import type { BatchOutputLine } from '../jobs/Job';
-import type { Outcome } from '../batching/types';
+import type { BatchOutputLine } from '../batchJobs/job/Job';
+import type { Outcome } from '../batchingCore/types';
 import type { InferenceOutput } from '../domain';
 import { answerBytes, outgoingAnswerOf } from './answers';
 import { MAX_ANSWER_BYTES, MAX_ANSWERS_PER_BATCH } from './constants';

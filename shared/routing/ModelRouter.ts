@@ -1,4 +1,4 @@
-import type { Backend, BackendResolver, ItemResult } from '../batching/types';
+import type { Backend, BackendResolver, ItemResult } from '../batchingCore/types';
 import { servesRequirement, type BackendRef, type BackendRequirement, type ModelCatalogue, type ModelEntry } from '../domain/catalogue';
 import type { ChatCall, ChatDelta, ChatResult, InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
 import { checkStructuredOutput } from '../domain/structuredOutput';

@@ -1,16 +1,16 @@
 import { Readable } from 'node:stream';
-import { ingestObject, type IngestDeps, type IngestSummary } from '../../shared/batch/ingestObject';
-import { BatchingCore } from '../../shared/batching/BatchingCore';
+import { ingestObject, type IngestDeps, type IngestSummary } from '../../shared/batchJobs/ingest/ingestObject';
+import { BatchingCore } from '../../shared/batchingCore/BatchingCore';
 import { loadConfig, type BatchLimits } from '../../shared/config/config';
 import type { InferenceInput, InferenceOutput } from '../../shared/domain/inference';
-import { jobKeys, type BatchOutputLine, type ChunkMessage, type FinalizeMessage, type Job } from '../../shared/jobs/Job';
-import { finalizeJob } from '../../shared/jobs/processing/finalizeJob';
-import { runChunk } from '../../shared/jobs/processing/runChunk';
-import type { FinalizeJobDeps, RunChunkDeps } from '../../shared/jobs/processing/types';
+import { jobKeys, type BatchOutputLine, type ChunkMessage, type FinalizeMessage, type Job } from '../../shared/batchJobs/job/Job';
+import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
+import { runChunk } from '../../shared/batchJobs/run/runChunk';
+import type { FinalizeJobDeps, RunChunkDeps } from '../../shared/batchJobs/job/deps';
 import { loadCatalogue } from '../../shared/routing/defaultCatalogue';
 import { ModelRouter } from '../../shared/routing/ModelRouter';
 import { MemoryEvents, MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';
-import { PoisonAwareProvider } from '../unit/jobs/jobWorld';
+import { PoisonAwareProvider } from '../unit/batchJobs/jobWorld';
 
 export const PIPELINE_BUCKET = 'inference-platform-test';
 export const PIPELINE_TENANT = 'corpus';

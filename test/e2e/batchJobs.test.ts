@@ -2,7 +2,7 @@ import OpenAI, { toFile } from 'openai';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { dropFile, localS3Client, openAiBatchFile, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
+import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**
  * Batch jobs end to end through the local platform: S3 → ingest queue → ingest →

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { startSimulator, type RunningSimulator, type SimulatorStatsSnapshot } from '../../shared/simulator';
+import { startSimulator, type RunningSimulator, type SimulatorStatsSnapshot } from '../../shared/devTools/gpuSimulator';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 
 /**

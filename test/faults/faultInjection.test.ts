@@ -5,11 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mulberry32 } from '../../shared/simulator/faults';
+import { mulberry32 } from '../../shared/devTools/gpuSimulator/faults';
 import { dropFile, localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced, type Received } from './queueTraffic';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
+import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**
  * The fault suite (`npm run test:faults`, seed from FAULT_SEED): a batch job of 10,000
@@ -18,7 +18,7 @@ import { failureOfLine } from '../../shared/jobs/processing/outputLines';
  * - the simulator answers 20% of calls with a 500, a 429 or slowly (split seeded),
  * - its OpenAI face goes down for a few seconds mid-run and comes back (gpt-oss falls
  *   back to the Bedrock face; bge-m3 has nowhere else to go),
- * - SQS delivers 5% of messages a second time (shared/local/faultInjection.ts),
+ * - SQS delivers 5% of messages a second time (shared/devTools/localPlatform/faultInjection.ts),
  * - invocations of the worker and of the requests consumer crash midway, as Lambdas that
  *   time out: the response is lost, the handler's side effects may land, the messages
  *   come back after the (short) visibility timeout.

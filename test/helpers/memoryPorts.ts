@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import type { ChunkPlan, Job, JobFailure, JobStatus } from '../../shared/jobs/Job';
-import { JobStateConflictError, ObjectChangedError, ObjectMissingError } from '../../shared/jobs/errors';
-import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/jobs/jobStateMachine';
+import type { ChunkPlan, Job, JobFailure, JobStatus } from '../../shared/batchJobs/job/Job';
+import { JobStateConflictError, ObjectChangedError, ObjectMissingError } from '../../shared/batchJobs/job/errors';
+import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/batchJobs/job/jobStateMachine';
 import type {
   ChunkCounts,
   EventPublisher,
@@ -12,8 +12,8 @@ import type {
   JobStore,
   MessageSender,
   ObjectInfo,
-} from '../../shared/jobs/ports';
-import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchApi/UploadStore';
+} from '../../shared/batchJobs/job/ports';
+import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchJobs/api/UploadStore';
 
 const clone = <T>(value: T): T => structuredClone(value);
 

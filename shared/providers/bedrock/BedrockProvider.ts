@@ -1,6 +1,6 @@
 import { ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { BedrockRuntimeClient, ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
-import type { ItemResult } from '../../batching/types';
+import type { ItemResult } from '../../batchingCore/types';
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult } from '../../domain/inference';
 import { BackendRejectedError, BackendUnavailableError } from '../../errors';
 import { callSignal } from '../callSignal';

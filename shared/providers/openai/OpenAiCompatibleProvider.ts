@@ -1,4 +1,4 @@
-import type { ItemResult } from '../../batching/types';
+import type { ItemResult } from '../../batchingCore/types';
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
 import { BackendError, BackendUnavailableError } from '../../errors';
 import { callSignal } from '../callSignal';

@@ -1,4 +1,4 @@
-import type { ItemResult } from '../../batching/types';
+import type { ItemResult } from '../../batchingCore/types';
 import type { FinishReason, ToolCall } from '../../domain/chat';
 import type { ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
 import { estimateReasoningTokens } from '../../domain/tokens';

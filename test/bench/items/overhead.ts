@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
-import { BatchingCore } from '../../../shared/batching/BatchingCore';
-import type { BatchItem, ItemResult } from '../../../shared/batching/types';
-import { ingestObject } from '../../../shared/batch';
+import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
+import type { BatchItem, ItemResult } from '../../../shared/batchingCore/types';
+import { ingestObject } from '../../../shared/batchJobs/ingest';
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type {
   ChatCall,
@@ -12,12 +12,12 @@ import type {
   InferenceInput,
   InferenceOutput,
 } from '../../../shared/domain/inference';
-import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
-import { chatItems } from '../../../shared/inference/chatRequests';
-import { embeddingItems } from '../../../shared/inference/embeddingsRequests';
-import type { ChunkMessage, FinalizeMessage } from '../../../shared/jobs/Job';
-import type { MessageSender } from '../../../shared/jobs/ports';
-import { runChunk } from '../../../shared/jobs/processing';
+import { createInferenceRuntime } from '../../../shared/wiring/realtime';
+import { chatItems } from '../../../shared/realtime/chatRequests';
+import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
+import type { ChunkMessage, FinalizeMessage } from '../../../shared/batchJobs/job/Job';
+import type { MessageSender } from '../../../shared/batchJobs/job/ports';
+import { runChunk } from '../../../shared/batchJobs/run';
 import type { InferenceProvider } from '../../../shared/providers/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { MemoryJobStore } from '../../helpers/memoryPorts';

@@ -2,10 +2,10 @@ import type { LocalPlatformProcess } from '../localPlatform';
 
 /**
  * The simulator's control routes as the client end-to-end tests use them: its counters
- * (`GET /_sim/stats`) and its knobs (`POST /_sim/config`, shared/simulator/SimulatorConfig.ts).
+ * (`GET /_sim/stats`) and its knobs (`POST /_sim/config`, shared/devTools/gpuSimulator/SimulatorConfig.ts).
  */
 
-/** The per-face counters the client tests read (shared/simulator/SimulatorStats.ts). */
+/** The per-face counters the client tests read (shared/devTools/gpuSimulator/SimulatorStats.ts). */
 export interface FaceCounters {
   requests: number;
   injectedErrors: number;

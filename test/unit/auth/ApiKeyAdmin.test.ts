@@ -1,5 +1,5 @@
 import { ApiKeyAdmin, ApiKeyAuthenticator, hashApiKey, type ApiKeyDirectory, type ApiKeyRecord } from '../../../shared/auth';
-import { parseByteRange } from '../../../shared/batchApi/byteRange';
+import { parseByteRange } from '../../../shared/batchJobs/api/byteRange';
 
 /** An in-memory key directory counting last-use writes. */
 class MemoryKeyDirectory implements ApiKeyDirectory {

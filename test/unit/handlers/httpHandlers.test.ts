@@ -2,8 +2,8 @@ import { createHandler as chatHandler } from '../../../functions/http/chatComple
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
 import { createHandler as modelsHandler } from '../../../functions/http/models';
 import { createHandler as responsesHandler } from '../../../functions/http/responses';
-import { ResponsesService } from '../../../shared/inference/responses';
-import type { InferenceService } from '../../../shared/inference/InferenceService';
+import { ResponsesService } from '../../../shared/realtime/responses';
+import type { InferenceService } from '../../../shared/realtime/InferenceService';
 import { httpRoute, jsonResponse } from '../../../shared/http';
 import { invokeHandler, loadEvent, lambdaContext, setTenant } from '../../helpers/events';
 

@@ -1,4 +1,4 @@
-import { BatchingCore } from '../../../shared/batching/BatchingCore';
+import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
 import type { AsyncRequest, AsyncSettlement } from '../../../shared/queueRequests/AsyncRequest';
@@ -13,7 +13,7 @@ import type {
   ResultObjects,
 } from '../../../shared/queueRequests/ports';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
-import type { MessageAttribute, ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
+import type { MessageAttribute, ReceivedMessage } from '../../../shared/sqsEvents/sqsBatchAll';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { FakeProvider } from '../../helpers/fakeProvider';
 

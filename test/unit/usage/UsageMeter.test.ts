@@ -1,5 +1,5 @@
 import { daysBetween, UsageMeter, type UsageRecord } from '../../../shared/usage';
-import { ChunkProgress } from '../../../shared/jobs/processing/ChunkProgress';
+import { ChunkProgress } from '../../../shared/batchJobs/run/ChunkProgress';
 
 /** A usage store that records each add, and can be made to fail. */
 class MemoryUsageStore {
