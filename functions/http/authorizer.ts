@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerWithContextResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { ApiKeyAuthenticator, DynamoDbApiKeyStore } from '../../shared/auth';
+import { ApiKeyAuthenticator } from '../../shared/auth/ApiKeyAuthenticator';
+import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/DynamoDbApiKeyStore';
 import { createDocumentClient } from '../../shared/adapters/aws/clients';
 import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { AuthorizerContext } from '../../shared/http/tenant';

@@ -1,8 +1,14 @@
 import { createFileStore, createObjectStore } from '../../shared/wiring/batchJobs';
-import { FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchJobs/api';
+import { FileService } from '../../shared/batchJobs/api/FileService';
+import { ListFilesQuery } from '../../shared/batchJobs/api/requests';
+import { MAX_UPLOAD_BYTES } from '../../shared/batchJobs/api/constants';
+import { readFileUpload } from '../../shared/batchJobs/api/fileUpload';
 import { loadConfig, required } from '../../shared/config/config';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { requestBodyBytes } from '../../shared/http/multipartForm';
 
 /**
  * The Files API: `POST /v1/files` (multipart upload, purpose `batch`), `GET /v1/files`,

@@ -1,7 +1,9 @@
 import { loadConfig } from '../../shared/config/config';
-import { httpRoute, jsonResponse } from '../../shared/http';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
 import { probeServer } from '../../shared/providers/openai/probeServer';
-import { checkBackends, loadCatalogue, type StatusReport } from '../../shared/routing';
+import { checkBackends, type StatusReport } from '../../shared/routing/backendStatus';
+import { loadCatalogue } from '../../shared/routing/defaultCatalogue';
 
 /** How long one probe of the GPU servers may take, and how long its answer is reused. */
 const PROBE_TIMEOUT_MS = 2_000;

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
-import { expireFiles } from '../../shared/batchJobs/api';
+import { expireFiles } from '../../shared/batchJobs/api/FileService';
 import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage, FinalizeMessage } from '../../shared/batchJobs/job/Job';
-import { expireJobs, sweepStalledJobs, type ExpireJobsDeps, type SweepStalledJobsDeps } from '../../shared/batchJobs/run';
+import { expireJobs } from '../../shared/batchJobs/finalize/expireJobs';
+import { sweepStalledJobs } from '../../shared/batchJobs/finalize/sweepStalledJobs';
+import type { ExpireJobsDeps, SweepStalledJobsDeps } from '../../shared/batchJobs/job/deps';
 import { loadStallSettings } from '../../shared/batchJobs/job/stallSettings';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { logger } from '../../shared/observability/logger';

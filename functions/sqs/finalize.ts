@@ -1,7 +1,8 @@
 import { createEventPublisher, createFileStore, createJobStore, createObjectStore } from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
 import { FinalizeMessage } from '../../shared/batchJobs/job/Job';
-import { finalizeJob, type FinalizeJobDeps } from '../../shared/batchJobs/run';
+import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
+import type { FinalizeJobDeps } from '../../shared/batchJobs/job/deps';
 import { logger } from '../../shared/observability/logger';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';

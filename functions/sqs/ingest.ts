@@ -1,19 +1,13 @@
 import * as z from 'zod';
 import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
-import {
-  checkInboxDrop,
-  ingestJob,
-  ingestObject,
-  recordRefusedDrop,
-  type IngestDeps,
-  type TenantDirectory,
-} from '../../shared/batchJobs/ingest';
+import { checkInboxDrop, recordRefusedDrop, type TenantDirectory } from '../../shared/batchJobs/ingest/inboxDrops';
+import { ingestJob, ingestObject, type IngestDeps } from '../../shared/batchJobs/ingest/ingestObject';
 import { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/DynamoDbApiKeyStore';
 import { createDocumentClient } from '../../shared/adapters/aws/clients';
 import { loadConfig, requireTableName } from '../../shared/config/config';
 import type { ChunkMessage } from '../../shared/batchJobs/job/Job';
-import { settleUnplannedJob } from '../../shared/batchJobs/run';
+import { settleUnplannedJob } from '../../shared/batchJobs/ingest/settleUnplannedJob';
 import { logger } from '../../shared/observability/logger';
 import { decodeS3Key, S3Notification } from '../../shared/sqsEvents/s3Notification';
 import { withMetrics } from '../../shared/observability/withMetrics';

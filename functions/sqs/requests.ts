@@ -1,7 +1,7 @@
 import { createUsageStore } from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/wiring/realtime';
-import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests';
+import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests/answerQueueRequests';
 import {
   createAnswerSender,
   createAsyncRequestStore,

@@ -9,7 +9,9 @@ import {
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/wiring/realtime';
 import { ChunkMessage, type FinalizeMessage } from '../../shared/batchJobs/job/Job';
-import { runChunk, sendChunkBack, type RunChunkDeps, type SendChunkBackDeps } from '../../shared/batchJobs/run';
+import { runChunk } from '../../shared/batchJobs/run/runChunk';
+import { sendChunkBack, type SendChunkBackDeps } from '../../shared/batchJobs/run/sendChunkBack';
+import type { RunChunkDeps } from '../../shared/batchJobs/job/deps';
 import { logger } from '../../shared/observability/logger';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { RetryLaterError, sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';

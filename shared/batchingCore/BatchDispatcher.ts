@@ -1,4 +1,4 @@
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError, type BackendError } from '../errors';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError, type BackendError } from '../errors/backendErrors';
 import { AdaptiveLimiter } from './AdaptiveLimiter';
 import { halve, splitToFit, type BatchLimits } from './BatchPacker';
 import { CallScope } from './CallScope';

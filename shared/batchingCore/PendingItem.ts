@@ -1,4 +1,5 @@
-import { BackendError, type PlatformError } from '../errors';
+import { BackendError } from '../errors/backendErrors';
+import type { PlatformError } from '../errors/PlatformError';
 import type { Usage } from '../domain/inference';
 import { CancelledError, DeadlineExceededError } from './errors';
 import type { BatchItem, NotAttemptedReason, Outcome, RunOptions } from './types';

@@ -1,4 +1,5 @@
-import { BackendError, BackendRejectedError, BackendUnavailableError, PlatformError } from '../errors';
+import { BackendError, BackendRejectedError, BackendUnavailableError } from '../errors/backendErrors';
+import { PlatformError } from '../errors/PlatformError';
 
 /**
  * A call was aborted at the deadline, or an item that had already been sent had no

@@ -1,4 +1,4 @@
-import type { BackendError } from '../errors';
+import type { BackendError } from '../errors/backendErrors';
 import type { Usage } from '../domain/inference';
 
 /**

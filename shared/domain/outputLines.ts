@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAiErrorBody } from './openAiError';
-import type { OpenAiErrorType } from '../errors';
+import type { OpenAiErrorType } from '../errors/PlatformError';
 import type { BatchOutputLine } from '../batchJobs/job/Job';
 
 /**

@@ -1,6 +1,6 @@
 import { toSqsJson } from '../sqsEvents/sqsText';
 import { toListPage, type ListPage } from '../batchJobs/api/openAiObjects';
-import { InvalidRequestError } from '../errors';
+import { InvalidRequestError } from '../errors/requestErrors';
 import type { MessageSender } from '../batchJobs/job/ports';
 import {
   isAsyncRequestId,

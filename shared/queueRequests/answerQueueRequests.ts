@@ -1,7 +1,7 @@
 import { randomId } from '../domain/outputLines';
 import type { BatchingCore } from '../batchingCore/BatchingCore';
 import type { Outcome } from '../batchingCore/types';
-import type { InferenceInput, InferenceOutput } from '../domain';
+import type { InferenceInput, InferenceOutput } from '../domain/inference';
 import { logger } from '../observability/logger';
 import type { ReceivedMessage } from '../sqsEvents/sqsBatchAll';
 import { verdictOf } from './answers';

@@ -1,4 +1,4 @@
-import type { InferenceOutput } from '../domain';
+import type { InferenceOutput } from '../domain/inference';
 import { isSqsText, toSqsJson } from '../sqsEvents/sqsText';
 import type { Outcome } from '../batchingCore/types';
 import { chatBody } from '../realtime/chatResponses';

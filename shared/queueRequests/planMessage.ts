@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors';
+import { PlatformError } from '../errors/PlatformError';
 import { parseRequest } from '../domain/validation';
 import type { ReceivedMessage } from '../sqsEvents/sqsBatchAll';
 import { MAX_REQUEST_BYTES, MAX_SENDER_ATTRIBUTES } from './constants';

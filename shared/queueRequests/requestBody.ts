@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import type { BatchItem } from '../batchingCore/types';
-import { ChatCompletionRequest, EmbeddingsRequest, type InferenceInput, type ModelEntry } from '../domain';
+import { ChatCompletionRequest } from '../domain/chat';
+import { EmbeddingsRequest } from '../domain/embeddings';
+import type { InferenceInput } from '../domain/inference';
+import type { ModelEntry } from '../domain/catalogue';
 import { parseRequest } from '../domain/validation';
 import { chatItems, type ItemNaming } from '../realtime/chatRequests';
 import { embeddingItems } from '../realtime/embeddingsRequests';

@@ -1,16 +1,9 @@
 import type { BatchingCore } from '../batchingCore/BatchingCore';
 import type { Outcome } from '../batchingCore/types';
-import type {
-  ChatCompletionChunk,
-  ChatCompletionRequest,
-  ChatCompletionResponse,
-  EmbeddingsRequest,
-  EmbeddingsResponse,
-  InferenceInput,
-  InferenceOutput,
-  ModelEntry,
-  OpenedChatStream,
-} from '../domain';
+import type { ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse } from '../domain/chat';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../domain/embeddings';
+import type { InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
+import type { ModelEntry } from '../domain/catalogue';
 import type { ModelRouter } from '../routing/ModelRouter';
 import { chatItems, planChat } from './chatRequests';
 import { chatBody, chatChunks } from './chatResponses';

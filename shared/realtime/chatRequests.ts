@@ -1,17 +1,10 @@
 import type { BatchItem } from '../batchingCore/types';
-import {
-  compileResponseSchema,
-  estimateTokens,
-  messageText,
-  servesRequirement,
-  TOKENS_PER_MESSAGE,
-  type BackendRequirement,
-  type ChatCall,
-  type ChatCompletionRequest,
-  type InferenceInput,
-  type ModelEntry,
-} from '../domain';
-import { ContextLengthExceededError, InvalidRequestError } from '../errors';
+import { compileResponseSchema } from '../domain/structuredOutput';
+import { estimateTokens, TOKENS_PER_MESSAGE } from '../domain/tokens';
+import { messageText, type ChatCompletionRequest } from '../domain/chat';
+import { servesRequirement, type BackendRequirement, type ModelEntry } from '../domain/catalogue';
+import type { ChatCall, InferenceInput } from '../domain/inference';
+import { ContextLengthExceededError, InvalidRequestError } from '../errors/requestErrors';
 import { routeOf } from '../routing/ModelRouter';
 
 /** How the items of one request are named in a core run. */

@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../batchingCore/types';
-import {
-  checkStructuredOutput,
-  estimateReasoningTokens,
-  type ChatCompletionChunk,
-  type ChatCompletionResponse,
-  type ChatResult,
-  type CompletionUsage,
-  type InferenceOutput,
-  type ModelEntry,
-  type OpenedChatStream,
-  type ResponseFormat,
-  type Usage,
-} from '../domain';
-import { BackendError, BackendUnavailableError, PlatformError } from '../errors';
+import { checkStructuredOutput } from '../domain/structuredOutput';
+import { estimateReasoningTokens } from '../domain/tokens';
+import type { ChatCompletionChunk, ChatCompletionResponse, CompletionUsage, ResponseFormat } from '../domain/chat';
+import type { ChatResult, InferenceOutput, OpenedChatStream, Usage } from '../domain/inference';
+import type { ModelEntry } from '../domain/catalogue';
+import { BackendError, BackendUnavailableError } from '../errors/backendErrors';
+import { PlatformError } from '../errors/PlatformError';
 import { outcomeError, publicFailureMessage } from './outcomeErrors';
 
 /** What a response carries besides the generation: its id and creation time. */

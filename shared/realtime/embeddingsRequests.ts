@@ -1,17 +1,9 @@
 import type { BatchItem, Outcome } from '../batchingCore/types';
-import {
-  embeddingInputs,
-  encodeEmbeddingBase64,
-  estimateTokens,
-  servesRequirement,
-  type BackendRequirement,
-  type EmbeddingsRequest,
-  type EmbeddingsResponse,
-  type InferenceInput,
-  type InferenceOutput,
-  type ModelEntry,
-} from '../domain';
-import { ContextLengthExceededError, InvalidRequestError } from '../errors';
+import { embeddingInputs, encodeEmbeddingBase64, type EmbeddingsRequest, type EmbeddingsResponse } from '../domain/embeddings';
+import { estimateTokens } from '../domain/tokens';
+import { servesRequirement, type BackendRequirement, type ModelEntry } from '../domain/catalogue';
+import type { InferenceInput, InferenceOutput } from '../domain/inference';
+import { ContextLengthExceededError, InvalidRequestError } from '../errors/requestErrors';
 import { routeOf } from '../routing/ModelRouter';
 import type { ItemNaming } from './chatRequests';
 import { outcomeError } from './outcomeErrors';

@@ -1,4 +1,4 @@
-import type { ChatDelta, OpenedChatStream, Usage } from '../domain';
+import type { ChatDelta, OpenedChatStream, Usage } from '../domain/inference';
 
 /**
  * The same stream, calling `onEnd` once with the usage the backend reported (if any) when

@@ -1,5 +1,5 @@
 import type { Outcome } from '../batchingCore/types';
-import { PlatformError } from '../errors';
+import { PlatformError } from '../errors/PlatformError';
 
 /** What a failed outcome carries. */
 type FailedError = Extract<Outcome<unknown>, { status: 'failed' }>['error'];

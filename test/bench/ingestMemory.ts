@@ -29,7 +29,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbJobStore } from '../../shared/adapters/aws/DynamoDbJobStore';
 import { S3ObjectStore } from '../../shared/adapters/aws/S3ObjectStore';
-import { ingestJob } from '../../shared/batchJobs/ingest';
+import { ingestJob } from '../../shared/batchJobs/ingest/ingestObject';
 import { newJob } from '../../shared/batchJobs/job/Job';
 import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage } from '../../shared/batchJobs/job/Job';

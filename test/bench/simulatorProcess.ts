@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SimulatorConfig, SimulatorConfigPatch, SimulatorStatsSnapshot } from '../../shared/devTools/gpuSimulator';
+import type { SimulatorConfig, SimulatorConfigPatch } from '../../shared/devTools/gpuSimulator/SimulatorConfig';
+import type { SimulatorStatsSnapshot } from '../../shared/devTools/gpuSimulator/SimulatorStats';
 
 /**
  * The GPU simulator in a child process of its own (`npm run simulator`), so its passes

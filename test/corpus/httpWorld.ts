@@ -5,8 +5,11 @@ import { createHandler as embeddingsHandler } from '../../functions/http/embeddi
 import { createHandler as fileContentHandler } from '../../functions/http/fileContent';
 import { createHandler as filesHandler } from '../../functions/http/files';
 import { createHandler as modelsHandler } from '../../functions/http/models';
-import { ApiKeyAuthenticator, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../shared/auth';
-import { BatchService, FileService, type IngestJobMessage } from '../../shared/batchJobs/api';
+import { ApiKeyAuthenticator } from '../../shared/auth/ApiKeyAuthenticator';
+import { issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../shared/auth/ApiKeyStore';
+import { BatchService } from '../../shared/batchJobs/api/BatchService';
+import { FileService } from '../../shared/batchJobs/api/FileService';
+import type { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
 import { BatchingCore } from '../../shared/batchingCore/BatchingCore';
 import { loadConfig } from '../../shared/config/config';
 import type { InferenceInput, InferenceOutput } from '../../shared/domain/inference';

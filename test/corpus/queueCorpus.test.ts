@@ -1,4 +1,5 @@
-import { answerQueueRequests, planMessage } from '../../shared/queueRequests';
+import { answerQueueRequests } from '../../shared/queueRequests/answerQueueRequests';
+import { planMessage } from '../../shared/queueRequests/planMessage';
 import { failureOfLine } from '../../shared/domain/outputLines';
 import type { MessageAttribute } from '../../shared/sqsEvents/sqsBatchAll';
 import { chatMessage, embeddingMessage, makeQueueWorld, options, received, replyUrl, RESULTS_URL } from '../unit/queueRequests/queueWorld';

@@ -1,4 +1,4 @@
-import type { BackendError } from '../../shared/errors';
+import type { BackendError } from '../../shared/errors/backendErrors';
 import type { Backend, BackendResolver, BatchItem, ItemResult } from '../../shared/batchingCore/types';
 import type { FakeClock } from './FakeClock';
 

@@ -1,5 +1,5 @@
 import { isInputFormat, MODEL_FIELD, OUTPUT_FORMAT_FIELD } from '../lines/constants';
-import { InvalidRequestError } from '../../errors';
+import { InvalidRequestError } from '../../errors/requestErrors';
 import { JobStateConflictError } from '../job/errors';
 import { newJob, type Job } from '../job/Job';
 import { canTransition } from '../job/jobStateMachine';

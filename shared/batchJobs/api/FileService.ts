@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { InvalidRequestError } from '../../errors';
+import { InvalidRequestError } from '../../errors/requestErrors';
 import type { DeletableObjectStore, FileRecord, FileStore } from '../job/ports';
 import { fileKeys, MAX_STREAMED_CONTENT_BYTES } from './constants';
 import { FileContentTooLargeError, FileNotFoundError } from './errors';

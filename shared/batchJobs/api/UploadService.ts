@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { InvalidRequestError } from '../../errors';
+import { InvalidRequestError } from '../../errors/requestErrors';
 import type { DeletableObjectStore, FileStore } from '../job/ports';
 import { fileKeys, UPLOAD_LIFETIME_SECONDS } from './constants';
 import { UploadNotFoundError, UploadStateError } from './errors';

@@ -1,4 +1,5 @@
-import { NotFoundError, PlatformError } from '../../errors';
+import { NotFoundError } from '../../errors/requestErrors';
+import { PlatformError } from '../../errors/PlatformError';
 import { fileKeys } from './constants';
 
 /** No such file for this tenant: another tenant's file is answered the same, so ids cannot be probed (404). */

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../errors';
+import { InvalidRequestError } from '../../errors/requestErrors';
 import { parseMultipartForm } from '../../http/multipartForm';
 import { EXPIRES_AFTER_SECONDS, MULTIPART_OVERHEAD_BYTES } from './constants';
 import { UploadPartTooLargeError, UploadTooLargeError } from './errors';

@@ -1,4 +1,4 @@
-import { PlatformError } from '../../errors';
+import { PlatformError } from '../../errors/PlatformError';
 import type { IngestFailureCode } from '../lines/constants';
 
 /**

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors';
+import { NotFoundError } from '../../errors/requestErrors';
 import type { ChunkMessage, ChunkPlan, Job, JobFailure, JobSource, JobStatus, RequestCounts } from '../job/Job';
 import { JobStateConflictError } from '../job/errors';
 import type { FileStore, JobPatch, JobStore, MessageSender } from '../job/ports';

@@ -1,6 +1,6 @@
 import type { LineContext, LineError, ParsedLine } from '../lines/types';
 import type { BatchingCore } from '../../batchingCore/BatchingCore';
-import type { InferenceInput, InferenceOutput } from '../../domain';
+import type { InferenceInput, InferenceOutput } from '../../domain/inference';
 import type { ModelRouter } from '../../routing/ModelRouter';
 import type { ChunkMessage, FinalizeMessage } from './Job';
 import type { RetryCause } from '../run/retryPace';

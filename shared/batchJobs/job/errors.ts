@@ -1,4 +1,4 @@
-import { PlatformError } from '../../errors';
+import { PlatformError } from '../../errors/PlatformError';
 import type { JobStatus } from './Job';
 
 /** A job cannot make the move asked of it from where it is (409). */

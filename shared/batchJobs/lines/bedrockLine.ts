@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from '../../domain/chat';
 import type { ModelEntry } from '../../domain/catalogue';
-import { ModelNotFoundError } from '../../errors';
+import { ModelNotFoundError } from '../../errors/requestErrors';
 import {
   converseField,
   converseToChat,

@@ -1,7 +1,7 @@
 import { ChatCompletionRequest } from '../../domain/chat';
 import type { ModelEntry } from '../../domain/catalogue';
 import { EmbeddingsRequest } from '../../domain/embeddings';
-import { ModelNotFoundError } from '../../errors';
+import { ModelNotFoundError } from '../../errors/requestErrors';
 import { CHAT_URL, EMBEDDINGS_URL } from './constants';
 import { describeJson, isJsonObject, issueError, lineError, quoteJson, readLineId, unknownField } from './lineErrors';
 import { checkChat, checkEmbeddings } from './requestChecks';

@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../../domain/chat';
 import type { ModelEntry } from '../../domain/catalogue';
 import type { EmbeddingsRequest } from '../../domain/embeddings';
-import { PlatformError } from '../../errors';
+import { PlatformError } from '../../errors/PlatformError';
 import { chatItems } from '../../realtime/chatRequests';
 import { embeddingItems } from '../../realtime/embeddingsRequests';
 import type { LineErrorCode } from './constants';

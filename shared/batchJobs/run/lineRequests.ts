@@ -1,8 +1,11 @@
 import { batchRequestId } from '../lines/lineFormats';
 import type { LineError, ParsedLine } from '../lines/types';
 import type { BatchItem, Outcome } from '../../batchingCore/types';
-import type { ChatCompletionRequest, EmbeddingsRequest, InferenceInput, InferenceOutput, ModelEntry } from '../../domain';
-import { PlatformError } from '../../errors';
+import type { ChatCompletionRequest } from '../../domain/chat';
+import type { EmbeddingsRequest } from '../../domain/embeddings';
+import type { InferenceInput, InferenceOutput } from '../../domain/inference';
+import type { ModelEntry } from '../../domain/catalogue';
+import { PlatformError } from '../../errors/PlatformError';
 import { chatItems } from '../../realtime/chatRequests';
 import { chatBody } from '../../realtime/chatResponses';
 import { embeddingItems, embeddingsBody } from '../../realtime/embeddingsRequests';

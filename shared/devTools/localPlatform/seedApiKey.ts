@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { hashApiKey, issueApiKey, type ApiKeyRole, type ApiKeyStore } from '../../auth';
+import { hashApiKey, issueApiKey, type ApiKeyRole, type ApiKeyStore } from '../../auth/ApiKeyStore';
 import { LocalPlatformError } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import { PlatformError } from '../../errors';
+import { PlatformError } from '../../errors/PlatformError';
 
 /**
  * Errors raised on the chat path (the chat schema, the use case, the backends) name

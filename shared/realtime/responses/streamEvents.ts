@@ -1,4 +1,4 @@
-import { PlatformError } from '../../errors';
+import { PlatformError } from '../../errors/PlatformError';
 import type { ChatWireError } from './chatWire';
 import type { OutputItem, OutputText, ResponseError, ResponseObject } from './responseObject';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { jobIdForObject } from '../../../shared/batchJobs/ingest/createJobForObject';
-import type { SimulatorStatsSnapshot } from '../../../shared/devTools/gpuSimulator';
+import type { SimulatorStatsSnapshot } from '../../../shared/devTools/gpuSimulator/SimulatorStats';
 import { localS3Client, openAiBatchFile } from '../../helpers/batchFiles';
 import { startLocalPlatformProcess } from '../../helpers/localPlatform';
 import { nowMs, round, sleep } from '../stats';

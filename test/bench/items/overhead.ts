@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import type { BatchItem, ItemResult } from '../../../shared/batchingCore/types';
-import { ingestObject } from '../../../shared/batchJobs/ingest';
+import { ingestObject } from '../../../shared/batchJobs/ingest/ingestObject';
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type {
   ChatCall,
@@ -17,7 +17,7 @@ import { chatItems } from '../../../shared/realtime/chatRequests';
 import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
 import type { ChunkMessage, FinalizeMessage } from '../../../shared/batchJobs/job/Job';
 import type { MessageSender } from '../../../shared/batchJobs/job/ports';
-import { runChunk } from '../../../shared/batchJobs/run';
+import { runChunk } from '../../../shared/batchJobs/run/runChunk';
 import type { InferenceProvider } from '../../../shared/providers/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { MemoryJobStore } from '../../helpers/memoryPorts';

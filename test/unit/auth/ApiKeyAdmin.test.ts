@@ -1,4 +1,6 @@
-import { ApiKeyAdmin, ApiKeyAuthenticator, hashApiKey, type ApiKeyDirectory, type ApiKeyRecord } from '../../../shared/auth';
+import { ApiKeyAdmin } from '../../../shared/auth/ApiKeyAdmin';
+import { ApiKeyAuthenticator } from '../../../shared/auth/ApiKeyAuthenticator';
+import { hashApiKey, type ApiKeyDirectory, type ApiKeyRecord } from '../../../shared/auth/ApiKeyStore';
 import { parseByteRange } from '../../../shared/batchJobs/api/byteRange';
 
 /** An in-memory key directory counting last-use writes. */

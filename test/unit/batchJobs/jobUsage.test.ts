@@ -1,5 +1,5 @@
 import { toBatchObject } from '../../../shared/batchJobs/api/openAiObjects';
-import type { ModelEntry } from '../../../shared/domain';
+import type { ModelEntry } from '../../../shared/domain/catalogue';
 import { newJob } from '../../../shared/batchJobs/job/Job';
 import { lineOutput, type RunnableLine } from '../../../shared/batchJobs/run/lineRequests';
 import { toUsage as converseUsage } from '../../../shared/providers/bedrock/converseMapping';

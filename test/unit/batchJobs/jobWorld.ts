@@ -9,7 +9,7 @@ import type {
 } from '../../../shared/domain/inference';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { ItemResult } from '../../../shared/batchingCore/types';
-import { BackendRejectedError } from '../../../shared/errors';
+import { BackendRejectedError } from '../../../shared/errors/backendErrors';
 import type { ChunkMessage, ChunkPlan, Job } from '../../../shared/batchJobs/job/Job';
 import type { FinalizeMessage } from '../../../shared/batchJobs/job/Job';
 import type { FinalizeJobDeps, RunChunkDeps } from '../../../shared/batchJobs/job/deps';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { errorLine } from '../../../shared/batchJobs/lines/lineFormats';
 import type { Outcome } from '../../../shared/batchingCore/types';
-import type { InferenceOutput, ModelEntry } from '../../../shared/domain';
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import type { InferenceOutput } from '../../../shared/domain/inference';
+import type { ModelEntry } from '../../../shared/domain/catalogue';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { mapBedrockError } from '../../../shared/providers/bedrock/mapBedrockError';
 import { mapTransportFailure } from '../../../shared/providers/openai/mapHttpFailure';
 import { failureLine, failureOfLine, isResultLine, resultLine } from '../../../shared/domain/outputLines';

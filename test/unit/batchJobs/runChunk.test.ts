@@ -1,4 +1,4 @@
-import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { batchRequestId } from '../../../shared/batchJobs/lines/lineFormats';
 import { jobKeys } from '../../../shared/batchJobs/job/Job';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';

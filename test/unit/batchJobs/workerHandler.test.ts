@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { createHandler } from '../../../functions/sqs/worker';
-import { BackendUnavailableError } from '../../../shared/errors';
+import { BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import type { ChunkMessage } from '../../../shared/batchJobs/job/Job';
 import { lambdaContext } from '../../helpers/events';
 import { chatLine, chunkMessage, createJob, makeWorld, putInput } from './jobWorld';

@@ -1,4 +1,4 @@
-import { BackendRejectedError } from '../../../shared/errors';
+import { BackendRejectedError } from '../../../shared/errors/backendErrors';
 import { buildCore } from '../../helpers/buildCore';
 import { FakeBackend, makeItems, ok } from '../../helpers/fakeBackends';
 

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { buildCore } from '../../helpers/buildCore';
 import { FakeBackend, makeItems } from '../../helpers/fakeBackends';
 

@@ -1,4 +1,4 @@
-import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { buildCore } from '../../helpers/buildCore';
 import { echo, FakeBackend, makeItems } from '../../helpers/fakeBackends';
 

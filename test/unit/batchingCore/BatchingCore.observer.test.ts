@@ -1,5 +1,5 @@
 import type { CallReport, RetryReport } from '../../../shared/batchingCore/types';
-import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { buildCore } from '../../helpers/buildCore';
 import { echo, FakeBackend, makeItems } from '../../helpers/fakeBackends';
 

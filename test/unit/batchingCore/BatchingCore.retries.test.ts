@@ -1,4 +1,4 @@
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { sequenceRandom } from '../../helpers/FakeClock';
 import { buildCore } from '../../helpers/buildCore';
 import { echo, FakeBackend, makeItems, ok } from '../../helpers/fakeBackends';

@@ -1,5 +1,6 @@
-import { PlatformError } from '../../../shared/errors';
-import { httpRoute, jsonResponse, type RouteInput } from '../../../shared/http';
+import { PlatformError } from '../../../shared/errors/PlatformError';
+import { httpRoute, type RouteInput } from '../../../shared/http/httpRoute';
+import { jsonResponse } from '../../../shared/http/responses';
 import { createResponseStream, readStreamedResponse } from '../../../shared/devTools/localPlatform/httpResponseStream';
 import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../../helpers/events';
 

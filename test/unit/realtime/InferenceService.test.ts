@@ -1,14 +1,9 @@
 import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
-import {
-  BackendRejectedError,
-  BackendUnavailableError,
-  ContextLengthExceededError,
-  InvalidRequestError,
-  ModelNotFoundError,
-  PlatformError,
-} from '../../../shared/errors';
+import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
+import { ContextLengthExceededError, InvalidRequestError, ModelNotFoundError } from '../../../shared/errors/requestErrors';
+import { PlatformError } from '../../../shared/errors/PlatformError';
 import { toOpenAiError } from '../../../shared/http/openAiErrors';
 import { InferenceService } from '../../../shared/realtime/InferenceService';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';

@@ -1,6 +1,6 @@
 import { ModelCatalogue, type ModelEntry } from '../../../shared/domain/catalogue';
 import { ChatCompletionRequest } from '../../../shared/domain/chat';
-import { ContextLengthExceededError, InvalidRequestError } from '../../../shared/errors';
+import { ContextLengthExceededError, InvalidRequestError } from '../../../shared/errors/requestErrors';
 import { chatItems, planChat } from '../../../shared/realtime/chatRequests';
 import { parseRoute } from '../../../shared/routing/ModelRouter';
 

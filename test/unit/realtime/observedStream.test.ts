@@ -1,4 +1,4 @@
-import type { ChatDelta } from '../../../shared/domain';
+import type { ChatDelta } from '../../../shared/domain/inference';
 import { observedStream } from '../../../shared/realtime/observedStream';
 
 async function* pieces(list: ChatDelta[], failAtEnd = false): AsyncGenerator<ChatDelta> {

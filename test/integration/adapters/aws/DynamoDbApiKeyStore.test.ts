@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbApiKeyStore, hashApiKey, issueApiKey } from '../../../../shared/auth';
+import { DynamoDbApiKeyStore } from '../../../../shared/adapters/aws/DynamoDbApiKeyStore';
+import { hashApiKey, issueApiKey } from '../../../../shared/auth/ApiKeyStore';
 import { startTestTable } from '../../../helpers/localDynamoDb';
 
 /** Against dynalite, and against DynamoDB Local in `npm run test:dynamodb-local`. */

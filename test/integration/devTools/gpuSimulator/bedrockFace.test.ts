@@ -1,6 +1,6 @@
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator';
+import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator/server';
 import { DEFAULT_SIMULATOR_CONFIG } from '../../../../shared/devTools/gpuSimulator/SimulatorConfig';
 
 const CHAT_MODEL = 'openai.gpt-oss-20b-1:0';

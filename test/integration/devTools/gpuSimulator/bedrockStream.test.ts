@@ -7,7 +7,7 @@ import {
   type Tool,
 } from '@aws-sdk/client-bedrock-runtime';
 import { createBedrockClient } from '../../../../shared/providers/bedrock/createBedrockClient';
-import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator';
+import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator/server';
 import { DEFAULT_SIMULATOR_CONFIG } from '../../../../shared/devTools/gpuSimulator/SimulatorConfig';
 
 const CHAT_MODEL = 'openai.gpt-oss-20b-1:0';

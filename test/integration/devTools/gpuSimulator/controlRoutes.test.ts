@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator';
+import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator/server';
 
 /** The `/_sim` control plane over HTTP. */
 describe('GPU simulator, /_sim control routes', () => {

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator';
+import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator/server';
 
 /** The official openai client against the simulator's OpenAI face: streaming, tools, structured output. */
 describe('GPU simulator, OpenAI face through the openai client', () => {

@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator';
+import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator/server';
 
 const WEATHER = {
   type: 'function',

@@ -1,4 +1,5 @@
-import { startSimulator, SimulatorConfigError } from '../../../../shared/devTools/gpuSimulator';
+import { startSimulator } from '../../../../shared/devTools/gpuSimulator/server';
+import { SimulatorConfigError } from '../../../../shared/devTools/gpuSimulator/SimulatorConfig';
 
 /** Starting, configuring and stopping the simulator in-process, as the local platform does. */
 describe('startSimulator', () => {

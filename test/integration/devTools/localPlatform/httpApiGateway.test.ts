@@ -9,7 +9,8 @@ import {
 import type { HttpApiAuthorizer, HttpApiRoute } from '../../../../shared/devTools/localPlatform/httpApiRoutes';
 import type { LambdaHandler, LocalFunction } from '../../../../shared/devTools/localPlatform/localFunction';
 import { installAwsLambdaGlobal } from '../../../../shared/devTools/localPlatform/httpResponseStream';
-import { httpRoute, jsonResponse } from '../../../../shared/http';
+import { httpRoute } from '../../../../shared/http/httpRoute';
+import { jsonResponse } from '../../../../shared/http/responses';
 
 installAwsLambdaGlobal();
 

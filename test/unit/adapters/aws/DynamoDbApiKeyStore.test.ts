@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDbApiKeyStore } from '../../../../shared/auth';
+import { DynamoDbApiKeyStore } from '../../../../shared/adapters/aws/DynamoDbApiKeyStore';
 import { createDocumentClient } from '../../../../shared/adapters/aws/clients';
 
 describe('DynamoDbApiKeyStore', () => {

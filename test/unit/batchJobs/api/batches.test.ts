@@ -1,4 +1,4 @@
-import { IngestJobMessage } from '../../../../shared/batchJobs/api';
+import { IngestJobMessage } from '../../../../shared/batchJobs/api/IngestJobMessage';
 import type { JobStatus } from '../../../../shared/batchJobs/job/Job';
 import { loadEvent } from '../../../helpers/events';
 import {

@@ -1,4 +1,5 @@
-import { expireFiles, MAX_UPLOAD_BYTES } from '../../../../shared/batchJobs/api';
+import { expireFiles } from '../../../../shared/batchJobs/api/FileService';
+import { MAX_UPLOAD_BYTES } from '../../../../shared/batchJobs/api/constants';
 import { loadEvent } from '../../../helpers/events';
 import { BUCKET, httpEvent, invoke, JSONL, setup, START_MS, TENANT_A, TENANT_B, uploadEvent, uploadFile, type Platform } from './fixtures';
 

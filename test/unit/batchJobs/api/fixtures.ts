@@ -4,8 +4,11 @@ import { createHandler as fileContentHandler } from '../../../../functions/http/
 import { createHandler as filesHandler } from '../../../../functions/http/files';
 import { createHandler as uploadCompleteHandler } from '../../../../functions/http/uploadComplete';
 import { createHandler as uploadsHandler } from '../../../../functions/http/uploads';
-import { BatchService, FileService, UploadService, type IngestJobMessage } from '../../../../shared/batchJobs/api';
-import type { RouteResponse } from '../../../../shared/http';
+import { BatchService } from '../../../../shared/batchJobs/api/BatchService';
+import { FileService } from '../../../../shared/batchJobs/api/FileService';
+import { UploadService } from '../../../../shared/batchJobs/api/UploadService';
+import type { IngestJobMessage } from '../../../../shared/batchJobs/api/IngestJobMessage';
+import type { RouteResponse } from '../../../../shared/http/responses';
 import type { Job } from '../../../../shared/batchJobs/job/Job';
 import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../../../helpers/events';
 import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender, MemoryUploadStore } from '../../../helpers/memoryPorts';

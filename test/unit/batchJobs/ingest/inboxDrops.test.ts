@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { createHandler } from '../../../../functions/sqs/ingest';
-import { checkInboxDrop, refusedDropKey, type TenantDirectory } from '../../../../shared/batchJobs/ingest';
+import { checkInboxDrop, refusedDropKey, type TenantDirectory } from '../../../../shared/batchJobs/ingest/inboxDrops';
 import { logger } from '../../../../shared/observability/logger';
 import { lambdaContext } from '../../../helpers/events';
 import { BUCKET, ingestWorld } from './ingestFixtures';

@@ -1,7 +1,7 @@
 import { parseBatchLine } from '../../../../shared/batchJobs/lines/lineFormats';
 import { resolveBedrockModel } from '../../../../shared/batchJobs/lines/bedrockLine';
 import type { LineContext, LineError, ParsedLine } from '../../../../shared/batchJobs/lines/types';
-import { ModelNotFoundError } from '../../../../shared/errors';
+import { ModelNotFoundError } from '../../../../shared/errors/requestErrors';
 import { lineContext, router } from './batchFixtures';
 
 const record = (modelInput: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ recordId: 'rec-1', modelInput, ...extra });

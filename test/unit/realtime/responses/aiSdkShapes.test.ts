@@ -6,13 +6,11 @@
  */
 import { z } from 'zod';
 import { parseRequest } from '../../../../shared/domain/validation';
-import {
-  ResponsesRequest,
-  toResponse,
-  toResponseEvents,
-  type ChatWireChunk,
-  type ResponseStreamEvent,
-} from '../../../../shared/realtime/responses';
+import { ResponsesRequest } from '../../../../shared/realtime/responses/requestSchema';
+import { toResponse } from '../../../../shared/realtime/responses/toResponse';
+import { toResponseEvents } from '../../../../shared/realtime/responses/toResponseEvents';
+import type { ChatWireChunk } from '../../../../shared/realtime/responses/chatWire';
+import type { ResponseStreamEvent } from '../../../../shared/realtime/responses/streamEvents';
 
 const usage = z.object({
   input_tokens: z.number(),

@@ -1,5 +1,6 @@
-import { ContextLengthExceededError, InvalidRequestError, PlatformError } from '../../../../shared/errors';
-import { asResponsesError, responsesParam } from '../../../../shared/realtime/responses';
+import { ContextLengthExceededError, InvalidRequestError } from '../../../../shared/errors/requestErrors';
+import { PlatformError } from '../../../../shared/errors/PlatformError';
+import { asResponsesError, responsesParam } from '../../../../shared/realtime/responses/chatErrors';
 
 describe('responsesParam', () => {
   it.each([

@@ -7,16 +7,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toOpenAiError } from '../../../../shared/http/openAiErrors';
 import { parseRequest } from '../../../../shared/domain/validation';
-import {
-  encodeSse,
-  ResponsesRequest,
-  toChatRequest,
-  toResponse,
-  toResponseEvents,
-  type ChatWireChunk,
-  type ChatWireCompletion,
-  type ChatWireRequest,
-} from '../../../../shared/realtime/responses';
+import { encodeSse } from '../../../../shared/realtime/responses/streamEvents';
+import { ResponsesRequest } from '../../../../shared/realtime/responses/requestSchema';
+import { toChatRequest } from '../../../../shared/realtime/responses/toChatRequest';
+import { toResponse } from '../../../../shared/realtime/responses/toResponse';
+import { toResponseEvents } from '../../../../shared/realtime/responses/toResponseEvents';
+import type { ChatWireChunk, ChatWireCompletion, ChatWireRequest } from '../../../../shared/realtime/responses/chatWire';
 
 /** The chat requests the server ran, newest last. */
 export const seen: ChatWireRequest[] = [];

@@ -1,6 +1,6 @@
-import { InvalidRequestError } from '../../../../shared/errors';
+import { InvalidRequestError } from '../../../../shared/errors/requestErrors';
 import { parseRequest } from '../../../../shared/domain/validation';
-import { ResponsesRequest } from '../../../../shared/realtime/responses';
+import { ResponsesRequest } from '../../../../shared/realtime/responses/requestSchema';
 
 function refusal(body: unknown): InvalidRequestError {
   try {

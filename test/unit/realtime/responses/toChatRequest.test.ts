@@ -1,6 +1,7 @@
 import { ChatCompletionRequest } from '../../../../shared/domain/chat';
 import { parseRequest } from '../../../../shared/domain/validation';
-import { ResponsesRequest, toChatRequest } from '../../../../shared/realtime/responses';
+import { ResponsesRequest } from '../../../../shared/realtime/responses/requestSchema';
+import { toChatRequest } from '../../../../shared/realtime/responses/toChatRequest';
 
 const chat = (body: unknown) => toChatRequest(parseRequest(ResponsesRequest, body));
 

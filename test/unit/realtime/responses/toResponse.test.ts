@@ -1,5 +1,7 @@
 import { parseRequest } from '../../../../shared/domain/validation';
-import { ResponsesRequest, toResponse, type ChatWireCompletion } from '../../../../shared/realtime/responses';
+import { ResponsesRequest } from '../../../../shared/realtime/responses/requestSchema';
+import { toResponse } from '../../../../shared/realtime/responses/toResponse';
+import type { ChatWireCompletion } from '../../../../shared/realtime/responses/chatWire';
 
 const req = (extra: object = {}) => parseRequest(ResponsesRequest, { model: 'chat-a', input: 'hi', ...extra });
 const meta = { createdAt: 1_700_000_000, id: 'resp_test', now: () => 1_700_000_005 };

@@ -1,12 +1,9 @@
-import { PlatformError } from '../../../../shared/errors';
+import { PlatformError } from '../../../../shared/errors/PlatformError';
 import { parseRequest } from '../../../../shared/domain/validation';
-import {
-  encodeSse,
-  ResponsesRequest,
-  toResponseEvents,
-  type ChatWireChunk,
-  type ResponseStreamEvent,
-} from '../../../../shared/realtime/responses';
+import { encodeSse, type ResponseStreamEvent } from '../../../../shared/realtime/responses/streamEvents';
+import { ResponsesRequest } from '../../../../shared/realtime/responses/requestSchema';
+import { toResponseEvents } from '../../../../shared/realtime/responses/toResponseEvents';
+import type { ChatWireChunk } from '../../../../shared/realtime/responses/chatWire';
 
 const req = (extra: object = {}) => parseRequest(ResponsesRequest, { model: 'chat-a', input: 'hi', stream: true, ...extra });
 const meta = { createdAt: 1_700_000_000, id: 'resp_s', now: () => 1_700_000_009 };

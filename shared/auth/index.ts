@@ -1,4 +1,0 @@
-export * from './ApiKeyStore';
-export * from '../adapters/aws/DynamoDbApiKeyStore';
-export * from './ApiKeyAuthenticator';
-export * from './ApiKeyAdmin';
