@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAiErrorBody } from './openAiError';
 import type { OpenAiErrorType } from '../errors/PlatformError';
-import type { BatchOutputLine } from '../batchJobs/job/Job';
+
+/** A line of a results or errors file, in the OpenAI batch output format. */
+export interface BatchOutputLine {
+  id: string;
+  custom_id: string;
+  response: { status_code: number; request_id: string; body: unknown } | null;
+  error: { code: string; message: string } | null;
+}
 
 /**
  * The one home of the OpenAI batch output line, as OpenAI's `BatchRequestOutput` has it

@@ -1,7 +1,7 @@
 import { toSqsJson } from '../sqsEvents/sqsText';
 import { toListPage, type ListPage } from '../batchJobs/api/openAiObjects';
 import { InvalidRequestError } from '../errors/requestErrors';
-import type { MessageSender } from '../batchJobs/job/ports';
+import type { MessageSender } from '../domain/ports';
 import {
   isAsyncRequestId,
   newAsyncRequestId,

@@ -1,5 +1,5 @@
 import { logger } from '../observability/logger';
-import type { BatchOutputLine } from '../batchJobs/job/Job';
+import type { BatchOutputLine } from '../domain/outputLines';
 import type { Outcome } from '../batchingCore/types';
 import type { InferenceOutput } from '../domain/inference';
 import { answerBytes, outgoingAnswerOf } from './answers';

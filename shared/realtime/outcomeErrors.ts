@@ -1,3 +1,4 @@
+import type { InferenceOutput } from '../domain/inference';
 import type { Outcome } from '../batchingCore/types';
 import { PlatformError } from '../errors/PlatformError';
 
@@ -62,4 +63,14 @@ export function outcomeError(outcome: Exclude<Outcome<unknown>, { status: 'succe
     retryable,
     ...(shown === message ? {} : { cause: new Error(message) }),
   });
+}
+
+/**
+ * Whether an outcome means the item was not finished rather than failed: never sent
+ * before the deadline, or cut off by it (or by the caller). Such work goes back to the
+ * queue, never to the error file.
+ */
+export function isUnfinished(outcome: Outcome<InferenceOutput>): boolean {
+  if (outcome.status === 'not_attempted') return true;
+  return outcome.status === 'failed' && (outcome.error.code === 'deadline_exceeded' || outcome.error.code === 'cancelled');
 }

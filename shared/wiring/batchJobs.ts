@@ -1,7 +1,8 @@
 import type { UploadStore } from '../batchJobs/api/UploadStore';
 import type { Config } from '../config/config';
 import { required, requireTableName } from '../config/config';
-import type { DeletableObjectStore, DeliveryControl, EventPublisher, FileStore, JobStore, MessageSender } from '../batchJobs/job/ports';
+import type { FileStore, JobStore } from '../batchJobs/job/ports';
+import type { DeletableObjectStore, DeliveryControl, EventPublisher, MessageSender } from '../domain/ports';
 import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from '../adapters/aws/clients';
 import { DynamoDbFileStore } from '../adapters/aws/DynamoDbFileStore';
 import { DynamoDbJobStore } from '../adapters/aws/DynamoDbJobStore';

@@ -2,7 +2,7 @@ import { createDocumentClient, createS3Client, createSqsClient } from '../adapte
 import { S3ObjectStore } from '../adapters/aws/S3ObjectStore';
 import { SqsMessageSender } from '../adapters/aws/SqsMessageSender';
 import { required, requireTableName, type Config } from '../config/config';
-import type { MessageSender } from '../batchJobs/job/ports';
+import type { MessageSender } from '../domain/ports';
 import type { AnswerSender, AsyncRequestStore, IdempotencyStore, ResultObjects } from '../queueRequests/ports';
 import type { QueueRequestMessage } from '../queueRequests/QueueRequestMessage';
 import { ReplyPolicy } from '../queueRequests/ReplyPolicy';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore } from '../../shared/batchJobs/job/ports';
+import type { ObjectInfo, ObjectStore } from '../../shared/domain/ports';
 
 /**
  * An in-memory bucket for the CPU measurements: reads stream in 64 KiB pieces, as an S3

@@ -3,7 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import OpenAI from 'openai';
 import { batchRequestId } from '../../shared/batchJobs/lines/lineFormats';
 import { INGEST_FAILURE_CODES, LINE_ERROR_CODES } from '../../shared/batchJobs/lines/constants';
-import type { BatchOutputLine } from '../../shared/batchJobs/job/Job';
+import type { BatchOutputLine } from '../../shared/domain/outputLines';
 import { localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { includes, jsonlInput, loadJsonlCases, readmeErrorsSection, type JsonlCase, type JsonlExpectation } from './corpusFixtures';

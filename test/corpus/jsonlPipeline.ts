@@ -3,7 +3,8 @@ import { ingestObject, type IngestDeps, type IngestSummary } from '../../shared/
 import { BatchingCore } from '../../shared/batchingCore/BatchingCore';
 import { loadConfig, type BatchLimits } from '../../shared/config/config';
 import type { InferenceInput, InferenceOutput } from '../../shared/domain/inference';
-import { jobKeys, type BatchOutputLine, type ChunkMessage, type FinalizeMessage, type Job } from '../../shared/batchJobs/job/Job';
+import { jobKeys, type ChunkMessage, type FinalizeMessage, type Job } from '../../shared/batchJobs/job/Job';
+import type { BatchOutputLine } from '../../shared/domain/outputLines';
 import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../shared/batchJobs/run/runChunk';
 import type { FinalizeJobDeps, RunChunkDeps } from '../../shared/batchJobs/job/deps';

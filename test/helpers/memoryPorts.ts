@@ -2,17 +2,8 @@ import { Readable } from 'node:stream';
 import type { ChunkPlan, Job, JobFailure, JobStatus } from '../../shared/batchJobs/job/Job';
 import { JobStateConflictError, ObjectChangedError, ObjectMissingError } from '../../shared/batchJobs/job/errors';
 import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared/batchJobs/job/jobStateMachine';
-import type {
-  ChunkCounts,
-  EventPublisher,
-  FileRecord,
-  DeletableObjectStore,
-  FileStore,
-  JobPatch,
-  JobStore,
-  MessageSender,
-  ObjectInfo,
-} from '../../shared/batchJobs/job/ports';
+import type { ChunkCounts, FileRecord, FileStore, JobPatch, JobStore } from '../../shared/batchJobs/job/ports';
+import type { DeletableObjectStore, EventPublisher, MessageSender, ObjectInfo } from '../../shared/domain/ports';
 import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchJobs/api/UploadStore';
 
 const clone = <T>(value: T): T => structuredClone(value);

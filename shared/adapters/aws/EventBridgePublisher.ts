@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher } from '../../batchJobs/job/ports';
+import type { EventPublisher } from '../../domain/ports';
 
 /** The `source` of every event the platform publishes. */
 export const EVENT_SOURCE = 'inference-platform';

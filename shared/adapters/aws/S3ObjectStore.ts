@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ObjectChangedError, ObjectMissingError } from '../../batchJobs/job/errors';
-import type { DeletableObjectStore, ObjectInfo } from '../../batchJobs/job/ports';
+import type { DeletableObjectStore, ObjectInfo } from '../../domain/ports';
 
 /** Parts of a streamed upload: S3's 5 MiB minimum plus room, two in flight (bounded memory). */
 const PART_SIZE = 8 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryControl } from '../../batchJobs/job/ports';
+import type { DeliveryControl } from '../../domain/ports';
 
 /**
  * The messages received from one queue, through ChangeMessageVisibility. A delay is never

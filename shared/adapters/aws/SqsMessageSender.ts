@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { MessageSender } from '../../batchJobs/job/ports';
+import type { MessageSender } from '../../domain/ports';
 import { toSqsJson } from '../../sqsEvents/sqsText';
 
 const MAX_ATTEMPTS = 5;

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { InvalidRequestError } from '../../errors/requestErrors';
-import type { DeletableObjectStore, FileRecord, FileStore } from '../job/ports';
+import type { FileRecord, FileStore } from '../job/ports';
+import type { DeletableObjectStore } from '../../domain/ports';
 import { fileKeys, MAX_STREAMED_CONTENT_BYTES } from './constants';
 import { FileContentTooLargeError, FileNotFoundError } from './errors';
 import type { FileUpload } from './fileUpload';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { InvalidRequestError } from '../../errors/requestErrors';
-import type { DeletableObjectStore, FileStore } from '../job/ports';
+import type { FileStore } from '../job/ports';
+import type { DeletableObjectStore } from '../../domain/ports';
 import { fileKeys, UPLOAD_LIFETIME_SECONDS } from './constants';
 import { UploadNotFoundError, UploadStateError } from './errors';
 import { newFileRecord, removeFile } from './FileService';

@@ -29,9 +29,6 @@ export const BATCH_PAGE = { default: 20, max: 100 } as const;
 /** The only completion window a batch may ask for, and its length. */
 export { COMPLETION_WINDOW } from '../job/Job';
 
-/** OpenAI's metadata limits: 16 pairs, keys up to 64 characters, values up to 512. */
-export const METADATA_LIMITS = { pairs: 16, keyChars: 64, valueChars: 512 } as const;
-
 /**
  * The endpoint a dropped-file job shows: its lines may mix chat and embeddings, so it
  * has none of its own (see `BatchEndpoint` in shared/jobs).

@@ -1,19 +1,7 @@
 import * as z from 'zod';
 import { BatchEndpoint } from '../job/Job';
-import { BATCH_PAGE, COMPLETION_WINDOW, EXPIRES_AFTER_SECONDS, FILE_PAGE, MAX_UPLOAD_TOTAL_BYTES, METADATA_LIMITS } from './constants';
-
-/** OpenAI's metadata: up to 16 string pairs, keys up to 64 characters, values up to 512. */
-export const BatchMetadata = z
-  .record(z.string(), z.string().max(METADATA_LIMITS.valueChars, `must be at most ${METADATA_LIMITS.valueChars} characters`))
-  .superRefine((metadata, context) => {
-    const keys = Object.keys(metadata);
-    if (keys.length > METADATA_LIMITS.pairs)
-      context.addIssue({ code: 'custom', message: `must have at most ${METADATA_LIMITS.pairs} pairs, got ${keys.length}` });
-    for (const key of keys) {
-      if (key.length > METADATA_LIMITS.keyChars)
-        context.addIssue({ code: 'custom', path: [key], message: `keys must be at most ${METADATA_LIMITS.keyChars} characters` });
-    }
-  });
+import { BATCH_PAGE, COMPLETION_WINDOW, EXPIRES_AFTER_SECONDS, FILE_PAGE, MAX_UPLOAD_TOTAL_BYTES } from './constants';
+import { BatchMetadata } from '../../domain/metadata';
 
 /** OpenAI's `expires_after` / `output_expires_after`: from `created_at`, 1 hour to 30 days. */
 const ExpiresAfter = z.strictObject({

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStore } from '../job/ports';
+import type { ObjectStore } from '../../domain/ports';
 
 const NEWLINE = 0x0a;
 

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../job/ports';
+import type { ObjectStore } from '../../domain/ports';
 import { tenantOfInboxKey } from '../../sqsEvents/s3Notification';
 
 /** Whether a tenant exists: one API key record names it (port; the API key table in production). */

@@ -1,7 +1,8 @@
 import { NotFoundError } from '../../errors/requestErrors';
 import type { ChunkMessage, ChunkPlan, Job, JobFailure, JobSource, JobStatus, RequestCounts } from '../job/Job';
 import { JobStateConflictError } from '../job/errors';
-import type { FileStore, JobPatch, JobStore, MessageSender } from '../job/ports';
+import type { FileStore, JobPatch, JobStore } from '../job/ports';
+import type { MessageSender } from '../../domain/ports';
 import { publishIngestErrors } from './publishIngestErrors';
 import { isInputFormat, MODEL_METADATA_KEY, OUTPUT_FORMAT_FIELD, OUTPUT_FORMAT_METADATA_KEY } from '../lines/constants';
 import { createJobForObject, normaliseEtag, type ObjectDrop } from './createJobForObject';

@@ -1,5 +1,6 @@
 import { jobKeys, type Job } from '../job/Job';
-import type { FileStore, ObjectStore } from '../job/ports';
+import type { FileStore } from '../job/ports';
+import type { ObjectStore } from '../../domain/ports';
 import { fileRecord, outputFileIdOf } from '../finalize/finalizeJob';
 import { stitchParts } from '../finalize/stitchParts';
 import { convertPartLine, outputFormatOf } from '../lines/bedrockOutput';

@@ -2,7 +2,7 @@ import type { BatchLimits } from '../../config/config';
 import type { BatchEndpoint, ChunkPlan, ErrorCounts, InputFormat } from '../job/Job';
 import { ObjectChangedError, ObjectMissingError } from '../job/errors';
 import { jobKeys } from '../job/Job';
-import type { ObjectStore } from '../job/ports';
+import type { ObjectStore } from '../../domain/ports';
 import type { PartLine } from '../lines/bedrockOutput';
 import { ChunkPlanner } from './ChunkPlanner';
 import { InputRefusedError } from './errors';

@@ -180,14 +180,6 @@ export type ChunkMessage = z.infer<typeof ChunkMessage>;
 export const FinalizeMessage = z.object({ kind: z.literal('finalize'), tenantId: z.string().min(1), jobId: z.string().min(1) });
 export type FinalizeMessage = z.infer<typeof FinalizeMessage>;
 
-/** A line of a results or errors file, in the OpenAI batch output format. */
-export interface BatchOutputLine {
-  id: string;
-  custom_id: string;
-  response: { status_code: number; request_id: string; body: unknown } | null;
-  error: { code: string; message: string } | null;
-}
-
 /** Where a job's files live in the bucket. */
 export const jobKeys = {
   ingestErrors: (jobId: string) => `jobs/${jobId}/parts/ingest.errors.jsonl`,

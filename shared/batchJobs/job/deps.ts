@@ -5,7 +5,8 @@ import type { ModelRouter } from '../../routing/ModelRouter';
 import type { ChunkMessage, FinalizeMessage } from './Job';
 import type { RetryCause } from '../run/retryPace';
 import type { UsageStore } from '../../usage/types';
-import type { ChunkCounts, EventPublisher, FileStore, JobStore, MessageSender, ObjectStore } from './ports';
+import type { ChunkCounts, FileStore, JobStore } from './ports';
+import type { EventPublisher, MessageSender, ObjectStore } from '../../domain/ports';
 
 /** Parses one input line: the same parser ingest validated it with (`parseBatchLine`). */
 export type LineParser = (text: string, lineNumber: number, context: LineContext) => ParsedLine | LineError;

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ObjectStore } from '../job/ports';
+import type { ObjectStore } from '../../domain/ports';
 import { JSONL_CONTENT_TYPE } from './constants';
 
 /** Bytes buffered between the writer and the upload before `writeLine` waits. */

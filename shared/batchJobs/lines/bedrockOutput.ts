@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { BatchOutputLine, InputFormat, Job } from '../job/Job';
+import type { InputFormat, Job } from '../job/Job';
+import type { BatchOutputLine } from '../../domain/outputLines';
 import { failureOfLine, isResultLine, statusOfCode } from '../../domain/outputLines';
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { BatchOutputLine, InputFormat } from '../job/Job';
+import type { InputFormat } from '../job/Job';
+import type { BatchOutputLine } from '../../domain/outputLines';
 import { parseBedrockLine } from './bedrockLine';
 import { failureLine } from '../../domain/outputLines';
 import { describeJson, isJsonObject, lineError } from './lineErrors';

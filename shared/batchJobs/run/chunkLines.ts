@@ -2,7 +2,7 @@ import { JsonlLineReader } from '../lines/JsonlLineReader';
 import { parseReadLine } from '../lines/lineFormats';
 import type { LineContext, LineError, ParsedLine, ReadLine } from '../lines/types';
 import type { ChunkMessage, Job } from '../job/Job';
-import type { ObjectStore } from '../job/ports';
+import type { ObjectStore } from '../../domain/ports';
 import type { LineParser, ModelCatalogueLookup } from '../job/deps';
 
 /**

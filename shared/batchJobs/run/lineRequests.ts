@@ -10,7 +10,7 @@ import { chatItems } from '../../realtime/chatRequests';
 import { chatBody } from '../../realtime/chatResponses';
 import { embeddingItems, embeddingsBody } from '../../realtime/embeddingsRequests';
 import { publicFailureMessage } from '../../realtime/outcomeErrors';
-import type { BatchOutputLine } from '../job/Job';
+import type { BatchOutputLine } from '../../domain/outputLines';
 import type { InputEcho } from '../lines/bedrockOutput';
 import { failureLine, resultLine } from '../../domain/outputLines';
 import type { ModelCatalogueLookup } from '../job/deps';
@@ -90,16 +90,6 @@ export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueL
 export function refused(lineNumber: number, customId: string | undefined, code: string, message: string): RefusedLine {
   const text = message.startsWith('Line ') ? message : `Line ${lineNumber}: ${message}`;
   return { kind: 'refused', lineNumber, customId: customId ?? `line-${lineNumber}`, code, message: text };
-}
-
-/**
- * Whether an outcome means the item was not finished rather than failed: never sent
- * before the deadline, or cut off by it (or by the caller). Such work goes back to the
- * queue, never to the error file.
- */
-export function isUnfinished(outcome: Outcome<InferenceOutput>): boolean {
-  if (outcome.status === 'not_attempted') return true;
-  return outcome.status === 'failed' && (outcome.error.code === 'deadline_exceeded' || outcome.error.code === 'cancelled');
 }
 
 /** A line's output line, whether it succeeded, and the tokens its result accounts for. */

@@ -6,7 +6,8 @@ import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure,
 import type { ChunkCounts } from '../job/ports';
 import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
-import { isUnfinished, lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
+import { lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
+import { isUnfinished } from '../../realtime/outcomeErrors';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
 import { bedrockRecord, outputFormatOf } from '../lines/bedrockOutput';

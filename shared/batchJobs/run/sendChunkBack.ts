@@ -1,6 +1,6 @@
 import { logger } from '../../observability/logger';
 import type { ChunkMessage } from '../job/Job';
-import type { DeliveryControl } from '../job/ports';
+import type { DeliveryControl } from '../../domain/ports';
 import { retryDelaySeconds, type RetryCause } from './retryPace';
 
 /** What sending a chunk back needs. */

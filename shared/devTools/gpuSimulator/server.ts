@@ -1,3 +1,9 @@
+/**
+ * The GPU simulator: an OpenAI-compatible and Bedrock-Runtime-compatible server whose
+ * latency follows a GPU's (fixed cost per forward pass, cost per item, a few batch
+ * slots, continuous batching), with deterministic outputs and fault knobs. Start it with
+ * {@link startSimulator} (tests, the local platform) or `npm run simulator` (CLI).
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

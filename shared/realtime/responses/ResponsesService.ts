@@ -1,3 +1,31 @@
+/**
+ * `POST /v1/responses`: OpenAI's Responses API, stateless, as a translation over chat
+ * completions, so it runs on the same core and routing as chat.
+ *
+ * A handler does, in order:
+ *
+ * ```ts
+ * const req = parseRequest(ResponsesRequest, body);           // 400 naming any field it cannot honour
+ * const chat = toChatRequest(req);                            // the chat-completions body it stands for
+ * const meta = { createdAt: Math.floor(Date.now() / 1000) };
+ * if (!req.stream) {
+ *   try {
+ *     const completion = await service.chatCompletion(parseRequest(ChatCompletionRequest, chat), { deadline });
+ *     return jsonResponse(200, toResponse(completion, req, meta));
+ *   } catch (error) {
+ *     throw asResponsesError(error);                          // chat field names -> the Responses fields sent
+ *   }
+ * }
+ * // streamed: `chunks` is the chat use case's AsyncIterable of chat.completion.chunk JSON
+ * // (an `{ error }` item, or a throw, ends the response as `response.failed`)
+ * for await (const frame of encodeSseStream(toResponseEvents(chunks, req, meta))) write(frame);
+ * ```
+ *
+ * The SSE stream has `content-type: text/event-stream` and no `[DONE]` line: it ends
+ * after `response.completed`, `response.incomplete` or `response.failed`. Nothing is
+ * stored: `store` is answered `false`, and `previous_response_id`, `conversation`,
+ * `item_reference` inputs, `background: true` and `store: true` are refused.
+ */
 import { ChatCompletionRequest } from '../../domain/chat';
 import { parseRequest } from '../../domain/validation';
 import type { InferenceService, ServeOptions } from '../InferenceService';

@@ -16,7 +16,7 @@ import { createInferenceRuntime } from '../../../shared/wiring/realtime';
 import { chatItems } from '../../../shared/realtime/chatRequests';
 import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
 import type { ChunkMessage, FinalizeMessage } from '../../../shared/batchJobs/job/Job';
-import type { MessageSender } from '../../../shared/batchJobs/job/ports';
+import type { MessageSender } from '../../../shared/domain/ports';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';
 import type { InferenceProvider } from '../../../shared/providers/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';

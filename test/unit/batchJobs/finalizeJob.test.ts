@@ -1,4 +1,5 @@
-import { jobKeys, type BatchOutputLine } from '../../../shared/batchJobs/job/Job';
+import { jobKeys } from '../../../shared/batchJobs/job/Job';
+import type { BatchOutputLine } from '../../../shared/domain/outputLines';
 import { JobStateConflictError } from '../../../shared/batchJobs/job/errors';
 import { finalizeJob, JOB_COMPLETED_EVENT, outputFileIdOf } from '../../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';

@@ -2,8 +2,9 @@ import { JsonlLineReader } from '../../../../shared/batchJobs/lines/JsonlLineRea
 import type { IngestDeps } from '../../../../shared/batchJobs/ingest/ingestObject';
 import type { ObjectDrop } from '../../../../shared/batchJobs/ingest/createJobForObject';
 import type { BatchLimits } from '../../../../shared/config/config';
-import { ChunkMessage, jobKeys, type BatchOutputLine } from '../../../../shared/batchJobs/job/Job';
-import type { ObjectStore } from '../../../../shared/batchJobs/job/ports';
+import { ChunkMessage, jobKeys } from '../../../../shared/batchJobs/job/Job';
+import type { BatchOutputLine } from '../../../../shared/domain/outputLines';
+import type { ObjectStore } from '../../../../shared/domain/ports';
 import { MemoryJobStore, MemoryObjectStore, MemorySender } from '../../../helpers/memoryPorts';
 import { limits as defaultLimits, router } from '../lines/batchFixtures';
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JsonlPartWriter } from '../../../../shared/batchJobs/lines/JsonlPartWriter';
-import type { ObjectStore } from '../../../../shared/batchJobs/job/ports';
+import type { ObjectStore } from '../../../../shared/domain/ports';
 import { MemoryObjectStore } from '../../../helpers/memoryPorts';
 
 /** A bucket whose upload reads nothing until `start()`, then everything: a slow network. */
