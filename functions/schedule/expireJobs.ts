@@ -6,7 +6,7 @@ import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage, FinalizeMessage } from '../../shared/batchJobs/job/Job';
 import { expireJobs } from '../../shared/batchJobs/finalize/expireJobs';
 import { sweepStalledJobs } from '../../shared/batchJobs/finalize/sweepStalledJobs';
-import type { ExpireJobsDeps, SweepStalledJobsDeps } from '../../shared/batchJobs/job/deps';
+import type { ExpireJobsDeps, SweepStalledJobsDeps } from '../../shared/batchJobs/finalize/types';
 import { loadStallSettings } from '../../shared/batchJobs/job/stallSettings';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { logger } from '../../shared/observability/logger';

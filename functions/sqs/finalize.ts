@@ -2,7 +2,7 @@ import { createEventPublisher, createFileStore, createJobStore, createObjectStor
 import { loadConfig } from '../../shared/config/config';
 import { FinalizeMessage } from '../../shared/batchJobs/job/Job';
 import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
-import type { FinalizeJobDeps } from '../../shared/batchJobs/job/deps';
+import type { FinalizeJobDeps } from '../../shared/batchJobs/finalize/types';
 import { logger } from '../../shared/observability/logger';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';

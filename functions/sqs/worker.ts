@@ -11,7 +11,7 @@ import { createInferenceRuntime } from '../../shared/wiring/realtime';
 import { ChunkMessage, type FinalizeMessage } from '../../shared/batchJobs/job/Job';
 import { runChunk } from '../../shared/batchJobs/run/runChunk';
 import { sendChunkBack, type SendChunkBackDeps } from '../../shared/batchJobs/run/sendChunkBack';
-import type { RunChunkDeps } from '../../shared/batchJobs/job/deps';
+import type { RunChunkDeps } from '../../shared/batchJobs/run/types';
 import { logger } from '../../shared/observability/logger';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { RetryLaterError, sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';

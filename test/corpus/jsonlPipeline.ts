@@ -7,7 +7,8 @@ import { jobKeys, type ChunkMessage, type FinalizeMessage, type Job } from '../.
 import type { BatchOutputLine } from '../../shared/domain/outputLines';
 import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../shared/batchJobs/run/runChunk';
-import type { FinalizeJobDeps, RunChunkDeps } from '../../shared/batchJobs/job/deps';
+import type { FinalizeJobDeps } from '../../shared/batchJobs/finalize/types';
+import type { RunChunkDeps } from '../../shared/batchJobs/run/types';
 import { loadCatalogue } from '../../shared/routing/defaultCatalogue';
 import { ModelRouter } from '../../shared/routing/ModelRouter';
 import { MemoryEvents, MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';

@@ -1,6 +1,6 @@
 import { logger } from '../../observability/logger';
 import { JobStateConflictError } from '../job/errors';
-import type { ExpireJobsDeps } from '../job/deps';
+import type { ExpireJobsDeps } from './types';
 
 /** What one expiry run did. */
 export interface ExpireJobsResult {

@@ -1,27 +1,20 @@
-import { createHash } from 'node:crypto';
+import { outputFileIdOf } from '../job/jobFiles';
+import { fileRecord } from '../job/jobFiles';
+
 import { jobTelemetry } from '../../observability/jobTelemetry';
 import { logger, observe } from '../../observability/logger';
 import { JobStateConflictError } from '../job/errors';
 import { jobKeys, type FinalizeMessage, type Job, type JobStatus } from '../job/Job';
-import type { FileRecord } from '../job/ports';
 import { basename } from 'node:path';
 import { bedrockKeys, bedrockManifest, convertPartLine, outputFormatOf } from '../lines/bedrockOutput';
-import { stitchParts, type StitchedObject, type StitchPart } from './stitchParts';
-import type { FinalizeJobDeps, FinalizeResult } from '../job/deps';
+import { stitchParts, type StitchedObject, type StitchPart } from '../lines/stitchParts';
+import type { FinalizeJobDeps, FinalizeResult } from './types';
 
 /** The EventBridge detail-type of the event published when a job ends with its files. */
 export const JOB_COMPLETED_EVENT = 'Batch Job Completed';
 
 /** Where each status that finalize works from ends. */
 const ENDS: Partial<Record<JobStatus, JobStatus>> = { finalizing: 'completed', cancelling: 'cancelled', expired: 'expired' };
-
-/**
- * A job's output file id: derived from the job id, so a second finalize overwrites the
- * same records instead of adding a second set.
- */
-export function outputFileIdOf(jobId: string, kind: 'output' | 'error' | 'manifest'): string {
-  return `file-${createHash('sha256').update(`${jobId}/${kind}`).digest('hex').slice(0, 24)}`;
-}
 
 /**
  * The finalize step: once every chunk is recorded, stitches the winning part files into
@@ -207,27 +200,6 @@ function checkCounts(job: Job, results: StitchedObject, errors?: StitchedObject)
     resultLines: results.lines,
     errorLines: errors?.lines,
   });
-}
-
-/** The file record of a job's output or error file, as the Files API lists it. */
-export function fileRecord(
-  job: Job,
-  id: string,
-  kind: 'output' | 'error',
-  object: Pick<StitchedObject, 'bucket' | 'key' | 'bytes'>,
-  createdAt: number,
-): FileRecord {
-  return {
-    id,
-    tenantId: job.tenantId,
-    purpose: 'batch_output',
-    filename: `${job.id}_${kind}.jsonl`,
-    bytes: object.bytes,
-    createdAt,
-    bucket: object.bucket,
-    key: object.key,
-    ...(job.outputExpiresAfterSeconds !== undefined ? { expiresAt: createdAt + job.outputExpiresAfterSeconds } : {}),
-  };
 }
 
 function eventDetail(

@@ -1,10 +1,10 @@
-import { chunkMessages } from '../ingest/ingestObject';
+import { chunkMessages } from '../job/Job';
 import { logger } from '../../observability/logger';
 import { jobKeys, type ChunkPlan, type Job, type JobStatus } from '../job/Job';
 import { chunkLinesAsErrors } from '../run/lostInput';
 import { bedrockRecord, outputFormatOf } from '../lines/bedrockOutput';
 import { randomId, toJsonl } from '../../domain/outputLines';
-import type { SweepStalledJobsDeps } from '../job/deps';
+import type { SweepStalledJobsDeps } from './types';
 
 /** The error code of a line whose chunk was given up on after its redrives. */
 export const CHUNK_ABANDONED = 'chunk_abandoned';

@@ -1,5 +1,6 @@
+import { chunkMessages } from '../job/Job';
 import { NotFoundError } from '../../errors/requestErrors';
-import type { ChunkMessage, ChunkPlan, Job, JobFailure, JobSource, JobStatus, RequestCounts } from '../job/Job';
+import type { ChunkMessage, Job, JobFailure, JobSource, JobStatus, RequestCounts } from '../job/Job';
 import { JobStateConflictError } from '../job/errors';
 import type { FileStore, JobPatch, JobStore } from '../job/ports';
 import type { MessageSender } from '../../domain/ports';
@@ -179,19 +180,6 @@ async function afterLostRace(deps: IngestDeps, jobId: string, scan?: ScanResult)
   if (!current) throw new NotFoundError(`Batch ${jobId} does not exist.`, { code: 'batch_not_found' });
   if (current.status === 'in_progress') return resendChunks(deps, current);
   return summary(current, 'skipped', scan);
-}
-
-/** One message per chunk, carrying where to read it (pinned to the ETag scanned). */
-export function chunkMessages(job: Job, chunks: readonly ChunkPlan[]): ChunkMessage[] {
-  const { bucket, key, etag, format, model } = job.source;
-  const source = { bucket, key, ...(etag ? { etag } : {}), ...(format ? { format } : {}), ...(model ? { model } : {}) };
-  return chunks.map((chunk) => ({
-    kind: 'chunk',
-    tenantId: job.tenantId,
-    jobId: job.id,
-    chunk: { ...chunk, skipLines: [...chunk.skipLines] },
-    source,
-  }));
 }
 
 function emptyFile(): JobFailure {

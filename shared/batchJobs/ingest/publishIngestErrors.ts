@@ -1,8 +1,8 @@
 import { jobKeys, type Job } from '../job/Job';
 import type { FileStore } from '../job/ports';
 import type { ObjectStore } from '../../domain/ports';
-import { fileRecord, outputFileIdOf } from '../finalize/finalizeJob';
-import { stitchParts } from '../finalize/stitchParts';
+import { fileRecord, outputFileIdOf } from '../job/jobFiles';
+import { stitchParts } from '../lines/stitchParts';
 import { convertPartLine, outputFormatOf } from '../lines/bedrockOutput';
 
 /**

@@ -180,6 +180,19 @@ export type ChunkMessage = z.infer<typeof ChunkMessage>;
 export const FinalizeMessage = z.object({ kind: z.literal('finalize'), tenantId: z.string().min(1), jobId: z.string().min(1) });
 export type FinalizeMessage = z.infer<typeof FinalizeMessage>;
 
+/** One message per chunk, carrying where to read it (pinned to the ETag scanned). */
+export function chunkMessages(job: Job, chunks: readonly ChunkPlan[]): ChunkMessage[] {
+  const { bucket, key, etag, format, model } = job.source;
+  const source = { bucket, key, ...(etag ? { etag } : {}), ...(format ? { format } : {}), ...(model ? { model } : {}) };
+  return chunks.map((chunk) => ({
+    kind: 'chunk',
+    tenantId: job.tenantId,
+    jobId: job.id,
+    chunk: { ...chunk, skipLines: [...chunk.skipLines] },
+    source,
+  }));
+}
+
 /** Where a job's files live in the bucket. */
 export const jobKeys = {
   ingestErrors: (jobId: string) => `jobs/${jobId}/parts/ingest.errors.jsonl`,

@@ -3,7 +3,7 @@ import { parseReadLine } from '../lines/lineFormats';
 import type { LineContext, LineError, ParsedLine, ReadLine } from '../lines/types';
 import type { ChunkMessage, Job } from '../job/Job';
 import type { ObjectStore } from '../../domain/ports';
-import type { LineParser, ModelCatalogueLookup } from '../job/deps';
+import type { LineParser, ModelCatalogueLookup } from './types';
 
 /**
  * The request lines of a chunk, in order: a ranged read of the input pinned to the ETag

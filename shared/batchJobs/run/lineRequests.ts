@@ -13,7 +13,7 @@ import { publicFailureMessage } from '../../realtime/outcomeErrors';
 import type { BatchOutputLine } from '../../domain/outputLines';
 import type { InputEcho } from '../lines/bedrockOutput';
 import { failureLine, resultLine } from '../../domain/outputLines';
-import type { ModelCatalogueLookup } from '../job/deps';
+import type { ModelCatalogueLookup } from './types';
 
 /** A request line ready for the core: its items, and what is needed to shape its answer. */
 export interface RunnableLine {

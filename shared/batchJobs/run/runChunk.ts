@@ -12,7 +12,7 @@ import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInp
 import type { RetryCause } from './retryPace';
 import { bedrockRecord, outputFormatOf } from '../lines/bedrockOutput';
 import { failureOfLine, randomId, toJsonl } from '../../domain/outputLines';
-import type { ChunkRunResult, RunChunkDeps } from '../job/deps';
+import type { ChunkRunResult, RunChunkDeps } from './types';
 import { usageDay } from '../../usage/usageDays';
 import { ChunkProgress } from './ChunkProgress';
 

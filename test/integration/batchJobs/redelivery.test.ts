@@ -12,7 +12,7 @@ import type { ChunkCounts, JobStore } from '../../../shared/batchJobs/job/ports'
 import type { ObjectStore } from '../../../shared/domain/ports';
 import { finalizeJob } from '../../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';
-import type { RunChunkDeps } from '../../../shared/batchJobs/job/deps';
+import type { RunChunkDeps } from '../../../shared/batchJobs/run/types';
 import { startLocalS3, type LocalS3 } from '../../../shared/devTools/localPlatform/s3';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { parseJsonl } from '../../helpers/batchFiles';

@@ -1,7 +1,8 @@
 import { jobKeys } from '../../../shared/batchJobs/job/Job';
 import type { BatchOutputLine } from '../../../shared/domain/outputLines';
 import { JobStateConflictError } from '../../../shared/batchJobs/job/errors';
-import { finalizeJob, JOB_COMPLETED_EVENT, outputFileIdOf } from '../../../shared/batchJobs/finalize/finalizeJob';
+import { finalizeJob, JOB_COMPLETED_EVENT } from '../../../shared/batchJobs/finalize/finalizeJob';
+import { outputFileIdOf } from '../../../shared/batchJobs/job/jobFiles';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';
 import { logger } from '../../../shared/observability/logger';
 import { failureOfLine } from '../../../shared/domain/outputLines';

@@ -1,6 +1,6 @@
 import { finalizeJob } from '../../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';
-import type { ChunkDemand, ChunkReport, JobEndReport } from '../../../shared/batchJobs/job/deps';
+import type { ChunkDemand, ChunkReport, JobEndReport } from '../../../shared/batchJobs/job/JobObserver';
 import { chatLine, chunkMessage, createJob, JOB_ID, later, makeWorld, putInput, TENANT } from './jobWorld';
 
 describe('per-job metrics (JobObserver)', () => {

@@ -3,7 +3,7 @@ import { jobKeys } from '../../../shared/batchJobs/job/Job';
 import { finalizeJob } from '../../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';
 import { CHUNK_ABANDONED, sweepStalledJobs } from '../../../shared/batchJobs/finalize/sweepStalledJobs';
-import type { SweepStalledJobsDeps } from '../../../shared/batchJobs/job/deps';
+import type { SweepStalledJobsDeps } from '../../../shared/batchJobs/finalize/types';
 import { MemorySender } from '../../helpers/memoryPorts';
 import {
   BUCKET,
