@@ -3,9 +3,8 @@ import { createFileStore, createJobStore, createMessageSender, createObjectStore
 import { checkInboxDrop, recordRefusedDrop, type TenantDirectory } from '../../shared/batchJobs/ingest/inboxDrops';
 import { ingestJob, ingestObject, type IngestDeps } from '../../shared/batchJobs/ingest/ingestObject';
 import { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
-import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/DynamoDbApiKeyStore';
-import { createDocumentClient } from '../../shared/adapters/aws/clients';
-import { loadConfig, requireTableName } from '../../shared/config/config';
+import { createApiKeyStore } from '../../shared/wiring/auth';
+import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage } from '../../shared/batchJobs/job/Job';
 import { settleUnplannedJob } from '../../shared/batchJobs/ingest/settleUnplannedJob';
 import { logger } from '../../shared/observability/logger';
@@ -60,6 +59,6 @@ export const handler = withMetrics(
     limits: config.limits,
     resolveModel: (id, kind) => router.model(id, kind),
     listModels: () => router.listModels(),
-    tenants: new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) }),
+    tenants: createApiKeyStore(config),
   }),
 );
