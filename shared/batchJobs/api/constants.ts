@@ -31,7 +31,7 @@ export { COMPLETION_WINDOW } from '../job/Job';
 
 /**
  * The endpoint a dropped-file job shows: its lines may mix chat and embeddings, so it
- * has none of its own (see `BatchEndpoint` in shared/jobs).
+ * has none of its own (see `BatchEndpoint` in shared/batchJobs/job/Job.ts).
  */
 export const MIXED_ENDPOINT = '/v1/batch';
 
