@@ -1,7 +1,8 @@
 import OpenAI, { toFile } from 'openai';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { dropFile, localS3Client, openAiBatchFile, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
+import { dropFile, localS3Client, openAiBatchFile, parseJsonl, readObject } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**

@@ -3,7 +3,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/DynamoDbApiKeyStore';
 import { hashApiKey, issueApiKey } from '../../shared/auth/ApiKeyStore';
-import { waitFor } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 
 /**

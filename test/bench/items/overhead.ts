@@ -22,7 +22,7 @@ import type { InferenceProvider } from '../../../shared/providers/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { MemoryJobStore } from '../../helpers/memoryPorts';
 import { benchConfig, simulatorCatalogue } from '../benchCatalogue';
-import { BenchObjectStore } from '../benchObjectStore';
+import { MemoryObjectStore } from '../../helpers/memoryPorts';
 import type { SimulatorProcess } from '../simulatorProcess';
 import { median, round } from '../stats';
 
@@ -260,7 +260,7 @@ export async function runOverhead(
       const instant = new ModelRouter(catalogue, { providerFor: () => new InstantProvider(), failureThreshold: 1_000, cooldownMs: 1_000 });
       const instantCore = new BatchingCore<InferenceInput, InferenceOutput>(instant, { maxAttempts: 3, deadlineSafetyMs: 250 });
       const jobs = new MemoryJobStore();
-      const objects = new BenchObjectStore();
+      const objects = new MemoryObjectStore({ pieceBytes: 64 * 1024 });
       let key = 0;
       const samples = new Map<Stage, number[]>(STAGES.map((stage) => [stage, []]));
 

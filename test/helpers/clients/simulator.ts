@@ -1,4 +1,5 @@
 import type { LocalPlatformProcess } from '../localPlatform';
+import { waitFor } from '../waitFor';
 
 /**
  * The simulator's control routes as the client end-to-end tests use them: its counters
@@ -43,10 +44,5 @@ export async function configureSimulator(platform: LocalPlatformProcess, patch: 
 
 /** Polls `probe` every 50 ms until it returns true; throws after `timeoutMs`. */
 export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(probe, (ok) => ok, timeoutMs, 50, what);
 }

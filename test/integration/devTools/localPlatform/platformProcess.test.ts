@@ -2,7 +2,8 @@ import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../../../helpers/localPlatform';
-import { LOCAL_CREDENTIALS, receiveAll, s3ClientFor, waitFor } from './standIns';
+import { LOCAL_CREDENTIALS, receiveAll, s3ClientFor } from './standIns';
+import { waitUntil } from '../../../helpers/waitFor';
 
 describe('npm start (shared/devTools/localPlatform/start.ts) in a child process', () => {
   let platform: LocalPlatformProcess | undefined;
@@ -58,7 +59,7 @@ describe('npm start (shared/devTools/localPlatform/start.ts) in a child process'
       await expect(object.Body!.transformToString()).resolves.toBe('b');
       expect(parked.map((message) => message.Body)).toEqual(['parked']);
       expect(recorded.map((event) => event.detail)).toEqual([{ n: 1 }]);
-      await waitFor('the event line on stdout', () => platform!.output().includes('"detail-type":"Ping"'));
+      await waitUntil('the event line on stdout', () => platform!.output().includes('"detail-type":"Ping"'));
     } finally {
       s3.destroy();
       sqs.destroy();

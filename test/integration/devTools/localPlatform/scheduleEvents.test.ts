@@ -2,7 +2,8 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { LambdaHandler, LocalFunction } from '../../../../shared/devTools/localPlatform/localFunction';
 import { rateIntervalMs, startSchedules, type Schedules } from '../../../../shared/devTools/localPlatform/scheduleEvents';
 import { parseServerlessConfig } from '../../../../shared/devTools/localPlatform/serverlessConfig';
-import { serviceConfig, waitFor } from './standIns';
+import { serviceConfig } from './standIns';
+import { waitUntil } from '../../../helpers/waitFor';
 
 function fakeFunction(handler: (event: unknown) => unknown = () => undefined) {
   const events: unknown[] = [];
@@ -66,7 +67,7 @@ describe('schedule events', () => {
 
     // Act
     schedules = startSchedules({ config, functionFor: () => tick.fn, intervalMs: 50, logger });
-    await waitFor('two runs', () => tick.events.length >= 2);
+    await waitUntil('two runs', () => tick.events.length >= 2);
 
     // Assess
     expect(schedules.schedules).toEqual([
@@ -90,7 +91,7 @@ describe('schedule events', () => {
       detail: {},
     });
     expect((tick.events[1] as ScheduledEvent).id).not.toBe(event.id);
-    await waitFor('the failure logged', () =>
+    await waitUntil('the failure logged', () =>
       logged.some((line) => line.includes('[schedule expireJobs rate(5 minutes)] svc-test-tick failed')),
     );
   });
@@ -130,7 +131,7 @@ functions:
 
     // Act
     schedules = startSchedules({ config, functionFor: (key) => functions[key as keyof typeof functions].fn, intervalMs: 30, logger });
-    await waitFor('a run', () => functions.withInput.events.length >= 1);
+    await waitUntil('a run', () => functions.withInput.events.length >= 1);
 
     // Assess
     expect(functions.withInput.events[0]).toEqual({ mode: 'sweep' });

@@ -15,7 +15,8 @@ import {
   type SqsEventSourceOptions,
   type SqsEventSources,
 } from '../../../../shared/devTools/localPlatform/sqsEventSource';
-import { receiveAll, s3ClientFor, serviceConfig, waitFor } from './standIns';
+import { receiveAll, s3ClientFor, serviceConfig } from './standIns';
+import { waitUntil } from '../../../helpers/waitFor';
 
 /** A function of the test: its handler is given inline, every event it got recorded. */
 function fakeFunction(handler: (event: SQSEvent, call: number, context: Context) => unknown, timeoutSeconds = 5) {
@@ -121,7 +122,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn });
-    await waitFor('an invocation', () => consumer.stats.finished === 1);
+    await waitUntil('an invocation', () => consumer.stats.finished === 1);
 
     // Assess
     expect(consumer.events[0]).toEqual({
@@ -160,7 +161,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, batchSize: 3, maximumBatchingWindowSeconds: 1, concurrency: 1 });
-    await waitFor('every message', () => consumer.events.flatMap(idsOf).length === 7);
+    await waitUntil('every message', () => consumer.events.flatMap(idsOf).length === 7);
 
     // Assess
     expect(consumer.events.map((event) => event.Records.length)).toEqual([3, 3, 1]);
@@ -177,7 +178,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, batchSize: 15, concurrency: 1 });
-    await waitFor('every message', () => consumer.events.flatMap(idsOf).length === 25);
+    await waitUntil('every message', () => consumer.events.flatMap(idsOf).length === 25);
 
     // Assess
     expect(consumer.events.map((event) => event.Records.length)).toEqual([15, 10]);
@@ -193,7 +194,7 @@ describe('SQS event source mapping (local pollers)', () => {
     await send(queue, ['first']);
     await sleep(300);
     await send(queue, ['second', 'third']);
-    await waitFor('an invocation', () => consumer.stats.finished === 1);
+    await waitUntil('an invocation', () => consumer.stats.finished === 1);
 
     // Assess
     expect(consumer.events[0]!.Records.map((record) => record.body).sort()).toEqual(['first', 'second', 'third']);
@@ -212,7 +213,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, batchSize: 10, reportBatchItemFailures: true, concurrency: 1 });
-    await waitFor('the retry', () => consumer.stats.finished >= 2);
+    await waitUntil('the retry', () => consumer.stats.finished >= 2);
     await sleep(1_200);
 
     // Assess
@@ -234,7 +235,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, reportBatchItemFailures: true, concurrency: 1 });
-    await waitFor('the retry', () => consumer.stats.finished >= 2);
+    await waitUntil('the retry', () => consumer.stats.finished >= 2);
 
     // Assess
     expect(idsOf(consumer.events[1]!).sort()).toEqual(idsOf(consumer.events[0]!).sort());
@@ -250,7 +251,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, concurrency: 1 });
-    await waitFor('the retry', () => consumer.events.length >= 2);
+    await waitUntil('the retry', () => consumer.events.length >= 2);
 
     // Assess
     expect(consumer.events[1]!.Records[0]!.attributes.ApproximateReceiveCount).toBe('2');
@@ -273,7 +274,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, reportBatchItemFailures: true, concurrency: 1 });
-    await waitFor('the retry', () => consumer.stats.finished >= 2);
+    await waitUntil('the retry', () => consumer.stats.finished >= 2);
 
     // Assess
     expect(idsOf(consumer.events[1]!).sort()).toEqual(idsOf(consumer.events[0]!).sort());
@@ -290,7 +291,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, concurrency: 1 });
-    await waitFor('an invocation', () => consumer.stats.finished === 1);
+    await waitUntil('an invocation', () => consumer.stats.finished === 1);
     await sleep(1_200);
 
     // Assess
@@ -307,7 +308,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, concurrency: 1 });
-    const dead = await waitFor('the message in the DLQ', async () => {
+    const dead = await waitUntil('the message in the DLQ', async () => {
       const messages = await receiveAll(client, dlq!.url, 1);
       return messages.length ? messages : undefined;
     });
@@ -325,7 +326,7 @@ describe('SQS event source mapping (local pollers)', () => {
 
     // Act
     startSource({ queue, fn: consumer.fn, batchSize: 1, concurrency: 2 });
-    await waitFor('every message', () => consumer.stats.finished === 4);
+    await waitUntil('every message', () => consumer.stats.finished === 4);
 
     // Assess
     expect(consumer.stats.maxConcurrent).toBe(2);
@@ -337,7 +338,7 @@ describe('SQS event source mapping (local pollers)', () => {
     const consumer = fakeFunction(() => sleep(400));
     await send(queue, ['in-flight']);
     const source = startSource({ queue, fn: consumer.fn, concurrency: 1 });
-    await waitFor('an invocation', () => consumer.events.length === 1);
+    await waitUntil('an invocation', () => consumer.events.length === 1);
 
     // Act
     const startedAt = Date.now();
@@ -369,7 +370,7 @@ describe('SQS event source mapping (local pollers)', () => {
         concurrency: 2,
         faults: { faults: faults({ duplicateRate: 1 }), functionKey: 'consumer' },
       });
-      await waitFor('two deliveries of every message', () => consumer.stats.finished >= 12 && consumer.stats.finished);
+      await waitUntil('two deliveries of every message', () => consumer.stats.finished >= 12 && consumer.stats.finished);
       await sleep(1_200);
 
       // Assess: each message twice, the second time with its receive count one higher, then gone.
@@ -394,11 +395,11 @@ describe('SQS event source mapping (local pollers)', () => {
         concurrency: 1,
         faults: { faults: faults({ crashRates: { consumer: 1 } }), functionKey: 'consumer' },
       });
-      await waitFor('the first invocation', () => consumer.stats.finished === 1);
+      await waitUntil('the first invocation', () => consumer.stats.finished === 1);
 
       // Act
       await send(queue, ['second']);
-      await waitFor('its redelivery', () => consumer.events.length >= 3);
+      await waitUntil('its redelivery', () => consumer.events.length >= 3);
 
       // Assess: the first ran whole (nothing known yet to time a crash by); the second crashed and came back.
       expect(consumer.events.map((event) => `${event.Records[0]!.body}:${event.Records[0]!.attributes.ApproximateReceiveCount}`)).toEqual([
@@ -440,7 +441,7 @@ describe('SQS event source mapping (local pollers)', () => {
         });
         await s3Client.send(new PutObjectCommand({ Bucket: 'inference-platform-local', Key: 'inbox/batch 1.jsonl', Body: '{}\n' }));
         const ingest = consumers.get('ingest')!;
-        await waitFor('the ingest function', () => ingest.stats.finished === 1);
+        await waitUntil('the ingest function', () => ingest.stats.finished === 1);
 
         // Assess: S3 → notification → IngestQueue → ingest, as deployed.
         expect(sources.sources).toHaveLength(4);

@@ -13,21 +13,6 @@ export function s3ClientFor(endpoint: string): S3Client {
   return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
 }
 
-/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** One receive of up to 10 messages (not deleted: they become visible again after `visibilityTimeout`). */
 export async function receiveOnce(client: SQSClient, queueUrl: string, waitSeconds = 1, visibilityTimeout?: number): Promise<Message[]> {
   const { Messages = [] } = await client.send(
