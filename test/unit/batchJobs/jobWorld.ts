@@ -1,12 +1,5 @@
-import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
-import type {
-  ChatCall,
-  ChatResult,
-  EmbeddingInput,
-  EmbeddingResult,
-  InferenceInput,
-  InferenceOutput,
-} from '../../../shared/domain/inference';
+import { fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
+import type { ChatCall, ChatResult, EmbeddingInput, EmbeddingResult } from '../../../shared/domain/inference';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { ItemResult } from '../../../shared/batchingCore/types';
 import { BackendRejectedError } from '../../../shared/errors/backendErrors';
@@ -14,7 +7,6 @@ import type { ChunkMessage, ChunkPlan, Job } from '../../../shared/batchJobs/job
 import type { FinalizeMessage } from '../../../shared/batchJobs/job/Job';
 import type { FinalizeJobDeps } from '../../../shared/batchJobs/finalize/types';
 import type { RunChunkDeps } from '../../../shared/batchJobs/run/types';
-import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import type { EmbedOptions } from '../../../shared/providers/types';
 import { FakeProvider } from '../../helpers/fakeProvider';
 import { MemoryEvents, MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../../helpers/memoryPorts';
@@ -86,22 +78,7 @@ export const embeddingLine = (customId: string, input: string | string[]) =>
  * a model router whose backends are fake providers; ids count up so outputs are stable.
  */
 export function makeWorld() {
-  const providers = new Map<string, PoisonAwareProvider>();
-  const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => {
-      const provider = new PoisonAwareProvider(ref.id);
-      providers.set(ref.id, provider);
-      return provider;
-    },
-    failureThreshold: 100,
-    cooldownMs: 60_000,
-  });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
-    baseBackoffMs: 1,
-    maxBackoffMs: 1,
-    maxAttempts: 3,
-    deadlineSafetyMs: 50,
-  });
+  const { router, core, providers } = fakeInferenceRuntime(catalogue, (id) => new PoisonAwareProvider(id));
   const jobs = new MemoryJobStore();
   const objects = new MemoryObjectStore();
   const files = new MemoryFileStore();

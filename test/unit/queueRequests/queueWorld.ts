@@ -1,6 +1,5 @@
-import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
+import { fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
-import type { InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
 import type { AsyncRequest, AsyncSettlement } from '../../../shared/queueRequests/AsyncRequest';
 import type { AnswerQueueRequestsDeps } from '../../../shared/queueRequests/answerQueueRequests';
 import type {
@@ -14,7 +13,6 @@ import type {
 } from '../../../shared/queueRequests/ports';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
 import type { MessageAttribute, ReceivedMessage } from '../../../shared/sqsEvents/sqsBatchAll';
-import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { FakeProvider } from '../../helpers/fakeProvider';
 
 export const ENDPOINT = 'http://127.0.0.1:9324/000000000000';
@@ -135,19 +133,8 @@ const catalogue = ModelCatalogue.parse({
 
 /** Everything the consumer needs, in memory, with a real core and router over fake providers. */
 export function makeQueueWorld() {
-  const providers = new Map<string, FakeProvider>();
-  const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => {
-      const provider = new FakeProvider(ref.id);
-      providers.set(ref.id, provider);
-      return provider;
-    },
+  const { router, core, providers } = fakeInferenceRuntime(catalogue, (id) => new FakeProvider(id), {
     failureThreshold: 1_000,
-    cooldownMs: 60_000,
-  });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
-    baseBackoffMs: 1,
-    maxBackoffMs: 1,
     maxAttempts: 2,
     deadlineSafetyMs: 10,
   });
