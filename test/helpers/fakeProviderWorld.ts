@@ -1,8 +1,29 @@
 import { BatchingCore } from '../../shared/batchingCore/BatchingCore';
-import type { ModelCatalogue } from '../../shared/domain/catalogue';
+import { ModelCatalogue } from '../../shared/domain/catalogue';
 import type { InferenceInput, InferenceOutput } from '../../shared/domain/inference';
 import type { InferenceProvider } from '../../shared/providers/types';
 import { ModelRouter } from '../../shared/routing/ModelRouter';
+
+/** Two models on fake GPU backends: chat `chat-a` (2,000-token context, 100 output) and embeddings `embed-b`. */
+export const FAKE_CATALOGUE = ModelCatalogue.parse({
+  models: [
+    {
+      id: 'chat-a',
+      kind: 'chat',
+      contextTokens: 2_000,
+      maxOutputTokens: 100,
+      backends: [{ provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] }],
+    },
+    {
+      id: 'embed-b',
+      kind: 'embeddings',
+      contextTokens: 500,
+      backends: [
+        { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
+      ],
+    },
+  ],
+});
 
 /** What differs between the in-memory worlds' runtimes. */
 export interface FakeRuntimeOptions {

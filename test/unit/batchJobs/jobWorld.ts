@@ -1,6 +1,5 @@
-import { fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
+import { FAKE_CATALOGUE, fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
 import type { ChatCall, ChatResult, EmbeddingInput, EmbeddingResult } from '../../../shared/domain/inference';
-import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { ItemResult } from '../../../shared/batchingCore/types';
 import { BackendRejectedError } from '../../../shared/errors/backendErrors';
 import type { ChunkMessage, ChunkPlan, Job } from '../../../shared/batchJobs/job/Job';
@@ -33,25 +32,7 @@ export class PoisonAwareProvider extends FakeProvider {
   }
 }
 
-const catalogue = ModelCatalogue.parse({
-  models: [
-    {
-      id: 'chat-a',
-      kind: 'chat',
-      contextTokens: 2_000,
-      maxOutputTokens: 100,
-      backends: [{ provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] }],
-    },
-    {
-      id: 'embed-b',
-      kind: 'embeddings',
-      contextTokens: 500,
-      backends: [
-        { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
-      ],
-    },
-  ],
-});
+const catalogue = FAKE_CATALOGUE;
 
 export const BUCKET = 'platform-test';
 export const INPUT_KEY = 'inbox/tenant-1/input.jsonl';

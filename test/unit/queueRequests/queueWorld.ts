@@ -1,5 +1,4 @@
-import { fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
-import { ModelCatalogue } from '../../../shared/domain/catalogue';
+import { FAKE_CATALOGUE, fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
 import type { AsyncRequest, AsyncSettlement } from '../../../shared/queueRequests/AsyncRequest';
 import type { AnswerQueueRequestsDeps } from '../../../shared/queueRequests/answerQueueRequests';
 import type {
@@ -111,25 +110,7 @@ export class MemoryResultObjects implements ResultObjects {
   }
 }
 
-const catalogue = ModelCatalogue.parse({
-  models: [
-    {
-      id: 'chat-a',
-      kind: 'chat',
-      contextTokens: 2_000,
-      maxOutputTokens: 100,
-      backends: [{ provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] }],
-    },
-    {
-      id: 'embed-b',
-      kind: 'embeddings',
-      contextTokens: 500,
-      backends: [
-        { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
-      ],
-    },
-  ],
-});
+const catalogue = FAKE_CATALOGUE;
 
 /** Everything the consumer needs, in memory, with a real core and router over fake providers. */
 export function makeQueueWorld() {
