@@ -7,15 +7,16 @@
  * - handlers: functions/;
  * - composition roots: shared/wiring/ (one per function family);
  * - use cases, by capability: shared/realtime/, shared/batchJobs/, shared/queueRequests/, shared/auth/, shared/usage/;
- * - edges: shared/http/, shared/sqsEvents/ (Lambda's SQS events), shared/observability/, shared/console/ (static assets);
+ * - edges: shared/http/, shared/sqsEvents/ (Lambda's SQS events), shared/observability/,
+ *   shared/console/ (the console's static files);
  * - building blocks: shared/domain/, shared/batchingCore/, shared/providers/, shared/routing/,
- *   shared/errors/, shared/config/, shared/fleet/ (pure);
+ *   shared/fleet/ (the GPU pools' sizing rule, pure), shared/errors/, shared/config/;
  * - adapters: shared/adapters/ (AWS);
  * - tools, apart: shared/devTools/, and shared/cli/ (an operator tool that talks HTTP: domain/ types only).
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const USE_CASES = '^shared/(realtime|batchJobs|queueRequests|auth|usage)/';
-const BUILDING_BLOCKS = '^shared/(domain|batchingCore|providers|routing|errors|config|fleet)/';
+const BUILDING_BLOCKS = '^shared/(domain|batchingCore|providers|routing|fleet|errors|config)/';
 
 module.exports = {
   forbidden: [
@@ -62,11 +63,12 @@ module.exports = {
       name: 'functions-import-roots-and-use-cases',
       severity: 'error',
       comment:
-        'A handler imports its composition root (shared/wiring/), use cases, the protocol edges (http/, sqsEvents/, observability/), config/, and the domain schemas and errors it parses with; never an adapter, the batching core, a provider or the router, which it gets from wiring.',
+        'A handler imports its composition root (shared/wiring/), use cases, the edges (http/, sqsEvents/, observability/, console/), config/, and the domain schemas and errors it parses with; never an adapter, the batching core, a provider or the router, which it gets from wiring (it may name their types).',
       from: { path: '^functions/' },
       to: {
         path: '^shared/',
         pathNot: '^shared/(wiring|realtime|batchJobs|queueRequests|auth|usage|http|sqsEvents|observability|console|config|domain|errors)/',
+        dependencyTypesNot: ['type-only'],
       },
     },
     {
