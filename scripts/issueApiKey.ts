@@ -10,8 +10,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbApiKeyStore, issueApiKey } from '../shared/auth';
-import { createDocumentClient } from '../shared/aws/clients';
+import { DynamoDbApiKeyStore } from '../shared/adapters/aws/DynamoDbApiKeyStore';
+import { issueApiKey } from '../shared/auth/ApiKeyStore';
+import { createDocumentClient } from '../shared/adapters/aws/clients';
 
 const { values } = parseArgs({
   options: {

@@ -19,7 +19,7 @@ process.env.EVENT_BUS_NAME ??= 'inference-platform-test';
 process.env.REQUESTS_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-requests';
 process.env.RESULTS_QUEUE_URL ??= 'http://127.0.0.1:9/000000000000/inference-platform-test-results';
 process.env.REPLY_QUEUE_PREFIX ??= 'inference-platform-test-reply-';
-import { installAwsLambdaGlobal } from '../shared/local/httpResponseStream';
+import { installAwsLambdaGlobal } from '../shared/devTools/localPlatform/httpResponseStream';
 
 // What the Lambda Node.js runtime provides every function: the `awslambda` global of
 // response streaming (streaming handlers call awslambda.streamifyResponse when they load).

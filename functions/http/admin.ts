@@ -1,9 +1,13 @@
-import { createApiKeyDirectory, createUsageStore } from '../../shared/aws/adapters';
-import { ApiKeyAdmin, CreateApiKeyRequest, ListApiKeysQuery } from '../../shared/auth';
+import { createApiKeyDirectory, createUsageStore } from '../../shared/wiring/batchJobs';
+import { ApiKeyAdmin, CreateApiKeyRequest, ListApiKeysQuery } from '../../shared/auth/ApiKeyAdmin';
 import { loadConfig } from '../../shared/config/config';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, jsonResponse, parseRequest, requireAdmin } from '../../shared/http';
-import { readUsageReport, UsageQuery, type UsageStore } from '../../shared/usage';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { requireAdmin } from '../../shared/http/tenant';
+import { readUsageReport, UsageQuery } from '../../shared/usage/usageReport';
+import type { UsageStore } from '../../shared/usage/types';
 
 const CREATE_KEY = 'POST /v1/admin/keys';
 

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerWithContextResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { ApiKeyAuthenticator, DynamoDbApiKeyStore } from '../../shared/auth';
-import { createDocumentClient } from '../../shared/aws/clients';
-import { loadConfig, requireTableName } from '../../shared/config/config';
+import { ApiKeyAuthenticator } from '../../shared/auth/ApiKeyAuthenticator';
+import { createApiKeyStore } from '../../shared/wiring/auth';
+import { loadConfig } from '../../shared/config/config';
 import type { AuthorizerContext } from '../../shared/http/tenant';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { logger } from '../../shared/observability/logger';
@@ -43,7 +43,7 @@ function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string
 }
 
 const config = loadConfig();
-const store = new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
+const store = createApiKeyStore(config);
 export const handler = withMetrics(
   createHandler(
     new ApiKeyAuthenticator(store, {

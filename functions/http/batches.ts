@@ -1,8 +1,12 @@
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
-import { BatchService, CreateBatchRequest, ListBatchesQuery, type IngestJobMessage } from '../../shared/batchApi';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import { BatchService } from '../../shared/batchJobs/api/BatchService';
+import { CreateBatchRequest, ListBatchesQuery } from '../../shared/batchJobs/api/requests';
+import type { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
 import { loadConfig } from '../../shared/config/config';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
 
 const CREATE = 'POST /v1/batches';
 

@@ -1,7 +1,11 @@
 import { loadConfig } from '../../shared/config/config';
 import { ChatCompletionRequest } from '../../shared/domain/chat';
-import { chatServerSentEvents, EVENT_STREAM_HEADERS, httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceService, type InferenceService } from '../../shared/inference';
+import { chatServerSentEvents, EVENT_STREAM_HEADERS } from '../../shared/http/serverSentEvents';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { createInferenceService } from '../../shared/wiring/realtime';
+import type { InferenceService } from '../../shared/realtime/InferenceService';
 
 /**
  * `POST /v1/chat/completions`, a response-streaming function (REST integration with

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { isConsoleFile, loadConsoleAssets, type ConsoleFile } from '../../shared/console/consoleAssets';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, type RouteResponse } from '../../shared/http';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import type { RouteResponse } from '../../shared/http/responses';
 
 /**
  * The status page: `GET /console` (the HTML) and `GET /console/{file}` (its script and

@@ -1,7 +1,10 @@
 import { loadConfig } from '../../shared/config/config';
 import { EmbeddingsRequest } from '../../shared/domain/embeddings';
-import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceService, type InferenceService } from '../../shared/inference';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { createInferenceService } from '../../shared/wiring/realtime';
+import type { InferenceService } from '../../shared/realtime/InferenceService';
 
 /** `POST /v1/embeddings`. */
 export const createHandler = (deps: { service: InferenceService; maxBodyBytes: number }) =>

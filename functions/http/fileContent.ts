@@ -1,7 +1,7 @@
-import { createFileStore, createObjectStore } from '../../shared/aws/adapters';
-import { FileService } from '../../shared/batchApi';
+import { createFileStore, createObjectStore } from '../../shared/wiring/batchJobs';
+import { FileService } from '../../shared/batchJobs/api/FileService';
 import { loadConfig, required } from '../../shared/config/config';
-import { httpRoute } from '../../shared/http';
+import { httpRoute } from '../../shared/http/httpRoute';
 
 /**
  * `GET /v1/files/{fileId}/content`, a response-streaming function (REST integration with

@@ -1,8 +1,14 @@
-import { createFileStore, createObjectStore, createUploadUrlSigner } from '../../shared/aws/adapters';
-import { CreatePresignedFileRequest, FileService, ListFilesQuery, MAX_UPLOAD_BYTES, readFileUpload } from '../../shared/batchApi';
+import { createFileStore, createObjectStore, createUploadUrlSigner } from '../../shared/wiring/batchJobs';
+import { FileService } from '../../shared/batchJobs/api/FileService';
+import { CreatePresignedFileRequest, ListFilesQuery } from '../../shared/batchJobs/api/requests';
+import { MAX_UPLOAD_BYTES } from '../../shared/batchJobs/api/constants';
+import { readFileUpload } from '../../shared/batchJobs/api/fileUpload';
 import { loadConfig, required } from '../../shared/config/config';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { requestBodyBytes } from '../../shared/http/multipartForm';
 
 const PRESIGNED = 'POST /v1/files/presigned';
 

@@ -1,6 +1,8 @@
 import { loadConfig } from '../../shared/config/config';
-import { httpRoute, jsonResponse } from '../../shared/http';
-import { createInferenceService, type InferenceService } from '../../shared/inference';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { createInferenceService } from '../../shared/wiring/realtime';
+import type { InferenceService } from '../../shared/realtime/InferenceService';
 
 /** `GET /v1/models` and `GET /v1/models/{model}`. */
 export const createHandler = (deps: { service: InferenceService }) =>

@@ -1,9 +1,12 @@
 import { loadConfig } from '../../shared/config/config';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
-import { AsyncRequestService, CreateAsyncRequest, ListAsyncRequestsQuery } from '../../shared/queueRequests';
-import { createAsyncRequestStore, createRequestQueue, createResultObjects } from '../../shared/queueRequests/aws/adapters';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { createInferenceRuntime } from '../../shared/wiring/realtime';
+import { AsyncRequestService } from '../../shared/queueRequests/AsyncRequestService';
+import { CreateAsyncRequest, ListAsyncRequestsQuery } from '../../shared/queueRequests/AsyncRequest';
+import { createAsyncRequestStore, createRequestQueue, createResultObjects } from '../../shared/wiring/queueRequests';
 
 const CREATE = 'POST /v1/requests';
 

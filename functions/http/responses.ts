@@ -1,7 +1,12 @@
 import { loadConfig } from '../../shared/config/config';
-import { EVENT_STREAM_HEADERS, httpRoute, jsonResponse, parseRequest } from '../../shared/http';
-import { createInferenceService } from '../../shared/inference';
-import { encodeSseStream, ResponsesRequest, ResponsesService } from '../../shared/inference/responses';
+import { EVENT_STREAM_HEADERS } from '../../shared/http/serverSentEvents';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { createInferenceService } from '../../shared/wiring/realtime';
+import { encodeSseStream } from '../../shared/realtime/responses/streamEvents';
+import { ResponsesRequest } from '../../shared/realtime/responses/requestSchema';
+import { ResponsesService } from '../../shared/realtime/responses/ResponsesService';
 
 /**
  * `POST /v1/responses` (the Responses API, stateless), a response-streaming function like

@@ -1,7 +1,8 @@
 import { loadConfig } from '../../shared/config/config';
-import { httpRoute, jsonResponse } from '../../shared/http';
-import { probeServer } from '../../shared/providers/openai/probeServer';
-import { checkBackends, loadCatalogue, type StatusReport } from '../../shared/routing';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import type { StatusReport } from '../../shared/routing/backendStatus';
+import { createBackendStatusCheck } from '../../shared/wiring/status';
 
 /** How long one probe of the GPU servers may take, and how long its answer is reused. */
 const PROBE_TIMEOUT_MS = 2_000;
@@ -31,7 +32,4 @@ export function reusedFor(ms: number, check: () => Promise<StatusReport>, now = 
   };
 }
 
-const models = loadCatalogue(loadConfig()).models;
-export const handler = createHandler({
-  report: reusedFor(REUSE_MS, () => checkBackends(models, probeServer, { timeoutMs: PROBE_TIMEOUT_MS })),
-});
+export const handler = createHandler({ report: reusedFor(REUSE_MS, createBackendStatusCheck(loadConfig(), PROBE_TIMEOUT_MS)) });

@@ -1,7 +1,10 @@
-import { createFileStore, createObjectStore, createUploadStore } from '../../shared/aws/adapters';
-import { CompleteUploadRequest, UploadService } from '../../shared/batchApi';
+import { createFileStore, createObjectStore, createUploadStore } from '../../shared/wiring/batchJobs';
+import { CompleteUploadRequest } from '../../shared/batchJobs/api/requests';
+import { UploadService } from '../../shared/batchJobs/api/UploadService';
 import { loadConfig, required } from '../../shared/config/config';
-import { httpRoute, jsonResponse, parseRequest } from '../../shared/http';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
 
 /**
  * `POST /v1/uploads/{uploadId}/complete`, on a streaming integration (REST,

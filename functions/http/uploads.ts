@@ -1,8 +1,14 @@
-import { createFileStore, createObjectStore, createUploadStore } from '../../shared/aws/adapters';
-import { CreateUploadRequest, MAX_UPLOAD_BYTES, readUploadPart, UploadService } from '../../shared/batchApi';
+import { createFileStore, createObjectStore, createUploadStore } from '../../shared/wiring/batchJobs';
+import { CreateUploadRequest } from '../../shared/batchJobs/api/requests';
+import { MAX_UPLOAD_BYTES } from '../../shared/batchJobs/api/constants';
+import { readUploadPart } from '../../shared/batchJobs/api/fileUpload';
+import { UploadService } from '../../shared/batchJobs/api/UploadService';
 import { loadConfig, required } from '../../shared/config/config';
-import { NotFoundError } from '../../shared/errors';
-import { httpRoute, jsonResponse, parseRequest, requestBodyBytes } from '../../shared/http';
+import { NotFoundError } from '../../shared/errors/requestErrors';
+import { httpRoute } from '../../shared/http/httpRoute';
+import { jsonResponse } from '../../shared/http/responses';
+import { parseRequest } from '../../shared/domain/validation';
+import { requestBodyBytes } from '../../shared/http/multipartForm';
 
 const CREATE = 'POST /v1/uploads';
 

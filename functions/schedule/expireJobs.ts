@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
-import { expireFiles } from '../../shared/batchApi';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import { expireFiles } from '../../shared/batchJobs/api/FileService';
 import { loadConfig } from '../../shared/config/config';
-import type { ChunkMessage, FinalizeMessage } from '../../shared/jobs/Job';
-import { expireJobs, sweepStalledJobs, type ExpireJobsDeps, type SweepStalledJobsDeps } from '../../shared/jobs/processing';
-import { loadStallSettings } from '../../shared/jobs/stallSettings';
+import type { ChunkMessage, FinalizeMessage } from '../../shared/batchJobs/job/Job';
+import { expireJobs } from '../../shared/batchJobs/finalize/expireJobs';
+import { sweepStalledJobs } from '../../shared/batchJobs/finalize/sweepStalledJobs';
+import type { ExpireJobsDeps, SweepStalledJobsDeps } from '../../shared/batchJobs/finalize/types';
+import { loadStallSettings } from '../../shared/batchJobs/job/stallSettings';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { logger } from '../../shared/observability/logger';
 

@@ -1,10 +1,11 @@
-import { createEventPublisher, createFileStore, createJobStore, createObjectStore } from '../../shared/aws/adapters';
+import { createEventPublisher, createFileStore, createJobStore, createObjectStore } from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
-import { FinalizeMessage } from '../../shared/jobs/Job';
-import { finalizeJob, type FinalizeJobDeps } from '../../shared/jobs/processing';
+import { FinalizeMessage } from '../../shared/batchJobs/job/Job';
+import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
+import type { FinalizeJobDeps } from '../../shared/batchJobs/finalize/types';
 import { logger } from '../../shared/observability/logger';
 import { withMetrics } from '../../shared/observability/withMetrics';
-import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
+import { sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';
 
 /** Finalize: stitches a finished job's parts into its results and errors files. */
 export const createHandler = (deps: FinalizeJobDeps) =>

@@ -1,17 +1,17 @@
 import * as z from 'zod';
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/aws/adapters';
-import { checkInboxDrop, ingestJob, ingestObject, recordRefusedDrop, type IngestDeps, type TenantDirectory } from '../../shared/batch';
-import { IngestJobMessage } from '../../shared/batchApi/IngestJobMessage';
-import { DynamoDbApiKeyStore } from '../../shared/auth/DynamoDbApiKeyStore';
-import { createDocumentClient } from '../../shared/aws/clients';
-import { loadConfig, requireTableName } from '../../shared/config/config';
-import type { ChunkMessage } from '../../shared/jobs/Job';
-import { settleUnplannedJob } from '../../shared/jobs/processing';
+import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import { checkInboxDrop, recordRefusedDrop, type TenantDirectory } from '../../shared/batchJobs/ingest/inboxDrops';
+import { ingestJob, ingestObject, type IngestDeps } from '../../shared/batchJobs/ingest/ingestObject';
+import { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
+import { createApiKeyStore } from '../../shared/wiring/auth';
+import { loadConfig } from '../../shared/config/config';
+import type { ChunkMessage } from '../../shared/batchJobs/job/Job';
+import { settleUnplannedJob } from '../../shared/batchJobs/ingest/settleUnplannedJob';
 import { logger } from '../../shared/observability/logger';
-import { decodeS3Key, S3Notification } from '../../shared/queues/s3Notification';
+import { decodeS3Key, S3Notification } from '../../shared/sqsEvents/s3Notification';
 import { withMetrics } from '../../shared/observability/withMetrics';
-import { sqsBatchHandler } from '../../shared/queues/sqsBatch';
-import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
+import { sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';
+import { createInferenceRuntime } from '../../shared/wiring/realtime';
 
 /** The ingest queue carries the bucket's notifications (file drop) and the Batch API's requests. */
 const IngestQueueMessage = z.union([IngestJobMessage, S3Notification]);
@@ -59,6 +59,6 @@ export const handler = withMetrics(
     limits: config.limits,
     resolveModel: (id, kind) => router.model(id, kind),
     listModels: () => router.listModels(),
-    tenants: new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) }),
+    tenants: createApiKeyStore(config),
   }),
 );

@@ -1,16 +1,16 @@
-import { createUsageStore } from '../../shared/aws/adapters';
+import { createUsageStore } from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
-import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
-import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests';
+import { createInferenceRuntime } from '../../shared/wiring/realtime';
+import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests/answerQueueRequests';
 import {
   createAnswerSender,
   createAsyncRequestStore,
   createIdempotencyStore,
   createReplyPolicy,
   createResultObjects,
-} from '../../shared/queueRequests/aws/adapters';
+} from '../../shared/wiring/queueRequests';
 import { withMetrics } from '../../shared/observability/withMetrics';
-import { sqsBatchAll } from '../../shared/queues/sqsBatchAll';
+import { sqsBatchAll } from '../../shared/sqsEvents/sqsBatchAll';
 
 /** Time kept back from the Lambda deadline to send the answers and record them as sent. */
 const SEND_RESERVE_MS = 10_000;

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { createDeliveryControl, createJobStore, createMessageSender, createObjectStore, createUsageStore } from '../../shared/aws/adapters';
+import {
+  createDeliveryControl,
+  createJobStore,
+  createMessageSender,
+  createObjectStore,
+  createUsageStore,
+} from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
-import { createInferenceRuntime } from '../../shared/inference/createInferenceService';
-import { ChunkMessage, type FinalizeMessage } from '../../shared/jobs/Job';
-import { runChunk, sendChunkBack, type RunChunkDeps, type SendChunkBackDeps } from '../../shared/jobs/processing';
+import { createInferenceRuntime } from '../../shared/wiring/realtime';
+import { ChunkMessage, type FinalizeMessage } from '../../shared/batchJobs/job/Job';
+import { runChunk } from '../../shared/batchJobs/run/runChunk';
+import { sendChunkBack, type SendChunkBackDeps } from '../../shared/batchJobs/run/sendChunkBack';
+import type { RunChunkDeps } from '../../shared/batchJobs/run/types';
 import { logger } from '../../shared/observability/logger';
 import { withMetrics } from '../../shared/observability/withMetrics';
-import { RetryLaterError, sqsBatchHandler } from '../../shared/queues/sqsBatch';
+import { RetryLaterError, sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';
 
 /** Time kept back from the Lambda deadline to write the part files and record the chunk. */
 const WRITE_RESERVE_MS = 5_000;

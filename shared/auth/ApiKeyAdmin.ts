@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError } from '../errors';
+import { NotFoundError } from '../errors/requestErrors';
 import { issueApiKey, type ApiKeyDirectory, type ApiKeyRecord } from './ApiKeyStore';
 
 /** A tenant id as keys, jobs and inbox keys name it: letters, digits, `.`, `_` and `-`, not `.` or `..` alone. */

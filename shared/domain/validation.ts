@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { InvalidRequestError } from '../errors';
+import { InvalidRequestError } from '../errors/requestErrors';
 
 /** `messages[0].role` from a zod path. */
 export function fieldPath(path: readonly PropertyKey[]): string {

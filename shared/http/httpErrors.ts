@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors';
+import { PlatformError } from '../errors/PlatformError';
 
 /** The request's content type is not the one the route reads (JSON unless it says otherwise) (415). */
 export class UnsupportedMediaTypeError extends PlatformError {

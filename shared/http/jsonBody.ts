@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { PayloadTooLargeError } from '../errors';
+import { PayloadTooLargeError } from '../errors/requestErrors';
 import { MalformedJsonError, UnsupportedMediaTypeError } from './httpErrors';
 import { isJsonMediaType } from './mediaType';
 import type { RouteEvent } from './routeEvent';

@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { OpenAiErrorBody } from '../domain/openAiError';
-import { PlatformError } from '../errors';
+import { PlatformError } from '../errors/PlatformError';
 import { logger } from '../observability/logger';
 import { jsonResponse } from './responses';
 

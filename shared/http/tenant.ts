@@ -1,4 +1,4 @@
-import { AuthenticationError, PermissionDeniedError } from '../errors';
+import { AuthenticationError, PermissionDeniedError } from '../errors/requestErrors';
 import type { RouteEvent } from './routeEvent';
 
 /** What the authorizer hands each route about the caller (REST authorizer context values are strings). */

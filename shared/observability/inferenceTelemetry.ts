@@ -1,5 +1,5 @@
-import type { CallReport, DispatchObserver, RetryReport } from '../batching/types';
-import type { RequestObserver, RequestReport } from '../inference/InferenceService';
+import type { CallReport, DispatchObserver, RetryReport } from '../batchingCore/types';
+import type { RequestObserver, RequestReport } from '../realtime/InferenceService';
 import type { FallbackReason, RoutingObserver } from '../routing/ModelRouter';
 import { parseRoute } from '../routing/ModelRouter';
 import { logger as platformLogger } from './logger';

@@ -1,4 +1,4 @@
-import type { ChunkDemand, ChunkReport, JobEndReport, JobObserver } from '../jobs/processing/types';
+import type { ChunkDemand, ChunkReport, JobEndReport, JobObserver } from '../batchJobs/job/JobObserver';
 import { MetricUnit, publishMetrics, type MetricDimensions, type MetricValue } from './metrics';
 
 /** The names of the batch-job metrics, in the platform's namespace. */

@@ -1,5 +1,5 @@
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult } from '../domain/inference';
-import type { ItemResult } from '../batching/types';
+import type { ItemResult } from '../batchingCore/types';
 
 /** Options of one provider call. */
 export interface CallOptions {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { BatchMetadata, pageLimit } from '../batchApi/requests';
+import { pageLimit } from '../batchJobs/api/requests';
+import { BatchMetadata } from '../domain/metadata';
 import { QUEUE_REQUEST_URLS, REQUEST_PAGE } from './constants';
 import type { QueueRequestUrl } from './requestBody';
 

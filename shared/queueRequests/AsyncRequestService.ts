@@ -1,7 +1,7 @@
-import { toSqsJson } from '../aws/sqsText';
-import { toListPage, type ListPage } from '../batchApi/openAiObjects';
-import { InvalidRequestError } from '../errors';
-import type { MessageSender } from '../jobs/ports';
+import { toSqsJson } from '../sqsEvents/sqsText';
+import { toListPage, type ListPage } from '../batchJobs/api/openAiObjects';
+import { InvalidRequestError } from '../errors/requestErrors';
+import type { MessageSender } from '../domain/ports';
 import {
   isAsyncRequestId,
   newAsyncRequestId,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { MessageAttribute, ReceivedMessage } from '../queues/sqsBatchAll';
+import type { MessageAttribute, ReceivedMessage } from '../sqsEvents/sqsBatchAll';
 import { MAX_CUSTOM_ID_CHARS, QUEUE_REQUEST_URLS } from './constants';
 
 /**

@@ -1,9 +1,9 @@
-import { randomId } from '../jobs/processing/outputLines';
-import type { BatchingCore } from '../batching/BatchingCore';
-import type { Outcome } from '../batching/types';
-import type { InferenceInput, InferenceOutput } from '../domain';
+import { randomId } from '../domain/outputLines';
+import type { BatchingCore } from '../batchingCore/BatchingCore';
+import type { Outcome } from '../batchingCore/types';
+import type { InferenceInput, InferenceOutput } from '../domain/inference';
 import { logger } from '../observability/logger';
-import type { ReceivedMessage } from '../queues/sqsBatchAll';
+import type { ReceivedMessage } from '../sqsEvents/sqsBatchAll';
 import { verdictOf } from './answers';
 import { deliverAnswers, release, type DeliveryDeps, type ReadyAnswer } from './deliverAnswers';
 import { planMessage, type AnswerPlan, type PlanDeps } from './planMessage';

@@ -1,7 +1,7 @@
 import { logger } from '../observability/logger';
-import type { BatchOutputLine } from '../jobs/Job';
-import type { Outcome } from '../batching/types';
-import type { InferenceOutput } from '../domain';
+import type { BatchOutputLine } from '../domain/outputLines';
+import type { Outcome } from '../batchingCore/types';
+import type { InferenceOutput } from '../domain/inference';
 import { answerBytes, outgoingAnswerOf } from './answers';
 import { MAX_ANSWER_BYTES, MAX_ANSWERS_PER_BATCH } from './constants';
 import type { AnswerPlan } from './planMessage';

@@ -1,4 +1,5 @@
-import { InvalidRequestError, NotFoundError, PlatformError } from '../errors';
+import { InvalidRequestError, NotFoundError } from '../errors/requestErrors';
+import { PlatformError } from '../errors/PlatformError';
 import { MAX_ANSWER_BYTES, MAX_REQUEST_BYTES, MAX_SENDER_ATTRIBUTES } from './constants';
 
 /**

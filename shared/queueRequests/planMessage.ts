@@ -1,6 +1,6 @@
-import { PlatformError } from '../errors';
+import { PlatformError } from '../errors/PlatformError';
 import { parseRequest } from '../domain/validation';
-import type { ReceivedMessage } from '../queues/sqsBatchAll';
+import type { ReceivedMessage } from '../sqsEvents/sqsBatchAll';
 import { MAX_REQUEST_BYTES, MAX_SENDER_ATTRIBUTES } from './constants';
 import { ReplyQueueNotAllowedError, RequestTooLargeError, TooManyAttributesError } from './errors';
 import { AsyncRequestRef, customIdOf, idempotencyKeyOf, QueueRequestMessage } from './QueueRequestMessage';

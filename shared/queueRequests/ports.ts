@@ -1,4 +1,4 @@
-import type { MessageAttribute } from '../queues/sqsBatchAll';
+import type { MessageAttribute } from '../sqsEvents/sqsBatchAll';
 import type { AsyncRequest, AsyncSettlement } from './AsyncRequest';
 
 /** How a claim on an idempotency key went. */

@@ -1,9 +1,12 @@
 import * as z from 'zod';
-import type { BatchItem } from '../batching/types';
-import { ChatCompletionRequest, EmbeddingsRequest, type InferenceInput, type ModelEntry } from '../domain';
+import type { BatchItem } from '../batchingCore/types';
+import { ChatCompletionRequest } from '../domain/chat';
+import { EmbeddingsRequest } from '../domain/embeddings';
+import type { InferenceInput } from '../domain/inference';
+import type { ModelEntry } from '../domain/catalogue';
 import { parseRequest } from '../domain/validation';
-import { chatItems, type ItemNaming } from '../inference/chatRequests';
-import { embeddingItems } from '../inference/embeddingsRequests';
+import { chatItems, type ItemNaming } from '../realtime/chatRequests';
+import { embeddingItems } from '../realtime/embeddingsRequests';
 import type { ModelRouter } from '../routing/ModelRouter';
 import type { QUEUE_REQUEST_URLS } from './constants';
 

@@ -1,6 +1,6 @@
-import type { BatchOutputLine } from '../jobs/Job';
-import { failureOfLine } from '../jobs/processing/outputLines';
-import type { ObjectStore } from '../jobs/ports';
+import type { BatchOutputLine } from '../domain/outputLines';
+import { failureOfLine } from '../domain/outputLines';
+import type { ObjectStore } from '../domain/ports';
 import { logger } from '../observability/logger';
 import { asyncResultKey, type AsyncSettlement } from './AsyncRequest';
 import { INLINE_RESULT_MAX_BYTES } from './constants';

@@ -1,8 +1,9 @@
-import type { Backend, BackendResolver, ItemResult } from '../batching/types';
+import type { Backend, BackendResolver, ItemResult } from '../batchingCore/types';
 import { servesRequirement, type BackendRef, type BackendRequirement, type ModelCatalogue, type ModelEntry } from '../domain/catalogue';
 import type { ChatCall, ChatDelta, ChatResult, InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
 import { checkStructuredOutput } from '../domain/structuredOutput';
-import { BackendRejectedError, BackendUnavailableError, ModelNotFoundError } from '../errors';
+import { BackendRejectedError, BackendUnavailableError } from '../errors/backendErrors';
+import { ModelNotFoundError } from '../errors/requestErrors';
 import type { InferenceProvider } from '../providers/types';
 import { CircuitBreaker } from './CircuitBreaker';
 

@@ -1,4 +1,4 @@
-import type { RequestObserver, RequestReport } from '../inference/InferenceService';
+import type { RequestObserver, RequestReport } from '../realtime/InferenceService';
 import type { UsageMeter } from './UsageMeter';
 
 /**

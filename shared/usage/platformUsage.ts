@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { createUsageStore } from '../aws/adapters';
+import { createUsageStore } from '../wiring/batchJobs';
 import type { Config } from '../config/config';
 import { logger } from '../observability/logger';
 import { UsageMeter } from './UsageMeter';

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../errors';
+import { InvalidRequestError } from '../errors/requestErrors';
 
 /** Longest range `GET /v1/admin/usage` reads at once: one query per day. */
 export const MAX_USAGE_DAYS = 366;

@@ -13,13 +13,14 @@
  */
 // First, as the Lambda runtime does before a handler's module loads: the `awslambda` global
 // (localFunction installs it as it loads; the content handler calls awslambda.streamifyResponse).
-import '../../shared/local/localFunction';
+import '../../shared/devTools/localPlatform/localFunction';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHandler as fileContentHandler } from '../../functions/http/fileContent';
-import { S3ObjectStore } from '../../shared/aws/S3ObjectStore';
-import { FileService, UploadService } from '../../shared/batchApi';
-import { createResponseStream, readStreamedResponse } from '../../shared/local/httpResponseStream';
+import { S3ObjectStore } from '../../shared/adapters/aws/S3ObjectStore';
+import { FileService } from '../../shared/batchJobs/api/FileService';
+import { UploadService } from '../../shared/batchJobs/api/UploadService';
+import { createResponseStream, readStreamedResponse } from '../../shared/devTools/localPlatform/httpResponseStream';
 import { lambdaContext, loadEvent, setTenant } from '../helpers/events';
 import { MemoryFileStore, MemoryUploadStore } from '../helpers/memoryPorts';
 import { localS3 } from './ingestMemory';

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SimulatorConfig, SimulatorConfigPatch, SimulatorStatsSnapshot } from '../../shared/simulator';
+import type { SimulatorConfig, SimulatorConfigPatch } from '../../shared/devTools/gpuSimulator/SimulatorConfig';
+import type { SimulatorStatsSnapshot } from '../../shared/devTools/gpuSimulator/SimulatorStats';
 
 /**
  * The GPU simulator in a child process of its own (`npm run simulator`), so its passes
@@ -27,13 +28,13 @@ function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-/** Starts `shared/simulator/main.ts` on 127.0.0.1 (a free port) with `knobs` as flags. */
+/** Starts `shared/devTools/gpuSimulator/main.ts` on 127.0.0.1 (a free port) with `knobs` as flags. */
 export async function startSimulatorProcess(knobs: Record<string, number | string> = {}): Promise<SimulatorProcess> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   const args = [
     '--import',
     tsx,
-    'shared/simulator/main.ts',
+    'shared/devTools/gpuSimulator/main.ts',
     '--port',
     '0',
     ...Object.entries(knobs).flatMap(([key, value]) => [flagOf(key), String(value)]),

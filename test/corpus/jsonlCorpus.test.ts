@@ -1,14 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import OpenAI from 'openai';
-import { batchRequestId } from '../../shared/batch/lineFormats';
-import { INGEST_FAILURE_CODES, LINE_ERROR_CODES } from '../../shared/batch/constants';
-import type { BatchOutputLine } from '../../shared/jobs/Job';
-import { localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
+import { batchRequestId } from '../../shared/batchJobs/lines/lineFormats';
+import { INGEST_FAILURE_CODES, LINE_ERROR_CODES } from '../../shared/batchJobs/lines/constants';
+import type { BatchOutputLine } from '../../shared/domain/outputLines';
+import { localS3Client, parseJsonl, readObject } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { includes, jsonlInput, loadJsonlCases, readmeErrorsSection, type JsonlCase, type JsonlExpectation } from './corpusFixtures';
 import { makePipeline, PIPELINE_TENANT, type PipelineOutcome } from './jsonlPipeline';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
+import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**
  * The JSONL half of the bad-input corpus: every case under `test/corpus/jsonl/` is

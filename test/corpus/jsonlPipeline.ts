@@ -1,16 +1,16 @@
+import { fakeInferenceRuntime } from '../helpers/fakeProviderWorld';
 import { Readable } from 'node:stream';
-import { ingestObject, type IngestDeps, type IngestSummary } from '../../shared/batch/ingestObject';
-import { BatchingCore } from '../../shared/batching/BatchingCore';
+import { ingestObject, type IngestDeps, type IngestSummary } from '../../shared/batchJobs/ingest/ingestObject';
 import { loadConfig, type BatchLimits } from '../../shared/config/config';
-import type { InferenceInput, InferenceOutput } from '../../shared/domain/inference';
-import { jobKeys, type BatchOutputLine, type ChunkMessage, type FinalizeMessage, type Job } from '../../shared/jobs/Job';
-import { finalizeJob } from '../../shared/jobs/processing/finalizeJob';
-import { runChunk } from '../../shared/jobs/processing/runChunk';
-import type { FinalizeJobDeps, RunChunkDeps } from '../../shared/jobs/processing/types';
+import { jobKeys, type ChunkMessage, type FinalizeMessage, type Job } from '../../shared/batchJobs/job/Job';
+import type { BatchOutputLine } from '../../shared/domain/outputLines';
+import { finalizeJob } from '../../shared/batchJobs/finalize/finalizeJob';
+import { runChunk } from '../../shared/batchJobs/run/runChunk';
+import type { FinalizeJobDeps } from '../../shared/batchJobs/finalize/types';
+import type { RunChunkDeps } from '../../shared/batchJobs/run/types';
 import { loadCatalogue } from '../../shared/routing/defaultCatalogue';
-import { ModelRouter } from '../../shared/routing/ModelRouter';
 import { MemoryEvents, MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';
-import { PoisonAwareProvider } from '../unit/jobs/jobWorld';
+import { PoisonAwareProvider } from '../unit/batchJobs/jobWorld';
 
 export const PIPELINE_BUCKET = 'inference-platform-test';
 export const PIPELINE_TENANT = 'corpus';
@@ -50,17 +50,7 @@ export interface PipelineOutcome {
  */
 export function makePipeline(limits: Partial<BatchLimits> = {}) {
   const config = loadConfig({ GPU_CHAT_URLS: 'http://127.0.0.1:1', GPU_EMBED_URLS: 'http://127.0.0.1:1' });
-  const router = new ModelRouter(loadCatalogue(config), {
-    providerFor: (ref) => new PoisonAwareProvider(ref.id),
-    failureThreshold: 100,
-    cooldownMs: 60_000,
-  });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
-    baseBackoffMs: 1,
-    maxBackoffMs: 1,
-    maxAttempts: 3,
-    deadlineSafetyMs: 50,
-  });
+  const { router, core } = fakeInferenceRuntime(loadCatalogue(config), (id) => new PoisonAwareProvider(id));
   const jobs = new MemoryJobStore();
   const objects = new PipelineObjectStore();
   const chunks = new MemorySender<ChunkMessage>();

@@ -1,6 +1,7 @@
-import { answerQueueRequests, planMessage } from '../../shared/queueRequests';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
-import type { MessageAttribute } from '../../shared/queues/sqsBatchAll';
+import { answerQueueRequests } from '../../shared/queueRequests/answerQueueRequests';
+import { planMessage } from '../../shared/queueRequests/planMessage';
+import { failureOfLine } from '../../shared/domain/outputLines';
+import type { MessageAttribute } from '../../shared/sqsEvents/sqsBatchAll';
 import { chatMessage, embeddingMessage, makeQueueWorld, options, received, replyUrl, RESULTS_URL } from '../unit/queueRequests/queueWorld';
 import { bodyBytes, includes, loadQueueCases, type QueueCase } from './corpusFixtures';
 

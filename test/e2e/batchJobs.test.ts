@@ -1,8 +1,9 @@
 import OpenAI, { toFile } from 'openai';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { dropFile, localS3Client, openAiBatchFile, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
+import { dropFile, localS3Client, openAiBatchFile, parseJsonl, readObject } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
+import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**
  * Batch jobs end to end through the local platform: S3 → ingest queue → ingest →

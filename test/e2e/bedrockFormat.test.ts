@@ -2,7 +2,8 @@ import OpenAI, { toFile } from 'openai';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { dropFile, localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
+import { dropFile, localS3Client, parseJsonl, readObject } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 
 /**
  * Bedrock batch inference's output, as AWS documents it ("View the results of a batch

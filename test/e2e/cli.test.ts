@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { parseJsonl, waitFor } from '../helpers/batchFiles';
+import { parseJsonl } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { startSimulator, type RunningSimulator, type SimulatorStatsSnapshot } from '../../shared/simulator';
+import { startSimulator, type RunningSimulator } from '../../shared/devTools/gpuSimulator/server';
+import type { SimulatorStatsSnapshot } from '../../shared/devTools/gpuSimulator/SimulatorStats';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 
 /**

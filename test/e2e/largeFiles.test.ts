@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import OpenAI, { toFile } from 'openai';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { localS3Client, waitFor } from '../helpers/batchFiles';
+import { localS3Client } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 
 /** 200 MiB of input, 100 MiB of results at least, as the issue asks. */
 const MIN_INPUT_BYTES = 200 * 1024 * 1024;

@@ -9,7 +9,7 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
+import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**
  * The queue entry end to end: other services send requests to the local requests queue

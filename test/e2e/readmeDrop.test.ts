@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import OpenAI from 'openai';
-import { openAiBatchFile, waitFor } from '../helpers/batchFiles';
+import { openAiBatchFile } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 
 const README = join(__dirname, '..', '..', 'README.md');

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbApiKeyStore, hashApiKey, issueApiKey } from '../../shared/auth';
-import { waitFor } from '../helpers/batchFiles';
+import { DynamoDbApiKeyStore } from '../../shared/adapters/aws/DynamoDbApiKeyStore';
+import { hashApiKey, issueApiKey } from '../../shared/auth/ApiKeyStore';
+import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 
 /**

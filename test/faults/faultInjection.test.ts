@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mulberry32 } from '../../shared/simulator/faults';
-import { dropFile, localS3Client, parseJsonl, readObject, waitFor } from '../helpers/batchFiles';
+import { mulberry32 } from '../../shared/devTools/gpuSimulator/faults';
+import { dropFile, localS3Client, parseJsonl, readObject } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced, type Received } from './queueTraffic';
-import { failureOfLine } from '../../shared/jobs/processing/outputLines';
+import { failureOfLine } from '../../shared/domain/outputLines';
 
 /**
  * The fault suite (`npm run test:faults`, seed from FAULT_SEED): a batch job of 10,000
@@ -21,7 +22,7 @@ import { failureOfLine } from '../../shared/jobs/processing/outputLines';
  *   the Bedrock face; bge-m3 has nowhere else to go); real-time HTTP calls made during the
  *   hang get 200 (fallback), 503 or 504 in the OpenAI shape, never a 500; a worker's call
  *   held by the hang costs its chunk the invocation's remaining time, not its lines,
- * - SQS delivers 5% of messages a second time (shared/local/faultInjection.ts),
+ * - SQS delivers 5% of messages a second time (shared/devTools/localPlatform/faultInjection.ts),
  * - invocations of the worker and of the requests consumer crash midway, as Lambdas that
  *   time out: the response is lost, the handler's side effects may land, the messages
  *   come back after the (short) visibility timeout,

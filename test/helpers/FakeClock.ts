@@ -1,4 +1,4 @@
-import type { Clock, Random } from '../../shared/batching/types';
+import type { Clock, Random } from '../../shared/batchingCore/types';
 
 interface Timer {
   at: number;

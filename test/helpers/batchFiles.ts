@@ -63,16 +63,3 @@ export function openAiBatchFile(lines: number, broken: Map<number, string> = new
   }
   return { text: `${out.join('\n')}\n`, customIds };
 }
-
-/** Polls `read` until `done` holds of its value, or fails after `timeoutMs` with the last value. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 120_000, intervalMs = 250): Promise<T> {
-  const start = Date.now();
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`Timed out after ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    value = await read();
-  }
-  return value;
-}

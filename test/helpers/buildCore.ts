@@ -1,5 +1,5 @@
-import { BatchingCore } from '../../shared/batching/BatchingCore';
-import type { BatchingOptions } from '../../shared/batching/types';
+import { BatchingCore } from '../../shared/batchingCore/BatchingCore';
+import type { BatchingOptions } from '../../shared/batchingCore/types';
 import { FakeClock } from './FakeClock';
 import { type FakeBackend, FakeResolver } from './fakeBackends';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { collectStreamedResponse, isStreamingHandler } from '../../shared/local/httpResponseStream';
+import { collectStreamedResponse, isStreamingHandler } from '../../shared/devTools/localPlatform/httpResponseStream';
 import { join } from 'node:path';
 
 /** A sample event from `events/`, deep-copied so a test can change it freely. */

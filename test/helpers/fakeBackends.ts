@@ -1,5 +1,5 @@
-import type { BackendError } from '../../shared/errors';
-import type { Backend, BackendResolver, BatchItem, ItemResult } from '../../shared/batching/types';
+import type { BackendError } from '../../shared/errors/backendErrors';
+import type { Backend, BackendResolver, BatchItem, ItemResult } from '../../shared/batchingCore/types';
 import type { FakeClock } from './FakeClock';
 
 /** What a fake backend does with one call: results, or a thrown error for the whole batch. */

@@ -1,5 +1,5 @@
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult } from '../../shared/domain/inference';
-import type { ItemResult } from '../../shared/batching/types';
+import type { ItemResult } from '../../shared/batchingCore/types';
 import type { CallOptions, EmbedOptions, InferenceProvider } from '../../shared/providers/types';
 
 /** A provider whose answers are scripted, recording every call. */

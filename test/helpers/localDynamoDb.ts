@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient } from '../../shared/aws/clients';
-import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from '../../shared/local/dynamodb';
-import { loadServerlessConfig, type CloudFormationResource } from '../../shared/local/serverlessConfig';
+import { createDocumentClient } from '../../shared/adapters/aws/clients';
+import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from '../../shared/devTools/localPlatform/dynamodb';
+import { loadServerlessConfig, type CloudFormationResource } from '../../shared/devTools/localPlatform/serverlessConfig';
 
 /**
  * A DynamoDB-API server the tests did not start (DynamoDB Local, run by

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { READY_MARKER } from '../../shared/local/constants';
+import { READY_MARKER } from '../../shared/devTools/localPlatform/constants';
 
 /** A local platform running in a child process, as `npm start` runs it. */
 export interface LocalPlatformProcess {
@@ -30,7 +30,7 @@ export interface LocalPlatformProcess {
   kill(): Promise<void>;
 }
 
-/** The JSON after the READY marker (shared/local/start.ts). */
+/** The JSON after the READY marker (shared/devTools/localPlatform/start.ts). */
 interface ReadyLine {
   api: string;
   dynamodb: string;
@@ -50,7 +50,7 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
- * Starts `shared/local/start.ts` under tsx (with `args`) with every port 0 (so parallel
+ * Starts `shared/devTools/localPlatform/start.ts` under tsx (with `args`) with every port 0 (so parallel
  * test files never collide), nothing kept on disk (LOCAL_DATA_DIR empty), plus `env`,
  * and resolves once it prints its READY line. If it exits or stays silent for 60 s,
  * rejects with what it printed.
@@ -75,7 +75,7 @@ export async function startLocalPlatformProcess(
     REPLY_QUEUE_PREFIX: _rp,
     ...inherited
   } = process.env;
-  const child = spawn(process.execPath, ['--import', tsx, 'shared/local/start.ts', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', tsx, 'shared/devTools/localPlatform/start.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env: {
       ...inherited,

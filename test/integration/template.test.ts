@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadServerlessConfig } from '../../shared/local/serverlessConfig';
+import { loadServerlessConfig } from '../../shared/devTools/localPlatform/serverlessConfig';
 import { PACKAGE_WAIT_MS, packageTemplate, type TemplateResource } from '../helpers/packageTemplate';
 
 /**

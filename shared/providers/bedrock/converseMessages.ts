@@ -1,7 +1,7 @@
 import type { ContentBlock, Message, SystemContentBlock } from '@aws-sdk/client-bedrock-runtime';
 import { messageText } from '../../domain/chat';
 import type { ChatMessage, ToolCall } from '../../domain/chat';
-import { InvalidRequestError } from '../../errors';
+import { InvalidRequestError } from '../../errors/requestErrors';
 
 /** A chat history in Converse's shape. */
 export interface ConverseConversation {

@@ -1,4 +1,4 @@
-import { BackendError, BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../errors';
+import { BackendError, BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../errors/backendErrors';
 import { parseRetryAfter } from '../parseRetryAfter';
 
 /** What the SDK attaches to the errors it throws; every field may be missing. */

@@ -1,6 +1,6 @@
-import type { ItemResult } from '../../batching/types';
+import type { ItemResult } from '../../batchingCore/types';
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
-import { BackendError, BackendUnavailableError } from '../../errors';
+import { BackendError, BackendUnavailableError } from '../../errors/backendErrors';
 import { callSignal } from '../callSignal';
 import { streamSignal } from '../streamSignal';
 import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';

@@ -1,5 +1,5 @@
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../errors';
-import type { BackendError } from '../../errors';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../errors/backendErrors';
+import type { BackendError } from '../../errors/backendErrors';
 import { parseRetryAfter } from '../parseRetryAfter';
 
 /** Where a failed request went, for messages and error context. */

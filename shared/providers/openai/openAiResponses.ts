@@ -1,8 +1,8 @@
-import type { ItemResult } from '../../batching/types';
+import type { ItemResult } from '../../batchingCore/types';
 import type { FinishReason, ToolCall } from '../../domain/chat';
 import type { ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
 import { estimateReasoningTokens } from '../../domain/tokens';
-import { BackendUnavailableError } from '../../errors';
+import { BackendUnavailableError } from '../../errors/backendErrors';
 
 /** A tool call as servers send it; vLLM follows OpenAI, others drift (missing type, object arguments). */
 interface ToolCallWire {

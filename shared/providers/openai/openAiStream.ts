@@ -1,6 +1,6 @@
 import type { ToolCallDelta } from '../../domain/chat';
 import type { ChatDelta, Usage } from '../../domain/inference';
-import { BackendUnavailableError } from '../../errors';
+import { BackendUnavailableError } from '../../errors/backendErrors';
 import { finishReason, reasoningText, toUsage } from './openAiResponses';
 import type { UsageWire } from './openAiResponses';
 

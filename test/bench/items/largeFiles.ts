@@ -1,4 +1,4 @@
-import { startLocalS3 } from '../../../shared/local/s3';
+import { startLocalS3 } from '../../../shared/devTools/localPlatform/s3';
 import { lastJsonLine, runNode, tsxImport } from '../childProcess';
 import { round } from '../stats';
 

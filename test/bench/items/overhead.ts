@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
-import { BatchingCore } from '../../../shared/batching/BatchingCore';
-import type { BatchItem, ItemResult } from '../../../shared/batching/types';
-import { ingestObject } from '../../../shared/batch';
+import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
+import type { BatchItem, ItemResult } from '../../../shared/batchingCore/types';
+import { ingestObject } from '../../../shared/batchJobs/ingest/ingestObject';
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type {
   ChatCall,
@@ -12,17 +12,17 @@ import type {
   InferenceInput,
   InferenceOutput,
 } from '../../../shared/domain/inference';
-import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
-import { chatItems } from '../../../shared/inference/chatRequests';
-import { embeddingItems } from '../../../shared/inference/embeddingsRequests';
-import type { ChunkMessage, FinalizeMessage } from '../../../shared/jobs/Job';
-import type { MessageSender } from '../../../shared/jobs/ports';
-import { runChunk } from '../../../shared/jobs/processing';
+import { createInferenceRuntime } from '../../../shared/wiring/realtime';
+import { chatItems } from '../../../shared/realtime/chatRequests';
+import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
+import type { ChunkMessage, FinalizeMessage } from '../../../shared/batchJobs/job/Job';
+import type { MessageSender } from '../../../shared/domain/ports';
+import { runChunk } from '../../../shared/batchJobs/run/runChunk';
 import type { InferenceProvider } from '../../../shared/providers/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { MemoryJobStore } from '../../helpers/memoryPorts';
 import { benchConfig, simulatorCatalogue } from '../benchCatalogue';
-import { BenchObjectStore } from '../benchObjectStore';
+import { MemoryObjectStore } from '../../helpers/memoryPorts';
 import type { SimulatorProcess } from '../simulatorProcess';
 import { median, round } from '../stats';
 
@@ -260,7 +260,7 @@ export async function runOverhead(
       const instant = new ModelRouter(catalogue, { providerFor: () => new InstantProvider(), failureThreshold: 1_000, cooldownMs: 1_000 });
       const instantCore = new BatchingCore<InferenceInput, InferenceOutput>(instant, { maxAttempts: 3, deadlineSafetyMs: 250 });
       const jobs = new MemoryJobStore();
-      const objects = new BenchObjectStore();
+      const objects = new MemoryObjectStore({ pieceBytes: 64 * 1024 });
       let key = 0;
       const samples = new Map<Stage, number[]>(STAGES.map((stage) => [stage, []]));
 

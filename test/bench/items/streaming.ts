@@ -1,6 +1,6 @@
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
-import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
-import { InferenceService } from '../../../shared/inference/InferenceService';
+import { createInferenceRuntime } from '../../../shared/wiring/realtime';
+import { InferenceService } from '../../../shared/realtime/InferenceService';
 import { benchConfig, simulatorCatalogue } from '../benchCatalogue';
 import type { SimulatorProcess } from '../simulatorProcess';
 import { median, round } from '../stats';

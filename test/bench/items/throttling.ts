@@ -1,7 +1,7 @@
-import type { Outcome } from '../../../shared/batching/types';
+import type { Outcome } from '../../../shared/batchingCore/types';
 import type { InferenceOutput } from '../../../shared/domain/inference';
-import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
-import { chatItems } from '../../../shared/inference/chatRequests';
+import { createInferenceRuntime } from '../../../shared/wiring/realtime';
+import { chatItems } from '../../../shared/realtime/chatRequests';
 import { benchConfig, simulatorCatalogue } from '../benchCatalogue';
 import type { SimulatorProcess } from '../simulatorProcess';
 import { nowMs, round, sleep } from '../stats';

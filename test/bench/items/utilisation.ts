@@ -1,9 +1,9 @@
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { InferenceInput } from '../../../shared/domain/inference';
-import type { BatchItem } from '../../../shared/batching/types';
-import { createInferenceRuntime } from '../../../shared/inference/createInferenceService';
-import { chatItems } from '../../../shared/inference/chatRequests';
-import { embeddingItems } from '../../../shared/inference/embeddingsRequests';
+import type { BatchItem } from '../../../shared/batchingCore/types';
+import { createInferenceRuntime } from '../../../shared/wiring/realtime';
+import { chatItems } from '../../../shared/realtime/chatRequests';
+import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
 import { OpenAiCompatibleProvider } from '../../../shared/providers/openai/OpenAiCompatibleProvider';
 import { benchConfig, firstBackend, simulatorCatalogue } from '../benchCatalogue';
 import { loadDataLoader } from '../dataloaderContender';

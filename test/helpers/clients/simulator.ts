@@ -1,11 +1,12 @@
 import type { LocalPlatformProcess } from '../localPlatform';
+import { waitFor } from '../waitFor';
 
 /**
  * The simulator's control routes as the client end-to-end tests use them: its counters
- * (`GET /_sim/stats`) and its knobs (`POST /_sim/config`, shared/simulator/SimulatorConfig.ts).
+ * (`GET /_sim/stats`) and its knobs (`POST /_sim/config`, shared/devTools/gpuSimulator/SimulatorConfig.ts).
  */
 
-/** The per-face counters the client tests read (shared/simulator/SimulatorStats.ts). */
+/** The per-face counters the client tests read (shared/devTools/gpuSimulator/SimulatorStats.ts). */
 export interface FaceCounters {
   requests: number;
   injectedErrors: number;
@@ -43,10 +44,5 @@ export async function configureSimulator(platform: LocalPlatformProcess, patch: 
 
 /** Polls `probe` every 50 ms until it returns true; throws after `timeoutMs`. */
 export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(probe, (ok) => ok, timeoutMs, 50, what);
 }

@@ -1,5 +1,5 @@
 import type { AsyncRequest } from '../../../shared/queueRequests/AsyncRequest';
-import { DynamoDbAsyncRequestStore } from '../../../shared/queueRequests/aws/DynamoDbAsyncRequestStore';
+import { DynamoDbAsyncRequestStore } from '../../../shared/adapters/aws/DynamoDbAsyncRequestStore';
 import { startTestTable } from '../../helpers/localDynamoDb';
 
 const request = (id: string, overrides: Partial<AsyncRequest> = {}): AsyncRequest => ({

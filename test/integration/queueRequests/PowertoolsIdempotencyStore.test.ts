@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { IDEMPOTENCY_PARTITION, PowertoolsIdempotencyStore } from '../../../shared/queueRequests/aws/PowertoolsIdempotencyStore';
+import { IDEMPOTENCY_PARTITION, PowertoolsIdempotencyStore } from '../../../shared/adapters/aws/PowertoolsIdempotencyStore';
 import { startTestTable } from '../../helpers/localDynamoDb';
 
 describe('PowertoolsIdempotencyStore against dynalite (the platform table)', () => {

@@ -1,13 +1,13 @@
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { createHandler as createRequestsRoute } from '../../../functions/http/requests';
-import { SqsMessageSender } from '../../../shared/aws/SqsMessageSender';
+import { SqsMessageSender } from '../../../shared/adapters/aws/SqsMessageSender';
 import { AsyncRequestService } from '../../../shared/queueRequests/AsyncRequestService';
 import type { ChatCall } from '../../../shared/domain/inference';
 import { answerQueueRequests } from '../../../shared/queueRequests/answerQueueRequests';
-import { SqsAnswerSender } from '../../../shared/queueRequests/aws/SqsAnswerSender';
+import { SqsAnswerSender } from '../../../shared/adapters/aws/SqsAnswerSender';
 import type { QueueRequestMessage } from '../../../shared/queueRequests/QueueRequestMessage';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
-import type { ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
+import type { ReceivedMessage } from '../../../shared/sqsEvents/sqsBatchAll';
 import { loadEvent, lambdaContext } from '../../helpers/events';
 import { chatMessage, makeQueueWorld } from '../../unit/queueRequests/queueWorld';
 import { startQueues } from './standIns';

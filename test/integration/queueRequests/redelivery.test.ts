@@ -1,10 +1,10 @@
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { answerQueueRequests } from '../../../shared/queueRequests/answerQueueRequests';
-import { PowertoolsIdempotencyStore } from '../../../shared/queueRequests/aws/PowertoolsIdempotencyStore';
-import { SqsAnswerSender } from '../../../shared/queueRequests/aws/SqsAnswerSender';
+import { PowertoolsIdempotencyStore } from '../../../shared/adapters/aws/PowertoolsIdempotencyStore';
+import { SqsAnswerSender } from '../../../shared/adapters/aws/SqsAnswerSender';
 import { idempotencyKeyOf } from '../../../shared/queueRequests/QueueRequestMessage';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
-import type { ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
+import type { ReceivedMessage } from '../../../shared/sqsEvents/sqsBatchAll';
 import { chatMessage, embeddingMessage, makeQueueWorld, received, redelivered } from '../../unit/queueRequests/queueWorld';
 import { startTestTable } from '../../helpers/localDynamoDb';
 import { startQueues } from './standIns';

@@ -1,4 +1,4 @@
-import { createLocalSqsClient, startLocalSqs } from '../../../shared/local/sqs';
+import { createLocalSqsClient, startLocalSqs } from '../../../shared/devTools/localPlatform/sqs';
 
 /** fauxqs on 127.0.0.1, and a client for it. */
 export async function startQueues() {

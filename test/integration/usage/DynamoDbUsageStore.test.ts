@@ -1,4 +1,4 @@
-import { DynamoDbUsageStore } from '../../../shared/usage';
+import { DynamoDbUsageStore } from '../../../shared/adapters/aws/DynamoDbUsageStore';
 import { startTestTable } from '../../helpers/localDynamoDb';
 
 describe('DynamoDbUsageStore against a DynamoDB-API server', () => {

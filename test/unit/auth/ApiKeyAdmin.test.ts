@@ -1,5 +1,7 @@
-import { ApiKeyAdmin, ApiKeyAuthenticator, hashApiKey, type ApiKeyDirectory, type ApiKeyRecord } from '../../../shared/auth';
-import { parseByteRange } from '../../../shared/batchApi/byteRange';
+import { ApiKeyAdmin } from '../../../shared/auth/ApiKeyAdmin';
+import { ApiKeyAuthenticator } from '../../../shared/auth/ApiKeyAuthenticator';
+import { hashApiKey, type ApiKeyDirectory, type ApiKeyRecord } from '../../../shared/auth/ApiKeyStore';
+import { parseByteRange } from '../../../shared/batchJobs/api/byteRange';
 
 /** An in-memory key directory counting last-use writes. */
 class MemoryKeyDirectory implements ApiKeyDirectory {

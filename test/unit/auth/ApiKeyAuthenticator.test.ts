@@ -1,4 +1,5 @@
-import { ApiKeyAuthenticator, hashApiKey, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../../shared/auth';
+import { ApiKeyAuthenticator } from '../../../shared/auth/ApiKeyAuthenticator';
+import { hashApiKey, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../../shared/auth/ApiKeyStore';
 import { createHandler } from '../../../functions/http/authorizer';
 import { loadEvent } from '../../helpers/events';
 

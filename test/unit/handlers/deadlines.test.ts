@@ -1,6 +1,6 @@
 import { createHandler as chatHandler } from '../../../functions/http/chatCompletions';
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
-import { BatchingCore } from '../../../shared/batching/BatchingCore';
+import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type {
   ChatCall,
@@ -10,8 +10,8 @@ import type {
   InferenceInput,
   InferenceOutput,
 } from '../../../shared/domain/inference';
-import type { ItemResult } from '../../../shared/batching/types';
-import { InferenceService } from '../../../shared/inference/InferenceService';
+import type { ItemResult } from '../../../shared/batchingCore/types';
+import { InferenceService } from '../../../shared/realtime/InferenceService';
 import type { CallOptions, EmbedOptions } from '../../../shared/providers/types';
 import { ModelRouter } from '../../../shared/routing/ModelRouter';
 import { FakeProvider } from '../../helpers/fakeProvider';

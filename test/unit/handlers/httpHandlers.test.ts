@@ -2,9 +2,10 @@ import { createHandler as chatHandler } from '../../../functions/http/chatComple
 import { createHandler as embeddingsHandler } from '../../../functions/http/embeddings';
 import { createHandler as modelsHandler } from '../../../functions/http/models';
 import { createHandler as responsesHandler } from '../../../functions/http/responses';
-import { ResponsesService } from '../../../shared/inference/responses';
-import type { InferenceService } from '../../../shared/inference/InferenceService';
-import { httpRoute, jsonResponse } from '../../../shared/http';
+import { ResponsesService } from '../../../shared/realtime/responses/ResponsesService';
+import type { InferenceService } from '../../../shared/realtime/InferenceService';
+import { httpRoute } from '../../../shared/http/httpRoute';
+import { jsonResponse } from '../../../shared/http/responses';
 import { invokeHandler, loadEvent, lambdaContext, setTenant } from '../../helpers/events';
 
 /** A service double recording what the handler asked of it. */

@@ -1,6 +1,7 @@
-import { PlatformError } from '../../../shared/errors';
-import { httpRoute, jsonResponse, type RouteInput } from '../../../shared/http';
-import { createResponseStream, readStreamedResponse } from '../../../shared/local/httpResponseStream';
+import { PlatformError } from '../../../shared/errors/PlatformError';
+import { httpRoute, type RouteInput } from '../../../shared/http/httpRoute';
+import { jsonResponse } from '../../../shared/http/responses';
+import { createResponseStream, readStreamedResponse } from '../../../shared/devTools/localPlatform/httpResponseStream';
 import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../../helpers/events';
 
 const sse = (events: string[]) =>

@@ -1,4 +1,5 @@
-import { ContextLengthExceededError, ModelNotFoundError, PlatformError } from '../../../shared/errors';
+import { ContextLengthExceededError, ModelNotFoundError } from '../../../shared/errors/requestErrors';
+import { PlatformError } from '../../../shared/errors/PlatformError';
 import { toOpenAiError } from '../../../shared/http/openAiErrors';
 import { handler as health } from '../../../functions/http/health';
 import { loadEvent, lambdaContext } from '../../helpers/events';

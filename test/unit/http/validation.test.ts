@@ -1,6 +1,6 @@
 import { ChatCompletionRequest } from '../../../shared/domain/chat';
 import { EmbeddingsRequest } from '../../../shared/domain/embeddings';
-import { InvalidRequestError } from '../../../shared/errors';
+import { InvalidRequestError } from '../../../shared/errors/requestErrors';
 import { parseRequest } from '../../../shared/domain/validation';
 
 function refusal(schema: Parameters<typeof parseRequest>[0], body: unknown): InvalidRequestError {

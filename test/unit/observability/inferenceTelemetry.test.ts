@@ -1,4 +1,4 @@
-import type { CallReport } from '../../../shared/batching/types';
+import type { CallReport } from '../../../shared/batchingCore/types';
 import { InferenceTelemetry } from '../../../shared/observability/inferenceTelemetry';
 import type { MetricDimensions, MetricValue } from '../../../shared/observability/metrics';
 

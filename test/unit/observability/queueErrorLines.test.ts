@@ -1,8 +1,8 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { logger } from '../../../shared/observability/logger';
-import { RetryLaterError, sqsBatchHandler } from '../../../shared/queues/sqsBatch';
-import { sqsBatchAll } from '../../../shared/queues/sqsBatchAll';
+import { RetryLaterError, sqsBatchHandler } from '../../../shared/sqsEvents/sqsBatch';
+import { sqsBatchAll } from '../../../shared/sqsEvents/sqsBatchAll';
 
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1_000 } as unknown as Context;
 const record = (messageId: string, body: string) =>

@@ -13,7 +13,12 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type BackendError, BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import {
+  type BackendError,
+  BackendRejectedError,
+  BackendThrottledError,
+  BackendUnavailableError,
+} from '../../../shared/errors/backendErrors';
 import { BedrockProvider } from '../../../shared/providers/bedrock/BedrockProvider';
 import type { ChatCall } from '../../../shared/domain/inference';
 

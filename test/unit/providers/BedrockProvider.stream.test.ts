@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ConverseStreamOutput, InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError, InvalidRequestError } from '../../../shared/errors';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
+import { InvalidRequestError } from '../../../shared/errors/requestErrors';
 import { BedrockProvider } from '../../../shared/providers/bedrock/BedrockProvider';
 import type { ChatCall, ChatDelta } from '../../../shared/domain/inference';
 

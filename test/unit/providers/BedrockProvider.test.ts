@@ -1,7 +1,7 @@
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand, ValidationException } from '@aws-sdk/client-bedrock-runtime';
 import type { ConverseCommandOutput, InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { BedrockProvider } from '../../../shared/providers/bedrock/BedrockProvider';
 import type { ChatCall } from '../../../shared/domain/inference';
 

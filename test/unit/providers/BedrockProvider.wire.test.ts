@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/core/event-streams';
-import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { BedrockProvider } from '../../../shared/providers/bedrock/BedrockProvider';
 import type { ChatCall, ChatDelta } from '../../../shared/domain/inference';
 

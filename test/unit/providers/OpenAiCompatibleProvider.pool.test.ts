@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../../../shared/errors';
+import { BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { OpenAiCompatibleProvider } from '../../../shared/providers/openai/OpenAiCompatibleProvider';
 import { ServedModels } from '../../../shared/providers/openai/ServedModels';
 import type { ChatCall } from '../../../shared/domain/inference';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { OpenAiCompatibleProvider } from '../../../shared/providers/openai/OpenAiCompatibleProvider';
 import type { ChatCall, ChatDelta } from '../../../shared/domain/inference';
 import { sendJson, startStubHttpServer } from './stubHttpServer';

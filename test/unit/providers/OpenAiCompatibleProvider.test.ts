@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { OpenAiCompatibleProvider } from '../../../shared/providers/openai/OpenAiCompatibleProvider';
 import type { ChatCall } from '../../../shared/domain/inference';
 import { sendJson, startStubHttpServer } from './stubHttpServer';

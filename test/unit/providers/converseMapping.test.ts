@@ -1,5 +1,5 @@
 import type { ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
-import { InvalidRequestError } from '../../../shared/errors';
+import { InvalidRequestError } from '../../../shared/errors/requestErrors';
 import { fromConverseOutput, JSON_OBJECT_INSTRUCTION, toConverseInput } from '../../../shared/providers/bedrock/converseMapping';
 import type { ChatCall } from '../../../shared/domain/inference';
 

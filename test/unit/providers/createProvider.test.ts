@@ -1,7 +1,10 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BackendRef } from '../../../shared/domain/catalogue';
-import { BedrockProvider, OpenAiCompatibleProvider, createBedrockClient, createProvider } from '../../../shared/providers';
+import { BedrockProvider } from '../../../shared/providers/bedrock/BedrockProvider';
+import { OpenAiCompatibleProvider } from '../../../shared/providers/openai/OpenAiCompatibleProvider';
+import { createBedrockClient } from '../../../shared/providers/bedrock/createBedrockClient';
+import { createProvider } from '../../../shared/providers/createProvider';
 
 describe('createProvider', () => {
   it('builds a Bedrock provider from a bedrock entry', () => {

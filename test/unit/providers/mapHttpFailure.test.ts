@@ -1,4 +1,4 @@
-import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { mapHttpFailure, serverMessage } from '../../../shared/providers/openai/mapHttpFailure';
 
 const context = { url: 'http://10.0.0.7:8000/v1/chat/completions', backendId: 'gpu-pool' };

@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../../../shared/errors';
+import { BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { splitTokens, toChatResult, toEmbeddingResults } from '../../../shared/providers/openai/openAiResponses';
 
 describe('splitTokens', () => {

@@ -1,4 +1,4 @@
-import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors';
+import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import { answerQueueRequests } from '../../../shared/queueRequests/answerQueueRequests';
 import { answerIdOf, idempotencyKeyOf } from '../../../shared/queueRequests/QueueRequestMessage';
 import { chatMessage, embeddingMessage, makeQueueWorld, options, received, redelivered, replyUrl, RESULTS_URL } from './queueWorld';

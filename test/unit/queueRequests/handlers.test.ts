@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { createHandler as createConsumer } from '../../../functions/sqs/requests';
-import { sqsBatchAll } from '../../../shared/queues/sqsBatchAll';
+import { sqsBatchAll } from '../../../shared/sqsEvents/sqsBatchAll';
 import { loadEvent, lambdaContext } from '../../helpers/events';
 import { makeQueueWorld, replyUrl, RESULTS_URL } from './queueWorld';
 

@@ -1,6 +1,4 @@
-import { BatchingCore } from '../../../shared/batching/BatchingCore';
-import { ModelCatalogue } from '../../../shared/domain/catalogue';
-import type { InferenceInput, InferenceOutput } from '../../../shared/domain/inference';
+import { FAKE_CATALOGUE, fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
 import type { AsyncRequest, AsyncSettlement } from '../../../shared/queueRequests/AsyncRequest';
 import type { AnswerQueueRequestsDeps } from '../../../shared/queueRequests/answerQueueRequests';
 import type {
@@ -13,8 +11,7 @@ import type {
   ResultObjects,
 } from '../../../shared/queueRequests/ports';
 import { ReplyPolicy } from '../../../shared/queueRequests/ReplyPolicy';
-import type { MessageAttribute, ReceivedMessage } from '../../../shared/queues/sqsBatchAll';
-import { ModelRouter } from '../../../shared/routing/ModelRouter';
+import type { MessageAttribute, ReceivedMessage } from '../../../shared/sqsEvents/sqsBatchAll';
 import { FakeProvider } from '../../helpers/fakeProvider';
 
 export const ENDPOINT = 'http://127.0.0.1:9324/000000000000';
@@ -113,41 +110,12 @@ export class MemoryResultObjects implements ResultObjects {
   }
 }
 
-const catalogue = ModelCatalogue.parse({
-  models: [
-    {
-      id: 'chat-a',
-      kind: 'chat',
-      contextTokens: 2_000,
-      maxOutputTokens: 100,
-      backends: [{ provider: 'openai-compatible', id: 'gpu', model: 'served-a', baseUrls: ['http://127.0.0.1:1'] }],
-    },
-    {
-      id: 'embed-b',
-      kind: 'embeddings',
-      contextTokens: 500,
-      backends: [
-        { provider: 'openai-compatible', id: 'gpu-embed', model: 'served-b', baseUrls: ['http://127.0.0.1:1'], maxBatchItems: 64 },
-      ],
-    },
-  ],
-});
+const catalogue = FAKE_CATALOGUE;
 
 /** Everything the consumer needs, in memory, with a real core and router over fake providers. */
 export function makeQueueWorld() {
-  const providers = new Map<string, FakeProvider>();
-  const router = new ModelRouter(catalogue, {
-    providerFor: (ref) => {
-      const provider = new FakeProvider(ref.id);
-      providers.set(ref.id, provider);
-      return provider;
-    },
+  const { router, core, providers } = fakeInferenceRuntime(catalogue, (id) => new FakeProvider(id), {
     failureThreshold: 1_000,
-    cooldownMs: 60_000,
-  });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
-    baseBackoffMs: 1,
-    maxBackoffMs: 1,
     maxAttempts: 2,
     deadlineSafetyMs: 10,
   });

@@ -1,5 +1,6 @@
 import { ModelCatalogue } from '../../../shared/domain/catalogue';
-import { BackendUnavailableError, ModelNotFoundError } from '../../../shared/errors';
+import { BackendUnavailableError } from '../../../shared/errors/backendErrors';
+import { ModelNotFoundError } from '../../../shared/errors/requestErrors';
 import { ModelRouter, routeOf } from '../../../shared/routing/ModelRouter';
 import { FakeProvider } from '../../helpers/fakeProvider';
 

@@ -1,5 +1,7 @@
-import { daysBetween, UsageMeter, type UsageRecord } from '../../../shared/usage';
-import { ChunkProgress } from '../../../shared/jobs/processing/ChunkProgress';
+import { daysBetween } from '../../../shared/usage/usageDays';
+import { UsageMeter } from '../../../shared/usage/UsageMeter';
+import type { UsageRecord } from '../../../shared/usage/types';
+import { ChunkProgress } from '../../../shared/batchJobs/run/ChunkProgress';
 
 /** A usage store that records each add, and can be made to fail. */
 class MemoryUsageStore {

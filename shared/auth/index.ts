@@ -1,4 +1,0 @@
-export * from './ApiKeyStore';
-export * from './DynamoDbApiKeyStore';
-export * from './ApiKeyAuthenticator';
-export * from './ApiKeyAdmin';

@@ -1,0 +1,36 @@
+import { logger } from '../../observability/logger';
+import { JobStateConflictError } from '../job/errors';
+import type { ExpireJobsDeps } from './types';
+
+/** What one expiry run did. */
+export interface ExpireJobsResult {
+  /** Jobs moved to expired by this run. */
+  expired: string[];
+  /** Jobs that had moved on (finalizing, finished, cancelled) before this run could expire them. */
+  skipped: string[];
+}
+
+/**
+ * The scheduled expiry: every job whose completion window has passed and is not yet
+ * finished moves to `expired` (a conditional write, so a job that moved on meanwhile is
+ * left alone). Nothing else happens here: the job's remaining chunks drain as
+ * `batch_expired` error lines when the worker meets them, and the one that records the
+ * last chunk asks for the finalize, which sets the output files. A job still validating
+ * expires too; ingest meets the conflict on its next move and stops.
+ */
+export async function expireJobs(deps: ExpireJobsDeps): Promise<ExpireJobsResult> {
+  const nowMs = deps.now();
+  const candidates = await deps.jobs.listExpired(Math.floor(nowMs / 1000), deps.limit ?? 100);
+  const result: ExpireJobsResult = { expired: [], skipped: [] };
+  for (const job of candidates) {
+    try {
+      await deps.jobs.transition(job.id, 'expired', {}, new Date(nowMs));
+      result.expired.push(job.id);
+    } catch (error) {
+      if (!(error instanceof JobStateConflictError)) throw error;
+      result.skipped.push(job.id);
+    }
+  }
+  if (candidates.length > 0) logger.info('jobs expired', { expired: result.expired.length, skipped: result.skipped.length });
+  return result;
+}

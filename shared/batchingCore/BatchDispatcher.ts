@@ -1,0 +1,428 @@
+import { BackendRejectedError, BackendThrottledError, BackendUnavailableError, type BackendError } from '../errors/backendErrors';
+import { AdaptiveLimiter } from './AdaptiveLimiter';
+import { halve, splitToFit, type BatchLimits } from './BatchPacker';
+import { CallScope } from './CallScope';
+import type { ResolvedTuning } from './constants';
+import { asBackendError, BatchingInternalError, CancelledError, DeadlineExceededError } from './errors';
+import type { LatencyEstimator } from './LatencyEstimator';
+import type { PendingItem } from './PendingItem';
+import type { RetryBudget } from './RetryBudget';
+import type { RetryPolicy } from './RetryPolicy';
+import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult } from './types';
+
+/** What the dispatcher works with; the core builds these once and shares them. */
+export interface BatchDispatcherDeps<I, O> {
+  resolver: BackendResolver<I, O>;
+  clock: Clock;
+  tuning: ResolvedTuning;
+  policy: RetryPolicy;
+  budget: RetryBudget;
+  estimator: LatencyEstimator;
+  /** Told of every call and retry; optional. */
+  observer?: DispatchObserver;
+}
+
+type Item<I, O> = PendingItem<I, O>;
+
+/** The cap of one call (see `#attemptTimer`). */
+interface AttemptTimer {
+  signal: AbortSignal;
+  capMs: number;
+  fired(): boolean;
+  dispose(): void;
+}
+
+/**
+ * Takes batches from the queue to backends and sees each item to its outcome: picks the
+ * backend, cuts the batch to its limits, waits for a slot of its adaptive limiter,
+ * starts the call only if it can finish before the deadline, and on failure retries
+ * (with backoff, budget and fallback), splits (to isolate a poison item) or gives up.
+ *
+ * How each failure is handled:
+ * - per-item error in a successful call: retryable → those items retried together
+ *   after backoff; otherwise failed;
+ * - {@link BackendThrottledError}: limiter decrease, Retry-After pause, retry; not a
+ *   backend fault, so nothing is recorded against its circuit;
+ * - {@link BackendRejectedError}: a batch of several is split in halves and each half
+ *   sent again at once (the halves are calls, not retries: neither `maxAttempts` nor
+ *   the budget is spent, else a large batch could never isolate its poison item); an
+ *   item rejected alone fails, not retryable;
+ * - anything else: recorded as a failure, then retried if retryable, with `avoid` set
+ *   so the resolver can pick a fallback; a resolver that throws is handled the same way.
+ *
+ * Time: a call in flight is aborted at the items' deadline. While another backend could
+ * still take them ({@link BackendResolver.hasFallback}), one call may only take a share
+ * of the time left (`attemptShare`); past it the call is cut as a `backend_timeout`
+ * fault and retried on the next backend, so one hung backend cannot spend the whole
+ * budget. The provider's own per-call timeout (the catalogue's `timeoutMs`) still
+ * applies under both: the effective timeout is the least of the three.
+ */
+export class BatchDispatcher<I, O> {
+  /** Counters behind the core's `stats()`. */
+  readonly counters = { calls: 0, items: 0, retries: 0, throttles: 0, splits: 0 };
+  readonly #limiters = new Map<string, AdaptiveLimiter>();
+  readonly #routeLimits = new Map<string, BatchLimits>();
+
+  constructor(private readonly deps: BatchDispatcherDeps<I, O>) {}
+
+  /** Limits of the backend that last took a batch of `route`, if any did. */
+  limitsFor(route: string): BatchLimits | undefined {
+    return this.#routeLimits.get(route);
+  }
+
+  /** Current concurrency limit of every backend seen, by id. */
+  limits(): Record<string, number> {
+    return Object.fromEntries([...this.#limiters].map(([id, limiter]) => [id, limiter.limit]));
+  }
+
+  /** Sees every item of one route's batch to its outcome. Never rejects. */
+  async dispatch(batch: Item<I, O>[]): Promise<void> {
+    try {
+      await this.#dispatch(batch, undefined);
+    } catch (error) {
+      // A bug here must not leave callers waiting forever.
+      const internal = new BatchingInternalError(error);
+      for (const item of batch) if (!item.settled) item.fail(internal);
+    }
+  }
+
+  async #dispatch(batch: Item<I, O>[], avoid: string | undefined): Promise<void> {
+    const items = this.#stillWanted(batch);
+    if (items.length === 0) return;
+    let backend: Backend<I, O>;
+    try {
+      backend = this.deps.resolver.resolve(items[0]!.route, avoid);
+    } catch (thrown) {
+      const error = asBackendError(thrown);
+      if (!error.retryable) {
+        for (const item of items) item.fail(error);
+        return;
+      }
+      for (const item of items) item.lastError = error;
+      return this.#retry(items, undefined, avoid);
+    }
+    this.#routeLimits.set(items[0]!.route, { maxBatchItems: backend.maxBatchItems, maxBatchTokens: backend.maxBatchTokens });
+    await Promise.all(splitToFit(items, backend).map((part) => this.#call(part, backend)));
+  }
+
+  /**
+   * Waits for a slot of `backend`'s limiter for the items that can still make their
+   * deadline, giving up on the others. Resolves with the items to send and the call's
+   * congestion epoch, or undefined when none is left (the slot is then not held).
+   */
+  async #acquireSlot(
+    batch: Item<I, O>[],
+    backend: Backend<I, O>,
+    limiter: AdaptiveLimiter,
+  ): Promise<{ items: Item<I, O>[]; epoch: number } | undefined> {
+    const { clock, tuning, estimator } = this.deps;
+    let items = batch;
+    for (;;) {
+      // Waiting out a Retry-After pause counts: a call that can only start after it must fit too.
+      items = this.#withinDeadline(this.#stillWanted(items), Math.max(clock.now(), limiter.pausedUntil), backend);
+      if (items.length === 0) return undefined;
+      // A free slot needs no wait, so no timer or listeners for one.
+      const free = limiter.tryAcquire();
+      if (free !== undefined) return { items, epoch: free };
+      // Stop waiting once a call could no longer finish before the earliest deadline.
+      const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
+      try {
+        return { items, epoch: await limiter.acquire(scope.signal) };
+      } catch {
+        // The earliest deadline can no longer be met; later ones in the batch may still be.
+        if (scope.reason === 'deadline') this.#abandonEarliest(items);
+      } finally {
+        scope.dispose();
+      }
+    }
+  }
+
+  /** One call to `backend` for `batch`, if a slot and the deadline allow it. */
+  async #call(batch: Item<I, O>[], backend: Backend<I, O>): Promise<void> {
+    const { clock } = this.deps;
+    const limiter = this.#limiterFor(backend);
+    const slot = await this.#acquireSlot(batch, backend, limiter);
+    if (!slot) return;
+    const { epoch } = slot;
+    let items = slot.items;
+    let released = false;
+    const release = (): void => {
+      if (!released) limiter.release();
+      released = true;
+    };
+    try {
+      items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
+      if (items.length === 0) return;
+      const scope = new CallScope(items, clock);
+      const attempt = this.#attemptTimer(items, backend);
+      for (const item of items) item.calls += 1;
+      this.counters.calls += 1;
+      this.counters.items += items.length;
+      const started = clock.now();
+      let results: ItemResult<O>[] | undefined;
+      let failure: unknown;
+      try {
+        const signal = attempt ? AbortSignal.any([scope.signal, attempt.signal]) : scope.signal;
+        results = await backend.invoke(
+          items.map((item) => item.input),
+          { signal },
+        );
+        if (!Array.isArray(results) || results.length !== items.length) {
+          failure = new BackendUnavailableError(
+            `Backend returned ${Array.isArray(results) ? results.length : 'no'} results for ${items.length} inputs`,
+            { backendId: backend.id, code: 'bad_backend_response' },
+          );
+        }
+      } catch (thrown) {
+        failure = thrown ?? new Error('invoke threw nothing');
+      } finally {
+        scope.dispose();
+        attempt?.dispose();
+      }
+      if (failure !== undefined && scope.reason === undefined && attempt?.fired()) {
+        // Our own cap cut it: a backend that takes this long is treated as timed out.
+        failure = new BackendUnavailableError(`${backend.id} did not answer within ${attempt.capMs} ms, its share of the time left.`, {
+          backendId: backend.id,
+          code: 'backend_timeout',
+          cause: failure,
+        });
+      }
+      // The limiter hears how the call went before its slot is given back, so a
+      // Retry-After pause holds the very next start too.
+      if (failure === undefined) limiter.increase();
+      else if (failure instanceof BackendThrottledError && scope.reason === undefined) this.#onThrottle(limiter, epoch, failure);
+      release();
+      const durationMs = clock.now() - started;
+      this.#report(items, backend, durationMs, failure, results, scope.reason !== undefined);
+      if (failure === undefined) return await this.#onResults(items, results!, backend, durationMs);
+      if (scope.reason !== undefined) {
+        // We cut the call: not the backend's fault, and its items may have been served.
+        const reason = scope.reason;
+        const error =
+          reason === 'deadline'
+            ? new DeadlineExceededError('The call was aborted at the deadline.')
+            : new CancelledError('The call was aborted: the caller cancelled.');
+        for (const item of items) {
+          item.lastError = error;
+          item.abandon(reason);
+        }
+        return;
+      }
+      await this.#onFailure(items, asBackendError(failure, backend.id), backend);
+    } finally {
+      release();
+    }
+  }
+
+  async #onResults(items: Item<I, O>[], results: ItemResult<O>[], backend: Backend<I, O>, durationMs: number): Promise<void> {
+    this.deps.resolver.record(backend.id, 'success');
+    this.deps.estimator.observe(backend.id, durationMs);
+    const again: Item<I, O>[] = [];
+    for (const [index, result] of results.entries()) {
+      const item = items[index]!;
+      if (result.ok) {
+        item.succeed(result.value, result.usage, backend.id);
+        continue;
+      }
+      const error = asBackendError(result.error, backend.id);
+      if (!error.retryable) {
+        item.fail(error);
+        continue;
+      }
+      item.lastError = error;
+      again.push(item);
+    }
+    if (again.length > 0) await this.#retry(again, backend, undefined);
+  }
+
+  /** Backs the backend's limiter off: halve (once per epoch) and honour Retry-After. */
+  #onThrottle(limiter: AdaptiveLimiter, epoch: number, error: BackendThrottledError): void {
+    this.counters.throttles += 1;
+    limiter.decrease(epoch);
+    if (error.retryAfterMs !== undefined) limiter.pauseUntil(this.deps.clock.now() + error.retryAfterMs);
+  }
+
+  async #onFailure(items: Item<I, O>[], error: BackendError, backend: Backend<I, O>): Promise<void> {
+    if (error instanceof BackendThrottledError) {
+      // The limiter has already backed off (#onThrottle); the items wait and go again.
+      for (const item of items) item.lastError = error;
+      return this.#retry(items, backend, undefined);
+    }
+    if (error instanceof BackendRejectedError) {
+      if (items.length === 1) return items[0]!.fail(error);
+      this.counters.splits += 1;
+      // Until the halves have spoken, no item is known to be at fault.
+      for (const item of items) item.lastError = undefined;
+      await Promise.all(halve(items).map((half) => this.#dispatch(half, undefined)));
+      return;
+    }
+    this.deps.resolver.record(backend.id, 'failure');
+    if (!error.retryable) {
+      for (const item of items) item.fail(error);
+      return;
+    }
+    for (const item of items) item.lastError = error;
+    return this.#retry(items, backend, backend.id);
+  }
+
+  /**
+   * Retries items that met a retryable error (in `lastError`) after a backoff, as one
+   * batch. Each item ends failed instead when it has used `maxAttempts` or the budget is
+   * spent, and is abandoned when the retry could not finish before its deadline.
+   */
+  async #retry(items: Item<I, O>[], lastBackend: Backend<I, O> | undefined, avoid: string | undefined): Promise<void> {
+    const { clock, tuning, policy, budget, estimator } = this.deps;
+    const now = clock.now();
+    const retryAfterMs = Math.max(
+      0,
+      ...items.map((item) => (item.lastError instanceof BackendThrottledError ? (item.lastError.retryAfterMs ?? 0) : 0)),
+    );
+    const delay = policy.backoffMs(Math.max(...items.map((item) => item.retries)) + 1, retryAfterMs);
+    // The next backend is not known yet; the one that just answered is the best guess.
+    const estimate = lastBackend ? estimator.estimate(lastBackend) : 0;
+    const candidates: Item<I, O>[] = [];
+    for (const item of items) {
+      if (item.settled) continue;
+      if (item.cancelled) item.abandon('cancelled');
+      else if (item.retries + 1 >= tuning.maxAttempts) item.fail(item.lastError!);
+      else if (!item.fitsBeforeDeadline(now + delay, estimate, tuning.deadlineSafetyMs)) item.abandon('deadline');
+      else candidates.push(item);
+    }
+    // Deadline first: budget spent on a retry that cannot happen would be wasted.
+    const granted = budget.take(candidates.length);
+    for (const item of candidates.slice(granted)) item.fail(item.lastError!);
+    const retrying = candidates.slice(0, granted);
+    if (retrying.length === 0) return;
+    for (const item of retrying) item.retries += 1;
+    this.counters.retries += retrying.length;
+    this.#observe(() =>
+      this.deps.observer?.onRetry?.({
+        route: retrying[0]!.route,
+        backendId: lastBackend?.id,
+        items: retrying.length,
+        code: retrying[0]!.lastError?.code ?? 'unknown',
+      }),
+    );
+    const scope = new CallScope(retrying, clock);
+    try {
+      await clock.sleep(delay, scope.signal);
+    } catch {
+      // Cut short by the callers leaving or the deadline: the next pass settles them.
+    } finally {
+      scope.dispose();
+    }
+    await this.#dispatch(retrying, avoid);
+  }
+
+  /** Tells the observer how a call ended. */
+  #report(
+    items: Item<I, O>[],
+    backend: Backend<I, O>,
+    durationMs: number,
+    failure: unknown,
+    results: ItemResult<O>[] | undefined,
+    aborted: boolean,
+  ): void {
+    const observer = this.deps.observer;
+    if (!observer?.onCall) return;
+    const report: CallReport = {
+      route: items[0]!.route,
+      backendId: backend.id,
+      items: items.length,
+      durationMs,
+      result: 'ok',
+      itemErrors: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    };
+    if (failure === undefined) {
+      for (const result of results ?? []) {
+        if (!result.ok) report.itemErrors += 1;
+        else {
+          report.inputTokens += result.usage.promptTokens;
+          report.outputTokens += result.usage.completionTokens;
+        }
+      }
+    } else if (aborted) {
+      report.result = 'aborted';
+    } else {
+      const error = asBackendError(failure, backend.id);
+      report.code = error.code;
+      report.result = error instanceof BackendThrottledError ? 'throttled' : error instanceof BackendRejectedError ? 'rejected' : 'failed';
+    }
+    this.#observe(() => observer.onCall!(report));
+  }
+
+  /** Runs an observer hook; what it throws never reaches the items. */
+  #observe(hook: () => void): void {
+    try {
+      hook();
+    } catch {
+      // Observation is best effort.
+    }
+  }
+
+  /** Items still wanted: the settled are dropped, those whose caller left are abandoned. */
+  #stillWanted(items: Item<I, O>[]): Item<I, O>[] {
+    return items.filter((item) => {
+      if (item.settled) return false;
+      if (!item.cancelled) return true;
+      item.abandon('cancelled');
+      return false;
+    });
+  }
+
+  /** Items whose deadline a call to `backend` starting at `start` would meet; the others are abandoned. */
+  #withinDeadline(items: Item<I, O>[], start: number, backend: Backend<I, O>): Item<I, O>[] {
+    const estimate = this.deps.estimator.estimate(backend);
+    return items.filter((item) => {
+      if (item.fitsBeforeDeadline(start, estimate, this.deps.tuning.deadlineSafetyMs)) return true;
+      item.abandon('deadline');
+      return false;
+    });
+  }
+
+  /**
+   * The cap of one call while another backend could still take the items: a share
+   * (`attemptShare`) of the time left before the earliest deadline less the safety
+   * margin, but never less than the backend's expected latency (a healthy call is not
+   * cut) nor more than the time left. Undefined (no cap but the deadline) without a
+   * deadline or without a fallback.
+   */
+  #attemptTimer(items: Item<I, O>[], backend: Backend<I, O>): AttemptTimer | undefined {
+    const { clock, tuning, resolver, estimator } = this.deps;
+    const deadlines = items.flatMap((item) => (item.deadline === undefined ? [] : [item.deadline]));
+    if (deadlines.length === 0 || resolver.hasFallback?.(items[0]!.route, backend.id) !== true) return undefined;
+    const left = Math.min(...deadlines) - tuning.deadlineSafetyMs - clock.now();
+    const capMs = Math.max(0, Math.floor(Math.min(left, Math.max(left * tuning.attemptShare, estimator.estimate(backend)))));
+    const controller = new AbortController();
+    const timer = new AbortController();
+    let fired = false;
+    clock.sleep(capMs, timer.signal).then(
+      () => {
+        fired = true;
+        controller.abort(new DOMException(`No answer within ${capMs} ms`, 'TimeoutError'));
+      },
+      () => undefined,
+    );
+    return { signal: controller.signal, capMs, fired: () => fired, dispose: () => timer.abort() };
+  }
+
+  #abandonEarliest(items: Item<I, O>[]): void {
+    const earliest = Math.min(...items.map((item) => item.deadline ?? Number.POSITIVE_INFINITY));
+    for (const item of items) if (item.deadline === earliest) item.abandon('deadline');
+  }
+
+  #limiterFor(backend: Backend<I, O>): AdaptiveLimiter {
+    let limiter = this.#limiters.get(backend.id);
+    if (!limiter) {
+      limiter = new AdaptiveLimiter({
+        maxConcurrency: backend.maxConcurrency,
+        initialConcurrency: this.deps.tuning.initialConcurrency,
+        clock: this.deps.clock,
+      });
+      this.#limiters.set(backend.id, limiter);
+    }
+    return limiter;
+  }
+}

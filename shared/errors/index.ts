@@ -1,3 +1,0 @@
-export * from './PlatformError';
-export * from './requestErrors';
-export * from './backendErrors';

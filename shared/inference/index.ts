@@ -1,6 +1,0 @@
-export * from './InferenceService';
-export * from './createInferenceService';
-export * from './outcomeErrors';
-export * from './chatRequests';
-export * from './embeddingsRequests';
-export * from './chatResponses';

@@ -1,4 +1,0 @@
-export * from './Job';
-export * from './jobStateMachine';
-export * from './ports';
-export * from './errors';

@@ -1,4 +1,0 @@
-export * from './CircuitBreaker';
-export * from './ModelRouter';
-export * from './defaultCatalogue';
-export * from './backendStatus';

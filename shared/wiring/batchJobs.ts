@@ -1,0 +1,39 @@
+import type { UploadStore } from '../batchJobs/api/UploadStore';
+import type { Config } from '../config/config';
+import { required, requireTableName } from '../config/config';
+import type { FileStore, JobStore, UploadUrlSigner } from '../batchJobs/job/ports';
+import type { DeletableObjectStore, DeliveryControl, EventPublisher, MessageSender } from '../domain/ports';
+import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from '../adapters/aws/clients';
+import { DynamoDbFileStore } from '../adapters/aws/DynamoDbFileStore';
+import { DynamoDbJobStore } from '../adapters/aws/DynamoDbJobStore';
+import { DynamoDbUploadStore } from '../adapters/aws/DynamoDbUploadStore';
+import { EventBridgePublisher } from '../adapters/aws/EventBridgePublisher';
+import { S3ObjectStore } from '../adapters/aws/S3ObjectStore';
+import { S3UploadUrlSigner } from '../adapters/aws/S3UploadUrlSigner';
+import { SqsDeliveryControl } from '../adapters/aws/SqsDeliveryControl';
+import { SqsMessageSender } from '../adapters/aws/SqsMessageSender';
+import { DynamoDbApiKeyStore } from '../adapters/aws/DynamoDbApiKeyStore';
+import type { ApiKeyDirectory } from '../auth/ApiKeyStore';
+import { DynamoDbUsageStore } from '../adapters/aws/DynamoDbUsageStore';
+import type { UsageStore } from '../usage/types';
+
+/*
+ * The wiring of ports to AWS, for handlers' module scope. Each factory builds its SDK
+ * client once per call site; call them once per module.
+ */
+
+export const createJobStore = (config: Config): JobStore => new DynamoDbJobStore(createDocumentClient(), requireTableName(config));
+export const createFileStore = (config: Config): FileStore => new DynamoDbFileStore(createDocumentClient(), requireTableName(config));
+export const createUsageStore = (config: Config): UsageStore =>
+  new DynamoDbUsageStore({ client: createDocumentClient(), tableName: requireTableName(config) });
+export const createApiKeyDirectory = (config: Config): ApiKeyDirectory =>
+  new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
+export const createObjectStore = (): DeletableObjectStore => new S3ObjectStore(createS3Client());
+export const createUploadUrlSigner = (): UploadUrlSigner => new S3UploadUrlSigner(createS3Client(process.env, { forPresigning: true }));
+export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
+  new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));
+export const createDeliveryControl = (queueUrl: string | undefined, variable = 'queue URL'): DeliveryControl =>
+  new SqsDeliveryControl(createSqsClient(), required(queueUrl, variable));
+export const createEventPublisher = (config: Config): EventPublisher =>
+  new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));
+export const createUploadStore = (config: Config): UploadStore => new DynamoDbUploadStore(createDocumentClient(), requireTableName(config));

@@ -1,0 +1,55 @@
+import { BatchingCore } from '../batchingCore/BatchingCore';
+import type { Config } from '../config/config';
+import type { InferenceInput, InferenceOutput } from '../domain/inference';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createBedrockClient } from '../providers/bedrock/createBedrockClient';
+import { createProvider } from '../providers/createProvider';
+import { loadCatalogue } from '../routing/defaultCatalogue';
+import { ModelRouter } from '../routing/ModelRouter';
+import { InferenceTelemetry } from '../observability/inferenceTelemetry';
+import { InferenceService } from '../realtime/InferenceService';
+import { platformUsageMeter } from '../usage/platformUsage';
+import { allObservers, UsageObserver } from '../usage/UsageObserver';
+
+/** The router and the batching core over it: what every inference path runs through. */
+export interface InferenceRuntime {
+  router: ModelRouter;
+  core: BatchingCore<InferenceInput, InferenceOutput>;
+  /** The metrics and logs adapter the router and the core report to (also the service's observer). */
+  telemetry: InferenceTelemetry;
+}
+
+/**
+ * Wires inference from configuration: catalogue → router (providers, circuit breakers)
+ * → batching core, both reporting to the metrics and logs adapter. Called once per Lambda container, so adaptive limits, the retry
+ * budget and circuit states carry over between warm invocations.
+ */
+export function createInferenceRuntime(config: Config): InferenceRuntime {
+  // One Bedrock client per region and endpoint, shared by every Bedrock backend.
+  const bedrockClients = new Map<string, BedrockRuntimeClient>();
+  const telemetry = new InferenceTelemetry();
+  const router = new ModelRouter(loadCatalogue(config), {
+    providerFor: (ref) => {
+      if (ref.provider !== 'bedrock') return createProvider(ref);
+      const key = `${ref.region ?? ''}|${ref.endpoint ?? ''}`;
+      const client = bedrockClients.get(key) ?? createBedrockClient({ region: ref.region, endpoint: ref.endpoint });
+      bedrockClients.set(key, client);
+      return createProvider(ref, { bedrockClient: client });
+    },
+    failureThreshold: config.circuitFailureThreshold,
+    cooldownMs: config.circuitCooldownMs,
+    observer: telemetry,
+  });
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { maxAttempts: 3, deadlineSafetyMs: 250, observer: telemetry });
+  return { router, core, telemetry };
+}
+
+/**
+ * The real-time use cases over a fresh runtime, reporting each request to the metrics
+ * and to the tenant's usage (the container's meter, settled by the HTTP routes).
+ */
+export function createInferenceService(config: Config): InferenceService {
+  const { router, core, telemetry } = createInferenceRuntime(config);
+  const usage = config.tableName ? [new UsageObserver(platformUsageMeter(config))] : [];
+  return new InferenceService(router, core, Date.now, usage.length > 0 ? allObservers(telemetry, ...usage) : telemetry);
+}
