@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
-import { waitFor } from '../helpers/batchFiles';
+import { waitFor } from '../helpers/waitFor';
 
 /** What `POST /v1/files/presigned` answers (our route; the `openai` client reaches it with `client.post`). */
 interface PresignedUpload {

@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { UploadUrlSigner } from '../jobs/ports';
+import type { UploadUrlSigner } from '../../batchJobs/job/ports';
 
 /**
  * Presigned S3 PUT URLs (SigV4 query authentication). The URL carries the rights of the

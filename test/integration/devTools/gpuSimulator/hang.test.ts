@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSimulator, type RunningSimulator } from '../../../shared/simulator';
+import { startSimulator, type RunningSimulator } from '../../../../shared/devTools/gpuSimulator/server';
 
 /** The `hangRate` fault: a hung GPU server accepts a request and never answers it. */
 describe('GPU simulator, hangRate', () => {

@@ -397,7 +397,7 @@ describe('SQS event source mapping (local pollers)', () => {
         concurrency: 1,
         faults: { faults: faults({ deadLetterRates: { consumer: 1 } }), functionKey: 'consumer' },
       });
-      const dead = await waitFor('the dead letter', async () => {
+      const dead = await waitUntil('the dead letter', async () => {
         const received = await receiveAll(client, dlq!.url, 0);
         return received.length > 0 && received;
       });

@@ -1,5 +1,5 @@
-import { createS3Client } from '../../../shared/aws/clients';
-import { S3UploadUrlSigner } from '../../../shared/aws/S3UploadUrlSigner';
+import { createS3Client } from '../../../../shared/adapters/aws/clients';
+import { S3UploadUrlSigner } from '../../../../shared/adapters/aws/S3UploadUrlSigner';
 
 describe('S3UploadUrlSigner', () => {
   it('signs a SigV4 query-authenticated PUT of that one key, for the time asked, with no checksum of an empty body', async () => {

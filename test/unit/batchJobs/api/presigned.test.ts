@@ -1,6 +1,6 @@
-import { createHandler as filesHandler } from '../../../functions/http/files';
-import { expireFiles, FileService } from '../../../shared/batchApi';
-import type { UploadUrlSigner } from '../../../shared/jobs/ports';
+import { createHandler as filesHandler } from '../../../../functions/http/files';
+import { expireFiles, FileService } from '../../../../shared/batchJobs/api/FileService';
+import type { UploadUrlSigner } from '../../../../shared/batchJobs/job/ports';
 import { BUCKET, httpEvent, invoke, JSONL, setup, START_MS, TENANT_A, TENANT_B, type Platform } from './fixtures';
 
 /** Signs nothing: answers a URL naming what it was asked to sign. */
