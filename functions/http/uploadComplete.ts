@@ -1,7 +1,7 @@
-import { createFileStore, createObjectStore, createUploadStore } from '../../shared/wiring/batchJobs';
+import { createUploadService } from '../../shared/wiring/batchJobs';
 import { CompleteUploadRequest } from '../../shared/batchJobs/api/requests';
-import { UploadService } from '../../shared/batchJobs/api/UploadService';
-import { loadConfig, required } from '../../shared/config/config';
+import type { UploadService } from '../../shared/batchJobs/api/UploadService';
+import { loadConfig } from '../../shared/config/config';
 import { httpRoute } from '../../shared/http/httpRoute';
 import { jsonResponse } from '../../shared/http/responses';
 import { parseRequest } from '../../shared/domain/validation';
@@ -24,11 +24,6 @@ export const createHandler = (deps: { service: UploadService; maxBodyBytes: numb
 
 const config = loadConfig();
 export const handler = createHandler({
-  service: new UploadService({
-    uploads: createUploadStore(config),
-    files: createFileStore(config),
-    objects: createObjectStore(),
-    bucket: required(config.bucketName, 'BUCKET_NAME'),
-  }),
+  service: createUploadService(config),
   maxBodyBytes: config.maxBodyBytes,
 });

@@ -1,9 +1,9 @@
-import { createFileStore, createObjectStore, createUploadStore } from '../../shared/wiring/batchJobs';
+import { createUploadService } from '../../shared/wiring/batchJobs';
 import { CreateUploadRequest } from '../../shared/batchJobs/api/requests';
 import { MAX_UPLOAD_BYTES } from '../../shared/batchJobs/api/constants';
 import { readUploadPart } from '../../shared/batchJobs/api/fileUpload';
-import { UploadService } from '../../shared/batchJobs/api/UploadService';
-import { loadConfig, required } from '../../shared/config/config';
+import type { UploadService } from '../../shared/batchJobs/api/UploadService';
+import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors/requestErrors';
 import { httpRoute } from '../../shared/http/httpRoute';
 import { jsonResponse } from '../../shared/http/responses';
@@ -40,11 +40,6 @@ export const createHandler = (deps: { service: UploadService; maxBodyBytes: numb
 
 const config = loadConfig();
 export const handler = createHandler({
-  service: new UploadService({
-    uploads: createUploadStore(config),
-    files: createFileStore(config),
-    objects: createObjectStore(),
-    bucket: required(config.bucketName, 'BUCKET_NAME'),
-  }),
+  service: createUploadService(config),
   maxBodyBytes: config.maxBodyBytes,
 });

@@ -1,6 +1,7 @@
 import type { UploadStore } from '../batchJobs/api/UploadStore';
 import type { Config } from '../config/config';
 import { required, requireTableName } from '../config/config';
+import { UploadService } from '../batchJobs/api/UploadService';
 import type { FileStore, JobStore, UploadUrlSigner } from '../batchJobs/job/ports';
 import type { DeletableObjectStore, DeliveryControl, EventPublisher, MessageSender } from '../domain/ports';
 import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from '../adapters/aws/clients';
@@ -37,3 +38,12 @@ export const createDeliveryControl = (queueUrl: string | undefined, variable = '
 export const createEventPublisher = (config: Config): EventPublisher =>
   new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));
 export const createUploadStore = (config: Config): UploadStore => new DynamoDbUploadStore(createDocumentClient(), requireTableName(config));
+
+/** The Uploads API's use case, as both of its functions (uploads, uploadComplete) build it. */
+export const createUploadService = (config: Config): UploadService =>
+  new UploadService({
+    uploads: createUploadStore(config),
+    files: createFileStore(config),
+    objects: createObjectStore(),
+    bucket: required(config.bucketName, 'BUCKET_NAME'),
+  });

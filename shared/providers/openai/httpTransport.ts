@@ -35,7 +35,7 @@ const agents = {
  * The default transport: `node:http` over a keep-alive agent. Global `fetch` pays for
  * the WHATWG layers (Request, Response, Headers, web streams) on every call, about twice
  * the client CPU per call of this; undici's own `request` is cheaper still but adds
- * about 0.5 MB to every function bundle, which cold starts pay (see BENCHMARKS.md).
+ * about 0.5 MB to every function bundle, which cold starts pay.
  */
 export const nodeHttpPost: PostJson = (url, headers, body, signal) =>
   new Promise((resolve, reject) => {
