@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BedrockBatchKnobsSchema, DEFAULT_BEDROCK_BATCH_KNOBS } from './bedrockBatchKnobs';
 
 /**
  * The simulator's knobs: one zod schema for the whole configuration, one for a partial
@@ -82,14 +83,17 @@ export const SimulatorConfigSchema = z.strictObject({
   strictModels: z.boolean(),
   openai: FaceFaultsSchema,
   bedrock: FaceFaultsSchema,
+  /** Bedrock batch inference (CreateModelInvocationJob): quotas, pace and faults (bedrockBatchKnobs.ts). */
+  bedrockBatch: BedrockBatchKnobsSchema,
 });
 /** The whole configuration of a running simulator. */
 export type SimulatorConfig = z.infer<typeof SimulatorConfigSchema>;
 
 /** A partial update; face fault knobs merge key by key. Unknown keys are rejected so typos surface. */
-export const SimulatorConfigPatchSchema = SimulatorConfigSchema.omit({ openai: true, bedrock: true }).partial().extend({
+export const SimulatorConfigPatchSchema = SimulatorConfigSchema.omit({ openai: true, bedrock: true, bedrockBatch: true }).partial().extend({
   openai: FaceFaultsSchema.partial().optional(),
   bedrock: FaceFaultsSchema.partial().optional(),
+  bedrockBatch: BedrockBatchKnobsSchema.partial().optional(),
 });
 /** A partial update of {@link SimulatorConfig}. */
 export type SimulatorConfigPatch = z.infer<typeof SimulatorConfigPatchSchema>;
@@ -124,6 +128,7 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   strictModels: false,
   openai: { ...NO_FAULTS },
   bedrock: { ...NO_FAULTS },
+  bedrockBatch: { ...DEFAULT_BEDROCK_BATCH_KNOBS, dropEvents: [] },
 });
 
 /** Thrown when a configuration patch does not validate; `message` names each bad field. */
@@ -165,7 +170,7 @@ export function applyConfigPatch(base: SimulatorConfig, patch: unknown): Simulat
   if (!parsed.success) {
     throw new SimulatorConfigError(describeIssues(parsed.error), firstIssueParam(parsed.error));
   }
-  const { openai, bedrock, ...top } = parsed.data;
+  const { openai, bedrock, bedrockBatch, ...top } = parsed.data;
   const defined = Object.fromEntries(Object.entries(top).filter(([, value]) => value !== undefined));
   return {
     ...base,
@@ -174,6 +179,7 @@ export function applyConfigPatch(base: SimulatorConfig, patch: unknown): Simulat
     bedrockModels: [...(top.bedrockModels ?? base.bedrockModels)],
     openai: { ...base.openai, ...stripUndefined(openai) },
     bedrock: { ...base.bedrock, ...stripUndefined(bedrock) },
+    bedrockBatch: { ...base.bedrockBatch, ...stripUndefined(bedrockBatch) },
   };
 }
 
