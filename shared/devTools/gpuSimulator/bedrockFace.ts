@@ -39,7 +39,12 @@ function checkModel(context: RouteContext, modelId: string): void {
   }
 }
 
-async function invoke(context: RouteContext, modelId: string): Promise<HttpReply | StreamReply> {
+/**
+ * InvokeModel: Titan text embeddings, or the OpenAI chat body gpt-oss takes on Bedrock.
+ * Also what a batch inference job answers each record with (ModelInvocationJobs.ts).
+ * @throws SimulatorError as the GPU refuses the request.
+ */
+export async function invokeModel(context: RouteContext, modelId: string): Promise<HttpReply | StreamReply> {
   checkModel(context, modelId);
   if (modelId.includes('embed')) {
     const request = parseBody(TitanEmbeddingRequest, context.body);
@@ -80,7 +85,7 @@ export const bedrockFace: FaceDefinition = {
     const handlers: Record<string, (context: RouteContext, modelId: string) => Promise<HttpReply | StreamReply>> = {
       converse,
       'converse-stream': converseStream,
-      invoke,
+      invoke: invokeModel,
     };
     const handler = operation === undefined ? undefined : handlers[operation];
     if (handler) {

@@ -7,10 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createBedrockBatchFace, isBedrockBatchPath } from './bedrockBatchFace';
 import { bedrockFace } from './bedrockFace';
 import { handleControl } from './controlRoutes';
 import { SimulatorError } from './errors';
 import { GpuSimulator } from './GpuSimulator';
+import { ModelInvocationJobs } from './ModelInvocationJobs';
 import { openAiFace } from './openAiFace';
 import {
   DEFAULT_SIMULATOR_CONFIG,
@@ -24,7 +26,8 @@ import type { FaceDefinition, HttpReply, StreamReply } from './types';
 
 /**
  * The HTTP skin of the simulator: routes `/v1/...` to the OpenAI face, `/model/...` to
- * the Bedrock face and `/_sim/...` to the control plane, reads JSON bodies, adds the
+ * the Bedrock face, `/model-invocation-job(s)...` to the Bedrock batch face
+ * (bedrockBatchFace.ts) and `/_sim/...` to the control plane, reads JSON bodies, adds the
  * configured latency, and listens on 127.0.0.1 only.
  */
 
@@ -38,6 +41,12 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export interface SimulatorOptions extends SimulatorConfigPatch {
   /** Port to listen on; 0 (the default) lets the OS pick a free one. */
   port?: number;
+  /** The local S3 (path-style) that Bedrock batch inference jobs read and write; without it jobs are refused. */
+  s3Endpoint?: string;
+  /** The local EventBridge that gets the batch jobs' state-change events; without it none are sent. */
+  eventsEndpoint?: string;
+  /** Region of the batch jobs' ARNs and of the S3 and EventBridge clients. Default `us-east-1`. */
+  region?: string;
 }
 
 /** A simulator listening on 127.0.0.1. */
@@ -103,9 +112,15 @@ function send(response: ServerResponse, reply: HttpReply): void {
   response.end(payload);
 }
 
-function faceFor(pathname: string): FaceDefinition | null {
+/** The faces a simulator serves; the batch face holds that simulator's jobs. */
+interface Faces {
+  bedrockBatch: FaceDefinition;
+}
+
+function faceFor(pathname: string, faces: Faces): FaceDefinition | null {
   if (pathname === '/v1' || pathname.startsWith('/v1/')) return openAiFace;
   if (pathname.startsWith('/model/')) return bedrockFace;
+  if (isBedrockBatchPath(pathname)) return faces.bedrockBatch;
   return null;
 }
 
@@ -144,12 +159,13 @@ async function serveFace(
   sim: GpuSimulator,
   face: FaceDefinition,
   request: IncomingMessage,
-  pathname: string,
+  url: URL,
   signal: AbortSignal,
 ): Promise<HttpReply | StreamReply> {
   const arrivedAt = Date.now();
   const method = request.method ?? 'GET';
-  const resolved = face.resolve(method, pathname);
+  const pathname = url.pathname;
+  const resolved = face.resolve(method, pathname, url.searchParams);
   sim.recordArrival(face.face, resolved instanceof SimulatorError ? 'unknown' : resolved.route);
   let reply: HttpReply | StreamReply;
   try {
@@ -172,9 +188,10 @@ async function serveFace(
   return reply;
 }
 
-async function route(sim: GpuSimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(sim: GpuSimulator, faces: Faces, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const method = request.method ?? 'GET';
-  const pathname = new URL(request.url ?? '/', `http://${SIMULATOR_HOST}`).pathname;
+  const url = new URL(request.url ?? '/', `http://${SIMULATOR_HOST}`);
+  const pathname = url.pathname;
   if (pathname.startsWith('/_sim/')) {
     const reply = await handleControl(sim, method, pathname, bodyReader(request));
     send(
@@ -190,12 +207,12 @@ async function route(sim: GpuSimulator, request: IncomingMessage, response: Serv
     send(response, { status: 200, body: { status: 'ok' } });
     return;
   }
-  const face = faceFor(pathname);
+  const face = faceFor(pathname, faces);
   if (!face) {
     send(response, { status: 404, body: { message: `no route ${method} ${pathname}` } });
     return;
   }
-  const reply = await serveFace(sim, face, request, pathname, clientGone(response));
+  const reply = await serveFace(sim, face, request, url, clientGone(response));
   if ('stream' in reply) await sendStream(response, reply);
   else send(response, reply);
 }
@@ -205,10 +222,17 @@ async function route(sim: GpuSimulator, request: IncomingMessage, response: Serv
  * @throws SimulatorConfigError when an option is out of range; the listen error when the port is taken.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const { port = 0, ...patch } = options;
+  const { port = 0, s3Endpoint, eventsEndpoint, region, ...patch } = options;
   const sim = new GpuSimulator(applyConfigPatch(DEFAULT_SIMULATOR_CONFIG, patch));
+  const jobs = new ModelInvocationJobs({
+    config: () => sim.config,
+    ...(s3Endpoint !== undefined ? { s3Endpoint } : {}),
+    ...(eventsEndpoint !== undefined ? { eventsEndpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+  });
+  const faces: Faces = { bedrockBatch: createBedrockBatchFace(jobs) };
   const server = createServer((request, response) => {
-    route(sim, request, response).catch((error: unknown) => {
+    route(sim, faces, request, response).catch((error: unknown) => {
       send(response, { status: 500, body: { message: `simulator bug: ${(error as Error)?.message ?? String(error)}` } });
     });
   });
@@ -237,7 +261,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets (the AWS SDK and fetch pool them) would hold close() open.
         server.closeAllConnections();
-      });
+      }).then(() => jobs.close());
       return closing;
     },
   };

@@ -43,7 +43,7 @@ export interface FaceRoute {
 /** A wire protocol: how its paths map to routes, and how it spells an error. */
 export interface FaceDefinition {
   face: Face;
-  /** The route for `method` and the raw (still percent-encoded) `pathname`, or the error to answer. */
-  resolve(method: string, pathname: string): FaceRoute | SimulatorError;
+  /** The route for `method`, the raw (still percent-encoded) `pathname` and the query string, or the error to answer. */
+  resolve(method: string, pathname: string, query?: URLSearchParams): FaceRoute | SimulatorError;
   renderError(error: SimulatorError): HttpReply;
 }
