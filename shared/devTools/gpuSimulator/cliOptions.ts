@@ -34,11 +34,28 @@ const FAULT_FLAGS: Record<string, Exclude<keyof FaceFaults, 'midStreamErrorKind'
   'mid-stream-error-rate': 'midStreamErrorRate',
 };
 
-const STRING_FLAGS = ['poison-marker', 'models', 'bedrock-models', 'strict-models'] as const;
+/** Knobs of Bedrock batch inference (bedrockBatchKnobs.ts). */
+const BATCH_NUMBER_FLAGS = {
+  'batch-min-records': 'minRecordsPerJob',
+  'batch-max-records': 'maxRecordsPerJob',
+  'batch-max-concurrent-jobs': 'maxConcurrentJobsPerModel',
+  'batch-queue-delay-ms': 'queueDelayMs',
+  'batch-ms-per-record': 'msPerRecord',
+  'batch-failed-record-rate': 'failedRecordRate',
+  'batch-failed-record-code': 'failedRecordCode',
+  'batch-partial-share': 'partialShare',
+} as const;
+
+/** Where Bedrock batch inference jobs find S3 and EventBridge. */
+const ENDPOINT_FLAGS = { 's3-endpoint': 's3Endpoint', 'events-endpoint': 'eventsEndpoint', region: 'region' } as const;
+
+const STRING_FLAGS = ['poison-marker', 'models', 'bedrock-models', 'strict-models', 'batch-job-outcome', 'batch-drop-events'] as const;
 
 /** Every flag name, without the leading dashes. */
 export const SIMULATOR_FLAGS: readonly string[] = [
   ...Object.keys(NUMBER_FLAGS),
+  ...Object.keys(BATCH_NUMBER_FLAGS),
+  ...Object.keys(ENDPOINT_FLAGS),
   ...STRING_FLAGS,
   ...[...Object.keys(FAULT_FLAGS), 'mid-stream-error-kind'].flatMap((flag) => [flag, ...FACES.map((face) => `${face}-${flag}`)]),
 ];
@@ -51,6 +68,10 @@ export const SIMULATOR_USAGE = `usage: npm run simulator -- [--flag value ...]
   fault knobs, for both faces or one (--openai-error-rate, --bedrock-tokens-per-minute ...):
   --error-rate  --throttle-rate  --slow-rate  --slow-ms  --tokens-per-minute  --retry-after-seconds
   --mid-stream-error-rate  --mid-stream-error-kind model|internal|throttled
+  Bedrock batch inference (CreateModelInvocationJob...): --s3-endpoint URL  --events-endpoint URL  --region
+  --batch-min-records  --batch-max-records  --batch-max-concurrent-jobs  --batch-queue-delay-ms  --batch-ms-per-record
+  --batch-failed-record-rate  --batch-failed-record-code  --batch-partial-share
+  --batch-job-outcome normal|failed|partiallyCompleted|expired  --batch-drop-events Submitted,Completed,...
 every flag also reads SIM_<FLAG> from the environment, e.g. SIM_PASS_MS=20`;
 
 function envName(flag: string): string {
@@ -96,6 +117,20 @@ export function parseSimulatorArgs(argv: readonly string[], env: NodeJS.ProcessE
   if (bedrockModels !== undefined) options.bedrockModels = list(bedrockModels);
   const strict = raw('strict-models');
   if (strict !== undefined) options.strictModels = strict === '' || /^(1|true|yes)$/i.test(strict);
+  for (const [flag, key] of Object.entries(ENDPOINT_FLAGS)) {
+    const value = raw(flag);
+    if (value !== undefined && value !== '') options[key] = value;
+  }
+  const batch: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(BATCH_NUMBER_FLAGS)) {
+    const value = raw(flag);
+    if (value !== undefined) batch[key] = Number(value);
+  }
+  const outcome = raw('batch-job-outcome');
+  if (outcome !== undefined) batch.jobOutcome = outcome;
+  const dropped = raw('batch-drop-events');
+  if (dropped !== undefined) batch.dropEvents = list(dropped);
+  if (Object.keys(batch).length > 0) options.bedrockBatch = batch;
   for (const face of FACES) {
     const faults: Record<string, number | string> = {};
     for (const [flag, key] of Object.entries(FAULT_FLAGS)) {

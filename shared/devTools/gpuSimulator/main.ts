@@ -27,6 +27,10 @@ async function main(): Promise<void> {
     `  ${config.slots} slots x ${config.maxItemsPerPass} items, pass ${config.passMs} ms + ${config.itemMs} ms/item` +
       ` -> at most ${maxItemsPerSecond(config).toFixed(1)} items/s`,
   );
+  console.log(
+    `  Bedrock batch inference: S3 ${simulatorOptions.s3Endpoint ?? 'none (--s3-endpoint; jobs are refused)'}` +
+      `, EventBridge ${simulatorOptions.eventsEndpoint ?? 'none (--events-endpoint; no events)'}`,
+  );
   const stop = (signal: string): void => {
     console.log(`${signal}: stopping the GPU simulator`);
     simulator.close().then(

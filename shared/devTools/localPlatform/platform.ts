@@ -160,11 +160,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     closers.push(events.close);
 
     const simulatorPort = options.simulatorPort ?? 8100;
-    const simulator = await startSimulator({ port: simulatorPort }).catch((cause: unknown) => {
-      throw (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
-        ? new PortUnavailableError('GPU simulator', simulatorPort, { envVar: 'SIM_PORT', cause })
-        : cause;
-    });
+    // Bedrock batch inference jobs read and write the local bucket and put their events locally.
+    const simulator = await startSimulator({ port: simulatorPort, s3Endpoint: s3.url, eventsEndpoint: events.url, region: REGION }).catch(
+      (cause: unknown) => {
+        throw (cause as NodeJS.ErrnoException)?.code === 'EADDRINUSE'
+          ? new PortUnavailableError('GPU simulator', simulatorPort, { envVar: 'SIM_PORT', cause })
+          : cause;
+      },
+    );
     closers.push(() => simulator.close());
 
     setHandlerEnvironment(env, config, local, {
@@ -259,6 +262,8 @@ function setHandlerEnvironment(
     Object.assign(fromConfig, resolveEnvironment(fn.environment, resources, `functions.${fn.name}.environment`));
   const localDefaults: Record<string, string> = {
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: local.simulatorUrl,
+    // Bedrock's control plane (batch inference: CreateModelInvocationJob...) is the simulator too.
+    AWS_ENDPOINT_URL_BEDROCK: local.simulatorUrl,
     GPU_CHAT_URLS: local.simulatorUrl,
     GPU_EMBED_URLS: local.simulatorUrl,
   };
