@@ -30,6 +30,32 @@ describe('parseSimulatorArgs', () => {
     });
   });
 
+  it('maps the Bedrock batch flags under bedrockBatch, and the S3 and EventBridge endpoints, from flags or SIM_*', () => {
+    // Prepare
+    const argv = ['--s3-endpoint', 'http://127.0.0.1:4569', '--batch-min-records', '10', '--batch-job-outcome', 'failed'];
+    const env = {
+      SIM_EVENTS_ENDPOINT: 'http://127.0.0.1:4010',
+      SIM_BATCH_DROP_EVENTS: 'Completed, Failed',
+      SIM_BATCH_FAILED_RECORD_RATE: '0.25',
+    };
+
+    // Act
+    const { help, port, ...options } = parseSimulatorArgs(argv, env);
+    const { s3Endpoint, eventsEndpoint, region, ...patch } = options;
+
+    // Assess
+    expect(options).toMatchObject({
+      s3Endpoint: 'http://127.0.0.1:4569',
+      eventsEndpoint: 'http://127.0.0.1:4010',
+      bedrockBatch: { minRecordsPerJob: 10, jobOutcome: 'failed', dropEvents: ['Completed', 'Failed'], failedRecordRate: 0.25 },
+    });
+    expect(region).toBeUndefined();
+    expect(applyConfigPatch(DEFAULT_SIMULATOR_CONFIG, patch).bedrockBatch).toMatchObject({
+      minRecordsPerJob: 10,
+      maxRecordsPerJob: 50_000,
+    });
+  });
+
   it('rejects an unknown flag, and leaves a bad number to the schema', () => {
     // Prepare / Act
     const unknown = (): unknown => parseSimulatorArgs(['--nope', '1']);
