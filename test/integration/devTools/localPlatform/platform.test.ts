@@ -1,6 +1,9 @@
+import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from '@aws-sdk/client-bedrock';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalPlatform, type LocalPlatform } from '../../../../shared/devTools/localPlatform/platform';
-import { s3ClientFor } from './standIns';
+import type { RecordedEvent } from '../../../../shared/devTools/localPlatform/eventBridge';
+import { waitFor } from '../../../helpers/waitFor';
+import { LOCAL_CREDENTIALS, s3ClientFor } from './standIns';
 
 describe('startLocalPlatform in this process', () => {
   const env: NodeJS.ProcessEnv = {
@@ -58,6 +61,8 @@ describe('startLocalPlatform in this process', () => {
       EVENT_BUS_NAME: 'inference-platform-local',
       AWS_ENDPOINT_URL_S3: platform.urls.s3,
       AWS_ENDPOINT_URL_EVENTBRIDGE: platform.urls.events,
+      AWS_ENDPOINT_URL_BEDROCK: platform.urls.simulator,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: platform.urls.simulator,
       AWS_S3_FORCE_PATH_STYLE: 'true',
     });
   });
@@ -82,6 +87,55 @@ describe('startLocalPlatform in this process', () => {
       await expect(object.Body!.transformToString()).resolves.toBe('hello');
     } finally {
       s3.destroy();
+    }
+  });
+
+  it('runs a Bedrock batch inference job on the simulator over the local bucket, with its events on the local EventBridge', async () => {
+    // Prepare
+    const s3 = s3ClientFor(platform.urls.s3);
+    const bedrock = new BedrockClient({ endpoint: env.AWS_ENDPOINT_URL_BEDROCK, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ recordId: `r${i}`, modelInput: { inputText: `line ${i}` } }));
+
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: platform.bucketName, Key: 'bedrock-batch/in/lines.jsonl', Body: lines.join('\n') }));
+
+      // Act
+      const { jobArn } = await bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: 'platform-smoke',
+          roleArn: 'arn:aws:iam::000000000000:role/BedrockBatch',
+          modelId: 'amazon.titan-embed-text-v2:0',
+          inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://${platform.bucketName}/bedrock-batch/in/lines.jsonl` } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: `s3://${platform.bucketName}/bedrock-batch/out/` } },
+        }),
+      );
+      const job = await waitFor(
+        () => bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn })),
+        (got) => got.status === 'Completed',
+        20_000,
+        25,
+      );
+      const jobId = jobArn!.slice(jobArn!.lastIndexOf('/') + 1);
+      const manifest = await s3.send(
+        new GetObjectCommand({ Bucket: platform.bucketName, Key: `bedrock-batch/out/${jobId}/manifest.json.out` }),
+      );
+      const statuses = await waitFor(
+        async () =>
+          ((await (await fetch(`${platform.urls.events}/_events`)).json()) as RecordedEvent[])
+            .filter((event) => event.source === 'aws.bedrock')
+            .map((event) => (event.detail as { status: string }).status),
+        (seen) => seen.includes('Completed'),
+        5_000,
+        25,
+      );
+
+      // Assess
+      expect(job.successRecordCount).toBe(100);
+      expect(JSON.parse(await manifest.Body!.transformToString())).toMatchObject({ totalRecordCount: 100, successRecordCount: 100 });
+      expect(statuses).toEqual(['Submitted', 'Validating', 'Scheduled', 'InProgress', 'Completed']);
+    } finally {
+      s3.destroy();
+      bedrock.destroy();
     }
   });
 });
