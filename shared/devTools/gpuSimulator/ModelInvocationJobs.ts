@@ -355,7 +355,9 @@ export class ModelInvocationJobs {
       if (this.closed) return;
       for (const [index, result] of answered.entries()) {
         const file = (chunk[index] as { file: string }).file;
-        job.results.set(file, [...(job.results.get(file) ?? []), result]);
+        const done = job.results.get(file);
+        if (done) done.push(result);
+        else job.results.set(file, [result]);
       }
       await this.gpu.sleep(chunk.length * job.knobs.msPerRecord - (Date.now() - started), signal);
     }
