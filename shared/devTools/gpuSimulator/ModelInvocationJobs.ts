@@ -20,6 +20,7 @@ import {
   parseS3Uri,
   tokensOf,
 } from './bedrockBatchRecords';
+import { converse } from './bedrockConverse';
 import { invokeModel } from './bedrockFace';
 import { SimulatorError } from './errors';
 import { GpuSimulator } from './GpuSimulator';
@@ -350,7 +351,7 @@ export class ModelInvocationJobs {
       const chunk = pending.slice(at, at + CHUNK);
       const started = Date.now();
       const answered = await Promise.all(
-        chunk.map(({ record }) => (fails() ? Promise.resolve(failedRecord(record, job.knobs)) : this.answer(job.request.modelId, record))),
+        chunk.map(({ record }) => (fails() ? Promise.resolve(failedRecord(record, job.knobs)) : this.answer(job.request, record))),
       );
       if (this.closed) return;
       for (const [index, result] of answered.entries()) {
@@ -366,13 +367,15 @@ export class ModelInvocationJobs {
     return this.finish(job, limit < job.totalRecords ? 'PartiallyCompleted' : 'Completed');
   }
 
-  /** Answers one record as InvokeModel would; a refusal becomes the record's error. */
-  private async answer(modelId: string, record: BatchRecord): Promise<RecordResult> {
+  /**
+   * Answers one record as InvokeModel (or Converse, for a `modelInvocationType: Converse`
+   * job) would; a refusal becomes the record's error.
+   */
+  private async answer(request: CreateRequest, record: BatchRecord): Promise<RecordResult> {
     try {
-      const reply = await invokeModel(
-        { sim: this.gpu, body: record.modelInput, arrivedAt: Date.now(), signal: new AbortController().signal },
-        modelId,
-      );
+      const context = { sim: this.gpu, body: record.modelInput, arrivedAt: Date.now(), signal: new AbortController().signal };
+      const reply =
+        request.modelInvocationType === 'Converse' ? await converse(context, request.modelId) : await invokeModel(context, request.modelId);
       if ('stream' in reply) throw new SimulatorError('validation', 'a batch record cannot ask for a stream');
       return { recordId: record.recordId, modelInput: record.modelInput, modelOutput: reply.body, ...tokensOf(reply.body) };
     } catch (error) {

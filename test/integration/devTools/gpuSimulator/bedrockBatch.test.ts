@@ -224,6 +224,28 @@ describe('GPU simulator, Bedrock batch inference', () => {
     });
   });
 
+  it('answers a Converse job (modelInvocationType Converse) with Converse responses, and counts their tokens', async () => {
+    // Prepare
+    const uri = await upload(100, (i) => ({
+      recordId: `c${i}`,
+      modelInput: { messages: [{ role: 'user', content: [{ text: `hello ${i}` }] }] },
+    }));
+
+    // Act
+    const { jobArn } = await create(jobInput(uri, { modelInvocationType: 'Converse' }));
+    const job = await ended(jobArn!);
+    const lines = await outputLines(jobArn!, uri.slice(uri.lastIndexOf('/') + 1));
+    const usage = lines.map((line) => (line.modelOutput as { usage: { inputTokens: number; outputTokens: number } }).usage);
+
+    // Assess
+    expect(job).toMatchObject({ status: 'Completed', modelInvocationType: 'Converse' });
+    expect(lines[0]?.modelOutput).toMatchObject({ output: { message: { role: 'assistant' } }, stopReason: expect.any(String) });
+    expect(await manifest(jobArn!)).toMatchObject({
+      inputTokenCount: usage.reduce((sum, u) => sum + u.inputTokens, 0),
+      outputTokenCount: usage.reduce((sum, u) => sum + u.outputTokens, 0),
+    });
+  });
+
   it('reads every .jsonl file under a prefix and writes one .out per input file', async () => {
     // Prepare
     await upload(60, chatRecord, 'prefix-run/a.jsonl');
