@@ -47,7 +47,7 @@ export function sqsBatchAll(handle: WholeBatchHandler): (event: SQSEvent, contex
       const parsed = SqsRecordSchema.safeParse(record);
       if (parsed.success) messages.push(receivedMessageOf(parsed.data));
       else {
-        logger.error('malformed record; it goes back to the queue and ends in the DLQ', {
+        logger.error('malformed message; it goes back to the queue and ends in the DLQ', {
           messageId: record.messageId,
           issue: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
         });
