@@ -28,6 +28,15 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'no-circular-folders',
+      severity: 'error',
+      comment:
+        'Folders form layers too: if a folder reaches back to itself through other folders (even with no file-level cycle), those folders are one module in disguise.',
+      scope: 'folder',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'core-and-domain-stay-pure',
       severity: 'error',
       comment:

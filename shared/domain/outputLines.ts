@@ -32,20 +32,11 @@ export function randomId(): string {
 }
 
 /**
- * Codes of failures that never got an HTTP answer: the request timed out or was not sent
- * (deadline, cancel, expiry, the input gone), or the line carries no request to send (it
- * is not JSON, not UTF-8, too long, has no usable or a duplicate id, is of the other
- * format, or names a url or method no route serves). OpenAI reports the latter as batch
- * validation errors, never as a response; we keep the rest of the file running.
+ * Codes of input lines that carry no request to send: the line is not JSON, not UTF-8,
+ * too long, has no usable or a duplicate id, or names a url or method no route serves.
+ * OpenAI reports these as batch validation errors, never as a response.
  */
-export const UNANSWERED_CODES: ReadonlySet<string> = new Set([
-  'backend_timeout',
-  'deadline_exceeded',
-  'cancelled',
-  'batch_cancelled',
-  'batch_expired',
-  'file_changed',
-  'file_not_found',
+export const NOT_A_REQUEST_CODES = [
   'invalid_json',
   'invalid_utf8',
   'line_too_long',
@@ -55,6 +46,22 @@ export const UNANSWERED_CODES: ReadonlySet<string> = new Set([
   'duplicate_custom_id',
   'invalid_url',
   'invalid_method',
+] as const;
+
+/**
+ * Codes of failures that never got an HTTP answer: the request timed out or was not sent
+ * (deadline, cancel, expiry, the input gone), or the line carries no request to send
+ * ({@link NOT_A_REQUEST_CODES}); we keep the rest of the file running.
+ */
+export const UNANSWERED_CODES: ReadonlySet<string> = new Set([
+  'backend_timeout',
+  'deadline_exceeded',
+  'cancelled',
+  'batch_cancelled',
+  'batch_expired',
+  'file_changed',
+  'file_not_found',
+  ...NOT_A_REQUEST_CODES,
   'response_too_large',
   'chunk_abandoned',
 ]);

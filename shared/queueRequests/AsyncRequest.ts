@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { pageLimit } from '../batchJobs/api/requests';
+import { pageLimit } from '../domain/listPage';
 import { BatchMetadata } from '../domain/metadata';
 import { QUEUE_REQUEST_URLS, REQUEST_PAGE } from './constants';
 import type { QueueRequestUrl } from './requestBody';

@@ -1,5 +1,5 @@
 import { toSqsJson } from '../sqsEvents/sqsText';
-import { toListPage, type ListPage } from '../batchJobs/api/openAiObjects';
+import { toListPage, type ListPage } from '../domain/listPage';
 import { InvalidRequestError } from '../errors/requestErrors';
 import type { MessageSender } from '../domain/ports';
 import {

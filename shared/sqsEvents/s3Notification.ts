@@ -1,19 +1,20 @@
+import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import * as z from 'zod';
 
-/** One record of an S3 event notification, as S3 sends it to SQS (only what ingest reads). */
-export const S3NotificationRecord = z.object({
-  eventName: z.string(),
-  s3: z.object({
-    bucket: z.object({ name: z.string() }),
-    object: z.object({ key: z.string(), eTag: z.string().optional(), size: z.number().optional() }),
-  }),
+/**
+ * One record of an S3 event notification: Powertools' record schema, except that the
+ * requester's address may be IPv6 too (S3 writes the address a request came from, and
+ * dual-stack endpoints take IPv6; Powertools 2.35 accepts only IPv4 there).
+ */
+const S3NotificationRecord = S3Schema.shape.Records.element.extend({
+  requestParameters: z.object({ sourceIPAddress: z.string() }),
 });
 
-/** An S3 event notification, or the test event S3 sends when notifications are configured. */
-export const S3Notification = z.union([
-  z.object({ Records: z.array(S3NotificationRecord) }),
-  z.object({ Event: z.literal('s3:TestEvent') }),
-]);
+/** The test event S3 sends once when notifications are set up on a bucket. */
+const S3TestEvent = z.object({ Event: z.literal('s3:TestEvent') });
+
+/** An S3 event notification as S3 sends it to SQS, or S3's test event. */
+export const S3Notification = z.union([z.object({ Records: z.array(S3NotificationRecord).min(1) }), S3TestEvent]);
 export type S3Notification = z.infer<typeof S3Notification>;
 
 /** An object key as S3 writes it in notifications: URL-encoded, spaces as '+'. */

@@ -1,4 +1,5 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, ParsingError, processPartialResponse, type ParsedRecord } from '@aws-lambda-powertools/batch';
+import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { logger } from '../observability/logger';
@@ -11,64 +12,47 @@ export class RetryLaterError extends Error {
   }
 }
 
-/** A message the queue should never carry; it goes to the dead-letter queue. */
-export class MalformedMessageError extends Error {
-  constructor(messageId: string, detail: string) {
-    super(`Message ${messageId} is not one this queue carries: ${detail}`);
-    this.name = 'MalformedMessageError';
-  }
-}
+/** An SQS record whose body has been parsed (JSON, then the queue's schema) by Powertools' parser. */
+export type ParsedSqsRecord<Body> = ParsedRecord<SQSRecord, Body>;
 
 /**
- * The one place queue messages meet the batch processor (Powertools): each record is
- * handled on its own, and the ones whose handler throws are reported as batch item
- * failures so only they come back. A body that is not what the queue carries fails too:
- * after the queue's redrive count it lands in the dead-letter queue (which alarms), where
- * it can be looked at; it is never silently dropped.
+ * The one place queue messages meet the batch processor (Powertools). Each record is
+ * parsed by Powertools' parser (the SQS record schema, its body JSON then `body`) and
+ * handled on its own; a record that does not parse, and one whose handler throws, is
+ * reported as a batch item failure so only it comes back, never the whole batch. A body
+ * that is not what the queue carries fails on every receive: after the queue's redrive
+ * count it lands in the dead-letter queue (which alarms), where it can be looked at; it is
+ * never silently dropped.
  */
 export function sqsBatchHandler<S extends z.ZodType>(
-  schema: S,
-  handle: (message: z.infer<S>, record: SQSRecord, context: Context) => Promise<void>,
+  body: S,
+  handle: (message: z.infer<S>, record: ParsedSqsRecord<z.infer<S>>, context: Context) => Promise<void>,
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     logger.addContext(context);
-    const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(
+    const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: body, transformer: 'json', logger });
+    const response = await processPartialResponse(
       event,
-      async (record: SQSRecord) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(record.body);
-        } catch {
-          logger.error('malformed message; it goes back to the queue and ends in the DLQ', {
-            messageId: record.messageId,
-            issue: 'the body is not JSON',
-          });
-          throw new MalformedMessageError(record.messageId, 'the body is not JSON');
-        }
-        const parsed = schema.safeParse(json);
-        if (!parsed.success) {
-          logger.error('malformed message; it goes back to the queue and ends in the DLQ', {
-            messageId: record.messageId,
-            issue: parsed.error.issues[0]?.message,
-          });
-          throw new MalformedMessageError(record.messageId, parsed.error.issues[0]?.message ?? 'unknown shape');
-        }
-        try {
-          await handle(parsed.data, record, context);
-        } catch (error) {
-          // A RetryLaterError's thrower has said why already (with the job's id).
-          if (!(error instanceof RetryLaterError))
-            logger.error('message failed; it goes back to the queue (retried, then the DLQ)', {
-              messageId: record.messageId,
-              receiveCount: record.attributes?.ApproximateReceiveCount,
-              error: error as Error,
-            });
-          throw error;
-        }
-      },
+      (record: ParsedSqsRecord<z.infer<S>>) => handle(record.body, record, context),
       processor,
       { context, throwOnFullBatchFailure: false },
     );
+    // The processor keeps each failed record beside its error, in the same order.
+    for (const [i, record] of processor.failureMessages.entries()) logFailure(record as SQSRecord, processor.errors[i]);
+    return response;
   };
+}
+
+/** One ERROR line per message that goes back, naming it (a RetryLaterError's thrower has said why already). */
+function logFailure(record: SQSRecord, error: Error | undefined): void {
+  if (error instanceof RetryLaterError) return;
+  if (error instanceof ParsingError) {
+    logger.error('malformed message; it goes back to the queue and ends in the DLQ', { messageId: record.messageId, issue: error.message });
+    return;
+  }
+  logger.error('message failed; it goes back to the queue (retried, then the DLQ)', {
+    messageId: record.messageId,
+    receiveCount: record.attributes?.ApproximateReceiveCount,
+    error,
+  });
 }

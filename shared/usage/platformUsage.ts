@@ -1,20 +1,16 @@
 import type { MiddlewareObj } from '@middy/core';
-import { createUsageStore } from '../wiring/batchJobs';
-import type { Config } from '../config/config';
-import { logger } from '../observability/logger';
-import { UsageMeter } from './UsageMeter';
+import type { UsageMeter } from './UsageMeter';
 
 let meter: UsageMeter | undefined;
 
 /**
- * The container's usage meter, built on first use from the configuration (the platform
- * table, the flush policy). Real-time handlers count into it; {@link usageMiddleware}
- * settles it at the end of each invocation.
+ * The container's usage meter: the first call builds it with `build` (its composition
+ * root, shared/wiring/realtime.ts, gives the store and flush policy), later calls return
+ * the same one. Real-time handlers count into it; {@link usageMiddleware} settles it at
+ * the end of each invocation.
  */
-export function platformUsageMeter(config: Config): UsageMeter {
-  meter ??= new UsageMeter(createUsageStore(config), config.usageFlush, {
-    onError: (error) => logger.warn('usage not written; kept for the next flush', { error: error as Error }),
-  });
+export function containerUsageMeter(build: () => UsageMeter): UsageMeter {
+  meter ??= build();
   return meter;
 }
 

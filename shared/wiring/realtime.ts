@@ -8,7 +8,10 @@ import { loadCatalogue } from '../routing/defaultCatalogue';
 import { ModelRouter } from '../routing/ModelRouter';
 import { InferenceTelemetry } from '../observability/inferenceTelemetry';
 import { InferenceService } from '../realtime/InferenceService';
-import { platformUsageMeter } from '../usage/platformUsage';
+import { containerUsageMeter } from '../usage/platformUsage';
+import { UsageMeter } from '../usage/UsageMeter';
+import { logger } from '../observability/logger';
+import { createUsageStore } from './batchJobs';
 import { allObservers, UsageObserver } from '../usage/UsageObserver';
 
 /** The router and the batching core over it: what every inference path runs through. */
@@ -52,4 +55,14 @@ export function createInferenceService(config: Config): InferenceService {
   const { router, core, telemetry } = createInferenceRuntime(config);
   const usage = config.tableName ? [new UsageObserver(platformUsageMeter(config))] : [];
   return new InferenceService(router, core, Date.now, usage.length > 0 ? allObservers(telemetry, ...usage) : telemetry);
+}
+
+/** The container's usage meter over the platform table, with the configured flush policy. */
+function platformUsageMeter(config: Config): UsageMeter {
+  return containerUsageMeter(
+    () =>
+      new UsageMeter(createUsageStore(config), config.usageFlush, {
+        onError: (error) => logger.warn('usage not written; kept for the next flush', { error: error as Error }),
+      }),
+  );
 }

@@ -6,7 +6,7 @@ import { createHandler as fileContentHandler } from '../../functions/http/fileCo
 import { createHandler as filesHandler } from '../../functions/http/files';
 import { createHandler as modelsHandler } from '../../functions/http/models';
 import { ApiKeyAuthenticator } from '../../shared/auth/ApiKeyAuthenticator';
-import { issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../shared/auth/ApiKeyStore';
+import { issueApiKey } from '../../shared/auth/ApiKeyStore';
 import { BatchService } from '../../shared/batchJobs/api/BatchService';
 import { FileService } from '../../shared/batchJobs/api/FileService';
 import type { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { loadServerlessConfig } from '../../shared/devTools/localPlatform/serverlessConfig';
 import { invokeHandler, lambdaContext, loadEvent, setTenant } from '../helpers/events';
 import { FakeProvider } from '../helpers/fakeProvider';
-import { MemoryFileStore, MemoryJobStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';
+import { MemoryFileStore, MemoryJobStore, MemoryKeyStore, MemoryObjectStore, MemorySender } from '../helpers/memoryPorts';
 
 /** The key the in-process world's authorizer knows, for tenant {@link CORPUS_TENANT}. */
 export const CORPUS_KEY = 'sk-corpus-0123456789';
@@ -67,21 +67,6 @@ const SAMPLES: Record<string, string> = {
   'GET /v1/batches/{batchId}': 'batchesRetrieve',
   'POST /v1/batches/{batchId}/cancel': 'batchesCancel',
 };
-
-/** An in-memory ApiKeyStore (only hashes in it, as in DynamoDB). */
-class MemoryKeyStore implements ApiKeyStore {
-  readonly records = new Map<string, ApiKeyRecord>();
-  async findByHash(keyHash: string) {
-    return this.records.get(keyHash);
-  }
-  async put(record: ApiKeyRecord) {
-    this.records.set(record.keyHash, record);
-  }
-  async revoke(keyHash: string, at: Date) {
-    const r = this.records.get(keyHash);
-    if (r) r.revokedAt = at.toISOString();
-  }
-}
 
 /**
  * Every HTTP handler of the platform, in process, wired as production wires them but

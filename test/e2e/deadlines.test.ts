@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
+import { type SimulatorCounters, simulatorStats } from '../helpers/clients/simulator';
 
 /**
  * Deadlines on the real-time path, end to end: the GPU face of the simulator accepts
@@ -25,16 +26,12 @@ describe('a hung GPU backend through the local platform', () => {
     await platform?.stop();
   });
 
-  const simulatorStats = async () =>
-    (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as {
-      faces: Record<'openai' | 'bedrock', { requests: number; byRoute: Record<string, { requests: number }> }>;
-    };
   // The pool also lists the server's models (GET /v1/models); only generations count here.
-  const chatCalls = (stats: Awaited<ReturnType<typeof simulatorStats>>) => stats.faces.openai.byRoute['chat.completions']?.requests ?? 0;
+  const chatCalls = (stats: SimulatorCounters) => stats.faces.openai.byRoute['chat.completions']?.requests ?? 0;
 
   it('gpt-oss: the GPU pool gets a share of the time left, then Bedrock answers before the function ends', async () => {
     // Prepare
-    const before = await simulatorStats();
+    const before = await simulatorStats(platform);
     const started = Date.now();
 
     // Act
@@ -45,7 +42,7 @@ describe('a hung GPU backend through the local platform', () => {
     });
 
     // Assess: answered by the Bedrock face, after the GPU face was tried, inside 14 s
-    const after = await simulatorStats();
+    const after = await simulatorStats(platform);
     expect(completion.choices[0]!.message.content!.length).toBeGreaterThan(0);
     expect(chatCalls(after) - chatCalls(before)).toBe(1);
     expect(after.faces.bedrock.requests - before.faces.bedrock.requests).toBe(1);

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { emfLines, emfSum } from '../helpers/emf';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
+import { configureSimulator } from '../helpers/clients/simulator';
 
 /**
  * Metrics end to end: the local platform prints Powertools' EMF lines on stdout, as a
@@ -23,14 +24,6 @@ describe('EMF metrics of real-time requests through the local platform', () => {
     await platform?.stop();
   });
 
-  const configureSimulator = async (patch: unknown) => {
-    const response = await fetch(`${platform.simulator}/_sim/config`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(patch),
-    });
-    expect(response.status).toBe(200);
-  };
   const ask = () =>
     client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'metrics?' }], max_tokens: 16 });
 
@@ -39,7 +32,7 @@ describe('EMF metrics of real-time requests through the local platform', () => {
       // Prepare: two requests served by the GPU face.
       await ask();
       await ask();
-      await configureSimulator({ openai: { errorRate: 1 } });
+      await configureSimulator(platform, { openai: { errorRate: 1 } });
 
       // Act: three more while the GPU face fails (the first two open its circuit; the third skips it).
       for (let i = 0; i < 3; i += 1) await ask();
@@ -63,7 +56,7 @@ describe('EMF metrics of real-time requests through the local platform', () => {
         ),
       ).toBe(true);
     } finally {
-      await configureSimulator({ openai: { errorRate: 0 } });
+      await configureSimulator(platform, { openai: { errorRate: 0 } });
     }
   });
 

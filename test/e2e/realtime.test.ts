@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
+import { type SimulatorCounters, configureSimulator, simulatorStats } from '../helpers/clients/simulator';
 
 /**
  * The real-time path end to end: `npm start`'s platform in its own process, driven by the
@@ -18,20 +19,8 @@ describe('real-time inference through the local platform', () => {
     await platform?.stop();
   });
 
-  const simulatorStats = async () =>
-    (await (await fetch(`${platform.simulator}/_sim/stats`)).json()) as {
-      faces: Record<'openai' | 'bedrock', { requests: number; byRoute: Record<string, { requests: number }> }>;
-    };
   // GPU calls only: a pool also lists its servers' models (GET /v1/models) now and then.
-  const gpuCalls = (stats: Awaited<ReturnType<typeof simulatorStats>>, route: string) => stats.faces.openai.byRoute[route]?.requests ?? 0;
-  const configureSimulator = async (patch: unknown) => {
-    const response = await fetch(`${platform.simulator}/_sim/config`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(patch),
-    });
-    expect(response.status).toBe(200);
-  };
+  const gpuCalls = (stats: SimulatorCounters, route: string) => stats.faces.openai.byRoute[route]?.requests ?? 0;
 
   it('answers a chat completion from gpt-oss-20b', async () => {
     // Act
@@ -64,11 +53,11 @@ describe('real-time inference through the local platform', () => {
   it('embeds three inputs with bge-m3, in order, in one backend call', async () => {
     // Prepare
     const inputs = ['the first input', 'a second, longer input to embed', 'third'];
-    const before = await simulatorStats();
+    const before = await simulatorStats(platform);
     // Act
     const response = await client.embeddings.create({ model: 'bge-m3', input: inputs });
     // Assess
-    const after = await simulatorStats();
+    const after = await simulatorStats(platform);
     expect(gpuCalls(after, 'embeddings') - gpuCalls(before, 'embeddings')).toBe(1);
     expect(response.object).toBe('list');
     expect(response.model).toBe('bge-m3');
@@ -166,28 +155,28 @@ describe('real-time inference through the local platform', () => {
       client.chat.completions.create({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'fallback?' }], max_tokens: 16 });
     try {
       // Prepare: the OpenAI face (the GPU pool) now fails every request.
-      await configureSimulator({ openai: { errorRate: 1 } });
-      const before = await simulatorStats();
+      await configureSimulator(platform, { openai: { errorRate: 1 } });
+      const before = await simulatorStats(platform);
       // Act
       const duringOutage = await Promise.all([ask(), ask(), ask(), ask()]);
-      const during = await simulatorStats();
+      const during = await simulatorStats(platform);
       // Assess: every request answered, by the Bedrock face.
       expect(duringOutage.every((c) => c.choices[0]!.message.content!.length > 0)).toBe(true);
       expect(during.faces.bedrock.requests - before.faces.bedrock.requests).toBe(4);
 
       // Act: the GPU face recovers; after the circuit's cooldown a probe finds it again.
-      await configureSimulator({ openai: { errorRate: 0 } });
+      await configureSimulator(platform, { openai: { errorRate: 0 } });
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       await ask();
-      const beforeRecovered = await simulatorStats();
+      const beforeRecovered = await simulatorStats(platform);
       await ask();
       await ask();
-      const afterRecovered = await simulatorStats();
+      const afterRecovered = await simulatorStats(platform);
       // Assess: back on the GPU face, Bedrock untouched.
       expect(gpuCalls(afterRecovered, 'chat.completions') - gpuCalls(beforeRecovered, 'chat.completions')).toBe(2);
       expect(afterRecovered.faces.bedrock.requests - beforeRecovered.faces.bedrock.requests).toBe(0);
     } finally {
-      await configureSimulator({ openai: { errorRate: 0 } });
+      await configureSimulator(platform, { openai: { errorRate: 0 } });
     }
   });
 });

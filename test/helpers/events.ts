@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { collectStreamedResponse, isStreamingHandler } from '../../shared/devTools/localPlatform/httpResponseStream';
 import { join } from 'node:path';
 
@@ -44,4 +45,42 @@ export async function invokeHandler(
 ): Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean; chunks?: string[] }> {
   if (!isStreamingHandler(handler)) return handler(event, context);
   return collectStreamedResponse(handler, event, context);
+}
+
+/** An SQS record as Lambda's event source hands it over (every field it sets), carrying `body`. */
+export function sqsRecord(messageId: string, body: string, options: { receiveCount?: number; receiptHandle?: string } = {}): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: options.receiptHandle ?? `rh-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
+      SentTimestamp: '1795888800000',
+      SenderId: 'AROAEXAMPLE:sender',
+      ApproximateFirstReceiveTimestamp: '1795888800050',
+    },
+    messageAttributes: {},
+    md5OfBody: '6a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:inference-platform-test',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** An SQS event of `records`. */
+export function sqsEvent(...records: SQSRecord[]): SQSEvent {
+  return { Records: records };
+}
+
+/**
+ * The body S3 sends to a queue for an ObjectCreated:Put of `key` (event version 2.1, the
+ * key URL-encoded as S3 writes it: spaces as `+`, slashes kept).
+ */
+export function s3DropNotification(bucket: string, key: string, eTag: string): string {
+  const event = loadEvent<{ Records: { body: string }[] }>('sqs/ingestDrop.json');
+  const notification = JSON.parse(event.Records[0]!.body);
+  const record = notification.Records[0];
+  record.s3.bucket = { ...record.s3.bucket, name: bucket, arn: `arn:aws:s3:::${bucket}` };
+  record.s3.object = { ...record.s3.object, key: new URLSearchParams({ k: key }).toString().slice(2).replace(/%2F/gi, '/'), eTag };
+  return JSON.stringify(notification);
 }

@@ -5,6 +5,7 @@ import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared
 import type { ChunkCounts, FileRecord, FileStore, JobPatch, JobStore } from '../../shared/batchJobs/job/ports';
 import type { DeletableObjectStore, EventPublisher, MessageSender, ObjectInfo } from '../../shared/domain/ports';
 import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchJobs/api/UploadStore';
+import type { ApiKeyRecord, ApiKeyStore } from '../../shared/auth/ApiKeyStore';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -251,5 +252,22 @@ export class MemoryEvents implements EventPublisher {
   readonly events: { detailType: string; detail: Record<string, unknown> }[] = [];
   async publish(detailType: string, detail: Record<string, unknown>) {
     this.events.push({ detailType, detail: clone(detail) });
+  }
+}
+
+/** An in-memory ApiKeyStore (only hashes in it, as in DynamoDB), counting reads. */
+export class MemoryKeyStore implements ApiKeyStore {
+  readonly records = new Map<string, ApiKeyRecord>();
+  reads = 0;
+  async findByHash(keyHash: string) {
+    this.reads += 1;
+    return this.records.get(keyHash);
+  }
+  async put(record: ApiKeyRecord) {
+    this.records.set(record.keyHash, record);
+  }
+  async revoke(keyHash: string, at: Date) {
+    const record = this.records.get(keyHash);
+    if (record) record.revokedAt = at.toISOString();
   }
 }

@@ -9,7 +9,8 @@ import { BatchNotFoundError, FileNotFoundError, FileNotReadyError } from './erro
 import { settlePendingFile } from './FileService';
 import { isBatchId, isFileId, newBatchId } from './ids';
 import type { IngestJobMessage } from './IngestJobMessage';
-import { toBatchObject, toListPage, type BatchObject, type ListPage } from './openAiObjects';
+import { toListPage, type ListPage } from '../../domain/listPage';
+import { toBatchObject, type BatchObject } from './openAiObjects';
 import type { CreateBatchRequest, ListBatchesQuery } from './requests';
 
 /** What the Batch API works with. */

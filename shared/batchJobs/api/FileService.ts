@@ -12,7 +12,8 @@ import {
 import { FileContentTooLargeError, FileNotFoundError, FileNotReadyError } from './errors';
 import type { FileUpload } from './fileUpload';
 import { isFileId, newFileId } from './ids';
-import { toDeletedFile, toFileObject, toListPage, type DeletedFile, type FileObject, type ListPage } from './openAiObjects';
+import { toListPage, type ListPage } from '../../domain/listPage';
+import { toDeletedFile, toFileObject, type DeletedFile, type FileObject } from './openAiObjects';
 import type { CreatePresignedFileRequest, ListFilesQuery } from './requests';
 import { parseByteRange, type ByteRange } from './byteRange';
 

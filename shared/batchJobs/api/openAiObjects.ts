@@ -82,15 +82,6 @@ export interface BatchObject {
   progress: { processed: number; total: number };
 }
 
-/** A cursor page, as OpenAI lists things. */
-export interface ListPage<T extends { id: string }> {
-  object: 'list';
-  data: T[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
-
 /** A file record as the Files API shows it. */
 export function toFileObject(file: FileRecord): FileObject {
   return {
@@ -156,11 +147,6 @@ function progressOf(job: Job): BatchObject['progress'] {
   const done = completed + failed;
   const running = ['in_progress', 'cancelling', 'expired'].includes(job.status) ? (job.inFlightLines ?? 0) : 0;
   return { processed: Math.min(total, done + running), total };
-}
-
-/** A page of `items` with OpenAI's cursor fields. */
-export function toListPage<T extends { id: string }>(items: T[], hasMore: boolean): ListPage<T> {
-  return { object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: hasMore };
 }
 
 /** The OpenAI Upload object; `file` is set once it is completed. */

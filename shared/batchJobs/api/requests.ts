@@ -9,6 +9,7 @@ import {
   MAX_UPLOAD_TOTAL_BYTES,
 } from './constants';
 import { BatchMetadata } from '../../domain/metadata';
+import { pageLimit } from '../../domain/listPage';
 
 /** OpenAI's `expires_after` / `output_expires_after`: from `created_at`, 1 hour to 30 days. */
 const ExpiresAfter = z.strictObject({
@@ -68,16 +69,6 @@ export const CompleteUploadRequest = z.strictObject({
     .optional(),
 });
 export type CompleteUploadRequest = z.infer<typeof CompleteUploadRequest>;
-
-/** A `limit` query parameter: a whole number in `1..max`, `fallback` when absent. */
-export const pageLimit = (page: { default: number; max: number }) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number from 1 to ${page.max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1, `must be from 1 to ${page.max}`).max(page.max, `must be from 1 to ${page.max}`))
-    .optional()
-    .transform((limit) => limit ?? page.default);
 
 /** The purposes OpenAI knows; we store only `batch` and `batch_output`, so the others list nothing. */
 const FILE_PURPOSES = [

@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from '../../domain/chat';
+import type { EmbeddingsRequest } from '../../domain/embeddings';
 import type { ModelEntry } from '../../domain/catalogue';
 import { ModelNotFoundError } from '../../errors/requestErrors';
 import {
@@ -12,13 +13,16 @@ import {
   titanToEmbeddings,
   UNSUPPORTED_CONVERSE_FIELDS,
 } from './bedrockInput';
-import { assignedRecordId } from './bedrockOutput';
+import { assignedRecordId, type InputShape } from './bedrockOutput';
 import { CHAT_URL, EMBEDDINGS_URL } from './constants';
 import { describeJson, isJsonObject, issueError, lineError, readLineId, unknownField } from './lineErrors';
-import { checkChat, checkEmbeddings } from './requestChecks';
+import { checkChat, checkEmbeddings, type RequestCheck } from './requestChecks';
 import type { LineContext, LineError, ModelLookup, ParsedLine } from './types';
 
 const FIELDS = ['recordId', 'modelInput'] as const;
+
+/** The OpenAI request a record comes to. */
+type LineRequest = { url: typeof CHAT_URL; body: ChatCompletionRequest } | { url: typeof EMBEDDINGS_URL; body: EmbeddingsRequest };
 
 /**
  * Parses a line of the Bedrock batch format, `{"recordId", "modelInput"}`, whose model
@@ -60,6 +64,20 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
     return lineError(lineNumber, 'invalid_body', message, customId);
   }
   const url = model.kind === 'chat' ? CHAT_URL : EMBEDDINGS_URL;
+  /** The valid line once its request has passed the request rules, or the rule it breaks. */
+  const accept = (request: LineRequest, check: RequestCheck, shape: InputShape): ParsedLine | LineError =>
+    check.ok
+      ? {
+          ok: true,
+          lineNumber,
+          customId,
+          format: 'bedrock',
+          model: model.id,
+          estimatedTokens: check.estimatedTokens,
+          echo: { modelInput: input, shape },
+          ...request,
+        }
+      : lineError(lineNumber, check.code, check.message, customId);
   if (context.endpoint !== undefined && url !== context.endpoint) {
     return lineError(
       lineNumber,
@@ -81,19 +99,11 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
     const parsed = TitanEmbeddingInput.safeParse(input);
     if (!parsed.success) return issueError(lineNumber, input, parsed.error, ['modelInput'], customId);
     const body = titanToEmbeddings(parsed.data, model.id);
-    const check = checkEmbeddings(body, model, (name) => `modelInput.${name === 'input' ? 'inputText' : name}`);
-    if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-    return {
-      ok: true,
-      lineNumber,
-      customId,
-      format: 'bedrock',
-      model: model.id,
-      estimatedTokens: check.estimatedTokens,
-      echo: { modelInput: input, shape: 'titan' },
-      url: EMBEDDINGS_URL,
-      body,
-    };
+    return accept(
+      { url: EMBEDDINGS_URL, body },
+      checkEmbeddings(body, model, (name) => `modelInput.${name === 'input' ? 'inputText' : name}`),
+      'titan',
+    );
   }
 
   if ('inputText' in input) {
@@ -139,19 +149,7 @@ export function parseBedrockLine(record: Record<string, unknown>, lineNumber: nu
     body = { model: model.id, ...parsed.data };
     field = (name: string) => `modelInput.${name}`;
   }
-  const check = checkChat(body, model, field);
-  if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-  return {
-    ok: true,
-    lineNumber,
-    customId,
-    format: 'bedrock',
-    model: model.id,
-    estimatedTokens: check.estimatedTokens,
-    echo: { modelInput: input, shape: converse ? 'converse' : 'openai' },
-    url: CHAT_URL,
-    body,
-  };
+  return accept({ url: CHAT_URL, body }, checkChat(body, model, field), converse ? 'converse' : 'openai');
 }
 
 /**

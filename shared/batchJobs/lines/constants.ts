@@ -1,3 +1,5 @@
+import { NOT_A_REQUEST_CODES } from '../../domain/outputLines';
+
 /**
  * The codes a refused line's error carries (the `error.code` of its errors-file line).
  *
@@ -5,18 +7,10 @@
  * is not a string or is too long is a different mistake from a missing one.
  */
 export const LINE_ERROR_CODES = [
-  'invalid_json',
-  'invalid_line',
-  'missing_custom_id',
-  'invalid_custom_id',
-  'duplicate_custom_id',
-  'invalid_url',
-  'invalid_method',
+  ...NOT_A_REQUEST_CODES,
   'invalid_body',
   'unknown_parameter',
   'model_not_found',
-  'line_too_long',
-  'invalid_utf8',
   'unsupported_parameter',
 ] as const;
 export type LineErrorCode = (typeof LINE_ERROR_CODES)[number];

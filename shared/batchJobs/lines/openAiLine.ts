@@ -1,11 +1,12 @@
+import type * as z from 'zod';
 import { ChatCompletionRequest } from '../../domain/chat';
 import type { ModelEntry } from '../../domain/catalogue';
 import { EmbeddingsRequest } from '../../domain/embeddings';
 import { ModelNotFoundError } from '../../errors/requestErrors';
 import { CHAT_URL, EMBEDDINGS_URL } from './constants';
 import { describeJson, isJsonObject, issueError, lineError, quoteJson, readLineId, unknownField } from './lineErrors';
-import { checkChat, checkEmbeddings } from './requestChecks';
-import type { LineContext, LineError, ParsedLine } from './types';
+import { checkChat, checkEmbeddings, type FieldNamer, type RequestCheck } from './requestChecks';
+import type { LineContext, LineError, ModelKind, ParsedLine } from './types';
 
 const FIELDS = ['custom_id', 'method', 'url', 'body'] as const;
 const URLS: readonly string[] = [CHAT_URL, EMBEDDINGS_URL];
@@ -57,45 +58,47 @@ export function parseOpenAiLine(record: Record<string, unknown>, lineNumber: num
         : `Invalid value for 'body': expected a JSON object, got ${describeJson(body)}.`;
     return lineError(lineNumber, 'invalid_body', message, customId);
   }
-  const field = (name: string) => `body.${name}`;
+  const read =
+    url === CHAT_URL ? readBody(body, CHAT, lineNumber, context, customId) : readBody(body, EMBEDDINGS, lineNumber, context, customId);
+  if (!read.ok) return read;
+  return { ...read, lineNumber, customId, format: 'openai', echo: { modelInput: body, shape: 'openai' } };
+}
 
-  if (url === CHAT_URL) {
-    const parsed = ChatCompletionRequest.safeParse(body);
-    if (!parsed.success) return issueError(lineNumber, body, parsed.error, ['body'], customId);
-    const model = resolve(parsed.data.model, 'chat', lineNumber, context, customId);
-    if ('ok' in model) return model;
-    const check = checkChat(parsed.data, model, field);
-    if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-    return {
-      ok: true,
-      lineNumber,
-      customId,
-      format: 'openai',
-      model: model.id,
-      estimatedTokens: check.estimatedTokens,
-      echo: { modelInput: body, shape: 'openai' },
-      url: CHAT_URL,
-      body: { ...parsed.data, model: model.id },
-    };
-  }
+/** How the body of each url is read: its schema, the kind of model it names, its request rules. */
+interface BodyRules<Url extends string, T extends { model: string }> {
+  url: Url;
+  schema: z.ZodType<T>;
+  kind: ModelKind;
+  check: (request: T, model: ModelEntry, field: FieldNamer) => RequestCheck;
+}
+const CHAT: BodyRules<typeof CHAT_URL, ChatCompletionRequest> = {
+  url: CHAT_URL,
+  schema: ChatCompletionRequest,
+  kind: 'chat',
+  check: checkChat,
+};
+const EMBEDDINGS: BodyRules<typeof EMBEDDINGS_URL, EmbeddingsRequest> = {
+  url: EMBEDDINGS_URL,
+  schema: EmbeddingsRequest,
+  kind: 'embeddings',
+  check: checkEmbeddings,
+};
 
-  const parsed = EmbeddingsRequest.safeParse(body);
+/** A line's body read by its url's rules: the request with the model's public id, and its token estimate. */
+function readBody<Url extends string, T extends { model: string }>(
+  body: Record<string, unknown>,
+  rules: BodyRules<Url, T>,
+  lineNumber: number,
+  context: LineContext,
+  customId: string,
+): { ok: true; url: Url; model: string; estimatedTokens: number; body: T } | LineError {
+  const parsed = rules.schema.safeParse(body);
   if (!parsed.success) return issueError(lineNumber, body, parsed.error, ['body'], customId);
-  const model = resolve(parsed.data.model, 'embeddings', lineNumber, context, customId);
+  const model = resolve(parsed.data.model, rules.kind, lineNumber, context, customId);
   if ('ok' in model) return model;
-  const check = checkEmbeddings(parsed.data, model, field);
+  const check = rules.check(parsed.data, model, (name) => `body.${name}`);
   if (!check.ok) return lineError(lineNumber, check.code, check.message, customId);
-  return {
-    ok: true,
-    lineNumber,
-    customId,
-    format: 'openai',
-    model: model.id,
-    estimatedTokens: check.estimatedTokens,
-    echo: { modelInput: body, shape: 'openai' },
-    url: EMBEDDINGS_URL,
-    body: { ...parsed.data, model: model.id },
-  };
+  return { ok: true, url: rules.url, model: model.id, estimatedTokens: check.estimatedTokens, body: { ...parsed.data, model: model.id } };
 }
 
 /** The body's model, of the url's kind, or a `model_not_found` naming `body.model`. */

@@ -53,30 +53,23 @@ export type LinePlan = RunnableLine | RefusedLine;
 export function planLine(parsed: ParsedLine | LineError, router: ModelCatalogueLookup): LinePlan {
   if (!parsed.ok) return { ...refused(parsed.lineNumber, parsed.customId, parsed.code, parsed.message), echo: parsed.echo };
   const naming = { idPrefix: `${parsed.lineNumber}#` };
-  const { echo } = parsed;
+  const { lineNumber, customId, echo } = parsed;
+  const runnable = (model: ModelEntry, request: RunnableLine['request'], items: BatchItem<InferenceInput>[]): RunnableLine => ({
+    kind: 'runnable',
+    lineNumber,
+    customId,
+    model,
+    request,
+    items,
+    echo,
+  });
   try {
     if (parsed.url === '/v1/chat/completions') {
       const model = router.model(parsed.model, 'chat');
-      return {
-        kind: 'runnable',
-        lineNumber: parsed.lineNumber,
-        customId: parsed.customId,
-        model,
-        request: { url: parsed.url, body: parsed.body },
-        items: chatItems(parsed.body, model, naming),
-        echo,
-      };
+      return runnable(model, { url: parsed.url, body: parsed.body }, chatItems(parsed.body, model, naming));
     }
     const model = router.model(parsed.model, 'embeddings');
-    return {
-      kind: 'runnable',
-      lineNumber: parsed.lineNumber,
-      customId: parsed.customId,
-      model,
-      request: { url: parsed.url, body: parsed.body },
-      items: embeddingItems(parsed.body, model, naming),
-      echo,
-    };
+    return runnable(model, { url: parsed.url, body: parsed.body }, embeddingItems(parsed.body, model, naming));
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     return { ...refused(parsed.lineNumber, parsed.customId, error.code, error.message), status: error.status, param: error.param, echo };

@@ -1,6 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { embedMany, generateObject, generateText, streamText, tool } from 'ai';
+import { embedMany, generateObject, generateText, type LanguageModel, streamText, tool } from 'ai';
 import type { LocalPlatformProcess } from '../../helpers/localPlatform';
 import {
   CHAT_MODEL,
@@ -38,6 +38,26 @@ describe('Vercel AI SDK against the local platform', () => {
     const parts: T[] = [];
     for await (const part of stream) parts.push(part);
     return parts;
+  }
+
+  /**
+   * Streams one prompt and checks the stream against generateText's answer to it: no error
+   * part, more than one text delta, the same text and output tokens, a stop, usage.
+   */
+  async function expectStreamLikeGenerated(model: LanguageModel): Promise<void> {
+    const prompt = 'Describe a GPU in one sentence.';
+    const whole = await generateText({ model, prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
+    const result = streamText({ model, prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
+    const parts = await readParts(result.fullStream);
+    expect(parts.filter((part) => part.type === 'error')).toEqual([]);
+    expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(1);
+    const text = await result.text;
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).toBe(whole.text);
+    expect(await result.finishReason).toBe('stop');
+    const usage = await result.usage;
+    expect(usage.inputTokens).toBeGreaterThan(0);
+    expect(usage.outputTokens).toBe(whole.usage.outputTokens);
   }
 
   describe('@ai-sdk/openai-compatible', () => {
@@ -81,21 +101,8 @@ describe('Vercel AI SDK against the local platform', () => {
         name: 'platform',
         includeUsage: true,
       });
-      const prompt = 'Describe a GPU in one sentence.';
-      const whole = await generateText({ model: withUsage(CHAT_MODEL), prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
-      // Act
-      const result = streamText({ model: withUsage(CHAT_MODEL), prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
-      const parts = await readParts(result.fullStream);
-      // Assess
-      expect(parts.filter((part) => part.type === 'error')).toEqual([]);
-      expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(1);
-      const text = await result.text;
-      expect(text.length).toBeGreaterThan(0);
-      expect(text).toBe(whole.text);
-      expect(await result.finishReason).toBe('stop');
-      const usage = await result.usage;
-      expect(usage.inputTokens).toBeGreaterThan(0);
-      expect(usage.outputTokens).toBe(whole.usage.outputTokens);
+      // Act, Assess
+      await expectStreamLikeGenerated(withUsage(CHAT_MODEL));
     });
 
     it('calls a tool, with input that follows its schema', async () => {
@@ -158,22 +165,8 @@ describe('Vercel AI SDK against the local platform', () => {
     });
 
     it('streams the same text as generateText, with no error part and usage', async () => {
-      // Prepare
-      const prompt = 'Describe a GPU in one sentence.';
-      const whole = await generateText({ model: openai(CHAT_MODEL), prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
-      // Act
-      const result = streamText({ model: openai(CHAT_MODEL), prompt, maxOutputTokens: MAX_TOKENS, maxRetries: 0 });
-      const parts = await readParts(result.fullStream);
-      // Assess
-      expect(parts.filter((part) => part.type === 'error')).toEqual([]);
-      expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(1);
-      const text = await result.text;
-      expect(text.length).toBeGreaterThan(0);
-      expect(text).toBe(whole.text);
-      expect(await result.finishReason).toBe('stop');
-      const usage = await result.usage;
-      expect(usage.inputTokens).toBeGreaterThan(0);
-      expect(usage.outputTokens).toBe(whole.usage.outputTokens);
+      // Act, Assess
+      await expectStreamLikeGenerated(openai(CHAT_MODEL));
     });
   });
 });

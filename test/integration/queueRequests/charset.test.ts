@@ -1,4 +1,4 @@
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { createHandler as createRequestsRoute } from '../../../functions/http/requests';
 import { SqsMessageSender } from '../../../shared/adapters/aws/SqsMessageSender';
 import { AsyncRequestService } from '../../../shared/queueRequests/AsyncRequestService';
@@ -35,29 +35,6 @@ describe("queue requests holding characters outside SQS's set, over fauxqs", () 
     await queues?.close();
   });
 
-  async function drain(queueUrl: string): Promise<Message[]> {
-    const all: Message[] = [];
-    for (;;) {
-      const { Messages = [] } = await queues.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
-      if (Messages.length === 0) return all;
-      all.push(...Messages);
-      await queues.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
-    }
-  }
-
   it('carries U+FFFE, U+FFFF and an emoji through the request queue and back in the answer, unchanged', async () => {
     // Prepare
     const w = makeQueueWorld();
@@ -75,10 +52,10 @@ describe("queue requests holding characters outside SQS's set, over fauxqs", () 
 
     // Act
     await new SqsMessageSender<QueueRequestMessage>(queues.client, requestsUrl).send(sent);
-    const delivered = await drain(requestsUrl);
+    const delivered = await queues.drain(requestsUrl);
     const messages: ReceivedMessage[] = delivered.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: {}, receiveCount: 1 }));
     const outcome = await answerQueueRequests(w.deps, messages, { deadline: Date.now() + 20_000 });
-    const answers = (await drain(replyUrl)).map((m) => ({ line: JSON.parse(m.Body!), attributes: m.MessageAttributes ?? {} }));
+    const answers = (await queues.drain(replyUrl)).map((m) => ({ line: JSON.parse(m.Body!), attributes: m.MessageAttributes ?? {} }));
 
     // Assess
     expect(delivered.map((m) => JSON.parse(m.Body!))).toEqual(sent);
@@ -118,7 +95,7 @@ describe("queue requests holding characters outside SQS's set, over fauxqs", () 
     const created = await call('requestsCreate', {
       body: { url: '/v1/chat/completions', body: { model: 'chat-a', messages: [{ role: 'user', content: ODD }], max_tokens: 10 } },
     });
-    const delivered = await drain(requestsUrl);
+    const delivered = await queues.drain(requestsUrl);
     await answerQueueRequests(
       w.deps,
       delivered.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: {}, receiveCount: 1 })),

@@ -1,4 +1,4 @@
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { answerQueueRequests } from '../../../shared/queueRequests/answerQueueRequests';
 import { PowertoolsIdempotencyStore } from '../../../shared/adapters/aws/PowertoolsIdempotencyStore';
 import { SqsAnswerSender } from '../../../shared/adapters/aws/SqsAnswerSender';
@@ -42,24 +42,6 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     return w;
   }
 
-  /** Everything waiting on a queue, removed from it. */
-  async function drain(queueUrl: string): Promise<Message[]> {
-    const all: Message[] = [];
-    for (;;) {
-      const { Messages = [] } = await queues.client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
-      );
-      if (Messages.length === 0) return all;
-      all.push(...Messages);
-      await queues.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
-    }
-  }
-
   const batch = (prefix: string): ReceivedMessage[] =>
     Array.from({ length: 30 }, (_, i) =>
       received(
@@ -78,7 +60,7 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     // Assess
     expect(first.counts).toMatchObject({ answered: 30, retried: 0 });
     expect(second.counts).toMatchObject({ answered: 0, duplicates: 30, retried: 0 });
-    const answers = [...(await drain(replyA)), ...(await drain(replyB))];
+    const answers = [...(await queues.drain(replyA)), ...(await queues.drain(replyB))];
     expect(answers).toHaveLength(30);
     expect(new Set(answers.map((m) => JSON.parse(m.Body!).custom_id)).size).toBe(30);
     for (const answer of answers) {
@@ -99,7 +81,7 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     ]);
     // Every message was answered by exactly one of them; the other handed it back (or saw it done).
     expect(one.counts.answered + two.counts.answered).toBe(30);
-    const answers = [...(await drain(replyA)), ...(await drain(replyB))];
+    const answers = [...(await queues.drain(replyA)), ...(await queues.drain(replyB))];
     expect(answers).toHaveLength(30);
     // The copies handed back are acknowledged on their next delivery, without an answer.
     const handedBack = messages.filter((m) => one.retry.includes(m.messageId) || two.retry.includes(m.messageId));
@@ -109,7 +91,7 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
       { deadline: Date.now() + 20_000 },
     );
     expect(later.counts).toMatchObject({ answered: 0, duplicates: handedBack.length });
-    expect([...(await drain(replyA)), ...(await drain(replyB))]).toEqual([]);
+    expect([...(await queues.drain(replyA)), ...(await queues.drain(replyB))]).toEqual([]);
   });
 
   it('answers once after a delivery died between claiming and sending, once its lock has expired', async () => {
@@ -128,7 +110,7 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     // Assess
     expect(whileLocked.retry).toHaveLength(5);
     expect(afterLock.counts).toMatchObject({ answered: 5, retried: 0 });
-    expect([...(await drain(replyA)), ...(await drain(replyB))]).toHaveLength(5);
+    expect([...(await queues.drain(replyA)), ...(await queues.drain(replyB))]).toHaveLength(5);
   });
 
   it('hands back a request whose reply queue does not exist, releasing it, and answers it once the queue exists', async () => {
@@ -140,6 +122,6 @@ describe('queue entry redelivery over dynalite and fauxqs', () => {
     await queues.client.send(new CreateQueueCommand({ QueueName: 'svc-it-reply-later' }));
     const second = await answerQueueRequests(w.deps, [redelivered(message)], { deadline: Date.now() + 20_000 });
     expect(second.retry).toEqual([]);
-    expect((await drain(missing)).map((m) => JSON.parse(m.Body!).custom_id)).toEqual(['later-1']);
+    expect((await queues.drain(missing)).map((m) => JSON.parse(m.Body!).custom_id)).toEqual(['later-1']);
   });
 });

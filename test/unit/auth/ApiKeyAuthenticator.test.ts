@@ -1,24 +1,8 @@
 import { ApiKeyAuthenticator } from '../../../shared/auth/ApiKeyAuthenticator';
-import { hashApiKey, issueApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../../shared/auth/ApiKeyStore';
+import { hashApiKey, issueApiKey } from '../../../shared/auth/ApiKeyStore';
 import { createHandler } from '../../../functions/http/authorizer';
 import { loadEvent } from '../../helpers/events';
-
-/** An in-memory ApiKeyStore counting reads. */
-class MemoryKeyStore implements ApiKeyStore {
-  readonly records = new Map<string, ApiKeyRecord>();
-  reads = 0;
-  async findByHash(keyHash: string) {
-    this.reads += 1;
-    return this.records.get(keyHash);
-  }
-  async put(record: ApiKeyRecord) {
-    this.records.set(record.keyHash, record);
-  }
-  async revoke(keyHash: string, at: Date) {
-    const r = this.records.get(keyHash);
-    if (r) r.revokedAt = at.toISOString();
-  }
-}
+import { MemoryKeyStore } from '../../helpers/memoryPorts';
 
 describe('API keys', () => {
   it('stores only the hash of an issued key', async () => {

@@ -2,32 +2,13 @@ import type { SQSEvent } from 'aws-lambda';
 import { createHandler } from '../../../functions/sqs/worker';
 import { BackendUnavailableError } from '../../../shared/errors/backendErrors';
 import type { ChunkMessage } from '../../../shared/batchJobs/job/Job';
-import { lambdaContext } from '../../helpers/events';
+import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/events';
 import { chatLine, chunkMessage, createJob, makeWorld, putInput } from './jobWorld';
 
 const WORK_VISIBILITY_TIMEOUT_S = 1_800;
 
 function eventOf(message: ChunkMessage, receiveCount: number): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId: 'm-1',
-        receiptHandle: 'receipt-1',
-        body: JSON.stringify(message),
-        attributes: {
-          ApproximateReceiveCount: String(receiveCount),
-          SentTimestamp: '0',
-          SenderId: 'x',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
+  return sqsEvent(sqsRecord('m-1', JSON.stringify(message), { receiveCount, receiptHandle: 'receipt-1' }));
 }
 
 describe('worker handler: a chunk sent back comes back at the pace of its cause', () => {

@@ -1,19 +1,12 @@
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { logger } from '../../../shared/observability/logger';
 import { RetryLaterError, sqsBatchHandler } from '../../../shared/sqsEvents/sqsBatch';
 import { sqsBatchAll } from '../../../shared/sqsEvents/sqsBatchAll';
+import { sqsEvent as event, sqsRecord } from '../../helpers/events';
 
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1_000 } as unknown as Context;
-const record = (messageId: string, body: string) =>
-  ({
-    messageId,
-    body,
-    receiptHandle: `rh-${messageId}`,
-    attributes: { ApproximateReceiveCount: '2' },
-    messageAttributes: {},
-  }) as unknown as SQSRecord;
-const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+const record = (messageId: string, body: string) => sqsRecord(messageId, body, { receiveCount: 2 });
 
 describe('ERROR lines for messages that go back to the queue', () => {
   let error: jest.SpyInstance;

@@ -163,20 +163,30 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
     expect(deltas).toEqual([{ content: 'A' }, { content: 'B', finishReason: 'stop' }]);
   });
 
+  /**
+   * Serves a stream of `x` chunks (one, or one every 5 ms) that never ends by itself; the
+   * promise resolves when the client drops the connection before the answer is complete.
+   */
+  function streamUntilTheClientLeaves(pace: 'once' | 'every 5 ms'): Promise<void> {
+    return new Promise<void>((disconnected) => {
+      server.handle((_req, res) => {
+        openStream(res);
+        res.on('close', () => {
+          if (!res.writableEnded) disconnected();
+        });
+        if (pace === 'once') {
+          res.write(chunk({ content: 'x' }));
+          return;
+        }
+        const timer = setInterval(() => res.write(chunk({ content: 'x' })), 5);
+        res.on('close', () => clearInterval(timer));
+      });
+    });
+  }
+
   it('drops the connection when the consumer stops early', async () => {
     // Prepare
-    let disconnected!: () => void;
-    const gone = new Promise<void>((resolve) => {
-      disconnected = resolve;
-    });
-    server.handle((_req, res) => {
-      openStream(res);
-      res.on('close', () => {
-        if (!res.writableEnded) disconnected();
-      });
-      const timer = setInterval(() => res.write(chunk({ content: 'x' })), 5);
-      res.on('close', () => clearInterval(timer));
-    });
+    const gone = streamUntilTheClientLeaves('every 5 ms');
 
     // Act
     for await (const delta of new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] }).chatStream(call)) {
@@ -190,17 +200,7 @@ describe('OpenAiCompatibleProvider.chatStream', () => {
 
   it('stops and drops the connection when the caller aborts mid-stream', async () => {
     // Prepare
-    let disconnected!: () => void;
-    const gone = new Promise<void>((resolve) => {
-      disconnected = resolve;
-    });
-    server.handle((_req, res) => {
-      openStream(res);
-      res.on('close', () => {
-        if (!res.writableEnded) disconnected();
-      });
-      res.write(chunk({ content: 'x' }));
-    });
+    const gone = streamUntilTheClientLeaves('once');
     const controller = new AbortController();
     const stream = new OpenAiCompatibleProvider({ baseUrls: [server.baseUrl] })
       .chatStream(call, { signal: controller.signal })

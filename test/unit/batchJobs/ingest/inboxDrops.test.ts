@@ -2,7 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { createHandler } from '../../../../functions/sqs/ingest';
 import { checkInboxDrop, refusedDropKey, type TenantDirectory } from '../../../../shared/batchJobs/ingest/inboxDrops';
 import { logger } from '../../../../shared/observability/logger';
-import { lambdaContext } from '../../../helpers/events';
+import { lambdaContext, s3DropNotification, sqsEvent, sqsRecord } from '../../../helpers/events';
 import { BUCKET, ingestWorld } from './ingestFixtures';
 
 const LINE = '{"custom_id": "r1", "method": "POST", "url": "/v1/embeddings", "body": {"model": "bge-m3", "input": "x"}}\n';
@@ -12,29 +12,7 @@ const tenants: TenantDirectory = { isKnownTenant: async (tenantId) => tenantId =
 
 /** The ingest queue's event for an ObjectCreated notification of `key` (encoded as S3 encodes keys). */
 function dropEvent(key: string, etag: string): SQSEvent {
-  const notification = {
-    Records: [
-      {
-        eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), eTag: etag } },
-      },
-    ],
-  };
-  return {
-    Records: [
-      {
-        messageId: 'm-1',
-        receiptHandle: 'r-1',
-        body: JSON.stringify(notification),
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ingest',
-        awsRegion: 'us-east-1',
-        messageAttributes: {},
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-      },
-    ],
-  };
+  return sqsEvent(sqsRecord('m-1', s3DropNotification(BUCKET, key, etag)));
 }
 
 describe('inbox drops: literal keys under known tenants', () => {
