@@ -110,7 +110,10 @@ describe('CircuitBreaker', () => {
         now: () => now,
         onChange: (state) => changes.push(state),
       });
-      return { breaker, changes, advance: (ms: number) => void (now += ms) };
+      const advance = (ms: number) => {
+        now += ms;
+      };
+      return { breaker, changes, advance };
     };
 
     it('opens once the threshold of calls has run past slowCallMs with none finished, before any of them fails', () => {
