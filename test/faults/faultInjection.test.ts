@@ -52,6 +52,8 @@ const JOB_LINES = 10_000;
 const SENDERS = ['billing', 'search', 'support', 'reports'];
 const REQUESTS_PER_SENDER = 500;
 const VISIBILITY_TIMEOUT_SECONDS = 5;
+/** The ingest queue's: longer than an ingest of the job's file takes, even under load. */
+const INGEST_VISIBILITY_TIMEOUT_SECONDS = 30;
 const DUPLICATE_RATE = 0.05;
 /**
  * Share of invocations that crash midway, per function. The worker takes four chunks per
@@ -249,6 +251,11 @@ describe(`fault injection (seed ${SEED})`, () => {
     CHUNK_MAX_LINES: '250',
     LOCAL_SQS_CONCURRENCY: '3',
     LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
+    // Not the ingest queue: on a loaded machine, ingest of the 10,000-line file outlasts 5 s,
+    // so the message was handed out again and again while the first run still worked, and
+    // its fourth receive sent it to the ingest DLQ though its job completed. Deployed, the
+    // queue hides a message 6x the function's timeout (5,400 s), so that cannot happen.
+    LOCAL_QUEUE_VISIBILITY_TIMEOUTS: `IngestQueue:${INGEST_VISIBILITY_TIMEOUT_SECONDS}`,
     LOCAL_FAULT_SEED: String(SEED),
     LOCAL_SQS_DUPLICATE_RATE: String(DUPLICATE_RATE),
     LOCAL_CRASH_FUNCTIONS: Object.entries(CRASH_RATES)
