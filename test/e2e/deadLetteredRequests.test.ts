@@ -100,9 +100,9 @@ describe('requests that reach the requests DLQ unanswered', () => {
       body: JSON.stringify({ url: '/v1/embeddings', body: { model: 'bge-m3', input: 'never run' } }),
     });
     const { id } = (await created.json()) as { id: string };
-    let state: any;
+    let state: { status?: string } = {};
     for (let i = 0; i < 80; i++) {
-      state = await (await fetch(`${platform.api}/v1/requests/${id}`, { headers })).json();
+      state = (await (await fetch(`${platform.api}/v1/requests/${id}`, { headers })).json()) as { status?: string };
       if (state.status !== 'queued') break;
       await sleep(250);
     }
