@@ -10,7 +10,7 @@ import { failureLine, resultLine } from '../domain/outputLines';
 import type { MessageAttribute } from '../sqsEvents/sqsBatchAll';
 import { CUSTOM_ID_ATTRIBUTE, MAX_ANSWER_BYTES } from './constants';
 import { ResponseTooLargeError } from './errors';
-import type { AnswerPlan } from './planMessage';
+import type { AddressedMessage, AnswerPlan } from './planMessage';
 import type { OutgoingAnswer } from './ports';
 import { answerIdOf } from './QueueRequestMessage';
 
@@ -68,7 +68,7 @@ export function verdictOf(plan: AnswerPlan, outcomes: readonly Outcome<Inference
  * the size sent. An answer too large for a queue message
  * is replaced by a `response_too_large` error answer, so the request is still answered.
  */
-export function outgoingAnswerOf(plan: AnswerPlan, line: BatchOutputLine): OutgoingAnswer {
+export function outgoingAnswerOf(plan: AddressedMessage, line: BatchOutputLine): OutgoingAnswer {
   // An attribute value cannot be escaped as a body can; an id SQS cannot carry is in the body only.
   const attributes: Record<string, MessageAttribute> = {
     ...plan.message.attributes,

@@ -47,3 +47,10 @@ export const ASYNC_REQUEST_RETENTION_SECONDS = 7 * 24 * 60 * 60;
  * request's DynamoDB item, which must stay under DynamoDB's 400 KB item limit.
  */
 export const INLINE_RESULT_MAX_BYTES = 300 * 1024;
+
+/**
+ * Receives of one requests-DLQ message before its consumer gives up answering it (its
+ * claim still held, its reply queue gone) and reports it: with the DLQ's visibility
+ * timeout of 180 s, half an hour of tries, long past any crashed delivery's lock.
+ */
+export const DEAD_LETTER_MAX_ATTEMPTS = 10;

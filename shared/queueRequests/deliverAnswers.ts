@@ -4,13 +4,13 @@ import type { Outcome } from '../batchingCore/types';
 import type { InferenceOutput } from '../domain/inference';
 import { answerBytes, outgoingAnswerOf } from './answers';
 import { MAX_ANSWER_BYTES, MAX_ANSWERS_PER_BATCH } from './constants';
-import type { AnswerPlan } from './planMessage';
+import type { AddressedMessage, AnswerPlan } from './planMessage';
 import type { AnswerSender, IdempotencyStore, OutgoingAnswer } from './ports';
 import { settleAsyncRequest, type AsyncResultDeps } from './settleAsyncRequest';
 
-/** An answer ready to go, with the plan it answers. */
-export interface ReadyAnswer {
-  plan: AnswerPlan;
+/** An answer ready to go, with the plan (or the addressed message) it answers. */
+export interface ReadyAnswer<P extends AddressedMessage = AnswerPlan> {
+  plan: P;
   line: BatchOutputLine;
   /** The core's outcomes of its items (for the tokens it used). */
   outcomes?: readonly Outcome<InferenceOutput>[];
@@ -37,9 +37,9 @@ const DELIVERY_CONCURRENCY = 8;
  * A failed completion write after a send is only logged: the message is acknowledged
  * anyway, since redelivering it would send the answer twice.
  */
-export async function deliverAnswers(deps: DeliveryDeps, ready: readonly ReadyAnswer[]): Promise<AnswerPlan[]> {
-  const tasks: Array<() => Promise<AnswerPlan[]>> = [];
-  const byQueue = new Map<string, ReadyAnswer[]>();
+export async function deliverAnswers<P extends AddressedMessage>(deps: DeliveryDeps, ready: readonly ReadyAnswer<P>[]): Promise<P[]> {
+  const tasks: Array<() => Promise<P[]>> = [];
+  const byQueue = new Map<string, ReadyAnswer<P>[]>();
   for (const answer of ready) {
     const { target } = answer.plan;
     if (target.kind === 'async') {
@@ -56,8 +56,8 @@ export async function deliverAnswers(deps: DeliveryDeps, ready: readonly ReadyAn
   return (await runLimited(tasks, DELIVERY_CONCURRENCY)).flat();
 }
 
-interface Packed {
-  answer: ReadyAnswer;
+interface Packed<P extends AddressedMessage> {
+  answer: ReadyAnswer<P>;
   outgoing: OutgoingAnswer;
 }
 
@@ -81,7 +81,7 @@ export function packBatches<T extends { outgoing: Pick<OutgoingAnswer, 'body' | 
 }
 
 /** Sends one batch; resolves with the plans whose answers did not go out. */
-async function sendOneBatch(deps: DeliveryDeps, queueUrl: string, batch: readonly Packed[]): Promise<AnswerPlan[]> {
+async function sendOneBatch<P extends AddressedMessage>(deps: DeliveryDeps, queueUrl: string, batch: readonly Packed<P>[]): Promise<P[]> {
   let failedIds: Set<string>;
   try {
     const failures = await deps.answers.sendBatch(
@@ -101,7 +101,7 @@ async function sendOneBatch(deps: DeliveryDeps, queueUrl: string, batch: readonl
   return failed.map((item) => item.answer.plan);
 }
 
-async function settleOne(deps: DeliveryDeps, answer: ReadyAnswer): Promise<AnswerPlan[]> {
+async function settleOne<P extends AddressedMessage>(deps: DeliveryDeps, answer: ReadyAnswer<P>): Promise<P[]> {
   if (answer.plan.target.kind !== 'async') throw new Error('settleOne takes asynchronous answers only');
   try {
     await settleAsyncRequest(deps.async, answer.plan.target.ref, answer.line, deps.nowSeconds());
@@ -114,7 +114,7 @@ async function settleOne(deps: DeliveryDeps, answer: ReadyAnswer): Promise<Answe
   return [];
 }
 
-async function complete(deps: DeliveryDeps, plan: AnswerPlan): Promise<void> {
+async function complete(deps: DeliveryDeps, plan: AddressedMessage): Promise<void> {
   await deps.idempotency.complete(plan.key).catch((error: unknown) => {
     // The answer is out: acknowledging beats a redelivery that would answer again.
     logger.error('answer sent but not recorded as sent; a copy arriving after the lock expires would be answered again', {
@@ -125,7 +125,7 @@ async function complete(deps: DeliveryDeps, plan: AnswerPlan): Promise<void> {
 }
 
 /** Drops a claim; if that fails too, the lock simply expires at the Lambda's deadline. */
-export async function release(deps: Pick<DeliveryDeps, 'idempotency'>, plan: AnswerPlan): Promise<void> {
+export async function release(deps: Pick<DeliveryDeps, 'idempotency'>, plan: AddressedMessage): Promise<void> {
   await deps.idempotency
     .release(plan.key)
     .catch((error: unknown) => logger.warn('claim not released; it expires with its lock', { customId: plan.customId, error }));

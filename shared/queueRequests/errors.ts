@@ -63,3 +63,18 @@ export class AsyncRequestNotFoundError extends NotFoundError {
     this.name = 'AsyncRequestNotFoundError';
   }
 }
+
+/**
+ * A request whose message reached the requests DLQ before any delivery answered it (the
+ * invocations that held it crashed or timed out on every receive SQS allowed). The
+ * consumer of the DLQ answers it with this error, so its caller is never left waiting (503).
+ */
+export class DeadLetteredError extends PlatformError {
+  constructor() {
+    super(
+      'The request could not be processed: every delivery of its message failed before it was answered, and it went to the dead-letter queue. Send it again.',
+      { code: 'dead_lettered', status: 503, type: 'server_error', retryable: true },
+    );
+    this.name = 'DeadLetteredError';
+  }
+}

@@ -27,14 +27,18 @@ export type AnswerWork =
   | ({ kind: 'run' } & RunnableRequest)
   | { kind: 'refused'; code: string; message: string; status?: number; param?: string | null };
 
-/** A message that will be answered once, at `target`. */
-export interface AnswerPlan {
-  kind: 'answer';
+/** A message that names where it may be answered: whatever it asks, it gets one answer there. */
+export interface AddressedMessage {
   message: ReceivedMessage;
   target: AnswerTarget;
   customId: string;
   /** The idempotency key: `custom_id` and a hash of the content. */
   key: string;
+}
+
+/** A message that will be answered once, at `target`. */
+export interface AnswerPlan extends AddressedMessage {
+  kind: 'answer';
   work: AnswerWork;
 }
 
@@ -55,20 +59,10 @@ export interface PlanDeps {
  * its core item ids, which must be unique within one core run.
  */
 export function planMessage(message: ReceivedMessage, index: number, deps: PlanDeps): MessagePlan {
-  let json: unknown;
-  try {
-    json = JSON.parse(message.body);
-  } catch {
-    return undeliverable(message, 'invalid_json', 'the body is not JSON, so it names no reply_to an error answer could go to.');
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return undeliverable(message, 'invalid_body', 'the body is not a JSON object, so it names no reply_to an error answer could go to.');
-  }
-  const fields = json as Record<string, unknown>;
-  const target = targetOf(fields, deps.replyPolicy);
-  if ('reason' in target) return undeliverable(message, target.code, target.reason);
-  const customId = customIdOf(fields, message);
-  const plan = { kind: 'answer' as const, message, target, customId, key: idempotencyKeyOf(customId, message) };
+  const addressed = addressMessage(message, deps.replyPolicy);
+  if ('kind' in addressed) return addressed;
+  const { fields, ...address } = addressed;
+  const plan = { kind: 'answer' as const, ...address };
   try {
     const bytes = Buffer.byteLength(message.body, 'utf8');
     if (bytes > MAX_REQUEST_BYTES) throw new RequestTooLargeError(bytes);
@@ -80,6 +74,31 @@ export function planMessage(message: ReceivedMessage, index: number, deps: PlanD
     if (!(error instanceof PlatformError)) throw error;
     return { ...plan, work: { kind: 'refused', code: error.code, message: error.message, status: error.status, param: error.param } };
   }
+}
+
+/**
+ * Where a message's answer goes, its `custom_id` and its idempotency key — or why it has
+ * nowhere it may be answered. The one home of that rule, for the consumer and for the
+ * consumer of its dead letters. `fields` is the parsed body, for the planning that follows.
+ */
+export function addressMessage(
+  message: ReceivedMessage,
+  replyPolicy: ReplyPolicy,
+): UndeliverablePlan | (AddressedMessage & { fields: Record<string, unknown> }) {
+  let json: unknown;
+  try {
+    json = JSON.parse(message.body);
+  } catch {
+    return undeliverable(message, 'invalid_json', 'the body is not JSON, so it names no reply_to an error answer could go to.');
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return undeliverable(message, 'invalid_body', 'the body is not a JSON object, so it names no reply_to an error answer could go to.');
+  }
+  const fields = json as Record<string, unknown>;
+  const target = targetOf(fields, replyPolicy);
+  if ('reason' in target) return undeliverable(message, target.code, target.reason);
+  const customId = customIdOf(fields, message);
+  return { message, target, customId, key: idempotencyKeyOf(customId, message), fields };
 }
 
 function targetOf(fields: Record<string, unknown>, policy: ReplyPolicy): AnswerTarget | { code: string; reason: string } {

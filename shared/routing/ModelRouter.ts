@@ -35,10 +35,22 @@ export interface ModelRouterOptions {
   providerFor: (ref: BackendRef) => InferenceProvider;
   failureThreshold: number;
   cooldownMs: number;
+  /**
+   * A call running this many times its backend's `expectedLatencyMs` (and at least
+   * {@link MIN_SLOW_CALL_MS}) is slow; `failureThreshold` slow calls at once, with none
+   * finished meanwhile, open the circuit (CircuitBreaker's `slowCallMs`). Default
+   * {@link SLOW_CALL_FACTOR}; 0 turns it off.
+   */
+  slowCallFactor?: number;
   now?: () => number;
   /** Told of fallbacks and circuit changes (metrics, logs); optional. */
   observer?: RoutingObserver;
 }
+
+/** Default of {@link ModelRouterOptions.slowCallFactor}: far beyond the expected latency, well short of the calls' timeouts. */
+export const SLOW_CALL_FACTOR = 10;
+/** Shortest time a call runs before it may count as slow. */
+export const MIN_SLOW_CALL_MS = 5_000;
 
 /** Why a call went to another backend than the model's first. */
 export type FallbackReason = 'circuit_open' | 'retry';
@@ -74,17 +86,27 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
       for (const ref of model.backends) {
         const provider = providers.get(ref.id) ?? options.providerFor(ref);
         providers.set(ref.id, provider);
-        this.backends.set(
-          backendKey(model, ref),
-          toBackend(model, ref, provider, (backendId) => this.record(backendId, 'failure')),
-        );
         if (!this.breakers.has(ref.id)) {
           const onChange = (state: 'open' | 'closed') => notify(() => options.observer?.onCircuit?.({ backendId: ref.id, state }));
+          const factor = options.slowCallFactor ?? SLOW_CALL_FACTOR;
           this.breakers.set(
             ref.id,
-            new CircuitBreaker({ failureThreshold: options.failureThreshold, cooldownMs: options.cooldownMs, now: options.now, onChange }),
+            new CircuitBreaker({
+              failureThreshold: options.failureThreshold,
+              cooldownMs: options.cooldownMs,
+              ...(factor > 0 ? { slowCallMs: Math.max(MIN_SLOW_CALL_MS, factor * ref.expectedLatencyMs) } : {}),
+              now: options.now,
+              onChange,
+            }),
           );
         }
+        this.backends.set(
+          backendKey(model, ref),
+          tracked(
+            toBackend(model, ref, provider, (backendId) => this.record(backendId, 'failure')),
+            this.breakers.get(ref.id)!,
+          ),
+        );
       }
     }
   }
@@ -164,6 +186,21 @@ function notify(hook: () => void): void {
   } catch {
     // Observation is best effort.
   }
+}
+
+/** The backend with each call's start and end told to its circuit, which watches for calls that hang. */
+function tracked(backend: Backend<InferenceInput, InferenceOutput>, breaker: CircuitBreaker): Backend<InferenceInput, InferenceOutput> {
+  return {
+    ...backend,
+    async invoke(inputs, options) {
+      const token = breaker.callStarted();
+      try {
+        return await backend.invoke(inputs, options);
+      } finally {
+        breaker.callEnded(token);
+      }
+    },
+  };
 }
 
 function backendKey(model: ModelEntry, ref: BackendRef): string {

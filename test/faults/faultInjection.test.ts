@@ -27,7 +27,9 @@ import { failureOfLine } from '../../shared/domain/outputLines';
  *   time out: the response is lost, the handler's side effects may land, the messages
  *   come back after the (short) visibility timeout,
  * - a few chunk messages go to the work queue's DLQ unprocessed; the stall sweep (run every
- *   2 s here, a job stalled after 20 s) sends their chunks again.
+ *   2 s here, a job stalled after 20 s) sends their chunks again,
+ * - a few request messages go to the requests queue's DLQ unprocessed; its consumer
+ *   (requestsDeadLetters) answers each with `dead_lettered`, unless a delivery answered it.
  *
  * Then it checks, exactly: every input line in exactly one of results and errors, every
  * queue request answered exactly once, the job's counters equal to the files' line counts,
@@ -50,12 +52,15 @@ const JOB_LINES = 10_000;
 const SENDERS = ['billing', 'search', 'support', 'reports'];
 const REQUESTS_PER_SENDER = 500;
 const VISIBILITY_TIMEOUT_SECONDS = 5;
+/** The ingest queue's: longer than an ingest of the job's file takes, even under load. */
+const INGEST_VISIBILITY_TIMEOUT_SECONDS = 30;
 const DUPLICATE_RATE = 0.05;
 /**
  * Share of invocations that crash midway, per function. The worker takes four chunks per
  * invocation and has only a dozen or so, and five receives before its DLQ; the requests
  * consumer has a few dozen invocations of up to 100 messages and three receives, and a
- * crash on a message's last receive sends it to the DLQ (answered, by the crashed run).
+ * crash on a message's last receive sends it to the DLQ, where its consumer answers it
+ * `dead_lettered` unless the crashed run's answer went out (its idempotency record completed).
  */
 const CRASH_RATES = { worker: 0.4, requests: 0.12 };
 const SIMULATOR_FAULT_SHARE = 0.2;
@@ -65,6 +70,10 @@ const OUTAGE_MS = 5_000;
 const HANG_MS = 5_000;
 /** Share of chunk messages sent to the work queue's DLQ unprocessed (at least one every 2 / rate). */
 const DEAD_LETTER_RATE = 0.05;
+/** Share of request messages sent to the requests queue's DLQ unprocessed (at least one every 2 / rate). */
+const REQUEST_DEAD_LETTER_RATE = 0.01;
+/** The code a request answered by the requests DLQ's consumer carries. */
+const DEAD_LETTERED = 'dead_lettered';
 /** The stall sweep: its period and how long a job may make no progress (short, for the suite). */
 const SWEEP_INTERVAL_MS = 2_000;
 const STALLED_AFTER_SECONDS = 20;
@@ -242,12 +251,17 @@ describe(`fault injection (seed ${SEED})`, () => {
     CHUNK_MAX_LINES: '250',
     LOCAL_SQS_CONCURRENCY: '3',
     LOCAL_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
+    // Not the ingest queue: on a loaded machine, ingest of the 10,000-line file outlasts 5 s,
+    // so the message was handed out again and again while the first run still worked, and
+    // its fourth receive sent it to the ingest DLQ though its job completed. Deployed, the
+    // queue hides a message 6x the function's timeout (5,400 s), so that cannot happen.
+    LOCAL_QUEUE_VISIBILITY_TIMEOUTS: `IngestQueue:${INGEST_VISIBILITY_TIMEOUT_SECONDS}`,
     LOCAL_FAULT_SEED: String(SEED),
     LOCAL_SQS_DUPLICATE_RATE: String(DUPLICATE_RATE),
     LOCAL_CRASH_FUNCTIONS: Object.entries(CRASH_RATES)
       .map(([key, rate]) => `${key}:${rate}`)
       .join(','),
-    LOCAL_DEAD_LETTER_FUNCTIONS: `worker:${DEAD_LETTER_RATE}`,
+    LOCAL_DEAD_LETTER_FUNCTIONS: `worker:${DEAD_LETTER_RATE},requests:${REQUEST_DEAD_LETTER_RATE}`,
     // A hung backend costs an invocation its remaining time: a minute here, not 15 minutes.
     // The authorizer's 3 s is no margin on a machine shared with other suites: a timeout there
     // is API Gateway's 500, which would fail the suite's own polling.
@@ -359,7 +373,9 @@ describe(`fault injection (seed ${SEED})`, () => {
       );
       recoveryMs = Date.now() - recoveredAt;
       // Then until every queue of the platform is empty and no answer has arrived for a while.
-      const platformQueues = ['IngestQueue', 'WorkQueue', 'FinalizeQueue', 'RequestsQueue'].map((id) => platform.queues[id]!);
+      const platformQueues = ['IngestQueue', 'WorkQueue', 'FinalizeQueue', 'RequestsQueue', 'RequestsDeadLetterQueue'].map(
+        (id) => platform.queues[id]!,
+      );
       let quietSince = Date.now();
       let lastCount = -1;
       for (let i = 0; i < 240 && Date.now() - quietSince < QUIET_MS; i++) {
@@ -413,7 +429,13 @@ describe(`fault injection (seed ${SEED})`, () => {
     // The faults that were injected.
     const output = allOutput();
     const faults = injectedFaults(output);
-    const deadLettered = faults.filter((f) => f.kind === 'dead-letter').reduce((sum, f) => sum + Number(f.messages), 0);
+    const deadLetteredOf = (queue: 'work' | 'requests') =>
+      faults
+        .filter((f) => f.kind === 'dead-letter' && f.queue === `inference-platform-local-${queue}`)
+        .reduce((sum, f) => sum + Number(f.messages), 0);
+    const deadLettered = deadLetteredOf('work');
+    const requestsDeadLettered = deadLetteredOf('requests');
+    const answeredDeadLettered = answerErrorCodes.get(DEAD_LETTERED) ?? 0;
     const redrives = output.split('\n').filter((line) => line.includes('stalled job: its unfinished chunks are sent again')).length;
     const realTimeCodes = tally(realTime.map((call) => `${call.route} ${call.status}${call.code ? ` ${call.code}` : ''}`));
     const crashes = (fn: string) => faults.filter((f) => f.kind === 'crash' && f.function === fn);
@@ -465,6 +487,10 @@ describe(`fault injection (seed ${SEED})`, () => {
       ['chunk messages sent to the DLQ unprocessed (injected)', deadLettered],
       ['  stall sweep redrives', redrives],
       [
+        'request messages sent to the DLQ unprocessed (injected) / answered dead_lettered',
+        `${requestsDeadLettered} / ${answeredDeadLettered}`,
+      ],
+      [
         'worker crashed midway (chunk messages)',
         `${crashes('worker').length} (${crashes('worker').reduce((sum, c) => sum + Number(c.messages), 0)})`,
       ],
@@ -502,7 +528,8 @@ describe(`fault injection (seed ${SEED})`, () => {
       onResultsQueue: onResultsQueue.length,
     }).toEqual({ missingAnswers: [], twiceAnswered: [], misrouted: 0, onResultsQueue: 0 });
     expect(answers).toHaveLength(requests.length);
-    for (const code of answerErrorCodes.keys()) expect(BACKEND_ERROR_CODES).toContain(code);
+    // A request that reached the requests DLQ unanswered is answered there, with dead_lettered.
+    for (const code of answerErrorCodes.keys()) expect([...BACKEND_ERROR_CODES, DEAD_LETTERED]).toContain(code);
     // Nothing unaccounted for in a dead-letter queue.
     expect(unaccounted.map((dead) => dead.message.Body?.slice(0, 200))).toEqual([]);
     // The faults did happen (a run without them would prove nothing).
@@ -512,6 +539,8 @@ describe(`fault injection (seed ${SEED})`, () => {
     expect(outageErrors).toBeGreaterThan(0);
     expect(hungCalls).toBeGreaterThan(0);
     expect(deadLettered).toBeGreaterThan(0);
+    expect(requestsDeadLettered).toBeGreaterThan(0);
+    expect(answeredDeadLettered).toBeGreaterThan(0);
     // No redrive is needed when every message that went to the DLQ was a second delivery of a chunk
     // recorded anyway; the counts above (every line once, nothing unaccounted in a DLQ) are the proof.
     // The real-time path while the backend hangs: answered, fallen back, or refused in the OpenAI shape; never a 500.

@@ -49,6 +49,10 @@ export class MemoryJobStore implements JobStore {
     this.attempts.set(jobId, attempts);
     if (attempts.has(index) || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return { applied: false, job: clone(job) };
     attempts.set(index, attempt);
+    if (job.chunkProgressAt) {
+      delete job.chunkProgressAt[index];
+      if (Object.keys(job.chunkProgressAt).length === 0) delete job.chunkProgressAt;
+    }
     if (failure && !job.failure) job.failure = clone(failure);
     job.progressAt = Math.floor(now.getTime() / 1000);
     job.chunksDone += 1;
@@ -69,6 +73,12 @@ export class MemoryJobStore implements JobStore {
     if (!job || job.status !== 'expired') throw new JobStateConflictError(jobId, 'expired', job?.status);
     Object.assign(job, clone(outputs));
     return clone(job);
+  }
+
+  async recordChunkProgress(jobId: string, index: number, _lines: number, now = new Date()) {
+    const job = this.jobs.get(jobId);
+    if (!job || this.attempts.get(jobId)?.has(index) || !['in_progress', 'cancelling', 'expired'].includes(job.status)) return;
+    job.chunkProgressAt = { ...job.chunkProgressAt, [index]: Math.floor(now.getTime() / 1000) };
   }
 
   async recordRedrive(jobId: string, seen: number, now: Date) {

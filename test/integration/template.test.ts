@@ -12,7 +12,19 @@ type Resource = TemplateResource;
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'test';
-const FUNCTIONS = ['authorizer', 'admin', 'chatCompletions', 'responses', 'embeddings', 'models', 'health', 'console', 'status'];
+const FUNCTIONS = [
+  'authorizer',
+  'admin',
+  'chatCompletions',
+  'responses',
+  'embeddings',
+  'models',
+  'health',
+  'console',
+  'status',
+  'requests',
+  'requestsDeadLetters',
+];
 /** Routes without the authorizer: liveness, and the status page's files (the page asks for a key itself). */
 const PUBLIC_ROUTES = ['/health', '/console', '/console/{file}'];
 
@@ -262,6 +274,25 @@ describe('the CloudFormation template osls packages', () => {
     ]);
   });
 
+  it.each([
+    ['requests', 'RequestsQueue'],
+    ['requestsDeadLetters', 'RequestsDeadLetterQueue'],
+  ])('feeds %s from %s with ReportBatchItemFailures, the queue hiding a message six times the function timeout', (name, queueId) => {
+    // Prepare
+    const fn = lambdaFunction(name);
+    const functionId = ofType('AWS::Lambda::Function').find(([, candidate]) => candidate === fn)![0];
+
+    // Act
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, mapping]) => mapping.Properties.FunctionName?.['Fn::GetAtt']?.[0] === functionId,
+    );
+
+    // Assess: AWS's guidance for an SQS event source: visibility timeout at least six times the function's timeout.
+    expect(mappings.map(([, mapping]) => mapping.Properties.EventSourceArn)).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
+    expect(mappings[0]![1].Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(resources[queueId]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
+  });
+
   it('gives each function its own IAM role', () => {
     // Prepare
     const functionsByRole = new Map<string, string[]>();
@@ -461,12 +492,13 @@ describe('operations: dashboard, alarms and their subscription', () => {
     }
   });
 
-  it("alarms on failed jobs, sustained backend throttling and open circuits, from the platform's own metrics", () => {
+  it("alarms on failed jobs, sustained backend throttling, open circuits and unanswerable dead letters, from the platform's own metrics", () => {
     // Act
     const service = { Name: 'service', Value: 'inference-platform' };
     const failedJobs = alarmOn(NAMESPACE, 'JobsFinished', { Name: 'status', Value: 'failed' });
     const throttling = alarmOn(NAMESPACE, 'BackendThrottles', service);
     const circuits = alarmOn(NAMESPACE, 'CircuitOpens', service);
+    const unanswerable = alarmOn(NAMESPACE, 'DeadLettersUnanswerable', service);
 
     // Assess
     expect(failedJobs).toHaveLength(1);
@@ -474,6 +506,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
     expect(throttling[0]!.EvaluationPeriods).toBeGreaterThan(1);
     expect(throttling[0]!.DatapointsToAlarm).toBe(throttling[0]!.EvaluationPeriods);
     expect(circuits).toHaveLength(1);
+    expect(unanswerable).toHaveLength(1);
   });
 
   it('subscribes the alarmEmail parameter to the alarm topic, only when it is set', () => {

@@ -12,6 +12,8 @@ const pad = (n: number, width = 12) => String(n).padStart(width, '0');
  * removing it never depends on a parent map existing (jobs created before it had none).
  */
 const PROGRESS_PREFIX = 'chunkProgress_';
+/** When a running chunk last reported progress (unix seconds), by its index. */
+const PROGRESS_AT_PREFIX = 'chunkProgressAt_';
 /** Statuses in which a chunk may still be recorded done (expired and cancelling jobs drain). */
 const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
 
@@ -82,14 +84,17 @@ function fromItem(item: Record<string, unknown>): Job {
   const rest: Record<string, unknown> = {};
   const errorCounts: ErrorCounts = {};
   let inFlightLines = 0;
+  const chunkProgressAt: Record<number, number> = {};
   for (const [name, value] of Object.entries(others)) {
-    if (name.startsWith(PROGRESS_PREFIX)) inFlightLines += Number(value) || 0;
+    if (name.startsWith(PROGRESS_AT_PREFIX)) chunkProgressAt[Number(name.slice(PROGRESS_AT_PREFIX.length))] = Number(value) || 0;
+    else if (name.startsWith(PROGRESS_PREFIX)) inFlightLines += Number(value) || 0;
     else if (!name.startsWith(ERROR_COUNT_PREFIX)) rest[name] = value;
     else if (typeof value === 'number' && value > 0) errorCounts[name.slice(ERROR_COUNT_PREFIX.length)] = value;
   }
   return {
     ...(rest as unknown as Omit<Job, 'requestCounts' | 'usage'>),
     ...(inFlightLines > 0 ? { inFlightLines } : {}),
+    ...(Object.keys(chunkProgressAt).length > 0 ? { chunkProgressAt } : {}),
     requestCounts: { total: countTotal, completed: countCompleted, failed: countFailed },
     ...(Object.keys(errorCounts).length > 0 ? { errorCounts } : {}),
     usage: {
@@ -215,13 +220,14 @@ export class DynamoDbJobStore implements JobStore {
           Key: jobKey(jobId),
           // The cause goes in the chunk's own write: a delivery that loses the chunk records nothing.
           UpdateExpression:
-            `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} REMOVE #progress ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt` +
+            `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} REMOVE #progress, #progressAt ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt` +
             codes.map((_, i) => `, #e${i} :e${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: {
             '#idx': String(index),
             '#status': 'status',
             '#progress': `${PROGRESS_PREFIX}${index}`,
+            '#progressAt': `${PROGRESS_AT_PREFIX}${index}`,
             ...Object.fromEntries(codes.map(([code], i) => [`#e${i}`, `${ERROR_COUNT_PREFIX}${code}`])),
           },
           ExpressionAttributeValues: {
@@ -250,16 +256,25 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  async recordChunkProgress(jobId: string, index: number, lines: number): Promise<void> {
+  async recordChunkProgress(jobId: string, index: number, lines: number, now = new Date()): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(jobId),
-          UpdateExpression: 'SET #progress = :lines',
+          UpdateExpression: 'SET #progress = :lines, #progressAt = :now',
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#idx': String(index), '#status': 'status', '#progress': `${PROGRESS_PREFIX}${index}` },
-          ExpressionAttributeValues: { ':lines': lines, ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])) },
+          ExpressionAttributeNames: {
+            '#idx': String(index),
+            '#status': 'status',
+            '#progress': `${PROGRESS_PREFIX}${index}`,
+            '#progressAt': `${PROGRESS_AT_PREFIX}${index}`,
+          },
+          ExpressionAttributeValues: {
+            ':lines': lines,
+            ':now': Math.floor(now.getTime() / 1000),
+            ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
+          },
         }),
       );
     } catch (error) {

@@ -30,9 +30,14 @@ export interface SweepStalledJobsResult {
  *
  * - chunks all recorded: its finalize is asked again (finalize is idempotent);
  * - otherwise, up to `maxRedrives` times: the chunk messages of the chunks not recorded
- *   done are sent again (a worker ignores a chunk already recorded, so this is safe);
+ *   done, and not seen progressing within `stalledAfterSeconds` either (a running chunk
+ *   reports its progress, {@link Job.chunkProgressAt}), are sent again (a worker ignores a
+ *   chunk already recorded, so this is safe; skipping the running ones keeps a slow job
+ *   from being run twice over);
  * - after that: those chunks' lines are written as `chunk_abandoned` error lines and the
  *   chunks recorded done, so the job finalizes with every line in one of its files.
+ *
+ * A stalled job whose unrecorded chunks are all progressing is left alone, no redrive spent.
  *
  * A redrive is counted with a conditional write first, so two sweeps running at once
  * redrive a job once. Abandoning races a late worker harmlessly: the chunk is recorded
@@ -42,13 +47,17 @@ export async function sweepStalledJobs(deps: SweepStalledJobsDeps): Promise<Swee
   const nowSeconds = Math.floor(deps.now() / 1000);
   const result: SweepStalledJobsResult = { redriven: [], abandoned: [], refinalized: [] };
   for (const job of await deps.jobs.listActive(deps.limit ?? 500)) {
-    if (!SWEPT.includes(job.status) || lastProgress(job) > nowSeconds - deps.stalledAfterSeconds) continue;
-    const seen = job.redrives ?? 0;
-    if (!(await deps.jobs.recordRedrive(job.id, seen, new Date(deps.now())))) continue;
+    const stalledBefore = nowSeconds - deps.stalledAfterSeconds;
+    if (!SWEPT.includes(job.status) || lastProgress(job) > stalledBefore) continue;
     const plan = await deps.jobs.chunkPlan(job.id);
     const done = await deps.jobs.chunkAttempts(job.id);
-    const unfinished = plan.filter((chunk) => !done.has(chunk.index));
-    if (unfinished.length === 0 || job.status === 'finalizing') {
+    const running = (chunk: ChunkPlan) => (job.chunkProgressAt?.[chunk.index] ?? 0) > stalledBefore;
+    const unrecorded = plan.filter((chunk) => !done.has(chunk.index));
+    const unfinished = unrecorded.filter((chunk) => !running(chunk));
+    if (job.status !== 'finalizing' && unrecorded.length > 0 && unfinished.length === 0) continue;
+    const seen = job.redrives ?? 0;
+    if (!(await deps.jobs.recordRedrive(job.id, seen, new Date(deps.now())))) continue;
+    if (unrecorded.length === 0 || job.status === 'finalizing') {
       logger.warn('stalled job: all its chunks are recorded, its finalize is asked again', {
         jobId: job.id,
         status: job.status,
@@ -61,6 +70,7 @@ export async function sweepStalledJobs(deps: SweepStalledJobsDeps): Promise<Swee
         jobId: job.id,
         status: job.status,
         chunks: unfinished.map((chunk) => chunk.index),
+        running: unrecorded.filter(running).map((chunk) => chunk.index),
         redrives: seen + 1,
         maxRedrives: deps.maxRedrives,
       });

@@ -97,6 +97,11 @@ export interface Job {
    * under-state it for a while.
    */
   inFlightLines?: number;
+  /**
+   * Unix seconds when each running chunk (by index) last reported progress; gone once the
+   * chunk is recorded. The stall sweep re-drives only chunks not seen progressing lately.
+   */
+  chunkProgressAt?: Record<number, number>;
   /** Times the stall sweep sent the job's unfinished chunks again. */
   redrives?: number;
   inProgressAt?: number;

@@ -55,10 +55,11 @@ export interface JobStore {
   ): Promise<{ applied: boolean; job: Job }>;
   /**
    * Advisory progress of chunk `index` while it runs: `lines` of it settled so far
-   * (summed into {@link Job.inFlightLines}). Ignored once the chunk is recorded done
-   * (`recordChunkDone` clears it in the same write) or the job stopped taking chunks.
+   * (summed into {@link Job.inFlightLines}), seen at `now` ({@link Job.chunkProgressAt}).
+   * Ignored once the chunk is recorded done (`recordChunkDone` clears both in the same
+   * write) or the job stopped taking chunks.
    */
-  recordChunkProgress?(jobId: string, index: number, lines: number): Promise<void>;
+  recordChunkProgress?(jobId: string, index: number, lines: number, now?: Date): Promise<void>;
   /**
    * Counts one redrive of a stalled job: `redrives` goes from `seen` to `seen + 1` and
    * `progressAt` to `now`, only if it is still `seen` and the job is still in_progress,

@@ -225,7 +225,7 @@ async function ranOutputs(
 function chunkProgress(deps: RunChunkDeps, message: ChunkMessage): ChunkProgress {
   const store = deps.jobs;
   const report = store.recordChunkProgress
-    ? (lines: number) => store.recordChunkProgress!(message.jobId, message.chunk.index, lines)
+    ? (lines: number) => store.recordChunkProgress!(message.jobId, message.chunk.index, lines, new Date(deps.now()))
     : async () => undefined;
   return new ChunkProgress(report, {
     intervalMs: deps.progressIntervalMs ?? 1000,

@@ -50,6 +50,8 @@ export interface LocalPlatformOptions {
    * seconds; it also lifts Lambda's rule that it be at least the function's timeout.
    */
   visibilityTimeoutSeconds?: number;
+  /** Replaces the VisibilityTimeout of the queues named by logical id, before `visibilityTimeoutSeconds`. */
+  queueVisibilityTimeouts?: Readonly<Record<string, number>>;
   /** Replaces the period of every `schedule: rate(…)` event (milliseconds). */
   scheduleIntervalMs?: number;
   /** Keys to seed. Default: `sk-local` for tenant `local`. */
@@ -135,6 +137,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     closers.push(async () => sqsClient.destroy());
     await createQueues(sqsClient, config.resources, local, {
       ...(options.visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds } : {}),
+      ...(options.queueVisibilityTimeouts ? { queueVisibilityTimeouts: options.queueVisibilityTimeouts } : {}),
     });
 
     const { notifications, gaps } = queueNotificationsFrom(config.resources, local);
@@ -213,7 +216,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       functionFor,
       local,
       client: sqsClient,
-      checkVisibilityTimeout: options.visibilityTimeoutSeconds === undefined,
+      checkVisibilityTimeout: options.visibilityTimeoutSeconds === undefined && options.queueVisibilityTimeouts === undefined,
       ...(options.sqsConcurrency !== undefined ? { concurrency: options.sqsConcurrency } : {}),
       ...(options.faults ? { faults: options.faults } : {}),
       logger,

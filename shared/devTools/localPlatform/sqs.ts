@@ -141,6 +141,12 @@ export function createLocalSqsClient(endpoint: string, region = 'us-east-1'): SQ
 export interface CreateQueuesOptions {
   /** Replaces every queue's VisibilityTimeout (tests: a crashed worker's message comes back in seconds). */
   visibilityTimeoutSeconds?: number;
+  /**
+   * Replaces the VisibilityTimeout of the queues named (by logical id), before
+   * `visibilityTimeoutSeconds`: a queue whose function runs longer than the short timeout
+   * the others get (ingest of a large file) is not handed out again while it still runs.
+   */
+  queueVisibilityTimeouts?: Readonly<Record<string, number>>;
 }
 
 /** SQS's default when a queue sets no VisibilityTimeout. */
@@ -172,6 +178,11 @@ export async function createQueues(
   options: CreateQueuesOptions = {},
 ): Promise<Record<string, LocalQueue>> {
   const pending = new Map(Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::SQS::Queue'));
+  const unknown = Object.keys(options.queueVisibilityTimeouts ?? {}).filter((id) => !pending.has(id));
+  if (unknown.length)
+    throw new ServerlessConfigError(
+      `Visibility timeouts name ${unknown.join(', ')}, not queues of resources.Resources (${[...pending.keys()].join(', ')})`,
+    );
   const names = new Map([...pending].map(([logicalId, resource]) => [logicalId, queueName(logicalId, resource)]));
   const provisional: LocalResources = { ...local, queues: { ...local.queues } };
   // Known ARNs first, so a RedrivePolicy can name its DLQ before the DLQ exists.
@@ -185,7 +196,8 @@ export async function createQueues(
     const properties = resource.Properties ?? {};
     const attributes: Partial<Record<QueueAttributeName, string>> = {};
     for (const key of ATTRIBUTES) if (properties[key] !== undefined) attributes[key] = String(properties[key]);
-    if (options.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(options.visibilityTimeoutSeconds);
+    const visibility = options.queueVisibilityTimeouts?.[logicalId] ?? options.visibilityTimeoutSeconds;
+    if (visibility !== undefined) attributes.VisibilityTimeout = String(visibility);
     const redrive = properties.RedrivePolicy;
     if (redrive !== undefined) {
       const policy = (typeof redrive === 'string' ? JSON.parse(redrive) : redrive) as Record<string, unknown>;

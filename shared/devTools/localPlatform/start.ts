@@ -6,7 +6,8 @@
  * tenant `local`), INFER_ADMIN_KEY (sk-local-admin, an admin key of tenant `local`),
  * INFER_API_KEY_2 (tenant `local-2`, optional), INFER_QUIET=1 (no request
  * or event lines), LOCAL_SQS_CONCURRENCY (2 invocations at once per queue),
- * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's) and LOCAL_SCHEDULE_INTERVAL_MS
+ * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's), LOCAL_QUEUE_VISIBILITY_TIMEOUTS
+ * (by queue logical id, `IngestQueue:60`, before that) and LOCAL_SCHEDULE_INTERVAL_MS
  * (replaces every schedule's period); for the fault suite, LOCAL_SQS_DUPLICATE_RATE,
  * LOCAL_CRASH_RATE, LOCAL_CRASH_FUNCTIONS, LOCAL_DEAD_LETTER_FUNCTIONS and LOCAL_FAULT_SEED
  * (shared/devTools/localPlatform/faultInjection.ts).
@@ -39,6 +40,27 @@ function wholeNumber(name: string, min: number): number | undefined {
   if (!Number.isInteger(value) || value < min)
     throw new LocalPlatformError(`${name}=${raw} is not a whole number of at least ${min}`, { code: 'BAD_OPTION' });
   return value;
+}
+
+/** LOCAL_QUEUE_VISIBILITY_TIMEOUTS: comma-separated `<queue logical id>:<seconds>`; unknown ids are refused when the queues are made. */
+function queueVisibilityTimeoutsFromEnv(): { queueVisibilityTimeouts?: Record<string, number> } {
+  const raw = process.env.LOCAL_QUEUE_VISIBILITY_TIMEOUTS ?? '';
+  const entries = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return {};
+  const timeouts: Record<string, number> = {};
+  for (const entry of entries) {
+    const [id, value] = entry.split(':').map((part) => part.trim());
+    const seconds = Number(value);
+    if (!id || !Number.isInteger(seconds) || seconds < 0)
+      throw new LocalPlatformError(`LOCAL_QUEUE_VISIBILITY_TIMEOUTS ${entry} is not <queue logical id>:<whole seconds>`, {
+        code: 'BAD_OPTION',
+      });
+    timeouts[id] = seconds;
+  }
+  return { queueVisibilityTimeouts: timeouts };
 }
 
 function apiKeysFromEnv(): LocalApiKey[] {
@@ -144,6 +166,7 @@ async function main(): Promise<void> {
       eventsPort: port('EVENTS_PORT', 4010),
       ...optional('sqsConcurrency', wholeNumber('LOCAL_SQS_CONCURRENCY', 1)),
       ...optional('visibilityTimeoutSeconds', wholeNumber('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0)),
+      ...queueVisibilityTimeoutsFromEnv(),
       ...optional('scheduleIntervalMs', wholeNumber('LOCAL_SCHEDULE_INTERVAL_MS', 1)),
       apiKeys: apiKeysFromEnv(),
       quiet: process.env.INFER_QUIET === '1',

@@ -95,6 +95,44 @@ describe('sweepStalledJobs', () => {
     ]);
   });
 
+  it('sends again only the chunks not seen progressing within stalledAfterSeconds, not the ones still running', async () => {
+    // Prepare: chunk 1 reported progress a minute ago (its worker is on it); chunk 2 never did (its message was lost).
+    const { world, etag, chunks: plan } = await stalledJob();
+    const at = hoursLater(1.1);
+    await world.jobs.recordChunkProgress(JOB_ID, 1, 1, new Date(at - 60_000));
+    const { deps, chunks } = sweeper(world, at);
+
+    // Act
+    const result = await sweepStalledJobs(deps);
+
+    // Assess
+    expect(result.redriven).toEqual([JOB_ID]);
+    expect(chunks.sent).toEqual([chunkMessage(plan[2]!, etag)]);
+  });
+
+  it('leaves a stalled job alone, no redrive spent, while every chunk it waits for is seen progressing', async () => {
+    // Prepare: both unrecorded chunks reported progress within the window; one of them long ago too.
+    const { world } = await stalledJob();
+    const at = hoursLater(1.1);
+    await world.jobs.recordChunkProgress(JOB_ID, 1, 1, new Date(at - 60_000));
+    await world.jobs.recordChunkProgress(JOB_ID, 2, 1, new Date(at - (STALLED_AFTER_S - 10) * 1000));
+    const { deps, chunks } = sweeper(world, at);
+
+    // Act
+    const result = await sweepStalledJobs(deps);
+    // Later, chunk 2's progress is older than the window: it is sent again, chunk 1 (seen since) not.
+    await world.jobs.recordChunkProgress(JOB_ID, 1, 2, new Date(at + 30_000));
+    const { deps: laterDeps, chunks: laterChunks } = sweeper(world, at + 60_000);
+    const laterResult = await sweepStalledJobs(laterDeps);
+
+    // Assess
+    expect(result).toEqual({ redriven: [], abandoned: [], refinalized: [] });
+    expect(chunks.sent).toEqual([]);
+    expect(laterResult.redriven).toEqual([JOB_ID]);
+    expect(laterChunks.sent.map((message) => message.chunk.index)).toEqual([2]);
+    expect((await world.jobs.get(JOB_ID))!.redrives).toBe(1);
+  });
+
   it('redrives a job once when two sweeps run at the same time', async () => {
     // Prepare
     const { world } = await stalledJob();

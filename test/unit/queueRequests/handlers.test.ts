@@ -1,5 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { createHandler as createConsumer } from '../../../functions/sqs/requests';
+import { createHandler as createDeadLetterConsumer } from '../../../functions/sqs/requestsDeadLetters';
 import { sqsBatchAll } from '../../../shared/sqsEvents/sqsBatchAll';
 import { loadEvent, lambdaContext } from '../../helpers/events';
 import { makeQueueWorld, replyUrl, RESULTS_URL } from './queueWorld';
@@ -106,5 +107,26 @@ describe('sqsBatchAll', () => {
       lambdaContext(),
     );
     expect(odd.batchItemFailures).toEqual([{ itemIdentifier: '1d0b7b4f-2e3c-4d6e-9fa0-1b2c3d4e5f60' }]);
+  });
+});
+
+describe('requests DLQ consumer handler', () => {
+  it('answers the sample batch as dead letters, and reports the one whose reply queue is missing as a batch item failure', async () => {
+    // Prepare: the billing reply queue does not exist (yet).
+    const world = makeQueueWorld();
+    world.answers.missing.add(replyUrl('billing'));
+    const event = sampleEvent();
+    const { replyPolicy, idempotency, answers, async, nowSeconds } = world.deps;
+    const handler = createDeadLetterConsumer({ replyPolicy, idempotency, answers, async, nowSeconds, maxAttempts: 10 });
+
+    // Act
+    const response = await handler(event, lambdaContext(30_000));
+
+    // Assess: the results-queue request answered dead_lettered; the forbidden reply_to reported and acknowledged.
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] });
+    expect(world.answers.lines(RESULTS_URL)).toMatchObject([
+      { custom_id: 'doc-88-embedding', response: { status_code: 503, body: { error: { code: 'dead_lettered' } } } },
+    ]);
+    expect(world.answers.total).toBe(1);
   });
 });

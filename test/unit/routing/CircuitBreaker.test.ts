@@ -98,4 +98,90 @@ describe('CircuitBreaker', () => {
     // Assess
     expect(changes).toEqual(['open', 'open', 'closed']);
   });
+
+  describe('slow calls (a hung backend)', () => {
+    const makeSlow = () => {
+      let now = 0;
+      const changes: string[] = [];
+      const breaker = new CircuitBreaker({
+        failureThreshold: 3,
+        cooldownMs: 1_000,
+        slowCallMs: 10_000,
+        now: () => now,
+        onChange: (state) => changes.push(state),
+      });
+      const advance = (ms: number) => {
+        now += ms;
+      };
+      return { breaker, changes, advance };
+    };
+
+    it('opens once the threshold of calls has run past slowCallMs with none finished, before any of them fails', () => {
+      // Prepare: three calls start and never end.
+      const { breaker, changes, advance } = makeSlow();
+      for (let i = 0; i < 3; i++) breaker.callStarted();
+      // Act
+      advance(9_999);
+      const beforeSlow = breaker.allows();
+      advance(1);
+      const once = breaker.allows();
+      // Assess
+      expect(beforeSlow).toBe(true);
+      expect(once).toBe(false);
+      expect(breaker.state).toBe('open');
+      expect(changes).toEqual(['open']);
+    });
+
+    it('stays closed while calls keep finishing: long calls on a backend that answers are not a hang', () => {
+      // Prepare: three long calls, and a short one that finishes every few seconds.
+      const { breaker, advance } = makeSlow();
+      for (let i = 0; i < 3; i++) breaker.callStarted();
+      // Act
+      const allowed: boolean[] = [];
+      for (let second = 0; second < 30; second += 3) {
+        advance(3_000);
+        const short = breaker.callStarted();
+        breaker.callEnded(short);
+        breaker.onSuccess();
+        allowed.push(breaker.allows());
+      }
+      // Assess
+      expect(allowed.every(Boolean)).toBe(true);
+      expect(breaker.state).toBe('closed');
+    });
+
+    it('stays closed with fewer slow calls than the threshold, and ended calls no longer count', () => {
+      // Prepare
+      const { breaker, advance } = makeSlow();
+      const first = breaker.callStarted();
+      breaker.callStarted();
+      breaker.callStarted();
+      // Act: one of the three ends (timed out, say) long ago; the other two hang on.
+      advance(5_000);
+      breaker.callEnded(first);
+      breaker.onFailure();
+      advance(20_000);
+      // Assess
+      expect(breaker.allows()).toBe(true);
+    });
+
+    it('after the cooldown, a probe that answers closes it even though the hung calls are still running', () => {
+      // Prepare
+      const { breaker, changes, advance } = makeSlow();
+      for (let i = 0; i < 3; i++) breaker.callStarted();
+      advance(10_000);
+      breaker.allows();
+      // Act
+      advance(1_000);
+      const probeAllowed = breaker.allows();
+      breaker.onDispatch();
+      const probe = breaker.callStarted();
+      breaker.callEnded(probe);
+      breaker.onSuccess();
+      // Assess
+      expect(probeAllowed).toBe(true);
+      expect(breaker.allows()).toBe(true);
+      expect(changes).toEqual(['open', 'closed']);
+    });
+  });
 });

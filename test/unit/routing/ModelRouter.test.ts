@@ -26,7 +26,7 @@ const catalogue = ModelCatalogue.parse({
   ],
 });
 
-function makeRouter(now = () => 0) {
+function makeRouter(now = () => 0, slowCallFactor?: number) {
   const providers = new Map<string, FakeProvider>();
   const router = new ModelRouter(catalogue, {
     providerFor: (ref) => {
@@ -37,6 +37,7 @@ function makeRouter(now = () => 0) {
     failureThreshold: 2,
     cooldownMs: 1_000,
     now,
+    ...(slowCallFactor !== undefined ? { slowCallFactor } : {}),
   });
   return { router, providers };
 }
@@ -144,5 +145,46 @@ describe('ModelRouter', () => {
     expect(() => router.model('nope')).toThrow(ModelNotFoundError);
     expect(() => router.model('bge-m3', 'chat')).toThrow("The model 'bge-m3' is an embeddings model and cannot serve chat completions.");
     expect(router.model('bge-m3', 'embeddings').id).toBe('bge-m3');
+  });
+
+  it('falls back from a hung backend once its calls run ten times its expected latency, before they time out', async () => {
+    // Prepare: the GPU accepts calls and never answers (expected latency 2 s by default: slow after 20 s).
+    let now = 0;
+    const { router, providers } = makeRouter(() => now);
+    providers.get('gpu')!.chat = () => new Promise(() => undefined);
+    const route = routeOf('chat', 'gpt-oss-20b');
+    const call = () =>
+      void router.resolve(route).invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }] } }], {
+        signal: new AbortController().signal,
+      });
+    call();
+    call();
+
+    // Act
+    now = 19_999;
+    const beforeSlow = router.resolve(route).id;
+    now = 20_000;
+    const afterSlow = router.resolve(route).id;
+
+    // Assess
+    expect(beforeSlow).toBe('gpu');
+    expect(afterSlow).toBe('bedrock');
+    expect(router.circuitStates()).toMatchObject({ gpu: 'open' });
+  });
+
+  it('never opens a circuit for slow calls when slowCallFactor is 0', () => {
+    // Prepare
+    let now = 0;
+    const { router, providers } = makeRouter(() => now, 0);
+    providers.get('gpu')!.chat = () => new Promise(() => undefined);
+    const route = routeOf('chat', 'gpt-oss-20b');
+    for (let i = 0; i < 3; i++)
+      void router.resolve(route).invoke([{ kind: 'chat', call: { messages: [{ role: 'user', content: 'hi' }] } }], {
+        signal: new AbortController().signal,
+      });
+    // Act
+    now = 600_000;
+    // Assess
+    expect(router.resolve(route).id).toBe('gpu');
   });
 });

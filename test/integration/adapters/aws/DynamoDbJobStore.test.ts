@@ -225,8 +225,8 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     await store.transition('batch_progress', 'in_progress', { chunksTotal: 3, requestCounts: { total: 1_500, completed: 0, failed: 0 } });
     const counts = { completed: 500, failed: 0, promptTokens: 0, completionTokens: 0 };
     // Act
-    await store.recordChunkProgress('batch_progress', 0, 120);
-    await store.recordChunkProgress('batch_progress', 1, 80);
+    await store.recordChunkProgress('batch_progress', 0, 120, new Date(1_000_000));
+    await store.recordChunkProgress('batch_progress', 1, 80, new Date(2_000_000));
     const running = await store.get('batch_progress');
     const { job: afterDone } = await store.recordChunkDone('batch_progress', 0, 'attempt-a', counts);
     await store.recordChunkProgress('batch_progress', 0, 499);
@@ -236,7 +236,10 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(afterDone.inFlightLines).toBe(80);
     expect(after?.inFlightLines).toBe(80);
     expect(after?.requestCounts.completed).toBe(500);
-    expect(Object.keys(after ?? {}).some((name) => name.startsWith('chunkProgress'))).toBe(false);
+    expect(Object.keys(after ?? {}).some((name) => name.startsWith('chunkProgress_'))).toBe(false);
+    // When each running chunk was last seen progressing (unix seconds), for the stall sweep; gone once recorded.
+    expect(running?.chunkProgressAt).toEqual({ 0: 1_000, 1: 2_000 });
+    expect(after?.chunkProgressAt).toEqual({ 1: 2_000 });
   });
 
   describe('DynamoDbFileStore against a DynamoDB-API server', () => {

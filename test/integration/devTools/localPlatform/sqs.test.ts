@@ -112,6 +112,27 @@ describe('SQS stand-in (fauxqs) with the queues of serverless.yml', () => {
     expect(own.queues.Short!.visibilityTimeoutSeconds).toBe(1);
   });
 
+  it('gives the queues named their own VisibilityTimeout before the one for every queue, and refuses an unknown name', async () => {
+    // Prepare
+    const own = emptyResources();
+    const queues = {
+      Long: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'long-visibility', VisibilityTimeout: 5400 } },
+      Other: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'other-visibility', VisibilityTimeout: 900 } },
+    };
+
+    // Act
+    await createQueues(client, queues, own, { visibilityTimeoutSeconds: 1, queueVisibilityTimeouts: { Long: 60 } });
+    const unknown = await createQueues(client, queues, emptyResources(), { queueVisibilityTimeouts: { Missing: 60 } }).catch(
+      (error: Error) => error,
+    );
+
+    // Assess
+    expect((await attributesOf(own.queues.Long!.url)).VisibilityTimeout).toBe('60');
+    expect((await attributesOf(own.queues.Other!.url)).VisibilityTimeout).toBe('1');
+    expect(unknown).toBeInstanceOf(Error);
+    expect((unknown as Error).message).toMatch(/name Missing, not queues of resources.Resources/);
+  });
+
   it('names a queue without QueueName after its logical id, with .fifo for a FIFO queue', async () => {
     // Prepare
     const own = emptyResources();
