@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parsePriceTable, ServiceTier, type PriceTable } from '../domain/pricing';
 
 const urlList = z
   .string()
@@ -26,6 +27,14 @@ export const ConfigSchema = z.object({
   GPU_CHAT_URLS: urlList,
   GPU_EMBED_URLS: urlList,
   BEDROCK_REGION: z.string().optional(),
+  /**
+   * Bedrock's on-demand service tier for batch work (batch job lines, queue requests) and
+   * for real-time requests, where the model offers it (catalogue `serviceTiers`).
+   */
+  BEDROCK_BATCH_SERVICE_TIER: ServiceTier.default('flex'),
+  BEDROCK_REALTIME_SERVICE_TIER: ServiceTier.default('standard'),
+  /** Overrides of the price table (JSON, see `shared/domain/pricing.ts`); AWS list prices otherwise. */
+  PRICE_TABLE: z.string().optional(),
   AWS_REGION: z.string().default('us-east-1'),
   /** Largest request body the HTTP routes accept. */
   MAX_BODY_BYTES: int(4 * 1024 * 1024),
@@ -80,6 +89,10 @@ export interface Config {
   /** Each model's Bedrock fallback (a model id, or `none`), by {@link modelKey}: `BEDROCK_FALLBACK_<KEY>`. */
   bedrockFallbacks: Record<string, string>;
   bedrockRegion: string;
+  /** The Bedrock service tier asked for by each kind of work. */
+  serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
+  /** The prices jobs and budgets are costed with. */
+  priceTable: PriceTable;
   maxBodyBytes: number;
   authCacheTtlMs: number;
   circuitFailureThreshold: number;
@@ -157,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
+    serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
+    priceTable: priceTableOf(e.PRICE_TABLE),
     maxBodyBytes: e.MAX_BODY_BYTES,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
@@ -181,6 +196,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       chunkMaxBytes: e.CHUNK_MAX_BYTES,
     },
   };
+}
+
+function priceTableOf(json: string | undefined): PriceTable {
+  try {
+    return parsePriceTable(json);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 /** The table name, required by the functions that use the table. */
