@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { bedrockTokenCost, gpuTimeCost, PricedRoute, type PriceTable } from './pricing';
+import type { BackendRef } from './catalogue';
+import type { Usage } from './inference';
+import { bedrockRouteOf, bedrockTokenCost, gpuTimeCost, PricedRoute, type PriceTable, type ServiceTier } from './pricing';
 
 /**
  * What one route served for a job (or a tenant): the requests, their tokens, and for a
@@ -73,4 +75,19 @@ export function priceUsage(table: PriceTable, usage: readonly RouteUsage[]): Cos
   const rounded = Object.fromEntries(Object.entries(byRoute).map(([route, usd]) => [route, micro(usd)])) as Cost['by_route'];
   const total = micro(Object.values(rounded).reduce((sum, usd) => sum + (usd ?? 0), 0));
   return { currency: 'usd', total, by_route: rounded, ...(unpriced.size > 0 ? { unpriced: [...unpriced].sort() } : {}) };
+}
+
+/**
+ * The route usage of one answer a backend of the catalogue served. On Bedrock on demand:
+ * the tokens, on the route of the tier the answer was served in. On a GPU pool: the
+ * tokens, and the server time they took, estimated as input tokens ÷ the server's prefill
+ * throughput + output tokens ÷ its generation throughput (the backend's `throughput`), i.e.
+ * the share of a server whose batch is kept full. Idle servers are not in it: a pool that
+ * runs half empty costs more than this says.
+ */
+export function servedRouteUsage(ref: BackendRef, usage: Usage, servedTier: ServiceTier = 'standard'): RouteUsage {
+  const tokens = { requests: 1, inputTokens: usage.promptTokens, outputTokens: usage.completionTokens };
+  if (ref.provider === 'bedrock') return { route: bedrockRouteOf(servedTier), model: ref.model, ...tokens };
+  const seconds = usage.promptTokens / ref.throughput.inputTokensPerSecond + usage.completionTokens / ref.throughput.outputTokensPerSecond;
+  return { route: 'gpu', model: ref.instanceType, ...tokens, gpuMs: Math.round(seconds * 1000) };
 }

@@ -82,7 +82,12 @@ export function bedrockTokenCost(
 ): number {
   const prices = table.bedrock[bedrockModel];
   if (prices === undefined) return 0;
-  const routePrice = { 'bedrock-standard': prices.standard, 'bedrock-flex': prices.flex, 'bedrock-priority': prices.priority, 'bedrock-batch': prices.batch };
+  const routePrice = {
+    'bedrock-standard': prices.standard,
+    'bedrock-flex': prices.flex,
+    'bedrock-priority': prices.priority,
+    'bedrock-batch': prices.batch,
+  };
   const price = routePrice[route] ?? prices.standard;
   return (tokens.inputTokens * price.inputPerMillion + tokens.outputTokens * price.outputPerMillion) / 1e6;
 }

@@ -5,6 +5,7 @@ import { canTransition, TERMINAL_STATUSES, timestampFieldOf } from '../../shared
 import type { ChunkCounts, FileRecord, FileStore, JobPatch, JobStore } from '../../shared/batchJobs/job/ports';
 import type { DeletableObjectStore, EventPublisher, MessageSender, ObjectInfo } from '../../shared/domain/ports';
 import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchJobs/api/UploadStore';
+import { mergeRouteUsage } from '../../shared/domain/cost';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -60,6 +61,7 @@ export class MemoryJobStore implements JobStore {
     for (const [code, n] of Object.entries(counts.errorCodes ?? {})) {
       if (n > 0) job.errorCounts = { ...job.errorCounts, [code]: (job.errorCounts?.[code] ?? 0) + n };
     }
+    if (counts.routeUsage?.length) job.usage.byRoute = mergeRouteUsage(job.usage.byRoute, counts.routeUsage);
     return { applied: true, job: clone(job) };
   }
 
