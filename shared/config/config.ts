@@ -88,6 +88,8 @@ export interface Config {
   gpuPools: Record<string, string[]>;
   /** Each model's Bedrock fallback (a model id, or `none`), by {@link modelKey}: `BEDROCK_FALLBACK_<KEY>`. */
   bedrockFallbacks: Record<string, string>;
+  /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
+  gpuInstanceTypes: Record<string, string>;
   bedrockRegion: string;
   /** The Bedrock service tier asked for by each kind of work. */
   serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
@@ -136,6 +138,7 @@ export function modelKey(modelId: string): string {
 
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
+const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -169,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuEmbedUrls: e.GPU_EMBED_URLS,
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
+    gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
     priceTable: priceTableOf(e.PRICE_TABLE),

@@ -59,6 +59,8 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
         model: id,
         baseUrls,
         ...limits,
+        // What the pool's time is priced at: the fleet's instance type where it says.
+        ...(config.gpuInstanceTypes[modelKey(id)] ? { instanceType: config.gpuInstanceTypes[modelKey(id)] } : {}),
       },
     ];
   };
