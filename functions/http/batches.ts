@@ -41,6 +41,7 @@ export const handler = createHandler({
     files: createFileStore(config),
     objects: createObjectStore(),
     ingest: createMessageSender<IngestJobMessage>(config.ingestQueueUrl, 'INGEST_QUEUE_URL'),
+    prices: config.priceTable,
   }),
   maxBodyBytes: config.maxBodyBytes,
 });

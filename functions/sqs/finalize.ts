@@ -22,5 +22,6 @@ export const handler = withMetrics(
     objects: createObjectStore(),
     events: createEventPublisher(config),
     now: Date.now,
+    prices: config.priceTable,
   }),
 );

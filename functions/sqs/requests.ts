@@ -28,7 +28,7 @@ export const createHandler = (deps: AnswerQueueRequestsDeps) =>
   });
 
 const config = loadConfig();
-const { router, core } = createInferenceRuntime(config);
+const { router, core } = createInferenceRuntime(config, 'batch');
 export const handler = withMetrics(
   createHandler({
     core,

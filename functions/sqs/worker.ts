@@ -38,7 +38,7 @@ export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number, sendB
   });
 
 const config = loadConfig();
-const { router, core } = createInferenceRuntime(config);
+const { router, core } = createInferenceRuntime(config, 'batch');
 export const handler = withMetrics(
   createHandler(
     {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parsePriceTable, ServiceTier, type PriceTable } from '../domain/pricing';
 
 const urlList = z
   .string()
@@ -26,6 +27,14 @@ export const ConfigSchema = z.object({
   GPU_CHAT_URLS: urlList,
   GPU_EMBED_URLS: urlList,
   BEDROCK_REGION: z.string().optional(),
+  /**
+   * Bedrock's on-demand service tier for batch work (batch job lines, queue requests) and
+   * for real-time requests, where the model offers it (catalogue `serviceTiers`).
+   */
+  BEDROCK_BATCH_SERVICE_TIER: ServiceTier.default('flex'),
+  BEDROCK_REALTIME_SERVICE_TIER: ServiceTier.default('standard'),
+  /** Overrides of the price table (JSON, see `shared/domain/pricing.ts`); AWS list prices otherwise. */
+  PRICE_TABLE: z.string().optional(),
   AWS_REGION: z.string().default('us-east-1'),
   /** Largest request body the HTTP routes accept. */
   MAX_BODY_BYTES: int(4 * 1024 * 1024),
@@ -79,7 +88,13 @@ export interface Config {
   gpuPools: Record<string, string[]>;
   /** Each model's Bedrock fallback (a model id, or `none`), by {@link modelKey}: `BEDROCK_FALLBACK_<KEY>`. */
   bedrockFallbacks: Record<string, string>;
+  /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
+  gpuInstanceTypes: Record<string, string>;
   bedrockRegion: string;
+  /** The Bedrock service tier asked for by each kind of work. */
+  serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
+  /** The prices jobs and budgets are costed with. */
+  priceTable: PriceTable;
   maxBodyBytes: number;
   authCacheTtlMs: number;
   circuitFailureThreshold: number;
@@ -123,6 +138,7 @@ export function modelKey(modelId: string): string {
 
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
+const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -156,7 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuEmbedUrls: e.GPU_EMBED_URLS,
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
+    gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
+    serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
+    priceTable: priceTableOf(e.PRICE_TABLE),
     maxBodyBytes: e.MAX_BODY_BYTES,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
@@ -181,6 +200,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       chunkMaxBytes: e.CHUNK_MAX_BYTES,
     },
   };
+}
+
+function priceTableOf(json: string | undefined): PriceTable {
+  try {
+    return parsePriceTable(json);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 /** The table name, required by the functions that use the table. */

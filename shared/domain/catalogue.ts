@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ServiceTier } from './pricing';
 
 const BackendCommon = {
   /** Unique name of this backend: the key for its concurrency limit and circuit breaker. */
@@ -36,6 +37,16 @@ export const OpenAiCompatibleBackend = z.strictObject({
    * request to every server in turn, unchecked.
    */
   modelListTtlMs: z.number().int().nonnegative().default(30_000),
+  /** The EC2 instance type of one server of the pool: what its time is priced at (`PRICE_TABLE.gpuInstanceHour`). */
+  instanceType: z.string().min(1).default('g6e.xlarge'),
+  /**
+   * What one server of the pool processes per second with its batch full (input tokens
+   * prefilled, output tokens generated): the job's GPU time is estimated from the tokens
+   * served divided by these. Measure your own (`npm run bench`) and set them here.
+   */
+  throughput: z
+    .strictObject({ inputTokensPerSecond: z.number().positive(), outputTokensPerSecond: z.number().positive() })
+    .default({ inputTokensPerSecond: 20_000, outputTokensPerSecond: 2_000 }),
 });
 
 /** A model on Amazon Bedrock. */
@@ -45,7 +56,23 @@ export const BedrockBackend = z.strictObject({
   region: z.string().optional(),
   /** Only for local runs and tests: where the Bedrock Runtime API is served. */
   endpoint: z.url().optional(),
+  /**
+   * The on-demand service tiers Bedrock offers for this model in its region (AWS's
+   * "Service tiers" page lists the models with Flex and Priority). A call asks for a tier
+   * only when it is listed here; otherwise it goes Standard.
+   */
+  serviceTiers: z.array(ServiceTier).default(['standard']),
 });
+
+export type BedrockBackend = z.infer<typeof BedrockBackend>;
+
+/**
+ * The tier a Bedrock backend is called in when `wanted` is asked for: `wanted` where the
+ * catalogue says the model offers it, Standard otherwise (every model has Standard).
+ */
+export function bedrockTierFor(ref: Pick<BedrockBackend, 'serviceTiers'>, wanted: ServiceTier): ServiceTier {
+  return ref.serviceTiers.includes(wanted) ? wanted : 'standard';
+}
 
 export const BackendRef = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
 export type BackendRef = z.infer<typeof BackendRef>;

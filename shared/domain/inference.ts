@@ -62,6 +62,8 @@ export interface ChatResult {
   usage: Usage;
   /** Token log probabilities in OpenAI's `choices[].logprobs` shape (GPU backends, when asked). */
   logprobs?: unknown;
+  /** Bedrock only: the on-demand service tier the answer was served in, for its price. */
+  serviceTier?: 'standard' | 'flex' | 'priority';
 }
 
 /**

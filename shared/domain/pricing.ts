@@ -4,8 +4,20 @@ import * as z from 'zod';
  * How a piece of work was served, for pricing: a GPU pool of the platform's own, or
  * Bedrock on demand in a service tier, or Bedrock batch inference.
  */
-export const PricedRoute = z.enum(['gpu', 'bedrock-standard', 'bedrock-flex', 'bedrock-batch']);
+export const PricedRoute = z.enum(['gpu', 'bedrock-standard', 'bedrock-flex', 'bedrock-priority', 'bedrock-batch']);
 export type PricedRoute = z.infer<typeof PricedRoute>;
+
+/**
+ * Bedrock's on-demand service tiers, in our words (Bedrock's wire value for Standard is
+ * `default`). Reserved is a capacity contract, not a per-request choice, so it is not here.
+ */
+export const ServiceTier = z.enum(['standard', 'flex', 'priority']);
+export type ServiceTier = z.infer<typeof ServiceTier>;
+
+/** The priced route of a Bedrock on-demand call served in `tier`. */
+export function bedrockRouteOf(tier: ServiceTier): Exclude<PricedRoute, 'gpu' | 'bedrock-batch'> {
+  return `bedrock-${tier}`;
+}
 
 /** USD per million tokens, input and output (embeddings: output 0). */
 export const TokenPrice = z.strictObject({
@@ -18,6 +30,8 @@ export type TokenPrice = z.infer<typeof TokenPrice>;
 export const BedrockModelPrices = z.strictObject({
   standard: TokenPrice,
   flex: TokenPrice.optional(),
+  /** Priority is Standard plus a premium; without a price here it is counted at Standard (a floor). */
+  priority: TokenPrice.optional(),
   batch: TokenPrice.optional(),
 });
 
@@ -68,11 +82,42 @@ export function bedrockTokenCost(
 ): number {
   const prices = table.bedrock[bedrockModel];
   if (prices === undefined) return 0;
-  const price = (route === 'bedrock-flex' ? prices.flex : route === 'bedrock-batch' ? prices.batch : undefined) ?? prices.standard;
+  const routePrice = {
+    'bedrock-standard': prices.standard,
+    'bedrock-flex': prices.flex,
+    'bedrock-priority': prices.priority,
+    'bedrock-batch': prices.batch,
+  };
+  const price = routePrice[route] ?? prices.standard;
   return (tokens.inputTokens * price.inputPerMillion + tokens.outputTokens * price.outputPerMillion) / 1e6;
 }
 
 /** What GPU server time costs, in USD: seconds of one instance of the type. */
 export function gpuTimeCost(table: PriceTable, instanceType: string, instanceSeconds: number): number {
   return ((table.gpuInstanceHour[instanceType] ?? 0) * instanceSeconds) / 3600;
+}
+
+/**
+ * The price table in force: `PRICE_TABLE` (JSON, validated with {@link PriceTable}'s
+ * shape, every key optional) laid over {@link DEFAULT_PRICE_TABLE}. A Bedrock model named
+ * in the override replaces the default entry of that model whole; an instance type
+ * replaces its hourly price. Throws with the path of the first invalid field.
+ */
+export function parsePriceTable(json: string | undefined, defaults: PriceTable = DEFAULT_PRICE_TABLE): PriceTable {
+  if (json === undefined || json.trim() === '') return defaults;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`PRICE_TABLE is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = PriceTable.partial().safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`PRICE_TABLE is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return {
+    bedrock: { ...defaults.bedrock, ...parsed.data.bedrock },
+    gpuInstanceHour: { ...defaults.gpuInstanceHour, ...parsed.data.gpuInstanceHour },
+  };
 }

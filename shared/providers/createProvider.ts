@@ -1,5 +1,6 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import type { BackendRef } from '../domain/catalogue';
+import { bedrockTierFor, type BackendRef } from '../domain/catalogue';
+import type { ServiceTier } from '../domain/pricing';
 import { BedrockProvider } from './bedrock/BedrockProvider';
 import { OpenAiCompatibleProvider } from './openai/OpenAiCompatibleProvider';
 import type { InferenceProvider } from './types';
@@ -10,6 +11,11 @@ export interface CreateProviderOptions {
   bedrockClient?: BedrockRuntimeClient;
   /** Used by OpenAI-compatible backends instead of the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * The Bedrock service tier this process's work asks for (batch work: Flex; real time:
+   * Standard); a backend whose model does not offer it is called Standard.
+   */
+  serviceTier?: ServiceTier;
 }
 
 /**
@@ -23,6 +29,7 @@ export function createProvider(ref: BackendRef, options: CreateProviderOptions =
       return new BedrockProvider({
         backendId: ref.id,
         timeoutMs: ref.timeoutMs,
+        serviceTier: bedrockTierFor(ref, options.serviceTier ?? 'standard'),
         ...(options.bedrockClient === undefined ? {} : { client: options.bedrockClient }),
         ...(ref.region === undefined ? {} : { region: ref.region }),
         ...(ref.endpoint === undefined ? {} : { endpoint: ref.endpoint }),

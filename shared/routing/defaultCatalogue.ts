@@ -10,17 +10,20 @@ interface BuiltInModel {
   entry: Omit<z.input<typeof ModelEntry>, 'backends'>;
   /** A model only its vendor serves (Titan): no GPU server can, so it gets no GPU pool. */
   bedrockOnly?: boolean;
-  bedrock?: { model: string; extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[] } };
+  bedrock?: {
+    model: string;
+    extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[]; serviceTiers?: Array<'standard' | 'flex' | 'priority'> };
+  };
 }
 
 const BUILT_IN: BuiltInModel[] = [
   {
     entry: { id: 'gpt-oss-20b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
-    bedrock: { model: 'openai.gpt-oss-20b-1:0' },
+    bedrock: { model: 'openai.gpt-oss-20b-1:0', extra: { serviceTiers: ['standard', 'flex', 'priority'] } },
   },
   {
     entry: { id: 'gpt-oss-120b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
-    bedrock: { model: 'openai.gpt-oss-120b-1:0' },
+    bedrock: { model: 'openai.gpt-oss-120b-1:0', extra: { serviceTiers: ['standard', 'flex', 'priority'] } },
   },
   {
     entry: { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1 },
@@ -56,6 +59,8 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
         model: id,
         baseUrls,
         ...limits,
+        // What the pool's time is priced at: the fleet's instance type where it says.
+        ...(config.gpuInstanceTypes[modelKey(id)] ? { instanceType: config.gpuInstanceTypes[modelKey(id)] } : {}),
       },
     ];
   };

@@ -23,11 +23,20 @@ export interface InferenceRuntime {
 }
 
 /**
+ * What a process serves: `batch` work (batch job lines, queue requests) can wait, so its
+ * Bedrock calls ask for `BEDROCK_BATCH_SERVICE_TIER` (Flex by default); `realtime` asks
+ * for `BEDROCK_REALTIME_SERVICE_TIER` (Standard).
+ */
+export type Workload = 'batch' | 'realtime';
+
+/**
  * Wires inference from configuration: catalogue → router (providers, circuit breakers)
  * → batching core, both reporting to the metrics and logs adapter. Called once per Lambda container, so adaptive limits, the retry
- * budget and circuit states carry over between warm invocations.
+ * budget and circuit states carry over between warm invocations. The `workload` sets the
+ * Bedrock service tier of every call this runtime makes: the one place the tier is chosen.
  */
-export function createInferenceRuntime(config: Config): InferenceRuntime {
+export function createInferenceRuntime(config: Config, workload: Workload = 'realtime'): InferenceRuntime {
+  const serviceTier = config.serviceTiers[workload];
   // One Bedrock client per region and endpoint, shared by every Bedrock backend.
   const bedrockClients = new Map<string, BedrockRuntimeClient>();
   const telemetry = new InferenceTelemetry();
@@ -37,7 +46,7 @@ export function createInferenceRuntime(config: Config): InferenceRuntime {
       const key = `${ref.region ?? ''}|${ref.endpoint ?? ''}`;
       const client = bedrockClients.get(key) ?? createBedrockClient({ region: ref.region, endpoint: ref.endpoint });
       bedrockClients.set(key, client);
-      return createProvider(ref, { bedrockClient: client });
+      return createProvider(ref, { bedrockClient: client, serviceTier });
     },
     failureThreshold: config.circuitFailureThreshold,
     cooldownMs: config.circuitCooldownMs,

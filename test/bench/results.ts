@@ -1,4 +1,5 @@
 import type { FleetDayResult } from './items/fleetDay';
+import type { RouteCostResult } from './items/routeCost';
 import type { ColdStartResult } from './items/coldStart';
 import type { EndToEndResult } from './items/endToEnd';
 import type { IngestScaleResult } from './items/ingestScale';
@@ -48,6 +49,7 @@ export interface SuiteResults {
     streaming?: StreamingResult;
     fleetDay?: FleetDayResult;
     largeFiles?: LargeFilesResult;
+    routeCost?: RouteCostResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;

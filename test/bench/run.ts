@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmark suite of issue 5, items 1–6, item 7 (streamed chat), item 8 (a day of the GPU fleet) and item 9 (files of hundreds of MB through the API), run one after the other in
+ * `npm run bench`: the benchmark suite of issue 5, items 1–6, item 7 (streamed chat), item 8 (a day of the GPU fleet), item 9 (files of hundreds of MB through the API) and item 10 (one job's cost and time on three Bedrock routes), run one after the other in
  * this process (children where an item needs a process of its own), printing a table and
  * writing the results as JSON and an SVG chart drawn from it.
  *
@@ -7,7 +7,8 @@
  *   npm run bench -- --quick      under two minutes on a 2-core machine: smaller sizes, fewer rounds
  *   npm run bench -- --smoke      a tiny run for the smoke test (writes to a temp folder)
  *   --only 1,3,6                  only these items (item 4's AWS call count comes with item 6;
- *                                 item 8, a day of traffic through the GPU fleet, is pure: --only 8)
+ *                                 item 8, a day of traffic through the GPU fleet, is pure: --only 8;
+ *                                 so is item 10, a 20,000-line job on three Bedrock routes: --only 10)
  *   --out DIR                     where results go (default test/bench/results; smoke: a temp folder)
  *
  * Writes `<out>/<timestamp>-<mode>.json`, `<out>/latest.json` and `<out>/latest.svg`; a
@@ -25,6 +26,7 @@ import { runEndToEnd } from './items/endToEnd';
 import { runFleetDay } from './items/fleetDay';
 import { runIngestScale, type IngestCase } from './items/ingestScale';
 import { runLargeFiles } from './items/largeFiles';
+import { runRouteCost } from './items/routeCost';
 import { runOverhead } from './items/overhead';
 import { runStreaming, type StreamingOptions } from './items/streaming';
 import { runThrottling, type ThrottlingOptions } from './items/throttling';
@@ -199,6 +201,10 @@ async function main(): Promise<void> {
   });
   await attempt('9', async () => {
     results.items.largeFiles = await runLargeFiles(sizes.largeFiles.sizesMiB, log);
+  });
+  await attempt('10', async () => {
+    // Pure and instant: the same job in every mode.
+    results.items.routeCost = runRouteCost(undefined, log);
   });
 
   results.seconds = round((Date.now() - started) / 1000, 1);

@@ -15,7 +15,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost } = results.items;
   if (utilisation) {
     out.push(
       `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
@@ -199,6 +199,27 @@ export function formatReport(results: SuiteResults): string {
           `${(fleet.realTimeOverflowShare * 100).toFixed(1)}%`,
           `${fleet.realTimeMeanLatencySeconds}`,
           `${fleet.batchDoneAfterHours ?? '—'}`,
+        ]),
+      ),
+    );
+  }
+  if (routeCost) {
+    const { job, quota, callsInFlight } = routeCost.options;
+    out.push(
+      `\nItem 10: one job on three Bedrock routes (${job.lines} lines of ${job.bedrockModel}, ${job.inputTokensPerLine} tokens in and ${job.outputTokensPerLine} out a line; quota ${quota.tokensPerMinute} tokens/min, ${callsInFlight} calls in flight; priced with the price table; time from a stated model, pure simulation)`,
+    );
+    out.push(
+      formatTable(
+        ['route', '$/M in', '$/M out', 'cost $', 'of Standard', 'hours (model)', 'worst case h', 'bound by'],
+        routeCost.routes.map((route) => [
+          route.route,
+          `${route.inputPerMillion}`,
+          `${route.outputPerMillion}`,
+          `${route.usd}`,
+          `${(route.ofStandard * 100).toFixed(0)}%`,
+          `${route.hours}`,
+          `${route.worstCaseHours}`,
+          route.boundBy,
         ]),
       ),
     );

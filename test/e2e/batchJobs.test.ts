@@ -106,6 +106,11 @@ describe('batch jobs through the local platform', () => {
     const errors = parseJsonl(await (await client.files.content(batch.error_file_id!)).text());
     expect(errors).toHaveLength(100);
     expect(errors[0].error.message).toContain('Line 3');
+    // Our extension: the job's cost by route, which adds up to its total (the openai client passes it through).
+    const { cost } = batch as unknown as { cost: { currency: string; total: number; by_route: Record<string, number> } };
+    expect(cost.currency).toBe('usd');
+    expect(cost.total).toBeGreaterThan(0);
+    expect(Object.values(cost.by_route).reduce((sum, usd) => sum + usd, 0)).toBeCloseTo(cost.total, 6);
   }, 120_000);
 
   it('a Bedrock-format file asked for OpenAI output (x-amz-meta-output-format) runs to completion with results keyed by recordId', async () => {

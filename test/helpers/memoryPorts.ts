@@ -6,6 +6,7 @@ import type { ChunkCounts, FileRecord, FileStore, JobPatch, JobStore } from '../
 import type { DeletableObjectStore, EventPublisher, MessageSender, ObjectInfo } from '../../shared/domain/ports';
 import type { UploadPartRecord, UploadRecord, UploadStore } from '../../shared/batchJobs/api/UploadStore';
 import type { ApiKeyRecord, ApiKeyStore } from '../../shared/auth/ApiKeyStore';
+import { mergeRouteUsage } from '../../shared/domain/cost';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -65,6 +66,7 @@ export class MemoryJobStore implements JobStore {
     for (const [code, n] of Object.entries(counts.errorCodes ?? {})) {
       if (n > 0) job.errorCounts = { ...job.errorCounts, [code]: (job.errorCounts?.[code] ?? 0) + n };
     }
+    if (counts.routeUsage?.length) job.usage.byRoute = mergeRouteUsage(job.usage.byRoute, counts.routeUsage);
     return { applied: true, job: clone(job) };
   }
 

@@ -4,6 +4,8 @@ import type { ChunkPlan, ErrorCounts, Job, JobFailure, JobStatus } from '../../b
 import { JobStateConflictError } from '../../batchJobs/job/errors';
 import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../../batchJobs/job/jobStateMachine';
 import type { ChunkCounts, JobPatch, JobStore } from '../../batchJobs/job/ports';
+import { PricedRoute } from '../../domain/pricing';
+import type { RouteUsage } from '../../domain/cost';
 
 const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 const pad = (n: number, width = 12) => String(n).padStart(width, '0');
@@ -23,6 +25,39 @@ const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
  * the counts were kept takes them as well).
  */
 const ERROR_COUNT_PREFIX = 'errorCount#';
+
+/**
+ * A job's usage by route: a top-level counter per route, model and field
+ * (`routeUsage|bedrock-flex|openai.gpt-oss-20b-1:0|inputTokens`), added with `ADD` like
+ * the error counts, so that a chunk's record stays one conditional write.
+ */
+const ROUTE_USAGE_PREFIX = 'routeUsage|';
+const ROUTE_USAGE_FIELDS = ['requests', 'inputTokens', 'outputTokens', 'gpuMs'] as const;
+
+/** `usage.byRoute` as the item's flat counters. */
+function flatRouteUsage(usage: readonly RouteUsage[] = []): Record<string, number> {
+  return Object.fromEntries(
+    usage.flatMap((entry) =>
+      ROUTE_USAGE_FIELDS.flatMap((field) => {
+        const value = entry[field];
+        return value === undefined || value === 0 ? [] : [[`${ROUTE_USAGE_PREFIX}${entry.route}|${entry.model}|${field}`, value]];
+      }),
+    ),
+  );
+}
+
+/** Reads one flat route-usage counter into `byRoute` (keyed by route and model); ignores a name it cannot read. */
+function readRouteUsage(byRoute: Map<string, RouteUsage>, name: string, value: unknown): void {
+  const parts = name.slice(ROUTE_USAGE_PREFIX.length).split('|');
+  const route = PricedRoute.safeParse(parts[0]);
+  const field = parts.at(-1) as (typeof ROUTE_USAGE_FIELDS)[number];
+  const model = parts.slice(1, -1).join('|');
+  if (!route.success || !model || !ROUTE_USAGE_FIELDS.includes(field) || typeof value !== 'number') return;
+  const key = `${route.data}|${model}`;
+  const entry = byRoute.get(key) ?? { route: route.data, model, requests: 0, inputTokens: 0, outputTokens: 0 };
+  entry[field] = value;
+  byRoute.set(key, entry);
+}
 
 /** `errorCounts` as the item's flat counters. */
 const flatErrorCounts = (counts: ErrorCounts = {}): Record<string, number> =>
@@ -54,6 +89,7 @@ function toItem(job: Job): Record<string, unknown> {
     completionTokens: usage.completionTokens,
     ...(usage.reasoningTokens ? { reasoningTokens: usage.reasoningTokens } : {}),
     ...(usage.cachedTokens ? { cachedTokens: usage.cachedTokens } : {}),
+    ...flatRouteUsage(usage.byRoute),
     ...flatErrorCounts(errorCounts),
     chunkAttempts: {},
     gsi1pk: `TENANT#${job.tenantId}#JOBS`,
@@ -83,11 +119,13 @@ function fromItem(item: Record<string, unknown>): Job {
   } = item as JobItem & Record<string, unknown>;
   const rest: Record<string, unknown> = {};
   const errorCounts: ErrorCounts = {};
+  const byRoute = new Map<string, RouteUsage>();
   let inFlightLines = 0;
   const chunkProgressAt: Record<number, number> = {};
   for (const [name, value] of Object.entries(others)) {
     if (name.startsWith(PROGRESS_AT_PREFIX)) chunkProgressAt[Number(name.slice(PROGRESS_AT_PREFIX.length))] = Number(value) || 0;
     else if (name.startsWith(PROGRESS_PREFIX)) inFlightLines += Number(value) || 0;
+    else if (name.startsWith(ROUTE_USAGE_PREFIX)) readRouteUsage(byRoute, name, value);
     else if (!name.startsWith(ERROR_COUNT_PREFIX)) rest[name] = value;
     else if (typeof value === 'number' && value > 0) errorCounts[name.slice(ERROR_COUNT_PREFIX.length)] = value;
   }
@@ -102,6 +140,7 @@ function fromItem(item: Record<string, unknown>): Job {
       completionTokens,
       ...(reasoningTokens ? { reasoningTokens } : {}),
       ...(cachedTokens ? { cachedTokens } : {}),
+      ...(byRoute.size > 0 ? { byRoute: [...byRoute.values()] } : {}),
     },
   };
 }
@@ -213,6 +252,7 @@ export class DynamoDbJobStore implements JobStore {
     failure?: JobFailure,
   ): Promise<{ applied: boolean; job: Job }> {
     const codes = Object.entries(counts.errorCodes ?? {}).filter(([, n]) => n > 0);
+    const routes = Object.entries(flatRouteUsage(counts.routeUsage));
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -221,7 +261,8 @@ export class DynamoDbJobStore implements JobStore {
           // The cause goes in the chunk's own write: a delivery that loses the chunk records nothing.
           UpdateExpression:
             `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} REMOVE #progress, #progressAt ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt` +
-            codes.map((_, i) => `, #e${i} :e${i}`).join(''),
+            codes.map((_, i) => `, #e${i} :e${i}`).join('') +
+            routes.map((_, i) => `, #r${i} :r${i}`).join(''),
           ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: {
             '#idx': String(index),
@@ -229,6 +270,7 @@ export class DynamoDbJobStore implements JobStore {
             '#progress': `${PROGRESS_PREFIX}${index}`,
             '#progressAt': `${PROGRESS_AT_PREFIX}${index}`,
             ...Object.fromEntries(codes.map(([code], i) => [`#e${i}`, `${ERROR_COUNT_PREFIX}${code}`])),
+            ...Object.fromEntries(routes.map(([name], i) => [`#r${i}`, name])),
           },
           ExpressionAttributeValues: {
             ':attempt': attempt,
@@ -242,6 +284,7 @@ export class DynamoDbJobStore implements JobStore {
             ':rt': counts.reasoningTokens ?? 0,
             ':kt': counts.cachedTokens ?? 0,
             ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
+            ...Object.fromEntries(routes.map(([, n], i) => [`:r${i}`, n])),
             ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
           },
           ReturnValues: 'ALL_NEW',

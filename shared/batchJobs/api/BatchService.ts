@@ -12,6 +12,7 @@ import type { IngestJobMessage } from './IngestJobMessage';
 import { toListPage, type ListPage } from '../../domain/listPage';
 import { toBatchObject, type BatchObject } from './openAiObjects';
 import type { CreateBatchRequest, ListBatchesQuery } from './requests';
+import type { PriceTable } from '../../domain/pricing';
 
 /** What the Batch API works with. */
 export interface BatchServiceDeps {
@@ -23,6 +24,8 @@ export interface BatchServiceDeps {
   ingest: MessageSender<IngestJobMessage>;
   /** Milliseconds since the epoch. */
   now?: () => number;
+  /** Prices a batch's usage for its `cost`; AWS list prices by default. */
+  prices?: PriceTable;
 }
 
 /**
@@ -85,12 +88,12 @@ export class BatchService {
       await this.deps.jobs.transition(job.id, 'failed', { failure }, new Date(this.now())).catch(() => undefined);
       throw error;
     }
-    return toBatchObject(job);
+    return toBatchObject(job, this.deps.prices);
   }
 
   /** `GET /v1/batches/{batchId}`. */
   async retrieve(tenantId: string, batchId: string): Promise<BatchObject> {
-    return toBatchObject(await this.owned(tenantId, batchId));
+    return toBatchObject(await this.owned(tenantId, batchId), this.deps.prices);
   }
 
   /** `GET /v1/batches`: the tenant's batches, newest first. */
@@ -102,7 +105,10 @@ export class BatchService {
       });
     }
     const { jobs, hasMore } = await this.deps.jobs.list(tenantId, { after: query.after, limit: query.limit });
-    return toListPage(jobs.map(toBatchObject), hasMore);
+    return toListPage(
+      jobs.map((job) => toBatchObject(job, this.deps.prices)),
+      hasMore,
+    );
   }
 
   /**
@@ -112,15 +118,15 @@ export class BatchService {
    */
   async cancel(tenantId: string, batchId: string): Promise<BatchObject> {
     const job = await this.owned(tenantId, batchId);
-    if (isCancelled(job)) return toBatchObject(job);
+    if (isCancelled(job)) return toBatchObject(job, this.deps.prices);
     if (!canTransition(job.status, 'cancelling')) throw new JobStateConflictError(job.id, 'cancelling', job.status);
     try {
-      return toBatchObject(await this.deps.jobs.transition(job.id, 'cancelling', {}, new Date(this.now())));
+      return toBatchObject(await this.deps.jobs.transition(job.id, 'cancelling', {}, new Date(this.now())), this.deps.prices);
     } catch (error) {
       if (!(error instanceof JobStateConflictError)) throw error;
       // Moved meanwhile: a concurrent cancel is as good as ours; anything else is the conflict.
       const current = await this.deps.jobs.get(job.id);
-      if (current && isCancelled(current)) return toBatchObject(current);
+      if (current && isCancelled(current)) return toBatchObject(current, this.deps.prices);
       throw new JobStateConflictError(job.id, 'cancelling', current?.status);
     }
   }

@@ -2,6 +2,8 @@ import type { FileRecord } from '../job/ports';
 import type { UploadPartRecord, UploadRecord } from './UploadStore';
 import type { Job, JobStatus } from '../job/Job';
 import { MIXED_ENDPOINT } from './constants';
+import { priceUsage, type Cost } from '../../domain/cost';
+import { DEFAULT_PRICE_TABLE, type PriceTable } from '../../domain/pricing';
 
 /** The OpenAI File object. */
 export interface FileObject {
@@ -80,6 +82,13 @@ export interface BatchObject {
    * progress bar move within a chunk instead of in 500-line steps.
    */
   progress: { processed: number; total: number };
+  /**
+   * Extension (not in OpenAI's object): the job's estimated cost so far, in USD, by the
+   * route that served its lines (`gpu`, `bedrock-standard`, `bedrock-flex`,
+   * `bedrock-priority`, `bedrock-batch`), priced with the price table (`PRICE_TABLE`).
+   * `unpriced` names models the table has no price for. See the README, "Cost of a job".
+   */
+  cost: Cost;
 }
 
 /** A file record as the Files API shows it. */
@@ -102,8 +111,11 @@ export function toDeletedFile(id: string): DeletedFile {
   return { id, object: 'file', deleted: true };
 }
 
-/** A job as the Batch API shows it. A dropped-file job names its object in `metadata.source_key`. */
-export function toBatchObject(job: Job): BatchObject {
+/**
+ * A job as the Batch API shows it. A dropped-file job names its object in
+ * `metadata.source_key`. `prices` cost its usage (the table in force; AWS list prices by default).
+ */
+export function toBatchObject(job: Job, prices: PriceTable = DEFAULT_PRICE_TABLE): BatchObject {
   const metadata = job.inputFileId ? job.metadata : { ...job.metadata, source_key: job.source.key };
   return {
     id: job.id,
@@ -138,6 +150,7 @@ export function toBatchObject(job: Job): BatchObject {
     },
     metadata: Object.keys(metadata).length ? metadata : null,
     progress: progressOf(job),
+    cost: priceUsage(prices, job.usage.byRoute ?? []),
   };
 }
 

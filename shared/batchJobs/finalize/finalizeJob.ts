@@ -9,6 +9,8 @@ import { basename } from 'node:path';
 import { bedrockKeys, bedrockManifest, convertPartLine, outputFormatOf } from '../lines/bedrockOutput';
 import { stitchParts, type StitchedObject, type StitchPart } from '../lines/stitchParts';
 import type { FinalizeJobDeps, FinalizeResult } from './types';
+import { priceUsage } from '../../domain/cost';
+import { DEFAULT_PRICE_TABLE, type PriceTable } from '../../domain/pricing';
 
 /** The EventBridge detail-type of the event published when a job ends with its files. */
 export const JOB_COMPLETED_EVENT = 'Batch Job Completed';
@@ -80,7 +82,10 @@ export async function finalizeJob(deps: FinalizeJobDeps, message: FinalizeMessag
     await deps.files.put(fileRecord(job, outputFileId, 'output', results, createdAt));
     if (errorFileId) await deps.files.put(fileRecord(job, errorFileId, 'error', errors, createdAt));
   }
-  await deps.events.publish(JOB_COMPLETED_EVENT, eventDetail(job, end, { results, errors, outputFileId, errorFileId }));
+  await deps.events.publish(
+    JOB_COMPLETED_EVENT,
+    eventDetail(job, end, { results, errors, outputFileId, errorFileId }, deps.prices ?? DEFAULT_PRICE_TABLE),
+  );
   await endJob(deps, job, end, errorFileId ? { outputFileId, errorFileId } : { outputFileId });
   logger.info('job finalized', { jobId: job.id, status: end, resultLines: results.lines, errorLines: errors?.lines ?? 0 });
   observe(() =>
@@ -206,6 +211,7 @@ function eventDetail(
   job: Job,
   status: JobStatus,
   files: { results: StitchedObject; errors?: StitchedObject; outputFileId: string; errorFileId?: string },
+  prices: PriceTable,
 ): Record<string, unknown> {
   const { promptTokens, completionTokens } = job.usage;
   return {
@@ -214,6 +220,8 @@ function eventDetail(
     status,
     request_counts: { ...job.requestCounts },
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    // The batch object's `cost`: the same figure, priced with the same table.
+    cost: priceUsage(prices, job.usage.byRoute ?? []),
     output_file_id: files.outputFileId,
     error_file_id: files.errorFileId ?? null,
     results: { bucket: files.results.bucket, key: files.results.key, lines: files.results.lines },

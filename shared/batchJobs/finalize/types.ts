@@ -3,6 +3,7 @@ import type { JobObserver } from '../job/JobObserver';
 import type { ChunkMessage, FinalizeMessage } from '../job/Job';
 import type { FileStore, JobStore } from '../job/ports';
 import type { EventPublisher, MessageSender, ObjectStore } from '../../domain/ports';
+import type { PriceTable } from '../../domain/pricing';
 
 /** What `finalizeJob` needs. */
 export interface FinalizeJobDeps {
@@ -16,6 +17,8 @@ export interface FinalizeJobDeps {
   newFileId?: (jobId: string, kind: 'output' | 'error' | 'manifest') => string;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /** Prices the job's usage for the event's `cost`; AWS list prices by default. */
+  prices?: PriceTable;
 }
 
 /** How a finalize request ended. */

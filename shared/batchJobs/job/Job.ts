@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { RouteUsage } from '../../domain/cost';
 
 /** Where a job is in its life; see {@link JOB_TRANSITIONS} for the moves allowed. */
 export const JobStatus = z.enum(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'cancelling', 'cancelled', 'expired']);
@@ -35,6 +36,12 @@ export interface JobUsage {
   /** Of `completionTokens`, spent on reasoning; of `promptTokens`, read from a prompt cache (as the backends report them). */
   reasoningTokens?: number;
   cachedTokens?: number;
+  /**
+   * The same work by the route that served it (GPU pool, Bedrock on demand by tier, Bedrock
+   * batch inference), what its cost is priced from; absent until a result is recorded.
+   * Its tokens add up to the two totals above.
+   */
+  byRoute?: RouteUsage[];
 }
 
 /** A reason a job failed as a whole (empty file, over the limits, no valid line). */

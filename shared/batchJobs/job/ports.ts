@@ -1,4 +1,5 @@
 import type { ChunkPlan, ErrorCounts, Job, JobFailure, JobStatus } from './Job';
+import type { RouteUsage } from '../../domain/cost';
 
 /** Counts a chunk adds to its job when it is recorded done. */
 export interface ChunkCounts {
@@ -11,6 +12,8 @@ export interface ChunkCounts {
   cachedTokens?: number;
   /** The chunk's failed lines by error code (their sum is `failed`); added to the job's `errorCounts`. */
   errorCodes?: ErrorCounts;
+  /** The chunk's tokens by the route that served them (one entry per route and model); added to the job's `usage.byRoute`. */
+  routeUsage?: RouteUsage[];
 }
 
 /** Fields a transition may set in the same conditional write. */

@@ -14,6 +14,7 @@ import type { BatchOutputLine } from '../../domain/outputLines';
 import type { InputEcho } from '../lines/bedrockOutput';
 import { failureLine, resultLine } from '../../domain/outputLines';
 import type { ModelCatalogueLookup } from './types';
+import { mergeRouteUsage, servedRouteUsage, type RouteUsage } from '../../domain/cost';
 
 /** A request line ready for the core: its items, and what is needed to shape its answer. */
 export interface RunnableLine {
@@ -98,6 +99,8 @@ export interface LineOutput {
   cachedTokens?: number;
   /** The model of a result line (whose tokens these are). */
   model?: string;
+  /** A result line's tokens by the route that served them (GPU pool, Bedrock tier), for its cost. */
+  routeUsage?: RouteUsage[];
 }
 
 /** Options of {@link lineOutput}. */
@@ -131,8 +134,12 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
   let completionTokens = 0;
   let reasoningTokens = 0;
   let cachedTokens = 0;
+  const served: RouteUsage[] = [];
   for (const outcome of outcomes) {
     if (outcome.status !== 'succeeded') continue;
+    const ref = plan.model.backends.find((backend) => backend.id === outcome.backendId);
+    const tier = outcome.value.kind === 'chat' ? outcome.value.result.serviceTier : undefined;
+    if (ref) served.push(servedRouteUsage(ref, outcome.usage, tier));
     promptTokens += outcome.usage.promptTokens;
     completionTokens += outcome.usage.completionTokens;
     reasoningTokens += outcome.usage.reasoningTokens ?? 0;
@@ -152,6 +159,8 @@ export function lineOutput(plan: LinePlan, outcomes: readonly Outcome<InferenceO
     ...(cachedTokens > 0 ? { cachedTokens } : {}),
     ...(plan.echo ? { echo: plan.echo } : {}),
     model: plan.model.id,
+    // An embeddings line of N inputs is one request: its items are merged, and counted once.
+    ...(served.length > 0 ? { routeUsage: mergeRouteUsage(served).map((usage) => ({ ...usage, requests: 1 })) } : {}),
   };
 }
 

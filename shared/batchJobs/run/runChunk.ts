@@ -15,6 +15,7 @@ import { failureOfLine, randomId, toJsonl } from '../../domain/outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 import { usageDay } from '../../usage/usageDays';
 import { ChunkProgress } from './ChunkProgress';
+import { mergeRouteUsage } from '../../domain/cost';
 
 /** Statuses in which a chunk may still be recorded done (the job store's condition too). */
 const ACCEPTS_CHUNKS: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
@@ -307,6 +308,8 @@ async function record(
   const cachedTokens = outputs.reduce((sum, output) => sum + (output.cachedTokens ?? 0), 0);
   if (reasoningTokens > 0) counts.reasoningTokens = reasoningTokens;
   if (cachedTokens > 0) counts.cachedTokens = cachedTokens;
+  const routeUsage = mergeRouteUsage(...outputs.map((output) => output.routeUsage));
+  if (routeUsage.length > 0) counts.routeUsage = routeUsage;
   const { applied, job: after } = await deps.jobs.recordChunkDone(jobId, chunk.index, attempt, counts, new Date(deps.now()), failure);
   if (!applied) {
     // Lost the race to another delivery (its parts count; ours are orphans), or the job moved on.

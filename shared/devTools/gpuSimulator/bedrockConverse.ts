@@ -83,6 +83,12 @@ export const ConverseRequestSchema = z.object({
         .optional(),
     })
     .optional(),
+  /**
+   * The on-demand service tier (Bedrock's `ServiceTier`): one of Bedrock's four values, or
+   * a ValidationException as Bedrock answers any other. The answer names the tier it was
+   * served in, as Bedrock's does.
+   */
+  serviceTier: z.object({ type: z.enum(['priority', 'default', 'flex', 'reserved']) }).optional(),
 });
 type ConverseRequest = z.infer<typeof ConverseRequestSchema>;
 
@@ -185,7 +191,11 @@ function checkModel(context: RouteContext, modelId: string): void {
 }
 
 /** Parses, plans and admits a Converse request; resolves once its first token's pass is done. */
-async function start(context: RouteContext, modelId: string, stream: boolean): Promise<{ planned: Planned; run: Generation }> {
+async function start(
+  context: RouteContext,
+  modelId: string,
+  stream: boolean,
+): Promise<{ planned: Planned; run: Generation; request: ConverseRequest }> {
   const request = parseBody(ConverseRequestSchema, context.body);
   checkModel(context, modelId);
   const planned = planConverse(request, modelId, context.sim.config.defaultMaxTokens);
@@ -200,12 +210,12 @@ async function start(context: RouteContext, modelId: string, stream: boolean): P
     },
     { signal: context.signal, stream },
   );
-  return { planned, run };
+  return { planned, run, request };
 }
 
 /** `POST /model/{modelId}/converse`. */
 export async function converse(context: RouteContext, modelId: string): Promise<HttpReply> {
-  const { planned, run } = await start(context, modelId, false);
+  const { planned, run, request } = await start(context, modelId, false);
   if ((await run.run()) === 'cancelled') throw new SimulatorError('cancelled', 'the client went away');
   const { plan } = planned;
   const content: unknown[] = [];
@@ -220,6 +230,7 @@ export async function converse(context: RouteContext, modelId: string): Promise<
       stopReason: STOP_REASON[plan.finish],
       usage: usageOf(planned),
       metrics: { latencyMs: Date.now() - context.arrivedAt + context.sim.config.addedLatencyMs },
+      serviceTier: { type: request.serviceTier?.type ?? 'default' },
     },
   };
 }

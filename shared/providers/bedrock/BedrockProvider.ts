@@ -6,8 +6,9 @@ import { BackendRejectedError, BackendUnavailableError } from '../../errors/back
 import { callSignal } from '../callSignal';
 import { streamSignal } from '../streamSignal';
 import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';
+import type { ServiceTier } from '../../domain/pricing';
 import { createBedrockClient } from './createBedrockClient';
-import { fromConverseOutput, toConverseInput } from './converseMapping';
+import { fromConverseOutput, servedTierOf, toConverseInput, toWireTier } from './converseMapping';
 import { converseStreamMapper } from './converseStream';
 import { mapBedrockError } from './mapBedrockError';
 
@@ -27,6 +28,13 @@ export interface BedrockProviderOptions {
    * not say (`EmbedOptions.dimensions` wins); the model's default when neither does.
    */
   embeddingDimensions?: number;
+  /**
+   * The on-demand service tier every call asks for (`serviceTier` of Converse, InvokeModel's
+   * `X-Amzn-Bedrock-Service-Tier`). Standard (the default) sends nothing, which Bedrock
+   * serves as Standard. The wiring sets it per workload (batch work: Flex where the
+   * catalogue says the model offers it), so this provider just passes it on.
+   */
+  serviceTier?: ServiceTier;
 }
 
 /** What Titan text embeddings v2 answers. */
@@ -48,12 +56,14 @@ export class BedrockProvider implements InferenceProvider {
   readonly #backendId: string | undefined;
   readonly #timeoutMs: number | undefined;
   readonly #dimensions: number | undefined;
+  readonly #tier: ServiceTier;
 
   constructor(options: BedrockProviderOptions = {}) {
     this.#client = options.client ?? createBedrockClient({ region: options.region, endpoint: options.endpoint });
     this.#backendId = options.backendId;
     this.#timeoutMs = options.timeoutMs;
     this.#dimensions = options.embeddingDimensions;
+    this.#tier = options.serviceTier ?? 'standard';
   }
 
   /**
@@ -61,9 +71,9 @@ export class BedrockProvider implements InferenceProvider {
    * InvalidRequestError (before calling Bedrock) for a history that cannot be sent.
    */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
-    const input = toConverseInput(call);
+    const input = toConverseInput(call, this.#tier);
     const output = await this.#send(call.model, options, (abortSignal) => this.#client.send(new ConverseCommand(input), { abortSignal }));
-    return fromConverseOutput(output);
+    return { ...fromConverseOutput(output), serviceTier: servedTierOf(output.serviceTier?.type, this.#tier) };
   }
 
   /**
@@ -76,7 +86,7 @@ export class BedrockProvider implements InferenceProvider {
    * SDK request so Bedrock stops generating.
    */
   async *chatStream(call: ChatCall, options: CallOptions = {}): AsyncGenerator<ChatDelta> {
-    const input = toConverseInput(call);
+    const input = toConverseInput(call, this.#tier);
     const stream = streamSignal(this.#timeoutMs, options.signal);
     const context = () => ({ backendId: this.#backendId, modelId: call.model, timedOut: stream.timedOut() });
     const mapper = converseStreamMapper();
@@ -148,9 +158,16 @@ export class BedrockProvider implements InferenceProvider {
       normalize: true,
     });
     const output = await this.#send(model, options, (abortSignal) =>
-      this.#client.send(new InvokeModelCommand({ modelId: model, contentType: 'application/json', accept: 'application/json', body }), {
-        abortSignal,
-      }),
+      this.#client.send(
+        new InvokeModelCommand({
+          modelId: model,
+          contentType: 'application/json',
+          accept: 'application/json',
+          body,
+          ...(this.#tier === 'standard' ? {} : { serviceTier: toWireTier(this.#tier) }),
+        }),
+        { abortSignal },
+      ),
     );
     const parsed = this.#parseTitan(model, output.body);
     return { vector: parsed.vector, usage: { promptTokens: parsed.tokens, completionTokens: 0 } };

@@ -3,6 +3,7 @@ import type {
   ConverseCommandOutput,
   InferenceConfiguration,
   OutputConfig,
+  ServiceTierType,
   ToolChoice as ConverseToolChoice,
   ToolConfiguration,
   ToolInputSchema,
@@ -11,12 +12,30 @@ import type { FinishReason, ToolCall, ToolChoice, ToolDefinition } from '../../d
 import type { ChatCall, ChatResult, Usage } from '../../domain/inference';
 import { estimateReasoningTokens } from '../../domain/tokens';
 import { toConverseConversation } from './converseMessages';
+import type { ServiceTier } from '../../domain/pricing';
+
+/** Bedrock's wire value of a tier: Standard is `default`. */
+export function toWireTier(tier: ServiceTier): ServiceTierType {
+  return tier === 'standard' ? 'default' : tier;
+}
+
+/**
+ * The tier a call was served in: what Bedrock's answer says (`serviceTier.type`), or the
+ * one asked for when it says nothing. `reserved` capacity is priced by contract, not per
+ * token; it is counted as Standard, the tier Bedrock overflows it to.
+ */
+export function servedTierOf(answered: string | undefined, asked: ServiceTier): ServiceTier {
+  if (answered === 'flex' || answered === 'priority') return answered;
+  if (answered === 'default' || answered === 'reserved') return 'standard';
+  return asked;
+}
 
 /** The instruction that stands in for `response_format: json_object`, which Converse has no switch for. */
 export const JSON_OBJECT_INSTRUCTION = 'Answer with a single JSON object and nothing else: no text, no code fence before or after it.';
 
 /**
- * Builds a Converse (or ConverseStream) request from an OpenAI-style chat call.
+ * Builds a Converse (or ConverseStream) request from an OpenAI-style chat call, in the
+ * on-demand service `tier` asked for (Standard sends no `serviceTier`).
  *
  * - messages: see {@link toConverseConversation}.
  * - `tools` become `toolConfig.tools[].toolSpec` (a tool without `parameters` takes an
@@ -40,7 +59,7 @@ export const JSON_OBJECT_INSTRUCTION = 'Answer with a single JSON object and not
  *   Converse equivalent and are left out; routing sends calls that need the last four
  *   only to backends that serve them.
  */
-export function toConverseInput(call: ChatCall): ConverseCommandInput {
+export function toConverseInput(call: ChatCall, tier: ServiceTier = 'standard'): ConverseCommandInput {
   const tools = call.tools ?? [];
   const sendTools = tools.length > 0 && call.toolChoice !== 'none';
   const { system, messages } = toConverseConversation(call.messages, sendTools);
@@ -64,6 +83,8 @@ export function toConverseInput(call: ChatCall): ConverseCommandInput {
     ...(outputConfig === undefined ? {} : { outputConfig }),
     ...(call.reasoningEffort === undefined ? {} : { additionalModelRequestFields: { reasoning_effort: call.reasoningEffort } }),
     ...(Object.keys(requestMetadata).length > 0 ? { requestMetadata } : {}),
+    // Standard is Bedrock's default: asking for it would only add a field.
+    ...(tier === 'standard' ? {} : { serviceTier: { type: toWireTier(tier) } }),
   };
 }
 

@@ -56,7 +56,17 @@ describe('runChunk', () => {
     const result = await runChunk(world.worker, chunkMessage(chunks[0]!, etag), { deadline: later() });
 
     // Assess
-    const expectedCounts = { completed: 10, failed: 0, promptTokens: 6 * 3 + 6 * 1, completionTokens: 6 * 2, errorCodes: {} };
+    const expectedCounts = {
+      completed: 10,
+      failed: 0,
+      promptTokens: 6 * 3 + 6 * 1,
+      completionTokens: 6 * 2,
+      errorCodes: {},
+      // Every line was served by the GPU pool: its tokens, and an estimate of the server time.
+      routeUsage: [
+        { route: 'gpu', model: 'g6e.xlarge', requests: 10, inputTokens: 6 * 3 + 6 * 1, outputTokens: 6 * 2, gpuMs: expect.any(Number) },
+      ],
+    };
     expect(result).toEqual({ status: 'done', counts: expectedCounts });
     const results = part(world, 'results', 0, 'a1');
     expect(results.map((line) => line.custom_id)).toEqual(['c1', 'e1', 'c2', 'e2', 'c3', 'c4', 'e3', 'c5', 'e4', 'c6']);

@@ -103,7 +103,12 @@ describe('BedrockProvider.chat response', () => {
     const result = await provider().chat(simpleCall);
 
     // Assess
-    expect(result).toEqual({ content: 'Hello', finishReason: 'stop', usage: { promptTokens: 12, completionTokens: 3 } });
+    expect(result).toEqual({
+      content: 'Hello',
+      finishReason: 'stop',
+      usage: { promptTokens: 12, completionTokens: 3 },
+      serviceTier: 'standard',
+    });
   });
 
   it('skips the reasoning block gpt-oss puts before the answer', async () => {

@@ -196,6 +196,7 @@ describe('BedrockProvider.chat on the wire', () => {
       toolCalls: [{ id: 'tu1', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } }],
       finishReason: 'tool_calls',
       usage: { promptTokens: 9, completionTokens: 20, reasoningTokens: 4 },
+      serviceTier: 'standard',
     });
   });
 });

@@ -84,4 +84,24 @@ describe('the built-in catalogue: a pool per model and its Bedrock fallback', ()
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/GPU_POOL_GPT_OSS_20B_URLS/);
   });
+
+  it('prices each pool at its fleet instance type (GPU_POOL_<KEY>_INSTANCE_TYPE), g6e.xlarge otherwise, and offers Flex on the gpt-oss Bedrock backends', () => {
+    // Prepare
+    const env = {
+      GPU_POOL_GPT_OSS_20B_URLS: 'http://10.0.1.10:8000',
+      GPU_POOL_GPT_OSS_120B_URLS: 'http://10.0.2.10:8000',
+      GPU_POOL_GPT_OSS_120B_INSTANCE_TYPE: 'p5.48xlarge',
+    };
+
+    // Act
+    const small = backendsOf(env, 'gpt-oss-20b')!;
+    const large = backendsOf(env, 'gpt-oss-120b')!;
+    const titan = backendsOf(env, 'titan-embed-text-v2')!;
+
+    // Assess
+    expect(small[0]).toMatchObject({ provider: 'openai-compatible', instanceType: 'g6e.xlarge' });
+    expect(large[0]).toMatchObject({ provider: 'openai-compatible', instanceType: 'p5.48xlarge' });
+    expect(large[1]).toMatchObject({ provider: 'bedrock', serviceTiers: ['standard', 'flex', 'priority'] });
+    expect(titan[0]).toMatchObject({ provider: 'bedrock', serviceTiers: ['standard'] });
+  });
 });

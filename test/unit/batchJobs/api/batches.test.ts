@@ -59,6 +59,7 @@ describe('POST /v1/batches', () => {
       },
       metadata: { project: 'nightly-eval' },
       progress: { processed: 0, total: 0 },
+      cost: { currency: 'usd', total: 0, by_route: {} },
     });
     expect(platform.jobs.jobs.get(answer.body.id)).toMatchObject({
       tenantId: TENANT_A,
