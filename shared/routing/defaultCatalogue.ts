@@ -10,17 +10,17 @@ interface BuiltInModel {
   entry: Omit<z.input<typeof ModelEntry>, 'backends'>;
   /** A model only its vendor serves (Titan): no GPU server can, so it gets no GPU pool. */
   bedrockOnly?: boolean;
-  bedrock?: { model: string; extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[] } };
+  bedrock?: { model: string; extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[] }; batchInference?: boolean };
 }
 
 const BUILT_IN: BuiltInModel[] = [
   {
     entry: { id: 'gpt-oss-20b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
-    bedrock: { model: 'openai.gpt-oss-20b-1:0' },
+    bedrock: { model: 'openai.gpt-oss-20b-1:0', batchInference: true },
   },
   {
     entry: { id: 'gpt-oss-120b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
-    bedrock: { model: 'openai.gpt-oss-120b-1:0' },
+    bedrock: { model: 'openai.gpt-oss-120b-1:0', batchInference: true },
   },
   {
     entry: { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1 },
@@ -76,6 +76,8 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
         expectedLatencyMs: 5_000,
         timeoutMs: 120_000,
         ...(named === undefined ? model.bedrock?.extra : {}),
+        // The AWS quotas by default; a MODEL_CATALOGUE sets them per model.
+        ...(named === undefined && model.bedrock?.batchInference ? { batchInference: {} } : {}),
       },
     ];
   };

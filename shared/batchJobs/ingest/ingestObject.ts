@@ -104,6 +104,7 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
       format: job.source.format,
       endpoint: job.endpoint,
       bedrockModel: model,
+      batchRoute: { metadata: job.metadata, secondsLeft: job.expiresAt - Math.floor(now(deps).getTime() / 1000) },
     });
   } catch (error) {
     if (!(error instanceof InputRefusedError)) throw error;

@@ -4,7 +4,8 @@ import { ObjectChangedError, ObjectMissingError } from '../job/errors';
 import { jobKeys } from '../job/Job';
 import type { ObjectStore } from '../../domain/ports';
 import type { PartLine } from '../lines/bedrockOutput';
-import { ChunkPlanner } from './ChunkPlanner';
+import { batchTargetOf, decideBatchRoute, isBatchable } from '../batchInference/batchRoutePolicy';
+import { planJobChunks, type ScannedLine } from './planJobChunks';
 import { InputRefusedError } from './errors';
 import { JsonlLineReader } from '../lines/JsonlLineReader';
 import { JsonlPartWriter } from '../lines/JsonlPartWriter';
@@ -28,6 +29,11 @@ export interface ScanRequest {
   format?: InputFormat;
   endpoint?: BatchEndpoint;
   bedrockModel?: string;
+  /**
+   * What the batch-inference policy needs of the job: its metadata and the seconds left in
+   * its completion window. Absent: every line runs on demand.
+   */
+  batchRoute?: { metadata: Record<string, string>; secondsLeft: number };
 }
 
 /** What one pass over the input found. */
@@ -39,6 +45,8 @@ export interface ScanResult {
   /** The refused lines by error code. */
   errorCodes: ErrorCounts;
   chunks: ChunkPlan[];
+  /** Lines sent to Bedrock batch inference, by public model id. */
+  batchLines: Record<string, number>;
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
   firstError?: LineError;
@@ -68,7 +76,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     bedrockModel: request.bedrockModel,
     format: request.format,
   };
-  const planner = new ChunkPlanner(limits);
+  // Every line's place and status (a few numbers each, up to maxLinesPerJob): planned once the counts per model are known.
+  const scanned: ScannedLine[] = [];
+  let validLines = 0;
   const part = new JsonlPartWriter(deps.objects, request.bucket, jobKeys.ingestErrors(request.jobId));
   // The first line each id was seen on, valid or not: an id names one line of the file.
   const seen = new Map<string, number>();
@@ -87,7 +97,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
       const parsed = parseReadLine(line, limits.maxLineBytes, context);
       if (parsed === undefined) {
-        planner.add({ ...position, status: 'blank' });
+        scanned.push({ ...position, status: 'blank' });
         continue;
       }
       lines += 1;
@@ -103,13 +113,14 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
         context.format ??= outcome.format;
         if (models.size < 2) models.add(outcome.model);
         if (endpoints.size < 2) endpoints.add(outcome.url);
-        planner.add({ ...position, status: 'valid' });
+        validLines += 1;
+        scanned.push({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
         continue;
       }
       invalidLines += 1;
       errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
-      planner.add({ ...position, status: 'refused' });
+      scanned.push({ ...position, status: 'refused' });
       // The echo of its input rides along; finalize writes the line in the job's output format.
       const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
       await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
@@ -123,13 +134,19 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     throw error;
   }
   await part.close();
-  planner.finish();
+  const batchRoute = request.batchRoute;
+  const plan = planJobChunks(scanned, limits, {
+    targetOf: (model) => (batchRoute ? batchTargetOf(deps.resolveModel(model)) : undefined),
+    decide: (target, records) =>
+      batchRoute ? decideBatchRoute({ target, records, ...batchRoute }) : { use: false, reason: 'no_batch_route' },
+  });
   return {
     lines,
-    validLines: planner.validLines,
+    validLines,
     invalidLines,
     errorCodes,
-    chunks: [...planner.chunks],
+    chunks: plan.chunks,
+    batchLines: plan.batchLines,
     format: context.format,
     ...(firstError ? { firstError } : {}),
     ...(models.size === 1 ? { model: [...models][0]! } : {}),
