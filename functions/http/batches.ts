@@ -1,4 +1,12 @@
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import {
+  createBatchInferenceService,
+  createBatchInferenceStore,
+  createFileStore,
+  createJobStore,
+  createMessageSender,
+  createObjectStore,
+} from '../../shared/wiring/batchJobs';
+import { stopBatchInference } from '../../shared/batchJobs/batchInference/sweepBatchInference';
 import { BatchService } from '../../shared/batchJobs/api/BatchService';
 import { CreateBatchRequest, ListBatchesQuery } from '../../shared/batchJobs/api/requests';
 import type { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
@@ -35,12 +43,17 @@ export const createHandler = (deps: { service: BatchService; maxBodyBytes: numbe
   );
 
 const config = loadConfig();
+// Without the service role (a stage with no batch route), a cancel has no Bedrock job to stop.
+const batchInference = config.bedrockBatchRoleArn
+  ? { batchJobs: createBatchInferenceStore(config), bedrock: createBatchInferenceService(config) }
+  : undefined;
 export const handler = createHandler({
   service: new BatchService({
     jobs: createJobStore(config),
     files: createFileStore(config),
     objects: createObjectStore(),
     ingest: createMessageSender<IngestJobMessage>(config.ingestQueueUrl, 'INGEST_QUEUE_URL'),
+    ...(batchInference ? { onCancelling: (jobId: string) => stopBatchInference(batchInference, jobId) } : {}),
   }),
   maxBodyBytes: config.maxBodyBytes,
 });

@@ -92,11 +92,12 @@ export async function handleBatchJobStateChange(
   detail: BatchJobStateChange,
   options: { deadline: number },
 ): Promise<CompleteOutcome | 'ignored'> {
-  const named = detail.batchJobName ? parseBatchJobName(detail.batchJobName) : undefined;
-  if (!named || !detail.batchJobArn) return 'ignored';
-  const record = await deps.batchJobs.get(named.jobId, named.chunkIndex);
+  if (!detail.batchJobArn) return 'ignored';
+  const info = await deps.bedrock.get(detail.batchJobArn);
+  const named = parseBatchJobName(info.jobName ?? detail.batchJobName ?? '');
+  const record = named ? await deps.batchJobs.get(named.jobId, named.chunkIndex) : undefined;
   if (!record) return 'ignored';
-  return completeBatchChunk(deps, record, await deps.bedrock.get(detail.batchJobArn), options);
+  return completeBatchChunk(deps, record, info, options);
 }
 
 /**

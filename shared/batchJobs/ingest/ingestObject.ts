@@ -16,6 +16,8 @@ export interface IngestDeps extends ScanDeps {
   /** Where a failed job's errors file is recorded; without it a failed job has no errors file. */
   files?: FileStore;
   chunks: MessageSender<ChunkMessage>;
+  /** Whether the Bedrock batch-inference route is deployed (its service role is set): only then may lines go to it. */
+  batchInference?: boolean;
   now?: () => Date;
 }
 
@@ -104,7 +106,9 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
       format: job.source.format,
       endpoint: job.endpoint,
       bedrockModel: model,
-      batchRoute: { metadata: job.metadata, secondsLeft: job.expiresAt - Math.floor(now(deps).getTime() / 1000) },
+      ...(deps.batchInference
+        ? { batchRoute: { metadata: job.metadata, secondsLeft: job.expiresAt - Math.floor(now(deps).getTime() / 1000) } }
+        : {}),
     });
   } catch (error) {
     if (!(error instanceof InputRefusedError)) throw error;
