@@ -20,18 +20,26 @@ import { batchInferenceKeys, type BatchInferenceDeps } from './types';
  * ({@link completeBatchChunk}).
  *
  * Safe to deliver again: a chunk already recorded (waiting or submitted) writes nothing
- * new, and a submit repeated after a crash carries the same `clientRequestToken`, so
- * Bedrock returns the job it started instead of starting another. A job that is not
- * in_progress (validating, cancelling, expired) is left to {@link runChunk}, which
- * retries or drains it; a chunk whose input changed, or whose lines batch inference
- * cannot take after all, runs on demand.
+ * new (even once the job is cancelling: the sweep stops its Bedrock job and keeps what it
+ * finished), and a submit repeated after a crash carries the same `clientRequestToken`, so
+ * Bedrock returns the job it started instead of starting another. A chunk not yet recorded
+ * of a job that is not in_progress (validating, cancelling, expired) is left to
+ * {@link runChunk}, which retries or drains it; a chunk whose input changed, or whose lines
+ * batch inference cannot take after all, runs on demand.
  */
 export async function submitBatchChunk(deps: BatchInferenceDeps, message: ChunkMessage, options: RunChunkOptions): Promise<ChunkRunResult> {
   const { jobId, chunk } = message;
   const job = await deps.jobs.get(jobId);
   if (!job || job.tenantId !== message.tenantId || !chunk.batch) return runChunk(deps, message, options);
-  if (job.status !== 'in_progress' || (await deps.jobs.chunkAttempts(jobId)).has(chunk.index)) return runChunk(deps, message, options);
-  const record = (await deps.batchJobs.get(jobId, chunk.index)) ?? (await recordInput(deps, message, job));
+  if ((await deps.jobs.chunkAttempts(jobId)).has(chunk.index)) return runChunk(deps, message, options);
+  const existing = await deps.batchJobs.get(jobId, chunk.index);
+  // Recorded already: Bedrock has it or it waits for a slot; the batch sweep sees it through, whatever the job's status.
+  if (existing && existing.state !== 'on_demand') {
+    if (existing.state === 'waiting' && job.status === 'in_progress') await trySubmit(deps, existing);
+    return { status: 'handed_off' };
+  }
+  if (existing || job.status !== 'in_progress') return runChunk(deps, onDemand(message), options);
+  const record = await recordInput(deps, message, job);
   if (!record) return runChunk(deps, onDemand(message), options);
   if (record.state === 'waiting') await trySubmit(deps, record);
   return { status: 'handed_off' };

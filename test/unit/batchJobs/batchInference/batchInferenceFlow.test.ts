@@ -224,9 +224,14 @@ describe('Bedrock batch inference route (in memory)', () => {
     const w = world();
     const lines = Array.from({ length: 40 }, (_, i) => line(`r${i}`, 'big'));
     const { jobId } = await w.drop(lines);
+    const redelivered = structuredClone(w.chunks.sent);
     await w.deliver();
     await w.jobs.transition(jobId, 'cancelling', {}, NOW);
     expect(await stopBatchInference(w.deps, jobId)).toBe(1);
+    // The stall sweep's redrive of the batch chunk while it is stopping changes nothing.
+    w.chunks.sent.push(...redelivered);
+    await w.deliver();
+    expect((await w.jobs.chunkAttempts(jobId)).size).toBe(0);
     const [arn] = [...w.bedrock.jobs.keys()];
     expect(w.bedrock.stopCalls).toEqual([arn]);
     // Bedrock writes what it finished on stop: the first 15 records.
