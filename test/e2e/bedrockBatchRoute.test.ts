@@ -198,6 +198,26 @@ describe('Bedrock batch inference as a route, end to end', () => {
     expect([...results, ...errors].map((line) => line.custom_id).sort()).toEqual([...ids].sort());
   }, 300_000);
 
+  it('a Bedrock job that fails as a whole sends its lines back on demand: nothing lost, nothing counted twice', async () => {
+    // Prepare: the next Bedrock job fails without output.
+    await simConfig({ failedRecordRate: 0, msPerRecord: 0.2, queueDelayMs: 0, jobOutcome: 'failed' });
+    const ids = Array.from({ length: 150 }, (_, i) => `f-${i + 1}`);
+
+    // Act
+    const batchId = await submit(ids.map((id) => chatLine(id, 'gpt-oss-120b')));
+    const batch = await ended(batchId);
+    await simConfig({ jobOutcome: 'normal' });
+
+    // Assess
+    const jobs = await jobsOf(`${batchId.replace(/_/g, '-')}-c`);
+    expect(jobs.map((job) => job.status)).toEqual(['Failed']);
+    expect(batch.status).toBe('completed');
+    const results = await outputs(batch.output_file_id);
+    expect(await outputs(batch.error_file_id)).toEqual([]);
+    expect(results.map((line) => line.custom_id).sort()).toEqual([...ids].sort());
+    expect(batch.request_counts).toEqual({ total: 150, completed: 150, failed: 0 });
+  }, 300_000);
+
   async function jobItem(batchId: string): Promise<{ tenantId: string; source: ChunkMessage['source'] } | undefined> {
     const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.dynamodb, region: 'us-east-1', credentials }));
     const { Items = [] } = await ddb.send(
