@@ -6,6 +6,7 @@ import {
   stopBatchInference,
   sweepBatchInference,
 } from '../../../../shared/batchJobs/batchInference/sweepBatchInference';
+import { batchInferenceUsage } from '../../../../shared/batchJobs/batchInference/batchInferenceUsage';
 import type { BatchInferenceDeps } from '../../../../shared/batchJobs/batchInference/types';
 import { runChunk } from '../../../../shared/batchJobs/run/runChunk';
 import { finalizeJob } from '../../../../shared/batchJobs/finalize/finalizeJob';
@@ -192,6 +193,7 @@ describe('Bedrock batch inference route (in memory)', () => {
       { inputTokens: 48 * 11, outputTokens: 48 * 5 },
       { inputTokens: 50 * 11, outputTokens: 50 * 5 },
     ]);
+    expect(await batchInferenceUsage(w.batchJobs, jobId)).toEqual({ 'vendor.big-1:0': { inputTokens: 98 * 11, outputTokens: 98 * 5 } });
     expect(w.bedrock.createCalls.filter((c) => c.jobName === records[0]!.jobName)).toHaveLength(1);
   });
 
