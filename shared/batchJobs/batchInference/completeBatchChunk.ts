@@ -43,8 +43,9 @@ export type CompleteOutcome = 'running' | 'recorded' | 'already_settled' | 'sent
  * - a line with no record (the job failed, expired or was stopped before reaching it): run
  *   on demand while the job is in_progress; a cancelled or expired job's become
  *   `batch_cancelled` / `batch_expired` error lines;
- * - a job that failed or expired with no output at all: the chunk goes back to the work
- *   queue to run on demand, as any chunk (it is recorded there).
+ * - a job that ended with no output at all (failed, expired, stopped before its first
+ *   record): the chunk goes back to the work queue to run on demand, as any chunk (it is
+ *   recorded there, spread over the workers).
  *
  * The chunk is recorded once (the job store's conditional write), so an event and the
  * sweep racing, or a redelivered event, count nothing twice. Then the slot is freed and
@@ -75,7 +76,7 @@ export async function completeBatchChunk(
     source: chunkSource(job),
   };
   const answers = await readOutput(deps, record, info);
-  if (answers.size === 0 && (info.status === 'Failed' || info.status === 'Expired') && job.status === 'in_progress') {
+  if (answers.size === 0 && job.status === 'in_progress') {
     logger.warn('Bedrock batch inference job ended without output; its chunk runs on demand', {
       jobId: job.id,
       chunk: record.chunkIndex,
