@@ -9,6 +9,11 @@ export interface ScannedLine extends PlannedLine {
   model?: string;
   /** Whether batch inference can serve it (see `isBatchable`). */
   batchable?: boolean;
+  /**
+   * A blank entry stands for this many consecutive blank lines from `lineNumber` on (1 when
+   * absent), so the lines kept number at most twice the non-blank ones, whatever the file holds.
+   */
+  count?: number;
 }
 
 /** What the planner needs to know of each model's batch route. */
@@ -65,7 +70,9 @@ export function planJobChunks(
   }
   const planner = new ChunkPlanner(limits);
   lines.forEach((line, position) => {
-    planner.add(inBatch.has(position) ? { ...line, status: 'refused' } : line);
+    if (line.status === 'blank') {
+      for (let n = 0; n < (line.count ?? 1); n += 1) planner.add({ ...line, lineNumber: line.lineNumber + n });
+    } else planner.add(inBatch.has(position) ? { ...line, status: 'refused' } : line);
   });
   planner.finish();
   const chunks = [...planner.chunks];
@@ -132,7 +139,8 @@ function batchChunk(lines: readonly ScannedLine[], positions: readonly number[],
   for (let position = first + 1; position < last; position += 1) {
     if (members.has(position)) continue;
     const line = lines[position]!;
-    (line.status === 'blank' ? blankLines : skipLines).push(line.lineNumber);
+    if (line.status !== 'blank') skipLines.push(line.lineNumber);
+    else for (let n = 0; n < (line.count ?? 1); n += 1) blankLines.push(line.lineNumber + n);
   }
   return {
     index,

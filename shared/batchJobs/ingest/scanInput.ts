@@ -63,7 +63,9 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
  *
  * Memory is bounded by the limits, not by the size of the file: one line at a time
  * (at most `maxLineBytes`), the ids seen so far (at most `maxLinesPerJob` of them,
- * to find duplicates), and the chunk plan. Throws {@link InputRefusedError} for a file
+ * to find duplicates), each non-blank line's place and model (a few numbers, for the plan
+ * made once the counts per model are known; runs of blank lines kept as one), and the
+ * chunk plan. Throws {@link InputRefusedError} for a file
  * that cannot be run at all (gzip, more lines than allowed); the error part written
  * so far is kept.
  */
@@ -76,7 +78,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     bedrockModel: request.bedrockModel,
     format: request.format,
   };
-  // Every line's place and status (a few numbers each, up to maxLinesPerJob): planned once the counts per model are known.
+  // Every line's place and status (a few numbers each; runs of blank lines as one): planned once the counts per model are known.
   const scanned: ScannedLine[] = [];
   let validLines = 0;
   const part = new JsonlPartWriter(deps.objects, request.bucket, jobKeys.ingestErrors(request.jobId));
@@ -97,7 +99,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
       const parsed = parseReadLine(line, limits.maxLineBytes, context);
       if (parsed === undefined) {
-        scanned.push({ ...position, status: 'blank' });
+        const last = scanned[scanned.length - 1];
+        if (last?.status === 'blank' && last.lineNumber + (last.count ?? 1) === line.lineNumber) last.count = (last.count ?? 1) + 1;
+        else scanned.push({ ...position, status: 'blank' });
         continue;
       }
       lines += 1;

@@ -106,6 +106,23 @@ describe('planJobChunks', () => {
     expect(requestLines(batch[0]!).every((line) => line % 100 !== 0)).toBe(true);
   });
 
+  it('lists a run of blank lines inside a batch chunk’s range, line by line', () => {
+    // Prepare: 150 lines of the model, then a run of 3 blank lines (one entry), then 50 more.
+    const before = lines(150, () => 'gpt-oss-120b');
+    const run: ScannedLine = { lineNumber: 151, startByte: 150 * 101, endByte: 150 * 101, status: 'blank', count: 3 };
+    const after = lines(50, () => 'gpt-oss-120b').map((line) => ({
+      ...line,
+      lineNumber: line.lineNumber + 153,
+      startByte: line.startByte + 20_000,
+      endByte: line.endByte + 20_000,
+    }));
+    // Act
+    const plan = planJobChunks([...before, run, ...after], LIMITS, routing(target()));
+    // Assess
+    expect(plan.chunks).toHaveLength(1);
+    expect(plan.chunks[0]).toMatchObject({ firstLine: 1, lineCount: 203, skipLines: [], blankLines: [151, 152, 153] });
+  });
+
   it('runs a share below the minimum on demand', () => {
     const plan = planJobChunks(
       lines(150, (n) => (n <= 99 ? 'gpt-oss-120b' : 'gpt-oss-20b')),
