@@ -5,6 +5,7 @@ import { jobKeys } from '../job/Job';
 import type { ObjectStore } from '../../domain/ports';
 import type { PartLine } from '../lines/bedrockOutput';
 import { batchTargetOf, decideBatchRoute, isBatchable } from '../batchInference/batchRoutePolicy';
+import { ChunkPlanner } from './ChunkPlanner';
 import { planJobChunks, type ScannedLine } from './planJobChunks';
 import { InputRefusedError } from './errors';
 import { JsonlLineReader } from '../lines/JsonlLineReader';
@@ -80,6 +81,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   };
   // Every line's place and status (a few numbers each; runs of blank lines as one): planned once the counts per model are known.
   const scanned: ScannedLine[] = [];
+  // Without the batch route nothing waits for the counts: the chunks are cut as the lines stream past.
+  const streaming = request.batchRoute ? undefined : new ChunkPlanner(limits);
+  const keep = (line: ScannedLine) => (streaming ? streaming.add(line) : scanned.push(line));
   let validLines = 0;
   const part = new JsonlPartWriter(deps.objects, request.bucket, jobKeys.ingestErrors(request.jobId));
   // The first line each id was seen on, valid or not: an id names one line of the file.
@@ -101,7 +105,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       if (parsed === undefined) {
         const last = scanned[scanned.length - 1];
         if (last?.status === 'blank' && last.lineNumber + (last.count ?? 1) === line.lineNumber) last.count = (last.count ?? 1) + 1;
-        else scanned.push({ ...position, status: 'blank' });
+        else keep({ ...position, status: 'blank' });
         continue;
       }
       lines += 1;
@@ -118,13 +122,13 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
         if (models.size < 2) models.add(outcome.model);
         if (endpoints.size < 2) endpoints.add(outcome.url);
         validLines += 1;
-        scanned.push({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
+        keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
         continue;
       }
       invalidLines += 1;
       errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
-      scanned.push({ ...position, status: 'refused' });
+      keep({ ...position, status: 'refused' });
       // The echo of its input rides along; finalize writes the line in the job's output format.
       const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
       await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
@@ -139,11 +143,13 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   }
   await part.close();
   const batchRoute = request.batchRoute;
-  const plan = planJobChunks(scanned, limits, {
-    targetOf: (model) => (batchRoute ? batchTargetOf(deps.resolveModel(model)) : undefined),
-    decide: (target, records) =>
-      batchRoute ? decideBatchRoute({ target, records, ...batchRoute }) : { use: false, reason: 'no_batch_route' },
-  });
+  streaming?.finish();
+  const plan = batchRoute
+    ? planJobChunks(scanned, limits, {
+        targetOf: (model) => batchTargetOf(deps.resolveModel(model)),
+        decide: (target, records) => decideBatchRoute({ target, records, ...batchRoute }),
+      })
+    : { chunks: [...(streaming?.chunks ?? [])], batchLines: {} };
   return {
     lines,
     validLines,
