@@ -94,9 +94,9 @@ export async function completeBatchChunk(
     usage.inputTokens += output.promptTokens;
     usage.outputTokens += output.completionTokens;
   }
-  const result = await recordChunkOutputs(deps, message, job, { outputs: outputs.all }, deps.now());
-  // Settled whichever delivery's record won: the usage written is that of the lines recorded.
-  await settle(deps, record, { state: 'done', bedrockStatus: info.status, ...(result.status === 'done' ? { usage } : {}) });
+  await recordChunkOutputs(deps, message, job, { outputs: outputs.all }, deps.now());
+  // Whichever look's record won the chunk, the Bedrock usage is the same: it comes from Bedrock's output alone.
+  await settle(deps, record, { state: 'done', bedrockStatus: info.status, usage });
   logger.info('Bedrock batch chunk recorded', {
     jobId: job.id,
     chunk: record.chunkIndex,
