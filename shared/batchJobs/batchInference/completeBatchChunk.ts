@@ -65,7 +65,8 @@ export async function completeBatchChunk(
   const job = await deps.jobs.get(record.jobId);
   const plan = job ? (await deps.jobs.chunkPlan(job.id)).find((chunk) => chunk.index === record.chunkIndex) : undefined;
   if (!job || !plan || (await deps.jobs.chunkAttempts(job.id)).has(record.chunkIndex)) {
-    await settle(deps, record, { state: 'done', bedrockStatus: info.status });
+    // Recorded by a look that stopped before settling: the usage is Bedrock's, read again.
+    await settle(deps, record, { state: 'done', bedrockStatus: info.status, usage: usageOf(await readOutput(deps, record, info)) });
     return 'already_settled';
   }
   const message: ChunkMessage = {
@@ -89,11 +90,7 @@ export async function completeBatchChunk(
   }
   const outputs = await mapRecords(deps, message, job, answers, options);
   if (outputs === 'retry_later') return 'retry_later';
-  const usage = { inputTokens: 0, outputTokens: 0 };
-  for (const output of outputs.fromBatch) {
-    usage.inputTokens += output.promptTokens;
-    usage.outputTokens += output.completionTokens;
-  }
+  const usage = usageOf(answers);
   await recordChunkOutputs(deps, message, job, { outputs: outputs.all }, deps.now());
   // Whichever look's record won the chunk, the Bedrock usage is the same: it comes from Bedrock's output alone.
   await settle(deps, record, { state: 'done', bedrockStatus: info.status, usage });
@@ -122,6 +119,22 @@ async function settle(
     if (waiting.state !== 'waiting' || waiting.bedrockModel !== record.bedrockModel) continue;
     if ((await trySubmit(deps, waiting)) === 'waiting') break;
   }
+}
+
+/** The tokens of the records Bedrock answered (their `usage`, as each result line counts them). */
+function usageOf(answers: Map<string, BedrockAnswer>): { inputTokens: number; outputTokens: number } {
+  const usage = { inputTokens: 0, outputTokens: 0 };
+  for (const answer of answers.values()) {
+    if (!('modelOutput' in answer)) continue;
+    try {
+      const result = toChatResult(answer.modelOutput, undefined);
+      usage.inputTokens += result.usage.promptTokens;
+      usage.outputTokens += result.usage.completionTokens;
+    } catch {
+      // An answer that cannot be read is an error line, and counts no tokens.
+    }
+  }
+  return usage;
 }
 
 type BedrockAnswer = { modelOutput: unknown } | { error: { errorCode: number; errorMessage: string } };
