@@ -19,9 +19,10 @@ export async function batchInferenceUsage(
   const usage: Record<string, BatchInferenceTokens> = {};
   for (const record of await store.listForJob(jobId)) {
     if (record.state !== 'done' || !record.usage) continue;
-    const sum = (usage[record.bedrockModel] ??= { inputTokens: 0, outputTokens: 0 });
+    const sum = usage[record.bedrockModel] ?? { inputTokens: 0, outputTokens: 0 };
     sum.inputTokens += record.usage.inputTokens;
     sum.outputTokens += record.usage.outputTokens;
+    usage[record.bedrockModel] = sum;
   }
   return usage;
 }
