@@ -218,6 +218,25 @@ describe('Bedrock batch inference as a route, end to end', () => {
     expect(batch.request_counts).toEqual({ total: 150, completed: 150, failed: 0 });
   }, 300_000);
 
+  it('a missed state-change event: the sweep finds the ended Bedrock job with GetModelInvocationJob', async () => {
+    // Prepare: Bedrock sends no event for a job's end.
+    await simConfig({
+      msPerRecord: 0.2,
+      queueDelayMs: 0,
+      jobOutcome: 'normal',
+      dropEvents: ['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired'],
+    });
+    const ids = Array.from({ length: 120 }, (_, i) => `m-${i + 1}`);
+
+    // Act
+    const batch = await ended(await submit(ids.map((id) => chatLine(id, 'gpt-oss-120b'))));
+    await simConfig({ dropEvents: [] });
+
+    // Assess
+    expect(batch.status).toBe('completed');
+    expect((await outputs(batch.output_file_id)).map((line) => line.custom_id).sort()).toEqual([...ids].sort());
+  }, 300_000);
+
   async function jobItem(batchId: string): Promise<{ tenantId: string; source: ChunkMessage['source'] } | undefined> {
     const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.dynamodb, region: 'us-east-1', credentials }));
     const { Items = [] } = await ddb.send(
@@ -229,4 +248,48 @@ describe('Bedrock batch inference as a route, end to end', () => {
     );
     return Items[0] as { tenantId: string; source: ChunkMessage['source'] } | undefined;
   }
+});
+
+describe('Bedrock batch inference: the state-change event alone', () => {
+  let platform: LocalPlatformProcess;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    // The sweep every ten minutes: within the test only the EventBridge rule can end the chunk.
+    platform = await startLocalPlatformProcess({ BEDROCK_BATCH_ROUTE: 'on', LOCAL_SCHEDULE_INTERVAL_MS: '600000' });
+    client = new OpenAI({ baseURL: `${platform.api}/v1`, apiKey: platform.apiKey, maxRetries: 0 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('Bedrock’s "Batch Inference Job State Change" event reaches the batchInference function through its rule, which records the chunk', async () => {
+    const ids = Array.from({ length: 120 }, (_, i) => `ev-${i + 1}`);
+    const lines = ids.map((id) =>
+      JSON.stringify({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'gpt-oss-120b', messages: [{ role: 'user', content: id }], max_tokens: 16 },
+      }),
+    );
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'requests.jsonl'),
+      purpose: 'batch',
+    });
+    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const batch = await waitFor(
+      () => client.batches.retrieve(created.id),
+      (b) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status),
+      240_000,
+      500,
+      'the batch to end',
+    );
+    expect(batch.status).toBe('completed');
+    const events = (await (await fetch(`${platform.events}/_events`)).json()) as { source: string; detail: { status?: string } }[];
+    expect(events.some((event) => event.source === 'aws.bedrock' && event.detail.status === 'Completed')).toBe(true);
+    const results = parseJsonl<{ custom_id: string }>(await (await client.files.content(batch.output_file_id!)).text());
+    expect(results.map((line) => line.custom_id).sort()).toEqual([...ids].sort());
+  }, 300_000);
 });
