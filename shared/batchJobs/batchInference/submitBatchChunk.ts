@@ -5,6 +5,7 @@ import { isInputLost } from '../job/errors';
 import type { ChunkMessage, Job } from '../job/Job';
 import { assignedRecordId } from '../lines/bedrockOutput';
 import { parseBatchLine } from '../lines/lineFormats';
+import { JsonlPartWriter } from '../lines/JsonlPartWriter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from '../run/chunkLines';
 import { runChunk, type RunChunkOptions } from '../run/runChunk';
 import type { ChunkRunResult } from '../run/types';
@@ -59,7 +60,9 @@ async function recordInput(deps: BatchInferenceDeps, message: ChunkMessage, job:
   const { chunk } = message;
   const batch = chunk.batch!;
   const context = lineContextOf(message, job, deps.router);
-  const records: string[] = [];
+  const inputKey = batchInferenceKeys.input(job.id, chunk.index);
+  // Streamed to S3 as it is read: a Bedrock job's file may hold 50,000 records.
+  const input = new JsonlPartWriter(deps.objects, job.source.bucket, inputKey);
   try {
     for await (const line of chunkRequestLines(deps.objects, message, deps.maxLineBytes)) {
       const parsed = parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context);
@@ -69,17 +72,18 @@ async function recordInput(deps: BatchInferenceDeps, message: ChunkMessage, job:
           chunk: chunk.index,
           line: line.lineNumber,
         });
+        await input.abort(new Error('not a batch line'));
         return undefined;
       }
       const { model: _model, ...modelInput } = parsed.body;
-      records.push(JSON.stringify({ recordId: assignedRecordId(parsed.lineNumber), modelInput }));
+      await input.writeLine({ recordId: assignedRecordId(parsed.lineNumber), modelInput });
     }
   } catch (error) {
+    await input.abort(error instanceof Error ? error : new Error(String(error)));
     if (isInputLost(error)) return undefined;
     throw error;
   }
-  const inputKey = batchInferenceKeys.input(job.id, chunk.index);
-  await deps.objects.write(job.source.bucket, inputKey, `${records.join('\n')}\n`, { contentType: 'application/jsonl' });
+  await input.close();
   const record: BatchInferenceRecord = {
     jobId: job.id,
     tenantId: job.tenantId,
@@ -88,7 +92,7 @@ async function recordInput(deps: BatchInferenceDeps, message: ChunkMessage, job:
     model: batch.model,
     backendId: batch.backendId,
     bedrockModel: batch.bedrockModel,
-    records: records.length,
+    records: input.lines,
     bucket: job.source.bucket,
     inputKey,
     outputPrefix: batchInferenceKeys.output(job.id, chunk.index),
