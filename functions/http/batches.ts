@@ -1,4 +1,12 @@
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import {
+  createBatchInferenceService,
+  createBatchInferenceStore,
+  createFileStore,
+  createJobStore,
+  createMessageSender,
+  createObjectStore,
+} from '../../shared/wiring/batchJobs';
+import { stopBatchInference } from '../../shared/batchJobs/batchInference/sweepBatchInference';
 import { BatchService } from '../../shared/batchJobs/api/BatchService';
 import { CreateBatchRequest, ListBatchesQuery } from '../../shared/batchJobs/api/requests';
 import type { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessage';
@@ -35,6 +43,10 @@ export const createHandler = (deps: { service: BatchService; maxBodyBytes: numbe
   );
 
 const config = loadConfig();
+// Without the service role (a stage with no batch route), a cancel has no Bedrock job to stop.
+const batchInference = config.bedrockBatchRoleArn
+  ? { batchJobs: createBatchInferenceStore(config), bedrock: createBatchInferenceService(config) }
+  : undefined;
 export const handler = createHandler({
   service: new BatchService({
     jobs: createJobStore(config),
@@ -42,6 +54,7 @@ export const handler = createHandler({
     objects: createObjectStore(),
     ingest: createMessageSender<IngestJobMessage>(config.ingestQueueUrl, 'INGEST_QUEUE_URL'),
     prices: config.priceTable,
+    ...(batchInference ? { onCancelling: (jobId: string) => stopBatchInference(batchInference, jobId) } : {}),
   }),
   maxBodyBytes: config.maxBodyBytes,
 });

@@ -56,6 +56,7 @@ export const handler = withMetrics(
     files: createFileStore(config),
     objects: createObjectStore(),
     chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+    batchInference: config.bedrockBatchRoleArn !== undefined,
     limits: config.limits,
     resolveModel: (id, kind) => router.model(id, kind),
     listModels: () => router.listModels(),

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createBatchInferenceService,
+  createBatchInferenceStore,
   createDeliveryControl,
   createJobStore,
   createMessageSender,
@@ -9,6 +11,8 @@ import {
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/wiring/realtime';
 import { ChunkMessage, type FinalizeMessage } from '../../shared/batchJobs/job/Job';
+import { submitBatchChunk } from '../../shared/batchJobs/batchInference/submitBatchChunk';
+import type { BatchInferenceDeps } from '../../shared/batchJobs/batchInference/types';
 import { runChunk } from '../../shared/batchJobs/run/runChunk';
 import { sendChunkBack, type SendChunkBackDeps } from '../../shared/batchJobs/run/sendChunkBack';
 import type { RunChunkDeps } from '../../shared/batchJobs/run/types';
@@ -25,11 +29,14 @@ const WRITE_RESERVE_MS = 5_000;
  * due again at the pace of its cause (seconds to minutes, with jitter), not after the
  * queue's whole visibility timeout.
  */
-export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number, sendBack: SendChunkBackDeps) =>
+export const createHandler = (deps: RunChunkDeps | BatchInferenceDeps, maxReceiveCount: number, sendBack: SendChunkBackDeps) =>
   sqsBatchHandler(ChunkMessage, async (message, record, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - WRITE_RESERVE_MS;
     const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
-    const result = await runChunk(deps, message, { deadline, canRetry: receives < maxReceiveCount });
+    const options = { deadline, canRetry: receives < maxReceiveCount };
+    // A Bedrock batch chunk is submitted to batch inference, where the route is deployed; otherwise it runs on demand.
+    const result =
+      message.chunk.batch && 'bedrock' in deps ? await submitBatchChunk(deps, message, options) : await runChunk(deps, message, options);
     logger.info('chunk handled', { jobId: message.jobId, chunk: message.chunk.index, status: result.status, ...result.counts });
     if (result.status !== 'retry_later') return;
     const cause = result.cause ?? 'deadline';
@@ -39,9 +46,17 @@ export const createHandler = (deps: RunChunkDeps, maxReceiveCount: number, sendB
 
 const config = loadConfig();
 const { router, core } = createInferenceRuntime(config, 'batch');
+const batchInference = config.bedrockBatchRoleArn
+  ? {
+      batchJobs: createBatchInferenceStore(config),
+      bedrock: createBatchInferenceService(config),
+      chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+    }
+  : {};
 export const handler = withMetrics(
   createHandler(
     {
+      ...batchInference,
       jobs: createJobStore(config),
       objects: createObjectStore(),
       finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),

@@ -48,6 +48,8 @@ export const ConfigSchema = z.object({
   WORK_QUEUE_URL: z.string().optional(),
   FINALIZE_QUEUE_URL: z.string().optional(),
   EVENT_BUS_NAME: z.string().optional(),
+  BEDROCK_BATCH_ROLE_ARN: z.string().optional(),
+  BEDROCK_BATCH_ROUTE: z.enum(['on', 'off']).optional(),
   /** The queue entry: requests in, the default queue for answers, and the prefix of the other queues answers may go to. */
   REQUESTS_QUEUE_URL: z.string().optional(),
   RESULTS_QUEUE_URL: z.string().optional(),
@@ -104,6 +106,11 @@ export interface Config {
   workQueueUrl: string | undefined;
   finalizeQueueUrl: string | undefined;
   eventBusName: string | undefined;
+  /**
+   * The service role Bedrock batch inference jobs run as (reads the route's input prefix,
+   * writes its output prefix); undefined when the route is off (`BEDROCK_BATCH_ROUTE=off`).
+   */
+  bedrockBatchRoleArn: string | undefined;
   requestsQueueUrl: string | undefined;
   resultsQueueUrl: string | undefined;
   replyQueuePrefix: string | undefined;
@@ -185,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workQueueUrl: e.WORK_QUEUE_URL || undefined,
     finalizeQueueUrl: e.FINALIZE_QUEUE_URL || undefined,
     eventBusName: e.EVENT_BUS_NAME || undefined,
+    // `BEDROCK_BATCH_ROUTE=off` turns the route off: no line goes to batch inference.
+    bedrockBatchRoleArn: e.BEDROCK_BATCH_ROUTE === 'off' ? undefined : e.BEDROCK_BATCH_ROLE_ARN || undefined,
     requestsQueueUrl: e.REQUESTS_QUEUE_URL || undefined,
     resultsQueueUrl: e.RESULTS_QUEUE_URL || undefined,
     replyQueuePrefix: e.REPLY_QUEUE_PREFIX || undefined,

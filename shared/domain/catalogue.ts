@@ -49,11 +49,46 @@ export const OpenAiCompatibleBackend = z.strictObject({
     .default({ inputTokensPerSecond: 20_000, outputTokensPerSecond: 2_000 }),
 });
 
+/**
+ * Bedrock batch inference for a Bedrock backend (`CreateModelInvocationJob`): when a job's
+ * lines of the model may go to it, and the quotas its Bedrock jobs are packed to. The
+ * defaults are AWS's published quotas (Bedrock, "batch inference"); raise them where the
+ * account's quotas were raised.
+ */
+export const BatchInferenceRoute = z.strictObject({
+  /** Whether a job uses the route unless its `metadata.bedrock_batch` says otherwise (`on`/`off`). */
+  enabled: z.boolean().default(true),
+  /** Fewest records a Bedrock job takes (AWS: 100); a model's share of a job below it runs on demand. */
+  minRecords: z.number().int().positive().default(100),
+  /** Most records per Bedrock job, and per input file (AWS: 50,000). */
+  maxRecords: z.number().int().positive().default(50_000),
+  /** Most bytes per input file (AWS: 1 GB); one file per Bedrock job here. */
+  maxFileBytes: z.number().int().positive().default(1_000_000_000),
+  /** Most bytes per Bedrock job, all its files (AWS: 5 GB). */
+  maxJobBytes: z.number().int().positive().default(5_000_000_000),
+  /** Bedrock jobs of the model submitted or running at once (AWS: 20 per model); more wait their turn. */
+  maxConcurrentJobs: z.number().int().positive().default(20),
+  /** Bedrock's own timeout for a job (`timeoutDurationInHours`, AWS: 24 to 168). */
+  timeoutHours: z.number().int().min(24).max(168).default(24),
+  /**
+   * Least time a job's completion window must have left for its lines to go to batch
+   * inference; the rest of the window is room to run them on demand if Bedrock fails.
+   */
+  minWindowSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(6 * 60 * 60),
+});
+export type BatchInferenceRoute = z.infer<typeof BatchInferenceRoute>;
+
 /** A model on Amazon Bedrock. */
 export const BedrockBackend = z.strictObject({
   provider: z.literal('bedrock'),
   ...BackendCommon,
   region: z.string().optional(),
+  /** Batch inference for this model's batch lines; absent: the model has no batch route. */
+  batchInference: BatchInferenceRoute.optional(),
   /** Only for local runs and tests: where the Bedrock Runtime API is served. */
   endpoint: z.url().optional(),
   /**

@@ -13,17 +13,18 @@ interface BuiltInModel {
   bedrock?: {
     model: string;
     extra?: { expectedLatencyMs?: number; embeddingDimensions?: number[]; serviceTiers?: Array<'standard' | 'flex' | 'priority'> };
+    batchInference?: boolean;
   };
 }
 
 const BUILT_IN: BuiltInModel[] = [
   {
     entry: { id: 'gpt-oss-20b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
-    bedrock: { model: 'openai.gpt-oss-20b-1:0', extra: { serviceTiers: ['standard', 'flex', 'priority'] } },
+    bedrock: { model: 'openai.gpt-oss-20b-1:0', extra: { serviceTiers: ['standard', 'flex', 'priority'] }, batchInference: true },
   },
   {
     entry: { id: 'gpt-oss-120b', kind: 'chat', ownedBy: 'openai', contextTokens: 131_072, maxOutputTokens: 16_384, reasoning: true },
-    bedrock: { model: 'openai.gpt-oss-120b-1:0', extra: { serviceTiers: ['standard', 'flex', 'priority'] } },
+    bedrock: { model: 'openai.gpt-oss-120b-1:0', extra: { serviceTiers: ['standard', 'flex', 'priority'] }, batchInference: true },
   },
   {
     entry: { id: 'titan-embed-text-v2', kind: 'embeddings', ownedBy: 'amazon', contextTokens: 8_192, maxOutputTokens: 1 },
@@ -81,6 +82,8 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
         expectedLatencyMs: 5_000,
         timeoutMs: 120_000,
         ...(named === undefined ? model.bedrock?.extra : {}),
+        // The AWS quotas by default; a MODEL_CATALOGUE sets them per model.
+        ...(named === undefined && model.bedrock?.batchInference ? { batchInference: {} } : {}),
       },
     ];
   };

@@ -4,7 +4,16 @@ import { required, requireTableName } from '../config/config';
 import { UploadService } from '../batchJobs/api/UploadService';
 import type { FileStore, JobStore, UploadUrlSigner } from '../batchJobs/job/ports';
 import type { DeletableObjectStore, DeliveryControl, EventPublisher, MessageSender } from '../domain/ports';
-import { createDocumentClient, createEventBridgeClient, createS3Client, createSqsClient } from '../adapters/aws/clients';
+import {
+  createBedrockControlClient,
+  createDocumentClient,
+  createEventBridgeClient,
+  createS3Client,
+  createSqsClient,
+} from '../adapters/aws/clients';
+import { BedrockBatchInference } from '../adapters/aws/BedrockBatchInference';
+import { DynamoDbBatchInferenceStore } from '../adapters/aws/DynamoDbBatchInferenceStore';
+import type { BatchInferenceService, BatchInferenceStore } from '../batchJobs/batchInference/ports';
 import { DynamoDbFileStore } from '../adapters/aws/DynamoDbFileStore';
 import { DynamoDbJobStore } from '../adapters/aws/DynamoDbJobStore';
 import { DynamoDbUploadStore } from '../adapters/aws/DynamoDbUploadStore';
@@ -38,6 +47,15 @@ export const createDeliveryControl = (queueUrl: string | undefined, variable = '
 export const createEventPublisher = (config: Config): EventPublisher =>
   new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));
 export const createUploadStore = (config: Config): UploadStore => new DynamoDbUploadStore(createDocumentClient(), requireTableName(config));
+
+export const createBatchInferenceStore = (config: Config): BatchInferenceStore =>
+  new DynamoDbBatchInferenceStore(createDocumentClient(), requireTableName(config));
+/** Bedrock batch inference, run as the service role BEDROCK_BATCH_ROLE_ARN names. */
+export const createBatchInferenceService = (config: Config): BatchInferenceService =>
+  new BedrockBatchInference({
+    client: createBedrockControlClient(config.bedrockRegion),
+    roleArn: required(config.bedrockBatchRoleArn, 'BEDROCK_BATCH_ROLE_ARN'),
+  });
 
 /** The Uploads API's use case, as both of its functions (uploads, uploadComplete) build it. */
 export const createUploadService = (config: Config): UploadService =>

@@ -443,6 +443,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
     'requests',
     'asyncRequests',
     'expireJobs',
+    'batchInference',
   ])('alarms on the errors and the throttles of %s', (name) => {
     // Prepare
     const functionId = ofType('AWS::Lambda::Function').find(

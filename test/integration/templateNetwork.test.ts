@@ -13,7 +13,7 @@ import {
  */
 
 const STAGE = 'net';
-const IN_VPC = ['chatCompletions', 'responses', 'embeddings', 'worker', 'requests', 'status'];
+const IN_VPC = ['chatCompletions', 'responses', 'embeddings', 'worker', 'requests', 'status', 'batchInference'];
 const OUT_OF_VPC = ['authorizer', 'models', 'health', 'console', 'files', 'batches', 'ingest', 'finalize', 'asyncRequests', 'expireJobs'];
 
 let created: PackagedTemplate;
@@ -121,7 +121,8 @@ describe('the stack creates the VPC (vpc=create)', () => {
 
     // Assess
     expect(environment.BEDROCK_REGION).toBe('us-west-2');
-    expect(bedrockStatements).toHaveLength(5);
+    // One each, and the worker's second: CreateModelInvocationJob for Bedrock batch chunks.
+    expect(bedrockStatements).toHaveLength(6);
     for (const statement of bedrockStatements) {
       const text = JSON.stringify(statement.Resource);
       expect(text).toContain(':bedrock:us-west-2::foundation-model/*');

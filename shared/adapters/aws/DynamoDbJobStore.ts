@@ -436,8 +436,17 @@ export class DynamoDbJobStore implements JobStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines } = item as ChunkPlan;
-        chunks.push({ index, startByte, endByte, firstLine, lineCount, skipLines, ...(blankLines ? { blankLines } : {}) });
+        const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines, batch } = item as ChunkPlan;
+        chunks.push({
+          index,
+          startByte,
+          endByte,
+          firstLine,
+          lineCount,
+          skipLines,
+          ...(blankLines ? { blankLines } : {}),
+          ...(batch ? { batch } : {}),
+        });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -1,4 +1,6 @@
+import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -32,4 +34,12 @@ export function createSqsClient(): SQSClient {
 /** The EventBridge client. */
 export function createEventBridgeClient(): EventBridgeClient {
   return new EventBridgeClient({});
+}
+
+/**
+ * Bedrock's control plane (batch inference jobs), over HTTP/1.1 as the runtime client (the
+ * local simulator serves HTTP/1.1). `AWS_ENDPOINT_URL_BEDROCK` points it elsewhere.
+ */
+export function createBedrockControlClient(region?: string): BedrockClient {
+  return new BedrockClient({ ...(region ? { region } : {}), requestHandler: new NodeHttpHandler() });
 }

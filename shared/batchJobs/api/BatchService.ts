@@ -1,5 +1,6 @@
 import { isInputFormat, MODEL_FIELD, OUTPUT_FORMAT_FIELD } from '../lines/constants';
 import { InvalidRequestError } from '../../errors/requestErrors';
+import { logger } from '../../observability/logger';
 import { JobStateConflictError } from '../job/errors';
 import { newJob, type Job } from '../job/Job';
 import { canTransition } from '../job/jobStateMachine';
@@ -22,6 +23,11 @@ export interface BatchServiceDeps {
   objects: ObjectStore;
   /** The ingest queue: one message per created batch. */
   ingest: MessageSender<IngestJobMessage>;
+  /**
+   * Told of each job moved to `cancelling`, to stop the work it has outside the queues
+   * (its Bedrock batch inference jobs). A failure is logged: the batch sweep stops them too.
+   */
+  onCancelling?: (jobId: string) => Promise<unknown>;
   /** Milliseconds since the epoch. */
   now?: () => number;
   /** Prices a batch's usage for its `cost`; AWS list prices by default. */
@@ -121,7 +127,13 @@ export class BatchService {
     if (isCancelled(job)) return toBatchObject(job, this.deps.prices);
     if (!canTransition(job.status, 'cancelling')) throw new JobStateConflictError(job.id, 'cancelling', job.status);
     try {
-      return toBatchObject(await this.deps.jobs.transition(job.id, 'cancelling', {}, new Date(this.now())), this.deps.prices);
+      const cancelling = await this.deps.jobs.transition(job.id, 'cancelling', {}, new Date(this.now()));
+      await this.deps
+        .onCancelling?.(job.id)
+        .catch((error: unknown) =>
+          logger.warn("a cancelled batch's outside work was not stopped now; the sweep stops it", { jobId: job.id, error: error as Error }),
+        );
+      return toBatchObject(cancelling, this.deps.prices);
     } catch (error) {
       if (!(error instanceof JobStateConflictError)) throw error;
       // Moved meanwhile: a concurrent cancel is as good as ours; anything else is the conflict.

@@ -83,7 +83,15 @@ export async function sweepStalledJobs(deps: SweepStalledJobsDeps): Promise<Swee
         chunks: unfinished.map((chunk) => chunk.index),
         redrives: seen,
       });
-      await abandonChunks(deps, job, unfinished);
+      // A Bedrock batch chunk is watched by the batch sweep, and ends with its Bedrock job
+      // (stopped once the job is cancelled or expired): it is sent again, never abandoned.
+      const waiting = unfinished.filter((chunk) => chunk.batch);
+      if (waiting.length > 0) await deps.chunks.send(chunkMessages(job, waiting));
+      await abandonChunks(
+        deps,
+        job,
+        unfinished.filter((chunk) => !chunk.batch),
+      );
       result.abandoned.push(job.id);
     }
   }

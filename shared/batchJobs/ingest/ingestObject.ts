@@ -8,6 +8,7 @@ import { publishIngestErrors } from './publishIngestErrors';
 import { isInputFormat, MODEL_METADATA_KEY, OUTPUT_FORMAT_FIELD, OUTPUT_FORMAT_METADATA_KEY } from '../lines/constants';
 import { createJobForObject, normaliseEtag, type ObjectDrop } from './createJobForObject';
 import { InputRefusedError } from './errors';
+import { BATCH_ROUTE_METADATA_KEY } from '../batchInference/batchRoutePolicy';
 import { gzipRefused, scanInput, type ScanDeps, type ScanResult } from './scanInput';
 
 /** What ingest works through: ports only, no AWS client. */
@@ -16,6 +17,8 @@ export interface IngestDeps extends ScanDeps {
   /** Where a failed job's errors file is recorded; without it a failed job has no errors file. */
   files?: FileStore;
   chunks: MessageSender<ChunkMessage>;
+  /** Whether the Bedrock batch-inference route is deployed (its service role is set): only then may lines go to it. */
+  batchInference?: boolean;
   now?: () => Date;
 }
 
@@ -104,6 +107,7 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
       format: job.source.format,
       endpoint: job.endpoint,
       bedrockModel: model,
+      ...(deps.batchInference ? { batchRoute: batchRouteOf(job, info.metadata, now(deps)) } : {}),
     });
   } catch (error) {
     if (!(error instanceof InputRefusedError)) throw error;
@@ -180,6 +184,23 @@ async function afterLostRace(deps: IngestDeps, jobId: string, scan?: ScanResult)
   if (!current) throw new NotFoundError(`Batch ${jobId} does not exist.`, { code: 'batch_not_found' });
   if (current.status === 'in_progress') return resendChunks(deps, current);
   return summary(current, 'skipped', scan);
+}
+
+/**
+ * What the batch-inference policy reads of the job: its metadata (a dropped object's
+ * `x-amz-meta-bedrock-batch: on|off` counts as the batch's `metadata.bedrock_batch`) and the
+ * seconds left in its completion window.
+ */
+function batchRouteOf(
+  job: Job,
+  objectMetadata: Record<string, string>,
+  at: Date,
+): { metadata: Record<string, string>; secondsLeft: number } {
+  const asked = objectMetadata[BATCH_ROUTE_METADATA_KEY] ?? objectMetadata[BATCH_ROUTE_METADATA_KEY.replace('_', '-')];
+  return {
+    metadata: asked === undefined ? job.metadata : { ...job.metadata, [BATCH_ROUTE_METADATA_KEY]: asked },
+    secondsLeft: job.expiresAt - Math.floor(at.getTime() / 1000),
+  };
 }
 
 function emptyFile(): JobFailure {

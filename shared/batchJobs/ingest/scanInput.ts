@@ -4,7 +4,9 @@ import { ObjectChangedError, ObjectMissingError } from '../job/errors';
 import { jobKeys } from '../job/Job';
 import type { ObjectStore } from '../../domain/ports';
 import type { PartLine } from '../lines/bedrockOutput';
+import { batchTargetOf, decideBatchRoute, isBatchable } from '../batchInference/batchRoutePolicy';
 import { ChunkPlanner } from './ChunkPlanner';
+import { planJobChunks, type ScannedLine } from './planJobChunks';
 import { InputRefusedError } from './errors';
 import { JsonlLineReader } from '../lines/JsonlLineReader';
 import { JsonlPartWriter } from '../lines/JsonlPartWriter';
@@ -28,6 +30,11 @@ export interface ScanRequest {
   format?: InputFormat;
   endpoint?: BatchEndpoint;
   bedrockModel?: string;
+  /**
+   * What the batch-inference policy needs of the job: its metadata and the seconds left in
+   * its completion window. Absent: every line runs on demand.
+   */
+  batchRoute?: { metadata: Record<string, string>; secondsLeft: number };
 }
 
 /** What one pass over the input found. */
@@ -39,6 +46,8 @@ export interface ScanResult {
   /** The refused lines by error code. */
   errorCodes: ErrorCounts;
   chunks: ChunkPlan[];
+  /** Lines sent to Bedrock batch inference, by public model id. */
+  batchLines: Record<string, number>;
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
   firstError?: LineError;
@@ -55,7 +64,9 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
  *
  * Memory is bounded by the limits, not by the size of the file: one line at a time
  * (at most `maxLineBytes`), the ids seen so far (at most `maxLinesPerJob` of them,
- * to find duplicates), and the chunk plan. Throws {@link InputRefusedError} for a file
+ * to find duplicates), each non-blank line's place and model (a few numbers, for the plan
+ * made once the counts per model are known; runs of blank lines kept as one), and the
+ * chunk plan. Throws {@link InputRefusedError} for a file
  * that cannot be run at all (gzip, more lines than allowed); the error part written
  * so far is kept.
  */
@@ -68,7 +79,12 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     bedrockModel: request.bedrockModel,
     format: request.format,
   };
-  const planner = new ChunkPlanner(limits);
+  // Every line's place and status (a few numbers each; runs of blank lines as one): planned once the counts per model are known.
+  const scanned: ScannedLine[] = [];
+  // Without the batch route nothing waits for the counts: the chunks are cut as the lines stream past.
+  const streaming = request.batchRoute ? undefined : new ChunkPlanner(limits);
+  const keep = (line: ScannedLine) => (streaming ? streaming.add(line) : scanned.push(line));
+  let validLines = 0;
   const part = new JsonlPartWriter(deps.objects, request.bucket, jobKeys.ingestErrors(request.jobId));
   // The first line each id was seen on, valid or not: an id names one line of the file.
   const seen = new Map<string, number>();
@@ -87,7 +103,9 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
       const parsed = parseReadLine(line, limits.maxLineBytes, context);
       if (parsed === undefined) {
-        planner.add({ ...position, status: 'blank' });
+        const last = scanned[scanned.length - 1];
+        if (last?.status === 'blank' && last.lineNumber + (last.count ?? 1) === line.lineNumber) last.count = (last.count ?? 1) + 1;
+        else keep({ ...position, status: 'blank' });
         continue;
       }
       lines += 1;
@@ -103,13 +121,14 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
         context.format ??= outcome.format;
         if (models.size < 2) models.add(outcome.model);
         if (endpoints.size < 2) endpoints.add(outcome.url);
-        planner.add({ ...position, status: 'valid' });
+        validLines += 1;
+        keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
         continue;
       }
       invalidLines += 1;
       errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
-      planner.add({ ...position, status: 'refused' });
+      keep({ ...position, status: 'refused' });
       // The echo of its input rides along; finalize writes the line in the job's output format.
       const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
       await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
@@ -123,13 +142,21 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     throw error;
   }
   await part.close();
-  planner.finish();
+  const batchRoute = request.batchRoute;
+  streaming?.finish();
+  const plan = batchRoute
+    ? planJobChunks(scanned, limits, {
+        targetOf: (model) => batchTargetOf(deps.resolveModel(model)),
+        decide: (target, records) => decideBatchRoute({ target, records, ...batchRoute }),
+      })
+    : { chunks: [...(streaming?.chunks ?? [])], batchLines: {} };
   return {
     lines,
-    validLines: planner.validLines,
+    validLines,
     invalidLines,
     errorCodes,
-    chunks: [...planner.chunks],
+    chunks: plan.chunks,
+    batchLines: plan.batchLines,
     format: context.format,
     ...(firstError ? { firstError } : {}),
     ...(models.size === 1 ? { model: [...models][0]! } : {}),

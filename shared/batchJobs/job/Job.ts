@@ -162,7 +162,17 @@ export interface ChunkPlan {
    * input is gone answers with. Absent in plans made before it was recorded: none assumed.
    */
   blankLines?: number[];
+  /**
+   * Set on a Bedrock batch chunk: its request lines (the range's, less `skipLines` and
+   * `blankLines`, which here also list the lines of other chunks) go to one Bedrock batch
+   * inference job of this model instead of on-demand calls. Absent: the chunk runs on demand.
+   */
+  batch?: BatchChunkRoute;
 }
+
+/** Where a Bedrock batch chunk's lines go: the public model, and the Bedrock backend and model serving it. */
+export const BatchChunkRoute = z.object({ model: z.string().min(1), backendId: z.string().min(1), bedrockModel: z.string().min(1) });
+export type BatchChunkRoute = z.infer<typeof BatchChunkRoute>;
 
 /** The message that sends one chunk to a worker. */
 export const ChunkMessage = z.object({
@@ -177,6 +187,7 @@ export const ChunkMessage = z.object({
     lineCount: z.number().int().nonnegative(),
     skipLines: z.array(z.number().int().positive()),
     blankLines: z.array(z.number().int().positive()).optional(),
+    batch: BatchChunkRoute.optional(),
   }),
   source: z.object({
     bucket: z.string(),

@@ -82,11 +82,11 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
   }
   const outcome = await chunkOutputs(deps, message, job, options);
   if (typeof outcome === 'string') return { status: 'retry_later', cause: outcome };
-  return record(deps, message, job, outcome, started);
+  return recordChunkOutputs(deps, message, job, outcome, started);
 }
 
 /** What a delivery made of its chunk: the output lines, and why the job fails if the input was lost. */
-interface ChunkOutcome {
+export interface ChunkOutcome {
   outputs: LineOutput[];
   /** Recorded with the chunk, in its one conditional write: only the winning delivery's cause counts. */
   failure?: JobFailure;
@@ -273,8 +273,13 @@ function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Reco
   return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
 }
 
-/** Writes this attempt's two part files, then records the chunk done (once, across all deliveries). */
-async function record(
+/**
+ * Writes this attempt's two part files, then records the chunk done (once, across all
+ * deliveries), adds its tokens to the tenant's usage and asks for the finalize after the
+ * last chunk. The one way a chunk is recorded, whether it ran on demand or through
+ * Bedrock batch inference.
+ */
+export async function recordChunkOutputs(
   deps: RunChunkDeps,
   message: ChunkMessage,
   job: Job,

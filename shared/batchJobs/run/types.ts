@@ -54,7 +54,9 @@ export type ChunkRunStatus =
   /** The job is gone or finished; there is nothing to do for it. */
   | 'skipped'
   /** Not finished before the deadline (or the job is still being ingested): redeliver. */
-  | 'retry_later';
+  | 'retry_later'
+  /** A Bedrock batch chunk went to batch inference (submitted, or waiting for a slot); it is recorded when that job ends. */
+  | 'handed_off';
 
 /** The outcome of `runChunk`. */
 export interface ChunkRunResult {

@@ -6,7 +6,8 @@ import { startSimulator } from '../gpuSimulator/server';
 import { createLocalDynamoDbClient, createTables, startLocalDynamoDb } from './dynamodb';
 import { PortUnavailableError } from './errors';
 import type { LocalFaults } from './faultInjection';
-import { startLocalEventBridge } from './eventBridge';
+import { startLocalEventBridge, type RecordedEvent } from './eventBridge';
+import { eventRouter, eventRulesFrom } from './eventRules';
 import { startHttpApiGateway, type GatewayLogger } from './httpApiGateway';
 import { httpApiRoutesFrom, restApiSettingsFrom } from './httpApiRoutes';
 import { functionTimeoutsFromEnv } from './functionTimeouts';
@@ -154,11 +155,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const [bucket] = Object.values(local.buckets);
     if (!bucket) throw new Error('serverless.yml defines no AWS::S3::Bucket');
 
+    // Events put are kept, printed unless quiet, and delivered to the functions whose rule matches (once they exist).
+    let routeEvent: (event: RecordedEvent) => void = () => undefined;
     const events = await startLocalEventBridge({
       port: options.eventsPort ?? 4010,
       region: REGION,
       eventBuses: Object.values(local.eventBuses).map((bus) => bus.name),
-      ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
+      onEvent: (event) => {
+        if (!options.quiet) console.log(JSON.stringify(event));
+        routeEvent(event);
+      },
     });
     closers.push(events.close);
 
@@ -222,6 +228,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       logger,
     });
     closers.push(() => pollers.stop());
+    routeEvent = eventRouter(eventRulesFrom(config), functionFor, logger);
     const schedules = startSchedules({
       config,
       functionFor,
