@@ -164,6 +164,13 @@ describe('Bedrock batch inference as a route, end to end', () => {
       results.reduce((total, line) => total + line.response!.body.usage[field], 0);
     expect((batch as any).usage.input_tokens).toBe(sum('prompt_tokens'));
     expect((batch as any).usage.output_tokens).toBe(sum('completion_tokens'));
+    // The cost: the batch route priced at its own (half) price, and the routes add up to the total.
+    const cost = (batch as any).cost as { total: number; by_route: Record<string, number> };
+    expect(cost.by_route['bedrock-batch']).toBeGreaterThan(0);
+    expect(cost.total).toBeCloseTo(
+      Object.values(cost.by_route).reduce((total, usd) => total + usd, 0),
+      5,
+    );
   }, 300_000);
 
   it('a batch cancelled while its Bedrock job runs ends cancelled, with Bedrock’s partial output in its results and every other line in its errors', async () => {

@@ -88,7 +88,7 @@ export async function completeBatchChunk(
     await settle(deps, record, { state: 'on_demand', bedrockStatus: info.status });
     return 'sent_on_demand';
   }
-  const outputs = await mapRecords(deps, message, job, answers, options);
+  const outputs = await mapRecords(deps, message, job, answers, { ...options, bedrockModel: record.bedrockModel });
   if (outputs === 'retry_later') return 'retry_later';
   const usage = usageOf(answers);
   await recordChunkOutputs(deps, message, job, { outputs: outputs.all }, deps.now());
@@ -176,7 +176,7 @@ async function mapRecords(
   message: ChunkMessage,
   job: Job,
   answers: Map<string, BedrockAnswer>,
-  options: { deadline: number },
+  options: { deadline: number; bedrockModel: string },
 ): Promise<{ all: LineOutput[]; fromBatch: LineOutput[]; retried: number } | 'retry_later'> {
   const context = lineContextOf(message, job, deps.router);
   const lineOptions = { jobId: job.id, newId: deps.newId ?? randomId, created: Math.floor(deps.now() / 1000) };
@@ -191,7 +191,7 @@ async function mapRecords(
     }
     const answer = answers.get(assignedRecordId(plan.lineNumber));
     if (answer && 'modelOutput' in answer) {
-      const output = answeredLine(plan, answer.modelOutput, lineOptions);
+      const output = answeredLine(plan, answer.modelOutput, options.bedrockModel, lineOptions);
       if (output.ok) fromBatch.push(output);
       slots.push(output);
     } else if (answer && !RETRYABLE_RECORD_ERRORS(answer.error.errorCode)) {
@@ -225,8 +225,16 @@ async function mapRecords(
   return { all, fromBatch, retried: retry.length };
 }
 
-/** A line Bedrock answered: its `modelOutput` (gpt-oss answers in OpenAI's chat shape) as the line's chat body. */
-function answeredLine(plan: RunnableLine, modelOutput: unknown, options: Parameters<typeof lineOutput>[2]): LineOutput {
+/**
+ * A line Bedrock answered: its `modelOutput` (gpt-oss answers in OpenAI's chat shape) as
+ * the line's chat body, its tokens counted on the `bedrock-batch` route (the job's cost).
+ */
+function answeredLine(
+  plan: RunnableLine,
+  modelOutput: unknown,
+  bedrockModel: string,
+  options: Parameters<typeof lineOutput>[2],
+): LineOutput {
   try {
     const result = toChatResult(modelOutput, plan.model.id);
     const outcome: Outcome<InferenceOutput> = {
@@ -237,7 +245,11 @@ function answeredLine(plan: RunnableLine, modelOutput: unknown, options: Paramet
       attempts: 1,
       backendId: BATCH_BACKEND,
     };
-    return lineOutput(plan, [outcome], options);
+    const { promptTokens: inputTokens, completionTokens: outputTokens } = result.usage;
+    return {
+      ...lineOutput(plan, [outcome], options),
+      routeUsage: [{ route: 'bedrock-batch', model: bedrockModel, requests: 1, inputTokens, outputTokens }],
+    };
   } catch (error) {
     const message = `Bedrock batch inference answered in a shape that could not be read: ${(error as Error).message}`;
     return lineOutput(
