@@ -178,7 +178,11 @@ export class AdaptiveLimiter {
   #grant(): void {
     const now = this.#clock.now();
     if (now >= this.#pausedUntil) {
-      for (let entry = this.#waiters.next(this.#inFlight, this.#limit, now); entry; entry = this.#waiters.next(this.#inFlight, this.#limit, now)) {
+      for (
+        let entry = this.#waiters.next(this.#inFlight, this.#limit, now);
+        entry;
+        entry = this.#waiters.next(this.#inFlight, this.#limit, now)
+      ) {
         const waiter = entry.waiter;
         waiter.signal?.removeEventListener('abort', waiter.onAbort);
         this.#inFlight += 1;

@@ -66,7 +66,8 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
     urgentMs: options.urgentMs ?? 60_000,
   };
   for (const [tenant, weight] of [['(default)', resolved.defaultWeight] as const, ...Object.entries(resolved.weights)]) {
-    if (!(weight > 0 && Number.isFinite(weight))) throw new Error(`fair-share weight of ${tenant} must be a positive number, got ${weight}`);
+    if (!(weight > 0 && Number.isFinite(weight)))
+      throw new Error(`fair-share weight of ${tenant} must be a positive number, got ${weight}`);
   }
   if (!(resolved.realtimeReserve >= 0 && resolved.realtimeReserve < 1)) {
     throw new Error(`realtimeReserve must be in [0, 1), got ${resolved.realtimeReserve}`);
@@ -163,7 +164,7 @@ export class FairQueue<W> {
   readonly #waitingByClass: Record<Priority, number> = { realtime: 0, batch: 0 };
   #lastRealtimeAt = Number.NEGATIVE_INFINITY;
   #seq = 0;
-  /** Work per unit of weight of the last tenant served: where a tenant that starts waiting again joins. */
+  /** Work per unit of weight of the last tenant served before its call (its start tag): where a tenant that starts waiting again joins. */
   #virtualTime = 0;
 
   constructor(options: FairShareOptions | ResolvedFairShare = {}) {
@@ -207,9 +208,7 @@ export class FairQueue<W> {
   batchCap(limit: number, now: number): number {
     if (!this.#options.enabled || this.#options.realtimeReserve === 0) return limit;
     const realtimeAbout =
-      this.#inFlightByClass.realtime > 0 ||
-      this.#waitingByClass.realtime > 0 ||
-      now - this.#lastRealtimeAt < this.#options.realtimeHoldMs;
+      this.#inFlightByClass.realtime > 0 || this.#waitingByClass.realtime > 0 || now - this.#lastRealtimeAt < this.#options.realtimeHoldMs;
     if (!realtimeAbout) return limit;
     return Math.max(1, limit - Math.ceil(limit * this.#options.realtimeReserve));
   }
@@ -263,7 +262,6 @@ export class FairQueue<W> {
     const entry = tenantLane.shift()!;
     if (tenantLane.count === 0) this.#lanes[lane].delete(tenantId);
     this.#waitingByClass[lane] -= 1;
-    this.#virtualTime = (this.#startedByTenant.get(tenantId) ?? 0) / this.weightOf(tenantId);
     this.started(entry.claim, now);
     return entry;
   }
@@ -271,8 +269,10 @@ export class FairQueue<W> {
   /** Counts a call as started (one that took a free slot without waiting, or one {@link next} picked). */
   started(claim: Claim, now: number): void {
     const { tenantId, priority } = this.normalise(claim);
+    const work = this.#startedByTenant.get(tenantId) ?? 0;
+    this.#virtualTime = work / this.weightOf(tenantId);
     this.#inFlightByTenant.set(tenantId, this.inFlightOf(tenantId) + 1);
-    this.#startedByTenant.set(tenantId, (this.#startedByTenant.get(tenantId) ?? 0) + 1);
+    this.#startedByTenant.set(tenantId, work + 1);
     this.#inFlightByClass[priority] += 1;
     if (priority === 'realtime') this.#lastRealtimeAt = now;
   }
@@ -324,11 +324,7 @@ export class FairQueue<W> {
       const weight = this.weightOf(tenantId);
       const load = this.inFlightOf(tenantId) / weight;
       const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
-      if (
-        !best ||
-        load < best.load ||
-        (load === best.load && (work < best.work || (work === best.work && head.seq < best.seq)))
-      ) {
+      if (!best || load < best.load || (load === best.load && (work < best.work || (work === best.work && head.seq < best.seq)))) {
         best = { tenantId, load, work, seq: head.seq };
       }
     }
