@@ -137,21 +137,24 @@ class Lane<W> {
  * The waiting calls of one backend, and the calls it has in flight per tenant and class,
  * deciding whom the next free slot goes to:
  *
- * 1. **Real-time first.** A waiting real-time call (or a batch call whose deadline
- *    nears) takes a free slot before any batch call. Running calls are never stopped:
- *    batch yields by not starting, so a burst waits at most for the first batch calls
- *    to end, and not at all for the slots of the reserve.
- * 2. **Batch takes what is left,** up to the limit less the real-time reserve while
- *    real-time traffic is about, and the whole limit otherwise (work-conserving).
- * 3. **Weighted max-min fair shares within a class.** Among the tenants with calls
- *    waiting in the class being served, the slot goes to the one with the fewest calls
- *    in flight per unit of weight (all its calls, both classes, on this backend); ties
- *    go to the one that has started the least work per unit of weight, then to the
- *    earliest arrival. A tenant that wants less than its share gets all it wants (it
- *    never waits behind a bigger one), the others split the rest by weight, and a tenant
- *    alone gets every slot. Slots free up one call at a time, so shares converge within
- *    one call duration of a change in demand; in between they may be off by the calls
- *    that were already running.
+ * 1. **Weighted max-min fair shares across tenants.** The slot goes to the tenant with a
+ *    call waiting that has the fewest calls in flight on this backend per unit of weight
+ *    (real-time and batch calls alike); ties go to a tenant with a real-time call
+ *    waiting, then to the one that has started the least work per unit of weight, then
+ *    to the earliest arrival. A tenant that wants less than its share gets all it wants
+ *    (a small job never waits behind a big one), the others split the rest by weight, and
+ *    a tenant alone gets every slot. Running calls are never stopped: slots free up one
+ *    call at a time, so shares converge within one call duration of a change in demand.
+ * 2. **Real-time ahead of batch.** Within a tenant's share its real-time calls (and its
+ *    batch calls whose deadline nears) go before its batch calls. Batch calls of every
+ *    tenant together stay under the limit less the real-time reserve while real-time
+ *    traffic is about, so a burst finds free slots at once instead of waiting for batch
+ *    calls to end; with no real-time traffic for the hold, batch takes the whole backend
+ *    (work-conserving). Batch yields by not starting, never by failing a running call.
+ *
+ * A tenant's real-time flood beyond its share therefore does not starve another
+ * tenant's batch job below its share: fairness between tenants comes first, priority
+ * within a tenant and in the use of the reserve second.
  *
  * Disabled, it is one FIFO over every call (no class, no tenant, no reserve).
  */
@@ -253,11 +256,10 @@ export class FairQueue<W> {
   next(inFlight: number, limit: number, now: number): FairEntry<W> | undefined {
     if (inFlight >= limit || this.size === 0) return undefined;
     this.#promoteUrgent(now);
-    let lane: Priority | undefined;
-    if (this.#waitingByClass.realtime > 0) lane = 'realtime';
-    else if (this.#waitingByClass.batch > 0 && this.#inFlightByClass.batch < this.batchCap(limit, now)) lane = 'batch';
-    if (!lane) return undefined;
-    const tenantId = this.#pickTenant(lane);
+    const batchMayStart = this.#inFlightByClass.batch < this.batchCap(limit, now);
+    const tenantId = this.#pickTenant(batchMayStart);
+    if (tenantId === undefined) return undefined;
+    const lane: Priority = this.#lanes.realtime.has(tenantId) ? 'realtime' : 'batch';
     const tenantLane = this.#lanes[lane].get(tenantId)!;
     const entry = tenantLane.shift()!;
     if (tenantLane.count === 0) this.#lanes[lane].delete(tenantId);
@@ -315,19 +317,35 @@ export class FairQueue<W> {
     }
   }
 
-  /** The waiting tenant of `priority` furthest below its weighted share. */
-  #pickTenant(priority: Priority): string {
-    let best: { tenantId: string; load: number; work: number; seq: number } | undefined;
-    for (const [tenantId, lane] of this.#lanes[priority]) {
-      const head = lane.peek();
-      if (!head) continue;
+  /**
+   * The tenant with a call that may start furthest below its weighted share (fewest calls
+   * in flight per unit of weight); on a tie, one with a real-time call waiting, then the
+   * one with the least work started per unit of weight, then the earliest arrival.
+   */
+  #pickTenant(batchMayStart: boolean): string | undefined {
+    let best: { tenantId: string; load: number; realtime: boolean; work: number; seq: number } | undefined;
+    const consider = (tenantId: string, head: FairEntry<W>, realtime: boolean): void => {
       const weight = this.weightOf(tenantId);
       const load = this.inFlightOf(tenantId) / weight;
       const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
-      if (!best || load < best.load || (load === best.load && (work < best.work || (work === best.work && head.seq < best.seq)))) {
-        best = { tenantId, load, work, seq: head.seq };
+      const better =
+        !best ||
+        load < best.load ||
+        (load === best.load &&
+          ((realtime && !best.realtime) ||
+            (realtime === best.realtime && (work < best.work || (work === best.work && head.seq < best.seq)))));
+      if (better) best = { tenantId, load, realtime, work, seq: head.seq };
+    };
+    for (const [tenantId, lane] of this.#lanes.realtime) {
+      const head = lane.peek();
+      if (head) consider(tenantId, head, true);
+    }
+    if (batchMayStart) {
+      for (const [tenantId, lane] of this.#lanes.batch) {
+        const head = lane.peek();
+        if (head && !this.#lanes.realtime.has(tenantId)) consider(tenantId, head, false);
       }
     }
-    return best!.tenantId;
+    return best?.tenantId;
   }
 }

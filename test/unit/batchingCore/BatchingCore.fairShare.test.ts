@@ -2,13 +2,20 @@ import type { BatchingOptions } from '../../../shared/batchingCore/types';
 import { buildCore } from '../../helpers/buildCore';
 import { FakeBackend, makeItems } from '../../helpers/fakeBackends';
 
-/** One backend of 4 slots, one item per call, 100 ms a call. */
-function pool(options: BatchingOptions = {}) {
-  return buildCore((clock) => ({ 'chat:m': [new FakeBackend('gpu', clock, { maxBatchItems: 1, maxConcurrency: 4, latencyMs: 100 })] }), {
-    initialConcurrency: 4,
-    ...options,
-  });
+/** One backend of `slots` slots (4 by default), one item per call, 100 ms a call. */
+function pool(options: BatchingOptions = {}, slots = 4) {
+  return buildCore(
+    (clock) => ({ 'chat:m': [new FakeBackend('gpu', clock, { maxBatchItems: 1, maxConcurrency: slots, latencyMs: 100 })] }),
+    {
+      initialConcurrency: slots,
+      ...options,
+    },
+  );
 }
+
+/** Inputs of the calls started at or after `from`, in start order. */
+const startedSince = (calls: readonly { startedAt: number; inputs: string[] }[], from: number) =>
+  calls.filter((call) => call.startedAt >= from).map((call) => call.inputs[0]!);
 
 describe('BatchingCore: fair shares and real-time priority', () => {
   it('runs a small job beside a big one instead of behind it', async () => {
@@ -68,9 +75,9 @@ describe('BatchingCore: fair shares and real-time priority', () => {
     expect(heavy / firstSecond.length).toBeCloseTo(0.75, 1);
   });
 
-  it('starts real-time calls before queued batch calls, and the batch job still completes every line', async () => {
-    // Prepare: real-time was seen a moment ago, so batch keeps 1 of the 4 slots free
-    const { clock, core, routes } = pool({ fairShare: { realtimeReserve: 0.25 } });
+  it('starts another tenant’s real-time burst (within its share) before queued batch calls; the batch job completes every line', async () => {
+    // Prepare: 8 slots; real-time was seen a moment ago, so batch keeps 2 of them free
+    const { clock, core, routes } = pool({ fairShare: { realtimeReserve: 0.25 } }, 8);
     const gpu = routes['chat:m']![0]!;
     const warm = core.run(makeItems(1, { prefix: 'warm' }), { tenantId: 'app' });
     await clock.runAll();
@@ -78,23 +85,40 @@ describe('BatchingCore: fair shares and real-time priority', () => {
     const job = core.run(makeItems(60, { prefix: 'line' }), { tenantId: 'a', priority: 'batch' });
     await clock.advance(250);
 
-    // Act: a burst of 6 real-time requests while batch lines are still queued
+    // Act: a burst of 4 real-time requests while batch lines are still queued
     const burstAt = clock.now();
-    const burst = core.run(makeItems(6, { prefix: 'rt' }), { tenantId: 'app' });
+    const burst = core.run(makeItems(4, { prefix: 'rt' }), { tenantId: 'app' });
     await clock.runAll();
     const [jobOutcomes, burstOutcomes] = await Promise.all([job, burst]);
 
     // Assess
-    const started = gpu.calls.filter((call) => call.startedAt >= burstAt).map((call) => call.inputs[0]!);
-    const lastRealtime = Math.max(...started.flatMap((input, index) => (input.startsWith('rt') ? [index] : [])));
-    const firstBatch = started.findIndex((input) => input.startsWith('line'));
-    expect(lastRealtime).toBeLessThan(firstBatch);
-    // the reserve took the first real-time call at once
-    expect(gpu.calls.find((call) => call.inputs[0] === 'rt0')!.startedAt).toBe(burstAt);
+    const started = startedSince(gpu.calls, burstAt);
+    expect(started.slice(0, 4).sort()).toEqual(['rt0', 'rt1', 'rt2', 'rt3']);
+    // the reserve took two of them at once; the others took the first two slots batch freed
+    expect(gpu.calls.filter((call) => call.inputs[0]!.startsWith('rt') && call.startedAt === burstAt)).toHaveLength(2);
     // batch yielded by not starting: no running call was cut, every line succeeded
     expect(gpu.calls.some((call) => call.aborted)).toBe(false);
     expect(jobOutcomes.map((outcome) => outcome.status)).toEqual(Array(60).fill('succeeded'));
     expect(burstOutcomes.every((outcome) => outcome.status === 'succeeded')).toBe(true);
+  });
+
+  it('starts a tenant’s own real-time calls before its queued batch lines, however many', async () => {
+    // Prepare
+    const { clock, core, routes } = pool({ fairShare: { realtimeReserve: 0 } });
+    const gpu = routes['chat:m']![0]!;
+    const job = core.run(makeItems(40, { prefix: 'line' }), { tenantId: 'acme', priority: 'batch' });
+    await clock.advance(150);
+
+    // Act
+    const burstAt = clock.now();
+    const burst = core.run(makeItems(10, { prefix: 'rt' }), { tenantId: 'acme' });
+    await clock.runAll();
+    const [jobOutcomes] = await Promise.all([job, burst]);
+
+    // Assess: every call started after the burst arrived is real-time until the burst is served
+    const started = startedSince(gpu.calls, burstAt);
+    expect(started.slice(0, 10).every((input) => input.startsWith('rt'))).toBe(true);
+    expect(jobOutcomes.every((outcome) => outcome.status === 'succeeded')).toBe(true);
   });
 
   it('gives batch the whole backend once real-time has been quiet for the hold (work-conserving)', async () => {

@@ -82,18 +82,32 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(queue.inFlightOf('alone')).toBe(16);
   });
 
-  it('serves real-time calls before batch ones, whatever the tenants’ loads', () => {
+  it('serves a tenant’s real-time calls before its batch ones, and real-time first on equal loads', () => {
     // Prepare
     const queue = new FairQueue<string>({ realtimeReserve: 0 });
     pushMany(queue, batch('b'), 3);
+    pushMany(queue, batch('a'), 3);
     queue.push(realtime('a'), 'rt-a', 0);
     queue.push(realtime('b'), 'rt-b', 0);
 
     // Act
-    const granted = fill(queue, 3);
+    const granted = fill(queue, 4);
 
     // Assess
-    expect(granted).toEqual(['rt-a', 'rt-b', 'b0']);
+    expect(granted).toEqual(['rt-a', 'rt-b', 'b0', 'a0']);
+  });
+
+  it('lets a tenant’s real-time flood take no more than its share from another tenant’s batch job', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0 });
+    pushMany(queue, realtime('flood'), 100);
+    pushMany(queue, batch('job'), 100);
+
+    // Act
+    fill(queue, 10);
+
+    // Assess
+    expect([queue.inFlightOf('flood'), queue.inFlightOf('job')]).toEqual([5, 5]);
   });
 
   it('holds batch under the real-time reserve while real-time is about, and lifts it after the hold', () => {
