@@ -36,11 +36,12 @@ export interface FairShareOptions {
   /** Default 1. */
   defaultWeight?: number;
   /**
-   * Share of a backend's limit that batch calls leave free for real-time ones while
+   * Most of a backend's limit that batch calls leave free for real-time ones while
    * real-time traffic is about (a call started within `realtimeHoldMs`), so a burst
-   * starts at once instead of waiting for batch calls to end. Rounded up to whole
-   * slots, but batch always keeps at least one slot. 0 turns the reserve off (batch
-   * then only yields the slots that free up). Default 0.25.
+   * starts at once instead of waiting for batch calls to end. The reserve itself follows
+   * the traffic: twice the most real-time calls recently in flight at once, at least one
+   * slot, at most this share (rounded up); batch always keeps at least one slot. 0 turns
+   * the reserve off (batch then only yields the slots that free up). Default 0.25.
    */
   realtimeReserve?: number;
   /** How long after the last real-time call the reserve holds. Default 5,000 ms. */
@@ -169,6 +170,8 @@ export class FairQueue<W> {
   #seq = 0;
   /** Work per unit of weight of the last tenant served before its call (its start tag): where a tenant that starts waiting again joins. */
   #virtualTime = 0;
+  /** Most real-time calls in flight at once in the current and the previous hold window. */
+  readonly #peak = { current: 0, previous: 0, since: 0 };
 
   constructor(options: FairShareOptions | ResolvedFairShare = {}) {
     this.#options = resolveFairShare(options);
@@ -207,13 +210,31 @@ export class FairQueue<W> {
     return this.#options.enabled ? claim : { tenantId: '', priority: 'batch' };
   }
 
-  /** Most batch calls that may be in flight under `limit` at `now`. */
+  /**
+   * Most batch calls that may be in flight under `limit` at `now`: the whole limit when no
+   * real-time call was seen within the hold; else the limit less the reserve, which is
+   * twice the most real-time calls seen in flight at once within the last one or two
+   * holds (so a burst of that size again finds room), at least one slot, at most
+   * `realtimeReserve` of the limit; and batch keeps at least one slot.
+   */
   batchCap(limit: number, now: number): number {
     if (!this.#options.enabled || this.#options.realtimeReserve === 0) return limit;
+    this.#rollPeak(now);
     const realtimeAbout =
       this.#inFlightByClass.realtime > 0 || this.#waitingByClass.realtime > 0 || now - this.#lastRealtimeAt < this.#options.realtimeHoldMs;
     if (!realtimeAbout) return limit;
-    return Math.max(1, limit - Math.ceil(limit * this.#options.realtimeReserve));
+    const peak = Math.max(this.#peak.current, this.#peak.previous, this.#inFlightByClass.realtime);
+    const reserve = Math.min(Math.ceil(limit * this.#options.realtimeReserve), Math.max(1, 2 * peak));
+    return Math.max(1, limit - reserve);
+  }
+
+  /** Starts a new peak window once the hold has passed (the previous one is kept). */
+  #rollPeak(now: number): void {
+    const hold = Math.max(1, this.#options.realtimeHoldMs);
+    if (now - this.#peak.since < hold) return;
+    this.#peak.previous = now - this.#peak.since < 2 * hold ? this.#peak.current : 0;
+    this.#peak.current = 0;
+    this.#peak.since = now;
   }
 
   /** Whether a call with `claim` may start now, with `inFlight` of `limit` slots taken, nobody ahead of it. */
@@ -276,7 +297,11 @@ export class FairQueue<W> {
     this.#inFlightByTenant.set(tenantId, this.inFlightOf(tenantId) + 1);
     this.#startedByTenant.set(tenantId, work + 1);
     this.#inFlightByClass[priority] += 1;
-    if (priority === 'realtime') this.#lastRealtimeAt = now;
+    if (priority === 'realtime') {
+      this.#lastRealtimeAt = now;
+      this.#rollPeak(now);
+      this.#peak.current = Math.max(this.#peak.current, this.#inFlightByClass.realtime);
+    }
   }
 
   /** Counts a call as ended. */

@@ -129,6 +129,22 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(after).toBe(2);
   });
 
+  it('sizes the reserve from the real-time traffic: a trickle keeps two slots, a burst up to the share', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0.25, realtimeHoldMs: 5_000 });
+    queue.started(realtime('a'), 0);
+    queue.ended(realtime('a'));
+    const trickle = queue.batchCap(100, 10);
+    for (let index = 0; index < 40; index += 1) queue.started(realtime('a'), 20);
+
+    // Act
+    const burst = queue.batchCap(100, 30);
+
+    // Assess
+    expect(trickle).toBe(98);
+    expect(burst).toBe(75);
+  });
+
   it('serves a batch call whose deadline nears as real-time, past the reserve', () => {
     // Prepare
     const queue = new FairQueue<string>({ realtimeReserve: 0.5 });
