@@ -1,3 +1,4 @@
+import type { FairnessResult } from './items/fairness';
 import type { FleetDayResult } from './items/fleetDay';
 import type { ColdStartResult } from './items/coldStart';
 import type { EndToEndResult } from './items/endToEnd';
@@ -48,6 +49,7 @@ export interface SuiteResults {
     streaming?: StreamingResult;
     fleetDay?: FleetDayResult;
     largeFiles?: LargeFilesResult;
+    fairness?: FairnessResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;
