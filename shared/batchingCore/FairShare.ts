@@ -202,10 +202,7 @@ export class FairQueue<W> {
     return this.#options.weights[tenantId] ?? this.#options.defaultWeight;
   }
 
-  /**
-   * The claim as the queue counts it: everything is one anonymous class when disabled,
-   * and a batch call whose deadline is near counts as real-time.
-   */
+  /** The claim as the queue counts it: when disabled, every call is the same anonymous batch call (one FIFO). */
   normalise(claim: Claim): Claim {
     return this.#options.enabled ? claim : { tenantId: '', priority: 'batch' };
   }
@@ -240,7 +237,7 @@ export class FairQueue<W> {
   /** Whether a call with `claim` may start now, with `inFlight` of `limit` slots taken, nobody ahead of it. */
   mayStart(claim: Claim, inFlight: number, limit: number, now: number): boolean {
     if (inFlight >= limit) return false;
-    const lane = this.#laneOf(claim, now);
+    const lane = this.#laneOf(this.normalise(claim), now);
     if (lane === 'realtime') return this.#waitingByClass.realtime === 0;
     if (this.#waitingByClass.realtime > 0 || this.#waitingByClass.batch > 0) return false;
     return this.#inFlightByClass.batch < this.batchCap(limit, now);
