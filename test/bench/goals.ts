@@ -98,7 +98,7 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
     if (alone && fair) {
       goals.push({
         item: '10',
-        goal: "B's 200-line job beside A's 20,000-line job and real-time flood finishes within its fair-share bound",
+        goal: `B's ${fairness.options.b.jobLines}-line job beside A's ${fairness.options.a.jobLines.toLocaleString('en')}-line job and real-time flood finishes within its fair-share bound`,
         measured: `${fair.bJobMs} ms against a bound of ${fairness.bJobBoundMs} ms (alone ${alone.bJobMs} ms; fair sharing off ${row('A and B, fair sharing off')?.bJobMs} ms)`,
         met: (fair.bJobMs ?? Number.POSITIVE_INFINITY) <= fairness.bJobBoundMs,
       });
