@@ -23,7 +23,9 @@ interface OpenBatch<T> {
 }
 
 /**
- * Items arriving over time, waiting per route for their batch to fill. A batch leaves
+ * Items arriving over time, waiting per route (or per `keyOf`: the core keys by route,
+ * tenant and class, so one call carries one tenant's items of one class) for their batch
+ * to fill. A batch leaves
  * when it reaches its route's item or token limit, when its oldest item has waited
  * `maxWaitMs`, or on {@link flush}. Waiting trades a little latency for fuller calls,
  * which is where a GPU backend's throughput comes from.
