@@ -1,5 +1,6 @@
 import type { Clock } from './types';
 import { DEFAULT_INITIAL_CONCURRENCY } from './constants';
+import { ANONYMOUS_CLAIM, FairQueue, type Claim, type FairEntry, type FairShareOptions, type ResolvedFairShare } from './FairShare';
 
 /** How one backend's limiter is built. */
 export interface AdaptiveLimiterOptions {
@@ -9,6 +10,8 @@ export interface AdaptiveLimiterOptions {
   initialConcurrency?: number;
   /** Drives the Retry-After pause. */
   clock: Clock;
+  /** How waiting calls share the slots (tenants, real-time ahead of batch); see {@link FairQueue}. */
+  fairShare?: FairShareOptions | ResolvedFairShare;
 }
 
 interface Waiter {
@@ -27,8 +30,10 @@ interface Waiter {
  * would take minutes to reach a GPU pool's 64 at generation times of seconds; slow start
  * takes four rounds.
  *
- * Starts are granted in FIFO order. A throttle that reports Retry-After can also hold
- * every start until a clock time ({@link pauseUntil}).
+ * Who starts when a slot frees is the {@link FairQueue}'s choice: real-time calls first,
+ * batch calls in what is left, weighted max-min fair shares across tenants within each
+ * class (FIFO when a call carries no claim, or when fair sharing is off). A throttle that
+ * reports Retry-After can also hold every start until a clock time ({@link pauseUntil}).
  */
 export class AdaptiveLimiter {
   /** Ceiling of {@link limit}. */
@@ -41,7 +46,7 @@ export class AdaptiveLimiter {
   #epoch = 0;
   #pausedUntil = Number.NEGATIVE_INFINITY;
   #pauseTimerArmed = false;
-  readonly #waiters: Waiter[] = [];
+  readonly #waiters: FairQueue<Waiter>;
   readonly #clock: Clock;
 
   constructor(options: AdaptiveLimiterOptions) {
@@ -49,6 +54,7 @@ export class AdaptiveLimiter {
     const initial = options.initialConcurrency ?? Math.min(DEFAULT_INITIAL_CONCURRENCY, this.maxConcurrency);
     this.#limit = Math.min(this.maxConcurrency, Math.max(1, Math.floor(initial)));
     this.#clock = options.clock;
+    this.#waiters = new FairQueue<Waiter>(options.fairShare);
   }
 
   /** Calls allowed in flight now. */
@@ -63,7 +69,17 @@ export class AdaptiveLimiter {
 
   /** Acquirers queued for a slot. */
   get waiting(): number {
-    return this.#waiters.length;
+    return this.#waiters.size;
+  }
+
+  /** Calls in flight of one tenant. */
+  inFlightOf(tenantId: string): number {
+    return this.#waiters.inFlightOf(tenantId);
+  }
+
+  /** Calls in flight of one class. */
+  inFlightOfClass(priority: Claim['priority']): number {
+    return this.#waiters.inFlightOfClass(priority);
   }
 
   /** Clock time before which no start is granted (−∞ when not paused). */
@@ -76,23 +92,25 @@ export class AdaptiveLimiter {
    * caller hands back to {@link decrease} if the call is throttled. Rejects with the
    * signal's reason if it aborts first; the caller then holds no slot.
    */
-  acquire(signal?: AbortSignal): Promise<number> {
+  acquire(signal?: AbortSignal, claim: Claim = ANONYMOUS_CLAIM): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const epoch = this.tryAcquire();
+    const epoch = this.tryAcquire(claim);
     if (epoch !== undefined) return Promise.resolve(epoch);
     return new Promise<number>((resolve, reject) => {
+      let entry: FairEntry<Waiter> | undefined;
       const waiter: Waiter = {
         resolve,
         reject,
         signal,
         onAbort: () => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index >= 0) this.#waiters.splice(index, 1);
+          if (entry) this.#waiters.remove(entry);
           reject(signal!.reason);
+          // The one who left may have been what held others back (a batch head under the reserve).
+          this.#grant();
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#waiters.push(waiter);
+      entry = this.#waiters.push(claim, waiter, this.#clock.now());
       // Queued behind a Retry-After pause: someone must wake the queue when it ends.
       this.#armPauseTimer();
     });
@@ -103,15 +121,18 @@ export class AdaptiveLimiter {
    * returns the congestion epoch, or undefined (nothing taken) when the caller must wait.
    * Lets the caller skip building the abort machinery of a wait that will not happen.
    */
-  tryAcquire(): number | undefined {
-    if (this.#waiters.length > 0 || !this.#canStart()) return undefined;
+  tryAcquire(claim: Claim = ANONYMOUS_CLAIM): number | undefined {
+    const now = this.#clock.now();
+    if (now < this.#pausedUntil || !this.#waiters.mayStart(claim, this.#inFlight, this.#limit, now)) return undefined;
     this.#inFlight += 1;
+    this.#waiters.started(claim, now);
     return this.#epoch;
   }
 
-  /** Gives back the slot of a call that has ended, whatever its result. */
-  release(): void {
+  /** Gives back the slot of a call that has ended, whatever its result; `claim` is the one it started with. */
+  release(claim: Claim = ANONYMOUS_CLAIM): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.#waiters.ended(claim);
     this.#grant();
   }
 
@@ -151,21 +172,24 @@ export class AdaptiveLimiter {
     if (time <= this.#pausedUntil) return;
     this.#pausedUntil = time;
     // With nobody queued there is nothing to wake: acquire() checks the time itself.
-    if (this.#waiters.length > 0) this.#armPauseTimer();
-  }
-
-  #canStart(): boolean {
-    return this.#inFlight < this.#limit && this.#clock.now() >= this.#pausedUntil;
+    if (this.#waiters.size > 0) this.#armPauseTimer();
   }
 
   #grant(): void {
-    while (this.#waiters.length > 0 && this.#canStart()) {
-      const waiter = this.#waiters.shift()!;
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      this.#inFlight += 1;
-      waiter.resolve(this.#epoch);
+    const now = this.#clock.now();
+    if (now >= this.#pausedUntil) {
+      for (
+        let entry = this.#waiters.next(this.#inFlight, this.#limit, now);
+        entry;
+        entry = this.#waiters.next(this.#inFlight, this.#limit, now)
+      ) {
+        const waiter = entry.waiter;
+        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        this.#inFlight += 1;
+        waiter.resolve(this.#epoch);
+      }
     }
-    if (this.#waiters.length > 0) this.#armPauseTimer();
+    if (this.#waiters.size > 0) this.#armPauseTimer();
   }
 
   /** One timer at a time; when it fires early (the pause was extended) it re-arms. */

@@ -3,6 +3,7 @@ import { AdaptiveLimiter } from './AdaptiveLimiter';
 import { halve, splitToFit, type BatchLimits } from './BatchPacker';
 import { CallScope } from './CallScope';
 import type { ResolvedTuning } from './constants';
+import type { Claim, ResolvedFairShare } from './FairShare';
 import { asBackendError, BatchingInternalError, CancelledError, DeadlineExceededError } from './errors';
 import type { LatencyEstimator } from './LatencyEstimator';
 import type { PendingItem } from './PendingItem';
@@ -20,6 +21,8 @@ export interface BatchDispatcherDeps<I, O> {
   estimator: LatencyEstimator;
   /** Told of every call and retry; optional. */
   observer?: DispatchObserver;
+  /** How each backend's slots are shared (tenants, classes); resolved once by the core. */
+  fairShare?: ResolvedFairShare;
 }
 
 type Item<I, O> = PendingItem<I, O>;
@@ -117,17 +120,18 @@ export class BatchDispatcher<I, O> {
   ): Promise<{ items: Item<I, O>[]; epoch: number } | undefined> {
     const { clock, tuning, estimator } = this.deps;
     let items = batch;
+    const claim = this.#claimOf(items);
     for (;;) {
       // Waiting out a Retry-After pause counts: a call that can only start after it must fit too.
       items = this.#withinDeadline(this.#stillWanted(items), Math.max(clock.now(), limiter.pausedUntil), backend);
       if (items.length === 0) return undefined;
       // A free slot needs no wait, so no timer or listeners for one.
-      const free = limiter.tryAcquire();
+      const free = limiter.tryAcquire(claim);
       if (free !== undefined) return { items, epoch: free };
       // Stop waiting once a call could no longer finish before the earliest deadline.
       const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
       try {
-        return { items, epoch: await limiter.acquire(scope.signal) };
+        return { items, epoch: await limiter.acquire(scope.signal, claim) };
       } catch {
         // The earliest deadline can no longer be met; later ones in the batch may still be.
         if (scope.reason === 'deadline') this.#abandonEarliest(items);
@@ -141,13 +145,14 @@ export class BatchDispatcher<I, O> {
   async #call(batch: Item<I, O>[], backend: Backend<I, O>): Promise<void> {
     const { clock } = this.deps;
     const limiter = this.#limiterFor(backend);
+    const claim = this.#claimOf(batch);
     const slot = await this.#acquireSlot(batch, backend, limiter);
     if (!slot) return;
     const { epoch } = slot;
     let items = slot.items;
     let released = false;
     const release = (): void => {
-      if (!released) limiter.release();
+      if (!released) limiter.release(claim);
       released = true;
     };
     try {
@@ -408,6 +413,23 @@ export class BatchDispatcher<I, O> {
     return { signal: controller.signal, capMs, fired: () => fired, dispose: () => timer.abort() };
   }
 
+  /**
+   * Who a call is for: its items' tenant and class (a batch holds items of one of each,
+   * see `PendingItem.queueKey`). A batch call turns urgent `urgentMs` before its earliest
+   * deadline.
+   */
+  #claimOf(items: Item<I, O>[]): Claim {
+    const first = items[0]!;
+    if (first.priority !== 'batch') return { tenantId: first.tenantId, priority: first.priority };
+    const earliest = Math.min(...items.map((item) => item.deadline ?? Number.POSITIVE_INFINITY));
+    const urgentMs = this.deps.fairShare?.urgentMs ?? 0;
+    return {
+      tenantId: first.tenantId,
+      priority: 'batch',
+      ...(Number.isFinite(earliest) ? { urgentAt: earliest - this.deps.tuning.deadlineSafetyMs - urgentMs } : {}),
+    };
+  }
+
   #abandonEarliest(items: Item<I, O>[]): void {
     const earliest = Math.min(...items.map((item) => item.deadline ?? Number.POSITIVE_INFINITY));
     for (const item of items) if (item.deadline === earliest) item.abandon('deadline');
@@ -420,6 +442,7 @@ export class BatchDispatcher<I, O> {
         maxConcurrency: backend.maxConcurrency,
         initialConcurrency: this.deps.tuning.initialConcurrency,
         clock: this.deps.clock,
+        fairShare: this.deps.fairShare,
       });
       this.#limiters.set(backend.id, limiter);
     }

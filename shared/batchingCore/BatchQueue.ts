@@ -10,6 +10,8 @@ export interface BatchQueueOptions<T> {
   limitsFor: (route: string) => BatchLimits | undefined;
   /** Receives each batch as it leaves the queue. */
   onBatch: (batch: T[]) => void;
+  /** Which items may share a batch: by default those of one route. */
+  keyOf?: (item: T) => string;
 }
 
 interface OpenBatch<T> {
@@ -21,7 +23,9 @@ interface OpenBatch<T> {
 }
 
 /**
- * Items arriving over time, waiting per route for their batch to fill. A batch leaves
+ * Items arriving over time, waiting per route (or per `keyOf`: the core keys by route,
+ * tenant and class, so one call carries one tenant's items of one class) for their batch
+ * to fill. A batch leaves
  * when it reaches its route's item or token limit, when its oldest item has waited
  * `maxWaitMs`, or on {@link flush}. Waiting trades a little latency for fuller calls,
  * which is where a GPU backend's throughput comes from.
@@ -45,18 +49,19 @@ export class BatchQueue<T extends Packable> {
 
   /** Queues an item; its batch leaves at once if the item filled it. */
   add(item: T): void {
-    let batch = this.#open.get(item.route);
+    const key = this.options.keyOf?.(item) ?? item.route;
+    let batch = this.#open.get(key);
     if (batch?.limits && !fitsInBatch(batch.fill, item, batch.limits)) {
-      this.#release(item.route);
+      this.#release(key);
       batch = undefined;
     }
-    batch ??= this.#openBatch(item.route);
+    batch ??= this.#openBatch(key, item.route);
     batch.items.push(item);
     batch.fill.items += 1;
     batch.fill.tokens += item.estimatedTokens;
     const limits = batch.limits;
     if (limits && (batch.fill.items >= limits.maxBatchItems || batch.fill.tokens >= limits.maxBatchTokens)) {
-      this.#release(item.route);
+      this.#release(key);
     }
   }
 
@@ -65,27 +70,27 @@ export class BatchQueue<T extends Packable> {
     for (const route of [...this.#open.keys()]) this.#release(route);
   }
 
-  #openBatch(route: string): OpenBatch<T> {
+  #openBatch(key: string, route: string): OpenBatch<T> {
     const batch: OpenBatch<T> = {
       items: [],
       fill: { items: 0, tokens: 0 },
       limits: this.options.limitsFor(route),
       timer: new AbortController(),
     };
-    this.#open.set(route, batch);
+    this.#open.set(key, batch);
     this.options.clock.sleep(this.options.maxWaitMs, batch.timer.signal).then(
       () => {
-        if (this.#open.get(route) === batch) this.#release(route);
+        if (this.#open.get(key) === batch) this.#release(key);
       },
       () => undefined,
     );
     return batch;
   }
 
-  #release(route: string): void {
-    const batch = this.#open.get(route);
+  #release(key: string): void {
+    const batch = this.#open.get(key);
     if (!batch) return;
-    this.#open.delete(route);
+    this.#open.delete(key);
     batch.timer.abort();
     if (batch.items.length > 0) this.options.onBatch(batch.items);
   }

@@ -1,6 +1,7 @@
 import { BatchDispatcher } from './BatchDispatcher';
 import { BatchQueue } from './BatchQueue';
 import { resolveTuning } from './constants';
+import { resolveFairShare } from './FairShare';
 import { LatencyEstimator } from './LatencyEstimator';
 import { PendingItem } from './PendingItem';
 import { RetryBudget } from './RetryBudget';
@@ -32,6 +33,11 @@ import type { BackendResolver, BatchingOptions, BatchingStats, BatchItem, Outcom
  * with the estimate from {@link LatencyEstimator}; calls in flight are aborted at the
  * deadline itself.
  *
+ * Who goes first when a backend is contended: each call carries its items' tenant and
+ * class (`RunOptions.tenantId`, `priority`), and each backend's limiter gives a freed slot
+ * to real-time calls before batch ones and, within a class, to the tenant furthest below
+ * its weighted share ({@link FairQueue}, configured by `BatchingOptions.fairShare`).
+ *
  * The retry budget and the adaptive limits live as long as the core: build one per
  * process (module scope in a Lambda) so they carry from one invocation to the next.
  */
@@ -56,12 +62,14 @@ export class BatchingCore<I, O> {
       budget: this.#budget,
       estimator: new LatencyEstimator(),
       observer: options.observer,
+      fairShare: resolveFairShare(options.fairShare),
     });
     this.#queue = new BatchQueue<PendingItem<I, O>>({
       clock,
       maxWaitMs: tuning.maxWaitMs,
       limitsFor: (route) => this.#dispatcher.limitsFor(route),
       onBatch: (batch) => void this.#dispatcher.dispatch(batch),
+      keyOf: (item) => item.queueKey,
     });
   }
 

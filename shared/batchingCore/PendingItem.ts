@@ -2,6 +2,7 @@ import { BackendError } from '../errors/backendErrors';
 import type { PlatformError } from '../errors/PlatformError';
 import type { Usage } from '../domain/inference';
 import { CancelledError, DeadlineExceededError } from './errors';
+import type { Priority } from './FairShare';
 import type { BatchItem, NotAttemptedReason, Outcome, RunOptions } from './types';
 
 /**
@@ -20,6 +21,8 @@ export class PendingItem<I, O> {
   readonly estimatedTokens: number;
   readonly deadline: number | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly tenantId: string;
+  readonly priority: Priority;
   /** Backend calls this item was part of. */
   calls = 0;
   /** Retries granted after retryable failures. */
@@ -38,9 +41,16 @@ export class PendingItem<I, O> {
     this.estimatedTokens = item.estimatedTokens;
     this.deadline = options.deadline;
     this.signal = options.signal;
+    this.tenantId = options.tenantId ?? '';
+    this.priority = options.priority ?? 'realtime';
     this.outcome = new Promise((resolve) => {
       this.#resolve = resolve;
     });
+  }
+
+  /** Items wait in one open batch only with items of the same route, tenant and class. */
+  get queueKey(): string {
+    return `${this.route}\u0000${this.priority}\u0000${this.tenantId}`;
   }
 
   /** Whether the item already has its outcome. */

@@ -1,5 +1,6 @@
 import type { BackendError } from '../errors/backendErrors';
 import type { Usage } from '../domain/inference';
+import type { FairShareOptions, Priority } from './FairShare';
 
 /**
  * Time as the batching core sees it. Production passes {@link systemClock}; tests pass a
@@ -125,6 +126,12 @@ export interface BatchingOptions {
   random?: Random;
   /** Hears every backend call and retry (metrics, logs); default: nobody listens. */
   observer?: DispatchObserver;
+  /**
+   * How each backend's slots are shared among tenants and between real-time and batch
+   * calls (weights, the real-time reserve); see {@link FairShareOptions}. Default: on,
+   * every tenant weight 1.
+   */
+  fairShare?: FairShareOptions;
 }
 
 /** How one backend call ended. */
@@ -180,6 +187,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Told of each item's outcome as it settles (`run` only): progress within a set. Must not throw. */
   onSettled?: (outcome: Outcome<unknown>) => void;
+  /** Whose items these are: each tenant gets its weighted share of a contended backend. Default: no tenant (`''`). */
+  tenantId?: string;
+  /** `realtime` (the default) takes a backend's free slots first; `batch` takes what real-time leaves. */
+  priority?: Priority;
 }
 
 /** Counters of a core since it was built, for logs and metrics. */

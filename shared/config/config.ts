@@ -77,6 +77,34 @@ export const ConfigSchema = z.object({
   CHUNK_PROGRESS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1_000),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
+  /**
+   * Fair shares of each backend (README, "Shares and priorities"): `off` serves calls
+   * first come, first served; tenants' weights as `tenantA=2,tenantB=0.5` (others 1); the
+   * share of a backend batch leaves to real-time while real-time calls were seen within
+   * the hold.
+   */
+  FAIR_SHARE: z.enum(['on', 'off']).default('on'),
+  TENANT_WEIGHTS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const weights: Record<string, number> = {};
+      for (const pair of (value ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
+        const [tenant, weight] = pair.split('=').map((part) => part.trim());
+        const number = Number(weight);
+        if (!tenant || !(number > 0 && Number.isFinite(number))) {
+          context.addIssue({ code: 'custom', message: `'${pair}' is not tenant=weight with a positive weight` });
+          return z.NEVER;
+        }
+        weights[tenant] = number;
+      }
+      return weights;
+    }),
+  REALTIME_RESERVE: z.coerce.number().min(0).lt(1).default(0.25),
+  REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
 });
 
 /** Validated configuration. */
@@ -119,6 +147,8 @@ export interface Config {
   workMaxReceiveCount: number;
   usageFlush: { intervalMs: number; maxRequests: number };
   chunkProgressIntervalMs: number;
+  /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
+  fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -201,6 +231,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workMaxReceiveCount: e.WORK_MAX_RECEIVE_COUNT,
     usageFlush: { intervalMs: e.USAGE_FLUSH_INTERVAL_MS, maxRequests: e.USAGE_FLUSH_MAX_REQUESTS },
     chunkProgressIntervalMs: e.CHUNK_PROGRESS_INTERVAL_MS,
+    fairShare: {
+      enabled: e.FAIR_SHARE === 'on',
+      weights: e.TENANT_WEIGHTS,
+      realtimeReserve: e.REALTIME_RESERVE,
+      realtimeHoldMs: e.REALTIME_HOLD_MS,
+    },
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
       maxLineBytes: e.MAX_LINE_BYTES,

@@ -151,8 +151,19 @@ async function settle(
   options: AnswerQueueRequestsOptions,
   retry: Set<string>,
 ): Promise<ReadyAnswer[]> {
-  const items = claimed.flatMap((plan) => (plan.work.kind === 'run' ? plan.work.items : []));
-  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal }) : [];
+  // Queued requests are asynchronous: they take a backend's capacity after real-time calls,
+  // and each tenant's share of it (one run per tenant, so each carries its tenant).
+  const byTenant = new Map<string, Extract<AnswerPlan['work'], { kind: 'run' }>['items']>();
+  for (const plan of claimed) {
+    if (plan.work.kind !== 'run') continue;
+    // A queue-addressed message names no tenant: those share the tenant ''.
+    const tenantId = plan.target.kind === 'async' ? plan.target.ref.tenant_id : '';
+    byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), ...plan.work.items]);
+  }
+  const runs = [...byTenant].map(([tenantId, items]) =>
+    deps.core.run(items, { deadline: options.deadline, signal: options.signal, tenantId, priority: 'batch' }),
+  );
+  const outcomes = (await Promise.all(runs)).flat();
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
   const verdictOptions = { created: deps.nowSeconds(), newId: deps.newId ?? randomId };
   const ready: ReadyAnswer[] = [];

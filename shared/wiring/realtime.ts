@@ -52,7 +52,12 @@ export function createInferenceRuntime(config: Config, workload: Workload = 'rea
     cooldownMs: config.circuitCooldownMs,
     observer: telemetry,
   });
-  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, { maxAttempts: 3, deadlineSafetyMs: 250, observer: telemetry });
+  const core = new BatchingCore<InferenceInput, InferenceOutput>(router, {
+    maxAttempts: 3,
+    deadlineSafetyMs: 250,
+    observer: telemetry,
+    fairShare: config.fairShare,
+  });
   return { router, core, telemetry };
 }
 

@@ -7,7 +7,7 @@ export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** Checks each goal of the issue against what a run measured (null: not measured in this run). */
 export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalCheck[] {
   const goals: GoalCheck[] = [];
-  const { utilisation, throttling, ingest, coldStart, streaming, largeFiles } = results.items;
+  const { utilisation, throttling, ingest, coldStart, streaming, largeFiles, fairness } = results.items;
   if (utilisation) {
     for (const kind of ['embeddings', 'chat'] as const) {
       const result = utilisation.kinds[kind];
@@ -88,6 +88,43 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
       measured: `${first.fileMiB} → ${last.fileMiB} MiB: upload growth ${first.upload.growthMiB} → ${last.upload.growthMiB} MiB, download growth ${first.download.growthMiB} → ${last.download.growthMiB} MiB`,
       met: last.upload.growthMiB <= 128 && last.download.growthMiB <= 128,
     });
+  }
+  if (fairness) {
+    const row = (name: string) => fairness.scenarios.find((scenario) => scenario.scenario === name);
+    const alone = row('B alone');
+    const fair = row('A and B, fair shares');
+    const idle = row('burst on an idle pool');
+    const busy = row('burst during A’s job, fair shares');
+    if (alone && fair) {
+      goals.push({
+        item: '11',
+        goal: `B's ${fairness.options.b.jobLines}-line job beside A's ${fairness.options.a.jobLines.toLocaleString('en')}-line job and real-time flood finishes within its fair-share bound`,
+        measured: `${fair.bJobMs} ms against a bound of ${fairness.bJobBoundMs} ms (alone ${alone.bJobMs} ms; fair sharing off ${row('A and B, fair sharing off')?.bJobMs} ms)`,
+        met: (fair.bJobMs ?? Number.POSITIVE_INFINITY) <= fairness.bJobBoundMs,
+      });
+      const p50 = (fair.bRealtimeP50Ms ?? 0) / (alone.bRealtimeP50Ms ?? 1);
+      const p99 = (fair.bRealtimeP99Ms ?? 0) / (alone.bRealtimeP99Ms ?? 1);
+      goals.push({
+        item: '11',
+        goal: "B's real-time p50 and p99 beside A within 1.5× of B alone",
+        measured: `p50 ${fair.bRealtimeP50Ms} ms (×${p50.toFixed(2)}), p99 ${fair.bRealtimeP99Ms} ms (×${p99.toFixed(2)}) against ${alone.bRealtimeP50Ms}/${alone.bRealtimeP99Ms} ms alone`,
+        met: p50 <= 1.5 && p99 <= 1.5,
+      });
+      goals.push({
+        item: '11',
+        goal: 'A uses the capacity B leaves while B runs (at least 90% of it)',
+        measured: `${fair.aItemsPerSecond} items/s of the ${fair.leftByBPerSecond} B leaves (alone: ${row('A alone')?.aItemsPerSecond} of ${fairness.ceilingPerSecond})`,
+        met: (fair.aItemsPerSecond ?? 0) >= 0.9 * (fair.leftByBPerSecond ?? Number.POSITIVE_INFINITY),
+      });
+    }
+    if (idle && busy) {
+      goals.push({
+        item: '11',
+        goal: "a burst of real-time requests during a batch job within 1.5× of an idle pool's latency",
+        measured: `p50 ${busy.burstP50Ms} ms, p99 ${busy.burstP99Ms} ms against ${idle.burstP50Ms}/${idle.burstP99Ms} ms idle`,
+        met: (busy.burstP50Ms ?? 0) <= 1.5 * (idle.burstP50Ms ?? 0) && (busy.burstP99Ms ?? 0) <= 1.5 * (idle.burstP99Ms ?? 0),
+      });
+    }
   }
   return goals;
 }

@@ -1,3 +1,4 @@
+import type { FairnessResult } from './items/fairness';
 import type { FleetDayResult } from './items/fleetDay';
 import type { RouteCostResult } from './items/routeCost';
 import type { ColdStartResult } from './items/coldStart';
@@ -50,6 +51,7 @@ export interface SuiteResults {
     fleetDay?: FleetDayResult;
     largeFiles?: LargeFilesResult;
     routeCost?: RouteCostResult;
+    fairness?: FairnessResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;

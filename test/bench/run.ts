@@ -8,7 +8,8 @@
  *   npm run bench -- --smoke      a tiny run for the smoke test (writes to a temp folder)
  *   --only 1,3,6                  only these items (item 4's AWS call count comes with item 6;
  *                                 item 8, a day of traffic through the GPU fleet, is pure: --only 8;
- *                                 so is item 10, a 20,000-line job on three Bedrock routes: --only 10)
+ *                                 so is item 10, a 20,000-line job on three Bedrock routes: --only 10;
+ *                                 item 11, fair shares and real-time priority, runs on a virtual clock: --only 11)
  *   --out DIR                     where results go (default test/bench/results; smoke: a temp folder)
  *
  * Writes `<out>/<timestamp>-<mode>.json`, `<out>/latest.json` and `<out>/latest.svg`; a
@@ -23,6 +24,7 @@ import { ROOT } from './childProcess';
 import { checkGoals } from './goals';
 import { runColdStart } from './items/coldStart';
 import { runEndToEnd } from './items/endToEnd';
+import { FAIRNESS_FULL, FAIRNESS_QUICK, runFairness } from './items/fairness';
 import { runFleetDay } from './items/fleetDay';
 import { runIngestScale, type IngestCase } from './items/ingestScale';
 import { runLargeFiles } from './items/largeFiles';
@@ -205,6 +207,10 @@ async function main(): Promise<void> {
   await attempt('10', async () => {
     // Pure and instant: the same job in every mode.
     results.items.routeCost = runRouteCost(undefined, log);
+  });
+  await attempt('11', async () => {
+    // Virtual time: the figures are the model's, whatever the machine's load.
+    results.items.fairness = await runFairness(mode === 'full' ? FAIRNESS_FULL : FAIRNESS_QUICK, log);
   });
 
   results.seconds = round((Date.now() - started) / 1000, 1);

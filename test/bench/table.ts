@@ -15,7 +15,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost, fairness } = results.items;
   if (utilisation) {
     out.push(
       `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
@@ -259,5 +259,42 @@ export function formatReport(results: SuiteResults): string {
       results.goals.map((goal) => [goal.item, goal.met === null ? 'n/a' : goal.met ? 'yes' : 'NO', goal.goal, goal.measured]),
     ),
   );
+  if (fairness) {
+    const { gpu } = fairness.options;
+    const ms = (value: number | undefined) => (value === undefined ? '—' : `${value}`);
+    out.push(
+      `\nItem 11: fair shares and real-time priority on one GPU pool (virtual clock: the real batching core against the simulator's pass model, ${gpu.slots} slots × ${gpu.maxItemsPerPass} items, ${gpu.passMs} + ${gpu.itemMs}/item ms; ceiling ${fairness.ceilingPerSecond} items/s; B's fair-share bound ${fairness.bJobBoundMs} ms)`,
+    );
+    out.push(
+      formatTable(
+        [
+          'scenario',
+          'B job ms',
+          'B rt p50',
+          'B rt p99',
+          'A job ms',
+          'A rt p50',
+          'A rt p99',
+          'A items/s',
+          'left by B /s',
+          'burst p50',
+          'burst p99',
+        ],
+        fairness.scenarios.map((row) => [
+          row.scenario,
+          ms(row.bJobMs),
+          ms(row.bRealtimeP50Ms),
+          ms(row.bRealtimeP99Ms),
+          ms(row.aJobMs),
+          ms(row.aRealtimeP50Ms),
+          ms(row.aRealtimeP99Ms),
+          ms(row.aItemsPerSecond),
+          ms(row.leftByBPerSecond),
+          ms(row.burstP50Ms),
+          ms(row.burstP99Ms),
+        ]),
+      ),
+    );
+  }
   return out.join('\n');
 }

@@ -82,6 +82,14 @@ describe('the benchmark suite', () => {
     expect(finite(endToEnd!.awsCalls.usdPerMillionRequests.total)).toBe(true);
     expect(largeFiles!.sizes.map((size) => size.fileMiB)).toEqual([4, 12]);
     for (const size of largeFiles!.sizes) expect(finite(size.upload.peakRssMiB) && finite(size.download.peakRssMiB)).toBe(true);
+    const scenario = (name: string) => results.items.fairness!.scenarios.find((row) => row.scenario === name)!;
+    expect(results.items.fairness!.scenarios).toHaveLength(7);
+    // fair shares: B's small job runs beside A's big one, not behind it
+    expect(scenario('A and B, fair shares').bJobMs!).toBeLessThan(scenario('A and B, fair sharing off').bJobMs!);
+    expect(scenario('burst during A’s job, fair shares').burstP99Ms!).toBeLessThan(
+      scenario('burst during A’s job, fair sharing off').burstP99Ms!,
+    );
+    expect(results.goals.map((g) => g.item)).toEqual(expect.arrayContaining(['11']));
     expect(results.goals.map((g) => g.item)).toEqual(
       expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import', '9']),
     );

@@ -194,7 +194,16 @@ async function ranOutputs(
     itemsLeft.set(line, left - 1);
     if (left === 1) progress.add();
   };
-  const outcomes = items.length > 0 ? await deps.core.run(items, { deadline: options.deadline, signal: options.signal, onSettled }) : [];
+  const outcomes =
+    items.length > 0
+      ? await deps.core.run(items, {
+          deadline: options.deadline,
+          signal: options.signal,
+          onSettled,
+          tenantId: job.tenantId,
+          priority: 'batch',
+        })
+      : [];
   await progress.close();
   const passing =
     options.canRetry === true

@@ -1,0 +1,373 @@
+/**
+ * Who a backend call is for, and how a backend's slots are shared among those waiting
+ * for one: weighted max-min fair shares across tenants, real-time ahead of batch.
+ * Pure scheduling, no I/O: the {@link AdaptiveLimiter} asks it whom to start next.
+ * @module
+ */
+
+/** A call's class: real-time requests take free capacity first, batch lines take what is left. */
+export type Priority = 'realtime' | 'batch';
+
+/** Who a waiting call is for. */
+export interface Claim {
+  /** The tenant the call is for; calls without one share the tenant `''`. */
+  tenantId: string;
+  priority: Priority;
+  /**
+   * Clock time from which a waiting batch call is served as if it were real-time (its
+   * deadline nears): it is no longer held under the real-time reserve.
+   */
+  urgentAt?: number;
+}
+
+/** The claim of calls that say nothing: real-time, of no tenant. */
+export const ANONYMOUS_CLAIM: Claim = { tenantId: '', priority: 'realtime' };
+
+/** How slots are shared; every field has a default. */
+export interface FairShareOptions {
+  /**
+   * `false` serves waiting calls first come, first served whatever their tenant or
+   * class, with no reserve (the behaviour before fair sharing; kept for comparison).
+   * Default true.
+   */
+  enabled?: boolean;
+  /** Weight of each tenant by id; a tenant not listed has `defaultWeight`. */
+  weights?: Readonly<Record<string, number>>;
+  /** Default 1. */
+  defaultWeight?: number;
+  /**
+   * Most of a backend's limit that batch calls leave free for real-time ones while
+   * real-time traffic is about (a call started within `realtimeHoldMs`), so a burst
+   * starts at once instead of waiting for batch calls to end. The reserve itself follows
+   * the traffic: twice the most real-time calls recently in flight at once, at least one
+   * slot, at most this share (rounded up); batch always keeps at least one slot. 0 turns
+   * the reserve off (batch then only yields the slots that free up). Default 0.25.
+   */
+  realtimeReserve?: number;
+  /** How long after the last real-time call the reserve holds. Default 5,000 ms. */
+  realtimeHoldMs?: number;
+  /**
+   * A batch call whose earliest deadline is this close is served as real-time (ahead of
+   * other batch work and past the reserve). Default 60,000 ms.
+   */
+  urgentMs?: number;
+}
+
+/** Every option filled in. */
+export type ResolvedFairShare = Required<Omit<FairShareOptions, 'weights'>> & { weights: Readonly<Record<string, number>> };
+
+/** Fills the defaults and rejects impossible values (a weight of 0 would starve its tenant for ever). */
+export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairShare {
+  const resolved: ResolvedFairShare = {
+    enabled: options.enabled ?? true,
+    weights: options.weights ?? {},
+    defaultWeight: options.defaultWeight ?? 1,
+    realtimeReserve: options.realtimeReserve ?? 0.25,
+    realtimeHoldMs: options.realtimeHoldMs ?? 5_000,
+    urgentMs: options.urgentMs ?? 60_000,
+  };
+  for (const [tenant, weight] of [['(default)', resolved.defaultWeight] as const, ...Object.entries(resolved.weights)]) {
+    if (!(weight > 0 && Number.isFinite(weight)))
+      throw new Error(`fair-share weight of ${tenant} must be a positive number, got ${weight}`);
+  }
+  if (!(resolved.realtimeReserve >= 0 && resolved.realtimeReserve < 1)) {
+    throw new Error(`realtimeReserve must be in [0, 1), got ${resolved.realtimeReserve}`);
+  }
+  for (const key of ['realtimeHoldMs', 'urgentMs'] as const) {
+    if (!(resolved[key] >= 0)) throw new Error(`${key} must be zero or more, got ${resolved[key]}`);
+  }
+  return resolved;
+}
+
+/** One waiting call. */
+export interface FairEntry<W> {
+  readonly claim: Claim;
+  readonly waiter: W;
+  readonly seq: number;
+  /** The queue it sits in (moves from batch to real-time when it turns urgent). */
+  lane: Priority;
+}
+
+/** A FIFO without `Array.shift`: entries are taken from `head`, and removed ones are skipped. */
+class Lane<W> {
+  items: (FairEntry<W> | undefined)[] = [];
+  head = 0;
+  count = 0;
+
+  push(entry: FairEntry<W>): void {
+    this.items.push(entry);
+    this.count += 1;
+  }
+
+  peek(): FairEntry<W> | undefined {
+    while (this.head < this.items.length && this.items[this.head] === undefined) this.head += 1;
+    return this.items[this.head];
+  }
+
+  shift(): FairEntry<W> | undefined {
+    const entry = this.peek();
+    if (!entry) return undefined;
+    this.items[this.head] = undefined;
+    this.head += 1;
+    this.count -= 1;
+    this.compact();
+    return entry;
+  }
+
+  remove(entry: FairEntry<W>): boolean {
+    const index = this.items.indexOf(entry, this.head);
+    if (index < 0) return false;
+    this.items[index] = undefined;
+    this.count -= 1;
+    this.compact();
+    return true;
+  }
+
+  private compact(): void {
+    if (this.count === 0) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/**
+ * The waiting calls of one backend, and the calls it has in flight per tenant and class,
+ * deciding whom the next free slot goes to:
+ *
+ * 1. **Weighted max-min fair shares across tenants.** The slot goes to the tenant with a
+ *    call waiting that has the fewest calls in flight on this backend per unit of weight
+ *    (real-time and batch calls alike); ties go to a tenant with a real-time call
+ *    waiting, then to the one that has started the least work per unit of weight, then
+ *    to the earliest arrival. A tenant that wants less than its share gets all it wants
+ *    (a small job never waits behind a big one), the others split the rest by weight, and
+ *    a tenant alone gets every slot. Running calls are never stopped: slots free up one
+ *    call at a time, so shares converge within one call duration of a change in demand.
+ * 2. **Real-time ahead of batch.** Within a tenant's share its real-time calls (and its
+ *    batch calls whose deadline nears) go before its batch calls. Batch calls of every
+ *    tenant together stay under the limit less the real-time reserve while real-time
+ *    traffic is about, so a burst finds free slots at once instead of waiting for batch
+ *    calls to end; with no real-time traffic for the hold, batch takes the whole backend
+ *    (work-conserving). Batch yields by not starting, never by failing a running call.
+ *
+ * A tenant's real-time flood beyond its share therefore does not starve another
+ * tenant's batch job below its share: fairness between tenants comes first, priority
+ * within a tenant and in the use of the reserve second.
+ *
+ * Disabled, it is one FIFO over every call (no class, no tenant, no reserve).
+ */
+export class FairQueue<W> {
+  readonly #options: ResolvedFairShare;
+  readonly #lanes: Record<Priority, Map<string, Lane<W>>> = { realtime: new Map(), batch: new Map() };
+  readonly #inFlightByTenant = new Map<string, number>();
+  readonly #startedByTenant = new Map<string, number>();
+  readonly #inFlightByClass: Record<Priority, number> = { realtime: 0, batch: 0 };
+  readonly #waitingByClass: Record<Priority, number> = { realtime: 0, batch: 0 };
+  #lastRealtimeAt = Number.NEGATIVE_INFINITY;
+  #seq = 0;
+  /** Work per unit of weight of the last tenant served before its call (its start tag): where a tenant that starts waiting again joins. */
+  #virtualTime = 0;
+  /** Most real-time calls in flight at once in the current and the previous hold window. */
+  readonly #peak = { current: 0, previous: 0, since: 0 };
+
+  constructor(options: FairShareOptions | ResolvedFairShare = {}) {
+    this.#options = resolveFairShare(options);
+  }
+
+  /** Whether tenants and classes are told apart. */
+  get enabled(): boolean {
+    return this.#options.enabled;
+  }
+
+  /** Calls waiting. */
+  get size(): number {
+    return this.#waitingByClass.realtime + this.#waitingByClass.batch;
+  }
+
+  /** Calls in flight of one tenant (both classes). */
+  inFlightOf(tenantId: string): number {
+    return this.#inFlightByTenant.get(tenantId) ?? 0;
+  }
+
+  /** Calls in flight of one class. */
+  inFlightOfClass(priority: Priority): number {
+    return this.#inFlightByClass[priority];
+  }
+
+  /** The weight of a tenant. */
+  weightOf(tenantId: string): number {
+    return this.#options.weights[tenantId] ?? this.#options.defaultWeight;
+  }
+
+  /** The claim as the queue counts it: when disabled, every call is the same anonymous batch call (one FIFO). */
+  normalise(claim: Claim): Claim {
+    return this.#options.enabled ? claim : { tenantId: '', priority: 'batch' };
+  }
+
+  /**
+   * Most batch calls that may be in flight under `limit` at `now`: the whole limit when no
+   * real-time call was seen within the hold; else the limit less the reserve, which is
+   * twice the most real-time calls seen in flight at once within the last one or two
+   * holds (so a burst of that size again finds room), at least one slot, at most
+   * `realtimeReserve` of the limit; and batch keeps at least one slot.
+   */
+  batchCap(limit: number, now: number): number {
+    if (!this.#options.enabled || this.#options.realtimeReserve === 0) return limit;
+    this.#rollPeak(now);
+    const realtimeAbout =
+      this.#inFlightByClass.realtime > 0 || this.#waitingByClass.realtime > 0 || now - this.#lastRealtimeAt < this.#options.realtimeHoldMs;
+    if (!realtimeAbout) return limit;
+    const peak = Math.max(this.#peak.current, this.#peak.previous, this.#inFlightByClass.realtime);
+    const reserve = Math.min(Math.ceil(limit * this.#options.realtimeReserve), Math.max(1, 2 * peak));
+    return Math.max(1, limit - reserve);
+  }
+
+  /** Starts a new peak window once the hold has passed (the previous one is kept). */
+  #rollPeak(now: number): void {
+    const hold = Math.max(1, this.#options.realtimeHoldMs);
+    if (now - this.#peak.since < hold) return;
+    this.#peak.previous = now - this.#peak.since < 2 * hold ? this.#peak.current : 0;
+    this.#peak.current = 0;
+    this.#peak.since = now;
+  }
+
+  /** Whether a call with `claim` may start now, with `inFlight` of `limit` slots taken, nobody ahead of it. */
+  mayStart(claim: Claim, inFlight: number, limit: number, now: number): boolean {
+    if (inFlight >= limit) return false;
+    const lane = this.#laneOf(this.normalise(claim), now);
+    if (lane === 'realtime') return this.#waitingByClass.realtime === 0;
+    if (this.#waitingByClass.realtime > 0 || this.#waitingByClass.batch > 0) return false;
+    return this.#inFlightByClass.batch < this.batchCap(limit, now);
+  }
+
+  /** Queues a waiting call. */
+  push(claim: Claim, waiter: W, now: number): FairEntry<W> {
+    const normal = this.normalise(claim);
+    const entry: FairEntry<W> = { claim: normal, waiter, seq: this.#seq++, lane: this.#laneOf(normal, now) };
+    const { tenantId } = normal;
+    if (!this.#lanes.realtime.has(tenantId) && !this.#lanes.batch.has(tenantId)) {
+      // A tenant that was idle does not bank the time it was away (start-time fair queuing).
+      const caughtUp = this.#virtualTime * this.weightOf(tenantId);
+      if ((this.#startedByTenant.get(tenantId) ?? 0) < caughtUp) this.#startedByTenant.set(tenantId, caughtUp);
+    }
+    this.#laneFor(entry.lane, tenantId).push(entry);
+    this.#waitingByClass[entry.lane] += 1;
+    return entry;
+  }
+
+  /** Takes a waiting call off the queue (its caller gave up); false when it was not there. */
+  remove(entry: FairEntry<W>): boolean {
+    const lane = this.#lanes[entry.lane].get(entry.claim.tenantId);
+    if (!lane?.remove(entry)) return false;
+    this.#waitingByClass[entry.lane] -= 1;
+    if (lane.count === 0) this.#lanes[entry.lane].delete(entry.claim.tenantId);
+    return true;
+  }
+
+  /**
+   * Takes the call the next free slot goes to, with `inFlight` of `limit` slots taken,
+   * and counts it as started; undefined when none may start.
+   */
+  next(inFlight: number, limit: number, now: number): FairEntry<W> | undefined {
+    if (inFlight >= limit || this.size === 0) return undefined;
+    this.#promoteUrgent(now);
+    const batchMayStart = this.#inFlightByClass.batch < this.batchCap(limit, now);
+    const tenantId = this.#pickTenant(batchMayStart);
+    if (tenantId === undefined) return undefined;
+    const lane: Priority = this.#lanes.realtime.has(tenantId) ? 'realtime' : 'batch';
+    const tenantLane = this.#lanes[lane].get(tenantId)!;
+    const entry = tenantLane.shift()!;
+    if (tenantLane.count === 0) this.#lanes[lane].delete(tenantId);
+    this.#waitingByClass[lane] -= 1;
+    this.started(entry.claim, now);
+    return entry;
+  }
+
+  /** Counts a call as started (one that took a free slot without waiting, or one {@link next} picked). */
+  started(claim: Claim, now: number): void {
+    const { tenantId, priority } = this.normalise(claim);
+    const work = this.#startedByTenant.get(tenantId) ?? 0;
+    this.#virtualTime = work / this.weightOf(tenantId);
+    this.#inFlightByTenant.set(tenantId, this.inFlightOf(tenantId) + 1);
+    this.#startedByTenant.set(tenantId, work + 1);
+    this.#inFlightByClass[priority] += 1;
+    if (priority === 'realtime') {
+      this.#lastRealtimeAt = now;
+      this.#rollPeak(now);
+      this.#peak.current = Math.max(this.#peak.current, this.#inFlightByClass.realtime);
+    }
+  }
+
+  /** Counts a call as ended. */
+  ended(claim: Claim): void {
+    const { tenantId, priority } = this.normalise(claim);
+    const left = this.inFlightOf(tenantId) - 1;
+    if (left > 0) this.#inFlightByTenant.set(tenantId, left);
+    else this.#inFlightByTenant.delete(tenantId);
+    this.#inFlightByClass[priority] = Math.max(0, this.#inFlightByClass[priority] - 1);
+  }
+
+  #laneOf(claim: Claim, now: number): Priority {
+    if (claim.priority === 'realtime') return 'realtime';
+    return claim.urgentAt !== undefined && now >= claim.urgentAt ? 'realtime' : 'batch';
+  }
+
+  #laneFor(priority: Priority, tenantId: string): Lane<W> {
+    let lane = this.#lanes[priority].get(tenantId);
+    if (!lane) {
+      lane = new Lane<W>();
+      this.#lanes[priority].set(tenantId, lane);
+    }
+    return lane;
+  }
+
+  /** Moves each tenant's first waiting batch call to the real-time lane once its deadline nears. */
+  #promoteUrgent(now: number): void {
+    if (!this.#options.enabled || this.#waitingByClass.batch === 0) return;
+    for (const [tenantId, lane] of [...this.#lanes.batch]) {
+      for (let entry = lane.peek(); entry && this.#laneOf(entry.claim, now) === 'realtime'; entry = lane.peek()) {
+        lane.shift();
+        this.#waitingByClass.batch -= 1;
+        entry.lane = 'realtime';
+        this.#laneFor('realtime', tenantId).push(entry);
+        this.#waitingByClass.realtime += 1;
+      }
+      if (lane.count === 0) this.#lanes.batch.delete(tenantId);
+    }
+  }
+
+  /**
+   * The tenant with a call that may start furthest below its weighted share (fewest calls
+   * in flight per unit of weight); on a tie, one with a real-time call waiting, then the
+   * one with the least work started per unit of weight, then the earliest arrival.
+   */
+  #pickTenant(batchMayStart: boolean): string | undefined {
+    let best: { tenantId: string; load: number; realtime: boolean; work: number; seq: number } | undefined;
+    const consider = (tenantId: string, head: FairEntry<W>, realtime: boolean): void => {
+      const weight = this.weightOf(tenantId);
+      const load = this.inFlightOf(tenantId) / weight;
+      const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
+      const better =
+        !best ||
+        load < best.load ||
+        (load === best.load &&
+          ((realtime && !best.realtime) ||
+            (realtime === best.realtime && (work < best.work || (work === best.work && head.seq < best.seq)))));
+      if (better) best = { tenantId, load, realtime, work, seq: head.seq };
+    };
+    for (const [tenantId, lane] of this.#lanes.realtime) {
+      const head = lane.peek();
+      if (head) consider(tenantId, head, true);
+    }
+    if (batchMayStart) {
+      for (const [tenantId, lane] of this.#lanes.batch) {
+        const head = lane.peek();
+        if (head && !this.#lanes.realtime.has(tenantId)) consider(tenantId, head, false);
+      }
+    }
+    return best?.tenantId;
+  }
+}

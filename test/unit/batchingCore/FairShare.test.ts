@@ -1,0 +1,271 @@
+import { AdaptiveLimiter } from '../../../shared/batchingCore/AdaptiveLimiter';
+import { type Claim, FairQueue, resolveFairShare } from '../../../shared/batchingCore/FairShare';
+import { FakeClock } from '../../helpers/FakeClock';
+
+const batch = (tenantId: string, urgentAt?: number): Claim => ({
+  tenantId,
+  priority: 'batch',
+  ...(urgentAt === undefined ? {} : { urgentAt }),
+});
+const realtime = (tenantId: string): Claim => ({ tenantId, priority: 'realtime' });
+
+/** Pushes `count` waiting calls of `claim`. */
+function pushMany(queue: FairQueue<string>, claim: Claim, count: number, now = 0): void {
+  for (let index = 0; index < count; index += 1) queue.push(claim, `${claim.tenantId}${index}`, now);
+}
+
+/** Grants slots until none may start; returns the waiters granted, in order. */
+function fill(queue: FairQueue<string>, limit: number, now = 0, inFlight = { count: 0 }): string[] {
+  const granted: string[] = [];
+  for (let entry = queue.next(inFlight.count, limit, now); entry; entry = queue.next(inFlight.count, limit, now)) {
+    granted.push(entry.waiter);
+    inFlight.count += 1;
+  }
+  return granted;
+}
+
+describe('FairQueue: weighted max-min fair shares', () => {
+  it('splits a contended backend by weight among backlogged tenants', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ weights: { a: 2 }, realtimeReserve: 0 });
+    for (const tenant of ['a', 'b', 'c']) pushMany(queue, batch(tenant), 50);
+
+    // Act
+    fill(queue, 12);
+
+    // Assess
+    expect([queue.inFlightOf('a'), queue.inFlightOf('b'), queue.inFlightOf('c')]).toEqual([6, 3, 3]);
+  });
+
+  it('keeps the shares as slots free up: each freed slot goes to the tenant furthest below its share', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ weights: { a: 3 }, realtimeReserve: 0 });
+    const inFlight = { count: 0 };
+    pushMany(queue, batch('a'), 100);
+    fill(queue, 8, 0, inFlight);
+    pushMany(queue, batch('b'), 100);
+
+    // Act: a holds all 8 when b arrives; its calls end one by one and are never cut
+    for (let ended = 0; ended < 8; ended += 1) {
+      queue.ended(batch('a'));
+      inFlight.count -= 1;
+      fill(queue, 8, 0, inFlight);
+    }
+
+    // Assess: 3:1 of 8 slots
+    expect([queue.inFlightOf('a'), queue.inFlightOf('b')]).toEqual([6, 2]);
+  });
+
+  it('gives a tenant that wants less than its share all it wants, and the rest to the others', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0 });
+    pushMany(queue, batch('big'), 100);
+    pushMany(queue, batch('small'), 2);
+
+    // Act
+    fill(queue, 10);
+
+    // Assess
+    expect([queue.inFlightOf('small'), queue.inFlightOf('big')]).toEqual([2, 8]);
+  });
+
+  it('is work-conserving: a tenant alone gets every slot, batch alone is held under no reserve', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0.5 });
+    pushMany(queue, batch('alone'), 100);
+
+    // Act
+    const granted = fill(queue, 16);
+
+    // Assess
+    expect(granted).toHaveLength(16);
+    expect(queue.inFlightOf('alone')).toBe(16);
+  });
+
+  it('serves a tenant’s real-time calls before its batch ones, and real-time first on equal loads', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0 });
+    pushMany(queue, batch('b'), 3);
+    pushMany(queue, batch('a'), 3);
+    queue.push(realtime('a'), 'rt-a', 0);
+    queue.push(realtime('b'), 'rt-b', 0);
+
+    // Act
+    const granted = fill(queue, 4);
+
+    // Assess
+    expect(granted).toEqual(['rt-a', 'rt-b', 'b0', 'a0']);
+  });
+
+  it('lets a tenant’s real-time flood take no more than its share from another tenant’s batch job', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0 });
+    pushMany(queue, realtime('flood'), 100);
+    pushMany(queue, batch('job'), 100);
+
+    // Act
+    fill(queue, 10);
+
+    // Assess
+    expect([queue.inFlightOf('flood'), queue.inFlightOf('job')]).toEqual([5, 5]);
+  });
+
+  it('holds batch under the real-time reserve while real-time is about, and lifts it after the hold', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0.25, realtimeHoldMs: 5_000 });
+    queue.started(realtime('a'), 0);
+    queue.ended(realtime('a'));
+    pushMany(queue, batch('b'), 20);
+    const inFlight = { count: 0 };
+
+    // Act
+    const during = fill(queue, 8, 1_000, inFlight).length;
+    const realtimeMayStart = queue.mayStart(realtime('a'), inFlight.count, 8, 1_000);
+    const after = fill(queue, 8, 6_000, inFlight).length;
+
+    // Assess: 2 of 8 slots kept free for real-time during the hold; all used after it
+    expect(during).toBe(6);
+    expect(realtimeMayStart).toBe(true);
+    expect(after).toBe(2);
+  });
+
+  it('sizes the reserve from the real-time traffic: a trickle keeps two slots, a burst up to the share', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0.25, realtimeHoldMs: 5_000 });
+    queue.started(realtime('a'), 0);
+    queue.ended(realtime('a'));
+    const trickle = queue.batchCap(100, 10);
+    for (let index = 0; index < 40; index += 1) queue.started(realtime('a'), 20);
+
+    // Act
+    const burst = queue.batchCap(100, 30);
+
+    // Assess
+    expect(trickle).toBe(98);
+    expect(burst).toBe(75);
+  });
+
+  it('serves a batch call whose deadline nears as real-time, past the reserve', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ realtimeReserve: 0.5 });
+    queue.push(realtime('rt'), 'rt', 0);
+    queue.push(batch('a'), 'later', 0);
+    queue.push(batch('b', 100), 'urgent', 0);
+
+    // Act
+    const beforeUrgent = fill(queue, 3, 50);
+    const queue2 = new FairQueue<string>({ realtimeReserve: 0.5 });
+    queue2.push(batch('a'), 'later', 0);
+    queue2.push(realtime('rt'), 'rt', 0);
+    queue2.push(batch('b', 100), 'urgent', 0);
+    const onceUrgent = fill(queue2, 2, 150);
+
+    // Assess: before its time it is ordinary batch; after, it goes with the real-time calls
+    expect(beforeUrgent).toEqual(['rt', 'later']);
+    expect(onceUrgent).toEqual(['rt', 'urgent']);
+  });
+
+  it('does not let a tenant bank the time it was idle', () => {
+    // Prepare: a served 100 calls alone; then b joins, and a comes back after idling
+    const queue = new FairQueue<string>({ realtimeReserve: 0 });
+    for (let index = 0; index < 100; index += 1) {
+      queue.started(batch('a'), 0);
+      queue.ended(batch('a'));
+    }
+    pushMany(queue, batch('b'), 10);
+    pushMany(queue, batch('a'), 10);
+
+    // Act: one slot, so loads tie at 0 and the work per weight decides
+    const order: string[] = [];
+    const inFlight = { count: 0 };
+    for (let round = 0; round < 6; round += 1) {
+      const [granted] = fill(queue, 1, 0, inFlight);
+      order.push(granted!.slice(0, 1));
+      queue.ended(batch(granted!.slice(0, 1)));
+      inFlight.count -= 1;
+    }
+
+    // Assess: b is not served six times in a row for a's past
+    expect(order.filter((tenant) => tenant === 'a').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('disabled, serves every call first come, first served', () => {
+    // Prepare
+    const queue = new FairQueue<string>({ enabled: false });
+    pushMany(queue, batch('big'), 4);
+    queue.push(realtime('small'), 'rt', 0);
+
+    // Act
+    const granted = fill(queue, 5);
+
+    // Assess
+    expect(granted).toEqual(['big0', 'big1', 'big2', 'big3', 'rt']);
+  });
+
+  it('refuses weights that would starve a tenant', () => {
+    expect(() => resolveFairShare({ weights: { a: 0 } })).toThrow('weight of a');
+    expect(() => resolveFairShare({ realtimeReserve: 1 })).toThrow('realtimeReserve');
+  });
+});
+
+describe('AdaptiveLimiter with claims', () => {
+  it('lets a real-time call start in a reserved slot while batch waits', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 4, clock, fairShare: { realtimeReserve: 0.25 } });
+    limiter.tryAcquire(realtime('a'));
+    limiter.release(realtime('a'));
+    const batchStarts: number[] = [];
+    for (let index = 0; index < 5; index += 1) void limiter.acquire(undefined, batch('b')).then(() => batchStarts.push(index));
+    await clock.settle();
+
+    // Act
+    const realtimeEpoch = limiter.tryAcquire(realtime('a'));
+
+    // Assess
+    expect(batchStarts).toEqual([0, 1, 2]);
+    expect(realtimeEpoch).toBe(0);
+    expect(limiter.inFlightOfClass('realtime')).toBe(1);
+  });
+
+  it('gives a freed slot to a waiting real-time call before earlier batch waiters', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 2, clock, fairShare: { realtimeReserve: 0 } });
+    await limiter.acquire(undefined, batch('b'));
+    await limiter.acquire(undefined, batch('b'));
+    const order: string[] = [];
+    const waits = [
+      limiter.acquire(undefined, batch('b')).then(() => order.push('batch')),
+      limiter.acquire(undefined, realtime('a')).then(() => order.push('realtime')),
+    ];
+
+    // Act
+    limiter.release(batch('b'));
+    await clock.settle();
+    limiter.release(batch('b'));
+    await Promise.all(waits);
+
+    // Assess
+    expect(order).toEqual(['realtime', 'batch']);
+  });
+
+  it('wakes the others when a waiter that held them back gives up', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 1, clock, fairShare: { realtimeReserve: 0 } });
+    await limiter.acquire(undefined, batch('a'));
+    const leaving = new AbortController();
+    const gone = limiter.acquire(leaving.signal, realtime('x')).catch(() => 'gone');
+    const stays = limiter.acquire(undefined, batch('b'));
+
+    // Act
+    leaving.abort(new Error('left'));
+    limiter.release(batch('a'));
+
+    // Assess
+    await expect(gone).resolves.toBe('gone');
+    await expect(stays).resolves.toBe(0);
+    expect(limiter.inFlightOf('b')).toBe(1);
+  });
+});
