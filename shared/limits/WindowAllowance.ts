@@ -37,6 +37,8 @@ export class WindowAllowance {
   #held = 0;
   /** The counter's total after this container's last draw in this window. */
   #drawn = 0;
+  /** Takes run one at a time, so that concurrent requests of a container share one draw instead of each drawing a block. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly scope: string,
@@ -45,7 +47,13 @@ export class WindowAllowance {
   ) {}
 
   /** Takes `amount` for a request: from what is held, else with a draw on the shared counter. False when the limit is reached. */
-  async take(amount: number, limit: number, now: number): Promise<boolean> {
+  take(amount: number, limit: number, now: number): Promise<boolean> {
+    const taken = this.#queue.then(() => this.#take(amount, limit, now));
+    this.#queue = taken.catch(() => undefined);
+    return taken;
+  }
+
+  async #take(amount: number, limit: number, now: number): Promise<boolean> {
     this.#roll(now);
     if (this.#held >= amount) {
       this.#held -= amount;
