@@ -15,11 +15,15 @@ import { createTenantAdmission } from '../../shared/wiring/limits';
  * ResponseTransferMode STREAM): `stream: true` answers server-sent events as the tokens
  * come, anything else one JSON completion. Either may take minutes, not 29 s.
  */
-export const createHandler = (deps: { service: InferenceService; admission?: Pick<TenantAdmission, 'admit'>; maxBodyBytes: number }) =>
+export const createHandler = (deps: {
+  service: InferenceService;
+  admission?: Pick<TenantAdmission, 'admit' | 'headers'>;
+  maxBodyBytes: number;
+}) =>
   httpRoute(
     async ({ body, deadline, signal, event, tenant, answerHeaders }) => {
+      const admit = deps.admission ? await admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
       const request = parseRequest(ChatCompletionRequest, body);
-      const admit = deps.admission ? admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
       const options = { deadline, signal, tenantId: tenant.tenantId, admit };
       if (!request.stream) return jsonResponse(200, await deps.service.chatCompletion(request, options));
       const chunks = await deps.service.chatCompletionStream(request, options);

@@ -10,11 +10,15 @@ import type { TenantAdmission } from '../../shared/limits/TenantAdmission';
 import { createTenantAdmission } from '../../shared/wiring/limits';
 
 /** `POST /v1/embeddings`. */
-export const createHandler = (deps: { service: InferenceService; admission?: Pick<TenantAdmission, 'admit'>; maxBodyBytes: number }) =>
+export const createHandler = (deps: {
+  service: InferenceService;
+  admission?: Pick<TenantAdmission, 'admit' | 'headers'>;
+  maxBodyBytes: number;
+}) =>
   httpRoute(
     async ({ body, deadline, tenant, answerHeaders }) => {
+      const admit = deps.admission ? await admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
       const request = parseRequest(EmbeddingsRequest, body);
-      const admit = deps.admission ? admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
       return jsonResponse(200, await deps.service.embeddings(request, { deadline, tenantId: tenant.tenantId, admit }));
     },
     { jsonBodyMaxBytes: deps.maxBodyBytes },

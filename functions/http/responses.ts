@@ -16,10 +16,14 @@ import { createTenantAdmission } from '../../shared/wiring/limits';
  * chat completions: `stream: true` answers the Responses event stream, anything else one
  * Response object.
  */
-export const createHandler = (deps: { service: ResponsesService; admission?: Pick<TenantAdmission, 'admit'>; maxBodyBytes: number }) =>
+export const createHandler = (deps: {
+  service: ResponsesService;
+  admission?: Pick<TenantAdmission, 'admit' | 'headers'>;
+  maxBodyBytes: number;
+}) =>
   httpRoute(
     async ({ body, deadline, signal, tenant, answerHeaders }) => {
-      const admit = deps.admission ? admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
+      const admit = deps.admission ? await admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
       const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), {
         deadline,
         signal,

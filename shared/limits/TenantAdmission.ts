@@ -71,6 +71,12 @@ export class TenantAdmission {
     return this.deps.limiter.admit(subject, estimatedTokens);
   }
 
+  /** OpenAI's rate-limit headers as the caller's counters stand (for answers refused before admission). */
+  async headers(caller: Caller): Promise<Record<string, string>> {
+    const { subject } = await this.#subject(caller);
+    return this.deps.limiter.headers(subject);
+  }
+
   /** Refuses new batch jobs and queued requests of a tenant over its budget (they are not rate limited). */
   async checkBudget(tenantId: string): Promise<void> {
     const settings = await this.#tenantSettings(tenantId);

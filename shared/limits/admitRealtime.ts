@@ -10,17 +10,20 @@ export interface RouteCaller {
 }
 
 /**
- * The `admit` step a real-time route hands the inference service: admits the request
- * for its caller once its tokens are estimated, and puts OpenAI's `x-ratelimit-*`
- * headers on the answer (`answerHeaders`, which every answer of the invocation carries).
+ * The `admit` step a real-time route hands the inference service: puts OpenAI's
+ * `x-ratelimit-*` headers as they stand on the answer at once (`answerHeaders`, which
+ * every answer of the invocation carries, so a request refused before admission has them
+ * too), then admits the request once its tokens are estimated and updates them.
  */
-export function admitRealtime(
-  admission: Pick<TenantAdmission, 'admit'>,
-  caller: RouteCaller,
+export async function admitRealtime(
+  admission: Pick<TenantAdmission, 'admit' | 'headers'>,
+  route: RouteCaller,
   answerHeaders: Record<string, string>,
-): (estimatedTokens: number) => Promise<SettleTokens> {
+): Promise<(estimatedTokens: number) => Promise<SettleTokens>> {
+  const caller = callerOf(route);
+  Object.assign(answerHeaders, await admission.headers(caller));
   return async (estimatedTokens) => {
-    const admitted = await admission.admit(callerOf(caller), estimatedTokens);
+    const admitted = await admission.admit(caller, estimatedTokens);
     Object.assign(answerHeaders, admitted.headers);
     return admitted.settle;
   };
