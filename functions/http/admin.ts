@@ -23,7 +23,12 @@ const WITH_BODY = new Set([CREATE_KEY, SET_KEY_LIMITS, SET_TENANT_LIMITS]);
  * `PUT /v1/admin/keys/{keyId}/limits`, `GET`/`PUT /v1/admin/tenants/{tenant}/limits` and
  * `GET /v1/admin/usage`.
  */
-export const createHandler = (deps: { keys: ApiKeyAdmin; tenants: TenantLimitsAdmin; usage: Pick<UsageStore, 'query'>; maxBodyBytes: number }) =>
+export const createHandler = (deps: {
+  keys: ApiKeyAdmin;
+  tenants: TenantLimitsAdmin;
+  usage: Pick<UsageStore, 'query'>;
+  maxBodyBytes: number;
+}) =>
   httpRoute(
     async ({ event, tenant, body }) => {
       requireAdmin(tenant);
@@ -42,7 +47,10 @@ export const createHandler = (deps: { keys: ApiKeyAdmin; tenants: TenantLimitsAd
         case SET_TENANT_LIMITS:
           return jsonResponse(
             200,
-            await deps.tenants.put(parseRequest(TenantId, event.pathParameters?.tenant ?? ''), parseRequest(TenantLimitSettings, body ?? {})),
+            await deps.tenants.put(
+              parseRequest(TenantId, event.pathParameters?.tenant ?? ''),
+              parseRequest(TenantLimitSettings, body ?? {}),
+            ),
           );
         case 'GET /v1/admin/usage':
           return jsonResponse(200, await readUsageReport(deps.usage, parseRequest(UsageQuery, query)));
