@@ -180,6 +180,15 @@ describe('rate limits and budgets per key and tenant, through the local platform
       250,
       'the budget to be spent',
     );
+    const batch = await call(keys.beta1.key, 'POST', '/v1/batches', {
+      input_file_id: 'file-none',
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const queued = await call(keys.beta1.key, 'POST', '/v1/requests', {
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] },
+    });
     const usage = await call(keys.beta1.key, 'GET', '/v1/usage');
     const events = (await (await fetch(`${platform.events}/_events`)).json()) as { 'detail-type': string; detail: Record<string, any> }[];
     const other = await chat(keys.alpha2.key);
@@ -194,6 +203,12 @@ describe('rate limits and budgets per key and tenant, through the local platform
       },
     });
     expect(refused.headers.get('x-should-retry')).toBe('false');
+    expect([batch.status, batch.body.error.code, queued.status, queued.body.error.code]).toEqual([
+      429,
+      'insufficient_quota',
+      429,
+      'insufficient_quota',
+    ]);
     expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('10000');
     expect(usage.status).toBe(200);
     expect(usage.body).toMatchObject({
