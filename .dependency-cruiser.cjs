@@ -67,7 +67,8 @@ module.exports = {
       from: { path: '^functions/' },
       to: {
         path: '^shared/',
-        pathNot: '^shared/(wiring|realtime|batchJobs|queueRequests|auth|usage|limits|http|sqsEvents|observability|console|config|domain|errors)/',
+        pathNot:
+          '^shared/(wiring|realtime|batchJobs|queueRequests|auth|usage|limits|http|sqsEvents|observability|console|config|domain|errors)/',
         dependencyTypesNot: ['type-only'],
       },
     },
