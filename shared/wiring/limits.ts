@@ -32,7 +32,7 @@ export function createTenantAdmission(config: Config): TenantAdmission {
     windowMs: limits.windowMs,
     blockFraction: limits.blockFraction,
     onThrottle: ({ tenantId, keyId, scope, limit }) =>
-      publishMetrics({ limit, scope }, [{ name: 'RateLimited', value: 1 }], { tenantId, keyId }),
+      publishMetrics({ limit, scope }, [{ name: 'RateLimited', value: 1 }], { tenant: tenantId, keyId }),
   });
   const budget = new BudgetGuard({
     usage,
@@ -42,7 +42,7 @@ export function createTenantAdmission(config: Config): TenantAdmission {
     refreshMs: limits.budgetRefreshMs,
     ...(config.eventBusName ? { events: new EventBridgePublisher(createEventBridgeClient(), config.eventBusName) } : {}),
     onWarningError: (error) => logger.warn('a budget warning was not published', { error: error as Error }),
-    onExceeded: (tenantId) => publishMetrics({}, [{ name: 'QuotaExceeded', value: 1 }], { tenantId }),
+    onExceeded: (tenantId) => publishMetrics({}, [{ name: 'QuotaExceeded', value: 1 }], { tenant: tenantId }),
   });
   return new TenantAdmission({
     limiter,
