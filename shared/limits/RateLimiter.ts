@@ -34,6 +34,9 @@ export interface Admission {
   settle(tokens: number): void;
 }
 
+/** Allowances one container keeps (two per key and per tenant it has served). */
+const MAX_ALLOWANCES = 20_000;
+
 interface Scope {
   scope: 'key' | 'tenant';
   id: string;
@@ -149,6 +152,9 @@ export class RateLimiter {
     const key = `${resource}\n${scopeId}`;
     let allowance = this.#allowances.get(key);
     if (!allowance) {
+      // Bounded: a container that has seen very many keys forgets them all (what they held is
+      // lost to the window: fewer admissions, never more).
+      if (this.#allowances.size >= MAX_ALLOWANCES) this.#allowances.clear();
       allowance = new WindowAllowance(scopeId, resource, this.options);
       this.#allowances.set(key, allowance);
     }
