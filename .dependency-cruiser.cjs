@@ -15,7 +15,7 @@
  * - tools, apart: shared/devTools/, and shared/cli/ (an operator tool that talks HTTP: domain/ types only).
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const USE_CASES = '^shared/(realtime|batchJobs|queueRequests|auth|usage)/';
+const USE_CASES = '^shared/(realtime|batchJobs|queueRequests|auth|usage|limits)/';
 const BUILDING_BLOCKS = '^shared/(domain|batchingCore|providers|routing|fleet|errors|config)/';
 
 module.exports = {
@@ -76,7 +76,8 @@ module.exports = {
       from: { path: '^functions/' },
       to: {
         path: '^shared/',
-        pathNot: '^shared/(wiring|realtime|batchJobs|queueRequests|auth|usage|http|sqsEvents|observability|console|config|domain|errors)/',
+        pathNot:
+          '^shared/(wiring|realtime|batchJobs|queueRequests|auth|usage|limits|http|sqsEvents|observability|console|config|domain|errors)/',
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -28,7 +28,13 @@ export const createHandler =
     return {
       principalId: principal.tenantId,
       policyDocument: policy('Allow', event.methodArn),
-      context: { tenantId: principal.tenantId, keyId: principal.keyId, role: principal.role },
+      context: {
+        tenantId: principal.tenantId,
+        keyId: principal.keyId,
+        role: principal.role,
+        // Context values are strings: the key's own limits travel as JSON.
+        ...(principal.limits ? { keyLimits: JSON.stringify(principal.limits) } : {}),
+      },
     };
   };
 

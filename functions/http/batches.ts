@@ -13,6 +13,8 @@ import type { IngestJobMessage } from '../../shared/batchJobs/api/IngestJobMessa
 import { loadConfig } from '../../shared/config/config';
 import { NotFoundError } from '../../shared/errors/requestErrors';
 import { httpRoute } from '../../shared/http/httpRoute';
+import type { TenantAdmission } from '../../shared/limits/TenantAdmission';
+import { createTenantAdmission } from '../../shared/wiring/limits';
 import { jsonResponse } from '../../shared/http/responses';
 import { parseRequest } from '../../shared/domain/validation';
 
@@ -22,12 +24,14 @@ const CREATE = 'POST /v1/batches';
  * The Batch API: `POST /v1/batches`, `GET /v1/batches`, `GET /v1/batches/{batchId}` and
  * `POST /v1/batches/{batchId}/cancel`. Only the create route has a (JSON) body.
  */
-export const createHandler = (deps: { service: BatchService; maxBodyBytes: number }) =>
+export const createHandler = (deps: { service: BatchService; budget?: Pick<TenantAdmission, 'checkBudget'>; maxBodyBytes: number }) =>
   httpRoute(
     async ({ event, tenant: { tenantId }, body }) => {
       const batchId = event.pathParameters?.batchId ?? '';
       switch (event.routeKey) {
         case CREATE:
+          // New work of a tenant over its monthly budget is refused (429 insufficient_quota); jobs already running finish.
+          await deps.budget?.checkBudget(tenantId);
           return jsonResponse(200, await deps.service.create(tenantId, parseRequest(CreateBatchRequest, body)));
         case 'GET /v1/batches':
           return jsonResponse(200, await deps.service.list(tenantId, parseRequest(ListBatchesQuery, event.queryStringParameters ?? {})));
@@ -56,5 +60,6 @@ export const handler = createHandler({
     prices: config.priceTable,
     ...(batchInference ? { onCancelling: (jobId: string) => stopBatchInference(batchInference, jobId) } : {}),
   }),
+  budget: createTenantAdmission(config),
   maxBodyBytes: config.maxBodyBytes,
 });

@@ -7,16 +7,29 @@ import { createInferenceService } from '../../shared/wiring/realtime';
 import { encodeSseStream } from '../../shared/realtime/responses/streamEvents';
 import { ResponsesRequest } from '../../shared/realtime/responses/requestSchema';
 import { ResponsesService } from '../../shared/realtime/responses/ResponsesService';
+import { admitRealtime } from '../../shared/limits/admitRealtime';
+import type { TenantAdmission } from '../../shared/limits/TenantAdmission';
+import { createTenantAdmission } from '../../shared/wiring/limits';
 
 /**
  * `POST /v1/responses` (the Responses API, stateless), a response-streaming function like
  * chat completions: `stream: true` answers the Responses event stream, anything else one
  * Response object.
  */
-export const createHandler = (deps: { service: ResponsesService; maxBodyBytes: number }) =>
+export const createHandler = (deps: {
+  service: ResponsesService;
+  admission?: Pick<TenantAdmission, 'admit' | 'headers'>;
+  maxBodyBytes: number;
+}) =>
   httpRoute(
-    async ({ body, deadline, signal, tenant: { tenantId } }) => {
-      const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), { deadline, signal, tenantId });
+    async ({ body, deadline, signal, tenant, answerHeaders }) => {
+      const admit = deps.admission ? await admitRealtime(deps.admission, tenant, answerHeaders) : undefined;
+      const answer = await deps.service.respond(parseRequest(ResponsesRequest, body), {
+        deadline,
+        signal,
+        tenantId: tenant.tenantId,
+        admit,
+      });
       if (answer.kind === 'response') return jsonResponse(200, answer.response);
       return { statusCode: 200, headers: { ...EVENT_STREAM_HEADERS }, body: encodeSseStream(answer.events) };
     },
@@ -24,4 +37,8 @@ export const createHandler = (deps: { service: ResponsesService; maxBodyBytes: n
   );
 
 const config = loadConfig();
-export const handler = createHandler({ service: new ResponsesService(createInferenceService(config)), maxBodyBytes: config.maxBodyBytes });
+export const handler = createHandler({
+  service: new ResponsesService(createInferenceService(config)),
+  admission: createTenantAdmission(config),
+  maxBodyBytes: config.maxBodyBytes,
+});

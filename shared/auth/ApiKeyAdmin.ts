@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors/requestErrors';
 import { issueApiKey, type ApiKeyDirectory, type ApiKeyRecord } from './ApiKeyStore';
-
-/** A tenant id as keys, jobs and inbox keys name it: letters, digits, `.`, `_` and `-`, not `.` or `..` alone. */
-export const TenantId = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_" or "-"')
-  .refine((tenant) => tenant !== '.' && tenant !== '..', 'must not be "." or ".."');
+import type { RateLimitValues } from '../limits/types';
+import { TenantId } from '../domain/tenant';
 
 /** The body of `POST /v1/admin/keys`. */
 export const CreateApiKeyRequest = z.strictObject({
@@ -33,6 +29,8 @@ export interface ApiKeyObject {
   /** Unix seconds, to within five minutes; `null` when never used since uses were recorded. */
   last_used_at: number | null;
   revoked_at: number | null;
+  /** The key's own rate limits (`PUT /v1/admin/keys/{id}/limits`); absent while it takes the defaults. */
+  limits?: RateLimitValues;
 }
 
 const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
@@ -49,6 +47,7 @@ export function toApiKeyObject(record: ApiKeyRecord): ApiKeyObject {
     created_at: seconds(record.createdAt) ?? 0,
     last_used_at: seconds(record.lastUsedAt),
     revoked_at: seconds(record.revokedAt),
+    ...(record.limits ? { limits: record.limits } : {}),
   };
 }
 
@@ -74,6 +73,14 @@ export class ApiKeyAdmin {
   async list(filter: { tenant?: string } = {}): Promise<{ object: 'list'; data: ApiKeyObject[] }> {
     const records = await this.keys.list(filter.tenant ? { tenantId: filter.tenant } : {});
     return { object: 'list', data: records.map(toApiKeyObject) };
+  }
+
+  /** Sets the key's own rate limits (fields left out take the defaults, `null` is no limit); 404 for an unknown id. */
+  async setLimits(keyId: string, limits: RateLimitValues): Promise<ApiKeyObject> {
+    const record = await this.keys.findById(keyId);
+    if (!record) throw new NotFoundError(`No API key has the id '${keyId}'.`, { code: 'api_key_not_found', param: 'id' });
+    await this.keys.setLimits(record.keyHash, limits);
+    return toApiKeyObject({ ...record, limits });
   }
 
   /** Revokes the key with id `keyId` (revoking twice keeps the first time); 404 for an unknown id. */

@@ -1,3 +1,4 @@
+import type { RateLimitValues } from '../limits/types';
 import { hashApiKey, LAST_USED_RESOLUTION_MS, type ApiKeyRecord, type ApiKeyRole, type ApiKeyStore } from './ApiKeyStore';
 
 /** Who a valid key belongs to, and what it may do. */
@@ -5,6 +6,8 @@ export interface Principal {
   tenantId: string;
   keyId: string;
   role: ApiKeyRole;
+  /** The key's own rate limits, if an admin set any. */
+  limits?: RateLimitValues;
 }
 
 /** How the authenticator caches and records use. */
@@ -44,7 +47,9 @@ export class ApiKeyAuthenticator {
 
     const record = await this.store.findByHash(keyHash);
     const live = record && !record.revokedAt ? record : undefined;
-    const principal = live ? { tenantId: live.tenantId, keyId: live.keyId, role: live.role ?? 'member' } : undefined;
+    const principal: Principal | undefined = live
+      ? { tenantId: live.tenantId, keyId: live.keyId, role: live.role ?? 'member', ...(live.limits ? { limits: live.limits } : {}) }
+      : undefined;
     if (this.options.cacheTtlMs > 0) {
       // A bounded cache: a flood of random keys must not grow memory without limit.
       if (this.cache.size >= (this.options.maxCacheEntries ?? 10_000)) this.cache.clear();

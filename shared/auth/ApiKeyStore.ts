@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { RateLimitValues } from '../limits/types';
 
 /** What a key may do: `admin` keys also manage keys and read usage (`/v1/admin/*`). */
 export type ApiKeyRole = 'admin' | 'member';
@@ -22,6 +23,8 @@ export interface ApiKeyRecord {
   /** When the key last authenticated, to within {@link LAST_USED_RESOLUTION_MS}. */
   lastUsedAt?: string;
   revokedAt?: string;
+  /** The key's own rate limits (an admin sets them); absent fields take the configured defaults. */
+  limits?: RateLimitValues;
 }
 
 /** How stale a key's `lastUsedAt` may get before a use writes it again: at most one write per key per this. */
@@ -51,6 +54,8 @@ export interface ApiKeyDirectory extends ApiKeyStore {
   findById(keyId: string): Promise<ApiKeyRecord | undefined>;
   /** Every key record (revoked ones too), or a tenant's, oldest first. */
   list(filter?: { tenantId?: string }): Promise<ApiKeyRecord[]>;
+  /** Replaces the key's own rate limits; an unknown hash is a no-op. */
+  setLimits(keyHash: string, limits: RateLimitValues): Promise<void>;
 }
 
 /** The hash under which a key is stored and looked up. */

@@ -14,6 +14,22 @@ const urlList = z
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A default limit: a whole number, or `none` (or empty) for no limit. */
+const limit = (fallback: number | undefined) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = (value ?? (fallback === undefined ? 'none' : String(fallback))).trim();
+      if (text === '' || text === 'none') return undefined;
+      const parsed = Number(text);
+      if (!Number.isInteger(parsed) || parsed < 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a whole number or "none"' });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
 /** The environment every function reads, validated once at cold start. */
 export const ConfigSchema = z.object({
   STAGE: z.string().min(1).default('dev'),
@@ -75,6 +91,34 @@ export const ConfigSchema = z.object({
   USAGE_FLUSH_MAX_REQUESTS: int(200),
   /** A running chunk reports its progress at most this often. */
   CHUNK_PROGRESS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1_000),
+  /**
+   * Rate limits (README, "Limits and budgets"): the window every per-minute limit counts
+   * in (a minute; tests shorten it), the share of a limit a container draws at once, and
+   * the defaults of a key and of a tenant that has none of its own.
+   */
+  RATE_LIMIT_WINDOW_MS: int(60_000),
+  RATE_LIMIT_BLOCK_FRACTION: z.coerce.number().positive().max(1).default(0.02),
+  KEY_REQUESTS_PER_MINUTE: limit(10_000),
+  KEY_TOKENS_PER_MINUTE: limit(10_000_000),
+  KEY_CONCURRENT_REQUESTS: limit(undefined),
+  TENANT_REQUESTS_PER_MINUTE: limit(undefined),
+  TENANT_TOKENS_PER_MINUTE: limit(undefined),
+  TENANT_CONCURRENT_REQUESTS: limit(undefined),
+  /** How long a container trusts a tenant's limits and budget, and its month of usage, before reading them again. */
+  TENANT_SETTINGS_TTL_MS: z.coerce.number().int().nonnegative().default(60_000),
+  BUDGET_REFRESH_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** Fractions of a budget at which a warning event goes out (each once a month). */
+  BUDGET_WARNING_THRESHOLDS: z
+    .string()
+    .default('0.5,0.8,1')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+        .map(Number),
+    )
+    .pipe(z.array(z.number().positive())),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
   /**
@@ -149,6 +193,25 @@ export interface Config {
   chunkProgressIntervalMs: number;
   /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
   fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
+  rateLimits: RateLimitConfig;
+}
+
+/** A limit of a key or a tenant; `undefined` is none. */
+export interface LimitDefaults {
+  requests?: number;
+  tokens?: number;
+  concurrent?: number;
+}
+
+/** How rate limits and budgets are counted, and their defaults. */
+export interface RateLimitConfig {
+  windowMs: number;
+  blockFraction: number;
+  key: LimitDefaults;
+  tenant: LimitDefaults;
+  settingsTtlMs: number;
+  budgetRefreshMs: number;
+  budgetWarningThresholds: number[];
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -236,6 +299,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weights: e.TENANT_WEIGHTS,
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
+    },
+    rateLimits: {
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      blockFraction: e.RATE_LIMIT_BLOCK_FRACTION,
+      key: { requests: e.KEY_REQUESTS_PER_MINUTE, tokens: e.KEY_TOKENS_PER_MINUTE, concurrent: e.KEY_CONCURRENT_REQUESTS },
+      tenant: { requests: e.TENANT_REQUESTS_PER_MINUTE, tokens: e.TENANT_TOKENS_PER_MINUTE, concurrent: e.TENANT_CONCURRENT_REQUESTS },
+      settingsTtlMs: e.TENANT_SETTINGS_TTL_MS,
+      budgetRefreshMs: e.BUDGET_REFRESH_MS,
+      budgetWarningThresholds: e.BUDGET_WARNING_THRESHOLDS,
     },
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,

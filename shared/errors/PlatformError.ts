@@ -10,7 +10,12 @@ export type OpenAiErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'rate_limit_error'
-  | 'server_error';
+  | 'server_error'
+  /** OpenAI's 429 over a request or token rate limit names the limit as the type. */
+  | 'requests'
+  | 'tokens'
+  /** OpenAI's 429 when the account's quota (here: the tenant's budget) is spent. */
+  | 'insufficient_quota';
 
 /** What every platform error is built from. */
 export interface PlatformErrorOptions {
@@ -20,6 +25,8 @@ export interface PlatformErrorOptions {
   retryable?: boolean;
   param?: string | null;
   cause?: unknown;
+  /** Headers the HTTP answer carries besides the body (`retry-after`, OpenAI's `x-ratelimit-*`). */
+  headers?: Record<string, string>;
 }
 
 /** Base of every error the platform raises on purpose. */
@@ -29,6 +36,7 @@ export class PlatformError extends Error {
   readonly type: OpenAiErrorType;
   readonly retryable: boolean;
   readonly param: string | null;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(message: string, options: PlatformErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -38,5 +46,6 @@ export class PlatformError extends Error {
     this.type = options.type;
     this.retryable = options.retryable ?? false;
     this.param = options.param ?? null;
+    this.headers = options.headers ?? {};
   }
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, Context, StreamifyHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
@@ -30,6 +30,11 @@ export interface RouteInput {
    * streamed body once it is aborted.
    */
   signal: AbortSignal;
+  /**
+   * Headers every answer of this invocation carries, success or error, streamed or not
+   * (the rate-limit headers): the route adds to it, the chain merges it last.
+   */
+  answerHeaders: Record<string, string>;
 }
 
 /**
@@ -83,6 +88,8 @@ export const ANSWER_RESERVE_MS = 500;
 
 /** Per invocation, the signal of the client's disconnect (keyed by the Lambda context). */
 const disconnects = new WeakMap<object, AbortSignal>();
+/** Per invocation, the headers every answer carries ({@link RouteInput.answerHeaders}). */
+const answerHeadersOf = new WeakMap<object, Record<string, string>>();
 
 /**
  * Builds a Lambda handler for a REST API route: the event normalised (payload 1.0 to
@@ -112,6 +119,8 @@ export function httpRoute(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(metricsMiddleware())
     .use(usageMiddleware())
+    // Before openAiErrors, so that its onError (middy runs them last-first) sees the error's answer.
+    .use(answerHeaders())
     .use(openAiErrors());
   if (!options.anonymous) handler.use(requireTenant());
   if (options.jsonBodyMaxBytes !== undefined) handler.use(jsonBody({ maxBytes: options.jsonBodyMaxBytes, when: options.jsonBodyWhen }));
@@ -121,12 +130,15 @@ export function httpRoute(
     const deadline = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS);
     const disconnected = disconnects.get(context);
     const expired = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
+    const headers: Record<string, string> = {};
+    answerHeadersOf.set(context, headers);
     const result = await route({
       event,
       tenant: options.anonymous ? { tenantId: 'anonymous', keyId: 'none', role: 'member' } : tenantOf(event),
       body: event.jsonBody,
       deadline,
       signal: disconnected ? AbortSignal.any([expired, disconnected]) : expired,
+      answerHeaders: headers,
     });
     if (typeof result.body === 'string') return result as RouteResponse;
     if (!streaming) throw new Error('A streamed body needs a route built with { streaming: true }.');
@@ -169,6 +181,16 @@ function routeEvent(): MiddlewareObj<WithJsonBody<RouteEvent>> {
       request.event = { ...toRouteEvent(request.event as unknown as APIGatewayProxyEvent), jsonBody: undefined };
     },
   };
+}
+
+/** Merges the invocation's {@link RouteInput.answerHeaders} into its answer, whatever it is. */
+function answerHeaders(): MiddlewareObj<WithJsonBody<RouteEvent>, RouteResponse | StreamedResponse, Error, Context> {
+  const merge = async (request: Request<WithJsonBody<RouteEvent>, RouteResponse | StreamedResponse, Error, Context>) => {
+    const headers = answerHeadersOf.get(request.context);
+    if (!headers || !request.response) return;
+    request.response = { ...request.response, headers: { ...headers, ...request.response.headers } } as RouteResponse | StreamedResponse;
+  };
+  return { after: merge, onError: merge };
 }
 
 async function* loggedStream(body: AsyncIterable<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {

@@ -40,6 +40,7 @@ export function openAiErrors(): MiddlewareObj<any, any, Error, Context> {
     else logger.info('request refused', { status, code: body.error.code, param: body.error.param });
     const headers: Record<string, string> = requestId ? { 'x-request-id': requestId } : {};
     if (status === 429 || status === 503) headers['retry-after'] = '1';
+    if (request.error instanceof PlatformError) Object.assign(headers, request.error.headers);
     request.response = jsonResponse(status, body, headers);
   };
   return { onError };

@@ -7,6 +7,8 @@ export interface AuthorizerContext {
   keyId: string;
   /** `admin` or `member`. */
   role: string;
+  /** The key's own rate limits as JSON, when an admin set any. */
+  keyLimits?: string;
 }
 
 /** The caller, once authenticated. */
@@ -15,6 +17,8 @@ export interface Tenant {
   keyId: string;
   /** What the key may do; a context without a role (an authorizer of an older deployment) is `member`. */
   role: 'admin' | 'member';
+  /** The key's own rate limits (`requests_per_minute`…), parsed by the limiter; absent when none were set. */
+  keyLimits?: unknown;
 }
 
 /**
@@ -23,9 +27,14 @@ export interface Tenant {
  * that arrives without one (a misconfigured route) is still refused with the OpenAI 401.
  */
 export function tenantOf(event: Pick<RouteEvent, 'authorizer'>): Tenant {
-  const { tenantId, keyId, role } = event.authorizer ?? {};
+  const { tenantId, keyId, role, keyLimits } = event.authorizer ?? {};
   if (typeof tenantId !== 'string' || !tenantId || typeof keyId !== 'string' || !keyId) throw new AuthenticationError();
-  return { tenantId, keyId, role: role === 'admin' ? 'admin' : 'member' };
+  return {
+    tenantId,
+    keyId,
+    role: role === 'admin' ? 'admin' : 'member',
+    ...(typeof keyLimits === 'string' ? { keyLimits: parsed(keyLimits) } : {}),
+  };
 }
 
 /** Refuses (403, OpenAI's error shape) a caller whose key is not an admin key. */
@@ -40,4 +49,12 @@ export function requireTenant(): { before: (request: { event: unknown }) => void
       tenantOf(request.event as RouteEvent);
     },
   };
+}
+
+function parsed(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
 }

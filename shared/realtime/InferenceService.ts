@@ -19,7 +19,17 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** Who asked: reported to the {@link RequestObserver} (metadata, never a metric dimension). */
   tenantId?: string;
+  /**
+   * Admission of the request once it is checked and its tokens estimated, before any
+   * backend is called (rate limits and budget; it throws to refuse). What it returns is
+   * called once with the tokens the request used when they are known (0 when it failed),
+   * so the estimate can be settled.
+   */
+  admit?: (estimatedTokens: number) => Promise<SettleTokens>;
 }
+
+/** Settles an admitted request's token estimate with its real use. */
+export type SettleTokens = (tokens: number) => void;
 
 /** What the service reports of each request it ran through the core. */
 export interface RequestReport {
@@ -73,8 +83,9 @@ export class InferenceService {
   async chatCompletion(request: ChatCompletionRequest, options: ServeOptions = {}): Promise<ChatCompletionResponse> {
     const model = this.router.model(request.model, 'chat');
     const items = chatItems(request, model);
+    const settle = await this.#admit(items, options);
     const started = this.now();
-    const [outcome] = await this.core.run(items, options);
+    const [outcome] = await settledRun(this.core.run(items, options), settle);
     this.#report('chat', model, started, [outcome!], options);
     return chatBody(outcome!, model, { created: Math.floor(this.now() / 1000) });
   }
@@ -95,22 +106,29 @@ export class InferenceService {
     ];
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
+    const settle = options.admit ? await options.admit(plan.estimatedTokens) : undefined;
     const started = this.now();
-    const [outcome] = await this.core.run(
-      [
-        {
-          id: '0',
-          route: plan.route,
-          estimatedTokens: plan.estimatedTokens,
-          input: { kind: 'chatStream', call: plan.call, signal },
-        },
-      ],
-      options,
-    );
+    const [outcome] = await this.core
+      .run(
+        [
+          {
+            id: '0',
+            route: plan.route,
+            estimatedTokens: plan.estimatedTokens,
+            input: { kind: 'chatStream', call: plan.call, signal },
+          },
+        ],
+        options,
+      )
+      .catch((error: unknown) => {
+        settle?.(0);
+        throw error;
+      });
     this.#report('chatStream', model, started, [outcome!], options);
+    if (outcome!.status !== 'succeeded' || outcome!.value.kind !== 'chatStream') settle?.(0);
     if (outcome!.status !== 'succeeded') throw outcomeError(outcome!, model.id);
     if (outcome!.value.kind !== 'chatStream') throw new Error(`backend returned ${outcome!.value.kind} for a streamed chat request`);
-    const stream = this.#observed(outcome!.value.stream, model.id, outcome!.backendId, options.tenantId);
+    const stream = this.#observed(outcome!.value.stream, model.id, outcome!.backendId, options.tenantId, settle);
     return chatChunks(stream, model, {
       created: Math.floor(this.now() / 1000),
       includeUsage: request.stream_options?.include_usage === true,
@@ -121,18 +139,34 @@ export class InferenceService {
   /** `POST /v1/embeddings`: the inputs go through the core together, so a backend that takes lists gets one call. */
   async embeddings(request: EmbeddingsRequest, options: ServeOptions = {}): Promise<EmbeddingsResponse> {
     const model = this.router.model(request.model, 'embeddings');
+    const items = embeddingItems(request, model);
+    const settle = await this.#admit(items, options);
     const started = this.now();
-    const outcomes = await this.core.run(embeddingItems(request, model), options);
+    const outcomes = await settledRun(this.core.run(items, options), settle);
     this.#report('embeddings', model, started, outcomes, options);
     return embeddingsBody(outcomes, request, model);
   }
 
-  /** The stream, reporting its tokens to the observer when it ends. */
-  #observed(stream: OpenedChatStream, modelId: string, backendId: string, tenantId: string | undefined): OpenedChatStream {
+  /** Admits the items' estimated tokens, when the caller asked for admission. */
+  async #admit(items: readonly { estimatedTokens: number }[], options: ServeOptions): Promise<SettleTokens | undefined> {
+    if (!options.admit) return undefined;
+    return options.admit(items.reduce((sum, item) => sum + item.estimatedTokens, 0));
+  }
+
+  /** The stream, reporting its tokens to the observer, and settling its admission, when it ends. */
+  #observed(
+    stream: OpenedChatStream,
+    modelId: string,
+    backendId: string,
+    tenantId: string | undefined,
+    settle: SettleTokens | undefined,
+  ): OpenedChatStream {
     const observer = this.observer;
-    if (!observer?.onStreamUsage) return stream;
+    if (!observer?.onStreamUsage && !settle) return stream;
     return observedStream(stream, (usage) => {
-      if (!usage) return;
+      // A stream without a usage report keeps its estimate: what it used is not known.
+      settle?.(usage ? usage.promptTokens + usage.completionTokens : Number.NaN);
+      if (!usage || !observer?.onStreamUsage) return;
       try {
         observer.onStreamUsage!({
           modelId,
@@ -207,4 +241,18 @@ function tokensOf(outcomes: Outcome<InferenceOutput>[]): { inputTokens: number; 
 
 function toModelObject(model: ModelEntry): ModelObject {
   return { id: model.id, object: 'model', created: CATALOGUE_EPOCH, owned_by: model.ownedBy };
+}
+
+/** The core's outcomes, settling the admission with the tokens of those served (0 for none, or a thrown run). */
+async function settledRun<T extends Outcome<InferenceOutput>[]>(run: Promise<T>, settle: SettleTokens | undefined): Promise<T> {
+  if (!settle) return run;
+  try {
+    const outcomes = await run;
+    const { inputTokens, outputTokens } = tokensOf(outcomes);
+    settle(inputTokens + outputTokens);
+    return outcomes;
+  } catch (error) {
+    settle(0);
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TenantId } from '../auth/ApiKeyAdmin';
+import { TenantId } from '../domain/tenant';
 import type { UsageRecord, UsageStore } from './types';
 import { usageDay } from './usageDays';
 

@@ -15,7 +15,8 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost, fairness } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost, fairness } =
+    results.items;
   if (utilisation) {
     out.push(
       `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyDirectory, ApiKeyRecord, ApiKeyRole } from '../../auth/ApiKeyStore';
+import { RateLimitValues } from '../../limits/types';
 
 const KEY_SK = 'APIKEY';
 const keyOf = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: KEY_SK });
@@ -92,6 +93,22 @@ export class DynamoDbApiKeyStore implements ApiKeyDirectory {
     }
   }
 
+  async setLimits(keyHash: string, limits: RateLimitValues): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(keyHash),
+          UpdateExpression: 'SET limits = :limits',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':limits': limits },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async findById(keyId: string): Promise<ApiKeyRecord | undefined> {
     const [found] = await this.scanKeys('keyId = :id', { ':id': keyId });
     return found;
@@ -124,6 +141,7 @@ export class DynamoDbApiKeyStore implements ApiKeyDirectory {
 
 function fromItem(item: Record<string, unknown>): ApiKeyRecord {
   const { pk, keyId, tenantId, name, createdAt, role, prefix, lastUsedAt, revokedAt } = item as Record<string, string | undefined>;
+  const limits = RateLimitValues.safeParse(item.limits);
   return {
     keyHash: (pk ?? '').slice('APIKEY#'.length),
     keyId: keyId!,
@@ -134,5 +152,6 @@ function fromItem(item: Record<string, unknown>): ApiKeyRecord {
     ...(prefix ? { prefix } : {}),
     ...(lastUsedAt ? { lastUsedAt } : {}),
     ...(revokedAt ? { revokedAt } : {}),
+    ...(item.limits !== undefined && limits.success ? { limits: limits.data } : {}),
   };
 }

@@ -28,6 +28,10 @@ class MemoryKeyDirectory implements ApiKeyDirectory {
   async list(filter: { tenantId?: string } = {}) {
     return [...this.records.values()].filter((record) => !filter.tenantId || record.tenantId === filter.tenantId);
   }
+  async setLimits(keyHash: string, limits: ApiKeyRecord['limits']) {
+    const record = this.records.get(keyHash);
+    if (record) record.limits = limits;
+  }
 }
 
 const NOW = new Date('2026-12-03T12:00:00Z');

@@ -48,6 +48,48 @@ describe('httpRoute, streaming', () => {
     });
   });
 
+  it.each([false, true])(
+    "puts the route's answer headers on its answer, success or error (streaming: %p), and an error's own headers over them",
+    async (streaming) => {
+      // Prepare
+      const ok = httpRoute(
+        async ({ answerHeaders }: RouteInput) => {
+          answerHeaders['x-ratelimit-remaining-requests'] = '4';
+          return jsonResponse(200, {});
+        },
+        { streaming } as { streaming: true },
+      );
+      const failing = httpRoute(
+        async ({ answerHeaders }: RouteInput) => {
+          answerHeaders['x-ratelimit-remaining-requests'] = '4';
+          answerHeaders['x-ratelimit-limit-requests'] = '5';
+          throw new PlatformError('over', {
+            code: 'rate_limit_exceeded',
+            status: 429,
+            type: 'requests',
+            headers: { 'x-ratelimit-remaining-requests': '0', 'retry-after': '7' },
+          });
+        },
+        { streaming } as { streaming: true },
+      );
+      const event = () => setTenant(loadEvent('http/chatCompletions.json'), 't');
+
+      // Act
+      const success = await invokeHandler(ok, event());
+      const refused = await invokeHandler(failing, event());
+
+      // Assess
+      expect(success.headers).toMatchObject({ 'content-type': 'application/json', 'x-ratelimit-remaining-requests': '4' });
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers).toMatchObject({
+        'x-ratelimit-limit-requests': '5',
+        'x-ratelimit-remaining-requests': '0',
+        'retry-after': '7',
+      });
+      expect(JSON.parse(refused.body)).toEqual({ error: { message: 'over', type: 'requests', param: null, code: 'rate_limit_exceeded' } });
+    },
+  );
+
   it('refuses an unauthenticated request with the 401 before the route runs', async () => {
     // Prepare
     const route = jest.fn(async () => jsonResponse(200, {}));

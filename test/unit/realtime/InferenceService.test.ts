@@ -201,3 +201,58 @@ describe('InferenceService', () => {
     expect(() => service.getModel('zzz')).toThrow(ModelNotFoundError);
   });
 });
+
+describe('InferenceService, admission (rate limits and budgets)', () => {
+  it('admits a request with its estimated tokens before any backend call, and settles it with the tokens used', async () => {
+    // Prepare
+    const { service, providers } = makeService();
+    const settled: number[] = [];
+    const admit = jest.fn(async (_estimate: number) => (tokens: number) => void settled.push(tokens));
+    // Act
+    await service.chatCompletion({ model: 'chat-a', messages: [user('hi')], max_tokens: 10 }, { admit });
+    await service.embeddings({ model: 'embed-b', input: ['abcd', 'abcdefgh'] }, { admit });
+    // Assess: chat's estimate is its prompt plus max_tokens; embeddings' its inputs (1 + 2).
+    expect(admit.mock.calls[0]![0]).toBeGreaterThan(10);
+    expect(admit.mock.calls[1]![0]).toBe(3);
+    expect(settled[0]).toBe(5); // 3 prompt + 2 completion, as the fake backend reports
+    expect(providers.get('gpu')!.chatCalls).toHaveLength(1);
+  });
+
+  it('calls no backend when admission refuses, and settles a failed request with 0 tokens', async () => {
+    // Prepare
+    const { service, providers } = makeService();
+    const refusal = new PlatformError('over', { code: 'rate_limit_exceeded', status: 429, type: 'requests' });
+    const settled: number[] = [];
+    // Act
+    const refused = await service
+      .chatCompletion({ model: 'chat-a', messages: [user('hi')] }, { admit: async () => Promise.reject(refusal) })
+      .catch((e: unknown) => e);
+    providers.get('gpu')!.failWith = new BackendRejectedError('no');
+    providers.get('bedrock')!.failWith = new BackendRejectedError('no');
+    await service
+      .chatCompletion({ model: 'chat-a', messages: [user('hi')] }, { admit: async () => (tokens) => void settled.push(tokens) })
+      .catch(() => undefined);
+    // Assess
+    expect(refused).toBe(refusal);
+    expect(providers.get('gpu')!.chatCalls).toHaveLength(1); // only the second request's call
+    expect(settled).toEqual([0]);
+  });
+
+  it('settles a stream when it ends, with the usage its backend reported', async () => {
+    // Prepare
+    const { service } = makeService();
+    const settled: number[] = [];
+    // Act
+    const chunks = await service.chatCompletionStream(
+      { model: 'chat-a', messages: [user('hi')], stream: true },
+      { admit: async () => (tokens) => void settled.push(tokens) },
+    );
+    const before = [...settled];
+    for await (const _ of chunks) {
+      // read to the end
+    }
+    // Assess
+    expect(before).toEqual([]);
+    expect(settled).toEqual([5]);
+  });
+});
