@@ -1,16 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import {
-  createBatchInferenceService,
-  createBatchInferenceStore,
-  createJobStore,
-  createMessageSender,
-  createObjectStore,
-  createUsageStore,
-} from '../../shared/wiring/batchJobs';
+import { createRunChunkDeps } from '../../shared/wiring/chunkRuns';
 import { loadConfig } from '../../shared/config/config';
-import { createInferenceRuntime } from '../../shared/wiring/realtime';
-import type { ChunkMessage, FinalizeMessage } from '../../shared/batchJobs/job/Job';
 import {
   handleBatchJobStateChange,
   sweepBatchInference,
@@ -45,24 +35,6 @@ export const createHandler =
   };
 
 const config = loadConfig();
-const { router, core } = createInferenceRuntime(config, 'batch');
 const routeOff = async () => ({ off: true });
 // With the route off (BEDROCK_BATCH_ROUTE=off, no service role) there is nothing to watch.
-export const handler = !config.bedrockBatchRoleArn
-  ? routeOff
-  : withMetrics(
-      createHandler({
-        jobs: createJobStore(config),
-        objects: createObjectStore(),
-        batchJobs: createBatchInferenceStore(config),
-        bedrock: createBatchInferenceService(config),
-        chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
-        finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
-        core,
-        router,
-        maxLineBytes: config.limits.maxLineBytes,
-        newAttemptId: () => randomUUID(),
-        now: Date.now,
-        usage: createUsageStore(config),
-      }),
-    );
+export const handler = !config.bedrockBatchRoleArn ? routeOff : withMetrics(createHandler(createRunChunkDeps(config, true)));

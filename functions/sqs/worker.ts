@@ -1,16 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import {
-  createBatchInferenceService,
-  createBatchInferenceStore,
-  createDeliveryControl,
-  createJobStore,
-  createMessageSender,
-  createObjectStore,
-  createUsageStore,
-} from '../../shared/wiring/batchJobs';
+import { createDeliveryControl } from '../../shared/wiring/batchJobs';
+import { createRunChunkDeps } from '../../shared/wiring/chunkRuns';
 import { loadConfig } from '../../shared/config/config';
-import { createInferenceRuntime } from '../../shared/wiring/realtime';
-import { ChunkMessage, type FinalizeMessage } from '../../shared/batchJobs/job/Job';
+import { ChunkMessage } from '../../shared/batchJobs/job/Job';
 import { submitBatchChunk } from '../../shared/batchJobs/batchInference/submitBatchChunk';
 import type { BatchInferenceDeps } from '../../shared/batchJobs/batchInference/types';
 import { runChunk } from '../../shared/batchJobs/run/runChunk';
@@ -45,30 +36,9 @@ export const createHandler = (deps: RunChunkDeps | BatchInferenceDeps, maxReceiv
   });
 
 const config = loadConfig();
-const { router, core } = createInferenceRuntime(config, 'batch');
-const batchInference = config.bedrockBatchRoleArn
-  ? {
-      batchJobs: createBatchInferenceStore(config),
-      bedrock: createBatchInferenceService(config),
-      chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
-    }
-  : {};
+// Where the route is deployed (a service role), a Bedrock batch chunk is submitted to batch inference.
 export const handler = withMetrics(
-  createHandler(
-    {
-      ...batchInference,
-      jobs: createJobStore(config),
-      objects: createObjectStore(),
-      finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
-      core,
-      router,
-      maxLineBytes: config.limits.maxLineBytes,
-      newAttemptId: () => randomUUID(),
-      now: Date.now,
-      usage: createUsageStore(config),
-      progressIntervalMs: config.chunkProgressIntervalMs,
-    },
-    config.workMaxReceiveCount,
-    { delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL') },
-  ),
+  createHandler(config.bedrockBatchRoleArn ? createRunChunkDeps(config, true) : createRunChunkDeps(config), config.workMaxReceiveCount, {
+    delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL'),
+  }),
 );

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/config';
+import type { ChunkMessage, FinalizeMessage } from '../batchJobs/job/Job';
+import type { RunChunkDeps } from '../batchJobs/run/types';
+import type { BatchInferenceDeps } from '../batchJobs/batchInference/types';
+import {
+  createBatchInferenceService,
+  createBatchInferenceStore,
+  createJobStore,
+  createMessageSender,
+  createObjectStore,
+  createUsageStore,
+} from './batchJobs';
+import { createInferenceRuntime } from './realtime';
+
+/**
+ * What running a chunk needs (the worker, and Bedrock batch inference's retries on
+ * demand): the stores, the finalize queue, and the inference runtime in the batch tier.
+ * With `withBatchInference`, also the route's store, Bedrock's control plane and the work
+ * queue (a chunk Bedrock could not serve goes back there).
+ */
+export function createRunChunkDeps(config: Config): RunChunkDeps;
+export function createRunChunkDeps(config: Config, withBatchInference: true): BatchInferenceDeps;
+export function createRunChunkDeps(config: Config, withBatchInference = false): RunChunkDeps | BatchInferenceDeps {
+  const { router, core } = createInferenceRuntime(config, 'batch');
+  const deps: RunChunkDeps = {
+    jobs: createJobStore(config),
+    objects: createObjectStore(),
+    finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
+    core,
+    router,
+    maxLineBytes: config.limits.maxLineBytes,
+    newAttemptId: () => randomUUID(),
+    now: Date.now,
+    usage: createUsageStore(config),
+    progressIntervalMs: config.chunkProgressIntervalMs,
+  };
+  if (!withBatchInference) return deps;
+  return {
+    ...deps,
+    batchJobs: createBatchInferenceStore(config),
+    bedrock: createBatchInferenceService(config),
+    chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
+  };
+}
