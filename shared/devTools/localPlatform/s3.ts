@@ -1,10 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
 import StoredObject from 's3rver/lib/models/object';
@@ -83,6 +85,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   const s3rver = new S3rver({ silent: true, directory, vhostBuckets: false });
   const requests = new AsyncLocalStorage<S3Request>();
   fixByteRanges(s3rver.store, () => requests.getStore());
+  writeObjectsWhole(s3rver.store);
   let lastSequencer = 0;
   s3rver.on('event', (event: S3rver.Event) => {
     const request = requests.getStore();
@@ -295,6 +298,56 @@ function acceptAnyAccessKey(): void {
   const get = registry.get.bind(registry);
   registry.get = (accessKeyId: string) => get(accessKeyId) ?? AWSAccount.DUMMY_ACCOUNT;
   registry[ANY_KEY] = true;
+}
+
+/**
+ * S3 replaces an object atomically: a GET during a PUT of the same key reads the old
+ * object or the new one, whole. s3rver writes the new bytes into the object's file in
+ * place (truncated first), so a reader could get part of it (a finalize re-run rewriting
+ * a results file while a client downloads it read a half file). Here the object and its
+ * metadata files are written beside, then renamed over the old ones (rename is atomic on
+ * one file system); the object last, so its new bytes never show with the old ETag's
+ * files missing. A failed upload leaves the old object.
+ */
+function writeObjectsWhole(store: S3rver.Store): void {
+  const writeWhole = async (path: string, write: (temporary: string) => Promise<void>): Promise<void> => {
+    const temporary = `${path}.${randomBytes(6).toString('hex')}.writing`;
+    try {
+      await write(temporary);
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  };
+  store.putMetadata = async (bucket, key, metadata, md5) => {
+    const kept = Object.fromEntries(
+      Object.entries(metadata).filter(([name]) => StoredObject.ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')),
+    );
+    if (md5) await writeWhole(store.getResourcePath(bucket, key, 'object.md5'), (temporary) => writeFile(temporary, md5));
+    await writeWhole(store.getResourcePath(bucket, key, 'metadata.json'), (temporary) =>
+      writeFile(temporary, JSON.stringify(kept, null, 2)),
+    );
+  };
+  store.putObject = async (object) => {
+    const path = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(path), { recursive: true });
+    const md5 = createHash('md5');
+    let size = 0;
+    await writeWhole(path, async (temporary) => {
+      const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          md5.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      await pipeline(content, counted, createWriteStream(temporary));
+      await store.putMetadata(object.bucket, object.key, object.metadata, md5.copy().digest('hex'));
+    });
+    return { size, md5: md5.digest('hex') };
+  };
 }
 
 /** A single byte range of an object of `size` bytes, per RFC 9110 §14.1.2. */

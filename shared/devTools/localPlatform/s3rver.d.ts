@@ -40,6 +40,13 @@ declare module 's3rver' {
       getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
       getResourcePath(bucket: string, key: string, resource: string): string;
       getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<StoredObject | null>;
+      putObject(object: {
+        bucket: string;
+        key: string;
+        content: Buffer | NodeJS.ReadableStream;
+        metadata: Record<string, string>;
+      }): Promise<{ size: number; md5: string }>;
+      putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
     }
 
     /** What s3rver emits as `event` for each object created or deleted. */
@@ -57,7 +64,11 @@ declare module 's3rver' {
 declare module 's3rver/lib/models/object' {
   import type { Readable } from 'node:stream';
 
-  const StoredObject: new (bucket: string, key: string, content: Readable | null, metadata: Record<string, unknown>) => S3rver.StoredObject;
+  const StoredObject: {
+    new (bucket: string, key: string, content: Readable | null, metadata: Record<string, unknown>): S3rver.StoredObject;
+    /** The standard headers kept as an object's metadata. */
+    ALLOWED_METADATA: string[];
+  };
   export = StoredObject;
 }
 

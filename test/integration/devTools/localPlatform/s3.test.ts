@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
+import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { namedResourcesFrom, type LocalResources } from '../../../../shared/devTools/localPlatform/localResources';
 import { parseByteRange, startLocalS3, type LocalS3 } from '../../../../shared/devTools/localPlatform/s3';
@@ -54,6 +55,37 @@ describe('S3 stand-in (s3rver) with the bucket of serverless.yml and its notific
     const object = await s3Client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ...(range ? { Range: range } : {}) }));
     return { body: await object.Body!.transformToString(), contentRange: object.ContentRange, length: object.ContentLength };
   };
+
+  it('replaces an object atomically, as S3 does: a GET during a PUT of the same key reads the old object whole, then the new one', async () => {
+    // Prepare: an object, then a PUT of a new version whose body is only half sent.
+    const key = 'jobs/atomic/results.jsonl';
+    const old = Buffer.from('{"old":true}\n'.repeat(20_000));
+    const next = Buffer.alloc(old.length * 2, 'n');
+    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: old }));
+    const { hostname, port } = new URL(s3.url);
+    const put = request({ hostname, port, method: 'PUT', path: `/${BUCKET}/${key}`, headers: { 'content-length': next.length } });
+    const answered = new Promise<number>((resolve, reject) => {
+      put.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      put.on('error', reject);
+    });
+    put.write(next.subarray(0, next.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Act: read while the PUT is under way, then after it.
+    const during = Buffer.from(
+      await (await s3Client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray(),
+    );
+    put.end(next.subarray(next.length / 2));
+    expect(await answered).toBe(200);
+    const after = Buffer.from(await (await s3Client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
+
+    // Assert: never a mix or a part.
+    expect(during.equals(old)).toBe(true);
+    expect(after.equals(next)).toBe(true);
+  });
 
   it('keeps keys literal, as S3 does: . and .. segments are not normalised, in the object or its notification', async () => {
     // Prepare
