@@ -6,6 +6,9 @@ import { type SimulatorCounters, simulatorStats } from '../helpers/clients/simul
  * Deadlines on the real-time path, end to end: the GPU face of the simulator accepts
  * every request and answers ten minutes later (a hung vLLM server). The functions'
  * timeouts are cut to seconds (LOCAL_FUNCTION_TIMEOUTS) so the deadline is reached fast.
+ * "Before the function ends" shows in the answer itself: a function cut off by its timeout
+ * gets the gateway's own 504 (`{"message": "Endpoint request timed out"}`), never an
+ * answer or an error in the OpenAI shape. No test here times anything.
  */
 describe('a hung GPU backend through the local platform', () => {
   let platform: LocalPlatformProcess;
@@ -32,7 +35,6 @@ describe('a hung GPU backend through the local platform', () => {
   it('gpt-oss: the GPU pool gets a share of the time left, then Bedrock answers before the function ends', async () => {
     // Prepare
     const before = await simulatorStats(platform);
-    const started = Date.now();
 
     // Act
     const completion = await client.chat.completions.create({
@@ -41,18 +43,14 @@ describe('a hung GPU backend through the local platform', () => {
       max_tokens: 16,
     });
 
-    // Assess: answered by the Bedrock face, after the GPU face was tried, inside 14 s
+    // Assess: answered by the Bedrock face, after the GPU face was tried, by the function (not cut off)
     const after = await simulatorStats(platform);
     expect(completion.choices[0]!.message.content!.length).toBeGreaterThan(0);
     expect(chatCalls(after) - chatCalls(before)).toBe(1);
     expect(after.faces.bedrock.requests - before.faces.bedrock.requests).toBe(1);
-    expect(Date.now() - started).toBeLessThan(14_000);
   }, 20_000);
 
   it('gpt-oss streamed: the stream opens on Bedrock once the GPU pool has had its share', async () => {
-    // Prepare
-    const started = Date.now();
-
     // Act
     const stream = await client.chat.completions.create({
       model: 'gpt-oss-20b',
@@ -65,13 +63,9 @@ describe('a hung GPU backend through the local platform', () => {
 
     // Assess
     expect(text.length).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(14_000);
   }, 20_000);
 
   it('bge-m3 (GPU only): 504 deadline_exceeded in the OpenAI shape before the function ends, never a 500', async () => {
-    // Prepare
-    const started = Date.now();
-
     // Act
     const response = await fetch(`${platform.api}/v1/embeddings`, {
       method: 'POST',
@@ -84,6 +78,5 @@ describe('a hung GPU backend through the local platform', () => {
     expect(await response.json()).toEqual({
       error: { message: expect.any(String), type: 'server_error', param: null, code: 'deadline_exceeded' },
     });
-    expect(Date.now() - started).toBeLessThan(4_000);
   }, 20_000);
 });
