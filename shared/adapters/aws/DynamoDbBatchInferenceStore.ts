@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
 import type { BatchInferenceRecord, BatchInferenceStore, BedrockJobStatus } from '../../batchJobs/batchInference/ports';
 
 const recordKey = (jobId: string, chunkIndex: number) => ({ pk: `JOB#${jobId}`, sk: `BEDROCK#${String(chunkIndex).padStart(6, '0')}` });
@@ -42,20 +50,16 @@ export class DynamoDbBatchInferenceStore implements BatchInferenceStore {
 
   async listForJob(jobId: string): Promise<BatchInferenceRecord[]> {
     const records: BatchInferenceRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :bedrock)',
-          ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':bedrock': 'BEDROCK#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(toRecord(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :bedrock)',
+        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':bedrock': 'BEDROCK#' },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) records.push(toRecord(item));
     return records;
   }
 

@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  paginateQuery,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ChunkPlan, ErrorCounts, Job, JobFailure, JobStatus } from '../../batchJobs/job/Job';
 import { JobStateConflictError } from '../../batchJobs/job/errors';
 import { statusesBefore, TERMINAL_STATUSES, timestampFieldOf } from '../../batchJobs/job/jobStateMachine';
@@ -424,17 +432,16 @@ export class DynamoDbJobStore implements JobStore {
 
   async chunkPlan(jobId: string): Promise<ChunkPlan[]> {
     const chunks: ChunkPlan[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-          ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines, batch } = item as ChunkPlan;
         chunks.push({
@@ -448,8 +455,7 @@ export class DynamoDbJobStore implements JobStore {
           ...(batch ? { batch } : {}),
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return chunks;
   }
 
