@@ -117,7 +117,8 @@ export class DynamoDbBatchInferenceStore implements BatchInferenceStore {
     );
   }
 
-  async acquireSlot(bedrockModel: string, jobName: string, max: number): Promise<boolean> {
+  /** The taken slots of a model's concurrent Bedrock jobs (one item each, naming its holder). */
+  async #slots(bedrockModel: string): Promise<Record<string, unknown>[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -126,6 +127,11 @@ export class DynamoDbBatchInferenceStore implements BatchInferenceStore {
         ExpressionAttributeValues: { ':pk': slotPk(bedrockModel) },
       }),
     );
+    return Items;
+  }
+
+  async acquireSlot(bedrockModel: string, jobName: string, max: number): Promise<boolean> {
+    const Items = await this.#slots(bedrockModel);
     if (Items.some((item) => item.holder === jobName)) return true;
     const taken = new Set(Items.map((item) => item.sk as string));
     for (let slot = 0; slot < max; slot += 1) {
@@ -144,14 +150,7 @@ export class DynamoDbBatchInferenceStore implements BatchInferenceStore {
   }
 
   async releaseSlot(bedrockModel: string, jobName: string): Promise<void> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': slotPk(bedrockModel) },
-      }),
-    );
+    const Items = await this.#slots(bedrockModel);
     for (const item of Items.filter((slot) => slot.holder === jobName)) {
       await this.#conditional(
         new DeleteCommand({
