@@ -26,6 +26,9 @@ const PROGRESS_PREFIX = 'chunkProgress_';
 const PROGRESS_AT_PREFIX = 'chunkProgressAt_';
 /** Statuses in which a chunk may still be recorded done (expired and cancelling jobs drain). */
 const DRAINING: readonly JobStatus[] = ['in_progress', 'cancelling', 'expired'];
+/** A chunk can still be recorded (or report progress): not recorded yet, and its job still draining. */
+const CHUNK_OPEN = `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`;
+const CHUNK_OPEN_VALUES = Object.fromEntries(DRAINING.map((status, i) => [`:s${i}`, status]));
 
 /**
  * Failed lines of one error code: a top-level counter each (`errorCount#backend_timeout`),
@@ -271,7 +274,7 @@ export class DynamoDbJobStore implements JobStore {
             `SET chunkAttempts.#idx = :attempt, progressAt = :now${failure ? ', failure = if_not_exists(failure, :failure)' : ''} REMOVE #progress, #progressAt ADD chunksDone :one, countCompleted :c, countFailed :f, promptTokens :p, completionTokens :ct, reasoningTokens :rt, cachedTokens :kt` +
             codes.map((_, i) => `, #e${i} :e${i}`).join('') +
             routes.map((_, i) => `, #r${i} :r${i}`).join(''),
-          ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+          ConditionExpression: CHUNK_OPEN,
           ExpressionAttributeNames: {
             '#idx': String(index),
             '#status': 'status',
@@ -293,7 +296,7 @@ export class DynamoDbJobStore implements JobStore {
             ':kt': counts.cachedTokens ?? 0,
             ...Object.fromEntries(codes.map(([, n], i) => [`:e${i}`, n])),
             ...Object.fromEntries(routes.map(([, n], i) => [`:r${i}`, n])),
-            ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
+            ...CHUNK_OPEN_VALUES,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -314,7 +317,7 @@ export class DynamoDbJobStore implements JobStore {
           TableName: this.tableName,
           Key: jobKey(jobId),
           UpdateExpression: 'SET #progress = :lines, #progressAt = :now',
-          ConditionExpression: `attribute_not_exists(chunkAttempts.#idx) AND #status IN (${DRAINING.map((_, i) => `:s${i}`).join(', ')})`,
+          ConditionExpression: CHUNK_OPEN,
           ExpressionAttributeNames: {
             '#idx': String(index),
             '#status': 'status',
@@ -324,7 +327,7 @@ export class DynamoDbJobStore implements JobStore {
           ExpressionAttributeValues: {
             ':lines': lines,
             ':now': Math.floor(now.getTime() / 1000),
-            ...Object.fromEntries(DRAINING.map((s, i) => [`:s${i}`, s])),
+            ...CHUNK_OPEN_VALUES,
           },
         }),
       );
