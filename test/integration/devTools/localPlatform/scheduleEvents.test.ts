@@ -66,7 +66,8 @@ describe('schedule events', () => {
     });
 
     // Act
-    schedules = startSchedules({ config, functionFor: () => tick.fn, intervalMs: 50, logger });
+    const sweep = fakeFunction(() => ({}));
+    schedules = startSchedules({ config, functionFor: (key) => (key === 'expireJobs' ? tick.fn : sweep.fn), intervalMs: 50, logger });
     await waitUntil('two runs', () => tick.events.length >= 2);
 
     // Assess
@@ -76,6 +77,12 @@ describe('schedule events', () => {
         expression: 'rate(5 minutes)',
         intervalMs: 50,
         ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/inference-platform-local-ExpireJobsEventsRuleSchedule1',
+      },
+      {
+        functionKey: 'batchInference',
+        expression: 'rate(2 minutes)',
+        intervalMs: 50,
+        ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/inference-platform-local-BatchInferenceEventsRuleSchedule1',
       },
     ]);
     const event = tick.events[0] as ScheduledEvent;

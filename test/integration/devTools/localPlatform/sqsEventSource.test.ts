@@ -469,7 +469,8 @@ describe('SQS event source mapping (local pollers)', () => {
         await waitUntil('the ingest function', () => ingest.stats.finished === 1);
 
         // Assess: S3 → notification → IngestQueue → ingest, as deployed.
-        expect(sources.sources).toHaveLength(4);
+        // ingest, worker, finalize, requests and the requests DLQ's consumer
+        expect(sources.sources).toHaveLength(5);
         const [record] = ingest.events[0]!.Records;
         expect(record!.eventSourceARN).toBe(local.queues.IngestQueue!.arn);
         expect(JSON.parse(record!.body).Records[0]).toMatchObject({
