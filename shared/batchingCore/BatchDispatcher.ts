@@ -5,6 +5,7 @@ import { CallScope } from './CallScope';
 import type { ResolvedTuning } from './constants';
 import type { Claim, ResolvedFairShare } from './FairShare';
 import { asBackendError, BatchingInternalError, CancelledError, DeadlineExceededError } from './errors';
+import type { FleetBudget } from './FleetBudget';
 import type { LatencyEstimator } from './LatencyEstimator';
 import type { PendingItem } from './PendingItem';
 import type { RetryBudget } from './RetryBudget';
@@ -23,6 +24,8 @@ export interface BatchDispatcherDeps<I, O> {
   observer?: DispatchObserver;
   /** How each backend's slots are shared (tenants, classes); resolved once by the core. */
   fairShare?: ResolvedFairShare;
+  /** The fleet-wide budget of backends that have one; a call holds a slot of it before its limiter's. */
+  fleetBudget?: FleetBudget;
 }
 
 type Item<I, O> = PendingItem<I, O>;
@@ -141,18 +144,57 @@ export class BatchDispatcher<I, O> {
     }
   }
 
+  /**
+   * Waits for a slot of the backend's fleet budget (the container's lease) for the items
+   * that can still make their deadline, as {@link #acquireSlot} waits for the limiter's.
+   * The container asks for no more than its limiter's learned limit.
+   */
+  async #acquireLease(
+    batch: Item<I, O>[],
+    backend: Backend<I, O>,
+    limiter: AdaptiveLimiter,
+    fleet: FleetBudget,
+  ): Promise<Item<I, O>[] | undefined> {
+    const { clock, tuning, estimator } = this.deps;
+    const { tenantId } = this.#claimOf(batch);
+    let items = batch;
+    for (;;) {
+      items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
+      if (items.length === 0) return undefined;
+      if (fleet.tryAcquire(backend, tenantId, limiter.limit)) return items;
+      const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
+      try {
+        await fleet.acquire(backend, tenantId, limiter.limit, scope.signal);
+        return items;
+      } catch {
+        if (scope.reason === 'deadline') this.#abandonEarliest(items);
+      } finally {
+        scope.dispose();
+      }
+    }
+  }
+
   /** One call to `backend` for `batch`, if a slot and the deadline allow it. */
   async #call(batch: Item<I, O>[], backend: Backend<I, O>): Promise<void> {
     const { clock } = this.deps;
     const limiter = this.#limiterFor(backend);
     const claim = this.#claimOf(batch);
-    const slot = await this.#acquireSlot(batch, backend, limiter);
-    if (!slot) return;
+    const fleet = this.deps.fleetBudget?.covers(backend) ? this.deps.fleetBudget : undefined;
+    const leased = fleet ? await this.#acquireLease(batch, backend, limiter, fleet) : batch;
+    if (!leased) return;
+    const slot = await this.#acquireSlot(leased, backend, limiter);
+    if (!slot) {
+      fleet?.release(backend, claim.tenantId);
+      return;
+    }
     const { epoch } = slot;
     let items = slot.items;
     let released = false;
     const release = (): void => {
-      if (!released) limiter.release(claim);
+      if (!released) {
+        limiter.release(claim);
+        fleet?.release(backend, claim.tenantId);
+      }
       released = true;
     };
     try {

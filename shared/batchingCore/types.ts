@@ -1,6 +1,7 @@
 import type { BackendError } from '../errors/backendErrors';
 import type { Usage } from '../domain/inference';
 import type { FairShareOptions, Priority } from './FairShare';
+import type { FleetBudget } from './FleetBudget';
 
 /**
  * Time as the batching core sees it. Production passes {@link systemClock}; tests pass a
@@ -49,6 +50,8 @@ export interface Backend<I, O> {
   readonly maxBatchTokens: number;
   /** Ceiling of the adaptive concurrency limit. */
   readonly maxConcurrency: number;
+  /** The most calls in flight against this backend across the whole fleet (see `FleetBudget`); undefined: none. */
+  readonly fleetConcurrency?: number;
   /** What a call is expected to take before one has been measured. */
   readonly expectedLatencyMs: number;
   invoke(inputs: I[], options: InvokeOptions): Promise<ItemResult<O>[]>;
@@ -132,6 +135,11 @@ export interface BatchingOptions {
    * every tenant weight 1.
    */
   fairShare?: FairShareOptions;
+  /**
+   * The fleet-wide budget of backends with a `fleetConcurrency`: a call holds a slot of
+   * the container's lease as well as one of its limiter. Build one per process, as the core.
+   */
+  fleetBudget?: FleetBudget;
 }
 
 /** How one backend call ended. */

@@ -8,6 +8,14 @@ const BackendCommon = {
   model: z.string().min(1),
   /** Upper bound for the adaptive concurrency limit of this backend. */
   maxConcurrency: z.number().int().positive().default(16),
+  /**
+   * The backend's capacity across the whole fleet: the most calls in flight against it,
+   * summed over every worker and API container (a GPU pool: its servers × about twice
+   * their `max_num_seqs`; Bedrock: what the account's quota sustains). Containers lease
+   * shares of it (README, "One budget per backend"); absent: no shared budget, each
+   * container only has its own adaptive limit.
+   */
+  fleetConcurrency: z.number().int().positive().optional(),
   /** Most items one call may carry (1: one request per call). */
   maxBatchItems: z.number().int().positive().default(1),
   /** Token budget of one call, summed over its items. */

@@ -218,6 +218,7 @@ function toBackend(
     id: ref.id,
     maxBatchTokens: ref.maxBatchTokens,
     maxConcurrency: ref.maxConcurrency,
+    ...(ref.fleetConcurrency === undefined ? {} : { fleetConcurrency: ref.fleetConcurrency }),
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {
