@@ -70,8 +70,8 @@ describe('BatchingCore with a fleet budget', () => {
     const busy = first.run(makeItems(20, { prefix: 'a' }), { tenantId: 't', priority: 'batch' });
     await clock.advance(1);
 
-    // Act: the other's items could start at once (100 ms a call, 1 s of safety margin) but must be done within 1.3 s
-    const late = second.run(makeItems(2, { prefix: 'b' }), { tenantId: 't', priority: 'batch', deadline: clock.now() + 1_300 });
+    // Act: the other's items could start at once (100 ms a call, 1 s of safety margin) but must be done within 1.15 s
+    const late = second.run(makeItems(2, { prefix: 'b' }), { tenantId: 't', priority: 'batch', deadline: clock.now() + 1_150 });
     await clock.runAll();
     const outcomes = await late;
     await busy;
