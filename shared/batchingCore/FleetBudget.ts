@@ -291,7 +291,10 @@ export class FleetBudget {
   /** Arms the backend's one timer for its next due write (or writes now), unless it is already armed sooner. */
   #plan(state: BackendState): void {
     const due = this.#due(state);
-    if (due === undefined) return this.#cancelTimer(state);
+    if (due === undefined) {
+      this.#cancelTimer(state);
+      return;
+    }
     const now = this.#options.clock.now();
     if (due <= now) {
       this.#cancelTimer(state);
@@ -345,10 +348,8 @@ export class FleetBudget {
       let book = state.book;
       for (let conflicts = 0; conflicts <= maxConflicts; conflicts += 1) {
         const now = clock.now();
-        const { book: next, grants } = grantLeases(
-          book,
-          { holder: holderId, capacity: state.capacity, now, ttlMs, tenants },
-          (tenant) => this.#weightOf(tenant),
+        const { book: next, grants } = grantLeases(book, { holder: holderId, capacity: state.capacity, now, ttlMs, tenants }, (tenant) =>
+          this.#weightOf(tenant),
         );
         const result = await store.write(state.id, next, book.version);
         if (!result.written) {
@@ -385,5 +386,4 @@ export class FleetBudget {
   #weightOf(tenant: string): number {
     return this.#fairShare.weights[tenant] ?? this.#fairShare.defaultWeight;
   }
-
 }

@@ -149,6 +149,15 @@ export const ConfigSchema = z.object({
     }),
   REALTIME_RESERVE: z.coerce.number().min(0).lt(1).default(0.25),
   REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /**
+   * One budget per backend across the fleet (README, "One budget per backend"): `off`
+   * leaves each container to its own limits; a lease's life, how often a busy container
+   * renews it, and how soon calls waiting for slots ask again.
+   */
+  FLEET_BUDGET: z.enum(['on', 'off']).default('on'),
+  FLEET_LEASE_TTL_MS: int(20_000),
+  FLEET_LEASE_RENEW_MS: int(5_000),
+  FLEET_LEASE_RETRY_MS: int(500),
 });
 
 /** Validated configuration. */
@@ -193,6 +202,8 @@ export interface Config {
   chunkProgressIntervalMs: number;
   /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
   fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
+  /** The fleet budget's leases (the core's `fleetBudget`; needs the table). */
+  fleetBudget: { enabled: boolean; ttlMs: number; renewMs: number; retryMs: number };
   rateLimits: RateLimitConfig;
 }
 
@@ -264,6 +275,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.FLEET_LEASE_RENEW_MS >= e.FLEET_LEASE_TTL_MS) {
+    throw new ConfigError('Invalid environment variable FLEET_LEASE_RENEW_MS: must be less than FLEET_LEASE_TTL_MS');
+  }
   return {
     stage: e.STAGE,
     tableName: e.TABLE_NAME,
@@ -299,6 +313,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weights: e.TENANT_WEIGHTS,
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
+    },
+    fleetBudget: {
+      enabled: e.FLEET_BUDGET === 'on',
+      ttlMs: e.FLEET_LEASE_TTL_MS,
+      renewMs: e.FLEET_LEASE_RENEW_MS,
+      retryMs: e.FLEET_LEASE_RETRY_MS,
     },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,

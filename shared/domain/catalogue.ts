@@ -12,8 +12,9 @@ const BackendCommon = {
    * The backend's capacity across the whole fleet: the most calls in flight against it,
    * summed over every worker and API container (a GPU pool: its servers × about twice
    * their `max_num_seqs`; Bedrock: what the account's quota sustains). Containers lease
-   * shares of it (README, "One budget per backend"); absent: no shared budget, each
-   * container only has its own adaptive limit.
+   * shares of it (README, "One budget per backend"). Absent: a GPU pool's budget is its
+   * `maxConcurrency` (the pool's capacity), and a Bedrock backend has none (each container
+   * only has its own adaptive limit); see {@link fleetConcurrencyOf}.
    */
   fleetConcurrency: z.number().int().positive().optional(),
   /** Most items one call may carry (1: one request per call). */
@@ -119,6 +120,15 @@ export function bedrockTierFor(ref: Pick<BedrockBackend, 'serviceTiers'>, wanted
 
 export const BackendRef = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
 export type BackendRef = z.infer<typeof BackendRef>;
+
+/**
+ * The fleet-wide budget of a backend (`fleetConcurrency`): as the catalogue says, else a GPU
+ * pool's `maxConcurrency`, which is sized to the pool's servers; undefined (no shared
+ * budget) for a Bedrock backend that names none, whose quota is the account's, not a pool's.
+ */
+export function fleetConcurrencyOf(ref: BackendRef): number | undefined {
+  return ref.fleetConcurrency ?? (ref.provider === 'openai-compatible' ? ref.maxConcurrency : undefined);
+}
 
 /** A chat feature a backend may or may not serve. */
 export type BackendFeature = NonNullable<BackendRef['features']>[number];

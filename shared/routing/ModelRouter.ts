@@ -1,5 +1,12 @@
 import type { Backend, BackendResolver, ItemResult } from '../batchingCore/types';
-import { servesRequirement, type BackendRef, type BackendRequirement, type ModelCatalogue, type ModelEntry } from '../domain/catalogue';
+import {
+  fleetConcurrencyOf,
+  servesRequirement,
+  type BackendRef,
+  type BackendRequirement,
+  type ModelCatalogue,
+  type ModelEntry,
+} from '../domain/catalogue';
 import type { ChatCall, ChatDelta, ChatResult, InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
 import { checkStructuredOutput } from '../domain/structuredOutput';
 import { BackendRejectedError, BackendUnavailableError } from '../errors/backendErrors';
@@ -218,7 +225,7 @@ function toBackend(
     id: ref.id,
     maxBatchTokens: ref.maxBatchTokens,
     maxConcurrency: ref.maxConcurrency,
-    ...(ref.fleetConcurrency === undefined ? {} : { fleetConcurrency: ref.fleetConcurrency }),
+    fleetConcurrency: fleetConcurrencyOf(ref),
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {

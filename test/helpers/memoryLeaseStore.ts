@@ -13,9 +13,7 @@ export class MemoryLeaseStore implements LeaseStore {
   /** Makes the next calls fail with this error, while set. */
   failWith: Error | undefined;
 
-  constructor(
-    private readonly options: { delay?: () => Promise<void>; onWrite?: (backendId: string, book: LeaseBook) => void } = {},
-  ) {}
+  constructor(private readonly options: { delay?: () => Promise<void>; onWrite?: (backendId: string, book: LeaseBook) => void } = {}) {}
 
   async read(backendId: string): Promise<LeaseBook> {
     await this.options.delay?.();

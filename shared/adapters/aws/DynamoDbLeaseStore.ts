@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LeaseBook, LeaseEntry, LeaseStore, LeaseWriteResult } from '../../batchingCore/LeaseStore';
 
 /** How long a book item outlives its last lease before DynamoDB's TTL removes it (a backend no longer used). */
@@ -8,7 +8,9 @@ const BOOK_RETENTION_S = 3_600;
 /**
  * The fleet budget's lease books in the platform table: one item per backend
  * (`FLEET#<backendId>`, `LEASES`) holding a `version` and the `leases` map. A write is one
- * `PutItem` conditioned on the version read (`attribute_not_exists(pk)` for the first),
+ * `UpdateItem` that sets both, conditioned on the version read (`attribute_not_exists(pk)`
+ * for the first; `UpdateItem` rather than `PutItem` so the functions need no permission
+ * beyond the `GetItem`/`UpdateItem` they have),
  * so two containers can never both write over the same book; the loser reads the
  * current one (strongly consistent) and applies the rule again. Writes happen per lease
  * (a claim, a renewal every few seconds, a return), never per call. The item carries
@@ -32,18 +34,19 @@ export class DynamoDbLeaseStore implements LeaseStore {
     const lastExpiry = Math.max(0, ...Object.values(book.leases).map((entry) => entry.expiresAt));
     try {
       await this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: {
-            ...bookKey(backendId),
-            type: 'fleetLeases',
-            version: book.version,
-            leases: book.leases,
-            ttl: Math.ceil(Math.max(lastExpiry, Date.now()) / 1000) + BOOK_RETENTION_S,
+          Key: bookKey(backendId),
+          UpdateExpression: 'SET #type = :type, #version = :version, #leases = :leases, #ttl = :ttl',
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
+          ExpressionAttributeNames: { '#type': 'type', '#version': 'version', '#leases': 'leases', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':type': 'fleetLeases',
+            ':version': book.version,
+            ':leases': book.leases,
+            ':ttl': Math.ceil(Math.max(lastExpiry, Date.now()) / 1000) + BOOK_RETENTION_S,
+            ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
           },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
         }),
       );
       return { written: true };

@@ -19,7 +19,9 @@ function fleetOfCores(containers: number, budget: number | undefined) {
       maxBatchItems: 1,
       maxConcurrency: 8,
       latencyMs: 100,
-      onStart: () => void (peak = Math.max(peak, inFlight())),
+      onStart: () => {
+        peak = Math.max(peak, inFlight());
+      },
     });
     if (budget !== undefined) Object.assign(backend, { fleetConcurrency: budget });
     backends.push(backend);

@@ -18,7 +18,11 @@ function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
 /** Starts `count` calls of `tenant` on a container; each resolves once its slot is granted. */
 function start(budget: FleetBudget, tenant: string, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
   let granted = 0;
-  const done = Array.from({ length: count }, () => budget.acquire(pool, tenant, limit).then(() => void (granted += 1)));
+  const done = Array.from({ length: count }, () =>
+    budget.acquire(pool, tenant, limit).then(() => {
+      granted += 1;
+    }),
+  );
   return { granted: () => granted, done };
 }
 
@@ -58,7 +62,7 @@ describe('FleetBudget', () => {
     expect(second.granted()).toBe(4);
     expect(c0.snapshot('gpu').inFlight).toEqual({ a: 4 });
     expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
-    containers.forEach((budget) => budget.close());
+    for (const budget of containers) budget.close();
   });
 
   it('shares a contended budget between tenants by weight across containers; a tenant alone gets all of it', async () => {
@@ -81,7 +85,7 @@ describe('FleetBudget', () => {
     expect(aloneGranted).toBe(8);
     expect([aAgain.granted(), b.granted()]).toEqual([6, 2]);
     expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 6, b: 2 });
-    containers.forEach((budget) => budget.close());
+    for (const budget of containers) budget.close();
   });
 
   it('renews while busy, gives the slots back once idle, and writes per lease, not per call', async () => {
@@ -188,6 +192,6 @@ describe('FleetBudget', () => {
     // Assess
     await expect(waiting).rejects.toThrow('deadline');
     expect(c1.snapshot('gpu').waiting).toBe(0);
-    containers.forEach((budget) => budget.close());
+    for (const budget of containers) budget.close();
   });
 });

@@ -129,7 +129,10 @@ describe('grantLeases', () => {
   it('never records more than the budget, whatever the order of writes (random walk of 5,000 writes)', () => {
     // Prepare: a seeded generator, 6 holders, 3 tenants; each holder writes all its tenants at once, as a container does
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const capacity = 50;
     const inUse = new Map<string, Map<string, number>>();
     let book: LeaseBook = EMPTY_LEASE_BOOK;

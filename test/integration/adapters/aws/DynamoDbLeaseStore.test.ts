@@ -41,7 +41,11 @@ describe('DynamoDbLeaseStore against a local DynamoDB', () => {
       for (let round = 0; round < 6; round += 1) {
         const want = round === 5 ? 0 : 10;
         for (;;) {
-          const next = grantLeases(book, { holder, capacity, now: Date.now(), ttlMs: 60_000, tenants: { [tenant]: { want, inUse: 0 } } }, () => 1);
+          const next = grantLeases(
+            book,
+            { holder, capacity, now: Date.now(), ttlMs: 60_000, tenants: { [tenant]: { want, inUse: 0 } } },
+            () => 1,
+          );
           const result = await store.write('pool-fleet', next.book, book.version);
           if (result.written) {
             book = next.book;

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDocumentClient } from '../../../../shared/adapters/aws/clients';
 import { DynamoDbLeaseStore } from '../../../../shared/adapters/aws/DynamoDbLeaseStore';
@@ -14,45 +14,45 @@ describe('DynamoDbLeaseStore', () => {
 
   it('writes the first book of a backend only if none exists, with a ttl after its last lease', async () => {
     // Prepare
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
 
     // Act
     const result = await store.write('gpu-chat:m', { version: 1, leases: { 'c1|acme': entry } }, 0);
 
     // Assess
     expect(result).toEqual({ written: true });
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'platform',
-      Item: {
-        pk: 'FLEET#gpu-chat:m',
-        sk: 'LEASES',
-        type: 'fleetLeases',
-        version: 1,
-        leases: { 'c1|acme': entry },
-        ttl: 4_102_444_800 + 3_600,
-      },
+      Key: { pk: 'FLEET#gpu-chat:m', sk: 'LEASES' },
+      UpdateExpression: 'SET #type = :type, #version = :version, #leases = :leases, #ttl = :ttl',
       ConditionExpression: 'attribute_not_exists(pk)',
+      ExpressionAttributeNames: { '#type': 'type', '#version': 'version', '#leases': 'leases', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':type': 'fleetLeases',
+        ':version': 1,
+        ':leases': { 'c1|acme': entry },
+        ':ttl': 4_102_444_800 + 3_600,
+      },
     });
   });
 
   it('replaces a book on the condition that its version is still the one read', async () => {
     // Prepare
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
 
     // Act
     await store.write('gpu-chat:m', { version: 8, leases: {} }, 7);
 
     // Assess
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': 7 },
-      Item: { version: 8, leases: {} },
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeValues: { ':expected': 7, ':version': 8, ':leases': {} },
     });
   });
 
   it('answers a lost race with the current book, read strongly consistent', async () => {
     // Prepare
-    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({ Item: { pk: 'FLEET#gpu-chat:m', sk: 'LEASES', version: 9, leases: { 'c1|acme': entry } } });
 
     // Act
@@ -74,7 +74,7 @@ describe('DynamoDbLeaseStore', () => {
 
     // Act
     const empty = await store.read('bedrock:x');
-    ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
 
     // Assess
     expect(empty).toEqual({ version: 0, leases: {} });
