@@ -5,12 +5,11 @@ import { CallScope } from './CallScope';
 import type { ResolvedTuning } from './constants';
 import type { Claim, ResolvedFairShare } from './FairShare';
 import { asBackendError, BatchingInternalError, CancelledError, DeadlineExceededError } from './errors';
-import type { FleetBudget } from './FleetBudget';
 import type { LatencyEstimator } from './LatencyEstimator';
 import type { PendingItem } from './PendingItem';
 import type { RetryBudget } from './RetryBudget';
 import type { RetryPolicy } from './RetryPolicy';
-import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult } from './types';
+import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult, SharedBudget } from './types';
 
 /** What the dispatcher works with; the core builds these once and shares them. */
 export interface BatchDispatcherDeps<I, O> {
@@ -25,7 +24,7 @@ export interface BatchDispatcherDeps<I, O> {
   /** How each backend's slots are shared (tenants, classes); resolved once by the core. */
   fairShare?: ResolvedFairShare;
   /** The fleet-wide budget of backends that have one; a call holds a slot of it before its limiter's. */
-  fleetBudget?: FleetBudget;
+  fleetBudget?: SharedBudget;
 }
 
 type Item<I, O> = PendingItem<I, O>;
@@ -153,7 +152,7 @@ export class BatchDispatcher<I, O> {
     batch: Item<I, O>[],
     backend: Backend<I, O>,
     limiter: AdaptiveLimiter,
-    fleet: FleetBudget,
+    fleet: SharedBudget,
   ): Promise<Item<I, O>[] | undefined> {
     const { clock, tuning, estimator } = this.deps;
     const { tenantId } = this.#claimOf(batch);

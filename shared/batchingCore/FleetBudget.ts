@@ -1,14 +1,7 @@
 import { resolveFairShare, type FairShareOptions } from './FairShare';
 import { grantLeases, type TenantGrant } from './leaseGrant';
 import { EMPTY_LEASE_BOOK, type LeaseBook, type LeaseStore } from './LeaseStore';
-import type { Clock } from './types';
-
-/** A backend as the fleet budget sees it. */
-export interface BudgetedBackend {
-  readonly id: string;
-  /** The most calls in flight against the backend across the fleet; undefined: no shared budget. */
-  readonly fleetConcurrency?: number;
-}
+import type { BudgetedBackend, Clock, SharedBudget } from './types';
 
 /** How a container's fleet budget is built. */
 export interface FleetBudgetOptions {
@@ -99,7 +92,7 @@ export interface FleetBudgetSnapshot {
  * effective limit is min(learned limit, lease). If the store fails, the container falls
  * back to its own limiter (never to a halt) and retries the store every `retryMs`.
  */
-export class FleetBudget {
+export class FleetBudget implements SharedBudget {
   readonly #options: Required<Omit<FleetBudgetOptions, 'onError' | 'fairShare'>> & Pick<FleetBudgetOptions, 'onError'>;
   readonly #fairShare: ReturnType<typeof resolveFairShare>;
   readonly #backends = new Map<string, BackendState>();

@@ -1,7 +1,6 @@
 import type { BackendError } from '../errors/backendErrors';
 import type { Usage } from '../domain/inference';
 import type { FairShareOptions, Priority } from './FairShare';
-import type { FleetBudget } from './FleetBudget';
 
 /**
  * Time as the batching core sees it. Production passes {@link systemClock}; tests pass a
@@ -139,7 +138,30 @@ export interface BatchingOptions {
    * The fleet-wide budget of backends with a `fleetConcurrency`: a call holds a slot of
    * the container's lease as well as one of its limiter. Build one per process, as the core.
    */
-  fleetBudget?: FleetBudget;
+  fleetBudget?: SharedBudget;
+}
+
+/** A backend as a shared budget sees it. */
+export interface BudgetedBackend {
+  readonly id: string;
+  /** The most calls in flight against the backend across the fleet; undefined: no shared budget. */
+  readonly fleetConcurrency?: number;
+}
+
+/**
+ * A budget of calls shared with other processes (the fleet's, `FleetBudget`): a call holds
+ * one of its slots before one of its backend's limiter. `localLimit` is the container's own
+ * learned limit for the backend, beyond which it asks for nothing.
+ */
+export interface SharedBudget {
+  /** Whether calls to `backend` go through the budget at all. */
+  covers(backend: BudgetedBackend): boolean;
+  /** Takes a slot at once if one is free; false, taking nothing, when the caller must wait. */
+  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: number): boolean;
+  /** Waits for a slot; rejects with the signal's reason if it aborts first (nothing is then held). */
+  acquire(backend: BudgetedBackend, tenantId: string, localLimit: number, signal?: AbortSignal): Promise<void>;
+  /** Gives back the slot of a call that has ended. */
+  release(backend: BudgetedBackend, tenantId: string): void;
 }
 
 /** How one backend call ended. */
