@@ -157,13 +157,14 @@ export class BatchDispatcher<I, O> {
     const { clock, tuning, estimator } = this.deps;
     const { tenantId } = this.#claimOf(batch);
     let items = batch;
+    const localLimit = () => limiter.limit;
     for (;;) {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return undefined;
-      if (fleet.tryAcquire(backend, tenantId, limiter.limit)) return items;
+      if (fleet.tryAcquire(backend, tenantId, localLimit)) return items;
       const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
       try {
-        await fleet.acquire(backend, tenantId, limiter.limit, scope.signal);
+        await fleet.acquire(backend, tenantId, localLimit, scope.signal);
         return items;
       } catch {
         if (scope.reason === 'deadline') this.#abandonEarliest(items);

@@ -44,8 +44,8 @@ interface TenantSlots {
 interface BackendState {
   readonly id: string;
   capacity: number;
-  /** The container's own learned limit for the backend: it never asks for more. */
-  localLimit: number;
+  /** Reads the container's own learned limit for the backend: it never asks for more. */
+  localLimit: () => number;
   readonly tenants: Map<string, TenantSlots>;
   /** The book as last read or written: the base of the next conditional write. */
   book: LeaseBook;
@@ -126,7 +126,7 @@ export class FleetBudget implements SharedBudget {
    * backend has no budget); false, taking nothing, when the caller must wait.
    * `localLimit` is the container's own learned limit for the backend.
    */
-  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: number): boolean {
+  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number): boolean {
     if (!this.covers(backend)) return true;
     const state = this.#stateOf(backend, localLimit);
     const slots = this.#tenant(state, this.#tenantOf(tenantId));
@@ -136,7 +136,7 @@ export class FleetBudget implements SharedBudget {
   }
 
   /** Waits for a slot; rejects with the signal's reason if it aborts first (nothing is then held). */
-  acquire(backend: BudgetedBackend, tenantId: string, localLimit: number, signal?: AbortSignal): Promise<void> {
+  acquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.tryAcquire(backend, tenantId, localLimit)) return Promise.resolve();
     const state = this.#backends.get(backend.id)!;
@@ -201,7 +201,7 @@ export class FleetBudget implements SharedBudget {
     return this.#fairShare.enabled ? tenantId : '';
   }
 
-  #stateOf(backend: BudgetedBackend, localLimit: number): BackendState {
+  #stateOf(backend: BudgetedBackend, localLimit: () => number): BackendState {
     let state = this.#backends.get(backend.id);
     if (!state) {
       state = {
@@ -221,7 +221,7 @@ export class FleetBudget implements SharedBudget {
       this.#backends.set(backend.id, state);
     }
     state.capacity = backend.fleetConcurrency!;
-    state.localLimit = Math.max(1, Math.floor(localLimit));
+    state.localLimit = localLimit;
     return state;
   }
 
@@ -252,8 +252,8 @@ export class FleetBudget implements SharedBudget {
 
   /**
    * When this container's next write for the backend is due, or undefined when none is:
-   * now for calls waiting beyond what the last write asked for; `retryMs` after the last
-   * write for calls still waiting (the others may have given slots back), or after a
+   * now for calls waiting beyond twice what the last write asked for (a tenant new here, a
+   * learned limit in slow start); `retryMs` after the last write for calls still waiting (the others may have given slots back), or after a
    * store failure; `retryMs` after the last write to give back slots beyond the
    * allowance once calls ended; `renewMs` after it while calls run; `idleReturnMs` after
    * the last call ended to give the slots back.
@@ -268,7 +268,11 @@ export class FleetBudget implements SharedBudget {
     for (const slots of state.tenants.values()) {
       if (slots.inFlight > 0) busy = true;
       if (slots.waiters.length > 0) waiting = true;
-      if (slots.waiters.length > 0 && this.#wantOf(state, slots) > slots.asked) moreWanted = true;
+      if (slots.waiters.length > 0) {
+        const want = this.#wantOf(state, slots);
+        // A demand at least twice what was asked (a new tenant, a limit in slow start) is asked for at once.
+        if (want >= 2 * slots.asked && want > slots.asked) moreWanted = true;
+      }
       if (slots.grant.slots > 0) held = true;
       if (slots.grant.slots > Math.max(slots.inFlight, slots.grant.allowance)) surplus = true;
     }
@@ -373,7 +377,7 @@ export class FleetBudget implements SharedBudget {
 
   /** The slots a tenant's calls could use now: running plus waiting, at most the container's own limit. */
   #wantOf(state: BackendState, slots: TenantSlots): number {
-    return Math.min(state.localLimit, slots.inFlight + slots.waiters.length);
+    return Math.min(Math.max(1, Math.floor(state.localLimit())), slots.inFlight + slots.waiters.length);
   }
 
   #weightOf(tenant: string): number {

@@ -150,16 +150,17 @@ export interface BudgetedBackend {
 
 /**
  * A budget of calls shared with other processes (the fleet's, `FleetBudget`): a call holds
- * one of its slots before one of its backend's limiter. `localLimit` is the container's own
- * learned limit for the backend, beyond which it asks for nothing.
+ * one of its slots before one of its backend's limiter. `localLimit` reads the container's
+ * own learned limit for the backend (it changes while calls wait), beyond which it asks for
+ * nothing.
  */
 export interface SharedBudget {
   /** Whether calls to `backend` go through the budget at all. */
   covers(backend: BudgetedBackend): boolean;
   /** Takes a slot at once if one is free; false, taking nothing, when the caller must wait. */
-  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: number): boolean;
+  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number): boolean;
   /** Waits for a slot; rejects with the signal's reason if it aborts first (nothing is then held). */
-  acquire(backend: BudgetedBackend, tenantId: string, localLimit: number, signal?: AbortSignal): Promise<void>;
+  acquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number, signal?: AbortSignal): Promise<void>;
   /** Gives back the slot of a call that has ended. */
   release(backend: BudgetedBackend, tenantId: string): void;
 }

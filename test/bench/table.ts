@@ -15,8 +15,20 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost, fairness } =
-    results.items;
+  const {
+    utilisation,
+    throttling,
+    overhead,
+    ingest,
+    coldStart,
+    endToEnd,
+    streaming,
+    fleetDay,
+    largeFiles,
+    routeCost,
+    fairness,
+    fleetBudget,
+  } = results.items;
   if (utilisation) {
     out.push(
       `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
@@ -293,6 +305,28 @@ export function formatReport(results: SuiteResults): string {
           ms(row.leftByBPerSecond),
           ms(row.burstP50Ms),
           ms(row.burstP99Ms),
+        ]),
+      ),
+    );
+  }
+  if (fleetBudget) {
+    out.push(
+      `\nItem 12: one budget per backend, N worker containers against one GPU pool of ${fleetBudget.poolCapacity} calls (simulator best ${fleetBudget.bestItemsPerSecond} items/s; a gate answers 429 beyond the capacity)`,
+    );
+    out.push(
+      formatTable(
+        ['N', 'budget', 'items/s', 'of best', '429s', 'peak in flight', 'failed', 'lease writes/s', "B's share", "B's share, 2nd half"],
+        fleetBudget.runs.map((run) => [
+          String(run.containers),
+          run.budget ? 'shared' : 'none',
+          String(run.itemsPerSecond),
+          percent(run.fractionOfBest),
+          String(run.throttles),
+          String(run.peakInFlight),
+          String(run.failed),
+          String(run.leaseWritesPerSecond),
+          String(run.bShareWhileBoth),
+          String(run.bShareSecondHalf),
         ]),
       ),
     );

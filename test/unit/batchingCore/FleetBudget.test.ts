@@ -19,9 +19,11 @@ function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
 function start(budget: FleetBudget, tenant: string, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
   let granted = 0;
   const done = Array.from({ length: count }, () =>
-    budget.acquire(pool, tenant, limit).then(() => {
-      granted += 1;
-    }),
+    budget
+      .acquire(pool, tenant, () => limit)
+      .then(() => {
+        granted += 1;
+      }),
   );
   return { granted: () => granted, done };
 }
@@ -155,7 +157,7 @@ describe('FleetBudget', () => {
     const [c0] = containers as [FleetBudget];
 
     // Act
-    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, 'a', 4));
+    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, 'a', () => 4));
 
     // Assess
     expect(taken.every(Boolean)).toBe(true);
@@ -177,6 +179,33 @@ describe('FleetBudget', () => {
     c0.close();
   });
 
+  it('follows the learned limit as it grows while calls wait (a limiter in slow start)', async () => {
+    // Prepare: the container's limiter allows 2 at first
+    const { clock, store, containers } = fleet(1);
+    const [c0] = containers as [FleetBudget];
+    let limit = 2;
+    let granted = 0;
+    for (let i = 0; i < 8; i += 1)
+      void c0
+        .acquire(pool, 'a', () => limit)
+        .then(() => {
+          granted += 1;
+        });
+    await clock.advance(10);
+    const atFirst = granted;
+
+    // Act: the limiter grows to 6 as a call ends
+    limit = 6;
+    c0.release(pool, 'a');
+    await clock.advance(10);
+
+    // Assess: asked again at once, for the new limit
+    expect(atFirst).toBe(2);
+    expect(granted).toBe(7);
+    expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 6 });
+    c0.close();
+  });
+
   it('drops a waiting call whose signal aborts, holding nothing for it', async () => {
     // Prepare: c0 holds everything; c1 waits
     const { clock, containers } = fleet(2);
@@ -184,7 +213,7 @@ describe('FleetBudget', () => {
     start(c0, 'a', 8);
     await clock.advance(10);
     const controller = new AbortController();
-    const waiting = c1.acquire(pool, 'a', 64, controller.signal);
+    const waiting = c1.acquire(pool, 'a', () => 64, controller.signal);
 
     // Act
     controller.abort(new Error('deadline'));
