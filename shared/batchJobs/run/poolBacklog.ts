@@ -19,12 +19,12 @@ export interface PoolBacklogDeps {
  * The batch lines of one job still waiting, shared among its models: the lines not yet
  * recorded (completed or failed), at most the lines that run on demand (lines planned for
  * Bedrock batch inference never wait for a GPU), split by each model's share of those
- * lines. Only a job `in_progress` has lines to run; a cancelling or expired job drains
- * without calling a backend. A job made before ingest recorded the split counts all its
+ * lines. Only a job `in_progress` and not paused (its tenant over budget) has lines to
+ * run; a cancelling or expired job drains without calling a backend. A job made before ingest recorded the split counts all its
  * waiting lines for its one model, or for none when its lines mix models.
  */
 export function waitingLines(job: Job): PoolBacklog {
-  if (job.status !== 'in_progress') return {};
+  if (job.status !== 'in_progress' || job.pausedAt !== undefined) return {};
   const left = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
   if (left === 0) return {};
   const split = job.onDemandLines ?? (job.model ? { [job.model]: left } : {});

@@ -44,6 +44,7 @@ describe('waitingLines', () => {
     // Act & Assess
     expect(waitingLines(job('old', { model: 'a', requestCounts: { total: 10, completed: 4, failed: 0 } }))).toEqual({ a: 6 });
     expect(waitingLines(job('mixedOld', { requestCounts: { total: 10, completed: 0, failed: 0 } }))).toEqual({});
+    expect(waitingLines(job('paused', { model: 'a', pausedAt: NOW_S, requestCounts: { total: 10, completed: 0, failed: 0 } }))).toEqual({});
     for (const status of ['validating', 'cancelling', 'expired', 'finalizing'] as const) {
       expect(waitingLines(job(status, { status, model: 'a', requestCounts: { total: 10, completed: 0, failed: 0 } }))).toEqual({});
     }
