@@ -137,7 +137,8 @@ export class ContinuousBatcher {
   private head = 0;
   private waitingCount = 0;
   private running: Sequence[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the step in progress; undefined between steps. */
+  private timer: (() => void) | undefined;
   private stepPending = false;
   /** Planned end of the last step, on the `performance.now()` clock; null when idle. */
   private plannedEnd: number | null = null;
@@ -194,7 +195,7 @@ export class ContinuousBatcher {
   /** Ends every sequence; those not yet at their first token fail with {@link SchedulerClosedError}. */
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.();
     this.timer = undefined;
     const all = [...this.running, ...this.waiting.slice(this.head)];
     this.running = [];
@@ -270,13 +271,19 @@ export class ContinuousBatcher {
     const startedAt = performance.now();
     const base = this.plannedEnd === null ? startedAt : Math.max(this.plannedEnd, startedAt - MAX_CATCH_UP_MS);
     this.plannedEnd = base + plannedMs;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.endStep({ decoding, chunk, record: { decoded: decoding.length, prefillTokens, running, plannedMs, actualMs: 0 }, startedAt });
-      },
-      Math.max(0, this.plannedEnd - startedAt),
-    );
+    const end = (): void => {
+      this.timer = undefined;
+      this.endStep({ decoding, chunk, record: { decoded: decoding.length, prefillTokens, running, plannedMs, actualMs: 0 }, startedAt });
+    };
+    const delay = this.plannedEnd - startedAt;
+    // A step that is already due ends on the next turn of the loop (a timer would wait 1 ms at least).
+    if (delay >= 1) {
+      const timeout = setTimeout(end, delay);
+      this.timer = () => clearTimeout(timeout);
+    } else {
+      const immediate = setImmediate(end);
+      this.timer = () => clearImmediate(immediate);
+    }
   }
 
   private endStep(step: { decoding: Sequence[]; chunk: Array<[Sequence, number]>; record: StepRecord; startedAt: number }): void {
