@@ -211,6 +211,8 @@ describe('GPU simulator, OpenAI face', () => {
     const longest = Math.max(...replies.map((reply) => reply.json.usage.completion_tokens as number));
     expect(stats.generation).toMatchObject({ sequences: 10, peakRunning: 10, running: 0, waiting: 0 });
     expect(stats.generation.steps).toBeLessThanOrEqual(longest + 2);
+    const shape = { promptTokens: stats.generation.meanPromptTokens, completionTokens: stats.generation.meanCompletionTokens };
+    expect(stats.generation.maxSequencesPerSecond).toBeCloseTo(sim.maxSequencesPerSecond(shape), 6);
     expect(stats.passes.count).toBe(0);
     expect(stats.faces.openai.byRoute['chat.completions']).toEqual({ requests: 10, items: 10 });
   });
