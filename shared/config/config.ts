@@ -119,6 +119,12 @@ export const ConfigSchema = z.object({
         .map(Number),
     )
     .pipe(z.array(z.number().positive())),
+  /**
+   * What a tenant's running batch jobs do once it is over its monthly budget, unless its
+   * own budget says (`running_jobs`): `finish` (they run to the end) or `pause` (their
+   * chunks are set aside until the tenant is back under its budget).
+   */
+  BUDGET_RUNNING_JOBS: z.enum(['finish', 'pause']).default('finish'),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
   /**
@@ -149,6 +155,8 @@ export const ConfigSchema = z.object({
     }),
   REALTIME_RESERVE: z.coerce.number().min(0).lt(1).default(0.25),
   REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /** The latency guard: most of a backend's limit all calls may hold while real-time traffic is about (1: off). */
+  REALTIME_LOAD_SHARE: z.coerce.number().gt(0).max(1).default(1),
   /**
    * One budget per backend across the fleet (README, "One budget per backend"): `off`
    * leaves each container to its own limits; a lease's life, how often a busy container
@@ -173,6 +181,8 @@ export interface Config {
   bedrockFallbacks: Record<string, string>;
   /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
   gpuInstanceTypes: Record<string, string>;
+  /** Seconds each model's GPU pool takes to start an instance, by {@link modelKey}: `GPU_POOL_<KEY>_STARTUP_SECONDS` (how long batch work waits for it). */
+  gpuStartupSeconds: Record<string, number>;
   bedrockRegion: string;
   /** The Bedrock service tier asked for by each kind of work. */
   serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
@@ -201,7 +211,13 @@ export interface Config {
   usageFlush: { intervalMs: number; maxRequests: number };
   chunkProgressIntervalMs: number;
   /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
-  fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
+  fairShare: {
+    enabled: boolean;
+    weights: Record<string, number>;
+    realtimeReserve: number;
+    realtimeHoldMs: number;
+    realtimeLoadShare: number;
+  };
   /** The fleet budget's leases (the core's `fleetBudget`; needs the table). */
   fleetBudget: { enabled: boolean; ttlMs: number; renewMs: number; retryMs: number };
   rateLimits: RateLimitConfig;
@@ -223,6 +239,8 @@ export interface RateLimitConfig {
   settingsTtlMs: number;
   budgetRefreshMs: number;
   budgetWarningThresholds: number[];
+  /** What a tenant's running jobs do over its budget when its settings do not say. */
+  runningJobsOverBudget: 'finish' | 'pause';
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -250,6 +268,7 @@ export function modelKey(modelId: string): string {
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
 const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
+const STARTUP_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_STARTUP_SECONDS$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -259,6 +278,13 @@ function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: str
     if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
   }
   return found;
+}
+
+function seconds(value: string, variable: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new ConfigError(`Invalid environment variable ${variable}: a whole number of seconds >= 0`);
+  return parsed;
 }
 
 function poolUrls(value: string, variable: string): string[] {
@@ -287,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
+    gpuStartupSeconds: perModel(env, STARTUP_VARIABLE, seconds),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
     priceTable: priceTableOf(e.PRICE_TABLE),
@@ -313,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weights: e.TENANT_WEIGHTS,
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
+      realtimeLoadShare: e.REALTIME_LOAD_SHARE,
     },
     fleetBudget: {
       enabled: e.FLEET_BUDGET === 'on',
@@ -328,6 +356,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settingsTtlMs: e.TENANT_SETTINGS_TTL_MS,
       budgetRefreshMs: e.BUDGET_REFRESH_MS,
       budgetWarningThresholds: e.BUDGET_WARNING_THRESHOLDS,
+      runningJobsOverBudget: e.BUDGET_RUNNING_JOBS,
     },
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
