@@ -339,6 +339,8 @@ export async function recordChunkOutputs(
     jobId,
     chunk: chunk.index,
     attempt,
+    // From the chunk's start here: the benchmark places each chunk on the job's timeline with it.
+    durationMs: deps.now() - started,
     ...counts,
     chunksDone: after.chunksDone,
     chunksTotal: after.chunksTotal,
