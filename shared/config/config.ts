@@ -119,6 +119,12 @@ export const ConfigSchema = z.object({
         .map(Number),
     )
     .pipe(z.array(z.number().positive())),
+  /**
+   * What a tenant's running batch jobs do once it is over its monthly budget, unless its
+   * own budget says (`running_jobs`): `finish` (they run to the end) or `pause` (their
+   * chunks are set aside until the tenant is back under its budget).
+   */
+  BUDGET_RUNNING_JOBS: z.enum(['finish', 'pause']).default('finish'),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
   /**
@@ -212,6 +218,8 @@ export interface RateLimitConfig {
   settingsTtlMs: number;
   budgetRefreshMs: number;
   budgetWarningThresholds: number[];
+  /** What a tenant's running jobs do over its budget when its settings do not say. */
+  runningJobsOverBudget: 'finish' | 'pause';
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -308,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settingsTtlMs: e.TENANT_SETTINGS_TTL_MS,
       budgetRefreshMs: e.BUDGET_REFRESH_MS,
       budgetWarningThresholds: e.BUDGET_WARNING_THRESHOLDS,
+      runningJobsOverBudget: e.BUDGET_RUNNING_JOBS,
     },
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,
