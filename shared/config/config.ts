@@ -155,6 +155,8 @@ export const ConfigSchema = z.object({
     }),
   REALTIME_RESERVE: z.coerce.number().min(0).lt(1).default(0.25),
   REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /** The latency guard: most of a backend's limit all calls may hold while real-time traffic is about (1: off). */
+  REALTIME_LOAD_SHARE: z.coerce.number().gt(0).max(1).default(1),
 });
 
 /** Validated configuration. */
@@ -198,7 +200,13 @@ export interface Config {
   usageFlush: { intervalMs: number; maxRequests: number };
   chunkProgressIntervalMs: number;
   /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
-  fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
+  fairShare: {
+    enabled: boolean;
+    weights: Record<string, number>;
+    realtimeReserve: number;
+    realtimeHoldMs: number;
+    realtimeLoadShare: number;
+  };
   rateLimits: RateLimitConfig;
 }
 
@@ -307,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weights: e.TENANT_WEIGHTS,
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
+      realtimeLoadShare: e.REALTIME_LOAD_SHARE,
     },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,

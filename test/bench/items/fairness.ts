@@ -39,6 +39,8 @@ export interface FairnessOptions {
   burst: { requests: number; atMs: number; count: number; everyMs: number };
   /** Fraction of the pool the reserve may take (BatchingOptions.fairShare.realtimeReserve). */
   realtimeReserve: number;
+  /** The latency guard of the guarded scenarios (fairShare.realtimeLoadShare, REALTIME_LOAD_SHARE). */
+  realtimeLoadShare: number;
 }
 
 /** What one scenario measured. */
@@ -87,6 +89,9 @@ export const FAIRNESS_FULL: FairnessOptions = {
   b: { jobLines: 200, jobAtMs: 2_000, tricklePerSecond: 10, trickleSeconds: 20 },
   burst: { requests: 64, atMs: 3_000, count: 8, everyMs: 1_000 },
   realtimeReserve: 0.25,
+  // For steps within 1.5× of an idle engine's: (1.5 − 1) × 8 ms, less about 0.7 ms of
+  // prefill a step, over 0.04 ms a sequence, is 83 of the 256 sequences: 0.3 of the limit.
+  realtimeLoadShare: 0.3,
 };
 
 /** `--quick` and `--smoke`: A's job and flood a tenth as long, B's job and the burst sooner. */
@@ -189,6 +194,7 @@ class VirtualClock implements Clock {
 interface VirtualSequence {
   prefillLeft: number;
   produced: number;
+  completionTokens: number;
   done: () => void;
 }
 
@@ -213,10 +219,10 @@ class VirtualEngine {
     private readonly settings: FairnessOptions['gpu'],
   ) {}
 
-  /** Resolves when a sequence of the workload's shape has all its tokens. */
-  generate(): Promise<void> {
+  /** Resolves when a sequence of the workload's prompt and `completionTokens` has all its tokens. */
+  generate(completionTokens: number): Promise<void> {
     return new Promise<void>((done) => {
-      this.#waiting.push({ prefillLeft: Math.max(1, this.settings.promptTokens), produced: 0, done });
+      this.#waiting.push({ prefillLeft: Math.max(1, this.settings.promptTokens), produced: 0, completionTokens, done });
       // Arrivals of one instant meet the same step, as the simulator's engine does.
       if (!this.#stepping && !this.#armed) {
         this.#armed = true;
@@ -255,9 +261,9 @@ class VirtualEngine {
     void this.clock.sleep(ms).then(() => {
       // A decoding sequence has one more token; one whose prompt was finished in this step has its first.
       for (const sequence of [...decoding, ...prefilled]) sequence.produced += 1;
-      const finished = this.#running.filter((sequence) => sequence.produced >= this.settings.completionTokens);
+      const finished = this.#running.filter((sequence) => sequence.produced >= sequence.completionTokens);
       if (finished.length > 0) {
-        this.#running = this.#running.filter((sequence) => sequence.produced < this.settings.completionTokens);
+        this.#running = this.#running.filter((sequence) => sequence.produced < sequence.completionTokens);
         this.delivered += finished.length;
         for (const sequence of finished) sequence.done();
       }
@@ -289,7 +295,19 @@ export function idleRequestMs(gpu: FairnessOptions['gpu']): number {
   return prefill + (gpu.completionTokens - 1) * (gpu.stepMs + gpu.decodeMsPerSeq);
 }
 
-type Input = { tenant: 'a' | 'b'; kind: 'line' | 'request' };
+type Input = { tenant: 'a' | 'b'; kind: 'line' | 'request'; completionTokens: number };
+
+/**
+ * Answers vary in length as real ones do (otherwise sequences started together end
+ * together, in waves): a request's completion tokens are spread evenly over ½ to 1½ times
+ * the workload's mean, fixed by its id, so the same request has the same length in every
+ * scenario.
+ */
+function completionTokensOf(id: string, mean: number): number {
+  let hash = 2_166_136_261;
+  for (let index = 0; index < id.length; index += 1) hash = Math.imul(hash ^ id.charCodeAt(index), 16_777_619) >>> 0;
+  return Math.max(1, Math.round(mean * (0.5 + hash / 2 ** 32)));
+}
 
 /** Deterministic jitter (a linear congruential stream) so arrivals are not lock-stepped. */
 function jitter(seed: number): () => number {
@@ -303,6 +321,8 @@ function jitter(seed: number): () => number {
 interface ScenarioPlan {
   scenario: string;
   fair: boolean;
+  /** The latency guard on (REALTIME_LOAD_SHARE). */
+  guard?: boolean;
   aJob: boolean;
   aFlood: boolean;
   bJob: boolean;
@@ -323,7 +343,7 @@ async function runScenario(plan: ScenarioPlan, options: FairnessOptions, ceiling
     maxConcurrency: capacity,
     expectedLatencyMs: idleRequestMs(options.gpu),
     async invoke(inputs): Promise<ItemResult<string>[]> {
-      await Promise.all(inputs.map(() => gpu.generate()));
+      await Promise.all(inputs.map((input) => gpu.generate(input.completionTokens)));
       for (const input of inputs) delivered.push({ tenant: input.tenant, at: clock.now() });
       return inputs.map(() => ({ ok: true, value: 'ok', usage: { promptTokens: 1, completionTokens: 1 } }));
     },
@@ -333,13 +353,17 @@ async function runScenario(plan: ScenarioPlan, options: FairnessOptions, ceiling
     clock,
     random: () => 0.5,
     initialConcurrency: capacity,
-    fairShare: { enabled: plan.fair, realtimeReserve: options.realtimeReserve },
+    fairShare: {
+      enabled: plan.fair,
+      realtimeReserve: options.realtimeReserve,
+      ...(plan.guard ? { realtimeLoadShare: options.realtimeLoadShare } : {}),
+    },
   });
   const items = (tenant: 'a' | 'b', kind: Input['kind'], count: number, prefix: string): BatchItem<Input>[] =>
     Array.from({ length: count }, (_, index) => ({
       id: `${prefix}${index}`,
       route: 'chat',
-      input: { tenant, kind },
+      input: { tenant, kind, completionTokens: completionTokensOf(`${prefix}${index}`, options.gpu.completionTokens) },
       estimatedTokens: 100,
     }));
   const jobs: Partial<Record<'a' | 'b', { dropped: number; done?: number }>> = {};
@@ -434,9 +458,20 @@ export async function runFairness(
     { scenario: 'A alone', fair: true, ...none, aJob: true, aFlood: true },
     { scenario: 'B alone', fair: true, ...none, bJob: true, bTrickle: true },
     { scenario: 'A and B, fair shares', fair: true, ...none, aJob: true, aFlood: true, bJob: true, bTrickle: true },
+    {
+      scenario: 'A and B, fair shares, latency guard',
+      fair: true,
+      guard: true,
+      ...none,
+      aJob: true,
+      aFlood: true,
+      bJob: true,
+      bTrickle: true,
+    },
     { scenario: 'A and B, fair sharing off', fair: false, ...none, aJob: true, aFlood: true, bJob: true, bTrickle: true },
     { scenario: 'burst on an idle pool', fair: true, ...none, burst: true },
     { scenario: 'burst during A’s job, fair shares', fair: true, ...none, aJob: true, burst: true },
+    { scenario: 'burst during A’s job, latency guard', fair: true, guard: true, ...none, aJob: true, burst: true },
     { scenario: 'burst during A’s job, fair sharing off', fair: false, ...none, aJob: true, burst: true },
   ];
   const scenarios: FairnessScenario[] = [];
