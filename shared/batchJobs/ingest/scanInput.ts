@@ -11,8 +11,9 @@ import { InputRefusedError } from './errors';
 import { JsonlLineReader } from '../lines/JsonlLineReader';
 import { JsonlPartWriter } from '../lines/JsonlPartWriter';
 import { lineError } from '../lines/lineErrors';
-import { batchRequestId, errorLine, parseReadLine } from '../lines/lineFormats';
-import type { LineContext, LineError, ModelLookup, ParsedLine } from '../lines/types';
+import { batchRequestId, errorLine } from '../lines/lineFormats';
+import { screenReadLine } from '../lines/screenBatchLine';
+import type { LineContext, LineError, ModelLookup, ScreenedLine } from '../lines/types';
 
 /** What the scan needs: the bucket, the catalogue and the limits. */
 export interface ScanDeps extends ModelLookup {
@@ -101,7 +102,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     const reader = new JsonlLineReader(refuseGzip(body), { maxLineBytes: limits.maxLineBytes });
     for await (const line of reader) {
       const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
-      const parsed = parseReadLine(line, limits.maxLineBytes, context);
+      const parsed = screenReadLine(line, limits.maxLineBytes, context);
       if (parsed === undefined) {
         const last = scanned[scanned.length - 1];
         if (last?.status === 'blank' && last.lineNumber + (last.count ?? 1) === line.lineNumber) last.count = (last.count ?? 1) + 1;
@@ -191,7 +192,7 @@ async function readPinned(objects: ObjectStore, request: ScanRequest): Promise<A
 }
 
 /** The line, or a `duplicate_custom_id` error if its id was on an earlier line. */
-function refuseDuplicate(parsed: ParsedLine | LineError, seen: Map<string, number>): ParsedLine | LineError {
+function refuseDuplicate(parsed: ScreenedLine | LineError, seen: Map<string, number>): ScreenedLine | LineError {
   const id = parsed.customId;
   if (id === undefined) return parsed;
   const first = seen.get(id);
@@ -207,7 +208,7 @@ function refuseDuplicate(parsed: ParsedLine | LineError, seen: Map<string, numbe
     `Invalid value for '${field}': '${id}' is already used by line ${first}; every line needs its own.`,
     id,
   );
-  return { ...duplicate, echo: parsed.echo };
+  return { ...duplicate, echo: { modelInput: parsed.request, shape: 'openai' } };
 }
 
 /**
