@@ -7,6 +7,8 @@ import { chatLine, embeddingsLine } from '../lines/batchFixtures';
 import { BUCKET, ingestWorld, rereadChunk } from './ingestFixtures';
 import { failureOfLine, isResultLine } from '../../../../shared/domain/outputLines';
 import { parseBatchLine } from '../../../../shared/batchJobs/lines/lineFormats';
+import { CustomIdSet } from '../../../../shared/batchJobs/ingest/CustomIdSet';
+import { PLAN_PAGE_CHUNKS } from '../../../../shared/batchJobs/ingest/scanInput';
 import type { LineError } from '../../../../shared/batchJobs/lines/types';
 
 const chat = { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] };
@@ -140,6 +142,78 @@ describe('ingestObject', () => {
       }),
     ]);
     expect(world.chunks.sent.some((m) => m.chunk.skipLines.includes(900))).toBe(true);
+  });
+
+  it('checks a duplicate found by hash exactly: two ids of the same hash are both run, and a real duplicate still refused', async () => {
+    // Prepare: every id hashes alike, so each line after the first looks like a duplicate until re-read.
+    const world = ingestWorld({ chunkMaxLines: 2 });
+    const reads: number[] = [];
+    const read = world.objects.read.bind(world.objects);
+    world.objects.read = async (...args: Parameters<typeof read>) => {
+      reads.push(1);
+      return read(...args);
+    };
+    world.deps.newIdSet = () => new CustomIdSet({ hash: () => [1, 2] });
+    const rows = ['a', 'b', 'c', 'a', 'd'].map((id) => chatLine(id));
+    const event = await world.drop('inbox/tenant-1/collide.jsonl', `${rows.join('\n')}\n`);
+    // Act
+    const summary = await ingestObject(world.deps, event);
+    // Assess: 'b' and 'c' both claim line 1's hash, so it cannot be a duplicate of both: the file is scanned again keeping the ids.
+    expect(reads).toHaveLength(2);
+    // Only line 4 is refused, naming line 1.
+    expect(summary).toMatchObject({ status: 'in_progress', validLines: 4, invalidLines: 1 });
+    expect(world.errorLines(summary.jobId).map((e) => failureOfLine(e)!.message)).toEqual([
+      "Line 4: Invalid value for 'custom_id': 'a' is already used by line 1; every line needs its own.",
+    ]);
+    const reread = (await Promise.all(world.chunks.sent.map((m) => rereadChunk(world.objects, m)))).flat();
+    expect(reread.map((l) => l.lineNumber)).toEqual([1, 2, 3, 5]);
+    expect(await world.jobs.chunkPlan(summary.jobId)).toHaveLength(summary.chunks);
+  });
+
+  it('scans again keeping the ids when the exact check finds that one duplicate by hash was not one', async () => {
+    // Prepare: 'a' and 'b' hash alike; every other id hashes apart.
+    const world = ingestWorld({ chunkMaxLines: 2 });
+    let reads = 0;
+    const read = world.objects.read.bind(world.objects);
+    world.objects.read = async (...args: Parameters<typeof read>) => {
+      reads += 1;
+      return read(...args);
+    };
+    world.deps.newIdSet = () => new CustomIdSet({ hash: (id) => (id === 'a' || id === 'b' ? [1, 2] : [id.length, id.charCodeAt(0)]) });
+    const event = await world.drop('inbox/tenant-1/collide-once.jsonl', `${['a', 'x', 'b', 'yy'].map((id) => chatLine(id)).join('\n')}\n`);
+    // Act
+    const summary = await ingestObject(world.deps, event);
+    // Assess: the hashed pass, the exact check of line 1, the pass keeping the ids; every line runs.
+    expect(reads).toBe(3);
+    expect(summary).toMatchObject({ status: 'in_progress', validLines: 4, invalidLines: 0, chunks: 2 });
+    expect(world.errorLines(summary.jobId)).toEqual([]);
+  });
+
+  it('re-reads a file with a true duplicate once to confirm it, and plans it in pages', async () => {
+    // Prepare
+    const world = ingestWorld({ chunkMaxLines: 1 });
+    let reads = 0;
+    const read = world.objects.read.bind(world.objects);
+    world.objects.read = async (...args: Parameters<typeof read>) => {
+      reads += 1;
+      return read(...args);
+    };
+    const pages: number[] = [];
+    const save = world.jobs.saveChunkPlan.bind(world.jobs);
+    world.jobs.saveChunkPlan = async (jobId, chunks) => {
+      pages.push(chunks.length);
+      return save(jobId, chunks);
+    };
+    const rows = Array.from({ length: 250 }, (_, i) => chatLine(i + 1 === 240 ? 'req-7' : `req-${i + 1}`));
+    const event = await world.drop('inbox/tenant-1/dup-pages.jsonl', `${rows.join('\n')}\n`);
+    // Act
+    const summary = await ingestObject(world.deps, event);
+    // Assess
+    expect(summary).toMatchObject({ validLines: 249, invalidLines: 1, chunks: 249 });
+    expect(reads).toBe(2);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(PLAN_PAGE_CHUNKS);
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(249);
+    expect(world.chunks.sent.map((m) => m.chunk.index)).toEqual(Array.from({ length: 249 }, (_, i) => i));
   });
 
   it('reads CRLF, a BOM and blank lines end to end, with ranges true to the bytes', async () => {
