@@ -11,9 +11,10 @@ const FORMAT_NAMES: Record<InputFormat, string> = { openai: 'OpenAI', bedrock: '
 
 /**
  * Parses one line of a batch input file into the request it carries, or the reason it
- * is refused. Pure and deterministic: ingest validates every line with it, and the
- * worker calls it again on the lines of its chunk (with the job's format) to get the
- * very same requests back.
+ * is refused. Pure and deterministic: the worker parses the lines of its chunk with it
+ * (with the job's format); ingest screens each line with the first of its checks
+ * (`screenBatchLine`) and answers a refusal with it, so a refusal reads the same wherever
+ * it is made.
  *
  * The format is read from the line (`custom_id` → OpenAI, `recordId` → Bedrock; failing
  * those, `body`/`url`/`method` → OpenAI, `modelInput` → Bedrock). A file uses one
