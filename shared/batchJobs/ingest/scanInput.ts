@@ -191,7 +191,7 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     if (page.length === 0) return;
     await request.savePlan(page.splice(0));
   };
-  const keep = async (line: ScannedLine) => {
+  const keep = (line: ScannedLine) => {
     if (!streaming) {
       scanned.push(line);
       return;
@@ -200,9 +200,9 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     if (!closed) return;
     page.push(closed);
     chunkCount += 1;
-    // Held back while a duplicate waits for its exact check: a second scan would plan the rest anew.
-    if (page.length >= PLAN_PAGE_CHUNKS && !seen.unverified) await savePage();
   };
+  // Held back while a duplicate waits for its exact check: a second scan would plan the rest anew.
+  const pageFull = () => page.length >= PLAN_PAGE_CHUNKS && !seen.unverified;
   let validLines = 0;
   // The line whose format fixed the file's (the first valid one), when the request did not say.
   let formatLine: number | undefined;
@@ -223,7 +223,7 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
       const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
       const parsed = screenReadLine(line, limits.maxLineBytes, context);
       if (parsed === undefined) {
-        if (streaming) await keep({ ...position, status: 'blank' });
+        if (streaming) keep({ ...position, status: 'blank' });
         else if (
           lastBlank &&
           lastBlank === scanned[scanned.length - 1] &&
@@ -232,7 +232,7 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
           lastBlank.count = (lastBlank.count ?? 1) + 1;
         } else {
           lastBlank = { ...position, status: 'blank' };
-          await keep(lastBlank);
+          keep(lastBlank);
         }
         continue;
       }
@@ -253,13 +253,14 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
         if (models.size < 2) models.add(outcome.model);
         if (endpoints.size < 2) endpoints.add(outcome.url);
         validLines += 1;
-        await keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
+        keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
+        if (pageFull()) await savePage();
         continue;
       }
       invalidLines += 1;
       errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
       firstError ??= outcome;
-      await keep({ ...position, status: 'refused' });
+      keep({ ...position, status: 'refused' });
       // The echo of its input rides along; finalize writes the line in the job's output format.
       const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
       await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
