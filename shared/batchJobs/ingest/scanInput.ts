@@ -219,51 +219,54 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     const body = await readPinned(deps.objects, request);
     const reader = new JsonlLineReader(refuseGzip(body), { maxLineBytes: limits.maxLineBytes });
     let lastBlank: ScannedLine | undefined;
-    for await (const line of reader) {
-      const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
-      const parsed = screenReadLine(line, limits.maxLineBytes, context);
-      if (parsed === undefined) {
-        if (streaming) keep({ ...position, status: 'blank' });
-        else if (
-          lastBlank &&
-          lastBlank === scanned[scanned.length - 1] &&
-          lastBlank.lineNumber + (lastBlank.count ?? 1) === line.lineNumber
-        ) {
-          lastBlank.count = (lastBlank.count ?? 1) + 1;
-        } else {
-          lastBlank = { ...position, status: 'blank' };
-          keep(lastBlank);
+    // A batch of lines at a time: one await per batch, not per line.
+    for await (const batch of reader.batches()) {
+      for (const line of batch) {
+        const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
+        const parsed = screenReadLine(line, limits.maxLineBytes, context);
+        if (parsed === undefined) {
+          if (streaming) keep({ ...position, status: 'blank' });
+          else if (
+            lastBlank &&
+            lastBlank === scanned[scanned.length - 1] &&
+            lastBlank.lineNumber + (lastBlank.count ?? 1) === line.lineNumber
+          ) {
+            lastBlank.count = (lastBlank.count ?? 1) + 1;
+          } else {
+            lastBlank = { ...position, status: 'blank' };
+            keep(lastBlank);
+          }
+          continue;
         }
-        continue;
-      }
-      lines += 1;
-      if (lines > limits.maxLinesPerJob) {
-        throw new InputRefusedError(
-          'too_many_lines',
-          `The file has more than ${limits.maxLinesPerJob} lines, the most a job may have; split it into several files.`,
-          { line: line.lineNumber },
-        );
-      }
-      const outcome = refuseDuplicate(parsed, seen, reader.bytesRead);
-      if (outcome.ok) {
-        if (context.format === undefined) {
-          context.format = outcome.format;
-          formatLine = outcome.lineNumber;
+        lines += 1;
+        if (lines > limits.maxLinesPerJob) {
+          throw new InputRefusedError(
+            'too_many_lines',
+            `The file has more than ${limits.maxLinesPerJob} lines, the most a job may have; split it into several files.`,
+            { line: line.lineNumber },
+          );
         }
-        if (models.size < 2) models.add(outcome.model);
-        if (endpoints.size < 2) endpoints.add(outcome.url);
-        validLines += 1;
-        keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
-        if (pageFull()) await savePage();
-        continue;
+        const outcome = refuseDuplicate(parsed, seen, reader.bytesRead);
+        if (outcome.ok) {
+          if (context.format === undefined) {
+            context.format = outcome.format;
+            formatLine = outcome.lineNumber;
+          }
+          if (models.size < 2) models.add(outcome.model);
+          if (endpoints.size < 2) endpoints.add(outcome.url);
+          validLines += 1;
+          keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
+          if (pageFull()) await savePage();
+          continue;
+        }
+        invalidLines += 1;
+        errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
+        firstError ??= outcome;
+        keep({ ...position, status: 'refused' });
+        // The echo of its input rides along; finalize writes the line in the job's output format.
+        const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
+        await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
       }
-      invalidLines += 1;
-      errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
-      firstError ??= outcome;
-      keep({ ...position, status: 'refused' });
-      // The echo of its input rides along; finalize writes the line in the job's output format.
-      const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
-      await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
     }
   } catch (error) {
     if (!(error instanceof InputRefusedError)) {
