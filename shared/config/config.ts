@@ -172,6 +172,8 @@ export interface Config {
   bedrockFallbacks: Record<string, string>;
   /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
   gpuInstanceTypes: Record<string, string>;
+  /** Seconds each model's GPU pool takes to start an instance, by {@link modelKey}: `GPU_POOL_<KEY>_STARTUP_SECONDS` (how long batch work waits for it). */
+  gpuStartupSeconds: Record<string, number>;
   bedrockRegion: string;
   /** The Bedrock service tier asked for by each kind of work. */
   serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
@@ -255,6 +257,7 @@ export function modelKey(modelId: string): string {
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
 const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
+const STARTUP_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_STARTUP_SECONDS$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -264,6 +267,13 @@ function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: str
     if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
   }
   return found;
+}
+
+function seconds(value: string, variable: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new ConfigError(`Invalid environment variable ${variable}: a whole number of seconds >= 0`);
+  return parsed;
 }
 
 function poolUrls(value: string, variable: string): string[] {
@@ -289,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
+    gpuStartupSeconds: perModel(env, STARTUP_VARIABLE, seconds),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
     priceTable: priceTableOf(e.PRICE_TABLE),

@@ -18,7 +18,19 @@ export interface ChunkCounts {
 
 /** Fields a transition may set in the same conditional write. */
 export type JobPatch = Partial<
-  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source' | 'endpoint' | 'model'>
+  Pick<
+    Job,
+    | 'chunksTotal'
+    | 'requestCounts'
+    | 'errorCounts'
+    | 'outputFileId'
+    | 'errorFileId'
+    | 'failure'
+    | 'source'
+    | 'endpoint'
+    | 'model'
+    | 'onDemandLines'
+  >
 >;
 
 /**

@@ -1,10 +1,10 @@
 import { parseBatchLine } from '../lines/lineFormats';
+import { CapacityPendingError } from '../../errors/backendErrors';
 import { jobTelemetry } from '../../observability/jobTelemetry';
 import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../job/errors';
 import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../job/Job';
 import type { ChunkCounts } from '../job/ports';
-import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { isUnfinished } from '../../realtime/outcomeErrors';
@@ -204,7 +204,6 @@ async function ranOutputs(
     plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
-  observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
   const progress = chunkProgress(deps, message);
   progress.add(plans.length - plans.filter((plan) => plan.kind === 'runnable').length);
   // A line has settled once all its items have (an embeddings line may have several).
@@ -227,6 +226,8 @@ async function ranOutputs(
           onSettled,
           tenantId: job.tenantId,
           priority: 'batch',
+          // While the chunk can come back, its lines may wait for their GPU pool up to the job's deadline; on its last delivery they go to Bedrock.
+          ...(options.canRetry === true ? { completesBy: job.expiresAt * 1000 } : {}),
         })
       : [];
   await progress.close();
@@ -236,11 +237,14 @@ async function ranOutputs(
       : [];
   const unfinished = outcomes.filter(isUnfinished).length;
   if (unfinished + passing.length > 0) {
-    const cause: RetryCause = passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === 'rate_limit_exceeded')
+    const failedWith = (code: string) => passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === code);
+    const cause: RetryCause = failedWith('rate_limit_exceeded')
       ? 'rate_limited'
-      : passing.length > 0
-        ? 'backend_unavailable'
-        : 'deadline';
+      : failedWith(CapacityPendingError.code)
+        ? 'gpu_capacity_pending'
+        : passing.length > 0
+          ? 'backend_unavailable'
+          : 'deadline';
     logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', {
       jobId: message.jobId,
       chunk: message.chunk.index,
@@ -293,18 +297,6 @@ async function addUsage(deps: RunChunkDeps, tenantId: string, outputs: readonly 
   } catch (error) {
     logger.warn("a chunk's usage was not recorded", { tenantId, error: error as Error });
   }
-}
-
-/** The job's lines still to do, shared among the models of this chunk's items in proportion. */
-function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Record<string, number> {
-  if (items.length === 0) return {};
-  const remaining = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
-  const counts = new Map<string, number>();
-  for (const item of items) {
-    const { modelId } = parseRoute(item.route);
-    counts.set(modelId, (counts.get(modelId) ?? 0) + 1);
-  }
-  return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
 }
 
 /**

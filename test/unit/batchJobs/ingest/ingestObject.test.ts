@@ -96,6 +96,10 @@ describe('ingestObject', () => {
       source: { bucket: BUCKET, key: event.key, format: 'openai' },
     });
     expect(job.chunksTotal).toBeGreaterThanOrEqual(10);
+    // What each model's GPU pool faces (the fleet's PoolBacklog): the lines it will be sent, the worker-refused ones included
+    // (all chat but the embeddings line with `dimensions`).
+    const embeddings = [...valid.keys()].filter((n) => n % 3 === 0).length + 1;
+    expect(job.onDemandLines).toEqual({ 'gpt-oss-20b': 987 - embeddings, 'bge-m3': embeddings });
     expect(job.inProgressAt).toBe(Math.floor(world.deps.now!().getTime() / 1000));
     // Assess: one message per chunk, re-reading to exactly the lines to run (valid, or broken inside the request), each once, in order.
     expect(world.chunks.sent).toHaveLength(job.chunksTotal);
