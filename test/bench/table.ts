@@ -189,6 +189,26 @@ export function formatReport(results: SuiteResults): string {
         ],
       ),
     );
+    const phases = endToEnd.phases;
+    if (phases) {
+      out.push("where the time went (seconds; from the platform's log lines):");
+      out.push(
+        formatTable(
+          ['ingest', 'queueing', 'processing', 'finalize', 'chunks', 'chunk s (mean)', 'chunks at once (mean)'],
+          [
+            [
+              `${phases.seconds.ingest}`,
+              `${phases.seconds.queueing}`,
+              `${phases.seconds.processing}`,
+              `${phases.seconds.finalize}`,
+              `${phases.chunks.count}`,
+              `${phases.chunks.meanSeconds}`,
+              `${phases.chunks.meanInFlight}`,
+            ],
+          ],
+        ),
+      );
+    }
   }
   if (streaming) {
     out.push(

@@ -80,6 +80,9 @@ describe('the benchmark suite', () => {
       request_counts: { total: endToEnd!.lines, completed: endToEnd!.lines, failed: 0 },
     });
     expect(endToEnd!.awsCalls.perRequest.s3GetClass).toBeGreaterThan(0);
+    // where the job's time went, read from the platform's log lines
+    expect(Object.values(endToEnd!.phases!.seconds).every(finite)).toBe(true);
+    expect(endToEnd!.phases!.chunks.count).toBeGreaterThan(0);
     expect(finite(endToEnd!.awsCalls.usdPerMillionRequests.total)).toBe(true);
     expect(largeFiles!.sizes.map((size) => size.fileMiB)).toEqual([4, 12]);
     for (const size of largeFiles!.sizes) expect(finite(size.upload.peakRssMiB) && finite(size.download.peakRssMiB)).toBe(true);

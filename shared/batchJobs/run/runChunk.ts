@@ -11,6 +11,7 @@ import { isUnfinished } from '../../realtime/outcomeErrors';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
 import { bedrockRecord, outputFormatOf } from '../lines/bedrockOutput';
+import { countedPartMetadata } from '../lines/constants';
 import { failureOfLine, randomId, toJsonl } from '../../domain/outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 import { usageDay } from '../../usage/usageDays';
@@ -321,11 +322,14 @@ export async function recordChunkOutputs(
   const written = (output: LineOutput) => (format === 'bedrock' ? bedrockRecord(output.line, output.echo) : output.line);
   // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
   await Promise.all([
+    // Their line counts go with them, so finalize can copy a large part without reading it.
     deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map(written)), {
       contentType: JSONL,
+      metadata: countedPartMetadata(results.length),
     }),
     deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map(written)), {
       contentType: JSONL,
+      metadata: countedPartMetadata(errors.length),
     }),
   ]);
   const counts: ChunkCounts = {
@@ -352,6 +356,8 @@ export async function recordChunkOutputs(
     jobId,
     chunk: chunk.index,
     attempt,
+    // From the chunk's start here: the benchmark places each chunk on the job's timeline with it.
+    durationMs: deps.now() - started,
     ...counts,
     chunksDone: after.chunksDone,
     chunksTotal: after.chunksTotal,

@@ -10,6 +10,7 @@ import { benchEnv, simulatorCatalogue } from '../benchCatalogue';
 import { startSimulatorProcess } from '../simulatorProcess';
 import { nowMs, round, sleep } from '../stats';
 import { priceJob, type JobCallCost } from './awsCost';
+import { jobPhases, type JobPhases } from './jobPhases';
 
 /**
  * Item 6, end to end, and the call count of item 4: the whole local platform (S3, SQS,
@@ -53,6 +54,8 @@ export interface EndToEndResult {
   };
   platformEnv: Record<string, string>;
   awsCalls: JobCallCost;
+  /** Where the time went (ingest, queueing, processing, finalize), from the platform's log lines; absent if they were not found. */
+  phases?: JobPhases;
 }
 
 interface CountFile {
@@ -89,7 +92,8 @@ export async function runEndToEnd(
     ...platformEnv,
     NODE_OPTIONS: `--require ${join(__dirname, '..', 'awsCallCounter.cjs')}`,
     AWS_CALL_COUNT_FILE: countFile,
-    POWERTOOLS_LOG_LEVEL: 'WARN',
+    // INFO for the few lines a job's phases are read from (ingest done, each chunk done, job finalized).
+    POWERTOOLS_LOG_LEVEL: 'INFO',
   }).catch(async (error: unknown) => {
     await gpu.stop();
     throw error;
@@ -105,6 +109,7 @@ export async function runEndToEnd(
     await gpu.reset();
     const before = await readCounts(countFile);
     const started = nowMs();
+    const droppedAt = Date.now();
     const put = await s3.send(new PutObjectCommand({ Bucket: platform.bucket, Key: key, Body: text, ContentType: 'application/jsonl' }));
     const jobId = jobIdForObject(platform.bucket, key, put.ETag!);
     let lastLog = started;
@@ -119,6 +124,7 @@ export async function runEndToEnd(
       await sleep(100);
     }
     const wallSeconds = (nowMs() - started) / 1000;
+    const completionSeenAt = Date.now();
     const stats: SimulatorStatsSnapshot = await gpu.stats();
     const after = await readCounts(countFile);
     const response = await fetch(`${platform.api}/v1/batches/${jobId}`, { headers: { authorization: `Bearer ${platform.apiKey}` } });
@@ -151,9 +157,15 @@ export async function runEndToEnd(
       platformEnv,
       awsCalls: priceJob(before.counts, after.counts, lines),
     };
+    const phases = jobPhases(platform.output(), jobId, droppedAt, completionSeenAt);
+    if (phases) result.phases = phases;
     log(
       `  item 6: ${lines} lines (${items} items) in ${result.wallSeconds} s (best possible ${result.bestPossibleSeconds} s), simulator busy: embeddings ${result.simulator.busy.embeddings}, chat ${result.simulator.busy.chat}; ${result.simulator.meanItemsPerPass} items/pass, ${result.simulator.meanDecodeBatch} sequences/step, batch ${batch.status}`,
     );
+    if (phases)
+      log(
+        `  item 6 phases: ingest ${phases.seconds.ingest} s, queueing ${phases.seconds.queueing} s, processing ${phases.seconds.processing} s (${phases.chunks.count} chunks of ${phases.chunks.meanSeconds} s, ${phases.chunks.meanInFlight} at once), finalize ${phases.seconds.finalize} s`,
+      );
     return result;
   } finally {
     s3.destroy();
