@@ -169,18 +169,21 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
   }
 
   /**
-   * Batch work about to leave its GPU pool for the fallback (the pool's circuit is open:
-   * no healthy server; or its call just failed or was refused for load): kept for the
-   * pool, with a {@link CapacityPendingError}, when its deadline allows waiting for the
-   * pool's start-up ({@link decideBatchOverflow}). Real-time work, and work with no
-   * deadline given, falls back.
+   * Batch work about to leave its GPU pool for the fallback because the pool's circuit is
+   * open (no healthy server: scaling up from zero, or down): kept for the pool, with a
+   * {@link CapacityPendingError}, when its deadline allows waiting for the pool's start-up
+   * ({@link decideBatchOverflow}). One failed call is not a pool without capacity (a pool
+   * has many servers, and the circuit judges the pool): until the circuit opens, work
+   * retries and falls back as before. A pool that is full but serving makes batch wait in
+   * the core's limiter, not here. Real-time work, and work with no deadline given, falls back.
    */
   #keepForPool(modelId: string, first: BackendRef, context: ResolveContext | undefined): void {
     if (first.provider !== 'openai-compatible' || context?.priority !== 'batch' || context.completesBy === undefined) return;
+    if (this.breakers.get(first.id)!.allows()) return;
     const decision = decideBatchOverflow({
       nowMs: (this.options.now ?? Date.now)(),
       deadlineMs: context.completesBy,
-      pool: this.breakers.get(first.id)!.allows() ? 'saturated' : 'down',
+      pool: 'down',
       timeToCapacitySeconds: first.startupSeconds ?? DEFAULT_STARTUP_SECONDS,
     });
     if (decision !== 'wait') return;

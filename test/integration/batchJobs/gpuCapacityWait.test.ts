@@ -35,12 +35,17 @@ function eventOf(message: ChunkMessage, receiveCount: number): SQSEvent {
   return sqsEvent(sqsRecord('m-1', JSON.stringify(message), { receiveCount, receiptHandle: 'receipt-1' }));
 }
 
-/** A job of two chat lines whose completion window ends `secondsLeft` from now, its GPU pool down, and the worker. */
+/**
+ * A job of two chat lines whose completion window ends `secondsLeft` from now, its GPU pool
+ * down (every call answers 503, and the pool's circuit is open: its calls have failed past
+ * the threshold, as the router judges a pool without a healthy server), and the worker.
+ */
 async function poolDown(secondsLeft: number) {
   const world: World = makeWorld(catalogue);
   const { etag, chunks } = await putInput(world, [chatLine('c1', 'x'), chatLine('c2', 'y')]);
   await createJob(world, { chunksTotal: 1, total: 2, etag, expiresAt: Math.floor(Date.now() / 1000) + secondsLeft });
   world.providers.get('gpu')!.failWith = new BackendUnavailableError('503 from the load balancer: no healthy target');
+  for (let failure = 0; failure < 100; failure += 1) world.router.record('gpu', 'failure');
   const returned: number[] = [];
   const handler = createHandler(world.worker, MAX_RECEIVES, {
     delivery: {
@@ -55,6 +60,21 @@ async function poolDown(secondsLeft: number) {
 }
 
 describe('batch lines and a GPU pool without capacity', () => {
+  it('fall back as before on a failed call while the pool is judged up (its circuit shut): one failure is not a pool down', async () => {
+    // Prepare: 23 hours left, the pool failing but its circuit not open yet
+    const { world, returned, run } = await poolDown(23 * HOUR_S);
+    world.router.record('gpu', 'success');
+
+    // Act
+    const response = await run(1);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(returned).toEqual([]);
+    expect(world.providers.get('bedrock')!.chatCalls).toHaveLength(2);
+    expect((await world.jobs.get(JOB_ID))!.requestCounts).toEqual({ total: 2, completed: 2, failed: 0 });
+  });
+
   it('wait for the GPUs while the deadline is far: the chunk goes back for minutes, no line fails, Bedrock is not called', async () => {
     // Prepare: 23 hours left in the window
     const { world, returned, run } = await poolDown(23 * HOUR_S);
@@ -77,6 +97,8 @@ describe('batch lines and a GPU pool without capacity', () => {
     const { world, run } = await poolDown(23 * HOUR_S);
     await run(1);
     world.providers.get('gpu')!.failWith = undefined;
+    // The pool's health probe gets an answer: its circuit closes.
+    world.router.record('gpu', 'success');
 
     // Act
     const response = await run(2);

@@ -41,16 +41,17 @@ function makeRouter() {
 }
 
 describe('ModelRouter: batch work and a GPU pool without capacity', () => {
-  it('keeps batch work whose deadline is far for the pool instead of falling back, whether the pool is down or just failed', () => {
+  it('keeps batch work whose deadline is far for the pool once its circuit is open, but lets one failed call fall back as before', () => {
     // Prepare
     const router = makeRouter();
     const batch = { priority: 'batch' as const, completesBy: NOW + 24 * HOUR };
 
-    // Act & Assess: the call just failed (saturated or erroring)
-    expect(() => router.resolve(ROUTE, 'gpu', batch)).toThrow(CapacityPendingError);
+    // Act & Assess: the call just failed, the pool is still judged up (one server erring is no pool down)
+    expect(router.resolve(ROUTE, 'gpu', batch).id).toBe('bedrock');
     // Act & Assess: the circuit is open (no healthy server)
     router.record('gpu', 'failure');
     expect(() => router.resolve(ROUTE, undefined, batch)).toThrow(/GPU pool of 'gpt-oss-20b' has no capacity now/);
+    expect(() => router.resolve(ROUTE, 'gpu', batch)).toThrow(CapacityPendingError);
   });
 
   it('sends batch work to Bedrock when its deadline could not wait for the start-up', () => {
@@ -90,11 +91,12 @@ describe('ModelRouter: batch work and a GPU pool without capacity', () => {
     // Prepare
     const router = makeRouter();
     const batch = { priority: 'batch' as const, completesBy: NOW + 24 * HOUR };
+    router.record('gpu', 'failure');
 
     // Act
     for (let i = 0; i < 3; i += 1) expect(() => router.resolve(ROUTE, 'gpu', batch)).toThrow(CapacityPendingError);
 
     // Assess
-    expect(router.circuitStates()).toEqual({ gpu: 'closed', bedrock: 'closed', 'bedrock-a': 'closed', 'bedrock-b': 'closed' });
+    expect(router.circuitStates()).toEqual({ gpu: 'open', bedrock: 'closed', 'bedrock-a': 'closed', 'bedrock-b': 'closed' });
   });
 });
