@@ -55,7 +55,15 @@ export class BatchQueue<T extends Packable> {
       this.#release(key);
       batch = undefined;
     }
-    batch ??= this.#openBatch(key, item.route);
+    if (!batch) {
+      const limits = this.options.limitsFor(item.route);
+      // An item that fills a batch on its own (chat: one per call) leaves at once, without a max-wait timer.
+      if (limits && (limits.maxBatchItems <= 1 || item.estimatedTokens >= limits.maxBatchTokens)) {
+        this.options.onBatch([item]);
+        return;
+      }
+      batch = this.#openBatch(key, limits);
+    }
     batch.items.push(item);
     batch.fill.items += 1;
     batch.fill.tokens += item.estimatedTokens;
@@ -70,11 +78,11 @@ export class BatchQueue<T extends Packable> {
     for (const route of [...this.#open.keys()]) this.#release(route);
   }
 
-  #openBatch(key: string, route: string): OpenBatch<T> {
+  #openBatch(key: string, limits: BatchLimits | undefined): OpenBatch<T> {
     const batch: OpenBatch<T> = {
       items: [],
       fill: { items: 0, tokens: 0 },
-      limits: this.options.limitsFor(route),
+      limits,
       timer: new AbortController(),
     };
     this.#open.set(key, batch);
