@@ -164,6 +164,11 @@ export interface Config {
   bedrockFallbacks: Record<string, string>;
   /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
   gpuInstanceTypes: Record<string, string>;
+  /**
+   * Sequences one server of each model's GPU pool runs at once (vLLM's `--max-num-seqs`),
+   * by {@link modelKey}: `GPU_POOL_<KEY>_MAX_NUM_SEQS`. Sizes the pool's concurrency.
+   */
+  gpuMaxNumSeqs: Record<string, number>;
   bedrockRegion: string;
   /** The Bedrock service tier asked for by each kind of work. */
   serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
@@ -239,6 +244,7 @@ export function modelKey(modelId: string): string {
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
 const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
+const MAX_NUM_SEQS_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_MAX_NUM_SEQS$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -248,6 +254,13 @@ function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: str
     if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
   }
   return found;
+}
+
+function positiveCount(value: string, variable: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1)
+    throw new ConfigError(`Invalid environment variable ${variable}: expected a whole number of at least 1, got '${value}'`);
+  return count;
 }
 
 function poolUrls(value: string, variable: string): string[] {
@@ -273,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
+    gpuMaxNumSeqs: perModel(env, MAX_NUM_SEQS_VARIABLE, positiveCount),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
     priceTable: priceTableOf(e.PRICE_TABLE),
