@@ -20,23 +20,16 @@ export function benchEnv(simulatorUrl: string, catalogue?: ModelCatalogue): Node
 
 /**
  * The built-in catalogue against the simulator: GPU pools at its OpenAI face, and the
- * Bedrock backends at its Bedrock face (in a deployment they reach Bedrock itself).
- * `chatConcurrency`, when given, replaces the GPU chat pool's `maxConcurrency`: the
- * built-in 64 is sized for real chat generations of seconds each, and the suite states
- * which value a figure was measured with.
+ * Bedrock backends at its Bedrock face (in a deployment they reach Bedrock itself). The
+ * GPU pools keep their shipped sizing (vLLM's default `max_num_seqs`, 256, which is the
+ * simulator's `slots × maxItemsPerPass` at its GPU-like defaults), the same that item 6's
+ * local platform gets.
  */
-export function simulatorCatalogue(
-  simulatorUrl: string,
-  options: { chatConcurrency?: number; bedrockOnly?: boolean } = {},
-): ModelCatalogue {
+export function simulatorCatalogue(simulatorUrl: string, options: { bedrockOnly?: boolean } = {}): ModelCatalogue {
   const base = defaultCatalogue(loadConfig(benchEnv(simulatorUrl)));
   const models = base.models
     .map((model) => {
-      let backends = model.backends.map((ref): BackendRef => {
-        if (ref.provider === 'bedrock') return { ...ref, endpoint: simulatorUrl };
-        if (model.kind === 'chat' && options.chatConcurrency !== undefined) return { ...ref, maxConcurrency: options.chatConcurrency };
-        return ref;
-      });
+      let backends = model.backends.map((ref): BackendRef => (ref.provider === 'bedrock' ? { ...ref, endpoint: simulatorUrl } : ref));
       if (options.bedrockOnly) backends = backends.filter((ref) => ref.provider === 'bedrock');
       return { ...model, backends };
     })

@@ -170,10 +170,9 @@ async function main(): Promise<void> {
     const simulator = await startSimulatorProcess(GPU_LIKE);
     try {
       await attempt('1', async () => {
-        // The GPU chat pool's ceiling: twice the sequences the server runs at once, so a
-        // full pass is always queued while the others run (the per-request client gets the same).
-        const chatConcurrency = 2 * GPU_LIKE.slots * GPU_LIKE.maxItemsPerPass;
-        results.items.utilisation = await runUtilisation(simulator, { ...sizes.utilisation, chatConcurrency }, log);
+        // The GPU pools as shipped: twice the sequences the server runs at once (vLLM's
+        // default max_num_seqs, the simulator's slots × maxItemsPerPass), as in item 6.
+        results.items.utilisation = await runUtilisation(simulator, sizes.utilisation, log);
       });
       await attempt('2', async () => {
         results.items.throttling = await runThrottling(simulator, sizes.throttling, log);

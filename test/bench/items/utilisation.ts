@@ -1,6 +1,7 @@
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { InferenceInput } from '../../../shared/domain/inference';
 import type { BatchItem } from '../../../shared/batchingCore/types';
+import { LimitMemory } from '../../../shared/batchingCore/LimitMemory';
 import { createInferenceRuntime } from '../../../shared/wiring/realtime';
 import { chatItems } from '../../../shared/realtime/chatRequests';
 import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
@@ -30,8 +31,6 @@ export interface UtilisationOptions {
   requests: number;
   callers: number;
   rounds: number;
-  /** GPU chat pool concurrency used for the core and the per-request client. */
-  chatConcurrency: number;
 }
 
 /** One contender's run of one round. */
@@ -137,9 +136,10 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
   const list: Contender[] = [
     {
       name: 'core',
-      setup: `createInferenceRuntime (built-in catalogue): maxConcurrency ${backend.maxConcurrency}, ${batchItems}, submit() per request`,
+      setup: `createInferenceRuntime (built-in catalogue): maxConcurrency ${backend.maxConcurrency}, starting at ${backend.expectedConcurrency}, ${batchItems}, submit() per request`,
       prepare() {
-        const { core } = createInferenceRuntime(config);
+        // A cold container: nothing learned of the backend yet.
+        const { core } = createInferenceRuntime(config, 'realtime', { limitMemory: new LimitMemory() });
         return {
           send: async (index) => (await core.submit(itemOf(index))).status === 'succeeded',
           limit: () => core.stats().limits[backend.id],
@@ -263,7 +263,7 @@ export async function runUtilisation(
 ): Promise<UtilisationResult> {
   const settings = await simulator.config();
   const best = settings.maxItemsPerSecond;
-  const catalogue = simulatorCatalogue(simulator.url, { chatConcurrency: options.chatConcurrency });
+  const catalogue = simulatorCatalogue(simulator.url);
   const result: UtilisationResult = {
     simulator: {
       passMs: settings.passMs,
