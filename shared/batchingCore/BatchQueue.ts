@@ -1,4 +1,5 @@
 import { fitsInBatch, type BatchFill, type BatchLimits, type Packable } from './BatchPacker';
+import { startTimer } from './CallScope';
 import type { Clock } from './types';
 
 /** How a queue is wired. */
@@ -18,8 +19,8 @@ interface OpenBatch<T> {
   items: T[];
   fill: BatchFill;
   limits: BatchLimits | undefined;
-  /** Aborts the batch's max-wait timer once it has left. */
-  timer: AbortController;
+  /** Stops the batch's max-wait timer once it has left. */
+  stopTimer: () => void;
 }
 
 /**
@@ -79,19 +80,11 @@ export class BatchQueue<T extends Packable> {
   }
 
   #openBatch(key: string, limits: BatchLimits | undefined): OpenBatch<T> {
-    const batch: OpenBatch<T> = {
-      items: [],
-      fill: { items: 0, tokens: 0 },
-      limits,
-      timer: new AbortController(),
-    };
+    const batch: OpenBatch<T> = { items: [], fill: { items: 0, tokens: 0 }, limits, stopTimer: () => undefined };
     this.#open.set(key, batch);
-    this.options.clock.sleep(this.options.maxWaitMs, batch.timer.signal).then(
-      () => {
-        if (this.#open.get(key) === batch) this.#release(key);
-      },
-      () => undefined,
-    );
+    batch.stopTimer = startTimer(this.options.clock, this.options.maxWaitMs, () => {
+      if (this.#open.get(key) === batch) this.#release(key);
+    });
     return batch;
   }
 
@@ -99,7 +92,7 @@ export class BatchQueue<T extends Packable> {
     const batch = this.#open.get(key);
     if (!batch) return;
     this.#open.delete(key);
-    batch.timer.abort();
+    batch.stopTimer();
     if (batch.items.length > 0) this.options.onBatch(batch.items);
   }
 }

@@ -6,8 +6,19 @@ export interface ScopedItem {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Stops a scope's timer: a constant, so that disposing builds no DOMException. */
-const DISPOSED = Symbol('disposed');
+/** Stops a sleep-based timer: a constant, so that stopping builds no DOMException. */
+const STOPPED = Symbol('stopped');
+
+/**
+ * Calls `fire` after `ms` of the clock's time; returns what stops it. The clock's own
+ * `setTimer` when it has one (no promise, controller or listener per timer), else `sleep`.
+ */
+export function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
+  if (clock.setTimer) return clock.setTimer(ms, fire);
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(fire, () => undefined);
+  return () => stop.abort(STOPPED);
+}
 
 /**
  * Ties one wait or one backend call to the items it serves, through one AbortSignal
@@ -26,7 +37,7 @@ export class CallScope {
   // Built only for work that can be stopped: most calls have a deadline, a free slot's
   // wait and a call without deadline or caller signal need none.
   #controller: AbortController | undefined;
-  #timer: AbortController | undefined;
+  #stopTimer: (() => void) | undefined;
   readonly #listeners: Array<() => void> = [];
   #reason: NotAttemptedReason | undefined;
   #capped = false;
@@ -71,11 +82,7 @@ export class CallScope {
     const cap = capMs !== undefined && capMs < deadlineWait;
     const wait = cap ? capMs : deadlineWait;
     if (!Number.isFinite(wait)) return;
-    this.#timer = new AbortController();
-    clock.sleep(wait, this.#timer.signal).then(
-      () => (cap ? this.#cap(wait) : this.#abort('deadline')),
-      () => undefined,
-    );
+    this.#stopTimer = startTimer(clock, wait, () => (cap ? this.#cap(wait) : this.#abort('deadline')));
   }
 
   /** Aborts when the work stops being useful. */
@@ -86,7 +93,7 @@ export class CallScope {
 
   /** {@link signal}, or undefined when nothing can abort it (no deadline, cap or caller signal): none is built. */
   get signalIfAny(): AbortSignal | undefined {
-    return this.#timer || this.#listeners.length > 0 || this.#reason !== undefined ? this.signal : undefined;
+    return this.#stopTimer || this.#listeners.length > 0 || this.#reason !== undefined ? this.signal : undefined;
   }
 
   /** Why the signal fired, if it did. */
@@ -101,7 +108,7 @@ export class CallScope {
 
   /** Stops the timer and detaches from the callers' signals. */
   dispose(): void {
-    this.#timer?.abort(DISPOSED);
+    this.#stopTimer?.();
     for (const remove of this.#listeners.splice(0)) remove();
   }
 

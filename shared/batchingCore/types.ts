@@ -12,6 +12,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional fast path of `sleep` for the core's per-call timers: calls `fire` after `ms`
+   * unless the returned function was called first. Without it the core uses `sleep`.
+   */
+  setTimer?(ms: number, fire: () => void): () => void;
 }
 
 /** Randomness, injectable so that jitter is deterministic in tests. Returns [0, 1). */

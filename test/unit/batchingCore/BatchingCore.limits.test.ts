@@ -1,3 +1,4 @@
+import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import { LimitMemory } from '../../../shared/batchingCore/LimitMemory';
 import { buildCore } from '../../helpers/buildCore';
 import { FakeBackend, makeItems } from '../../helpers/fakeBackends';
@@ -82,5 +83,39 @@ describe('BatchingCore: no abort machinery a call does not need', () => {
     // Assess: each started without waiting, and the only timers were the calls' own 100 ms
     expect(startedAt).toEqual([clock.sleeps[sleepsBefore]!.at, clock.sleeps[sleepsBefore]!.at, clock.sleeps[sleepsBefore]!.at]);
     expect(clock.sleeps.slice(sleepsBefore).map((sleep) => sleep.ms)).toEqual([100, 100, 100]);
+  });
+});
+
+describe('BatchingCore on the system clock: its timers without promises', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_700_000_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('cuts a call that hangs at the deadline, and leaves no timer behind once calls end', async () => {
+    // Prepare: one backend that answers only when its call is aborted
+    const hanging = {
+      id: 'hang',
+      maxBatchItems: 1,
+      maxBatchTokens: 1_000,
+      maxConcurrency: 4,
+      expectedLatencyMs: 100,
+      invoke: (_inputs: string[], { signal }: { signal?: AbortSignal }) =>
+        new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+    };
+    const core = new BatchingCore<string, string>({ resolve: () => hanging, record: () => undefined }, { deadlineSafetyMs: 0 });
+
+    // Act
+    const running = core.run(makeItems(2), { deadline: Date.now() + 1_000 });
+    await jest.advanceTimersByTimeAsync(999);
+    const pendingBefore = jest.getTimerCount();
+    await jest.advanceTimersByTimeAsync(1);
+    const outcomes = await running;
+
+    // Assess: one deadline timer per call, and none left
+    expect(pendingBefore).toBe(2);
+    expect(outcomes.map((outcome) => outcome.status === 'failed' && outcome.error.code)).toEqual([
+      'deadline_exceeded',
+      'deadline_exceeded',
+    ]);
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
