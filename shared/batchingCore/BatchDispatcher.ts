@@ -1,4 +1,10 @@
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError, type BackendError } from '../errors/backendErrors';
+import {
+  BackendRejectedError,
+  BackendThrottledError,
+  BackendUnavailableError,
+  CapacityPendingError,
+  type BackendError,
+} from '../errors/backendErrors';
 import { AdaptiveLimiter } from './AdaptiveLimiter';
 import { halve, splitToFit, type BatchLimits } from './BatchPacker';
 import { CallScope } from './CallScope';
@@ -10,7 +16,7 @@ import type { LimitMemory } from './LimitMemory';
 import type { PendingItem } from './PendingItem';
 import type { RetryBudget } from './RetryBudget';
 import type { RetryPolicy } from './RetryPolicy';
-import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult } from './types';
+import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult, ResolveContext } from './types';
 
 /** What the dispatcher works with; the core builds these once and shares them. */
 export interface BatchDispatcherDeps<I, O> {
@@ -89,10 +95,11 @@ export class BatchDispatcher<I, O> {
     if (items.length === 0) return;
     let backend: Backend<I, O>;
     try {
-      backend = this.deps.resolver.resolve(items[0]!.route, avoid);
+      backend = this.deps.resolver.resolve(items[0]!.route, avoid, resolveContext(items));
     } catch (thrown) {
       const error = asBackendError(thrown);
-      if (!error.retryable) {
+      // Work told to wait for its pool comes back later, from its queue: no retry here.
+      if (!error.retryable || error instanceof CapacityPendingError) {
         for (const item of items) item.fail(error);
         return;
       }
@@ -451,4 +458,11 @@ function latencyPerUnit<O>(durationMs: number, results: ItemResult<O>[]): number
     input += result.usage.promptTokens;
   }
   return durationMs / Math.max(1, output > 0 ? output : input > 0 ? input : results.length);
+}
+
+/** What the resolver is told of a batch: its class, and the earliest `completesBy` when every item has one. */
+function resolveContext<I, O>(items: readonly Item<I, O>[]): ResolveContext {
+  const times = items.map((item) => item.completesBy);
+  const known = times.every((time): time is number => time !== undefined);
+  return { priority: items[0]!.priority, ...(known && times.length > 0 ? { completesBy: Math.min(...times) } : {}) };
 }

@@ -66,6 +66,16 @@ export interface Backend<I, O> {
   invoke(inputs: I[], options: InvokeOptions): Promise<ItemResult<O>[]>;
 }
 
+/** What a resolver knows of the items it chooses a backend for. */
+export interface ResolveContext {
+  priority: Priority;
+  /**
+   * The earliest of the items' {@link RunOptions.completesBy}; absent when any item has
+   * none. A resolver may keep such work for its first backend rather than fall back.
+   */
+  completesBy?: number;
+}
+
 /**
  * Chooses the backend for a route at each attempt (routing, fallback and circuit
  * breaking live behind it) and hears how each call went.
@@ -76,7 +86,7 @@ export interface BackendResolver<I, O> {
    * failed, so a retry can go elsewhere when another backend is available. Throws a
    * BackendError when no backend can take the route (all circuits open).
    */
-  resolve(route: string, avoid?: string): Backend<I, O>;
+  resolve(route: string, avoid?: string, context?: ResolveContext): Backend<I, O>;
   /** Called after each call: `failure` only for backend faults (unavailable, timeout). */
   record(backendId: string, result: 'success' | 'failure'): void;
   /**
@@ -218,6 +228,14 @@ export interface RunOptions {
   tenantId?: string;
   /** `realtime` (the default) takes a backend's free slots first; `batch` takes what real-time leaves. */
   priority?: Priority;
+  /**
+   * Absolute clock time (ms) by which the work must be done at the latest, beyond this
+   * call: a batch job's completion window end. Given, a batch item whose first backend
+   * (its GPU pool) lacks capacity may be failed with a retryable `gpu_capacity_pending`
+   * (to come back later) instead of falling back, while that time allows
+   * (shared/fleet/batchOverflow.ts). Absent: it falls back as real-time work does.
+   */
+  completesBy?: number;
 }
 
 /** Counters of a core since it was built, for logs and metrics. */

@@ -119,6 +119,12 @@ export const ConfigSchema = z.object({
         .map(Number),
     )
     .pipe(z.array(z.number().positive())),
+  /**
+   * What a tenant's running batch jobs do once it is over its monthly budget, unless its
+   * own budget says (`running_jobs`): `finish` (they run to the end) or `pause` (their
+   * chunks are set aside until the tenant is back under its budget).
+   */
+  BUDGET_RUNNING_JOBS: z.enum(['finish', 'pause']).default('finish'),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
   /**
@@ -149,6 +155,8 @@ export const ConfigSchema = z.object({
     }),
   REALTIME_RESERVE: z.coerce.number().min(0).lt(1).default(0.25),
   REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /** The latency guard: most of a backend's limit all calls may hold while real-time traffic is about (1: off). */
+  REALTIME_LOAD_SHARE: z.coerce.number().gt(0).max(1).default(1),
 });
 
 /** Validated configuration. */
@@ -169,6 +177,8 @@ export interface Config {
    * by {@link modelKey}: `GPU_POOL_<KEY>_MAX_NUM_SEQS`. Sizes the pool's concurrency.
    */
   gpuMaxNumSeqs: Record<string, number>;
+  /** Seconds each model's GPU pool takes to start an instance, by {@link modelKey}: `GPU_POOL_<KEY>_STARTUP_SECONDS` (how long batch work waits for it). */
+  gpuStartupSeconds: Record<string, number>;
   bedrockRegion: string;
   /** The Bedrock service tier asked for by each kind of work. */
   serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
@@ -197,7 +207,13 @@ export interface Config {
   usageFlush: { intervalMs: number; maxRequests: number };
   chunkProgressIntervalMs: number;
   /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
-  fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
+  fairShare: {
+    enabled: boolean;
+    weights: Record<string, number>;
+    realtimeReserve: number;
+    realtimeHoldMs: number;
+    realtimeLoadShare: number;
+  };
   rateLimits: RateLimitConfig;
 }
 
@@ -217,6 +233,8 @@ export interface RateLimitConfig {
   settingsTtlMs: number;
   budgetRefreshMs: number;
   budgetWarningThresholds: number[];
+  /** What a tenant's running jobs do over its budget when its settings do not say. */
+  runningJobsOverBudget: 'finish' | 'pause';
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -245,6 +263,7 @@ const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
 const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
 const MAX_NUM_SEQS_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_MAX_NUM_SEQS$/;
+const STARTUP_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_STARTUP_SECONDS$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -261,6 +280,13 @@ function positiveCount(value: string, variable: string): number {
   if (!Number.isInteger(count) || count < 1)
     throw new ConfigError(`Invalid environment variable ${variable}: expected a whole number of at least 1, got '${value}'`);
   return count;
+}
+
+function seconds(value: string, variable: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new ConfigError(`Invalid environment variable ${variable}: a whole number of seconds >= 0`);
+  return parsed;
 }
 
 function poolUrls(value: string, variable: string): string[] {
@@ -287,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
     gpuMaxNumSeqs: perModel(env, MAX_NUM_SEQS_VARIABLE, positiveCount),
+    gpuStartupSeconds: perModel(env, STARTUP_VARIABLE, seconds),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
     priceTable: priceTableOf(e.PRICE_TABLE),
@@ -313,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weights: e.TENANT_WEIGHTS,
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
+      realtimeLoadShare: e.REALTIME_LOAD_SHARE,
     },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,
@@ -322,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settingsTtlMs: e.TENANT_SETTINGS_TTL_MS,
       budgetRefreshMs: e.BUDGET_REFRESH_MS,
       budgetWarningThresholds: e.BUDGET_WARNING_THRESHOLDS,
+      runningJobsOverBudget: e.BUDGET_RUNNING_JOBS,
     },
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,

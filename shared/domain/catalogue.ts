@@ -58,6 +58,12 @@ export const OpenAiCompatibleBackend = z.strictObject({
   /** The EC2 instance type of one server of the pool: what its time is priced at (`PRICE_TABLE.gpuInstanceHour`). */
   instanceType: z.string().min(1).default('g6e.xlarge'),
   /**
+   * Seconds the pool takes to have capacity again when it has none (an instance's start-up:
+   * launch, weights, engine): how long batch work may wait for it rather than go to its
+   * fallback (shared/fleet/batchOverflow.ts). Absent: the rule's default.
+   */
+  startupSeconds: z.number().int().nonnegative().optional(),
+  /**
    * What one server of the pool processes per second with its batch full (input tokens
    * prefilled, output tokens generated): the job's GPU time is estimated from the tokens
    * served divided by these. Measure your own (`npm run bench`) and set them here.

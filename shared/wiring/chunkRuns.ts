@@ -11,11 +11,16 @@ import {
   createObjectStore,
   createUsageStore,
 } from './batchJobs';
+import { createTenantAdmission } from './limits';
 import { createInferenceRuntime } from './realtime';
+import type { PoolBacklogDeps } from '../batchJobs/run/poolBacklog';
+import { loadCatalogue } from '../routing/defaultCatalogue';
+import { publishPoolBacklog } from '../observability/poolMetrics';
 
 /**
  * What running a chunk needs (the worker, and Bedrock batch inference's retries on
- * demand): the stores, the finalize queue, and the inference runtime in the batch tier.
+ * demand): the stores, the finalize queue, the inference runtime in the batch tier, and
+ * the tenants' budgets (a job pauses over budget where its tenant says so).
  * With `withBatchInference`, also the route's store, Bedrock's control plane and the work
  * queue (a chunk Bedrock could not serve goes back there).
  */
@@ -34,6 +39,8 @@ export function createRunChunkDeps(config: Config, withBatchInference = false): 
     now: Date.now,
     usage: createUsageStore(config),
     progressIntervalMs: config.chunkProgressIntervalMs,
+    // A tenant over its budget with `running_jobs: pause` has its chunks set aside.
+    budget: createTenantAdmission(config),
   };
   if (!withBatchInference) return deps;
   return {
@@ -42,4 +49,16 @@ export function createRunChunkDeps(config: Config, withBatchInference = false): 
     bedrock: createBatchInferenceService(config),
     chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
   };
+}
+
+/**
+ * What the pools' backlog measure needs (functions/schedule/poolBacklog.ts): the job
+ * store, the models that have a GPU pool (an OpenAI-compatible backend in the catalogue
+ * in force), and the `PoolBacklog` metric.
+ */
+export function createPoolBacklogDeps(config: Config): PoolBacklogDeps {
+  const pools = loadCatalogue(config)
+    .models.filter((model) => model.backends.some((backend) => backend.provider === 'openai-compatible'))
+    .map((model) => model.id);
+  return { jobs: createJobStore(config), pools, publish: (backlog) => publishPoolBacklog(backlog) };
 }

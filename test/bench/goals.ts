@@ -1,3 +1,4 @@
+import { CALL_COST_GOAL } from './items/overhead';
 import type { SuiteResults, GoalCheck } from './results';
 import { percent } from './stats';
 
@@ -7,7 +8,7 @@ export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** Checks each goal of the issue against what a run measured (null: not measured in this run). */
 export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalCheck[] {
   const goals: GoalCheck[] = [];
-  const { utilisation, throttling, ingest, coldStart, streaming, largeFiles, fairness } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, streaming, largeFiles, fairness } = results.items;
   if (utilisation) {
     for (const kind of ['embeddings', 'chat'] as const) {
       const result = utilisation.kinds[kind];
@@ -32,6 +33,15 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
       goal: '≥ 90% of the tokens-per-minute limit used, no throttle reaching a caller',
       measured: `${percent(throttling.fractionOfLimitUsed)} of the limit in [${throttling.options.windowFromS} s, ${throttling.options.windowToS} s)${throttling.steadyState ? '' : ' (first window only: not a steady state)'}; ${throttling.throttlesReachingCaller} throttles reached a caller (${throttling.throttlesAnswered} answered by the backend)`,
       met: throttling.fractionOfLimitUsed >= 0.9 && throttling.throttlesReachingCaller === 0,
+    });
+  }
+  if (overhead?.callCost) {
+    const cost = overhead.callCost;
+    goals.push({
+      item: '3 CPU per call',
+      goal: `CPU per chat request through core + provider within ×${CALL_COST_GOAL} of a bare node:http keep-alive POST to the same server`,
+      measured: `${cost.coreMicrosPerRequest} µs against ${cost.bareNodeHttpMicrosPerRequest} µs (×${cost.ratio}; rounds ${cost.rounds.map((r) => `×${r}`).join(', ')})`,
+      met: cost.ratio <= CALL_COST_GOAL,
     });
   }
   if (ingest && ingest.sizes.length > 0) {
@@ -110,6 +120,17 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
         measured: `p50 ${fair.bRealtimeP50Ms} ms (×${p50.toFixed(2)}), p99 ${fair.bRealtimeP99Ms} ms (×${p99.toFixed(2)}) against ${alone.bRealtimeP50Ms}/${alone.bRealtimeP99Ms} ms alone`,
         met: p50 <= 1.5 && p99 <= 1.5,
       });
+      const guarded = row('A and B, fair shares, latency guard');
+      if (guarded) {
+        const g50 = (guarded.bRealtimeP50Ms ?? 0) / (alone.bRealtimeP50Ms ?? 1);
+        const g99 = (guarded.bRealtimeP99Ms ?? 0) / (alone.bRealtimeP99Ms ?? 1);
+        goals.push({
+          item: '11',
+          goal: `the same with the latency guard (REALTIME_LOAD_SHARE=${fairness.options.realtimeLoadShare})`,
+          measured: `p50 ${guarded.bRealtimeP50Ms} ms (×${g50.toFixed(2)}), p99 ${guarded.bRealtimeP99Ms} ms (×${g99.toFixed(2)}); A then ${guarded.aItemsPerSecond} items/s of the ${guarded.leftByBPerSecond} B leaves`,
+          met: g50 <= 1.5 && g99 <= 1.5,
+        });
+      }
       goals.push({
         item: '11',
         goal: 'A uses the capacity B leaves while B runs (at least 90% of it)',

@@ -34,7 +34,8 @@ import { runStreaming, type StreamingOptions } from './items/streaming';
 import { runThrottling, type ThrottlingOptions } from './items/throttling';
 import { runUtilisation } from './items/utilisation';
 import type { Machine, Mode, SuiteResults } from './results';
-import { startSimulatorProcess } from './simulatorProcess';
+import { BENCH_CHAT_CONCURRENCY } from './benchCatalogue';
+import { GPU_LIKE, startSimulatorProcess } from './simulatorProcess';
 import { round } from './stats';
 import { formatReport } from './table';
 
@@ -46,9 +47,6 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // The benches read their children's last JSON line: EMF metric lines must not be mistaken for it.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/** The simulator "configured like a GPU server" of item 1 (the simulator's own defaults, stated). */
-export const GPU_LIKE = { passMs: 40, itemMs: 1.5, slots: 4, maxItemsPerPass: 64 } as const;
 
 interface Sizes {
   utilisation: { requests: number; callers: number; rounds: number };
@@ -170,9 +168,8 @@ async function main(): Promise<void> {
     const simulator = await startSimulatorProcess(GPU_LIKE);
     try {
       await attempt('1', async () => {
-        // The GPU pools as shipped: twice the sequences the server runs at once (vLLM's
-        // default max_num_seqs, the simulator's slots × maxItemsPerPass), as in item 6.
-        results.items.utilisation = await runUtilisation(simulator, sizes.utilisation, log);
+        // The bench catalogue's chat cap, the same in every item (benchCatalogue.ts).
+        results.items.utilisation = await runUtilisation(simulator, { ...sizes.utilisation, chatConcurrency: BENCH_CHAT_CONCURRENCY }, log);
       });
       await attempt('2', async () => {
         results.items.throttling = await runThrottling(simulator, sizes.throttling, log);

@@ -19,7 +19,11 @@ export function formatReport(results: SuiteResults): string {
     results.items;
   if (utilisation) {
     out.push(
-      `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
+      `Item 1: utilisation (${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)\n  embeddings best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}${
+        utilisation.chatSimulator
+          ? `\n  chat best possible ${utilisation.chatSimulator.maxRequestsPerSecond} requests/s = ${utilisation.chatSimulator.formula}`
+          : ''
+      }`,
     );
     const rows = (['embeddings', 'chat'] as const).flatMap((kind) =>
       utilisation.kinds[kind].contenders.map((c) => [
@@ -29,12 +33,16 @@ export function formatReport(results: SuiteResults): string {
         percent(c.median?.fractionOfBest),
         c.median ? `${c.median.p50Ms}` : '',
         c.median ? `${c.median.p99Ms}` : '',
-        c.median ? `${c.median.meanItemsPerPass}` : '',
+        c.median ? `${c.median.meanBatch}` : '',
+        percent(c.median?.simulatorBusy),
         c.median ? `${c.median.failed}` : '',
         c.skipped ?? '',
       ]),
     );
-    out.push(formatTable(['kind', 'client', 'items/s', 'of best', 'p50 ms', 'p99 ms', 'items/pass', 'failed', 'note'], rows));
+    out.push(formatTable(['kind', 'client', 'items/s', 'of best', 'p50 ms', 'p99 ms', 'batch', 'sim busy', 'failed', 'note'], rows));
+    out.push(
+      'batch: items per forward pass (embeddings), sequences decoding per step (chat); sim busy: items delivered against the ceiling',
+    );
   }
   if (throttling) {
     out.push(
@@ -75,6 +83,11 @@ export function formatReport(results: SuiteResults): string {
         }),
       ),
     );
+    if (overhead.callCost) {
+      out.push(
+        `CPU per chat call: core + provider ${overhead.callCost.coreMicrosPerRequest} µs against a bare node:http keep-alive POST ${overhead.callCost.bareNodeHttpMicrosPerRequest} µs: ×${overhead.callCost.ratio} (rounds ${overhead.callCost.rounds.map((r) => `×${r}`).join(', ')})`,
+      );
+    }
   }
   if (ingest) {
     out.push(`\nItem 4: ingest as files grow (median of ${ingest.rounds} rounds)`);
@@ -150,14 +163,15 @@ export function formatReport(results: SuiteResults): string {
     out.push(`\nItem 6: end to end (${endToEnd.lines} lines = ${endToEnd.items} items through the local platform)`);
     out.push(
       formatTable(
-        ['wall s', 'best possible s', 'of best', 'simulator busy', 'items/pass', 'batch'],
+        ['wall s', 'best possible s', 'of best', 'sim busy (embed / chat)', 'items/pass', 'seqs/step', 'batch'],
         [
           [
             `${endToEnd.wallSeconds}`,
             `${endToEnd.bestPossibleSeconds}`,
             percent(endToEnd.fractionOfBest),
-            percent(endToEnd.simulator.utilisation),
+            `${percent(endToEnd.simulator.busy.embeddings)} / ${percent(endToEnd.simulator.busy.chat)}`,
             `${endToEnd.simulator.meanItemsPerPass}`,
+            `${endToEnd.simulator.meanDecodeBatch}`,
             `${endToEnd.batch.status} ${endToEnd.batch.request_counts.completed}/${endToEnd.batch.request_counts.total}`,
           ],
         ],
@@ -166,7 +180,7 @@ export function formatReport(results: SuiteResults): string {
   }
   if (streaming) {
     out.push(
-      `\nItem 7: streamed chat, time to first token (simulator: ${streaming.simulator.passMs} ms a pass, ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`,
+      `\nItem 7: streamed chat, time to first token (simulator: steps of ${streaming.simulator.stepMs} ms and more, at most ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`,
     );
     out.push(
       formatTable(
@@ -264,7 +278,7 @@ export function formatReport(results: SuiteResults): string {
     const { gpu } = fairness.options;
     const ms = (value: number | undefined) => (value === undefined ? '—' : `${value}`);
     out.push(
-      `\nItem 11: fair shares and real-time priority on one GPU pool (virtual clock: the real batching core against the simulator's pass model, ${gpu.slots} slots × ${gpu.maxItemsPerPass} items, ${gpu.passMs} + ${gpu.itemMs}/item ms; ceiling ${fairness.ceilingPerSecond} items/s; B's fair-share bound ${fairness.bJobBoundMs} ms)`,
+      `\nItem 11: fair shares and real-time priority on one GPU pool (virtual clock: the real batching core against the simulator's continuous batching, ${gpu.maxNumSeqs} sequences, steps of ${gpu.stepMs} ms + ${gpu.decodeMsPerSeq} ms a sequence + ${gpu.prefillMsPerToken} ms a prompt token, requests of ${gpu.promptTokens} + ${gpu.completionTokens} tokens; ceiling ${fairness.ceilingPerSecond} requests/s; B's fair-share bound ${fairness.bJobBoundMs} ms)`,
     );
     out.push(
       formatTable(

@@ -17,7 +17,8 @@ function runSmoke(out: string): Promise<string> {
       {
         cwd: ROOT,
         env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
-        timeout: 170_000,
+        // A guard against a hang, not a speed check (the smoke run packages functions for item 5).
+        timeout: 600_000,
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout)),
@@ -83,7 +84,7 @@ describe('the benchmark suite', () => {
     expect(largeFiles!.sizes.map((size) => size.fileMiB)).toEqual([4, 12]);
     for (const size of largeFiles!.sizes) expect(finite(size.upload.peakRssMiB) && finite(size.download.peakRssMiB)).toBe(true);
     const scenario = (name: string) => results.items.fairness!.scenarios.find((row) => row.scenario === name)!;
-    expect(results.items.fairness!.scenarios).toHaveLength(7);
+    expect(results.items.fairness!.scenarios).toHaveLength(9);
     // fair shares: B's small job runs beside A's big one, not behind it
     expect(scenario('A and B, fair shares').bJobMs!).toBeLessThan(scenario('A and B, fair sharing off').bJobMs!);
     expect(scenario('burst during A’s job, fair shares').burstP99Ms!).toBeLessThan(
@@ -96,5 +97,5 @@ describe('the benchmark suite', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('1. Throughput');
     expect(stdout).toContain('Goals');
-  }, 180_000);
+  }, 660_000);
 });

@@ -141,6 +141,8 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
     const described = {
       ...(scan.model ? { model: scan.model } : {}),
       ...(!job.endpoint && scan.endpoint ? { endpoint: scan.endpoint } : {}),
+      // What each model's GPU pool faces: the fleet's backlog metric reads it (run/poolBacklog.ts).
+      ...(Object.keys(scan.onDemandLines).length > 0 ? { onDemandLines: scan.onDemandLines } : {}),
     };
     moved = await deps.jobs.transition(
       job.id,

@@ -48,6 +48,8 @@ export interface ScanResult {
   chunks: ChunkPlan[];
   /** Lines sent to Bedrock batch inference, by public model id. */
   batchLines: Record<string, number>;
+  /** Valid lines that run on demand (not through Bedrock batch inference), by public model id: the work each model's GPU pool faces. */
+  onDemandLines: Record<string, number>;
   /** The file's format, fixed by its first valid line. */
   format?: InputFormat;
   firstError?: LineError;
@@ -95,6 +97,8 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
   // At most two of each are kept: one is all that is reported, two mean "mixed".
   const models = new Set<string>();
   const endpoints = new Set<BatchEndpoint>();
+  // One counter per model: bounded by the catalogue, not by the file.
+  const linesByModel: Record<string, number> = {};
 
   try {
     const body = await readPinned(deps.objects, request);
@@ -120,6 +124,7 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
       if (outcome.ok) {
         context.format ??= outcome.format;
         if (models.size < 2) models.add(outcome.model);
+        linesByModel[outcome.model] = (linesByModel[outcome.model] ?? 0) + 1;
         if (endpoints.size < 2) endpoints.add(outcome.url);
         validLines += 1;
         keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
@@ -157,11 +162,21 @@ export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<S
     errorCodes,
     chunks: plan.chunks,
     batchLines: plan.batchLines,
+    onDemandLines: onDemandLinesOf(linesByModel, plan.batchLines),
     format: context.format,
     ...(firstError ? { firstError } : {}),
     ...(models.size === 1 ? { model: [...models][0]! } : {}),
     ...(endpoints.size === 1 ? { endpoint: [...endpoints][0]! } : {}),
   };
+}
+
+/** Each model's valid lines less those planned for Bedrock batch inference; models left with none are left out. */
+function onDemandLinesOf(linesByModel: Record<string, number>, batchLines: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(linesByModel)
+      .map(([model, lines]) => [model, lines - (batchLines[model] ?? 0)] as const)
+      .filter(([, lines]) => lines > 0),
+  );
 }
 
 /**

@@ -73,6 +73,12 @@ export interface Job {
   endpoint?: BatchEndpoint;
   /** The model every valid line uses, when they use one (ingest sets it). */
   model?: string;
+  /**
+   * Valid lines that run on demand, by public model id (ingest sets it; lines planned for
+   * Bedrock batch inference are not in it): how the job's waiting lines are shared among
+   * the models' GPU pools.
+   */
+  onDemandLines?: Record<string, number>;
   inputFileId?: string;
   source: JobSource;
   completionWindow: string;
@@ -111,6 +117,12 @@ export interface Job {
   chunkProgressAt?: Record<number, number>;
   /** Times the stall sweep sent the job's unfinished chunks again. */
   redrives?: number;
+  /**
+   * Unix seconds since when the job is paused: its tenant went over its monthly budget with
+   * `running_jobs: "pause"`, so its chunks are set aside (not run, not lost) until the
+   * sweep finds the tenant back under its budget, or the job cancelled or expired.
+   */
+  pausedAt?: number;
   inProgressAt?: number;
   finalizingAt?: number;
   completedAt?: number;

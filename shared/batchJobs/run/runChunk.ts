@@ -1,10 +1,10 @@
 import { parseBatchLine } from '../lines/lineFormats';
+import { CapacityPendingError } from '../../errors/backendErrors';
 import { jobTelemetry } from '../../observability/jobTelemetry';
 import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../job/errors';
 import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../job/Job';
 import type { ChunkCounts } from '../job/ports';
-import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { isUnfinished } from '../../realtime/outcomeErrors';
@@ -80,9 +80,31 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
     logger.warn('chunk not recorded while the job is finalizing', { jobId, chunk: chunk.index, status: job.status });
     return { status: 'skipped' };
   }
+  if (await pausesForBudget(deps, job)) return { status: 'paused' };
   const outcome = await chunkOutputs(deps, message, job, options);
   if (typeof outcome === 'string') return { status: 'retry_later', cause: outcome };
   return recordChunkOutputs(deps, message, job, outcome, started);
+}
+
+/**
+ * Whether an in_progress job's chunk is set aside because its tenant is over its monthly
+ * budget with `running_jobs: pause`; the first such chunk pauses the job
+ * ({@link Job.pausedAt}). Nothing is lost: the message is acknowledged, and the sweep
+ * sends every unrecorded chunk again when it resumes the job (resumePausedJobs). A
+ * cancelling or expired job is never paused: its chunks drain without calling a backend.
+ */
+export async function pausesForBudget(deps: Pick<RunChunkDeps, 'budget' | 'jobs' | 'now'>, job: Job): Promise<boolean> {
+  if (job.status !== 'in_progress') return false;
+  // Paused stays paused until the sweep resumes it: the resume decision has one home.
+  if (job.pausedAt !== undefined) return true;
+  if (!deps.budget || !(await deps.budget.pausesRunningJobs(job.tenantId))) return false;
+  if (await deps.jobs.pause(job.id, new Date(deps.now()))) {
+    logger.warn('job paused: its tenant is over its monthly budget; its chunks wait until it is back under it', {
+      jobId: job.id,
+      tenantId: job.tenantId,
+    });
+  }
+  return true;
 }
 
 /** What a delivery made of its chunk: the output lines, and why the job fails if the input was lost. */
@@ -128,10 +150,13 @@ async function chunkOutputs(
 
 /**
  * A job whose completion window has passed is moved to expired here too, not only by the
- * schedule, so that its remaining chunks drain as expired rather than run.
+ * schedule, so that its remaining chunks drain as expired rather than run (except a paused
+ * job: the schedule expires it and sends its set-aside chunks).
  */
 async function expireIfDue(deps: RunChunkDeps, job: Job): Promise<Job> {
   if (job.status !== 'in_progress' || job.expiresAt >= Math.floor(deps.now() / 1000)) return job;
+  // A paused job is expired by the schedule, which sends its set-aside chunks to drain.
+  if (job.pausedAt !== undefined) return job;
   try {
     return await deps.jobs.transition(job.id, 'expired', {}, new Date(deps.now()));
   } catch (error) {
@@ -179,7 +204,6 @@ async function ranOutputs(
     plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
-  observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
   const progress = chunkProgress(deps, message);
   progress.add(plans.length - plans.filter((plan) => plan.kind === 'runnable').length);
   // A line has settled once all its items have (an embeddings line may have several).
@@ -202,6 +226,8 @@ async function ranOutputs(
           onSettled,
           tenantId: job.tenantId,
           priority: 'batch',
+          // While the chunk can come back, its lines may wait for their GPU pool up to the job's deadline; on its last delivery they go to Bedrock.
+          ...(options.canRetry === true ? { completesBy: job.expiresAt * 1000 } : {}),
         })
       : [];
   await progress.close();
@@ -211,11 +237,14 @@ async function ranOutputs(
       : [];
   const unfinished = outcomes.filter(isUnfinished).length;
   if (unfinished + passing.length > 0) {
-    const cause: RetryCause = passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === 'rate_limit_exceeded')
+    const failedWith = (code: string) => passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === code);
+    const cause: RetryCause = failedWith('rate_limit_exceeded')
       ? 'rate_limited'
-      : passing.length > 0
-        ? 'backend_unavailable'
-        : 'deadline';
+      : failedWith(CapacityPendingError.code)
+        ? 'gpu_capacity_pending'
+        : passing.length > 0
+          ? 'backend_unavailable'
+          : 'deadline';
     logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', {
       jobId: message.jobId,
       chunk: message.chunk.index,
@@ -268,18 +297,6 @@ async function addUsage(deps: RunChunkDeps, tenantId: string, outputs: readonly 
   } catch (error) {
     logger.warn("a chunk's usage was not recorded", { tenantId, error: error as Error });
   }
-}
-
-/** The job's lines still to do, shared among the models of this chunk's items in proportion. */
-function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Record<string, number> {
-  if (items.length === 0) return {};
-  const remaining = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
-  const counts = new Map<string, number>();
-  for (const item of items) {
-    const { modelId } = parseRoute(item.route);
-    counts.set(modelId, (counts.get(modelId) ?? 0) + 1);
-  }
-  return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
 }
 
 /**

@@ -82,6 +82,9 @@ describe('ingestObject', () => {
       source: { bucket: BUCKET, key: event.key, format: 'openai' },
     });
     expect(job.chunksTotal).toBeGreaterThanOrEqual(10);
+    // What each model's GPU pool faces (the fleet's PoolBacklog): its valid lines.
+    const embeddings = [...valid.keys()].filter((n) => n % 3 === 0).length;
+    expect(job.onDemandLines).toEqual({ 'gpt-oss-20b': 980 - embeddings, 'bge-m3': embeddings });
     expect(job.inProgressAt).toBe(Math.floor(world.deps.now!().getTime() / 1000));
     // Assess: one message per chunk, re-reading to exactly the valid lines, each once, in order.
     expect(world.chunks.sent).toHaveLength(job.chunksTotal);
