@@ -1,18 +1,42 @@
+import type { LearnedLimit } from './LimitMemory';
 import type { Clock } from './types';
-import { DEFAULT_INITIAL_CONCURRENCY } from './constants';
+import { DEFAULT_INITIAL_CONCURRENCY, DEFAULT_LATENCY_TOLERANCE } from './constants';
 import { ANONYMOUS_CLAIM, FairQueue, type Claim, type FairEntry, type FairShareOptions, type ResolvedFairShare } from './FairShare';
 
 /** How one backend's limiter is built. */
 export interface AdaptiveLimiterOptions {
   /** Ceiling of the limit: the backend's own maximum concurrency. */
   maxConcurrency: number;
-  /** Where the limit starts. Default min(4, maxConcurrency); clamped to [1, maxConcurrency]. */
+  /**
+   * Where the limit starts (the backend's expected concurrency), and the floor of the
+   * latency backoff. Default min(4, maxConcurrency); clamped to [1, maxConcurrency].
+   */
   initialConcurrency?: number;
   /** Drives the Retry-After pause. */
   clock: Clock;
   /** How waiting calls share the slots (tenants, real-time ahead of batch); see {@link FairQueue}. */
   fairShare?: FairShareOptions | ResolvedFairShare;
+  /**
+   * What earlier limiters of this backend learned (in a warm container): the limit, the
+   * phase and the least latency resume from it, and this limiter keeps it up to date.
+   * See {@link LimitMemory}.
+   */
+  learned?: LearnedLimit;
+  /**
+   * Latency backoff: once the smoothed latency of recent calls exceeds this multiple of
+   * the least latency seen, the backend is queueing work, and the limit backs off
+   * (×{@link LATENCY_BACKOFF}, not below `initialConcurrency`). Default 3; `Infinity`
+   * turns it off.
+   */
+  latencyTolerance?: number;
 }
+
+/** Factor of the limit after latency rose past the tolerance: a gentle step, unlike a throttle's halving. */
+export const LATENCY_BACKOFF = 0.9;
+/** Weight of each new latency in the smoothed one. */
+const LATENCY_SMOOTHING = 0.1;
+/** Latencies measured since the last change before the smoothed one is trusted. */
+const LATENCY_SAMPLES = 10;
 
 interface Waiter {
   resolve: (epoch: number) => void;
@@ -30,6 +54,17 @@ interface Waiter {
  * would take minutes to reach a GPU pool's 64 at generation times of seconds; slow start
  * takes four rounds.
  *
+ * It also backs off when latency rises, as Vegas or a gradient limiter does: the least
+ * latency seen is what the backend takes unloaded (or at its expected load); once the
+ * smoothed latency passes `latencyTolerance` times that, calls are queueing at the
+ * backend without more throughput, so the limit steps down by {@link LATENCY_BACKOFF}
+ * and probes on by AIMD. That backoff stops at the backend's expected concurrency (where
+ * the limit started), which the catalogue sizes to what its servers run at once: rising
+ * latency only trims what probing added above it; a throttle can go lower.
+ *
+ * What a limiter learns can outlive it ({@link LearnedLimit}): a warm container's next
+ * core resumes at the learned limit instead of starting over.
+ *
  * Who starts when a slot frees is the {@link FairQueue}'s choice: real-time calls first,
  * batch calls in what is left, weighted max-min fair shares across tenants within each
  * class (FIFO when a call carries no claim, or when fair sharing is off). A throttle that
@@ -39,10 +74,19 @@ export class AdaptiveLimiter {
   /** Ceiling of {@link limit}. */
   readonly maxConcurrency: number;
   #limit: number;
+  /** Floor of the latency backoff: where the limit started. */
+  readonly #floor: number;
   #inFlight = 0;
   #successes = 0;
   /** Slow start until the first throttle; congestion avoidance (AIMD) after it. */
   #slowStart = true;
+  readonly #learned: LearnedLimit;
+  readonly #tolerance: number;
+  /** Smoothed latency since the last change of the limit, and how many calls it holds. */
+  #smoothed = 0;
+  #samples = 0;
+  /** The last verdict of the latency check: the backend was queueing. */
+  #queueing = false;
   #epoch = 0;
   #pausedUntil = Number.NEGATIVE_INFINITY;
   #pauseTimerArmed = false;
@@ -52,7 +96,11 @@ export class AdaptiveLimiter {
   constructor(options: AdaptiveLimiterOptions) {
     this.maxConcurrency = Math.max(1, Math.floor(options.maxConcurrency));
     const initial = options.initialConcurrency ?? Math.min(DEFAULT_INITIAL_CONCURRENCY, this.maxConcurrency);
-    this.#limit = Math.min(this.maxConcurrency, Math.max(1, Math.floor(initial)));
+    this.#floor = this.#clamp(initial);
+    this.#learned = options.learned ?? {};
+    this.#limit = this.#learned.limit === undefined ? this.#floor : this.#clamp(this.#learned.limit);
+    this.#slowStart = this.#learned.congested !== true;
+    this.#tolerance = options.latencyTolerance ?? DEFAULT_LATENCY_TOLERANCE;
     this.#clock = options.clock;
     this.#waiters = new FairQueue<Waiter>(options.fairShare);
   }
@@ -145,26 +193,69 @@ export class AdaptiveLimiter {
    */
   decrease(callEpoch: number): boolean {
     if (callEpoch !== this.#epoch) return false;
-    this.#epoch += 1;
-    this.#limit = Math.max(1, Math.floor(this.#limit / 2));
-    this.#successes = 0;
-    this.#slowStart = false;
+    this.#setLimit(Math.max(1, Math.floor(this.#limit / 2)));
     return true;
   }
 
   /**
    * Increase after a success, up to the ceiling: +1 per success in slow start (before
-   * any throttle), else +1 once `limit` calls have succeeded since the last change,
+   * any push-back), else +1 once `limit` calls have succeeded since the last change,
    * i.e. one step per round of the current window.
+   *
+   * With the call's `latency` (best per unit of work, so that long and short calls
+   * compare) and its congestion epoch, a latency past the tolerance steps the limit down
+   * instead, or holds it at the floor (see the class); latencies of calls started before
+   * the last change are not held against the new limit.
    */
-  increase(): void {
+  increase(latency?: number, callEpoch = this.#epoch): void {
+    if (latency !== undefined && latency >= 0 && callEpoch === this.#epoch) {
+      const verdict = this.#latencyVerdict(latency);
+      // Queueing at the backend: step down toward the floor, and at the floor hold.
+      if (verdict === 'rose' && this.#limit > this.#floor)
+        this.#setLimit(Math.max(this.#floor, Math.min(this.#limit - 1, Math.floor(this.#limit * LATENCY_BACKOFF))));
+      if (verdict !== 'fine') return;
+    }
     this.#successes += 1;
     if (!this.#slowStart && this.#successes < this.#limit) return;
     this.#successes = 0;
     if (this.#limit < this.maxConcurrency) {
       this.#limit += 1;
+      this.#learned.limit = this.#limit;
       this.#grant();
     }
+  }
+
+  /**
+   * Records a latency and judges it: `rose` when the smoothed latency has passed the
+   * tolerance, `hold` while too few calls have been measured since the last change to
+   * judge after a rise (no growth meanwhile), `fine` otherwise. The baseline is the least
+   * smoothed latency seen, not the least single one, so one lucky call does not set it.
+   */
+  #latencyVerdict(latency: number): 'rose' | 'hold' | 'fine' {
+    // A running mean over the first samples since the last change, then an exponential average.
+    const weight = Math.max(LATENCY_SMOOTHING, 1 / (this.#samples + 1));
+    this.#smoothed += (latency - this.#smoothed) * weight;
+    this.#samples += 1;
+    if (this.#samples < LATENCY_SAMPLES) return this.#queueing ? 'hold' : 'fine';
+    const least = this.#learned.minLatency;
+    if (least === undefined || this.#smoothed < least) this.#learned.minLatency = this.#smoothed;
+    this.#queueing = this.#smoothed > this.#tolerance * this.#learned.minLatency!;
+    return this.#queueing ? 'rose' : 'fine';
+  }
+
+  /** A push-back: the new limit, a new epoch, congestion avoidance from now on. */
+  #setLimit(limit: number): void {
+    this.#epoch += 1;
+    this.#limit = limit;
+    this.#successes = 0;
+    this.#slowStart = false;
+    this.#samples = 0;
+    this.#learned.limit = limit;
+    this.#learned.congested = true;
+  }
+
+  #clamp(limit: number): number {
+    return Math.min(this.maxConcurrency, Math.max(1, Math.floor(limit)));
   }
 
   /** Holds every start until the clock reaches `time` (a backend's Retry-After). */

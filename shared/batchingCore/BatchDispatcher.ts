@@ -12,6 +12,7 @@ import type { ResolvedTuning } from './constants';
 import type { Claim, ResolvedFairShare } from './FairShare';
 import { asBackendError, BatchingInternalError, CancelledError, DeadlineExceededError } from './errors';
 import type { LatencyEstimator } from './LatencyEstimator';
+import type { LimitMemory } from './LimitMemory';
 import type { PendingItem } from './PendingItem';
 import type { RetryBudget } from './RetryBudget';
 import type { RetryPolicy } from './RetryPolicy';
@@ -31,17 +32,11 @@ export interface BatchDispatcherDeps<I, O> {
   fairShare?: ResolvedFairShare;
   /** The fleet-wide budget of backends that have one; a call holds a slot of it before its limiter's. */
   fleetBudget?: SharedBudget;
+  /** Where each backend's learned limit lives (may outlive the core). */
+  memory: LimitMemory;
 }
 
 type Item<I, O> = PendingItem<I, O>;
-
-/** The cap of one call (see `#attemptTimer`). */
-interface AttemptTimer {
-  signal: AbortSignal;
-  capMs: number;
-  fired(): boolean;
-  dispose(): void;
-}
 
 /**
  * Takes batches from the queue to backends and sees each item to its outcome: picks the
@@ -140,7 +135,7 @@ export class BatchDispatcher<I, O> {
       // Stop waiting once a call could no longer finish before the earliest deadline.
       const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
       try {
-        return { items, epoch: await limiter.acquire(scope.signal, claim) };
+        return { items, epoch: await limiter.acquire(scope.signalIfAny, claim) };
       } catch {
         // The earliest deadline can no longer be met; later ones in the batch may still be.
         if (scope.reason === 'deadline') this.#abandonEarliest(items);
@@ -207,8 +202,9 @@ export class BatchDispatcher<I, O> {
     try {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return;
-      const scope = new CallScope(items, clock);
-      const attempt = this.#attemptTimer(items, backend);
+      // One scope, one timer: the deadline, or the call's share of the time left when that comes first.
+      const capMs = this.#attemptCapMs(items, backend);
+      const scope = new CallScope(items, clock, 0, capMs);
       for (const item of items) item.calls += 1;
       this.counters.calls += 1;
       this.counters.items += items.length;
@@ -216,10 +212,10 @@ export class BatchDispatcher<I, O> {
       let results: ItemResult<O>[] | undefined;
       let failure: unknown;
       try {
-        const signal = attempt ? AbortSignal.any([scope.signal, attempt.signal]) : scope.signal;
+        const signal = scope.signalIfAny;
         results = await backend.invoke(
           items.map((item) => item.input),
-          { signal },
+          signal ? { signal } : {},
         );
         if (!Array.isArray(results) || results.length !== items.length) {
           failure = new BackendUnavailableError(
@@ -231,22 +227,21 @@ export class BatchDispatcher<I, O> {
         failure = thrown ?? new Error('invoke threw nothing');
       } finally {
         scope.dispose();
-        attempt?.dispose();
       }
-      if (failure !== undefined && scope.reason === undefined && attempt?.fired()) {
+      if (failure !== undefined && scope.reason === undefined && scope.capped) {
         // Our own cap cut it: a backend that takes this long is treated as timed out.
-        failure = new BackendUnavailableError(`${backend.id} did not answer within ${attempt.capMs} ms, its share of the time left.`, {
+        failure = new BackendUnavailableError(`${backend.id} did not answer within ${capMs} ms, its share of the time left.`, {
           backendId: backend.id,
           code: 'backend_timeout',
           cause: failure,
         });
       }
+      const durationMs = clock.now() - started;
       // The limiter hears how the call went before its slot is given back, so a
       // Retry-After pause holds the very next start too.
-      if (failure === undefined) limiter.increase();
+      if (failure === undefined) limiter.increase(latencyPerUnit(durationMs, results!), epoch);
       else if (failure instanceof BackendThrottledError && scope.reason === undefined) this.#onThrottle(limiter, epoch, failure);
       release();
-      const durationMs = clock.now() - started;
       this.#report(items, backend, durationMs, failure, results, scope.reason !== undefined);
       if (failure === undefined) return await this.#onResults(items, results!, backend, durationMs);
       if (scope.reason !== undefined) {
@@ -359,7 +354,7 @@ export class BatchDispatcher<I, O> {
     );
     const scope = new CallScope(retrying, clock);
     try {
-      await clock.sleep(delay, scope.signal);
+      await clock.sleep(delay, scope.signalIfAny);
     } catch {
       // Cut short by the callers leaving or the deadline: the next pass settles them.
     } finally {
@@ -443,23 +438,13 @@ export class BatchDispatcher<I, O> {
    * cut) nor more than the time left. Undefined (no cap but the deadline) without a
    * deadline or without a fallback.
    */
-  #attemptTimer(items: Item<I, O>[], backend: Backend<I, O>): AttemptTimer | undefined {
+  #attemptCapMs(items: Item<I, O>[], backend: Backend<I, O>): number | undefined {
     const { clock, tuning, resolver, estimator } = this.deps;
-    const deadlines = items.flatMap((item) => (item.deadline === undefined ? [] : [item.deadline]));
-    if (deadlines.length === 0 || resolver.hasFallback?.(items[0]!.route, backend.id) !== true) return undefined;
-    const left = Math.min(...deadlines) - tuning.deadlineSafetyMs - clock.now();
-    const capMs = Math.max(0, Math.floor(Math.min(left, Math.max(left * tuning.attemptShare, estimator.estimate(backend)))));
-    const controller = new AbortController();
-    const timer = new AbortController();
-    let fired = false;
-    clock.sleep(capMs, timer.signal).then(
-      () => {
-        fired = true;
-        controller.abort(new DOMException(`No answer within ${capMs} ms`, 'TimeoutError'));
-      },
-      () => undefined,
-    );
-    return { signal: controller.signal, capMs, fired: () => fired, dispose: () => timer.abort() };
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const item of items) if (item.deadline !== undefined && item.deadline < earliest) earliest = item.deadline;
+    if (earliest === Number.POSITIVE_INFINITY || resolver.hasFallback?.(items[0]!.route, backend.id) !== true) return undefined;
+    const left = earliest - tuning.deadlineSafetyMs - clock.now();
+    return Math.max(0, Math.floor(Math.min(left, Math.max(left * tuning.attemptShare, estimator.estimate(backend)))));
   }
 
   /**
@@ -489,14 +474,32 @@ export class BatchDispatcher<I, O> {
     if (!limiter) {
       limiter = new AdaptiveLimiter({
         maxConcurrency: backend.maxConcurrency,
-        initialConcurrency: this.deps.tuning.initialConcurrency,
+        initialConcurrency: backend.expectedConcurrency ?? this.deps.tuning.initialConcurrency,
         clock: this.deps.clock,
         fairShare: this.deps.fairShare,
+        learned: this.deps.memory.of(backend.id),
+        latencyTolerance: this.deps.tuning.latencyTolerance,
       });
       this.#limiters.set(backend.id, limiter);
     }
     return limiter;
   }
+}
+
+/**
+ * A call's latency per unit of work, so that long and short calls compare in the
+ * limiter's latency check: per output token where the backend generated some (chat), else
+ * per input token (embeddings), else per item.
+ */
+function latencyPerUnit<O>(durationMs: number, results: ItemResult<O>[]): number {
+  let output = 0;
+  let input = 0;
+  for (const result of results) {
+    if (!result.ok) continue;
+    output += result.usage.completionTokens;
+    input += result.usage.promptTokens;
+  }
+  return durationMs / Math.max(1, output > 0 ? output : input > 0 ? input : results.length);
 }
 
 /** What the resolver is told of a batch: its class, and the earliest `completesBy` when every item has one. */

@@ -1,4 +1,5 @@
 import { fitsInBatch, type BatchFill, type BatchLimits, type Packable } from './BatchPacker';
+import { startTimer } from './CallScope';
 import type { Clock } from './types';
 
 /** How a queue is wired. */
@@ -18,8 +19,8 @@ interface OpenBatch<T> {
   items: T[];
   fill: BatchFill;
   limits: BatchLimits | undefined;
-  /** Aborts the batch's max-wait timer once it has left. */
-  timer: AbortController;
+  /** Stops the batch's max-wait timer once it has left. */
+  stopTimer: () => void;
 }
 
 /**
@@ -55,7 +56,15 @@ export class BatchQueue<T extends Packable> {
       this.#release(key);
       batch = undefined;
     }
-    batch ??= this.#openBatch(key, item.route);
+    if (!batch) {
+      const limits = this.options.limitsFor(item.route);
+      // An item that fills a batch on its own (chat: one per call) leaves at once, without a max-wait timer.
+      if (limits && (limits.maxBatchItems <= 1 || item.estimatedTokens >= limits.maxBatchTokens)) {
+        this.options.onBatch([item]);
+        return;
+      }
+      batch = this.#openBatch(key, limits);
+    }
     batch.items.push(item);
     batch.fill.items += 1;
     batch.fill.tokens += item.estimatedTokens;
@@ -70,20 +79,12 @@ export class BatchQueue<T extends Packable> {
     for (const route of [...this.#open.keys()]) this.#release(route);
   }
 
-  #openBatch(key: string, route: string): OpenBatch<T> {
-    const batch: OpenBatch<T> = {
-      items: [],
-      fill: { items: 0, tokens: 0 },
-      limits: this.options.limitsFor(route),
-      timer: new AbortController(),
-    };
+  #openBatch(key: string, limits: BatchLimits | undefined): OpenBatch<T> {
+    const batch: OpenBatch<T> = { items: [], fill: { items: 0, tokens: 0 }, limits, stopTimer: () => undefined };
     this.#open.set(key, batch);
-    this.options.clock.sleep(this.options.maxWaitMs, batch.timer.signal).then(
-      () => {
-        if (this.#open.get(key) === batch) this.#release(key);
-      },
-      () => undefined,
-    );
+    batch.stopTimer = startTimer(this.options.clock, this.options.maxWaitMs, () => {
+      if (this.#open.get(key) === batch) this.#release(key);
+    });
     return batch;
   }
 
@@ -91,7 +92,7 @@ export class BatchQueue<T extends Packable> {
     const batch = this.#open.get(key);
     if (!batch) return;
     this.#open.delete(key);
-    batch.timer.abort();
+    batch.stopTimer();
     if (batch.items.length > 0) this.options.onBatch(batch.items);
   }
 }

@@ -3,6 +3,7 @@ import { BatchQueue } from './BatchQueue';
 import { resolveTuning } from './constants';
 import { resolveFairShare } from './FairShare';
 import { LatencyEstimator } from './LatencyEstimator';
+import { LimitMemory } from './LimitMemory';
 import { PendingItem } from './PendingItem';
 import { RetryBudget } from './RetryBudget';
 import { RetryPolicy } from './RetryPolicy';
@@ -39,7 +40,9 @@ import type { BackendResolver, BatchingOptions, BatchingStats, BatchItem, Outcom
  * its weighted share ({@link FairQueue}, configured by `BatchingOptions.fairShare`).
  *
  * The retry budget and the adaptive limits live as long as the core: build one per
- * process (module scope in a Lambda) so they carry from one invocation to the next.
+ * process (module scope in a Lambda) so they carry from one invocation to the next. What
+ * the limits learned can outlive the core too, in a {@link LimitMemory} shared by the
+ * cores of a process (`limitMemory`).
  */
 export class BatchingCore<I, O> {
   readonly #queue: BatchQueue<PendingItem<I, O>>;
@@ -64,6 +67,7 @@ export class BatchingCore<I, O> {
       observer: options.observer,
       fairShare: resolveFairShare(options.fairShare),
       fleetBudget: options.fleetBudget,
+      memory: options.limitMemory ?? new LimitMemory(),
     });
     this.#queue = new BatchQueue<PendingItem<I, O>>({
       clock,

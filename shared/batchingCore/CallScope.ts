@@ -6,6 +6,20 @@ export interface ScopedItem {
   readonly signal: AbortSignal | undefined;
 }
 
+/** Stops a sleep-based timer: a constant, so that stopping builds no DOMException. */
+const STOPPED = Symbol('stopped');
+
+/**
+ * Calls `fire` after `ms` of the clock's time; returns what stops it. The clock's own
+ * `setTimer` when it has one (no promise, controller or listener per timer), else `sleep`.
+ */
+export function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
+  if (clock.setTimer) return clock.setTimer(ms, fire);
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(fire, () => undefined);
+  return () => stop.abort(STOPPED);
+}
+
 /**
  * Ties one wait or one backend call to the items it serves, through one AbortSignal
  * that fires when the work stops being useful:
@@ -13,24 +27,40 @@ export interface ScopedItem {
  *   deadline itself (offset 0); a wait for a slot is cut when a call could no longer
  *   finish in time (offset = expected latency + safety);
  * - once every item's caller has aborted (`reason` 'cancelled'). One caller leaving
- *   does not abort a batch shared with others: their results still matter.
+ *   does not abort a batch shared with others: their results still matter;
+ * - after `capMs`, when given and earlier than the deadline ({@link capped}, `reason`
+ *   unset): a call's share of the time left. One timer serves both.
  *
- * Always {@link dispose} it, so the deadline timer and listeners do not outlive the work.
+ * Always {@link dispose} it, so the timer and listeners do not outlive the work.
  */
 export class CallScope {
   // Built only for work that can be stopped: most calls have a deadline, a free slot's
   // wait and a call without deadline or caller signal need none.
   #controller: AbortController | undefined;
-  #timer: AbortController | undefined;
+  #stopTimer: (() => void) | undefined;
   readonly #listeners: Array<() => void> = [];
   #reason: NotAttemptedReason | undefined;
+  #capped = false;
 
-  constructor(items: readonly ScopedItem[], clock: Clock, offsetMs = 0) {
+  constructor(items: readonly ScopedItem[], clock: Clock, offsetMs = 0, capMs?: number) {
     // Distinct signals: every item of one run shares its caller's signal.
-    const signals = new Set(items.map((item) => item.signal));
-    if (items.length > 0 && !signals.has(undefined)) {
+    let first: AbortSignal | undefined;
+    let all = items.length > 0;
+    let distinct: Set<AbortSignal> | undefined;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const item of items) {
+      if (item.deadline !== undefined && item.deadline < earliest) earliest = item.deadline;
+      const signal = item.signal;
+      if (signal === undefined) all = false;
+      else if (first === undefined) first = signal;
+      else if (signal !== first) {
+        distinct ??= new Set([first]);
+        distinct.add(signal);
+      }
+    }
+    if (all) {
       let live = 0;
-      for (const signal of signals as Set<AbortSignal>) {
+      for (const signal of distinct ?? [first!]) {
         if (signal.aborted) continue;
         live += 1;
         this.#listeners.push(
@@ -42,19 +72,17 @@ export class CallScope {
       }
       if (live === 0) this.#abort('cancelled');
     }
-    const deadlines = items.flatMap((item) => (item.deadline === undefined ? [] : [item.deadline]));
-    if (deadlines.length > 0 && this.#reason === undefined) {
-      const wait = deadlines.reduce((a, b) => Math.min(a, b)) - offsetMs - clock.now();
-      // At exactly zero a free slot is still taken first: the deadline check allows it (<=).
-      if (wait < 0) this.#abort('deadline');
-      else {
-        this.#timer = new AbortController();
-        clock.sleep(wait, this.#timer.signal).then(
-          () => this.#abort('deadline'),
-          () => undefined,
-        );
-      }
+    if (this.#reason !== undefined) return;
+    const deadlineWait = earliest - offsetMs - clock.now();
+    // At exactly zero a free slot is still taken first: the deadline check allows it (<=).
+    if (deadlineWait < 0) {
+      this.#abort('deadline');
+      return;
     }
+    const cap = capMs !== undefined && capMs < deadlineWait;
+    const wait = cap ? capMs : deadlineWait;
+    if (!Number.isFinite(wait)) return;
+    this.#stopTimer = startTimer(clock, wait, () => (cap ? this.#cap(wait) : this.#abort('deadline')));
   }
 
   /** Aborts when the work stops being useful. */
@@ -63,14 +91,24 @@ export class CallScope {
     return this.#controller.signal;
   }
 
+  /** {@link signal}, or undefined when nothing can abort it (no deadline, cap or caller signal): none is built. */
+  get signalIfAny(): AbortSignal | undefined {
+    return this.#stopTimer || this.#listeners.length > 0 || this.#reason !== undefined ? this.signal : undefined;
+  }
+
   /** Why the signal fired, if it did. */
   get reason(): NotAttemptedReason | undefined {
     return this.#reason;
   }
 
-  /** Stops the deadline timer and detaches from the callers' signals. */
+  /** Whether the signal fired at `capMs`. */
+  get capped(): boolean {
+    return this.#capped;
+  }
+
+  /** Stops the timer and detaches from the callers' signals. */
   dispose(): void {
-    this.#timer?.abort();
+    this.#stopTimer?.();
     for (const remove of this.#listeners.splice(0)) remove();
   }
 
@@ -83,6 +121,13 @@ export class CallScope {
         ? new DOMException('Deadline reached', 'TimeoutError')
         : new DOMException('Cancelled by the caller', 'AbortError'),
     );
+  }
+
+  #cap(capMs: number): void {
+    if (this.#reason !== undefined) return;
+    this.#capped = true;
+    this.#controller ??= new AbortController();
+    this.#controller.abort(new DOMException(`No answer within ${capMs} ms`, 'TimeoutError'));
   }
 }
 

@@ -18,6 +18,13 @@ export const DEFAULT_RETRY_BUDGET_RATIO = 0.2;
 export const DEFAULT_MIN_RETRY_BUDGET = 20;
 /** Concurrency a backend starts at, when its own maximum is higher. */
 export const DEFAULT_INITIAL_CONCURRENCY = 4;
+/**
+ * Multiple of the least latency past which a backend's limit backs off. A pool's ceiling
+ * allows a full batch queued behind each running one, about twice the latency at its
+ * expected concurrency; past three times something else is wrong (a server lost, work
+ * heavier than the catalogue planned for).
+ */
+export const DEFAULT_LATENCY_TOLERANCE = 3;
 /** Time kept in reserve before a deadline, to write results. */
 export const DEFAULT_DEADLINE_SAFETY_MS = 1_000;
 /** Share of the time left one call may take while a fallback backend remains. */
@@ -25,7 +32,7 @@ export const DEFAULT_ATTEMPT_SHARE = 0.5;
 
 /** Every option of the core filled in, apart from the clock and randomness. */
 export type ResolvedTuning = Required<
-  Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency' | 'observer' | 'fairShare' | 'fleetBudget'>
+  Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency' | 'observer' | 'fairShare' | 'fleetBudget' | 'limitMemory'>
 > &
   Pick<BatchingOptions, 'initialConcurrency'>;
 
@@ -39,6 +46,7 @@ export function resolveTuning(options: BatchingOptions): ResolvedTuning {
     retryBudgetRatio: options.retryBudgetRatio ?? DEFAULT_RETRY_BUDGET_RATIO,
     minRetryBudget: options.minRetryBudget ?? DEFAULT_MIN_RETRY_BUDGET,
     initialConcurrency: options.initialConcurrency,
+    latencyTolerance: options.latencyTolerance ?? DEFAULT_LATENCY_TOLERANCE,
     deadlineSafetyMs: options.deadlineSafetyMs ?? DEFAULT_DEADLINE_SAFETY_MS,
     attemptShare: options.attemptShare ?? DEFAULT_ATTEMPT_SHARE,
   };
@@ -47,6 +55,7 @@ export function resolveTuning(options: BatchingOptions): ResolvedTuning {
   for (const key of ['maxWaitMs', 'baseBackoffMs', 'maxBackoffMs', 'retryBudgetRatio', 'minRetryBudget', 'deadlineSafetyMs'] as const) {
     if (!(tuning[key] >= 0)) throw new Error(`${key} must be zero or more, got ${tuning[key]}`);
   }
+  if (!(tuning.latencyTolerance > 1)) throw new Error(`latencyTolerance must be more than 1, got ${tuning.latencyTolerance}`);
   if (!(tuning.attemptShare > 0 && tuning.attemptShare <= 1)) throw new Error(`attemptShare must be in (0, 1], got ${tuning.attemptShare}`);
   return tuning;
 }

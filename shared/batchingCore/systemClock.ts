@@ -4,7 +4,8 @@ import type { Clock } from './types';
  * The real {@link Clock}: wall-clock milliseconds since the Unix epoch, so a deadline
  * computed as `Date.now() + context.getRemainingTimeInMillis()` compares directly.
  * `sleep` is a `setTimeout` that is cleared when the signal aborts, so an abandoned wait
- * leaves no timer behind to keep a Lambda's event loop busy.
+ * leaves no timer behind to keep a Lambda's event loop busy. `setTimer` is the same
+ * without a promise or a signal, for the timers the core sets on every call.
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -24,6 +25,10 @@ export const systemClock: Clock = {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  },
+  setTimer(ms: number, fire: () => void): () => void {
+    const timer = setTimeout(fire, Math.max(0, ms));
+    return () => clearTimeout(timer);
   },
 };
 

@@ -1,6 +1,7 @@
 import type { BackendError } from '../errors/backendErrors';
 import type { Usage } from '../domain/inference';
 import type { FairShareOptions, Priority } from './FairShare';
+import type { LimitMemory } from './LimitMemory';
 
 /**
  * Time as the batching core sees it. Production passes {@link systemClock}; tests pass a
@@ -11,6 +12,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional fast path of `sleep` for the core's per-call timers: calls `fire` after `ms`
+   * unless the returned function was called first. Without it the core uses `sleep`.
+   */
+  setTimer?(ms: number, fire: () => void): () => void;
 }
 
 /** Randomness, injectable so that jitter is deterministic in tests. Returns [0, 1). */
@@ -32,8 +38,12 @@ export type ItemResult<O> = { ok: true; value: O; usage: Usage } | { ok: false; 
 
 /** Everything a backend needs for one call. */
 export interface InvokeOptions {
-  /** Aborted when the call must stop (deadline reached, caller gone). */
-  signal: AbortSignal;
+  /**
+   * Aborted when the call must stop (deadline reached, caller gone, its time share
+   * spent). Absent when nothing can stop the call (no deadline, no caller signal): the
+   * core builds no abort machinery for it.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -51,6 +61,8 @@ export interface Backend<I, O> {
   readonly maxConcurrency: number;
   /** The most calls in flight against this backend across the whole fleet (see `FleetBudget`); undefined: none. */
   readonly fleetConcurrency?: number;
+  /** Calls it is expected to take at once: where its limit starts (default: the core's `initialConcurrency`). */
+  readonly expectedConcurrency?: number;
   /** What a call is expected to take before one has been measured. */
   readonly expectedLatencyMs: number;
   invoke(inputs: I[], options: InvokeOptions): Promise<ItemResult<O>[]>;
@@ -122,8 +134,23 @@ export interface BatchingOptions {
    */
   retryBudgetRatio?: number;
   minRetryBudget?: number;
-  /** Initial concurrency per backend before it adapts. Default min(4, backend max). */
+  /**
+   * Initial concurrency of a backend that states no `expectedConcurrency`, before it
+   * adapts. Default min(4, backend max).
+   */
   initialConcurrency?: number;
+  /**
+   * Latency backoff of each backend's limit: the multiple of the least latency seen past
+   * which the smoothed latency means the backend is queueing (see `AdaptiveLimiter`).
+   * Default 3; `Infinity` turns it off.
+   */
+  latencyTolerance?: number;
+  /**
+   * Where the learned limits live: pass one {@link LimitMemory} to every core of a process
+   * (module scope in a Lambda), so a core built later resumes where the last one left
+   * each backend. Default: the core's own.
+   */
+  limitMemory?: LimitMemory;
   /** Time kept in reserve before the deadline (to write results). Default 1,000 ms. */
   deadlineSafetyMs?: number;
   /**

@@ -181,6 +181,11 @@ export interface Config {
   bedrockFallbacks: Record<string, string>;
   /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
   gpuInstanceTypes: Record<string, string>;
+  /**
+   * Sequences one server of each model's GPU pool runs at once (vLLM's `--max-num-seqs`),
+   * by {@link modelKey}: `GPU_POOL_<KEY>_MAX_NUM_SEQS`. Sizes the pool's concurrency.
+   */
+  gpuMaxNumSeqs: Record<string, number>;
   /** Seconds each model's GPU pool takes to start an instance, by {@link modelKey}: `GPU_POOL_<KEY>_STARTUP_SECONDS` (how long batch work waits for it). */
   gpuStartupSeconds: Record<string, number>;
   bedrockRegion: string;
@@ -268,6 +273,7 @@ export function modelKey(modelId: string): string {
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
 const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
+const MAX_NUM_SEQS_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_MAX_NUM_SEQS$/;
 const STARTUP_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_STARTUP_SECONDS$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
@@ -278,6 +284,13 @@ function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: str
     if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
   }
   return found;
+}
+
+function positiveCount(value: string, variable: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1)
+    throw new ConfigError(`Invalid environment variable ${variable}: expected a whole number of at least 1, got '${value}'`);
+  return count;
 }
 
 function seconds(value: string, variable: string): number {
@@ -313,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
+    gpuMaxNumSeqs: perModel(env, MAX_NUM_SEQS_VARIABLE, positiveCount),
     gpuStartupSeconds: perModel(env, STARTUP_VARIABLE, seconds),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },

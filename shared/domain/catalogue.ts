@@ -1,13 +1,25 @@
 import * as z from 'zod';
 import { ServiceTier } from './pricing';
 
+/** A backend's `maxConcurrency` when neither it nor a pool's `maxNumSeqs` says otherwise. */
+const DEFAULT_MAX_CONCURRENCY = 16;
+
 const BackendCommon = {
   /** Unique name of this backend: the key for its concurrency limit and circuit breaker. */
   id: z.string().min(1),
   /** The model's name on that backend (vLLM's served name, Bedrock's model id). */
   model: z.string().min(1),
-  /** Upper bound for the adaptive concurrency limit of this backend. */
-  maxConcurrency: z.number().int().positive().default(16),
+  /**
+   * Upper bound for the adaptive concurrency limit of this backend. Default: sized from a
+   * pool's `maxNumSeqs` where it states one (see {@link sizeConcurrency}), else 16.
+   */
+  maxConcurrency: z.number().int().positive().default(DEFAULT_MAX_CONCURRENCY),
+  /**
+   * Calls the backend is expected to take at once: where its adaptive limit starts in a
+   * new container, before probing up to `maxConcurrency`. Default: a pool's sequences
+   * ({@link sizeConcurrency}), else half of `maxConcurrency`; always set once parsed.
+   */
+  expectedConcurrency: z.number().int().positive().optional(),
   /**
    * The backend's capacity across the whole fleet: the most calls in flight against it,
    * summed over every worker and API container (a GPU pool: its servers × about twice
@@ -40,6 +52,12 @@ export const OpenAiCompatibleBackend = z.strictObject({
   ...BackendCommon,
   baseUrls: z.array(z.url()).min(1),
   apiKey: z.string().optional(),
+  /**
+   * Sequences one server of the pool runs at once (vLLM's `--max-num-seqs`; its default
+   * is 256 on GPUs under 70 GiB and 1,024 on H100-class ones). Sizes the pool's
+   * concurrency from its servers when `maxConcurrency` is not given ({@link sizeConcurrency}).
+   */
+  maxNumSeqs: z.number().int().positive().optional(),
   /**
    * How long a server's `GET /v1/models` is trusted: a request goes only to the servers
    * that list its `model`, and a server that cannot be listed gets no work. 0 sends every
@@ -124,8 +142,39 @@ export function bedrockTierFor(ref: Pick<BedrockBackend, 'serviceTiers'>, wanted
   return ref.serviceTiers.includes(wanted) ? wanted : 'standard';
 }
 
-export const BackendRef = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
+const BackendShape = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
+
+/** One backend of a model, its concurrency filled in by {@link sizeConcurrency}. */
+export const BackendRef = z.preprocess(sizeConcurrency, BackendShape);
 export type BackendRef = z.infer<typeof BackendRef>;
+/** A backend as a catalogue writes it, before defaults. */
+export type BackendRefInput = z.input<typeof BackendShape>;
+
+/**
+ * Fills a backend's concurrency from what is known of it, before validation: the one
+ * rule of how many calls a backend takes.
+ * - A pool that states `maxNumSeqs` runs `maxNumSeqs × servers` sequences at once, so
+ *   that many items in flight keep it full: `expectedConcurrency` is those sequences in
+ *   calls (÷ `maxBatchItems`, rounded up), and `maxConcurrency` twice that, so a full
+ *   batch is always queued at each server while the others run (the limiter probes up to
+ *   it, and backs off on throttles and rising latency).
+ * - Otherwise `maxConcurrency` defaults to {@link DEFAULT_MAX_CONCURRENCY} and
+ *   `expectedConcurrency` to half of it (rounded up): slow start reaches the ceiling in
+ *   one round.
+ * Values the catalogue gives are kept; `expectedConcurrency` never exceeds `maxConcurrency`.
+ */
+export function sizeConcurrency(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const ref = raw as Record<string, unknown>;
+  const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
+  const perCall = isCount(ref.maxBatchItems) ? ref.maxBatchItems : 1;
+  const servers = ref.provider === 'openai-compatible' && Array.isArray(ref.baseUrls) ? ref.baseUrls.length : 0;
+  const pooled = isCount(ref.maxNumSeqs) && servers > 0 ? Math.ceil((ref.maxNumSeqs * servers) / perCall) : undefined;
+  const maxConcurrency = ref.maxConcurrency ?? (pooled === undefined ? DEFAULT_MAX_CONCURRENCY : 2 * pooled);
+  if (!isCount(maxConcurrency)) return { ...ref, maxConcurrency };
+  const expected = ref.expectedConcurrency ?? pooled ?? Math.ceil(maxConcurrency / 2);
+  return { ...ref, maxConcurrency, expectedConcurrency: isCount(expected) ? Math.min(expected, maxConcurrency) : expected };
+}
 
 /**
  * The fleet-wide budget of a backend (`fleetConcurrency`): as the catalogue says, else a GPU

@@ -253,6 +253,7 @@ function toBackend(
     maxBatchTokens: ref.maxBatchTokens,
     maxConcurrency: ref.maxConcurrency,
     fleetConcurrency: fleetConcurrencyOf(ref),
+    expectedConcurrency: ref.expectedConcurrency,
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {
@@ -330,17 +331,17 @@ function structuredAnswer(call: Omit<ChatCall, 'model'>, result: ChatResult): { 
 async function openChatStream(
   provider: InferenceProvider,
   call: Parameters<InferenceProvider['chatStream']>[0],
-  coreSignal: AbortSignal,
+  coreSignal: AbortSignal | undefined,
   callerSignal: AbortSignal | undefined,
   onLateFailure: () => void,
 ): Promise<OpenedChatStream> {
   const controller = new AbortController();
-  const abort = () => controller.abort(coreSignal.reason ?? callerSignal?.reason);
+  const abort = () => controller.abort(coreSignal?.reason ?? callerSignal?.reason);
   const callerGone = () => controller.abort(callerSignal?.reason);
-  coreSignal.addEventListener('abort', abort, { once: true });
+  coreSignal?.addEventListener('abort', abort, { once: true });
   callerSignal?.addEventListener('abort', callerGone, { once: true });
   const detach = () => callerSignal?.removeEventListener('abort', callerGone);
-  if (coreSignal.aborted || callerSignal?.aborted) abort();
+  if (coreSignal?.aborted || callerSignal?.aborted) abort();
   const iterator = provider.chatStream(call, { signal: controller.signal })[Symbol.asyncIterator]();
   try {
     const first = await iterator.next();
@@ -352,7 +353,7 @@ async function openChatStream(
     detach();
     throw error;
   } finally {
-    coreSignal.removeEventListener('abort', abort);
+    coreSignal?.removeEventListener('abort', abort);
   }
 }
 

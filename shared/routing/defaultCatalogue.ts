@@ -1,9 +1,9 @@
 import type * as z from 'zod';
-import { ModelCatalogue, type BackendRef, type ModelEntry } from '../domain/catalogue';
+import { ModelCatalogue, type BackendRefInput, type ModelEntry } from '../domain/catalogue';
 import type { Config } from '../config/config';
 import { ConfigError, modelKey } from '../config/config';
 
-type BackendInput = z.input<typeof BackendRef>;
+type BackendInput = BackendRefInput;
 
 /** A built-in model: what it is, and its Bedrock fallback unless `BEDROCK_FALLBACK_<KEY>` names another (or `none`). */
 interface BuiltInModel {
@@ -16,6 +16,13 @@ interface BuiltInModel {
     batchInference?: boolean;
   };
 }
+
+/**
+ * vLLM's default `--max-num-seqs` for its OpenAI server on GPUs under 70 GiB (the L40S of
+ * the default g6e.xlarge); H100-class GPUs default to 1,024. `GPU_POOL_<KEY>_MAX_NUM_SEQS`
+ * states a pool's own.
+ */
+const VLLM_MAX_NUM_SEQS = 256;
 
 const BUILT_IN: BuiltInModel[] = [
   {
@@ -41,7 +48,9 @@ const BUILT_IN: BuiltInModel[] = [
  * serves (Titan); either way a request goes only
  * to the servers whose `GET /v1/models` lists the model. Then its Bedrock fallback:
  * `BEDROCK_FALLBACK_<KEY>` (a Bedrock model id, or `none`), or the built-in one. A model
- * left with no backend is not offered.
+ * left with no backend is not offered. A pool's concurrency is sized from its servers and
+ * `GPU_POOL_<KEY>_MAX_NUM_SEQS` (default 256, vLLM's): twice the sequences they run at
+ * once, starting at those sequences (see `sizeConcurrency`).
  */
 export function defaultCatalogue(config: Config): ModelCatalogue {
   const gpuPool = (model: BuiltInModel): BackendInput[] => {
@@ -49,16 +58,18 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
     if (model.bedrockOnly === true) return [];
     const baseUrls = config.gpuPools[modelKey(id)] ?? (kind === 'chat' ? config.gpuChatUrls : config.gpuEmbedUrls);
     if (baseUrls.length === 0) return [];
+    // The pool's concurrency follows from its servers and what each runs at once (sizeConcurrency).
     const limits =
       kind === 'chat'
-        ? { maxConcurrency: 64, maxBatchItems: 1, maxBatchTokens: 200_000, expectedLatencyMs: 5_000, timeoutMs: 120_000 }
-        : { maxConcurrency: 16, maxBatchItems: 64, maxBatchTokens: 64 * 8_192, expectedLatencyMs: 1_000, timeoutMs: 60_000 };
+        ? { maxBatchItems: 1, maxBatchTokens: 200_000, expectedLatencyMs: 5_000, timeoutMs: 120_000 }
+        : { maxBatchItems: 64, maxBatchTokens: 64 * 8_192, expectedLatencyMs: 1_000, timeoutMs: 60_000 };
     return [
       {
         provider: 'openai-compatible',
         id: `${kind === 'chat' ? 'gpu-chat' : 'gpu-embed'}:${id}`,
         model: id,
         baseUrls,
+        maxNumSeqs: config.gpuMaxNumSeqs[modelKey(id)] ?? VLLM_MAX_NUM_SEQS,
         ...limits,
         // What the pool's time is priced at: the fleet's instance type where it says.
         ...(config.gpuInstanceTypes[modelKey(id)] ? { instanceType: config.gpuInstanceTypes[modelKey(id)] } : {}),

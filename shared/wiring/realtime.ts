@@ -1,4 +1,5 @@
 import { BatchingCore } from '../batchingCore/BatchingCore';
+import { LimitMemory } from '../batchingCore/LimitMemory';
 import type { Config } from '../config/config';
 import type { InferenceInput, InferenceOutput } from '../domain/inference';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
@@ -31,12 +32,30 @@ export interface InferenceRuntime {
 export type Workload = 'batch' | 'realtime';
 
 /**
+ * What this container's cores have learned of each backend's concurrency: module scope,
+ * so every runtime built in the container (the worker's, another built later) starts
+ * where the last left each backend, not from the catalogue's expected concurrency again.
+ */
+const containerLimits = new LimitMemory();
+
+/** Options of {@link createInferenceRuntime}. */
+export interface InferenceRuntimeOptions {
+  /** Where the learned limits live; default the container's. A fresh one gives a cold start. */
+  limitMemory?: LimitMemory;
+}
+
+/**
  * Wires inference from configuration: catalogue → router (providers, circuit breakers)
  * → batching core, both reporting to the metrics and logs adapter. Called once per Lambda container, so adaptive limits, the retry
  * budget and circuit states carry over between warm invocations. The `workload` sets the
  * Bedrock service tier of every call this runtime makes: the one place the tier is chosen.
+ * The adaptive limits start from the container's learned ones ({@link containerLimits}).
  */
-export function createInferenceRuntime(config: Config, workload: Workload = 'realtime'): InferenceRuntime {
+export function createInferenceRuntime(
+  config: Config,
+  workload: Workload = 'realtime',
+  options: InferenceRuntimeOptions = {},
+): InferenceRuntime {
   const serviceTier = config.serviceTiers[workload];
   // One Bedrock client per region and endpoint, shared by every Bedrock backend.
   const bedrockClients = new Map<string, BedrockRuntimeClient>();
@@ -60,6 +79,7 @@ export function createInferenceRuntime(config: Config, workload: Workload = 'rea
     fairShare: config.fairShare,
     // One budget per backend across the fleet: calls hold a slot of this container's lease too.
     fleetBudget: createFleetBudget(config),
+    limitMemory: options.limitMemory ?? containerLimits,
   });
   return { router, core, telemetry };
 }

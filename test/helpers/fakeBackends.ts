@@ -1,5 +1,5 @@
 import type { BackendError } from '../../shared/errors/backendErrors';
-import type { Backend, BackendResolver, BatchItem, ItemResult } from '../../shared/batchingCore/types';
+import type { Backend, BackendResolver, BatchItem, InvokeOptions, ItemResult } from '../../shared/batchingCore/types';
 import type { FakeClock } from './FakeClock';
 
 /** What a fake backend does with one call: results, or a thrown error for the whole batch. */
@@ -13,6 +13,8 @@ export interface FakeCall {
   /** Calls in flight when this one started, itself included. */
   inFlightAtStart: number;
   aborted: boolean;
+  /** Whether the core gave the call a signal (only when something could stop it). */
+  signalled: boolean;
 }
 
 /** Every input answered with `out:<input>`. */
@@ -35,6 +37,7 @@ export class FakeBackend implements Backend<string, string> {
   maxBatchItems: number;
   maxBatchTokens: number;
   maxConcurrency: number;
+  expectedConcurrency: number | undefined;
   expectedLatencyMs: number;
   latencyMs: number;
   behaviour: FakeBehaviour;
@@ -45,22 +48,39 @@ export class FakeBackend implements Backend<string, string> {
     readonly id: string,
     private readonly clock: FakeClock,
     options: Partial<
-      Pick<FakeBackend, 'maxBatchItems' | 'maxBatchTokens' | 'maxConcurrency' | 'expectedLatencyMs' | 'latencyMs' | 'behaviour' | 'onStart'>
+      Pick<
+        FakeBackend,
+        | 'maxBatchItems'
+        | 'maxBatchTokens'
+        | 'maxConcurrency'
+        | 'expectedConcurrency'
+        | 'expectedLatencyMs'
+        | 'latencyMs'
+        | 'behaviour'
+        | 'onStart'
+      >
     > = {},
   ) {
     this.maxBatchItems = options.maxBatchItems ?? 8;
     this.maxBatchTokens = options.maxBatchTokens ?? 10_000;
     this.maxConcurrency = options.maxConcurrency ?? 4;
+    this.expectedConcurrency = options.expectedConcurrency;
     this.latencyMs = options.latencyMs ?? 100;
     this.expectedLatencyMs = options.expectedLatencyMs ?? this.latencyMs;
     this.behaviour = options.behaviour ?? echo;
     this.onStart = options.onStart;
   }
 
-  async invoke(inputs: string[], { signal }: { signal: AbortSignal }): Promise<ItemResult<string>[]> {
+  async invoke(inputs: string[], { signal }: InvokeOptions): Promise<ItemResult<string>[]> {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    const call: FakeCall = { inputs, startedAt: this.clock.now(), inFlightAtStart: this.inFlight, aborted: false };
+    const call: FakeCall = {
+      inputs,
+      startedAt: this.clock.now(),
+      inFlightAtStart: this.inFlight,
+      aborted: false,
+      signalled: signal !== undefined,
+    };
     this.calls.push(call);
     this.onStart?.(call);
     try {

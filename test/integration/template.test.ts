@@ -534,7 +534,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
     expect(Object.values(resources).filter((resource) => resource.Type.startsWith('AWS::AutoScaling::'))).toEqual([]);
   });
 
-  it('gives each built-in model its own GPU pool and Bedrock fallback parameters, in the Bedrock region of the stack', () => {
+  it("gives each built-in model its own GPU pool (its servers' max_num_seqs too) and Bedrock fallback parameters, in the Bedrock region of the stack", () => {
     // Prepare
     const environment = lambdaFunction('chatCompletions').Properties.Environment.Variables;
 
@@ -543,6 +543,9 @@ describe('operations: dashboard, alarms and their subscription', () => {
       GPU_POOL_GPT_OSS_20B_URLS: '',
       GPU_POOL_GPT_OSS_120B_URLS: '',
       GPU_POOL_BGE_M3_URLS: '',
+      GPU_POOL_GPT_OSS_20B_MAX_NUM_SEQS: '256',
+      GPU_POOL_GPT_OSS_120B_MAX_NUM_SEQS: '1024',
+      GPU_POOL_BGE_M3_MAX_NUM_SEQS: '256',
       BEDROCK_FALLBACK_GPT_OSS_20B: '',
       BEDROCK_FALLBACK_GPT_OSS_120B: '',
       BEDROCK_REGION: 'us-east-1',

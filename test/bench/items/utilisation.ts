@@ -1,6 +1,7 @@
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { InferenceInput } from '../../../shared/domain/inference';
 import type { BatchItem } from '../../../shared/batchingCore/types';
+import { LimitMemory } from '../../../shared/batchingCore/LimitMemory';
 import { createInferenceRuntime } from '../../../shared/wiring/realtime';
 import { chatItems } from '../../../shared/realtime/chatRequests';
 import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
@@ -165,9 +166,10 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
   const list: Contender[] = [
     {
       name: 'core',
-      setup: `createInferenceRuntime (built-in catalogue): maxConcurrency ${backend.maxConcurrency}, ${batchItems}, submit() per request`,
+      setup: `createInferenceRuntime (built-in catalogue): maxConcurrency ${backend.maxConcurrency}, starting at ${backend.expectedConcurrency}, ${batchItems}, submit() per request`,
       prepare() {
-        const { core } = createInferenceRuntime(config);
+        // A cold container: nothing learned of the backend yet.
+        const { core } = createInferenceRuntime(config, 'realtime', { limitMemory: new LimitMemory() });
         return {
           send: async (index) => (await core.submit(itemOf(index))).status === 'succeeded',
           limit: () => core.stats().limits[backend.id],

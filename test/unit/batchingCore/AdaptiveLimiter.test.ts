@@ -143,3 +143,110 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.inFlight).toBe(1);
   });
 });
+
+describe('AdaptiveLimiter: latency backoff', () => {
+  /** `count` successes of calls of the current epoch, each taking `latency`. */
+  const succeed = (limiter: AdaptiveLimiter, count: number, latency: number) => {
+    for (let i = 0; i < count; i += 1) limiter.increase(latency, 0 + limiterEpoch(limiter));
+  };
+  // The epoch a call started now would carry: what tryAcquire hands out.
+  const limiterEpoch = (limiter: AdaptiveLimiter) => {
+    const epoch = limiter.tryAcquire()!;
+    limiter.release();
+    return epoch;
+  };
+
+  it('keeps probing while latency stays within the tolerance of the least seen', () => {
+    // Prepare
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 64, initialConcurrency: 8, clock: new FakeClock() });
+
+    // Act: latencies up to twice the baseline, under the default tolerance of 3
+    succeed(limiter, 20, 100);
+    succeed(limiter, 20, 200);
+
+    // Assess: slow start went on, +1 per success
+    expect(limiter.limit).toBe(48);
+  });
+
+  it('steps the limit down by 10% once the smoothed latency passes the tolerance, then holds at the expected concurrency', () => {
+    // Prepare: probed from 8 up to 30 at a steady 100 ms
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 64, initialConcurrency: 8, clock: new FakeClock() });
+    succeed(limiter, 22, 100);
+    const probed = limiter.limit;
+
+    // Act: the backend starts queueing, 500 ms a call
+    const limits: number[] = [];
+    for (let i = 0; i < 150; i += 1) {
+      succeed(limiter, 1, 500);
+      limits.push(limiter.limit);
+    }
+
+    // Assess: slow start goes on until the smoothed latency passes 3 × 100 ms, then each
+    // step down (×0.9) waits for ten fresh calls, and it stops at 8, where it started
+    const steps = limits.filter((limit, i) => i > 0 && limit < limits[i - 1]!);
+    expect(probed).toBe(30);
+    expect(Math.max(...limits)).toBe(36);
+    expect(steps).toEqual([32, 28, 25, 22, 19, 17, 15, 13, 11, 9, 8]);
+    expect(limits.slice(-30)).toEqual(Array(30).fill(8));
+  });
+
+  it('does not hold a slow call started before the last change against the new limit', async () => {
+    // Prepare
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 64, initialConcurrency: 8, clock: new FakeClock() });
+    const oldEpoch = await limiter.acquire();
+    limiter.release();
+    succeed(limiter, 12, 100);
+    limiter.decrease(oldEpoch);
+    const afterThrottle = limiter.limit;
+
+    // Act: echoes of the old epoch, very slow
+    for (let i = 0; i < 30; i += 1) limiter.increase(10_000, oldEpoch);
+
+    // Assess: they count as successes (AIMD), never as a latency rise
+    expect(afterThrottle).toBe(10);
+    expect(limiter.limit).toBe(12);
+  });
+
+  it('turns off with an infinite tolerance', () => {
+    // Prepare
+    const limiter = new AdaptiveLimiter({
+      maxConcurrency: 64,
+      initialConcurrency: 8,
+      clock: new FakeClock(),
+      latencyTolerance: Number.POSITIVE_INFINITY,
+    });
+
+    // Act
+    succeed(limiter, 10, 1);
+    succeed(limiter, 10, 1_000);
+
+    // Assess
+    expect(limiter.limit).toBe(28);
+  });
+});
+
+describe('AdaptiveLimiter: what it learned outlives it', () => {
+  it('resumes at the learned limit and phase, and keeps the record up to date', async () => {
+    // Prepare: a first limiter probes and is throttled once
+    const learned = {};
+    const first = new AdaptiveLimiter({ maxConcurrency: 64, initialConcurrency: 8, clock: new FakeClock(), learned });
+    for (let i = 0; i < 12; i += 1) first.increase();
+    first.decrease(await first.acquire());
+
+    // Act
+    const second = new AdaptiveLimiter({ maxConcurrency: 64, initialConcurrency: 8, clock: new FakeClock(), learned });
+    for (let i = 0; i < 10; i += 1) second.increase();
+
+    // Assess: 20 halved to 10; in congestion avoidance, ten successes make one step
+    expect(learned).toMatchObject({ limit: 11, congested: true });
+    expect(second.limit).toBe(11);
+  });
+
+  it('clamps a learned limit to its own ceiling', () => {
+    // Act
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 16, clock: new FakeClock(), learned: { limit: 500 } });
+
+    // Assess
+    expect(limiter.limit).toBe(16);
+  });
+});

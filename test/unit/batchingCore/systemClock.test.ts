@@ -52,4 +52,22 @@ describe('systemClock', () => {
     // Assess
     await expect(sleeping).rejects.toThrow('already');
   });
+
+  it('fires a timer once its time has passed, and never once stopped', async () => {
+    // Prepare
+    const fired: string[] = [];
+    systemClock.setTimer!(500, () => fired.push('kept'));
+    const stop = systemClock.setTimer!(500, () => fired.push('stopped'));
+
+    // Act
+    await jest.advanceTimersByTimeAsync(499);
+    const early = [...fired];
+    stop();
+    await jest.advanceTimersByTimeAsync(1);
+
+    // Assess
+    expect(early).toEqual([]);
+    expect(fired).toEqual(['kept']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });

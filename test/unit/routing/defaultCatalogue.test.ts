@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, modelKey } from '../../../shared/config/config';
+import { BackendRef } from '../../../shared/domain/catalogue';
 import { defaultCatalogue } from '../../../shared/routing/defaultCatalogue';
 
 const backendsOf = (env: NodeJS.ProcessEnv, modelId: string) =>
@@ -103,5 +104,68 @@ describe('the built-in catalogue: a pool per model and its Bedrock fallback', ()
     expect(large[0]).toMatchObject({ provider: 'openai-compatible', instanceType: 'p5.48xlarge' });
     expect(large[1]).toMatchObject({ provider: 'bedrock', serviceTiers: ['standard', 'flex', 'priority'] });
     expect(titan[0]).toMatchObject({ provider: 'bedrock', serviceTiers: ['standard'] });
+  });
+
+  it("sizes each pool from its servers and their max_num_seqs (GPU_POOL_<KEY>_MAX_NUM_SEQS, vLLM's 256 by default)", () => {
+    // Prepare
+    const env = {
+      GPU_POOL_GPT_OSS_20B_URLS: 'http://10.0.1.10:8000, http://10.0.1.11:8000',
+      GPU_POOL_GPT_OSS_120B_URLS: 'http://10.0.2.10:8000',
+      GPU_POOL_GPT_OSS_120B_MAX_NUM_SEQS: '1024',
+      GPU_POOL_BGE_M3_URLS: 'http://10.0.3.10:8000',
+    };
+
+    // Act
+    const small = backendsOf(env, 'gpt-oss-20b')!;
+    const large = backendsOf(env, 'gpt-oss-120b')!;
+    const bge = backendsOf(env, 'bge-m3')!;
+
+    // Assess: twice the sequences the servers run at once, starting at those sequences (in calls of 64 for embeddings)
+    expect(small[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 1024, expectedConcurrency: 512 });
+    expect(large[0]).toMatchObject({ maxNumSeqs: 1024, maxConcurrency: 2048, expectedConcurrency: 1024 });
+    expect(bge[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 8, expectedConcurrency: 4 });
+    expect(small[1]).toMatchObject({ provider: 'bedrock', maxConcurrency: 32, expectedConcurrency: 16 });
+  });
+
+  it('refuses a max_num_seqs that is not a whole number of at least 1, naming it', () => {
+    // Act
+    const load = () => loadConfig({ GPU_POOL_GPT_OSS_20B_MAX_NUM_SEQS: 'lots' });
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/GPU_POOL_GPT_OSS_20B_MAX_NUM_SEQS/);
+  });
+});
+
+describe('sizeConcurrency: how many calls a backend takes, when the catalogue does not say', () => {
+  const parse = (backend: Record<string, unknown>) => BackendRef.parse({ id: 'b', model: 'm', ...backend });
+
+  it('keeps what the catalogue states, and never starts above the ceiling', () => {
+    // Act
+    const stated = parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000'], maxNumSeqs: 256, maxConcurrency: 100 });
+    const high = parse({ provider: 'bedrock', maxConcurrency: 8, expectedConcurrency: 50 });
+
+    // Assess
+    expect(stated).toMatchObject({ maxConcurrency: 100, expectedConcurrency: 100 });
+    expect(high).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 8 });
+  });
+
+  it('gives a backend of unknown size 16, starting at half', () => {
+    // Act
+    const pool = parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000'] });
+    const bedrock = parse({ provider: 'bedrock', maxConcurrency: 5 });
+
+    // Assess
+    expect(pool).toMatchObject({ maxConcurrency: 16, expectedConcurrency: 8 });
+    expect(bedrock).toMatchObject({ maxConcurrency: 5, expectedConcurrency: 3 });
+  });
+
+  it('still reports a bad value as the schema would', () => {
+    // Act
+    const parsed = BackendRef.safeParse({ id: 'b', model: 'm', provider: 'bedrock', maxConcurrency: 'many' });
+
+    // Assess
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['maxConcurrency']);
   });
 });
