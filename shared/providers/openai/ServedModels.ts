@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How a pool learns which models its servers serve. */
 export interface ServedModelsOptions {
