@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+import { takePackageLock } from '../../helpers/packageTemplate';
 import { ROOT, runNode } from '../childProcess';
 import { median, round } from '../stats';
 
@@ -135,8 +136,27 @@ function cfFunctionOf(packaged: Packaged, name: string, handler: string): CfFunc
   );
 }
 
-/** `osls package --stage bench` of the service in `serviceDir` into `packageDir`. */
+/**
+ * `osls package --stage bench` of the service in `serviceDir` into `packageDir`; in this
+ * checkout it takes the package lock the template tests take (osls stages its zips in the
+ * service directory, so two packages there at once would mix them).
+ */
 async function oslsPackage(serviceDir: string, packageDir: string, workFolder: string): Promise<Packaged> {
+  const release = serviceDir === ROOT ? await takePackageLock() : () => {};
+  try {
+    await runOsls(serviceDir, packageDir, workFolder);
+  } finally {
+    release();
+  }
+  const state = JSON.parse(await readFile(join(packageDir, 'serverless-state.json'), 'utf8')) as PackageState;
+  const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string } & CfFunction>;
+  };
+  const cfFunctions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+  return { dir: packageDir, state, cfFunctions };
+}
+
+async function runOsls(serviceDir: string, packageDir: string, workFolder: string): Promise<void> {
   await exec(
     process.execPath,
     [require.resolve('osls/bin/serverless.js', { paths: [ROOT] }), 'package', '--stage', 'bench', '--package', packageDir],
@@ -155,12 +175,6 @@ async function oslsPackage(serviceDir: string, packageDir: string, workFolder: s
       },
     },
   );
-  const state = JSON.parse(await readFile(join(packageDir, 'serverless-state.json'), 'utf8')) as PackageState;
-  const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, { Type: string } & CfFunction>;
-  };
-  const cfFunctions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-  return { dir: packageDir, state, cfFunctions };
 }
 
 /** The baseline commit's tree, extracted with `git archive`, with this checkout's node_modules beside it. */
@@ -190,10 +204,21 @@ function buildOptionsOf(state: PackageState, awsSdk: string): import('esbuild').
   };
 }
 
-/** Builds one handler with `options` into `dir` and zips it as the package would (the handler's path inside the zip). */
-async function buildAlternative(handler: string, options: import('esbuild').BuildOptions, dir: string, zip: string): Promise<void> {
+/**
+ * Builds one handler with `options` over the deployed zip's files in `dir` (the other
+ * files the package includes stay), and zips it as the package would.
+ */
+async function buildAlternative(
+  handler: string,
+  options: import('esbuild').BuildOptions,
+  deployedZip: string,
+  dir: string,
+  zip: string,
+): Promise<void> {
   const esbuild = require('esbuild') as typeof import('esbuild');
   const moduleFile = `${handler.slice(0, handler.lastIndexOf('.'))}`;
+  await exec('unzip', ['-o', '-q', deployedZip, '-d', dir]);
+  await rm(join(dir, `${moduleFile}.js.map`), { force: true });
   await esbuild.build({
     ...options,
     entryPoints: [join(ROOT, `${moduleFile}.ts`)],
@@ -201,6 +226,12 @@ async function buildAlternative(handler: string, options: import('esbuild').Buil
     absWorkingDir: ROOT,
   });
   await exec('zip', ['-q', '-r', '-X', zip, '.'], { cwd: dir });
+}
+
+/** The line of a failed child's output that names the error. */
+function errorLine(error: unknown): string {
+  const lines = (error as Error).message.split('\n');
+  return (lines.find((line) => /^\w*Error\b|^Error:/.test(line.trim())) ?? lines[0] ?? '').trim().slice(0, 300);
 }
 
 /** The largest deployed bundle by package, from esbuild's metafile with the packaged options. */
@@ -294,7 +325,8 @@ export async function runColdStart(rounds: number, log: (line: string) => void, 
           if (configuration === 'alternative') {
             zip = join(dir, 'alternative', `${name}.zip`);
             await mkdir(join(dir, 'alternative', 'build', name), { recursive: true });
-            await buildAlternative(fn.handler, alternativeOptions, join(dir, 'alternative', 'build', name), zip);
+            const deployedZip = join(deployed.dir, basename(fn.package?.artifact ?? `${name}.zip`));
+            await buildAlternative(fn.handler, alternativeOptions, deployedZip, join(dir, 'alternative', 'build', name), zip);
             env = environmentOf(cfFunctionOf(deployed, name, fn.handler));
           } else {
             const packaged = configuration === 'baseline' ? baseline : deployed;
@@ -312,7 +344,7 @@ export async function runColdStart(rounds: number, log: (line: string) => void, 
           };
           target.runs[configuration] = { file: join(extracted, moduleFile), env, cpu: [], wall: [] };
         } catch (error) {
-          figures.error = `${configuration}: ${(error as Error).message.split('\n')[0]}`;
+          figures.error = `${configuration}: ${errorLine(error)}`;
         }
       }
       figures.zipBytes = figures.configurations.deployed?.zipBytes ?? 0;
@@ -331,7 +363,7 @@ export async function runColdStart(rounds: number, log: (line: string) => void, 
             run.cpu.push(cpuMs);
             run.wall.push(wallMs);
           } catch (error) {
-            target.figures.error = `${configuration}: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`;
+            target.figures.error = `${configuration}: ${errorLine(error)}`;
             delete target.runs[configuration];
           }
         }
