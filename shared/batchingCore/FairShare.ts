@@ -47,6 +47,17 @@ export interface FairShareOptions {
   /** How long after the last real-time call the reserve holds. Default 5,000 ms. */
   realtimeHoldMs?: number;
   /**
+   * Most of a backend's limit that all calls together (real-time and batch) may hold while
+   * real-time traffic is about: a latency guard. On a GPU that batches continuously, every
+   * sequence in flight slows each decoding step, so a real-time request's latency follows
+   * the whole load, not its place in the queue; holding the load to this share while
+   * real-time traffic is about keeps its latency near an idle pool's, at the price of
+   * batch throughput meanwhile. Batch takes the whole limit again once real-time traffic
+   * has been gone for the hold. Calls beyond it wait (fair shares decide who goes first);
+   * none is stopped. Default 1 (off).
+   */
+  realtimeLoadShare?: number;
+  /**
    * A batch call whose earliest deadline is this close is served as real-time (ahead of
    * other batch work and past the reserve). Default 60,000 ms.
    */
@@ -64,6 +75,7 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
     defaultWeight: options.defaultWeight ?? 1,
     realtimeReserve: options.realtimeReserve ?? 0.25,
     realtimeHoldMs: options.realtimeHoldMs ?? 5_000,
+    realtimeLoadShare: options.realtimeLoadShare ?? 1,
     urgentMs: options.urgentMs ?? 60_000,
   };
   for (const [tenant, weight] of [['(default)', resolved.defaultWeight] as const, ...Object.entries(resolved.weights)]) {
@@ -72,6 +84,9 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
   }
   if (!(resolved.realtimeReserve >= 0 && resolved.realtimeReserve < 1)) {
     throw new Error(`realtimeReserve must be in [0, 1), got ${resolved.realtimeReserve}`);
+  }
+  if (!(resolved.realtimeLoadShare > 0 && resolved.realtimeLoadShare <= 1)) {
+    throw new Error(`realtimeLoadShare must be in (0, 1], got ${resolved.realtimeLoadShare}`);
   }
   for (const key of ['realtimeHoldMs', 'urgentMs'] as const) {
     if (!(resolved[key] >= 0)) throw new Error(`${key} must be zero or more, got ${resolved[key]}`);
@@ -217,12 +232,31 @@ export class FairQueue<W> {
   batchCap(limit: number, now: number): number {
     if (!this.#options.enabled || this.#options.realtimeReserve === 0) return limit;
     this.#rollPeak(now);
-    const realtimeAbout =
-      this.#inFlightByClass.realtime > 0 || this.#waitingByClass.realtime > 0 || now - this.#lastRealtimeAt < this.#options.realtimeHoldMs;
-    if (!realtimeAbout) return limit;
+    if (!this.#realtimeAbout(now)) return limit;
     const peak = Math.max(this.#peak.current, this.#peak.previous, this.#inFlightByClass.realtime);
     const reserve = Math.min(Math.ceil(limit * this.#options.realtimeReserve), Math.max(1, 2 * peak));
     return Math.max(1, limit - reserve);
+  }
+
+  /**
+   * Most calls of either class that may be in flight under `limit` at `now`: `limit`, or
+   * its `realtimeLoadShare` (at least one) while real-time traffic is about.
+   */
+  loadCap(limit: number, now: number): number {
+    return this.#realtimeAbout(now) ? this.#sharedCap(limit) : limit;
+  }
+
+  /** `limit` held to `realtimeLoadShare` (at least one slot); `limit` when the guard is off. */
+  #sharedCap(limit: number): number {
+    if (!this.#options.enabled || this.#options.realtimeLoadShare >= 1) return limit;
+    return Math.max(1, Math.floor(limit * this.#options.realtimeLoadShare));
+  }
+
+  /** A real-time call is in flight or waiting, or one started within the hold. */
+  #realtimeAbout(now: number): boolean {
+    return (
+      this.#inFlightByClass.realtime > 0 || this.#waitingByClass.realtime > 0 || now - this.#lastRealtimeAt < this.#options.realtimeHoldMs
+    );
   }
 
   /** Starts a new peak window once the hold has passed (the previous one is kept). */
@@ -238,6 +272,8 @@ export class FairQueue<W> {
   mayStart(claim: Claim, inFlight: number, limit: number, now: number): boolean {
     if (inFlight >= limit) return false;
     const lane = this.#laneOf(this.normalise(claim), now);
+    // A real-time call is real-time traffic about, whatever came before it.
+    if (inFlight >= (lane === 'realtime' ? this.#sharedCap(limit) : this.loadCap(limit, now))) return false;
     if (lane === 'realtime') return this.#waitingByClass.realtime === 0;
     if (this.#waitingByClass.realtime > 0 || this.#waitingByClass.batch > 0) return false;
     return this.#inFlightByClass.batch < this.batchCap(limit, now);
@@ -272,7 +308,7 @@ export class FairQueue<W> {
    * and counts it as started; undefined when none may start.
    */
   next(inFlight: number, limit: number, now: number): FairEntry<W> | undefined {
-    if (inFlight >= limit || this.size === 0) return undefined;
+    if (inFlight >= this.loadCap(limit, now) || this.size === 0) return undefined;
     this.#promoteUrgent(now);
     const batchMayStart = this.#inFlightByClass.batch < this.batchCap(limit, now);
     const tenantId = this.#pickTenant(batchMayStart);

@@ -119,6 +119,12 @@ export const ConfigSchema = z.object({
         .map(Number),
     )
     .pipe(z.array(z.number().positive())),
+  /**
+   * What a tenant's running batch jobs do once it is over its monthly budget, unless its
+   * own budget says (`running_jobs`): `finish` (they run to the end) or `pause` (their
+   * chunks are set aside until the tenant is back under its budget).
+   */
+  BUDGET_RUNNING_JOBS: z.enum(['finish', 'pause']).default('finish'),
   /** The work queue's maxReceiveCount (serverless.yml): the worker settles a chunk on its last delivery. */
   WORK_MAX_RECEIVE_COUNT: int(5),
   /**
@@ -149,6 +155,8 @@ export const ConfigSchema = z.object({
     }),
   REALTIME_RESERVE: z.coerce.number().min(0).lt(1).default(0.25),
   REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /** The latency guard: most of a backend's limit all calls may hold while real-time traffic is about (1: off). */
+  REALTIME_LOAD_SHARE: z.coerce.number().gt(0).max(1).default(1),
 });
 
 /** Validated configuration. */
@@ -192,7 +200,13 @@ export interface Config {
   usageFlush: { intervalMs: number; maxRequests: number };
   chunkProgressIntervalMs: number;
   /** How each backend is shared among tenants and between real-time and batch calls (the core's `fairShare`). */
-  fairShare: { enabled: boolean; weights: Record<string, number>; realtimeReserve: number; realtimeHoldMs: number };
+  fairShare: {
+    enabled: boolean;
+    weights: Record<string, number>;
+    realtimeReserve: number;
+    realtimeHoldMs: number;
+    realtimeLoadShare: number;
+  };
   rateLimits: RateLimitConfig;
 }
 
@@ -212,6 +226,8 @@ export interface RateLimitConfig {
   settingsTtlMs: number;
   budgetRefreshMs: number;
   budgetWarningThresholds: number[];
+  /** What a tenant's running jobs do over its budget when its settings do not say. */
+  runningJobsOverBudget: 'finish' | 'pause';
 }
 
 /** Limits of a batch job's input and the size of its chunks. */
@@ -299,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weights: e.TENANT_WEIGHTS,
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
+      realtimeLoadShare: e.REALTIME_LOAD_SHARE,
     },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,
@@ -308,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settingsTtlMs: e.TENANT_SETTINGS_TTL_MS,
       budgetRefreshMs: e.BUDGET_REFRESH_MS,
       budgetWarningThresholds: e.BUDGET_WARNING_THRESHOLDS,
+      runningJobsOverBudget: e.BUDGET_RUNNING_JOBS,
     },
     limits: {
       maxLinesPerJob: e.MAX_LINES_PER_JOB,

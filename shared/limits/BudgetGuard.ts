@@ -66,6 +66,11 @@ export class BudgetGuard {
     );
   }
 
+  /** Whether the tenant's month has reached a ceiling of `budget` (never, without one). */
+  async isOver(tenantId: string, budget: BudgetValues | undefined): Promise<boolean> {
+    return hasCeiling(budget) && (await this.status(tenantId, budget)).fraction >= 1;
+  }
+
   /** The tenant's month against its budget; publishes the warnings it has newly crossed. */
   async status(tenantId: string, budget: BudgetValues | undefined): Promise<BudgetStatus> {
     const used = await this.#used(tenantId);

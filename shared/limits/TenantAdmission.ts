@@ -16,6 +16,8 @@ export interface Caller {
 export interface DefaultLimits {
   key: ResolvedLimits;
   tenant: ResolvedLimits;
+  /** What a tenant's running jobs do over its budget when its own budget does not say (default `finish`). */
+  runningJobs?: 'finish' | 'pause';
 }
 
 /** What `GET /v1/usage` answers: the caller's limits, where its counters stand, its budget and its month's usage. */
@@ -81,6 +83,17 @@ export class TenantAdmission {
   async checkBudget(tenantId: string): Promise<void> {
     const settings = await this.#tenantSettings(tenantId);
     await this.deps.budget.check(tenantId, settings.budget);
+  }
+
+  /**
+   * Whether the tenant's running batch jobs pause now: it is over a ceiling of its monthly
+   * budget and its budget's `running_jobs` (or the default) is `pause`. With `finish`, the
+   * month's usage is not even read.
+   */
+  async pausesRunningJobs(tenantId: string): Promise<boolean> {
+    const { budget } = await this.#tenantSettings(tenantId);
+    if ((budget?.running_jobs ?? this.deps.defaults.runningJobs ?? 'finish') !== 'pause') return false;
+    return this.deps.budget.isOver(tenantId, budget);
   }
 
   /** The caller's limits and budget with its usage this month. */

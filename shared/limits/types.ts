@@ -18,6 +18,8 @@ export type RateLimitValues = z.infer<typeof RateLimitValues>;
 export const BudgetValues = z.strictObject({
   monthly_spend_usd: z.number().nonnegative().nullable().optional(),
   monthly_tokens: count.nullable().optional(),
+  /** What the tenant's running batch jobs do once it is over a ceiling (default: BUDGET_RUNNING_JOBS). */
+  running_jobs: z.enum(['finish', 'pause']).nullable().optional(),
 });
 export type BudgetValues = z.infer<typeof BudgetValues>;
 

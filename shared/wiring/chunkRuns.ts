@@ -11,11 +11,13 @@ import {
   createObjectStore,
   createUsageStore,
 } from './batchJobs';
+import { createTenantAdmission } from './limits';
 import { createInferenceRuntime } from './realtime';
 
 /**
  * What running a chunk needs (the worker, and Bedrock batch inference's retries on
- * demand): the stores, the finalize queue, and the inference runtime in the batch tier.
+ * demand): the stores, the finalize queue, the inference runtime in the batch tier, and
+ * the tenants' budgets (a job pauses over budget where its tenant says so).
  * With `withBatchInference`, also the route's store, Bedrock's control plane and the work
  * queue (a chunk Bedrock could not serve goes back there).
  */
@@ -34,6 +36,8 @@ export function createRunChunkDeps(config: Config, withBatchInference = false): 
     now: Date.now,
     usage: createUsageStore(config),
     progressIntervalMs: config.chunkProgressIntervalMs,
+    // A tenant over its budget with `running_jobs: pause` has its chunks set aside.
+    budget: createTenantAdmission(config),
   };
   if (!withBatchInference) return deps;
   return {

@@ -48,7 +48,7 @@ export function createTenantAdmission(config: Config): TenantAdmission {
     budget,
     settings,
     usage,
-    defaults: { key: limits.key, tenant: limits.tenant },
+    defaults: { key: limits.key, tenant: limits.tenant, runningJobs: limits.runningJobsOverBudget },
     settingsTtlMs: limits.settingsTtlMs,
   });
 }

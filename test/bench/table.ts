@@ -279,7 +279,7 @@ export function formatReport(results: SuiteResults): string {
     const { gpu } = fairness.options;
     const ms = (value: number | undefined) => (value === undefined ? '—' : `${value}`);
     out.push(
-      `\nItem 11: fair shares and real-time priority on one GPU pool (virtual clock: the real batching core against the simulator's pass model, ${gpu.slots} slots × ${gpu.maxItemsPerPass} items, ${gpu.passMs} + ${gpu.itemMs}/item ms; ceiling ${fairness.ceilingPerSecond} items/s; B's fair-share bound ${fairness.bJobBoundMs} ms)`,
+      `\nItem 11: fair shares and real-time priority on one GPU pool (virtual clock: the real batching core against the simulator's continuous batching, ${gpu.maxNumSeqs} sequences, steps of ${gpu.stepMs} ms + ${gpu.decodeMsPerSeq} ms a sequence + ${gpu.prefillMsPerToken} ms a prompt token, requests of ${gpu.promptTokens} + ${gpu.completionTokens} tokens; ceiling ${fairness.ceilingPerSecond} requests/s; B's fair-share bound ${fairness.bJobBoundMs} ms)`,
     );
     out.push(
       formatTable(

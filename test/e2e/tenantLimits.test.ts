@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 
@@ -64,6 +64,10 @@ describe('rate limits and budgets per key and tenant, through the local platform
       TENANT_SETTINGS_TTL_MS: '0',
       BUDGET_REFRESH_MS: '0',
       USAGE_FLUSH_INTERVAL_MS: '0',
+      // The pause test: small chunks (40, of which at most 2 × 4 run at once, so most meet the spent budget), the sweep every second.
+      CHUNK_MAX_LINES: '5',
+      LOCAL_SQS_CONCURRENCY: '2',
+      LOCAL_SCHEDULE_INTERVAL_MS: '1000',
     });
     for (const [name, tenant] of [
       ['alpha1', 'alpha'],
@@ -254,4 +258,67 @@ describe('rate limits and budgets per key and tenant, through the local platform
     expect(rateError).toMatchObject({ status: 429, code: 'rate_limit_exceeded', type: 'requests' });
     expect((rateError as InstanceType<typeof OpenAI.RateLimitError>).headers.get('x-ratelimit-remaining-requests')).toBe('0');
   }, 60_000);
+
+  it('pauses a running job of a tenant over its budget with running_jobs: pause, and resumes it to completion, every line once, when the budget is raised', async () => {
+    // Prepare: a fourth key, of tenant gamma, whose budget pauses its jobs; a 200-line job in 40 chunks.
+    const created = await call(platform.adminKey, 'POST', '/v1/admin/keys', { tenant: 'gamma', name: 'gamma1' });
+    const gamma = created.body.key as string;
+    await call(platform.adminKey, 'PUT', '/v1/admin/tenants/gamma/limits', { budget: { monthly_tokens: 300, running_jobs: 'pause' } });
+    const client = new OpenAI({ baseURL: `${platform.api}/v1`, apiKey: gamma, maxRetries: 0 });
+    const ids = Array.from({ length: 200 }, (_, i) => `gamma-${i}`);
+    const text = ids
+      .map((id) =>
+        JSON.stringify({
+          custom_id: id,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: 'gpt-oss-20b', messages: [{ role: 'user', content: `Say hi to ${id}.` }], max_tokens: 16 },
+        }),
+      )
+      .join('\n');
+    const file = await client.files.create({ file: await toFile(Buffer.from(text), 'gamma.jsonl'), purpose: 'batch' });
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+
+    // Act: its own lines spend the 300 tokens, then its chunks are set aside.
+    const paused = await waitFor(
+      async () => (await call(gamma, 'GET', `/v1/batches/${batch.id}`)).body,
+      (body) => typeof body.paused_at === 'number' || body.status === 'completed',
+      60_000,
+      200,
+      'the job to pause',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const stillPaused = (await call(gamma, 'GET', `/v1/batches/${batch.id}`)).body;
+    const refused = await call(gamma, 'POST', '/v1/batches', {
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    await call(platform.adminKey, 'PUT', '/v1/admin/tenants/gamma/limits', {
+      budget: { monthly_tokens: 10_000_000, running_jobs: 'pause' },
+    });
+    const done = await waitFor(
+      () => client.batches.retrieve(batch.id),
+      (body) => body.status === 'completed',
+      90_000,
+      250,
+      'the resumed job to complete',
+    );
+    const results = (await (await client.files.content(done.output_file_id!)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { custom_id: string; response: { status_code: number } });
+
+    // Assess
+    expect(paused.status).toBe('in_progress');
+    expect(paused.request_counts.completed).toBeLessThan(200);
+    expect(stillPaused.status).toBe('in_progress');
+    expect(stillPaused.paused_at).toBe(paused.paused_at);
+    expect(stillPaused.request_counts.completed).toBeLessThan(200);
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'insufficient_quota']);
+    expect(done.request_counts).toEqual({ total: 200, completed: 200, failed: 0 });
+    expect((done as unknown as Record<string, unknown>).paused_at).toBeUndefined();
+    expect(results.map((line) => line.custom_id).sort()).toEqual([...ids].sort());
+    expect(results.every((line) => line.response.status_code === 200)).toBe(true);
+  }, 180_000);
 });

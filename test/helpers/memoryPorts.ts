@@ -91,6 +91,21 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
+  async pause(jobId: string, now: Date) {
+    const job = this.jobs.get(jobId);
+    if (!job || job.status !== 'in_progress' || job.pausedAt !== undefined) return false;
+    job.pausedAt = Math.floor(now.getTime() / 1000);
+    return true;
+  }
+
+  async resume(jobId: string, now: Date) {
+    const job = this.jobs.get(jobId);
+    if (!job || job.pausedAt === undefined) return false;
+    delete job.pausedAt;
+    job.progressAt = Math.floor(now.getTime() / 1000);
+    return true;
+  }
+
   async listActive(limit: number) {
     return [...this.jobs.values()]
       .filter((j) => !TERMINAL_STATUSES.includes(j.status))

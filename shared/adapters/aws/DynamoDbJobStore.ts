@@ -386,6 +386,38 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
+  async pause(jobId: string, now: Date): Promise<boolean> {
+    return this.#conditionalUpdate({
+      TableName: this.tableName,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET pausedAt = :now',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(pausedAt) AND #status = :inProgress',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000), ':inProgress': 'in_progress' },
+    });
+  }
+
+  async resume(jobId: string, now: Date): Promise<boolean> {
+    return this.#conditionalUpdate({
+      TableName: this.tableName,
+      Key: jobKey(jobId),
+      UpdateExpression: 'REMOVE pausedAt SET progressAt = :now',
+      ConditionExpression: 'attribute_exists(pausedAt)',
+      ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+    });
+  }
+
+  /** One conditional update: false when its condition does not hold. */
+  async #conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async listActive(limit: number): Promise<Job[]> {
     const ids: string[] = [];
     let startKey: Record<string, unknown> | undefined;

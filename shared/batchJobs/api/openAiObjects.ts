@@ -89,6 +89,12 @@ export interface BatchObject {
    * `unpriced` names models the table has no price for. See the README, "Cost of a job".
    */
   cost: Cost;
+  /**
+   * Extension: unix seconds since when the job is paused because its tenant is over its
+   * monthly budget with `running_jobs: "pause"` (its status stays `in_progress`); absent
+   * when it is not paused. See the README, "Budgets".
+   */
+  paused_at?: number;
 }
 
 /** A file record as the Files API shows it. */
@@ -151,6 +157,7 @@ export function toBatchObject(job: Job, prices: PriceTable = DEFAULT_PRICE_TABLE
     metadata: Object.keys(metadata).length ? metadata : null,
     progress: progressOf(job),
     cost: priceUsage(prices, job.usage.byRoute ?? []),
+    ...(job.pausedAt === undefined ? {} : { paused_at: job.pausedAt }),
   };
 }
 

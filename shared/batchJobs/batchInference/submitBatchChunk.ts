@@ -7,7 +7,7 @@ import { assignedRecordId } from '../lines/bedrockOutput';
 import { parseBatchLine } from '../lines/lineFormats';
 import { JsonlPartWriter } from '../lines/JsonlPartWriter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from '../run/chunkLines';
-import { runChunk, type RunChunkOptions } from '../run/runChunk';
+import { pausesForBudget, runChunk, type RunChunkOptions } from '../run/runChunk';
 import type { ChunkRunResult } from '../run/types';
 import { batchTargetOf, isBatchable } from './batchRoutePolicy';
 import { batchJobName, type BatchInferenceRecord } from './ports';
@@ -40,6 +40,7 @@ export async function submitBatchChunk(deps: BatchInferenceDeps, message: ChunkM
     return { status: 'handed_off' };
   }
   if (existing || job.status !== 'in_progress') return runChunk(deps, onDemand(message), options);
+  if (await pausesForBudget(deps, job)) return { status: 'paused' };
   const record = await recordInput(deps, message, job);
   if (!record) return runChunk(deps, onDemand(message), options);
   if (record.state === 'waiting') await trySubmit(deps, record);

@@ -1,5 +1,6 @@
 import { logger } from '../../observability/logger';
 import { JobStateConflictError } from '../job/errors';
+import { resumeJob } from './resumePausedJobs';
 import type { ExpireJobsDeps } from './types';
 
 /** What one expiry run did. */
@@ -16,7 +17,8 @@ export interface ExpireJobsResult {
  * left alone). Nothing else happens here: the job's remaining chunks drain as
  * `batch_expired` error lines when the worker meets them, and the one that records the
  * last chunk asks for the finalize, which sets the output files. A job still validating
- * expires too; ingest meets the conflict on its next move and stops.
+ * expires too; ingest meets the conflict on its next move and stops. A paused job (its
+ * tenant over budget) has no chunks queued: they are sent again here, to drain.
  */
 export async function expireJobs(deps: ExpireJobsDeps): Promise<ExpireJobsResult> {
   const nowMs = deps.now();
@@ -24,8 +26,11 @@ export async function expireJobs(deps: ExpireJobsDeps): Promise<ExpireJobsResult
   const result: ExpireJobsResult = { expired: [], skipped: [] };
   for (const job of candidates) {
     try {
-      await deps.jobs.transition(job.id, 'expired', {}, new Date(nowMs));
+      const expired = await deps.jobs.transition(job.id, 'expired', {}, new Date(nowMs));
       result.expired.push(job.id);
+      // A paused job's chunks are set aside, not queued: they go again, to drain as expired.
+      if (expired.pausedAt !== undefined && deps.chunks)
+        await resumeJob({ ...deps, chunks: deps.chunks }, { ...expired, pausedAt: expired.pausedAt });
     } catch (error) {
       if (!(error instanceof JobStateConflictError)) throw error;
       result.skipped.push(job.id);

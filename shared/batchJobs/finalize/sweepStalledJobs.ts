@@ -37,7 +37,8 @@ export interface SweepStalledJobsResult {
  * - after that: those chunks' lines are written as `chunk_abandoned` error lines and the
  *   chunks recorded done, so the job finalizes with every line in one of its files.
  *
- * A stalled job whose unrecorded chunks are all progressing is left alone, no redrive spent.
+ * A stalled job whose unrecorded chunks are all progressing is left alone, no redrive spent,
+ * and so is a paused job (its tenant over budget): resumePausedJobs sends its chunks again.
  *
  * A redrive is counted with a conditional write first, so two sweeps running at once
  * redrive a job once. Abandoning races a late worker harmlessly: the chunk is recorded
@@ -49,6 +50,8 @@ export async function sweepStalledJobs(deps: SweepStalledJobsDeps): Promise<Swee
   for (const job of await deps.jobs.listActive(deps.limit ?? 500)) {
     const stalledBefore = nowSeconds - deps.stalledAfterSeconds;
     if (!SWEPT.includes(job.status) || lastProgress(job) > stalledBefore) continue;
+    // A paused job waits on its tenant's budget, not on its chunks: resumePausedJobs sees it through.
+    if (job.pausedAt !== undefined) continue;
     const plan = await deps.jobs.chunkPlan(job.id);
     const done = await deps.jobs.chunkAttempts(job.id);
     const running = (chunk: ChunkPlan) => (job.chunkProgressAt?.[chunk.index] ?? 0) > stalledBefore;

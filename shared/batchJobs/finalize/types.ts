@@ -35,6 +35,8 @@ export interface ExpireJobsDeps {
   now: () => number;
   /** Most jobs looked at per run (the schedule runs again soon). Default 100. */
   limit?: number;
+  /** The work queue: a paused job's chunks are sent again when it expires. */
+  chunks?: MessageSender<ChunkMessage>;
 }
 
 /** What `sweepStalledJobs` needs. */

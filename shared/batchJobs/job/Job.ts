@@ -111,6 +111,12 @@ export interface Job {
   chunkProgressAt?: Record<number, number>;
   /** Times the stall sweep sent the job's unfinished chunks again. */
   redrives?: number;
+  /**
+   * Unix seconds since when the job is paused: its tenant went over its monthly budget with
+   * `running_jobs: "pause"`, so its chunks are set aside (not run, not lost) until the
+   * sweep finds the tenant back under its budget, or the job cancelled or expired.
+   */
+  pausedAt?: number;
   inProgressAt?: number;
   finalizingAt?: number;
   completedAt?: number;

@@ -70,6 +70,16 @@ export interface JobStore {
    * the job moved on).
    */
   recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean>;
+  /**
+   * Pauses the job (sets {@link Job.pausedAt} to `now`) if it is in_progress and not paused
+   * yet; false otherwise (another chunk paused it first, or the job moved on).
+   */
+  pause(jobId: string, now: Date): Promise<boolean>;
+  /**
+   * Ends the job's pause and sets `progressAt` to `now` (the stall sweep counts from
+   * there), if it is paused; false otherwise, so two sweeps resume a job once.
+   */
+  resume(jobId: string, now: Date): Promise<boolean>;
   /** Jobs not yet terminal, soonest to expire first; at most `limit`. */
   listActive(limit: number): Promise<Job[]>;
   /**

@@ -80,9 +80,31 @@ export async function runChunk(deps: RunChunkDeps, message: ChunkMessage, option
     logger.warn('chunk not recorded while the job is finalizing', { jobId, chunk: chunk.index, status: job.status });
     return { status: 'skipped' };
   }
+  if (await pausesForBudget(deps, job)) return { status: 'paused' };
   const outcome = await chunkOutputs(deps, message, job, options);
   if (typeof outcome === 'string') return { status: 'retry_later', cause: outcome };
   return recordChunkOutputs(deps, message, job, outcome, started);
+}
+
+/**
+ * Whether an in_progress job's chunk is set aside because its tenant is over its monthly
+ * budget with `running_jobs: pause`; the first such chunk pauses the job
+ * ({@link Job.pausedAt}). Nothing is lost: the message is acknowledged, and the sweep
+ * sends every unrecorded chunk again when it resumes the job (resumePausedJobs). A
+ * cancelling or expired job is never paused: its chunks drain without calling a backend.
+ */
+export async function pausesForBudget(deps: Pick<RunChunkDeps, 'budget' | 'jobs' | 'now'>, job: Job): Promise<boolean> {
+  if (job.status !== 'in_progress') return false;
+  // Paused stays paused until the sweep resumes it: the resume decision has one home.
+  if (job.pausedAt !== undefined) return true;
+  if (!deps.budget || !(await deps.budget.pausesRunningJobs(job.tenantId))) return false;
+  if (await deps.jobs.pause(job.id, new Date(deps.now()))) {
+    logger.warn('job paused: its tenant is over its monthly budget; its chunks wait until it is back under it', {
+      jobId: job.id,
+      tenantId: job.tenantId,
+    });
+  }
+  return true;
 }
 
 /** What a delivery made of its chunk: the output lines, and why the job fails if the input was lost. */
@@ -128,10 +150,13 @@ async function chunkOutputs(
 
 /**
  * A job whose completion window has passed is moved to expired here too, not only by the
- * schedule, so that its remaining chunks drain as expired rather than run.
+ * schedule, so that its remaining chunks drain as expired rather than run (except a paused
+ * job: the schedule expires it and sends its set-aside chunks).
  */
 async function expireIfDue(deps: RunChunkDeps, job: Job): Promise<Job> {
   if (job.status !== 'in_progress' || job.expiresAt >= Math.floor(deps.now() / 1000)) return job;
+  // A paused job is expired by the schedule, which sends its set-aside chunks to drain.
+  if (job.pausedAt !== undefined) return job;
   try {
     return await deps.jobs.transition(job.id, 'expired', {}, new Date(deps.now()));
   } catch (error) {

@@ -43,6 +43,11 @@ export interface RunChunkDeps {
   usage?: Pick<UsageStore, 'add'>;
   /** A running chunk reports its settled lines at most this often (ms; default 1000). */
   progressIntervalMs?: number;
+  /**
+   * Tenants' budgets (TenantAdmission): a chunk of a tenant over its budget with
+   * `running_jobs: pause` is not run; its job is paused. Absent: jobs always finish.
+   */
+  budget?: { pausesRunningJobs(tenantId: string): Promise<boolean> };
 }
 
 /** How one delivery of a chunk ended; the handler acks all but `retry_later`. */
@@ -55,6 +60,8 @@ export type ChunkRunStatus =
   | 'skipped'
   /** Not finished before the deadline (or the job is still being ingested): redeliver. */
   | 'retry_later'
+  /** The job's tenant is over its budget and its jobs pause: the chunk is set aside (the sweep sends it again on resume). */
+  | 'paused'
   /** A Bedrock batch chunk went to batch inference (submitted, or waiting for a slot); it is recorded when that job ends. */
   | 'handed_off';
 

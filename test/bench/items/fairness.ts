@@ -3,34 +3,44 @@ import type { Backend, BackendResolver, BatchItem, Clock, ItemResult } from '../
 import { percentile, round } from '../stats';
 
 /**
- * Item 10: fair shares and real-time priority on one GPU pool. A simulation on a virtual
+ * Item 11: fair shares and real-time priority on one GPU pool. A simulation on a virtual
  * clock: the platform's real batching core (shared/batchingCore: the limiter, the
- * FairQueue, the dispatcher) drives a model of the GPU simulator's scheduler (the same
- * slots, passes of `passMs + n * itemMs` over up to `maxItemsPerPass` items, one FIFO
- * queue, as shared/devTools/gpuSimulator/GpuScheduler.ts) whose passes are timers of
- * the virtual clock. Time only moves when every promise has settled, so the figures are
- * exact for the model and do not depend on the machine's load; the run takes seconds of
- * CPU for tens of seconds of pool time.
+ * FairQueue, the dispatcher) drives a model of the GPU simulator's text-generation engine
+ * (continuous batching, as shared/devTools/gpuSimulator/ContinuousBatcher.ts) whose steps
+ * are timers of the virtual clock. Time only moves when every promise has settled, so the
+ * figures are exact for the model and do not depend on the machine's load; the run takes
+ * seconds of CPU for tens of seconds of pool time.
  *
  * The level it measures is one core (one container) serving both tenants: the
  * in-container fair queue. Workloads (full run): tenant A drops a 20,000-line job at 0 s
- * and floods real-time requests at 1,200/s for the first 10 s; tenant B drops a 200-line
- * job at 2 s and sends a steady 10 real-time requests/s for 20 s. Side by side: each
- * tenant alone, both with fair sharing, both with fair sharing off (first come, first
- * served). A last set: eight bursts of 64 real-time requests (tenant B) on an idle pool,
- * and the same bursts from 3 s into A's job (no flood), a second apart and each an eighth
- * of a pass later in the pool's rhythm than the last.
+ * and floods real-time requests at 150/s (over half the engine's ceiling) for the first
+ * 10 s; tenant B drops a 200-line job at 2 s and sends a steady 10 real-time requests/s
+ * for 20 s. Side by side: each tenant alone, both with fair sharing, both with fair
+ * sharing off (first come, first served). A last set: eight bursts of 64 real-time
+ * requests (tenant B) on an idle pool, and the same bursts from 3 s into A's job (no
+ * flood), a second apart and each an eighth of a step later than the last.
  */
 
-/** The GPU model and the workloads. */
+/** The GPU model (the simulator's continuous batching) and the workloads. */
 export interface FairnessOptions {
-  gpu: { passMs: number; itemMs: number; slots: number; maxItemsPerPass: number };
+  gpu: {
+    maxNumSeqs: number;
+    maxNumBatchedTokens: number;
+    stepMs: number;
+    decodeMsPerSeq: number;
+    prefillMsPerToken: number;
+    /** Every request and line of the workloads: this many prompt tokens and completion tokens. */
+    promptTokens: number;
+    completionTokens: number;
+  };
   a: { jobLines: number; floodPerSecond: number; floodSeconds: number };
   b: { jobLines: number; jobAtMs: number; tricklePerSecond: number; trickleSeconds: number };
   /** Bursts of `requests` real-time requests: the first at `atMs`, then every `everyMs` plus an eighth of a full pass, so they meet the pool's passes at every phase. */
   burst: { requests: number; atMs: number; count: number; everyMs: number };
   /** Fraction of the pool the reserve may take (BatchingOptions.fairShare.realtimeReserve). */
   realtimeReserve: number;
+  /** The latency guard of the guarded scenarios (fairShare.realtimeLoadShare, REALTIME_LOAD_SHARE). */
+  realtimeLoadShare: number;
 }
 
 /** What one scenario measured. */
@@ -57,27 +67,39 @@ export interface FairnessScenario {
 /** Item 10's result. */
 export interface FairnessResult {
   options: FairnessOptions;
-  /** The pool's best: `slots * maxItemsPerPass / (passMs + maxItemsPerPass * itemMs)` items per ms, per second here. */
+  /** The engine's best, requests a second ({@link engineCeilingPerSecond}). */
   ceilingPerSecond: number;
-  /** B's job's fair-share bound: its lines at half the ceiling (weights 1:1), plus one full pass. */
+  /** B's job's fair-share bound: its lines at half the ceiling (weights 1:1), plus one request's time on a full engine. */
   bJobBoundMs: number;
   scenarios: FairnessScenario[];
 }
 
 export const FAIRNESS_FULL: FairnessOptions = {
-  gpu: { passMs: 40, itemMs: 1.5, slots: 4, maxItemsPerPass: 64 },
-  a: { jobLines: 20_000, floodPerSecond: 1_200, floodSeconds: 10 },
+  // A step of 8 ms plus 0.04 ms a sequence decoding and 4 µs a prompt token; 100-token prompts, 50-token answers.
+  gpu: {
+    maxNumSeqs: 256,
+    maxNumBatchedTokens: 8_192,
+    stepMs: 8,
+    decodeMsPerSeq: 0.04,
+    prefillMsPerToken: 0.004,
+    promptTokens: 100,
+    completionTokens: 50,
+  },
+  a: { jobLines: 20_000, floodPerSecond: 150, floodSeconds: 10 },
   b: { jobLines: 200, jobAtMs: 2_000, tricklePerSecond: 10, trickleSeconds: 20 },
   burst: { requests: 64, atMs: 3_000, count: 8, everyMs: 1_000 },
   realtimeReserve: 0.25,
+  // For steps within 1.5× of an idle engine's: (1.5 − 1) × 8 ms, less about 0.7 ms of
+  // prefill a step, over 0.04 ms a sequence, is 83 of the 256 sequences: 0.3 of the limit.
+  realtimeLoadShare: 0.3,
 };
 
 /** `--quick` and `--smoke`: A's job and flood a tenth as long, B's job and the burst sooner. */
 export const FAIRNESS_QUICK: FairnessOptions = {
   ...FAIRNESS_FULL,
-  a: { jobLines: 2_000, floodPerSecond: 1_200, floodSeconds: 1 },
+  a: { jobLines: 2_000, floodPerSecond: 150, floodSeconds: 1 },
   b: { jobLines: 200, jobAtMs: 300, tricklePerSecond: 10, trickleSeconds: 3 },
-  burst: { requests: 64, atMs: 300, count: 8, everyMs: 136 },
+  burst: { requests: 64, atMs: 300, count: 8, everyMs: 500 },
 };
 
 interface VirtualTimer {
@@ -168,12 +190,28 @@ class VirtualClock implements Clock {
   }
 }
 
-/** The GPU simulator's scheduler on virtual time: slots, passes, one FIFO queue. */
-class VirtualGpu {
-  readonly #queue: Array<{ left: number; done: () => void }> = [];
+/** One generation in the virtual engine. */
+interface VirtualSequence {
+  prefillLeft: number;
+  produced: number;
+  completionTokens: number;
+  done: () => void;
+}
+
+/**
+ * The GPU simulator's text-generation engine (shared/devTools/gpuSimulator/ContinuousBatcher.ts)
+ * on virtual time: continuous batching. Up to `maxNumSeqs` sequences run, the rest wait in
+ * one FIFO queue; each step decodes one token for every running sequence past its prompt,
+ * then reads a prefill chunk (oldest first, admitting waiting sequences while there is
+ * room) within `maxNumBatchedTokens`, and costs
+ * `stepMs + decoding × decodeMsPerSeq + prefillTokens × prefillMsPerToken`.
+ */
+class VirtualEngine {
+  readonly #waiting: VirtualSequence[] = [];
   #head = 0;
-  #busy = 0;
-  #pumpArmed = false;
+  #running: VirtualSequence[] = [];
+  #stepping = false;
+  #armed = false;
   delivered = 0;
 
   constructor(
@@ -181,46 +219,95 @@ class VirtualGpu {
     private readonly settings: FairnessOptions['gpu'],
   ) {}
 
-  submit(items: number): Promise<void> {
+  /** Resolves when a sequence of the workload's prompt and `completionTokens` has all its tokens. */
+  generate(completionTokens: number): Promise<void> {
     return new Promise<void>((done) => {
-      this.#queue.push({ left: items, done });
-      // Arrivals of one instant share a pass, as the simulator's setImmediate pump does.
-      if (!this.#pumpArmed) {
-        this.#pumpArmed = true;
+      this.#waiting.push({ prefillLeft: Math.max(1, this.settings.promptTokens), produced: 0, completionTokens, done });
+      // Arrivals of one instant meet the same step, as the simulator's engine does.
+      if (!this.#stepping && !this.#armed) {
+        this.#armed = true;
         void this.clock.sleep(0).then(() => {
-          this.#pumpArmed = false;
-          this.#pump();
+          this.#armed = false;
+          this.#step();
         });
       }
     });
   }
 
-  #pump(): void {
-    while (this.#busy < this.settings.slots && this.#head < this.#queue.length) {
-      const parts: Array<() => void> = [];
-      let items = 0;
-      while (items < this.settings.maxItemsPerPass && this.#head < this.#queue.length) {
-        const submission = this.#queue[this.#head]!;
-        const take = Math.min(submission.left, this.settings.maxItemsPerPass - items);
-        submission.left -= take;
-        items += take;
-        if (submission.left === 0) {
-          parts.push(submission.done);
-          this.#head += 1;
-        }
-      }
-      this.#busy += 1;
-      void this.clock.sleep(this.settings.passMs + items * this.settings.itemMs).then(() => {
-        this.#busy -= 1;
-        this.delivered += items;
-        for (const done of parts) done();
-        this.#pump();
-      });
+  #step(): void {
+    const { maxNumSeqs, maxNumBatchedTokens, stepMs, decodeMsPerSeq, prefillMsPerToken } = this.settings;
+    while (this.#running.length < maxNumSeqs && this.#head < this.#waiting.length) {
+      this.#running.push(this.#waiting[this.#head]!);
+      this.#head += 1;
     }
+    if (this.#running.length === 0) {
+      this.#stepping = false;
+      return;
+    }
+    this.#stepping = true;
+    const decoding = this.#running.filter((sequence) => sequence.prefillLeft === 0);
+    let budget = maxNumBatchedTokens - decoding.length;
+    const prefilled: VirtualSequence[] = [];
+    let prefillTokens = 0;
+    for (const sequence of this.#running) {
+      if (sequence.prefillLeft === 0 || budget <= 0) continue;
+      const take = Math.min(sequence.prefillLeft, budget);
+      sequence.prefillLeft -= take;
+      budget -= take;
+      prefillTokens += take;
+      if (sequence.prefillLeft === 0) prefilled.push(sequence);
+    }
+    const ms = stepMs + decoding.length * decodeMsPerSeq + prefillTokens * prefillMsPerToken;
+    void this.clock.sleep(ms).then(() => {
+      // A decoding sequence has one more token; one whose prompt was finished in this step has its first.
+      for (const sequence of [...decoding, ...prefilled]) sequence.produced += 1;
+      const finished = this.#running.filter((sequence) => sequence.produced >= sequence.completionTokens);
+      if (finished.length > 0) {
+        this.#running = this.#running.filter((sequence) => sequence.produced < sequence.completionTokens);
+        this.delivered += finished.length;
+        for (const sequence of finished) sequence.done();
+      }
+      this.#step();
+    });
   }
 }
 
-type Input = { tenant: 'a' | 'b'; kind: 'line' | 'request' };
+/**
+ * The engine's best throughput for the workload, in requests per second: `maxNumSeqs`
+ * sequences always running, each step decoding one token for each and reading the prompts
+ * of the `maxNumSeqs / completionTokens` sequences that replace those finishing,
+ * `1000 × (N / C) / (stepMs + N × decodeMsPerSeq + (N × P / C) × prefillMsPerToken)`.
+ */
+export function engineCeilingPerSecond(gpu: FairnessOptions['gpu']): number {
+  const n = gpu.maxNumSeqs;
+  const perStep = n / gpu.completionTokens;
+  return (1_000 * perStep) / (gpu.stepMs + n * gpu.decodeMsPerSeq + perStep * gpu.promptTokens * gpu.prefillMsPerToken);
+}
+
+/** A step of a full engine's decoding (no prefill). */
+export function fullStepMs(gpu: FairnessOptions['gpu']): number {
+  return gpu.stepMs + gpu.maxNumSeqs * gpu.decodeMsPerSeq;
+}
+
+/** A request's time on an otherwise idle engine: a prefill step, then a step per further token. */
+export function idleRequestMs(gpu: FairnessOptions['gpu']): number {
+  const prefill = gpu.stepMs + gpu.promptTokens * gpu.prefillMsPerToken;
+  return prefill + (gpu.completionTokens - 1) * (gpu.stepMs + gpu.decodeMsPerSeq);
+}
+
+type Input = { tenant: 'a' | 'b'; kind: 'line' | 'request'; completionTokens: number };
+
+/**
+ * Answers vary in length as real ones do (otherwise sequences started together end
+ * together, in waves): a request's completion tokens are spread evenly over ½ to 1½ times
+ * the workload's mean, fixed by its id, so the same request has the same length in every
+ * scenario.
+ */
+function completionTokensOf(id: string, mean: number): number {
+  let hash = 2_166_136_261;
+  for (let index = 0; index < id.length; index += 1) hash = Math.imul(hash ^ id.charCodeAt(index), 16_777_619) >>> 0;
+  return Math.max(1, Math.round(mean * (0.5 + hash / 2 ** 32)));
+}
 
 /** Deterministic jitter (a linear congruential stream) so arrivals are not lock-stepped. */
 function jitter(seed: number): () => number {
@@ -234,6 +321,8 @@ function jitter(seed: number): () => number {
 interface ScenarioPlan {
   scenario: string;
   fair: boolean;
+  /** The latency guard on (REALTIME_LOAD_SHARE). */
+  guard?: boolean;
   aJob: boolean;
   aFlood: boolean;
   bJob: boolean;
@@ -243,8 +332,8 @@ interface ScenarioPlan {
 
 async function runScenario(plan: ScenarioPlan, options: FairnessOptions, ceilingPerSecond: number): Promise<FairnessScenario> {
   const clock = new VirtualClock();
-  const gpu = new VirtualGpu(clock, options.gpu);
-  const capacity = options.gpu.slots * options.gpu.maxItemsPerPass;
+  const gpu = new VirtualEngine(clock, options.gpu);
+  const capacity = options.gpu.maxNumSeqs;
   const delivered: Array<{ tenant: 'a' | 'b'; at: number }> = [];
   const backend: Backend<Input, string> = {
     id: 'gpu-pool',
@@ -252,9 +341,9 @@ async function runScenario(plan: ScenarioPlan, options: FairnessOptions, ceiling
     maxBatchTokens: 1_000_000,
     // The pool's sequences at once: more only queues in the server's FIFO, ahead of any real-time call.
     maxConcurrency: capacity,
-    expectedLatencyMs: options.gpu.passMs + options.gpu.maxItemsPerPass * options.gpu.itemMs,
+    expectedLatencyMs: idleRequestMs(options.gpu),
     async invoke(inputs): Promise<ItemResult<string>[]> {
-      await gpu.submit(inputs.length);
+      await Promise.all(inputs.map((input) => gpu.generate(input.completionTokens)));
       for (const input of inputs) delivered.push({ tenant: input.tenant, at: clock.now() });
       return inputs.map(() => ({ ok: true, value: 'ok', usage: { promptTokens: 1, completionTokens: 1 } }));
     },
@@ -264,13 +353,17 @@ async function runScenario(plan: ScenarioPlan, options: FairnessOptions, ceiling
     clock,
     random: () => 0.5,
     initialConcurrency: capacity,
-    fairShare: { enabled: plan.fair, realtimeReserve: options.realtimeReserve },
+    fairShare: {
+      enabled: plan.fair,
+      realtimeReserve: options.realtimeReserve,
+      ...(plan.guard ? { realtimeLoadShare: options.realtimeLoadShare } : {}),
+    },
   });
   const items = (tenant: 'a' | 'b', kind: Input['kind'], count: number, prefix: string): BatchItem<Input>[] =>
     Array.from({ length: count }, (_, index) => ({
       id: `${prefix}${index}`,
       route: 'chat',
-      input: { tenant, kind },
+      input: { tenant, kind, completionTokens: completionTokensOf(`${prefix}${index}`, options.gpu.completionTokens) },
       estimatedTokens: 100,
     }));
   const jobs: Partial<Record<'a' | 'b', { dropped: number; done?: number }>> = {};
@@ -305,8 +398,7 @@ async function runScenario(plan: ScenarioPlan, options: FairnessOptions, ceiling
   if (plan.bJob) job('b', options.b.jobLines, options.b.jobAtMs);
   if (plan.bTrickle) requests('b', options.b.tricklePerSecond, options.b.trickleSeconds, 2, latencies.b);
   if (plan.burst) {
-    const { passMs, itemMs, maxItemsPerPass } = options.gpu;
-    const phaseMs = (passMs + maxItemsPerPass * itemMs) / options.burst.count;
+    const phaseMs = fullStepMs(options.gpu) / options.burst.count;
     for (let burst = 0; burst < options.burst.count; burst += 1) {
       const atMs = (plan.aJob ? options.burst.atMs : 0) + burst * (options.burst.everyMs + phaseMs);
       work.push(
@@ -358,17 +450,28 @@ export async function runFairness(
   log: (line: string) => void = () => undefined,
 ): Promise<FairnessResult> {
   const { gpu } = options;
-  const fullPassMs = gpu.passMs + gpu.maxItemsPerPass * gpu.itemMs;
-  const ceilingPerSecond = round(((gpu.slots * gpu.maxItemsPerPass) / fullPassMs) * 1_000, 0);
-  const bJobBoundMs = round((options.b.jobLines / (ceilingPerSecond / 2)) * 1_000 + fullPassMs, 0);
+  const ceilingPerSecond = round(engineCeilingPerSecond(gpu), 0);
+  // B's lines at half the ceiling (weights 1:1), plus one request's time on a full engine.
+  const bJobBoundMs = round((options.b.jobLines / (ceilingPerSecond / 2)) * 1_000 + gpu.completionTokens * fullStepMs(gpu), 0);
   const none = { aJob: false, aFlood: false, bJob: false, bTrickle: false, burst: false };
   const plans: ScenarioPlan[] = [
     { scenario: 'A alone', fair: true, ...none, aJob: true, aFlood: true },
     { scenario: 'B alone', fair: true, ...none, bJob: true, bTrickle: true },
     { scenario: 'A and B, fair shares', fair: true, ...none, aJob: true, aFlood: true, bJob: true, bTrickle: true },
+    {
+      scenario: 'A and B, fair shares, latency guard',
+      fair: true,
+      guard: true,
+      ...none,
+      aJob: true,
+      aFlood: true,
+      bJob: true,
+      bTrickle: true,
+    },
     { scenario: 'A and B, fair sharing off', fair: false, ...none, aJob: true, aFlood: true, bJob: true, bTrickle: true },
     { scenario: 'burst on an idle pool', fair: true, ...none, burst: true },
     { scenario: 'burst during A’s job, fair shares', fair: true, ...none, aJob: true, burst: true },
+    { scenario: 'burst during A’s job, latency guard', fair: true, guard: true, ...none, aJob: true, burst: true },
     { scenario: 'burst during A’s job, fair sharing off', fair: false, ...none, aJob: true, burst: true },
   ];
   const scenarios: FairnessScenario[] = [];

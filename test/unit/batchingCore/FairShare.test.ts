@@ -129,6 +129,42 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(after).toBe(2);
   });
 
+  it('with the latency guard, holds every call (real-time too) to its share of the limit while real-time is about, and lifts it after the hold', () => {
+    // Prepare: 10 slots, the load held to 40% while real-time traffic is about
+    const queue = new FairQueue<string>({ realtimeReserve: 0, realtimeHoldMs: 5_000, realtimeLoadShare: 0.4 });
+    pushMany(queue, batch('a'), 20);
+    const inFlight = { count: 0 };
+    const quiet = fill(queue, 10, 0, inFlight).length;
+
+    // Act: real-time arrives while the batch holds all 10 slots; then 7 calls end
+    const realtimeAtFullLoad = queue.mayStart(realtime('b'), inFlight.count, 10, 1_000);
+    queue.push(realtime('b'), 'b-rt', 1_000);
+    const whileFull = fill(queue, 10, 1_000, inFlight);
+    for (let index = 0; index < 7; index += 1) {
+      queue.ended(batch('a'));
+      inFlight.count -= 1;
+    }
+    const afterDrain = fill(queue, 10, 1_000, inFlight);
+    const during = queue.loadCap(10, 2_000);
+    queue.ended(realtime('b'));
+    const stillHeld = queue.loadCap(10, 5_999);
+    const after = queue.loadCap(10, 1_000 + 5_001);
+
+    // Assess: batch fills the quiet pool; real-time waits for the load to fall below 4, goes first, batch tops up to 4
+    expect(quiet).toBe(10);
+    expect(realtimeAtFullLoad).toBe(false);
+    expect(whileFull).toEqual([]);
+    expect(afterDrain).toEqual(['b-rt']);
+    expect(inFlight.count).toBe(4);
+    expect([during, stillHeld, after]).toEqual([4, 4, 10]);
+  });
+
+  it('refuses a latency guard share outside (0, 1]', () => {
+    expect(() => resolveFairShare({ realtimeLoadShare: 0 })).toThrow(/realtimeLoadShare/);
+    expect(() => resolveFairShare({ realtimeLoadShare: 1.5 })).toThrow(/realtimeLoadShare/);
+    expect(resolveFairShare({}).realtimeLoadShare).toBe(1);
+  });
+
   it('sizes the reserve from the real-time traffic: a trickle keeps two slots, a burst up to the share', () => {
     // Prepare
     const queue = new FairQueue<string>({ realtimeReserve: 0.25, realtimeHoldMs: 5_000 });

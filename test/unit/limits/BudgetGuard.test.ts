@@ -4,6 +4,9 @@ import { bedrockStandardPricer } from '../../../shared/limits/usageCost';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/domain/pricing';
 import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { UsageRecord } from '../../../shared/usage/types';
+import { RateLimiter } from '../../../shared/limits/RateLimiter';
+import { TenantAdmission } from '../../../shared/limits/TenantAdmission';
+import type { TenantLimitSettings } from '../../../shared/limits/types';
 
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 
@@ -114,5 +117,62 @@ describe('BudgetGuard', () => {
       [BUDGET_THRESHOLD_EVENT, 0.8],
     ]);
     expect(published[1]!.detail).toMatchObject({ tenantId: 'acme', month: '2026-12', tokens: 850, tokenCeiling: 1_000 });
+  });
+});
+
+describe('TenantAdmission.pausesRunningJobs', () => {
+  function makeAdmission(settingsByTenant: Record<string, TenantLimitSettings>, runningJobs?: 'finish' | 'pause') {
+    const { guard, queries } = world([record('gpt-oss-20b', 600, 400)]);
+    const admission = new TenantAdmission({
+      limiter: new RateLimiter({ store: { draw: async () => 0 } as never, windowMs: 60_000, blockFraction: 0.02 }),
+      budget: guard,
+      settings: { get: async (tenantId) => settingsByTenant[tenantId] ?? {} },
+      usage: { query: async () => [] },
+      defaults: { key: {}, tenant: {}, ...(runningJobs ? { runningJobs } : {}) },
+      settingsTtlMs: 60_000,
+      now: () => NOW,
+    });
+    return { admission, queries };
+  }
+
+  it("pauses a tenant's jobs only when it is over a ceiling and its budget (or the default) says pause", async () => {
+    // Prepare
+    const over = { monthly_tokens: 1_000 };
+    const under = { monthly_tokens: 5_000 };
+    const { admission } = makeAdmission(
+      {
+        overPause: { budget: { ...over, running_jobs: 'pause' } },
+        overFinish: { budget: { ...over, running_jobs: 'finish' } },
+        overDefault: { budget: over },
+        underPause: { budget: { ...under, running_jobs: 'pause' } },
+      },
+      'finish',
+    );
+    const { admission: pausing } = makeAdmission({ overDefault: { budget: over }, none: {} }, 'pause');
+
+    // Act
+    const answers = await Promise.all([
+      admission.pausesRunningJobs('overPause'),
+      admission.pausesRunningJobs('overFinish'),
+      admission.pausesRunningJobs('overDefault'),
+      admission.pausesRunningJobs('underPause'),
+      pausing.pausesRunningJobs('overDefault'),
+      pausing.pausesRunningJobs('none'),
+    ]);
+
+    // Assess
+    expect(answers).toEqual([true, false, false, false, true, false]);
+  });
+
+  it("never reads the month's usage of a tenant whose jobs finish", async () => {
+    // Prepare
+    const { admission, queries } = makeAdmission({ acme: { budget: { monthly_tokens: 1 } } });
+
+    // Act
+    const paused = await admission.pausesRunningJobs('acme');
+
+    // Assess
+    expect(paused).toBe(false);
+    expect(queries).toEqual([]);
   });
 });

@@ -210,6 +210,30 @@ describe('DynamoDbJobStore against a DynamoDB-API server', () => {
     expect(await store.get('batch_stalled')).toMatchObject({ redrives: 2, progressAt: 9_900 });
   });
 
+  it('pauses an in_progress job once, resumes it once (setting progressAt), and never pauses one that is not running', async () => {
+    // Prepare
+    await store.create(job('batch_paused', { status: 'in_progress' }));
+    await store.create(job('batch_cancelling', { status: 'cancelling' }));
+
+    // Act
+    const first = await store.pause('batch_paused', new Date(2_000_000));
+    const second = await store.pause('batch_paused', new Date(3_000_000));
+    const paused = await store.get('batch_paused');
+    const listed = (await store.listActive(1_000)).find((j) => j.id === 'batch_paused');
+    const notRunning = await store.pause('batch_cancelling', new Date(2_000_000));
+    const resumed = await store.resume('batch_paused', new Date(4_000_000));
+    const resumedAgain = await store.resume('batch_paused', new Date(5_000_000));
+
+    // Assess
+    expect([first, second, notRunning, resumed, resumedAgain]).toEqual([true, false, false, true, false]);
+    expect(paused!.pausedAt).toBe(2_000);
+    expect(listed!.pausedAt).toBe(2_000);
+    const after = await store.get('batch_paused');
+    expect(after!.pausedAt).toBeUndefined();
+    expect(after!.progressAt).toBe(4_000);
+    expect((await store.get('batch_cancelling'))!.pausedAt).toBeUndefined();
+  });
+
   it('finds jobs past their window, and forgets them once terminal', async () => {
     await store.create(job('batch_old', { expiresAt: 100 }));
     await store.create(job('batch_young', { expiresAt: 10_000_000_000 }));
