@@ -17,7 +17,8 @@ function runSmoke(out: string): Promise<string> {
       {
         cwd: ROOT,
         env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
-        timeout: 170_000,
+        // Item 5 packages two trees (this one and its baseline commit), a minute or two on a busy machine.
+        timeout: 290_000,
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout)),
@@ -91,10 +92,10 @@ describe('the benchmark suite', () => {
     );
     expect(results.goals.map((g) => g.item)).toEqual(expect.arrayContaining(['11']));
     expect(results.goals.map((g) => g.item)).toEqual(
-      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import', '9']),
+      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 init', '9']),
     );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('1. Throughput');
     expect(stdout).toContain('Goals');
-  }, 180_000);
+  }, 300_000);
 });
