@@ -14,12 +14,15 @@
  * - the pool's URL (the load balancer) as the model's `GPU_POOL_<KEY>_URLS`, so the
  *   router sends that model's requests there and nowhere else;
  * - scaling by the platform's own signal: a target-tracking policy on the backlog per
- *   instance (`PoolBacklog` of the pool, divided by the instances in service) aiming at
- *   `backlogPerInstanceTarget` of shared/fleet/desiredCapacity.ts, the same rule the
- *   benchmark replays; target tracking cannot start a group from zero (no instance to
- *   divide by), so an alarm on "backlog waiting and nothing desired" sets it to at least
- *   one. With no backlog the policy brings the group down to its minimum: zero unless a
- *   warm minimum for real time is set.
+ *   instance aiming at `backlogPerInstanceTarget` of shared/fleet/desiredCapacity.ts, the
+ *   same rule the benchmark replays. The pool's backlog is the queued batch lines
+ *   (`PoolBacklog`, one scheduled publisher: the minute's Maximum) plus the real-time
+ *   requests in flight (`PoolBusySeconds`, added by every request from every container:
+ *   the minute's Sum over 60 s), divided by the instances in service (see
+ *   shared/observability/poolMetrics.ts). Target tracking cannot start a group from zero
+ *   (no instance to divide by), so an alarm on "backlog waiting and nothing desired" sets
+ *   it to at least one. With no backlog the policy brings the group down to its minimum:
+ *   zero unless a warm minimum for real time is set.
  */
 const path = require('node:path');
 const { GPU_NETWORK_IDS: NET } = require('./gpuNetwork');
@@ -31,6 +34,8 @@ function sizingRule() {
 }
 
 const SERVER_SG = 'GpuServerSecurityGroup';
+/** Seconds per datapoint of the scaling signal: target tracking's own period; busy seconds over it are requests in flight. */
+const BACKLOG_PERIOD = 60;
 const BALANCER_SG = 'GpuBalancerSecurityGroup';
 
 const truthy = (value) => value === true || /^(1|true|yes)$/i.test(String(value ?? ''));
@@ -143,7 +148,18 @@ function poolResources(fleet, pool, target, stage) {
     { Name: 'service', Value: fleet.service },
     { Name: 'pool', Value: pool.model },
   ];
-  const backlog = { Namespace: fleet.namespace, MetricName: 'PoolBacklog', Dimensions: dimensions };
+  const metric = (name) => ({ Namespace: fleet.namespace, MetricName: name, Dimensions: dimensions });
+  /** The pool's backlog as metric math, both halves aggregated so that CloudWatch gives the pool's total. */
+  const backlogQueries = (period) => [
+    { Id: 'queued', MetricStat: { Metric: metric('PoolBacklog'), ...period, Stat: 'Maximum' }, ReturnData: false },
+    { Id: 'busy', MetricStat: { Metric: metric('PoolBusySeconds'), ...period, Stat: 'Sum' }, ReturnData: false },
+    {
+      Id: 'backlog',
+      Expression: `FILL(queued, 0) + FILL(busy, 0) / ${BACKLOG_PERIOD}`,
+      Label: 'Queued batch lines + real-time requests in flight',
+      ReturnData: false,
+    },
+  ];
   const groupMetric = (name) => ({
     Namespace: 'AWS/AutoScaling',
     MetricName: name,
@@ -279,12 +295,13 @@ function poolResources(fleet, pool, target, stage) {
         TargetTrackingConfiguration: {
           TargetValue: target,
           CustomizedMetricSpecification: {
+            // Target tracking reads its metrics per minute (BACKLOG_PERIOD).
             Metrics: [
-              { Id: 'backlog', MetricStat: { Metric: backlog, Stat: 'Maximum' }, ReturnData: false },
+              ...backlogQueries({}),
               { Id: 'instances', MetricStat: { Metric: groupMetric('GroupInServiceInstances'), Stat: 'Average' }, ReturnData: false },
               {
                 Id: 'perInstance',
-                Expression: 'FILL(backlog, 0) / IF(instances > 0, instances, 1)',
+                Expression: 'backlog / IF(instances > 0, instances, 1)',
                 Label: 'Backlog per instance',
                 ReturnData: true,
               },
@@ -305,11 +322,15 @@ function poolResources(fleet, pool, target, stage) {
     [`${id}WorkWaitingAlarm`]: {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
-        AlarmDescription: `Batch work waits for ${pool.model} and its GPU pool is at zero: start it.`,
+        AlarmDescription: `Work waits for ${pool.model} (batch lines or real-time requests) and its GPU pool is at zero: start it.`,
         Metrics: [
-          { Id: 'backlog', MetricStat: { Metric: backlog, Period: 60, Stat: 'Maximum' }, ReturnData: false },
-          { Id: 'desired', MetricStat: { Metric: groupMetric('GroupDesiredCapacity'), Period: 60, Stat: 'Maximum' }, ReturnData: false },
-          { Id: 'waiting', Expression: 'IF(FILL(backlog, 0) > 0 AND FILL(desired, 0) == 0, 1, 0)', ReturnData: true },
+          ...backlogQueries({ Period: BACKLOG_PERIOD }),
+          {
+            Id: 'desired',
+            MetricStat: { Metric: groupMetric('GroupDesiredCapacity'), Period: BACKLOG_PERIOD, Stat: 'Maximum' },
+            ReturnData: false,
+          },
+          { Id: 'waiting', Expression: 'IF(backlog > 0 AND FILL(desired, 0) == 0, 1, 0)', ReturnData: true },
         ],
         EvaluationPeriods: 1,
         Threshold: 0,
@@ -342,6 +363,8 @@ class GpuFleet {
       Object.assign(template, resources);
       // The pool's load balancer is the model's pool: its requests go there, and only there.
       service.provider.environment[`GPU_POOL_${modelKey(pool.model)}_URLS`] = url;
+      // How long batch lines may wait for the pool to start rather than go to Bedrock (shared/fleet/batchOverflow.ts).
+      service.provider.environment[`GPU_POOL_${modelKey(pool.model)}_STARTUP_SECONDS`] = String(pool.startupSeconds);
     }
   }
 }

@@ -1,4 +1,10 @@
-import { BackendRejectedError, BackendThrottledError, BackendUnavailableError, type BackendError } from '../errors/backendErrors';
+import {
+  BackendRejectedError,
+  BackendThrottledError,
+  BackendUnavailableError,
+  CapacityPendingError,
+  type BackendError,
+} from '../errors/backendErrors';
 import { AdaptiveLimiter } from './AdaptiveLimiter';
 import { halve, splitToFit, type BatchLimits } from './BatchPacker';
 import { CallScope } from './CallScope';
@@ -9,7 +15,7 @@ import type { LatencyEstimator } from './LatencyEstimator';
 import type { PendingItem } from './PendingItem';
 import type { RetryBudget } from './RetryBudget';
 import type { RetryPolicy } from './RetryPolicy';
-import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult } from './types';
+import type { Backend, BackendResolver, CallReport, Clock, DispatchObserver, ItemResult, ResolveContext, SharedBudget } from './types';
 
 /** What the dispatcher works with; the core builds these once and shares them. */
 export interface BatchDispatcherDeps<I, O> {
@@ -23,6 +29,8 @@ export interface BatchDispatcherDeps<I, O> {
   observer?: DispatchObserver;
   /** How each backend's slots are shared (tenants, classes); resolved once by the core. */
   fairShare?: ResolvedFairShare;
+  /** The fleet-wide budget of backends that have one; a call holds a slot of it before its limiter's. */
+  fleetBudget?: SharedBudget;
 }
 
 type Item<I, O> = PendingItem<I, O>;
@@ -94,10 +102,11 @@ export class BatchDispatcher<I, O> {
     if (items.length === 0) return;
     let backend: Backend<I, O>;
     try {
-      backend = this.deps.resolver.resolve(items[0]!.route, avoid);
+      backend = this.deps.resolver.resolve(items[0]!.route, avoid, resolveContext(items));
     } catch (thrown) {
       const error = asBackendError(thrown);
-      if (!error.retryable) {
+      // Work told to wait for its pool comes back later, from its queue: no retry here.
+      if (!error.retryable || error instanceof CapacityPendingError) {
         for (const item of items) item.fail(error);
         return;
       }
@@ -141,18 +150,58 @@ export class BatchDispatcher<I, O> {
     }
   }
 
+  /**
+   * Waits for a slot of the backend's fleet budget (the container's lease) for the items
+   * that can still make their deadline, as {@link #acquireSlot} waits for the limiter's.
+   * The container asks for no more than its limiter's learned limit.
+   */
+  async #acquireLease(
+    batch: Item<I, O>[],
+    backend: Backend<I, O>,
+    limiter: AdaptiveLimiter,
+    fleet: SharedBudget,
+  ): Promise<Item<I, O>[] | undefined> {
+    const { clock, tuning, estimator } = this.deps;
+    const { tenantId } = this.#claimOf(batch);
+    let items = batch;
+    const localLimit = () => limiter.limit;
+    for (;;) {
+      items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
+      if (items.length === 0) return undefined;
+      if (fleet.tryAcquire(backend, tenantId, localLimit)) return items;
+      const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
+      try {
+        await fleet.acquire(backend, tenantId, localLimit, scope.signal);
+        return items;
+      } catch {
+        if (scope.reason === 'deadline') this.#abandonEarliest(items);
+      } finally {
+        scope.dispose();
+      }
+    }
+  }
+
   /** One call to `backend` for `batch`, if a slot and the deadline allow it. */
   async #call(batch: Item<I, O>[], backend: Backend<I, O>): Promise<void> {
     const { clock } = this.deps;
     const limiter = this.#limiterFor(backend);
     const claim = this.#claimOf(batch);
-    const slot = await this.#acquireSlot(batch, backend, limiter);
-    if (!slot) return;
+    const fleet = this.deps.fleetBudget?.covers(backend) ? this.deps.fleetBudget : undefined;
+    const leased = fleet ? await this.#acquireLease(batch, backend, limiter, fleet) : batch;
+    if (!leased) return;
+    const slot = await this.#acquireSlot(leased, backend, limiter);
+    if (!slot) {
+      fleet?.release(backend, claim.tenantId);
+      return;
+    }
     const { epoch } = slot;
     let items = slot.items;
     let released = false;
     const release = (): void => {
-      if (!released) limiter.release(claim);
+      if (!released) {
+        limiter.release(claim);
+        fleet?.release(backend, claim.tenantId);
+      }
       released = true;
     };
     try {
@@ -448,4 +497,11 @@ export class BatchDispatcher<I, O> {
     }
     return limiter;
   }
+}
+
+/** What the resolver is told of a batch: its class, and the earliest `completesBy` when every item has one. */
+function resolveContext<I, O>(items: readonly Item<I, O>[]): ResolveContext {
+  const times = items.map((item) => item.completesBy);
+  const known = times.every((time): time is number => time !== undefined);
+  return { priority: items[0]!.priority, ...(known && times.length > 0 ? { completesBy: Math.min(...times) } : {}) };
 }

@@ -63,6 +63,7 @@ export class BatchingCore<I, O> {
       estimator: new LatencyEstimator(),
       observer: options.observer,
       fairShare: resolveFairShare(options.fairShare),
+      fleetBudget: options.fleetBudget,
     });
     this.#queue = new BatchQueue<PendingItem<I, O>>({
       clock,

@@ -23,6 +23,8 @@ export class PendingItem<I, O> {
   readonly signal: AbortSignal | undefined;
   readonly tenantId: string;
   readonly priority: Priority;
+  /** {@link RunOptions.completesBy}. */
+  readonly completesBy: number | undefined;
   /** Backend calls this item was part of. */
   calls = 0;
   /** Retries granted after retryable failures. */
@@ -43,6 +45,7 @@ export class PendingItem<I, O> {
     this.signal = options.signal;
     this.tenantId = options.tenantId ?? '';
     this.priority = options.priority ?? 'realtime';
+    this.completesBy = options.completesBy;
     this.outcome = new Promise((resolve) => {
       this.#resolve = resolve;
     });

@@ -24,7 +24,9 @@ export const DEFAULT_DEADLINE_SAFETY_MS = 1_000;
 export const DEFAULT_ATTEMPT_SHARE = 0.5;
 
 /** Every option of the core filled in, apart from the clock and randomness. */
-export type ResolvedTuning = Required<Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency' | 'observer' | 'fairShare'>> &
+export type ResolvedTuning = Required<
+  Omit<BatchingOptions, 'clock' | 'random' | 'initialConcurrency' | 'observer' | 'fairShare' | 'fleetBudget'>
+> &
   Pick<BatchingOptions, 'initialConcurrency'>;
 
 /** Fills the unset tuning options with their defaults and rejects impossible values. */

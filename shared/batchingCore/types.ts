@@ -49,9 +49,21 @@ export interface Backend<I, O> {
   readonly maxBatchTokens: number;
   /** Ceiling of the adaptive concurrency limit. */
   readonly maxConcurrency: number;
+  /** The most calls in flight against this backend across the whole fleet (see `FleetBudget`); undefined: none. */
+  readonly fleetConcurrency?: number;
   /** What a call is expected to take before one has been measured. */
   readonly expectedLatencyMs: number;
   invoke(inputs: I[], options: InvokeOptions): Promise<ItemResult<O>[]>;
+}
+
+/** What a resolver knows of the items it chooses a backend for. */
+export interface ResolveContext {
+  priority: Priority;
+  /**
+   * The earliest of the items' {@link RunOptions.completesBy}; absent when any item has
+   * none. A resolver may keep such work for its first backend rather than fall back.
+   */
+  completesBy?: number;
 }
 
 /**
@@ -64,7 +76,7 @@ export interface BackendResolver<I, O> {
    * failed, so a retry can go elsewhere when another backend is available. Throws a
    * BackendError when no backend can take the route (all circuits open).
    */
-  resolve(route: string, avoid?: string): Backend<I, O>;
+  resolve(route: string, avoid?: string, context?: ResolveContext): Backend<I, O>;
   /** Called after each call: `failure` only for backend faults (unavailable, timeout). */
   record(backendId: string, result: 'success' | 'failure'): void;
   /**
@@ -132,6 +144,35 @@ export interface BatchingOptions {
    * every tenant weight 1.
    */
   fairShare?: FairShareOptions;
+  /**
+   * The fleet-wide budget of backends with a `fleetConcurrency`: a call holds a slot of
+   * the container's lease as well as one of its limiter. Build one per process, as the core.
+   */
+  fleetBudget?: SharedBudget;
+}
+
+/** A backend as a shared budget sees it. */
+export interface BudgetedBackend {
+  readonly id: string;
+  /** The most calls in flight against the backend across the fleet; undefined: no shared budget. */
+  readonly fleetConcurrency?: number;
+}
+
+/**
+ * A budget of calls shared with other processes (the fleet's, `FleetBudget`): a call holds
+ * one of its slots before one of its backend's limiter. `localLimit` reads the container's
+ * own learned limit for the backend (it changes while calls wait), beyond which it asks for
+ * nothing.
+ */
+export interface SharedBudget {
+  /** Whether calls to `backend` go through the budget at all. */
+  covers(backend: BudgetedBackend): boolean;
+  /** Takes a slot at once if one is free; false, taking nothing, when the caller must wait. */
+  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number): boolean;
+  /** Waits for a slot; rejects with the signal's reason if it aborts first (nothing is then held). */
+  acquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number, signal?: AbortSignal): Promise<void>;
+  /** Gives back the slot of a call that has ended. */
+  release(backend: BudgetedBackend, tenantId: string): void;
 }
 
 /** How one backend call ended. */
@@ -191,6 +232,14 @@ export interface RunOptions {
   tenantId?: string;
   /** `realtime` (the default) takes a backend's free slots first; `batch` takes what real-time leaves. */
   priority?: Priority;
+  /**
+   * Absolute clock time (ms) by which the work must be done at the latest, beyond this
+   * call: a batch job's completion window end. Given, a batch item whose first backend
+   * (its GPU pool) lacks capacity may be failed with a retryable `gpu_capacity_pending`
+   * (to come back later) instead of falling back, while that time allows
+   * (shared/fleet/batchOverflow.ts). Absent: it falls back as real-time work does.
+   */
+  completesBy?: number;
 }
 
 /** Counters of a core since it was built, for logs and metrics. */

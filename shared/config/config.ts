@@ -157,6 +157,15 @@ export const ConfigSchema = z.object({
   REALTIME_HOLD_MS: z.coerce.number().int().nonnegative().default(5_000),
   /** The latency guard: most of a backend's limit all calls may hold while real-time traffic is about (1: off). */
   REALTIME_LOAD_SHARE: z.coerce.number().gt(0).max(1).default(1),
+  /**
+   * One budget per backend across the fleet (README, "One budget per backend"): `off`
+   * leaves each container to its own limits; a lease's life, how often a busy container
+   * renews it, and how soon calls waiting for slots ask again.
+   */
+  FLEET_BUDGET: z.enum(['on', 'off']).default('on'),
+  FLEET_LEASE_TTL_MS: int(20_000),
+  FLEET_LEASE_RENEW_MS: int(5_000),
+  FLEET_LEASE_RETRY_MS: int(500),
 });
 
 /** Validated configuration. */
@@ -172,6 +181,8 @@ export interface Config {
   bedrockFallbacks: Record<string, string>;
   /** The EC2 instance type of each model's GPU pool, by {@link modelKey}: `GPU_POOL_<KEY>_INSTANCE_TYPE` (what its time is priced at). */
   gpuInstanceTypes: Record<string, string>;
+  /** Seconds each model's GPU pool takes to start an instance, by {@link modelKey}: `GPU_POOL_<KEY>_STARTUP_SECONDS` (how long batch work waits for it). */
+  gpuStartupSeconds: Record<string, number>;
   bedrockRegion: string;
   /** The Bedrock service tier asked for by each kind of work. */
   serviceTiers: { batch: ServiceTier; realtime: ServiceTier };
@@ -207,6 +218,8 @@ export interface Config {
     realtimeHoldMs: number;
     realtimeLoadShare: number;
   };
+  /** The fleet budget's leases (the core's `fleetBudget`; needs the table). */
+  fleetBudget: { enabled: boolean; ttlMs: number; renewMs: number; retryMs: number };
   rateLimits: RateLimitConfig;
 }
 
@@ -255,6 +268,7 @@ export function modelKey(modelId: string): string {
 const POOL_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_URLS$/;
 const FALLBACK_VARIABLE = /^BEDROCK_FALLBACK_([A-Z0-9_]+)$/;
 const INSTANCE_TYPE_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_INSTANCE_TYPE$/;
+const STARTUP_VARIABLE = /^GPU_POOL_([A-Z0-9_]+)_STARTUP_SECONDS$/;
 
 /** The per-model variables that are set (an empty one means "the default"), by model key. */
 function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: string, variable: string) => T): Record<string, T> {
@@ -264,6 +278,13 @@ function perModel<T>(env: NodeJS.ProcessEnv, pattern: RegExp, parse: (value: str
     if (key !== undefined && value !== undefined && value.trim() !== '') found[key] = parse(value.trim(), variable);
   }
   return found;
+}
+
+function seconds(value: string, variable: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new ConfigError(`Invalid environment variable ${variable}: a whole number of seconds >= 0`);
+  return parsed;
 }
 
 function poolUrls(value: string, variable: string): string[] {
@@ -280,6 +301,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.FLEET_LEASE_RENEW_MS >= e.FLEET_LEASE_TTL_MS) {
+    throw new ConfigError('Invalid environment variable FLEET_LEASE_RENEW_MS: must be less than FLEET_LEASE_TTL_MS');
+  }
   return {
     stage: e.STAGE,
     tableName: e.TABLE_NAME,
@@ -289,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gpuPools: perModel(env, POOL_VARIABLE, poolUrls),
     bedrockFallbacks: perModel(env, FALLBACK_VARIABLE, (value) => value),
     gpuInstanceTypes: perModel(env, INSTANCE_TYPE_VARIABLE, (value) => value),
+    gpuStartupSeconds: perModel(env, STARTUP_VARIABLE, seconds),
     bedrockRegion: e.BEDROCK_REGION ?? e.AWS_REGION,
     serviceTiers: { batch: e.BEDROCK_BATCH_SERVICE_TIER, realtime: e.BEDROCK_REALTIME_SERVICE_TIER },
     priceTable: priceTableOf(e.PRICE_TABLE),
@@ -316,6 +341,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
       realtimeLoadShare: e.REALTIME_LOAD_SHARE,
+    },
+    fleetBudget: {
+      enabled: e.FLEET_BUDGET === 'on',
+      ttlMs: e.FLEET_LEASE_TTL_MS,
+      renewMs: e.FLEET_LEASE_RENEW_MS,
+      retryMs: e.FLEET_LEASE_RETRY_MS,
     },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,

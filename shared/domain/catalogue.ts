@@ -8,6 +8,15 @@ const BackendCommon = {
   model: z.string().min(1),
   /** Upper bound for the adaptive concurrency limit of this backend. */
   maxConcurrency: z.number().int().positive().default(16),
+  /**
+   * The backend's capacity across the whole fleet: the most calls in flight against it,
+   * summed over every worker and API container (a GPU pool: its servers × about twice
+   * their `max_num_seqs`; Bedrock: what the account's quota sustains). Containers lease
+   * shares of it (README, "One budget per backend"). Absent: a GPU pool's budget is its
+   * `maxConcurrency` (the pool's capacity), and a Bedrock backend has none (each container
+   * only has its own adaptive limit); see {@link fleetConcurrencyOf}.
+   */
+  fleetConcurrency: z.number().int().positive().optional(),
   /** Most items one call may carry (1: one request per call). */
   maxBatchItems: z.number().int().positive().default(1),
   /** Token budget of one call, summed over its items. */
@@ -39,6 +48,12 @@ export const OpenAiCompatibleBackend = z.strictObject({
   modelListTtlMs: z.number().int().nonnegative().default(30_000),
   /** The EC2 instance type of one server of the pool: what its time is priced at (`PRICE_TABLE.gpuInstanceHour`). */
   instanceType: z.string().min(1).default('g6e.xlarge'),
+  /**
+   * Seconds the pool takes to have capacity again when it has none (an instance's start-up:
+   * launch, weights, engine): how long batch work may wait for it rather than go to its
+   * fallback (shared/fleet/batchOverflow.ts). Absent: the rule's default.
+   */
+  startupSeconds: z.number().int().nonnegative().optional(),
   /**
    * What one server of the pool processes per second with its batch full (input tokens
    * prefilled, output tokens generated): the job's GPU time is estimated from the tokens
@@ -111,6 +126,15 @@ export function bedrockTierFor(ref: Pick<BedrockBackend, 'serviceTiers'>, wanted
 
 export const BackendRef = z.discriminatedUnion('provider', [OpenAiCompatibleBackend, BedrockBackend]);
 export type BackendRef = z.infer<typeof BackendRef>;
+
+/**
+ * The fleet-wide budget of a backend (`fleetConcurrency`): as the catalogue says, else a GPU
+ * pool's `maxConcurrency`, which is sized to the pool's servers; undefined (no shared
+ * budget) for a Bedrock backend that names none, whose quota is the account's, not a pool's.
+ */
+export function fleetConcurrencyOf(ref: BackendRef): number | undefined {
+  return ref.fleetConcurrency ?? (ref.provider === 'openai-compatible' ? ref.maxConcurrency : undefined);
+}
 
 /** A chat feature a backend may or may not serve. */
 export type BackendFeature = NonNullable<BackendRef['features']>[number];

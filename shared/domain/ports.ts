@@ -24,6 +24,35 @@ export interface ObjectStore {
     body: string | Buffer | Readable,
     options?: { contentType?: string; metadata?: Record<string, string> },
   ): Promise<void>;
+  /**
+   * Builds objects from parts appended in order: bytes uploaded and objects of the same
+   * bucket copied inside the store, never read by the caller (S3's multipart upload with
+   * UploadPart and UploadPartCopy). Stores that cannot copy leave it out, and callers
+   * stream instead.
+   */
+  readonly assembler?: ObjectAssembler;
+}
+
+/** Starts objects assembled from parts (see {@link ObjectStore.assembler}). */
+export interface ObjectAssembler {
+  /** The smallest size of every part but the last (S3: 5 MiB); the store refuses the object at `complete` otherwise. */
+  readonly minPartBytes: number;
+  start(bucket: string, key: string, options?: { contentType?: string }): Promise<ObjectAssembly>;
+}
+
+/**
+ * An object being assembled from parts (an S3 multipart upload). Parts may be appended
+ * without waiting for the ones before: their place is the order of the calls.
+ */
+export interface ObjectAssembly {
+  /** Appends `body` as the next part. */
+  upload(body: Buffer): Promise<void>;
+  /** Appends the object `key` of the same bucket, or its inclusive byte range, as the next part, copied by the store. */
+  copy(key: string, range?: { start: number; end: number }): Promise<void>;
+  /** Makes the object of the parts appended, in the order they were appended (at least one). */
+  complete(): Promise<void>;
+  /** Gives up: the parts are dropped and no object is made. */
+  abort(): Promise<void>;
 }
 
 /** A queue the platform sends its own messages to (SQS); sends in batches of ten. */

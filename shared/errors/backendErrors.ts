@@ -75,6 +75,21 @@ export class BackendUnavailableError extends BackendError {
 }
 
 /**
+ * Batch work kept for its GPU pool: the pool has no capacity now (starting from zero,
+ * unhealthy, or saturated) and the work's deadline leaves time to wait for it
+ * (shared/fleet/batchOverflow.ts). Retryable, but not within the call: the batching
+ * core fails the items at once, and their chunk goes back to its queue to come again
+ * later, instead of to the fallback.
+ */
+export class CapacityPendingError extends BackendUnavailableError {
+  static readonly code = 'gpu_capacity_pending';
+  constructor(message: string, options: { backendId?: string } = {}) {
+    super(message, { code: CapacityPendingError.code, backendId: options.backendId });
+    this.name = 'CapacityPendingError';
+  }
+}
+
+/**
  * The backend rejected the request as invalid (4xx other than 429). Retrying the same
  * input cannot help; when it rejects a whole batch, the core splits the batch to find
  * the poison request.

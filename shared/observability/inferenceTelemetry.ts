@@ -4,6 +4,7 @@ import type { FallbackReason, RoutingObserver } from '../routing/ModelRouter';
 import { parseRoute } from '../routing/ModelRouter';
 import { logger as platformLogger } from './logger';
 import { MetricUnit, publishMetrics, type MetricDimensions, type MetricValue } from './metrics';
+import { poolBusySeconds } from './poolMetrics';
 
 /** The names of the inference metrics, in the platform's namespace. */
 export const INFERENCE_METRICS = {
@@ -141,6 +142,8 @@ export class InferenceTelemetry implements DispatchObserver, RoutingObserver, Re
       ],
       metadata,
     );
+    // Demand on the model's GPU pool, served there or overflowed: the fleet scales on it (poolMetrics.ts).
+    this.#publish({ pool: report.modelId }, [poolBusySeconds(report.latencyMs)], metadata);
     if (!report.ok)
       this.#publish(
         { model: report.modelId, code: report.code ?? 'unknown' },

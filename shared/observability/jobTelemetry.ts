@@ -1,4 +1,4 @@
-import type { ChunkDemand, ChunkReport, JobEndReport, JobObserver } from '../batchJobs/job/JobObserver';
+import type { ChunkReport, JobEndReport, JobObserver } from '../batchJobs/job/JobObserver';
 import { MetricUnit, publishMetrics, type MetricDimensions, type MetricValue } from './metrics';
 
 /** The names of the batch-job metrics, in the platform's namespace. */
@@ -15,11 +15,6 @@ export const JOB_METRICS = {
   /** Lines per second of a whole job, creation to end, and its duration (s). */
   jobLinesPerSecond: 'JobLinesPerSecond',
   jobDuration: 'JobDuration',
-  /**
-   * Batch lines waiting for a model's GPU pool (dimension `pool`: the public model id),
-   * published as each chunk starts; the GPU fleet's scaling reads its Maximum per minute.
-   */
-  poolBacklog: 'PoolBacklog',
 } as const;
 
 type Publish = (dimensions: MetricDimensions, values: MetricValue[], metadata?: Record<string, string | number | undefined>) => void;
@@ -31,11 +26,6 @@ type Publish = (dimensions: MetricDimensions, values: MetricValue[], metadata?: 
  */
 export function createJobTelemetry(publish: Publish = publishMetrics): JobObserver {
   return {
-    onChunkStarted(report: ChunkDemand): void {
-      for (const [pool, lines] of Object.entries(report.backlogByModel)) {
-        publish({ pool }, [{ name: JOB_METRICS.poolBacklog, value: lines }], { jobId: report.jobId });
-      }
-    },
     onChunkDone(report: ChunkReport): void {
       const seconds = Math.max(report.durationMs, 1) / 1000;
       publish(

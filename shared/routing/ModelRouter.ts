@@ -1,8 +1,16 @@
-import type { Backend, BackendResolver, ItemResult } from '../batchingCore/types';
-import { servesRequirement, type BackendRef, type BackendRequirement, type ModelCatalogue, type ModelEntry } from '../domain/catalogue';
+import type { Backend, BackendResolver, ItemResult, ResolveContext } from '../batchingCore/types';
+import { decideBatchOverflow, DEFAULT_STARTUP_SECONDS } from '../fleet/batchOverflow';
+import {
+  fleetConcurrencyOf,
+  servesRequirement,
+  type BackendRef,
+  type BackendRequirement,
+  type ModelCatalogue,
+  type ModelEntry,
+} from '../domain/catalogue';
 import type { ChatCall, ChatDelta, ChatResult, InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
 import { checkStructuredOutput } from '../domain/structuredOutput';
-import { BackendRejectedError, BackendUnavailableError } from '../errors/backendErrors';
+import { BackendRejectedError, BackendUnavailableError, CapacityPendingError } from '../errors/backendErrors';
 import { ModelNotFoundError } from '../errors/requestErrors';
 import type { InferenceProvider } from '../providers/types';
 import { CircuitBreaker } from './CircuitBreaker';
@@ -134,7 +142,7 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     return Object.fromEntries([...this.breakers].map(([id, breaker]) => [id, breaker.state]));
   }
 
-  resolve(route: string, avoid?: string): Backend<InferenceInput, InferenceOutput> {
+  resolve(route: string, avoid?: string, context?: ResolveContext): Backend<InferenceInput, InferenceOutput> {
     const { modelId, requirements } = parseRoute(route);
     const model = this.models.get(modelId);
     if (!model) throw new BackendRejectedError(`No model '${modelId}' in the catalogue`, { code: 'model_not_found', status: 404 });
@@ -150,13 +158,36 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
         { code: 'all_backends_unavailable' },
       );
     }
-    this.breakers.get(choice.id)!.onDispatch();
     const first = able[0]!;
+    if (choice.id !== first.id) this.#keepForPool(modelId, first, context);
+    this.breakers.get(choice.id)!.onDispatch();
     if (choice.id !== first.id) {
       const reason: FallbackReason = this.breakers.get(first.id)!.allows() ? 'retry' : 'circuit_open';
       notify(() => this.options.observer?.onFallback?.({ modelId, from: first.id, to: choice.id, reason }));
     }
     return this.backends.get(backendKey(model, choice))!;
+  }
+
+  /**
+   * Batch work about to leave its GPU pool for the fallback (the pool's circuit is open:
+   * no healthy server; or its call just failed or was refused for load): kept for the
+   * pool, with a {@link CapacityPendingError}, when its deadline allows waiting for the
+   * pool's start-up ({@link decideBatchOverflow}). Real-time work, and work with no
+   * deadline given, falls back.
+   */
+  #keepForPool(modelId: string, first: BackendRef, context: ResolveContext | undefined): void {
+    if (first.provider !== 'openai-compatible' || context?.priority !== 'batch' || context.completesBy === undefined) return;
+    const decision = decideBatchOverflow({
+      nowMs: (this.options.now ?? Date.now)(),
+      deadlineMs: context.completesBy,
+      pool: this.breakers.get(first.id)!.allows() ? 'saturated' : 'down',
+      timeToCapacitySeconds: first.startupSeconds ?? DEFAULT_STARTUP_SECONDS,
+    });
+    if (decision !== 'wait') return;
+    throw new CapacityPendingError(
+      `The GPU pool of '${modelId}' has no capacity now; the batch work waits for it (its deadline allows) rather than go to ${first.id}'s fallback`,
+      { backendId: first.id },
+    );
   }
 
   hasFallback(route: string, backendId: string): boolean {
@@ -218,6 +249,7 @@ function toBackend(
     id: ref.id,
     maxBatchTokens: ref.maxBatchTokens,
     maxConcurrency: ref.maxConcurrency,
+    fleetConcurrency: fleetConcurrencyOf(ref),
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {

@@ -62,6 +62,8 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
         ...limits,
         // What the pool's time is priced at: the fleet's instance type where it says.
         ...(config.gpuInstanceTypes[modelKey(id)] ? { instanceType: config.gpuInstanceTypes[modelKey(id)] } : {}),
+        // How long batch work may wait for the pool to start (the fleet sets it from its pool's startupSeconds).
+        ...(config.gpuStartupSeconds[modelKey(id)] !== undefined ? { startupSeconds: config.gpuStartupSeconds[modelKey(id)] } : {}),
       },
     ];
   };

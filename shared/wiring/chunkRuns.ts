@@ -13,6 +13,9 @@ import {
 } from './batchJobs';
 import { createTenantAdmission } from './limits';
 import { createInferenceRuntime } from './realtime';
+import type { PoolBacklogDeps } from '../batchJobs/run/poolBacklog';
+import { loadCatalogue } from '../routing/defaultCatalogue';
+import { publishPoolBacklog } from '../observability/poolMetrics';
 
 /**
  * What running a chunk needs (the worker, and Bedrock batch inference's retries on
@@ -46,4 +49,16 @@ export function createRunChunkDeps(config: Config, withBatchInference = false): 
     bedrock: createBatchInferenceService(config),
     chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
   };
+}
+
+/**
+ * What the pools' backlog measure needs (functions/schedule/poolBacklog.ts): the job
+ * store, the models that have a GPU pool (an OpenAI-compatible backend in the catalogue
+ * in force), and the `PoolBacklog` metric.
+ */
+export function createPoolBacklogDeps(config: Config): PoolBacklogDeps {
+  const pools = loadCatalogue(config)
+    .models.filter((model) => model.backends.some((backend) => backend.provider === 'openai-compatible'))
+    .map((model) => model.id);
+  return { jobs: createJobStore(config), pools, publish: (backlog) => publishPoolBacklog(backlog) };
 }

@@ -13,6 +13,7 @@ import { UsageMeter } from '../usage/UsageMeter';
 import { logger } from '../observability/logger';
 import { createUsageStore } from './batchJobs';
 import { allObservers, UsageObserver } from '../usage/UsageObserver';
+import { createFleetBudget } from './fleetBudget';
 
 /** The router and the batching core over it: what every inference path runs through. */
 export interface InferenceRuntime {
@@ -57,6 +58,8 @@ export function createInferenceRuntime(config: Config, workload: Workload = 'rea
     deadlineSafetyMs: 250,
     observer: telemetry,
     fairShare: config.fairShare,
+    // One budget per backend across the fleet: calls hold a slot of this container's lease too.
+    fleetBudget: createFleetBudget(config),
   });
   return { router, core, telemetry };
 }

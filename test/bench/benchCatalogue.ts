@@ -1,6 +1,14 @@
 import { loadConfig, type Config } from '../../shared/config/config';
 import { ModelCatalogue, type BackendRef } from '../../shared/domain/catalogue';
 import { defaultCatalogue } from '../../shared/routing/defaultCatalogue';
+import { GPU_LIKE } from './simulatorProcess';
+
+/**
+ * The GPU chat pool's cap in every item: twice the sequences the simulated server runs at
+ * once, so a full batch is always queued behind the running one (the per-request client
+ * gets the same budget).
+ */
+export const BENCH_CHAT_CONCURRENCY = 2 * GPU_LIKE.maxNumSeqs;
 
 /**
  * The catalogues the suite runs with: the built-in catalogue (the one a deployment gets
@@ -21,9 +29,9 @@ export function benchEnv(simulatorUrl: string, catalogue?: ModelCatalogue): Node
 /**
  * The built-in catalogue against the simulator: GPU pools at its OpenAI face, and the
  * Bedrock backends at its Bedrock face (in a deployment they reach Bedrock itself).
- * `chatConcurrency`, when given, replaces the GPU chat pool's `maxConcurrency`: the
- * built-in 64 is sized for real chat generations of seconds each, and the suite states
- * which value a figure was measured with.
+ * `chatConcurrency` (default {@link BENCH_CHAT_CONCURRENCY}, for every item alike)
+ * replaces the GPU chat pool's `maxConcurrency`: the built-in 64 is sized for a server
+ * that is not the simulator, and the suite states which value a figure was measured with.
  */
 export function simulatorCatalogue(
   simulatorUrl: string,
@@ -34,7 +42,7 @@ export function simulatorCatalogue(
     .map((model) => {
       let backends = model.backends.map((ref): BackendRef => {
         if (ref.provider === 'bedrock') return { ...ref, endpoint: simulatorUrl };
-        if (model.kind === 'chat' && options.chatConcurrency !== undefined) return { ...ref, maxConcurrency: options.chatConcurrency };
+        if (model.kind === 'chat') return { ...ref, maxConcurrency: options.chatConcurrency ?? BENCH_CHAT_CONCURRENCY };
         return ref;
       });
       if (options.bedrockOnly) backends = backends.filter((ref) => ref.provider === 'bedrock');

@@ -104,7 +104,7 @@ function utilisationPanel(x: number, y: number, results: SuiteResults): string {
     max: 100,
     goal: { at: 95, label: 'goal 95%' },
     unit: (v) => `${v.toFixed(1)}%`,
-    subtitle: `best ${u.simulator.maxItemsPerSecond} items/s; ${u.workload.requests} requests, ${u.workload.callers} callers, median of ${u.workload.rounds}`,
+    subtitle: `best: embed ${u.simulator.maxItemsPerSecond} items/s, chat ${u.chatSimulator?.maxRequestsPerSecond ?? 'n/a'} requests/s; ${u.workload.requests} requests, ${u.workload.callers} callers, median of ${u.workload.rounds}`,
   });
 }
 
@@ -213,7 +213,7 @@ function endToEndPanel(x: number, y: number, results: SuiteResults): string {
   return bars(x, y, `6. A ${e.lines.toLocaleString('en-US')}-line job end to end (s)`, rows, {
     max: Math.max(e.wallSeconds, e.bestPossibleSeconds) * 1.4,
     unit: (v) => `${v} s`,
-    subtitle: `${e.items} items · GPU busy ${((e.simulator.utilisation ?? 0) * 100).toFixed(0)}% · ${e.simulator.meanItemsPerPass} items/pass · AWS calls $${e.awsCalls.usdPerMillionRequests.total.toFixed(2)}/M requests`,
+    subtitle: `${e.items} items · GPU busy ${((e.simulator.busy.embeddings ?? 0) * 100).toFixed(0)}% embed, ${((e.simulator.busy.chat ?? 0) * 100).toFixed(0)}% chat · AWS calls $${e.awsCalls.usdPerMillionRequests.total.toFixed(2)}/M requests`,
   });
 }
 

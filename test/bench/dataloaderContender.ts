@@ -7,6 +7,7 @@
 /** The `DataLoader` constructor, as far as the suite uses it. */
 export type DataLoaderClass = new <K, V>(
   batchLoadFn: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>,
+  options?: { maxBatchSize?: number; cache?: boolean },
 ) => { load(key: K): Promise<V> };
 
 /** The installed `dataloader`, with its version, or why it could not be loaded. */

@@ -1,3 +1,4 @@
+import { CALL_COST_GOAL } from './items/overhead';
 import type { SuiteResults, GoalCheck } from './results';
 import { percent } from './stats';
 
@@ -7,7 +8,7 @@ export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** Checks each goal of the issue against what a run measured (null: not measured in this run). */
 export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalCheck[] {
   const goals: GoalCheck[] = [];
-  const { utilisation, throttling, ingest, coldStart, streaming, largeFiles, fairness } = results.items;
+  const { utilisation, throttling, overhead, ingest, coldStart, streaming, largeFiles, fairness, fleetBudget } = results.items;
   if (utilisation) {
     for (const kind of ['embeddings', 'chat'] as const) {
       const result = utilisation.kinds[kind];
@@ -32,6 +33,15 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
       goal: '≥ 90% of the tokens-per-minute limit used, no throttle reaching a caller',
       measured: `${percent(throttling.fractionOfLimitUsed)} of the limit in [${throttling.options.windowFromS} s, ${throttling.options.windowToS} s)${throttling.steadyState ? '' : ' (first window only: not a steady state)'}; ${throttling.throttlesReachingCaller} throttles reached a caller (${throttling.throttlesAnswered} answered by the backend)`,
       met: throttling.fractionOfLimitUsed >= 0.9 && throttling.throttlesReachingCaller === 0,
+    });
+  }
+  if (overhead?.callCost) {
+    const cost = overhead.callCost;
+    goals.push({
+      item: '3 CPU per call',
+      goal: `CPU per chat request through core + provider within ×${CALL_COST_GOAL} of a bare node:http keep-alive POST to the same server`,
+      measured: `${cost.coreMicrosPerRequest} µs against ${cost.bareNodeHttpMicrosPerRequest} µs (×${cost.ratio}; rounds ${cost.rounds.map((r) => `×${r}`).join(', ')})`,
+      met: cost.ratio <= CALL_COST_GOAL,
     });
   }
   if (ingest && ingest.sizes.length > 0) {
@@ -136,6 +146,43 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
         met: (busy.burstP50Ms ?? 0) <= 1.5 * (idle.burstP50Ms ?? 0) && (busy.burstP99Ms ?? 0) <= 1.5 * (idle.burstP99Ms ?? 0),
       });
     }
+  }
+  if (fleetBudget) {
+    const runs = fleetBudget.runs;
+    const withBudget = runs.filter((run) => run.budget);
+    const pair = (containers: number) => ({
+      off: runs.find((run) => run.containers === containers && !run.budget),
+      on: runs.find((run) => run.containers === containers && run.budget),
+    });
+    goals.push({
+      item: '12',
+      goal: `one budget per backend: with N containers the pool never holds more than its ${fleetBudget.poolCapacity} calls (no throttle), at no loss of throughput against the containers on their own`,
+      measured: fleetBudget.options.containers
+        .map((n) => {
+          const { off, on } = pair(n);
+          return `N=${n}: ${on?.throttles ?? 'n/a'} throttles, ${on?.itemsPerSecond ?? 'n/a'} items/s (without: ${off?.throttles ?? 'n/a'} throttles, ${off?.itemsPerSecond ?? 'n/a'} items/s)`;
+        })
+        .join('; '),
+      met:
+        withBudget.length > 0 &&
+        withBudget.every((run) => {
+          const off = pair(run.containers).off;
+          return (
+            run.throttles === 0 && run.peakInFlight <= fleetBudget.poolCapacity && (!off || run.itemsPerSecond >= 0.9 * off.itemsPerSecond)
+          );
+        }),
+    });
+    goals.push({
+      item: '12',
+      goal: 'the budget is shared fairly across containers: B (a quarter of the containers, same weight) gets about half the pool once limits have ramped (≥ 0.4)',
+      measured: withBudget
+        .map(
+          (run) =>
+            `N=${run.containers}: ${run.bShareSecondHalf} (without the budget ${pair(run.containers).off?.bShareSecondHalf ?? 'n/a'})`,
+        )
+        .join('; '),
+      met: withBudget.length > 0 && withBudget.every((run) => run.bShareSecondHalf >= 0.4),
+    });
   }
   return goals;
 }

@@ -1,4 +1,5 @@
 import type { FairnessResult } from './items/fairness';
+import type { FleetBudgetResult } from './items/fleetBudget';
 import type { FleetDayResult } from './items/fleetDay';
 import type { RouteCostResult } from './items/routeCost';
 import type { ColdStartResult } from './items/coldStart';
@@ -52,6 +53,7 @@ export interface SuiteResults {
     largeFiles?: LargeFilesResult;
     routeCost?: RouteCostResult;
     fairness?: FairnessResult;
+    fleetBudget?: FleetBudgetResult;
   };
   /** Items that failed to run, with why. */
   errors: Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmark suite of issue 5, items 1–6, item 7 (streamed chat), item 8 (a day of the GPU fleet), item 9 (files of hundreds of MB through the API) and item 10 (one job's cost and time on three Bedrock routes), run one after the other in
+ * `npm run bench`: the benchmark suite of issue 5, items 1–6, item 7 (streamed chat), item 8 (a day of the GPU fleet), item 9 (files of hundreds of MB through the API) and item 10 (one job's cost and time on three Bedrock routes), item 11 (fair shares) and item 12 (one budget per backend across the fleet), run one after the other in
  * this process (children where an item needs a process of its own), printing a table and
  * writing the results as JSON and an SVG chart drawn from it.
  *
@@ -9,7 +9,8 @@
  *   --only 1,3,6                  only these items (item 4's AWS call count comes with item 6;
  *                                 item 8, a day of traffic through the GPU fleet, is pure: --only 8;
  *                                 so is item 10, a 20,000-line job on three Bedrock routes: --only 10;
- *                                 item 11, fair shares and real-time priority, runs on a virtual clock: --only 11)
+ *                                 item 11, fair shares and real-time priority, runs on a virtual clock: --only 11;
+ *                                 item 12, one budget per backend across N containers: --only 12)
  *   --out DIR                     where results go (default test/bench/results; smoke: a temp folder)
  *
  * Writes `<out>/<timestamp>-<mode>.json`, `<out>/latest.json` and `<out>/latest.svg`; a
@@ -25,6 +26,7 @@ import { checkGoals } from './goals';
 import { runColdStart } from './items/coldStart';
 import { runEndToEnd } from './items/endToEnd';
 import { FAIRNESS_FULL, FAIRNESS_QUICK, runFairness } from './items/fairness';
+import { FLEET_BUDGET_FULL, FLEET_BUDGET_QUICK, FLEET_BUDGET_SMOKE, runFleetBudget } from './items/fleetBudget';
 import { runFleetDay } from './items/fleetDay';
 import { runIngestScale, type IngestCase } from './items/ingestScale';
 import { runLargeFiles } from './items/largeFiles';
@@ -34,7 +36,8 @@ import { runStreaming, type StreamingOptions } from './items/streaming';
 import { runThrottling, type ThrottlingOptions } from './items/throttling';
 import { runUtilisation } from './items/utilisation';
 import type { Machine, Mode, SuiteResults } from './results';
-import { startSimulatorProcess } from './simulatorProcess';
+import { BENCH_CHAT_CONCURRENCY } from './benchCatalogue';
+import { GPU_LIKE, startSimulatorProcess } from './simulatorProcess';
 import { round } from './stats';
 import { formatReport } from './table';
 
@@ -46,9 +49,6 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // The benches read their children's last JSON line: EMF metric lines must not be mistaken for it.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/** The simulator "configured like a GPU server" of item 1 (the simulator's own defaults, stated). */
-export const GPU_LIKE = { passMs: 40, itemMs: 1.5, slots: 4, maxItemsPerPass: 64 } as const;
 
 interface Sizes {
   utilisation: { requests: number; callers: number; rounds: number };
@@ -170,10 +170,8 @@ async function main(): Promise<void> {
     const simulator = await startSimulatorProcess(GPU_LIKE);
     try {
       await attempt('1', async () => {
-        // The GPU chat pool's ceiling: twice the sequences the server runs at once, so a
-        // full pass is always queued while the others run (the per-request client gets the same).
-        const chatConcurrency = 2 * GPU_LIKE.slots * GPU_LIKE.maxItemsPerPass;
-        results.items.utilisation = await runUtilisation(simulator, { ...sizes.utilisation, chatConcurrency }, log);
+        // The bench catalogue's chat cap, the same in every item (benchCatalogue.ts).
+        results.items.utilisation = await runUtilisation(simulator, { ...sizes.utilisation, chatConcurrency: BENCH_CHAT_CONCURRENCY }, log);
       });
       await attempt('2', async () => {
         results.items.throttling = await runThrottling(simulator, sizes.throttling, log);
@@ -211,6 +209,12 @@ async function main(): Promise<void> {
   await attempt('11', async () => {
     // Virtual time: the figures are the model's, whatever the machine's load.
     results.items.fairness = await runFairness(mode === 'full' ? FAIRNESS_FULL : FAIRNESS_QUICK, log);
+  });
+
+  await attempt('12', async () => {
+    // N containers against one pool, with and without the shared budget (its own simulator and gate).
+    const sizes12 = mode === 'full' ? FLEET_BUDGET_FULL : mode === 'quick' ? FLEET_BUDGET_QUICK : FLEET_BUDGET_SMOKE;
+    results.items.fleetBudget = await runFleetBudget(sizes12, log);
   });
 
   results.seconds = round((Date.now() - started) / 1000, 1);

@@ -10,6 +10,27 @@ import type { SimulatorStatsSnapshot } from '../../shared/devTools/gpuSimulator/
  * machine the client gets one core, the simulated GPU server the other, as a real GPU
  * server would run elsewhere.
  */
+/**
+ * The simulator configured like a GPU server, for every item of the suite. Embeddings: four
+ * slots of forward passes of up to 64 inputs, 40 ms a pass plus 1.5 ms an input (the
+ * simulator's own defaults). Chat: vLLM-style continuous batching of up to 256 sequences
+ * (vLLM's default `max_num_seqs` on most GPUs) with a budget of 8,192 tokens a step; a step
+ * costs 12 ms plus 0.04 ms per decoding sequence plus 0.02 ms per prompt token, so a
+ * lone answer decodes at about 80 tokens/s and a full batch at about 33 tokens/s each
+ * (some 8,500 tokens/s in all), the shape of a 20B model on one data-centre GPU.
+ */
+export const GPU_LIKE = {
+  passMs: 40,
+  itemMs: 1.5,
+  slots: 4,
+  maxItemsPerPass: 64,
+  maxNumSeqs: 256,
+  maxNumBatchedTokens: 8192,
+  stepMs: 12,
+  decodeMsPerSeq: 0.04,
+  prefillMsPerToken: 0.02,
+} as const;
+
 export interface SimulatorProcess {
   /** Base URL: the Bedrock face answers here, the OpenAI face under `/v1`. */
   url: string;
@@ -28,8 +49,8 @@ function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-/** Starts `shared/devTools/gpuSimulator/main.ts` on 127.0.0.1 (a free port) with `knobs` as flags. */
-export async function startSimulatorProcess(knobs: Record<string, number | string> = {}): Promise<SimulatorProcess> {
+/** Starts `shared/devTools/gpuSimulator/main.ts` on 127.0.0.1 (a free port) with `knobs` as flags (default {@link GPU_LIKE}). */
+export async function startSimulatorProcess(knobs: Record<string, number | string> = GPU_LIKE): Promise<SimulatorProcess> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   const args = [
     '--import',

@@ -16,11 +16,27 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** The tables `npm run bench` prints: the figures of each item, then the goals. */
 export function formatReport(results: SuiteResults): string {
   const out: string[] = [];
-  const { utilisation, throttling, overhead, ingest, coldStart, endToEnd, streaming, fleetDay, largeFiles, routeCost, fairness } =
-    results.items;
+  const {
+    utilisation,
+    throttling,
+    overhead,
+    ingest,
+    coldStart,
+    endToEnd,
+    streaming,
+    fleetDay,
+    largeFiles,
+    routeCost,
+    fairness,
+    fleetBudget,
+  } = results.items;
   if (utilisation) {
     out.push(
-      `Item 1: utilisation (best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}; ${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)`,
+      `Item 1: utilisation (${utilisation.workload.requests} requests, ${utilisation.workload.callers} callers, median of ${utilisation.workload.rounds} rounds)\n  embeddings best possible ${utilisation.simulator.maxItemsPerSecond} items/s = ${utilisation.simulator.formula}${
+        utilisation.chatSimulator
+          ? `\n  chat best possible ${utilisation.chatSimulator.maxRequestsPerSecond} requests/s = ${utilisation.chatSimulator.formula}`
+          : ''
+      }`,
     );
     const rows = (['embeddings', 'chat'] as const).flatMap((kind) =>
       utilisation.kinds[kind].contenders.map((c) => [
@@ -30,12 +46,16 @@ export function formatReport(results: SuiteResults): string {
         percent(c.median?.fractionOfBest),
         c.median ? `${c.median.p50Ms}` : '',
         c.median ? `${c.median.p99Ms}` : '',
-        c.median ? `${c.median.meanItemsPerPass}` : '',
+        c.median ? `${c.median.meanBatch}` : '',
+        percent(c.median?.simulatorBusy),
         c.median ? `${c.median.failed}` : '',
         c.skipped ?? '',
       ]),
     );
-    out.push(formatTable(['kind', 'client', 'items/s', 'of best', 'p50 ms', 'p99 ms', 'items/pass', 'failed', 'note'], rows));
+    out.push(formatTable(['kind', 'client', 'items/s', 'of best', 'p50 ms', 'p99 ms', 'batch', 'sim busy', 'failed', 'note'], rows));
+    out.push(
+      'batch: items per forward pass (embeddings), sequences decoding per step (chat); sim busy: items delivered against the ceiling',
+    );
   }
   if (throttling) {
     out.push(
@@ -76,6 +96,11 @@ export function formatReport(results: SuiteResults): string {
         }),
       ),
     );
+    if (overhead.callCost) {
+      out.push(
+        `CPU per chat call: core + provider ${overhead.callCost.coreMicrosPerRequest} µs against a bare node:http keep-alive POST ${overhead.callCost.bareNodeHttpMicrosPerRequest} µs: ×${overhead.callCost.ratio} (rounds ${overhead.callCost.rounds.map((r) => `×${r}`).join(', ')})`,
+      );
+    }
   }
   if (ingest) {
     out.push(`\nItem 4: ingest as files grow (median of ${ingest.rounds} rounds)`);
@@ -165,23 +190,44 @@ export function formatReport(results: SuiteResults): string {
     out.push(`\nItem 6: end to end (${endToEnd.lines} lines = ${endToEnd.items} items through the local platform)`);
     out.push(
       formatTable(
-        ['wall s', 'best possible s', 'of best', 'simulator busy', 'items/pass', 'batch'],
+        ['wall s', 'best possible s', 'of best', 'sim busy (embed / chat)', 'items/pass', 'seqs/step', 'batch'],
         [
           [
             `${endToEnd.wallSeconds}`,
             `${endToEnd.bestPossibleSeconds}`,
             percent(endToEnd.fractionOfBest),
-            percent(endToEnd.simulator.utilisation),
+            `${percent(endToEnd.simulator.busy.embeddings)} / ${percent(endToEnd.simulator.busy.chat)}`,
             `${endToEnd.simulator.meanItemsPerPass}`,
+            `${endToEnd.simulator.meanDecodeBatch}`,
             `${endToEnd.batch.status} ${endToEnd.batch.request_counts.completed}/${endToEnd.batch.request_counts.total}`,
           ],
         ],
       ),
     );
+    const phases = endToEnd.phases;
+    if (phases) {
+      out.push("where the time went (seconds; from the platform's log lines):");
+      out.push(
+        formatTable(
+          ['ingest', 'queueing', 'processing', 'finalize', 'chunks', 'chunk s (mean)', 'chunks at once (mean)'],
+          [
+            [
+              `${phases.seconds.ingest}`,
+              `${phases.seconds.queueing}`,
+              `${phases.seconds.processing}`,
+              `${phases.seconds.finalize}`,
+              `${phases.chunks.count}`,
+              `${phases.chunks.meanSeconds}`,
+              `${phases.chunks.meanInFlight}`,
+            ],
+          ],
+        ),
+      );
+    }
   }
   if (streaming) {
     out.push(
-      `\nItem 7: streamed chat, time to first token (simulator: ${streaming.simulator.passMs} ms a pass, ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`,
+      `\nItem 7: streamed chat, time to first token (simulator: steps of ${streaming.simulator.stepMs} ms and more, at most ${streaming.simulator.tokensPerSecond} tokens/s; ${streaming.options.requests} requests of up to ${streaming.options.maxTokens} tokens, one at a time, medians)`,
     );
     out.push(
       formatTable(
@@ -308,6 +354,28 @@ export function formatReport(results: SuiteResults): string {
           ms(row.leftByBPerSecond),
           ms(row.burstP50Ms),
           ms(row.burstP99Ms),
+        ]),
+      ),
+    );
+  }
+  if (fleetBudget) {
+    out.push(
+      `\nItem 12: one budget per backend, N worker containers against one GPU pool of ${fleetBudget.poolCapacity} calls (simulator best ${fleetBudget.bestItemsPerSecond} items/s; a gate answers 429 beyond the capacity)`,
+    );
+    out.push(
+      formatTable(
+        ['N', 'budget', 'items/s', 'of best', '429s', 'peak in flight', 'failed', 'lease writes/s', "B's share", "B's share, 2nd half"],
+        fleetBudget.runs.map((run) => [
+          String(run.containers),
+          run.budget ? 'shared' : 'none',
+          String(run.itemsPerSecond),
+          percent(run.fractionOfBest),
+          String(run.throttles),
+          String(run.peakInFlight),
+          String(run.failed),
+          String(run.leaseWritesPerSecond),
+          String(run.bShareWhileBoth),
+          String(run.bShareSecondHalf),
         ]),
       ),
     );

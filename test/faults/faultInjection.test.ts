@@ -1,5 +1,9 @@
 import OpenAI from 'openai';
+import { BedrockClient, ListModelInvocationJobsCommand, type ModelInvocationJobSummary } from '@aws-sdk/client-bedrock';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +15,11 @@ import { waitFor } from '../helpers/waitFor';
 import { startLocalPlatformProcess, type LocalPlatformProcess } from '../helpers/localPlatform';
 import { Collector, createQueue, depthOf, drainQueue, localSqsClient, sendPaced, type Received } from './queueTraffic';
 import { failureOfLine } from '../../shared/domain/outputLines';
+import { DynamoDbJobStore } from '../../shared/adapters/aws/DynamoDbJobStore';
+import { DynamoDbBatchInferenceStore } from '../../shared/adapters/aws/DynamoDbBatchInferenceStore';
+import { batchInferenceUsage } from '../../shared/batchJobs/batchInference/batchInferenceUsage';
+import { priceUsage } from '../../shared/domain/cost';
+import { DEFAULT_PRICE_TABLE } from '../../shared/domain/pricing';
 
 /**
  * The fault suite (`npm run test:faults`, seed from FAULT_SEED): a batch job of 10,000
@@ -41,9 +50,23 @@ import { failureOfLine } from '../../shared/domain/outputLines';
  * completed if it finished first), with every input line exactly once in its files, and
  * the new upload runs as a job of its own on its own lines only.
  *
- * A third stops the local platform mid-job and starts it again on the same data folder
+ * A third runs two jobs whose gpt-oss-120b share goes through Bedrock batch inference
+ * (the simulator's control plane), under the same faults: the first one's Bedrock job
+ * fails as a whole (its lines go back on demand), the second one's Bedrock job completes
+ * with some records failed (run again on demand) and no terminal state-change event (the
+ * batch sweep, every 2 s here, finds it with GetModelInvocationJob). Every line exactly
+ * once, one Bedrock job per batch chunk, and the usage and cost counted once: the job's
+ * usage equals its result lines', its usage by route adds up to it, the `bedrock-batch`
+ * route holds exactly what Bedrock's manifest says it answered, priced as such.
+ *
+ * A fourth stops the local platform mid-job and starts it again on the same data folder
  * (the table and the bucket are kept, the queues are not): the stall sweep sends the lost
  * chunks again and the job completes, every line exactly once.
+ *
+ * The batch route is on for the suite (BEDROCK_BATCH_ROUTE=on); the other runs' files opt
+ * out (`x-amz-meta-bedrock-batch: off`), so their chat lines run on demand as they were
+ * designed to (the outage's fallback), and a restart never forgets a Bedrock job (the
+ * simulator keeps its jobs in memory: a real Bedrock would not lose them).
  */
 
 const SEED = Number(process.env.FAULT_SEED || '1');
@@ -87,6 +110,15 @@ const RESTART_LINES = 1_000;
 const SEND_PAUSE_MS = 250;
 /** Every queue of the platform empty and no answer arriving for this long: the run is over. */
 const QUIET_MS = (2 * VISIBILITY_TIMEOUT_SECONDS + 4) * 1_000;
+
+/** Lines of each job of the Bedrock batch run: 2/3 gpt-oss-120b chat (the batch route's share), the rest on demand. */
+const BATCH_ROUTE_LINES = 600;
+/** Share of the second Bedrock job's records Bedrock fails with a 500 (retried on demand once). */
+const FAILED_RECORD_RATE = 0.05;
+/** Every terminal status of a Bedrock batch inference job: their events are dropped for the second job. */
+const BEDROCK_ENDED = ['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired'];
+/** Metadata of a dropped file whose chat lines must all run on demand (the batch route's opt-out). */
+const ON_DEMAND_ONLY = { 'bedrock-batch': 'off' };
 
 const PLATFORM_LOG = join(tmpdir(), `inference-platform-faults-seed-${SEED}.log`);
 
@@ -156,6 +188,42 @@ function jobFile(lines: number): { text: string; customIds: string[] } {
     );
   }
   return { text: `${out.join('\n')}\n`, customIds };
+}
+
+/**
+ * A batch file for the Bedrock batch route: every line not a multiple of 3 a gpt-oss-120b
+ * chat (400 of 600: the batch route's share, one Bedrock job), every 30th a gpt-oss-20b chat
+ * (20: below the route's minimum, on demand), the other multiples of 3 bge-m3 embeddings
+ * (on demand, GPU). custom_ids `<prefix>-<n>`.
+ */
+function batchRouteFile(prefix: string, lines: number): { text: string; customIds: string[]; batchLines: number } {
+  const customIds: string[] = [];
+  const out: string[] = [];
+  let batchLines = 0;
+  for (let n = 1; n <= lines; n++) {
+    const customId = `${prefix}-${n}`;
+    customIds.push(customId);
+    const chatModel = n % 30 === 0 ? 'gpt-oss-20b' : n % 3 !== 0 ? 'gpt-oss-120b' : undefined;
+    if (chatModel === 'gpt-oss-120b') batchLines++;
+    out.push(
+      JSON.stringify(
+        chatModel
+          ? {
+              custom_id: customId,
+              method: 'POST',
+              url: '/v1/chat/completions',
+              body: { model: chatModel, messages: [{ role: 'user', content: `${prefix} question ${n}?` }], max_tokens: 16 },
+            }
+          : {
+              custom_id: customId,
+              method: 'POST',
+              url: '/v1/embeddings',
+              body: { model: 'bge-m3', input: Array.from({ length: 1 + (n % 2) }, (_, k) => `${prefix} ${n} passage ${k}`) },
+            },
+      ),
+    );
+  }
+  return { text: `${out.join('\n')}\n`, customIds, batchLines };
 }
 
 /** Request `i` of `sender`: one in five a chat completion, the others bge-m3 embeddings of one to three inputs. */
@@ -271,6 +339,8 @@ describe(`fault injection (seed ${SEED})`, () => {
     // Redrives are harmless (a chunk recorded is skipped); abandoning lines would not be.
     STALLED_MAX_REDRIVES: '20',
     LOCAL_DATA_DIR: dataDir,
+    // The Bedrock batch route (off locally by default); its sweep runs on the schedule above.
+    BEDROCK_BATCH_ROUTE: 'on',
     // The handlers' info lines would only fill the captured output.
     POWERTOOLS_LOG_LEVEL: 'WARN',
   };
@@ -327,7 +397,7 @@ describe(`fault injection (seed ${SEED})`, () => {
     let recoveryMs: number;
     try {
       // Act: drop the file, send the requests over ~15 s, and take the OpenAI face down mid-run.
-      await dropFile(s3, platform.bucket, key, text);
+      await dropFile(s3, platform.bucket, key, text, ON_DEMAND_ONLY);
       const sending = Promise.all(
         SENDERS.map((sender) =>
           sendPaced(
@@ -577,8 +647,8 @@ describe(`fault injection (seed ${SEED})`, () => {
     const started = Date.now();
 
     // Act: drop both, and once each job has results, replace one input and delete the other.
-    await dropFile(s3, platform.bucket, replacedKey, text);
-    await dropFile(s3, platform.bucket, deletedKey, text);
+    await dropFile(s3, platform.bucket, replacedKey, text, ON_DEMAND_ONLY);
+    await dropFile(s3, platform.bucket, deletedKey, text, ON_DEMAND_ONLY);
     const [replacedJob] = await jobOf(replacedKey);
     const [deletedJob] = await jobOf(deletedKey);
     const hasResults = (b: OpenAI.Batches.Batch) => TERMINAL.includes(b.status) || (b.request_counts?.completed ?? 0) > 0;
@@ -665,12 +735,237 @@ describe(`fault injection (seed ${SEED})`, () => {
       size: newIds.length,
     });
   }, 300_000);
+  it('loses nothing and counts nothing twice through Bedrock batch inference: a Bedrock job that fails as a whole, a missed state-change event', async () => {
+    // Prepare: the simulator's seeded faults (as the first run's, should this run alone), a
+    // client of its Bedrock control plane, the two files; the next Bedrock job fails as a whole.
+    const split = simulatorFaultSplit(SEED);
+    await setSim(platform.simulator, { seed: SEED, dimensions: 16, openai: faceFaults(split), bedrock: faceFaults(split) });
+    const bedrock = new BedrockClient({
+      endpoint: platform.simulator,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: new NodeHttpHandler(),
+    });
+    const ddb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: platform.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    const failing = { ...batchRouteFile('failed', BATCH_ROUTE_LINES), key: `inbox/local/faults-bedrock-failed-seed-${SEED}.jsonl` };
+    const missed = { ...batchRouteFile('missed', BATCH_ROUTE_LINES), key: `inbox/local/faults-bedrock-missed-seed-${SEED}.jsonl` };
+    /** The Bedrock jobs of a platform job (named `<job id>-c<chunk>`). */
+    const bedrockJobsOf = async (jobId: string): Promise<ModelInvocationJobSummary[]> => {
+      const prefix = `${jobId.replace(/_/g, '-')}-c`;
+      const { invocationJobSummaries = [] } = await bedrock.send(
+        new ListModelInvocationJobsCommand({ nameContains: prefix, maxResults: 100 }),
+      );
+      return invocationJobSummaries.filter((job) => job.jobName?.startsWith(prefix));
+    };
+    const jobOf = async (key: string) =>
+      (await waitFor(
+        async () => (await client.batches.list({ limit: 100 })).data.find((b) => b.metadata?.source_key === key),
+        (batch) => batch !== undefined,
+        60_000,
+        200,
+        `the job of ${key}`,
+      ))!;
+    const ended = (jobId: string) =>
+      waitFor(
+        () => client.batches.retrieve(jobId),
+        (b) => TERMINAL.includes(b.status),
+        240_000,
+        500,
+        `batch ${jobId} to end`,
+      );
+    const started = Date.now();
+    let failedJob: OpenAI.Batches.Batch;
+    let missedJob: OpenAI.Batches.Batch;
+    /** When (after the start) the first Bedrock job had failed, and each job ended. */
+    let bedrockFailedAfterMs = 0;
+    let endedAfterMs: number[] = [];
+    try {
+      // Act: the first job's Bedrock job fails (its event is sent: it races the sweep).
+      await setSim(platform.simulator, { bedrockBatch: { jobOutcome: 'failed', failedRecordRate: 0, dropEvents: [] } });
+      await dropFile(s3, platform.bucket, failing.key, failing.text);
+      const failedId = (await jobOf(failing.key)).id;
+      await waitFor(
+        () => bedrockJobsOf(failedId),
+        (jobs) => jobs.some((job) => job.status === 'Failed'),
+        120_000,
+        250,
+        'the first Bedrock job to fail',
+      );
+      bedrockFailedAfterMs = Date.now() - started;
+      // The second job's Bedrock job completes, some records failed, and no event says it ended.
+      await setSim(platform.simulator, {
+        bedrockBatch: { jobOutcome: 'normal', failedRecordRate: FAILED_RECORD_RATE, failedRecordCode: 500, dropEvents: BEDROCK_ENDED },
+      });
+      await dropFile(s3, platform.bucket, missed.key, missed.text);
+      const missedId = (await jobOf(missed.key)).id;
+      const done = await Promise.all(
+        [failedId, missedId].map((id) => ended(id).then((batch) => ({ batch, afterMs: Date.now() - started }))),
+      );
+      [failedJob, missedJob] = [done[0]!.batch, done[1]!.batch];
+      endedAfterMs = done.map(({ afterMs }) => afterMs);
+    } finally {
+      await setSim(platform.simulator, { bedrockBatch: { jobOutcome: 'normal', failedRecordRate: 0, dropEvents: [] } });
+    }
+    const elapsedMs = Date.now() - started;
+
+    // Assess: for each job, its files, its Bedrock jobs, its usage by route (as the job store counts it).
+    const events = (await (await fetch(`${platform.events}/_events`)).json()) as Array<{
+      source: string;
+      detail: { batchJobArn?: string; status?: string };
+    }>;
+    const jobs = new DynamoDbJobStore(ddb, platform.tableName);
+    const batchRecords = new DynamoDbBatchInferenceStore(ddb, platform.tableName);
+    const rows: string[] = [];
+    for (const [batch, file, how] of [
+      [failedJob!, failing, 'failed as a whole'],
+      [missedJob!, missed, 'its end event dropped'],
+    ] as const) {
+      const results = parseJsonl(await readObject(s3, platform.bucket, `outputs/${batch.id}/results.jsonl`));
+      const errors = parseJsonl(await readObject(s3, platform.bucket, `outputs/${batch.id}/errors.jsonl`));
+      const ids = tally([...results, ...errors].map((line) => String(line.custom_id)));
+      const inputIds = new Set(file.customIds);
+      const errorCodes = tally(errors.map((line) => String(failureOfLine(line)?.code)));
+      const bedrockJobs = await bedrockJobsOf(batch.id);
+      const endEvents = events.filter(
+        (event) =>
+          event.source === 'aws.bedrock' &&
+          bedrockJobs.some((job) => job.jobArn === event.detail.batchJobArn) &&
+          BEDROCK_ENDED.includes(String(event.detail.status)),
+      );
+      const sentOnDemand = platform
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('its chunk runs on demand') && line.includes(batch.id)).length;
+      const stored = (await jobs.get(batch.id))!;
+      const byRoute = stored.usage.byRoute ?? [];
+      const routeSum = (field: 'requests' | 'inputTokens' | 'outputTokens') => byRoute.reduce((sum, usage) => sum + usage[field], 0);
+      const batchRoute = byRoute.filter((usage) => usage.route === 'bedrock-batch');
+      const recordsUsage = await batchInferenceUsage(batchRecords, batch.id);
+      const resultsUsage = (field: 'prompt_tokens' | 'completion_tokens') =>
+        results.reduce((sum, line) => sum + Number(line.response?.body?.usage?.[field] ?? 0), 0);
+      const cost = (batch as unknown as { cost: { total: number; by_route: Record<string, number> } }).cost;
+      const usage = batch.usage!;
+      // What Bedrock says it answered: the manifest of each of the job's Bedrock jobs that wrote one.
+      const manifests: Array<{
+        totalRecordCount: number;
+        successRecordCount: number;
+        errorRecordCount: number;
+        inputTokenCount: number;
+        outputTokenCount: number;
+      }> = [];
+      for (const job of bedrockJobs) {
+        if (job.status !== 'Completed') continue;
+        const prefix = job.outputDataConfig!.s3OutputDataConfig!.s3Uri!.replace(`s3://${platform.bucket}/`, '').replace(/\/?$/, '/');
+        manifests.push(JSON.parse(await readObject(s3, platform.bucket, `${prefix}${job.jobArn!.split('/').pop()}/manifest.json.out`)));
+      }
+      const answered = manifests.reduce(
+        (sum, m) => ({
+          requests: sum.requests + m.successRecordCount,
+          inputTokens: sum.inputTokens + m.inputTokenCount,
+          outputTokens: sum.outputTokens + m.outputTokenCount,
+        }),
+        { requests: 0, inputTokens: 0, outputTokens: 0 },
+      );
+      rows.push(
+        `  ${how}: ${batch.status}, ${results.length} results, ${errors.length} errors (${[...errorCodes].map(([code, n]) => `${code} ${n}`).join(', ') || 'none'})`,
+        `    Bedrock jobs ${bedrockJobs.map((job) => job.status).join(', ')}; end events delivered ${endEvents.length}; chunk sent on demand ${sentOnDemand} time(s); ${file.batchLines} lines sent to batch inference, ${answered.requests} answered by it (${manifests.reduce((sum, m) => sum + m.errorRecordCount, 0)} records failed, run again on demand)`,
+        `    usage ${usage.input_tokens} in / ${usage.output_tokens} out; cost ${cost.total} USD: ${Object.entries(cost.by_route)
+          .map(([route, usd]) => `${route} ${usd}`)
+          .join(', ')}`,
+      );
+
+      // Every input line in exactly one of the two files, and the counters equal to them.
+      expect({
+        missing: file.customIds.filter((id) => !ids.has(id)).slice(0, 5),
+        twice: over(ids, 1).slice(0, 5),
+        stray: [...ids.keys()].filter((id) => !inputIds.has(id)).slice(0, 5),
+      }).toEqual({ missing: [], twice: [], stray: [] });
+      expect(batch.status).toBe('completed');
+      expect(batch.request_counts).toEqual({ total: BATCH_ROUTE_LINES, completed: results.length, failed: errors.length });
+      expect(results.every((line) => line.response?.status_code === 200 && line.error === null)).toBe(true);
+      for (const code of errorCodes.keys()) expect(BACKEND_ERROR_CODES).toContain(code);
+      // One Bedrock job for the batch chunk, whatever the duplicate deliveries, crashes and redrives.
+      expect(bedrockJobs).toHaveLength(1);
+      // Usage counted once: the job's equals its result lines', and its routes add up to it
+      // (a line counts on the one route that answered it; a record retried on demand is not also kept).
+      expect({ input: usage.input_tokens, output: usage.output_tokens }).toEqual({
+        input: resultsUsage('prompt_tokens'),
+        output: resultsUsage('completion_tokens'),
+      });
+      expect({ requests: routeSum('requests'), input: routeSum('inputTokens'), output: routeSum('outputTokens') }).toEqual({
+        requests: results.length,
+        input: usage.input_tokens,
+        output: usage.output_tokens,
+      });
+      // The bedrock-batch route holds exactly what Bedrock answered (its manifest), in the job and in
+      // the Bedrock job's own record: a chunk recorded by both the event and the sweep would count it twice.
+      const batchTokens = { requests: answered.requests, inputTokens: answered.inputTokens, outputTokens: answered.outputTokens };
+      expect(
+        batchRoute.reduce(
+          (sum, u) => ({
+            requests: sum.requests + u.requests,
+            inputTokens: sum.inputTokens + u.inputTokens,
+            outputTokens: sum.outputTokens + u.outputTokens,
+          }),
+          { requests: 0, inputTokens: 0, outputTokens: 0 },
+        ),
+      ).toEqual(batchTokens);
+      expect(
+        Object.values(recordsUsage).reduce(
+          (sum, u) => ({ inputTokens: sum.inputTokens + u.inputTokens, outputTokens: sum.outputTokens + u.outputTokens }),
+          { inputTokens: 0, outputTokens: 0 },
+        ),
+      ).toEqual({ inputTokens: answered.inputTokens, outputTokens: answered.outputTokens });
+      // The cost: the routes add up to the total, the batch route priced on Bedrock's figures alone.
+      expect(cost.total).toBeCloseTo(
+        Object.values(cost.by_route).reduce((sum, usd) => sum + usd, 0),
+        6,
+      );
+      expect(cost.by_route['bedrock-batch'] ?? 0).toBeCloseTo(
+        priceUsage(DEFAULT_PRICE_TABLE, batchRoute).by_route['bedrock-batch'] ?? 0,
+        6,
+      );
+      if (how === 'failed as a whole') {
+        // Bedrock answered nothing: every line ran on demand; its Failed event reached the platform.
+        expect(bedrockJobs[0]!.status).toBe('Failed');
+        expect(endEvents.map((event) => event.detail.status)).toEqual(['Failed']);
+        expect(batchRoute).toEqual([]);
+        expect(cost.by_route['bedrock-batch']).toBeUndefined();
+        // Sent on demand by one look only: the events and the sweep that saw it failed too found it settled.
+        expect(sentOnDemand).toBe(1);
+      } else {
+        // No event said it ended: the sweep found it; Bedrock failed some records, which ran again on demand.
+        expect(bedrockJobs[0]!.status).toBe('Completed');
+        expect(endEvents).toEqual([]);
+        expect(manifests[0]).toMatchObject({ totalRecordCount: file.batchLines });
+        expect(manifests[0]!.errorRecordCount).toBeGreaterThan(0);
+        expect(answered.requests).toBe(file.batchLines - manifests[0]!.errorRecordCount);
+        expect(cost.by_route['bedrock-batch']).toBeGreaterThan(0);
+      }
+    }
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+    console.log(
+      [
+        `fault suite, seed ${SEED}: Bedrock batch inference under faults (${seconds(elapsedMs)}; the first Bedrock job failed at ${seconds(bedrockFailedAfterMs)}, the jobs ended at ${endedAfterMs.map(seconds).join(' and ')})`,
+        ...rows,
+      ].join('\n'),
+    );
+    bedrock.destroy();
+    ddb.destroy();
+  }, 420_000);
+
   it('finishes a job interrupted by a restart of the local platform, through the stall sweep, every line exactly once', async () => {
     // Prepare: a job of its own, under the same faults.
     const { text, customIds } = jobFile(RESTART_LINES);
     const key = `inbox/local/faults-restart-seed-${SEED}.jsonl`;
     const started = Date.now();
-    await dropFile(s3, platform.bucket, key, text);
+    await dropFile(s3, platform.bucket, key, text, ON_DEMAND_ONLY);
     const [found] = await waitFor(
       async () => (await client.batches.list({ limit: 100 })).data.filter((b) => b.metadata?.source_key === key),
       (batches) => batches.length > 0,

@@ -26,6 +26,8 @@ export async function startTestTable() {
   const [tableName] = await createTables(client, config.resources);
   return {
     tableName: tableName!,
+    /** The server's URL, for a process of its own (`AWS_ENDPOINT_URL_DYNAMODB`). */
+    endpoint: server.url,
     // The plain client too: Powertools' persistence layer takes a DynamoDBClient, not the document client.
     client,
     documentClient: createDocumentClient(client),
@@ -55,6 +57,7 @@ async function onSharedServer(endpoint: string, resources: Record<string, CloudF
   const [tableName] = await createTables(client, renamed);
   return {
     tableName: tableName!,
+    endpoint,
     client,
     documentClient: createDocumentClient(client),
     close: async () => {

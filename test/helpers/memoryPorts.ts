@@ -119,11 +119,22 @@ export class MemoryJobStore implements JobStore {
   }
 
   async saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]) {
-    this.plans.set(jobId, clone([...chunks]));
+    const byIndex = new Map((this.plans.get(jobId) ?? []).map((chunk) => [chunk.index, chunk]));
+    for (const chunk of clone([...chunks])) byIndex.set(chunk.index, chunk);
+    this.plans.set(
+      jobId,
+      [...byIndex.values()].sort((a, b) => a.index - b.index),
+    );
   }
 
   async chunkPlan(jobId: string) {
     return clone(this.plans.get(jobId) ?? []);
+  }
+
+  /** Pages of 3 chunks, so that paging is exercised by small plans. */
+  async *chunkPlanPages(jobId: string) {
+    const plan = clone(this.plans.get(jobId) ?? []);
+    for (let i = 0; i < plan.length; i += 3) yield plan.slice(i, i + 3);
   }
 
   async listExpired(now: number, limit: number) {

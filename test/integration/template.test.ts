@@ -446,6 +446,7 @@ describe('operations: dashboard, alarms and their subscription', () => {
     'requests',
     'asyncRequests',
     'expireJobs',
+    'poolBacklog',
     'batchInference',
   ])('alarms on the errors and the throttles of %s', (name) => {
     // Prepare

@@ -92,6 +92,8 @@ describe('the GPU fleet (gpuFleet=true)', () => {
     expect(environment[`GPU_POOL_${pool.key}_URLS`]).toEqual({
       'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [`${pool.id}LoadBalancer`, 'DNSName'] }, ':8000']],
     });
+    // How long the worker's batch lines may wait for the pool to start (the pool's startupSeconds).
+    expect(lambdaFunction('worker').Properties.Environment.Variables[`GPU_POOL_${pool.key}_STARTUP_SECONDS`]).toBe('600');
   });
 
   it('uses Spot for the batch-only pool and on-demand for the pool with a real-time minimum', () => {
@@ -109,34 +111,68 @@ describe('the GPU fleet (gpuFleet=true)', () => {
     expect(realTime.LaunchTemplate.LaunchTemplateId).toEqual({ Ref: 'GpuPoolGptOss20bLaunchTemplate' });
   });
 
-  it.each(POOLS)("sizes $model by the backlog per instance it publishes (PoolBacklog), aiming at the sizing rule's target", (pool) => {
-    // Prepare
-    const tracking = resource(`${pool.id}BacklogTracking`).Properties;
-    const metrics = tracking.TargetTrackingConfiguration.CustomizedMetricSpecification.Metrics as Array<Record<string, any>>;
-    const backlog = metrics.find((metric) => metric.Id === 'backlog')!.MetricStat.Metric;
-    const alarm = resource(`${pool.id}WorkWaitingAlarm`).Properties;
-
-    // Assess
-    expect(tracking).toMatchObject({ PolicyType: 'TargetTrackingScaling', AutoScalingGroupName: { Ref: `${pool.id}Group` } });
-    expect(backlog).toEqual({
-      Namespace: `InferencePlatform/${STAGE}`,
-      MetricName: 'PoolBacklog',
-      Dimensions: [
+  it.each(POOLS)(
+    "sizes $model by its backlog per instance (queued batch lines + real-time requests in flight), aiming at the sizing rule's target",
+    (pool) => {
+      // Prepare
+      const tracking = resource(`${pool.id}BacklogTracking`).Properties;
+      const metrics = tracking.TargetTrackingConfiguration.CustomizedMetricSpecification.Metrics as MetricQuery[];
+      const alarm = resource(`${pool.id}WorkWaitingAlarm`).Properties;
+      const dimensions = [
         { Name: 'service', Value: 'inference-platform' },
         { Name: 'pool', Value: pool.model },
-      ],
-    });
-    expect(metrics.find((metric) => metric.ReturnData)!.Expression).toContain('backlog');
-    expect(tracking.TargetTrackingConfiguration.TargetValue).toBe(
-      backlogPerInstanceTarget({ throughputPerInstance: pool.throughput, startupSeconds: 600, drainSeconds: 900 }),
-    );
-    // From zero: target tracking has no instance to divide by, so an alarm starts the group.
-    expect(alarm.AlarmActions).toEqual([{ Ref: `${pool.id}StartFromZero` }]);
-    expect(JSON.stringify(alarm.Metrics)).toContain('PoolBacklog');
-    expect(resource(`${pool.id}StartFromZero`).Properties).toMatchObject({
-      AdjustmentType: 'ExactCapacity',
-      StepAdjustments: [{ ScalingAdjustment: Math.max(1, pool.min) }],
-    });
+      ];
+
+      // Assess: one scheduled publisher for the queued lines (Maximum), every request adding its seconds (Sum)
+      expect(tracking).toMatchObject({ PolicyType: 'TargetTrackingScaling', AutoScalingGroupName: { Ref: `${pool.id}Group` } });
+      expect(query(metrics, 'queued').MetricStat).toEqual({
+        Metric: { Namespace: `InferencePlatform/${STAGE}`, MetricName: 'PoolBacklog', Dimensions: dimensions },
+        Stat: 'Maximum',
+      });
+      expect(query(metrics, 'busy').MetricStat).toEqual({
+        Metric: { Namespace: `InferencePlatform/${STAGE}`, MetricName: 'PoolBusySeconds', Dimensions: dimensions },
+        Stat: 'Sum',
+      });
+      expect(metrics.filter((metric) => metric.ReturnData)).toHaveLength(1);
+      expect(tracking.TargetTrackingConfiguration.TargetValue).toBe(
+        backlogPerInstanceTarget({ throughputPerInstance: pool.throughput, startupSeconds: 600, drainSeconds: 900 }),
+      );
+      // From zero: target tracking has no instance to divide by, so an alarm starts the group.
+      expect(alarm.AlarmActions).toEqual([{ Ref: `${pool.id}StartFromZero` }]);
+      expect(resource(`${pool.id}StartFromZero`).Properties).toMatchObject({
+        AdjustmentType: 'ExactCapacity',
+        StepAdjustments: [{ ScalingAdjustment: Math.max(1, pool.min) }],
+      });
+    },
+  );
+
+  it('reads the backlog per instance as the sum of the batch lines of every job and the requests in flight of every container', () => {
+    // Prepare: 400 queued lines (two jobs, one total from the scheduled publisher), and three
+    // containers whose requests added 60, 30 and 30 busy seconds in the minute (2 in flight on average)
+    const metrics = resource('GpuPoolGptOss20bBacklogTracking').Properties.TargetTrackingConfiguration.CustomizedMetricSpecification
+      .Metrics as MetricQuery[];
+    const minute = { queued: 400, busy: 60 + 30 + 30 };
+
+    // Act
+    const perInstance = evaluate(metrics, { ...minute, instances: 2 });
+    const fromZero = evaluate(metrics, { ...minute, instances: 0 });
+    const idle = evaluate(metrics, { instances: 3 });
+
+    // Assess
+    expect(perInstance).toBe(201);
+    expect(fromZero).toBe(402);
+    expect(idle).toBe(0);
+  });
+
+  it('starts a pool at zero when real-time requests alone wait for it, and not when nothing does', () => {
+    // Prepare
+    const metrics = resource('GpuPoolGptOss120bWorkWaitingAlarm').Properties.Metrics as MetricQuery[];
+
+    // Act & Assess
+    expect(evaluate(metrics, { busy: 30, desired: 0 })).toBe(1);
+    expect(evaluate(metrics, { queued: 10, desired: 0 })).toBe(1);
+    expect(evaluate(metrics, { queued: 10, busy: 30, desired: 1 })).toBe(0);
+    expect(evaluate(metrics, { desired: 0 })).toBe(0);
   });
 
   it.each(POOLS)("gives $model's instances a role that reads its weights and writes its logs, nothing more", (pool) => {
@@ -179,3 +215,38 @@ describe('the GPU fleet (gpuFleet=true)', () => {
     ]);
   });
 });
+
+/** One query of a CloudWatch metric-math list, as the template has it. */
+interface MetricQuery {
+  Id: string;
+  Expression?: string;
+  MetricStat?: Record<string, unknown>;
+  ReturnData: boolean;
+}
+
+function query(metrics: MetricQuery[], id: string): MetricQuery {
+  const found = metrics.find((metric) => metric.Id === id);
+  if (!found) throw new Error(`no metric query ${id}`);
+  return found;
+}
+
+/**
+ * The value of the returned expression for one period, given each metric's aggregated
+ * value (missing: no datapoint). Knows the functions the template uses: FILL and IF.
+ */
+function evaluate(metrics: MetricQuery[], values: Record<string, number>): number {
+  const expressions = new Map(metrics.filter((metric) => metric.Expression).map((metric) => [metric.Id, metric.Expression!]));
+  const queryValue = (id: string): number | undefined => {
+    const expression = expressions.get(id);
+    if (expression === undefined) return values[id];
+    const js = expression
+      .replace(/\bFILL\(/g, 'fill(')
+      .replace(/\bIF\(/g, 'when(')
+      .replace(/\bAND\b/g, '&&')
+      .replace(/\b([a-z][A-Za-z0-9]*)\b(?!\()/g, (name) => `v('${name}')`);
+    const fill = (value: number | undefined, fallback: number) => value ?? fallback;
+    const when = (condition: boolean, then: number, otherwise: number) => (condition ? then : otherwise);
+    return new Function('fill', 'when', 'v', `return ${js};`)(fill, when, queryValue) as number;
+  };
+  return Number(queryValue(metrics.find((metric) => metric.ReturnData)!.Id));
+}

@@ -14,7 +14,19 @@ import {
 
 const STAGE = 'net';
 const IN_VPC = ['chatCompletions', 'responses', 'embeddings', 'worker', 'requests', 'status', 'batchInference'];
-const OUT_OF_VPC = ['authorizer', 'models', 'health', 'console', 'files', 'batches', 'ingest', 'finalize', 'asyncRequests', 'expireJobs'];
+const OUT_OF_VPC = [
+  'authorizer',
+  'models',
+  'health',
+  'console',
+  'files',
+  'batches',
+  'ingest',
+  'finalize',
+  'asyncRequests',
+  'expireJobs',
+  'poolBacklog',
+];
 
 let created: PackagedTemplate;
 let given: PackagedTemplate;

@@ -467,6 +467,11 @@ export class DynamoDbJobStore implements JobStore {
 
   async chunkPlan(jobId: string): Promise<ChunkPlan[]> {
     const chunks: ChunkPlan[] = [];
+    for await (const page of this.chunkPlanPages(jobId)) chunks.push(...page);
+    return chunks;
+  }
+
+  async *chunkPlanPages(jobId: string): AsyncGenerator<ChunkPlan[]> {
     const pages = paginateQuery(
       { client: this.client },
       {
@@ -477,9 +482,9 @@ export class DynamoDbJobStore implements JobStore {
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) {
+      yield (page.Items ?? []).map((item) => {
         const { index, startByte, endByte, firstLine, lineCount, skipLines, blankLines, batch } = item as ChunkPlan;
-        chunks.push({
+        return {
           index,
           startByte,
           endByte,
@@ -488,10 +493,9 @@ export class DynamoDbJobStore implements JobStore {
           skipLines,
           ...(blankLines ? { blankLines } : {}),
           ...(batch ? { batch } : {}),
-        });
-      }
+        };
+      });
     }
-    return chunks;
   }
 
   async listExpired(now: number, limit: number): Promise<Job[]> {

@@ -1,8 +1,17 @@
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ObjectChangedError, ObjectMissingError } from '../../batchJobs/job/errors';
-import type { DeletableObjectStore, ObjectInfo } from '../../domain/ports';
+import type { DeletableObjectStore, ObjectAssembler, ObjectInfo } from '../../domain/ports';
+import { S3_MIN_PART_BYTES, S3ObjectAssembly } from './S3ObjectAssembly';
 
 /** Parts of a streamed upload: S3's 5 MiB minimum plus room, two in flight (bounded memory). */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -56,6 +65,18 @@ export class S3ObjectStore implements DeletableObjectStore {
     }
     await new Upload({ client: this.client, params: { ...params, Body: body }, partSize: PART_SIZE, queueSize: 2 }).done();
   }
+
+  /** Multipart uploads whose parts are uploaded or copied from objects of the bucket (UploadPartCopy). */
+  readonly assembler: ObjectAssembler = {
+    minPartBytes: S3_MIN_PART_BYTES,
+    start: async (bucket, key, options = {}) => {
+      const { UploadId } = await this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: options.contentType ?? 'application/jsonl' }),
+      );
+      if (!UploadId) throw new Error(`S3 returned no upload id for ${bucket}/${key}`);
+      return new S3ObjectAssembly(this.client, bucket, key, UploadId);
+    },
+  };
 
   async delete(bucket: string, key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));

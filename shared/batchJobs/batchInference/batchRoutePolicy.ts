@@ -1,5 +1,5 @@
 import type { BackendRef, BatchInferenceRoute, ModelEntry } from '../../domain/catalogue';
-import type { ParsedLine } from '../lines/types';
+import type { ParsedLine, ScreenedLine } from '../lines/types';
 
 /** The batch's metadata key that turns the batch-inference route on or off for one job (`on` / `off`). */
 export const BATCH_ROUTE_METADATA_KEY = 'bedrock_batch';
@@ -61,10 +61,11 @@ export function decideBatchRoute(question: BatchRouteQuestion): BatchRouteDecisi
 /**
  * Whether batch inference can serve a line: a chat request without what Bedrock batch
  * inference does not take (tool calling, structured output `response_format`) and not
- * asking for a stream. Such lines of a batch-routed model run on demand.
+ * asking for a stream. Such lines of a batch-routed model run on demand. Ingest reads it off
+ * the line as written (a Bedrock record's `modelInput` has these fields where its OpenAI body would).
  */
-export function isBatchable(line: ParsedLine): boolean {
+export function isBatchable(line: ParsedLine | ScreenedLine): boolean {
   if (line.url !== '/v1/chat/completions') return false;
-  const body = line.body as Record<string, unknown>;
+  const body: Record<string, unknown> = 'request' in line ? line.request : (line.body as Record<string, unknown>);
   return body.tools === undefined && body.tool_choice === undefined && body.response_format === undefined && body.stream !== true;
 }

@@ -78,6 +78,20 @@ export async function completeBatchChunk(
   };
   const answers = await readOutput(deps, record, info);
   if (answers.size === 0 && job.status === 'in_progress') {
+    // Claimed before it is sent: the state-change events and the sweep all see the ended job,
+    // and each would run the whole chunk on demand once more (the chunk is recorded once, but
+    // every run calls the backends). A look that dies between the two leaves the chunk
+    // unrecorded, and the stall sweep sends it again (a worker runs an `on_demand` chunk on demand).
+    if (
+      !(await deps.batchJobs.settle(
+        record.jobId,
+        record.chunkIndex,
+        { state: 'on_demand', bedrockStatus: info.status },
+        new Date(deps.now()),
+      ))
+    ) {
+      return 'already_settled';
+    }
     logger.warn('Bedrock batch inference job ended without output; its chunk runs on demand', {
       jobId: job.id,
       chunk: record.chunkIndex,
@@ -85,7 +99,7 @@ export async function completeBatchChunk(
       reason: info.message,
     });
     await deps.chunks.send([onDemand(message)]);
-    await settle(deps, record, { state: 'on_demand', bedrockStatus: info.status });
+    await freeSlot(deps, record);
     return 'sent_on_demand';
   }
   const outputs = await mapRecords(deps, message, job, answers, { ...options, bedrockModel: record.bedrockModel });
@@ -112,6 +126,11 @@ async function settle(
   outcome: Parameters<BatchInferenceDeps['batchJobs']['settle']>[2],
 ): Promise<void> {
   await deps.batchJobs.settle(record.jobId, record.chunkIndex, outcome, new Date(deps.now()));
+  await freeSlot(deps, record);
+}
+
+/** Frees the chunk's slot, and submits the job's next waiting chunk of that model. */
+async function freeSlot(deps: BatchInferenceDeps, record: BatchInferenceRecord): Promise<void> {
   await deps.batchJobs.releaseSlot(record.bedrockModel, record.jobName);
   const job = await deps.jobs.get(record.jobId);
   if (job?.status !== 'in_progress') return;

@@ -58,8 +58,13 @@ export async function sweepBatchInference(
   return result;
 }
 
-/** A waiting chunk of a job that stopped taking work: it goes to the work queue, where it drains as error lines. */
+/**
+ * A waiting chunk of a job that stopped taking work: it goes to the work queue, where it
+ * drains as error lines. Claimed first, so two sweeps at once send it once; should the
+ * sweep die before sending, the stall sweep sends it again.
+ */
 async function drainWaiting(deps: BatchInferenceDeps, job: Job, record: BatchInferenceRecord): Promise<void> {
+  if (!(await deps.batchJobs.settle(record.jobId, record.chunkIndex, { state: 'on_demand' }, new Date(deps.now())))) return;
   const plan = (await deps.jobs.chunkPlan(job.id)).find((chunk) => chunk.index === record.chunkIndex);
   if (plan) {
     const { bucket, key, etag, format, model } = job.source;
@@ -72,7 +77,6 @@ async function drainWaiting(deps: BatchInferenceDeps, job: Job, record: BatchInf
     };
     await deps.chunks.send([onDemand(message)]);
   }
-  await deps.batchJobs.settle(record.jobId, record.chunkIndex, { state: 'on_demand' }, new Date(deps.now()));
 }
 
 /** Bedrock's "Batch Inference Job State Change" event detail, as far as it is read here. */

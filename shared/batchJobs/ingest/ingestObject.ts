@@ -59,8 +59,8 @@ export async function ingestObject(deps: IngestDeps, drop: ObjectDrop): Promise<
  * even when empty once the object is read, and kept when the job fails for having no
  * valid line, so the errors file can still be produced.
  *
- * Memory is bounded by the limits, not the file: one line (`maxLineBytes`), the ids
- * seen (up to `maxLinesPerJob`, to find duplicates) and the chunk plan.
+ * Memory is bounded by the limits, not the file: one line (`maxLineBytes`), 12 bytes per
+ * id seen (up to `maxLinesPerJob`, to find duplicates) and a page of the chunk plan.
  */
 export async function ingestJob(deps: IngestDeps, jobId: string): Promise<IngestSummary> {
   const job = await deps.jobs.get(jobId);
@@ -107,6 +107,8 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
       format: job.source.format,
       endpoint: job.endpoint,
       bedrockModel: model,
+      size: info.size,
+      savePlan: (chunks) => deps.jobs.saveChunkPlan(job.id, chunks),
       ...(deps.batchInference ? { batchRoute: batchRouteOf(job, info.metadata, now(deps)) } : {}),
     });
   } catch (error) {
@@ -133,33 +135,43 @@ async function validate(deps: IngestDeps, job: Job): Promise<IngestSummary> {
     return fail(deps, job, failure, { source, requestCounts, ...errorCounts }, scan);
   }
 
-  // The plan is stored before the move, so a run that finds the job in_progress can always resend it.
-  await deps.jobs.saveChunkPlan(job.id, scan.chunks);
+  // The plan was stored (a page at a time) before the move, so a run that finds the job in_progress can always resend it.
   let moved: Job;
   try {
     // A dropped file's endpoint is the one its lines use (none when they mix); the model, when one serves every line.
     const described = {
       ...(scan.model ? { model: scan.model } : {}),
       ...(!job.endpoint && scan.endpoint ? { endpoint: scan.endpoint } : {}),
+      // What each model's GPU pool faces: the fleet's backlog metric reads it (run/poolBacklog.ts).
+      ...(Object.keys(scan.onDemandLines).length > 0 ? { onDemandLines: scan.onDemandLines } : {}),
     };
     moved = await deps.jobs.transition(
       job.id,
       'in_progress',
-      { chunksTotal: scan.chunks.length, requestCounts, ...errorCounts, source, ...described },
+      { chunksTotal: scan.chunkCount, requestCounts, ...errorCounts, source, ...described },
       now(deps),
     );
   } catch (error) {
     if (!(error instanceof JobStateConflictError)) throw error;
     return afterLostRace(deps, job.id, scan);
   }
-  await deps.chunks.send(chunkMessages(moved, scan.chunks));
+  await sendChunks(deps, moved);
   return summary(moved, 'planned', scan);
 }
 
 async function resendChunks(deps: IngestDeps, job: Job): Promise<IngestSummary> {
-  const plan = await deps.jobs.chunkPlan(job.id);
-  if (plan.length > 0) await deps.chunks.send(chunkMessages(job, plan));
-  return { ...summary(job, 'resent'), chunks: plan.length };
+  return { ...summary(job, 'resent'), chunks: await sendChunks(deps, job) };
+}
+
+/** Sends one message per chunk of the stored plan, a page at a time; answers how many. */
+async function sendChunks(deps: IngestDeps, job: Job): Promise<number> {
+  let sent = 0;
+  for await (const page of deps.jobs.chunkPlanPages(job.id)) {
+    if (page.length === 0) continue;
+    await deps.chunks.send(chunkMessages(job, page));
+    sent += page.length;
+  }
+  return sent;
 }
 
 /** Fails the job with `failure`; a job cancelled meanwhile is left as it is. */
@@ -219,7 +231,7 @@ function summary(job: Job, action: IngestSummary['action'], scan?: ScanResult): 
     lines: scan?.lines ?? 0,
     validLines: scan?.validLines ?? 0,
     invalidLines: scan?.invalidLines ?? 0,
-    chunks: scan?.chunks.length ?? job.chunksTotal,
+    chunks: scan?.chunkCount ?? job.chunksTotal,
   };
 }
 

@@ -73,6 +73,12 @@ export interface Job {
   endpoint?: BatchEndpoint;
   /** The model every valid line uses, when they use one (ingest sets it). */
   model?: string;
+  /**
+   * Valid lines that run on demand, by public model id (ingest sets it; lines planned for
+   * Bedrock batch inference are not in it): how the job's waiting lines are shared among
+   * the models' GPU pools.
+   */
+  onDemandLines?: Record<string, number>;
   inputFileId?: string;
   source: JobSource;
   completionWindow: string;

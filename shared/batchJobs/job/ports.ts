@@ -18,7 +18,19 @@ export interface ChunkCounts {
 
 /** Fields a transition may set in the same conditional write. */
 export type JobPatch = Partial<
-  Pick<Job, 'chunksTotal' | 'requestCounts' | 'errorCounts' | 'outputFileId' | 'errorFileId' | 'failure' | 'source' | 'endpoint' | 'model'>
+  Pick<
+    Job,
+    | 'chunksTotal'
+    | 'requestCounts'
+    | 'errorCounts'
+    | 'outputFileId'
+    | 'errorFileId'
+    | 'failure'
+    | 'source'
+    | 'endpoint'
+    | 'model'
+    | 'onDemandLines'
+  >
 >;
 
 /**
@@ -91,10 +103,15 @@ export interface JobStore {
   setOutputs(jobId: string, outputs: Pick<JobPatch, 'outputFileId' | 'errorFileId'>): Promise<Job>;
   /** The attempt whose part files count, for each chunk recorded done. */
   chunkAttempts(jobId: string): Promise<Map<number, string>>;
-  /** Stores ingest's chunk plan (replacing any earlier one for the job). */
+  /**
+   * Stores chunks of ingest's plan, each by its index (replacing a chunk of the same index):
+   * ingest writes its plan a page at a time as it reads the file.
+   */
   saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]): Promise<void>;
   /** The chunk plan, in index order. */
   chunkPlan(jobId: string): Promise<ChunkPlan[]>;
+  /** The chunk plan a page at a time, in index order: the whole plan is never held. */
+  chunkPlanPages(jobId: string): AsyncIterable<ChunkPlan[]>;
   /** Jobs not yet terminal whose completion window ended before `now` (unix seconds). */
   listExpired(now: number, limit: number): Promise<Job[]>;
 }

@@ -4,6 +4,8 @@ import type { ReadLine, TooLongLine } from './types';
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf] as const;
+/** Most lines handed over at once by {@link JsonlLineReader.batches}. */
+const BATCH_LINES = 256;
 /** A blank line: nothing but JSON's whitespace other than `\n` (space, tab, and a lone `\r`). */
 const BLANK = /^[ \t\r]*$/;
 
@@ -57,6 +59,16 @@ export class JsonlLineReader implements AsyncIterable<ReadLine> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<ReadLine> {
+    for await (const lines of this.batches()) yield* lines;
+  }
+
+  /**
+   * The same lines, a batch at a time (those of one piece of the stream, at most
+   * {@link BATCH_LINES}): one await per batch instead of one per line, for a reader that
+   * goes through lines faster than a stream hands them over one by one.
+   */
+  async *batches(): AsyncGenerator<ReadLine[]> {
+    let batch: ReadLine[] = [];
     let lineNumber = this.#firstLineNumber;
     let lineStart = this.#startOffset;
     let position = this.#startOffset;
@@ -89,7 +101,7 @@ export class JsonlLineReader implements AsyncIterable<ReadLine> {
         const newlineAt = position + newline;
         if (skipping) {
           const before = newline > 0 ? piece[newline - 1] : previousByte;
-          yield tooLong(lineNumber, lineStart, newlineAt - (newlineAt > lineStart && before === CARRIAGE_RETURN ? 2 : 1));
+          batch.push(tooLong(lineNumber, lineStart, newlineAt - (newlineAt > lineStart && before === CARRIAGE_RETURN ? 2 : 1)));
           skipping = false;
         } else {
           let bytes: Buffer;
@@ -101,22 +113,31 @@ export class JsonlLineReader implements AsyncIterable<ReadLine> {
             pending = [];
             pendingBytes = 0;
           }
-          yield this.#line(bytes, lineNumber, lineStart);
+          batch.push(this.#line(bytes, lineNumber, lineStart));
         }
         lineNumber += 1;
         lineStart = newlineAt + 1;
         from = newline + 1;
+        if (batch.length >= BATCH_LINES) {
+          yield batch;
+          batch = [];
+        }
       }
       position += piece.length;
       this.#bytesRead += piece.length;
       if (piece.length > 0) previousByte = piece[piece.length - 1]!;
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
     }
 
     if (skipping) {
-      yield tooLong(lineNumber, lineStart, position - (previousByte === CARRIAGE_RETURN ? 2 : 1));
+      batch.push(tooLong(lineNumber, lineStart, position - (previousByte === CARRIAGE_RETURN ? 2 : 1)));
     } else if (pendingBytes > 0) {
-      yield this.#line(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes), lineNumber, lineStart);
+      batch.push(this.#line(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes), lineNumber, lineStart));
     }
+    if (batch.length > 0) yield batch;
   }
 
   /** A complete line's bytes (terminator excluded, maybe a \r left), as a line. */

@@ -52,3 +52,15 @@ export function isInputFormat(value: string): value is 'openai' | 'bedrock' {
 
 /** Content type of the JSONL parts ingest writes. */
 export const JSONL_CONTENT_TYPE = 'application/x-ndjson';
+
+/**
+ * The object metadata (`x-amz-meta-lines`) with which a part's writer vouches that the
+ * part holds this many lines, each ending in a newline and nothing after the last: such a
+ * part can be stitched without being read.
+ */
+export const PART_LINES_METADATA = 'lines';
+
+/** The metadata of a part file of `lines` newline-ended lines (see {@link PART_LINES_METADATA}). */
+export function countedPartMetadata(lines: number): Record<string, string> {
+  return { [PART_LINES_METADATA]: String(lines) };
+}

@@ -11,9 +11,10 @@ const FORMAT_NAMES: Record<InputFormat, string> = { openai: 'OpenAI', bedrock: '
 
 /**
  * Parses one line of a batch input file into the request it carries, or the reason it
- * is refused. Pure and deterministic: ingest validates every line with it, and the
- * worker calls it again on the lines of its chunk (with the job's format) to get the
- * very same requests back.
+ * is refused. Pure and deterministic: the worker parses the lines of its chunk with it
+ * (with the job's format); ingest screens each line with the first of its checks
+ * (`screenBatchLine`) and answers a refusal with it, so a refusal reads the same wherever
+ * it is made.
  *
  * The format is read from the line (`custom_id` → OpenAI, `recordId` → Bedrock; failing
  * those, `body`/`url`/`method` → OpenAI, `modelInput` → Bedrock). A file uses one
@@ -22,6 +23,21 @@ const FORMAT_NAMES: Record<InputFormat, string> = { openai: 'OpenAI', bedrock: '
  * results would be keyed in two different ways.
  */
 export function parseBatchLine(text: string, lineNumber: number, context: LineContext): ParsedLine | LineError {
+  const read = readLineRecord(text, lineNumber, context);
+  return 'ok' in read ? read : parseLineRecord(read.record, read.format, lineNumber, context);
+}
+
+/** A line's JSON object and the format its fields say it is in, as {@link parseBatchLine} reads them first. */
+export interface LineRecord {
+  record: Record<string, unknown>;
+  format: InputFormat | undefined;
+}
+
+/**
+ * The first steps of {@link parseBatchLine}: the line as a JSON object in one format,
+ * or why it is not (`invalid_json`, `invalid_line`, mixed formats).
+ */
+export function readLineRecord(text: string, lineNumber: number, context: LineContext): LineRecord | LineError {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -42,6 +58,16 @@ export function parseBatchLine(text: string, lineNumber: number, context: LineCo
       typeof id === 'string' && id !== '' ? id : undefined,
     );
   }
+  return { record: value, format };
+}
+
+/** The rest of {@link parseBatchLine}: the request a line's JSON object carries, or why it is refused. */
+export function parseLineRecord(
+  value: Record<string, unknown>,
+  format: InputFormat | undefined,
+  lineNumber: number,
+  context: LineContext,
+): ParsedLine | LineError {
   const parsed = parseLine(value, format ?? context.format, lineNumber, context);
   if (parsed.ok) return parsed;
   // A refused line's Bedrock error record still echoes its input.
@@ -74,6 +100,13 @@ function parseLine(
  * error), a refusal for a line too long or not UTF-8, otherwise {@link parseBatchLine}.
  */
 export function parseReadLine(line: ReadLine, maxLineBytes: number, context: LineContext): ParsedLine | LineError | undefined {
+  if (line.tooLong || line.invalidUtf8) return readLineRefusal(line, maxLineBytes);
+  if (line.blank) return undefined;
+  return parseBatchLine(line.text, line.lineNumber, context);
+}
+
+/** The refusal of a line too long or not UTF-8, before anything is parsed. */
+export function readLineRefusal(line: ReadLine, maxLineBytes: number): LineError | undefined {
   if (line.tooLong) {
     return lineError(
       line.lineNumber,
@@ -85,7 +118,7 @@ export function parseReadLine(line: ReadLine, maxLineBytes: number, context: Lin
   if (line.invalidUtf8) {
     return lineError(line.lineNumber, 'invalid_utf8', 'the line is not valid UTF-8 text (is the file binary or in another encoding?).');
   }
-  return parseBatchLine(line.text, line.lineNumber, context);
+  return undefined;
 }
 
 /** The format a line's fields say it is in, if they say. */

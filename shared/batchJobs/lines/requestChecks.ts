@@ -14,8 +14,8 @@ export type RequestCheck = { ok: true; estimatedTokens: number } | { ok: false; 
 
 /**
  * Checks a chat line's request with the very rules the real-time route applies
- * (`chatItems`), so that a line that would be refused there is refused at ingest, not
- * after a worker has spent a call on it; the field is named as the line spells it.
+ * (`chatItems`), so that a line that would be refused there is refused by the worker's
+ * parse, before a call is spent on it; the field is named as the line spells it.
  */
 export function checkChat(request: ChatCompletionRequest, model: ModelEntry, field: FieldNamer): RequestCheck {
   return check(() => chatItems(request, model), field);

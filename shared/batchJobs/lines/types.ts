@@ -72,6 +72,23 @@ interface ParsedLineCommon {
 export type ParsedLine = ParsedLineCommon &
   ({ url: '/v1/chat/completions'; body: ChatCompletionRequest } | { url: '/v1/embeddings'; body: EmbeddingsRequest });
 
+/**
+ * A line as ingest screens it (`screenBatchLine`): what the file is judged and planned
+ * on. Its request is checked in full by the worker that runs it.
+ */
+export interface ScreenedLine {
+  ok: true;
+  lineNumber: number;
+  /** `custom_id` (OpenAI format) or `recordId` (Bedrock format, assigned when absent). */
+  customId: string;
+  format: InputFormat;
+  url: BatchEndpoint;
+  /** The public catalogue id of the model. */
+  model: string;
+  /** The request as the line wrote it (`body`, or a Bedrock record's `modelInput`), unchecked. */
+  request: Record<string, unknown>;
+}
+
 /** A refused line: why, in words naming the line number and the field. */
 export interface LineError {
   ok: false;

@@ -7,7 +7,9 @@ export type RetryCause =
   /** A backend refused for load (429, throttling): give it time. */
   | 'rate_limited'
   /** A backend was down, erroring or unreachable: give it time to come back. */
-  | 'backend_unavailable';
+  | 'backend_unavailable'
+  /** The lines' GPU pool has no capacity (starting from zero, saturated) and their deadline lets them wait for it: minutes, an instance's start-up. */
+  | 'gpu_capacity_pending';
 
 /** How soon each cause is worth trying again: the first delay and the longest one, in seconds. */
 const PACES: Readonly<Record<RetryCause, { firstSeconds: number; maxSeconds: number }>> = {
@@ -15,6 +17,7 @@ const PACES: Readonly<Record<RetryCause, { firstSeconds: number; maxSeconds: num
   deadline: { firstSeconds: 2, maxSeconds: 30 },
   rate_limited: { firstSeconds: 15, maxSeconds: 900 },
   backend_unavailable: { firstSeconds: 10, maxSeconds: 900 },
+  gpu_capacity_pending: { firstSeconds: 120, maxSeconds: 900 },
 };
 
 /** SQS's longest visibility timeout (12 hours). */

@@ -1,16 +1,17 @@
 import { parseBatchLine } from '../lines/lineFormats';
+import { CapacityPendingError } from '../../errors/backendErrors';
 import { jobTelemetry } from '../../observability/jobTelemetry';
 import { logger, observe } from '../../observability/logger';
 import { isInputLost, JobStateConflictError } from '../job/errors';
 import { countErrorCodes, jobKeys, type ChunkMessage, type Job, type JobFailure, type JobStatus } from '../job/Job';
 import type { ChunkCounts } from '../job/ports';
-import { parseRoute } from '../../routing/ModelRouter';
 import { chunkRequestLines, lineContextOf, parseChunkLine } from './chunkLines';
 import { lineOutput, planLine, refused, type LineOutput, type LinePlan } from './lineRequests';
 import { isUnfinished } from '../../realtime/outcomeErrors';
 import { inputLostFailure, lostInputOutputs, recordedInputLoss } from './lostInput';
 import type { RetryCause } from './retryPace';
 import { bedrockRecord, outputFormatOf } from '../lines/bedrockOutput';
+import { countedPartMetadata } from '../lines/constants';
 import { failureOfLine, randomId, toJsonl } from '../../domain/outputLines';
 import type { ChunkRunResult, RunChunkDeps } from './types';
 import { usageDay } from '../../usage/usageDays';
@@ -204,7 +205,6 @@ async function ranOutputs(
     plans.push(planLine(parseChunkLine(deps.parseLine ?? parseBatchLine, deps.maxLineBytes, line, context), deps.router));
   }
   const items = plans.flatMap((plan) => (plan.kind === 'runnable' ? plan.items : []));
-  observe(() => (deps.observer ?? jobTelemetry).onChunkStarted?.({ jobId: job.id, backlogByModel: backlogByModel(job, items) }));
   const progress = chunkProgress(deps, message);
   progress.add(plans.length - plans.filter((plan) => plan.kind === 'runnable').length);
   // A line has settled once all its items have (an embeddings line may have several).
@@ -227,6 +227,8 @@ async function ranOutputs(
           onSettled,
           tenantId: job.tenantId,
           priority: 'batch',
+          // While the chunk can come back, its lines may wait for their GPU pool up to the job's deadline; on its last delivery they go to Bedrock.
+          ...(options.canRetry === true ? { completesBy: job.expiresAt * 1000 } : {}),
         })
       : [];
   await progress.close();
@@ -236,11 +238,14 @@ async function ranOutputs(
       : [];
   const unfinished = outcomes.filter(isUnfinished).length;
   if (unfinished + passing.length > 0) {
-    const cause: RetryCause = passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === 'rate_limit_exceeded')
+    const failedWith = (code: string) => passing.some((outcome) => outcome.status === 'failed' && outcome.error.code === code);
+    const cause: RetryCause = failedWith('rate_limit_exceeded')
       ? 'rate_limited'
-      : passing.length > 0
-        ? 'backend_unavailable'
-        : 'deadline';
+      : failedWith(CapacityPendingError.code)
+        ? 'gpu_capacity_pending'
+        : passing.length > 0
+          ? 'backend_unavailable'
+          : 'deadline';
     logger.info('chunk not finished (deadline, or failures that may pass); it goes back to the queue', {
       jobId: message.jobId,
       chunk: message.chunk.index,
@@ -295,18 +300,6 @@ async function addUsage(deps: RunChunkDeps, tenantId: string, outputs: readonly 
   }
 }
 
-/** The job's lines still to do, shared among the models of this chunk's items in proportion. */
-function backlogByModel(job: Job, items: ReadonlyArray<{ route: string }>): Record<string, number> {
-  if (items.length === 0) return {};
-  const remaining = Math.max(0, job.requestCounts.total - job.requestCounts.completed - job.requestCounts.failed);
-  const counts = new Map<string, number>();
-  for (const item of items) {
-    const { modelId } = parseRoute(item.route);
-    counts.set(modelId, (counts.get(modelId) ?? 0) + 1);
-  }
-  return Object.fromEntries([...counts].map(([model, count]) => [model, Math.round((remaining * count) / items.length)]));
-}
-
 /**
  * Writes this attempt's two part files, then records the chunk done (once, across all
  * deliveries), adds its tokens to the tenant's usage and asks for the finalize after the
@@ -329,11 +322,14 @@ export async function recordChunkOutputs(
   const written = (output: LineOutput) => (format === 'bedrock' ? bedrockRecord(output.line, output.echo) : output.line);
   // Both parts always exist once a chunk is recorded, so finalize can read them without asking.
   await Promise.all([
+    // Their line counts go with them, so finalize can copy a large part without reading it.
     deps.objects.write(job.source.bucket, jobKeys.chunkResults(jobId, chunk.index, attempt), toJsonl(results.map(written)), {
       contentType: JSONL,
+      metadata: countedPartMetadata(results.length),
     }),
     deps.objects.write(job.source.bucket, jobKeys.chunkErrors(jobId, chunk.index, attempt), toJsonl(errors.map(written)), {
       contentType: JSONL,
+      metadata: countedPartMetadata(errors.length),
     }),
   ]);
   const counts: ChunkCounts = {
@@ -360,6 +356,8 @@ export async function recordChunkOutputs(
     jobId,
     chunk: chunk.index,
     attempt,
+    // From the chunk's start here: the benchmark places each chunk on the job's timeline with it.
+    durationMs: deps.now() - started,
     ...counts,
     chunksDone: after.chunksDone,
     chunksTotal: after.chunksTotal,

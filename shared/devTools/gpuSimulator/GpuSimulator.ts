@@ -1,18 +1,29 @@
+import { ContinuousBatcher, type Sequence } from './ContinuousBatcher';
 import { GpuScheduler, SchedulerClosedError, SubmissionCancelledError } from './GpuScheduler';
 import { SimulatorError } from './errors';
 import { FaultInjector } from './faults';
-import { DEFAULT_SIMULATOR_CONFIG, applyConfigPatch, maxItemsPerSecond, type Face, type SimulatorConfig } from './SimulatorConfig';
+import {
+  DEFAULT_SIMULATOR_CONFIG,
+  applyConfigPatch,
+  maxItemsPerSecond,
+  maxSequencesPerSecond,
+  type Face,
+  type SimulatorConfig,
+} from './SimulatorConfig';
 import { SimulatorStats, type SimulatorStatsSnapshot } from './SimulatorStats';
 
 /** The longest delay a Node timer takes (about 24.8 days): a hung request's wait, for all practical purposes for ever. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * The simulated GPU server without its HTTP skin: configuration, the scheduler, fault
+ * The simulated GPU server without its HTTP skin: configuration, its two engines, fault
  * injection and stats. Faces describe a request as {@link GpuWork}; this decides its fate
- * on arrival (poison, overload, faults), queues its items and waits for the passes. Chat
- * answers then decode at `tokensPerSecond` ({@link Generation}); a client that goes away
- * (its abort signal) leaves the queue or stops decoding, and is counted as cancelled.
+ * on arrival (poison, overload, faults), then hands it to an engine: embeddings to the
+ * forward passes of {@link GpuScheduler}, text generation (chat, Converse, completions) to
+ * the continuous batching of {@link ContinuousBatcher}, whose steps set the pace of every
+ * token ({@link Generation}). The two stand for two servers (an embedding model and a chat
+ * model do not share a GPU), behind one URL. A client that goes away (its abort signal)
+ * leaves the queue or stops decoding, and is counted as cancelled.
  */
 
 /** One request as the GPU sees it. */
@@ -20,7 +31,7 @@ export interface GpuWork {
   face: Face;
   /** Stats key, e.g. `chat.completions`, `converse`. */
   route: string;
-  /** Items the request puts on the queue. */
+  /** Items the request puts on the queue (for a generation: its sequences). */
   items: number;
   promptTokens: number;
   completionTokens: number;
@@ -32,13 +43,13 @@ export interface GpuWork {
 export type GenerationOutcome = 'complete' | 'cancelled' | 'broken';
 
 /**
- * A chat answer being decoded after its first pass: {@link run} emits its completion
- * tokens at `tokensPerSecond` and stops as soon as the client goes away.
+ * A chat answer being decoded after its first token: {@link run} emits its completion
+ * tokens at the pace of the engine's steps and stops as soon as the client goes away.
  */
 export interface Generation {
   /**
-   * Emits tokens `[from, to)` as they are generated (several at once when the rate allows,
-   * all at once at `tokensPerSecond` 0). Resolves with the outcome; never rejects.
+   * Emits tokens `[from, to)` as they are generated: those generated before the call at
+   * once, then one per engine step. Resolves with the outcome; never rejects.
    */
   run(emit?: (from: number, to: number) => void): Promise<GenerationOutcome>;
 }
@@ -47,6 +58,7 @@ export interface Generation {
 export class GpuSimulator {
   private current: SimulatorConfig;
   private readonly scheduler: GpuScheduler;
+  private readonly batcher: ContinuousBatcher;
   private readonly statistics: SimulatorStats;
   private readonly faults: FaultInjector;
   private readonly sleeps = new Map<NodeJS.Timeout, () => void>();
@@ -61,6 +73,11 @@ export class GpuSimulator {
       settings: () => this.current,
       onPassStart: (_items, busy) => this.statistics.recordPassStart(busy),
       onPassEnd: (pass) => this.statistics.recordPass(pass),
+    });
+    this.batcher = new ContinuousBatcher({
+      settings: () => this.current,
+      onStep: (step) => this.statistics.recordStep(step),
+      onFinished: (sequence) => this.statistics.recordSequence(sequence.promptTokens, sequence.completionTokens),
     });
   }
 
@@ -80,16 +97,21 @@ export class GpuSimulator {
     this.current = next;
     if (reseed) this.faults.reset(next.seed);
     this.scheduler.poke();
+    this.batcher.poke();
     return this.config;
   }
 
-  /** The counters, with the live queue state and the throughput ceiling. */
+  /** The counters, with the live queue state and the throughput ceilings. */
   stats(): SimulatorStatsSnapshot {
+    const shape = this.statistics.sequenceShape();
     return this.statistics.snapshot({
       slots: this.current.slots,
-      queuedItems: this.scheduler.queuedItems,
+      queuedItems: this.scheduler.queuedItems + this.batcher.waitingSequences,
       busySlots: this.scheduler.busySlots,
       maxItemsPerSecond: maxItemsPerSecond(this.current),
+      running: this.batcher.runningSequences,
+      waiting: this.batcher.waitingSequences,
+      maxSequencesPerSecond: shape ? maxSequencesPerSecond(this.current, shape) : null,
     });
   }
 
@@ -110,14 +132,34 @@ export class GpuSimulator {
   }
 
   /**
-   * Runs one request through the GPU: settles when its items are done (and any injected
-   * slowness has passed). Counts its completion tokens as generated at once.
+   * Runs one request through the GPU and settles when it is done (and any injected
+   * slowness has passed): its items through the embedding passes, or, when `sequences` is
+   * given, each of them through the generation engine to its last token.
    * @throws SimulatorError for poison, overload, injected errors and throttles; `cancelled`
-   * when `signal` aborts while its items wait.
+   * when `signal` aborts first.
    */
-  async process(work: GpuWork, signal?: AbortSignal): Promise<void> {
-    const decision = await this.admit(work, signal);
-    this.statistics.recordTokens(work.face, work.promptTokens, work.completionTokens);
+  async process(
+    work: GpuWork,
+    signal?: AbortSignal,
+    sequences?: ReadonlyArray<{ promptTokens: number; completionTokens: number }>,
+  ): Promise<void> {
+    const decision = await this.decide(work, signal);
+    this.statistics.recordQueued(work.face, work.route, work.items, this.queuedItems() + work.items);
+    if (sequences) {
+      this.statistics.recordTokens(work.face, work.promptTokens, 0);
+      const added = sequences.map((shape) => this.enqueue(work.face, shape.promptTokens, shape.completionTokens, signal));
+      const outcomes = await Promise.all(added.map((sequence) => sequence.done));
+      if (outcomes.some((outcome) => outcome !== 'complete')) {
+        for (const sequence of added) this.batcher.stop(sequence);
+        if (this.closed) throw new SimulatorError('unavailable', new SchedulerClosedError().message);
+        const unproduced = added.reduce((sum, sequence) => sum + sequence.completionTokens - sequence.produced, 0);
+        this.statistics.recordCancelled(work.face, unproduced);
+        throw new SimulatorError('cancelled', new SubmissionCancelledError().message);
+      }
+    } else {
+      await this.submitPasses(work, signal);
+      this.statistics.recordTokens(work.face, work.promptTokens, work.completionTokens);
+    }
     if (decision.slowMs > 0) {
       this.statistics.recordFault(work.face, 'slowed');
       await this.sleep(decision.slowMs);
@@ -125,14 +167,21 @@ export class GpuSimulator {
   }
 
   /**
-   * Starts a chat answer of `work.completionTokens` tokens: decides its fate, queues it and
-   * waits for the pass that yields its first token. Errors come from here, before any
+   * Starts a chat answer of `work.completionTokens` tokens: decides its fate, queues it in
+   * the generation engine and waits for its first token. Errors come from here, before any
    * byte of an answer; what follows (the {@link Generation}) only fails mid-stream, when
    * `stream` is set and `midStreamErrorRate` says so.
    * @throws SimulatorError as {@link process} does.
    */
   async begin(work: GpuWork, options: { signal: AbortSignal; stream: boolean }): Promise<Generation> {
-    const decision = await this.admit(work, options.signal);
+    const decision = await this.decide(work, options.signal);
+    this.statistics.recordQueued(work.face, work.route, work.items, this.queuedItems() + work.items);
+    const sequence = this.enqueue(work.face, work.promptTokens, work.completionTokens, options.signal);
+    try {
+      await sequence.firstToken;
+    } catch (error) {
+      throw this.engineError(work, error);
+    }
     this.statistics.recordTokens(work.face, work.promptTokens, 0);
     if (decision.slowMs > 0) {
       this.statistics.recordFault(work.face, 'slowed');
@@ -140,60 +189,80 @@ export class GpuSimulator {
     }
     if (options.stream) this.statistics.recordFault(work.face, 'streamed');
     const breaks = options.stream && this.faults.breaksMidStream(work.face, this.current[work.face]);
-    return { run: (emit) => this.decode(work, options.signal, breaks, emit) };
+    return { run: (emit) => this.follow(work.face, sequence, options.signal, breaks, emit) };
   }
 
-  private async decode(
-    work: GpuWork,
+  /** Queues a sequence whose generated tokens are counted as they come. */
+  private enqueue(face: Face, promptTokens: number, completionTokens: number, signal?: AbortSignal): Sequence {
+    let counted = 0;
+    let sequence: Sequence;
+    try {
+      sequence = this.batcher.add(promptTokens, completionTokens, signal);
+    } catch (error) {
+      throw this.engineError({ face, completionTokens }, error);
+    }
+    sequence.onProduce = (produced) => {
+      this.statistics.recordTokens(face, 0, produced - counted);
+      counted = produced;
+    };
+    return sequence;
+  }
+
+  /** Emits a sequence's tokens as the engine makes them; stops it when its client goes away or the stream breaks. */
+  private async follow(
+    face: Face,
+    sequence: Sequence,
     signal: AbortSignal,
     breaks: boolean,
     emit: (from: number, to: number) => void = () => undefined,
   ): Promise<GenerationOutcome> {
-    const total = work.completionTokens;
-    const rate = this.current.tokensPerSecond;
-    let produced = 0;
-    const produce = (upTo: number): void => {
-      const to = Math.min(upTo, total);
-      if (to <= produced) return;
-      this.statistics.recordTokens(work.face, 0, to - produced);
-      const from = produced;
-      produced = to;
-      emit(from, to);
-    };
-    const startedAt = performance.now();
-    while (produced < total) {
-      if (signal.aborted) {
-        this.statistics.recordCancelled(work.face, total - produced);
+    let emitted = 0;
+    for (;;) {
+      if (breaks && sequence.produced > 0) {
+        emit(0, 1);
+        this.batcher.stop(sequence);
+        this.statistics.recordFault(face, 'midStreamErrors');
+        return 'broken';
+      }
+      if (sequence.produced > emitted && !signal.aborted) {
+        const from = emitted;
+        emitted = sequence.produced;
+        emit(from, emitted);
+      }
+      if (sequence.state === 'done' || signal.aborted) {
+        if (sequence.produced >= sequence.completionTokens && !signal.aborted) return 'complete';
+        this.batcher.stop(sequence);
+        this.statistics.recordCancelled(face, sequence.completionTokens - sequence.produced);
         return 'cancelled';
       }
-      if (produced === 0) {
-        produce(1);
-        if (breaks) {
-          this.statistics.recordFault(work.face, 'midStreamErrors');
-          return 'broken';
-        }
-        continue;
-      }
-      if (rate <= 0) {
-        produce(total);
-        continue;
-      }
-      const due = 1 + Math.floor(((performance.now() - startedAt) * rate) / 1000);
-      if (due > produced) {
-        produce(due);
-        continue;
-      }
-      await this.sleep(Math.max(1, (produced * 1000) / rate - (performance.now() - startedAt)), signal);
-      if (this.closed) {
-        this.statistics.recordCancelled(work.face, total - produced);
-        return 'cancelled';
-      }
+      await sequence.next();
     }
-    return 'complete';
   }
 
-  /** Poison, overload and faults on arrival, then the queue and the pass. */
-  private async admit(work: GpuWork, signal?: AbortSignal): Promise<{ slowMs: number }> {
+  private queuedItems(): number {
+    return this.scheduler.queuedItems + this.batcher.waitingSequences;
+  }
+
+  /** The queue's closed or cancelled errors as the faces answer them. */
+  private engineError(work: { face: Face; completionTokens: number }, error: unknown): unknown {
+    if (error instanceof SchedulerClosedError) return new SimulatorError('unavailable', error.message, { cause: error });
+    if (error instanceof SubmissionCancelledError) {
+      this.statistics.recordCancelled(work.face, work.completionTokens);
+      return new SimulatorError('cancelled', error.message, { cause: error });
+    }
+    return error;
+  }
+
+  private async submitPasses(work: GpuWork, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.scheduler.submit(work.items, signal);
+    } catch (error) {
+      throw this.engineError(work, error);
+    }
+  }
+
+  /** Poison, overload and faults on arrival. */
+  private async decide(work: GpuWork, signal?: AbortSignal): Promise<{ slowMs: number }> {
     const config = this.current;
     const marker = config.poisonMarker;
     if (marker !== '' && work.texts.some((text) => text.includes(marker))) {
@@ -202,9 +271,9 @@ export class GpuSimulator {
         code: 'poison_input',
       });
     }
-    if (config.maxQueueItems > 0 && this.scheduler.queuedItems + work.items > config.maxQueueItems) {
+    if (config.maxQueueItems > 0 && this.queuedItems() + work.items > config.maxQueueItems) {
       this.statistics.recordFault(work.face, 'overloaded');
-      throw new SimulatorError('unavailable', `the GPU queue is full (${this.scheduler.queuedItems} items waiting)`, {
+      throw new SimulatorError('unavailable', `the GPU queue is full (${this.queuedItems()} items waiting)`, {
         code: 'overloaded',
       });
     }
@@ -229,17 +298,6 @@ export class GpuSimulator {
       });
     }
 
-    this.statistics.recordQueued(work.face, work.route, work.items, this.scheduler.queuedItems + work.items);
-    try {
-      await this.scheduler.submit(work.items, signal);
-    } catch (error) {
-      if (error instanceof SchedulerClosedError) throw new SimulatorError('unavailable', error.message, { cause: error });
-      if (error instanceof SubmissionCancelledError) {
-        this.statistics.recordCancelled(work.face, work.completionTokens);
-        throw new SimulatorError('cancelled', error.message, { cause: error });
-      }
-      throw error;
-    }
     return { slowMs: decision.slowMs };
   }
 
@@ -266,6 +324,7 @@ export class GpuSimulator {
   close(): void {
     this.closed = true;
     this.scheduler.close();
+    this.batcher.close();
     for (const [timer, resolve] of [...this.sleeps]) {
       clearTimeout(timer);
       resolve();

@@ -50,6 +50,7 @@ export const FACES: readonly Face[] = ['openai', 'bedrock'];
 
 /** The whole configuration of a running simulator. */
 export const SimulatorConfigSchema = z.strictObject({
+  // Embeddings: forward passes over batches of items (GpuScheduler.ts).
   /** Fixed cost of one forward pass, in milliseconds. */
   passMs: nonNegative.max(600_000),
   /** Added cost of each item in a pass, in milliseconds. */
@@ -58,13 +59,24 @@ export const SimulatorConfigSchema = z.strictObject({
   slots: z.number().int().min(1).max(1024),
   /** Most items one pass takes from the queue. */
   maxItemsPerPass: z.number().int().min(1).max(100_000),
+  // Text generation (chat, Converse, legacy completions): continuous batching (ContinuousBatcher.ts).
+  /** Sequences generating at once (vLLM's `max_num_seqs`); the rest wait. */
+  maxNumSeqs: z.number().int().min(1).max(65_536),
+  /** Tokens one step may process, decode tokens first, then a prefill chunk (vLLM's `max_num_batched_tokens`). */
+  maxNumBatchedTokens: z.number().int().min(1).max(10_000_000),
+  /** Fixed cost of one engine step, in milliseconds. */
+  stepMs: nonNegative.max(60_000),
+  /** Added cost of a step per sequence decoding in it, in milliseconds: steps slow down as the batch grows. */
+  decodeMsPerSeq: nonNegative.max(60_000),
+  /** Added cost of a step per prompt token in its prefill chunk, in milliseconds. */
+  prefillMsPerToken: nonNegative.max(60_000),
   /** Embedding size when a request does not ask for one. */
   dimensions: z.number().int().min(1).max(16_384),
   /** Added to every face response, error or not. */
   addedLatencyMs: nonNegative.max(600_000),
   /**
-   * Decode speed of a chat answer after its first token (which the GPU pass produces), in
-   * tokens per second; 0 emits every token as soon as that pass ends.
+   * Cap on each sequence's decode speed, in tokens per second: no engine step is shorter
+   * than `1000 / tokensPerSecond` ms. 0: steps take what the knobs above say.
    */
   tokensPerSecond: nonNegative.max(1_000_000),
   /** Cap on completion tokens when a request gives none (OpenAI legacy default). */
@@ -116,6 +128,13 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   itemMs: 1.5,
   slots: 4,
   maxItemsPerPass: 64,
+  // Small steps, so tests and `npm start` answer a 40-token chat in about 45 ms; the
+  // benchmark states GPU-like values of its own (test/bench/run.ts).
+  maxNumSeqs: 256,
+  maxNumBatchedTokens: 8192,
+  stepMs: 1,
+  decodeMsPerSeq: 0.01,
+  prefillMsPerToken: 0.001,
   dimensions: 1024,
   addedLatencyMs: 0,
   tokensPerSecond: 0,
@@ -189,7 +208,7 @@ function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
 }
 
 /**
- * The best throughput the latency model allows, in items per second: every slot always
+ * The best throughput of the embedding passes, in items per second: every slot always
  * busy with full passes, `slots * maxItemsPerPass / (passMs + maxItemsPerPass * itemMs)`.
  * Batching is judged against this ceiling, not against earlier runs of our own.
  */
@@ -197,4 +216,41 @@ export function maxItemsPerSecond(config: Pick<SimulatorConfig, 'slots' | 'maxIt
   const passMs = config.passMs + config.maxItemsPerPass * config.itemMs;
   // A zero-cost pass still takes one timer tick (setTimeout clamps to 1 ms).
   return (config.slots * config.maxItemsPerPass * 1000) / Math.max(passMs, 1);
+}
+
+/** The shape of the generations a ceiling is computed for. */
+export interface GenerationShape {
+  /** Prompt tokens of one request (at least 1 is read). */
+  promptTokens: number;
+  /** Completion tokens of one request. */
+  completionTokens: number;
+}
+
+type GenerationKnobs = Pick<
+  SimulatorConfig,
+  'maxNumSeqs' | 'maxNumBatchedTokens' | 'stepMs' | 'decodeMsPerSeq' | 'prefillMsPerToken' | 'tokensPerSecond'
+>;
+
+/**
+ * The best throughput of the generation engine, in requests per second, for requests of
+ * P prompt and C completion tokens (S = maxNumSeqs, B = maxNumBatchedTokens):
+ *
+ *   1000 / ( stepMs × max(C / S, (P + C − 1) / B) + (C − 1) × decodeMsPerSeq + P × prefillMsPerToken )
+ *
+ * A request holds a place in the batch for C steps (the step that reads the end of its
+ * prompt yields its first token, each later step one more) and spends P + C − 1 tokens of
+ * step budget, so it needs at least max(C / S, (P + C − 1) / B) of a step's fixed cost;
+ * its C − 1 decode tokens and P prompt tokens add their own cost wherever they run. With
+ * `tokensPerSecond` set, a step lasts at least 1000 / tokensPerSecond ms, which also caps
+ * the result at S × tokensPerSecond / C. Tokens per second are the result times C.
+ * The engine reaches the bound when S sequences always run and the budget is never short.
+ */
+export function maxSequencesPerSecond(config: GenerationKnobs, shape: GenerationShape): number {
+  const prompt = Math.max(1, shape.promptTokens);
+  const completion = Math.max(1, shape.completionTokens);
+  const stepShare = Math.max(completion / config.maxNumSeqs, (prompt + completion - 1) / config.maxNumBatchedTokens);
+  const msPerRequest = config.stepMs * stepShare + (completion - 1) * config.decodeMsPerSeq + prompt * config.prefillMsPerToken;
+  const byKnobs = msPerRequest > 0 ? 1000 / msPerRequest : Number.POSITIVE_INFINITY;
+  const byFloor = config.tokensPerSecond > 0 ? (config.maxNumSeqs * config.tokensPerSecond) / completion : Number.POSITIVE_INFINITY;
+  return Math.min(byKnobs, byFloor);
 }

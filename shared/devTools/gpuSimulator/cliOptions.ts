@@ -15,6 +15,11 @@ const NUMBER_FLAGS = {
   'item-ms': 'itemMs',
   slots: 'slots',
   'max-items-per-pass': 'maxItemsPerPass',
+  'max-num-seqs': 'maxNumSeqs',
+  'max-num-batched-tokens': 'maxNumBatchedTokens',
+  'step-ms': 'stepMs',
+  'decode-ms-per-seq': 'decodeMsPerSeq',
+  'prefill-ms-per-token': 'prefillMsPerToken',
   dimensions: 'dimensions',
   'added-latency-ms': 'addedLatencyMs',
   'tokens-per-second': 'tokensPerSecond',
@@ -62,7 +67,9 @@ export const SIMULATOR_FLAGS: readonly string[] = [
 
 /** The usage text printed by `--help`. */
 export const SIMULATOR_USAGE = `usage: npm run simulator -- [--flag value ...]
-  --port N (default ${DEFAULT_SIMULATOR_PORT}, env SIM_PORT)   --pass-ms  --item-ms  --slots  --max-items-per-pass
+  --port N (default ${DEFAULT_SIMULATOR_PORT}, env SIM_PORT)
+  embeddings (forward passes): --pass-ms  --item-ms  --slots  --max-items-per-pass
+  generation (continuous batching): --max-num-seqs  --max-num-batched-tokens  --step-ms  --decode-ms-per-seq  --prefill-ms-per-token
   --dimensions  --added-latency-ms  --tokens-per-second  --default-max-tokens  --max-queue-items  --seed
   --poison-marker TEXT  --models a,b,c  --bedrock-models a,b  --strict-models true|false
   fault knobs, for both faces or one (--openai-error-rate, --bedrock-tokens-per-minute ...):

@@ -129,9 +129,11 @@ async function completions(context: RouteContext): Promise<HttpReply | StreamRep
   if (request.stream) return streamCompletion(context, request, prompts, replies);
   const promptTokens = prompts.reduce((sum, prompt) => sum + countTokens(prompt), 0);
   const completionTokens = replies.reduce((sum, reply) => sum + reply.completionTokens, 0);
+  // Each prompt is a sequence of its own in the generation engine, as on vLLM.
   await context.sim.process(
     { face: 'openai', route: 'completions', items: prompts.length, promptTokens, completionTokens, texts: prompts },
     context.signal,
+    prompts.map((prompt, index) => ({ promptTokens: countTokens(prompt), completionTokens: replies[index]?.completionTokens ?? 0 })),
   );
   return {
     status: 200,

@@ -1,7 +1,8 @@
 /**
  * The GPU simulator: an OpenAI-compatible and Bedrock-Runtime-compatible server whose
- * latency follows a GPU's (fixed cost per forward pass, cost per item, a few batch
- * slots, continuous batching), with deterministic outputs and fault knobs. Start it with
+ * latency follows a GPU's (embeddings: fixed cost per forward pass, cost per item, a few
+ * batch slots; generation: vLLM's continuous batching, steps over up to `maxNumSeqs`
+ * sequences), with deterministic outputs and fault knobs. Start it with
  * {@link startSimulator} (tests, the local platform) or `npm run simulator` (CLI).
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,8 @@ import {
   DEFAULT_SIMULATOR_CONFIG,
   applyConfigPatch,
   maxItemsPerSecond,
+  maxSequencesPerSecond,
+  type GenerationShape,
   type SimulatorConfig,
   type SimulatorConfigPatch,
 } from './SimulatorConfig';
@@ -63,8 +66,10 @@ export interface RunningSimulator {
   stats(): SimulatorStatsSnapshot;
   /** Zeroes the stats, as `POST /_sim/reset` does. */
   reset(): void;
-  /** The throughput ceiling of the current configuration, in items per second. */
+  /** The embedding passes' throughput ceiling of the current configuration, in items per second. */
   maxItemsPerSecond(): number;
+  /** The generation engine's ceiling for requests of `shape`, in requests per second (SimulatorConfig `maxSequencesPerSecond`). */
+  maxSequencesPerSecond(shape: GenerationShape): number;
   /** Stops listening, drops open connections and cancels pending passes. */
   close(): Promise<void>;
 }
@@ -255,6 +260,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     stats: () => sim.stats(),
     reset: () => sim.reset(),
     maxItemsPerSecond: () => maxItemsPerSecond(sim.config),
+    maxSequencesPerSecond: (shape) => maxSequencesPerSecond(sim.config, shape),
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         sim.close();

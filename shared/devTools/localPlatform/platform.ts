@@ -44,7 +44,11 @@ export interface LocalPlatformOptions {
   s3Port?: number;
   sqsPort?: number;
   eventsPort?: number;
-  /** Invocations at once per SQS event source. Default 2. */
+  /**
+   * A cap on invocations at once per SQS event source, below the event's
+   * `maximumConcurrency` and the function's `reservedConcurrency`. Without it and them,
+   * the pollers scale as Lambda's up to 1,000.
+   */
   sqsConcurrency?: number;
   /**
    * Replaces every queue's VisibilityTimeout (seconds), so a failed message is retried in

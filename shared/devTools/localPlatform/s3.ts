@@ -14,6 +14,13 @@ import FilesystemStore from 's3rver/lib/stores/filesystem';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './awsChunkedDecoder';
 import { LOOPBACK, closeServer, listenOnLoopback } from './listenOnLoopback';
 import { CONDITION_HEADERS, evaluateConditions, hasConditions, type ConditionOutcome } from './s3Conditional';
+import {
+  answerAbortMultipartUpload,
+  answerUploadPartCopy,
+  isAbortMultipartUpload,
+  isUploadPartCopy,
+  refuseSmallParts,
+} from './s3Multipart';
 
 /** An object created or removed, with what S3 puts in the notification about it. */
 export interface S3ObjectEvent {
@@ -68,13 +75,15 @@ interface S3Request {
 /**
  * Starts s3rver on 127.0.0.1 in a fresh temporary directory (removed on close) or in
  * `directory` (kept, so the objects survive a restart), silent,
- * path-style only, accepting any credentials like the other stand-ins. Three gaps of
- * s3rver are closed here: aws-chunked bodies (the SDK's streamed uploads) are decoded
+ * path-style only, accepting any credentials like the other stand-ins. The gaps of
+ * s3rver closed here: aws-chunked bodies (the SDK's streamed uploads) are decoded
  * instead of stored with their framing; responses carry `x-amz-request-id`/`x-amz-id-2`;
  * byte ranges follow RFC 9110 (s3rver answers `bytes=0-0` with the whole object and
  * reads `bytes=-N` as the first N+1 bytes); conditional GET, HEAD and PUT are answered as
  * S3 answers them (s3rver ignores `If-Match`, so a read pinned to an ETag would read
- * whatever is there): see {@link evaluateConditions}.
+ * whatever is there): see {@link evaluateConditions}; UploadPartCopy and AbortMultipartUpload are
+ * served (s3rver answers NotImplemented and MethodNotAllowed), and CompleteMultipartUpload refuses a part but the last under
+ * 5 MiB with EntityTooSmall, as S3 does (s3rver joins any parts): see `s3Multipart.ts`.
  */
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const kept = options.directory !== undefined;
@@ -86,6 +95,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   const requests = new AsyncLocalStorage<S3Request>();
   fixByteRanges(s3rver.store, () => requests.getStore());
   writeObjectsWhole(s3rver.store);
+  refuseSmallParts(s3rver.store);
   let lastSequencer = 0;
   s3rver.on('event', (event: S3rver.Event) => {
     const request = requests.getStore();
@@ -136,6 +146,14 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     };
     response.setHeader('x-amz-request-id', context.requestId);
     response.setHeader('x-amz-id-2', context.hostId);
+    if (isUploadPartCopy(request)) {
+      void answerUploadPartCopy(s3rver.store, request, response, context.requestId);
+      return;
+    }
+    if (isAbortMultipartUpload(request)) {
+      void answerAbortMultipartUpload(s3rver.store, request, response, context.requestId);
+      return;
+    }
     const target = conditionalObjectOf(request);
     if (!target) {
       requests.run(context, () => handle(request, response));

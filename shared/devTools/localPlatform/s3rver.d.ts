@@ -47,6 +47,19 @@ declare module 's3rver' {
         metadata: Record<string, string>;
       }): Promise<{ size: number; md5: string }>;
       putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+      /** Stores part `partNumber` of an upload (a file under the bucket's `uploads/<uploadId>/`). */
+      putPart(
+        bucket: string,
+        uploadId: string,
+        partNumber: number | string,
+        content: NodeJS.ReadableStream,
+      ): Promise<{ size: number; md5: string }>;
+      /** Joins the parts named into the upload's object. */
+      putObjectMultipart(
+        bucket: string,
+        uploadId: string,
+        parts: Array<{ number: number; etag: string }>,
+      ): Promise<{ size: number; md5: string }>;
     }
 
     /** What s3rver emits as `event` for each object created or deleted. */
@@ -79,6 +92,16 @@ declare module 's3rver/lib/models/account' {
   }
   const AWSAccount: { registry: Map<string, Account>; DUMMY_ACCOUNT: Account };
   export = AWSAccount;
+}
+
+declare module 's3rver/lib/models/error' {
+  /** s3rver's S3 error: answered as S3's XML error document, `detail` as its extra elements. */
+  class S3Error extends Error {
+    constructor(code: string, message?: string, detail?: Record<string, string | number>);
+    code: string;
+    status: number;
+  }
+  export = S3Error;
 }
 
 declare module 's3rver/lib/stores/filesystem' {

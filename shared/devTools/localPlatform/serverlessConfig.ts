@@ -20,6 +20,8 @@ export interface SqsEventConfig {
   batchSize?: number;
   maximumBatchingWindow?: number;
   functionResponseType?: string;
+  /** The event source's most invocations at once (Lambda's ScalingConfig.MaximumConcurrency, 2–1000). */
+  maximumConcurrency?: number;
 }
 
 /** A `schedule` event: EventBridge rule expressions (`rate(5 minutes)`, `cron(…)`). */
@@ -69,6 +71,8 @@ export interface FunctionConfig {
   /** The function's own `environment` only (provider.environment is separate). */
   environment: Record<string, EnvironmentValue>;
   events: FunctionEventConfig[];
+  /** `reservedConcurrency`: the most instances of the function at once, if set. */
+  reservedConcurrency?: number;
 }
 
 /** An authorizer under `provider.httpApi.authorizers`. */
@@ -206,6 +210,7 @@ function toFunction(
     events: (Array.isArray(definition.events) ? definition.events : []).map((event, index) =>
       toEvent(event, `functions.${name}.events[${index}]`),
     ),
+    ...(definition.reservedConcurrency !== undefined ? { reservedConcurrency: Number(definition.reservedConcurrency) } : {}),
   };
 }
 
@@ -235,6 +240,7 @@ function toEvent(event: unknown, where: string): FunctionEventConfig {
       ...(sqs.batchSize !== undefined ? { batchSize: Number(sqs.batchSize) } : {}),
       ...(sqs.maximumBatchingWindow !== undefined ? { maximumBatchingWindow: Number(sqs.maximumBatchingWindow) } : {}),
       ...(typeof sqs.functionResponseType === 'string' ? { functionResponseType: sqs.functionResponseType } : {}),
+      ...(sqs.maximumConcurrency !== undefined ? { maximumConcurrency: Number(sqs.maximumConcurrency) } : {}),
     };
   }
   if (name === 'schedule') {

@@ -30,8 +30,16 @@ export interface SqsEventSourceOptions {
   maximumBatchingWindowSeconds?: number;
   /** `functionResponseType: ReportBatchItemFailures`. */
   reportBatchItemFailures?: boolean;
-  /** Invocations at once (Lambda scales pollers with the queue). Default 2. */
+  /**
+   * Most invocations at once: the least of the event's `maximumConcurrency`, the
+   * function's reserved concurrency and a local cap. Default 1,000 (Lambda's most batches
+   * one SQS mapping processes at once).
+   */
   concurrency?: number;
+  /** Pollers added per minute while receives keep finding messages. Default 300 (Lambda's). */
+  scaleUpPerMinute?: number;
+  /** How often the poller count is reconsidered (ms). Default 1,000. */
+  scaleIntervalMs?: number;
   /** Long-poll wait of each receive; short so that stopping is quick. Default 2. */
   pollWaitSeconds?: number;
   logger?: LocalLogger;
@@ -51,19 +59,55 @@ const WORKING_INVOCATION_MS = 250;
 const SQS_MAX_BATCH = 10;
 
 /**
+ * Lambda's SQS scaling (standard queues): five batches at once as soon as messages are
+ * there, up to 300 more pollers a minute while messages are still available, at most
+ * 1,000 (or the mapping's maximum concurrency); back to as few as two when traffic is low.
+ */
+const LAMBDA_BURST_CONCURRENCY = 5;
+const LAMBDA_QUIET_CONCURRENCY = 2;
+const LAMBDA_SCALE_UP_PER_MINUTE = 300;
+const LAMBDA_MAX_CONCURRENCY = 1_000;
+
+/** How far the event source scaled: pollers (each runs one invocation at a time) and invocations at once. */
+export interface SqsEventSourceScaling {
+  /** The cap: `concurrency` as configured. */
+  maxConcurrency: number;
+  pollers: number;
+  peakPollers: number;
+  peakInFlight: number;
+  /** Pollers added beyond the quiet ones because receives found messages, and pollers ended by an empty receive. */
+  added: number;
+  retired: number;
+}
+
+/**
  * Polls a queue and invokes a function as Lambda's SQS event source mapping does: up to
  * `batchSize` messages per invocation (gathered for up to `maximumBatchingWindowSeconds`),
  * as a real SQS event; on success the batch is deleted; with ReportBatchItemFailures only
  * the messages the function did not name; after a throw or a timeout none, so they come
  * back after the queue's visibility timeout and, past maxReceiveCount, land in its DLQ.
+ *
+ * Its pollers scale as Lambda's do: two while the queue is quiet, five once a receive
+ * finds messages, then up to `scaleUpPerMinute` more a minute for as long as the latest
+ * receive found messages (the backlog the pollers see), never above `concurrency`; a
+ * poller whose receive comes back empty ends while more than two run.
  */
 export class SqsEventSource {
   private readonly abort = new AbortController();
-  private readonly loops: Array<Promise<void>> = [];
+  private readonly loops = new Set<Promise<void>>();
   private readonly logger: LocalLogger;
   private readonly batchSize: number;
   private readonly windowMs: number;
+  private readonly maxConcurrency: number;
+  private readonly quietConcurrency: number;
+  private readonly burstConcurrency: number;
   private running = 0;
+  private pollers = 0;
+  /** Whether the latest receive, of any poller, found messages. */
+  private backlogSeen = false;
+  /** Pollers that may still be added this minute's worth (Lambda's 300 a minute). */
+  private scaleAllowance = 0;
+  private readonly counters = { peakPollers: 0, peakInFlight: 0, added: 0, retired: 0 };
   /** Running mean of how long working invocations take (milliseconds), for injected crashes. */
   private typicalMs: number | undefined;
   /** The URL of the queue's dead-letter queue (undefined: it has none), looked up once. */
@@ -73,6 +117,9 @@ export class SqsEventSource {
     this.logger = options.logger ?? consoleLogger;
     this.batchSize = Math.max(1, options.batchSize ?? 10);
     this.windowMs = Math.max(0, options.maximumBatchingWindowSeconds ?? 0) * 1000;
+    this.maxConcurrency = Math.max(1, Math.floor(options.concurrency ?? LAMBDA_MAX_CONCURRENCY));
+    this.quietConcurrency = Math.min(LAMBDA_QUIET_CONCURRENCY, this.maxConcurrency);
+    this.burstConcurrency = Math.min(LAMBDA_BURST_CONCURRENCY, this.maxConcurrency);
   }
 
   /** Invocations running right now. */
@@ -80,10 +127,16 @@ export class SqsEventSource {
     return this.running;
   }
 
-  /** Starts the pollers (one per unit of concurrency). */
+  /** How far the pollers scaled so far. */
+  get scaling(): SqsEventSourceScaling {
+    return { maxConcurrency: this.maxConcurrency, pollers: this.pollers, ...this.counters };
+  }
+
+  /** Starts the quiet pollers, and the scaling that adds more while messages keep coming. */
   start(): void {
-    if (this.loops.length || this.stopped) return;
-    for (let index = 0; index < Math.max(1, this.options.concurrency ?? 2); index += 1) this.loops.push(this.poll());
+    if (this.loops.size || this.stopped) return;
+    this.addPollers(this.quietConcurrency);
+    if (this.maxConcurrency > this.burstConcurrency) this.track(this.scale());
   }
 
   /**
@@ -92,7 +145,7 @@ export class SqsEventSource {
    */
   async stop(graceMs = 10_000): Promise<boolean> {
     this.abort.abort();
-    const settled = Promise.allSettled(this.loops).then(() => true);
+    const settled = Promise.allSettled([...this.loops]).then(() => true);
     const timer = sleep(graceMs, false, { ref: false });
     const finished = await Promise.race([settled, timer]);
     if (!finished) this.logger.error(`${this.label} ${this.running} invocation(s) still running after ${graceMs} ms; not waiting for them`);
@@ -107,34 +160,83 @@ export class SqsEventSource {
     return `[sqs ${this.options.queue.name} → ${this.options.fn.functionName}]`;
   }
 
-  private async poll(): Promise<void> {
+  private track(loop: Promise<void>): void {
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
+  }
+
+  private addPollers(count: number, scaled = false): void {
+    for (let index = 0; index < count && this.pollers < this.maxConcurrency && !this.stopped; index += 1) {
+      this.pollers += 1;
+      if (scaled) this.counters.added += 1;
+      this.counters.peakPollers = Math.max(this.counters.peakPollers, this.pollers);
+      this.track(this.poll());
+    }
+  }
+
+  /** Every `scaleIntervalMs`: while the latest receive found messages, more pollers, at Lambda's pace. */
+  private async scale(): Promise<void> {
+    const intervalMs = this.options.scaleIntervalMs ?? 1000;
+    const perMinute = this.options.scaleUpPerMinute ?? LAMBDA_SCALE_UP_PER_MINUTE;
     while (!this.stopped) {
-      let messages: Message[];
-      try {
-        messages = await this.gather();
-      } catch (error) {
-        if (this.stopped) return;
-        this.logger.error(`${this.label} ReceiveMessage failed; retrying in 1 s`, error);
-        await sleep(1000, undefined, { signal: this.abort.signal }).catch(() => undefined);
-        continue;
+      const woke = await sleep(intervalMs, true, { signal: this.abort.signal, ref: false }).catch(() => false);
+      if (!woke) return;
+      this.scaleAllowance = Math.min(perMinute, this.scaleAllowance + (perMinute * intervalMs) / 60_000);
+      if (!this.backlogSeen) continue;
+      const added = Math.min(Math.floor(this.scaleAllowance), this.maxConcurrency - this.pollers);
+      if (added <= 0) continue;
+      this.scaleAllowance -= added;
+      this.addPollers(added, true);
+    }
+  }
+
+  /** What a receive tells of the backlog: messages there bring the pollers up to five at once. */
+  private noteReceive(count: number): void {
+    this.backlogSeen = count > 0;
+    if (count > 0 && this.pollers < this.burstConcurrency) this.addPollers(this.burstConcurrency - this.pollers, true);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        let messages: Message[];
+        try {
+          messages = await this.gather();
+        } catch (error) {
+          if (this.stopped) return;
+          this.logger.error(`${this.label} ReceiveMessage failed; retrying in 1 s`, error);
+          await sleep(1000, undefined, { signal: this.abort.signal }).catch(() => undefined);
+          continue;
+        }
+        if (!messages.length) {
+          // Traffic is low: scale back towards the quiet pollers.
+          if (this.pollers > this.quietConcurrency) {
+            this.counters.retired += 1;
+            return;
+          }
+          continue;
+        }
+        if (this.stopped) {
+          await this.release(messages);
+          return;
+        }
+        this.running += 1;
+        this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.running);
+        try {
+          await this.invoke(messages);
+        } finally {
+          this.running -= 1;
+        }
       }
-      if (!messages.length) continue;
-      if (this.stopped) {
-        await this.release(messages);
-        return;
-      }
-      this.running += 1;
-      try {
-        await this.invoke(messages);
-      } finally {
-        this.running -= 1;
-      }
+    } finally {
+      this.pollers -= 1;
     }
   }
 
   /** One batch: what the first receive gives, then more within the window (or while receives come back full). */
   private async gather(): Promise<Message[]> {
     const messages = await this.receive(Math.min(SQS_MAX_BATCH, this.batchSize), this.options.pollWaitSeconds ?? 2);
+    this.noteReceive(messages.length);
     if (!messages.length) return messages;
     const deadline = Date.now() + this.windowMs;
     let last = messages.length;
@@ -350,6 +452,7 @@ export interface SqsEventSourcesOptions {
   functionFor(key: string): LocalFunction;
   local: LocalResources;
   client: SQSClient;
+  /** A local cap on each source's invocations at once, below the event's and the function's own. */
   concurrency?: number;
   pollWaitSeconds?: number;
   /**
@@ -382,6 +485,10 @@ export function startSqsEventSources(options: SqsEventSourcesOptions): SqsEventS
           `${where}: queue ${queue.name} has a visibility timeout of ${queue.visibilityTimeoutSeconds} s, less than the function's timeout of ${fnConfig.timeoutSeconds} s; Lambda refuses this mapping`,
         );
       }
+      // Lambda caps a mapping at its maximum concurrency and the function's reserved concurrency; the local cap on top.
+      const caps = [event.maximumConcurrency, fnConfig.reservedConcurrency, options.concurrency].filter(
+        (cap): cap is number => cap !== undefined && Number.isFinite(cap) && cap > 0,
+      );
       sources.push(
         new SqsEventSource({
           client: options.client,
@@ -391,7 +498,7 @@ export function startSqsEventSources(options: SqsEventSourcesOptions): SqsEventS
           ...(event.batchSize !== undefined ? { batchSize: event.batchSize } : {}),
           ...(event.maximumBatchingWindow !== undefined ? { maximumBatchingWindowSeconds: event.maximumBatchingWindow } : {}),
           reportBatchItemFailures: event.functionResponseType === 'ReportBatchItemFailures',
-          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+          ...(caps.length ? { concurrency: Math.min(...caps) } : {}),
           ...(options.pollWaitSeconds !== undefined ? { pollWaitSeconds: options.pollWaitSeconds } : {}),
           ...(options.logger ? { logger: options.logger } : {}),
           ...(options.faults ? { faults: { faults: options.faults, functionKey: fnConfig.name } } : {}),

@@ -5,7 +5,8 @@
  * SQS_PORT (9324), EVENTS_PORT (4010) — 0 means any free port — INFER_API_KEY (sk-local,
  * tenant `local`), INFER_ADMIN_KEY (sk-local-admin, an admin key of tenant `local`),
  * INFER_API_KEY_2 (tenant `local-2`, optional), INFER_QUIET=1 (no request
- * or event lines), LOCAL_SQS_CONCURRENCY (2 invocations at once per queue),
+ * or event lines), LOCAL_SQS_CONCURRENCY (a cap on invocations at once per queue; without
+ * it the pollers scale as Lambda's, up to an event's `maximumConcurrency`),
  * LOCAL_VISIBILITY_TIMEOUT_SECONDS (replaces every queue's), LOCAL_QUEUE_VISIBILITY_TIMEOUTS
  * (by queue logical id, `IngestQueue:60`, before that) and LOCAL_SCHEDULE_INTERVAL_MS
  * (replaces every schedule's period); for the fault suite, LOCAL_SQS_DUPLICATE_RATE,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { listServedModels } from './listServedModels';
 
 /** How a pool learns which models its servers serve. */
 export interface ServedModelsOptions {
@@ -21,9 +21,6 @@ interface Listing {
 }
 
 const DEFAULT_LIST_TIMEOUT_MS = 2_000;
-
-/** The OpenAI model list, as vLLM, TGI and Ollama answer it; only the ids matter. */
-const ModelList = z.object({ data: z.array(z.object({ id: z.string() })) });
 
 /**
  * Which server of a pool serves which model, from each server's `GET /v1/models`
@@ -73,20 +70,12 @@ export class ServedModels {
   }
 
   /** The ids a server lists, or `undefined` when it is down, slow or answers anything but a model list. */
-  async #list(server: string): Promise<Set<string> | undefined> {
+  #list(server: string): Promise<Set<string> | undefined> {
     // Only its own timeout: callers share this listing, so one caller leaving must not mark the server down.
-    const signal = AbortSignal.timeout(this.#options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS);
-    try {
-      const response = await this.#options.fetch(`${server}/v1/models`, {
-        headers: { accept: 'application/json', ...this.#options.headers },
-        signal,
-      });
-      if (!response.ok) return undefined;
-      const parsed = ModelList.safeParse(await response.json());
-      return parsed.success ? new Set(parsed.data.data.map((entry) => entry.id)) : undefined;
-    } catch {
-      // Refused, reset, timed out or not JSON: the server is not fit for work right now.
-      return undefined;
-    }
+    return listServedModels(server, {
+      headers: this.#options.headers,
+      signal: AbortSignal.timeout(this.#options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS),
+      fetch: this.#options.fetch,
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import type { Backend, BackendResolver, BatchItem, Clock, ItemResult } from '../../../shared/batchingCore/types';
+import { GPU_LIKE } from '../simulatorProcess';
 import { percentile, round } from '../stats';
 
 /**
@@ -13,7 +14,7 @@ import { percentile, round } from '../stats';
  *
  * The level it measures is one core (one container) serving both tenants: the
  * in-container fair queue. Workloads (full run): tenant A drops a 20,000-line job at 0 s
- * and floods real-time requests at 150/s (over half the engine's ceiling) for the first
+ * and floods real-time requests at 100/s (about two thirds of the engine's ceiling) for the first
  * 10 s; tenant B drops a 200-line job at 2 s and sends a steady 10 real-time requests/s
  * for 20 s. Side by side: each tenant alone, both with fair sharing, both with fair
  * sharing off (first come, first served). A last set: eight bursts of 64 real-time
@@ -75,29 +76,30 @@ export interface FairnessResult {
 }
 
 export const FAIRNESS_FULL: FairnessOptions = {
-  // A step of 8 ms plus 0.04 ms a sequence decoding and 4 µs a prompt token; 100-token prompts, 50-token answers.
+  // The simulator's GPU-like engine of every benchmark item (test/bench/simulatorProcess.ts); 100-token prompts, answers of 50 tokens on average.
   gpu: {
-    maxNumSeqs: 256,
-    maxNumBatchedTokens: 8_192,
-    stepMs: 8,
-    decodeMsPerSeq: 0.04,
-    prefillMsPerToken: 0.004,
+    maxNumSeqs: GPU_LIKE.maxNumSeqs,
+    maxNumBatchedTokens: GPU_LIKE.maxNumBatchedTokens,
+    stepMs: GPU_LIKE.stepMs,
+    decodeMsPerSeq: GPU_LIKE.decodeMsPerSeq,
+    prefillMsPerToken: GPU_LIKE.prefillMsPerToken,
     promptTokens: 100,
     completionTokens: 50,
   },
-  a: { jobLines: 20_000, floodPerSecond: 150, floodSeconds: 10 },
+  a: { jobLines: 20_000, floodPerSecond: 100, floodSeconds: 10 },
   b: { jobLines: 200, jobAtMs: 2_000, tricklePerSecond: 10, trickleSeconds: 20 },
   burst: { requests: 64, atMs: 3_000, count: 8, everyMs: 1_000 },
   realtimeReserve: 0.25,
-  // For steps within 1.5× of an idle engine's: (1.5 − 1) × 8 ms, less about 0.7 ms of
-  // prefill a step, over 0.04 ms a sequence, is 83 of the 256 sequences: 0.3 of the limit.
-  realtimeLoadShare: 0.3,
+  // For steps within 1.5× of an idle engine's: (1.5 − 1) × 12 ms over what each running
+  // sequence adds to a step (0.04 ms decoding, and 100 × 0.02 ms of prompt every 50 steps)
+  // is 0.29 of the 256 sequences; a little under, for the prompt B's own request adds: 0.25.
+  realtimeLoadShare: 0.25,
 };
 
 /** `--quick` and `--smoke`: A's job and flood a tenth as long, B's job and the burst sooner. */
 export const FAIRNESS_QUICK: FairnessOptions = {
   ...FAIRNESS_FULL,
-  a: { jobLines: 2_000, floodPerSecond: 150, floodSeconds: 1 },
+  a: { jobLines: 2_000, floodPerSecond: 100, floodSeconds: 1 },
   b: { jobLines: 200, jobAtMs: 300, tricklePerSecond: 10, trickleSeconds: 3 },
   burst: { requests: 64, atMs: 300, count: 8, everyMs: 500 },
 };

@@ -39,7 +39,11 @@ import { median, round } from '../stats';
  * parse, validate, batch, call, serialise result lines, write parts, record the chunk).
  * Two references price the transport alone: the same calls the provider makes (one per
  * chat request, one per 64 embeddings inputs), as bare POSTs whose JSON answer is parsed,
- * with the global `fetch` (what the provider uses) and with `node:http` and a keep-alive agent.
+ * with the global `fetch` and with `node:http` and a keep-alive agent.
+ *
+ * The cost of a call (issue 16, item 2): CPU per chat request through the core and the
+ * provider, against the bare `node:http` keep-alive POST of the same call to the same
+ * server, both measured in the same rounds ({@link CallCost}); the goal is within ×2.
  */
 
 export type Stage =
@@ -69,9 +73,22 @@ export interface OverheadOptions {
   rounds: number;
 }
 
+/** CPU per chat request through core + provider against the bare `node:http` POST, side by side. */
+export interface CallCost {
+  coreMicrosPerRequest: number;
+  bareNodeHttpMicrosPerRequest: number;
+  /** Median over rounds of core ÷ bare, each pair measured in the same round. */
+  ratio: number;
+  rounds: number[];
+}
+
+/** The goal of issue 16: a call through core and provider costs at most twice the bare POST. */
+export const CALL_COST_GOAL = 2;
+
 /** Item 3's result: median µs of CPU per request, and its ratio to the bare parse+stringify. */
 export interface OverheadResult {
   options: OverheadOptions;
+  callCost: CallCost;
   kinds: Record<
     'chat' | 'embeddings',
     { stages: Array<{ stage: Stage; microsPerRequest: number; ratioToBare: number; rounds: number[] }> }
@@ -247,7 +264,7 @@ export async function runOverhead(
   log: (line: string) => void,
 ): Promise<OverheadResult> {
   const previous = await simulator.config();
-  await simulator.updateConfig({ passMs: 0, itemMs: 0 });
+  await simulator.updateConfig({ passMs: 0, itemMs: 0, stepMs: 0, decodeMsPerSeq: 0, prefillMsPerToken: 0, tokensPerSecond: 0 });
   try {
     const catalogue = simulatorCatalogue(simulator.url);
     const config = benchConfig(simulator.url, catalogue, { MAX_LINES_PER_JOB: String(options.lines + 1) });
@@ -361,9 +378,24 @@ export async function runOverhead(
         }),
       };
       log(`  item 3 ${kind}: ${result.kinds[kind].stages.map((s) => `${s.stage} ${s.microsPerRequest} µs`).join(', ')}`);
+      if (kind === 'chat') {
+        const core = samples.get('core + provider (HTTP)')!;
+        const bareHttp = samples.get('bare HTTP: node:http')!;
+        const ratios = core.map((micros, i) => micros / bareHttp[i]!);
+        result.callCost = {
+          coreMicrosPerRequest: round(median(core), 1),
+          bareNodeHttpMicrosPerRequest: round(median(bareHttp), 1),
+          ratio: round(median(ratios), 2),
+          rounds: ratios.map((ratio) => round(ratio, 2)),
+        };
+        log(
+          `  item 3 CPU per chat call: core + provider ${result.callCost.coreMicrosPerRequest} µs, bare node:http ${result.callCost.bareNodeHttpMicrosPerRequest} µs (×${result.callCost.ratio}; goal ≤ ×${CALL_COST_GOAL})`,
+        );
+      }
     }
     return result;
   } finally {
-    await simulator.updateConfig({ passMs: previous.passMs, itemMs: previous.itemMs });
+    const { passMs, itemMs, stepMs, decodeMsPerSeq, prefillMsPerToken, tokensPerSecond } = previous;
+    await simulator.updateConfig({ passMs, itemMs, stepMs, decodeMsPerSeq, prefillMsPerToken, tokensPerSecond });
   }
 }

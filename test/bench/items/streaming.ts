@@ -10,9 +10,10 @@ import { median, round } from '../stats';
  * platform's real-time use case (`chatCompletionStream`: the batching core, the router
  * and the real providers) on each face of the simulator: the OpenAI face as a GPU
  * server, with SSE, and the Bedrock face through ConverseStream and the real SDK client.
- * The simulator emits tokens at `tokensPerSecond` after its first forward pass, as a GPU
- * server decodes; the item shows the first token arriving after one pass, not after the
- * whole generation. Requests run one at a time, so each is timed alone.
+ * The simulator generates by continuous batching: the step that reads the prompt yields
+ * the first token, each later step one more, no faster than `tokensPerSecond` (set for the
+ * item); the item shows the first token arriving after one step, not after the whole
+ * generation. Requests run one at a time, so each is timed alone.
  */
 
 /** How item 7 runs. */
@@ -36,7 +37,7 @@ export interface StreamingFace {
 /** Item 7's result. */
 export interface StreamingResult {
   options: StreamingOptions;
-  simulator: { passMs: number; tokensPerSecond: number };
+  simulator: { stepMs: number; tokensPerSecond: number };
   faces: StreamingFace[];
 }
 
@@ -97,7 +98,7 @@ export async function runStreaming(
       await measureFace('bedrock (ConverseStream)', simulatorCatalogue(simulator.url, { bedrockOnly: true }), simulator.url, options),
     );
     log(`  bedrock face: first token ${faces[1]!.firstTokenMs} ms of ${faces[1]!.totalMs} ms`);
-    return { options, simulator: { passMs: before.passMs, tokensPerSecond: options.tokensPerSecond }, faces };
+    return { options, simulator: { stepMs: before.stepMs, tokensPerSecond: options.tokensPerSecond }, faces };
   } finally {
     await simulator.updateConfig({ tokensPerSecond: before.tokensPerSecond });
   }

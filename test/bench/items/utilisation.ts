@@ -7,15 +7,21 @@ import { embeddingItems } from '../../../shared/realtime/embeddingsRequests';
 import { OpenAiCompatibleProvider } from '../../../shared/providers/openai/OpenAiCompatibleProvider';
 import { benchConfig, firstBackend, simulatorCatalogue } from '../benchCatalogue';
 import { loadDataLoader } from '../dataloaderContender';
+import type { SimulatorConfig } from '../../../shared/devTools/gpuSimulator/SimulatorConfig';
+import type { GenerationStats } from '../../../shared/devTools/gpuSimulator/SimulatorStats';
 import type { SimulatorProcess } from '../simulatorProcess';
 import { median, nowMs, percentile, round } from '../stats';
 
 /**
  * Item 1, backend utilisation: the GPU simulator configured like a GPU server, and the
- * same demand pushed through three clients side by side — the batching core, one request
- * per call with the core's concurrency, and `dataloader` with its defaults — for
- * embeddings (lists batched into one call) and chat (one call per request). Each client's
- * throughput is reported as a fraction of the best the simulator's settings allow.
+ * same demand pushed through three clients side by side, each at its best: the batching
+ * core; one request per call with the same budget of items in flight as the core
+ * (`maxConcurrency` calls of up to `maxBatchItems` items each); and `dataloader` with
+ * `maxBatchSize` set to the backend's batch. Embeddings go as lists batched into one call,
+ * chat as one call per request. Each client's throughput is reported as a fraction of the
+ * best the simulator's settings allow: for embeddings the passes' ceiling
+ * (`maxItemsPerSecond`), for chat the generation engine's ceiling for the requests sent
+ * (`maxSequencesPerSecond`, at the prompt and completion tokens the simulator counted).
  *
  * The demand is a closed loop: `callers` concurrent callers each send a request and, when
  * it is answered, the next, until `requests` have been answered. Every client sees the
@@ -43,10 +49,13 @@ export interface RoundFigures {
   p50Ms: number;
   p99Ms: number;
   failed: number;
-  /** What the simulator saw: calls, mean items per forward pass, busy-slot utilisation. */
+  /** What the simulator saw: calls; mean items per forward pass (embeddings) or sequences decoding per step (chat). */
   calls: number;
-  meanItemsPerPass: number;
-  simulatorUtilisation: number | null;
+  meanBatch: number;
+  /** Delivered items over the simulator's active span, against its ceiling (not slot time, which a small pass fills too). */
+  simulatorBusy: number | null;
+  /** The ceiling this round was judged against, items per second. */
+  bestPerSecond: number;
   /** The core's adaptive concurrency limit for the backend when the round ended (core contenders only). */
   finalLimit?: number;
 }
@@ -63,11 +72,26 @@ export interface ContenderResult {
 /** Item 1's result. */
 export interface UtilisationResult {
   simulator: { passMs: number; itemMs: number; slots: number; maxItemsPerPass: number; maxItemsPerSecond: number; formula: string };
+  /** The chat ceiling: the generation engine's knobs, the requests' shape, and the formula with them. */
+  chatSimulator: {
+    maxNumSeqs: number;
+    maxNumBatchedTokens: number;
+    stepMs: number;
+    decodeMsPerSeq: number;
+    prefillMsPerToken: number;
+    promptTokens: number;
+    completionTokens: number;
+    maxRequestsPerSecond: number;
+    formula: string;
+  } | null;
   workload: UtilisationOptions;
   kinds: Record<Kind, { contenders: ContenderResult[]; coreVsPerRequest: number; coreVsDataloader: number | null }>;
 }
 
 type Send = (index: number) => Promise<boolean>;
+
+/** dataloader's `maxBatchSize`: the inputs one embeddings call of the core carries. */
+const DATALOADER_BATCH = 64;
 
 /** A client ready for a round; a core also tells its adaptive limit. */
 interface Prepared {
@@ -133,7 +157,11 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
         })
       : client.chat({ model: backend.model, messages: [{ role: 'user', content: questionOf(index) }], maxTokens: 16 });
 
-  const batchItems = kind === 'embeddings' ? `${Math.min(backend.maxBatchItems, 64)} items a call` : '1 item a call';
+  const perCall = kind === 'embeddings' ? Math.min(backend.maxBatchItems, 64) : 1;
+  const batchItems = `${perCall} item${perCall === 1 ? '' : 's'} a call`;
+  // The core may have maxConcurrency calls of perCall items out at once: the per-request
+  // client gets as many one-item calls.
+  const inFlight = backend.maxConcurrency * perCall;
   const list: Contender[] = [
     {
       name: 'core',
@@ -160,10 +188,10 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
     })(),
     {
       name: 'per-request',
-      setup: `one request per call, at most ${backend.maxConcurrency} calls in flight (the core's maxConcurrency)`,
+      setup: `one request per call, at most ${inFlight} calls in flight (the core's budget: ${backend.maxConcurrency} calls × ${perCall} items)`,
       prepare() {
         const client = provider();
-        const limit = semaphore(backend.maxConcurrency);
+        const limit = semaphore(inFlight);
         return {
           send: (index) =>
             limit(() => callOnce(client, index)).then(
@@ -189,21 +217,26 @@ function contenders(kind: Kind, simulatorUrl: string, catalogue: ModelCatalogue)
       name: 'dataloader',
       setup:
         kind === 'embeddings'
-          ? `dataloader ${loaded.version}, defaults (batch per tick, no maxBatchSize); batch function: one embeddings call with the list`
-          : `dataloader ${loaded.version}, defaults (batch per tick); batch function: one chat call per key, all at once`,
+          ? `dataloader ${loaded.version}, batch per tick, maxBatchSize ${DATALOADER_BATCH}; batch function: one embeddings call with the list`
+          : `dataloader ${loaded.version}, batch per tick, maxBatchSize ${DATALOADER_BATCH}; batch function: one chat call per key, all at once`,
       prepare() {
         const client = provider();
-        const loader = new loaded.DataLoader<number, unknown>(async (keys) => {
-          if (kind === 'embeddings') {
-            const results = await client.embed(backend.model, keys.map(textOf)).catch((error: Error) => keys.map(() => error));
-            return results.map((result) => (result instanceof Error ? result : result.ok ? result.value : new Error(result.error.message)));
-          }
-          return Promise.all(
-            keys.map((index) =>
-              callOnce(client, index).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-            ),
-          );
-        });
+        const loader = new loaded.DataLoader<number, unknown>(
+          async (keys) => {
+            if (kind === 'embeddings') {
+              const results = await client.embed(backend.model, keys.map(textOf)).catch((error: Error) => keys.map(() => error));
+              return results.map((result) =>
+                result instanceof Error ? result : result.ok ? result.value : new Error(result.error.message),
+              );
+            }
+            return Promise.all(
+              keys.map((index) =>
+                callOnce(client, index).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+              ),
+            );
+          },
+          { maxBatchSize: DATALOADER_BATCH },
+        );
         return {
           send: (index) =>
             loader.load(index).then(
@@ -241,7 +274,7 @@ async function drive(send: Send, requests: number, callers: number): Promise<{ s
 function medianFigures(rounds: RoundFigures[]): RoundFigures | null {
   if (rounds.length === 0) return null;
   const pick = (key: keyof RoundFigures) =>
-    round(median(rounds.map((r) => r[key] ?? Number.NaN)), key === 'fractionOfBest' || key === 'simulatorUtilisation' ? 4 : 2);
+    round(median(rounds.map((r) => r[key] ?? Number.NaN)), key === 'fractionOfBest' || key === 'simulatorBusy' ? 4 : 2);
   return {
     seconds: pick('seconds'),
     itemsPerSecond: pick('itemsPerSecond'),
@@ -250,8 +283,31 @@ function medianFigures(rounds: RoundFigures[]): RoundFigures | null {
     p99Ms: pick('p99Ms'),
     failed: pick('failed'),
     calls: pick('calls'),
-    meanItemsPerPass: pick('meanItemsPerPass'),
-    simulatorUtilisation: pick('simulatorUtilisation'),
+    meanBatch: pick('meanBatch'),
+    simulatorBusy: pick('simulatorBusy'),
+    bestPerSecond: pick('bestPerSecond'),
+  };
+}
+
+function nullableRound(value: number | null, digits: number): number | null {
+  return value === null ? null : round(value, digits);
+}
+
+/** The chat ceiling of a round, with its formula written out. */
+function chatCeiling(settings: SimulatorConfig, generation: GenerationStats): UtilisationResult['chatSimulator'] {
+  const p = round(generation.meanPromptTokens, 1);
+  const c = round(generation.meanCompletionTokens, 1);
+  const { maxNumSeqs: s, maxNumBatchedTokens: b, stepMs, decodeMsPerSeq, prefillMsPerToken } = settings;
+  return {
+    maxNumSeqs: s,
+    maxNumBatchedTokens: b,
+    stepMs,
+    decodeMsPerSeq,
+    prefillMsPerToken,
+    promptTokens: p,
+    completionTokens: c,
+    maxRequestsPerSecond: round(generation.maxSequencesPerSecond ?? Number.NaN, 1),
+    formula: `1000 / (stepMs × max(C/S, (P+C−1)/B) + (C−1) × decodeMsPerSeq + P × prefillMsPerToken) = 1000 / (${stepMs} × max(${c}/${s}, (${p}+${c}−1)/${b}) + (${c}−1) × ${decodeMsPerSeq} + ${p} × ${prefillMsPerToken}) requests/s`,
   };
 }
 
@@ -273,6 +329,7 @@ export async function runUtilisation(
       maxItemsPerSecond: round(best, 1),
       formula: `slots × maxItemsPerPass / (passMs + maxItemsPerPass × itemMs) = ${settings.slots} × ${settings.maxItemsPerPass} / (${settings.passMs} + ${settings.maxItemsPerPass} × ${settings.itemMs}) ms`,
     },
+    chatSimulator: null,
     workload: options,
     kinds: {} as UtilisationResult['kinds'],
   };
@@ -295,21 +352,25 @@ export async function runUtilisation(
         const finalLimit = prepared.limit?.();
         const stats = await simulator.stats();
         const itemsPerSecond = options.requests / run.seconds;
+        const generation = stats.generation;
+        const bestPerSecond = kind === 'embeddings' ? best : (generation.maxSequencesPerSecond ?? Number.NaN);
+        if (kind === 'chat') result.chatSimulator = chatCeiling(settings, generation);
         const figures: RoundFigures = {
           seconds: round(run.seconds, 3),
           itemsPerSecond: round(itemsPerSecond, 1),
-          fractionOfBest: round(itemsPerSecond / best, 4),
+          fractionOfBest: round(itemsPerSecond / bestPerSecond, 4),
           p50Ms: round(percentile(run.latencies, 50), 1),
           p99Ms: round(percentile(run.latencies, 99), 1),
           failed: run.failed,
           calls: stats.faces.openai.requests,
-          meanItemsPerPass: round(stats.passes.meanItems, 1),
-          simulatorUtilisation: stats.utilisation === null ? null : round(stats.utilisation, 4),
+          meanBatch: round(kind === 'embeddings' ? stats.passes.meanItems : generation.meanDecodeBatch, 1),
+          simulatorBusy: nullableRound(kind === 'embeddings' ? stats.delivered : generation.delivered, 4),
+          bestPerSecond: round(bestPerSecond, 1),
           ...(finalLimit === undefined ? {} : { finalLimit }),
         };
         rounds.get(contender.name)!.push(figures);
         log(
-          `  item 1 ${kind} round ${r + 1}/${options.rounds} ${contender.name}: ${figures.itemsPerSecond} items/s (${(figures.fractionOfBest * 100).toFixed(1)}% of best), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failed} failed, ${figures.calls} calls, ${figures.meanItemsPerPass} items/pass${finalLimit === undefined ? '' : `, core limit at the end ${finalLimit}`}`,
+          `  item 1 ${kind} round ${r + 1}/${options.rounds} ${contender.name}: ${figures.itemsPerSecond} items/s (${(figures.fractionOfBest * 100).toFixed(1)}% of best), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failed} failed, ${figures.calls} calls, ${figures.meanBatch} ${kind === 'embeddings' ? 'items/pass' : 'sequences/step'}, simulator busy ${(100 * (figures.simulatorBusy ?? 0)).toFixed(1)}% of ${figures.bestPerSecond}/s${finalLimit === undefined ? '' : `, core limit at the end ${finalLimit}`}`,
         );
       }
     }

@@ -1,6 +1,6 @@
 import { finalizeJob } from '../../../shared/batchJobs/finalize/finalizeJob';
 import { runChunk } from '../../../shared/batchJobs/run/runChunk';
-import type { ChunkDemand, ChunkReport, JobEndReport } from '../../../shared/batchJobs/job/JobObserver';
+import type { ChunkReport, JobEndReport } from '../../../shared/batchJobs/job/JobObserver';
 import { chatLine, chunkMessage, createJob, JOB_ID, later, makeWorld, putInput, TENANT } from './jobWorld';
 
 describe('per-job metrics (JobObserver)', () => {
@@ -24,25 +24,6 @@ describe('per-job metrics (JobObserver)', () => {
       { jobId: JOB_ID, tenantId: TENANT, lines: 2, durationMs: 0, backlogLines: 0, backlogChunks: 0 },
     ]);
     expect(ends).toEqual([{ jobId: JOB_ID, tenantId: TENANT, status: 'completed', lines: 4, durationSeconds: expect.any(Number) }]);
-  });
-
-  it("tells each model's pool the batch lines waiting for it as each chunk starts", async () => {
-    // Prepare: four lines of one model, in two chunks.
-    const world = makeWorld();
-    const demands: ChunkDemand[] = [];
-    const observer = { onChunkStarted: (report: ChunkDemand) => demands.push(report) };
-    const lines = [chatLine('c1', 'a'), chatLine('c2', 'b'), chatLine('c3', 'c'), chatLine('c4', 'd')];
-    const { etag, chunks: plans } = await putInput(world, lines, [2, 2]);
-    await createJob(world, { chunksTotal: 2, total: 4, etag });
-
-    // Act
-    for (const plan of plans) await runChunk({ ...world.worker, observer }, chunkMessage(plan, etag), { deadline: later() });
-
-    // Assess: the job's lines not yet done, this chunk's included
-    expect(demands).toEqual([
-      { jobId: JOB_ID, backlogByModel: { 'chat-a': 4 } },
-      { jobId: JOB_ID, backlogByModel: { 'chat-a': 2 } },
-    ]);
   });
 
   it('records the chunk even when the observer throws', async () => {

@@ -1,4 +1,5 @@
 import { FAKE_CATALOGUE, fakeInferenceRuntime } from '../../helpers/fakeProviderWorld';
+import type { ModelCatalogue } from '../../../shared/domain/catalogue';
 import type { ChatCall, ChatResult, EmbeddingInput, EmbeddingResult } from '../../../shared/domain/inference';
 import type { ItemResult } from '../../../shared/batchingCore/types';
 import { BackendRejectedError } from '../../../shared/errors/backendErrors';
@@ -58,8 +59,8 @@ export const embeddingLine = (customId: string, input: string | string[]) =>
  * Everything a worker and a finalize step need, in memory, with a real batching core over
  * a model router whose backends are fake providers; ids count up so outputs are stable.
  */
-export function makeWorld() {
-  const { router, core, providers } = fakeInferenceRuntime(catalogue, (id) => new PoisonAwareProvider(id));
+export function makeWorld(models: ModelCatalogue = catalogue) {
+  const { router, core, providers } = fakeInferenceRuntime(models, (id) => new PoisonAwareProvider(id));
   const jobs = new MemoryJobStore();
   const objects = new MemoryObjectStore();
   const files = new MemoryFileStore();

@@ -110,6 +110,7 @@ describe('InferenceTelemetry', () => {
     // Assess
     expect(published.map((blob) => blob.dimensions)).toEqual([
       { model: 'gpt-oss-20b', backend: 'none' },
+      { pool: 'gpt-oss-20b' },
       { model: 'gpt-oss-20b', code: 'all_backends_unavailable' },
     ]);
     expect(published.every((blob) => blob.metadata?.tenant === 'acme')).toBe(true);

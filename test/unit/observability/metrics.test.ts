@@ -8,6 +8,8 @@ async function withEmf(
     metrics: typeof import('../../../shared/observability/metrics');
     withMetrics: typeof import('../../../shared/observability/withMetrics');
     jobs: typeof import('../../../shared/observability/jobTelemetry');
+    pools: typeof import('../../../shared/observability/poolMetrics');
+    inference: typeof import('../../../shared/observability/inferenceTelemetry');
   }) => Promise<void>,
 ): Promise<string> {
   const saved = { disabled: process.env.POWERTOOLS_METRICS_DISABLED, init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE };
@@ -25,6 +27,8 @@ async function withEmf(
         metrics: require('../../../shared/observability/metrics'),
         withMetrics: require('../../../shared/observability/withMetrics'),
         jobs: require('../../../shared/observability/jobTelemetry'),
+        pools: require('../../../shared/observability/poolMetrics'),
+        inference: require('../../../shared/observability/inferenceTelemetry'),
       };
     });
     await act(modules);
@@ -105,14 +109,30 @@ describe('metrics (Powertools EMF)', () => {
 
   it('publishes the batch backlog of each GPU pool with the pool as a dimension', async () => {
     // Act
-    const output = await withEmf(async ({ jobs }) => {
-      jobs.jobTelemetry.onChunkStarted!({ jobId: 'batch_1', backlogByModel: { 'gpt-oss-20b': 300, 'gpt-oss-120b': 100 } });
+    const output = await withEmf(async ({ pools }) => {
+      pools.publishPoolBacklog({ 'gpt-oss-20b': 300, 'gpt-oss-120b': 0 });
     });
-    // Assess
+    // Assess: one line per pool, an idle pool's 0 included
     const lines = emfLines(output);
     expect(emfSum(lines, 'PoolBacklog', { pool: 'gpt-oss-20b' })).toBe(300);
-    expect(emfSum(lines, 'PoolBacklog', { pool: 'gpt-oss-120b' })).toBe(100);
+    expect(emfSum(lines, 'PoolBacklog', { pool: 'gpt-oss-120b' })).toBe(0);
+    expect(lines).toHaveLength(2);
     expect(lines[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'pool'], ['service']]);
+  });
+
+  it("adds each real-time request's seconds in the core to its pool's busy time, served or not, so that requests from any container add up", async () => {
+    // Act: two requests of one model from two telemetry instances (two containers), one of another
+    const output = await withEmf(async ({ inference }) => {
+      const first = new inference.InferenceTelemetry();
+      const second = new inference.InferenceTelemetry();
+      first.onRequest({ modelId: 'gpt-oss-20b', kind: 'chat', backendId: 'gpu-chat:gpt-oss-20b', latencyMs: 1_500, ok: true });
+      second.onRequest({ modelId: 'gpt-oss-20b', kind: 'chat', latencyMs: 500, ok: false, code: 'backend_unavailable' });
+      second.onRequest({ modelId: 'gpt-oss-120b', kind: 'chat', backendId: 'bedrock:x', latencyMs: 2_000, ok: true });
+    });
+    // Assess: Sum per minute / 60 = requests in flight on average
+    const lines = emfLines(output);
+    expect(emfSum(lines, 'PoolBusySeconds', { pool: 'gpt-oss-20b' })).toBe(2);
+    expect(emfSum(lines, 'PoolBusySeconds', { pool: 'gpt-oss-120b' })).toBe(2);
   });
 
   it('publishes nothing while metrics are disabled', async () => {

@@ -198,8 +198,8 @@ describe('GPU simulator, Bedrock face', () => {
   });
 
   it('throws ServiceUnavailableException when the queue is over maxQueueItems', async () => {
-    // Prepare
-    sim.updateConfig({ slots: 1, passMs: 200, maxQueueItems: 1 });
+    // Prepare: a batch of one sequence, 50 ms a token, so the others wait.
+    sim.updateConfig({ maxNumSeqs: 1, tokensPerSecond: 20, maxQueueItems: 1 });
 
     // Act
     const outcomes = await Promise.all(
@@ -210,7 +210,7 @@ describe('GPU simulator, Bedrock face', () => {
         ),
       ),
     );
-    sim.updateConfig({ slots: 4, passMs: 5, maxQueueItems: 0 });
+    sim.updateConfig({ maxNumSeqs: 256, tokensPerSecond: 0, maxQueueItems: 0 });
 
     // Assess
     expect(outcomes).toContain('ok');

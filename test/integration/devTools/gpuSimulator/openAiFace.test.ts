@@ -197,20 +197,24 @@ describe('GPU simulator, OpenAI face', () => {
     expect(afterAll).toMatchObject({ count: 3, items: 75, maxItems: 64, histogram: { '10': 1, '64': 1, '1': 1 } });
   });
 
-  it('shares passes between concurrent chat requests (continuous batching)', async () => {
-    // Prepare
-    sim.updateConfig({ slots: 1, passMs: 300 });
+  it('runs concurrent chat requests in one batch of engine steps (continuous batching)', async () => {
+    // Prepare: steps of 30 ms, so ten requests arriving together find the engine between steps.
+    sim.updateConfig({ stepMs: 30 });
 
     // Act
     const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(`concurrent ${i}`)));
+    sim.updateConfig({ stepMs: DEFAULT_SIMULATOR_CONFIG.stepMs });
 
-    // Assess: the first arrival may start a pass alone; the rest share the next one.
+    // Assess: the ten decode side by side, so the steps are about one answer's worth, not ten.
     expect(replies.every((reply) => reply.status === 200)).toBe(true);
     const stats = sim.stats();
-    expect(stats.passes.items).toBe(10);
-    expect(stats.passes.count).toBeLessThanOrEqual(2);
+    const longest = Math.max(...replies.map((reply) => reply.json.usage.completion_tokens as number));
+    expect(stats.generation).toMatchObject({ sequences: 10, peakRunning: 10, running: 0, waiting: 0 });
+    expect(stats.generation.steps).toBeLessThanOrEqual(longest + 2);
+    const shape = { promptTokens: stats.generation.meanPromptTokens, completionTokens: stats.generation.meanCompletionTokens };
+    expect(stats.generation.maxSequencesPerSecond).toBeCloseTo(sim.maxSequencesPerSecond(shape), 6);
+    expect(stats.passes.count).toBe(0);
     expect(stats.faces.openai.byRoute['chat.completions']).toEqual({ requests: 10, items: 10 });
-    expect(stats.queue.peakBusySlots).toBe(1);
   });
 
   it('refuses unknown models with 404 model_not_found when strict', async () => {

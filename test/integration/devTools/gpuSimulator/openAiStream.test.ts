@@ -53,7 +53,12 @@ describe('GPU simulator, OpenAI streaming', () => {
     await sim.close();
   });
   beforeEach(() => {
-    sim.updateConfig({ passMs: 5, tokensPerSecond: 0, openai: DEFAULT_SIMULATOR_CONFIG.openai });
+    sim.updateConfig({
+      passMs: 5,
+      tokensPerSecond: 0,
+      maxNumSeqs: DEFAULT_SIMULATOR_CONFIG.maxNumSeqs,
+      openai: DEFAULT_SIMULATOR_CONFIG.openai,
+    });
     sim.reset();
   });
 
@@ -234,9 +239,9 @@ describe('GPU simulator, OpenAI streaming', () => {
     expect(sim.stats().queue.inFlightRequests).toBe(0);
   });
 
-  it('cancels a non-streamed request whose client leaves while it waits for a slot, freeing its place in the queue', async () => {
-    // Prepare: one slot, busy with a long pass.
-    sim.updateConfig({ slots: 1, passMs: 300 });
+  it('cancels a non-streamed request whose client leaves while it waits for a place in the batch, freeing it', async () => {
+    // Prepare: a batch of one sequence, busy with an answer of 16 tokens at 50 ms each.
+    sim.updateConfig({ maxNumSeqs: 1, tokensPerSecond: 20 });
     const post = (content: string, signal?: AbortSignal) =>
       fetch(`${sim.url}/v1/chat/completions`, {
         method: 'POST',
@@ -250,16 +255,17 @@ describe('GPU simulator, OpenAI streaming', () => {
 
     // Act
     await new Promise((resolve) => setTimeout(resolve, 50));
+    const waiting = sim.stats().generation.waiting;
     controller.abort();
     await first;
     await second;
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    sim.updateConfig({ slots: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
-    // Assess: the aborted request never reached a pass.
+    // Assess: the aborted request never reached the batch.
     const stats = sim.stats();
+    expect(waiting).toBe(1);
     expect(stats.faces.openai).toMatchObject({ cancelled: 1, statuses: { '200': 1, '499': 1 } });
-    expect(stats.passes.items).toBe(1);
+    expect(stats.generation).toMatchObject({ sequences: 1, peakRunning: 1, waiting: 0, running: 0 });
     expect(stats.queue.items).toBe(0);
   });
 

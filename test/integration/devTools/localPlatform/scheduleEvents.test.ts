@@ -79,6 +79,12 @@ describe('schedule events', () => {
         ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/inference-platform-local-ExpireJobsEventsRuleSchedule1',
       },
       {
+        functionKey: 'poolBacklog',
+        expression: 'rate(1 minute)',
+        intervalMs: 50,
+        ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/inference-platform-local-PoolBacklogEventsRuleSchedule1',
+      },
+      {
         functionKey: 'batchInference',
         expression: 'rate(2 minutes)',
         intervalMs: 50,

@@ -332,6 +332,52 @@ describe('SQS event source mapping (local pollers)', () => {
     expect(consumer.stats.maxConcurrent).toBe(2);
   });
 
+  it("scales its pollers as Lambda's under a backlog: two while quiet, five at the first messages, more while receives find messages, never above the maximum", async () => {
+    // Prepare: every invocation holds its message until released, so only more pollers take more.
+    const { queue } = await newQueue();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const consumer = fakeFunction(() => released, 30);
+    const source = startSource({ queue, fn: consumer.fn, batchSize: 1, concurrency: 12, scaleIntervalMs: 20 });
+    const quiet = source.scaling;
+
+    // Act
+    await send(
+      queue,
+      Array.from({ length: 40 }, (_, index) => `m${index}`),
+    );
+    await waitUntil('the maximum concurrency', () => consumer.stats.maxConcurrent === 12);
+    const underBacklog = source.scaling;
+    release();
+    // The queue's visibility timeout is 1 s: held messages come back, so count bodies, not invocations.
+    const bodies = () => new Set(consumer.events.flatMap((event) => event.Records.map((record) => record.body)));
+    await waitUntil('every message', () => bodies().size === 40);
+    await waitUntil('the quiet pollers again', () => source.scaling.pollers === 2);
+
+    // Assess
+    expect(quiet).toMatchObject({ maxConcurrency: 12, pollers: 2, peakPollers: 2, peakInFlight: 0, added: 0 });
+    // 2 to start, then 10 added (3 at the first messages, 7 by the scaling steps), none more.
+    expect(underBacklog).toMatchObject({ pollers: 12, peakPollers: 12, peakInFlight: 12, added: 10 });
+    expect(consumer.stats.maxConcurrent).toBe(12);
+    expect(source.scaling.peakPollers).toBe(12);
+    expect(source.scaling.retired).toBe(source.scaling.added);
+  });
+
+  it('adds no poller while receives find nothing', async () => {
+    // Prepare
+    const { queue } = await newQueue();
+    const consumer = fakeFunction(() => undefined);
+
+    // Act: many scaling steps over an empty queue.
+    const source = startSource({ queue, fn: consumer.fn, concurrency: 50, scaleIntervalMs: 5 });
+    await sleep(200);
+
+    // Assess
+    expect(source.scaling).toMatchObject({ pollers: 2, peakPollers: 2, added: 0, retired: 0 });
+  });
+
   it('stops receiving at once and waits for the invocations in flight', async () => {
     // Prepare
     const { queue } = await newQueue();
@@ -486,6 +532,55 @@ describe('SQS event source mapping (local pollers)', () => {
         ownClient.destroy();
         await ownSqs.close();
       }
+    });
+
+    it("caps each source at the least of the event's maximumConcurrency, the function's reservedConcurrency and the local cap", async () => {
+      // Prepare
+      const config = parseServerlessConfig(`
+service: svc
+provider: { name: aws, timeout: 10 }
+functions:
+  capped:
+    handler: functions/capped.handler
+    reservedConcurrency: 7
+    events:
+      - sqs: { arn: { 'Fn::GetAtt': [Capped, Arn] }, maximumConcurrency: 3 }
+  reserved:
+    handler: functions/reserved.handler
+    reservedConcurrency: 7
+    events:
+      - sqs: { arn: { 'Fn::GetAtt': [Reserved, Arn] } }
+  open:
+    handler: functions/open.handler
+    events:
+      - sqs: { arn: { 'Fn::GetAtt': [Open, Arn] } }
+resources:
+  Resources:
+    Capped: { Type: 'AWS::SQS::Queue', Properties: { QueueName: cap-capped, VisibilityTimeout: 30 } }
+    Reserved: { Type: 'AWS::SQS::Queue', Properties: { QueueName: cap-reserved, VisibilityTimeout: 30 } }
+    Open: { Type: 'AWS::SQS::Queue', Properties: { QueueName: cap-open, VisibilityTimeout: 30 } }
+`);
+      const local: LocalResources = namedResourcesFrom(config.resources, 'us-east-1');
+      await createQueues(client, config.resources, local);
+      const consumer = fakeFunction(() => undefined);
+
+      // Act
+      const declared = startSqsEventSources({ config, functionFor: () => consumer.fn, local, client, logger, pollWaitSeconds: 1 });
+      running.push(declared);
+      const localCap = startSqsEventSources({
+        config,
+        functionFor: () => consumer.fn,
+        local,
+        client,
+        logger,
+        pollWaitSeconds: 1,
+        concurrency: 5,
+      });
+      running.push(localCap);
+
+      // Assess
+      expect(declared.sources.map((source) => source.scaling.maxConcurrency)).toEqual([3, 7, 1000]);
+      expect(localCap.sources.map((source) => source.scaling.maxConcurrency)).toEqual([3, 5, 5]);
     });
 
     it('refuses a queue whose visibility timeout is shorter than the function timeout, as Lambda does', async () => {

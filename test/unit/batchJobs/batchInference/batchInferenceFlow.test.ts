@@ -264,4 +264,35 @@ describe('Bedrock batch inference route (in memory)', () => {
     expect(results).toHaveLength(30);
     expect(errors).toHaveLength(0);
   });
+
+  it('runs a Bedrock job that failed as a whole on demand once, though its events and the sweep all look at it at once', async () => {
+    // Prepare: the Bedrock job failed without output; its events (one per status it went
+    // through) arrive after it ended, while the sweep runs.
+    const w = world();
+    const { jobId } = await w.drop(Array.from({ length: 30 }, (_, i) => line(`r${i}`, 'big')));
+    await w.deliver();
+    const [arn] = [...w.bedrock.jobs.keys()];
+    w.bedrock.jobs.get(arn!)!.status = 'Failed';
+    const [record] = await w.batchJobs.listForJob(jobId);
+    const event = (status: string) => ({ batchJobArn: arn!, batchJobName: record!.jobName, status });
+
+    // Act
+    const outcomes = await Promise.all([
+      ...['Submitted', 'Validating', 'InProgress', 'Failed', 'Failed'].map((status) =>
+        handleBatchJobStateChange(w.deps, event(status), w.options),
+      ),
+      sweepBatchInference(w.deps, w.options),
+    ]);
+
+    // Assess: one look sent the chunk on demand, the others found it settled; it runs once.
+    expect(outcomes.filter((outcome) => outcome === 'sent_on_demand')).toHaveLength(1);
+    expect(w.chunks.sent).toHaveLength(1);
+    expect(w.chunks.sent[0]!.chunk.batch).toBeUndefined();
+    expect((await w.batchJobs.listForJob(jobId)).map((r) => r.state)).toEqual(['on_demand']);
+    expect(w.batchJobs.slots.get('vendor.big-1:0')).toEqual([undefined]);
+    await w.deliver();
+    const { results, errors } = await w.finish(jobId);
+    expect(results).toHaveLength(30);
+    expect(errors).toHaveLength(0);
+  });
 });

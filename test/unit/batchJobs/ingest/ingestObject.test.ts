@@ -6,12 +6,20 @@ import { jobKeys } from '../../../../shared/batchJobs/job/Job';
 import { chatLine, embeddingsLine } from '../lines/batchFixtures';
 import { BUCKET, ingestWorld, rereadChunk } from './ingestFixtures';
 import { failureOfLine, isResultLine } from '../../../../shared/domain/outputLines';
+import { parseBatchLine } from '../../../../shared/batchJobs/lines/lineFormats';
+import { CustomIdSet } from '../../../../shared/batchJobs/ingest/CustomIdSet';
+import { PLAN_PAGE_CHUNKS } from '../../../../shared/batchJobs/ingest/scanInput';
+import type { LineError } from '../../../../shared/batchJobs/lines/types';
 
 const chat = { model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] };
 const req = (id: string, fields: Record<string, unknown>) =>
   JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: chat, ...fields });
 
-/** Twenty ways to break a line, each with the code its error must carry. */
+/**
+ * Twenty ways to break a line, each with the code its error must carry. Ingest refuses
+ * what the file is judged on; a request broken inside its body passes ingest and is
+ * refused by the worker's full parse ({@link WORKER_CODES} marks those lines).
+ */
 const BROKEN: [string, (n: number) => string][] = [
   ['invalid_json', (n) => `{"custom_id": "req-${n}",`],
   ['missing_custom_id', () => JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: chat })],
@@ -34,17 +42,21 @@ const BROKEN: [string, (n: number) => string][] = [
   ['invalid_body', (n) => req(`req-${n}`, { body: { ...chat, n: 3 } })],
   ['unknown_parameter', (n) => req(`req-${n}`, { body: { ...chat, functions: [] } })],
 ];
+/** The lines of {@link BROKEN} whose request is broken inside a well-formed envelope: the worker refuses them. */
+const WORKER_REFUSED = new Set([7, 8, 13, 14, 15, 19, 20].map((k) => 25 + (k - 1) * 50));
 
 /** A 1,000-line file: chat and embeddings lines, with the twenty broken ones at lines 25, 75, … 975. */
-function thousandLines(): { body: Buffer; broken: Map<number, string>; valid: Map<number, string> } {
+function thousandLines(): { body: Buffer; broken: Map<number, string>; valid: Map<number, string>; texts: Map<number, string> } {
   const broken = new Map<number, string>();
   const valid = new Map<number, string>();
+  const texts = new Map<number, string>();
   const rows: Buffer[] = [];
   for (let n = 1; n <= 1_000; n += 1) {
     const k = (n - 25) / 50;
     if (Number.isInteger(k) && k >= 0 && k < BROKEN.length) {
       const [code, make] = BROKEN[k]!;
       broken.set(n, code);
+      texts.set(n, make(n));
       // The garbage line is raw bytes, not UTF-8.
       rows.push(Buffer.from(`${make(n)}\n`, code === 'invalid_utf8' ? 'latin1' : 'utf8'));
     } else {
@@ -53,15 +65,17 @@ function thousandLines(): { body: Buffer; broken: Map<number, string>; valid: Ma
       rows.push(Buffer.from(`${text}\n`));
     }
   }
-  return { body: Buffer.concat(rows), broken, valid };
+  return { body: Buffer.concat(rows), broken, valid, texts };
 }
 
 describe('ingestObject', () => {
-  it('plans a 1,000-line file with 20 broken lines: counts, chunks that re-read to exactly the valid lines, an error per broken line', async () => {
+  it('plans a 1,000-line file with 20 broken lines: counts, chunks that re-read to exactly the lines to run, an error per line ingest refuses', async () => {
     // Prepare
     const world = ingestWorld({ chunkMaxLines: 100 });
-    const { body, broken, valid } = thousandLines();
+    const { body, broken, valid, texts } = thousandLines();
     const event = await world.drop('inbox/tenant-1/big.jsonl', body);
+    const atIngest = new Map([...broken].filter(([line]) => !WORKER_REFUSED.has(line)));
+    const atWorker = new Map([...broken].filter(([line]) => WORKER_REFUSED.has(line)));
     // Act
     const summary = await ingestObject(world.deps, event);
     // Assess: the job.
@@ -71,34 +85,43 @@ describe('ingestObject', () => {
       status: 'in_progress',
       action: 'planned',
       lines: 1_000,
-      validLines: 980,
-      invalidLines: 20,
+      validLines: 987,
+      invalidLines: 13,
       chunks: job.chunksTotal,
     });
     expect(job).toMatchObject({
       status: 'in_progress',
-      requestCounts: { total: 1_000, completed: 0, failed: 20 },
+      requestCounts: { total: 1_000, completed: 0, failed: 13 },
       chunksDone: 0,
       source: { bucket: BUCKET, key: event.key, format: 'openai' },
     });
     expect(job.chunksTotal).toBeGreaterThanOrEqual(10);
+    // What each model's GPU pool faces (the fleet's PoolBacklog): the lines it will be sent, the worker-refused ones included
+    // (all chat but the embeddings line with `dimensions`).
+    const embeddings = [...valid.keys()].filter((n) => n % 3 === 0).length + 1;
+    expect(job.onDemandLines).toEqual({ 'gpt-oss-20b': 987 - embeddings, 'bge-m3': embeddings });
     expect(job.inProgressAt).toBe(Math.floor(world.deps.now!().getTime() / 1000));
-    // Assess: one message per chunk, re-reading to exactly the valid lines, each once, in order.
+    // Assess: one message per chunk, re-reading to exactly the lines to run (valid, or broken inside the request), each once, in order.
     expect(world.chunks.sent).toHaveLength(job.chunksTotal);
     expect(world.chunks.sent.map((m) => m.chunk)).toEqual(await world.jobs.chunkPlan(job.id));
     const reread = (await Promise.all(world.chunks.sent.map((m) => rereadChunk(world.objects, m)))).flat();
-    expect(reread.map((l) => l.lineNumber)).toEqual([...valid.keys()]);
-    expect(reread.every((l) => l.text === valid.get(l.lineNumber))).toBe(true);
+    expect(reread.map((l) => l.lineNumber)).toEqual([...valid.keys(), ...atWorker.keys()].sort((a, b) => a - b));
+    expect(reread.every((l) => l.text === (valid.get(l.lineNumber) ?? texts.get(l.lineNumber)))).toBe(true);
     expect(world.chunks.sent.every((m) => m.source.etag === job.source.etag && m.tenantId === 'tenant-1' && m.jobId === job.id)).toBe(true);
-    // Assess: the error part names each broken line, with the expected code.
+    // Assess: the worker's full parse refuses the others with the code ingest used to give.
+    const context = { resolveModel: world.deps.resolveModel, format: 'openai' as const };
+    expect([...atWorker.keys()].map((line) => [line, (parseBatchLine(texts.get(line)!, line, context) as LineError).code])).toEqual([
+      ...atWorker.entries(),
+    ]);
+    // Assess: the error part names each line ingest refused, with the expected code.
     const errors = world.errorLines(job.id);
     expect(errors.map((e) => [Number(/^Line (\d+): /.exec(failureOfLine(e)!.message)?.[1]), failureOfLine(e)!.code])).toEqual([
-      ...broken.entries(),
+      ...atIngest.entries(),
     ]);
     expect(errors.every((e) => !isResultLine(e) && /^batch_req_[0-9a-f]{32}$/.test(e.id))).toBe(true);
     // The job counts the same lines by code.
     const byCode: Record<string, number> = {};
-    for (const code of broken.values()) byCode[code] = (byCode[code] ?? 0) + 1;
+    for (const code of atIngest.values()) byCode[code] = (byCode[code] ?? 0) + 1;
     expect(job.errorCounts).toEqual(byCode);
     expect(errors.find((e) => failureOfLine(e)!.code === 'invalid_json')!.custom_id).toBe('line-25');
     expect(errors.find((e) => failureOfLine(e)!.code === 'duplicate_custom_id')).toMatchObject({
@@ -123,6 +146,78 @@ describe('ingestObject', () => {
       }),
     ]);
     expect(world.chunks.sent.some((m) => m.chunk.skipLines.includes(900))).toBe(true);
+  });
+
+  it('checks a duplicate found by hash exactly: two ids of the same hash are both run, and a real duplicate still refused', async () => {
+    // Prepare: every id hashes alike, so each line after the first looks like a duplicate until re-read.
+    const world = ingestWorld({ chunkMaxLines: 2 });
+    const reads: number[] = [];
+    const read = world.objects.read.bind(world.objects);
+    world.objects.read = async (...args: Parameters<typeof read>) => {
+      reads.push(1);
+      return read(...args);
+    };
+    world.deps.newIdSet = () => new CustomIdSet({ hash: () => [1, 2] });
+    const rows = ['a', 'b', 'c', 'a', 'd'].map((id) => chatLine(id));
+    const event = await world.drop('inbox/tenant-1/collide.jsonl', `${rows.join('\n')}\n`);
+    // Act
+    const summary = await ingestObject(world.deps, event);
+    // Assess: 'b' and 'c' both claim line 1's hash, so it cannot be a duplicate of both: the file is scanned again keeping the ids.
+    expect(reads).toHaveLength(2);
+    // Only line 4 is refused, naming line 1.
+    expect(summary).toMatchObject({ status: 'in_progress', validLines: 4, invalidLines: 1 });
+    expect(world.errorLines(summary.jobId).map((e) => failureOfLine(e)!.message)).toEqual([
+      "Line 4: Invalid value for 'custom_id': 'a' is already used by line 1; every line needs its own.",
+    ]);
+    const reread = (await Promise.all(world.chunks.sent.map((m) => rereadChunk(world.objects, m)))).flat();
+    expect(reread.map((l) => l.lineNumber)).toEqual([1, 2, 3, 5]);
+    expect(await world.jobs.chunkPlan(summary.jobId)).toHaveLength(summary.chunks);
+  });
+
+  it('scans again keeping the ids when the exact check finds that one duplicate by hash was not one', async () => {
+    // Prepare: 'a' and 'b' hash alike; every other id hashes apart.
+    const world = ingestWorld({ chunkMaxLines: 2 });
+    let reads = 0;
+    const read = world.objects.read.bind(world.objects);
+    world.objects.read = async (...args: Parameters<typeof read>) => {
+      reads += 1;
+      return read(...args);
+    };
+    world.deps.newIdSet = () => new CustomIdSet({ hash: (id) => (id === 'a' || id === 'b' ? [1, 2] : [id.length, id.charCodeAt(0)]) });
+    const event = await world.drop('inbox/tenant-1/collide-once.jsonl', `${['a', 'x', 'b', 'yy'].map((id) => chatLine(id)).join('\n')}\n`);
+    // Act
+    const summary = await ingestObject(world.deps, event);
+    // Assess: the hashed pass, the exact check of line 1, the pass keeping the ids; every line runs.
+    expect(reads).toBe(3);
+    expect(summary).toMatchObject({ status: 'in_progress', validLines: 4, invalidLines: 0, chunks: 2 });
+    expect(world.errorLines(summary.jobId)).toEqual([]);
+  });
+
+  it('re-reads a file with a true duplicate once to confirm it, and plans it in pages', async () => {
+    // Prepare
+    const world = ingestWorld({ chunkMaxLines: 1 });
+    let reads = 0;
+    const read = world.objects.read.bind(world.objects);
+    world.objects.read = async (...args: Parameters<typeof read>) => {
+      reads += 1;
+      return read(...args);
+    };
+    const pages: number[] = [];
+    const save = world.jobs.saveChunkPlan.bind(world.jobs);
+    world.jobs.saveChunkPlan = async (jobId, chunks) => {
+      pages.push(chunks.length);
+      return save(jobId, chunks);
+    };
+    const rows = Array.from({ length: 250 }, (_, i) => chatLine(i + 1 === 240 ? 'req-7' : `req-${i + 1}`));
+    const event = await world.drop('inbox/tenant-1/dup-pages.jsonl', `${rows.join('\n')}\n`);
+    // Act
+    const summary = await ingestObject(world.deps, event);
+    // Assess
+    expect(summary).toMatchObject({ validLines: 249, invalidLines: 1, chunks: 249 });
+    expect(reads).toBe(2);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(PLAN_PAGE_CHUNKS);
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(249);
+    expect(world.chunks.sent.map((m) => m.chunk.index)).toEqual(Array.from({ length: 249 }, (_, i) => i));
   });
 
   it('reads CRLF, a BOM and blank lines end to end, with ranges true to the bytes', async () => {

@@ -3,6 +3,7 @@ import {
   SimulatorConfigError,
   applyConfigPatch,
   maxItemsPerSecond,
+  maxSequencesPerSecond,
 } from '../../../../shared/devTools/gpuSimulator/SimulatorConfig';
 
 describe('SimulatorConfig', () => {
@@ -16,6 +17,29 @@ describe('SimulatorConfig', () => {
     // Assess: 256 items every 136 ms.
     expect(ceiling).toBeCloseTo((4 * 64 * 1000) / 136, 6);
     expect(maxItemsPerSecond(DEFAULT_SIMULATOR_CONFIG)).toBeCloseTo(ceiling, 6);
+  });
+
+  it('computes the generation ceiling from the batch places, the step budget and the per-token costs', () => {
+    // Prepare
+    const knobs = {
+      maxNumSeqs: 256,
+      maxNumBatchedTokens: 8192,
+      stepMs: 12,
+      decodeMsPerSeq: 0.04,
+      prefillMsPerToken: 0.02,
+      tokensPerSecond: 0,
+    };
+    const shape = { promptTokens: 25, completionTokens: 16 };
+
+    // Act
+    const byPlaces = maxSequencesPerSecond(knobs, shape);
+    const byBudget = maxSequencesPerSecond({ ...knobs, maxNumBatchedTokens: 64 }, shape);
+    const byFloor = maxSequencesPerSecond({ ...knobs, tokensPerSecond: 10 }, shape);
+
+    // Assess
+    expect(byPlaces).toBeCloseTo(1000 / (12 * (16 / 256) + 15 * 0.04 + 25 * 0.02), 9);
+    expect(byBudget).toBeCloseTo(1000 / (12 * (40 / 64) + 15 * 0.04 + 25 * 0.02), 9);
+    expect(byFloor).toBeCloseTo((256 * 10) / 16, 9);
   });
 
   it('merges a partial patch, face knobs key by key, without touching the base', () => {
@@ -35,6 +59,8 @@ describe('SimulatorConfig', () => {
 
   it.each([
     [{ slots: 0 }, 'slots'],
+    [{ maxNumSeqs: 0 }, 'maxNumSeqs'],
+    [{ stepMs: -1 }, 'stepMs'],
     [{ openai: { errorRate: 1.5 } }, 'openai.errorRate'],
     [{ passMs: 'fast' }, 'passMs'],
     [{ slotz: 3 }, 'slotz'],

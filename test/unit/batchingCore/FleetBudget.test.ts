@@ -1,0 +1,226 @@
+import { FleetBudget, type FleetBudgetOptions } from '../../../shared/batchingCore/FleetBudget';
+import { FakeClock } from '../../helpers/FakeClock';
+import { MemoryLeaseStore } from '../../helpers/memoryLeaseStore';
+
+const pool = { id: 'gpu', fleetConcurrency: 8 };
+
+/** Containers sharing one store and one clock. */
+function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryLeaseStore();
+  const containers = Array.from(
+    { length: count },
+    (_, i) => new FleetBudget({ store, clock, holderId: `c${i}`, ttlMs: 20_000, renewMs: 5_000, retryMs: 500, ...options }),
+  );
+  return { clock, store, containers };
+}
+
+/** Starts `count` calls of `tenant` on a container; each resolves once its slot is granted. */
+function start(budget: FleetBudget, tenant: string, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
+  let granted = 0;
+  const done = Array.from({ length: count }, () =>
+    budget
+      .acquire(pool, tenant, () => limit)
+      .then(() => {
+        granted += 1;
+      }),
+  );
+  return { granted: () => granted, done };
+}
+
+describe('FleetBudget', () => {
+  it('keeps the calls of every container together within the backend’s budget', async () => {
+    // Prepare
+    const { clock, store, containers } = fleet(3);
+
+    // Act: each container has 8 calls to make
+    const calls = containers.map((budget) => start(budget, 'a', 8));
+    await clock.advance(10);
+    const first = calls.map((call) => call.granted());
+
+    // Assess: 8 started in all, the first writer holding them; no more than 8 recorded
+    expect(first.reduce((sum, n) => sum + n, 0)).toBe(8);
+    expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+  });
+
+  it('moves slots to the containers that wait as the holder renews and its calls end, converging on equal parts', async () => {
+    // Prepare
+    const { clock, store, containers } = fleet(2);
+    const [c0, c1] = containers as [FleetBudget, FleetBudget];
+    const first = start(c0, 'a', 8);
+    await clock.advance(10);
+    const second = start(c1, 'a', 8);
+    await clock.advance(10);
+    expect([first.granted(), second.granted()]).toEqual([8, 0]);
+
+    // Act: c0 renews (told its share is 4), then finishes 4 calls and starts 4 more of its backlog
+    await clock.advance(5_000);
+    for (let i = 0; i < 4; i += 1) c0.release(pool, 'a');
+    const more = start(c0, 'a', 4);
+    await clock.advance(1_000);
+
+    // Assess: c0 started none of the 4 new ones; c1 has 4; never more than 8 held
+    expect(more.granted()).toBe(0);
+    expect(second.granted()).toBe(4);
+    expect(c0.snapshot('gpu').inFlight).toEqual({ a: 4 });
+    expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+    for (const budget of containers) budget.close();
+  });
+
+  it('shares a contended budget between tenants by weight across containers; a tenant alone gets all of it', async () => {
+    // Prepare: tenant a (weight 3) on c0, tenant b (weight 1) on c1, budget 8
+    const { clock, store, containers } = fleet(2, { fairShare: { weights: { a: 3 } } });
+    const [c0, c1] = containers as [FleetBudget, FleetBudget];
+    const alone = start(c0, 'a', 8);
+    await clock.advance(10);
+    const aloneGranted = alone.granted();
+
+    // Act: b arrives; a's calls end one by one and a keeps asking for 8
+    const b = start(c1, 'b', 8);
+    await clock.advance(10);
+    await clock.advance(5_000);
+    for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+    const aAgain = start(c0, 'a', 8);
+    await clock.advance(2_000);
+
+    // Assess
+    expect(aloneGranted).toBe(8);
+    expect([aAgain.granted(), b.granted()]).toEqual([6, 2]);
+    expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 6, b: 2 });
+    for (const budget of containers) budget.close();
+  });
+
+  it('renews while busy, gives the slots back once idle, and writes per lease, not per call', async () => {
+    // Prepare
+    const { clock, store, containers } = fleet(1, { idleReturnMs: 1_000 });
+    const [c0] = containers as [FleetBudget];
+
+    // Act: 100 calls of 4 at a time over 30 s
+    for (let round = 0; round < 25; round += 1) {
+      const batch = start(c0, 'a', 4, 4);
+      await clock.advance(1_200);
+      expect(batch.granted()).toBe(4);
+      for (let i = 0; i < 4; i += 1) c0.release(pool, 'a');
+    }
+    const writesWhileBusy = store.writes;
+    const heldWhileBusy = store.slotsByTenant('gpu', clock.now());
+    await clock.advance(1_000);
+
+    // Assess: one claim plus a renewal every 5 s; after the idle second, the book is empty and no timer is left
+    expect(writesWhileBusy).toBeLessThanOrEqual(8);
+    expect(heldWhileBusy).toEqual({ a: 4 });
+    expect(store.books.get('gpu')!.leases).toEqual({});
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('lets a crashed container’s lease lapse at its expiry, then the others take its slots', async () => {
+    // Prepare: c0 takes everything, then its process dies (no more writes)
+    const { clock, containers } = fleet(2);
+    const [c0, c1] = containers as [FleetBudget, FleetBudget];
+    start(c0, 'a', 8);
+    await clock.advance(10);
+    c0.close();
+
+    // Act
+    const waiting = start(c1, 'a', 8);
+    await clock.advance(19_000);
+    const before = waiting.granted();
+    await clock.advance(1_500);
+
+    // Assess
+    expect(before).toBe(0);
+    expect(waiting.granted()).toBe(8);
+    c1.close();
+  });
+
+  it('falls back to the container’s own limits when the store fails, and says so', async () => {
+    // Prepare
+    const errors: unknown[] = [];
+    const { clock, store, containers } = fleet(1, { onError: (error) => errors.push(error) });
+    const [c0] = containers as [FleetBudget];
+    store.failWith = new Error('table unreachable');
+
+    // Act
+    const calls = start(c0, 'a', 12);
+    await clock.advance(10);
+
+    // Assess: the calls run (no halt), the error is reported, the container is marked
+    expect(calls.granted()).toBe(12);
+    expect(errors).toHaveLength(1);
+    expect(c0.snapshot('gpu').failOpen).toBe(true);
+    c0.close();
+  });
+
+  it('passes calls to a backend without a budget straight through, writing nothing', async () => {
+    // Prepare
+    const { store, containers } = fleet(1);
+    const [c0] = containers as [FleetBudget];
+
+    // Act
+    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, 'a', () => 4));
+
+    // Assess
+    expect(taken.every(Boolean)).toBe(true);
+    expect(store.writes + store.reads).toBe(0);
+  });
+
+  it('asks for no more than the container’s own learned limit', async () => {
+    // Prepare
+    const { clock, store, containers } = fleet(1);
+    const [c0] = containers as [FleetBudget];
+
+    // Act: 8 calls wait, but the container's limiter allows 3
+    const calls = start(c0, 'a', 8, 3);
+    await clock.advance(10);
+
+    // Assess
+    expect(calls.granted()).toBe(3);
+    expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 3 });
+    c0.close();
+  });
+
+  it('follows the learned limit as it grows while calls wait (a limiter in slow start)', async () => {
+    // Prepare: the container's limiter allows 2 at first
+    const { clock, store, containers } = fleet(1);
+    const [c0] = containers as [FleetBudget];
+    let limit = 2;
+    let granted = 0;
+    for (let i = 0; i < 8; i += 1)
+      void c0
+        .acquire(pool, 'a', () => limit)
+        .then(() => {
+          granted += 1;
+        });
+    await clock.advance(10);
+    const atFirst = granted;
+
+    // Act: the limiter grows to 6 as a call ends
+    limit = 6;
+    c0.release(pool, 'a');
+    await clock.advance(10);
+
+    // Assess: asked again at once, for the new limit
+    expect(atFirst).toBe(2);
+    expect(granted).toBe(7);
+    expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 6 });
+    c0.close();
+  });
+
+  it('drops a waiting call whose signal aborts, holding nothing for it', async () => {
+    // Prepare: c0 holds everything; c1 waits
+    const { clock, containers } = fleet(2);
+    const [c0, c1] = containers as [FleetBudget, FleetBudget];
+    start(c0, 'a', 8);
+    await clock.advance(10);
+    const controller = new AbortController();
+    const waiting = c1.acquire(pool, 'a', () => 64, controller.signal);
+
+    // Act
+    controller.abort(new Error('deadline'));
+
+    // Assess
+    await expect(waiting).rejects.toThrow('deadline');
+    expect(c1.snapshot('gpu').waiting).toBe(0);
+    for (const budget of containers) budget.close();
+  });
+});
