@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from '../errors/requestErrors';
 import { issueApiKey, type ApiKeyDirectory, type ApiKeyRecord } from './ApiKeyStore';
 import type { RateLimitValues } from '../limits/types';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A tenant id as keys, jobs and inbox keys name it: letters, digits, `.`, `_` and `-`, not `.` or `..` alone. */
 export const TenantId = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TenantId } from '../domain/tenant';
 import type { UsageRecord, UsageStore } from './types';
 import { usageDay } from './usageDays';

@@ -5,9 +5,9 @@ import { UploadService } from '../batchJobs/api/UploadService';
 import type { FileStore, JobStore, UploadUrlSigner } from '../batchJobs/job/ports';
 import type { DeletableObjectStore, DeliveryControl, EventPublisher, MessageSender } from '../domain/ports';
 import {
-  createBedrockControlClient,
+  loadBedrockControlClient,
   createDocumentClient,
-  createEventBridgeClient,
+  loadEventBridgeClient,
   createS3Client,
   createSqsClient,
 } from '../adapters/aws/clients';
@@ -45,7 +45,7 @@ export const createMessageSender = <T>(queueUrl: string | undefined, variable = 
 export const createDeliveryControl = (queueUrl: string | undefined, variable = 'queue URL'): DeliveryControl =>
   new SqsDeliveryControl(createSqsClient(), required(queueUrl, variable));
 export const createEventPublisher = (config: Config): EventPublisher =>
-  new EventBridgePublisher(createEventBridgeClient(), required(config.eventBusName, 'EVENT_BUS_NAME'));
+  new EventBridgePublisher(loadEventBridgeClient, required(config.eventBusName, 'EVENT_BUS_NAME'));
 export const createUploadStore = (config: Config): UploadStore => new DynamoDbUploadStore(createDocumentClient(), requireTableName(config));
 
 export const createBatchInferenceStore = (config: Config): BatchInferenceStore =>
@@ -53,7 +53,7 @@ export const createBatchInferenceStore = (config: Config): BatchInferenceStore =
 /** Bedrock batch inference, run as the service role BEDROCK_BATCH_ROLE_ARN names. */
 export const createBatchInferenceService = (config: Config): BatchInferenceService =>
   new BedrockBatchInference({
-    client: createBedrockControlClient(config.bedrockRegion),
+    client: () => loadBedrockControlClient(config.bedrockRegion),
     roleArn: required(config.bedrockBatchRoleArn, 'BEDROCK_BATCH_ROLE_ARN'),
   });
 

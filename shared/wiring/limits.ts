@@ -1,4 +1,4 @@
-import { createDocumentClient, createEventBridgeClient } from '../adapters/aws/clients';
+import { createDocumentClient, loadEventBridgeClient } from '../adapters/aws/clients';
 import { DynamoDbLimitCounterStore } from '../adapters/aws/DynamoDbLimitCounterStore';
 import { DynamoDbTenantSettingsStore } from '../adapters/aws/DynamoDbTenantSettingsStore';
 import { DynamoDbUsageStore } from '../adapters/aws/DynamoDbUsageStore';
@@ -39,7 +39,7 @@ export function createTenantAdmission(config: Config): TenantAdmission {
     price: bedrockStandardPricer(config.priceTable, loadCatalogue(config)),
     thresholds: limits.budgetWarningThresholds,
     refreshMs: limits.budgetRefreshMs,
-    ...(config.eventBusName ? { events: new EventBridgePublisher(createEventBridgeClient(), config.eventBusName) } : {}),
+    ...(config.eventBusName ? { events: new EventBridgePublisher(loadEventBridgeClient, config.eventBusName) } : {}),
     onWarningError: (error) => logger.warn('a budget warning was not published', { error: error as Error }),
     onExceeded: (tenantId) => publishMetrics({}, [{ name: 'QuotaExceeded', value: 1 }], { tenant: tenantId }),
   });

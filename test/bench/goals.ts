@@ -63,20 +63,20 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
     });
   }
   if (coldStart) {
-    const measured = coldStart.functions.filter((f) => f.bundleBytes > 0);
-    const over = measured.filter((f) => f.bundleBytes >= BUNDLE_LIMIT_BYTES);
+    const measured = coldStart.functions.filter((f) => f.zipBytes > 0);
+    const over = measured.filter((f) => f.zipBytes >= BUNDLE_LIMIT_BYTES);
     goals.push({
       item: '5 size',
-      goal: 'every function under 300 KB minified',
-      measured: `${measured.length - over.length} of ${measured.length} under; largest ${(coldStart.largestBundleBytes / 1024).toFixed(0)} KiB`,
+      goal: "every function's zip under 300 KB",
+      measured: `${measured.length - over.length} of ${measured.length} under; largest ${(coldStart.largestZipBytes / 1024).toFixed(0)} KiB`,
       met: measured.length > 0 && over.length === 0,
     });
     const ratios = coldStart.functions.filter((f) => f.importRatio !== null);
     goals.push({
-      item: '5 import',
-      goal: 'bundled import under 40% of the unbundled time',
-      measured: `${ratios.filter((f) => f.importRatio! < 0.4).length} of ${ratios.length} under; worst ×${coldStart.worstImportRatio ?? 'n/a'}`,
-      met: ratios.length > 0 && ratios.every((f) => f.importRatio! < 0.4),
+      item: '5 init',
+      goal: `init at most 0.6× the ${coldStart.baselineRef} deployed bundle's, every function`,
+      measured: `${ratios.filter((f) => f.importRatio! <= 0.6).length} of ${ratios.length} at or under; worst ×${coldStart.worstImportRatio ?? 'n/a'}`,
+      met: ratios.length > 0 && ratios.length === coldStart.functions.length && ratios.every((f) => f.importRatio! <= 0.6),
     });
   }
   if (streaming) {

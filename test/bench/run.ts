@@ -78,7 +78,7 @@ const SIZES: Record<Mode, Sizes> = {
     throttling: { tokensPerMinute: 60_000, offeredMinutes: 1.5, windowFromS: 0, windowToS: 10, stopAfterS: 10 },
     overhead: { lines: 1_000, rounds: 3 },
     ingest: { cases: [{ mib: 10 }, { mib: 100 }], rounds: 2 },
-    coldStart: { rounds: 2 },
+    coldStart: { rounds: 3 },
     endToEnd: { lines: 2_000 },
     streaming: { requests: 5, maxTokens: 100, tokensPerSecond: 100 },
     largeFiles: { sizesMiB: [4, 256] },

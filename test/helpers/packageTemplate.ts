@@ -32,7 +32,7 @@ export const PACKAGE_WAIT_MS = 5 * PACKAGE_TIMEOUT_MS;
 const LOCK = join(__dirname, '..', '..', '.esbuild-package.lock');
 
 /** Takes the service directory's package lock (an atomic mkdir), waiting for its turn; a lock older than a package's time limit is stale. */
-async function takePackageLock(): Promise<() => void> {
+export async function takePackageLock(): Promise<() => void> {
   for (;;) {
     try {
       mkdirSync(LOCK);

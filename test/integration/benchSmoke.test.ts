@@ -102,7 +102,7 @@ describe('the benchmark suite', () => {
       expect([run.throttles, run.failed]).toEqual([0, 0]);
     }
     expect(results.goals.map((g) => g.item)).toEqual(
-      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 import', '9']),
+      expect.arrayContaining(['1 embeddings', '1 chat', '2', '4 memory', '4 throughput', '5 size', '5 init', '9']),
     );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('1. Throughput');

@@ -1,9 +1,4 @@
-import {
-  type BedrockClient,
-  CreateModelInvocationJobCommand,
-  GetModelInvocationJobCommand,
-  StopModelInvocationJobCommand,
-} from '@aws-sdk/client-bedrock';
+import type { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BackendThrottledError } from '../../errors/backendErrors';
 import type {
   BatchInferenceJobInfo,
@@ -11,6 +6,7 @@ import type {
   BedrockJobStatus,
   CreateBatchInferenceJob,
 } from '../../batchJobs/batchInference/ports';
+import { type ClientSource, clientOnFirstUse } from './lazyClient';
 
 /** Errors by which Bedrock says "not now": a quota (too many jobs) or throttling. */
 const BUSY = new Set(['ServiceQuotaExceededException', 'ThrottlingException', 'TooManyRequestsException']);
@@ -19,7 +15,8 @@ const ALREADY_ENDED = new Set(['ValidationException', 'ConflictException']);
 
 /** Options of {@link BedrockBatchInference}. */
 export interface BedrockBatchInferenceOptions {
-  client: BedrockClient;
+  /** The client, or a loader that builds it at the first call (see {@link ClientSource}). */
+  client: ClientSource<BedrockClient>;
   /** The service role Bedrock assumes to read the input prefix and write the output prefix. */
   roleArn: string;
 }
@@ -27,20 +24,28 @@ export interface BedrockBatchInferenceOptions {
 /**
  * Bedrock's batch-inference control plane through `@aws-sdk/client-bedrock`:
  * `CreateModelInvocationJob` (one JSONL input file, `clientRequestToken` for idempotency),
- * `GetModelInvocationJob`, `StopModelInvocationJob`.
+ * `GetModelInvocationJob`, `StopModelInvocationJob`. Few invocations of the functions that
+ * hold it call Bedrock's control plane, so its SDK package is imported at the first call.
  */
 export class BedrockBatchInference implements BatchInferenceService {
-  readonly #client: BedrockClient;
+  readonly #client: () => Promise<BedrockClient>;
   readonly #roleArn: string;
 
   constructor(options: BedrockBatchInferenceOptions) {
-    this.#client = options.client;
+    this.#client = clientOnFirstUse(options.client);
     this.#roleArn = options.roleArn;
   }
 
+  /** The client and the SDK package's commands. */
+  async #sdk() {
+    const [client, commands] = await Promise.all([this.#client(), import('@aws-sdk/client-bedrock')]);
+    return { client, ...commands };
+  }
+
   async create(request: CreateBatchInferenceJob): Promise<{ jobArn: string }> {
+    const { client, CreateModelInvocationJobCommand } = await this.#sdk();
     try {
-      const { jobArn } = await this.#client.send(
+      const { jobArn } = await client.send(
         new CreateModelInvocationJobCommand({
           jobName: request.jobName,
           roleArn: this.#roleArn,
@@ -64,7 +69,8 @@ export class BedrockBatchInference implements BatchInferenceService {
   }
 
   async get(jobArn: string): Promise<BatchInferenceJobInfo> {
-    const job = await this.#client.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
+    const { client, GetModelInvocationJobCommand } = await this.#sdk();
+    const job = await client.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
     return {
       jobArn: job.jobArn ?? jobArn,
       ...(job.jobName ? { jobName: job.jobName } : {}),
@@ -74,8 +80,9 @@ export class BedrockBatchInference implements BatchInferenceService {
   }
 
   async stop(jobArn: string): Promise<void> {
+    const { client, StopModelInvocationJobCommand } = await this.#sdk();
     try {
-      await this.#client.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
+      await client.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
     } catch (error) {
       if (!ALREADY_ENDED.has((error as Error).name)) throw error;
     }

@@ -1,7 +1,7 @@
-import { BedrockClient } from '@aws-sdk/client-bedrock';
+import type { BedrockClient } from '@aws-sdk/client-bedrock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -31,15 +31,18 @@ export function createSqsClient(): SQSClient {
   return new SQSClient({});
 }
 
-/** The EventBridge client. */
-export function createEventBridgeClient(): EventBridgeClient {
+/** The EventBridge client, its SDK package imported only when first asked for (see lazyClient.ts). */
+export async function loadEventBridgeClient(): Promise<EventBridgeClient> {
+  const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
   return new EventBridgeClient({});
 }
 
 /**
  * Bedrock's control plane (batch inference jobs), over HTTP/1.1 as the runtime client (the
- * local simulator serves HTTP/1.1). `AWS_ENDPOINT_URL_BEDROCK` points it elsewhere.
+ * local simulator serves HTTP/1.1), its SDK package imported only when first asked for (see
+ * lazyClient.ts). `AWS_ENDPOINT_URL_BEDROCK` points it elsewhere.
  */
-export function createBedrockControlClient(region?: string): BedrockClient {
+export async function loadBedrockControlClient(region?: string): Promise<BedrockClient> {
+  const { BedrockClient } = await import('@aws-sdk/client-bedrock');
   return new BedrockClient({ ...(region ? { region } : {}), requestHandler: new NodeHttpHandler() });
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The OpenAI model list, as vLLM, TGI and Ollama answer it; only the ids matter. */
 const ModelList = z.object({ data: z.array(z.object({ id: z.string() })) });
