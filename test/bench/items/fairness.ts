@@ -1,5 +1,6 @@
 import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
 import type { Backend, BackendResolver, BatchItem, Clock, ItemResult } from '../../../shared/batchingCore/types';
+import { maxSequencesPerSecond } from '../../../shared/devTools/gpuSimulator/SimulatorConfig';
 import { GPU_LIKE } from '../simulatorProcess';
 import { percentile, round } from '../stats';
 
@@ -68,7 +69,7 @@ export interface FairnessScenario {
 /** Item 10's result. */
 export interface FairnessResult {
   options: FairnessOptions;
-  /** The engine's best, requests a second ({@link engineCeilingPerSecond}). */
+  /** The engine's best, requests a second (the simulator's own formula, `maxSequencesPerSecond`). */
   ceilingPerSecond: number;
   /** B's job's fair-share bound: its lines at half the ceiling (weights 1:1), plus one request's time on a full engine. */
   bJobBoundMs: number;
@@ -274,18 +275,6 @@ class VirtualEngine {
   }
 }
 
-/**
- * The engine's best throughput for the workload, in requests per second: `maxNumSeqs`
- * sequences always running, each step decoding one token for each and reading the prompts
- * of the `maxNumSeqs / completionTokens` sequences that replace those finishing,
- * `1000 × (N / C) / (stepMs + N × decodeMsPerSeq + (N × P / C) × prefillMsPerToken)`.
- */
-export function engineCeilingPerSecond(gpu: FairnessOptions['gpu']): number {
-  const n = gpu.maxNumSeqs;
-  const perStep = n / gpu.completionTokens;
-  return (1_000 * perStep) / (gpu.stepMs + n * gpu.decodeMsPerSeq + perStep * gpu.promptTokens * gpu.prefillMsPerToken);
-}
-
 /** A step of a full engine's decoding (no prefill). */
 export function fullStepMs(gpu: FairnessOptions['gpu']): number {
   return gpu.stepMs + gpu.maxNumSeqs * gpu.decodeMsPerSeq;
@@ -452,7 +441,7 @@ export async function runFairness(
   log: (line: string) => void = () => undefined,
 ): Promise<FairnessResult> {
   const { gpu } = options;
-  const ceilingPerSecond = round(engineCeilingPerSecond(gpu), 0);
+  const ceilingPerSecond = round(maxSequencesPerSecond({ ...gpu, tokensPerSecond: 0 }, gpu), 0);
   // B's lines at half the ceiling (weights 1:1), plus one request's time on a full engine.
   const bJobBoundMs = round((options.b.jobLines / (ceilingPerSecond / 2)) * 1_000 + gpu.completionTokens * fullStepMs(gpu), 0);
   const none = { aJob: false, aFlood: false, bJob: false, bTrickle: false, burst: false };
