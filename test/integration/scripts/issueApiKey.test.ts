@@ -36,9 +36,11 @@ async function issue(args: string[]): Promise<{ code: number; stdout: string; st
   const env = {
     ...process.env,
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-    // Dummy credentials: they only ever reach the local server.
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    // Dummy credentials: they only ever reach the local server. The same as the test table's
+    // client (createLocalDynamoDbClient): AWS's DynamoDB Local keeps one database per access key and region.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
     AWS_SESSION_TOKEN: '',
     AWS_PROFILE: '',
   };
