@@ -273,7 +273,7 @@ describe('queue entry through the local platform', () => {
   }, 60_000);
 });
 
-describe('malformed messages through the local platform (1 s visibility timeout, so redrive takes seconds)', () => {
+describe('malformed messages through the local platform (5 s visibility timeout, so redrive takes seconds)', () => {
   let platform: LocalPlatformProcess;
   let sqs: SQSClient;
   let replyTo: string;
@@ -281,7 +281,9 @@ describe('malformed messages through the local platform (1 s visibility timeout,
 
   beforeAll(async () => {
     // ERROR lines: the DLQ consumer's reports are read (the test process's own SILENT would be inherited).
-    platform = await startLocalPlatformProcess({ LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1', POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    // 5 s, not less: a message answered at once must not come back before its delete even on a
+    // loaded machine (at 1 s a slow answer was received again, three times, and dead-lettered).
+    platform = await startLocalPlatformProcess({ LOCAL_VISIBILITY_TIMEOUT_SECONDS: '5', POWERTOOLS_LOG_LEVEL: 'ERROR' });
     sqs = sqsClient(platform.sqs);
     replyTo = await createQueue(sqs, 'inference-platform-local-reply-e2e-malformed');
     outsider = await createQueue(sqs, 'some-other-service-inbox');
@@ -316,19 +318,19 @@ describe('malformed messages through the local platform (1 s visibility timeout,
 
   it('a body that is not JSON names nowhere to answer: nothing is sent; after three receives the DLQ consumer reports it', async () => {
     const id = await send('{"custom_id": "broken", "url": ');
-    const report = await unanswerableReport(id, 45_000);
+    const report = await unanswerableReport(id, 90_000);
     expect(report).toMatch(/"code":"invalid_json"/);
     expect(report).toContain('"body":"{\\"custom_id\\": \\"broken\\", \\"url\\": "');
     expect(await collect(sqs, everywhere(), 0, { timeoutMs: 2_000, quietMs: 2_000 })).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('a forbidden reply_to is never sent to: the message reaches the DLQ, whose consumer reports it', async () => {
     const id = await send(
       JSON.stringify({ custom_id: 'steal', url: '/v1/embeddings', body: { model: 'bge-m3', input: 'x' }, reply_to: outsider }),
     );
-    expect(await unanswerableReport(id, 45_000)).toMatch(/"code":"reply_to_not_allowed"/);
+    expect(await unanswerableReport(id, 90_000)).toMatch(/"code":"reply_to_not_allowed"/);
     expect(await collect(sqs, everywhere(), 0, { timeoutMs: 2_000, quietMs: 2_000 })).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('missing fields, with an allowed reply_to: an error answer there, under the message id, with the attributes back', async () => {
     const id = await send(JSON.stringify({ url: '/v1/embeddings', body: { model: 'bge-m3', input: 'x' }, reply_to: replyTo }));
@@ -341,7 +343,7 @@ describe('malformed messages through the local platform (1 s visibility timeout,
     });
     expect(answer!.line).toMatchObject({ custom_id: `message-${id}`, response: { status_code: 400 }, error: null });
     expect(correlationOf(answer!)).toBe('corr-bad');
-  }, 60_000);
+  }, 120_000);
 
   it('missing fields and no reply_to: the error answer goes to the results queue', async () => {
     await send(JSON.stringify({ custom_id: 'no-url', body: {} }));
@@ -350,7 +352,7 @@ describe('malformed messages through the local platform (1 s visibility timeout,
     expect(answer!.queueUrl).toBe(platform.queues.ResultsQueue);
     expect(answer!.line).toMatchObject({ custom_id: 'no-url' });
     expect(failureOfLine(answer!.line)).toMatchObject({ code: 'missing_required_parameter', message: expect.stringContaining("'url'") });
-  }, 60_000);
+  }, 120_000);
 
   it('an unknown model: a model_not_found answer on the reply queue, and no backend call', async () => {
     const before = await simCalls(platform.simulator);
@@ -371,5 +373,5 @@ describe('malformed messages through the local platform (1 s visibility timeout,
       error: null,
     });
     expect((await simCalls(platform.simulator)).total).toBe(before.total);
-  }, 60_000);
+  }, 120_000);
 });
