@@ -57,7 +57,11 @@ export async function completeBatchChunk(
   info: BatchInferenceJobInfo,
   options: { deadline: number },
 ): Promise<CompleteOutcome> {
-  if (record.state === 'done' || record.state === 'on_demand') return 'already_settled';
+  if (record.state === 'done' || record.state === 'on_demand') {
+    // A look that settled it may have died before freeing its slot; freeing again is harmless, a leaked slot is not.
+    await freeSlot(deps, record);
+    return 'already_settled';
+  }
   if (!BEDROCK_TERMINAL.includes(info.status)) {
     if (info.status !== record.bedrockStatus) await deps.batchJobs.noteStatus(record.jobId, record.chunkIndex, info.status);
     return 'running';
@@ -90,6 +94,7 @@ export async function completeBatchChunk(
         new Date(deps.now()),
       ))
     ) {
+      await freeSlot(deps, record);
       return 'already_settled';
     }
     logger.warn('Bedrock batch inference job ended without output; its chunk runs on demand', {
@@ -133,7 +138,8 @@ async function settle(
 async function freeSlot(deps: BatchInferenceDeps, record: BatchInferenceRecord): Promise<void> {
   await deps.batchJobs.releaseSlot(record.bedrockModel, record.jobName);
   const job = await deps.jobs.get(record.jobId);
-  if (job?.status !== 'in_progress') return;
+  // A paused job (its tenant over budget) submits nothing new until it resumes.
+  if (job?.status !== 'in_progress' || job.pausedAt !== undefined) return;
   for (const waiting of await deps.batchJobs.listForJob(record.jobId)) {
     if (waiting.state !== 'waiting' || waiting.bedrockModel !== record.bedrockModel) continue;
     if ((await trySubmit(deps, waiting)) === 'waiting') break;

@@ -31,7 +31,8 @@ export async function sweepBatchInference(
       try {
         if (record.state === 'waiting') {
           if (job.status === 'in_progress') {
-            if ((await trySubmit(deps, record)) === 'submitted') result.submitted.push(id);
+            // A paused job (its tenant over budget) submits nothing new until it resumes.
+            if (job.pausedAt === undefined && (await trySubmit(deps, record)) === 'submitted') result.submitted.push(id);
           } else if (job.status === 'cancelling' || job.status === 'expired') {
             await drainWaiting(deps, job, record);
             result.settled.push(id);

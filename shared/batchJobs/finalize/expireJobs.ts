@@ -26,11 +26,12 @@ export async function expireJobs(deps: ExpireJobsDeps): Promise<ExpireJobsResult
   const result: ExpireJobsResult = { expired: [], skipped: [] };
   for (const job of candidates) {
     try {
-      const expired = await deps.jobs.transition(job.id, 'expired', {}, new Date(nowMs));
+      // A paused job's chunks are set aside, not queued: its pause ends and they go again
+      // first, to drain as expired. Should this die in between, the job is in_progress and
+      // unpaused, which the worker's own expiry and the stall sweep see through.
+      if (job.pausedAt !== undefined && deps.chunks) await resumeJob({ ...deps, chunks: deps.chunks }, { ...job, pausedAt: job.pausedAt });
+      await deps.jobs.transition(job.id, 'expired', {}, new Date(nowMs));
       result.expired.push(job.id);
-      // A paused job's chunks are set aside, not queued: they go again, to drain as expired.
-      if (expired.pausedAt !== undefined && deps.chunks)
-        await resumeJob({ ...deps, chunks: deps.chunks }, { ...expired, pausedAt: expired.pausedAt });
     } catch (error) {
       if (!(error instanceof JobStateConflictError)) throw error;
       result.skipped.push(job.id);

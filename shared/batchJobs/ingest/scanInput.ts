@@ -95,7 +95,11 @@ const SIZING_LINES = 1_000;
  * lines than allowed); the error part written so far is kept.
  */
 export async function scanInput(deps: ScanDeps, request: ScanRequest): Promise<ScanResult> {
-  const hashed = await scanOnce(deps, request, new HashedIds(deps.newIdSet?.() ?? new CustomIdSet(), request.size));
+  const hashed = await scanOnce(
+    deps,
+    request,
+    new HashedIds(deps.newIdSet?.() ?? new CustomIdSet(), deps.limits.maxLinesPerJob, request.size),
+  );
   if (hashed) return hashed;
   return (await scanOnce(deps, request, new ExactIds()))!;
 }
@@ -129,13 +133,15 @@ class ExactIds implements SeenIds {
 class HashedIds implements SeenIds {
   readonly #set: CustomIdSet;
   readonly #fileBytes: number | undefined;
+  readonly #maxLines: number;
   // The id each reported first line must hold, for the lines said to repeat it.
   readonly #claims = new Map<number, string>();
   #consistent = true;
   #lines = 0;
 
-  constructor(set: CustomIdSet, fileBytes?: number) {
+  constructor(set: CustomIdSet, maxLines: number, fileBytes?: number) {
     this.#set = set;
+    this.#maxLines = maxLines;
     this.#fileBytes = fileBytes;
   }
 
@@ -147,7 +153,9 @@ class HashedIds implements SeenIds {
     this.#lines += 1;
     // Sized once for the whole file from the lines so far: no growth, no second table beside the first.
     if (this.#lines === SIZING_LINES && this.#fileBytes !== undefined && bytesRead > 0) {
-      this.#set.reserve(Math.ceil(((this.#fileBytes / bytesRead) * SIZING_LINES) / 0.9));
+      // Never above the job's line limit: a file of short first lines must not size a table of tens of millions.
+      const estimate = Math.ceil(((this.#fileBytes / bytesRead) * SIZING_LINES) / 0.9);
+      this.#set.reserve(Math.min(estimate, Math.ceil((this.#maxLines + 1) / 0.9)));
     }
     const first = this.#set.firstLineOf(id, lineNumber);
     if (first === undefined) return undefined;
@@ -161,7 +169,8 @@ class HashedIds implements SeenIds {
   async verify(deps: ScanDeps, request: ScanRequest, contextAt: (lineNumber: number) => LineContext): Promise<boolean> {
     if (!this.#consistent) return false;
     if (this.#claims.size === 0) return true;
-    const last = Math.max(...this.#claims.keys());
+    let last = 0;
+    for (const line of this.#claims.keys()) last = Math.max(last, line);
     const body = await readPinned(deps.objects, request);
     for await (const line of new JsonlLineReader(body, { maxLineBytes: deps.limits.maxLineBytes })) {
       const claim = this.#claims.get(line.lineNumber);

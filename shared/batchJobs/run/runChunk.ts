@@ -104,8 +104,12 @@ export async function pausesForBudget(deps: Pick<RunChunkDeps, 'budget' | 'jobs'
       jobId: job.id,
       tenantId: job.tenantId,
     });
+    return true;
   }
-  return true;
+  // Not paused by this write: paused meanwhile by another chunk (set aside too), or moved on
+  // (cancelled, expired), when the chunk must run to drain: never acknowledged unrun.
+  const latest = await deps.jobs.get(job.id);
+  return latest?.status === 'in_progress' && latest.pausedAt !== undefined;
 }
 
 /** What a delivery made of its chunk: the output lines, and why the job fails if the input was lost. */

@@ -138,6 +138,31 @@ describe('a job whose tenant goes over its budget with running_jobs: pause', () 
     expect(job.errorCounts).toEqual({ batch_expired: 6 });
   });
 
+  it('is never set aside unrun when it is cancelled between the budget check and the pause: the chunk is recorded', async () => {
+    // Prepare: the tenant is over budget, and the job is cancelled while the worker reads the budget
+    const { world, budget, worker, messages } = await jobWithBudget(true);
+    const racing = {
+      ...worker,
+      budget: {
+        async pausesRunningJobs(tenantId: string) {
+          await world.jobs.transition(JOB_ID, 'cancelling', {}, new Date(NOW_MS));
+          return budget.pausesRunningJobs(tenantId);
+        },
+      },
+    };
+
+    // Act
+    const result = await runChunk(racing, messages[0]!, { deadline: later() });
+
+    // Assess
+    expect(result.status).toBe('done');
+    const job = (await world.jobs.get(JOB_ID))!;
+    expect(job.pausedAt).toBeUndefined();
+    // As any chunk that started before a cancel: recorded with its lines answered, not acknowledged unrun.
+    expect(job.chunksDone).toBe(1);
+    expect(job.requestCounts.completed + job.requestCounts.failed).toBe(2);
+  });
+
   it('is left alone by the stall sweep however long it waits', async () => {
     // Prepare
     const { world, worker, messages } = await jobWithBudget(true);
