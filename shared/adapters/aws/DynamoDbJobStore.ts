@@ -109,6 +109,16 @@ function toItem(job: Job): Record<string, unknown> {
   };
 }
 
+/** The attribute names of chunk `index` that its progress and its record write (with the CHUNK_OPEN condition's). */
+function chunkNames(index: number): Record<string, string> {
+  return {
+    '#idx': String(index),
+    '#status': 'status',
+    '#progress': `${PROGRESS_PREFIX}${index}`,
+    '#progressAt': `${PROGRESS_AT_PREFIX}${index}`,
+  };
+}
+
 function fromItem(item: Record<string, unknown>): Job {
   const {
     pk: _pk,
@@ -276,10 +286,7 @@ export class DynamoDbJobStore implements JobStore {
             routes.map((_, i) => `, #r${i} :r${i}`).join(''),
           ConditionExpression: CHUNK_OPEN,
           ExpressionAttributeNames: {
-            '#idx': String(index),
-            '#status': 'status',
-            '#progress': `${PROGRESS_PREFIX}${index}`,
-            '#progressAt': `${PROGRESS_AT_PREFIX}${index}`,
+            ...chunkNames(index),
             ...Object.fromEntries(codes.map(([code], i) => [`#e${i}`, `${ERROR_COUNT_PREFIX}${code}`])),
             ...Object.fromEntries(routes.map(([name], i) => [`#r${i}`, name])),
           },
@@ -319,10 +326,7 @@ export class DynamoDbJobStore implements JobStore {
           UpdateExpression: 'SET #progress = :lines, #progressAt = :now',
           ConditionExpression: CHUNK_OPEN,
           ExpressionAttributeNames: {
-            '#idx': String(index),
-            '#status': 'status',
-            '#progress': `${PROGRESS_PREFIX}${index}`,
-            '#progressAt': `${PROGRESS_AT_PREFIX}${index}`,
+            ...chunkNames(index),
           },
           ExpressionAttributeValues: {
             ':lines': lines,
@@ -363,27 +367,19 @@ export class DynamoDbJobStore implements JobStore {
 
   async recordRedrive(jobId: string, seen: number, now: Date): Promise<boolean> {
     const statuses = [...DRAINING, 'finalizing'];
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          UpdateExpression: 'SET redrives = :next, progressAt = :now',
-          ConditionExpression: `attribute_exists(pk) AND ${seen === 0 ? '(attribute_not_exists(redrives) OR redrives = :seen)' : 'redrives = :seen'} AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':next': seen + 1,
-            ':seen': seen,
-            ':now': Math.floor(now.getTime() / 1000),
-            ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.#conditionalUpdate({
+      TableName: this.tableName,
+      Key: jobKey(jobId),
+      UpdateExpression: 'SET redrives = :next, progressAt = :now',
+      ConditionExpression: `attribute_exists(pk) AND ${seen === 0 ? '(attribute_not_exists(redrives) OR redrives = :seen)' : 'redrives = :seen'} AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':next': seen + 1,
+        ':seen': seen,
+        ':now': Math.floor(now.getTime() / 1000),
+        ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])),
+      },
+    });
   }
 
   async pause(jobId: string, now: Date): Promise<boolean> {
