@@ -16,8 +16,9 @@ const BackendCommon = {
   maxConcurrency: z.number().int().positive().default(DEFAULT_MAX_CONCURRENCY),
   /**
    * Calls the backend is expected to take at once: where its adaptive limit starts in a
-   * new container, before probing up to `maxConcurrency`. Default: a pool's sequences
-   * ({@link sizeConcurrency}), else half of `maxConcurrency`; always set once parsed.
+   * new container, before probing up to `maxConcurrency`, and the floor of its latency
+   * backoff. Default: a pool's sequences in calls, or its ceiling when a call carries
+   * several items ({@link sizeConcurrency}), else half of `maxConcurrency`; always set once parsed.
    */
   expectedConcurrency: z.number().int().positive().optional(),
   /**
@@ -153,11 +154,13 @@ export type BackendRefInput = z.input<typeof BackendShape>;
 /**
  * Fills a backend's concurrency from what is known of it, before validation: the one
  * rule of how many calls a backend takes.
- * - A pool that states `maxNumSeqs` runs `maxNumSeqs × servers` sequences at once, so
- *   that many items in flight keep it full: `expectedConcurrency` is those sequences in
- *   calls (÷ `maxBatchItems`, rounded up), and `maxConcurrency` twice that, so a full
- *   batch is always queued at each server while the others run (the limiter probes up to
+ * - A pool that states `maxNumSeqs` runs `maxNumSeqs × servers` sequences at once: those
+ *   sequences in calls (÷ `maxBatchItems`, rounded up) fill it. `maxConcurrency` is twice
+ *   that, so one server-full is queued behind the running one and a sequence that ends
+ *   is taken up at once, not after the next call's round trip (the limiter probes up to
  *   it, and backs off on throttles and rising latency).
+ * - Where such a pool starts ({@link poolStart}): at the sequences that fill it when a call
+ *   carries one item, at its ceiling when calls carry several.
  * - Otherwise `maxConcurrency` defaults to {@link DEFAULT_MAX_CONCURRENCY} and
  *   `expectedConcurrency` to half of it (rounded up): slow start reaches the ceiling in
  *   one round.
@@ -172,8 +175,26 @@ export function sizeConcurrency(raw: unknown): unknown {
   const pooled = isCount(ref.maxNumSeqs) && servers > 0 ? Math.ceil((ref.maxNumSeqs * servers) / perCall) : undefined;
   const maxConcurrency = ref.maxConcurrency ?? (pooled === undefined ? DEFAULT_MAX_CONCURRENCY : 2 * pooled);
   if (!isCount(maxConcurrency)) return { ...ref, maxConcurrency };
-  const expected = ref.expectedConcurrency ?? pooled ?? Math.ceil(maxConcurrency / 2);
+  const expected = ref.expectedConcurrency ?? (pooled === undefined ? Math.ceil(maxConcurrency / 2) : poolStart(pooled, perCall));
   return { ...ref, maxConcurrency, expectedConcurrency: isCount(expected) ? Math.min(expected, maxConcurrency) : expected };
+}
+
+/**
+ * Where the adaptive limit of a pool starts, given the calls that fill its servers
+ * (`pooled`) and the items each call carries: also the floor its latency backoff keeps.
+ * - One item a call: `pooled`. Calls end one sequence at a time, so while one answer
+ *   travels back the others keep the servers full; slow start adds the queue behind
+ *   them in one round.
+ * - Several items a call: `2 × pooled`, the pool's ceiling. A call frees all its items'
+ *   sequences at once (a whole forward pass), and they idle until the next call arrives
+ *   unless one is already queued; so a batched pool runs with one server-full queued
+ *   behind the running one from its first call. Four calls of 64 on a 256-sequence
+ *   server would otherwise leave each pass's slot waiting for the next call's round trip
+ *   until slow start had doubled the limit. Rising latency then has nothing to trim (the
+ *   ceiling already bounds the queue to one server-full); a throttle still halves it.
+ */
+function poolStart(pooled: number, itemsPerCall: number): number {
+  return itemsPerCall > 1 ? 2 * pooled : pooled;
 }
 
 /**

@@ -120,10 +120,11 @@ describe('the built-in catalogue: a pool per model and its Bedrock fallback', ()
     const large = backendsOf(env, 'gpt-oss-120b')!;
     const bge = backendsOf(env, 'bge-m3')!;
 
-    // Assess: twice the sequences the servers run at once, starting at those sequences (in calls of 64 for embeddings)
+    // Assess: twice the sequences the servers run at once; chat starts at those sequences,
+    // embeddings (calls of 64) at the ceiling, one server-full queued behind the running one
     expect(small[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 1024, expectedConcurrency: 512 });
     expect(large[0]).toMatchObject({ maxNumSeqs: 1024, maxConcurrency: 2048, expectedConcurrency: 1024 });
-    expect(bge[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 8, expectedConcurrency: 4 });
+    expect(bge[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 8, expectedConcurrency: 8 });
     expect(small[1]).toMatchObject({ provider: 'bedrock', maxConcurrency: 32, expectedConcurrency: 16 });
   });
 
@@ -150,13 +151,38 @@ describe('sizeConcurrency: how many calls a backend takes, when the catalogue do
     expect(high).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 8 });
   });
 
-  it('gives a backend of unknown size 16, starting at half', () => {
+  it('starts a pool of one-item calls at the sequences its servers run, with as many again queued as its ceiling', () => {
+    // Act
+    const pool = parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000', 'http://10.0.0.2:8000'], maxNumSeqs: 100 });
+
+    // Assess
+    expect(pool).toMatchObject({ maxConcurrency: 400, expectedConcurrency: 200 });
+  });
+
+  it('starts a pool of batched calls at its ceiling: one server-full queued behind the running one from the first call', () => {
+    // Prepare: 2 servers of 100 sequences, in calls of 64: 200 / 64 = 3.1, so 4 calls fill them
+    const urls = ['http://10.0.0.1:8000', 'http://10.0.0.2:8000'];
+
+    // Act
+    const batched = parse({ provider: 'openai-compatible', baseUrls: urls, maxNumSeqs: 100, maxBatchItems: 64 });
+    const capped = parse({ provider: 'openai-compatible', baseUrls: urls, maxNumSeqs: 100, maxBatchItems: 64, maxConcurrency: 6 });
+    const stated = parse({ provider: 'openai-compatible', baseUrls: urls, maxNumSeqs: 100, maxBatchItems: 64, expectedConcurrency: 5 });
+
+    // Assess
+    expect(batched).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 8 });
+    expect(capped).toMatchObject({ maxConcurrency: 6, expectedConcurrency: 6 });
+    expect(stated).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 5 });
+  });
+
+  it('gives a backend of unknown size 16, starting at half, batched or not', () => {
     // Act
     const pool = parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000'] });
+    const batched = parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000'], maxBatchItems: 64 });
     const bedrock = parse({ provider: 'bedrock', maxConcurrency: 5 });
 
     // Assess
     expect(pool).toMatchObject({ maxConcurrency: 16, expectedConcurrency: 8 });
+    expect(batched).toMatchObject({ maxConcurrency: 16, expectedConcurrency: 8 });
     expect(bedrock).toMatchObject({ maxConcurrency: 5, expectedConcurrency: 3 });
   });
 
