@@ -1,19 +1,19 @@
-import { loadConfig, type Config } from '../../shared/config/config';
+import { loadConfig, modelKey, type Config } from '../../shared/config/config';
 import { ModelCatalogue, type BackendRef } from '../../shared/domain/catalogue';
 import { defaultCatalogue } from '../../shared/routing/defaultCatalogue';
 import { GPU_LIKE } from './simulatorProcess';
 
-/**
- * The GPU chat pool's cap in every item: twice the sequences the simulated server runs at
- * once, so a full batch is always queued behind the running one (the per-request client
- * gets the same budget).
- */
-export const BENCH_CHAT_CONCURRENCY = 2 * GPU_LIKE.maxNumSeqs;
+/** What one simulated server runs at once: its generation engine's sequences, its forward passes' slots and items. */
+export interface SimulatedServer {
+  maxNumSeqs: number;
+  slots: number;
+  maxItemsPerPass: number;
+}
 
 /**
  * The catalogues the suite runs with: the built-in catalogue (the one a deployment gets
- * with `gpuChatUrls` and `gpuEmbedUrls` set), pointed at the simulator. Only what the
- * simulator cannot stand in for is changed, and each change is stated where it is made.
+ * with `gpuChatUrls` and `gpuEmbedUrls` set), pointed at the simulator, in every item. Only
+ * what the simulator cannot stand in for is changed, and each change is stated where it is made.
  */
 
 /** The environment a function would get, pointing at the simulator. */
@@ -28,23 +28,29 @@ export function benchEnv(simulatorUrl: string, catalogue?: ModelCatalogue): Node
 
 /**
  * The built-in catalogue against the simulator: GPU pools at its OpenAI face, and the
- * Bedrock backends at its Bedrock face (in a deployment they reach Bedrock itself).
- * `chatConcurrency` (default {@link BENCH_CHAT_CONCURRENCY}, for every item alike)
- * replaces the GPU chat pool's `maxConcurrency`: the built-in 64 is sized for a server
- * that is not the simulator, and the suite states which value a figure was measured with.
+ * Bedrock backends at its Bedrock face (in a deployment they reach Bedrock itself). Each
+ * pool states the simulated `server`'s size as a deployment states its servers'
+ * (`GPU_POOL_<KEY>_MAX_NUM_SEQS`): chat pools its `maxNumSeqs`, embeddings pools the items
+ * its passes run at once (`slots × maxItemsPerPass`); the built-in rule (`sizeConcurrency`)
+ * sizes every pool's concurrency from that. For {@link GPU_LIKE}, the default, both are
+ * vLLM's default 256: the catalogue as shipped.
  */
 export function simulatorCatalogue(
   simulatorUrl: string,
-  options: { chatConcurrency?: number; bedrockOnly?: boolean } = {},
+  options: { server?: SimulatedServer; bedrockOnly?: boolean } = {},
 ): ModelCatalogue {
-  const base = defaultCatalogue(loadConfig(benchEnv(simulatorUrl)));
+  const server = options.server ?? GPU_LIKE;
+  const sequences = (kind: 'chat' | 'embeddings') => (kind === 'chat' ? server.maxNumSeqs : server.slots * server.maxItemsPerPass);
+  const shipped = defaultCatalogue(loadConfig(benchEnv(simulatorUrl)));
+  const sized = Object.fromEntries(
+    shipped.models
+      .filter((model) => model.backends.some((ref) => ref.provider === 'openai-compatible'))
+      .map((model) => [`GPU_POOL_${modelKey(model.id)}_MAX_NUM_SEQS`, String(sequences(model.kind))]),
+  );
+  const base = defaultCatalogue(loadConfig({ ...benchEnv(simulatorUrl), ...sized }));
   const models = base.models
     .map((model) => {
-      let backends = model.backends.map((ref): BackendRef => {
-        if (ref.provider === 'bedrock') return { ...ref, endpoint: simulatorUrl };
-        if (model.kind === 'chat') return { ...ref, maxConcurrency: options.chatConcurrency ?? BENCH_CHAT_CONCURRENCY };
-        return ref;
-      });
+      let backends = model.backends.map((ref): BackendRef => (ref.provider === 'bedrock' ? { ...ref, endpoint: simulatorUrl } : ref));
       if (options.bedrockOnly) backends = backends.filter((ref) => ref.provider === 'bedrock');
       return { ...model, backends };
     })

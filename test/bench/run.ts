@@ -36,7 +36,6 @@ import { runStreaming, type StreamingOptions } from './items/streaming';
 import { runThrottling, type ThrottlingOptions } from './items/throttling';
 import { runUtilisation } from './items/utilisation';
 import type { Machine, Mode, SuiteResults } from './results';
-import { BENCH_CHAT_CONCURRENCY } from './benchCatalogue';
 import { GPU_LIKE, startSimulatorProcess } from './simulatorProcess';
 import { round } from './stats';
 import { formatReport } from './table';
@@ -170,8 +169,8 @@ async function main(): Promise<void> {
     const simulator = await startSimulatorProcess(GPU_LIKE);
     try {
       await attempt('1', async () => {
-        // The bench catalogue's chat cap, the same in every item (benchCatalogue.ts).
-        results.items.utilisation = await runUtilisation(simulator, { ...sizes.utilisation, chatConcurrency: BENCH_CHAT_CONCURRENCY }, log);
+        // The built-in catalogue, sized as every item's (benchCatalogue.ts).
+        results.items.utilisation = await runUtilisation(simulator, sizes.utilisation, log);
       });
       await attempt('2', async () => {
         results.items.throttling = await runThrottling(simulator, sizes.throttling, log);

@@ -91,8 +91,8 @@ export async function runFleetBudget(options: FleetBudgetOptions, log: (line: st
   const poolCapacity = 2 * KNOBS.maxNumSeqs;
   const gate = await startPoolGate(simulator.url, poolCapacity);
   try {
-    // The GPU pool alone (no Bedrock fallback): its cap per container is the pool's capacity.
-    const full = simulatorCatalogue(gate.url, { chatConcurrency: poolCapacity });
+    // The GPU pool alone (no Bedrock fallback): the built-in rule caps it per container at the pool's capacity.
+    const full = simulatorCatalogue(gate.url, { server: KNOBS });
     const catalogue = ModelCatalogue.parse({
       models: full.models
         .filter((model) => model.id === MODEL)

@@ -37,8 +37,6 @@ export interface UtilisationOptions {
   requests: number;
   callers: number;
   rounds: number;
-  /** GPU chat pool concurrency used for the core and the per-request client. */
-  chatConcurrency: number;
 }
 
 /** One contender's run of one round. */
@@ -321,7 +319,7 @@ export async function runUtilisation(
 ): Promise<UtilisationResult> {
   const settings = await simulator.config();
   const best = settings.maxItemsPerSecond;
-  const catalogue = simulatorCatalogue(simulator.url, { chatConcurrency: options.chatConcurrency });
+  const catalogue = simulatorCatalogue(simulator.url);
   const result: UtilisationResult = {
     simulator: {
       passMs: settings.passMs,
