@@ -59,8 +59,9 @@ interface Waiter {
  * smoothed latency passes `latencyTolerance` times that, calls are queueing at the
  * backend without more throughput, so the limit steps down by {@link LATENCY_BACKOFF}
  * and probes on by AIMD. That backoff stops at the backend's expected concurrency (where
- * the limit started), which the catalogue sizes to what its servers run at once: rising
- * latency only trims what probing added above it; a throttle can go lower.
+ * the limit started), which the catalogue sizes to what its servers run at once (a pool
+ * of batched calls: with one server-full queued behind, its ceiling): rising latency only
+ * trims what probing added above it; a throttle can go lower.
  *
  * What a limiter learns can outlive it ({@link LearnedLimit}): a warm container's next
  * core resumes at the learned limit instead of starting over.

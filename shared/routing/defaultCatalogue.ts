@@ -50,7 +50,8 @@ const BUILT_IN: BuiltInModel[] = [
  * `BEDROCK_FALLBACK_<KEY>` (a Bedrock model id, or `none`), or the built-in one. A model
  * left with no backend is not offered. A pool's concurrency is sized from its servers and
  * `GPU_POOL_<KEY>_MAX_NUM_SEQS` (default 256, vLLM's): twice the sequences they run at
- * once, starting at those sequences (see `sizeConcurrency`).
+ * once, starting at those sequences for chat and at that ceiling for embeddings, whose
+ * calls carry 64 inputs each (see `sizeConcurrency`).
  */
 export function defaultCatalogue(config: Config): ModelCatalogue {
   const gpuPool = (model: BuiltInModel): BackendInput[] => {
