@@ -51,7 +51,8 @@ interface BackendState {
   book: LeaseBook;
   /** When this container's entries lapse (all are written together). */
   expiresAt: number;
-  syncing: boolean;
+  /** The writes under way (one at a time), resolved once the last one asked for is done. */
+  running: Promise<void> | undefined;
   /** Another write is due as soon as the running one ends. */
   again: boolean;
   /** The store failed: calls run on the container's own limits until it answers again. */
@@ -173,9 +174,17 @@ export class FleetBudget implements SharedBudget {
     this.#plan(state);
   }
 
-  /** Gives every idle lease back now (a process about to end or be frozen); waits for the writes. */
+  /**
+   * Gives back now every slot this container holds and does not use: for a process about
+   * to end or be frozen (a Lambda invocation ending), whose idle-return timer would not run
+   * until it thaws, so its slots would be kept from the others until the lease lapses. One
+   * write per backend where it holds slots (none where it holds nothing); slots of calls
+   * still running are kept. Waits for the writes; never throws (a store failure goes to
+   * `onError`, and the lease then lapses at its expiry as after a crash).
+   */
   async returnIdle(): Promise<void> {
-    await Promise.all([...this.#backends.values()].map((state) => this.#sync(state)));
+    const holding = [...this.#backends.values()].filter((state) => [...state.tenants.values()].some((slots) => slots.grant.slots > 0));
+    await Promise.all(holding.map((state) => this.#sync(state)));
   }
 
   /** This container's view of one backend's budget. */
@@ -211,7 +220,7 @@ export class FleetBudget implements SharedBudget {
         tenants: new Map(),
         book: EMPTY_LEASE_BOOK,
         expiresAt: Number.NEGATIVE_INFINITY,
-        syncing: false,
+        running: undefined,
         again: false,
         failOpen: false,
         lastSyncAt: Number.NEGATIVE_INFINITY,
@@ -317,13 +326,22 @@ export class FleetBudget implements SharedBudget {
     state.timer = undefined;
   }
 
-  /** Writes this container's entries for the backend (one at a time), then grants, then plans the next write. */
-  async #sync(state: BackendState): Promise<void> {
-    if (state.syncing) {
+  /**
+   * Writes this container's entries for the backend (one write at a time: a sync asked for
+   * while one runs is one more write after it, and waits for it), then grants, then plans
+   * the next write.
+   */
+  #sync(state: BackendState): Promise<void> {
+    if (state.running) {
       state.again = true;
-      return;
+      return state.running;
     }
-    state.syncing = true;
+    // #syncAll awaits before it ends, so `running` is set before it is cleared.
+    state.running = this.#syncAll(state);
+    return state.running;
+  }
+
+  async #syncAll(state: BackendState): Promise<void> {
     try {
       do {
         state.again = false;
@@ -331,7 +349,7 @@ export class FleetBudget implements SharedBudget {
         // A failed store is tried again at `retryMs`, not at once.
       } while (state.again && !state.failOpen);
     } finally {
-      state.syncing = false;
+      state.running = undefined;
     }
     this.#grantWaiters(state);
     this.#plan(state);

@@ -133,6 +133,131 @@ describe('FleetBudget', () => {
     c1.close();
   });
 
+  describe('at the end of an invocation (returnIdle)', () => {
+    it('gives the unused slots back in one write, so a waiting container gets them at once though this one is then frozen', async () => {
+      // Prepare: c0 holds the whole budget for 8 calls; c1 waits for slots
+      const { clock, store, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const waiting = start(c1, 'a', 8);
+      await clock.advance(10);
+      for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+      const writesBefore = store.writes;
+
+      // Act: the invocation ends: c0 gives its leases back, then is frozen (no timer of its runs)
+      await c0.returnIdle();
+      const writesOfReturn = store.writes - writesBefore;
+      c0.close();
+      await clock.advance(600);
+
+      // Assess: c1 has all 8 within its retry period, far before c0's lease would have lapsed
+      expect(writesOfReturn).toBe(1);
+      expect(Object.values(store.books.get('gpu')!.leases).filter((entry) => entry.holder === 'c0')).toEqual([]);
+      expect(waiting.granted()).toBe(8);
+      expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+      c1.close();
+    });
+
+    it('keeps the slots of calls still running and gives back the rest', async () => {
+      // Prepare
+      const { clock, store, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const waiting = start(c1, 'a', 8);
+      await clock.advance(10);
+      for (let i = 0; i < 5; i += 1) c0.release(pool, 'a');
+
+      // Act
+      await c0.returnIdle();
+      await clock.advance(600);
+
+      // Assess: c0 keeps 3 for its 3 running calls; c1 takes the 5 given back
+      expect(c0.snapshot('gpu')).toMatchObject({ slots: { a: 3 }, inFlight: { a: 3 } });
+      expect(waiting.granted()).toBe(5);
+      expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+      for (const budget of containers) budget.close();
+    });
+
+    it('writes nothing when it holds nothing (an invocation that called no budgeted backend, or a second return)', async () => {
+      // Prepare
+      const { clock, store, containers } = fleet(1);
+      const [c0] = containers as [FleetBudget];
+      await c0.returnIdle();
+      const untouched = store.writes + store.reads;
+      start(c0, 'a', 2);
+      await clock.advance(10);
+      c0.release(pool, 'a');
+      c0.release(pool, 'a');
+      await c0.returnIdle();
+      const afterReturn = store.writes;
+
+      // Act
+      await c0.returnIdle();
+
+      // Assess
+      expect(untouched).toBe(0);
+      expect(store.writes).toBe(afterReturn);
+      expect(store.books.get('gpu')!.leases).toEqual({});
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    it('waits for a write under way, then gives the slots back in the next', async () => {
+      // Prepare: a store whose writes wait while the gate is closed
+      let gate: Promise<void> | undefined;
+      let open = () => {};
+      const clock = new FakeClock();
+      const store = new MemoryLeaseStore({ delay: () => gate ?? Promise.resolve() });
+      const c0 = new FleetBudget({ store, clock, holderId: 'c0', ttlMs: 20_000, renewMs: 5_000, retryMs: 500 });
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      await clock.advance(5_000); // the renewal's write starts, and waits
+      for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+
+      // Act
+      let returned = false;
+      const returning = c0.returnIdle().then(() => {
+        returned = true;
+      });
+      await clock.settle();
+      const beforeTheWrite = returned;
+      gate = undefined;
+      open();
+      await returning;
+
+      // Assess
+      expect(beforeTheWrite).toBe(false);
+      expect(store.books.get('gpu')!.leases).toEqual({});
+      c0.close();
+    });
+
+    it('leaves the lease of a container that crashed mid-invocation (no return) to lapse at its expiry, as before', async () => {
+      // Prepare: c0's calls ended, but its process died before the invocation's end
+      const { clock, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const waiting = start(c1, 'a', 8);
+      await clock.advance(10);
+      for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+      c0.close();
+
+      // Act
+      await clock.advance(19_000);
+      const beforeExpiry = waiting.granted();
+      await clock.advance(1_500);
+
+      // Assess
+      expect(beforeExpiry).toBe(0);
+      expect(waiting.granted()).toBe(8);
+      c1.close();
+    });
+  });
+
   it('falls back to the container’s own limits when the store fails, and says so', async () => {
     // Prepare
     const errors: unknown[] = [];
