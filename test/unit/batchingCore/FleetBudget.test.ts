@@ -1,8 +1,11 @@
 import { FleetBudget, type FleetBudgetOptions } from '../../../shared/batchingCore/FleetBudget';
+import type { Claim } from '../../../shared/batchingCore/FairShare';
 import { FakeClock } from '../../helpers/FakeClock';
 import { MemoryLeaseStore } from '../../helpers/memoryLeaseStore';
 
 const pool = { id: 'gpu', fleetConcurrency: 8 };
+const batchCall = (tenantId: string): Claim => ({ tenantId, priority: 'batch' });
+const realtimeCall = (tenantId: string): Claim => ({ tenantId, priority: 'realtime' });
 
 /** Containers sharing one store and one clock. */
 function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
@@ -15,12 +18,12 @@ function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
   return { clock, store, containers };
 }
 
-/** Starts `count` calls of `tenant` on a container; each resolves once its slot is granted. */
-function start(budget: FleetBudget, tenant: string, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
+/** Starts `count` calls of `tenant` (batch calls, unless a claim says otherwise) on a container; each resolves once its slot is granted. */
+function start(budget: FleetBudget, tenant: string | Claim, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
   let granted = 0;
   const done = Array.from({ length: count }, () =>
     budget
-      .acquire(pool, tenant, () => limit)
+      .acquire(pool, typeof tenant === 'string' ? batchCall(tenant) : tenant, () => limit)
       .then(() => {
         granted += 1;
       }),
@@ -55,7 +58,7 @@ describe('FleetBudget', () => {
 
     // Act: c0 renews (told its share is 4), then finishes 4 calls and starts 4 more of its backlog
     await clock.advance(5_000);
-    for (let i = 0; i < 4; i += 1) c0.release(pool, 'a');
+    for (let i = 0; i < 4; i += 1) c0.release(pool, batchCall('a'));
     const more = start(c0, 'a', 4);
     await clock.advance(1_000);
 
@@ -79,7 +82,7 @@ describe('FleetBudget', () => {
     const b = start(c1, 'b', 8);
     await clock.advance(10);
     await clock.advance(5_000);
-    for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+    for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
     const aAgain = start(c0, 'a', 8);
     await clock.advance(2_000);
 
@@ -100,7 +103,7 @@ describe('FleetBudget', () => {
       const batch = start(c0, 'a', 4, 4);
       await clock.advance(1_200);
       expect(batch.granted()).toBe(4);
-      for (let i = 0; i < 4; i += 1) c0.release(pool, 'a');
+      for (let i = 0; i < 4; i += 1) c0.release(pool, batchCall('a'));
     }
     const writesWhileBusy = store.writes;
     const heldWhileBusy = store.slotsByTenant('gpu', clock.now());
@@ -142,7 +145,7 @@ describe('FleetBudget', () => {
       await clock.advance(10);
       const waiting = start(c1, 'a', 8);
       await clock.advance(10);
-      for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
       const writesBefore = store.writes;
 
       // Act: the invocation ends: c0 gives its leases back, then is frozen (no timer of its runs)
@@ -167,7 +170,7 @@ describe('FleetBudget', () => {
       await clock.advance(10);
       const waiting = start(c1, 'a', 8);
       await clock.advance(10);
-      for (let i = 0; i < 5; i += 1) c0.release(pool, 'a');
+      for (let i = 0; i < 5; i += 1) c0.release(pool, batchCall('a'));
 
       // Act
       await c0.returnIdle();
@@ -188,8 +191,8 @@ describe('FleetBudget', () => {
       const untouched = store.writes + store.reads;
       start(c0, 'a', 2);
       await clock.advance(10);
-      c0.release(pool, 'a');
-      c0.release(pool, 'a');
+      c0.release(pool, batchCall('a'));
+      c0.release(pool, batchCall('a'));
       await c0.returnIdle();
       const afterReturn = store.writes;
 
@@ -216,7 +219,7 @@ describe('FleetBudget', () => {
         open = resolve;
       });
       await clock.advance(5_000); // the renewal's write starts, and waits
-      for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
 
       // Act
       let returned = false;
@@ -243,7 +246,7 @@ describe('FleetBudget', () => {
       await clock.advance(10);
       const waiting = start(c1, 'a', 8);
       await clock.advance(10);
-      for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
       c0.close();
 
       // Act
@@ -255,6 +258,50 @@ describe('FleetBudget', () => {
       expect(beforeExpiry).toBe(0);
       expect(waiting.granted()).toBe(8);
       c1.close();
+    });
+  });
+
+  describe('real-time ahead of batch', () => {
+    it('grants a waiting real-time call of a tenant before its earlier batch calls, and announces its real-time demand in the book', async () => {
+      // Prepare: c0 runs 8 batch calls of tenant a (the whole budget); 2 more batch calls wait, then a real-time one
+      const { clock, store, containers } = fleet(1);
+      const [c0] = containers as [FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const lines = start(c0, 'a', 2);
+      const request = start(c0, realtimeCall('a'), 1);
+      await clock.advance(10);
+      const direct = c0.tryAcquire(pool, realtimeCall('a'), () => 64);
+
+      // Act: one batch call ends
+      c0.release(pool, batchCall('a'));
+      await clock.advance(600);
+
+      // Assess: the real-time call took the freed slot; the book says 1 of the 10 slots wanted is real-time
+      expect(direct).toBe(false);
+      expect([request.granted(), lines.granted()]).toEqual([1, 0]);
+      expect(store.books.get('gpu')!.leases['c0|a']).toMatchObject({ slots: 8, want: 10, realtime: 1 });
+      c0.close();
+    });
+
+    it('moves a tenant’s slots from a worker’s batch calls to another container’s real-time calls beyond an equal split', async () => {
+      // Prepare: worker c0 holds the budget of 8 for tenant a's batch calls, and has more waiting
+      const { clock, store, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 16);
+      await clock.advance(10);
+
+      // Act: API container c1 has 6 real-time calls of tenant a; the worker renews, and its calls end one by one
+      const requests = start(c1, realtimeCall('a'), 6);
+      await clock.advance(5_000);
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
+      await clock.advance(1_000);
+
+      // Assess: real-time has its 6 (an equal split would give it 4); the worker keeps the 2 left
+      expect(requests.granted()).toBe(6);
+      expect(c0.snapshot('gpu').inFlight).toEqual({ a: 2 });
+      expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+      for (const budget of containers) budget.close();
     });
   });
 
@@ -282,7 +329,7 @@ describe('FleetBudget', () => {
     const [c0] = containers as [FleetBudget];
 
     // Act
-    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, 'a', () => 4));
+    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, batchCall('a'), () => 4));
 
     // Assess
     expect(taken.every(Boolean)).toBe(true);
@@ -312,7 +359,7 @@ describe('FleetBudget', () => {
     let granted = 0;
     for (let i = 0; i < 8; i += 1)
       void c0
-        .acquire(pool, 'a', () => limit)
+        .acquire(pool, batchCall('a'), () => limit)
         .then(() => {
           granted += 1;
         });
@@ -321,7 +368,7 @@ describe('FleetBudget', () => {
 
     // Act: the limiter grows to 6 as a call ends
     limit = 6;
-    c0.release(pool, 'a');
+    c0.release(pool, batchCall('a'));
     await clock.advance(10);
 
     // Assess: asked again at once, for the new limit
@@ -338,7 +385,7 @@ describe('FleetBudget', () => {
     start(c0, 'a', 8);
     await clock.advance(10);
     const controller = new AbortController();
-    const waiting = c1.acquire(pool, 'a', () => 64, controller.signal);
+    const waiting = c1.acquire(pool, batchCall('a'), () => 64, controller.signal);
 
     // Act
     controller.abort(new Error('deadline'));

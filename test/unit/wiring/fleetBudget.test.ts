@@ -44,6 +44,7 @@ describe('the fleet budget as configured', () => {
   describe('returnFleetLeases (the middleware of the functions that run batch work)', () => {
     const ddb = mockClient(DynamoDBDocumentClient);
     const pool = { id: 'gpu-chat:m', fleetConcurrency: 8 };
+    const claim = { tenantId: 'acme', priority: 'batch' } as const;
     const budget = createFleetBudget(loadConfig({ TABLE_NAME: 'platform' }))!;
     const context = {} as Context;
     const writtenLeases = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':leases']);
@@ -56,8 +57,8 @@ describe('the fleet budget as configured', () => {
 
     /** A call of tenant acme that takes a slot of the pool's lease (one write) and ends. */
     async function oneCall(): Promise<void> {
-      await budget.acquire(pool, 'acme', () => 4);
-      budget.release(pool, 'acme');
+      await budget.acquire(pool, claim, () => 4);
+      budget.release(pool, claim);
     }
 
     it('gives the process’s unused slots back in the table when the invocation ends', async () => {
