@@ -381,29 +381,40 @@ export class FairQueue<W> {
    * one with the least work started per unit of weight, then the earliest arrival.
    */
   #pickTenant(batchMayStart: boolean): string | undefined {
-    let best: { tenantId: string; load: number; realtime: boolean; work: number; seq: number } | undefined;
-    const consider = (tenantId: string, head: FairEntry<W>, realtime: boolean): void => {
-      const weight = this.weightOf(tenantId);
-      const load = this.inFlightOf(tenantId) / weight;
-      const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
-      const better =
-        !best ||
-        load < best.load ||
-        (load === best.load &&
-          ((realtime && !best.realtime) ||
-            (realtime === best.realtime && (work < best.work || (work === best.work && head.seq < best.seq)))));
-      if (better) best = { tenantId, load, realtime, work, seq: head.seq };
-    };
+    let best: Candidate | undefined;
     for (const [tenantId, lane] of this.#lanes.realtime) {
       const head = lane.peek();
-      if (head) consider(tenantId, head, true);
+      if (head) best = this.#better(best, tenantId, head, true);
     }
     if (batchMayStart) {
       for (const [tenantId, lane] of this.#lanes.batch) {
         const head = lane.peek();
-        if (head && !this.#lanes.realtime.has(tenantId)) consider(tenantId, head, false);
+        if (head && !this.#lanes.realtime.has(tenantId)) best = this.#better(best, tenantId, head, false);
       }
     }
     return best?.tenantId;
   }
+
+  /** `best`, or the tenant whose waiting call `head` ranks before it (a method, not a closure made per pick). */
+  #better(best: Candidate | undefined, tenantId: string, head: FairEntry<W>, realtime: boolean): Candidate | undefined {
+    const weight = this.weightOf(tenantId);
+    const load = this.inFlightOf(tenantId) / weight;
+    const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
+    const better =
+      !best ||
+      load < best.load ||
+      (load === best.load &&
+        ((realtime && !best.realtime) ||
+          (realtime === best.realtime && (work < best.work || (work === best.work && head.seq < best.seq)))));
+    return better ? { tenantId, load, realtime, work, seq: head.seq } : best;
+  }
+}
+
+/** A tenant considered by {@link FairQueue}'s pick: its load and work per unit of weight, and its head's arrival. */
+interface Candidate {
+  tenantId: string;
+  load: number;
+  realtime: boolean;
+  work: number;
+  seq: number;
 }
