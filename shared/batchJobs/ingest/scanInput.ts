@@ -235,10 +235,10 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     // A batch of lines at a time: one await per batch, not per line.
     for await (const batch of reader.batches()) {
       for (const line of batch) {
-        const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
+        // Each line's entry is a literal of its own: a spread of a shared position cost more per line than screening it.
         const parsed = screenReadLine(line, limits.maxLineBytes, context);
         if (parsed === undefined) {
-          if (streaming) keep({ ...position, status: 'blank' });
+          if (streaming) keep({ lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte, status: 'blank' });
           else if (
             lastBlank &&
             lastBlank === scanned[scanned.length - 1] &&
@@ -246,7 +246,7 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
           ) {
             lastBlank.count = (lastBlank.count ?? 1) + 1;
           } else {
-            lastBlank = { ...position, status: 'blank' };
+            lastBlank = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte, status: 'blank' };
             keep(lastBlank);
           }
           continue;
@@ -269,14 +269,21 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
           linesByModel[outcome.model] = (linesByModel[outcome.model] ?? 0) + 1;
           if (endpoints.size < 2) endpoints.add(outcome.url);
           validLines += 1;
-          keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
+          keep({
+            lineNumber: line.lineNumber,
+            startByte: line.startByte,
+            endByte: line.endByte,
+            status: 'valid',
+            model: outcome.model,
+            batchable: isBatchable(outcome),
+          });
           if (pageFull()) await savePage();
           continue;
         }
         invalidLines += 1;
         errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
         firstError ??= outcome;
-        keep({ ...position, status: 'refused' });
+        keep({ lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte, status: 'refused' });
         // The echo of its input rides along; finalize writes the line in the job's output format.
         const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
         await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
