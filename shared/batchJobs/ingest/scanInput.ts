@@ -198,9 +198,13 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
   const streaming = request.batchRoute ? undefined : new ChunkPlanner(limits);
   const page: ChunkPlan[] = [];
   let chunkCount = 0;
+  // A full page is stored while the scan reads on; the next one waits for it (one page in flight at most).
+  let saving: Promise<void> | undefined;
   const savePage = async () => {
-    if (page.length === 0) return;
-    await request.savePlan(page.splice(0));
+    await saving;
+    saving = request.savePlan(page.splice(0));
+    // A failure is thrown where the save is next awaited, not left unhandled meanwhile.
+    saving.catch(() => undefined);
   };
   const keep = (line: ScannedLine) => {
     if (!streaming) {
@@ -290,11 +294,19 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
       }
     }
   } catch (error) {
+    // Nothing of this pass is still being stored once it ends.
+    await saving?.catch(() => undefined);
     if (!(error instanceof InputRefusedError)) {
       await part.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
     await part.close();
+    throw error;
+  }
+  try {
+    await saving;
+  } catch (error) {
+    await part.abort(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
   // A line is read as it was in the pass: in the format known by then.
@@ -304,7 +316,6 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     await part.abort(new Error('a duplicate id was a hash collision: the file is scanned again'));
     return undefined;
   }
-  await part.close();
   const batchRoute = request.batchRoute;
   let batchLines: Record<string, number> = {};
   if (streaming) {
@@ -313,8 +324,13 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
       page.push(last);
       chunkCount += 1;
     }
-    while (page.length > 0) await request.savePlan(page.splice(0, PLAN_PAGE_CHUNKS));
+    const saveRest = async () => {
+      while (page.length > 0) await request.savePlan(page.splice(0, PLAN_PAGE_CHUNKS));
+    };
+    // The error part's upload ends while the rest of the plan is stored: one round trip less.
+    await Promise.all([part.close(), saveRest()]);
   } else if (batchRoute) {
+    await part.close();
     const plan = planJobChunks(scanned, limits, {
       targetOf: (model) => batchTargetOf(deps.resolveModel(model)),
       decide: (target, records) => decideBatchRoute({ target, records, ...batchRoute }),
