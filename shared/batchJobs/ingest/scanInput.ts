@@ -41,7 +41,7 @@ export interface ScanRequest {
   batchRoute?: { metadata: Record<string, string>; secondsLeft: number };
   /** The object's size, as HEAD gave it: sizes the table of ids once. */
   size?: number;
-  /** Stores a page of the chunk plan (chunks in index order, at most {@link PLAN_PAGE_CHUNKS}). */
+  /** Stores a page of the chunk plan (chunks in index order, at most {@link PLAN_PAGE_CHUNKS}); called again only once the last call settled. */
   savePlan(chunks: readonly ChunkPlan[]): Promise<void>;
 }
 
@@ -82,7 +82,7 @@ const SIZING_LINES = 1_000;
  *
  * Memory is bounded by the limits, not by the size of the file: one line at a time
  * (at most `maxLineBytes`), 12 bytes per id seen (at most `maxLinesPerJob` of them, to
- * find duplicates: {@link CustomIdSet}), a page of the chunk plan, and, when the batch
+ * find duplicates: {@link CustomIdSet}), two pages of the chunk plan (one being stored while the scan reads on), and, when the batch
  * route may take lines, each non-blank line's place and model (a few numbers, for the
  * plan made once the counts per model are known; runs of blank lines kept as one).
  *
