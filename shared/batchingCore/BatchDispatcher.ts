@@ -157,16 +157,16 @@ export class BatchDispatcher<I, O> {
     fleet: SharedBudget,
   ): Promise<Item<I, O>[] | undefined> {
     const { clock, tuning, estimator } = this.deps;
-    const { tenantId } = this.#claimOf(batch);
+    const claim = this.#claimOf(batch);
     let items = batch;
     const localLimit = () => limiter.limit;
     for (;;) {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return undefined;
-      if (fleet.tryAcquire(backend, tenantId, localLimit)) return items;
+      if (fleet.tryAcquire(backend, claim, localLimit)) return items;
       const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
       try {
-        await fleet.acquire(backend, tenantId, localLimit, scope.signal);
+        await fleet.acquire(backend, claim, localLimit, scope.signal);
         return items;
       } catch {
         if (scope.reason === 'deadline') this.#abandonEarliest(items);
@@ -186,7 +186,7 @@ export class BatchDispatcher<I, O> {
     if (!leased) return;
     const slot = await this.#acquireSlot(leased, backend, limiter);
     if (!slot) {
-      fleet?.release(backend, claim.tenantId);
+      fleet?.release(backend, claim);
       return;
     }
     const { epoch } = slot;
@@ -195,7 +195,7 @@ export class BatchDispatcher<I, O> {
     const release = (): void => {
       if (!released) {
         limiter.release(claim);
-        fleet?.release(backend, claim.tenantId);
+        fleet?.release(backend, claim);
       }
       released = true;
     };

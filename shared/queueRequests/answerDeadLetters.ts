@@ -12,8 +12,9 @@ import { answerIdOf } from './QueueRequestMessage';
 export interface AnswerDeadLettersDeps extends DeliveryDeps {
   replyPolicy: ReplyPolicy;
   /**
-   * Receives of one dead letter after which one that still cannot be answered (its claim
-   * held, its reply queue gone) is reported and acknowledged; before that it is handed back.
+   * Receives of one dead letter after which one that still cannot be answered (its reply
+   * queue gone, SQS refusing the answer, its claim failing) is reported and acknowledged; before that it is
+   * handed back. A claim another delivery holds is not counted: it is always waited for.
    */
   maxAttempts: number;
   /** A fresh random id, for the answer's `request_id`. */
@@ -35,7 +36,10 @@ const LOGGED_BODY_CHARS = 2_000;
  * `failed` on its asynchronous request. It claims the request's idempotency key as the
  * requests consumer does, so a request some delivery already answered (its record
  * completed) gets nothing more, and one whose claim is still held (a crashed delivery's
- * lock, until its Lambda deadline) is handed back and answered once the lock expires.
+ * lock, until its Lambda deadline) is handed back and answered once the lock expires,
+ * however many receives that takes: every lock ends (completed, released, or expired at
+ * its holder's deadline), and giving up while one is held would leave the request
+ * unanswered if its holder then released it unanswered.
  * A dead letter that names nowhere it may be answered (not JSON, a `reply_to` outside the
  * allowed queues), or that still cannot be answered after `maxAttempts` receives, is
  * reported — an ERROR line with its message id, code and the start of its body, and the
@@ -83,7 +87,8 @@ export async function answerDeadLetters(
         (deps.newId ?? randomId)(),
       );
       ready.push({ plan: request, line });
-    } else handBack(request.message, 'claim_held', 'Another delivery holds its idempotency claim.');
+    } else if (claim === 'in_progress') retry.add(request.message.messageId);
+    else handBack(request.message, 'claim_failed', 'Its idempotency claim could not be taken.');
   });
 
   const undelivered = await deliverAnswers(deps, ready);

@@ -49,8 +49,9 @@ export const ASYNC_REQUEST_RETENTION_SECONDS = 7 * 24 * 60 * 60;
 export const INLINE_RESULT_MAX_BYTES = 300 * 1024;
 
 /**
- * Receives of one requests-DLQ message before its consumer gives up answering it (its
- * claim still held, its reply queue gone) and reports it: with the DLQ's visibility
- * timeout of 180 s, half an hour of tries, long past any crashed delivery's lock.
+ * Receives of one requests-DLQ message whose answer cannot be delivered (its reply queue
+ * gone, SQS refusing it) before its consumer gives up and reports it: with the DLQ's
+ * visibility timeout of 180 s, half an hour of tries. A claim held by another delivery is
+ * waited for however long (it ends by its holder's deadline), not counted here.
  */
 export const DEAD_LETTER_MAX_ATTEMPTS = 10;

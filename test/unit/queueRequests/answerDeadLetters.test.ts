@@ -94,6 +94,30 @@ describe('answerDeadLetters: every dead-lettered request answered once', () => {
     expect(world.idempotency.records.get(key)?.status).toBe('completed');
   });
 
+  it('never gives up on a held claim, however many receives: the holder may still release it unanswered', async () => {
+    // Prepare: a crashed delivery keeps the claim past the DLQ's maxAttempts receives (here 3).
+    const world = makeQueueWorld();
+    const deps = deadLetterDeps(world);
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const dead = received(chatMessage('long-held', replyUrl('a')));
+    const key = idempotencyKeyOf('long-held', dead);
+    await world.idempotency.claim(key, Date.now() + 600_000);
+
+    // Act: receives 1 to 5 while it is held, then its holder releases it unanswered.
+    const whileHeld = [];
+    for (let receiveCount = 1; receiveCount <= 5; receiveCount++)
+      whileHeld.push(await answerDeadLetters(deps, [{ ...dead, receiveCount }], lockUntil()));
+    await world.idempotency.release(key);
+    const after = await answerDeadLetters(deps, [{ ...dead, receiveCount: 6 }], lockUntil());
+
+    // Assess: handed back every time, never reported; answered once the claim is free.
+    expect(whileHeld.map((result) => result.retry)).toEqual(Array.from({ length: 5 }, () => [dead.messageId]));
+    expect(whileHeld.every((result) => result.counts.unanswerable === 0)).toBe(true);
+    expect(errors).not.toHaveBeenCalled();
+    expect(after).toMatchObject({ retry: [], counts: { answered: 1, unanswerable: 0 } });
+    expect(world.answers.lines(replyUrl('a')).map((line) => line.custom_id)).toEqual(['long-held']);
+  });
+
   it('fails the asynchronous request it belongs to with dead_lettered, instead of leaving it queued', async () => {
     // Prepare
     const world = makeQueueWorld();
