@@ -137,10 +137,16 @@ function publishGathered(key: string): void {
  * set, else POWERTOOLS_DEV. Checked first so that a disabled publish costs nothing.
  */
 function metricsDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const truthy = (value: string | undefined) => ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
   const disabled = env.POWERTOOLS_METRICS_DISABLED;
   if (disabled !== undefined && disabled.trim() !== '') return truthy(disabled);
   return truthy(env.POWERTOOLS_DEV);
+}
+
+const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
+
+/** Powertools' reading of a boolean variable. */
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && TRUTHY.has(value.trim().toLowerCase());
 }
 
 export { MetricUnit };

@@ -24,9 +24,12 @@ export function metricsMiddleware(): MiddlewareObj {
 }
 
 /**
- * Wraps a Lambda handler in middy with {@link metricsMiddleware}: for the handlers that
- * are not built on a middy chain of their own (queues, schedule, authorizer).
+ * Wraps a Lambda handler in middy with {@link metricsMiddleware}, then `more` in order: for
+ * the handlers that are not built on a middy chain of their own (queues, schedule, authorizer).
  */
-export function withMetrics<E, R>(handler: (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
-  return middy<E, R, Error, Context>(handler).use(metricsMiddleware() as MiddlewareObj<E, R, Error, Context>);
+export function withMetrics<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  ...more: MiddlewareObj[]
+): (event: E, context: Context) => Promise<R> {
+  return middy<E, R, Error, Context>(handler).use([metricsMiddleware(), ...more] as MiddlewareObj<E, R, Error, Context>[]);
 }
