@@ -192,13 +192,6 @@ export class BatchDispatcher<I, O> {
     const { epoch } = slot;
     let items = slot.items;
     let released = false;
-    const release = (): void => {
-      if (!released) {
-        limiter.release(claim);
-        fleet?.release(backend, claim);
-      }
-      released = true;
-    };
     try {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return;
@@ -241,7 +234,9 @@ export class BatchDispatcher<I, O> {
       // Retry-After pause holds the very next start too.
       if (failure === undefined) limiter.increase(latencyPerUnit(durationMs, results!), epoch);
       else if (failure instanceof BackendThrottledError && scope.reason === undefined) this.#onThrottle(limiter, epoch, failure);
-      release();
+      released = true;
+      limiter.release(claim);
+      fleet?.release(backend, claim);
       this.#report(items, backend, durationMs, failure, results, scope.reason !== undefined);
       if (failure === undefined) return await this.#onResults(items, results!, backend, durationMs);
       if (scope.reason !== undefined) {
@@ -259,7 +254,10 @@ export class BatchDispatcher<I, O> {
       }
       await this.#onFailure(items, asBackendError(failure, backend.id), backend);
     } finally {
-      release();
+      if (!released) {
+        limiter.release(claim);
+        fleet?.release(backend, claim);
+      }
     }
   }
 

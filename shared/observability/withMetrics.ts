@@ -1,11 +1,26 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
-import { metrics } from './metrics';
+import { flushGatheredMetrics, metrics } from './metrics';
 
-/** The middy middleware that flushes {@link metrics} after each invocation and counts cold starts. */
+/**
+ * The middy middleware that flushes {@link metrics} after each invocation and counts cold
+ * starts; it publishes the values gathered per backend call too ({@link flushGatheredMetrics}),
+ * so none waits in a frozen container.
+ */
 export function metricsMiddleware(): MiddlewareObj {
-  return logMetrics(metrics, { captureColdStartMetric: true }) as MiddlewareObj;
+  const flushed = logMetrics(metrics, { captureColdStartMetric: true }) as MiddlewareObj;
+  return {
+    ...flushed,
+    after: async (request) => {
+      flushGatheredMetrics();
+      await flushed.after?.(request);
+    },
+    onError: async (request) => {
+      flushGatheredMetrics();
+      await flushed.onError?.(request);
+    },
+  };
 }
 
 /**

@@ -246,38 +246,37 @@ function toBackend(
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {
+    /** One chat input's call and result. */
+    async function one(input: InferenceInput, signal: AbortSignal | undefined): Promise<ItemResult<InferenceOutput>> {
+      if (input.kind === 'chatStream') {
+        const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal, () =>
+          onStreamFailure(ref.id),
+        );
+        return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
+      }
+      if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
+      const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
+      // A broken format is a bad answer, retried like one; but as an item's result, not a
+      // failed call: the backend answered, so its circuit is not charged (a request could
+      // otherwise open every circuit of a model on purpose).
+      const structured = structuredAnswer(input.call, result);
+      if (!structured.ok) {
+        const error = new BackendUnavailableError(`The answer of ${ref.id} does not have the requested format: ${structured.reason}.`, {
+          backendId: ref.id,
+          code: 'bad_backend_response',
+        });
+        return { ok: false, error };
+      }
+      return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
+    }
     return {
       ...limits,
       // Chat is one request per call on every backend; throughput comes from concurrency.
       maxBatchItems: 1,
-      async invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
-        return Promise.all(
-          inputs.map(async (input): Promise<ItemResult<InferenceOutput>> => {
-            if (input.kind === 'chatStream') {
-              const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal, () =>
-                onStreamFailure(ref.id),
-              );
-              return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
-            }
-            if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
-            const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
-            // A broken format is a bad answer, retried like one; but as an item's result, not a
-            // failed call: the backend answered, so its circuit is not charged (a request could
-            // otherwise open every circuit of a model on purpose).
-            const structured = structuredAnswer(input.call, result);
-            if (!structured.ok) {
-              const error = new BackendUnavailableError(
-                `The answer of ${ref.id} does not have the requested format: ${structured.reason}.`,
-                {
-                  backendId: ref.id,
-                  code: 'bad_backend_response',
-                },
-              );
-              return { ok: false, error };
-            }
-            return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
-          }),
-        );
+      invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
+        // One input per call (maxBatchItems 1): no Promise.all around a single answer.
+        if (inputs.length === 1) return one(inputs[0]!, signal).then((result) => [result]);
+        return Promise.all(inputs.map((input) => one(input, signal)));
       },
     };
   }
