@@ -1,11 +1,11 @@
 import { loadConfig } from '../../shared/config/config';
 import { httpRoute } from '../../shared/http/httpRoute';
 import { jsonResponse } from '../../shared/http/responses';
-import { createInferenceService } from '../../shared/wiring/realtime';
-import type { InferenceService } from '../../shared/realtime/InferenceService';
+import { createModelDirectory } from '../../shared/wiring/realtime';
+import { ModelListing } from '../../shared/realtime/ModelListing';
 
 /** `GET /v1/models` and `GET /v1/models/{model}`. */
-export const createHandler = (deps: { service: InferenceService }) =>
+export const createHandler = (deps: { service: Pick<ModelListing, 'listModels' | 'getModel'> }) =>
   httpRoute(async ({ event }) => {
     const id = event.pathParameters?.model;
     return jsonResponse(200, id === undefined ? deps.service.listModels() : deps.service.getModel(modelIdOf(id)));
@@ -24,4 +24,5 @@ function modelIdOf(raw: string): string {
   }
 }
 
-export const handler = createHandler({ service: createInferenceService(loadConfig()) });
+// Listing models runs nothing: the catalogue alone, so no provider or SDK client is loaded.
+export const handler = createHandler({ service: new ModelListing(createModelDirectory(loadConfig())) });

@@ -1,5 +1,6 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { createRunChunkDeps } from '../../shared/wiring/chunkRuns';
+import { returnFleetLeases } from '../../shared/wiring/fleetBudget';
 import { loadConfig } from '../../shared/config/config';
 import {
   handleBatchJobStateChange,
@@ -37,4 +38,6 @@ export const createHandler =
 const config = loadConfig();
 const routeOff = async () => ({ off: true });
 // With the route off (BEDROCK_BATCH_ROUTE=off, no service role) there is nothing to watch.
-export const handler = !config.bedrockBatchRoleArn ? routeOff : withMetrics(createHandler(createRunChunkDeps(config, true)));
+export const handler = !config.bedrockBatchRoleArn
+  ? routeOff
+  : withMetrics(createHandler(createRunChunkDeps(config, true)), returnFleetLeases());

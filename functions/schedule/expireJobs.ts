@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { createFileStore, createJobStore, createMessageSender, createObjectStore } from '../../shared/wiring/batchJobs';
+import { createFileStore, createJobStore, createMessageSenderOnFirstUse, createObjectStoreOnFirstUse } from '../../shared/wiring/batchJobs';
 import { expireFiles } from '../../shared/batchJobs/api/FileService';
 import { loadConfig } from '../../shared/config/config';
 import type { ChunkMessage, FinalizeMessage } from '../../shared/batchJobs/job/Job';
@@ -37,8 +37,9 @@ export const createHandler =
 
 const config = loadConfig();
 const jobs = createJobStore(config);
-const objects = createObjectStore();
-const chunks = createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL');
+// Most runs find nothing stalled, paused or expired: S3 and SQS are loaded when one does.
+const objects = createObjectStoreOnFirstUse();
+const chunks = createMessageSenderOnFirstUse<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL');
 export const handler = withMetrics(
   createHandler(
     { jobs, now: Date.now, chunks },
@@ -46,7 +47,7 @@ export const handler = withMetrics(
       jobs,
       objects,
       chunks,
-      finalize: createMessageSender<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
+      finalize: createMessageSenderOnFirstUse<FinalizeMessage>(config.finalizeQueueUrl, 'FINALIZE_QUEUE_URL'),
       now: Date.now,
       newAttemptId: () => randomUUID(),
       ...loadStallSettings(),

@@ -11,7 +11,7 @@ import { logger } from '../../shared/observability/logger';
 import { decodeS3Key, S3Notification } from '../../shared/sqsEvents/s3Notification';
 import { withMetrics } from '../../shared/observability/withMetrics';
 import { sqsBatchHandler } from '../../shared/sqsEvents/sqsBatch';
-import { createInferenceRuntime } from '../../shared/wiring/realtime';
+import { createModelDirectory } from '../../shared/wiring/realtime';
 
 /** The ingest queue carries the bucket's notifications (file drop) and the Batch API's requests. */
 const IngestQueueMessage = z.union([IngestJobMessage, S3Notification]);
@@ -49,7 +49,8 @@ export const createHandler = (deps: IngestDeps & { tenants?: TenantDirectory }) 
   });
 
 const config = loadConfig();
-const { router } = createInferenceRuntime(config);
+// Ingest checks lines' models and runs none: the catalogue alone, no providers or core.
+const models = createModelDirectory(config);
 export const handler = withMetrics(
   createHandler({
     jobs: createJobStore(config),
@@ -58,8 +59,8 @@ export const handler = withMetrics(
     chunks: createMessageSender<ChunkMessage>(config.workQueueUrl, 'WORK_QUEUE_URL'),
     batchInference: config.bedrockBatchRoleArn !== undefined,
     limits: config.limits,
-    resolveModel: (id, kind) => router.model(id, kind),
-    listModels: () => router.listModels(),
+    resolveModel: (id, kind) => models.model(id, kind),
+    listModels: () => models.listModels(),
     tenants: createApiKeyStore(config),
   }),
 );

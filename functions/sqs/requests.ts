@@ -1,6 +1,7 @@
 import { createUsageStore } from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/wiring/realtime';
+import { returnFleetLeases } from '../../shared/wiring/fleetBudget';
 import { answerQueueRequests, type AnswerQueueRequestsDeps } from '../../shared/queueRequests/answerQueueRequests';
 import {
   createAnswerSender,
@@ -41,4 +42,5 @@ export const handler = withMetrics(
     nowSeconds: () => Math.floor(Date.now() / 1000),
     usage: createUsageStore(config),
   }),
+  returnFleetLeases(),
 );

@@ -1,5 +1,6 @@
 import { createDeliveryControl } from '../../shared/wiring/batchJobs';
 import { createRunChunkDeps } from '../../shared/wiring/chunkRuns';
+import { returnFleetLeases } from '../../shared/wiring/fleetBudget';
 import { loadConfig } from '../../shared/config/config';
 import { ChunkMessage } from '../../shared/batchJobs/job/Job';
 import { submitBatchChunk } from '../../shared/batchJobs/batchInference/submitBatchChunk';
@@ -37,8 +38,10 @@ export const createHandler = (deps: RunChunkDeps | BatchInferenceDeps, maxReceiv
 
 const config = loadConfig();
 // Where the route is deployed (a service role), a Bedrock batch chunk is submitted to batch inference.
+// The leases of the GPU pools go back when the invocation ends, not when a frozen container's lease lapses.
 export const handler = withMetrics(
   createHandler(config.bedrockBatchRoleArn ? createRunChunkDeps(config, true) : createRunChunkDeps(config), config.workMaxReceiveCount, {
     delivery: createDeliveryControl(config.workQueueUrl, 'WORK_QUEUE_URL'),
   }),
+  returnFleetLeases(),
 );

@@ -24,10 +24,37 @@ function runtimeAwsSdk() {
   };
 }
 
+const POWERTOOLS_PARSER_FILES = /[\\/]@aws-lambda-powertools[\\/]parser[\\/]lib[\\/]esm[\\/].*\.js$/;
+const ZOD_NAMED_Z = /^import \{ z \} from 'zod';$/m;
+
+/**
+ * Powertools' parser schemas (SQS records, S3 notifications) take zod's `z` namespace as
+ * a named export, which makes esbuild keep every export of zod, its 260 KiB of locales
+ * included, and evaluate them at cold start. The same import as a namespace (`import * as
+ * z`, as the platform's own code does: the same members) lets esbuild keep only what the
+ * schemas use.
+ */
+function zodNamespaceInPowertoolsParser() {
+  return {
+    name: 'zod-namespace-in-powertools-parser',
+    setup(build) {
+      build.onLoad({ filter: POWERTOOLS_PARSER_FILES }, async (args) => {
+        const source = await require('node:fs/promises').readFile(args.path, 'utf8');
+        if (!ZOD_NAMED_Z.test(source)) return undefined;
+        return {
+          contents: source.replace(ZOD_NAMED_Z, "import * as z from 'zod';"),
+          loader: 'js',
+          resolveDir: require('node:path').dirname(args.path),
+        };
+      });
+    },
+  };
+}
+
 /** The plugins for an `awsSdk` setting; anything but `runtime` or `bundled` is a mistake. */
 function pluginsFor(awsSdk) {
-  if (awsSdk === 'runtime') return [runtimeAwsSdk()];
-  if (awsSdk === 'bundled') return [];
+  if (awsSdk === 'runtime') return [runtimeAwsSdk(), zodNamespaceInPowertoolsParser()];
+  if (awsSdk === 'bundled') return [zodNamespaceInPowertoolsParser()];
   throw new Error(`custom.awsSdk must be runtime or bundled, got ${JSON.stringify(awsSdk)}`);
 }
 

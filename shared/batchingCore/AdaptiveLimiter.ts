@@ -42,7 +42,8 @@ interface Waiter {
   resolve: (epoch: number) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
-  onAbort: () => void;
+  /** Set only with a signal: a wait nothing can abort needs no listener. */
+  onAbort: (() => void) | undefined;
 }
 
 /**
@@ -147,18 +148,16 @@ export class AdaptiveLimiter {
     if (epoch !== undefined) return Promise.resolve(epoch);
     return new Promise<number>((resolve, reject) => {
       let entry: FairEntry<Waiter> | undefined;
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
           if (entry) this.#waiters.remove(entry);
-          reject(signal!.reason);
+          reject(signal.reason);
           // The one who left may have been what held others back (a batch head under the reserve).
           this.#grant();
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       entry = this.#waiters.push(claim, waiter, this.#clock.now());
       // Queued behind a Retry-After pause: someone must wake the queue when it ends.
       this.#armPauseTimer();
@@ -276,7 +275,7 @@ export class AdaptiveLimiter {
         entry = this.#waiters.next(this.#inFlight, this.#limit, now)
       ) {
         const waiter = entry.waiter;
-        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
         this.#inFlight += 1;
         waiter.resolve(this.#epoch);
       }

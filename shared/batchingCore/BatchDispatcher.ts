@@ -157,16 +157,16 @@ export class BatchDispatcher<I, O> {
     fleet: SharedBudget,
   ): Promise<Item<I, O>[] | undefined> {
     const { clock, tuning, estimator } = this.deps;
-    const { tenantId } = this.#claimOf(batch);
+    const claim = this.#claimOf(batch);
     let items = batch;
     const localLimit = () => limiter.limit;
     for (;;) {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return undefined;
-      if (fleet.tryAcquire(backend, tenantId, localLimit)) return items;
+      if (fleet.tryAcquire(backend, claim, localLimit)) return items;
       const scope = new CallScope(items, clock, estimator.estimate(backend) + tuning.deadlineSafetyMs);
       try {
-        await fleet.acquire(backend, tenantId, localLimit, scope.signal);
+        await fleet.acquire(backend, claim, localLimit, scope.signal);
         return items;
       } catch {
         if (scope.reason === 'deadline') this.#abandonEarliest(items);
@@ -186,19 +186,12 @@ export class BatchDispatcher<I, O> {
     if (!leased) return;
     const slot = await this.#acquireSlot(leased, backend, limiter);
     if (!slot) {
-      fleet?.release(backend, claim.tenantId);
+      fleet?.release(backend, claim);
       return;
     }
     const { epoch } = slot;
     let items = slot.items;
     let released = false;
-    const release = (): void => {
-      if (!released) {
-        limiter.release(claim);
-        fleet?.release(backend, claim.tenantId);
-      }
-      released = true;
-    };
     try {
       items = this.#withinDeadline(this.#stillWanted(items), clock.now(), backend);
       if (items.length === 0) return;
@@ -241,7 +234,9 @@ export class BatchDispatcher<I, O> {
       // Retry-After pause holds the very next start too.
       if (failure === undefined) limiter.increase(latencyPerUnit(durationMs, results!), epoch);
       else if (failure instanceof BackendThrottledError && scope.reason === undefined) this.#onThrottle(limiter, epoch, failure);
-      release();
+      released = true;
+      limiter.release(claim);
+      fleet?.release(backend, claim);
       this.#report(items, backend, durationMs, failure, results, scope.reason !== undefined);
       if (failure === undefined) return await this.#onResults(items, results!, backend, durationMs);
       if (scope.reason !== undefined) {
@@ -259,7 +254,10 @@ export class BatchDispatcher<I, O> {
       }
       await this.#onFailure(items, asBackendError(failure, backend.id), backend);
     } finally {
-      release();
+      if (!released) {
+        limiter.release(claim);
+        fleet?.release(backend, claim);
+      }
     }
   }
 

@@ -47,14 +47,17 @@ export interface FairShareOptions {
   /** How long after the last real-time call the reserve holds. Default 5,000 ms. */
   realtimeHoldMs?: number;
   /**
-   * Most of a backend's limit that all calls together (real-time and batch) may hold while
-   * real-time traffic is about: a latency guard. On a GPU that batches continuously, every
-   * sequence in flight slows each decoding step, so a real-time request's latency follows
-   * the whole load, not its place in the queue; holding the load to this share while
-   * real-time traffic is about keeps its latency near an idle pool's, at the price of
-   * batch throughput meanwhile. Batch takes the whole limit again once real-time traffic
-   * has been gone for the hold. Calls beyond it wait (fair shares decide who goes first);
-   * none is stopped. Default 1 (off).
+   * Most of a backend's limit that batch calls may fill, together with the real-time calls
+   * in flight, while real-time traffic is about: the latency guard. On a GPU that batches
+   * continuously, every sequence in flight slows each decoding step, so a real-time
+   * request's latency follows the whole load, not its place in the queue; holding batch
+   * back while real-time traffic is about keeps the steps near an idle pool's, at the price
+   * of batch throughput meanwhile. Real-time calls are never held by it (only by the
+   * limit), and a tenant's batch calls never below its weighted share of the guarded load
+   * (another tenant's real-time flood does not shut them out). Batch takes the whole limit again once
+   * real-time traffic has been gone for the hold. Running calls are never stopped: the
+   * load falls as they end. {@link latencyGuardShare} derives the share from a GPU
+   * server's step cost. Default 1 (off).
    */
   realtimeLoadShare?: number;
   /**
@@ -62,6 +65,38 @@ export interface FairShareOptions {
    * other batch work and past the reserve). Default 60,000 ms.
    */
   urgentMs?: number;
+}
+
+/** A continuously batching GPU server's step cost (as vLLM's, and the simulator's engine). */
+export interface StepCost {
+  /** Sequences the server runs at once (vLLM `--max-num-seqs`). */
+  maxNumSeqs: number;
+  /** Fixed cost of a step, ms. */
+  stepMs: number;
+  /** What each decoding sequence adds to a step, ms. */
+  decodeMsPerSeq: number;
+  /** What each prompt token read adds to a step, ms. */
+  prefillMsPerToken: number;
+  /** A typical call's prompt and completion tokens. */
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * The latency guard's share ({@link FairShareOptions.realtimeLoadShare}) that keeps a
+ * server's steps within `slowdown` times an idle one's. A step costs
+ * `stepMs + decoding × decodeMsPerSeq + prefillTokens × prefillMsPerToken`; at a steady
+ * load of N sequences each adds its decode cost to every step, and its prompt once over
+ * its completion, so a step is `stepMs + N × (decodeMsPerSeq + promptTokens ×
+ * prefillMsPerToken / completionTokens)`. An idle step (one sequence) is `stepMs +
+ * decodeMsPerSeq`. The share is the largest N within `slowdown` times that, over
+ * `maxNumSeqs` (two decimals, rounded down; at least one sequence).
+ */
+export function latencyGuardShare(cost: StepCost, slowdown = 1.5): number {
+  const perSequence = cost.decodeMsPerSeq + (cost.promptTokens * cost.prefillMsPerToken) / Math.max(1, cost.completionTokens);
+  const idleStep = cost.stepMs + cost.decodeMsPerSeq;
+  const sequences = perSequence > 0 ? Math.max(1, Math.floor(((slowdown - 1) * idleStep) / perSequence)) : cost.maxNumSeqs;
+  return Math.max(0.01, Math.min(1, Math.floor((100 * sequences) / cost.maxNumSeqs) / 100));
 }
 
 /** Every option filled in. */
@@ -239,17 +274,39 @@ export class FairQueue<W> {
   }
 
   /**
-   * Most calls of either class that may be in flight under `limit` at `now`: `limit`, or
-   * its `realtimeLoadShare` (at least one) while real-time traffic is about.
+   * Most calls (real-time and batch together) that batch calls may fill under `limit` at
+   * `now`: `limit`, or its `realtimeLoadShare` (at least one) while real-time traffic is about.
    */
   loadCap(limit: number, now: number): number {
-    return this.#realtimeAbout(now) ? this.#sharedCap(limit) : limit;
+    if (!this.#options.enabled || this.#options.realtimeLoadShare >= 1 || !this.#realtimeAbout(now)) return limit;
+    return Math.max(1, Math.floor(limit * this.#options.realtimeLoadShare));
   }
 
-  /** `limit` held to `realtimeLoadShare` (at least one slot); `limit` when the guard is off. */
-  #sharedCap(limit: number): number {
-    if (!this.#options.enabled || this.#options.realtimeLoadShare >= 1) return limit;
-    return Math.max(1, Math.floor(limit * this.#options.realtimeLoadShare));
+  /**
+   * A tenant's weighted max-min share of `limit` among the tenants with calls in flight or
+   * waiting (itself included).
+   */
+  fairShareOf(tenantId: string, limit: number): number {
+    const active = new Set<string>([
+      tenantId,
+      ...this.#inFlightByTenant.keys(),
+      ...this.#lanes.realtime.keys(),
+      ...this.#lanes.batch.keys(),
+    ]);
+    let total = 0;
+    for (const tenant of active) total += this.weightOf(tenant);
+    return (limit * this.weightOf(tenantId)) / total;
+  }
+
+  /**
+   * Whether the latency guard lets a batch call of `tenantId` start with `inFlight` calls of
+   * `limit` in flight: while the load is under the guard's cap, or while the tenant holds
+   * less than its weighted share of that cap (another tenant's real-time flood does not
+   * shut its batch out).
+   */
+  #guardAdmits(tenantId: string, inFlight: number, limit: number, now: number): boolean {
+    const cap = this.loadCap(limit, now);
+    return inFlight < cap || this.inFlightOf(tenantId) < this.fairShareOf(tenantId, cap);
   }
 
   /** A real-time call is in flight or waiting, or one started within the hold. */
@@ -271,12 +328,11 @@ export class FairQueue<W> {
   /** Whether a call with `claim` may start now, with `inFlight` of `limit` slots taken, nobody ahead of it. */
   mayStart(claim: Claim, inFlight: number, limit: number, now: number): boolean {
     if (inFlight >= limit) return false;
-    const lane = this.#laneOf(this.normalise(claim), now);
-    // A real-time call is real-time traffic about, whatever came before it.
-    if (inFlight >= (lane === 'realtime' ? this.#sharedCap(limit) : this.loadCap(limit, now))) return false;
+    const normal = this.normalise(claim);
+    const lane = this.#laneOf(normal, now);
     if (lane === 'realtime') return this.#waitingByClass.realtime === 0;
     if (this.#waitingByClass.realtime > 0 || this.#waitingByClass.batch > 0) return false;
-    return this.#inFlightByClass.batch < this.batchCap(limit, now);
+    return this.#inFlightByClass.batch < this.batchCap(limit, now) && this.#guardAdmits(normal.tenantId, inFlight, limit, now);
   }
 
   /** Queues a waiting call. */
@@ -308,10 +364,10 @@ export class FairQueue<W> {
    * and counts it as started; undefined when none may start.
    */
   next(inFlight: number, limit: number, now: number): FairEntry<W> | undefined {
-    if (inFlight >= this.loadCap(limit, now) || this.size === 0) return undefined;
+    if (inFlight >= limit || this.size === 0) return undefined;
     this.#promoteUrgent(now);
     const batchMayStart = this.#inFlightByClass.batch < this.batchCap(limit, now);
-    const tenantId = this.#pickTenant(batchMayStart);
+    const tenantId = this.#pickTenant(batchMayStart ? (tenant) => this.#guardAdmits(tenant, inFlight, limit, now) : () => false);
     if (tenantId === undefined) return undefined;
     const lane: Priority = this.#lanes.realtime.has(tenantId) ? 'realtime' : 'batch';
     const tenantLane = this.#lanes[lane].get(tenantId)!;
@@ -380,30 +436,39 @@ export class FairQueue<W> {
    * in flight per unit of weight); on a tie, one with a real-time call waiting, then the
    * one with the least work started per unit of weight, then the earliest arrival.
    */
-  #pickTenant(batchMayStart: boolean): string | undefined {
-    let best: { tenantId: string; load: number; realtime: boolean; work: number; seq: number } | undefined;
-    const consider = (tenantId: string, head: FairEntry<W>, realtime: boolean): void => {
-      const weight = this.weightOf(tenantId);
-      const load = this.inFlightOf(tenantId) / weight;
-      const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
-      const better =
-        !best ||
-        load < best.load ||
-        (load === best.load &&
-          ((realtime && !best.realtime) ||
-            (realtime === best.realtime && (work < best.work || (work === best.work && head.seq < best.seq)))));
-      if (better) best = { tenantId, load, realtime, work, seq: head.seq };
-    };
+  #pickTenant(batchMayStart: (tenantId: string) => boolean): string | undefined {
+    let best: Candidate | undefined;
     for (const [tenantId, lane] of this.#lanes.realtime) {
       const head = lane.peek();
-      if (head) consider(tenantId, head, true);
+      if (head) best = this.#better(best, tenantId, head, true);
     }
-    if (batchMayStart) {
-      for (const [tenantId, lane] of this.#lanes.batch) {
-        const head = lane.peek();
-        if (head && !this.#lanes.realtime.has(tenantId)) consider(tenantId, head, false);
-      }
+    for (const [tenantId, lane] of this.#lanes.batch) {
+      const head = lane.peek();
+      if (head && !this.#lanes.realtime.has(tenantId) && batchMayStart(tenantId)) best = this.#better(best, tenantId, head, false);
     }
     return best?.tenantId;
   }
+
+  /** `best`, or the tenant whose waiting call `head` ranks before it (a method, not a closure made per pick). */
+  #better(best: Candidate | undefined, tenantId: string, head: FairEntry<W>, realtime: boolean): Candidate | undefined {
+    const weight = this.weightOf(tenantId);
+    const load = this.inFlightOf(tenantId) / weight;
+    const work = (this.#startedByTenant.get(tenantId) ?? 0) / weight;
+    const better =
+      !best ||
+      load < best.load ||
+      (load === best.load &&
+        ((realtime && !best.realtime) ||
+          (realtime === best.realtime && (work < best.work || (work === best.work && head.seq < best.seq)))));
+    return better ? { tenantId, load, realtime, work, seq: head.seq } : best;
+  }
+}
+
+/** A tenant considered by {@link FairQueue}'s pick: its load and work per unit of weight, and its head's arrival. */
+interface Candidate {
+  tenantId: string;
+  load: number;
+  realtime: boolean;
+  work: number;
+  seq: number;
 }

@@ -1,4 +1,4 @@
-import { resolveFairShare, type FairShareOptions } from './FairShare';
+import { type Claim, resolveFairShare, type FairShareOptions } from './FairShare';
 import { grantLeases, type TenantGrant } from './leaseGrant';
 import { EMPTY_LEASE_BOOK, type LeaseBook, type LeaseStore } from './LeaseStore';
 import type { BudgetedBackend, Clock, SharedBudget } from './types';
@@ -26,6 +26,8 @@ export interface FleetBudgetOptions {
 }
 
 interface Waiter {
+  /** A real-time call: it goes before the tenant's waiting batch calls. */
+  realtime: boolean;
   resolve: () => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
@@ -35,6 +37,8 @@ interface Waiter {
 interface TenantSlots {
   grant: TenantGrant;
   inFlight: number;
+  /** Of `inFlight`, the real-time calls. */
+  realtimeInFlight: number;
   waiters: Waiter[];
   /** What the last write asked for: only a demand beyond it warrants a write before `retryMs`. */
   asked: number;
@@ -51,7 +55,8 @@ interface BackendState {
   book: LeaseBook;
   /** When this container's entries lapse (all are written together). */
   expiresAt: number;
-  syncing: boolean;
+  /** The writes under way (one at a time), resolved once the last one asked for is done. */
+  running: Promise<void> | undefined;
   /** Another write is due as soon as the running one ends. */
   again: boolean;
   /** The store failed: calls run on the container's own limits until it answers again. */
@@ -84,8 +89,12 @@ export interface FleetBudgetSnapshot {
  * tenant, valid for `ttlMs`. The container writes its entries (all tenants of a backend
  * in one conditional write, by the rule of {@link grantLeases}) when calls wait for slots
  * it does not hold, every `renewMs` while it is busy, and `idleReturnMs` after a tenant's
- * last call to give the slots back; never per call. Tenants share the budget by weighted
- * max-min fairness across the fleet (a tenant alone gets all of it).
+ * last call to give the slots back (or at once by {@link returnIdle}, when an invocation
+ * ends); never per call. Tenants share the budget by weighted max-min fairness across the
+ * fleet (a tenant alone gets all of it), and within a tenant's share its real-time calls
+ * go first, in the book (a container announces how many of the slots it wants are for
+ * real-time calls) and in the container (a waiting real-time call before the tenant's
+ * waiting batch calls).
  *
  * Calls pass {@link acquire} before the backend's own limiter and {@link release} after,
  * and the container never asks for more than its limiter's learned limit, so its
@@ -122,27 +131,34 @@ export class FleetBudget implements SharedBudget {
   }
 
   /**
-   * Takes a slot at once if the container holds a free one for the tenant (or the
-   * backend has no budget); false, taking nothing, when the caller must wait.
-   * `localLimit` is the container's own learned limit for the backend.
+   * Takes a slot at once if the container holds a free one for the claim's tenant (or the
+   * backend has no budget) and no call of the tenant that goes first waits for one; false,
+   * taking nothing, when the caller must wait. `localLimit` is the container's own learned
+   * limit for the backend.
    */
-  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number): boolean {
+  tryAcquire(backend: BudgetedBackend, claim: Claim, localLimit: () => number): boolean {
     if (!this.covers(backend)) return true;
     const state = this.#stateOf(backend, localLimit);
-    const slots = this.#tenant(state, this.#tenantOf(tenantId));
-    if (slots.waiters.length > 0 || !this.#mayStart(state, slots)) return false;
-    slots.inFlight += 1;
+    const slots = this.#tenant(state, this.#tenantOf(claim.tenantId));
+    const realtime = this.#isRealtime(claim);
+    const queued = realtime ? slots.waiters.some((waiter) => waiter.realtime) : slots.waiters.length > 0;
+    if (queued || !this.#mayStart(state, slots)) return false;
+    this.#start(slots, realtime);
     return true;
   }
 
-  /** Waits for a slot; rejects with the signal's reason if it aborts first (nothing is then held). */
-  acquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for a slot: the tenant's real-time calls before its batch ones, each class in
+   * order of arrival. Rejects with the signal's reason if it aborts first (nothing is then held).
+   */
+  acquire(backend: BudgetedBackend, claim: Claim, localLimit: () => number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.tryAcquire(backend, tenantId, localLimit)) return Promise.resolve();
+    if (this.tryAcquire(backend, claim, localLimit)) return Promise.resolve();
     const state = this.#backends.get(backend.id)!;
-    const slots = this.#tenant(state, this.#tenantOf(tenantId));
+    const slots = this.#tenant(state, this.#tenantOf(claim.tenantId));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
+        realtime: this.#isRealtime(claim),
         resolve,
         reject,
         signal,
@@ -159,13 +175,14 @@ export class FleetBudget implements SharedBudget {
     });
   }
 
-  /** Gives back the slot of a call that has ended. */
-  release(backend: BudgetedBackend, tenantId: string): void {
+  /** Gives back the slot of a call that has ended (its claim as it was acquired). */
+  release(backend: BudgetedBackend, claim: Claim): void {
     if (!this.covers(backend)) return;
     const state = this.#backends.get(backend.id);
-    const slots = state?.tenants.get(this.#tenantOf(tenantId));
+    const slots = state?.tenants.get(this.#tenantOf(claim.tenantId));
     if (!state || !slots) return;
     slots.inFlight = Math.max(0, slots.inFlight - 1);
+    if (this.#isRealtime(claim)) slots.realtimeInFlight = Math.max(0, slots.realtimeInFlight - 1);
     this.#grantWaiters(state);
     if ([...state.tenants.values()].every((held) => held.inFlight === 0 && held.waiters.length === 0)) {
       state.idleSince = this.#options.clock.now();
@@ -173,9 +190,17 @@ export class FleetBudget implements SharedBudget {
     this.#plan(state);
   }
 
-  /** Gives every idle lease back now (a process about to end or be frozen); waits for the writes. */
+  /**
+   * Gives back now every slot this container holds and does not use: for a process about
+   * to end or be frozen (a Lambda invocation ending), whose idle-return timer would not run
+   * until it thaws, so its slots would be kept from the others until the lease lapses. One
+   * write per backend where it holds slots (none where it holds nothing); slots of calls
+   * still running are kept. Waits for the writes; never throws (a store failure goes to
+   * `onError`, and the lease then lapses at its expiry as after a crash).
+   */
   async returnIdle(): Promise<void> {
-    await Promise.all([...this.#backends.values()].map((state) => this.#sync(state)));
+    const holding = [...this.#backends.values()].filter((state) => [...state.tenants.values()].some((slots) => slots.grant.slots > 0));
+    await Promise.all(holding.map((state) => this.#sync(state)));
   }
 
   /** This container's view of one backend's budget. */
@@ -201,6 +226,16 @@ export class FleetBudget implements SharedBudget {
     return this.#fairShare.enabled ? tenantId : '';
   }
 
+  /** Whether a call counts as real-time in the book (with fair sharing off there are no classes). */
+  #isRealtime(claim: Claim): boolean {
+    return this.#fairShare.enabled && claim.priority === 'realtime';
+  }
+
+  #start(slots: TenantSlots, realtime: boolean): void {
+    slots.inFlight += 1;
+    if (realtime) slots.realtimeInFlight += 1;
+  }
+
   #stateOf(backend: BudgetedBackend, localLimit: () => number): BackendState {
     let state = this.#backends.get(backend.id);
     if (!state) {
@@ -211,7 +246,7 @@ export class FleetBudget implements SharedBudget {
         tenants: new Map(),
         book: EMPTY_LEASE_BOOK,
         expiresAt: Number.NEGATIVE_INFINITY,
-        syncing: false,
+        running: undefined,
         again: false,
         failOpen: false,
         lastSyncAt: Number.NEGATIVE_INFINITY,
@@ -228,7 +263,7 @@ export class FleetBudget implements SharedBudget {
   #tenant(state: BackendState, tenant: string): TenantSlots {
     let slots = state.tenants.get(tenant);
     if (!slots) {
-      slots = { grant: { slots: 0, allowance: 0 }, inFlight: 0, waiters: [], asked: 0 };
+      slots = { grant: { slots: 0, allowance: 0 }, inFlight: 0, realtimeInFlight: 0, waiters: [], asked: 0 };
       state.tenants.set(tenant, slots);
     }
     return slots;
@@ -242,9 +277,13 @@ export class FleetBudget implements SharedBudget {
   #grantWaiters(state: BackendState): void {
     for (const slots of state.tenants.values()) {
       while (slots.waiters.length > 0 && this.#mayStart(state, slots)) {
-        const waiter = slots.waiters.shift()!;
+        const next = Math.max(
+          0,
+          slots.waiters.findIndex((waiter) => waiter.realtime),
+        );
+        const [waiter] = slots.waiters.splice(next, 1) as [Waiter];
         waiter.signal?.removeEventListener('abort', waiter.onAbort);
-        slots.inFlight += 1;
+        this.#start(slots, waiter.realtime);
         waiter.resolve();
       }
     }
@@ -317,13 +356,22 @@ export class FleetBudget implements SharedBudget {
     state.timer = undefined;
   }
 
-  /** Writes this container's entries for the backend (one at a time), then grants, then plans the next write. */
-  async #sync(state: BackendState): Promise<void> {
-    if (state.syncing) {
+  /**
+   * Writes this container's entries for the backend (one write at a time: a sync asked for
+   * while one runs is one more write after it, and waits for it), then grants, then plans
+   * the next write.
+   */
+  #sync(state: BackendState): Promise<void> {
+    if (state.running) {
       state.again = true;
-      return;
+      return state.running;
     }
-    state.syncing = true;
+    // #syncAll awaits before it ends, so `running` is set before it is cleared.
+    state.running = this.#syncAll(state);
+    return state.running;
+  }
+
+  async #syncAll(state: BackendState): Promise<void> {
     try {
       do {
         state.again = false;
@@ -331,7 +379,7 @@ export class FleetBudget implements SharedBudget {
         // A failed store is tried again at `retryMs`, not at once.
       } while (state.again && !state.failOpen);
     } finally {
-      state.syncing = false;
+      state.running = undefined;
     }
     this.#grantWaiters(state);
     this.#plan(state);
@@ -339,8 +387,12 @@ export class FleetBudget implements SharedBudget {
 
   async #write(state: BackendState): Promise<void> {
     const { store, clock, holderId, ttlMs, maxConflicts } = this.#options;
-    const tenants: Record<string, { want: number; inUse: number }> = {};
-    for (const [tenant, slots] of state.tenants) tenants[tenant] = { want: this.#wantOf(state, slots), inUse: slots.inFlight };
+    const tenants: Record<string, { want: number; inUse: number; realtime: number }> = {};
+    for (const [tenant, slots] of state.tenants) {
+      const want = this.#wantOf(state, slots);
+      const realtime = slots.realtimeInFlight + slots.waiters.filter((waiter) => waiter.realtime).length;
+      tenants[tenant] = { want, inUse: slots.inFlight, realtime: Math.min(want, realtime) };
+    }
     try {
       let book = state.book;
       for (let conflicts = 0; conflicts <= maxConflicts; conflicts += 1) {

@@ -17,6 +17,8 @@ export interface LeaseEntry {
   slots: number;
   /** Slots the holder wanted at its last write (its demand, announced to the others). */
   want: number;
+  /** Of `want`, the slots for real-time calls, which go before batch ones within the tenant's share (absent: 0). */
+  realtime?: number;
   /** Clock time (epoch ms) after which the entry counts for nothing: a crashed holder leaks nothing for longer. */
   expiresAt: number;
 }

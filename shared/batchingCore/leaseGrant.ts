@@ -11,10 +11,11 @@ export interface LeaseRequest {
   ttlMs: number;
   /**
    * Per tenant: `want`, the slots the holder could use (calls in flight plus waiting, at
-   * most its own learned limit), and `inUse`, the calls it has in flight. A tenant the
-   * holder no longer names (or names with both 0) has its entry removed.
+   * most its own learned limit), of which `realtime` for real-time calls (default 0), and
+   * `inUse`, the calls it has in flight. A tenant the holder no longer names (or names
+   * with both `want` and `inUse` 0) has its entry removed.
    */
-  tenants: Readonly<Record<string, { want: number; inUse: number }>>;
+  tenants: Readonly<Record<string, { want: number; inUse: number; realtime?: number }>>;
 }
 
 /** What the holder got for one tenant. */
@@ -61,6 +62,18 @@ export function weightedMaxMin(
   return shares;
 }
 
+/** A holder's part of its tenant's share: its real-time want first, then its batch want from what real-time leaves. */
+function holderShares(
+  tenantShare: number,
+  wants: ReadonlyMap<string, { want: number; realtime: number }>,
+): { realtime: Map<string, number>; batch: Map<string, number> } {
+  const equal = () => 1;
+  const realtime = weightedMaxMin(tenantShare, new Map([...wants].map(([holder, want]) => [holder, want.realtime])), equal);
+  const left = tenantShare - [...realtime.values()].reduce((sum, share) => sum + share, 0);
+  const batch = weightedMaxMin(left, new Map([...wants].map(([holder, want]) => [holder, want.want - want.realtime])), equal);
+  return { realtime, batch };
+}
+
 /**
  * The rule of the fleet budget: what one container may hold of a backend's budget, and
  * the book that records it. Pure; the container writes the returned book on the
@@ -71,8 +84,12 @@ export function weightedMaxMin(
  * 2. The budget is shared among the tenants that want slots (every holder's announced
  *    `want`, the asking holder's new one included) by weighted max-min fairness
  *    ({@link weightedMaxMin}, tenant weights), then each tenant's share among its holders
- *    the same way with equal weights; the holder's entitlement for a tenant is its share
- *    rounded up, at most what it wants. A tenant alone gets the whole budget.
+ *    with equal weights, **real-time ahead of batch**: first among the holders' real-time
+ *    wants, then what is left among their batch wants (an API container's real-time calls
+ *    before a worker's lines of the same tenant). The holder's entitlement for a tenant is
+ *    its share rounded up, at most what it wants. A tenant alone gets the whole budget.
+ *    Fairness between tenants comes first, as within a container: a tenant's real-time
+ *    flood beyond its share takes nothing from another tenant's batch share.
  * 3. The holder keeps what it holds and still uses (a running call is never cut), and
  *    takes more up to its entitlement from what the others do not hold.
  *
@@ -96,15 +113,16 @@ export function grantLeases(book: LeaseBook, request: LeaseRequest, weightOf: (t
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   const tenantDemand = new Map<string, number>();
-  const holderWants = new Map<string, Map<string, number>>();
-  const addWant = (tenant: string, who: string, want: number): void => {
+  const holderWants = new Map<string, Map<string, { want: number; realtime: number }>>();
+  const addWant = (tenant: string, who: string, want: number, realtime: number): void => {
     tenantDemand.set(tenant, (tenantDemand.get(tenant) ?? 0) + want);
-    const wants = holderWants.get(tenant) ?? new Map<string, number>();
-    wants.set(who, (wants.get(who) ?? 0) + want);
+    const wants = holderWants.get(tenant) ?? new Map<string, { want: number; realtime: number }>();
+    const known = wants.get(who) ?? { want: 0, realtime: 0 };
+    wants.set(who, { want: known.want + want, realtime: known.realtime + Math.min(want, Math.max(0, realtime)) });
     holderWants.set(tenant, wants);
   };
-  for (const entry of others) addWant(entry.tenant, entry.holder, entry.want);
-  for (const [tenant, { want }] of asked) addWant(tenant, holder, want);
+  for (const entry of others) addWant(entry.tenant, entry.holder, entry.want, entry.realtime ?? 0);
+  for (const [tenant, { want, realtime }] of asked) addWant(tenant, holder, want, realtime ?? 0);
   const tenantShares = weightedMaxMin(capacity, tenantDemand, weightOf);
 
   // What the holder keeps first: its slots still in use (never more than it held).
@@ -114,15 +132,24 @@ export function grantLeases(book: LeaseBook, request: LeaseRequest, weightOf: (t
   const leases: Record<string, LeaseEntry> = {};
   for (const entry of others) leases[leaseKey(entry.holder, entry.tenant)] = entry;
   const grants: Record<string, TenantGrant> = {};
-  for (const [tenant, { want }] of asked) {
-    const holderShare = weightedMaxMin(tenantShares.get(tenant) ?? 0, holderWants.get(tenant)!, () => 1).get(holder) ?? 0;
+  for (const [tenant, { want, realtime }] of asked) {
+    const shares = holderShares(tenantShares.get(tenant) ?? 0, holderWants.get(tenant)!);
+    const holderShare = (shares.realtime.get(holder) ?? 0) + (shares.batch.get(holder) ?? 0);
     const entitled = Math.min(want, Math.ceil(holderShare - 1e-9));
     const keep = kept.get(tenant)!;
     const extra = Math.max(0, Math.min(entitled - keep, free));
     free -= extra;
     const slots = keep + extra;
     grants[tenant] = { slots, allowance: Math.min(slots, entitled) };
-    leases[leaseKey(holder, tenant)] = { holder, tenant, slots, want, expiresAt: now + request.ttlMs };
+    const realtimeWant = Math.min(want, Math.max(0, realtime ?? 0));
+    leases[leaseKey(holder, tenant)] = {
+      holder,
+      tenant,
+      slots,
+      want,
+      ...(realtimeWant > 0 ? { realtime: realtimeWant } : {}),
+      expiresAt: now + request.ttlMs,
+    };
   }
   return { book: { version: book.version + 1, leases }, grants };
 }

@@ -1,6 +1,6 @@
 import type { BackendError } from '../errors/backendErrors';
 import type { Usage } from '../domain/inference';
-import type { FairShareOptions, Priority } from './FairShare';
+import type { Claim, FairShareOptions, Priority } from './FairShare';
 import type { LimitMemory } from './LimitMemory';
 
 /**
@@ -195,11 +195,11 @@ export interface SharedBudget {
   /** Whether calls to `backend` go through the budget at all. */
   covers(backend: BudgetedBackend): boolean;
   /** Takes a slot at once if one is free; false, taking nothing, when the caller must wait. */
-  tryAcquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number): boolean;
+  tryAcquire(backend: BudgetedBackend, claim: Claim, localLimit: () => number): boolean;
   /** Waits for a slot; rejects with the signal's reason if it aborts first (nothing is then held). */
-  acquire(backend: BudgetedBackend, tenantId: string, localLimit: () => number, signal?: AbortSignal): Promise<void>;
-  /** Gives back the slot of a call that has ended. */
-  release(backend: BudgetedBackend, tenantId: string): void;
+  acquire(backend: BudgetedBackend, claim: Claim, localLimit: () => number, signal?: AbortSignal): Promise<void>;
+  /** Gives back the slot of a call that has ended (with the claim it was acquired with). */
+  release(backend: BudgetedBackend, claim: Claim): void;
 }
 
 /** How one backend call ended. */

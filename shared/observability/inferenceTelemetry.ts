@@ -3,7 +3,7 @@ import type { RequestObserver, RequestReport } from '../realtime/InferenceServic
 import type { FallbackReason, RoutingObserver } from '../routing/ModelRouter';
 import { parseRoute } from '../routing/ModelRouter';
 import { logger as platformLogger } from './logger';
-import { MetricUnit, publishMetrics, type MetricDimensions, type MetricValue } from './metrics';
+import { gatherMetrics, MetricUnit, publishMetrics, type MetricDimensions, type MetricValue } from './metrics';
 import { poolBusySeconds } from './poolMetrics';
 
 /** The names of the inference metrics, in the platform's namespace. */
@@ -39,6 +39,8 @@ export const INFERENCE_METRICS = {
 export interface InferenceTelemetryDeps {
   logger?: Pick<typeof platformLogger, 'warn' | 'info'>;
   publish?: (dimensions: MetricDimensions, values: MetricValue[], metadata?: Record<string, string | number | undefined>) => void;
+  /** Where the per-call metrics go: {@link gatherMetrics} by default (one EMF line per many calls), `publish` when a test gives one. */
+  gather?: (dimensions: MetricDimensions, values: MetricValue[]) => void;
 }
 
 /**
@@ -51,10 +53,12 @@ export interface InferenceTelemetryDeps {
 export class InferenceTelemetry implements DispatchObserver, RoutingObserver, RequestObserver {
   readonly #logger: NonNullable<InferenceTelemetryDeps['logger']>;
   readonly #publish: NonNullable<InferenceTelemetryDeps['publish']>;
+  readonly #gather: NonNullable<InferenceTelemetryDeps['gather']>;
 
   constructor(deps: InferenceTelemetryDeps = {}) {
     this.#logger = deps.logger ?? platformLogger;
     this.#publish = deps.publish ?? publishMetrics;
+    this.#gather = deps.gather ?? deps.publish ?? gatherMetrics;
   }
 
   onCall(report: CallReport): void {
@@ -72,10 +76,10 @@ export class InferenceTelemetry implements DispatchObserver, RoutingObserver, Re
       );
     }
     if (report.result === 'throttled') values.push({ name: INFERENCE_METRICS.throttles, value: 1 });
-    this.#publish(dimensions, values);
+    this.#gather(dimensions, values);
     if ((report.result !== 'ok' && report.result !== 'aborted') || report.itemErrors > 0) {
       const code = report.code ?? 'item_errors';
-      this.#publish({ ...dimensions, code }, [
+      this.#gather({ ...dimensions, code }, [
         { name: INFERENCE_METRICS.backendErrors, value: report.result === 'ok' ? report.itemErrors : report.items },
       ]);
     }

@@ -64,14 +64,89 @@ export function publishMetrics(
 }
 
 /**
+ * Values gathered per dimension set go out together once a metric of the set has this
+ * many: one under EMF's 100 values per metric in a line, because Powertools publishes (and
+ * clears the dimensions of) a blob by itself when a metric reaches 100.
+ */
+const GATHERED_MAX_VALUES = 99;
+/** The longest values wait to be published (a timer that does not keep the process alive). */
+const GATHERED_MAX_AGE_MS = 1_000;
+
+/** Values waiting to go out, per dimension set (keyed by its sorted entries). */
+const gathered = new Map<string, { dimensions: MetricDimensions; values: Map<string, { unit: MetricValue['unit']; values: number[] }> }>();
+let gatheredTimer: NodeJS.Timeout | undefined;
+
+/**
+ * {@link publishMetrics} for values counted per backend call, thousands a second in a busy
+ * worker: they are gathered per dimension set and published as one EMF line of up to 99
+ * values per metric (CloudWatch takes a metric's values as an array), when a metric has
+ * that many, after at most a second, or when {@link flushGatheredMetrics} is called (the
+ * metrics middleware does at the end of every invocation). A line per call cost as much
+ * CPU as a tenth of the work of a call. Values with `metadata` are published at once.
+ */
+export function gatherMetrics(
+  dimensions: MetricDimensions,
+  values: MetricValue[],
+  metadata: Record<string, string | number | undefined> = {},
+): void {
+  if (values.length === 0 || metricsDisabled()) return;
+  if (Object.values(metadata).some((value) => value !== undefined)) {
+    publishMetrics(dimensions, values, metadata);
+    return;
+  }
+  const key = JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => (a < b ? -1 : 1)));
+  let set = gathered.get(key);
+  if (!set) {
+    set = { dimensions, values: new Map() };
+    gathered.set(key, set);
+  }
+  let full = false;
+  for (const { name, value, unit } of values) {
+    let metric = set.values.get(name);
+    if (!metric) {
+      metric = { unit, values: [] };
+      set.values.set(name, metric);
+    }
+    metric.values.push(value);
+    if (metric.values.length >= GATHERED_MAX_VALUES) full = true;
+  }
+  if (full) publishGathered(key);
+  else gatheredTimer ??= setTimeout(flushGatheredMetrics, GATHERED_MAX_AGE_MS).unref();
+}
+
+/** Publishes every value {@link gatherMetrics} holds. */
+export function flushGatheredMetrics(): void {
+  clearTimeout(gatheredTimer);
+  gatheredTimer = undefined;
+  for (const key of [...gathered.keys()]) publishGathered(key);
+}
+
+function publishGathered(key: string): void {
+  const set = gathered.get(key);
+  gathered.delete(key);
+  if (!set) return;
+  const blob = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger: metricsLogger });
+  for (const [name, value] of Object.entries(set.dimensions)) if (value) blob.addDimension(name, value);
+  if (Object.keys(set.dimensions).length > 0) blob.addDimensions({});
+  for (const [name, metric] of set.values) for (const value of metric.values) blob.addMetric(name, metric.unit ?? MetricUnit.Count, value);
+  blob.publishStoredMetrics();
+}
+
+/**
  * Whether metrics are off, as Powertools decides it: POWERTOOLS_METRICS_DISABLED when
  * set, else POWERTOOLS_DEV. Checked first so that a disabled publish costs nothing.
  */
 function metricsDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const truthy = (value: string | undefined) => ['1', 'true', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
   const disabled = env.POWERTOOLS_METRICS_DISABLED;
   if (disabled !== undefined && disabled.trim() !== '') return truthy(disabled);
   return truthy(env.POWERTOOLS_DEV);
+}
+
+const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
+
+/** Powertools' reading of a boolean variable. */
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && TRUTHY.has(value.trim().toLowerCase());
 }
 
 export { MetricUnit };

@@ -10,6 +10,7 @@ import { chatBody, chatChunks } from './chatResponses';
 import { outcomeError } from './outcomeErrors';
 import { embeddingItems, embeddingsBody } from './embeddingsRequests';
 import { observedStream } from './observedStream';
+import { ModelListing, type ModelObject } from './ModelListing';
 
 /** How long the caller waits, and how it says it has gone. */
 export interface ServeOptions {
@@ -54,17 +55,6 @@ export interface RequestObserver {
   /** A streamed answer ended: the tokens its backend reported (the core counted none at its opening). */
   onStreamUsage?(report: { modelId: string; backendId: string; inputTokens: number; outputTokens: number; tenantId?: string }): void;
 }
-
-/** The model as `GET /v1/models` lists it. */
-export interface ModelObject {
-  id: string;
-  object: 'model';
-  created: number;
-  owned_by: string;
-}
-
-/** Unix time the models are listed as created at: the catalogue has no dates. */
-const CATALOGUE_EPOCH = 1_735_689_600;
 
 /**
  * The real-time inference use cases: validate a request against its model, run it
@@ -218,12 +208,12 @@ export class InferenceService {
 
   /** `GET /v1/models`. */
   listModels(): { object: 'list'; data: ModelObject[] } {
-    return { object: 'list', data: this.router.listModels().map(toModelObject) };
+    return new ModelListing(this.router).listModels();
   }
 
   /** `GET /v1/models/{model}`. */
   getModel(id: string): ModelObject {
-    return toModelObject(this.router.model(id));
+    return new ModelListing(this.router).getModel(id);
   }
 }
 
@@ -237,10 +227,6 @@ function tokensOf(outcomes: Outcome<InferenceOutput>[]): { inputTokens: number; 
     outputTokens += outcome.usage.completionTokens;
   }
   return { inputTokens, outputTokens };
-}
-
-function toModelObject(model: ModelEntry): ModelObject {
-  return { id: model.id, object: 'model', created: CATALOGUE_EPOCH, owned_by: model.ownedBy };
 }
 
 /** The core's outcomes, settling the admission with the tokens of those served (0 for none, or a thrown run). */

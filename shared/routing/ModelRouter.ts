@@ -11,12 +11,9 @@ import {
 import type { ChatCall, ChatDelta, ChatResult, InferenceInput, InferenceOutput, OpenedChatStream } from '../domain/inference';
 import { checkStructuredOutput } from '../domain/structuredOutput';
 import { BackendRejectedError, BackendUnavailableError, CapacityPendingError } from '../errors/backendErrors';
-import { ModelNotFoundError } from '../errors/requestErrors';
 import type { InferenceProvider } from '../providers/types';
 import { CircuitBreaker } from './CircuitBreaker';
-
-/** The two kinds of work a route can carry. */
-export type RouteKind = ModelEntry['kind'];
+import { ModelDirectory, type RouteKind } from './ModelDirectory';
 
 /**
  * The route of a model's work in the batching core: `chat:gpt-oss-20b`,
@@ -80,7 +77,7 @@ export interface RoutingObserver {
  * goes to the next one. It is the batching core's {@link BackendResolver}.
  */
 export class ModelRouter implements BackendResolver<InferenceInput, InferenceOutput> {
-  private readonly models = new Map<string, ModelEntry>();
+  private readonly directory: ModelDirectory;
   private readonly backends = new Map<string, Backend<InferenceInput, InferenceOutput>>();
   private readonly breakers = new Map<string, CircuitBreaker>();
 
@@ -88,9 +85,9 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     catalogue: ModelCatalogue,
     private readonly options: ModelRouterOptions,
   ) {
+    this.directory = new ModelDirectory(catalogue);
     const providers = new Map<string, InferenceProvider>();
     for (const model of catalogue.models) {
-      this.models.set(model.id, model);
       for (const ref of model.backends) {
         const provider = providers.get(ref.id) ?? options.providerFor(ref);
         providers.set(ref.id, provider);
@@ -121,20 +118,12 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
 
   /** Every model of the catalogue, in catalogue order. */
   listModels(): ModelEntry[] {
-    return [...this.models.values()];
+    return this.directory.listModels();
   }
 
-  /** The model named `id` serving `kind`, or a 404 naming what was wrong. */
+  /** The model named `id` serving `kind`, or a 404 naming what was wrong (see {@link ModelDirectory}). */
   model(id: string, kind?: RouteKind): ModelEntry {
-    const model = this.models.get(id);
-    if (!model) throw new ModelNotFoundError(id);
-    if (kind && model.kind !== kind) {
-      throw new ModelNotFoundError(
-        id,
-        `is ${model.kind === 'chat' ? 'a chat' : 'an embeddings'} model and cannot serve ${kind === 'chat' ? 'chat completions' : 'embeddings'}`,
-      );
-    }
-    return model;
+    return this.directory.model(id, kind);
   }
 
   /** The circuit state of each backend, for health reporting. */
@@ -144,7 +133,7 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
 
   resolve(route: string, avoid?: string, context?: ResolveContext): Backend<InferenceInput, InferenceOutput> {
     const { modelId, requirements } = parseRoute(route);
-    const model = this.models.get(modelId);
+    const model = this.directory.get(modelId);
     if (!model) throw new BackendRejectedError(`No model '${modelId}' in the catalogue`, { code: 'model_not_found', status: 404 });
     const able = model.backends.filter((ref) => requirements.every((requirement) => servesRequirement(ref, requirement)));
     if (able.length === 0) {
@@ -195,7 +184,7 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
 
   hasFallback(route: string, backendId: string): boolean {
     const { modelId, requirements } = parseRoute(route);
-    const model = this.models.get(modelId);
+    const model = this.directory.get(modelId);
     if (!model) return false;
     return model.backends.some(
       (ref) =>
@@ -257,38 +246,37 @@ function toBackend(
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {
+    /** One chat input's call and result. */
+    async function one(input: InferenceInput, signal: AbortSignal | undefined): Promise<ItemResult<InferenceOutput>> {
+      if (input.kind === 'chatStream') {
+        const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal, () =>
+          onStreamFailure(ref.id),
+        );
+        return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
+      }
+      if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
+      const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
+      // A broken format is a bad answer, retried like one; but as an item's result, not a
+      // failed call: the backend answered, so its circuit is not charged (a request could
+      // otherwise open every circuit of a model on purpose).
+      const structured = structuredAnswer(input.call, result);
+      if (!structured.ok) {
+        const error = new BackendUnavailableError(`The answer of ${ref.id} does not have the requested format: ${structured.reason}.`, {
+          backendId: ref.id,
+          code: 'bad_backend_response',
+        });
+        return { ok: false, error };
+      }
+      return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
+    }
     return {
       ...limits,
       // Chat is one request per call on every backend; throughput comes from concurrency.
       maxBatchItems: 1,
-      async invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
-        return Promise.all(
-          inputs.map(async (input): Promise<ItemResult<InferenceOutput>> => {
-            if (input.kind === 'chatStream') {
-              const stream = await openChatStream(provider, { ...input.call, model: ref.model }, signal, input.signal, () =>
-                onStreamFailure(ref.id),
-              );
-              return { ok: true, value: { kind: 'chatStream', stream }, usage: { promptTokens: 0, completionTokens: 0 } };
-            }
-            if (input.kind !== 'chat') throw new BackendRejectedError(`'${model.id}' is a chat model`);
-            const result = await provider.chat({ ...input.call, model: ref.model }, { signal });
-            // A broken format is a bad answer, retried like one; but as an item's result, not a
-            // failed call: the backend answered, so its circuit is not charged (a request could
-            // otherwise open every circuit of a model on purpose).
-            const structured = structuredAnswer(input.call, result);
-            if (!structured.ok) {
-              const error = new BackendUnavailableError(
-                `The answer of ${ref.id} does not have the requested format: ${structured.reason}.`,
-                {
-                  backendId: ref.id,
-                  code: 'bad_backend_response',
-                },
-              );
-              return { ok: false, error };
-            }
-            return { ok: true, value: { kind: 'chat', result }, usage: result.usage };
-          }),
-        );
+      invoke(inputs, { signal }): Promise<ItemResult<InferenceOutput>[]> {
+        // One input per call (maxBatchItems 1): no Promise.all around a single answer.
+        if (inputs.length === 1) return one(inputs[0]!, signal).then((result) => [result]);
+        return Promise.all(inputs.map((input) => one(input, signal)));
       },
     };
   }

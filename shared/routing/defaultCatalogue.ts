@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { ModelCatalogue, type BackendRefInput, type ModelEntry } from '../domain/catalogue';
 import type { Config } from '../config/config';
-import { ConfigError, modelKey } from '../config/config';
+import { ConfigError, modelKey, PARSED_ONCE } from '../config/config';
 
 type BackendInput = BackendRefInput;
 
@@ -104,7 +104,7 @@ export function defaultCatalogue(config: Config): ModelCatalogue {
   const models = BUILT_IN.map((model) => ({ ...model.entry, backends: [...gpuPool(model), ...bedrock(model)] })).filter(
     (model) => model.backends.length > 0,
   );
-  return ModelCatalogue.parse({ models });
+  return ModelCatalogue.parse({ models }, PARSED_ONCE);
 }
 
 /** The catalogue in force: MODEL_CATALOGUE if set (validated), the default otherwise. */
@@ -116,7 +116,7 @@ export function loadCatalogue(config: Config): ModelCatalogue {
   } catch (error) {
     throw new ConfigError(`MODEL_CATALOGUE is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = ModelCatalogue.safeParse(json);
+  const parsed = ModelCatalogue.safeParse(json, PARSED_ONCE);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`MODEL_CATALOGUE is invalid at ${issue.path.join('.')}: ${issue.message}`);

@@ -10,6 +10,8 @@ import {
   loadEventBridgeClient,
   createS3Client,
   createSqsClient,
+  loadS3Client,
+  loadSqsClient,
 } from '../adapters/aws/clients';
 import { BedrockBatchInference } from '../adapters/aws/BedrockBatchInference';
 import { DynamoDbBatchInferenceStore } from '../adapters/aws/DynamoDbBatchInferenceStore';
@@ -30,6 +32,12 @@ import type { UsageStore } from '../usage/types';
 /*
  * The wiring of ports to AWS, for handlers' module scope. Each factory builds its SDK
  * client once per call site; call them once per module.
+ *
+ * `…OnFirstUse`: for a port most invocations of the function never call, its SDK package
+ * is loaded and its client built at the port's first call instead of at cold start
+ * (Lambda's CPU share is larger during init, so a port most invocations use is built at
+ * cold start). Separate factories, so a bundle that uses only these holds no static
+ * import of the package.
  */
 
 export const createJobStore = (config: Config): JobStore => new DynamoDbJobStore(createDocumentClient(), requireTableName(config));
@@ -39,9 +47,12 @@ export const createUsageStore = (config: Config): UsageStore =>
 export const createApiKeyDirectory = (config: Config): ApiKeyDirectory =>
   new DynamoDbApiKeyStore({ client: createDocumentClient(), tableName: requireTableName(config) });
 export const createObjectStore = (): DeletableObjectStore => new S3ObjectStore(createS3Client());
+export const createObjectStoreOnFirstUse = (): DeletableObjectStore => new S3ObjectStore(() => loadS3Client());
 export const createUploadUrlSigner = (): UploadUrlSigner => new S3UploadUrlSigner(createS3Client(process.env, { forPresigning: true }));
 export const createMessageSender = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
   new SqsMessageSender<T>(createSqsClient(), required(queueUrl, variable));
+export const createMessageSenderOnFirstUse = <T>(queueUrl: string | undefined, variable = 'queue URL'): MessageSender<T> =>
+  new SqsMessageSender<T>(loadSqsClient, required(queueUrl, variable));
 export const createDeliveryControl = (queueUrl: string | undefined, variable = 'queue URL'): DeliveryControl =>
   new SqsDeliveryControl(createSqsClient(), required(queueUrl, variable));
 export const createEventPublisher = (config: Config): EventPublisher =>

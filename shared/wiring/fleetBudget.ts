@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MiddlewareObj } from '@middy/core';
 import { createDocumentClient } from '../adapters/aws/clients';
 import { DynamoDbLeaseStore } from '../adapters/aws/DynamoDbLeaseStore';
 import { FleetBudget } from '../batchingCore/FleetBudget';
@@ -27,4 +28,21 @@ export function createFleetBudget(config: Config): FleetBudget | undefined {
       logger.warn('fleet budget: lease store failed; running on the container’s own limits', { backendId, error: error as Error }),
   });
   return processBudget;
+}
+
+/**
+ * Middy middleware for the functions whose invocations run batch work through the fleet
+ * budget (the worker, the requests consumer, Bedrock batch inference's retries on demand):
+ * when an invocation ends, with an answer or an error, the process gives back the slots it
+ * holds and no longer uses ({@link FleetBudget.returnIdle}), since a frozen container's
+ * idle-return timer would not run until it thaws and its slots would be kept from the other
+ * containers until its lease lapses (`FLEET_LEASE_TTL_MS`). The HTTP functions do not use
+ * it: one invocation is one request there, so it would cost a write on the backend's book
+ * per request, and such a container holds only the few slots of its own request.
+ */
+export function returnFleetLeases(): MiddlewareObj {
+  const giveBack = async (): Promise<void> => {
+    await processBudget?.returnIdle();
+  };
+  return { after: giveBack, onError: giveBack };
 }

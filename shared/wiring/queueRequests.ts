@@ -1,4 +1,4 @@
-import { createDocumentClient, createS3Client, createSqsClient } from '../adapters/aws/clients';
+import { createDocumentClient, createSqsClient, loadS3Client } from '../adapters/aws/clients';
 import { S3ObjectStore } from '../adapters/aws/S3ObjectStore';
 import { SqsMessageSender } from '../adapters/aws/SqsMessageSender';
 import { required, requireTableName, type Config } from '../config/config';
@@ -22,8 +22,9 @@ export const createIdempotencyStore = (config: Config): IdempotencyStore =>
 export const createAnswerSender = (): AnswerSender => new SqsAnswerSender(createSqsClient());
 export const createAsyncRequestStore = (config: Config): AsyncRequestStore =>
   new DynamoDbAsyncRequestStore(createDocumentClient(), requireTableName(config));
+/** Results too large for their item: most requests have none, so S3 is loaded at the first one (see batchJobs.ts, `…OnFirstUse`). */
 export const createResultObjects = (config: Config): ResultObjects =>
-  resultObjectsIn(new S3ObjectStore(createS3Client()), required(config.bucketName, 'BUCKET_NAME'));
+  resultObjectsIn(new S3ObjectStore(() => loadS3Client()), required(config.bucketName, 'BUCKET_NAME'));
 export const createRequestQueue = (config: Config): MessageSender<QueueRequestMessage> =>
   new SqsMessageSender<QueueRequestMessage>(createSqsClient(), required(config.requestsQueueUrl, 'REQUESTS_QUEUE_URL'));
 

@@ -7,6 +7,7 @@ import { createBedrockClient } from '../providers/bedrock/createBedrockClient';
 import { createProvider } from '../providers/createProvider';
 import { loadCatalogue } from '../routing/defaultCatalogue';
 import { ModelRouter } from '../routing/ModelRouter';
+import { ModelDirectory } from '../routing/ModelDirectory';
 import { InferenceTelemetry } from '../observability/inferenceTelemetry';
 import { InferenceService } from '../realtime/InferenceService';
 import { containerUsageMeter } from '../usage/platformUsage';
@@ -82,6 +83,14 @@ export function createInferenceRuntime(
     limitMemory: options.limitMemory ?? containerLimits,
   });
   return { router, core, telemetry };
+}
+
+/**
+ * The catalogue's models without a runtime: for functions that only list or look up
+ * models (no provider, no SDK client, no core built at their cold start).
+ */
+export function createModelDirectory(config: Config): ModelDirectory {
+  return new ModelDirectory(loadCatalogue(config));
 }
 
 /**

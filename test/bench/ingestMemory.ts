@@ -14,6 +14,8 @@
  *                                 and an ingest, alternately; their median MiB/s compare
  *
  *   --line-bytes N                lines of N bytes instead of 1 KiB (the same file size, fewer lines)
+ *   DYNAMODB_TEST_ENDPOINT=URL    the job store on a DynamoDB stand-in of another process
+ *                                 (the suite's), not one started in this process
  *
  * `peakRssMiB` is the highest resident set sampled (every 10 ms and at every chunk message)
  * during the first ingest: everything the process holds, stand-ins included when they

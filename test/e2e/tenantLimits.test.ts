@@ -174,6 +174,98 @@ describe('rate limits and budgets per key and tenant, through the local platform
     expect(streamed.body).toContain('data: [DONE]');
   }, 60_000);
 
+  /** Creates keys for `tenant` (named `<tenant><n>`) and sets the tenant's own rate limits. */
+  async function tenantWithKeys(tenant: string, count: number, limits: Record<string, number>): Promise<string[]> {
+    const created: string[] = [];
+    for (let n = 1; n <= count; n++) {
+      const key = await call(platform.adminKey, 'POST', '/v1/admin/keys', { tenant, name: `${tenant}${n}` });
+      expect(key.status).toBe(200);
+      created.push(key.body.key);
+    }
+    const set = await call(platform.adminKey, 'PUT', `/v1/admin/tenants/${tenant}/limits`, { limits });
+    expect(set.body).toEqual({ object: 'tenant.limits', tenant, limits });
+    return created;
+  }
+
+  it("refuses two keys of one tenant together over the tenant's requests limit (each under its own) with 429 and the tenant's headers, leaves another tenant alone, and admits again after the reset", async () => {
+    // Prepare: tenant delta may make 4 requests a window over all its keys; each key keeps the default 10,000.
+    const [delta1, delta2] = await tenantWithKeys('delta', 2, { requests_per_minute: 4 });
+    const [epsilon1] = await tenantWithKeys('epsilon', 1, { requests_per_minute: 4 });
+    await freshWindow();
+    // Act
+    const answers = [await chat(delta1!), await chat(delta2!), await chat(delta1!), await chat(delta2!)];
+    const refused = await chat(delta2!);
+    const refusedOther = await chat(delta1!);
+    const otherTenant = await chat(epsilon1!);
+    const recovered = await waitFor(
+      () => chat(delta2!),
+      (answer) => answer.status === 200,
+      3 * WINDOW_MS,
+      250,
+      'the next window',
+    );
+    // Assess: the headers report the tighter limit (the one with less left): the tenant's, counted over both keys.
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.map((answer) => answer.headers.get('x-ratelimit-limit-requests'))).toEqual(['4', '4', '4', '4']);
+    expect(answers.map((answer) => answer.headers.get('x-ratelimit-remaining-requests'))).toEqual(['3', '2', '1', '0']);
+    // Neither limits tokens but the key (10M default): the tokens headers are the key's.
+    for (const answer of answers) expect(answer.headers.get('x-ratelimit-limit-tokens')).toBe('10000000');
+
+    for (const answer of [refused, refusedOther]) {
+      expect(answer.status).toBe(429);
+      expect(answer.body).toEqual({
+        error: {
+          message: expect.stringMatching(
+            /^Rate limit reached for requests per min \(RPM\) on tenant 'delta': Limit 4, Remaining 0, Requested 1\./,
+          ),
+          type: 'requests',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      });
+      expect(rateHeaders(answer)).toMatchObject({ 'x-ratelimit-limit-requests': '4', 'x-ratelimit-remaining-requests': '0' });
+      expect(answer.headers.get('x-ratelimit-reset-requests')).toMatch(RESET);
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(answer.headers.get('retry-after'))).toBeLessThanOrEqual(WINDOW_MS / 1000);
+    }
+
+    expect(otherTenant.status).toBe(200);
+    expect(rateHeaders(otherTenant)).toMatchObject({ 'x-ratelimit-limit-requests': '4', 'x-ratelimit-remaining-requests': '3' });
+    expect(recovered.headers.get('x-ratelimit-limit-requests')).toBe('4');
+    expect(recovered.headers.get('x-ratelimit-remaining-requests')).toBe('3');
+  }, 60_000);
+
+  it("refuses two keys of one tenant together over the tenant's tokens limit with 429 type tokens, and admits again after the reset", async () => {
+    // Prepare: tenant zeta may use 1,000 tokens a window; each request is estimated at its prompt plus max_tokens (400).
+    const [zeta1, zeta2] = await tenantWithKeys('zeta', 2, { tokens_per_minute: 1_000 });
+    await freshWindow();
+    const answers: Answer[] = [];
+    // Act: the keys take turns.
+    for (let i = 0; i < 20 && answers.at(-1)?.status !== 429; i++)
+      answers.push(await chat(i % 2 === 0 ? zeta1! : zeta2!, { max_tokens: 400 }));
+    const refused = answers.at(-1)!;
+    const recovered = await waitFor(
+      () => chat(zeta1!, { max_tokens: 400 }),
+      (answer) => answer.status === 200,
+      3 * WINDOW_MS,
+      250,
+      'the next window',
+    );
+    // Assess: two requests of about 410 fit in 1,000 tokens, one from each key (what an answer did not use is given back, so maybe more).
+    expect(answers.length).toBeGreaterThanOrEqual(3);
+    expect(answers.slice(0, -1).every((answer) => answer.status === 200)).toBe(true);
+    expect(answers[0]!.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(answers[1]!.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded', param: null });
+    expect(refused.body.error.message).toMatch(/^Rate limit reached for tokens per min \(TPM\) on tenant 'zeta'/);
+    expect(refused.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(Number(refused.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(400);
+    expect(refused.headers.get('x-ratelimit-reset-tokens')).toMatch(RESET);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(recovered.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+  }, 60_000);
+
   it("refuses a tenant over its budget with 429 insufficient_quota, warns once per threshold, and leaves the other tenant's keys alone", async () => {
     // Act: the first request is admitted (nothing spent yet); its usage passes the $0.000001 budget.
     const first = await chat(keys.beta1.key);

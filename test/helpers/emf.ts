@@ -23,8 +23,11 @@ export function emfLines(output: string): EmfLine[] {
 
 /** The sum of metric `name` over the EMF lines whose properties match `where` (e.g. `{ model: 'x' }`). */
 export function emfSum(lines: readonly EmfLine[], name: string, where: Record<string, string> = {}): number {
-  return lines
-    .filter((line) => line._aws.CloudWatchMetrics.some((directive) => directive.Metrics.some((metric) => metric.Name === name)))
-    .filter((line) => Object.entries(where).every(([key, value]) => line[key] === value))
-    .reduce((sum, line) => sum + Number(line[name]), 0);
+  return (
+    lines
+      .filter((line) => line._aws.CloudWatchMetrics.some((directive) => directive.Metrics.some((metric) => metric.Name === name)))
+      .filter((line) => Object.entries(where).every(([key, value]) => line[key] === value))
+      // A line may carry several values of a metric, as an array (gathered per backend call).
+      .reduce((sum, line) => sum + [line[name]].flat().reduce((total: number, value) => total + Number(value), 0), 0)
+  );
 }

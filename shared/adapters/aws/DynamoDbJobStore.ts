@@ -445,19 +445,24 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async saveChunkPlan(jobId: string, chunks: readonly ChunkPlan[]): Promise<void> {
-    for (let i = 0; i < chunks.length; i += 25) {
-      let requests: Record<string, unknown>[] | undefined = chunks.slice(i, i + 25).map((chunk) => ({
-        PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `CHUNK#${pad(chunk.index, 6)}`, type: 'chunk', ...chunk } },
-      }));
-      // BatchWriteItem may leave some writes unprocessed under load: resend those, backing off.
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`Could not save the chunk plan of ${jobId}: writes left unprocessed`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-        const { UnprocessedItems } = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } }),
-        );
-        requests = UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
-      }
+    // Up to four BatchWriteItems (25 items each) go out together: one round trip per 100 chunks, not per 25.
+    for (let group = 0; group < chunks.length; group += 100) {
+      const writes: Promise<void>[] = [];
+      for (let i = group; i < Math.min(group + 100, chunks.length); i += 25) writes.push(this.#writeChunks(jobId, chunks.slice(i, i + 25)));
+      await Promise.all(writes);
+    }
+  }
+
+  /** One BatchWriteItem of at most 25 chunks; it may leave some writes unprocessed under load: those are resent, backing off. */
+  async #writeChunks(jobId: string, chunks: readonly ChunkPlan[]): Promise<void> {
+    let requests: Record<string, unknown>[] | undefined = chunks.map((chunk) => ({
+      PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `CHUNK#${pad(chunk.index, 6)}`, type: 'chunk', ...chunk } },
+    }));
+    for (let attempt = 0; requests && requests.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`Could not save the chunk plan of ${jobId}: writes left unprocessed`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests as never } }));
+      requests = UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
     }
   }
 

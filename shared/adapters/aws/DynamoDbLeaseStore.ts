@@ -68,6 +68,7 @@ function bookOf(item: Record<string, unknown> | undefined): LeaseBook {
       tenant: String(value.tenant ?? ''),
       slots: Number(value.slots ?? 0),
       want: Number(value.want ?? 0),
+      ...(value.realtime === undefined ? {} : { realtime: Number(value.realtime) }),
       expiresAt: Number(value.expiresAt ?? 0),
     };
   }

@@ -1,11 +1,4 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type CompletedPart,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
 import type { ObjectAssembly } from '../../domain/ports';
 
 /** S3's smallest part but the last of a multipart upload: 5 MiB. */
@@ -22,8 +15,13 @@ export const S3_MAX_PARTS = 10_000;
 export class S3ObjectAssembly implements ObjectAssembly {
   readonly #parts: Array<Promise<CompletedPart>> = [];
 
+  /**
+   * `sdk` is `@aws-sdk/client-s3` as the store imported it (at its first call, so a
+   * function that rarely writes to S3 does not load the package at cold start).
+   */
   constructor(
     private readonly client: S3Client,
+    private readonly sdk: typeof import('@aws-sdk/client-s3'),
     private readonly bucket: string,
     private readonly key: string,
     private readonly uploadId: string,
@@ -32,7 +30,7 @@ export class S3ObjectAssembly implements ObjectAssembly {
   upload(body: Buffer): Promise<void> {
     return this.#add(async (PartNumber) => {
       const { ETag } = await this.client.send(
-        new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }),
+        new this.sdk.UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }),
       );
       return { PartNumber, ETag };
     });
@@ -41,7 +39,7 @@ export class S3ObjectAssembly implements ObjectAssembly {
   copy(key: string, range?: { start: number; end: number }): Promise<void> {
     return this.#add(async (PartNumber) => {
       const { CopyPartResult } = await this.client.send(
-        new UploadPartCopyCommand({
+        new this.sdk.UploadPartCopyCommand({
           Bucket: this.bucket,
           Key: this.key,
           UploadId: this.uploadId,
@@ -57,7 +55,7 @@ export class S3ObjectAssembly implements ObjectAssembly {
   async complete(): Promise<void> {
     const parts = await Promise.all(this.#parts);
     await this.client.send(
-      new CompleteMultipartUploadCommand({
+      new this.sdk.CompleteMultipartUploadCommand({
         Bucket: this.bucket,
         Key: this.key,
         UploadId: this.uploadId,
@@ -69,7 +67,7 @@ export class S3ObjectAssembly implements ObjectAssembly {
   async abort(): Promise<void> {
     // Parts still being sent would outlive the abort and be stored: let them end first.
     await Promise.allSettled(this.#parts);
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }));
+    await this.client.send(new this.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }));
   }
 
   #add(send: (partNumber: number) => Promise<CompletedPart>): Promise<void> {

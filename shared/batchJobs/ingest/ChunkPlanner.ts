@@ -88,10 +88,15 @@ export class ChunkPlanner {
       line.endByte - open.startByte + 1 <= this.#maxBytes &&
       open.skipLines.length + this.#trailing.length + open.blankLines.length + this.#trailingBlank.length <= this.#maxSkipLines;
     if (open && fits) {
-      if (this.#trailing.length > 0) open.skipLines.push(...this.#trailing);
-      if (this.#trailingBlank.length > 0) open.blankLines.push(...this.#trailingBlank);
-      this.#trailing = [];
-      this.#trailingBlank = [];
+      // Emptied only when they hold lines: no two new arrays per valid line.
+      if (this.#trailing.length > 0) {
+        open.skipLines.push(...this.#trailing);
+        this.#trailing = [];
+      }
+      if (this.#trailingBlank.length > 0) {
+        open.blankLines.push(...this.#trailingBlank);
+        this.#trailingBlank = [];
+      }
       open.validLines += 1;
       open.lastValidLine = line.lineNumber;
       open.lastValidEnd = line.endByte;

@@ -16,11 +16,11 @@ export class CustomIdSet {
   #high: Uint32Array;
   #lines: Uint32Array;
   #size = 0;
-  readonly #hash: (id: string) => readonly [low: number, high: number];
+  readonly #hash: ((id: string) => readonly [low: number, high: number]) | undefined;
 
   /** `hash` stands in for the 64-bit hash (as two unsigned 32-bit halves): tests make ids collide with it. */
   constructor(options: { capacity?: number; hash?: (id: string) => readonly [low: number, high: number] } = {}) {
-    this.#hash = options.hash ?? hash64;
+    this.#hash = options.hash;
     this.#low = new Uint32Array(Math.max(MIN_CAPACITY, options.capacity ?? MIN_CAPACITY));
     this.#high = new Uint32Array(this.#low.length);
     this.#lines = new Uint32Array(this.#low.length);
@@ -48,7 +48,10 @@ export class CustomIdSet {
    */
   firstLineOf(id: string, lineNumber: number): number | undefined {
     if ((this.#size + 1) / this.#low.length > MAX_LOAD) this.#resize(Math.ceil(this.#low.length * 1.5));
-    const [low, high] = this.#hash(id);
+    // The two halves computed in place, not as a pair: no array per id on the default path.
+    const custom = this.#hash?.(id);
+    const low = custom ? custom[0] : fnv1a(id);
+    const high = custom ? custom[1] : murmurish(id);
     const lows = this.#low;
     const capacity = lows.length;
     let slot = low % capacity;
@@ -80,11 +83,6 @@ export class CustomIdSet {
       this.#lines[slot] = line;
     }
   }
-}
-
-/** The id's 64-bit hash, as two independent 32-bit hashes. */
-function hash64(id: string): readonly [number, number] {
-  return [fnv1a(id), murmurish(id)];
 }
 
 /** FNV-1a over the UTF-16 code units, 32 bits, finalised so that its low bits place well. */

@@ -60,7 +60,7 @@ export async function ingestObject(deps: IngestDeps, drop: ObjectDrop): Promise<
  * valid line, so the errors file can still be produced.
  *
  * Memory is bounded by the limits, not the file: one line (`maxLineBytes`), 12 bytes per
- * id seen (up to `maxLinesPerJob`, to find duplicates) and a page of the chunk plan.
+ * id seen (up to `maxLinesPerJob`, to find duplicates) and two pages of the chunk plan (one being stored).
  */
 export async function ingestJob(deps: IngestDeps, jobId: string): Promise<IngestSummary> {
   const job = await deps.jobs.get(jobId);

@@ -41,7 +41,7 @@ export interface ScanRequest {
   batchRoute?: { metadata: Record<string, string>; secondsLeft: number };
   /** The object's size, as HEAD gave it: sizes the table of ids once. */
   size?: number;
-  /** Stores a page of the chunk plan (chunks in index order, at most {@link PLAN_PAGE_CHUNKS}). */
+  /** Stores a page of the chunk plan (chunks in index order, at most {@link PLAN_PAGE_CHUNKS}); called again only once the last call settled. */
   savePlan(chunks: readonly ChunkPlan[]): Promise<void>;
 }
 
@@ -82,7 +82,7 @@ const SIZING_LINES = 1_000;
  *
  * Memory is bounded by the limits, not by the size of the file: one line at a time
  * (at most `maxLineBytes`), 12 bytes per id seen (at most `maxLinesPerJob` of them, to
- * find duplicates: {@link CustomIdSet}), a page of the chunk plan, and, when the batch
+ * find duplicates: {@link CustomIdSet}), two pages of the chunk plan (one being stored while the scan reads on), and, when the batch
  * route may take lines, each non-blank line's place and model (a few numbers, for the
  * plan made once the counts per model are known; runs of blank lines kept as one).
  *
@@ -198,9 +198,13 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
   const streaming = request.batchRoute ? undefined : new ChunkPlanner(limits);
   const page: ChunkPlan[] = [];
   let chunkCount = 0;
+  // A full page is stored while the scan reads on; the next one waits for it (one page in flight at most).
+  let saving: Promise<void> | undefined;
   const savePage = async () => {
-    if (page.length === 0) return;
-    await request.savePlan(page.splice(0));
+    await saving;
+    saving = request.savePlan(page.splice(0));
+    // A failure is thrown where the save is next awaited, not left unhandled meanwhile.
+    saving.catch(() => undefined);
   };
   const keep = (line: ScannedLine) => {
     if (!streaming) {
@@ -235,10 +239,10 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     // A batch of lines at a time: one await per batch, not per line.
     for await (const batch of reader.batches()) {
       for (const line of batch) {
-        const position = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte };
+        // Each line's entry is a literal of its own: a spread of a shared position cost more per line than screening it.
         const parsed = screenReadLine(line, limits.maxLineBytes, context);
         if (parsed === undefined) {
-          if (streaming) keep({ ...position, status: 'blank' });
+          if (streaming) keep({ lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte, status: 'blank' });
           else if (
             lastBlank &&
             lastBlank === scanned[scanned.length - 1] &&
@@ -246,7 +250,7 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
           ) {
             lastBlank.count = (lastBlank.count ?? 1) + 1;
           } else {
-            lastBlank = { ...position, status: 'blank' };
+            lastBlank = { lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte, status: 'blank' };
             keep(lastBlank);
           }
           continue;
@@ -269,25 +273,40 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
           linesByModel[outcome.model] = (linesByModel[outcome.model] ?? 0) + 1;
           if (endpoints.size < 2) endpoints.add(outcome.url);
           validLines += 1;
-          keep({ ...position, status: 'valid', model: outcome.model, batchable: isBatchable(outcome) });
+          keep({
+            lineNumber: line.lineNumber,
+            startByte: line.startByte,
+            endByte: line.endByte,
+            status: 'valid',
+            model: outcome.model,
+            batchable: isBatchable(outcome),
+          });
           if (pageFull()) await savePage();
           continue;
         }
         invalidLines += 1;
         errorCodes[outcome.code] = (errorCodes[outcome.code] ?? 0) + 1;
         firstError ??= outcome;
-        keep({ ...position, status: 'refused' });
+        keep({ lineNumber: line.lineNumber, startByte: line.startByte, endByte: line.endByte, status: 'refused' });
         // The echo of its input rides along; finalize writes the line in the job's output format.
         const refusal: PartLine = errorLine(outcome, batchRequestId(request.jobId, outcome.lineNumber));
         await part.writeLine(writableEcho(outcome) ? { ...refusal, echo: outcome.echo } : refusal);
       }
     }
   } catch (error) {
+    // Nothing of this pass is still being stored once it ends.
+    await saving?.catch(() => undefined);
     if (!(error instanceof InputRefusedError)) {
       await part.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
     await part.close();
+    throw error;
+  }
+  try {
+    await saving;
+  } catch (error) {
+    await part.abort(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
   // A line is read as it was in the pass: in the format known by then.
@@ -297,7 +316,6 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
     await part.abort(new Error('a duplicate id was a hash collision: the file is scanned again'));
     return undefined;
   }
-  await part.close();
   const batchRoute = request.batchRoute;
   let batchLines: Record<string, number> = {};
   if (streaming) {
@@ -306,8 +324,13 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
       page.push(last);
       chunkCount += 1;
     }
-    while (page.length > 0) await request.savePlan(page.splice(0, PLAN_PAGE_CHUNKS));
+    const saveRest = async () => {
+      while (page.length > 0) await request.savePlan(page.splice(0, PLAN_PAGE_CHUNKS));
+    };
+    // The error part's upload ends while the rest of the plan is stored: one round trip less.
+    await Promise.all([part.close(), saveRest()]);
   } else if (batchRoute) {
+    await part.close();
     const plan = planJobChunks(scanned, limits, {
       targetOf: (model) => batchTargetOf(deps.resolveModel(model)),
       decide: (target, records) => decideBatchRoute({ target, records, ...batchRoute }),

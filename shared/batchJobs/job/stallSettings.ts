@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigError } from '../../config/config';
+import { ConfigError, PARSED_ONCE } from '../../config/config';
 
 /** The stall sweep's settings (see sweepStalledJobs). */
 export interface StallSettings {
@@ -21,7 +21,7 @@ const StallSchema = z.object({
 
 /** Reads the stall settings from the environment; a bad value fails at cold start, naming it. */
 export function loadStallSettings(env: NodeJS.ProcessEnv = process.env): StallSettings {
-  const parsed = StallSchema.safeParse(env);
+  const parsed = StallSchema.safeParse(env, PARSED_ONCE);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`Invalid environment variable ${issue.path.join('.')}: ${issue.message}`);

@@ -80,28 +80,33 @@ function isLineId(value: unknown): value is string {
 }
 
 function onlyFields(record: Record<string, unknown>, allowed: readonly string[]): boolean {
-  for (const key of Object.keys(record)) if (!allowed.includes(key)) return false;
+  // for...in, not Object.keys: no array per line (a parsed line's prototype is Object's, with nothing enumerable).
+  for (const key in record) if (!allowed.includes(key)) return false;
   return true;
 }
 
-// The lines of a file name a handful of models: each is looked up once per scan (per context).
-const models = new WeakMap<LineContext, Map<string, ModelEntry | undefined>>();
+// The lines of a file name a handful of models: each is looked up once per scan (per context), by kind then id.
+const models = new WeakMap<LineContext, Map<ModelKind | 'bedrock', Map<string, ModelEntry | undefined>>>();
 
 /** The catalogue model `id` names (of `kind`; without one, as a Bedrock file's metadata names it), or undefined. */
 function cachedModel(context: LineContext, id: string, kind?: ModelKind): ModelEntry | undefined {
-  let known = models.get(context);
+  let byKind = models.get(context);
+  if (!byKind) {
+    byKind = new Map();
+    models.set(context, byKind);
+  }
+  let known = byKind.get(kind ?? 'bedrock');
   if (!known) {
     known = new Map();
-    models.set(context, known);
+    byKind.set(kind ?? 'bedrock', known);
   }
-  const key = `${kind ?? 'bedrock'}\u0000${id}`;
-  if (known.has(key)) return known.get(key);
+  if (known.has(id)) return known.get(id);
   let model: ModelEntry | undefined;
   try {
     model = kind === undefined ? resolveBedrockModel(id, context) : context.resolveModel(id, kind);
   } catch (error) {
     if (!(error instanceof ModelNotFoundError)) throw error;
   }
-  known.set(key, model);
+  known.set(id, model);
   return model;
 }

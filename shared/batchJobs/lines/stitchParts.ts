@@ -17,9 +17,15 @@ export interface StitchedObject {
 /** A part to stitch: its key, and optionally a rewrite of each of its lines (JSON text in, JSON text out). */
 export type StitchPart = string | { key: string; rewrite: (line: string) => string };
 
-/** Parts stitched at once: HEADs asked together, and parts sent while the next is prepared. */
+/**
+ * Parts stitched at once: HEADs asked together, uploaded parts sent while the next is
+ * gathered (each holds its bytes in memory), and copies, which hold nothing here and take
+ * S3 about as long as a read of the part would, so a job of many large parts is copied
+ * side by side rather than a few at a time.
+ */
 const HEADS_AT_ONCE = 16;
-const PARTS_IN_FLIGHT = 4;
+const UPLOADS_IN_FLIGHT = 4;
+const COPIES_IN_FLIGHT = 16;
 /** Bytes gathered from small parts before they go as one uploaded part (at least the store's minimum). */
 const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 
@@ -36,7 +42,9 @@ const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
  * minimum with the head of that part (a ranged read), and the rest of it is copied by
  * range. Otherwise everything is streamed: each part is read only when the one before it
  * is done, and flows into the store's streaming (multipart) write. Either way memory
- * stays bounded however large the job, and the bytes written are the same.
+ * stays bounded however large the job, and the bytes written are the same. Where the
+ * store was asked about the parts, a part it reports empty is not read at all (a job's
+ * error parts mostly are).
  */
 export async function stitchParts(
   objects: ObjectStore,
@@ -46,8 +54,10 @@ export async function stitchParts(
 ): Promise<StitchedObject> {
   const tally = { bytes: 0, lines: 0 };
   const assembler = objects.assembler;
+  let toRead: readonly StitchPart[] = parts;
   if (assembler) {
     const pieces = await piecesOf(objects, bucket, parts, assembler.minPartBytes);
+    toRead = pieces.flatMap((piece) => (piece.kind === 'read' ? [piece.part] : []));
     if (pieces.some((piece) => piece.kind === 'copy')) {
       const assembly = await assembler.start(bucket, target, { contentType: 'application/jsonl' });
       try {
@@ -61,7 +71,7 @@ export async function stitchParts(
   }
   const body = new PassThrough();
   const [piped, written] = await Promise.allSettled([
-    pipeline(concatenate(objects, bucket, parts, tally), body),
+    pipeline(concatenate(objects, bucket, toRead, tally), body),
     objects.write(bucket, target, body, { contentType: 'application/jsonl' }).catch((error: unknown) => {
       // A write that gives up stops reading: without this the pipeline would wait forever.
       body.destroy(error as Error);
@@ -73,10 +83,10 @@ export async function stitchParts(
   return { bucket, key: target, ...tally };
 }
 
-/** A part as the assembly takes it: copied inside the store (size and lines known), or read. */
-type Piece = { kind: 'copy'; key: string; size: number; lines: number } | { kind: 'read'; part: StitchPart };
+/** A part as the assembly takes it: copied inside the store (size and lines known), read, or left out (empty). */
+type Piece = { kind: 'copy'; key: string; size: number; lines: number } | { kind: 'read'; part: StitchPart } | { kind: 'empty' };
 
-/** Which parts can be copied: large enough, with their lines vouched for by their writer. */
+/** Which parts can be copied (large enough, with their lines vouched for by their writer), and which are empty. */
 async function piecesOf(objects: ObjectStore, bucket: string, parts: readonly StitchPart[], minPartBytes: number): Promise<Piece[]> {
   const pieces: Piece[] = [];
   for (let at = 0; at < parts.length; at += HEADS_AT_ONCE) {
@@ -85,7 +95,9 @@ async function piecesOf(objects: ObjectStore, bucket: string, parts: readonly St
     batch.forEach((part, index) => {
       const head = heads[index];
       const lines = Number(head?.metadata[PART_LINES_METADATA] ?? Number.NaN);
-      if (typeof part === 'string' && head && head.size >= minPartBytes && Number.isSafeInteger(lines) && lines >= 0)
+      // Nothing to read: an empty part adds no byte and no line (and gets no newline).
+      if (typeof part === 'string' && head?.size === 0) pieces.push({ kind: 'empty' });
+      else if (typeof part === 'string' && head && head.size >= minPartBytes && Number.isSafeInteger(lines) && lines >= 0)
         pieces.push({ kind: 'copy', key: part, size: head.size, lines });
       else pieces.push({ kind: 'read', part });
     });
@@ -106,12 +118,13 @@ async function assemble(
   pieces: readonly Piece[],
   tally: { bytes: number; lines: number },
 ): Promise<void> {
-  const inFlight: Array<Promise<void>> = [];
-  const send = async (part: Promise<void>): Promise<void> => {
+  const uploads: Array<Promise<void>> = [];
+  const copies: Array<Promise<void>> = [];
+  const send = async (part: Promise<void>, inFlight: Array<Promise<void>>, most: number): Promise<void> => {
     // Awaited below, in order; a failure found before then must not go unhandled.
     part.catch(() => undefined);
     inFlight.push(part);
-    if (inFlight.length >= PARTS_IN_FLIGHT) await inFlight.shift();
+    if (inFlight.length >= most) await inFlight.shift();
   };
   let gathered: Buffer[] = [];
   let gatheredBytes = 0;
@@ -120,7 +133,7 @@ async function assemble(
     const body = Buffer.concat(gathered, gatheredBytes);
     gathered = [];
     gatheredBytes = 0;
-    await send(assembly.upload(body));
+    await send(assembly.upload(body), uploads, UPLOADS_IN_FLIGHT);
   };
   const gather = async (bytes: AsyncIterable<Buffer>): Promise<void> => {
     for await (const piece of bytes) {
@@ -130,6 +143,7 @@ async function assemble(
     }
   };
   for (const piece of pieces) {
+    if (piece.kind === 'empty') continue;
     if (piece.kind === 'read') {
       await gather(partBytes(objects, bucket, piece.part, tally));
       continue;
@@ -148,10 +162,10 @@ async function assemble(
       start = topUp;
     }
     await upload();
-    await send(assembly.copy(piece.key, start === 0 ? undefined : { start, end: piece.size - 1 }));
+    await send(assembly.copy(piece.key, start === 0 ? undefined : { start, end: piece.size - 1 }), copies, COPIES_IN_FLIGHT);
   }
   await upload();
-  await Promise.all(inFlight);
+  await Promise.all([...uploads, ...copies]);
   await assembly.complete();
 }
 

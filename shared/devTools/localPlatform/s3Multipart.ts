@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -120,8 +120,18 @@ async function copyPart(store: S3rver.Store, request: IncomingMessage): Promise<
         detail: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: String(rangeHeader) },
       };
   }
+  const sourcePath = store.getResourcePath(source.bucket, source.key, 'object');
+  if (rangeHeader === undefined && size > 0 && /^[0-9a-f]{32}$/.test(etag)) {
+    // A whole single-part object: its ETag is its MD5, so the part is a file copy (as S3 copies
+    // without the caller's bytes, the stand-in copies without hashing them again).
+    const partPath = join(uploadDirectory, String(partNumber));
+    await mkdir(uploadDirectory, { recursive: true });
+    await copyFile(sourcePath, partPath);
+    await writeFile(`${partPath}.md5`, etag);
+    return { md5: etag, lastModified: new Date().toISOString() };
+  }
   // An empty source makes an empty part (a range of it cannot be asked: there is no byte to name).
-  const content = size === 0 ? Readable.from([]) : createReadStream(store.getResourcePath(source.bucket, source.key, 'object'), range);
+  const content = size === 0 ? Readable.from([]) : createReadStream(sourcePath, range);
   const { md5 } = await store.putPart(bucket, uploadId, partNumber, content);
   return { md5, lastModified: new Date().toISOString() };
 }

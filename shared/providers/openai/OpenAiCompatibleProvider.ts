@@ -1,10 +1,9 @@
 import type { ItemResult } from '../../batchingCore/types';
 import type { ChatCall, ChatDelta, ChatResult, EmbeddingInput, EmbeddingResult, Usage } from '../../domain/inference';
 import { BackendError, BackendUnavailableError } from '../../errors/backendErrors';
-import { callSignal } from '../callSignal';
 import { streamSignal } from '../streamSignal';
 import type { CallOptions, EmbedOptions, InferenceProvider } from '../types';
-import { fetchPost, nodeHttpPost } from './httpTransport';
+import { fetchPost, nodeHttpPost, TransportTimeoutError } from './httpTransport';
 import type { PostJson, TransportAnswer } from './httpTransport';
 import { mapHttpFailure, mapTransportFailure } from './mapHttpFailure';
 import type { RequestContext } from './mapHttpFailure';
@@ -92,7 +91,8 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
 
   /** One generation: POST /v1/chat/completions, not streamed. */
   async chat(call: ChatCall, options: CallOptions = {}): Promise<ChatResult> {
-    const body = { ...toChatRequestBody(call), stream: false };
+    const body = toChatRequestBody(call);
+    body.stream = false;
     return toChatResult(await this.#postJson('chat/completions', call.model, body, options), this.#backendId);
   }
 
@@ -115,13 +115,15 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
     const server = await this.#nextServer(call.model);
     const url = `${server}/v1/chat/completions`;
     const context: RequestContext = { url, backendId: this.#backendId };
-    const body = { ...toChatRequestBody(call), stream: true, stream_options: { include_usage: true } };
+    const body = toChatRequestBody(call);
+    body.stream = true;
+    body.stream_options = { include_usage: true };
     const stream = streamSignal(this.#timeoutMs, options.signal);
     let complete = false;
     try {
       let response: TransportAnswer;
       try {
-        response = await this.#post(url, this.#streamHeaders, JSON.stringify(body), stream.signal);
+        response = await this.#post(url, this.#streamHeaders, JSON.stringify(body), { signal: stream.signal });
       } catch (error) {
         throw mapTransportFailure(error, stream.timedOut(), context);
       }
@@ -132,7 +134,7 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
         } catch (error) {
           throw mapTransportFailure(error, stream.timedOut(), context);
         }
-        throw this.#failure(server, call.model, response.status, response.header, text, context);
+        throw this.#failure(server, call.model, response, text, context);
       }
 
       let usage: Usage | undefined;
@@ -205,7 +207,16 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
    * is the pool's failure, not the request's: the caller falls back to the next backend.
    */
   async #nextServer(model: string): Promise<string> {
-    const servers = this.#servedModels === undefined ? this.#baseUrls : await this.#servedModels.serversFor(model);
+    return this.#pick(await this.#serversFor(model), model);
+  }
+
+  /** The servers of the pool that serve `model`; at once (no promise) while the pool's listings are fresh. */
+  #serversFor(model: string): string[] | Promise<string[]> {
+    return this.#servedModels === undefined ? this.#baseUrls : this.#servedModels.serversFor(model);
+  }
+
+  /** The next server of the rotation among `servers`, those that serve `model`. */
+  #pick(servers: string[], model: string): string {
     if (servers.length === 0) {
       throw new BackendUnavailableError(`No server of backend ${this.#backendId ?? 'endpoint'} serves the model '${model}' right now.`, {
         backendId: this.#backendId,
@@ -217,37 +228,31 @@ export class OpenAiCompatibleProvider implements InferenceProvider {
   }
 
   /** Maps a non-2xx answer; a 404 also takes the model off that server until it lists it again. */
-  #failure(
-    server: string,
-    model: string,
-    status: number,
-    header: TransportAnswer['header'],
-    text: string,
-    context: RequestContext,
-  ): BackendError {
-    if (status === 404) this.#servedModels?.markNotServing(server, model);
-    return mapHttpFailure(status, header, text, context);
+  #failure(server: string, model: string, response: TransportAnswer, text: string, context: RequestContext): BackendError {
+    if (response.status === 404) this.#servedModels?.markNotServing(server, model);
+    return mapHttpFailure(response.status, (name) => response.header(name), text, context);
   }
 
-  /** POSTs JSON to the next server and returns the parsed body; every failure is a BackendError. */
+  /**
+   * POSTs JSON to the next server and returns the parsed body; every failure is a
+   * BackendError. The transport holds the time limit and the caller's signal itself (one
+   * timer, one listener), so a call builds no AbortSignal of its own.
+   */
   async #postJson(route: string, model: string, body: unknown, options: CallOptions): Promise<unknown> {
-    const server = await this.#nextServer(model);
+    const servers = this.#serversFor(model);
+    const server = this.#pick(Array.isArray(servers) ? servers : await servers, model);
     const url = `${server}/v1/${route}`;
-    const context = { url, backendId: this.#backendId };
-    const call = callSignal(this.#timeoutMs, options.signal);
-    let status: number;
-    let header: TransportAnswer['header'];
+    let response: TransportAnswer;
     let text: string;
     try {
-      const response = await this.#post(url, this.#headers, JSON.stringify(body), call.signal);
-      status = response.status;
-      header = response.header;
+      response = await this.#post(url, this.#headers, JSON.stringify(body), { signal: options.signal, timeoutMs: this.#timeoutMs });
       // Read inside the try: the timeout and resets can also strike while the body streams.
       text = await response.text();
     } catch (error) {
-      throw mapTransportFailure(error, call.timedOut(), context);
+      throw mapTransportFailure(error, error instanceof TransportTimeoutError, { url, backendId: this.#backendId });
     }
-    if (status < 200 || status >= 300) throw this.#failure(server, model, status, header, text, context);
+    const { status } = response;
+    if (status < 200 || status >= 300) throw this.#failure(server, model, response, text, { url, backendId: this.#backendId });
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {

@@ -41,9 +41,18 @@ export class ServedModels {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The servers that serve `model`, in pool order, after asking those whose listing is stale. */
-  async serversFor(model: string): Promise<string[]> {
-    await Promise.all(this.#options.servers.filter((server) => this.#stale(server)).map((server) => this.#refresh(server)));
+  /**
+   * The servers that serve `model`, in pool order, after asking those whose listing is
+   * stale. While every listing is fresh (nearly every call) the answer comes at once,
+   * without a promise.
+   */
+  serversFor(model: string): string[] | Promise<string[]> {
+    const stale = this.#options.servers.filter((server) => this.#stale(server));
+    if (stale.length === 0) return this.#serving(model);
+    return Promise.all(stale.map((server) => this.#refresh(server))).then(() => this.#serving(model));
+  }
+
+  #serving(model: string): string[] {
     return this.#options.servers.filter((server) => this.#listings.get(server)?.models?.has(model) === true);
   }
 

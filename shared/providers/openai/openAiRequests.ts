@@ -9,28 +9,26 @@ import type { ChatCall, EmbeddingInput } from '../../domain/inference';
  * Messages are already in OpenAI's shape and go out as they are.
  */
 export function toChatRequestBody(call: ChatCall): Record<string, unknown> {
-  const fields: Record<string, unknown> = {
-    model: call.model,
-    messages: call.messages,
-    max_tokens: call.maxTokens,
-    temperature: call.temperature,
-    top_p: call.topP,
-    stop: call.stop === undefined || call.stop.length === 0 ? undefined : call.stop,
-    seed: call.seed,
-    presence_penalty: call.presencePenalty,
-    frequency_penalty: call.frequencyPenalty,
-    logit_bias: call.logitBias,
-    logprobs: call.logprobs,
-    top_logprobs: call.topLogprobs,
-    tools: call.tools,
-    tool_choice: call.toolChoice,
-    parallel_tool_calls: call.parallelToolCalls,
-    response_format: call.responseFormat,
-    reasoning_effort: call.reasoningEffort,
-    user: call.user,
-    metadata: call.metadata,
-  };
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  // Written field by field, not filtered from a full object: this runs once per call.
+  const body: Record<string, unknown> = { model: call.model, messages: call.messages };
+  if (call.maxTokens !== undefined) body.max_tokens = call.maxTokens;
+  if (call.temperature !== undefined) body.temperature = call.temperature;
+  if (call.topP !== undefined) body.top_p = call.topP;
+  if (call.stop !== undefined && call.stop.length > 0) body.stop = call.stop;
+  if (call.seed !== undefined) body.seed = call.seed;
+  if (call.presencePenalty !== undefined) body.presence_penalty = call.presencePenalty;
+  if (call.frequencyPenalty !== undefined) body.frequency_penalty = call.frequencyPenalty;
+  if (call.logitBias !== undefined) body.logit_bias = call.logitBias;
+  if (call.logprobs !== undefined) body.logprobs = call.logprobs;
+  if (call.topLogprobs !== undefined) body.top_logprobs = call.topLogprobs;
+  if (call.tools !== undefined) body.tools = call.tools;
+  if (call.toolChoice !== undefined) body.tool_choice = call.toolChoice;
+  if (call.parallelToolCalls !== undefined) body.parallel_tool_calls = call.parallelToolCalls;
+  if (call.responseFormat !== undefined) body.response_format = call.responseFormat;
+  if (call.reasoningEffort !== undefined) body.reasoning_effort = call.reasoningEffort;
+  if (call.user !== undefined) body.user = call.user;
+  if (call.metadata !== undefined) body.metadata = call.metadata;
+  return body;
 }
 
 /** The embeddings body for inputs of one kind (all texts, or all token-id arrays). */

@@ -1,4 +1,5 @@
 import { BatchingCore } from '../../../shared/batchingCore/BatchingCore';
+import { latencyGuardShare } from '../../../shared/batchingCore/FairShare';
 import type { Backend, BackendResolver, BatchItem, Clock, ItemResult } from '../../../shared/batchingCore/types';
 import { maxSequencesPerSecond } from '../../../shared/devTools/gpuSimulator/SimulatorConfig';
 import { GPU_LIKE } from '../simulatorProcess';
@@ -76,25 +77,25 @@ export interface FairnessResult {
   scenarios: FairnessScenario[];
 }
 
-export const FAIRNESS_FULL: FairnessOptions = {
+const FAIRNESS_GPU: FairnessOptions['gpu'] = {
   // The simulator's GPU-like engine of every benchmark item (test/bench/simulatorProcess.ts); 100-token prompts, answers of 50 tokens on average.
-  gpu: {
-    maxNumSeqs: GPU_LIKE.maxNumSeqs,
-    maxNumBatchedTokens: GPU_LIKE.maxNumBatchedTokens,
-    stepMs: GPU_LIKE.stepMs,
-    decodeMsPerSeq: GPU_LIKE.decodeMsPerSeq,
-    prefillMsPerToken: GPU_LIKE.prefillMsPerToken,
-    promptTokens: 100,
-    completionTokens: 50,
-  },
+  maxNumSeqs: GPU_LIKE.maxNumSeqs,
+  maxNumBatchedTokens: GPU_LIKE.maxNumBatchedTokens,
+  stepMs: GPU_LIKE.stepMs,
+  decodeMsPerSeq: GPU_LIKE.decodeMsPerSeq,
+  prefillMsPerToken: GPU_LIKE.prefillMsPerToken,
+  promptTokens: 100,
+  completionTokens: 50,
+};
+
+export const FAIRNESS_FULL: FairnessOptions = {
+  gpu: FAIRNESS_GPU,
   a: { jobLines: 20_000, floodPerSecond: 100, floodSeconds: 10 },
   b: { jobLines: 200, jobAtMs: 2_000, tricklePerSecond: 10, trickleSeconds: 20 },
   burst: { requests: 64, atMs: 3_000, count: 8, everyMs: 1_000 },
   realtimeReserve: 0.25,
-  // For steps within 1.5× of an idle engine's: (1.5 − 1) × 12 ms over what each running
-  // sequence adds to a step (0.04 ms decoding, and 100 × 0.02 ms of prompt every 50 steps)
-  // is 0.29 of the 256 sequences; a little under, for the prompt B's own request adds: 0.25.
-  realtimeLoadShare: 0.25,
+  // Steps within 1.5× of an idle engine's, from the engine's step cost (the README's rule): 0.29.
+  realtimeLoadShare: latencyGuardShare(FAIRNESS_GPU, 1.5),
 };
 
 /** `--quick` and `--smoke`: A's job and flood a tenth as long, B's job and the burst sooner. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../shared/adapters/aws/S3ObjectStore';
+import { startLocalDynamoDb } from '../../../shared/devTools/localPlatform/dynamodb';
 import { startLocalS3 } from '../../../shared/devTools/localPlatform/s3';
 import { lastJsonLine, runNode, tsxImport } from '../childProcess';
 import { generateJsonl, localS3 } from '../ingestMemory';
@@ -14,6 +15,10 @@ import { round } from '../stats';
  * temp folder and put in an S3 stand-in running in this process; a child process (so its
  * memory is its own) ingests it through the S3 client, then alternates plain reads of the
  * same object and ingests for the throughput ratio (`test/bench/ingestMemory.ts`).
+ *
+ * The DynamoDB stand-in runs in this process too (the child reaches it by
+ * `DYNAMODB_TEST_ENDPOINT`), as DynamoDB is a service apart from the function: the items it
+ * stores, one per chunk, are not the function's memory.
  */
 
 /** One size's figures, as `ingestMemory.ts` prints them. */
@@ -56,6 +61,7 @@ export interface IngestScaleResult {
 export async function runIngestScale(cases: IngestCase[], rounds: number, log: (line: string) => void): Promise<IngestScaleResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
   const s3server = await startLocalS3({ port: 0 });
+  const dynamoDb = await startLocalDynamoDb({ port: 0 });
   const s3 = localS3(s3server.url);
   try {
     await s3server.createBucket('bench');
@@ -87,7 +93,7 @@ export async function runIngestScale(cases: IngestCase[], rounds: number, log: (
           '--rounds',
           String(rounds),
         ],
-        { timeoutMs: 1_800_000 },
+        { timeoutMs: 1_800_000, env: { DYNAMODB_TEST_ENDPOINT: dynamoDb.url } },
       );
       const figures = lastJsonLine<IngestSize>(output);
       (lineBytes === 1024 ? sizes : extra).push(figures);
@@ -106,6 +112,7 @@ export async function runIngestScale(cases: IngestCase[], rounds: number, log: (
   } finally {
     s3.destroy();
     await s3server.close();
+    await dynamoDb.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -154,4 +154,28 @@ describe('stitchParts against the S3 stand-in', () => {
     expect(stitched).toEqual({ bucket: BUCKET, key: 'out/small.jsonl', bytes: a.text.length + b.text.length, lines: a.count + b.count });
     expect(await text(await store.read(BUCKET, 'out/small.jsonl'))).toBe(a.text + b.text);
   });
+
+  it("reads no part the store reports empty, as a job's error parts mostly are", async () => {
+    // Prepare: one small part among empty ones.
+    const a = lines(10 * 1024, 0);
+    await put('e/empty-1', '', 0);
+    await put('e/a', a.text, a.count);
+    await put('e/empty-2', '', 0);
+    const reads: string[] = [];
+    const watched: ObjectStore = {
+      ...counting,
+      read: (bucket, key, options) => {
+        reads.push(key);
+        return store.read(bucket, key, options);
+      },
+    };
+
+    // Act
+    const stitched = await stitchParts(watched, BUCKET, ['e/empty-1', 'e/a', 'e/empty-2'], 'out/sparse.jsonl');
+
+    // Assess
+    expect(reads).toEqual(['e/a']);
+    expect(stitched).toEqual({ bucket: BUCKET, key: 'out/sparse.jsonl', bytes: a.text.length, lines: a.count });
+    expect(await text(await store.read(BUCKET, 'out/sparse.jsonl'))).toBe(a.text);
+  });
 });

@@ -1,5 +1,5 @@
 import { AdaptiveLimiter } from '../../../shared/batchingCore/AdaptiveLimiter';
-import { type Claim, FairQueue, resolveFairShare } from '../../../shared/batchingCore/FairShare';
+import { type Claim, FairQueue, latencyGuardShare, resolveFairShare } from '../../../shared/batchingCore/FairShare';
 import { FakeClock } from '../../helpers/FakeClock';
 
 const batch = (tenantId: string, urgentAt?: number): Claim => ({
@@ -129,16 +129,16 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(after).toBe(2);
   });
 
-  it('with the latency guard, holds every call (real-time too) to its share of the limit while real-time is about, and lifts it after the hold', () => {
-    // Prepare: 10 slots, the load held to 40% while real-time traffic is about
+  it('with the latency guard, holds batch (never real-time) to its share of the limit while real-time is about, and lifts it after the hold', () => {
+    // Prepare: 10 slots, batch held to a load of 40% while real-time traffic is about
     const queue = new FairQueue<string>({ realtimeReserve: 0, realtimeHoldMs: 5_000, realtimeLoadShare: 0.4 });
     pushMany(queue, batch('a'), 20);
     const inFlight = { count: 0 };
     const quiet = fill(queue, 10, 0, inFlight).length;
 
-    // Act: real-time arrives while the batch holds all 10 slots; then 7 calls end
-    const realtimeAtFullLoad = queue.mayStart(realtime('b'), inFlight.count, 10, 1_000);
-    queue.push(realtime('b'), 'b-rt', 1_000);
+    // Act: real-time arrives while the batch holds all 10 slots; 7 batch calls end
+    const realtimeAtFullLoad = queue.mayStart(realtime('a'), inFlight.count, 10, 1_000);
+    pushMany(queue, realtime('a'), 5, 1_000);
     const whileFull = fill(queue, 10, 1_000, inFlight);
     for (let index = 0; index < 7; index += 1) {
       queue.ended(batch('a'));
@@ -146,17 +146,49 @@ describe('FairQueue: weighted max-min fair shares', () => {
     }
     const afterDrain = fill(queue, 10, 1_000, inFlight);
     const during = queue.loadCap(10, 2_000);
-    queue.ended(realtime('b'));
-    const stillHeld = queue.loadCap(10, 5_999);
-    const after = queue.loadCap(10, 1_000 + 5_001);
+    for (let index = 0; index < 5; index += 1) queue.ended(realtime('a'));
+    inFlight.count -= 5;
+    const batchWhileHeld = fill(queue, 10, 5_999, inFlight).length;
+    const batchAfter = fill(queue, 10, 1_000 + 5_001, inFlight).length;
 
-    // Assess: batch fills the quiet pool; real-time waits for the load to fall below 4, goes first, batch tops up to 4
+    // Assess: real-time waits only for the limit and takes all 5 freed slots past the cap of 4;
+    // batch tops up to 4 during the hold, and to the limit after it
     expect(quiet).toBe(10);
     expect(realtimeAtFullLoad).toBe(false);
     expect(whileFull).toEqual([]);
-    expect(afterDrain).toEqual(['b-rt']);
-    expect(inFlight.count).toBe(4);
-    expect([during, stillHeld, after]).toEqual([4, 4, 10]);
+    expect(afterDrain).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    expect(during).toBe(4);
+    expect(batchWhileHeld).toBe(1);
+    expect(batchAfter).toBe(6);
+  });
+
+  it('with the latency guard, lets a tenant run batch up to its share of the guarded load beside another tenant’s real-time flood', () => {
+    // Prepare: 20 slots, load held to 10 while real-time is about; a floods 12 real-time calls
+    const queue = new FairQueue<string>({ realtimeReserve: 0, realtimeLoadShare: 0.5 });
+    const inFlight = { count: 0 };
+    pushMany(queue, realtime('a'), 12);
+    pushMany(queue, batch('a'), 50);
+    pushMany(queue, batch('b'), 50);
+
+    // Act
+    fill(queue, 20, 0, inFlight);
+
+    // Assess: a's batch yields (a is past the cap with real-time alone); b keeps its half of the guarded 10
+    expect(queue.inFlightOfClass('realtime')).toBe(12);
+    expect(queue.inFlightOf('b')).toBe(5);
+    expect(queue.inFlightOf('a')).toBe(12);
+  });
+
+  it('derives the latency guard share from a server’s step cost', () => {
+    // 12 ms steps, 0.04 ms a decoding sequence, 0.02 ms a prompt token, 100 + 50 tokens a call:
+    // a sequence adds 0.04 + 100 × 0.02 / 50 = 0.08 ms to every step; 1.5× an idle step (12.04 ms)
+    // leaves room for 75 of 256 sequences
+    const cost = { maxNumSeqs: 256, stepMs: 12, decodeMsPerSeq: 0.04, prefillMsPerToken: 0.02, promptTokens: 100, completionTokens: 50 };
+
+    expect(latencyGuardShare(cost, 1.5)).toBe(0.29);
+    expect(latencyGuardShare(cost, 2)).toBe(0.58);
+    expect(latencyGuardShare({ ...cost, decodeMsPerSeq: 0, prefillMsPerToken: 0 }, 1.5)).toBe(1);
+    expect(latencyGuardShare({ ...cost, maxNumSeqs: 1_000_000 })).toBe(0.01);
   });
 
   it('refuses a latency guard share outside (0, 1]', () => {

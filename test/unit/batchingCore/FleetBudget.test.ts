@@ -1,8 +1,11 @@
 import { FleetBudget, type FleetBudgetOptions } from '../../../shared/batchingCore/FleetBudget';
+import type { Claim } from '../../../shared/batchingCore/FairShare';
 import { FakeClock } from '../../helpers/FakeClock';
 import { MemoryLeaseStore } from '../../helpers/memoryLeaseStore';
 
 const pool = { id: 'gpu', fleetConcurrency: 8 };
+const batchCall = (tenantId: string): Claim => ({ tenantId, priority: 'batch' });
+const realtimeCall = (tenantId: string): Claim => ({ tenantId, priority: 'realtime' });
 
 /** Containers sharing one store and one clock. */
 function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
@@ -15,12 +18,12 @@ function fleet(count: number, options: Partial<FleetBudgetOptions> = {}) {
   return { clock, store, containers };
 }
 
-/** Starts `count` calls of `tenant` on a container; each resolves once its slot is granted. */
-function start(budget: FleetBudget, tenant: string, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
+/** Starts `count` calls of `tenant` (batch calls, unless a claim says otherwise) on a container; each resolves once its slot is granted. */
+function start(budget: FleetBudget, tenant: string | Claim, count: number, limit = 64): { granted: () => number; done: Promise<void>[] } {
   let granted = 0;
   const done = Array.from({ length: count }, () =>
     budget
-      .acquire(pool, tenant, () => limit)
+      .acquire(pool, typeof tenant === 'string' ? batchCall(tenant) : tenant, () => limit)
       .then(() => {
         granted += 1;
       }),
@@ -55,7 +58,7 @@ describe('FleetBudget', () => {
 
     // Act: c0 renews (told its share is 4), then finishes 4 calls and starts 4 more of its backlog
     await clock.advance(5_000);
-    for (let i = 0; i < 4; i += 1) c0.release(pool, 'a');
+    for (let i = 0; i < 4; i += 1) c0.release(pool, batchCall('a'));
     const more = start(c0, 'a', 4);
     await clock.advance(1_000);
 
@@ -79,7 +82,7 @@ describe('FleetBudget', () => {
     const b = start(c1, 'b', 8);
     await clock.advance(10);
     await clock.advance(5_000);
-    for (let i = 0; i < 8; i += 1) c0.release(pool, 'a');
+    for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
     const aAgain = start(c0, 'a', 8);
     await clock.advance(2_000);
 
@@ -100,7 +103,7 @@ describe('FleetBudget', () => {
       const batch = start(c0, 'a', 4, 4);
       await clock.advance(1_200);
       expect(batch.granted()).toBe(4);
-      for (let i = 0; i < 4; i += 1) c0.release(pool, 'a');
+      for (let i = 0; i < 4; i += 1) c0.release(pool, batchCall('a'));
     }
     const writesWhileBusy = store.writes;
     const heldWhileBusy = store.slotsByTenant('gpu', clock.now());
@@ -133,6 +136,175 @@ describe('FleetBudget', () => {
     c1.close();
   });
 
+  describe('at the end of an invocation (returnIdle)', () => {
+    it('gives the unused slots back in one write, so a waiting container gets them at once though this one is then frozen', async () => {
+      // Prepare: c0 holds the whole budget for 8 calls; c1 waits for slots
+      const { clock, store, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const waiting = start(c1, 'a', 8);
+      await clock.advance(10);
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
+      const writesBefore = store.writes;
+
+      // Act: the invocation ends: c0 gives its leases back, then is frozen (no timer of its runs)
+      await c0.returnIdle();
+      const writesOfReturn = store.writes - writesBefore;
+      c0.close();
+      await clock.advance(600);
+
+      // Assess: c1 has all 8 within its retry period, far before c0's lease would have lapsed
+      expect(writesOfReturn).toBe(1);
+      expect(Object.values(store.books.get('gpu')!.leases).filter((entry) => entry.holder === 'c0')).toEqual([]);
+      expect(waiting.granted()).toBe(8);
+      expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+      c1.close();
+    });
+
+    it('keeps the slots of calls still running and gives back the rest', async () => {
+      // Prepare
+      const { clock, store, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const waiting = start(c1, 'a', 8);
+      await clock.advance(10);
+      for (let i = 0; i < 5; i += 1) c0.release(pool, batchCall('a'));
+
+      // Act
+      await c0.returnIdle();
+      await clock.advance(600);
+
+      // Assess: c0 keeps 3 for its 3 running calls; c1 takes the 5 given back
+      expect(c0.snapshot('gpu')).toMatchObject({ slots: { a: 3 }, inFlight: { a: 3 } });
+      expect(waiting.granted()).toBe(5);
+      expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+      for (const budget of containers) budget.close();
+    });
+
+    it('writes nothing when it holds nothing (an invocation that called no budgeted backend, or a second return)', async () => {
+      // Prepare
+      const { clock, store, containers } = fleet(1);
+      const [c0] = containers as [FleetBudget];
+      await c0.returnIdle();
+      const untouched = store.writes + store.reads;
+      start(c0, 'a', 2);
+      await clock.advance(10);
+      c0.release(pool, batchCall('a'));
+      c0.release(pool, batchCall('a'));
+      await c0.returnIdle();
+      const afterReturn = store.writes;
+
+      // Act
+      await c0.returnIdle();
+
+      // Assess
+      expect(untouched).toBe(0);
+      expect(store.writes).toBe(afterReturn);
+      expect(store.books.get('gpu')!.leases).toEqual({});
+      expect(clock.pendingTimers).toBe(0);
+    });
+
+    it('waits for a write under way, then gives the slots back in the next', async () => {
+      // Prepare: a store whose writes wait while the gate is closed
+      let gate: Promise<void> | undefined;
+      let open = () => {};
+      const clock = new FakeClock();
+      const store = new MemoryLeaseStore({ delay: () => gate ?? Promise.resolve() });
+      const c0 = new FleetBudget({ store, clock, holderId: 'c0', ttlMs: 20_000, renewMs: 5_000, retryMs: 500 });
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      await clock.advance(5_000); // the renewal's write starts, and waits
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
+
+      // Act
+      let returned = false;
+      const returning = c0.returnIdle().then(() => {
+        returned = true;
+      });
+      await clock.settle();
+      const beforeTheWrite = returned;
+      gate = undefined;
+      open();
+      await returning;
+
+      // Assess
+      expect(beforeTheWrite).toBe(false);
+      expect(store.books.get('gpu')!.leases).toEqual({});
+      c0.close();
+    });
+
+    it('leaves the lease of a container that crashed mid-invocation (no return) to lapse at its expiry, as before', async () => {
+      // Prepare: c0's calls ended, but its process died before the invocation's end
+      const { clock, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const waiting = start(c1, 'a', 8);
+      await clock.advance(10);
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
+      c0.close();
+
+      // Act
+      await clock.advance(19_000);
+      const beforeExpiry = waiting.granted();
+      await clock.advance(1_500);
+
+      // Assess
+      expect(beforeExpiry).toBe(0);
+      expect(waiting.granted()).toBe(8);
+      c1.close();
+    });
+  });
+
+  describe('real-time ahead of batch', () => {
+    it('grants a waiting real-time call of a tenant before its earlier batch calls, and announces its real-time demand in the book', async () => {
+      // Prepare: c0 runs 8 batch calls of tenant a (the whole budget); 2 more batch calls wait, then a real-time one
+      const { clock, store, containers } = fleet(1);
+      const [c0] = containers as [FleetBudget];
+      start(c0, 'a', 8);
+      await clock.advance(10);
+      const lines = start(c0, 'a', 2);
+      const request = start(c0, realtimeCall('a'), 1);
+      await clock.advance(10);
+      const direct = c0.tryAcquire(pool, realtimeCall('a'), () => 64);
+
+      // Act: one batch call ends
+      c0.release(pool, batchCall('a'));
+      await clock.advance(600);
+
+      // Assess: the real-time call took the freed slot; the book says 1 of the 10 slots wanted is real-time
+      expect(direct).toBe(false);
+      expect([request.granted(), lines.granted()]).toEqual([1, 0]);
+      expect(store.books.get('gpu')!.leases['c0|a']).toMatchObject({ slots: 8, want: 10, realtime: 1 });
+      c0.close();
+    });
+
+    it('moves a tenant’s slots from a worker’s batch calls to another container’s real-time calls beyond an equal split', async () => {
+      // Prepare: worker c0 holds the budget of 8 for tenant a's batch calls, and has more waiting
+      const { clock, store, containers } = fleet(2);
+      const [c0, c1] = containers as [FleetBudget, FleetBudget];
+      start(c0, 'a', 16);
+      await clock.advance(10);
+
+      // Act: API container c1 has 6 real-time calls of tenant a; the worker renews, and its calls end one by one
+      const requests = start(c1, realtimeCall('a'), 6);
+      await clock.advance(5_000);
+      for (let i = 0; i < 8; i += 1) c0.release(pool, batchCall('a'));
+      await clock.advance(1_000);
+
+      // Assess: real-time has its 6 (an equal split would give it 4); the worker keeps the 2 left
+      expect(requests.granted()).toBe(6);
+      expect(c0.snapshot('gpu').inFlight).toEqual({ a: 2 });
+      expect(store.slotsByTenant('gpu', clock.now())).toEqual({ a: 8 });
+      for (const budget of containers) budget.close();
+    });
+  });
+
   it('falls back to the container’s own limits when the store fails, and says so', async () => {
     // Prepare
     const errors: unknown[] = [];
@@ -157,7 +329,7 @@ describe('FleetBudget', () => {
     const [c0] = containers as [FleetBudget];
 
     // Act
-    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, 'a', () => 4));
+    const taken = Array.from({ length: 100 }, () => c0.tryAcquire({ id: 'bedrock' }, batchCall('a'), () => 4));
 
     // Assess
     expect(taken.every(Boolean)).toBe(true);
@@ -187,7 +359,7 @@ describe('FleetBudget', () => {
     let granted = 0;
     for (let i = 0; i < 8; i += 1)
       void c0
-        .acquire(pool, 'a', () => limit)
+        .acquire(pool, batchCall('a'), () => limit)
         .then(() => {
           granted += 1;
         });
@@ -196,7 +368,7 @@ describe('FleetBudget', () => {
 
     // Act: the limiter grows to 6 as a call ends
     limit = 6;
-    c0.release(pool, 'a');
+    c0.release(pool, batchCall('a'));
     await clock.advance(10);
 
     // Assess: asked again at once, for the new limit
@@ -213,7 +385,7 @@ describe('FleetBudget', () => {
     start(c0, 'a', 8);
     await clock.advance(10);
     const controller = new AbortController();
-    const waiting = c1.acquire(pool, 'a', () => 64, controller.signal);
+    const waiting = c1.acquire(pool, batchCall('a'), () => 64, controller.signal);
 
     // Act
     controller.abort(new Error('deadline'));

@@ -144,12 +144,13 @@ describe('grantLeases', () => {
       const holder = `c${Math.floor(random() * 6)}`;
       const using = inUse.get(holder) ?? new Map<string, number>();
       inUse.set(holder, using);
-      const tenants: Record<string, { want: number; inUse: number }> = {};
+      const tenants: Record<string, { want: number; inUse: number; realtime: number }> = {};
       for (const tenant of ['t0', 't1', 't2']) {
-        // Calls end at random; the demand changes at random.
+        // Calls end at random; the demand, and its real-time part, change at random.
         const still = Math.floor(random() * ((using.get(tenant) ?? 0) + 1));
         using.set(tenant, still);
-        tenants[tenant] = { want: random() < 0.3 ? 0 : Math.max(still, Math.floor(random() * 40)), inUse: still };
+        const want = random() < 0.3 ? 0 : Math.max(still, Math.floor(random() * 40));
+        tenants[tenant] = { want, inUse: still, realtime: Math.floor(random() * (want + 1)) };
       }
       const result = grantLeases(book, { holder, capacity, now, ttlMs: 10_000, tenants }, (t) => (t === 't0' ? 3 : 1));
       book = result.book;
@@ -166,5 +167,49 @@ describe('grantLeases', () => {
     expect(worst).toBeLessThanOrEqual(capacity);
     expect(worst).toBe(capacity);
     expect(overHeld).toBe(0);
+  });
+
+  describe('real-time ahead of batch', () => {
+    it('gives a tenant’s real-time want before its batch want, across holders: the worker is told to shrink, the API container takes what it frees', () => {
+      // Prepare: worker c1 runs 8 batch calls of tenant a, the whole budget of 8
+      const worker = grantLeases(EMPTY_LEASE_BOOK, request('c1', { a: { want: 8, inUse: 0 } }, 0, 8), equal).book;
+
+      // Act: API container c2 asks for 6 real-time slots of tenant a; c1 renews; 6 of its calls end; c2 asks again
+      const newcomer = grantLeases(worker, request('c2', { a: { want: 6, inUse: 0, realtime: 6 } }, 100, 8), equal);
+      const renewal = grantLeases(newcomer.book, request('c1', { a: { want: 8, inUse: 8 } }, 200, 8), equal);
+      const shrunk = grantLeases(renewal.book, request('c1', { a: { want: 8, inUse: 2 } }, 300, 8), equal);
+      const retried = grantLeases(shrunk.book, request('c2', { a: { want: 6, inUse: 0, realtime: 6 } }, 400, 8), equal);
+
+      // Assess: real-time gets its 6 (equal parts would be 4 each); batch keeps what real-time leaves
+      expect(newcomer.grants.a).toEqual({ slots: 0, allowance: 0 });
+      expect(renewal.grants.a).toEqual({ slots: 8, allowance: 2 });
+      expect(shrunk.grants.a).toEqual({ slots: 2, allowance: 2 });
+      expect(retried.grants.a).toEqual({ slots: 6, allowance: 6 });
+      expect(retried.book.leases['c2|a']).toMatchObject({ want: 6, realtime: 6, slots: 6 });
+      expect(total(retried.book, 400)).toBe(8);
+    });
+
+    it('leaves batch all that real-time does not want (work-conserving), and splits a holder’s mixed want real-time first', () => {
+      // Act: c2 wants 5 of which 2 real-time; then c1 wants 8 for batch; budget 8
+      const mixed = grantLeases(EMPTY_LEASE_BOOK, request('c2', { a: { want: 5, inUse: 0, realtime: 2 } }, 100, 8), equal);
+      const worker = grantLeases(mixed.book, request('c1', { a: { want: 8, inUse: 0 } }, 200, 8), equal);
+
+      // Assess: c2 gets its 2 real-time, and half of the 6 left for batch (3); c1 the other 3
+      expect(mixed.grants.a).toEqual({ slots: 5, allowance: 5 });
+      expect(worker.grants.a).toEqual({ slots: 3, allowance: 3 });
+      expect(total(worker.book, 200)).toBe(8);
+    });
+
+    it('puts fairness between tenants first: one tenant’s real-time flood takes nothing from another tenant’s batch share', () => {
+      // Prepare: c1 wants 8 for tenant b's batch lines
+      const book = grantLeases(EMPTY_LEASE_BOOK, request('c1', { b: { want: 8, inUse: 0 } }, 0, 8), equal).book;
+
+      // Act: c2 floods real-time calls of tenant a; c1 renews with its 8 in flight
+      const flood = grantLeases(book, request('c2', { a: { want: 8, inUse: 0, realtime: 8 } }, 100, 8), equal);
+      const renewal = grantLeases(flood.book, request('c1', { b: { want: 8, inUse: 8 } }, 200, 8), equal);
+
+      // Assess: each tenant's share is half
+      expect(renewal.grants.b).toEqual({ slots: 8, allowance: 4 });
+    });
   });
 });

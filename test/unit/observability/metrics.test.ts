@@ -135,6 +135,37 @@ describe('metrics (Powertools EMF)', () => {
     expect(emfSum(lines, 'PoolBusySeconds', { pool: 'gpt-oss-120b' })).toBe(2);
   });
 
+  it('gathers per-call metrics into EMF lines of up to 99 values per metric, and a handler wrapped withMetrics publishes the rest as it ends', async () => {
+    // Act: 150 calls of one backend, then one of another, inside one invocation
+    const output = await withEmf(async ({ inference, withMetrics }) => {
+      const telemetry = new inference.InferenceTelemetry();
+      const call = (backendId: string) =>
+        telemetry.onCall({
+          route: 'gpt-oss-20b',
+          backendId,
+          items: 2,
+          durationMs: 40,
+          result: 'ok',
+          itemErrors: 0,
+          inputTokens: 3,
+          outputTokens: 5,
+        });
+      const handler = withMetrics.withMetrics(async () => {
+        for (let n = 0; n < 150; n += 1) call('gpu-chat:a');
+        call('gpu-chat:b');
+        return 'ok';
+      });
+      await handler({}, context);
+    });
+    // Assess: every value counted, in three lines rather than 151
+    const lines = emfLines(output).filter((line) => line.BackendCalls !== undefined);
+    expect(lines).toHaveLength(3);
+    expect(emfSum(lines, 'BackendCalls', { backend: 'gpu-chat:a' })).toBe(150);
+    expect(emfSum(lines, 'ItemsPerCall', { backend: 'gpu-chat:a' })).toBe(300);
+    expect(emfSum(lines, 'OutputTokens', { backend: 'gpu-chat:b' })).toBe(5);
+    expect(lines[0]!.BackendLatency).toHaveLength(99);
+  });
+
   it('publishes nothing while metrics are disabled', async () => {
     // Prepare: the test environment disables metrics.
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -53,13 +53,16 @@ describe('DynamoDbLeaseStore', () => {
   it('answers a lost race with the current book, read strongly consistent', async () => {
     // Prepare
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: { pk: 'FLEET#gpu-chat:m', sk: 'LEASES', version: 9, leases: { 'c1|acme': entry } } });
+    const api = { holder: 'c2', tenant: 'acme', slots: 3, want: 4, realtime: 4, expiresAt: 4_102_444_800_000 };
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'FLEET#gpu-chat:m', sk: 'LEASES', version: 9, leases: { 'c1|acme': entry, 'c2|acme': api } } });
 
     // Act
     const result = await store.write('gpu-chat:m', { version: 8, leases: {} }, 7);
 
-    // Assess
-    expect(result).toEqual({ written: false, current: { version: 9, leases: { 'c1|acme': entry } } });
+    // Assess: an entry's real-time want comes back with it; one without has none
+    expect(result).toEqual({ written: false, current: { version: 9, leases: { 'c1|acme': entry, 'c2|acme': api } } });
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
       TableName: 'platform',
       Key: { pk: 'FLEET#gpu-chat:m', sk: 'LEASES' },

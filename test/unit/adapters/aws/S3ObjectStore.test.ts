@@ -29,6 +29,23 @@ describe('S3ObjectStore.read', () => {
     expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'k', Range: 'bytes=5-9', IfMatch: '"e1"' });
   });
 
+  it('given a loader, builds its client at the first call, once', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).callsFake(async () => ({ Body: Readable.from([Buffer.from('x')]) }));
+    const load = jest.fn(async () => new S3Client({}));
+    const store = new S3ObjectStore(load);
+
+    // Act
+    const before = load.mock.calls.length;
+    await store.read('b', 'k1');
+    await store.read('b', 'k2');
+
+    // Assess
+    expect(before).toBe(0);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(2);
+  });
+
   it('names 412 PreconditionFailed ObjectChangedError (file_changed) and 404 NoSuchKey ObjectMissingError (file_not_found)', async () => {
     // Prepare
     const store = new S3ObjectStore(new S3Client({}));

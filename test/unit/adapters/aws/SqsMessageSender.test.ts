@@ -29,6 +29,24 @@ describe('SqsMessageSender', () => {
     expect(sqs.commandCalls(SendMessageBatchCommand)[1]!.args[0].input.Entries).toEqual([{ Id: '1', MessageBody: '{"a":2}' }]);
     await expect(sender.send([{ a: 3 }])).rejects.toThrow('InvalidParameterValue too big');
   });
+
+  it('given a loader, builds its client at the first send, once', async () => {
+    // Prepare
+    sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    const load = jest.fn(async () => new SQSClient({}));
+    const sender = new SqsMessageSender(load, 'http://q');
+
+    // Act
+    const before = load.mock.calls.length;
+    await sender.send([]);
+    await sender.send([{ a: 1 }]);
+    await sender.send([{ a: 2 }]);
+
+    // Assess
+    expect(before).toBe(0);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(2);
+  });
 });
 
 describe('EventBridgePublisher', () => {

@@ -220,6 +220,38 @@ describe('ingestObject', () => {
     expect(world.chunks.sent.map((m) => m.chunk.index)).toEqual(Array.from({ length: 249 }, (_, i) => i));
   });
 
+  it('stores the plan one page at a time while it reads on, in order, and fails the run when a page cannot be stored', async () => {
+    // Prepare: 350 one-line chunks (four pages); the second page's save is slow, the third fails.
+    const world = ingestWorld({ chunkMaxLines: 1 });
+    const rows = Array.from({ length: 350 }, (_, i) => chatLine(`req-${i + 1}`));
+    const event = await world.drop('inbox/tenant-1/pages.jsonl', `${rows.join('\n')}\n`);
+    const firsts: number[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const save = world.jobs.saveChunkPlan.bind(world.jobs);
+    world.jobs.saveChunkPlan = async (jobId, chunks) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      firsts.push(chunks[0]!.index);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, firsts.length === 2 ? 20 : 0));
+        if (firsts.length === 3) throw new Error('the table is unavailable');
+        return await save(jobId, chunks);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    // Act
+    const failed = ingestObject(world.deps, event);
+    // Assess: the error reaches the caller (the queue retries); the job waits, still validating.
+    await expect(failed).rejects.toThrow('the table is unavailable');
+    expect(firsts).toEqual([0, PLAN_PAGE_CHUNKS, 2 * PLAN_PAGE_CHUNKS]);
+    expect(mostInFlight).toBe(1);
+    const jobId = [...world.jobs.jobs.keys()][0]!;
+    expect(world.jobs.jobs.get(jobId)!.status).toBe('validating');
+    expect(world.chunks.sent).toEqual([]);
+  });
+
   it('reads CRLF, a BOM and blank lines end to end, with ranges true to the bytes', async () => {
     // Prepare
     const world = ingestWorld({ chunkMaxLines: 2 });
