@@ -53,7 +53,7 @@ export interface FairShareOptions {
    * request's latency follows the whole load, not its place in the queue; holding batch
    * back while real-time traffic is about keeps the steps near an idle pool's, at the price
    * of batch throughput meanwhile. Real-time calls are never held by it (only by the
-   * limit), and a tenant's batch calls never below its weighted share of the guarded load
+   * limit), and a tenant's batch calls never below its part by weight of the guarded load
    * (another tenant's real-time flood does not shut them out). Batch takes the whole limit again once
    * real-time traffic has been gone for the hold. Running calls are never stopped: the
    * load falls as they end. {@link latencyGuardShare} derives the share from a GPU
@@ -283,8 +283,10 @@ export class FairQueue<W> {
   }
 
   /**
-   * A tenant's weighted max-min share of `limit` among the tenants with calls in flight or
-   * waiting (itself included).
+   * A tenant's part of `limit` by weight among the tenants with calls in flight or waiting
+   * (itself included): `limit × its weight ÷ their weights' sum`. Not max-min (a light
+   * tenant's unused part is not handed on): a floor each tenant's batch keeps under the
+   * latency guard, not the share the fair queue serves.
    */
   fairShareOf(tenantId: string, limit: number): number {
     const active = new Set<string>([

@@ -199,7 +199,10 @@ export class FleetBudget implements SharedBudget {
    * `onError`, and the lease then lapses at its expiry as after a crash).
    */
   async returnIdle(): Promise<void> {
-    const holding = [...this.#backends.values()].filter((state) => [...state.tenants.values()].some((slots) => slots.grant.slots > 0));
+    // A write under way may grant slots after this returns: it counts as holding (one more write follows it).
+    const holding = [...this.#backends.values()].filter(
+      (state) => state.running !== undefined || [...state.tenants.values()].some((slots) => slots.grant.slots > 0),
+    );
     await Promise.all(holding.map((state) => this.#sync(state)));
   }
 

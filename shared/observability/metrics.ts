@@ -75,6 +75,7 @@ const GATHERED_MAX_AGE_MS = 1_000;
 /** Values waiting to go out, per dimension set (keyed by its sorted entries). */
 const gathered = new Map<string, { dimensions: MetricDimensions; values: Map<string, { unit: MetricValue['unit']; values: number[] }> }>();
 let gatheredTimer: NodeJS.Timeout | undefined;
+let flushOnExit = false;
 
 /**
  * {@link publishMetrics} for values counted per backend call, thousands a second in a busy
@@ -111,7 +112,14 @@ export function gatherMetrics(
     if (metric.values.length >= GATHERED_MAX_VALUES) full = true;
   }
   if (full) publishGathered(key);
-  else gatheredTimer ??= setTimeout(flushGatheredMetrics, GATHERED_MAX_AGE_MS).unref();
+  else if (gatheredTimer === undefined) {
+    gatheredTimer = setTimeout(flushGatheredMetrics, GATHERED_MAX_AGE_MS).unref();
+    // A process that ends (a local tool, the bench) publishes what waits rather than drop it.
+    if (!flushOnExit) {
+      flushOnExit = true;
+      process.once('beforeExit', flushGatheredMetrics);
+    }
+  }
 }
 
 /** Publishes every value {@link gatherMetrics} holds. */

@@ -328,7 +328,10 @@ async function scanOnce(deps: ScanDeps, request: ScanRequest, seen: SeenIds): Pr
       while (page.length > 0) await request.savePlan(page.splice(0, PLAN_PAGE_CHUNKS));
     };
     // The error part's upload ends while the rest of the plan is stored: one round trip less.
-    await Promise.all([part.close(), saveRest()]);
+    // Both settle before a failure is thrown, so nothing of this run goes on writing into its retry.
+    const [closed, saved] = await Promise.allSettled([part.close(), saveRest()]);
+    if (saved.status === 'rejected') throw saved.reason;
+    if (closed.status === 'rejected') throw closed.reason;
   } else if (batchRoute) {
     await part.close();
     const plan = planJobChunks(scanned, limits, {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import { callSignal } from '../callSignal';
 
 /**
  * What the provider needs of an HTTP answer, whichever client carried it. Read its body
@@ -147,7 +148,8 @@ class NodeHttpCall implements TransportAnswer {
       reject(this.#stopped ?? error);
     });
     signal?.addEventListener('abort', this, { once: true });
-    if (timeoutMs !== undefined) this.#timer = setTimeout(onTimeout, timeoutMs, this, timeoutMs);
+    // Unref'd, as AbortSignal.timeout's timer is: a request's time limit alone keeps no process alive.
+    if (timeoutMs !== undefined) this.#timer = setTimeout(onTimeout, timeoutMs, this, timeoutMs).unref();
     this.#req.end(body);
   }
 
@@ -163,6 +165,11 @@ class NodeHttpCall implements TransportAnswer {
    */
   text(): Promise<string> {
     const res = this.#res!;
+    // Stopped or cut before the read began: no event of the answer would come any more.
+    if (this.#stopped !== undefined || (res.destroyed && !res.complete)) {
+      this.#release();
+      return Promise.reject(this.#stopped ?? connectionClosed());
+    }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let settled = false;
@@ -184,7 +191,7 @@ class NodeHttpCall implements TransportAnswer {
         if (settled || res.complete) return;
         settled = true;
         this.#release();
-        reject(this.#stopped ?? Object.assign(new Error('The connection closed before the answer was complete.'), { code: 'ECONNRESET' }));
+        reject(this.#stopped ?? connectionClosed());
       });
     });
   }
@@ -230,6 +237,11 @@ class NodeHttpCall implements TransportAnswer {
   }
 }
 
+/** The connection went away before the answer's end, with no error of its own. */
+function connectionClosed(): Error {
+  return Object.assign(new Error('The connection closed before the answer was complete.'), { code: 'ECONNRESET' });
+}
+
 function onTimeout(call: NodeHttpCall, timeoutMs: number): void {
   call.stop(new TransportTimeoutError(timeoutMs));
 }
@@ -240,14 +252,11 @@ function onTimeout(call: NodeHttpCall, timeoutMs: number): void {
  */
 export function fetchPost(fetchImpl: typeof fetch): PostJson {
   return async (url, headers, body, { signal, timeoutMs }) => {
-    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
-    const combined = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    const timedOut = (error: unknown): unknown =>
-      timeout?.aborted === true ? new TransportTimeoutError(timeoutMs!, { cause: error }) : error;
+    const call = callSignal(timeoutMs, signal);
+    const timedOut = (error: unknown): unknown => (call.timedOut() ? new TransportTimeoutError(timeoutMs!, { cause: error }) : error);
     let response: Response;
     try {
-      response = await fetchImpl(url, { method: 'POST', headers, body, ...(combined === undefined ? {} : { signal: combined }) });
+      response = await fetchImpl(url, { method: 'POST', headers, body, signal: call.signal });
     } catch (error) {
       throw timedOut(error);
     }

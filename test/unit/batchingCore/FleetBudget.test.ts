@@ -238,6 +238,32 @@ describe('FleetBudget', () => {
       c0.close();
     });
 
+    it('counts a write under way as holding: slots it grants after its call left go back before the return ends', async () => {
+      // Prepare: the first write (for one waiting call) waits; the call's deadline aborts it meanwhile.
+      let open = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const clock = new FakeClock();
+      const store = new MemoryLeaseStore({ delay: () => gate });
+      const c0 = new FleetBudget({ store, clock, holderId: 'c0', ttlMs: 20_000, renewMs: 5_000, retryMs: 500 });
+      const controller = new AbortController();
+      const call = c0.acquire(pool, batchCall('a'), () => 64, controller.signal).catch(() => 'aborted');
+      await clock.settle();
+      controller.abort(new Error('deadline'));
+
+      // Act: the invocation ends while the write is still under way.
+      const returning = c0.returnIdle();
+      open();
+      await returning;
+      await clock.settle();
+
+      // Assess: the write's grant was handed back, nothing of c0 is left in the book.
+      expect(await call).toBe('aborted');
+      expect(store.books.get('gpu')?.leases ?? {}).toEqual({});
+      c0.close();
+    });
+
     it('leaves the lease of a container that crashed mid-invocation (no return) to lapse at its expiry, as before', async () => {
       // Prepare: c0's calls ended, but its process died before the invocation's end
       const { clock, containers } = fleet(2);

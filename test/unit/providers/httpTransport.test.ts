@@ -92,6 +92,27 @@ describe('nodeHttpPost', () => {
     await expect(act).rejects.toMatchObject({ name: 'AbortError', cause: new Error('gone') });
   });
 
+  it('rejects the body when the request was stopped before the read began (no event would come any more)', async () => {
+    // Prepare: the headers arrive, then the caller aborts and the answer is gone before anyone reads it.
+    server.handle((_req, res) => halfAnswer(res));
+    const controller = new AbortController();
+    const answer = await nodeHttpPost(`${server.baseUrl}/v1/x`, HEADERS, BODY, { signal: controller.signal, timeoutMs: 5_000 });
+    controller.abort(new Error('left'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Act
+    const act = Promise.race([
+      answer.text().then(
+        () => 'resolved',
+        (error: Error) => error,
+      ),
+      new Promise((resolve) => setTimeout(resolve, 1_000, 'still waiting')),
+    ]);
+
+    // Assess
+    await expect(act).resolves.toMatchObject({ name: 'AbortError', cause: new Error('left') });
+  });
+
   it('rejects at once with an AbortError when the signal has already fired', async () => {
     // Act
     const act = nodeHttpPost(`${server.baseUrl}/v1/x`, HEADERS, BODY, { signal: AbortSignal.abort(), timeoutMs: 5_000 });
