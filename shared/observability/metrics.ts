@@ -55,9 +55,7 @@ export function publishMetrics(
   metadata: Record<string, string | number | undefined> = {},
 ): void {
   if (values.length === 0 || metricsDisabled()) return;
-  const blob = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger: metricsLogger });
-  for (const [name, value] of Object.entries(dimensions)) if (value) blob.addDimension(name, value);
-  if (Object.keys(dimensions).length > 0) blob.addDimensions({});
+  const blob = blobOf(dimensions);
   for (const { name, value, unit } of values) blob.addMetric(name, unit ?? MetricUnit.Count, value);
   for (const [key, value] of Object.entries(metadata)) if (value !== undefined) blob.addMetadata(key, String(value));
   blob.publishStoredMetrics();
@@ -133,11 +131,17 @@ function publishGathered(key: string): void {
   const set = gathered.get(key);
   gathered.delete(key);
   if (!set) return;
-  const blob = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger: metricsLogger });
-  for (const [name, value] of Object.entries(set.dimensions)) if (value) blob.addDimension(name, value);
-  if (Object.keys(set.dimensions).length > 0) blob.addDimensions({});
+  const blob = blobOf(set.dimensions);
   for (const [name, metric] of set.values) for (const value of metric.values) blob.addMetric(name, metric.unit ?? MetricUnit.Count, value);
   blob.publishStoredMetrics();
+}
+
+/** A blob of one EMF line under two dimension sets: `service` plus `dimensions`, and `service` alone (the total). */
+function blobOf(dimensions: MetricDimensions): Metrics {
+  const blob = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger: metricsLogger });
+  for (const [name, value] of Object.entries(dimensions)) if (value) blob.addDimension(name, value);
+  if (Object.keys(dimensions).length > 0) blob.addDimensions({});
+  return blob;
 }
 
 /**
