@@ -12,6 +12,8 @@ export interface AdaptiveLimiterOptions {
    * latency backoff. Default min(4, maxConcurrency); clamped to [1, maxConcurrency].
    */
   initialConcurrency?: number;
+  /** Calls that fill the backend's servers (see `Backend.serverSlots`): the base of the real-time reserve and latency guard. */
+  serverSlots?: number;
   /** Drives the Retry-After pause. */
   clock: Clock;
   /** How waiting calls share the slots (tenants, real-time ahead of batch); see {@link FairQueue}. */
@@ -104,7 +106,7 @@ export class AdaptiveLimiter {
     this.#slowStart = this.#learned.congested !== true;
     this.#tolerance = options.latencyTolerance ?? DEFAULT_LATENCY_TOLERANCE;
     this.#clock = options.clock;
-    this.#waiters = new FairQueue<Waiter>(options.fairShare);
+    this.#waiters = new FairQueue<Waiter>(options.fairShare, options.serverSlots);
   }
 
   /** Calls allowed in flight now. */

@@ -473,6 +473,7 @@ export class BatchDispatcher<I, O> {
       limiter = new AdaptiveLimiter({
         maxConcurrency: backend.maxConcurrency,
         initialConcurrency: backend.expectedConcurrency ?? this.deps.tuning.initialConcurrency,
+        serverSlots: backend.serverSlots,
         clock: this.deps.clock,
         fairShare: this.deps.fairShare,
         learned: this.deps.memory.of(backend.id),

@@ -52,14 +52,31 @@ export interface FairShareOptions {
    * continuously, every sequence in flight slows each decoding step, so a real-time
    * request's latency follows the whole load, not its place in the queue; holding batch
    * back while real-time traffic is about keeps the steps near an idle pool's, at the price
-   * of batch throughput meanwhile. Real-time calls are never held by it (only by the
-   * limit), and a tenant's batch calls never below its part by weight of the guarded load
-   * (another tenant's real-time flood does not shut them out). Batch takes the whole limit again once
+   * of batch throughput meanwhile. A tenant's real-time calls are held by it only while
+   * another tenant has real-time calls too, and then only past the tenant's part by weight
+   * of the guarded load: one tenant's real-time flood beyond its share waits, so it cannot
+   * slow every other tenant's requests, while a tenant alone with real-time traffic (a
+   * burst during a batch job) is held by nothing but the limit. A tenant's calls of
+   * either class always start while it holds less than its part of the guarded load
+   * (another tenant's flood does not shut it out). Batch takes the whole limit again once
    * real-time traffic has been gone for the hold. Running calls are never stopped: the
    * load falls as they end. {@link latencyGuardShare} derives the share from a GPU
    * server's step cost. Default 1 (off).
    */
   realtimeLoadShare?: number;
+  /**
+   * Most batch calls that may wait in a backend's servers' own queue (past its server
+   * slots), as a share of those slots, while no real-time traffic is about; while it is,
+   * none may (batch stays under the slots less the reserve). A server takes up a
+   * sequence that ends at its next step from its queue, but only after the next call's
+   * round trip when its queue is empty: a server-full of answers of C tokens ends about
+   * 1/C of its sequences a step, so the default 0.125 keeps answers of 8 tokens and more
+   * flowing, while the first real-time request after a quiet spell waits behind a few
+   * steps' worth of batch calls in a server's first-come queue, not a whole server-full.
+   * 0 never queues batch in a server (real-time latency first, batch throughput less by
+   * about one step a call). Counts only where the backend has server slots. Default 0.125.
+   */
+  serverQueueShare?: number;
   /**
    * A batch call whose earliest deadline is this close is served as real-time (ahead of
    * other batch work and past the reserve). Default 60,000 ms.
@@ -111,6 +128,7 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
     realtimeReserve: options.realtimeReserve ?? 0.25,
     realtimeHoldMs: options.realtimeHoldMs ?? 5_000,
     realtimeLoadShare: options.realtimeLoadShare ?? 1,
+    serverQueueShare: options.serverQueueShare ?? 0.125,
     urgentMs: options.urgentMs ?? 60_000,
   };
   for (const [tenant, weight] of [['(default)', resolved.defaultWeight] as const, ...Object.entries(resolved.weights)]) {
@@ -122,6 +140,9 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
   }
   if (!(resolved.realtimeLoadShare > 0 && resolved.realtimeLoadShare <= 1)) {
     throw new Error(`realtimeLoadShare must be in (0, 1], got ${resolved.realtimeLoadShare}`);
+  }
+  if (!(resolved.serverQueueShare >= 0 && resolved.serverQueueShare <= 1)) {
+    throw new Error(`serverQueueShare must be in [0, 1], got ${resolved.serverQueueShare}`);
   }
   for (const key of ['realtimeHoldMs', 'urgentMs'] as const) {
     if (!(resolved[key] >= 0)) throw new Error(`${key} must be zero or more, got ${resolved[key]}`);
@@ -205,7 +226,9 @@ class Lane<W> {
  *
  * A tenant's real-time flood beyond its share therefore does not starve another
  * tenant's batch job below its share: fairness between tenants comes first, priority
- * within a tenant and in the use of the reserve second.
+ * within a tenant and in the use of the reserve second. With the latency guard
+ * ({@link FairShareOptions.realtimeLoadShare}) the same holds for load: while tenants'
+ * real-time traffic meets, each keeps its weighted part of the guarded load.
  *
  * Disabled, it is one FIFO over every call (no class, no tenant, no reserve).
  */
@@ -215,6 +238,8 @@ export class FairQueue<W> {
   readonly #inFlightByTenant = new Map<string, number>();
   readonly #startedByTenant = new Map<string, number>();
   readonly #inFlightByClass: Record<Priority, number> = { realtime: 0, batch: 0 };
+  /** Real-time calls in flight per tenant (tenants with none are left out). */
+  readonly #realtimeInFlightByTenant = new Map<string, number>();
   readonly #waitingByClass: Record<Priority, number> = { realtime: 0, batch: 0 };
   #lastRealtimeAt = Number.NEGATIVE_INFINITY;
   #seq = 0;
@@ -223,8 +248,18 @@ export class FairQueue<W> {
   /** Most real-time calls in flight at once in the current and the previous hold window. */
   readonly #peak = { current: 0, previous: 0, since: 0 };
 
-  constructor(options: FairShareOptions | ResolvedFairShare = {}) {
+  /** Calls that fill the backend's servers (Infinity: unknown, the limit stands for it). */
+  readonly #serverSlots: number;
+
+  /**
+   * @param serverSlots calls that fill the backend's servers at once (`Backend.serverSlots`):
+   *   while real-time traffic is about, the reserve and the latency guard are counted
+   *   against it (or the limit, when smaller), so no batch call waits in a server's own
+   *   first-come queue ahead of a real-time one.
+   */
+  constructor(options: FairShareOptions | ResolvedFairShare = {}, serverSlots?: number) {
     this.#options = resolveFairShare(options);
+    this.#serverSlots = serverSlots !== undefined && serverSlots >= 1 ? Math.floor(serverSlots) : Number.POSITIVE_INFINITY;
   }
 
   /** Whether tenants and classes are told apart. */
@@ -258,35 +293,45 @@ export class FairQueue<W> {
   }
 
   /**
-   * Most batch calls that may be in flight under `limit` at `now`: the whole limit when no
-   * real-time call was seen within the hold; else the limit less the reserve, which is
-   * twice the most real-time calls seen in flight at once within the last one or two
-   * holds (so a burst of that size again finds room), at least one slot, at most
-   * `realtimeReserve` of the limit; and batch keeps at least one slot.
+   * Most batch calls that may be in flight under `limit` at `now`. With no real-time call
+   * seen within the hold: the limit, or the server slots and `serverQueueShare` of them
+   * when smaller. Else the server slots (or the limit, when smaller) less the reserve,
+   * which is twice the most real-time calls seen in flight at once within the last one or
+   * two holds (so a burst of that size again finds room), at least one slot, at most
+   * `realtimeReserve` of those slots; batch keeps at least one slot. Fair sharing off: the limit.
    */
   batchCap(limit: number, now: number): number {
-    if (!this.#options.enabled || this.#options.realtimeReserve === 0) return limit;
+    if (!this.#options.enabled) return limit;
+    const known = Number.isFinite(this.#serverSlots);
     this.#rollPeak(now);
-    if (!this.#realtimeAbout(now)) return limit;
+    if (!this.#realtimeAbout(now)) {
+      return known ? Math.min(limit, this.#serverSlots + Math.ceil(this.#serverSlots * this.#options.serverQueueShare)) : limit;
+    }
+    const slots = Math.min(limit, this.#serverSlots);
+    if (this.#options.realtimeReserve === 0) return slots;
     const peak = Math.max(this.#peak.current, this.#peak.previous, this.#inFlightByClass.realtime);
-    const reserve = Math.min(Math.ceil(limit * this.#options.realtimeReserve), Math.max(1, 2 * peak));
-    return Math.max(1, limit - reserve);
+    const reserve = Math.min(Math.ceil(slots * this.#options.realtimeReserve), Math.max(1, 2 * peak));
+    return Math.max(1, slots - reserve);
   }
 
   /**
    * Most calls (real-time and batch together) that batch calls may fill under `limit` at
-   * `now`: `limit`, or its `realtimeLoadShare` (at least one) while real-time traffic is about.
+   * `now`: `limit`; while real-time traffic is about, the server slots (or the limit, when
+   * smaller), so batch takes only what real-time leaves of the servers' sequences, or
+   * `realtimeLoadShare` of them (at least one) with the latency guard.
    */
   loadCap(limit: number, now: number): number {
-    if (!this.#options.enabled || this.#options.realtimeLoadShare >= 1 || !this.#realtimeAbout(now)) return limit;
-    return Math.max(1, Math.floor(limit * this.#options.realtimeLoadShare));
+    if (!this.#options.enabled || !this.#realtimeAbout(now)) return limit;
+    const slots = Math.min(limit, this.#serverSlots);
+    if (this.#options.realtimeLoadShare >= 1) return slots;
+    return Math.max(1, Math.floor(slots * this.#options.realtimeLoadShare));
   }
 
   /**
    * A tenant's part of `limit` by weight among the tenants with calls in flight or waiting
    * (itself included): `limit × its weight ÷ their weights' sum`. Not max-min (a light
    * tenant's unused part is not handed on): a floor each tenant's batch keeps under the
-   * latency guard, not the share the fair queue serves.
+   * latency guard (batch and real-time alike), not the share the fair queue serves.
    */
   fairShareOf(tenantId: string, limit: number): number {
     const active = new Set<string>([
@@ -301,14 +346,44 @@ export class FairQueue<W> {
   }
 
   /**
-   * Whether the latency guard lets a batch call of `tenantId` start with `inFlight` calls of
+   * Whether the latency guard lets a call of `tenantId` start with `inFlight` calls of
    * `limit` in flight: while the load is under the guard's cap, or while the tenant holds
    * less than its weighted share of that cap (another tenant's real-time flood does not
-   * shut its batch out).
+   * shut it out).
    */
   #guardAdmits(tenantId: string, inFlight: number, limit: number, now: number): boolean {
     const cap = this.loadCap(limit, now);
     return inFlight < cap || this.inFlightOf(tenantId) < this.fairShareOf(tenantId, cap);
+  }
+
+  /**
+   * Whether a real-time call of `tenantId` may start with `inFlight` calls of `limit` in
+   * flight, before the limit itself. A tenant alone (no other tenant's call in flight or
+   * waiting) is held by nothing but the limit. Beside another tenant's real-time calls,
+   * the latency guard (when on) admits it while the load is under the guard's cap or the
+   * tenant holds less than its weighted part of it. Otherwise beside another tenant, it
+   * starts while the calls in flight are under the server slots, or while the tenant
+   * holds less than its weighted part of them: past the slots a call would wait in a
+   * server's first-come queue, ahead of the other tenant's calls, so it waits here instead.
+   */
+  #realtimeAdmits(tenantId: string, inFlight: number, limit: number, now: number): boolean {
+    if (this.#options.realtimeLoadShare < 1 && this.#otherTenant(tenantId, true)) return this.#guardAdmits(tenantId, inFlight, limit, now);
+    if (!Number.isFinite(this.#serverSlots) || !this.#otherTenant(tenantId, false)) return true;
+    const slots = Math.min(limit, this.#serverSlots);
+    return inFlight < slots || this.inFlightOf(tenantId) < this.fairShareOf(tenantId, slots);
+  }
+
+  /**
+   * Another tenant than `tenantId` has a call in flight or waiting; with `realtimeOnly`, a
+   * real-time call (or a batch call served as real-time as its deadline nears).
+   */
+  #otherTenant(tenantId: string, realtimeOnly: boolean): boolean {
+    const others = (tenants: Iterable<string>): boolean => {
+      for (const tenant of tenants) if (tenant !== tenantId) return true;
+      return false;
+    };
+    if (realtimeOnly) return others(this.#lanes.realtime.keys()) || others(this.#realtimeInFlightByTenant.keys());
+    return others(this.#inFlightByTenant.keys()) || others(this.#lanes.realtime.keys()) || others(this.#lanes.batch.keys());
   }
 
   /** A real-time call is in flight or waiting, or one started within the hold. */
@@ -332,7 +407,7 @@ export class FairQueue<W> {
     if (inFlight >= limit) return false;
     const normal = this.normalise(claim);
     const lane = this.#laneOf(normal, now);
-    if (lane === 'realtime') return this.#waitingByClass.realtime === 0;
+    if (lane === 'realtime') return this.#waitingByClass.realtime === 0 && this.#realtimeAdmits(normal.tenantId, inFlight, limit, now);
     if (this.#waitingByClass.realtime > 0 || this.#waitingByClass.batch > 0) return false;
     return this.#inFlightByClass.batch < this.batchCap(limit, now) && this.#guardAdmits(normal.tenantId, inFlight, limit, now);
   }
@@ -369,7 +444,10 @@ export class FairQueue<W> {
     if (inFlight >= limit || this.size === 0) return undefined;
     this.#promoteUrgent(now);
     const batchMayStart = this.#inFlightByClass.batch < this.batchCap(limit, now);
-    const tenantId = this.#pickTenant(batchMayStart ? (tenant) => this.#guardAdmits(tenant, inFlight, limit, now) : () => false);
+    const tenantId = this.#pickTenant(
+      (tenant) => this.#realtimeAdmits(tenant, inFlight, limit, now),
+      batchMayStart ? (tenant) => this.#guardAdmits(tenant, inFlight, limit, now) : () => false,
+    );
     if (tenantId === undefined) return undefined;
     const lane: Priority = this.#lanes.realtime.has(tenantId) ? 'realtime' : 'batch';
     const tenantLane = this.#lanes[lane].get(tenantId)!;
@@ -389,6 +467,7 @@ export class FairQueue<W> {
     this.#startedByTenant.set(tenantId, work + 1);
     this.#inFlightByClass[priority] += 1;
     if (priority === 'realtime') {
+      this.#realtimeInFlightByTenant.set(tenantId, (this.#realtimeInFlightByTenant.get(tenantId) ?? 0) + 1);
       this.#lastRealtimeAt = now;
       this.#rollPeak(now);
       this.#peak.current = Math.max(this.#peak.current, this.#inFlightByClass.realtime);
@@ -402,6 +481,11 @@ export class FairQueue<W> {
     if (left > 0) this.#inFlightByTenant.set(tenantId, left);
     else this.#inFlightByTenant.delete(tenantId);
     this.#inFlightByClass[priority] = Math.max(0, this.#inFlightByClass[priority] - 1);
+    if (priority === 'realtime') {
+      const realtimeLeft = (this.#realtimeInFlightByTenant.get(tenantId) ?? 0) - 1;
+      if (realtimeLeft > 0) this.#realtimeInFlightByTenant.set(tenantId, realtimeLeft);
+      else this.#realtimeInFlightByTenant.delete(tenantId);
+    }
   }
 
   #laneOf(claim: Claim, now: number): Priority {
@@ -438,11 +522,11 @@ export class FairQueue<W> {
    * in flight per unit of weight); on a tie, one with a real-time call waiting, then the
    * one with the least work started per unit of weight, then the earliest arrival.
    */
-  #pickTenant(batchMayStart: (tenantId: string) => boolean): string | undefined {
+  #pickTenant(realtimeMayStart: (tenantId: string) => boolean, batchMayStart: (tenantId: string) => boolean): string | undefined {
     let best: Candidate | undefined;
     for (const [tenantId, lane] of this.#lanes.realtime) {
       const head = lane.peek();
-      if (head) best = this.#better(best, tenantId, head, true);
+      if (head && realtimeMayStart(tenantId)) best = this.#better(best, tenantId, head, true);
     }
     for (const [tenantId, lane] of this.#lanes.batch) {
       const head = lane.peek();

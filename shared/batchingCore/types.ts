@@ -63,6 +63,12 @@ export interface Backend<I, O> {
   readonly fleetConcurrency?: number;
   /** Calls it is expected to take at once: where its limit starts (default: the core's `initialConcurrency`). */
   readonly expectedConcurrency?: number;
+  /**
+   * Calls that fill its servers at once; more wait in the servers' own first-come queue.
+   * While real-time traffic is about, batch stays under it (see {@link FairShareOptions}).
+   * Undefined: the limit.
+   */
+  readonly serverSlots?: number;
   /** What a call is expected to take before one has been measured. */
   readonly expectedLatencyMs: number;
   invoke(inputs: I[], options: InvokeOptions): Promise<ItemResult<O>[]>;

@@ -30,6 +30,15 @@ const BackendCommon = {
    * only has its own adaptive limit); see {@link fleetConcurrencyOf}.
    */
   fleetConcurrency: z.number().int().positive().optional(),
+  /**
+   * Calls that fill the backend's servers' sequences at once; calls past it wait in the
+   * servers' own queue, first come, first served, where no priority reaches them. While
+   * real-time traffic is about, the batching core keeps batch under it less the real-time
+   * reserve, and counts its latency guard against it (README, "Shares and priorities").
+   * Default: a pool's `maxNumSeqs × servers` when its calls carry one item each
+   * ({@link sizeConcurrency}); absent, the adaptive limit stands for it.
+   */
+  serverSlots: z.number().int().positive().optional(),
   /** Most items one call may carry (1: one request per call). */
   maxBatchItems: z.number().int().positive().default(1),
   /** Token budget of one call, summed over its items. */
@@ -160,7 +169,9 @@ export type BackendRefInput = z.input<typeof BackendShape>;
  *   is taken up at once, not after the next call's round trip (the limiter probes up to
  *   it, and backs off on throttles and rising latency).
  * - Where such a pool starts ({@link poolStart}): at the sequences that fill it when a call
- *   carries one item, at its ceiling when calls carry several.
+ *   carries one item, at its ceiling when calls carry several. With one item a call,
+ *   those sequences are its `serverSlots`; calls of several items need the queue (a
+ *   pass frees all its items' sequences at once), and a pass is short, so they have none.
  * - Otherwise `maxConcurrency` defaults to {@link DEFAULT_MAX_CONCURRENCY} and
  *   `expectedConcurrency` to half of it (rounded up): slow start reaches the ceiling in
  *   one round.
@@ -176,7 +187,13 @@ export function sizeConcurrency(raw: unknown): unknown {
   const maxConcurrency = ref.maxConcurrency ?? (pooled === undefined ? DEFAULT_MAX_CONCURRENCY : 2 * pooled);
   if (!isCount(maxConcurrency)) return { ...ref, maxConcurrency };
   const expected = ref.expectedConcurrency ?? (pooled === undefined ? Math.ceil(maxConcurrency / 2) : poolStart(pooled, perCall));
-  return { ...ref, maxConcurrency, expectedConcurrency: isCount(expected) ? Math.min(expected, maxConcurrency) : expected };
+  const serverSlots = ref.serverSlots ?? (perCall === 1 ? pooled : undefined);
+  return {
+    ...ref,
+    maxConcurrency,
+    expectedConcurrency: isCount(expected) ? Math.min(expected, maxConcurrency) : expected,
+    ...(serverSlots === undefined ? {} : { serverSlots }),
+  };
 }
 
 /**

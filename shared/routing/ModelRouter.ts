@@ -243,6 +243,7 @@ function toBackend(
     maxConcurrency: ref.maxConcurrency,
     fleetConcurrency: fleetConcurrencyOf(ref),
     expectedConcurrency: ref.expectedConcurrency,
+    serverSlots: ref.serverSlots,
     expectedLatencyMs: ref.expectedLatencyMs,
   };
   if (model.kind === 'chat') {

@@ -87,7 +87,7 @@ describe('the benchmark suite', () => {
     expect(largeFiles!.sizes.map((size) => size.fileMiB)).toEqual([4, 12]);
     for (const size of largeFiles!.sizes) expect(finite(size.upload.peakRssMiB) && finite(size.download.peakRssMiB)).toBe(true);
     const scenario = (name: string) => results.items.fairness!.scenarios.find((row) => row.scenario === name)!;
-    expect(results.items.fairness!.scenarios).toHaveLength(9);
+    expect(results.items.fairness!.scenarios).toHaveLength(10);
     // fair shares: B's small job runs beside A's big one, not behind it
     expect(scenario('A and B, fair shares').bJobMs!).toBeLessThan(scenario('A and B, fair sharing off').bJobMs!);
     expect(scenario('burst during A’s job, fair shares').burstP99Ms!).toBeLessThan(

@@ -179,6 +179,73 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(queue.inFlightOf('a')).toBe(12);
   });
 
+  it('with the latency guard, holds one tenant’s real-time flood past its share of the guarded load while another tenant has real-time calls, never a tenant alone', () => {
+    // Prepare: 20 slots, load guarded to 10 while real-time is about (each tenant's part: 5)
+    const queue = new FairQueue<string>({ realtimeReserve: 0, realtimeLoadShare: 0.5 });
+    const inFlight = { count: 0 };
+    pushMany(queue, realtime('a'), 15);
+
+    // Act: a alone floods 15; then b sends 3 and a 5 more; then b's 3 end
+    const alone = fill(queue, 20, 0, inFlight).length;
+    pushMany(queue, realtime('b'), 3);
+    queue.push(realtime('a'), 'a-more-0', 0);
+    queue.push(realtime('a'), 'a-more-1', 0);
+    const beside = fill(queue, 20, 0, inFlight);
+    for (let index = 0; index < 3; index += 1) queue.ended(realtime('b'));
+    inFlight.count -= 3;
+    const afterB = fill(queue, 20, 0, inFlight);
+
+    // Assess: alone, a is held by the limit only; beside b, a (past the cap of 10 and its part
+    // of 5) waits while b starts all 3; once b has none, a's waiting calls start
+    expect(alone).toBe(15);
+    expect(beside).toEqual(['b0', 'b1', 'b2']);
+    expect(afterB).toEqual(['a-more-0', 'a-more-1']);
+  });
+
+  it('keeps batch out of the servers’ own queue but for a few calls, and counts the reserve and the latency guard against the server slots', () => {
+    // Prepare: a limit of 16 calls on servers that run 8 at once; one real-time call in flight
+    const options = { realtimeReserve: 0.25, realtimeLoadShare: 0.5 };
+    const withSlots = new FairQueue<string>(options, 8);
+    const withoutSlots = new FairQueue<string>(options);
+    const quiet = new FairQueue<string>(options, 8);
+    const quietNoQueue = new FairQueue<string>({ ...options, serverQueueShare: 0 }, 8);
+    const quietNoSlots = new FairQueue<string>(options);
+    for (const queue of [withSlots, withoutSlots]) queue.started(realtime('a'), 0);
+
+    // Act
+    const caps = (queue: FairQueue<string>) => [queue.batchCap(16, 0), queue.loadCap(16, 0)];
+
+    // Assess: batch leaves the reserve (2 slots) free within the 8 slots, not within 16 (no batch
+    // call waits in a server's queue ahead of a real-time one); the guard is half of 8; no
+    // real-time about: the 8 slots and an eighth of them queued (0: none), or the whole limit
+    // where the servers' slots are unknown
+    expect(caps(withSlots)).toEqual([6, 4]);
+    expect(caps(withoutSlots)).toEqual([14, 8]);
+    expect(caps(quiet)).toEqual([9, 16]);
+    expect(caps(quietNoQueue)).toEqual([8, 16]);
+    expect(caps(quietNoSlots)).toEqual([16, 16]);
+  });
+
+  it('keeps a tenant’s real-time calls out of the servers’ own queue beside another tenant, not when it is alone', () => {
+    // Prepare: a limit of 16 on servers that run 8 at once; a alone has 10 real-time calls out
+    const queue = new FairQueue<string>({ realtimeReserve: 0 }, 8);
+    const inFlight = { count: 0 };
+    pushMany(queue, realtime('a'), 10);
+    const alone = fill(queue, 16, 0, inFlight).length;
+
+    // Act: b sends 2, a 3 more
+    pushMany(queue, realtime('b'), 2);
+    for (let index = 0; index < 3; index += 1) queue.push(realtime('a'), `a-more-${index}`, 0);
+    const beside = fill(queue, 16, 0, inFlight);
+
+    // Assess: alone, a went past the 8 slots (only the limit holds it); beside b, b (under its
+    // part of the slots, 4) starts both, a (past the slots and its part) waits here rather
+    // than in a server's queue ahead of b
+    expect(alone).toBe(10);
+    expect(beside).toEqual(['b0', 'b1']);
+    expect(queue.size).toBe(3);
+  });
+
   it('derives the latency guard share from a server’s step cost', () => {
     // 12 ms steps, 0.04 ms a decoding sequence, 0.02 ms a prompt token, 100 + 50 tokens a call:
     // a sequence adds 0.04 + 100 × 0.02 / 50 = 0.08 ms to every step; 1.5× an idle step (12.04 ms)
@@ -195,6 +262,8 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(() => resolveFairShare({ realtimeLoadShare: 0 })).toThrow(/realtimeLoadShare/);
     expect(() => resolveFairShare({ realtimeLoadShare: 1.5 })).toThrow(/realtimeLoadShare/);
     expect(resolveFairShare({}).realtimeLoadShare).toBe(1);
+    expect(() => resolveFairShare({ serverQueueShare: -1 })).toThrow(/serverQueueShare/);
+    expect(resolveFairShare({}).serverQueueShare).toBe(0.125);
   });
 
   it('sizes the reserve from the real-time traffic: a trickle keeps two slots, a burst up to the share', () => {
@@ -294,6 +363,29 @@ describe('AdaptiveLimiter with claims', () => {
     expect(batchStarts).toEqual([0, 1, 2]);
     expect(realtimeEpoch).toBe(0);
     expect(limiter.inFlightOfClass('realtime')).toBe(1);
+  });
+
+  it('keeps batch within the backend’s server slots less the reserve while real-time is about, whatever its limit', async () => {
+    // Prepare: a limit of 16 on servers that run 8 calls at once; a real-time call seen
+    const clock = new FakeClock();
+    const limiter = new AdaptiveLimiter({
+      maxConcurrency: 16,
+      initialConcurrency: 16,
+      serverSlots: 8,
+      clock,
+      fairShare: { realtimeReserve: 0.25 },
+    });
+    limiter.tryAcquire(realtime('a'));
+    limiter.release(realtime('a'));
+
+    // Act
+    let batchStarted = 0;
+    while (limiter.tryAcquire(batch('b')) !== undefined) batchStarted += 1;
+    const realtimeEpoch = limiter.tryAcquire(realtime('a'));
+
+    // Assess: 8 slots less a reserve of 2 (twice the one real-time call seen); real-time still starts
+    expect(batchStarted).toBe(6);
+    expect(realtimeEpoch).toBe(0);
   });
 
   it('gives a freed slot to a waiting real-time call before earlier batch waiters', async () => {

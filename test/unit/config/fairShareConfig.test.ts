@@ -8,6 +8,7 @@ describe('config: fair shares', () => {
       realtimeReserve: 0.25,
       realtimeHoldMs: 5_000,
       realtimeLoadShare: 1,
+      serverQueueShare: 0.125,
     });
   });
 
@@ -19,6 +20,7 @@ describe('config: fair shares', () => {
       REALTIME_RESERVE: '0.5',
       REALTIME_HOLD_MS: '0',
       REALTIME_LOAD_SHARE: '0.3',
+      SERVER_QUEUE_SHARE: '0',
     });
 
     // Assess
@@ -28,6 +30,7 @@ describe('config: fair shares', () => {
       realtimeReserve: 0.5,
       realtimeHoldMs: 0,
       realtimeLoadShare: 0.3,
+      serverQueueShare: 0,
     });
   });
 
@@ -36,5 +39,6 @@ describe('config: fair shares', () => {
     expect(() => loadConfig({ TENANT_WEIGHTS: 'acme' })).toThrow('TENANT_WEIGHTS');
     expect(() => loadConfig({ REALTIME_RESERVE: '1' })).toThrow('REALTIME_RESERVE');
     expect(() => loadConfig({ REALTIME_LOAD_SHARE: '0' })).toThrow('REALTIME_LOAD_SHARE');
+    expect(() => loadConfig({ SERVER_QUEUE_SHARE: '-0.1' })).toThrow('SERVER_QUEUE_SHARE');
   });
 });

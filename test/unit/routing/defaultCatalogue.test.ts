@@ -122,10 +122,12 @@ describe('the built-in catalogue: a pool per model and its Bedrock fallback', ()
 
     // Assess: twice the sequences the servers run at once; chat starts at those sequences,
     // embeddings (calls of 64) at the ceiling, one server-full queued behind the running one
-    expect(small[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 1024, expectedConcurrency: 512 });
-    expect(large[0]).toMatchObject({ maxNumSeqs: 1024, maxConcurrency: 2048, expectedConcurrency: 1024 });
+    expect(small[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 1024, expectedConcurrency: 512, serverSlots: 512 });
+    expect(large[0]).toMatchObject({ maxNumSeqs: 1024, maxConcurrency: 2048, expectedConcurrency: 1024, serverSlots: 1024 });
     expect(bge[0]).toMatchObject({ maxNumSeqs: 256, maxConcurrency: 8, expectedConcurrency: 8 });
+    expect(bge[0]?.serverSlots).toBeUndefined();
     expect(small[1]).toMatchObject({ provider: 'bedrock', maxConcurrency: 32, expectedConcurrency: 16 });
+    expect(small[1]?.serverSlots).toBeUndefined();
   });
 
   it('refuses a max_num_seqs that is not a whole number of at least 1, naming it', () => {
@@ -147,8 +149,11 @@ describe('sizeConcurrency: how many calls a backend takes, when the catalogue do
     const high = parse({ provider: 'bedrock', maxConcurrency: 8, expectedConcurrency: 50 });
 
     // Assess
-    expect(stated).toMatchObject({ maxConcurrency: 100, expectedConcurrency: 100 });
+    expect(stated).toMatchObject({ maxConcurrency: 100, expectedConcurrency: 100, serverSlots: 256 });
     expect(high).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 8 });
+    expect(parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000'], maxNumSeqs: 256, serverSlots: 200 })).toMatchObject({
+      serverSlots: 200,
+    });
   });
 
   it('starts a pool of one-item calls at the sequences its servers run, with as many again queued as its ceiling', () => {
@@ -156,7 +161,7 @@ describe('sizeConcurrency: how many calls a backend takes, when the catalogue do
     const pool = parse({ provider: 'openai-compatible', baseUrls: ['http://10.0.0.1:8000', 'http://10.0.0.2:8000'], maxNumSeqs: 100 });
 
     // Assess
-    expect(pool).toMatchObject({ maxConcurrency: 400, expectedConcurrency: 200 });
+    expect(pool).toMatchObject({ maxConcurrency: 400, expectedConcurrency: 200, serverSlots: 200 });
   });
 
   it('starts a pool of batched calls at its ceiling: one server-full queued behind the running one from the first call', () => {
@@ -170,6 +175,7 @@ describe('sizeConcurrency: how many calls a backend takes, when the catalogue do
 
     // Assess
     expect(batched).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 8 });
+    expect(batched.serverSlots).toBeUndefined();
     expect(capped).toMatchObject({ maxConcurrency: 6, expectedConcurrency: 6 });
     expect(stated).toMatchObject({ maxConcurrency: 8, expectedConcurrency: 5 });
   });
@@ -182,6 +188,7 @@ describe('sizeConcurrency: how many calls a backend takes, when the catalogue do
 
     // Assess
     expect(pool).toMatchObject({ maxConcurrency: 16, expectedConcurrency: 8 });
+    expect(pool.serverSlots).toBeUndefined();
     expect(batched).toMatchObject({ maxConcurrency: 16, expectedConcurrency: 8 });
     expect(bedrock).toMatchObject({ maxConcurrency: 5, expectedConcurrency: 3 });
   });
