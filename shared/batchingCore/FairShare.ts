@@ -74,7 +74,9 @@ export interface FairShareOptions {
    * flowing, while the first real-time request after a quiet spell waits behind a few
    * steps' worth of batch calls in a server's first-come queue, not a whole server-full.
    * 0 never queues batch in a server (real-time latency first, batch throughput less by
-   * about one step a call). Counts only where the backend has server slots. Default 0.125.
+   * about one step a call). Counts only where the backend has server slots. Default 0.125,
+   * or 0 with the latency guard on ({@link realtimeLoadShare} below 1): the guard is there
+   * for latency, and a queued batch call is latency the guard cannot take back.
    */
   serverQueueShare?: number;
   /**
@@ -128,7 +130,7 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
     realtimeReserve: options.realtimeReserve ?? 0.25,
     realtimeHoldMs: options.realtimeHoldMs ?? 5_000,
     realtimeLoadShare: options.realtimeLoadShare ?? 1,
-    serverQueueShare: options.serverQueueShare ?? 0.125,
+    serverQueueShare: options.serverQueueShare ?? ((options.realtimeLoadShare ?? 1) < 1 ? 0 : 0.125),
     urgentMs: options.urgentMs ?? 60_000,
   };
   for (const [tenant, weight] of [['(default)', resolved.defaultWeight] as const, ...Object.entries(resolved.weights)]) {

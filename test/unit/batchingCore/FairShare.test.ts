@@ -207,8 +207,9 @@ describe('FairQueue: weighted max-min fair shares', () => {
     const options = { realtimeReserve: 0.25, realtimeLoadShare: 0.5 };
     const withSlots = new FairQueue<string>(options, 8);
     const withoutSlots = new FairQueue<string>(options);
-    const quiet = new FairQueue<string>(options, 8);
-    const quietNoQueue = new FairQueue<string>({ ...options, serverQueueShare: 0 }, 8);
+    const quiet = new FairQueue<string>({ realtimeReserve: 0.25 }, 8);
+    const quietNoQueue = new FairQueue<string>({ realtimeReserve: 0.25, serverQueueShare: 0 }, 8);
+    const quietGuarded = new FairQueue<string>(options, 8);
     const quietNoSlots = new FairQueue<string>(options);
     for (const queue of [withSlots, withoutSlots]) queue.started(realtime('a'), 0);
 
@@ -217,12 +218,13 @@ describe('FairQueue: weighted max-min fair shares', () => {
 
     // Assess: batch leaves the reserve (2 slots) free within the 8 slots, not within 16 (no batch
     // call waits in a server's queue ahead of a real-time one); the guard is half of 8; no
-    // real-time about: the 8 slots and an eighth of them queued (0: none), or the whole limit
-    // where the servers' slots are unknown
+    // real-time about: the 8 slots and an eighth of them queued (0, or the guard on: none), or
+    // the whole limit where the servers' slots are unknown
     expect(caps(withSlots)).toEqual([6, 4]);
     expect(caps(withoutSlots)).toEqual([14, 8]);
     expect(caps(quiet)).toEqual([9, 16]);
     expect(caps(quietNoQueue)).toEqual([8, 16]);
+    expect(caps(quietGuarded)).toEqual([8, 16]);
     expect(caps(quietNoSlots)).toEqual([16, 16]);
   });
 
@@ -264,6 +266,8 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(resolveFairShare({}).realtimeLoadShare).toBe(1);
     expect(() => resolveFairShare({ serverQueueShare: -1 })).toThrow(/serverQueueShare/);
     expect(resolveFairShare({}).serverQueueShare).toBe(0.125);
+    expect(resolveFairShare({ realtimeLoadShare: 0.5 }).serverQueueShare).toBe(0);
+    expect(resolveFairShare({ realtimeLoadShare: 0.5, serverQueueShare: 0.25 }).serverQueueShare).toBe(0.25);
   });
 
   it('sizes the reserve from the real-time traffic: a trickle keeps two slots, a burst up to the share', () => {
