@@ -161,8 +161,10 @@ export class AdaptiveLimiter {
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       entry = this.#waiters.push(claim, waiter, this.#clock.now());
-      // Queued behind a Retry-After pause: someone must wake the queue when it ends.
-      this.#armPauseTimer();
+      // A call refused only because others wait may still start now (they may be held
+      // where it is not: another tenant's flood past its share); the grant also arms the
+      // wake-up behind a Retry-After pause.
+      this.#grant();
     });
   }
 

@@ -36,30 +36,34 @@ export interface FairShareOptions {
   /** Default 1. */
   defaultWeight?: number;
   /**
-   * Most of a backend's limit that batch calls leave free for real-time ones while
-   * real-time traffic is about (a call started within `realtimeHoldMs`), so a burst
-   * starts at once instead of waiting for batch calls to end. The reserve itself follows
-   * the traffic: twice the most real-time calls recently in flight at once, at least one
-   * slot, at most this share (rounded up); batch always keeps at least one slot. 0 turns
-   * the reserve off (batch then only yields the slots that free up). Default 0.25.
+   * Most of a backend's server slots (its limit where it has none) that batch calls leave
+   * free for real-time ones while real-time traffic is about (a call started within
+   * `realtimeHoldMs`), so a burst starts at once instead of waiting for batch calls to
+   * end. The reserve itself follows the traffic: twice the most real-time calls recently
+   * in flight at once, at least one slot, at most this share (rounded up); batch always
+   * keeps at least one slot. 0 turns the reserve off (batch then only yields the slots
+   * that free up, and still stays under the server slots). Default 0.25.
    */
   realtimeReserve?: number;
   /** How long after the last real-time call the reserve holds. Default 5,000 ms. */
   realtimeHoldMs?: number;
   /**
-   * Most of a backend's limit that batch calls may fill, together with the real-time calls
-   * in flight, while real-time traffic is about: the latency guard. On a GPU that batches
+   * Most of a backend's server slots (its limit where it has none) that batch calls may
+   * fill, together with the real-time calls in flight, while real-time traffic is about:
+   * the latency guard. On a GPU that batches
    * continuously, every sequence in flight slows each decoding step, so a real-time
    * request's latency follows the whole load, not its place in the queue; holding batch
    * back while real-time traffic is about keeps the steps near an idle pool's, at the price
    * of batch throughput meanwhile. A tenant's real-time calls are held by it only while
    * another tenant has real-time calls too, and then only past the tenant's part by weight
    * of the guarded load: one tenant's real-time flood beyond its share waits, so it cannot
-   * slow every other tenant's requests, while a tenant alone with real-time traffic (a
-   * burst during a batch job) is held by nothing but the limit. A tenant's calls of
-   * either class always start while it holds less than its part of the guarded load
-   * (another tenant's flood does not shut it out). Batch takes the whole limit again once
-   * real-time traffic has been gone for the hold. Running calls are never stopped: the
+   * slow every other tenant's requests, while a burst of one tenant's real-time calls
+   * during another's batch job is not held by it (only, past the server slots, by the
+   * tenant's part of them). A tenant's calls of either class start while it holds less
+   * than its part of the guarded load (another tenant's flood does not shut it out), as
+   * long as the calls in flight are under the server slots. Batch takes the limit (with
+   * `serverQueueShare` of the server slots past them) again once real-time traffic has
+   * been gone for the hold. Running calls are never stopped: the
    * load falls as they end. {@link latencyGuardShare} derives the share from a GPU
    * server's step cost. Default 1 (off).
    */
@@ -74,7 +78,9 @@ export interface FairShareOptions {
    * flowing, while the first real-time request after a quiet spell waits behind a few
    * steps' worth of batch calls in a server's first-come queue, not a whole server-full.
    * 0 never queues batch in a server (real-time latency first, batch throughput less by
-   * about one step a call). Counts only where the backend has server slots. Default 0.125.
+   * about one step a call). Counts only where the backend has server slots. Default 0.125,
+   * or 0 with the latency guard on ({@link realtimeLoadShare} below 1): the guard is there
+   * for latency, and a queued batch call is latency the guard cannot take back.
    */
   serverQueueShare?: number;
   /**
@@ -128,7 +134,7 @@ export function resolveFairShare(options: FairShareOptions = {}): ResolvedFairSh
     realtimeReserve: options.realtimeReserve ?? 0.25,
     realtimeHoldMs: options.realtimeHoldMs ?? 5_000,
     realtimeLoadShare: options.realtimeLoadShare ?? 1,
-    serverQueueShare: options.serverQueueShare ?? 0.125,
+    serverQueueShare: options.serverQueueShare ?? ((options.realtimeLoadShare ?? 1) < 1 ? 0 : 0.125),
     urgentMs: options.urgentMs ?? 60_000,
   };
   for (const [tenant, weight] of [['(default)', resolved.defaultWeight] as const, ...Object.entries(resolved.weights)]) {
@@ -219,10 +225,13 @@ class Lane<W> {
  *    call at a time, so shares converge within one call duration of a change in demand.
  * 2. **Real-time ahead of batch.** Within a tenant's share its real-time calls (and its
  *    batch calls whose deadline nears) go before its batch calls. Batch calls of every
- *    tenant together stay under the limit less the real-time reserve while real-time
- *    traffic is about, so a burst finds free slots at once instead of waiting for batch
- *    calls to end; with no real-time traffic for the hold, batch takes the whole backend
- *    (work-conserving). Batch yields by not starting, never by failing a running call.
+ *    tenant together stay under the server slots (the limit where there are none) less
+ *    the real-time reserve while real-time traffic is about, and start only while all
+ *    calls in flight are under the slots, so a burst finds free slots at once instead of
+ *    waiting for batch calls to end, and never waits behind one in a server's own queue;
+ *    with no real-time traffic for the hold, batch takes the limit, past the slots by at
+ *    most `serverQueueShare` of them (work-conserving). Batch yields by not starting,
+ *    never by failing a running call.
  *
  * A tenant's real-time flood beyond its share therefore does not starve another
  * tenant's batch job below its share: fairness between tenants comes first, priority
@@ -334,26 +343,38 @@ export class FairQueue<W> {
    * latency guard (batch and real-time alike), not the share the fair queue serves.
    */
   fairShareOf(tenantId: string, limit: number): number {
-    const active = new Set<string>([
-      tenantId,
-      ...this.#inFlightByTenant.keys(),
-      ...this.#lanes.realtime.keys(),
-      ...this.#lanes.batch.keys(),
-    ]);
+    // The active tenants' weights, each counted once, without building a set (this runs per pick).
     let total = 0;
-    for (const tenant of active) total += this.weightOf(tenant);
+    let counted = false;
+    const add = (tenant: string): void => {
+      total += this.weightOf(tenant);
+      if (tenant === tenantId) counted = true;
+    };
+    for (const tenant of this.#inFlightByTenant.keys()) add(tenant);
+    for (const tenant of this.#lanes.realtime.keys()) if (!this.#inFlightByTenant.has(tenant)) add(tenant);
+    for (const tenant of this.#lanes.batch.keys()) {
+      if (!this.#inFlightByTenant.has(tenant) && !this.#lanes.realtime.has(tenant)) add(tenant);
+    }
+    if (!counted) total += this.weightOf(tenantId);
     return (limit * this.weightOf(tenantId)) / total;
   }
 
   /**
-   * Whether the latency guard lets a call of `tenantId` start with `inFlight` calls of
-   * `limit` in flight: while the load is under the guard's cap, or while the tenant holds
-   * less than its weighted share of that cap (another tenant's real-time flood does not
-   * shut it out).
+   * Whether a batch call of `tenantId` (or, under the latency guard, a real-time one beside
+   * another tenant's) may start with `inFlight` calls of `limit` in flight, as far as load
+   * goes: while the load is under {@link loadCap}; past it, under the latency guard only,
+   * while the tenant holds less than its weighted share of the guard's cap (another
+   * tenant's real-time flood does not shut it out) and the calls in flight are under the
+   * server slots (past them a call only waits in a server's queue).
    */
   #guardAdmits(tenantId: string, inFlight: number, limit: number, now: number): boolean {
     const cap = this.loadCap(limit, now);
-    return inFlight < cap || this.inFlightOf(tenantId) < this.fairShareOf(tenantId, cap);
+    if (inFlight < cap) return true;
+    return (
+      this.#options.realtimeLoadShare < 1 &&
+      inFlight < Math.min(limit, this.#serverSlots) &&
+      this.inFlightOf(tenantId) < this.fairShareOf(tenantId, cap)
+    );
   }
 
   /**
@@ -375,15 +396,15 @@ export class FairQueue<W> {
 
   /**
    * Another tenant than `tenantId` has a call in flight or waiting; with `realtimeOnly`, a
-   * real-time call (or a batch call served as real-time as its deadline nears).
+   * real-time call in flight or one waiting in the real-time lane (where a batch call
+   * served as real-time as its deadline nears also waits). Each map holds only tenants
+   * with something in it, so its size tells (no allocation: this runs per pick).
    */
   #otherTenant(tenantId: string, realtimeOnly: boolean): boolean {
-    const others = (tenants: Iterable<string>): boolean => {
-      for (const tenant of tenants) if (tenant !== tenantId) return true;
-      return false;
-    };
-    if (realtimeOnly) return others(this.#lanes.realtime.keys()) || others(this.#realtimeInFlightByTenant.keys());
-    return others(this.#inFlightByTenant.keys()) || others(this.#lanes.realtime.keys()) || others(this.#lanes.batch.keys());
+    if (realtimeOnly) return holdsOther(this.#lanes.realtime, tenantId) || holdsOther(this.#realtimeInFlightByTenant, tenantId);
+    return (
+      holdsOther(this.#inFlightByTenant, tenantId) || holdsOther(this.#lanes.realtime, tenantId) || holdsOther(this.#lanes.batch, tenantId)
+    );
   }
 
   /** A real-time call is in flight or waiting, or one started within the hold. */
@@ -444,10 +465,7 @@ export class FairQueue<W> {
     if (inFlight >= limit || this.size === 0) return undefined;
     this.#promoteUrgent(now);
     const batchMayStart = this.#inFlightByClass.batch < this.batchCap(limit, now);
-    const tenantId = this.#pickTenant(
-      (tenant) => this.#realtimeAdmits(tenant, inFlight, limit, now),
-      batchMayStart ? (tenant) => this.#guardAdmits(tenant, inFlight, limit, now) : () => false,
-    );
+    const tenantId = this.#pickTenant(inFlight, limit, now, batchMayStart);
     if (tenantId === undefined) return undefined;
     const lane: Priority = this.#lanes.realtime.has(tenantId) ? 'realtime' : 'batch';
     const tenantLane = this.#lanes[lane].get(tenantId)!;
@@ -522,15 +540,18 @@ export class FairQueue<W> {
    * in flight per unit of weight); on a tie, one with a real-time call waiting, then the
    * one with the least work started per unit of weight, then the earliest arrival.
    */
-  #pickTenant(realtimeMayStart: (tenantId: string) => boolean, batchMayStart: (tenantId: string) => boolean): string | undefined {
+  #pickTenant(inFlight: number, limit: number, now: number, batchMayStart: boolean): string | undefined {
     let best: Candidate | undefined;
     for (const [tenantId, lane] of this.#lanes.realtime) {
       const head = lane.peek();
-      if (head && realtimeMayStart(tenantId)) best = this.#better(best, tenantId, head, true);
+      if (head && this.#realtimeAdmits(tenantId, inFlight, limit, now)) best = this.#better(best, tenantId, head, true);
     }
+    if (!batchMayStart) return best?.tenantId;
     for (const [tenantId, lane] of this.#lanes.batch) {
       const head = lane.peek();
-      if (head && !this.#lanes.realtime.has(tenantId) && batchMayStart(tenantId)) best = this.#better(best, tenantId, head, false);
+      if (head && !this.#lanes.realtime.has(tenantId) && this.#guardAdmits(tenantId, inFlight, limit, now)) {
+        best = this.#better(best, tenantId, head, false);
+      }
     }
     return best?.tenantId;
   }
@@ -557,4 +578,9 @@ interface Candidate {
   realtime: boolean;
   work: number;
   seq: number;
+}
+
+/** Whether a map keyed by tenant holds a tenant other than `tenantId`. */
+function holdsOther(map: ReadonlyMap<string, unknown>, tenantId: string): boolean {
+  return map.size > (map.has(tenantId) ? 1 : 0);
 }

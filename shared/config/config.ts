@@ -158,7 +158,7 @@ export const ConfigSchema = z.object({
   /** The latency guard: most of a backend's limit all calls may hold while real-time traffic is about (1: off). */
   REALTIME_LOAD_SHARE: z.coerce.number().gt(0).max(1).default(1),
   /** Batch calls that may wait in a pool's servers' own queue while no real-time traffic is about, as a share of its server slots. */
-  SERVER_QUEUE_SHARE: z.coerce.number().min(0).max(1).default(0.125),
+  SERVER_QUEUE_SHARE: z.coerce.number().min(0).max(1).optional(),
   /**
    * One budget per backend across the fleet (README, "One budget per backend"): `off`
    * leaves each container to its own limits; a lease's life, how often a busy container
@@ -224,7 +224,8 @@ export interface Config {
     realtimeReserve: number;
     realtimeHoldMs: number;
     realtimeLoadShare: number;
-    serverQueueShare: number;
+    /** Undefined: the core's default (0.125, or 0 with the latency guard on). */
+    serverQueueShare?: number;
   };
   /** The fleet budget's leases (the core's `fleetBudget`; needs the table). */
   fleetBudget: { enabled: boolean; ttlMs: number; renewMs: number; retryMs: number };
@@ -365,7 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       realtimeReserve: e.REALTIME_RESERVE,
       realtimeHoldMs: e.REALTIME_HOLD_MS,
       realtimeLoadShare: e.REALTIME_LOAD_SHARE,
-      serverQueueShare: e.SERVER_QUEUE_SHARE,
+      ...(e.SERVER_QUEUE_SHARE === undefined ? {} : { serverQueueShare: e.SERVER_QUEUE_SHARE }),
     },
     fleetBudget: {
       enabled: e.FLEET_BUDGET === 'on',

@@ -157,18 +157,6 @@ export function checkGoals(results: Pick<SuiteResults, 'items' | 'mode'>): GoalC
             (guardedBurst.burstP99Ms ?? 0) <= 1.5 * (idle.burstP99Ms ?? 0),
         });
       }
-      const unqueued = row('burst during A’s job, latency guard, no server queue');
-      if (unqueued) {
-        goals.push({
-          item: '11',
-          goal: 'the same with no batch queued in the servers (SERVER_QUEUE_SHARE=0)',
-          measured: `p50 ${unqueued.burstP50Ms} ms (×${((unqueued.burstP50Ms ?? 0) / (idle.burstP50Ms ?? 1)).toFixed(2)}), p99 ${unqueued.burstP99Ms} ms (×${((unqueued.burstP99Ms ?? 0) / (idle.burstP99Ms ?? 1)).toFixed(2)}); A's job ${unqueued.aJobMs} ms`,
-          met:
-            unqueued.aJobMs !== undefined &&
-            (unqueued.burstP50Ms ?? 0) <= 1.5 * (idle.burstP50Ms ?? 0) &&
-            (unqueued.burstP99Ms ?? 0) <= 1.5 * (idle.burstP99Ms ?? 0),
-        });
-      }
     }
   }
   if (fleetBudget) {

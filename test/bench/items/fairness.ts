@@ -486,10 +486,10 @@ export async function runFairness(
     { scenario: 'burst during A’s job, fair shares', fair: true, ...none, aJob: true, burst: true },
     { scenario: 'burst during A’s job, latency guard', fair: true, guard: true, ...none, aJob: true, burst: true },
     {
-      scenario: 'burst during A’s job, latency guard, no server queue',
+      scenario: 'burst during A’s job, latency guard, batch queued in the server',
       fair: true,
       guard: true,
-      serverQueueShare: 0,
+      serverQueueShare: 0.125,
       ...none,
       aJob: true,
       burst: true,

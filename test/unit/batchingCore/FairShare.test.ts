@@ -207,8 +207,9 @@ describe('FairQueue: weighted max-min fair shares', () => {
     const options = { realtimeReserve: 0.25, realtimeLoadShare: 0.5 };
     const withSlots = new FairQueue<string>(options, 8);
     const withoutSlots = new FairQueue<string>(options);
-    const quiet = new FairQueue<string>(options, 8);
-    const quietNoQueue = new FairQueue<string>({ ...options, serverQueueShare: 0 }, 8);
+    const quiet = new FairQueue<string>({ realtimeReserve: 0.25 }, 8);
+    const quietNoQueue = new FairQueue<string>({ realtimeReserve: 0.25, serverQueueShare: 0 }, 8);
+    const quietGuarded = new FairQueue<string>(options, 8);
     const quietNoSlots = new FairQueue<string>(options);
     for (const queue of [withSlots, withoutSlots]) queue.started(realtime('a'), 0);
 
@@ -217,12 +218,13 @@ describe('FairQueue: weighted max-min fair shares', () => {
 
     // Assess: batch leaves the reserve (2 slots) free within the 8 slots, not within 16 (no batch
     // call waits in a server's queue ahead of a real-time one); the guard is half of 8; no
-    // real-time about: the 8 slots and an eighth of them queued (0: none), or the whole limit
-    // where the servers' slots are unknown
+    // real-time about: the 8 slots and an eighth of them queued (0, or the guard on: none), or
+    // the whole limit where the servers' slots are unknown
     expect(caps(withSlots)).toEqual([6, 4]);
     expect(caps(withoutSlots)).toEqual([14, 8]);
     expect(caps(quiet)).toEqual([9, 16]);
     expect(caps(quietNoQueue)).toEqual([8, 16]);
+    expect(caps(quietGuarded)).toEqual([8, 16]);
     expect(caps(quietNoSlots)).toEqual([16, 16]);
   });
 
@@ -246,6 +248,26 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(queue.size).toBe(3);
   });
 
+  it('starts no batch call past the server slots while real-time is about, whatever the tenant’s part', () => {
+    // Prepare: a limit of 16 on servers that run 8 at once; a alone has 10 real-time calls out
+    const queue = new FairQueue<string>({ realtimeReserve: 0.25 }, 8);
+    const inFlight = { count: 0 };
+    pushMany(queue, realtime('a'), 10);
+    fill(queue, 16, 0, inFlight);
+
+    // Act: b's batch arrives, then 3 of a's calls end
+    pushMany(queue, batch('b'), 4);
+    const whilePast = fill(queue, 16, 0, inFlight);
+    for (let index = 0; index < 3; index += 1) queue.ended(realtime('a'));
+    inFlight.count -= 3;
+    const afterDrain = fill(queue, 16, 0, inFlight);
+
+    // Assess: nothing while 10 calls hold 8 slots (b's would only wait in the server's queue);
+    // once under the slots, b fills them to 8
+    expect(whilePast).toEqual([]);
+    expect(afterDrain).toEqual(['b0']);
+  });
+
   it('derives the latency guard share from a server’s step cost', () => {
     // 12 ms steps, 0.04 ms a decoding sequence, 0.02 ms a prompt token, 100 + 50 tokens a call:
     // a sequence adds 0.04 + 100 × 0.02 / 50 = 0.08 ms to every step; 1.5× an idle step (12.04 ms)
@@ -264,6 +286,8 @@ describe('FairQueue: weighted max-min fair shares', () => {
     expect(resolveFairShare({}).realtimeLoadShare).toBe(1);
     expect(() => resolveFairShare({ serverQueueShare: -1 })).toThrow(/serverQueueShare/);
     expect(resolveFairShare({}).serverQueueShare).toBe(0.125);
+    expect(resolveFairShare({ realtimeLoadShare: 0.5 }).serverQueueShare).toBe(0);
+    expect(resolveFairShare({ realtimeLoadShare: 0.5, serverQueueShare: 0.25 }).serverQueueShare).toBe(0.25);
   });
 
   it('sizes the reserve from the real-time traffic: a trickle keeps two slots, a burst up to the share', () => {
@@ -386,6 +410,35 @@ describe('AdaptiveLimiter with claims', () => {
     // Assess: 8 slots less a reserve of 2 (twice the one real-time call seen); real-time still starts
     expect(batchStarted).toBe(6);
     expect(realtimeEpoch).toBe(0);
+  });
+
+  it('starts a call at once that waits only behind another tenant’s held calls', async () => {
+    // Prepare: servers of 8 under a limit of 16; a alone fills 12 with real-time calls, then
+    // b's batch call waits (past the slots) and so do 2 more of a's (past its part)
+    const clock = new FakeClock();
+    const limiter = new AdaptiveLimiter({
+      maxConcurrency: 16,
+      initialConcurrency: 16,
+      serverSlots: 8,
+      clock,
+      fairShare: { realtimeReserve: 0 },
+    });
+    for (let index = 0; index < 12; index += 1) limiter.tryAcquire(realtime('a'));
+    let bBatch = false;
+    void limiter.acquire(undefined, batch('b')).then(() => (bBatch = true));
+    let aMore = 0;
+    for (let index = 0; index < 2; index += 1) void limiter.acquire(undefined, realtime('a')).then(() => (aMore += 1));
+    await clock.settle();
+
+    // Act: b sends a real-time call, which a's held ones are waiting ahead of
+    let bRealtime = false;
+    void limiter.acquire(undefined, realtime('b')).then(() => (bRealtime = true));
+    await clock.settle();
+
+    // Assess: b's real-time call (under its part of the slots) starts without waiting for a call to end; a's stay held
+    expect(bRealtime).toBe(true);
+    expect(aMore).toBe(0);
+    expect(bBatch).toBe(false);
   });
 
   it('gives a freed slot to a waiting real-time call before earlier batch waiters', async () => {

@@ -8,7 +8,6 @@ describe('config: fair shares', () => {
       realtimeReserve: 0.25,
       realtimeHoldMs: 5_000,
       realtimeLoadShare: 1,
-      serverQueueShare: 0.125,
     });
   });
 
