@@ -5,6 +5,7 @@ import {
   CapacityPendingError,
   type BackendError,
 } from '../errors/backendErrors';
+import type { PlatformError } from '../errors/PlatformError';
 import { AdaptiveLimiter } from './AdaptiveLimiter';
 import { halve, splitToFit, type BatchLimits } from './BatchPacker';
 import { CallScope } from './CallScope';
@@ -320,10 +321,7 @@ export class BatchDispatcher<I, O> {
   async #retry(items: Item<I, O>[], lastBackend: Backend<I, O> | undefined, avoid: string | undefined): Promise<void> {
     const { clock, tuning, policy, budget, estimator } = this.deps;
     const now = clock.now();
-    const retryAfterMs = Math.max(
-      0,
-      ...items.map((item) => (item.lastError instanceof BackendThrottledError ? (item.lastError.retryAfterMs ?? 0) : 0)),
-    );
+    const retryAfterMs = Math.max(0, ...items.map(retryAfterOf));
     const delay = policy.backoffMs(Math.max(...items.map((item) => item.retries)) + 1, retryAfterMs);
     // The next backend is not known yet; the one that just answered is the best guess.
     const estimate = lastBackend ? estimator.estimate(lastBackend) : 0;
@@ -506,4 +504,18 @@ function resolveContext<I, O>(items: readonly Item<I, O>[]): ResolveContext {
   const times = items.map((item) => item.completesBy);
   const known = times.every((time): time is number => time !== undefined);
   return { priority: items[0]!.priority, ...(known && times.length > 0 ? { completesBy: Math.min(...times) } : {}) };
+}
+
+/**
+ * How long an item must wait before its next attempt, whatever the backoff says: a
+ * throttle's Retry-After; and, for batch work only, the time until a circuit lets a probe
+ * through when every backend of its model was skipped (real-time work is answered at once
+ * instead: its caller is waiting). The deadline check that follows gives up on an item
+ * that cannot wait that long.
+ */
+function retryAfterOf(item: { lastError: PlatformError | undefined; priority: string }): number {
+  const error = item.lastError;
+  if (error instanceof BackendThrottledError) return error.retryAfterMs ?? 0;
+  if (error instanceof BackendUnavailableError && item.priority === 'batch') return error.retryAfterMs ?? 0;
+  return 0;
 }

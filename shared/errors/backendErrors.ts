@@ -60,7 +60,16 @@ export class BackendThrottledError extends BackendError {
 
 /** The backend is down, erroring (5xx), unreachable or timed out: retry, maybe elsewhere. */
 export class BackendUnavailableError extends BackendError {
-  constructor(message: string, options: { backendId?: string; cause?: unknown; code?: string; unanswered?: boolean } = {}) {
+  /**
+   * When every backend of a model is skipped by its circuit: how long until one of them
+   * lets a probe through. Batch work whose deadline allows waits that long before trying
+   * again, rather than spend its attempts in the cooldown.
+   */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    options: { backendId?: string; cause?: unknown; code?: string; unanswered?: boolean; retryAfterMs?: number } = {},
+  ) {
     super(message, {
       code: options.code ?? 'backend_unavailable',
       status: 503,
@@ -71,6 +80,7 @@ export class BackendUnavailableError extends BackendError {
       unanswered: options.unanswered ?? options.code === 'backend_timeout',
     });
     this.name = 'BackendUnavailableError';
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -1,3 +1,6 @@
+/** How long a wait for a half-open probe's result lasts before looking again. */
+const PROBE_POLL_MS = 1_000;
+
 /** The states of a circuit: closed lets calls through, open skips the backend, half-open lets one probe through. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -60,6 +63,20 @@ export class CircuitBreaker {
     }
     if (state === 'open') return false;
     return this.probeStartedAt === undefined || this.now() - this.probeStartedAt >= this.options.cooldownMs;
+  }
+
+  /**
+   * Milliseconds until {@link allows} may say yes: 0 when closed, the rest of the cooldown
+   * when open, and while a half-open probe is out at most a second (its result, which
+   * may come any moment, decides) or until it expires.
+   */
+  msUntilAllowed(): number {
+    const state = this.state;
+    if (state === 'closed') return 0;
+    const now = this.now();
+    if (state === 'open') return Math.max(0, this.openedAt! + this.options.cooldownMs - now);
+    if (this.probeStartedAt === undefined) return 0;
+    return Math.max(0, Math.min(PROBE_POLL_MS, this.probeStartedAt + this.options.cooldownMs - now));
   }
 
   /** Marks the start of a call chosen through {@link allows}: in half-open it is the probe. */

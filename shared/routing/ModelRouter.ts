@@ -144,7 +144,10 @@ export class ModelRouter implements BackendResolver<InferenceInput, InferenceOut
     if (!choice) {
       throw new BackendUnavailableError(
         `Every backend of '${modelId}' is failing and skipped for now (${able.map((b) => b.id).join(', ')})`,
-        { code: 'all_backends_unavailable' },
+        {
+          code: 'all_backends_unavailable',
+          retryAfterMs: Math.min(...able.map((ref) => this.breakers.get(ref.id)!.msUntilAllowed())),
+        },
       );
     }
     const first = able[0]!;

@@ -112,6 +112,29 @@ describe('BatchingCore: poison isolation and fallback', () => {
     expect(outcomes.map((o) => o.status === 'failed' && o.attempts)).toEqual([0, 0]);
   });
 
+  it('has batch work wait for a circuit’s probe when every backend is skipped, and real-time work not', async () => {
+    // Prepare: every circuit open, a probe allowed in 5 s
+    const { clock, core, resolver } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c)] }));
+    resolver.failWith = new BackendUnavailableError('every backend is failing', { code: 'all_backends_unavailable', retryAfterMs: 5_000 });
+    const started = clock.now();
+
+    // Act: batch work and real-time work meet the open circuits; they close after 5 s
+    const batch = core.run(makeItems(1, { prefix: 'b' }), { priority: 'batch', deadline: started + 60_000 });
+    const realtime = core.run(makeItems(1, { prefix: 'r' }), { deadline: started + 60_000 });
+    await clock.advance(4_999);
+    const resolvesBeforeProbe = resolver.resolves.filter((entry) => entry.chosen === undefined).length;
+    resolver.failWith = undefined;
+    await clock.runAll();
+    const [batchOutcome] = await batch;
+    const [realtimeOutcome] = await realtime;
+
+    // Assess: the batch item tried once more only after the 5 s and was answered; the
+    // real-time one spent its attempts at the backoff's pace and failed at once
+    expect(batchOutcome).toMatchObject({ status: 'succeeded' });
+    expect(realtimeOutcome).toMatchObject({ status: 'failed', error: { code: 'all_backends_unavailable' } });
+    expect(resolvesBeforeProbe).toBe(1 + 4);
+  });
+
   it('goes ahead once the resolver recovers', async () => {
     // Prepare
     const { clock, core, resolver } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c)] }));

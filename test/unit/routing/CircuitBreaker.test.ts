@@ -26,6 +26,25 @@ describe('CircuitBreaker', () => {
     expect(breaker.allows()).toBe(false);
   });
 
+  it('says how long until it lets a call through: none closed, the rest of the cooldown open, at most a second while a probe is out', () => {
+    // Prepare
+    const { breaker, advance } = make();
+    const closed = breaker.msUntilAllowed();
+    for (let index = 0; index < 3; index += 1) breaker.onFailure();
+
+    // Act
+    advance(400);
+    const open = breaker.msUntilAllowed();
+    advance(600);
+    const halfOpen = breaker.msUntilAllowed();
+    breaker.onDispatch();
+    const probeOut = breaker.msUntilAllowed();
+    breaker.onSuccess();
+
+    // Assess
+    expect([closed, open, halfOpen, probeOut, breaker.msUntilAllowed()]).toEqual([0, 600, 0, 1_000, 0]);
+  });
+
   it('a success in between resets the count', () => {
     const { breaker } = make();
     breaker.onFailure();

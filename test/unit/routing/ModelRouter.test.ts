@@ -118,11 +118,20 @@ describe('ModelRouter', () => {
     expect(router.circuitStates()).toEqual({ gpu: 'closed', bedrock: 'closed', 'gpu-embed': 'closed' });
   });
 
-  it('throws a retryable error when every backend of a model is open', () => {
-    const { router } = makeRouter();
+  it('throws a retryable error when every backend of a model is open, saying when a probe may go', () => {
+    let now = 0;
+    const { router } = makeRouter(() => now);
     router.record('gpu-embed', 'failure');
     router.record('gpu-embed', 'failure');
-    expect(() => router.resolve(routeOf('embeddings', 'bge-m3'))).toThrow(BackendUnavailableError);
+    now = 300;
+    let thrown: unknown;
+    try {
+      router.resolve(routeOf('embeddings', 'bge-m3'));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(BackendUnavailableError);
+    expect(thrown).toMatchObject({ code: 'all_backends_unavailable', retryAfterMs: 700 });
   });
 
   it('sends a list of embedding inputs as one call, capped by what the provider takes', async () => {
