@@ -1,4 +1,4 @@
-import { createDeliveryControl, createUsageStore } from '../../shared/wiring/batchJobs';
+import { createUsageStore } from '../../shared/wiring/batchJobs';
 import { loadConfig } from '../../shared/config/config';
 import { createInferenceRuntime } from '../../shared/wiring/realtime';
 import { returnFleetLeases } from '../../shared/wiring/fleetBudget';
@@ -41,7 +41,6 @@ export const handler = withMetrics(
     maxReceiveCount: config.requestsMaxReceiveCount,
     nowSeconds: () => Math.floor(Date.now() / 1000),
     usage: createUsageStore(config),
-    delivery: createDeliveryControl(config.requestsQueueUrl, 'REQUESTS_QUEUE_URL'),
   }),
   returnFleetLeases(),
 );

@@ -10,8 +10,6 @@ import { planMessage, type AnswerPlan, type PlanDeps } from './planMessage';
 import type { IdempotencyClaim } from './ports';
 import type { UsageRecord, UsageStore } from '../usage/types';
 import { usageDay } from '../usage/usageDays';
-import type { DeliveryControl } from '../domain/ports';
-import { retryDelaySeconds, type RetryCause } from '../batchJobs/run/retryPace';
 
 /** What the consumer needs. */
 export interface AnswerQueueRequestsDeps extends PlanDeps, DeliveryDeps {
@@ -25,14 +23,6 @@ export interface AnswerQueueRequestsDeps extends PlanDeps, DeliveryDeps {
   usage?: Pick<UsageStore, 'add'>;
   /** Milliseconds since the epoch (picks the usage day). */
   now?: () => number;
-  /**
-   * The requests queue's deliveries: a request handed back because its backends failed or
-   * throttled comes back at the pace of that cause (seconds, doubling, jittered), not
-   * after the queue's whole visibility timeout. Absent: the visibility timeout.
-   */
-  delivery?: DeliveryControl;
-  /** The jitter of that pace; default Math.random. */
-  random?: () => number;
 }
 
 /** Options of one invocation. */
@@ -184,43 +174,13 @@ async function settle(
       ready.push({ plan, line: verdict.line, outcomes: planOutcomes });
       continue;
     }
-    const cause = retryCauseOf(verdict.code);
-    const delaySeconds = await paceRetry(deps, plan, cause);
     logger.info('request not answered this time; it goes back to the queue', {
       customId: plan.customId,
       code: verdict.code,
-      cause,
       receiveCount: plan.message.receiveCount,
-      ...(delaySeconds === undefined ? {} : { delaySeconds }),
     });
     await release(deps, plan);
     retry.add(plan.message.messageId);
   }
   return ready;
-}
-
-/** The pace a request handed back for `code` comes back at: a throttle's, a deadline's, else a failed backend's. */
-export function retryCauseOf(code: string): RetryCause {
-  if (code === 'rate_limit_exceeded') return 'rate_limited';
-  if (code === 'deadline_exceeded') return 'deadline';
-  return 'backend_unavailable';
-}
-
-/**
- * Sets when a request handed back comes in again, at the pace of its cause; the seconds
- * set, or undefined where there is no delivery control or receipt, or setting it failed
- * (the message then comes back after the queue's visibility timeout, as before).
- */
-async function paceRetry(deps: AnswerQueueRequestsDeps, plan: AnswerPlan, cause: RetryCause): Promise<number | undefined> {
-  const { receiptHandle, receiveCount } = plan.message;
-  if (!deps.delivery || receiptHandle === undefined) return undefined;
-  try {
-    return await deps.delivery.returnAfter(receiptHandle, retryDelaySeconds(cause, receiveCount, deps.random));
-  } catch (error) {
-    logger.warn("a request's retry delay could not be set; it comes back after the queue's visibility timeout", {
-      customId: plan.customId,
-      error,
-    });
-    return undefined;
-  }
 }

@@ -21,8 +21,6 @@ export interface ReceivedMessage {
   attributes: Record<string, MessageAttribute>;
   /** How many times SQS has handed this message out, this time included (1 on the first). */
   receiveCount: number;
-  /** This delivery's receipt handle (to set when it comes back); absent where no queue handed it out. */
-  receiptHandle?: string;
 }
 
 /**
@@ -91,6 +89,5 @@ export function receivedMessageOf(record: SqsRecord): ReceivedMessage {
     body: record.body,
     attributes,
     receiveCount: Number.isFinite(receiveCount) && receiveCount > 0 ? receiveCount : 1,
-    receiptHandle: record.receiptHandle,
   };
 }

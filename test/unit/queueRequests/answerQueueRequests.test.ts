@@ -1,5 +1,5 @@
 import { BackendRejectedError, BackendUnavailableError } from '../../../shared/errors/backendErrors';
-import { answerQueueRequests, retryCauseOf } from '../../../shared/queueRequests/answerQueueRequests';
+import { answerQueueRequests } from '../../../shared/queueRequests/answerQueueRequests';
 import { answerIdOf, idempotencyKeyOf } from '../../../shared/queueRequests/QueueRequestMessage';
 import { chatMessage, embeddingMessage, makeQueueWorld, options, received, redelivered, replyUrl, RESULTS_URL } from './queueWorld';
 
@@ -158,37 +158,6 @@ describe('answerQueueRequests: failures', () => {
     const retried = await answerQueueRequests(world.deps, [redelivered(messages[0]!)], options());
     expect(retried.retry).toEqual([]);
     expect(world.answers.lines(replyUrl('a')).map((line) => line.custom_id)).toEqual(['c-1', 'e-1']);
-  });
-
-  it('hands a request back at the pace of its cause (seconds, doubling, jittered), not after the queue’s whole visibility timeout', async () => {
-    // Prepare: a failed backend; the delivery control records what is set
-    const world = makeQueueWorld();
-    const set: Array<{ receiptHandle: string; seconds: number }> = [];
-    const deps = {
-      ...world.deps,
-      random: () => 1,
-      delivery: { returnAfter: async (receiptHandle: string, seconds: number) => (set.push({ receiptHandle, seconds }), seconds) },
-    };
-    await answerQueueRequests(deps, [received(embeddingMessage('warm-up'))], options());
-    world.embed().failWith = new BackendUnavailableError('GPU pool down', { backendId: 'gpu-embed' });
-    const first = { ...received(embeddingMessage('e-1', replyUrl('a'))), receiptHandle: 'r-1' };
-
-    // Act: the first and the second delivery fail; one without a receipt
-    const once = await answerQueueRequests(deps, [first], options());
-    const twice = await answerQueueRequests(deps, [{ ...redelivered(first), receiptHandle: 'r-2' }], options());
-    const noReceipt = await answerQueueRequests(deps, [received(embeddingMessage('e-2', replyUrl('a')))], options());
-
-    // Assess: a failed backend's pace, 10 s then 20 s (jitter at its top); nothing set without a receipt
-    expect([once.retry, twice.retry, noReceipt.retry].map((retry) => retry.length)).toEqual([1, 1, 1]);
-    expect(set).toEqual([
-      { receiptHandle: 'r-1', seconds: 10 },
-      { receiptHandle: 'r-2', seconds: 20 },
-    ]);
-    expect([retryCauseOf('rate_limit_exceeded'), retryCauseOf('deadline_exceeded'), retryCauseOf('all_backends_unavailable')]).toEqual([
-      'rate_limited',
-      'deadline',
-      'backend_unavailable',
-    ]);
   });
 
   it('answers with the error on the last delivery the queue will make, rather than let the request reach the DLQ unanswered', async () => {

@@ -93,7 +93,6 @@ describe('sqsBatchAll', () => {
       body: expect.stringContaining('invoice-4711-summary'),
       attributes: { correlation_id: { dataType: 'String', stringValue: 'billing-7f3a' } },
       receiveCount: 1,
-      receiptHandle: 'AQEB0c9a6a3e1d2b4c5d8e9f0a1b2c3d4e5f==',
     });
     expect((seen[2] as { receiveCount: number }).receiveCount).toBe(2);
   });
