@@ -107,6 +107,8 @@ export class BatchDispatcher<I, O> {
         return;
       }
       for (const item of items) item.lastError = error;
+      const probeInMs = probeWaitOf(error, items);
+      if (probeInMs !== undefined) return this.#waitForProbe(items, probeInMs, avoid);
       return this.#retry(items, undefined, avoid);
     }
     this.#routeLimits.set(items[0]!.route, { maxBatchItems: backend.maxBatchItems, maxBatchTokens: backend.maxBatchTokens });
@@ -321,7 +323,10 @@ export class BatchDispatcher<I, O> {
   async #retry(items: Item<I, O>[], lastBackend: Backend<I, O> | undefined, avoid: string | undefined): Promise<void> {
     const { clock, tuning, policy, budget, estimator } = this.deps;
     const now = clock.now();
-    const retryAfterMs = Math.max(0, ...items.map(retryAfterOf));
+    const retryAfterMs = Math.max(
+      0,
+      ...items.map((item) => (item.lastError instanceof BackendThrottledError ? (item.lastError.retryAfterMs ?? 0) : 0)),
+    );
     const delay = policy.backoffMs(Math.max(...items.map((item) => item.retries)) + 1, retryAfterMs);
     // The next backend is not known yet; the one that just answered is the best guess.
     const estimate = lastBackend ? estimator.estimate(lastBackend) : 0;
@@ -357,6 +362,34 @@ export class BatchDispatcher<I, O> {
       scope.dispose();
     }
     await this.#dispatch(retrying, avoid);
+  }
+
+  /**
+   * Batch work that found every circuit of its model open waits for the next probe
+   * (`waitMs`, the router's word) and is dispatched again: no backend was called, so the
+   * wait takes neither an attempt nor the retry budget; the deadline bounds it. An item
+   * that cannot wait that long and still make its deadline fails with the circuit's error
+   * (503 all_backends_unavailable), not as a deadline it never met.
+   */
+  async #waitForProbe(items: Item<I, O>[], waitMs: number, avoid: string | undefined): Promise<void> {
+    const { clock, tuning } = this.deps;
+    const waiting: Item<I, O>[] = [];
+    for (const item of items) {
+      if (item.settled) continue;
+      if (item.cancelled) item.abandon('cancelled');
+      else if (!item.fitsBeforeDeadline(clock.now() + waitMs, 0, tuning.deadlineSafetyMs)) item.fail(item.lastError!);
+      else waiting.push(item);
+    }
+    if (waiting.length === 0) return;
+    const scope = new CallScope(waiting, clock);
+    try {
+      await clock.sleep(waitMs, scope.signalIfAny);
+    } catch {
+      // Cut short by the callers leaving or the deadline: the next pass settles them.
+    } finally {
+      scope.dispose();
+    }
+    await this.#dispatch(waiting, avoid);
   }
 
   /** Tells the observer how a call ended. */
@@ -506,16 +539,17 @@ function resolveContext<I, O>(items: readonly Item<I, O>[]): ResolveContext {
   return { priority: items[0]!.priority, ...(known && times.length > 0 ? { completesBy: Math.min(...times) } : {}) };
 }
 
+/** The least wait for a probe, so that a breaker that answers 0 while it still refuses cannot spin the dispatcher. */
+const MIN_PROBE_WAIT_MS = 100;
+
 /**
- * How long an item must wait before its next attempt, whatever the backoff says: a
- * throttle's Retry-After; and, for batch work only, the time until a circuit lets a probe
- * through when every backend of its model was skipped (real-time work is answered at once
- * instead: its caller is waiting). The deadline check that follows gives up on an item
- * that cannot wait that long.
+ * How long batch work should wait for a probe when every backend of its model was skipped
+ * by its circuit (the router's `retryAfterMs`), or undefined when it should not wait:
+ * real-time work is answered at once (its caller is waiting), and work without a deadline
+ * takes the ordinary retries (nothing else would bound its wait).
  */
-function retryAfterOf(item: { lastError: PlatformError | undefined; priority: string }): number {
-  const error = item.lastError;
-  if (error instanceof BackendThrottledError) return error.retryAfterMs ?? 0;
-  if (error instanceof BackendUnavailableError && item.priority === 'batch') return error.retryAfterMs ?? 0;
-  return 0;
+function probeWaitOf(error: PlatformError, items: readonly { priority: string; deadline?: number | undefined }[]): number | undefined {
+  if (!(error instanceof BackendUnavailableError) || error.retryAfterMs === undefined) return undefined;
+  if (!items.every((item) => item.priority === 'batch' && item.deadline !== undefined)) return undefined;
+  return Math.max(MIN_PROBE_WAIT_MS, error.retryAfterMs);
 }

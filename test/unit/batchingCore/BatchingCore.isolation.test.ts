@@ -135,6 +135,26 @@ describe('BatchingCore: poison isolation and fallback', () => {
     expect(resolvesBeforeProbe).toBe(1 + 4);
   });
 
+  it('charges batch work’s waits for a probe neither attempts nor the retry budget, and fails what cannot wait with the circuit’s error', async () => {
+    // Prepare: probes refused for 10 s, one look a second (more looks than maxAttempts 4)
+    const { clock, core, resolver } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c)] }));
+    resolver.failWith = new BackendUnavailableError('every backend is failing', { code: 'all_backends_unavailable', retryAfterMs: 1_000 });
+    const started = clock.now();
+
+    // Act
+    const patient = core.run(makeItems(1, { prefix: 'p' }), { priority: 'batch', deadline: started + 60_000 });
+    const hurried = core.run(makeItems(1, { prefix: 'h' }), { priority: 'batch', deadline: started + 500 });
+    await clock.advance(10_000);
+    resolver.failWith = undefined;
+    await clock.runAll();
+    const [patientOutcome] = await patient;
+    const [hurriedOutcome] = await hurried;
+
+    // Assess
+    expect(patientOutcome).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(hurriedOutcome).toMatchObject({ status: 'failed', error: { code: 'all_backends_unavailable' } });
+  });
+
   it('goes ahead once the resolver recovers', async () => {
     // Prepare
     const { clock, core, resolver } = buildCore((c) => ({ 'chat:m': [new FakeBackend('A', c)] }));
