@@ -353,15 +353,7 @@ export class BatchDispatcher<I, O> {
         code: retrying[0]!.lastError?.code ?? 'unknown',
       }),
     );
-    const scope = new CallScope(retrying, clock);
-    try {
-      await clock.sleep(delay, scope.signalIfAny);
-    } catch {
-      // Cut short by the callers leaving or the deadline: the next pass settles them.
-    } finally {
-      scope.dispose();
-    }
-    await this.#dispatch(retrying, avoid);
+    await this.#dispatchAfter(retrying, delay, avoid);
   }
 
   /**
@@ -381,15 +373,20 @@ export class BatchDispatcher<I, O> {
       else waiting.push(item);
     }
     if (waiting.length === 0) return;
-    const scope = new CallScope(waiting, clock);
+    await this.#dispatchAfter(waiting, waitMs, avoid);
+  }
+
+  /** Waits `ms` (cut short by the callers leaving or the deadline), then dispatches `items` again. */
+  async #dispatchAfter(items: Item<I, O>[], ms: number, avoid: string | undefined): Promise<void> {
+    const scope = new CallScope(items, this.deps.clock);
     try {
-      await clock.sleep(waitMs, scope.signalIfAny);
+      await this.deps.clock.sleep(ms, scope.signalIfAny);
     } catch {
-      // Cut short by the callers leaving or the deadline: the next pass settles them.
+      // Cut short: the next pass settles the items that left or missed their deadline.
     } finally {
       scope.dispose();
     }
-    await this.#dispatch(waiting, avoid);
+    await this.#dispatch(items, avoid);
   }
 
   /** Tells the observer how a call ended. */

@@ -369,6 +369,13 @@ describe('FairQueue: weighted max-min fair shares', () => {
   });
 });
 
+/** A limiter whose limit (16) reaches past its servers' 8 slots, as a GPU pool's does. */
+function slotLimiter(realtimeReserve: number): { clock: FakeClock; limiter: AdaptiveLimiter } {
+  const clock = new FakeClock();
+  const limiter = new AdaptiveLimiter({ maxConcurrency: 16, initialConcurrency: 16, serverSlots: 8, clock, fairShare: { realtimeReserve } });
+  return { clock, limiter };
+}
+
 describe('AdaptiveLimiter with claims', () => {
   it('lets a real-time call start in a reserved slot while batch waits', async () => {
     // Prepare
@@ -391,14 +398,7 @@ describe('AdaptiveLimiter with claims', () => {
 
   it('keeps batch within the backend’s server slots less the reserve while real-time is about, whatever its limit', async () => {
     // Prepare: a limit of 16 on servers that run 8 calls at once; a real-time call seen
-    const clock = new FakeClock();
-    const limiter = new AdaptiveLimiter({
-      maxConcurrency: 16,
-      initialConcurrency: 16,
-      serverSlots: 8,
-      clock,
-      fairShare: { realtimeReserve: 0.25 },
-    });
+    const { clock, limiter } = slotLimiter(0.25);
     limiter.tryAcquire(realtime('a'));
     limiter.release(realtime('a'));
 
@@ -415,14 +415,7 @@ describe('AdaptiveLimiter with claims', () => {
   it('starts a call at once that waits only behind another tenant’s held calls', async () => {
     // Prepare: servers of 8 under a limit of 16; a alone fills 12 with real-time calls, then
     // b's batch call waits (past the slots) and so do 2 more of a's (past its part)
-    const clock = new FakeClock();
-    const limiter = new AdaptiveLimiter({
-      maxConcurrency: 16,
-      initialConcurrency: 16,
-      serverSlots: 8,
-      clock,
-      fairShare: { realtimeReserve: 0 },
-    });
+    const { clock, limiter } = slotLimiter(0);
     for (let index = 0; index < 12; index += 1) limiter.tryAcquire(realtime('a'));
     let bBatch = false;
     void limiter.acquire(undefined, batch('b')).then(() => (bBatch = true));
