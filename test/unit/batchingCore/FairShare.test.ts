@@ -372,7 +372,13 @@ describe('FairQueue: weighted max-min fair shares', () => {
 /** A limiter whose limit (16) reaches past its servers' 8 slots, as a GPU pool's does. */
 function slotLimiter(realtimeReserve: number): { clock: FakeClock; limiter: AdaptiveLimiter } {
   const clock = new FakeClock();
-  const limiter = new AdaptiveLimiter({ maxConcurrency: 16, initialConcurrency: 16, serverSlots: 8, clock, fairShare: { realtimeReserve } });
+  const limiter = new AdaptiveLimiter({
+    maxConcurrency: 16,
+    initialConcurrency: 16,
+    serverSlots: 8,
+    clock,
+    fairShare: { realtimeReserve },
+  });
   return { clock, limiter };
 }
 
@@ -398,7 +404,7 @@ describe('AdaptiveLimiter with claims', () => {
 
   it('keeps batch within the backend’s server slots less the reserve while real-time is about, whatever its limit', async () => {
     // Prepare: a limit of 16 on servers that run 8 calls at once; a real-time call seen
-    const { clock, limiter } = slotLimiter(0.25);
+    const { limiter } = slotLimiter(0.25);
     limiter.tryAcquire(realtime('a'));
     limiter.release(realtime('a'));
 
